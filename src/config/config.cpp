@@ -1,0 +1,356 @@
+#include "config/config.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <toml++/toml.h>
+#include <vector>
+
+namespace broadsheet {
+namespace {
+
+enum class Kind { string, integer, boolean };
+
+// One configuration key: where it lives, its default (as TOML text), the comment
+// written above it, and how to store and check a value of it.
+struct KeyDef {
+  const char* section;  // "" for the top level
+  const char* key;
+  Kind kind;
+  const char* default_toml;
+  const char* comment;
+  std::int64_t min = 0, max = 0;  // integers only
+  std::function<Status(Config&, const std::string&, std::int64_t, bool)> apply;
+};
+
+Status check_listen(const std::string& v) {
+  auto hp = parse_listen(v);
+  if (!hp) return hp.error();
+  return {};
+}
+
+Status check_level(const std::string& v) {
+  for (const char* l : {"trace", "debug", "info", "warn", "error"}) {
+    if (v == l) return {};
+  }
+  return make_error(Errc::invalid_argument, "must be one of trace, debug, info, warn, error");
+}
+
+Status check_database(const std::string& v) {
+  if (v.rfind("sqlite:", 0) == 0 && v.size() > 7) return {};
+  if (v.rfind("postgresql://", 0) == 0 || v.rfind("postgres://", 0) == 0) return {};
+  return make_error(Errc::invalid_argument,
+                    "must be \"sqlite:PATH\" or \"postgresql://...\"");
+}
+
+Status check_url(const std::string& v) {
+  if ((v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0) && v.size() > 8 &&
+      v.back() != '/') {
+    return {};
+  }
+  return make_error(Errc::invalid_argument,
+                    "must be an absolute http:// or https:// URL without a trailing slash");
+}
+
+Status check_line(const std::string& v) {
+  for (unsigned char c : v) {
+    if (c < 0x20 && c != '\t') return make_error(Errc::invalid_argument, "must be one line");
+  }
+  return {};
+}
+
+template <typename Check>
+auto str(std::string Config::*field, Check check) {
+  return [=](Config& c, const std::string& s, std::int64_t, bool) -> Status {
+    if (auto st = check(s); !st) return st;
+    c.*field = s;
+    return {};
+  };
+}
+
+template <typename Section, typename Check>
+auto str(Section Config::*section, std::string Section::*field, Check check) {
+  return [=](Config& c, const std::string& s, std::int64_t, bool) -> Status {
+    if (auto st = check(s); !st) return st;
+    (c.*section).*field = s;
+    return {};
+  };
+}
+
+template <typename Section, typename Int>
+auto num(Section Config::*section, Int Section::*field) {
+  return [=](Config& c, const std::string&, std::int64_t n, bool) -> Status {
+    (c.*section).*field = static_cast<Int>(n);
+    return {};
+  };
+}
+
+template <typename Section>
+auto flag(Section Config::*section, bool Section::*field) {
+  return [=](Config& c, const std::string&, std::int64_t, bool b) -> Status {
+    (c.*section).*field = b;
+    return {};
+  };
+}
+
+Status any_text(const std::string& v) { return check_line(v); }
+
+const std::vector<KeyDef>& key_defs() {
+  static const std::vector<KeyDef> defs = {
+      {"", "database", Kind::string, "\"sqlite:broadsheet.db\"",
+       "Where subscribers and issues live: \"sqlite:PATH\" (relative to this folder)\n"
+       "or \"postgresql://user@host/db\".",
+       0, 0, str(&Config::database, check_database)},
+      {"", "secrets_dir", Kind::string, "\"secrets\"",
+       "Folder of secret files (HMAC keys, DKIM keys), each readable by the owner only.", 0,
+       0, str(&Config::secrets_dir, any_text)},
+      {"http", "listen", Kind::string, "\"127.0.0.1:8080\"",
+       "Address and port the web server listens on.", 0, 0,
+       str(&Config::http, &Config::Http::listen, check_listen)},
+      {"http", "threads", Kind::integer, "0", "Worker threads; 0 means one per core.", 0, 256,
+       num(&Config::http, &Config::Http::threads)},
+      {"http", "header_limit", Kind::integer, "8192",
+       "Largest request line plus headers, in bytes.", 1024, 1 << 20,
+       num(&Config::http, &Config::Http::header_limit)},
+      {"http", "body_limit", Kind::integer, "65536",
+       "Largest request body on public routes, in bytes.", 0, 1 << 20,
+       num(&Config::http, &Config::Http::body_limit)},
+      {"http", "api_body_limit", Kind::integer, "1048576",
+       "Largest request body on authenticated API routes, in bytes.", 0, 64 << 20,
+       num(&Config::http, &Config::Http::api_body_limit)},
+      {"http", "read_timeout", Kind::integer, "15",
+       "Seconds a client has to send one whole request.", 1, 3600,
+       num(&Config::http, &Config::Http::read_timeout)},
+      {"http", "keepalive_timeout", Kind::integer, "60",
+       "Seconds an idle keep-alive connection stays open.", 1, 3600,
+       num(&Config::http, &Config::Http::keepalive_timeout)},
+      {"http", "max_requests", Kind::integer, "1000",
+       "Requests served on one connection before it is closed.", 1, 1000000,
+       num(&Config::http, &Config::Http::max_requests)},
+      {"http", "pipeline_depth", Kind::integer, "8",
+       "Pipelined requests read ahead on one connection before reading pauses.", 1, 64,
+       num(&Config::http, &Config::Http::pipeline_depth)},
+      {"http", "access_log", Kind::boolean, "true", "Log one line per request.", 0, 0,
+       flag(&Config::http, &Config::Http::access_log)},
+      {"publication", "name", Kind::string, "\"The Daily Broadsheet\"",
+       "The publication's name, shown on pages and in emails.", 0, 0,
+       str(&Config::publication, &Config::Publication::name, any_text)},
+      {"publication", "tagline", Kind::string, "\"Independent news, every day\"",
+       "A line under the name on public pages.", 0, 0,
+       str(&Config::publication, &Config::Publication::tagline, any_text)},
+      {"publication", "base_url", Kind::string, "\"http://127.0.0.1:8080\"",
+       "The public address of this server, used in links in emails.", 0, 0,
+       str(&Config::publication, &Config::Publication::base_url, check_url)},
+      {"publication", "postal_address", Kind::string,
+       "\"The Daily Broadsheet, 1 Example Street, Springfield\"",
+       "Postal address printed in every email footer (required by anti-spam laws).", 0, 0,
+       str(&Config::publication, &Config::Publication::postal_address, any_text)},
+      {"log", "level", Kind::string, "\"info\"", "trace, debug, info, warn or error.", 0, 0,
+       str(&Config::log, &Config::Log::level, check_level)},
+  };
+  return defs;
+}
+
+std::string full_name(const KeyDef& d) {
+  return *d.section ? fmt::format("{}.{}", d.section, d.key) : std::string(d.key);
+}
+
+std::string env_name(const KeyDef& d) {
+  std::string name = "BROADSHEET_";
+  if (*d.section) {
+    name += d.section;
+    name += '_';
+  }
+  name += d.key;
+  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// Applies one raw value (from TOML or the environment) to the config.
+Status apply_value(Config& c, const KeyDef& d, const toml::node* node,
+                   const std::optional<std::string>& env_text) {
+  std::string s;
+  std::int64_t n = 0;
+  bool b = false;
+  switch (d.kind) {
+    case Kind::string:
+      if (env_text) {
+        s = *env_text;
+      } else if (auto v = node->value<std::string>()) {
+        s = *v;
+      } else {
+        return make_error(Errc::config, "must be a string");
+      }
+      break;
+    case Kind::integer:
+      if (env_text) {
+        auto [p, ec] = std::from_chars(env_text->data(), env_text->data() + env_text->size(), n);
+        if (ec != std::errc() || p != env_text->data() + env_text->size()) {
+          return make_error(Errc::config, "must be a whole number");
+        }
+      } else if (auto v = node->value_exact<std::int64_t>()) {
+        n = *v;
+      } else {
+        return make_error(Errc::config, "must be a whole number");
+      }
+      if (n < d.min || n > d.max) {
+        return make_error(Errc::config, fmt::format("must be between {} and {}", d.min, d.max));
+      }
+      break;
+    case Kind::boolean:
+      if (env_text) {
+        if (*env_text == "true" || *env_text == "1" || *env_text == "on") {
+          b = true;
+        } else if (*env_text == "false" || *env_text == "0" || *env_text == "off") {
+          b = false;
+        } else {
+          return make_error(Errc::config, "must be true or false");
+        }
+      } else if (auto v = node->value_exact<bool>()) {
+        b = *v;
+      } else {
+        return make_error(Errc::config, "must be true or false");
+      }
+      break;
+  }
+  auto st = d.apply(c, s, n, b);
+  if (!st) return make_error(Errc::config, st.error().message);
+  return {};
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+Result<HostPort> parse_listen(const std::string& text) {
+  HostPort hp;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return make_error(Errc::invalid_argument, "expected [IPv6]:PORT");
+    }
+    hp.host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      return make_error(Errc::invalid_argument, "expected HOST:PORT, e.g. 127.0.0.1:8080");
+    }
+    hp.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value > 65535) {
+    return make_error(Errc::invalid_argument, "port must be a number from 0 to 65535");
+  }
+  hp.port = static_cast<std::uint16_t>(value);
+  return hp;
+}
+
+std::string default_config_toml() {
+  std::string out =
+      "# Broadsheet configuration. Every key can be overridden by an environment\n"
+      "# variable named BROADSHEET_<SECTION>_<KEY>, e.g. BROADSHEET_HTTP_LISTEN.\n"
+      "# The values below are the defaults.\n";
+  std::string section = "\x01";
+  for (const auto& d : key_defs()) {
+    if (section != d.section) {
+      section = d.section;
+      if (!section.empty()) out += fmt::format("\n[{}]\n", section);
+    }
+    out += "\n";
+    std::string comment = d.comment;
+    std::size_t start = 0;
+    while (start <= comment.size()) {
+      auto end = comment.find('\n', start);
+      if (end == std::string::npos) end = comment.size();
+      out += "# " + comment.substr(start, end - start) + "\n";
+      start = end + 1;
+    }
+    out += fmt::format("# ({})\n{} = {}\n", env_name(d), d.key, d.default_toml);
+  }
+  return out;
+}
+
+Result<Config> load_config(const std::string& data_dir, const EnvLookup& env) {
+  Config config;
+  config.data_dir = data_dir;
+
+  // Defaults come from the same table, parsed as TOML so they go through validation.
+  toml::table defaults;
+  try {
+    defaults = toml::parse(default_config_toml());
+  } catch (const toml::parse_error& e) {
+    return make_error(Errc::internal, fmt::format("default configuration: {}", e.what()));
+  }
+
+  toml::table file;
+  auto path = std::filesystem::path(data_dir) / "broadsheet.toml";
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    try {
+      file = toml::parse_file(path.string());
+    } catch (const toml::parse_error& e) {
+      const auto& src = e.source();
+      return make_error(Errc::config,
+                        fmt::format("{}:{}:{}: {}", path.string(), src.begin.line,
+                                    src.begin.column, e.description()));
+    }
+  }
+
+  // Refuse keys we do not know: a typo must not silently fall back to a default.
+  for (const auto& [k, v] : file) {
+    std::string key(k.str());
+    bool known = false;
+    for (const auto& d : key_defs()) {
+      if ((*d.section == 0 && key == d.key) || key == d.section) known = true;
+    }
+    if (known && v.is_table()) {
+      for (const auto& [k2, v2] : *v.as_table()) {
+        bool sub_known = false;
+        for (const auto& d : key_defs()) {
+          if (key == d.section && k2.str() == d.key) sub_known = true;
+        }
+        if (!sub_known) {
+          return make_error(Errc::config, fmt::format("{}: unknown key \"{}.{}\"",
+                                                      path.string(), key, k2.str()));
+        }
+      }
+    } else if (!known) {
+      return make_error(Errc::config, fmt::format("{}: unknown key \"{}\"", path.string(), key));
+    }
+  }
+
+  for (const auto& d : key_defs()) {
+    auto lookup = [&](toml::table& t) -> const toml::node* {
+      if (*d.section == 0) return t.get(d.key);
+      auto* sec = t.get_as<toml::table>(d.section);
+      return sec ? sec->get(d.key) : nullptr;
+    };
+    const toml::node* node = lookup(file);
+    std::optional<std::string> env_text = env(env_name(d));
+    std::string origin = env_text ? env_name(d) : path.string();
+    if (!env_text && !node) {
+      node = lookup(defaults);
+      origin = "default";
+    }
+    if (auto st = apply_value(config, d, node, env_text); !st) {
+      return make_error(Errc::config, fmt::format("{} ({}): {}", full_name(d), origin,
+                                                  st.error().message));
+    }
+  }
+  return config;
+}
+
+}  // namespace broadsheet

@@ -1,0 +1,67 @@
+// Configuration: one TOML file, `broadsheet.toml` in the data folder, where every key
+// can be overridden by an environment variable BROADSHEET_<SECTION>_<KEY> (keys at the
+// top level: BROADSHEET_<KEY>). One table of key definitions is the source of the
+// defaults, the commented file `init` writes, parsing and validation, so they cannot
+// drift apart. A bad value is refused at start with the key (and variable) named.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace broadsheet {
+
+struct Config {
+  std::string data_dir;  // where the file was read from; not a key
+
+  // Top level.
+  std::string database;       // "sqlite:PATH", relative paths from the data folder
+  std::string secrets_dir;    // folder of secret files (mode 0600), relative to data
+
+  struct Http {
+    std::string listen;             // "HOST:PORT"
+    int threads = 0;                // 0: one per core
+    std::size_t header_limit = 0;   // bytes of request line and headers
+    std::size_t body_limit = 0;     // bytes of body on public routes
+    std::size_t api_body_limit = 0; // bytes of body on authenticated API routes
+    int read_timeout = 0;           // seconds to read one request
+    int keepalive_timeout = 0;      // idle seconds between requests on one connection
+    int max_requests = 0;           // requests per connection before it is closed
+    int pipeline_depth = 0;         // pipelined requests read ahead per connection
+    bool access_log = true;
+  } http;
+
+  struct Publication {
+    std::string name;
+    std::string tagline;
+    std::string base_url;        // public URL, used in links and emails
+    std::string postal_address;  // shown in email footers
+  } publication;
+
+  struct Log {
+    std::string level;  // trace, debug, info, warn, error
+  } log;
+};
+
+// Looks up an environment variable; tests pass their own.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_env();
+
+// Reads DATA_DIR/broadsheet.toml (a missing file means all defaults), applies the
+// environment, validates. Errc::config names the key and what is wrong with it.
+Result<Config> load_config(const std::string& data_dir, const EnvLookup& env);
+
+// The commented default file that `broadsheet init` writes.
+std::string default_config_toml();
+
+// Splits "host:port" (IPv6 as "[::1]:8080"). Errc::invalid_argument when malformed.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+Result<HostPort> parse_listen(const std::string& text);
+
+}  // namespace broadsheet

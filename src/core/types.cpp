@@ -1,0 +1,106 @@
+#include "core/types.hpp"
+
+namespace broadsheet {
+
+std::string_view to_string(SubscriberStatus s) {
+  return s == SubscriberStatus::active ? "active" : "blocked";
+}
+
+std::string_view to_string(SubscriptionStatus s) {
+  switch (s) {
+    case SubscriptionStatus::unconfirmed: return "unconfirmed";
+    case SubscriptionStatus::confirmed: return "confirmed";
+    case SubscriptionStatus::unsubscribed: return "unsubscribed";
+  }
+  return "unconfirmed";
+}
+
+std::string_view to_string(OptIn o) { return o == OptIn::double_opt_in ? "double" : "single"; }
+
+std::optional<SubscriberStatus> subscriber_status_from(std::string_view s) {
+  if (s == "active") return SubscriberStatus::active;
+  if (s == "blocked") return SubscriberStatus::blocked;
+  return std::nullopt;
+}
+
+std::optional<SubscriptionStatus> subscription_status_from(std::string_view s) {
+  if (s == "unconfirmed") return SubscriptionStatus::unconfirmed;
+  if (s == "confirmed") return SubscriptionStatus::confirmed;
+  if (s == "unsubscribed") return SubscriptionStatus::unsubscribed;
+  return std::nullopt;
+}
+
+std::optional<OptIn> opt_in_from(std::string_view s) {
+  if (s == "double") return OptIn::double_opt_in;
+  if (s == "single") return OptIn::single_opt_in;
+  return std::nullopt;
+}
+
+Status validate_slug(std::string_view slug) {
+  if (slug.empty() || slug.size() > 64) {
+    return make_error(Errc::invalid_argument, "slug must be 1 to 64 characters");
+  }
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(slug.front()) || !alnum(slug.back())) {
+    return make_error(Errc::invalid_argument,
+                      "slug must start and end with a lowercase letter or digit");
+  }
+  for (std::size_t i = 0; i < slug.size(); ++i) {
+    char c = slug[i];
+    if (c == '-') {
+      if (slug[i - 1] == '-') {
+        return make_error(Errc::invalid_argument, "slug must not contain '--'");
+      }
+    } else if (!alnum(c)) {
+      return make_error(Errc::invalid_argument,
+                        "slug may contain only lowercase letters, digits and hyphens");
+    }
+  }
+  return {};
+}
+
+bool is_valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int extra;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= extra) return false;
+    for (int i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    p += extra + 1;
+  }
+  return true;
+}
+
+bool has_control_chars(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
+}  // namespace broadsheet

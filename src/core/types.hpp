@@ -1,0 +1,98 @@
+// Domain types shared by every subsystem. Plain values: no behaviour that needs a
+// store, a socket or a clock. Ids are the store's row ids; 0 means "not stored yet".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+
+namespace broadsheet {
+
+using Id = std::int64_t;
+
+enum class OptIn { double_opt_in, single_opt_in };
+
+struct Newsletter {
+  Id id = 0;
+  std::string slug;         // [a-z0-9-], 1..64, unique; used in URLs and List-Id
+  std::string name;         // shown to readers
+  std::string description;  // one or two sentences shown in the sign-up box
+  std::string schedule;     // canonical schedule text, see schedule/schedule.hpp
+  std::string from_name;    // display name of the From header
+  std::string from_address; // address of the From header
+  bool is_public = true;    // listed on /newsletters and offered by the sign-up box
+  OptIn opt_in = OptIn::double_opt_in;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
+enum class SubscriberStatus { active, blocked };
+enum class SubscriptionStatus { unconfirmed, confirmed, unsubscribed };
+
+std::string_view to_string(SubscriberStatus s);
+std::string_view to_string(SubscriptionStatus s);
+std::string_view to_string(OptIn o);
+std::optional<SubscriberStatus> subscriber_status_from(std::string_view s);
+std::optional<SubscriptionStatus> subscription_status_from(std::string_view s);
+std::optional<OptIn> opt_in_from(std::string_view s);
+
+struct Subscriber {
+  Id id = 0;
+  std::string email;          // normalised: trimmed, domain lowercased, IDN as A-labels
+  std::string email_display;  // as the reader should see it (Unicode domain)
+  std::string name;
+  std::string timezone;       // IANA name, empty when unknown
+  SubscriberStatus status = SubscriberStatus::active;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
+struct Subscription {
+  Id subscriber_id = 0;
+  Id newsletter_id = 0;
+  std::string newsletter_slug;  // filled when read back for display
+  SubscriptionStatus status = SubscriptionStatus::unconfirmed;
+  std::string source;  // where it came from: "import", "cli", "signup:<page>"
+  UnixSeconds created_at = 0;
+  std::optional<UnixSeconds> confirmed_at;
+  std::optional<UnixSeconds> unsubscribed_at;
+};
+
+// A piece of the publication's journalism; feeds fill this table, the demo writes a few.
+struct Article {
+  Id id = 0;
+  std::string slug;
+  std::string title;
+  std::string standfirst;  // the summary line under the headline
+  std::string author;
+  std::string section;
+  std::vector<std::string> paragraphs;  // plain text, one entry per paragraph
+  std::string url;                      // canonical URL when it came from a feed
+  UnixSeconds published_at = 0;
+};
+
+struct AuditEntry {
+  Id id = 0;
+  UnixSeconds at = 0;
+  std::string actor;    // "cli", "user:<name>", "reader:<subscriber id>", "system"
+  std::string action;   // "newsletter.add", "import", ...
+  std::string subject;  // what was acted on, e.g. a slug or an address
+  std::string detail;   // JSON or a short sentence
+};
+
+// Rules for slugs: lowercase ASCII letters, digits and single hyphens, 1..64 chars,
+// starting and ending with a letter or digit.
+Status validate_slug(std::string_view slug);
+
+// True when `s` is well-formed UTF-8 without overlong forms or surrogates.
+bool is_valid_utf8(std::string_view s);
+
+// True when `s` contains a C0 control character (including CR, LF, NUL) or DEL.
+bool has_control_chars(std::string_view s);
+
+}  // namespace broadsheet

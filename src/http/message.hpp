@@ -1,0 +1,59 @@
+// Requests and responses as plain values. Handlers are functions from Request to
+// Response and never see a socket, so they are tested without one. The server
+// (server.hpp) converts between these and the wire.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace broadsheet::http {
+
+enum class Method { get, head, post, put, patch, delete_, options, other };
+
+std::string_view method_name(Method m);
+Method method_from(std::string_view name);
+
+struct Request {
+  Method method = Method::get;
+  std::string target;  // as sent: path plus query
+  std::string path;    // percent-decoded path, no query
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
+  std::string body;
+  std::string remote_address;  // peer IP as text
+  std::string request_id;      // unique per request, also in the access log
+  std::map<std::string, std::string> params;  // from {name} segments of the route
+
+  // The first header with this (lowercase) name, or nullopt.
+  std::optional<std::string_view> header(std::string_view lowercase_name) const;
+  // The first query parameter with this name, or nullopt.
+  std::optional<std::string_view> query_param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  Response& set_header(std::string name, std::string value);
+
+  static Response html(int status, std::string body);
+  static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response json(int status, const boost::json::value& v);
+  // {"error":{"code":CODE,"message":MESSAGE}} with the given status.
+  static Response json_error(int status, std::string_view code, std::string_view message);
+  static Response redirect(int status, std::string location);
+};
+
+// Reason phrase for a status code ("Not Found").
+std::string_view status_reason(int status);
+
+// Escapes text for HTML element content and attribute values.
+std::string html_escape(std::string_view s);
+
+}  // namespace broadsheet::http

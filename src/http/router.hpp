@@ -1,0 +1,65 @@
+// The routing table: every route Broadsheet serves, with the permission it needs, is
+// one row of one table (built in web/routes.cpp), so access rules can be audited on one
+// screen. Patterns are literal segments and {name} segments ("/archive/{slug}").
+//
+// Thread safety: a Router is immutable after construction and may be shared.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace broadsheet::http {
+
+enum class Permission {
+  public_access,  // anyone on the internet
+  api_token,      // a bearer token from the API tokens table
+  admin_session,  // a logged-in administrator with a CSRF token on writes
+};
+
+std::string_view permission_name(Permission p);
+
+using Handler = std::function<Response(const Request&)>;
+
+struct Route {
+  Method method;
+  std::string pattern;
+  Permission permission;
+  Handler handler;
+  // Largest accepted body in bytes; 0 takes the server's limit for the permission.
+  std::size_t body_limit = 0;
+};
+
+// Decides whether a request may use a route that needs more than public access.
+// Returns nullopt to allow, or the refusal (401/403) to send.
+using Authorizer = std::function<std::optional<Response>(Permission, const Request&)>;
+
+struct Match {
+  const Route* route = nullptr;  // null when nothing matched
+  bool path_matched = false;     // some route has this path, with another method (405)
+};
+
+class Router {
+ public:
+  // REQUIRES: no two routes share a method and pattern.
+  explicit Router(std::vector<Route> routes, Authorizer authorize = nullptr);
+
+  // Finds the route for method and path and fills `params`. HEAD matches GET routes.
+  Match match(Method method, const std::string& path,
+              std::map<std::string, std::string>& params) const;
+
+  // Matches, checks the permission, runs the handler. Answers 404 and 405 itself
+  // (JSON under /api/, HTML elsewhere). `route_label` receives the matched pattern
+  // (or "unmatched"), for metrics and the access log.
+  Response dispatch(Request& request, std::string& route_label) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+  Authorizer authorize_;
+};
+
+}  // namespace broadsheet::http

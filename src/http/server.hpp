@@ -1,0 +1,43 @@
+// The HTTP/1.1 server on Boost.Beast and Asio, one thread per core.
+//
+// Trusts nothing from the network. Each connection owns its limits: header size,
+// body size (per route permission), time to read a request, idle keep-alive time,
+// requests per connection and pipelining depth. Handlers run on the server threads
+// through the Router; every request gets an id, an access-log line and a metrics
+// observation. On stop() (or SIGINT/SIGTERM inside run()) it stops accepting,
+// finishes the requests in progress, closes idle connections, and returns.
+//
+// Configuration: the [http] section of Config. Failure to bind is an Errc::io error
+// from listen(); nothing else in it is fatal.
+#pragma once
+
+#include <memory>
+
+#include "config/config.hpp"
+#include "core/result.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+
+namespace broadsheet::http {
+
+class Server {
+ public:
+  Server(const Config::Http& config, const Router& router, Metrics& metrics);
+  ~Server();
+
+  // Binds and listens; returns the bound port (useful with port 0).
+  Result<unsigned short> listen(const std::string& host, unsigned short port);
+
+  // Serves until stop() or SIGINT/SIGTERM, then drains and returns.
+  // REQUIRES: listen() succeeded.
+  void run();
+
+  // Asks run() to drain and return. Safe from any thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace broadsheet::http

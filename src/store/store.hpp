@@ -1,0 +1,126 @@
+// The Store: every durable fact of Broadsheet goes through this interface.
+//
+// Backends: sqlite/ (embedded, the default) and, later, postgres/. A backend runs its
+// versioned migrations and prepares every named query when it opens, so a broken
+// query fails the start rather than a request. SQL never appears outside the
+// backend's .sql files.
+//
+// Thread safety: every method may be called from any thread; a backend serialises
+// what its engine cannot run concurrently. Each method is one transaction unless its
+// comment says otherwise: it either happens whole or not at all.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "core/types.hpp"
+
+namespace broadsheet {
+
+// Fields a caller may change on a newsletter; unset ones stay as they are.
+struct NewsletterUpdate {
+  std::optional<std::string> name, description, schedule, from_name, from_address;
+  std::optional<bool> is_public;
+  std::optional<OptIn> opt_in;
+};
+
+struct SubscriberWithSubscriptions {
+  Subscriber subscriber;
+  std::vector<Subscription> subscriptions;  // ordered by newsletter slug
+};
+
+// One row of an import, already validated and normalised by the caller.
+struct ImportRow {
+  std::string email;
+  std::string email_display;
+  std::string name;
+  std::string timezone;
+};
+
+struct ImportCounts {
+  std::size_t subscribers_created = 0;   // addresses new to the store
+  std::size_t subscriptions_added = 0;   // new (subscriber, newsletter) pairs
+  std::size_t duplicates_skipped = 0;    // already subscribed, or repeated in the file
+};
+
+// A bulk import into one newsletter, inside one transaction. Rows become visible to
+// others only at commit(); destroying the session without commit() rolls back, so
+// an import that fails half-way leaves nothing behind.
+// Not thread-safe: one thread drives a session. While it is open the backend's
+// write lock is held, so keep it short.
+class ImportSession {
+ public:
+  virtual ~ImportSession() = default;
+  virtual Status add(const ImportRow& row) = 0;
+  virtual Result<ImportCounts> commit() = 0;
+};
+
+struct ImportOptions {
+  Id newsletter_id = 0;
+  bool confirmed = false;   // subscriptions start confirmed instead of unconfirmed
+  std::string source = "import";
+};
+
+// Filter for listing and exporting subscribers.
+struct SubscriberQuery {
+  std::optional<Id> newsletter_id;             // only those with a subscription to it
+  std::optional<SubscriptionStatus> status;    // only with this subscription status
+  Id after_id = 0;                             // keyset cursor: rows with id > after_id
+  std::size_t limit = 1000;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Schema version after migrations, for `broadsheet init` and /healthz.
+  virtual Result<int> schema_version() = 0;
+  // Cheap liveness probe (a trivial query).
+  virtual Status ping() = 0;
+
+  // Newsletters. Slugs are unique: add() of a taken slug is Errc::conflict.
+  virtual Result<Newsletter> add_newsletter(const Newsletter& n) = 0;
+  virtual Result<std::vector<Newsletter>> list_newsletters(bool public_only) = 0;
+  virtual Result<Newsletter> newsletter_by_slug(const std::string& slug) = 0;
+  virtual Result<Newsletter> update_newsletter(const std::string& slug,
+                                               const NewsletterUpdate& u) = 0;
+  // Removes the newsletter with its subscriptions. Errc::not_found when absent.
+  virtual Status remove_newsletter(const std::string& slug) = 0;
+
+  // Subscribers. Emails are unique (already normalised by the caller).
+  virtual Result<Subscriber> add_subscriber(const Subscriber& s) = 0;
+  virtual Result<SubscriberWithSubscriptions> subscriber_by_email(const std::string& email) = 0;
+  virtual Result<std::vector<Subscriber>> list_subscribers(const SubscriberQuery& q) = 0;
+  virtual Status remove_subscriber(const std::string& email) = 0;
+  // Creates or changes one subscription; stamps confirmed_at/unsubscribed_at.
+  virtual Status set_subscription(Id subscriber_id, Id newsletter_id,
+                                  SubscriptionStatus status, const std::string& source) = 0;
+  virtual Result<std::size_t> count_subscriptions(Id newsletter_id,
+                                                  SubscriptionStatus status) = 0;
+
+  // Bulk import; see ImportSession.
+  virtual Result<std::unique_ptr<ImportSession>> begin_import(const ImportOptions& o) = 0;
+
+  // Articles (demo content now, feeds later). Slugs are unique.
+  virtual Result<Article> add_article(const Article& a) = 0;
+  virtual Result<std::vector<Article>> latest_articles(std::size_t limit) = 0;
+  virtual Result<Article> article_by_slug(const std::string& slug) = 0;
+
+  // Audit log: who did what, append-only.
+  virtual Status audit(const std::string& actor, const std::string& action,
+                       const std::string& subject, const std::string& detail) = 0;
+  virtual Result<std::vector<AuditEntry>> recent_audit(std::size_t limit) = 0;
+};
+
+// Opens the store named by a database URL: "sqlite:PATH" (relative paths are taken
+// from `base_dir`). Runs migrations and prepares queries. Errc::config for an
+// unknown scheme, Errc::database when the database cannot be opened or migrated.
+Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
+                                          const Clock& clock);
+
+}  // namespace broadsheet
