@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "mail/mailbox.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -96,6 +98,15 @@ auto flag(Section Config::*section, bool Section::*field) {
   };
 }
 
+Status check_mailbox(const std::string& v) {
+  // The publisher's own address may sit on any domain it controls, reserved or not.
+  AddressPolicy policy;
+  policy.allow_special_use_domains = true;
+  auto box = parse_mailbox(v, policy);
+  if (!box) return box.error();
+  return {};
+}
+
 Status any_text(const std::string& v) { return check_line(v); }
 
 const std::vector<KeyDef>& key_defs() {
@@ -148,6 +159,17 @@ const std::vector<KeyDef>& key_defs() {
        "\"The Daily Broadsheet, 1 Example Street, Springfield\"",
        "Postal address printed in every email footer (required by anti-spam laws).", 0, 0,
        str(&Config::publication, &Config::Publication::postal_address, any_text)},
+      {"mail", "from", Kind::string,
+       "\"The Daily Broadsheet <newsletters@dailybroadsheet.example>\"",
+       "Sender of newsletters that do not name their own (\"Name <address>\").", 0, 0,
+       str(&Config::mail, &Config::Mail::from, check_mailbox)},
+      {"mail", "allow_special_use_domains", Kind::boolean, "false",
+       "Accept reader addresses at reserved domains (example.com, .test, .invalid ...).\n"
+       "Only for testing: mail to them is never delivered.",
+       0, 0, flag(&Config::mail, &Config::Mail::allow_special_use_domains)},
+      {"mail", "allow_utf8_local_part", Kind::boolean, "false",
+       "Accept addresses with non-ASCII characters before the @ (needs SMTPUTF8 relays).", 0,
+       0, flag(&Config::mail, &Config::Mail::allow_utf8_local_part)},
       {"log", "level", Kind::string, "\"info\"", "trace, debug, info, warn or error.", 0, 0,
        str(&Config::log, &Config::Log::level, check_level)},
   };

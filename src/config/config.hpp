@@ -41,6 +41,12 @@ struct Config {
     std::string postal_address;  // shown in email footers
   } publication;
 
+  struct Mail {
+    std::string from;  // default From of newsletters that set none: "Name <addr>"
+    bool allow_special_use_domains = false;  // accept example.com, .test, ... addresses
+    bool allow_utf8_local_part = false;      // accept SMTPUTF8 mailboxes
+  } mail;
+
   struct Log {
     std::string level;  // trace, debug, info, warn, error
   } log;

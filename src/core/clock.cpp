@@ -1,6 +1,7 @@
 #include "core/clock.hpp"
 
 #include <chrono>
+#include <ctime>
 
 namespace broadsheet {
 
@@ -12,6 +13,19 @@ UnixSeconds SystemClock::now() const {
 const SystemClock& SystemClock::instance() {
   static const SystemClock clock;
   return clock;
+}
+
+}  // namespace broadsheet
+
+namespace broadsheet {
+
+std::string format_iso8601(UnixSeconds t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace broadsheet

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 namespace broadsheet {
 
@@ -33,5 +34,12 @@ class FakeClock final : public Clock {
  private:
   std::atomic<UnixSeconds> now_;
 };
+
+}  // namespace broadsheet
+
+namespace broadsheet {
+
+// "2026-11-29T19:00:00Z": how timestamps are shown in JSON, CSV and logs.
+std::string format_iso8601(UnixSeconds t);
 
 }  // namespace broadsheet

@@ -56,4 +56,13 @@ std::string_view status_reason(int status);
 // Escapes text for HTML element content and attribute values.
 std::string html_escape(std::string_view s);
 
+// True for paths of the JSON API ("/api" and below), whose errors are JSON.
+bool is_api_path(std::string_view path);
+
+// An error answer in the form the path's clients expect: json_error() under /api/,
+// otherwise a small HTML page showing `message`. `code` is a stable machine name
+// ("not_found"); `message` is shown to the client, so it must not hold internals.
+Response error_response(std::string_view path, int status, std::string_view code,
+                        std::string_view message);
+
 }  // namespace broadsheet::http

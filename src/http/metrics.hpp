@@ -8,6 +8,7 @@
 #include <tuple>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,9 +23,16 @@ class Metrics {
   void observe(const std::string& method, const std::string& route, int status,
                double seconds);
 
-  // Adds a gauge line computed at render time, e.g. subscriber counts.
+  // Adds a gauge computed at render time, e.g. subscriber counts. The source returns
+  // one (labels, value) pair per series; labels are empty or a label set built with
+  // label(), such as `newsletter="morning"`. Sources run outside the lock, so a slow
+  // one (a database count) does not stall observe().
+  // REQUIRES: `name` matches [a-zA-Z_:][a-zA-Z0-9_:]* and is not added twice.
   using GaugeSource = std::function<std::vector<std::pair<std::string, double>>()>;
   void add_gauge(std::string name, std::string help, GaugeSource source);
+
+  // `name="value"` with the value escaped for the text format; join several with ','.
+  static std::string label(std::string_view name, std::string_view value);
 
   std::string render() const;
 

@@ -5,8 +5,12 @@
 // Thread safety: a Router is immutable after construction and may be shared.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/message.hpp"

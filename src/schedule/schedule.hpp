@@ -6,16 +6,18 @@
 //   "manual"                   sent when an editor decides (e.g. breaking news)
 // Days: mon tue wed thu fri sat sun, ranges (mon-fri, fri-mon wraps), lists, "daily",
 // "weekdays", "weekends". Time: HH:MM, 24-hour. Zone: "local" (the reader's zone,
-// falling back to the newsletter's), "UTC", or an IANA name present in the system
+// or UTC when the reader has none), "UTC", or an IANA name present in the system
 // tzdata (/usr/share/zoneinfo).
 //
-// Pure functions; safe from any thread.
+// Pure functions of the text and the system tzdata; safe from any thread.
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/clock.hpp"
 #include "core/result.hpp"
 
 namespace broadsheet {
@@ -27,14 +29,30 @@ struct Schedule {
   std::string zone;  // "local", "UTC" or an IANA name
 
   // Canonical text, e.g. "mon-fri 06:00 local"; parse(text()) == *this.
+  // REQUIRES: manual, or at least one day set (as parse_schedule guarantees).
   std::string text() const;
-  // What a reader reads in a sign-up box, e.g. "Every weekday at 06:00 (your time)".
+  // What a reader reads in a sign-up box, e.g. "Every weekday at 06:00, your local time".
   std::string describe() const;
+
+  bool operator==(const Schedule&) const = default;
 };
 
+// Case-insensitive; the error message names the part that is wrong.
 Result<Schedule> parse_schedule(std::string_view text);
 
 // True when `name` is an IANA time zone known to the system tzdata (or "UTC").
+// Exact case, as the files are named: "Europe/London", not "europe/london".
 bool is_known_timezone(std::string_view name);
+
+// The IANA spelling of `name` matched without regard to case ("europe/london" gives
+// "Europe/London", "utc" gives "UTC"), or nullopt when no known zone matches.
+std::optional<std::string> canonical_timezone(std::string_view name);
+
+// The first send instant strictly after `after`, or nullopt for a manual schedule.
+// "local" schedules use `reader_zone`, or UTC when that is empty or unknown. A day
+// whose time falls in a daylight-saving gap sends when the gap ends; a time that
+// occurs twice sends at the first. Also nullopt outside years 1970 to 9999.
+std::optional<UnixSeconds> next_run(const Schedule& schedule, UnixSeconds after,
+                                    std::string_view reader_zone);
 
 }  // namespace broadsheet

@@ -1,0 +1,52 @@
+#include "cli/app.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <deque>
+
+#include "cli/commands.hpp"
+#include "cli/context.hpp"
+
+namespace broadsheet::cli {
+
+std::string& add_data_option(CLI::App* command) {
+  // Options outlive the parse; a deque keeps their addresses stable.
+  static std::deque<std::string> storage;
+  auto& dir = storage.emplace_back("var");
+  command->add_option("--data", dir, "Data folder (configuration, database, secrets)")
+      ->capture_default_str();
+  return dir;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"Broadsheet: a self-hosted newsletter server for news publishers.", "broadsheet"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "broadsheet 0.1.0");
+  // Logs go to stderr so that stdout carries only what a command prints (JSON, CSV).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("broadsheet"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  Shared shared;
+  add_init_commands(app, shared);
+  add_serve_command(app, shared);
+  add_newsletter_commands(app, shared);
+  add_subscriber_commands(app, shared);
+  add_transfer_commands(app, shared);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One clear line, and where to look for the rest.
+    std::fprintf(stderr, "broadsheet: %s (see --help)\n", e.what());
+    return kExitUsage;
+  }
+  return shared.exit_code;
+}
+
+}  // namespace broadsheet::cli

@@ -1,0 +1,36 @@
+#include "cli/context.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace broadsheet::cli {
+
+Result<Context> open_context(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(fs::path(data_dir) / "broadsheet.toml", ec)) {
+    return make_error(Errc::config,
+                      fmt::format("{} is not a Broadsheet data folder; run `broadsheet init "
+                                  "--data {}` first",
+                                  data_dir, data_dir));
+  }
+  auto config = load_config(data_dir, process_env());
+  if (!config) return config.error();
+  auto store = open_store(config->database, data_dir, SystemClock::instance());
+  if (!store) return store.error();
+  Context ctx{std::move(config).value(), std::move(store).value(), {}};
+  ctx.address_policy.allow_special_use_domains = ctx.config.mail.allow_special_use_domains;
+  ctx.address_policy.allow_utf8_local_part = ctx.config.mail.allow_utf8_local_part;
+  return ctx;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "broadsheet: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+int fail(const Error& error) { return fail(error.message); }
+
+}  // namespace broadsheet::cli

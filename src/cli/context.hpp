@@ -1,0 +1,33 @@
+// What most commands need: the data folder's configuration and an open store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/result.hpp"
+#include "mail/address.hpp"
+#include "store/store.hpp"
+
+namespace broadsheet::cli {
+
+struct Context {
+  Config config;
+  std::unique_ptr<Store> store;
+  AddressPolicy address_policy;  // how readers' addresses are checked
+};
+
+// Loads DATA/broadsheet.toml and opens the store. Errc::config when DATA has not been
+// initialised (with the `broadsheet init` command to run), or the file is bad.
+Result<Context> open_context(const std::string& data_dir);
+
+// Exit codes shared by all commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "broadsheet: MESSAGE" on stderr and returns kExitFailure.
+int fail(const std::string& message);
+int fail(const Error& error);
+
+}  // namespace broadsheet::cli

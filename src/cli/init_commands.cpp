@@ -1,0 +1,157 @@
+// `broadsheet init` (create a data folder) and `broadsheet demo` (load the fictional
+// publication). Both are idempotent: what exists is kept, what is missing is made.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/context.hpp"
+#include "cli/demo_content.hpp"
+
+namespace broadsheet::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Writes `content` to a new file readable by the owner only. Refuses to overwrite.
+Status write_private_file(const fs::path& path, const std::string& content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(Errc::io, fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok) {
+    fs::remove(path);
+    return make_error(Errc::io, fmt::format("cannot write {}", path.string()));
+  }
+  return {};
+}
+
+// 32 random bytes, hex: the key that signs links in emails (confirm, unsubscribe).
+std::string random_key_hex() {
+  unsigned char key[32];
+  randombytes_buf(key, sizeof key);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+  return std::string(hex) + "\n";
+}
+
+int run_init(const std::string& data) {
+  if (sodium_init() < 0) return fail("libsodium could not initialise");
+  fs::path dir(data);
+  std::error_code ec;
+  bool created = fs::create_directories(dir, ec);
+  if (ec) return fail(fmt::format("cannot create {}: {}", data, ec.message()));
+  if (created) {
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec,
+                    ec);
+  }
+
+  auto config_path = dir / "broadsheet.toml";
+  if (fs::exists(config_path)) {
+    std::cout << fmt::format("kept {}\n", config_path.string());
+  } else {
+    std::ofstream out(config_path);
+    out << default_config_toml();
+    out.close();
+    if (!out) return fail(fmt::format("cannot write {}", config_path.string()));
+    std::cout << fmt::format("wrote {}\n", config_path.string());
+  }
+
+  auto config = load_config(data, process_env());
+  if (!config) return fail(config.error());
+
+  fs::path secrets = dir / config->secrets_dir;
+  fs::create_directories(secrets, ec);
+  if (ec) return fail(fmt::format("cannot create {}: {}", secrets.string(), ec.message()));
+  fs::permissions(secrets, fs::perms::owner_all, ec);
+  if (ec) return fail(fmt::format("cannot restrict {}: {}", secrets.string(), ec.message()));
+  auto key_path = secrets / "hmac.key";
+  if (fs::exists(key_path)) {
+    std::cout << fmt::format("kept {}\n", key_path.string());
+  } else {
+    if (auto st = write_private_file(key_path, random_key_hex()); !st) return fail(st.error());
+    std::cout << fmt::format("wrote {} (mode 0600)\n", key_path.string());
+  }
+
+  auto store = open_store(config->database, data, SystemClock::instance());
+  if (!store) return fail(store.error());
+  auto version = (*store)->schema_version();
+  if (!version) return fail(version.error());
+  std::cout << fmt::format("database {} is at schema version {}\n", config->database, *version);
+  return kExitOk;
+}
+
+int run_demo(const std::string& data) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  Store& store = *ctx->store;
+  std::size_t newsletters = 0, articles = 0, readers = 0;
+  for (const auto& n : demo_newsletters()) {
+    auto added = store.add_newsletter(n);
+    if (added) {
+      ++newsletters;
+    } else if (added.error().code != Errc::conflict) {
+      return fail(added.error());
+    }
+  }
+  for (const auto& a : demo_articles(SystemClock::instance().now())) {
+    auto added = store.add_article(a);
+    if (added) {
+      ++articles;
+    } else if (added.error().code != Errc::conflict) {
+      return fail(added.error());
+    }
+  }
+  for (const auto& r : demo_readers()) {
+    auto email = parse_email(r.email, ctx->address_policy);
+    if (!email) return fail(fmt::format("demo reader {}: {}", r.email, email.error().message));
+    Subscriber s;
+    s.email = email->normalized;
+    s.email_display = email->display;
+    s.name = r.name;
+    s.timezone = r.timezone;
+    auto added = store.add_subscriber(s);
+    if (!added) {
+      if (added.error().code == Errc::conflict) continue;
+      return fail(added.error());
+    }
+    ++readers;
+    for (const char* slug : r.newsletters) {
+      auto n = store.newsletter_by_slug(slug);
+      if (!n) return fail(n.error());
+      if (auto st = store.set_subscription(added->id, n->id, SubscriptionStatus::confirmed, "demo");
+          !st) {
+        return fail(st.error());
+      }
+    }
+  }
+  (void)store.audit("cli", "demo", data, "");
+  std::cout << fmt::format("demo loaded: {} newsletters, {} articles, {} readers added\n",
+                           newsletters, articles, readers);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_init_commands(CLI::App& app, Shared& shared) {
+  auto* init = app.add_subcommand(
+      "init", "Create the data folder: configuration, database and secrets");
+  auto& init_data = add_data_option(init);
+  init->callback([&] { shared.exit_code = run_init(init_data); });
+
+  auto* demo = app.add_subcommand(
+      "demo", "Load a fictional publication: newsletters, articles and readers");
+  auto& demo_data = add_data_option(demo);
+  demo->callback([&] { shared.exit_code = run_demo(demo_data); });
+}
+
+}  // namespace broadsheet::cli

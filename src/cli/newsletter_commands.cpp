@@ -1,0 +1,233 @@
+// `broadsheet newsletter add|list|show|update|remove`.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/context.hpp"
+#include "cli/json_output.hpp"
+#include "mail/mailbox.hpp"
+#include "schedule/schedule.hpp"
+
+namespace broadsheet::cli {
+namespace {
+
+struct NewsletterArgs {
+  std::string slug, name, description, schedule, from, opt_in;
+  bool is_private = false, is_public = false, json = false;
+};
+
+// Checks the free-text fields an editor gives; they appear in pages and emails.
+Status check_text(const char* what, const std::string& value, std::size_t max) {
+  if (!is_valid_utf8(value)) return make_error(Errc::invalid_argument, fmt::format("{} is not valid UTF-8", what));
+  if (has_control_chars(value)) {
+    return make_error(Errc::invalid_argument, fmt::format("{} must be one line without control characters", what));
+  }
+  if (value.size() > max) {
+    return make_error(Errc::invalid_argument, fmt::format("{} is longer than {} bytes", what, max));
+  }
+  return {};
+}
+
+Result<Mailbox> from_mailbox(const std::string& from) {
+  AddressPolicy policy;
+  policy.allow_special_use_domains = true;  // the publisher's own sending domain
+  auto box = parse_mailbox(from, policy);
+  if (!box) return make_error(Errc::invalid_argument, fmt::format("--from: {}", box.error().message));
+  return box;
+}
+
+Result<std::string> canonical_schedule(const std::string& text) {
+  auto s = parse_schedule(text);
+  if (!s) return make_error(Errc::invalid_argument, fmt::format("--schedule: {}", s.error().message));
+  return s->text();
+}
+
+int add(const std::string& data, const NewsletterArgs& a) {
+  if (auto st = validate_slug(a.slug); !st) return fail("--slug: " + st.error().message);
+  if (auto st = check_text("--name", a.name, 120); !st) return fail(st.error());
+  if (auto st = check_text("--description", a.description, 500); !st) return fail(st.error());
+  if (a.name.empty()) return fail("--name must not be empty");
+  Newsletter n;
+  n.slug = a.slug;
+  n.name = a.name;
+  n.description = a.description;
+  auto schedule = canonical_schedule(a.schedule.empty() ? "manual" : a.schedule);
+  if (!schedule) return fail(schedule.error());
+  n.schedule = *schedule;
+  if (!a.from.empty()) {
+    auto box = from_mailbox(a.from);
+    if (!box) return fail(box.error());
+    n.from_name = box->name;
+    n.from_address = box->address;
+  }
+  n.is_public = !a.is_private;
+  if (!a.opt_in.empty()) {
+    auto o = opt_in_from(a.opt_in);
+    if (!o) return fail("--opt-in must be double or single");
+    n.opt_in = *o;
+  }
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto added = ctx->store->add_newsletter(n);
+  if (!added) return fail(added.error());
+  (void)ctx->store->audit("cli", "newsletter.add", n.slug, n.name);
+  std::cout << fmt::format("added newsletter {} ({})\n", added->slug, added->name);
+  return kExitOk;
+}
+
+int list(const std::string& data, bool as_json) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto all = ctx->store->list_newsletters(false);
+  if (!all) return fail(all.error());
+  if (as_json) {
+    boost::json::array out;
+    for (const auto& n : *all) out.push_back(newsletter_json(n));
+    std::cout << boost::json::serialize(out) << "\n";
+    return kExitOk;
+  }
+  if (all->empty()) {
+    std::cout << "no newsletters yet; add one with `broadsheet newsletter add`\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("{:<24} {:<32} {:<28} {}\n", "SLUG", "NAME", "SCHEDULE", "VISIBILITY");
+  for (const auto& n : *all) {
+    std::cout << fmt::format("{:<24} {:<32} {:<28} {}\n", n.slug, n.name, n.schedule,
+                             n.is_public ? "public" : "private");
+  }
+  return kExitOk;
+}
+
+int show(const std::string& data, const std::string& slug, bool as_json) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto n = ctx->store->newsletter_by_slug(slug);
+  if (!n) return fail(n.error());
+  auto out = newsletter_json(*n);
+  boost::json::object counts;
+  for (auto status : {SubscriptionStatus::unconfirmed, SubscriptionStatus::confirmed,
+                      SubscriptionStatus::unsubscribed}) {
+    auto c = ctx->store->count_subscriptions(n->id, status);
+    if (!c) return fail(c.error());
+    counts[to_string(status)] = *c;
+  }
+  out["subscriptions"] = counts;
+  if (as_json) {
+    std::cout << boost::json::serialize(out) << "\n";
+    return kExitOk;
+  }
+  auto schedule = parse_schedule(n->schedule);
+  std::cout << fmt::format(
+      "slug:        {}\nname:        {}\ndescription: {}\nschedule:    {} ({})\nfrom:        {}\n"
+      "visibility:  {}\nopt-in:      {}\nsubscribers: {} confirmed, {} unconfirmed, {} "
+      "unsubscribed\n",
+      n->slug, n->name, n->description, n->schedule, schedule ? schedule->describe() : "?",
+      n->from_address.empty() ? "(the [mail] from address)"
+                              : Mailbox{n->from_name, n->from_address}.text(),
+      n->is_public ? "public" : "private", to_string(n->opt_in),
+      counts["confirmed"].as_uint64(), counts["unconfirmed"].as_uint64(),
+      counts["unsubscribed"].as_uint64());
+  return kExitOk;
+}
+
+int update(const std::string& data, const NewsletterArgs& a, const CLI::App* cmd) {
+  NewsletterUpdate u;
+  auto given = [&](const char* opt) { return cmd->count(opt) > 0; };
+  if (given("--name")) {
+    if (auto st = check_text("--name", a.name, 120); !st) return fail(st.error());
+    if (a.name.empty()) return fail("--name must not be empty");
+    u.name = a.name;
+  }
+  if (given("--description")) {
+    if (auto st = check_text("--description", a.description, 500); !st) return fail(st.error());
+    u.description = a.description;
+  }
+  if (given("--schedule")) {
+    auto s = canonical_schedule(a.schedule);
+    if (!s) return fail(s.error());
+    u.schedule = *s;
+  }
+  if (given("--from")) {
+    auto box = from_mailbox(a.from);
+    if (!box) return fail(box.error());
+    u.from_name = box->name;
+    u.from_address = box->address;
+  }
+  if (a.is_private && a.is_public) return fail("--public and --private exclude each other");
+  if (a.is_private) u.is_public = false;
+  if (a.is_public) u.is_public = true;
+  if (given("--opt-in")) {
+    auto o = opt_in_from(a.opt_in);
+    if (!o) return fail("--opt-in must be double or single");
+    u.opt_in = *o;
+  }
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto n = ctx->store->update_newsletter(a.slug, u);
+  if (!n) return fail(n.error());
+  (void)ctx->store->audit("cli", "newsletter.update", n->slug, "");
+  std::cout << fmt::format("updated newsletter {}\n", n->slug);
+  return kExitOk;
+}
+
+int remove(const std::string& data, const std::string& slug) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  if (auto st = ctx->store->remove_newsletter(slug); !st) return fail(st.error());
+  (void)ctx->store->audit("cli", "newsletter.remove", slug, "");
+  std::cout << fmt::format("removed newsletter {} and its subscriptions\n", slug);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_newsletter_commands(CLI::App& app, Shared& shared) {
+  auto* group = app.add_subcommand("newsletter", "Add, list, show, change and remove newsletters");
+  group->require_subcommand(1);
+  static NewsletterArgs a;
+
+  auto* add_cmd = group->add_subcommand("add", "Add a newsletter");
+  auto& add_data = add_data_option(add_cmd);
+  add_cmd->add_option("--slug", a.slug, "URL name: lowercase letters, digits, hyphens")->required();
+  add_cmd->add_option("--name", a.name, "Name readers see")->required();
+  add_cmd->add_option("--description", a.description, "One or two sentences for the sign-up box");
+  add_cmd->add_option("--schedule", a.schedule,
+                      "When it is sent, e.g. \"mon-fri 06:00 local\", \"sat 08:00 UTC\", \"manual\"")
+      ->default_str("manual");
+  add_cmd->add_option("--from", a.from, "Sender, \"Name <address>\" (default: [mail] from)");
+  add_cmd->add_flag("--private", a.is_private, "Not listed publicly nor offered in sign-up boxes");
+  add_cmd->add_option("--opt-in", a.opt_in, "double (default) or single");
+  add_cmd->callback([&] { shared.exit_code = add(add_data, a); });
+
+  auto* list_cmd = group->add_subcommand("list", "List newsletters");
+  auto& list_data = add_data_option(list_cmd);
+  list_cmd->add_flag("--json", a.json, "Print a JSON array");
+  list_cmd->callback([&] { shared.exit_code = list(list_data, a.json); });
+
+  auto* show_cmd = group->add_subcommand("show", "Show one newsletter with its subscriber counts");
+  auto& show_data = add_data_option(show_cmd);
+  show_cmd->add_option("slug", a.slug, "The newsletter's slug")->required();
+  show_cmd->add_flag("--json", a.json, "Print JSON");
+  show_cmd->callback([&] { shared.exit_code = show(show_data, a.slug, a.json); });
+
+  auto* update_cmd = group->add_subcommand("update", "Change a newsletter");
+  auto& update_data = add_data_option(update_cmd);
+  update_cmd->add_option("slug", a.slug, "The newsletter's slug")->required();
+  update_cmd->add_option("--name", a.name, "Name readers see");
+  update_cmd->add_option("--description", a.description, "Description");
+  update_cmd->add_option("--schedule", a.schedule, "Schedule");
+  update_cmd->add_option("--from", a.from, "Sender, \"Name <address>\"");
+  update_cmd->add_flag("--private", a.is_private, "Hide from public lists");
+  update_cmd->add_flag("--public", a.is_public, "Show in public lists");
+  update_cmd->add_option("--opt-in", a.opt_in, "double or single");
+  update_cmd->callback([&, update_cmd] { shared.exit_code = update(update_data, a, update_cmd); });
+
+  auto* remove_cmd = group->add_subcommand("remove", "Remove a newsletter and its subscriptions");
+  auto& remove_data = add_data_option(remove_cmd);
+  remove_cmd->add_option("slug", a.slug, "The newsletter's slug")->required();
+  remove_cmd->callback([&] { shared.exit_code = remove(remove_data, a.slug); });
+}
+
+}  // namespace broadsheet::cli

@@ -1,0 +1,181 @@
+// `broadsheet subscriber add|list|show|remove`.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/context.hpp"
+#include "cli/json_output.hpp"
+#include "schedule/schedule.hpp"
+
+namespace broadsheet::cli {
+namespace {
+
+struct SubscriberArgs {
+  std::string email, name, timezone, newsletter, status;
+  std::vector<std::string> newsletters;
+  bool confirmed = false, json = false;
+  std::size_t limit = 100;
+  Id after = 0;
+};
+
+int add(const std::string& data, const SubscriberArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto email = parse_email(a.email, ctx->address_policy);
+  if (!email) return fail(fmt::format("invalid email address: {}", email.error().message));
+  if (!is_valid_utf8(a.name) || has_control_chars(a.name) || a.name.size() > 200) {
+    return fail("--name must be one line of UTF-8 text of at most 200 bytes");
+  }
+  if (!a.timezone.empty() && !is_known_timezone(a.timezone)) {
+    return fail(fmt::format("--timezone: unknown time zone \"{}\"", a.timezone.substr(0, 60)));
+  }
+  // Resolve every newsletter first, so a typo changes nothing.
+  std::vector<Newsletter> targets;
+  for (const auto& slug : a.newsletters) {
+    auto n = ctx->store->newsletter_by_slug(slug);
+    if (!n) return fail(n.error());
+    targets.push_back(*n);
+  }
+  Subscriber s;
+  s.email = email->normalized;
+  s.email_display = email->display;
+  s.name = a.name;
+  s.timezone = a.timezone;
+  auto existing = ctx->store->subscriber_by_email(s.email);
+  Id id = 0;
+  if (existing) {
+    if (targets.empty()) return fail(fmt::format("{} is already a subscriber", s.email));
+    id = existing->subscriber.id;
+  } else if (existing.error().code != Errc::not_found) {
+    return fail(existing.error());
+  } else {
+    auto added = ctx->store->add_subscriber(s);
+    if (!added) return fail(added.error());
+    id = added->id;
+  }
+  auto status = a.confirmed ? SubscriptionStatus::confirmed : SubscriptionStatus::unconfirmed;
+  for (const auto& n : targets) {
+    if (auto st = ctx->store->set_subscription(id, n.id, status, "cli"); !st) return fail(st.error());
+  }
+  (void)ctx->store->audit("cli", "subscriber.add", s.email, "");
+  std::cout << fmt::format("added {}{}\n", s.email,
+                           targets.empty() ? "" : fmt::format(" to {} newsletter(s) ({})",
+                                                              targets.size(), to_string(status)));
+  return kExitOk;
+}
+
+int list(const std::string& data, const SubscriberArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  SubscriberQuery q;
+  if (!a.newsletter.empty()) {
+    auto n = ctx->store->newsletter_by_slug(a.newsletter);
+    if (!n) return fail(n.error());
+    q.newsletter_id = n->id;
+  }
+  if (!a.status.empty()) {
+    auto st = subscription_status_from(a.status);
+    if (!st) return fail("--status must be unconfirmed, confirmed or unsubscribed");
+    if (!q.newsletter_id) return fail("--status needs --newsletter");
+    q.status = st;
+  }
+  q.after_id = a.after;
+  q.limit = a.limit;
+  auto rows = ctx->store->list_subscribers(q);
+  if (!rows) return fail(rows.error());
+  if (a.json) {
+    boost::json::array out;
+    for (const auto& s : *rows) out.push_back(subscriber_json(s));
+    std::cout << boost::json::serialize(out) << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("{:<8} {:<40} {:<24} {}\n", "ID", "EMAIL", "NAME", "TIMEZONE");
+  for (const auto& s : *rows) {
+    std::cout << fmt::format("{:<8} {:<40} {:<24} {}\n", s.id, s.email_display, s.name, s.timezone);
+  }
+  if (rows->size() == a.limit) {
+    std::cout << fmt::format("(more: --after {})\n", rows->back().id);
+  }
+  return kExitOk;
+}
+
+int show(const std::string& data, const SubscriberArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto email = parse_email(a.email, ctx->address_policy);
+  std::string key = email ? email->normalized : a.email;
+  auto s = ctx->store->subscriber_by_email(key);
+  if (!s) {
+    if (s.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));
+    return fail(s.error());
+  }
+  if (a.json) {
+    std::cout << boost::json::serialize(subscriber_json(*s)) << "\n";
+    return kExitOk;
+  }
+  const auto& sub = s->subscriber;
+  std::cout << fmt::format("email:    {}\nname:     {}\ntimezone: {}\nstatus:   {}\nsince:    {}\n",
+                           sub.email_display, sub.name, sub.timezone, to_string(sub.status),
+                           format_iso8601(sub.created_at));
+  for (const auto& x : s->subscriptions) {
+    std::cout << fmt::format("  {:<24} {:<12} since {}\n", x.newsletter_slug, to_string(x.status),
+                             format_iso8601(x.created_at));
+  }
+  return kExitOk;
+}
+
+int remove(const std::string& data, const SubscriberArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto email = parse_email(a.email, ctx->address_policy);
+  std::string key = email ? email->normalized : a.email;
+  if (auto st = ctx->store->remove_subscriber(key); !st) {
+    if (st.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));
+    return fail(st.error());
+  }
+  (void)ctx->store->audit("cli", "subscriber.remove", key, "");
+  std::cout << fmt::format("removed {}\n", key);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_subscriber_commands(CLI::App& app, Shared& shared) {
+  auto* group = app.add_subcommand("subscriber", "Add, list, show and remove subscribers");
+  group->require_subcommand(1);
+  static SubscriberArgs a;
+
+  auto* add_cmd = group->add_subcommand("add", "Add a subscriber, optionally to newsletters");
+  auto& add_data = add_data_option(add_cmd);
+  add_cmd->add_option("email", a.email, "Email address")->required();
+  add_cmd->add_option("--name", a.name, "Name");
+  add_cmd->add_option("--timezone", a.timezone, "IANA time zone, e.g. Europe/Paris");
+  add_cmd->add_option("--newsletter", a.newsletters, "Subscribe to this newsletter (repeatable)");
+  add_cmd->add_flag("--confirmed", a.confirmed, "Subscriptions start confirmed (consent given elsewhere)");
+  add_cmd->callback([&] { shared.exit_code = add(add_data, a); });
+
+  auto* list_cmd = group->add_subcommand("list", "List subscribers, oldest first");
+  auto& list_data = add_data_option(list_cmd);
+  list_cmd->add_option("--newsletter", a.newsletter, "Only subscribers of this newsletter");
+  list_cmd->add_option("--status", a.status, "With --newsletter: unconfirmed, confirmed or unsubscribed");
+  list_cmd->add_option("--limit", a.limit, "At most this many")->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  list_cmd->add_option("--after", a.after, "Start after this subscriber id (paging)");
+  list_cmd->add_flag("--json", a.json, "Print a JSON array");
+  list_cmd->callback([&] { shared.exit_code = list(list_data, a); });
+
+  auto* show_cmd = group->add_subcommand("show", "Show a subscriber and their subscriptions");
+  auto& show_data = add_data_option(show_cmd);
+  show_cmd->add_option("email", a.email, "Email address")->required();
+  show_cmd->add_flag("--json", a.json, "Print JSON");
+  show_cmd->callback([&] { shared.exit_code = show(show_data, a); });
+
+  auto* remove_cmd = group->add_subcommand("remove", "Remove a subscriber and their subscriptions");
+  auto& remove_data = add_data_option(remove_cmd);
+  remove_cmd->add_option("email", a.email, "Email address")->required();
+  remove_cmd->callback([&] { shared.exit_code = remove(remove_data, a); });
+}
+
+}  // namespace broadsheet::cli

@@ -1,0 +1,176 @@
+#include "http/message.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace broadsheet::http {
+namespace {
+
+constexpr std::array<std::pair<Method, std::string_view>, 7> kMethods{{
+    {Method::get, "GET"},
+    {Method::head, "HEAD"},
+    {Method::post, "POST"},
+    {Method::put, "PUT"},
+    {Method::patch, "PATCH"},
+    {Method::delete_, "DELETE"},
+    {Method::options, "OPTIONS"},
+}};
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+}  // namespace
+
+std::string_view method_name(Method m) {
+  for (const auto& [method, name] : kMethods) {
+    if (method == m) return name;
+  }
+  return "OTHER";
+}
+
+// Method names are case-sensitive (RFC 9110 9.1): "get" is not GET.
+Method method_from(std::string_view name) {
+  for (const auto& [method, known] : kMethods) {
+    if (known == name) return method;
+  }
+  return Method::other;
+}
+
+std::optional<std::string_view> Request::header(std::string_view lowercase_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lowercase_name) return value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string_view> Request::query_param(std::string_view name) const {
+  auto it = query.find(std::string(name));
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+Response& Response::set_header(std::string name, std::string value) {
+  for (auto& [existing, old_value] : headers) {
+    if (iequals(existing, name)) {
+      old_value = std::move(value);
+      return *this;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+  return *this;
+}
+
+Response Response::html(int status, std::string body) {
+  return text(status, std::move(body), "text/html; charset=utf-8");
+}
+
+Response Response::text(int status, std::string body, std::string content_type) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", std::move(content_type));
+  return r;
+}
+
+Response Response::json(int status, const boost::json::value& v) {
+  return text(status, boost::json::serialize(v), "application/json");
+}
+
+Response Response::json_error(int status, std::string_view code, std::string_view message) {
+  boost::json::object inner;
+  inner["code"] = code;
+  inner["message"] = message;
+  boost::json::object outer;
+  outer["error"] = std::move(inner);
+  return json(status, outer);
+}
+
+Response Response::redirect(int status, std::string location) {
+  Response r;
+  r.status = status;
+  r.headers.emplace_back("Location", std::move(location));
+  return r;
+}
+
+std::string_view status_reason(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+  }
+  return "Unknown";
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+bool is_api_path(std::string_view path) {
+  return path == "/api" || path.starts_with("/api/");
+}
+
+Response error_response(std::string_view path, int status, std::string_view code,
+                        std::string_view message) {
+  if (is_api_path(path)) return Response::json_error(status, code, message);
+  std::string title = std::to_string(status) + " " + std::string(status_reason(status));
+  std::string page = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
+  page += "<title>" + html_escape(title) + "</title></head>\n<body><h1>";
+  page += html_escape(status_reason(status));
+  page += "</h1>\n<p>" + html_escape(message) + "</p></body></html>\n";
+  return Response::html(status, std::move(page));
+}
+
+}  // namespace broadsheet::http

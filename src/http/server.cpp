@@ -1,0 +1,223 @@
+// The HTTP/1.1 server: accepts connections, hands each to a Connection
+// (server_connection.cpp), and stops gracefully.
+//
+// What it does. One io_context is run by `threads` threads. Each connection lives on
+// its own strand and loops: read a request under its limits, run it through the
+// Router on the server thread that read it, queue the response, write responses in
+// order. Requests may be pipelined: the connection keeps reading while earlier
+// responses are being written, until `pipeline_depth` responses wait in its queue;
+// then it pauses reading until the queue shrinks. Handlers of one connection run one
+// after another, in request order.
+//
+// What it trusts. Nothing that arrives on the socket. Every request is bounded in
+// header size, body size and time; targets are parsed strictly (origin form only,
+// exactly one Host on HTTP/1.1); headers from the client are never copied into a
+// response; a client's X-Request-Id is ignored. It trusts the Router and its
+// handlers, but still turns a handler's exception or an unsendable response (a
+// header with CR/LF) into a logged 500.
+//
+// Configuration, [http] (defaults from config.cpp):
+//   threads = 0              threads running the server; 0 = one per core
+//   header_limit = 8192      bytes of request line and headers, else 431
+//   body_limit = 65536       bytes of body on public routes, else 413
+//   api_body_limit = 1048576 bytes of body on token and session routes, else 413
+//                            (a route's own body_limit overrides both)
+//   read_timeout = 15        seconds to receive one whole request (for the first
+//                            request, counted from the connection); also the time
+//                            allowed to write one response. Then the socket closes.
+//   keepalive_timeout = 60   idle seconds between requests before closing
+//   max_requests = 1000      requests per connection; the last gets Connection: close
+//   pipeline_depth = 8       responses queued per connection before reading pauses
+//   access_log = true        one info line per request (id, peer, method, target,
+//                            status, bytes, milliseconds)
+//
+// How it fails. listen() returns Errc::io when the address cannot be resolved or
+// bound. After that nothing is fatal: a malformed request gets 400 and a closed
+// connection, a broken or slow peer loses its connection (logged at debug level, as
+// those are ordinary), a failed accept is retried after a pause (so running out of
+// file descriptors does not spin). On stop() or SIGINT/SIGTERM it closes the
+// listening socket, lets requests already arriving finish and their responses be
+// written, closes idle connections, and returns from run() when the last connection
+// is gone or after kDrainLimit, whichever comes first. A handler that never returns
+// cannot be interrupted and holds run() until it does.
+#include "http/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <optional>
+#include <thread>
+
+#include "http/server_connection.hpp"
+
+namespace broadsheet::http {
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+constexpr std::chrono::seconds kDrainLimit{10};
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+
+int thread_count(int configured) {
+  if (configured > 0) return configured;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+}  // namespace
+
+struct Server::Impl {
+  Impl(const Config::Http& config, const Router& router, Metrics& metrics)
+      : shared(config, router, metrics),
+        threads(thread_count(config.threads)),
+        ioc(threads),
+        acceptor(net::make_strand(ioc)),
+        accept_retry(acceptor.get_executor()),
+        drain_deadline(acceptor.get_executor()) {}
+
+  ~Impl() {
+    // Connections still alive are destroyed with the io_context below; they must not
+    // call back into it while it is being torn down.
+    shared.set_on_last_closed(nullptr);
+  }
+
+  void accept();
+  void on_accept(const boost::system::error_code& ec, tcp::socket socket);
+  void begin_stop();
+
+  // Declaration order is destruction order reversed: `shared` outlives the
+  // io_context (whose destruction destroys the connections), and the I/O objects
+  // die before it.
+  ServerShared shared;
+  int threads;
+  net::io_context ioc;
+  tcp::acceptor acceptor;  // on its strand, like everything below
+  net::steady_timer accept_retry;
+  net::steady_timer drain_deadline;
+  std::optional<net::signal_set> signals;
+  bool stopping = false;
+};
+
+void Server::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc),
+                        [this](const boost::system::error_code& ec, tcp::socket socket) {
+                          on_accept(ec, std::move(socket));
+                        });
+}
+
+void Server::Impl::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
+  if (stopping || ec == net::error::operation_aborted) return;
+  if (ec) {
+    // Typically out of file descriptors; retrying at once would spin.
+    spdlog::warn("http: accept failed: {}", ec.message());
+    accept_retry.expires_after(kAcceptRetry);
+    accept_retry.async_wait([this](const boost::system::error_code& wait_ec) {
+      if (!wait_ec && !stopping) accept();
+    });
+    return;
+  }
+  auto connection = std::make_shared<Connection>(std::move(socket), shared);
+  if (shared.add(connection)) connection->start();
+  accept();
+}
+
+void Server::Impl::begin_stop() {
+  if (stopping) return;
+  stopping = true;
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  accept_retry.cancel();
+  if (signals) signals->cancel(ignored);
+  auto live = shared.begin_stop();
+  spdlog::info("http: stopping; {} connection(s) to finish", live.size());
+  if (live.empty()) {
+    ioc.stop();
+    return;
+  }
+  for (auto& c : live) c->drain();
+  drain_deadline.expires_after(kDrainLimit);
+  drain_deadline.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    spdlog::warn("http: connections still open after {} s; stopping anyway",
+                 kDrainLimit.count());
+    ioc.stop();
+  });
+}
+
+Server::Server(const Config::Http& config, const Router& router, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, router, metrics)) {
+  impl_->shared.set_on_last_closed([impl = impl_.get()] { impl->ioc.stop(); });
+}
+
+Server::~Server() = default;
+
+Result<unsigned short> Server::listen(const std::string& host, unsigned short port) {
+  auto fail = [&](std::string_view what, const boost::system::error_code& ec) {
+    return make_error(Errc::io, fmt::format("cannot listen on {}:{}: {}: {}", host, port,
+                                            what, ec.message()));
+  };
+  boost::system::error_code ec;
+  tcp::endpoint endpoint;
+  auto address = net::ip::make_address(host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, port);
+  } else {
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    if (ec) return fail("resolve", ec);
+    if (results.empty()) return fail("resolve", net::error::host_not_found);
+    endpoint = results.begin()->endpoint();
+  }
+  auto& acceptor = impl_->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); ec) return fail("open", ec);
+  if (acceptor.set_option(net::socket_base::reuse_address(true), ec); ec) {
+    return fail("reuse_address", ec);
+  }
+  if (acceptor.bind(endpoint, ec); ec) {
+    acceptor.close(ec);
+    return fail("bind", ec);
+  }
+  if (acceptor.listen(net::socket_base::max_listen_connections, ec); ec) {
+    acceptor.close(ec);
+    return fail("listen", ec);
+  }
+  auto bound = acceptor.local_endpoint(ec);
+  if (ec) return fail("local_endpoint", ec);
+  spdlog::info("http: listening on {}:{} with {} thread(s)", bound.address().to_string(),
+               bound.port(), impl_->threads);
+  return bound.port();
+}
+
+void Server::run() {
+  Impl& impl = *impl_;
+  impl.signals.emplace(impl.acceptor.get_executor(), SIGINT, SIGTERM);
+  impl.signals->async_wait([&impl](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("http: signal {} received", signal);
+    impl.begin_stop();
+  });
+  impl.accept();
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < impl.threads; ++i) pool.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : pool) t.join();
+
+  // Connections left after kDrainLimit are cut now rather than when the Server is
+  // destroyed; no thread runs the io_context any more, so this is safe.
+  for (auto& c : impl.shared.live_connections()) c->abandon();
+  // Gives SIGINT and SIGTERM back to their default handling.
+  impl.signals.reset();
+  spdlog::info("http: stopped");
+}
+
+void Server::stop() {
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->begin_stop(); });
+}
+
+}  // namespace broadsheet::http

@@ -1,0 +1,404 @@
+#include "http/server_connection.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "http/access_log.hpp"
+
+namespace broadsheet::http {
+namespace net = boost::asio;
+namespace {
+
+constexpr std::size_t kReadChunk = 8192;
+// How long, and how much, a closing connection reads and discards (see close()).
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kLingerBytes = 1 << 20;
+
+std::chrono::seconds seconds(int s) { return std::chrono::seconds(std::max(s, 1)); }
+
+bool is_parse_error(const beast::error_code& ec) {
+  return &ec.category() == &bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+}  // namespace
+
+// --- ServerShared -----------------------------------------------------------------
+
+bool ServerShared::add(const std::shared_ptr<Connection>& c) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return false;
+  live_.emplace(c.get(), c);
+  return true;
+}
+
+void ServerShared::remove(Connection* c) {
+  std::function<void()> notify;
+  {
+    std::lock_guard lock(mu_);
+    live_.erase(c);
+    if (stopping_ && live_.empty()) notify = on_last_closed_;
+  }
+  if (notify) notify();
+}
+
+std::vector<std::shared_ptr<Connection>> ServerShared::begin_stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  return live_connections();
+}
+
+std::vector<std::shared_ptr<Connection>> ServerShared::live_connections() {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Connection>> out;
+  for (auto& [raw, weak] : live_) {
+    if (auto c = weak.lock()) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void ServerShared::set_on_last_closed(std::function<void()> f) {
+  std::lock_guard lock(mu_);
+  on_last_closed_ = std::move(f);
+}
+
+// --- Connection: life ---------------------------------------------------------------
+
+Connection::Connection(net::ip::tcp::socket socket, ServerShared& shared)
+    : shared_(shared), stream_(std::move(socket)) {
+  beast::error_code ec;
+  auto peer = stream_.socket().remote_endpoint(ec);
+  remote_ = ec ? "unknown" : peer.address().to_string();
+}
+
+Connection::~Connection() { shared_.remove(this); }
+
+void Connection::start() {
+  // The first request's clock starts at the connection: a client that connects and
+  // says nothing is as slow as one that sends half a request.
+  deadline_ = Clock::now() + seconds(shared_.config.read_timeout);
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
+}
+
+void Connection::drain() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->closing_) return;
+    self->draining_ = true;
+    // A request that has begun arriving is in flight and gets its answer (with
+    // Connection: close); an idle connection is closed now.
+    if (!self->in_request_) self->stop_reading_ = true;
+    self->advance();
+  });
+}
+
+void Connection::abandon() {
+  beast::error_code ec;
+  stream_.socket().close(ec);
+}
+
+// The one place that decides what happens next, called after every state change:
+// write if something is queued, read if there is room in the queue, close once
+// nothing more will be read and everything owed has been written.
+void Connection::advance() {
+  if (closing_) return;
+  if (!writing_ && !queue_.empty()) write_next();
+  if (!reading_ && !in_request_ && !stop_reading_ && queue_.size() < pipeline_depth()) {
+    read_request();
+  }
+  if (stop_reading_ && queue_.empty() && !writing_) {
+    if (reading_) {
+      stream_.cancel();  // the wait for a next request; its handler comes back here
+      return;
+    }
+    close(linger_);
+  }
+}
+
+// --- Connection: reading -----------------------------------------------------------
+
+void Connection::read_request() {
+  if (buffer_.size() > 0) {  // a pipelined request is already here
+    deadline_ = Clock::now() + seconds(shared_.config.read_timeout);
+    begin_request();
+    return;
+  }
+  // Waiting for the first byte is idle time (keepalive_timeout); the request's own
+  // deadline starts when it begins to arrive.
+  reading_ = true;
+  if (requests_ == 0) {
+    stream_.expires_at(deadline_);
+  } else {
+    stream_.expires_after(seconds(shared_.config.keepalive_timeout));
+  }
+  stream_.async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->on_first_bytes(ec, n);
+      });
+}
+
+void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
+  reading_ = false;
+  if (ec) return on_read_error(ec);
+  buffer_.commit(bytes);
+  if (stop_reading_ || closing_) return advance();  // the server began to stop meanwhile
+  if (requests_ > 0) deadline_ = Clock::now() + seconds(shared_.config.read_timeout);
+  begin_request();
+}
+
+void Connection::begin_request() {
+  in_request_ = true;
+  reading_ = true;
+  pending_ = Request{};
+  pending_.request_id = new_request_id();
+  pending_.remote_address = remote_;
+  method_text_.clear();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+      shared_.config.header_limit, std::numeric_limits<std::uint32_t>::max())));
+  // The body limit depends on the route, known only from the header. Until then
+  // there is none, so that a large Content-Length is judged by the route's limit
+  // in on_header() rather than by Beast's default while parsing the header.
+  parser_->body_limit(boost::none);
+  stream_.expires_at(deadline_);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_header(ec);
+                           });
+}
+
+void Connection::on_header(beast::error_code ec) {
+  reading_ = false;
+  if (ec) return on_read_error(ec);
+  header_done_ = Clock::now();
+  const auto& header = parser_->get();
+  method_text_ = std::string(header.method_string());
+  if (auto why = read_header(header, pending_); !why.empty()) {
+    return refuse(400, "bad_request", "The request is malformed: " + why + ".");
+  }
+  std::size_t limit = body_limit_for(pending_);
+  if (auto length = parser_->content_length(); length && *length > limit) {
+    return refuse(413, "payload_too_large", "The request body is too large.");
+  }
+  parser_->body_limit(limit);  // still needed for chunked bodies
+  if (parser_->is_done()) return finish_request();
+  // Clients that ask first (curl does, for bodies over 1 KiB) would otherwise wait a
+  // second. It is skipped when responses are queued: the interim line must not be
+  // interleaved with them, and the client sends the body anyway after its wait.
+  if (expects_continue(header) && !writing_ && queue_.empty()) return send_continue();
+  read_body();
+}
+
+void Connection::send_continue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  writing_ = true;
+  stream_.expires_after(seconds(shared_.config.read_timeout));
+  net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->writing_ = false;
+                     if (ec) return self->close_now();
+                     self->read_body();
+                   });
+}
+
+void Connection::read_body() {
+  reading_ = true;
+  stream_.expires_at(deadline_);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->on_body(ec);
+                    });
+}
+
+void Connection::on_body(beast::error_code ec) {
+  reading_ = false;
+  if (ec) return on_read_error(ec);
+  finish_request();
+}
+
+void Connection::on_read_error(beast::error_code ec) {
+  if (closing_) return;
+  if (is_expected_ending(ec)) {
+    in_request_ = false;
+    bool peer_done = ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+                     ec == bhttp::error::partial_message || ec == net::error::operation_aborted;
+    if (!peer_done) {
+      // Reset or timed out (the stream has closed the socket): nothing more can
+      // be sent.
+      spdlog::debug("http: connection from {} ended: {}", remote_, ec.message());
+      return close_now();
+    }
+    // The client has finished sending (or we stopped listening to it); what it is
+    // owed is still written.
+    stop_reading_ = true;
+    linger_ = false;
+    return advance();
+  }
+  if (parser_ && !parser_->is_header_done()) header_done_ = Clock::now();
+  if (ec == bhttp::error::header_limit) {
+    return refuse(431, "header_too_large", "The request header is too large.");
+  }
+  if (ec == bhttp::error::body_limit) {
+    return refuse(413, "payload_too_large", "The request body is too large.");
+  }
+  if (is_parse_error(ec)) return refuse(400, "bad_request", "The request is malformed.");
+  spdlog::warn("http: reading from {} failed: {}", remote_, ec.message());
+  close_now();
+}
+
+// --- Connection: answering ---------------------------------------------------------
+
+void Connection::finish_request() {
+  in_request_ = false;
+  ++requests_;
+  WireRequest message = parser_->release();
+  parser_.reset();
+  pending_.body = std::move(message.body());
+  bool client_keeps = message.keep_alive();
+  int max = shared_.config.max_requests;
+  bool keep_alive = client_keeps && !draining_ && (max <= 0 || requests_ < max);
+  if (!keep_alive) {
+    stop_reading_ = true;
+    linger_ = client_keeps;  // the client may have sent more that we will not read
+  }
+  std::string route;
+  Response response = shared_.router.dispatch(pending_, route);
+  enqueue(std::move(response), keep_alive, message.version(), std::move(route));
+  advance();
+}
+
+// Answers a request that cannot be served and closes the connection after it: what
+// follows in the stream (the rest of a body, or of a broken header) cannot be framed.
+void Connection::refuse(int status, std::string_view code, std::string_view message) {
+  in_request_ = false;
+  stop_reading_ = true;
+  linger_ = true;
+  bool header_read = parser_ && parser_->is_header_done() && !pending_.target.empty();
+  unsigned version = header_read ? parser_->get().version() : 11;
+  std::string route = "unmatched";
+  if (header_read) {
+    std::map<std::string, std::string> params;
+    if (auto m = shared_.router.match(pending_.method, pending_.path, params); m.route) {
+      route = m.route->pattern;
+    }
+  } else {
+    // No parsed header: take the method and target from the raw request line, for
+    // the log and to answer API clients in JSON.
+    std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    auto line = sniff_request_line(raw.substr(0, shared_.config.header_limit));
+    method_text_ = std::string(line.method);
+    pending_.method = method_from(line.method);
+    pending_.target = std::string(line.target);
+    pending_.path = pending_.target.substr(0, pending_.target.find('?'));
+  }
+  parser_.reset();
+  enqueue(error_response(pending_.path, status, code, message), false, version,
+          std::move(route));
+  advance();
+}
+
+void Connection::enqueue(Response response, bool keep_alive, unsigned version,
+                         std::string route) {
+  Outgoing out{to_wire(std::move(response), pending_, keep_alive, version)};
+  out.method = pending_.method;
+  out.method_text = std::move(method_text_);
+  out.target = pending_.target;
+  out.request_id = pending_.request_id;
+  out.route = std::move(route);
+  out.started = header_done_;
+  queue_.push_back(std::move(out));
+}
+
+void Connection::write_next() {
+  writing_ = true;
+  // A client that does not read its responses is as slow as one that does not send.
+  stream_.expires_after(seconds(shared_.config.read_timeout));
+  bhttp::async_write(stream_, queue_.front().message,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                       self->on_write(ec, n);
+                     });
+}
+
+void Connection::on_write(beast::error_code ec, std::size_t bytes) {
+  writing_ = false;
+  if (ec) {
+    if (!is_expected_ending(ec)) {
+      spdlog::warn("http: writing to {} failed: {}", remote_, ec.message());
+    }
+    return close_now();
+  }
+  record(queue_.front(), bytes);
+  queue_.pop_front();
+  advance();
+}
+
+void Connection::record(const Outgoing& done, std::size_t bytes) {
+  std::chrono::duration<double> elapsed = Clock::now() - done.started;
+  int status = done.message.result_int();
+  shared_.metrics.observe(std::string(method_name(done.method)), done.route, status,
+                          elapsed.count());
+  if (shared_.config.access_log) {
+    spdlog::info("{}", format_access({.request_id = done.request_id,
+                                      .remote = remote_,
+                                      .method = done.method_text,
+                                      .target = done.target,
+                                      .status = status,
+                                      .bytes = bytes,
+                                      .milliseconds = elapsed.count() * 1000}));
+  }
+}
+
+// --- Connection: closing -----------------------------------------------------------
+
+// Closing a socket that still holds unread input makes the kernel answer with a
+// reset, which can destroy the response just written before the client reads it
+// (a 413 during a large upload, pipelined requests past max_requests). So when the
+// client may still be sending, half-close, then read and discard for a moment.
+void Connection::close(bool linger) {
+  closing_ = true;
+  beast::error_code ec;
+  stream_.socket().shutdown(net::socket_base::shutdown_send, ec);
+  if (!linger || ec) return close_now();
+  stream_.expires_after(std::min<std::chrono::seconds>(
+      kLingerTime, seconds(shared_.config.read_timeout)));
+  linger_read();
+}
+
+void Connection::linger_read() {
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->lingered_ += n;
+                            if (ec || self->lingered_ > kLingerBytes) return self->close_now();
+                            self->linger_read();
+                          });
+}
+
+void Connection::close_now() {
+  closing_ = true;
+  stream_.close();
+}
+
+std::size_t Connection::body_limit_for(const Request& request) const {
+  std::map<std::string, std::string> params;
+  Match m = shared_.router.match(request.method, request.path, params);
+  if (m.route && m.route->body_limit > 0) return m.route->body_limit;
+  if (m.route && m.route->permission != Permission::public_access) {
+    return shared_.config.api_body_limit;
+  }
+  return shared_.config.body_limit;
+}
+
+std::size_t Connection::pipeline_depth() const {
+  return static_cast<std::size_t>(std::max(shared_.config.pipeline_depth, 1));
+}
+
+}  // namespace broadsheet::http

@@ -1,0 +1,137 @@
+// Which time zone names Broadsheet accepts: "UTC", or a TZif file under the system
+// tzdata directory reached by a name that cannot leave it.
+//
+// Trusts the tzdata package for the files' contents; trusts nothing about the names,
+// which come from editors and readers' browsers. A name is checked for its spelling
+// before it is joined to a path, so "../" and absolute paths never reach the disk.
+// Failures are answers (false, nullopt), never errors: an unreadable tzdata directory
+// means no zone but UTC is known.
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+
+#include "schedule/schedule.hpp"
+#include "schedule/zoneinfo.hpp"
+
+namespace broadsheet {
+namespace schedule_detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kMaxZoneName = 128;    // the longest IANA name is about 30
+constexpr std::uintmax_t kMaxTzif = 1 << 20;  // real files are a few kilobytes
+
+// Files in the tzdata directory that are spelled like zones but are not IANA names.
+constexpr std::array<std::string_view, 3> kNotZones{"Factory", "localtime", "posixrules"};
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '+' || c == '-';
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+fs::path zone_path(std::string_view name) { return fs::path(kZoneInfoDir) / std::string(name); }
+
+// Reads the whole file when it is a regular file no larger than kMaxTzif.
+std::optional<std::string> read_small_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  auto size = fs::file_size(path, ec);
+  if (ec || size > kMaxTzif) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  std::string data(size, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(size));
+  if (static_cast<std::uintmax_t>(in.gcount()) != size) return std::nullopt;
+  return data;
+}
+
+bool is_tzif_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 4> magic{};
+  in.read(magic.data(), magic.size());
+  return in.gcount() == 4 && std::string_view(magic.data(), 4) == "TZif";
+}
+
+// The entry of `dir` whose name equals `part` ignoring case, preferring an exact match
+// and otherwise the first in byte order, so the answer never depends on readdir order.
+std::optional<std::string> find_entry(const fs::path& dir, std::string_view part) {
+  std::error_code ec;
+  if (fs::exists(dir / std::string(part), ec)) return std::string(part);
+  std::optional<std::string> best;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string entry = it->path().filename().string();
+    if (iequals(entry, part) && (!best || entry < *best)) best = entry;
+  }
+  return best;
+}
+
+}  // namespace
+
+bool is_zone_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxZoneName) return false;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t slash = std::min(name.find('/', start), name.size());
+    std::string_view part = name.substr(start, slash - start);
+    if (part.empty() || !std::all_of(part.begin(), part.end(), is_name_char)) return false;
+    if (start == 0 && (part == "posix" || part == "right")) return false;
+    if (slash == name.size()) break;
+    start = slash + 1;
+  }
+  return std::find(kNotZones.begin(), kNotZones.end(), name) == kNotZones.end();
+}
+
+std::optional<std::string> read_posix_rule(std::string_view name) {
+  auto data = read_small_file(zone_path(name));
+  // Version 2 and later files end "\n<rule>\n"; version 1 files have no rule.
+  if (!data || data->size() < 6 || !data->starts_with("TZif") || (*data)[4] < '2' ||
+      data->back() != '\n') {
+    return std::nullopt;
+  }
+  std::size_t open = data->rfind('\n', data->size() - 2);
+  if (open == std::string::npos) return std::nullopt;
+  std::string rule = data->substr(open + 1, data->size() - open - 2);
+  if (rule.empty()) return std::nullopt;
+  return rule;
+}
+
+}  // namespace schedule_detail
+
+bool is_known_timezone(std::string_view name) {
+  if (name == "UTC") return true;
+  return schedule_detail::is_zone_name(name) &&
+         schedule_detail::is_tzif_file(schedule_detail::zone_path(name));
+}
+
+std::optional<std::string> canonical_timezone(std::string_view name) {
+  using namespace schedule_detail;
+  if (iequals(name, "UTC")) return "UTC";
+  if (!is_zone_name(name)) return std::nullopt;
+  if (is_known_timezone(name)) return std::string(name);
+  // Walk the tree one part at a time, matching each part without regard to case.
+  fs::path dir(kZoneInfoDir);
+  std::string canonical;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t slash = std::min(name.find('/', start), name.size());
+    auto entry = find_entry(dir, name.substr(start, slash - start));
+    if (!entry) return std::nullopt;
+    canonical += (canonical.empty() ? "" : "/") + *entry;
+    dir /= *entry;
+    start = slash + 1;
+  }
+  if (!is_zone_name(canonical) || !is_known_timezone(canonical)) return std::nullopt;
+  return canonical;
+}
+
+}  // namespace broadsheet

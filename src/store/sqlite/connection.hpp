@@ -1,0 +1,77 @@
+// One SQLite connection: opened with Broadsheet's settings, holding the backend's
+// prepared statements (from sqlite/queries.sql) until it closes.
+//
+// Settings: WAL journal (readers never wait for the writer), synchronous=FULL (a write
+// acknowledged to a reader survives a power cut), foreign_keys=ON, a 5 s busy timeout
+// for when another process (the CLI beside the server) holds the write lock.
+// Not thread-safe: the store serialises access with its mutex.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "store/named_queries.hpp"
+
+namespace broadsheet::sqlite {
+
+// The named queries the C++ side runs. Every one must exist in queries.sql (the open
+// fails otherwise); queries.sql may hold more, and those are prepared too.
+#define BROADSHEET_SQLITE_QUERIES(X)                                                    \
+  X(begin_immediate) X(begin_read) X(commit) X(rollback)                                \
+  X(create_schema_migrations) X(schema_version) X(record_migration) X(ping)             \
+  X(insert_newsletter) X(list_newsletters) X(newsletter_by_slug) X(newsletter_exists)   \
+  X(update_newsletter) X(delete_newsletter)                                             \
+  X(insert_subscriber) X(subscriber_by_email) X(subscriber_exists) X(delete_subscriber) \
+  X(list_subscribers) X(list_subscribers_in_newsletter) X(list_subscribers_with_status) \
+  X(list_subscribers_in_newsletter_with_status)                                         \
+  X(subscriptions_of_subscriber) X(upsert_subscription) X(count_subscriptions)          \
+  X(import_subscriber) X(subscriber_id_by_email) X(import_subscription)                 \
+  X(insert_article) X(latest_articles) X(article_by_slug)                               \
+  X(insert_audit) X(recent_audit)
+
+struct Statements {
+#define BROADSHEET_SQLITE_STATEMENT(name) sqlite3_stmt* name = nullptr;
+  BROADSHEET_SQLITE_QUERIES(BROADSHEET_SQLITE_STATEMENT)
+#undef BROADSHEET_SQLITE_STATEMENT
+};
+
+class Connection {
+ public:
+  // Opens (creating) the database file at `path` and applies the settings above.
+  // Errc::database when the file cannot be opened or is not a database.
+  static Result<std::unique_ptr<Connection>> open(const std::string& path);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+
+  // The prepared statement of one named query, prepared on first use and kept until
+  // the connection closes. Errc::database names the query and SQLite's complaint.
+  Result<sqlite3_stmt*> statement(const NamedQueries& queries, std::string_view name);
+
+  // Prepares every query in `queries` and fills statements(). Run after migrations:
+  // queries can only be prepared against the tables they name.
+  Status prepare_all(const NamedQueries& queries);
+  const Statements& statements() const { return statements_; }
+
+  // Runs a PRAGMA, the only SQL written in C++ (settings of this connection, not data).
+  Status pragma(const char* sql);
+  Result<std::int64_t> pragma_int(const char* sql);
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  Result<sqlite3_stmt*> prepare(const NamedQuery& query, const std::string& origin);
+
+  sqlite3* db_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> prepared_;
+  Statements statements_;
+};
+
+}  // namespace broadsheet::sqlite

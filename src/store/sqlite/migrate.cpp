@@ -1,0 +1,103 @@
+#include "store/sqlite/migrate.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "store/sqlite/query.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+// "…/0003_add_issue_index.sql" → 3; 0 when the name does not follow NNNN_what.sql.
+int version_of(std::string_view path) {
+  std::string_view name = path.substr(path.rfind('/') + 1);  // npos + 1 == 0
+  std::size_t digits = 0;
+  while (digits < name.size() && name[digits] >= '0' && name[digits] <= '9') ++digits;
+  bool well_named = digits == 4 && name.size() > 9 && name[4] == '_' &&
+                    name.substr(name.size() - 4) == ".sql";
+  if (!well_named) return 0;
+  return std::stoi(std::string(name.substr(0, digits)));
+}
+
+}  // namespace
+
+Result<std::vector<Migration>> parse_migrations(const std::vector<Resource>& files) {
+  std::vector<Migration> out;
+  for (const auto& f : files) {
+    int version = version_of(f.path);
+    if (version == 0) {
+      return make_error(Errc::internal,
+                        fmt::format("migration '{}' is not named NNNN_what.sql", f.path));
+    }
+    if (version != static_cast<int>(out.size()) + 1) {
+      return make_error(Errc::internal,
+                        fmt::format("migration '{}' should be number {}", f.path,
+                                    out.size() + 1));
+    }
+    out.push_back(Migration{version, f.path, f.content});
+  }
+  return out;
+}
+
+Result<int> current_version(Connection& connection, const NamedQueries& queries) {
+  auto stmt = connection.statement(queries, "schema_version");
+  if (!stmt) return stmt.error();
+  Query q(connection.db(), *stmt);
+  if (auto s = q.expect_row("schema_version returned no row"); !s) return s.error();
+  return static_cast<int>(q.int_at(0));
+}
+
+Result<int> migrate(Connection& connection, const NamedQueries& queries,
+                    const std::vector<Migration>& migrations, UnixSeconds now) {
+  sqlite3* db = connection.db();
+  auto statement = [&](std::string_view name) { return connection.statement(queries, name); };
+
+  auto create = statement("create_schema_migrations");
+  if (!create) return create.error();
+  if (auto s = Query(db, *create).run(); !s) return s.error();
+
+  auto begin = statement("begin_immediate");
+  auto commit = statement("commit");
+  auto rollback = statement("rollback");
+  auto record = statement("record_migration");
+  for (auto* r : {&begin, &commit, &rollback, &record}) {
+    if (!*r) return r->error();
+  }
+
+  const int latest = static_cast<int>(migrations.size());
+  for (const auto& m : migrations) {
+    Transaction tx(db, *commit, *rollback);
+    if (auto s = tx.begin(*begin); !s) return s.error();
+    // Read inside the write lock: another process may have migrated meanwhile.
+    auto version = current_version(connection, queries);
+    if (!version) return version.error();
+    if (*version >= m.version) continue;
+
+    std::string sql(m.sql);
+    char* message = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+      std::string text = message ? message : sqlite3_errstr(rc);
+      sqlite3_free(message);
+      return make_error(Errc::database,
+                        fmt::format("migration {} ({}) failed: {}", m.version, m.path, text));
+    }
+    if (auto s = Query(db, *record).bind_int(1, m.version).bind_int(2, now).run(); !s) {
+      return s.error();
+    }
+    if (auto s = tx.commit(); !s) return s.error();
+    spdlog::info("database migrated to schema version {} ({})", m.version, m.path);
+  }
+  auto version = current_version(connection, queries);
+  if (version && *version > latest) {
+    return make_error(Errc::database,
+                      fmt::format("the database is at schema version {}, newer than this "
+                                  "build of Broadsheet knows ({}); upgrade Broadsheet",
+                                  *version, latest));
+  }
+  return version;
+}
+
+}  // namespace broadsheet::sqlite

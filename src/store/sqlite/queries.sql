@@ -1,0 +1,231 @@
+-- Every statement the SQLite backend runs, as named queries (see store/named_queries.hpp).
+-- All are prepared when the store opens, so a mistake here fails the start.
+-- Parameters are numbered (?1, ?2, ...) to mirror PostgreSQL's $1, $2, ...
+-- Column lists are repeated on purpose: the C++ readers take columns by position, so
+-- every query that returns one kind of row lists the same columns in the same order.
+
+-- Transactions -----------------------------------------------------------------------
+
+-- name: begin_immediate
+-- Takes the write lock at once, so a transaction that writes never fails half-way
+-- because another connection wrote first.
+BEGIN IMMEDIATE;
+
+-- name: begin_read
+-- A consistent snapshot for methods that read more than one statement's worth.
+BEGIN;
+
+-- name: commit
+COMMIT;
+
+-- name: rollback
+ROLLBACK;
+
+-- Migrations and health --------------------------------------------------------------
+
+-- name: create_schema_migrations
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  applied_at INTEGER NOT NULL
+);
+
+-- name: schema_version
+SELECT coalesce(max(version), 0) FROM schema_migrations;
+
+-- name: record_migration
+INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2);
+
+-- name: ping
+SELECT 1;
+
+-- Newsletters: id, slug, name, description, schedule, from_name, from_address,
+-- is_public, opt_in, created_at, updated_at -------------------------------------------
+
+-- name: insert_newsletter
+INSERT INTO newsletters (slug, name, description, schedule, from_name, from_address,
+                         is_public, opt_in, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+RETURNING id;
+
+-- name: list_newsletters
+-- ?1: 1 to list only public newsletters.
+SELECT id, slug, name, description, schedule, from_name, from_address,
+       is_public, opt_in, created_at, updated_at
+FROM newsletters
+WHERE ?1 = 0 OR is_public = 1
+ORDER BY name, slug;
+
+-- name: newsletter_by_slug
+SELECT id, slug, name, description, schedule, from_name, from_address,
+       is_public, opt_in, created_at, updated_at
+FROM newsletters
+WHERE slug = ?1;
+
+-- name: newsletter_exists
+SELECT 1 FROM newsletters WHERE id = ?1;
+
+-- name: update_newsletter
+-- ?1 slug; ?2..?8 new values, NULL for "leave as it is"; ?9 now.
+UPDATE newsletters
+SET name         = coalesce(?2, name),
+    description  = coalesce(?3, description),
+    schedule     = coalesce(?4, schedule),
+    from_name    = coalesce(?5, from_name),
+    from_address = coalesce(?6, from_address),
+    is_public    = coalesce(?7, is_public),
+    opt_in       = coalesce(?8, opt_in),
+    updated_at   = ?9
+WHERE slug = ?1
+RETURNING id, slug, name, description, schedule, from_name, from_address,
+          is_public, opt_in, created_at, updated_at;
+
+-- name: delete_newsletter
+DELETE FROM newsletters WHERE slug = ?1 RETURNING id;
+
+-- Subscribers: id, email, email_display, name, timezone, status, created_at,
+-- updated_at ---------------------------------------------------------------------------
+
+-- name: insert_subscriber
+INSERT INTO subscribers (email, email_display, name, timezone, status, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+RETURNING id;
+
+-- name: subscriber_by_email
+SELECT id, email, email_display, name, timezone, status, created_at, updated_at
+FROM subscribers
+WHERE email = ?1;
+
+-- name: subscriber_exists
+SELECT 1 FROM subscribers WHERE id = ?1;
+
+-- name: delete_subscriber
+DELETE FROM subscribers WHERE email = ?1 RETURNING id;
+
+-- Keyset pages of subscribers: ?1 last id seen, ?2 page size. The filtered forms walk
+-- subscribers in id order and probe the subscriptions' primary key, so a page never
+-- sorts the whole audience; the newsletter-and-status form reads the audience index.
+
+-- name: list_subscribers
+SELECT id, email, email_display, name, timezone, status, created_at, updated_at
+FROM subscribers
+WHERE id > ?1
+ORDER BY id
+LIMIT ?2;
+
+-- name: list_subscribers_in_newsletter
+-- ?3 newsletter id.
+SELECT s.id, s.email, s.email_display, s.name, s.timezone, s.status, s.created_at,
+       s.updated_at
+FROM subscribers AS s
+WHERE s.id > ?1
+  AND EXISTS (SELECT 1 FROM subscriptions AS x
+              WHERE x.subscriber_id = s.id AND x.newsletter_id = ?3)
+ORDER BY s.id
+LIMIT ?2;
+
+-- name: list_subscribers_with_status
+-- ?3 subscription status, in any newsletter.
+SELECT s.id, s.email, s.email_display, s.name, s.timezone, s.status, s.created_at,
+       s.updated_at
+FROM subscribers AS s
+WHERE s.id > ?1
+  AND EXISTS (SELECT 1 FROM subscriptions AS x
+              WHERE x.subscriber_id = s.id AND x.status = ?3)
+ORDER BY s.id
+LIMIT ?2;
+
+-- name: list_subscribers_in_newsletter_with_status
+-- ?3 newsletter id, ?4 subscription status: the audience cursor.
+SELECT s.id, s.email, s.email_display, s.name, s.timezone, s.status, s.created_at,
+       s.updated_at
+FROM subscriptions AS x
+JOIN subscribers AS s ON s.id = x.subscriber_id
+WHERE x.newsletter_id = ?3 AND x.status = ?4 AND x.subscriber_id > ?1
+ORDER BY x.subscriber_id
+LIMIT ?2;
+
+-- Subscriptions: subscriber_id, newsletter_id, newsletter slug, status, source,
+-- created_at, confirmed_at, unsubscribed_at ----------------------------------------------
+
+-- name: subscriptions_of_subscriber
+SELECT x.subscriber_id, x.newsletter_id, n.slug, x.status, x.source, x.created_at,
+       x.confirmed_at, x.unsubscribed_at
+FROM subscriptions AS x
+JOIN newsletters AS n ON n.id = x.newsletter_id
+WHERE x.subscriber_id = ?1
+ORDER BY n.slug;
+
+-- name: upsert_subscription
+-- ?1 subscriber, ?2 newsletter, ?3 status, ?4 source, ?5 now.
+-- Setting the status a subscription already has changes nothing, so a second click on
+-- a confirmation link keeps the first confirmed_at. `source` says where the current
+-- period of the subscription began: it is replaced only when an unsubscribed reader
+-- comes back, not when a pending subscription is confirmed.
+INSERT INTO subscriptions (subscriber_id, newsletter_id, status, source, created_at,
+                           confirmed_at, unsubscribed_at)
+VALUES (?1, ?2, ?3, ?4, ?5,
+        CASE WHEN ?3 = 'confirmed' THEN ?5 END,
+        CASE WHEN ?3 = 'unsubscribed' THEN ?5 END)
+ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE
+SET status          = excluded.status,
+    source          = CASE WHEN subscriptions.status = 'unsubscribed'
+                           THEN excluded.source ELSE subscriptions.source END,
+    confirmed_at    = CASE excluded.status
+                        WHEN 'confirmed' THEN excluded.created_at
+                        WHEN 'unconfirmed' THEN NULL
+                        ELSE subscriptions.confirmed_at END,
+    unsubscribed_at = CASE WHEN excluded.status = 'unsubscribed'
+                           THEN excluded.created_at END
+WHERE subscriptions.status <> excluded.status;
+
+-- name: count_subscriptions
+SELECT count(*) FROM subscriptions WHERE newsletter_id = ?1 AND status = ?2;
+
+-- Bulk import (one transaction held by the import session) ---------------------------
+
+-- name: import_subscriber
+-- ?1 email, ?2 email_display, ?3 name, ?4 timezone, ?5 now. A known address is kept
+-- as it is: an import adds readers, it does not overwrite what they told us.
+INSERT INTO subscribers (email, email_display, name, timezone, status, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5)
+ON CONFLICT (email) DO NOTHING;
+
+-- name: subscriber_id_by_email
+SELECT id FROM subscribers WHERE email = ?1;
+
+-- name: import_subscription
+-- ?1 subscriber, ?2 newsletter, ?3 status, ?4 source, ?5 now, ?6 confirmed_at or NULL.
+INSERT INTO subscriptions (subscriber_id, newsletter_id, status, source, created_at,
+                           confirmed_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (subscriber_id, newsletter_id) DO NOTHING;
+
+-- Articles: id, slug, title, standfirst, author, section, body, url, published_at ----
+
+-- name: insert_article
+INSERT INTO articles (slug, title, standfirst, author, section, body, url, published_at,
+                      created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+RETURNING id;
+
+-- name: latest_articles
+SELECT id, slug, title, standfirst, author, section, body, url, published_at
+FROM articles
+ORDER BY published_at DESC, id DESC
+LIMIT ?1;
+
+-- name: article_by_slug
+SELECT id, slug, title, standfirst, author, section, body, url, published_at
+FROM articles
+WHERE slug = ?1;
+
+-- Audit log: id, at, actor, action, subject, detail --------------------------------------
+
+-- name: insert_audit
+INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5);
+
+-- name: recent_audit
+SELECT id, at, actor, action, subject, detail
+FROM audit_log
+ORDER BY id DESC
+LIMIT ?1;

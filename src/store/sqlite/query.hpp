@@ -1,0 +1,106 @@
+// The SQLite edge: a prepared statement borrowed for one use, a transaction guard, and
+// the one place where SQLite result codes become Errors.
+// Not thread-safe: callers hold the store's connection mutex.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace broadsheet::sqlite {
+
+// SQLITE_CONSTRAINT_UNIQUE and _PRIMARYKEY become Errc::conflict, everything else
+// Errc::database; the message is `what` followed by SQLite's own words.
+Error sqlite_error(sqlite3* db, int rc, std::string_view what);
+
+// Puts what the store was doing in front of a database failure ("cannot add newsletter
+// 'x': disk I/O error"); other errors already carry a sentence of their own.
+Error failed_to(std::string_view what, const Error& e);
+
+// A count for a LIMIT parameter; SQLite's integers are signed.
+std::int64_t as_sql_limit(std::size_t n);
+
+// A persistent prepared statement in use. Binds, steps and reads columns; on
+// destruction it resets and clears its bindings so the next user finds it clean.
+// Text is bound without copying (SQLITE_STATIC): the bound bytes must outlive the
+// Query, which is why binding a temporary std::string does not compile.
+class Query {
+ public:
+  Query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Query();
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
+  // Parameters are numbered from 1, as ?1 in the SQL.
+  Query& bind_int(int index, std::int64_t value);
+  Query& bind_bool(int index, bool value) { return bind_int(index, value ? 1 : 0); }
+  Query& bind_text(int index, std::string_view value);
+  Query& bind_text(int index, std::string&&) = delete;
+  Query& bind_null(int index);
+  Query& bind_opt_int(int index, const std::optional<std::int64_t>& value);
+  Query& bind_opt_text(int index, const std::optional<std::string>& value);
+
+  // True when a row is ready to read, false when the statement is done.
+  Result<bool> step();
+  // Steps to the end, discarding rows: for statements run for their effect. Stepping to
+  // the end, rather than leaving it to the reset, is what makes an autocommit's own
+  // failure (a full disk at COMMIT) reach the caller.
+  Status run();
+  // Steps once expecting a row; Errc::not_found with `missing` when there is none.
+  // Read the row's columns, then run() to finish the statement.
+  Status expect_row(std::string_view missing);
+  // Calls `read()` once per row, until the statement is done.
+  template <typename F>
+  Status each_row(F&& read) {
+    for (;;) {
+      auto row = step();
+      if (!row) return row.error();
+      if (!*row) return {};
+      read();
+    }
+  }
+  // The SQLite result code of the last step, for callers that tell failures apart
+  // (a foreign key naming a row that does not exist).
+  int last_code() const { return last_rc_; }
+
+  std::int64_t int_at(int col) const;
+  bool bool_at(int col) const { return int_at(col) != 0; }
+  std::string text_at(int col) const;
+  std::optional<std::int64_t> opt_int_at(int col) const;
+
+  // SQLite's words about the statement's failure, for callers that refine a conflict.
+  Error error(int rc) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;  // first binding failure, reported by the next step
+  int last_rc_ = SQLITE_OK;
+};
+
+// A transaction on the connection: begin() with a BEGIN statement, commit(), and a
+// rollback on destruction unless committed, so an early return leaves nothing behind.
+class Transaction {
+ public:
+  Transaction(sqlite3* db, sqlite3_stmt* commit, sqlite3_stmt* rollback)
+      : db_(db), commit_(commit), rollback_(rollback) {}
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  Status begin(sqlite3_stmt* begin_statement);
+  Status commit();
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* commit_;
+  sqlite3_stmt* rollback_;
+  bool open_ = false;
+};
+
+}  // namespace broadsheet::sqlite

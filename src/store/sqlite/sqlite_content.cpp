@@ -1,0 +1,137 @@
+// SQLite backend of the Store: articles and the audit log.
+// See sqlite_store.cpp for what the backend trusts and how it fails.
+#include <fmt/format.h>
+
+
+#include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+// Paragraphs are stored as one text, separated by a blank line, which is what a
+// reader of the raw column (or a full-text index later) expects of prose.
+constexpr std::string_view kParagraphBreak = "\n\n";
+
+std::string join_paragraphs(const std::vector<std::string>& paragraphs) {
+  std::string body;
+  for (const auto& p : paragraphs) {
+    if (!body.empty()) body += kParagraphBreak;
+    body += p;
+  }
+  return body;
+}
+
+std::vector<std::string> split_paragraphs(std::string_view body) {
+  std::vector<std::string> out;
+  while (!body.empty()) {
+    std::size_t end = body.find(kParagraphBreak);
+    out.emplace_back(body.substr(0, end));
+    if (end == std::string_view::npos) break;
+    body.remove_prefix(end + kParagraphBreak.size());
+  }
+  return out;
+}
+
+// A paragraph that is empty or holds a blank line would not come back as it went in.
+Status check_paragraphs(const std::vector<std::string>& paragraphs) {
+  for (std::size_t i = 0; i < paragraphs.size(); ++i) {
+    const std::string& p = paragraphs[i];
+    if (p.empty() || p.find(kParagraphBreak) != std::string::npos || p.front() == '\n' ||
+        p.back() == '\n') {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("paragraph {} is empty or holds a blank line", i + 1));
+    }
+  }
+  return {};
+}
+
+// Columns: id, slug, title, standfirst, author, section, body, url, published_at.
+Article read_article(const Query& q) {
+  Article a;
+  a.id = q.int_at(0);
+  a.slug = q.text_at(1);
+  a.title = q.text_at(2);
+  a.standfirst = q.text_at(3);
+  a.author = q.text_at(4);
+  a.section = q.text_at(5);
+  a.paragraphs = split_paragraphs(q.text_at(6));
+  a.url = q.text_at(7);
+  a.published_at = q.int_at(8);
+  return a;
+}
+
+}  // namespace
+
+Result<Article> SqliteStore::add_article(const Article& a) {
+  if (auto s = check_paragraphs(a.paragraphs); !s) return s.error();
+  const std::string body = join_paragraphs(a.paragraphs);
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().insert_article);
+  q.bind_text(1, a.slug).bind_text(2, a.title).bind_text(3, a.standfirst)
+      .bind_text(4, a.author).bind_text(5, a.section).bind_text(6, body).bind_text(7, a.url)
+      .bind_int(8, a.published_at).bind_int(9, clock_.now());
+  Article out = a;
+  Status s = q.expect_row("insert_article returned no id");
+  if (s) {
+    out.id = q.int_at(0);
+    s = q.run();
+  }
+  if (!s && s.error().code == Errc::conflict) {
+    return make_error(Errc::conflict,
+                      fmt::format("an article with slug '{}' already exists", a.slug));
+  }
+  if (!s) return failed_to(fmt::format("add article '{}'", a.slug), s.error());
+  return out;
+}
+
+Result<std::vector<Article>> SqliteStore::latest_articles(std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  std::vector<Article> out;
+  Query q(db(), sql().latest_articles);
+  q.bind_int(1, as_sql_limit(limit));
+  if (auto s = q.each_row([&] { out.push_back(read_article(q)); }); !s) {
+    return failed_to("list articles", s.error());
+  }
+  return out;
+}
+
+Result<Article> SqliteStore::article_by_slug(const std::string& slug) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().article_by_slug);
+  q.bind_text(1, slug);
+  if (auto s = q.expect_row(fmt::format("no article with slug '{}'", slug)); !s) {
+    return failed_to(fmt::format("read article '{}'", slug), s.error());
+  }
+  return read_article(q);
+}
+
+Status SqliteStore::audit(const std::string& actor, const std::string& action,
+                          const std::string& subject, const std::string& detail) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().insert_audit);
+  q.bind_int(1, clock_.now()).bind_text(2, actor).bind_text(3, action).bind_text(4, subject)
+      .bind_text(5, detail);
+  if (auto s = q.run(); !s) return failed_to(fmt::format("record '{}' in the audit log", action), s.error());
+  return {};
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::recent_audit(std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  std::vector<AuditEntry> out;
+  Query q(db(), sql().recent_audit);
+  q.bind_int(1, as_sql_limit(limit));
+  auto read = [&] {
+    out.push_back(AuditEntry{q.int_at(0), q.int_at(1), q.text_at(2), q.text_at(3),
+                             q.text_at(4), q.text_at(5)});
+  };
+  if (auto s = q.each_row(read); !s) return failed_to("read the audit log", s.error());
+  return out;
+}
+
+}  // namespace broadsheet::sqlite

@@ -1,0 +1,185 @@
+// SQLite backend of the Store: opening, schema and health, newsletters.
+// (Subscribers live in sqlite_subscribers.cpp, articles and the audit log in
+// sqlite_content.cpp, bulk import in sqlite_import.cpp.)
+//
+// What it does: opens one database file, brings its schema up to date with the
+// embedded migrations, prepares every named query of queries.sql, and serves the Store
+// methods over that one connection, each as one statement or one transaction.
+//
+// What it trusts: its callers to have validated and normalised values (slugs, emails,
+// time zones); the database itself enforces uniqueness, references and the allowed
+// values of every status. It trusts nothing it reads from the file beyond that.
+//
+// Configuration: the `database` key ("sqlite:PATH", see store.cpp). The connection
+// settings are fixed (connection.hpp): WAL, synchronous=FULL, foreign keys on, a
+// 5 s busy timeout.
+//
+// How it fails: every failure is a value. A taken slug or email is Errc::conflict, a
+// missing row Errc::not_found, anything else SQLite reports is Errc::database with
+// SQLite's message; open() fails when the file, a migration or a query is unusable.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <fmt/format.h>
+
+#include "store/sqlite/migrate.hpp"
+#include "store/sqlite/query.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+constexpr std::string_view kQueriesPath = "src/store/sqlite/queries.sql";
+constexpr std::string_view kMigrationsPath = "src/store/sqlite/migrations/";
+
+// Columns: id, slug, name, description, schedule, from_name, from_address, is_public,
+// opt_in, created_at, updated_at (the order of every newsletter query).
+Newsletter read_newsletter(const Query& q) {
+  Newsletter n;
+  n.id = q.int_at(0);
+  n.slug = q.text_at(1);
+  n.name = q.text_at(2);
+  n.description = q.text_at(3);
+  n.schedule = q.text_at(4);
+  n.from_name = q.text_at(5);
+  n.from_address = q.text_at(6);
+  n.is_public = q.bool_at(7);
+  // The CHECK on the column admits only the two values opt_in_from() knows.
+  n.opt_in = opt_in_from(q.text_at(8)).value_or(OptIn::double_opt_in);
+  n.created_at = q.int_at(9);
+  n.updated_at = q.int_at(10);
+  return n;
+}
+
+std::string no_newsletter(const std::string& slug) {
+  return fmt::format("no newsletter with slug '{}'", slug);
+}
+
+}  // namespace
+
+SqliteSql SqliteSql::embedded() {
+  return SqliteSql{resource(kQueriesPath).value_or(""), std::string(kQueriesPath),
+                   resources_under(kMigrationsPath)};
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
+                                                       const Clock& clock,
+                                                       const SqliteSql& sql) {
+  auto queries = NamedQueries::parse(sql.queries, sql.queries_origin);
+  if (!queries) return make_error(Errc::database, queries.error().message);
+  auto migrations = parse_migrations(sql.migrations);
+  if (!migrations) return migrations.error();
+
+  auto connection = Connection::open(path);
+  if (!connection) return connection.error();
+  auto version = migrate(**connection, *queries, *migrations, clock.now());
+  if (!version) return failed_to(fmt::format("migrate database '{}'", path), version.error());
+  if (auto s = (*connection)->prepare_all(*queries); !s) return s.error();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*connection), clock));
+}
+
+Result<SqliteStore::Hold> SqliteStore::hold() {
+  if (importer_.load() == std::this_thread::get_id()) {
+    return make_error(Errc::internal,
+                      "the store was called by the thread holding an import session; "
+                      "commit or drop the session first");
+  }
+  return Hold(gate_);
+}
+
+Result<int> SqliteStore::schema_version() {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().schema_version);
+  if (auto s = q.expect_row("schema_migrations is empty"); !s) return s.error();
+  int version = static_cast<int>(q.int_at(0));
+  if (auto s = q.run(); !s) return failed_to("read the schema version", s.error());
+  return version;
+}
+
+Status SqliteStore::ping() {
+  auto h = hold();
+  if (!h) return h.error();
+  if (auto s = Query(db(), sql().ping).run(); !s) return failed_to("ping the database", s.error());
+  return {};
+}
+
+Result<Newsletter> SqliteStore::add_newsletter(const Newsletter& n) {
+  auto h = hold();
+  if (!h) return h.error();
+  Newsletter out = n;
+  out.created_at = out.updated_at = clock_.now();
+  Query q(db(), sql().insert_newsletter);
+  q.bind_text(1, n.slug).bind_text(2, n.name).bind_text(3, n.description)
+      .bind_text(4, n.schedule).bind_text(5, n.from_name).bind_text(6, n.from_address)
+      .bind_bool(7, n.is_public).bind_text(8, to_string(n.opt_in)).bind_int(9, out.created_at);
+  Status s = q.expect_row("insert_newsletter returned no id");
+  if (s) {
+    out.id = q.int_at(0);
+    s = q.run();
+  }
+  if (!s && s.error().code == Errc::conflict) {
+    return make_error(Errc::conflict,
+                      fmt::format("a newsletter with slug '{}' already exists", n.slug));
+  }
+  if (!s) return failed_to(fmt::format("add newsletter '{}'", n.slug), s.error());
+  return out;
+}
+
+Result<std::vector<Newsletter>> SqliteStore::list_newsletters(bool public_only) {
+  auto h = hold();
+  if (!h) return h.error();
+  std::vector<Newsletter> out;
+  Query q(db(), sql().list_newsletters);
+  q.bind_bool(1, public_only);
+  if (auto s = q.each_row([&] { out.push_back(read_newsletter(q)); }); !s) {
+    return failed_to("list newsletters", s.error());
+  }
+  return out;
+}
+
+Result<Newsletter> SqliteStore::newsletter_by_slug(const std::string& slug) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().newsletter_by_slug);
+  q.bind_text(1, slug);
+  if (auto s = q.expect_row(no_newsletter(slug)); !s) {
+    return failed_to(fmt::format("read newsletter '{}'", slug), s.error());
+  }
+  return read_newsletter(q);
+}
+
+Result<Newsletter> SqliteStore::update_newsletter(const std::string& slug,
+                                                  const NewsletterUpdate& u) {
+  auto h = hold();
+  if (!h) return h.error();
+  std::optional<std::int64_t> is_public;
+  if (u.is_public) is_public = *u.is_public ? 1 : 0;
+  std::optional<std::string> opt_in;
+  if (u.opt_in) opt_in = std::string(to_string(*u.opt_in));
+
+  Query q(db(), sql().update_newsletter);
+  q.bind_text(1, slug).bind_opt_text(2, u.name).bind_opt_text(3, u.description)
+      .bind_opt_text(4, u.schedule).bind_opt_text(5, u.from_name)
+      .bind_opt_text(6, u.from_address).bind_opt_int(7, is_public).bind_opt_text(8, opt_in)
+      .bind_int(9, clock_.now());
+  Status s = q.expect_row(no_newsletter(slug));
+  Newsletter out;
+  if (s) {
+    out = read_newsletter(q);
+    s = q.run();
+  }
+  if (!s) return failed_to(fmt::format("update newsletter '{}'", slug), s.error());
+  return out;
+}
+
+Status SqliteStore::remove_newsletter(const std::string& slug) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().delete_newsletter);
+  q.bind_text(1, slug);
+  Status s = q.expect_row(no_newsletter(slug));
+  if (s) s = q.run();
+  if (!s) return failed_to(fmt::format("remove newsletter '{}'", slug), s.error());
+  return {};
+}
+
+}  // namespace broadsheet::sqlite

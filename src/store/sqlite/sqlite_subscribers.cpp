@@ -1,0 +1,172 @@
+// SQLite backend of the Store: subscribers and their subscriptions.
+// See sqlite_store.cpp for what the backend trusts and how it fails.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+// Columns: id, email, email_display, name, timezone, status, created_at, updated_at.
+Subscriber read_subscriber(const Query& q) {
+  Subscriber s;
+  s.id = q.int_at(0);
+  s.email = q.text_at(1);
+  s.email_display = q.text_at(2);
+  s.name = q.text_at(3);
+  s.timezone = q.text_at(4);
+  // The CHECK on the column admits only the values the parser knows.
+  s.status = subscriber_status_from(q.text_at(5)).value_or(SubscriberStatus::active);
+  s.created_at = q.int_at(6);
+  s.updated_at = q.int_at(7);
+  return s;
+}
+
+// Columns: subscriber_id, newsletter_id, newsletter slug, status, source, created_at,
+// confirmed_at, unsubscribed_at.
+Subscription read_subscription(const Query& q) {
+  Subscription s;
+  s.subscriber_id = q.int_at(0);
+  s.newsletter_id = q.int_at(1);
+  s.newsletter_slug = q.text_at(2);
+  s.status = subscription_status_from(q.text_at(3)).value_or(SubscriptionStatus::unconfirmed);
+  s.source = q.text_at(4);
+  s.created_at = q.int_at(5);
+  s.confirmed_at = q.opt_int_at(6);
+  s.unsubscribed_at = q.opt_int_at(7);
+  return s;
+}
+
+std::string no_subscriber(const std::string& email) {
+  return fmt::format("no subscriber with email '{}'", email);
+}
+
+}  // namespace
+
+Result<Subscriber> SqliteStore::add_subscriber(const Subscriber& s) {
+  auto h = hold();
+  if (!h) return h.error();
+  Subscriber out = s;
+  out.created_at = out.updated_at = clock_.now();
+  Query q(db(), sql().insert_subscriber);
+  q.bind_text(1, s.email).bind_text(2, s.email_display).bind_text(3, s.name)
+      .bind_text(4, s.timezone).bind_text(5, to_string(s.status)).bind_int(6, out.created_at);
+  Status st = q.expect_row("insert_subscriber returned no id");
+  if (st) {
+    out.id = q.int_at(0);
+    st = q.run();
+  }
+  if (!st && st.error().code == Errc::conflict) {
+    return make_error(Errc::conflict,
+                      fmt::format("a subscriber with email '{}' already exists", s.email));
+  }
+  if (!st) return failed_to(fmt::format("add subscriber '{}'", s.email), st.error());
+  return out;
+}
+
+Result<SubscriberWithSubscriptions> SqliteStore::subscriber_by_email(const std::string& email) {
+  auto h = hold();
+  if (!h) return h.error();
+  auto fail = [&](const Error& e) { return failed_to(fmt::format("read subscriber '{}'", email), e); };
+  // One snapshot for both reads, so the list matches the subscriber.
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_read); !s) return fail(s.error());
+
+  SubscriberWithSubscriptions out;
+  {
+    Query q(db(), sql().subscriber_by_email);
+    q.bind_text(1, email);
+    if (auto s = q.expect_row(no_subscriber(email)); !s) return fail(s.error());
+    out.subscriber = read_subscriber(q);
+  }
+  Query q(db(), sql().subscriptions_of_subscriber);
+  q.bind_int(1, out.subscriber.id);
+  if (auto s = q.each_row([&] { out.subscriptions.push_back(read_subscription(q)); }); !s) {
+    return fail(s.error());
+  }
+  if (auto s = tx.commit(); !s) return fail(s.error());
+  return out;
+}
+
+Result<std::vector<Subscriber>> SqliteStore::list_subscribers(const SubscriberQuery& filter) {
+  auto h = hold();
+  if (!h) return h.error();
+  // Each filter has its own query, so each gets the plan that suits it.
+  sqlite3_stmt* stmt = sql().list_subscribers;
+  if (filter.newsletter_id && filter.status) {
+    stmt = sql().list_subscribers_in_newsletter_with_status;
+  } else if (filter.newsletter_id) {
+    stmt = sql().list_subscribers_in_newsletter;
+  } else if (filter.status) {
+    stmt = sql().list_subscribers_with_status;
+  }
+  Query q(db(), stmt);
+  q.bind_int(1, filter.after_id).bind_int(2, as_sql_limit(filter.limit));
+  if (filter.newsletter_id) {
+    q.bind_int(3, *filter.newsletter_id);
+    if (filter.status) q.bind_text(4, to_string(*filter.status));
+  } else if (filter.status) {
+    q.bind_text(3, to_string(*filter.status));
+  }
+  std::vector<Subscriber> out;
+  out.reserve(std::min<std::size_t>(filter.limit, 4096));
+  if (auto s = q.each_row([&] { out.push_back(read_subscriber(q)); }); !s) {
+    return failed_to("list subscribers", s.error());
+  }
+  return out;
+}
+
+Status SqliteStore::remove_subscriber(const std::string& email) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().delete_subscriber);
+  q.bind_text(1, email);
+  Status s = q.expect_row(no_subscriber(email));
+  if (s) s = q.run();
+  if (!s) return failed_to(fmt::format("remove subscriber '{}'", email), s.error());
+  return {};
+}
+
+Status SqliteStore::set_subscription(Id subscriber_id, Id newsletter_id,
+                                     SubscriptionStatus status, const std::string& source) {
+  auto h = hold();
+  if (!h) return h.error();
+  int code = SQLITE_OK;
+  Status s = [&] {
+    Query q(db(), sql().upsert_subscription);
+    q.bind_int(1, subscriber_id).bind_int(2, newsletter_id).bind_text(3, to_string(status))
+        .bind_text(4, source).bind_int(5, clock_.now());
+    Status st = q.run();
+    code = q.last_code();
+    return st;
+  }();
+  if (s) return {};
+  if (code != SQLITE_CONSTRAINT_FOREIGNKEY) {
+    return failed_to(fmt::format("set subscription of subscriber {} to newsletter {}",
+                                 subscriber_id, newsletter_id),
+                     s.error());
+  }
+  // The happy path pays nothing for telling the caller which of the two is missing.
+  Query subscriber(db(), sql().subscriber_exists);
+  Status known = subscriber.bind_int(1, subscriber_id)
+                     .expect_row(fmt::format("no subscriber with id {}", subscriber_id));
+  if (!known) return failed_to("set subscription", known.error());
+  return make_error(Errc::not_found, fmt::format("no newsletter with id {}", newsletter_id));
+}
+
+Result<std::size_t> SqliteStore::count_subscriptions(Id newsletter_id,
+                                                     SubscriptionStatus status) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().count_subscriptions);
+  q.bind_int(1, newsletter_id).bind_text(2, to_string(status));
+  if (auto s = q.expect_row("count returned no row"); !s) {
+    return failed_to("count subscriptions", s.error());
+  }
+  return static_cast<std::size_t>(q.int_at(0));
+}
+
+}  // namespace broadsheet::sqlite

@@ -1,0 +1,24 @@
+// Public pages and public JSON of the reader's side. Handlers are plain functions of
+// the request; they read through the Store and render templates. They trust nothing
+// in the request: parameters are validated and every value is escaped by Mustache.
+#pragma once
+
+#include "http/message.hpp"
+#include "web/routes.hpp"
+
+namespace broadsheet::web {
+
+http::Response article_home(WebContext& ctx, const http::Request& req);
+http::Response article_page(WebContext& ctx, const http::Request& req);
+http::Response newsletters_page(WebContext& ctx, const http::Request& req);
+http::Response static_asset(WebContext& ctx, const http::Request& req);
+
+http::Response api_public_newsletters(WebContext& ctx, const http::Request& req);
+http::Response healthz(WebContext& ctx, const http::Request& req);
+http::Response metrics(WebContext& ctx, const http::Request& req);
+
+// The error page (HTML) for public pages, with the request id for support.
+http::Response error_page(WebContext& ctx, const http::Request& req, int status,
+                          const std::string& message);
+
+}  // namespace broadsheet::web

@@ -1,0 +1,23 @@
+// The one routing table of Broadsheet: every route, its method, path pattern,
+// permission and handler, listed in routes.cpp so access rules are audited there.
+#pragma once
+
+#include "config/config.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "store/store.hpp"
+#include "web/templates.hpp"
+
+namespace broadsheet::web {
+
+// What handlers may use. Outlives the router.
+struct WebContext {
+  const Config& config;
+  Store& store;
+  http::Metrics& metrics;
+  const Templates& templates;
+};
+
+http::Router build_router(WebContext& ctx);
+
+}  // namespace broadsheet::web
