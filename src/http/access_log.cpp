@@ -43,8 +43,7 @@ RawRequestLine sniff_request_line(std::string_view raw) {
 
 std::string format_access(const AccessRecord& r) {
   return fmt::format("{} {} {} \"{}\" {} {} {:.1f}ms", r.request_id, loggable(r.remote, 64),
-                     loggable(r.method, 20), loggable(r.target), r.status, r.bytes,
-                     r.milliseconds);
+                     loggable(r.method, 20), loggable(r.target), r.status, r.bytes, r.milliseconds);
 }
 
 }  // namespace broadsheet::http

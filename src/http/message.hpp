@@ -20,13 +20,13 @@ Method method_from(std::string_view name);
 
 struct Request {
   Method method = Method::get;
-  std::string target;  // as sent: path plus query
-  std::string path;    // percent-decoded path, no query
-  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::string target;                                        // as sent: path plus query
+  std::string path;                                          // percent-decoded path, no query
+  std::multimap<std::string, std::string> query;             // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
-  std::string remote_address;  // peer IP as text
-  std::string request_id;      // unique per request, also in the access log
+  std::string remote_address;                 // peer IP as text
+  std::string request_id;                     // unique per request, also in the access log
   std::map<std::string, std::string> params;  // from {name} segments of the route
 
   // The first header with this (lowercase) name, or nullopt.
@@ -43,7 +43,8 @@ struct Response {
   Response& set_header(std::string name, std::string value);
 
   static Response html(int status, std::string body);
-  static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
   static Response json(int status, const boost::json::value& v);
   // {"error":{"code":CODE,"message":MESSAGE}} with the given status.
   static Response json_error(int status, std::string_view code, std::string_view message);

@@ -18,10 +18,17 @@ std::string escape_label_value(std::string_view v) {
   out.reserve(v.size());
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -59,8 +66,7 @@ bool valid_metric_name(std::string_view name) {
   return true;
 }
 
-void header(std::string& out, std::string_view name, std::string_view help,
-            std::string_view type) {
+void header(std::string& out, std::string_view name, std::string_view help, std::string_view type) {
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, escape_help(help), name, type);
 }
 
@@ -72,8 +78,8 @@ Metrics::Metrics()
 void Metrics::observe(const std::string& method, const std::string& route, int status,
                       double seconds) {
   // The bucket is found before taking the lock; bounds_ never changes.
-  auto bucket = static_cast<std::size_t>(
-      std::lower_bound(bounds_.begin(), bounds_.end(), seconds) - bounds_.begin());
+  auto bucket = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), seconds) -
+                                         bounds_.begin());
   std::lock_guard lock(mu_);
   ++requests_[{method, route, status}];
   Histogram& h = latency_[route];

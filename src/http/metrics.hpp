@@ -5,10 +5,10 @@
 
 #include <functional>
 #include <map>
-#include <tuple>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -20,8 +20,7 @@ class Metrics {
 
   // Records one finished request. `route` is the matched pattern, not the raw path,
   // so the number of series stays bounded whatever clients send.
-  void observe(const std::string& method, const std::string& route, int status,
-               double seconds);
+  void observe(const std::string& method, const std::string& route, int status, double seconds);
 
   // Adds a gauge computed at render time, e.g. subscriber counts. The source returns
   // one (labels, value) pair per series; labels are empty or a label set built with
@@ -35,6 +34,8 @@ class Metrics {
   static std::string label(std::string_view name, std::string_view value);
 
   std::string render() const;
+  // The Content-Type of what render() returns.
+  static constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
  private:
   struct Histogram {

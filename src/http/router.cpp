@@ -88,17 +88,19 @@ void check_route(const Route& route, const std::vector<Route>& earlier) {
 
 std::string_view permission_name(Permission p) {
   switch (p) {
-    case Permission::public_access: return "public";
-    case Permission::api_token: return "api_token";
-    case Permission::admin_session: return "admin_session";
+    case Permission::public_access:
+      return "public";
+    case Permission::api_token:
+      return "api_token";
+    case Permission::admin_session:
+      return "admin_session";
   }
   return "unknown";
 }
 
 // A broken table is a bug in the program, not a condition to run with: it throws
 // here, at start-up, instead of misrouting requests later.
-Router::Router(std::vector<Route> routes, Authorizer authorize)
-    : authorize_(std::move(authorize)) {
+Router::Router(std::vector<Route> routes, Authorizer authorize) : authorize_(std::move(authorize)) {
   routes_.reserve(routes.size());
   for (auto& route : routes) {
     check_route(route, routes_);
@@ -142,8 +144,7 @@ Response Router::dispatch(Request& request, std::string& route_label) const {
     Match m = match(request.method, request.path, request.params);
     if (m.route == nullptr) {
       if (!m.path_matched) {
-        return error_response(request.path, 404, "not_found",
-                              "There is nothing at this address.");
+        return error_response(request.path, 404, "not_found", "There is nothing at this address.");
       }
       Response r = error_response(request.path, 405, "method_not_allowed",
                                   "This address does not accept the method " +
@@ -161,11 +162,11 @@ Response Router::dispatch(Request& request, std::string& route_label) const {
     }
     return m.route->handler(request);
   } catch (const std::exception& e) {
-    spdlog::error("request {}: {} {} failed: {}", request.request_id,
-                  method_name(request.method), route_label, e.what());
+    spdlog::error("request {}: {} {} failed: {}", request.request_id, method_name(request.method),
+                  route_label, e.what());
   } catch (...) {
-    spdlog::error("request {}: {} {} failed with a non-standard exception",
-                  request.request_id, method_name(request.method), route_label);
+    spdlog::error("request {}: {} {} failed with a non-standard exception", request.request_id,
+                  method_name(request.method), route_label);
   }
   return error_response(request.path, 500, "internal",
                         "An error has occurred. Please try again later.");

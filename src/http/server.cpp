@@ -42,15 +42,15 @@
 // cannot be interrupted and holds run() until it does.
 #include "http/server.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <csignal>
 #include <optional>
 #include <thread>
@@ -143,8 +143,7 @@ void Server::Impl::begin_stop() {
   drain_deadline.expires_after(kDrainLimit);
   drain_deadline.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    spdlog::warn("http: connections still open after {} s; stopping anyway",
-                 kDrainLimit.count());
+    spdlog::warn("http: connections still open after {} s; stopping anyway", kDrainLimit.count());
     ioc.stop();
   });
 }
@@ -158,8 +157,8 @@ Server::~Server() = default;
 
 Result<unsigned short> Server::listen(const std::string& host, unsigned short port) {
   auto fail = [&](std::string_view what, const boost::system::error_code& ec) {
-    return make_error(Errc::io, fmt::format("cannot listen on {}:{}: {}: {}", host, port,
-                                            what, ec.message()));
+    return make_error(
+        Errc::io, fmt::format("cannot listen on {}:{}: {}: {}", host, port, what, ec.message()));
   };
   boost::system::error_code ec;
   tcp::endpoint endpoint;

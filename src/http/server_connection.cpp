@@ -1,13 +1,13 @@
 #include "http/server_connection.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -76,8 +76,13 @@ void ServerShared::set_on_last_closed(std::function<void()> f) {
 Connection::Connection(net::ip::tcp::socket socket, ServerShared& shared)
     : shared_(shared), stream_(std::move(socket)) {
   beast::error_code ec;
-  auto peer = stream_.socket().remote_endpoint(ec);
-  remote_ = ec ? "unknown" : peer.address().to_string();
+  auto peer = stream_.socket().remote_endpoint(ec).address();
+  // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; logs and rate limits
+  // should see the same address whichever way the server listens.
+  if (peer.is_v6() && peer.to_v6().is_v4_mapped()) {
+    peer = net::ip::make_address_v4(net::ip::v4_mapped, peer.to_v6());
+  }
+  remote_ = ec ? "unknown" : peer.to_string();
 }
 
 Connection::~Connection() { shared_.remove(this); }
@@ -139,11 +144,10 @@ void Connection::read_request() {
   } else {
     stream_.expires_after(seconds(shared_.config.keepalive_timeout));
   }
-  stream_.async_read_some(
-      buffer_.prepare(kReadChunk),
-      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-        self->on_first_bytes(ec, n);
-      });
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->on_first_bytes(ec, n);
+                          });
 }
 
 void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
@@ -170,10 +174,9 @@ void Connection::begin_request() {
   // in on_header() rather than by Beast's default while parsing the header.
   parser_->body_limit(boost::none);
   stream_.expires_at(deadline_);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->on_header(ec);
-                           });
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void Connection::on_header(beast::error_code ec) {
@@ -213,10 +216,9 @@ void Connection::send_continue() {
 void Connection::read_body() {
   reading_ = true;
   stream_.expires_at(deadline_);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_body(ec);
-                    });
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
 }
 
 void Connection::on_body(beast::error_code ec) {
@@ -291,41 +293,47 @@ void Connection::refuse(int status, std::string_view code, std::string_view mess
       route = m.route->pattern;
     }
   } else {
-    // No parsed header: take the method and target from the raw request line, for
-    // the log and to answer API clients in JSON.
-    std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-    auto line = sniff_request_line(raw.substr(0, shared_.config.header_limit));
-    method_text_ = std::string(line.method);
-    pending_.method = method_from(line.method);
-    pending_.target = std::string(line.target);
+    // The header was refused, so take the method and target as far as they can be
+    // read, for the log and to answer API clients in JSON: from the parser once the
+    // request line has been parsed (Beast then drops it from the buffer), else from
+    // the raw bytes.
+    std::string_view method, target;
+    if (parser_ && !parser_->get().target().empty()) {
+      method = parser_->get().method_string();
+      target = parser_->get().target();
+    } else {
+      std::string_view raw(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      auto line = sniff_request_line(raw.substr(0, shared_.config.header_limit));
+      method = line.method;
+      target = line.target;
+    }
+    method_text_ = std::string(method);
+    pending_.method = method_from(method);
+    pending_.target = std::string(target);
     pending_.path = pending_.target.substr(0, pending_.target.find('?'));
   }
   parser_.reset();
-  enqueue(error_response(pending_.path, status, code, message), false, version,
-          std::move(route));
+  enqueue(error_response(pending_.path, status, code, message), false, version, std::move(route));
   advance();
 }
 
-void Connection::enqueue(Response response, bool keep_alive, unsigned version,
-                         std::string route) {
-  Outgoing out{to_wire(std::move(response), pending_, keep_alive, version)};
-  out.method = pending_.method;
-  out.method_text = std::move(method_text_);
-  out.target = pending_.target;
-  out.request_id = pending_.request_id;
-  out.route = std::move(route);
-  out.started = header_done_;
-  queue_.push_back(std::move(out));
+void Connection::enqueue(Response response, bool keep_alive, unsigned version, std::string route) {
+  queue_.push_back(Outgoing{.message = to_wire(std::move(response), pending_, keep_alive, version),
+                            .method = pending_.method,
+                            .method_text = std::move(method_text_),
+                            .target = pending_.target,
+                            .request_id = pending_.request_id,
+                            .route = std::move(route),
+                            .started = header_done_});
 }
 
 void Connection::write_next() {
   writing_ = true;
   // A client that does not read its responses is as slow as one that does not send.
   stream_.expires_after(seconds(shared_.config.read_timeout));
-  bhttp::async_write(stream_, queue_.front().message,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                       self->on_write(ec, n);
-                     });
+  bhttp::async_write(
+      stream_, queue_.front().message,
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
 }
 
 void Connection::on_write(beast::error_code ec, std::size_t bytes) {
@@ -368,8 +376,8 @@ void Connection::close(bool linger) {
   beast::error_code ec;
   stream_.socket().shutdown(net::socket_base::shutdown_send, ec);
   if (!linger || ec) return close_now();
-  stream_.expires_after(std::min<std::chrono::seconds>(
-      kLingerTime, seconds(shared_.config.read_timeout)));
+  stream_.expires_after(
+      std::min<std::chrono::seconds>(kLingerTime, seconds(shared_.config.read_timeout)));
   linger_read();
 }
 

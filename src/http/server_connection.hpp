@@ -10,7 +10,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
-
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -111,9 +110,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Request pending_;  // the request being read, filled from its header
   std::deque<Outgoing> queue_;
   std::string remote_;
-  std::string method_text_;  // of the request being read, as sent
-  Clock::time_point deadline_;       // of the request being read
-  Clock::time_point header_done_;    // when its header was complete
+  std::string method_text_;        // of the request being read, as sent
+  Clock::time_point deadline_;     // of the request being read
+  Clock::time_point header_done_;  // when its header was complete
   std::size_t lingered_ = 0;
   int requests_ = 0;
   bool reading_ = false;       // a read is in flight

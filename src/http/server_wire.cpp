@@ -1,11 +1,11 @@
 #include "http/server_wire.hpp"
 
-#include <boost/asio/error.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <ctime>
 
@@ -25,16 +25,15 @@ std::string lowercase(std::string_view s) {
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
   return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                  std::string_view::npos;
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
   });
 }
 
 // A CR or LF in a value would let whatever put it there write its own headers.
 bool is_field_value(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](unsigned char c) {
-    return (c < 0x20 && c != '\t') || c == 0x7f;
-  });
+  return std::none_of(s.begin(), s.end(),
+                      [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; });
 }
 
 // Framing is the server's business: a handler's own value could desynchronise
@@ -100,8 +99,7 @@ bool expects_continue(const bhttp::request_header<>& header) {
   return it != header.end() && lowercase(it->value()) == "100-continue";
 }
 
-WireResponse to_wire(Response response, const Request& request, bool keep_alive,
-                     unsigned version) {
+WireResponse to_wire(Response response, const Request& request, bool keep_alive, unsigned version) {
   if (auto why = defect(response); !why.empty()) {
     spdlog::error("request {}: handler for {} returned an unsendable response ({})",
                   request.request_id, loggable(request.target), why);
@@ -114,10 +112,10 @@ WireResponse to_wire(Response response, const Request& request, bool keep_alive,
     if (!is_framing(name)) wire.insert(name, value);
   }
   if (!has_header(response, "x-content-type-options")) {
-    wire.set(bhttp::field::x_content_type_options, "nosniff");
+    wire.set("X-Content-Type-Options", "nosniff");
   }
   if (!has_header(response, "referrer-policy")) {
-    wire.set(bhttp::field::referrer_policy, "strict-origin-when-cross-origin");
+    wire.set("Referrer-Policy", "strict-origin-when-cross-origin");
   }
   wire.set(bhttp::field::server, "broadsheet");
   wire.set(bhttp::field::date, http_date());

@@ -6,7 +6,6 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <string>
 
 #include "http/message.hpp"
@@ -32,8 +31,7 @@ bool expects_continue(const bhttp::request_header<>& header);
 // X-Request-Id. For HEAD the body is dropped but Content-Length stays that of GET.
 // A response a handler got wrong (a header that could split the message, a status
 // outside 200-599) becomes a 500 and is logged: it is a bug, not the client's fault.
-WireResponse to_wire(Response response, const Request& request, bool keep_alive,
-                     unsigned version);
+WireResponse to_wire(Response response, const Request& request, bool keep_alive, unsigned version);
 
 // Ordinary ways for a connection to end: the peer closed or reset it, it timed out,
 // or we cancelled it. Checked before anything is treated (or logged) as a failure.

@@ -5,6 +5,8 @@
 // first), and libidn2 for UTS-46 mapping, NFC and Punycode. Everything else about the
 // text is checked here. Fails with Errc::invalid_argument; messages quote at most 100
 // bytes of the domain as it was typed.
+#include "mail/domain.hpp"
+
 #include <idn2.h>
 
 #include <algorithm>
@@ -12,14 +14,13 @@
 #include <memory>
 #include <vector>
 
-#include "mail/domain.hpp"
-
 namespace broadsheet::mail_detail {
 namespace {
 
 constexpr std::size_t kMaxDomain = 253;  // RFC 1035 name length without the root dot
 constexpr std::size_t kMaxLabel = 63;    // RFC 1035 label length
-constexpr const char* kLabelTooLong = "a part of the domain between dots is longer than 63 characters";
+constexpr const char* kLabelTooLong =
+    "a part of the domain between dots is longer than 63 characters";
 constexpr const char* kDomainTooLong = "the domain is longer than 253 characters";
 
 // Reserved by RFC 2606, 6761, 6762, 7686, 9476 and ICANN (internal): mail to them goes
@@ -39,7 +40,8 @@ struct Idn2Free {
 using Idn2String = std::unique_ptr<char, Idn2Free>;
 
 bool is_ascii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -90,7 +92,7 @@ std::string to_unicode(const std::string& ascii) {
   int rc = idn2_to_unicode_8z8z(ascii.c_str(), &out, 0);
   Idn2String owned(out);
   if (rc != IDN2_OK || owned == nullptr) return ascii;
-  return std::string(owned.get());
+  return {owned.get()};
 }
 
 Status check_labels(std::string_view ascii) {
@@ -105,7 +107,7 @@ Status check_labels(std::string_view ascii) {
     if (label.size() > kMaxLabel) {
       return invalid(kLabelTooLong);
     }
-    auto bad = std::find_if_not(label.begin(), label.end(), is_ldh);
+    const auto* bad = std::find_if_not(label.begin(), label.end(), is_ldh);
     if (bad != label.end()) {
       return invalid(std::string("the domain contains '") + *bad +
                      "', but only letters, digits, hyphens and dots are allowed");

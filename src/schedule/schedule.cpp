@@ -4,11 +4,12 @@
 // pages. Input is bounded in length and checked for control characters and UTF-8
 // before any part of it is quoted back in an error. Zone names are resolved through
 // timezone.cpp against the system tzdata. Fails with Errc::invalid_argument.
+#include "schedule/schedule.hpp"
+
 #include <algorithm>
 #include <vector>
 
 #include "core/types.hpp"
-#include "schedule/schedule.hpp"
 
 namespace broadsheet {
 namespace {
@@ -23,6 +24,9 @@ constexpr std::string_view kExpected = "expected DAYS HH:MM ZONE or 'manual'";
 constexpr std::string_view kBadTime = "time must be HH:MM from 00:00 to 23:59";
 
 using Days = std::array<bool, 7>;
+constexpr Days kEveryDay{true, true, true, true, true, true, true};
+constexpr Days kWeekdays{true, true, true, true, true, false, false};
+constexpr Days kWeekends{false, false, false, false, false, true, true};
 
 Error invalid(std::string message) {
   return make_error(Errc::invalid_argument, std::move(message));
@@ -61,7 +65,7 @@ std::vector<std::string_view> split(std::string_view s, auto is_separator) {
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 std::optional<int> day_index(std::string_view code) {
-  auto it = std::find(kDayCodes.begin(), kDayCodes.end(), code);
+  const auto* it = std::find(kDayCodes.begin(), kDayCodes.end(), code);
   if (it == kDayCodes.end()) return std::nullopt;
   return static_cast<int>(it - kDayCodes.begin());
 }
@@ -85,9 +89,9 @@ Status add_days(std::string_view item, Days& days) {
 }
 
 Result<Days> parse_days(std::string_view text) {
-  if (text == "daily") return Days{true, true, true, true, true, true, true};
-  if (text == "weekdays") return Days{true, true, true, true, true, false, false};
-  if (text == "weekends") return Days{false, false, false, false, false, true, true};
+  if (text == "daily") return kEveryDay;
+  if (text == "weekdays") return kWeekdays;
+  if (text == "weekends") return kWeekends;
   if (text.front() == ',' || text.back() == ',' || text.find(",,") != std::string_view::npos) {
     return invalid("the day list " + quoted(text) + " has an empty entry");
   }
@@ -140,7 +144,9 @@ std::optional<int> single_run_start(const Days& days) {
   return start;
 }
 
-std::string two_digits(int n) { return std::string{static_cast<char>('0' + n / 10), static_cast<char>('0' + n % 10)}; }
+std::string two_digits(int n) {
+  return std::string{static_cast<char>('0' + n / 10), static_cast<char>('0' + n % 10)};
+}
 
 std::string days_text(const Days& days) {
   int count = static_cast<int>(std::count(days.begin(), days.end(), true));
@@ -177,7 +183,7 @@ std::string plural_list(const Days& days) {
 std::string days_phrase(const Days& days) {
   int count = static_cast<int>(std::count(days.begin(), days.end(), true));
   if (count == 7) return "Every day";
-  if (days == Days{true, true, true, true, true, false, false}) return "Every weekday";
+  if (days == kWeekdays) return "Every weekday";
   auto start = single_run_start(days);
   if (count == 1) return "Every " + std::string(kDayNames[*start]);
   if (start && count >= 3) {

@@ -20,22 +20,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kMaxZoneName = 128;    // the longest IANA name is about 30
+constexpr std::size_t kMaxZoneName = 128;     // the longest IANA name is about 30
 constexpr std::uintmax_t kMaxTzif = 1 << 20;  // real files are a few kilobytes
 
 // Files in the tzdata directory that are spelled like zones but are not IANA names.
 constexpr std::array<std::string_view, 3> kNotZones{"Factory", "localtime", "posixrules"};
 
 bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '+' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '+' || c == '-';
 }
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 fs::path zone_path(std::string_view name) { return fs::path(kZoneInfoDir) / std::string(name); }

@@ -45,8 +45,8 @@ bool is_near_marker(std::string_view line) {
 bool is_valid_name(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -80,14 +80,15 @@ Result<NamedQueries> NamedQueries::parse(std::string_view text, std::string_view
 
     if (line.substr(0, kMarker.size()) == kMarker) {
       if (!close_block()) {
-        return fail(out.queries_.back().line, fmt::format("query '{}' has no SQL",
-                                                          out.queries_.back().name));
+        return fail(out.queries_.back().line,
+                    fmt::format("query '{}' has no SQL", out.queries_.back().name));
       }
       std::string name(trim(line.substr(kMarker.size())));
       if (name.empty()) return fail(line_no, "query name is empty");
       if (!is_valid_name(name)) {
         return fail(line_no, fmt::format("query name '{}' may hold only letters, digits and "
-                                         "underscores", name));
+                                         "underscores",
+                                         name));
       }
       if (!seen.insert(name).second) {
         return fail(line_no, fmt::format("duplicate query name '{}'", name));
@@ -98,7 +99,8 @@ Result<NamedQueries> NamedQueries::parse(std::string_view text, std::string_view
     }
     if (is_near_marker(line)) {
       return fail(line_no, fmt::format("a query marker must read '{} some_name' at the start "
-                                       "of the line", kMarker));
+                                       "of the line",
+                                       kMarker));
     }
     if (out.queries_.empty()) {
       if (!is_comment_or_blank(line)) return fail(line_no, "SQL before the first '-- name:' line");

@@ -30,7 +30,7 @@ class NamedQueries {
 
   const std::string& origin() const { return origin_; }
   const std::vector<NamedQuery>& all() const { return queries_; }  // in file order
-  const NamedQuery* find(std::string_view name) const;              // nullptr when absent
+  const NamedQuery* find(std::string_view name) const;             // nullptr when absent
 
  private:
   std::string origin_;

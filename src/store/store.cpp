@@ -54,12 +54,12 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::str
   if (!u.starts_with(kSqliteScheme)) {
     std::size_t colon = u.find(':');
     std::string scheme = colon == std::string_view::npos ? "" : std::string(u.substr(0, colon));
-    return make_error(Errc::config,
-                      fmt::format("the database URL {}; expected sqlite:PATH or "
-                                  "postgresql://...",
-                                  scheme.empty() ? "has no scheme"
-                                                 : fmt::format("has the unknown scheme '{}'",
-                                                               scheme)));
+    return make_error(
+        Errc::config,
+        fmt::format(
+            "the database URL {}; expected sqlite:PATH or "
+            "postgresql://...",
+            scheme.empty() ? "has no scheme" : fmt::format("has the unknown scheme '{}'", scheme)));
   }
   auto path = sqlite_path(u.substr(kSqliteScheme.size()), base_dir);
   if (!path) return path.error();

@@ -22,7 +22,7 @@ Result<bool> only_comments_left(sqlite3* db, const char* tail) {
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
   sqlite3* db = nullptr;
-  // NOMUTEX: the store's own mutex already serialises every use of the connection.
+  // NOMUTEX: the store already serialises every use of the connection (its Hold).
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -51,9 +51,9 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
   if (!mode) return mode.error();
   // An in-memory database (tests) has no journal file to put in WAL mode.
   if (*mode != "wal" && *mode != "memory") {
-    return make_error(Errc::database,
-                      fmt::format("database '{}' refused WAL mode (journal_mode is {})", path,
-                                  *mode));
+    return make_error(
+        Errc::database,
+        fmt::format("database '{}' refused WAL mode (journal_mode is {})", path, *mode));
   }
   for (const char* p : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL",
                         // After a large import the WAL is cut back to 64 MiB, not kept
@@ -71,8 +71,8 @@ Connection::~Connection() {
 
 Result<sqlite3_stmt*> Connection::prepare(const NamedQuery& query, const std::string& origin) {
   auto fail = [&](const Error& e) {
-    return make_error(Errc::database, fmt::format("query '{}' ({} line {}): {}", query.name,
-                                                  origin, query.line, e.message));
+    return make_error(Errc::database, fmt::format("query '{}' ({} line {}): {}", query.name, origin,
+                                                  query.line, e.message));
   };
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
@@ -110,11 +110,11 @@ Status Connection::prepare_all(const NamedQueries& queries) {
   for (const auto& q : queries.all()) {
     if (auto s = statement(queries, q.name); !s) return s.error();
   }
-#define BROADSHEET_SQLITE_LOOKUP(name)                                     \
-  if (auto s = statement(queries, #name); s) {                             \
-    statements_.name = *s;                                                 \
-  } else {                                                                 \
-    return s.error();                                                      \
+#define BROADSHEET_SQLITE_LOOKUP(name)         \
+  if (auto s = statement(queries, #name); s) { \
+    statements_.name = *s;                     \
+  } else {                                     \
+    return s.error();                          \
   }
   BROADSHEET_SQLITE_QUERIES(BROADSHEET_SQLITE_LOOKUP)
 #undef BROADSHEET_SQLITE_LOOKUP

@@ -4,7 +4,7 @@
 // Settings: WAL journal (readers never wait for the writer), synchronous=FULL (a write
 // acknowledged to a reader survives a power cut), foreign_keys=ON, a 5 s busy timeout
 // for when another process (the CLI beside the server) holds the write lock.
-// Not thread-safe: the store serialises access with its mutex.
+// Not thread-safe: the store serialises every use of it.
 #pragma once
 
 #include <sqlite3.h>
@@ -22,18 +22,21 @@ namespace broadsheet::sqlite {
 
 // The named queries the C++ side runs. Every one must exist in queries.sql (the open
 // fails otherwise); queries.sql may hold more, and those are prepared too.
-#define BROADSHEET_SQLITE_QUERIES(X)                                                    \
-  X(begin_immediate) X(begin_read) X(commit) X(rollback)                                \
-  X(create_schema_migrations) X(schema_version) X(record_migration) X(ping)             \
-  X(insert_newsletter) X(list_newsletters) X(newsletter_by_slug) X(newsletter_exists)   \
-  X(update_newsletter) X(delete_newsletter)                                             \
-  X(insert_subscriber) X(subscriber_by_email) X(subscriber_exists) X(delete_subscriber) \
-  X(list_subscribers) X(list_subscribers_in_newsletter) X(list_subscribers_with_status) \
-  X(list_subscribers_in_newsletter_with_status)                                         \
-  X(subscriptions_of_subscriber) X(upsert_subscription) X(count_subscriptions)          \
-  X(import_subscriber) X(subscriber_id_by_email) X(import_subscription)                 \
-  X(insert_article) X(latest_articles) X(article_by_slug)                               \
-  X(insert_audit) X(recent_audit)
+#define BROADSHEET_SQLITE_QUERIES(X)                                                               \
+  X(begin_immediate)                                                                               \
+  X(begin_read)                                                                                    \
+  X(commit) X(rollback) X(create_schema_migrations) X(schema_version) X(record_migration) X(ping)  \
+      X(insert_newsletter) X(list_newsletters) X(newsletter_by_slug) X(newsletter_exists)          \
+          X(update_newsletter) X(delete_newsletter) X(insert_subscriber) X(subscriber_by_email)    \
+              X(subscriber_exists) X(delete_subscriber) X(list_subscribers)                        \
+                  X(list_subscribers_in_newsletter) X(list_subscribers_with_status)                \
+                      X(list_subscribers_in_newsletter_with_status) X(subscriptions_of_subscriber) \
+                          X(upsert_subscription) X(count_subscriptions) X(import_high_water)       \
+                              X(import_subscribers_batch) X(import_subscriber)                     \
+                                  X(subscriber_id_by_email) X(import_subscription)                 \
+                                      X(import_new_subscriptions) X(insert_article)                \
+                                          X(latest_articles) X(article_by_slug) X(insert_audit)    \
+                                              X(recent_audit)
 
 struct Statements {
 #define BROADSHEET_SQLITE_STATEMENT(name) sqlite3_stmt* name = nullptr;

@@ -15,8 +15,8 @@ int version_of(std::string_view path) {
   std::string_view name = path.substr(path.rfind('/') + 1);  // npos + 1 == 0
   std::size_t digits = 0;
   while (digits < name.size() && name[digits] >= '0' && name[digits] <= '9') ++digits;
-  bool well_named = digits == 4 && name.size() > 9 && name[4] == '_' &&
-                    name.substr(name.size() - 4) == ".sql";
+  bool well_named =
+      digits == 4 && name.size() > 9 && name[4] == '_' && name.substr(name.size() - 4) == ".sql";
   if (!well_named) return 0;
   return std::stoi(std::string(name.substr(0, digits)));
 }
@@ -33,8 +33,7 @@ Result<std::vector<Migration>> parse_migrations(const std::vector<Resource>& fil
     }
     if (version != static_cast<int>(out.size()) + 1) {
       return make_error(Errc::internal,
-                        fmt::format("migration '{}' should be number {}", f.path,
-                                    out.size() + 1));
+                        fmt::format("migration '{}' should be number {}", f.path, out.size() + 1));
     }
     out.push_back(Migration{version, f.path, f.content});
   }
@@ -67,13 +66,18 @@ Result<int> migrate(Connection& connection, const NamedQueries& queries,
   }
 
   const int latest = static_cast<int>(migrations.size());
+  auto applied = current_version(connection, queries);
+  if (!applied) return applied.error();
   for (const auto& m : migrations) {
+    // Only a pending migration takes the write lock, so opening an up-to-date
+    // database never waits for a writer in another process.
+    if (*applied >= m.version) continue;
     Transaction tx(db, *commit, *rollback);
     if (auto s = tx.begin(*begin); !s) return s.error();
-    // Read inside the write lock: another process may have migrated meanwhile.
-    auto version = current_version(connection, queries);
-    if (!version) return version.error();
-    if (*version >= m.version) continue;
+    // Read again inside the write lock: another process may have migrated meanwhile.
+    applied = current_version(connection, queries);
+    if (!applied) return applied.error();
+    if (*applied >= m.version) continue;
 
     std::string sql(m.sql);
     char* message = nullptr;
@@ -88,16 +92,16 @@ Result<int> migrate(Connection& connection, const NamedQueries& queries,
       return s.error();
     }
     if (auto s = tx.commit(); !s) return s.error();
+    applied = m.version;
     spdlog::info("database migrated to schema version {} ({})", m.version, m.path);
   }
-  auto version = current_version(connection, queries);
-  if (version && *version > latest) {
+  if (*applied > latest) {
     return make_error(Errc::database,
                       fmt::format("the database is at schema version {}, newer than this "
                                   "build of Broadsheet knows ({}); upgrade Broadsheet",
-                                  *version, latest));
+                                  *applied, latest));
   }
-  return version;
+  return applied;
 }
 
 }  // namespace broadsheet::sqlite

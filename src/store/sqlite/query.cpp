@@ -9,8 +9,8 @@ namespace broadsheet::sqlite {
 
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   // The connection's message is only about this failure when it reported this code.
-  std::string detail = (db && sqlite3_extended_errcode(db) == rc) ? sqlite3_errmsg(db)
-                                                                   : sqlite3_errstr(rc);
+  std::string detail =
+      (db && sqlite3_extended_errcode(db) == rc) ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   Errc code = (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
                   ? Errc::conflict
                   : Errc::database;
@@ -21,6 +21,11 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
 Error failed_to(std::string_view what, const Error& e) {
   if (e.code != Errc::database) return e;
   return make_error(Errc::database, fmt::format("cannot {}: {}", what, e.message));
+}
+
+Error failed_to(std::string_view what, const Error& e, std::string_view taken) {
+  if (e.code == Errc::conflict) return make_error(Errc::conflict, std::string(taken));
+  return failed_to(what, e);
 }
 
 std::int64_t as_sql_limit(std::size_t n) {

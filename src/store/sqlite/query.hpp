@@ -1,6 +1,6 @@
 // The SQLite edge: a prepared statement borrowed for one use, a transaction guard, and
 // the one place where SQLite result codes become Errors.
-// Not thread-safe: callers hold the store's connection mutex.
+// Not thread-safe: callers hold the store's connection (SqliteStore::Hold).
 #pragma once
 
 #include <sqlite3.h>
@@ -21,6 +21,9 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view what);
 // Puts what the store was doing in front of a database failure ("cannot add newsletter
 // 'x': disk I/O error"); other errors already carry a sentence of their own.
 Error failed_to(std::string_view what, const Error& e);
+// The same, but a taken unique key is told in the store's own words (`taken`: "a
+// newsletter with slug 'x' already exists") rather than SQLite's.
+Error failed_to(std::string_view what, const Error& e, std::string_view taken);
 
 // A count for a LIMIT parameter; SQLite's integers are signed.
 std::int64_t as_sql_limit(std::size_t n);
@@ -54,6 +57,15 @@ class Query {
   // Steps once expecting a row; Errc::not_found with `missing` when there is none.
   // Read the row's columns, then run() to finish the statement.
   Status expect_row(std::string_view missing);
+  // For a write that returns one row (RETURNING): lets `read()` take the row's
+  // columns, then finishes the statement. Errc::not_found with `missing` when no row
+  // comes back (nothing matched).
+  template <typename F>
+  Status returning_row(std::string_view missing, F&& read) {
+    if (auto s = expect_row(missing); !s) return s;
+    read();
+    return run();
+  }
   // Calls `read()` once per row, until the statement is done.
   template <typename F>
   Status each_row(F&& read) {
@@ -73,10 +85,9 @@ class Query {
   std::string text_at(int col) const;
   std::optional<std::int64_t> opt_int_at(int col) const;
 
-  // SQLite's words about the statement's failure, for callers that refine a conflict.
+ private:
   Error error(int rc) const;
 
- private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   int bind_rc_ = SQLITE_OK;  // first binding failure, reported by the next step
@@ -95,6 +106,8 @@ class Transaction {
 
   Status begin(sqlite3_stmt* begin_statement);
   Status commit();
+  // Leaves the open transaction to someone else (an import session) to end.
+  void release() { open_ = false; }
 
  private:
   sqlite3* db_;

@@ -2,7 +2,6 @@
 // See sqlite_store.cpp for what the backend trusts and how it fails.
 #include <fmt/format.h>
 
-
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -69,20 +68,21 @@ Result<Article> SqliteStore::add_article(const Article& a) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().insert_article);
-  q.bind_text(1, a.slug).bind_text(2, a.title).bind_text(3, a.standfirst)
-      .bind_text(4, a.author).bind_text(5, a.section).bind_text(6, body).bind_text(7, a.url)
-      .bind_int(8, a.published_at).bind_int(9, clock_.now());
+  q.bind_text(1, a.slug)
+      .bind_text(2, a.title)
+      .bind_text(3, a.standfirst)
+      .bind_text(4, a.author)
+      .bind_text(5, a.section)
+      .bind_text(6, body)
+      .bind_text(7, a.url)
+      .bind_int(8, a.published_at)
+      .bind_int(9, clock_.now());
   Article out = a;
-  Status s = q.expect_row("insert_article returned no id");
-  if (s) {
-    out.id = q.int_at(0);
-    s = q.run();
+  Status s = q.returning_row("insert_article returned no id", [&] { out.id = q.int_at(0); });
+  if (!s) {
+    return failed_to(fmt::format("add article '{}'", a.slug), s.error(),
+                     fmt::format("an article with slug '{}' already exists", a.slug));
   }
-  if (!s && s.error().code == Errc::conflict) {
-    return make_error(Errc::conflict,
-                      fmt::format("an article with slug '{}' already exists", a.slug));
-  }
-  if (!s) return failed_to(fmt::format("add article '{}'", a.slug), s.error());
   return out;
 }
 
@@ -114,9 +114,13 @@ Status SqliteStore::audit(const std::string& actor, const std::string& action,
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().insert_audit);
-  q.bind_int(1, clock_.now()).bind_text(2, actor).bind_text(3, action).bind_text(4, subject)
+  q.bind_int(1, clock_.now())
+      .bind_text(2, actor)
+      .bind_text(3, action)
+      .bind_text(4, subject)
       .bind_text(5, detail);
-  if (auto s = q.run(); !s) return failed_to(fmt::format("record '{}' in the audit log", action), s.error());
+  if (auto s = q.run(); !s)
+    return failed_to(fmt::format("record '{}' in the audit log", action), s.error());
   return {};
 }
 
@@ -127,8 +131,8 @@ Result<std::vector<AuditEntry>> SqliteStore::recent_audit(std::size_t limit) {
   Query q(db(), sql().recent_audit);
   q.bind_int(1, as_sql_limit(limit));
   auto read = [&] {
-    out.push_back(AuditEntry{q.int_at(0), q.int_at(1), q.text_at(2), q.text_at(3),
-                             q.text_at(4), q.text_at(5)});
+    out.push_back(AuditEntry{q.int_at(0), q.int_at(1), q.text_at(2), q.text_at(3), q.text_at(4),
+                             q.text_at(5)});
   };
   if (auto s = q.each_row(read); !s) return failed_to("read the audit log", s.error());
   return out;

@@ -1,11 +1,22 @@
 // SQLite backend of the Store: bulk import into one newsletter.
 //
 // One transaction for the whole import (BEGIN IMMEDIATE ... COMMIT), holding the
-// connection for its life: SQLite's fastest bulk path is many reused prepared
-// statements inside a single transaction, and the all-or-nothing contract of
-// ImportSession comes with it. Nothing durable is relaxed: synchronous stays FULL (it
-// costs one sync at COMMIT, not per row); only the page cache grows during the
-// import so the indexes being built stay in memory, and shrinks back after.
+// connection for its life: the all-or-nothing contract of ImportSession comes with it,
+// and so does the fact the fast path rests on: while the session lives, no one else
+// adds subscribers, so every subscriber id above the high-water mark read at the start
+// belongs to a reader this import created.
+//
+// Readers are inserted a batch per statement (import_subscribers_batch); SQLite's
+// fixed cost per statement, not the b-trees, dominates row-at-a-time inserts. A batch
+// that inserted fewer rows than it holds had known or repeated addresses: only then
+// are its rows looked up one by one, and those known before the import get their
+// subscription there. The subscriptions of all new readers are inserted at commit by
+// one statement over the ids above the high-water mark. So subscriptions_added is
+// counted from the statements' changes, and duplicates_skipped is what is left over.
+//
+// Nothing durable is relaxed: synchronous stays FULL (one sync at COMMIT, not per row)
+// and foreign keys stay on. Only the page cache grows during the import, so the
+// indexes being built stay in memory, and shrinks back after.
 #include <fmt/format.h>
 
 #include "store/sqlite/query.hpp"
@@ -17,19 +28,23 @@ namespace {
 // Negative: KiB rather than pages. About 200 MB, enough for the b-trees of a few
 // million subscribers.
 constexpr std::int64_t kImportCacheKiB = -200000;
+constexpr int kParamsPerRow = 4;  // of import_subscribers_batch; one more for `now`
 }  // namespace
 
 class SqliteImportSession final : public ImportSession {
  public:
   SqliteImportSession(SqliteStore& store, SqliteStore::Hold hold, const ImportOptions& o,
-                      UnixSeconds now, std::int64_t saved_cache_size)
+                      UnixSeconds now, std::int64_t saved_cache_size, Id high_water,
+                      std::size_t batch_size)
       : store_(store),
         hold_(std::move(hold)),
         newsletter_id_(o.newsletter_id),
         status_(o.confirmed ? SubscriptionStatus::confirmed : SubscriptionStatus::unconfirmed),
         source_(o.source),
         now_(now),
-        saved_cache_size_(saved_cache_size) {}
+        saved_cache_size_(saved_cache_size),
+        high_water_(high_water),
+        pending_(batch_size) {}
 
   ~SqliteImportSession() override {
     if (open_) {
@@ -44,11 +59,15 @@ class SqliteImportSession final : public ImportSession {
  private:
   Status fail(const Error& e) {
     failed_ = true;
-    return failed_to("import a subscriber", e);
+    return failed_to("import subscribers", e);
   }
-  Result<Id> subscriber_id(const ImportRow& row);
-  // Gives back the cache and the connection.
-  void end();
+  Status insert_batch();
+  Status insert_one(const ImportRow& row);
+  // For a row whose address was already there: subscribes it if it was known before
+  // the import; readers the import created are subscribed at commit.
+  Status subscribe_known(const ImportRow& row);
+  Query& bind_subscription(Query& q);
+  void end();  // gives back the cache and the connection
 
   SqliteStore& store_;
   SqliteStore::Hold hold_;
@@ -57,53 +76,97 @@ class SqliteImportSession final : public ImportSession {
   const std::string source_;
   const UnixSeconds now_;  // one timestamp for the whole import
   const std::int64_t saved_cache_size_;
+  const Id high_water_;
+  std::vector<ImportRow> pending_;  // one batch; strings keep their capacity
+  std::size_t pending_count_ = 0;
+  std::size_t rows_ = 0;
   ImportCounts counts_;
   bool open_ = true;
   bool failed_ = false;  // an add() failed: the transaction may be gone, refuse commit
 };
 
-Result<Id> SqliteImportSession::subscriber_id(const ImportRow& row) {
-  sqlite3* db = store_.db();
-  {
-    Query q(db, store_.sql().import_subscriber);
-    q.bind_text(1, row.email).bind_text(2, row.email_display).bind_text(3, row.name)
-        .bind_text(4, row.timezone).bind_int(5, now_);
-    if (auto s = q.run(); !s) return s.error();
-  }
-  // changes() and last_insert_rowid() spare the statement a RETURNING clause, which
-  // SQLite implements with a temporary table: measurable at a million rows.
-  if (sqlite3_changes(db) == 1) {
-    ++counts_.subscribers_created;
-    return sqlite3_last_insert_rowid(db);
-  }
-  Query q(db, store_.sql().subscriber_id_by_email);
-  q.bind_text(1, row.email);
-  if (auto s = q.expect_row("the subscriber vanished during the import"); !s) return s.error();
-  return q.int_at(0);
-}
-
 Status SqliteImportSession::add(const ImportRow& row) {
   if (!open_) return make_error(Errc::internal, "the import session has ended");
   if (failed_) return make_error(Errc::internal, "the import session failed earlier");
-  auto id = subscriber_id(row);
-  if (!id) return fail(id.error());
-
-  sqlite3* db = store_.db();
-  Query q(db, store_.sql().import_subscription);
-  q.bind_int(1, *id).bind_int(2, newsletter_id_).bind_text(3, to_string(status_))
-      .bind_text(4, source_).bind_int(5, now_);
-  if (status_ == SubscriptionStatus::confirmed) {
-    q.bind_int(6, now_);
-  } else {
-    q.bind_null(6);
-  }
-  if (auto s = q.run(); !s) return fail(s.error());
-  if (sqlite3_changes(db) == 1) {
-    ++counts_.subscriptions_added;
-  } else {
-    ++counts_.duplicates_skipped;
-  }
+  ImportRow& slot = pending_[pending_count_++];
+  slot.email = row.email;
+  slot.email_display = row.email_display;
+  slot.name = row.name;
+  slot.timezone = row.timezone;
+  ++rows_;
+  if (pending_count_ == pending_.size()) return insert_batch();
   return {};
+}
+
+Status SqliteImportSession::insert_batch() {
+  sqlite3* db = store_.db();
+  {
+    Query q(db, store_.sql().import_subscribers_batch);
+    int p = 1;
+    for (const ImportRow& r : pending_) {
+      q.bind_text(p, r.email)
+          .bind_text(p + 1, r.email_display)
+          .bind_text(p + 2, r.name)
+          .bind_text(p + 3, r.timezone);
+      p += kParamsPerRow;
+    }
+    q.bind_int(p, now_);
+    if (auto s = q.run(); !s) return fail(s.error());
+  }
+  auto inserted = static_cast<std::size_t>(sqlite3_changes(db));
+  counts_.subscribers_created += inserted;
+  if (inserted < pending_count_) {
+    for (const ImportRow& r : pending_) {
+      if (auto s = subscribe_known(r); !s) return s;
+    }
+  }
+  pending_count_ = 0;
+  return {};
+}
+
+Status SqliteImportSession::insert_one(const ImportRow& row) {
+  sqlite3* db = store_.db();
+  {
+    Query q(db, store_.sql().import_subscriber);
+    q.bind_text(1, row.email)
+        .bind_text(2, row.email_display)
+        .bind_text(3, row.name)
+        .bind_text(4, row.timezone)
+        .bind_int(5, now_);
+    if (auto s = q.run(); !s) return fail(s.error());
+  }
+  if (sqlite3_changes(db) == 1) {
+    ++counts_.subscribers_created;
+    return {};
+  }
+  return subscribe_known(row);
+}
+
+Status SqliteImportSession::subscribe_known(const ImportRow& row) {
+  sqlite3* db = store_.db();
+  Id id = 0;
+  {
+    Query q(db, store_.sql().subscriber_id_by_email);
+    q.bind_text(1, row.email);
+    if (auto s = q.expect_row("a subscriber vanished during the import"); !s)
+      return fail(s.error());
+    id = q.int_at(0);
+  }
+  if (id > high_water_) return {};
+  Query q(db, store_.sql().import_subscription);
+  q.bind_int(1, id);
+  if (auto s = bind_subscription(q).run(); !s) return fail(s.error());
+  counts_.subscriptions_added += static_cast<std::size_t>(sqlite3_changes(db));
+  return {};
+}
+
+// Binds ?2.. of import_subscription and import_new_subscriptions.
+Query& SqliteImportSession::bind_subscription(Query& q) {
+  q.bind_int(2, newsletter_id_)
+      .bind_text(3, to_string(status_))
+      .bind_text(4, source_)
+      .bind_int(5, now_);
+  return status_ == SubscriptionStatus::confirmed ? q.bind_int(6, now_) : q.bind_null(6);
 }
 
 Result<ImportCounts> SqliteImportSession::commit() {
@@ -111,7 +174,19 @@ Result<ImportCounts> SqliteImportSession::commit() {
   if (failed_) {
     return make_error(Errc::database, "the import failed earlier; nothing was imported");
   }
-  if (auto s = Query(store_.db(), store_.sql().commit).run(); !s) {
+  for (std::size_t i = 0; i < pending_count_; ++i) {
+    if (auto s = insert_one(pending_[i]); !s) return s.error();
+  }
+  pending_count_ = 0;
+  sqlite3* db = store_.db();
+  {
+    Query q(db, store_.sql().import_new_subscriptions);
+    q.bind_int(1, high_water_);
+    if (auto s = bind_subscription(q).run(); !s) return fail(s.error()).error();
+  }
+  counts_.subscriptions_added += static_cast<std::size_t>(sqlite3_changes(db));
+  counts_.duplicates_skipped = rows_ - counts_.subscriptions_added;
+  if (auto s = Query(db, store_.sql().commit).run(); !s) {
     failed_ = true;
     return failed_to("commit the import", s.error());  // the destructor rolls back
   }
@@ -138,17 +213,30 @@ Result<std::unique_ptr<ImportSession>> SqliteStore::begin_import(const ImportOpt
       return failed_to("begin an import", s.error());
     }
   }
+  const int params = sqlite3_bind_parameter_count(sql().import_subscribers_batch);
+  if (params <= kParamsPerRow || (params - 1) % kParamsPerRow != 0) {
+    return make_error(Errc::internal, "import_subscribers_batch has a malformed parameter list");
+  }
+  const auto batch_size = static_cast<std::size_t>((params - 1) / kParamsPerRow);
+
   auto saved = connection_->pragma_int("PRAGMA cache_size");
   if (!saved) return saved.error();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("begin an import", s.error());
+  Id high_water = 0;
+  {
+    Query q(db(), sql().import_high_water);
+    if (auto s = q.expect_row("import_high_water returned no row"); !s) {
+      return failed_to("begin an import", s.error());
+    }
+    high_water = q.int_at(0);
+  }
   std::string grow = fmt::format("PRAGMA cache_size = {}", kImportCacheKiB);
   if (auto s = connection_->pragma(grow.c_str()); !s) return s.error();
-  if (auto s = Query(db(), sql().begin_immediate).run(); !s) {
-    (void)connection_->pragma(fmt::format("PRAGMA cache_size = {}", *saved).c_str());
-    return failed_to("begin an import", s.error());
-  }
+  tx.release();  // the session owns the transaction from here
   importer_.store(std::this_thread::get_id());
-  return std::unique_ptr<ImportSession>(
-      new SqliteImportSession(*this, std::move(*h), o, clock_.now(), *saved));
+  return std::unique_ptr<ImportSession>(new SqliteImportSession(
+      *this, std::move(*h), o, clock_.now(), *saved, high_water, batch_size));
 }
 
 }  // namespace broadsheet::sqlite

@@ -60,8 +60,7 @@ SqliteSql SqliteSql::embedded() {
                    resources_under(kMigrationsPath)};
 }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path,
-                                                       const Clock& clock,
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const Clock& clock,
                                                        const SqliteSql& sql) {
   auto queries = NamedQueries::parse(sql.queries, sql.queries_origin);
   if (!queries) return make_error(Errc::database, queries.error().message);
@@ -108,19 +107,20 @@ Result<Newsletter> SqliteStore::add_newsletter(const Newsletter& n) {
   Newsletter out = n;
   out.created_at = out.updated_at = clock_.now();
   Query q(db(), sql().insert_newsletter);
-  q.bind_text(1, n.slug).bind_text(2, n.name).bind_text(3, n.description)
-      .bind_text(4, n.schedule).bind_text(5, n.from_name).bind_text(6, n.from_address)
-      .bind_bool(7, n.is_public).bind_text(8, to_string(n.opt_in)).bind_int(9, out.created_at);
-  Status s = q.expect_row("insert_newsletter returned no id");
-  if (s) {
-    out.id = q.int_at(0);
-    s = q.run();
+  q.bind_text(1, n.slug)
+      .bind_text(2, n.name)
+      .bind_text(3, n.description)
+      .bind_text(4, n.schedule)
+      .bind_text(5, n.from_name)
+      .bind_text(6, n.from_address)
+      .bind_bool(7, n.is_public)
+      .bind_text(8, to_string(n.opt_in))
+      .bind_int(9, out.created_at);
+  Status s = q.returning_row("insert_newsletter returned no id", [&] { out.id = q.int_at(0); });
+  if (!s) {
+    return failed_to(fmt::format("add newsletter '{}'", n.slug), s.error(),
+                     fmt::format("a newsletter with slug '{}' already exists", n.slug));
   }
-  if (!s && s.error().code == Errc::conflict) {
-    return make_error(Errc::conflict,
-                      fmt::format("a newsletter with slug '{}' already exists", n.slug));
-  }
-  if (!s) return failed_to(fmt::format("add newsletter '{}'", n.slug), s.error());
   return out;
 }
 
@@ -157,16 +157,17 @@ Result<Newsletter> SqliteStore::update_newsletter(const std::string& slug,
   if (u.opt_in) opt_in = std::string(to_string(*u.opt_in));
 
   Query q(db(), sql().update_newsletter);
-  q.bind_text(1, slug).bind_opt_text(2, u.name).bind_opt_text(3, u.description)
-      .bind_opt_text(4, u.schedule).bind_opt_text(5, u.from_name)
-      .bind_opt_text(6, u.from_address).bind_opt_int(7, is_public).bind_opt_text(8, opt_in)
+  q.bind_text(1, slug)
+      .bind_opt_text(2, u.name)
+      .bind_opt_text(3, u.description)
+      .bind_opt_text(4, u.schedule)
+      .bind_opt_text(5, u.from_name)
+      .bind_opt_text(6, u.from_address)
+      .bind_opt_int(7, is_public)
+      .bind_opt_text(8, opt_in)
       .bind_int(9, clock_.now());
-  Status s = q.expect_row(no_newsletter(slug));
   Newsletter out;
-  if (s) {
-    out = read_newsletter(q);
-    s = q.run();
-  }
+  Status s = q.returning_row(no_newsletter(slug), [&] { out = read_newsletter(q); });
   if (!s) return failed_to(fmt::format("update newsletter '{}'", slug), s.error());
   return out;
 }
@@ -176,8 +177,7 @@ Status SqliteStore::remove_newsletter(const std::string& slug) {
   if (!h) return h.error();
   Query q(db(), sql().delete_newsletter);
   q.bind_text(1, slug);
-  Status s = q.expect_row(no_newsletter(slug));
-  if (s) s = q.run();
+  Status s = q.returning_row(no_newsletter(slug), [] {});
   if (!s) return failed_to(fmt::format("remove newsletter '{}'", slug), s.error());
   return {};
 }

@@ -46,8 +46,7 @@ class SqliteStore final : public Store {
   Result<Newsletter> add_newsletter(const Newsletter& n) override;
   Result<std::vector<Newsletter>> list_newsletters(bool public_only) override;
   Result<Newsletter> newsletter_by_slug(const std::string& slug) override;
-  Result<Newsletter> update_newsletter(const std::string& slug,
-                                       const NewsletterUpdate& u) override;
+  Result<Newsletter> update_newsletter(const std::string& slug, const NewsletterUpdate& u) override;
   Status remove_newsletter(const std::string& slug) override;
 
   Result<Subscriber> add_subscriber(const Subscriber& s) override;

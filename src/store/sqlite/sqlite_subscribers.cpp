@@ -52,25 +52,26 @@ Result<Subscriber> SqliteStore::add_subscriber(const Subscriber& s) {
   Subscriber out = s;
   out.created_at = out.updated_at = clock_.now();
   Query q(db(), sql().insert_subscriber);
-  q.bind_text(1, s.email).bind_text(2, s.email_display).bind_text(3, s.name)
-      .bind_text(4, s.timezone).bind_text(5, to_string(s.status)).bind_int(6, out.created_at);
-  Status st = q.expect_row("insert_subscriber returned no id");
-  if (st) {
-    out.id = q.int_at(0);
-    st = q.run();
+  q.bind_text(1, s.email)
+      .bind_text(2, s.email_display)
+      .bind_text(3, s.name)
+      .bind_text(4, s.timezone)
+      .bind_text(5, to_string(s.status))
+      .bind_int(6, out.created_at);
+  Status st = q.returning_row("insert_subscriber returned no id", [&] { out.id = q.int_at(0); });
+  if (!st) {
+    return failed_to(fmt::format("add subscriber '{}'", s.email), st.error(),
+                     fmt::format("a subscriber with email '{}' already exists", s.email));
   }
-  if (!st && st.error().code == Errc::conflict) {
-    return make_error(Errc::conflict,
-                      fmt::format("a subscriber with email '{}' already exists", s.email));
-  }
-  if (!st) return failed_to(fmt::format("add subscriber '{}'", s.email), st.error());
   return out;
 }
 
 Result<SubscriberWithSubscriptions> SqliteStore::subscriber_by_email(const std::string& email) {
   auto h = hold();
   if (!h) return h.error();
-  auto fail = [&](const Error& e) { return failed_to(fmt::format("read subscriber '{}'", email), e); };
+  auto fail = [&](const Error& e) {
+    return failed_to(fmt::format("read subscriber '{}'", email), e);
+  };
   // One snapshot for both reads, so the list matches the subscriber.
   Transaction tx(db(), sql().commit, sql().rollback);
   if (auto s = tx.begin(sql().begin_read); !s) return fail(s.error());
@@ -124,21 +125,23 @@ Status SqliteStore::remove_subscriber(const std::string& email) {
   if (!h) return h.error();
   Query q(db(), sql().delete_subscriber);
   q.bind_text(1, email);
-  Status s = q.expect_row(no_subscriber(email));
-  if (s) s = q.run();
+  Status s = q.returning_row(no_subscriber(email), [] {});
   if (!s) return failed_to(fmt::format("remove subscriber '{}'", email), s.error());
   return {};
 }
 
-Status SqliteStore::set_subscription(Id subscriber_id, Id newsletter_id,
-                                     SubscriptionStatus status, const std::string& source) {
+Status SqliteStore::set_subscription(Id subscriber_id, Id newsletter_id, SubscriptionStatus status,
+                                     const std::string& source) {
   auto h = hold();
   if (!h) return h.error();
   int code = SQLITE_OK;
   Status s = [&] {
     Query q(db(), sql().upsert_subscription);
-    q.bind_int(1, subscriber_id).bind_int(2, newsletter_id).bind_text(3, to_string(status))
-        .bind_text(4, source).bind_int(5, clock_.now());
+    q.bind_int(1, subscriber_id)
+        .bind_int(2, newsletter_id)
+        .bind_text(3, to_string(status))
+        .bind_text(4, source)
+        .bind_int(5, clock_.now());
     Status st = q.run();
     code = q.last_code();
     return st;
@@ -157,8 +160,7 @@ Status SqliteStore::set_subscription(Id subscriber_id, Id newsletter_id,
   return make_error(Errc::not_found, fmt::format("no newsletter with id {}", newsletter_id));
 }
 
-Result<std::size_t> SqliteStore::count_subscriptions(Id newsletter_id,
-                                                     SubscriptionStatus status) {
+Result<std::size_t> SqliteStore::count_subscriptions(Id newsletter_id, SubscriptionStatus status) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().count_subscriptions);

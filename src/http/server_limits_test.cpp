@@ -1,0 +1,171 @@
+// The limits a connection enforces against clients: body and header size, malformed
+// requests, and time.
+#include <boost/json.hpp>
+
+#include "http/server_test_support.hpp"
+
+namespace broadsheet::http::testing {
+namespace {
+
+Handler body_size() {
+  return [](const Request& r) { return Response::text(200, std::to_string(r.body.size())); };
+}
+
+std::vector<Route> routes() {
+  return {
+      {Method::get, "/hello", Permission::public_access,
+       [](const Request&) { return Response::text(200, "hello world"); }},
+      {Method::post, "/upload", Permission::public_access, body_size()},
+      {Method::post, "/api/v1/upload", Permission::api_token, body_size()},
+      {Method::post, "/tiny", Permission::public_access, body_size(), /*body_limit=*/10},
+  };
+}
+
+std::string error_code(const WireResponse& r) {
+  return std::string(boost::json::parse(r.body()).at("error").at("code").as_string());
+}
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  std::optional<WireResponse> exchange(const std::string& raw) {
+    TestClient client(server_.port());
+    if (!client.send(raw)) return std::nullopt;
+    return client.read();
+  }
+  TestServer server_{routes()};
+};
+
+TEST_F(LimitsTest, BodyLimitFollowsTheRoutePermission) {
+  auto ok = exchange(post("/upload", std::string(1024, 'a')));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body(), "1024");
+
+  auto page = exchange(post("/upload", std::string(1025, 'a')));
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->result_int(), 413);
+  EXPECT_EQ(field(*page, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(field(*page, "Connection"), "close");
+
+  // Token routes take api_body_limit (4096).
+  auto api_ok = exchange(post("/api/v1/upload", std::string(3000, 'a')));
+  ASSERT_TRUE(api_ok);
+  EXPECT_EQ(api_ok->body(), "3000");
+  auto api = exchange(post("/api/v1/upload", std::string(5000, 'a')));
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->result_int(), 413);
+  EXPECT_EQ(error_code(*api), "payload_too_large");
+
+  // A route's own limit wins.
+  auto tiny = exchange(post("/tiny", std::string(11, 'a')));
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ(tiny->result_int(), 413);
+}
+
+TEST_F(LimitsTest, RefusedBeforeTheBodyIsSent) {
+  // Content-Length alone decides: the answer comes without the body being sent.
+  TestClient client(server_.port());
+  ASSERT_TRUE(
+      client.send("POST /api/v1/upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\n"));
+  auto r = client.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 413);
+  EXPECT_TRUE(client.time_to_close(4s));
+}
+
+TEST_F(LimitsTest, ChunkedBodiesAreLimitedToo) {
+  std::string chunk = std::string("400\r\n") + std::string(1024, 'a') + "\r\n";
+  auto r = exchange("POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                    chunk + chunk + "0\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 413);
+}
+
+TEST_F(LimitsTest, OversizeHeaderIs431) {
+  auto r = exchange(get("/hello", "X-Big: " + std::string(3000, 'b') + "\r\n"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 431);
+  EXPECT_EQ(field(*r, "Connection"), "close");
+  auto api = exchange(get("/api/v1/upload", "X-Big: " + std::string(3000, 'b') + "\r\n"));
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->result_int(), 431);
+  EXPECT_EQ(error_code(*api), "header_too_large");
+}
+
+TEST_F(LimitsTest, MalformedRequestsAre400) {
+  for (std::string raw : {
+           std::string("GARBAGE\r\n\r\n"),
+           std::string("GET /hello HTTP/1.1\r\n\r\n"),                        // no Host
+           std::string("GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),  // two
+           std::string("GET http://evil.example/ HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("GET /hello HTTP/1.1\r\nHost: t\r\nBad header\r\n\r\n"),
+           std::string("GET /%00 HTTP/1.1\r\nHost: t\r\n\r\n"),
+           std::string("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+       }) {
+    auto r = exchange(raw);
+    ASSERT_TRUE(r) << raw;
+    EXPECT_EQ(r->result_int(), 400) << raw;
+  }
+  auto api = exchange("GET /api/v1/x HTTP/1.1\r\nHost: t\r\nBad header\r\n\r\n");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(error_code(*api), "bad_request");
+}
+
+TEST(ServerLimits, MaxRequestsClosesTheConnection) {
+  auto config = test_config();
+  config.max_requests = 2;
+  TestServer server(routes(), config);
+  TestClient client(server.port());
+  ASSERT_TRUE(client.send(get("/hello")));
+  auto first = client.read();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->keep_alive());
+  ASSERT_TRUE(client.send(get("/hello")));
+  auto second = client.read();
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->keep_alive());
+  EXPECT_EQ(field(*second, "Connection"), "close");
+  EXPECT_TRUE(client.time_to_close(3s));
+}
+
+TEST(ServerTimeouts, HalfARequestIsCutAfterReadTimeout) {
+  auto config = test_config();
+  config.read_timeout = 1;
+  TestServer server(routes(), config);
+  TestClient client(server.port());
+  ASSERT_TRUE(client.send("GET /hello HTTP/1.1\r\nHost: t\r\n"));  // and never the end
+  auto closed = client.time_to_close(5s);
+  ASSERT_TRUE(closed);
+  EXPECT_GE(*closed, 800ms);
+  EXPECT_LE(*closed, 2500ms);
+}
+
+TEST(ServerTimeouts, DrippingBytesDoNotExtendTheRequest) {
+  auto config = test_config();
+  config.read_timeout = 1;
+  TestServer server(routes(), config);
+  TestClient client(server.port());
+  auto start = std::chrono::steady_clock::now();
+  for (char c : std::string("GET /hello HTTP/1.1\r\nHost: t\r\n")) {
+    if (!client.send(std::string(1, c))) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(client.time_to_close(3s));
+  EXPECT_LE(std::chrono::steady_clock::now() - start, 3s);
+}
+
+TEST(ServerTimeouts, IdleKeepAliveIsClosed) {
+  auto config = test_config();
+  config.keepalive_timeout = 1;
+  TestServer server(routes(), config);
+  TestClient client(server.port());
+  ASSERT_TRUE(client.send(get("/hello")));
+  ASSERT_TRUE(client.read());
+  auto closed = client.time_to_close(5s);
+  ASSERT_TRUE(closed);
+  EXPECT_GE(*closed, 800ms);
+  EXPECT_LE(*closed, 2500ms);
+}
+
+}  // namespace
+}  // namespace broadsheet::http::testing

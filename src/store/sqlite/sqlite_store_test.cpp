@@ -1,0 +1,347 @@
+// The SQLite backend against real database files: opening, migrations, newsletters,
+// articles and the audit log. Subscribers and imports have test files of their own.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "store/sqlite/test_support.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+using testing::SqliteTest;
+
+// The embedded SQL with one piece of text replaced; fails the test if it is absent.
+SqliteSql sql_with(std::string_view from, std::string_view to, std::string& storage) {
+  SqliteSql sql = SqliteSql::embedded();
+  storage = std::string(sql.queries);
+  auto at = storage.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) storage.replace(at, from.size(), to);
+  sql.queries = storage;
+  return sql;
+}
+
+int latest_version() { return static_cast<int>(SqliteSql::embedded().migrations.size()); }
+
+TEST_F(SqliteTest, OpensANewFileAtTheLatestVersion) {
+  ASSERT_GE(latest_version(), 1);
+  auto& store = open();
+  auto version = store.schema_version();
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  EXPECT_EQ(*version, latest_version());
+  EXPECT_TRUE(store.ping().ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), latest_version());
+  EXPECT_EQ(scalar("SELECT applied_at FROM schema_migrations WHERE version = 1"), clock_.now());
+}
+
+TEST_F(SqliteTest, UsesWalAndForeignKeys) {
+  open();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteTest, ReopeningMigratesNothingAndKeepsData) {
+  open();
+  newsletter("morning");
+  clock_.advance(3600);
+  auto& store = open();
+  EXPECT_EQ(*store.schema_version(), latest_version());
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), latest_version());
+  EXPECT_EQ(scalar("SELECT max(applied_at) FROM schema_migrations"), clock_.now() - 3600);
+  EXPECT_TRUE(store.newsletter_by_slug("morning").ok());
+}
+
+TEST_F(SqliteTest, ABrokenQueryFailsTheOpenNamingIt) {
+  std::string text;
+  auto sql =
+      sql_with("FROM newsletters\nWHERE slug = ?1;", "FROM newsleters\nWHERE slug = ?1;", text);
+  auto s = SqliteStore::open(db_path(), clock_, sql);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::database);
+  EXPECT_NE(s.error().message.find("'newsletter_by_slug'"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("no such table: newsleters"), std::string::npos)
+      << s.error().message;
+}
+
+TEST_F(SqliteTest, AMissingQueryFailsTheOpen) {
+  std::string text;
+  auto sql = sql_with("-- name: ping\nSELECT 1;", "", text);
+  auto s = SqliteStore::open(db_path(), clock_, sql);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::database);
+  EXPECT_NE(s.error().message.find("query 'ping' is missing"), std::string::npos)
+      << s.error().message;
+}
+
+TEST_F(SqliteTest, TwoStatementsInOneQueryFailTheOpen) {
+  std::string text;
+  auto sql = sql_with("-- name: ping\nSELECT 1;", "-- name: ping\nSELECT 1; SELECT 2;", text);
+  auto s = SqliteStore::open(db_path(), clock_, sql);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("'ping'"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("more than one statement"), std::string::npos);
+}
+
+TEST_F(SqliteTest, AMalformedQueryFileFailsTheOpen) {
+  std::string text;
+  auto sql = sql_with("-- name: ping\n", "-- name: commit\n", text);
+  auto s = SqliteStore::open(db_path(), clock_, sql);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::database);
+  EXPECT_NE(s.error().message.find("duplicate query name 'commit'"), std::string::npos);
+}
+
+TEST_F(SqliteTest, AFailingMigrationLeavesThePreviousVersion) {
+  SqliteSql sql = SqliteSql::embedded();
+  sql.migrations.push_back({"src/store/sqlite/migrations/0002_broken.sql",
+                            "CREATE TABLE extra (x INTEGER);\nINSERT INTO missing VALUES (1);\n"});
+  auto s = SqliteStore::open(db_path(), clock_, sql);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::database);
+  EXPECT_NE(s.error().message.find("migration 2"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("no such table: missing"), std::string::npos);
+  EXPECT_EQ(scalar("SELECT max(version) FROM schema_migrations"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'extra'"), 0);
+  EXPECT_EQ(*open().schema_version(), 1);
+}
+
+TEST_F(SqliteTest, ANewMigrationRunsOnceAndNewerDatabasesAreRefused) {
+  open();
+  SqliteSql sql = SqliteSql::embedded();
+  sql.migrations.push_back(
+      {"src/store/sqlite/migrations/0002_extra.sql", "CREATE TABLE extra (x INTEGER);"});
+  EXPECT_EQ(*open(sql).schema_version(), 2);
+  EXPECT_EQ(*open(sql).schema_version(), 2);
+  store_.reset();
+  auto old = SqliteStore::open(db_path(), clock_);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().code, Errc::database);
+  EXPECT_NE(old.error().message.find("newer"), std::string::npos) << old.error().message;
+}
+
+TEST_F(SqliteTest, MisnumberedMigrationsAreABuildError) {
+  for (std::string_view path :
+       {"src/store/sqlite/migrations/0003_gap.sql", "src/store/sqlite/migrations/2_short.sql",
+        "src/store/sqlite/migrations/0002_x.txt"}) {
+    SqliteSql sql = SqliteSql::embedded();
+    sql.migrations.push_back({path, "SELECT 1;"});
+    auto s = SqliteStore::open(db_path(), clock_, sql);
+    ASSERT_FALSE(s.ok()) << path;
+    EXPECT_EQ(s.error().code, Errc::internal) << path;
+  }
+}
+
+TEST_F(SqliteTest, AFileThatIsNotADatabaseIsRefused) {
+  std::ofstream(db_path()) << std::string(4096, 'x');
+  auto s = SqliteStore::open(db_path(), clock_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::database);
+  EXPECT_NE(s.error().message.find(db_path()), std::string::npos) << s.error().message;
+}
+
+TEST_F(SqliteTest, NewslettersRoundTrip) {
+  auto& store = open();
+  Newsletter n;
+  n.slug = "morning";
+  n.name = "Morning Briefing";
+  n.description = "The day ahead.";
+  n.schedule = "mon-fri 06:00";
+  n.from_name = "The Desk";
+  n.from_address = "desk@example.org";
+  n.is_public = false;
+  n.opt_in = OptIn::single_opt_in;
+  auto added = store.add_newsletter(n);
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_GT(added->id, 0);
+  EXPECT_EQ(added->created_at, clock_.now());
+  EXPECT_EQ(added->updated_at, clock_.now());
+
+  auto read = store.newsletter_by_slug("morning");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->id, added->id);
+  EXPECT_EQ(read->name, "Morning Briefing");
+  EXPECT_EQ(read->description, "The day ahead.");
+  EXPECT_EQ(read->schedule, "mon-fri 06:00");
+  EXPECT_EQ(read->from_name, "The Desk");
+  EXPECT_EQ(read->from_address, "desk@example.org");
+  EXPECT_FALSE(read->is_public);
+  EXPECT_EQ(read->opt_in, OptIn::single_opt_in);
+  EXPECT_EQ(read->created_at, clock_.now());
+}
+
+TEST_F(SqliteTest, ATakenSlugIsAConflict) {
+  auto& store = open();
+  newsletter("morning");
+  Newsletter again;
+  again.slug = "morning";
+  again.name = "Other";
+  auto s = store.add_newsletter(again);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::conflict);
+  EXPECT_EQ(s.error().message, "a newsletter with slug 'morning' already exists");
+}
+
+TEST_F(SqliteTest, ListsNewslettersByNamePublicOrAll) {
+  auto& store = open();
+  newsletter("zeta");
+  newsletter("alpha", /*is_public=*/false);
+  newsletter("mid");
+  auto all = store.list_newsletters(false);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].slug, "alpha");
+  EXPECT_EQ((*all)[1].slug, "mid");
+  EXPECT_EQ((*all)[2].slug, "zeta");
+  auto pub = store.list_newsletters(true);
+  ASSERT_TRUE(pub.ok());
+  ASSERT_EQ(pub->size(), 2u);
+  EXPECT_EQ((*pub)[0].slug, "mid");
+}
+
+TEST_F(SqliteTest, UpdatesOnlyTheFieldsGiven) {
+  auto& store = open();
+  Newsletter before = newsletter("morning");
+  clock_.advance(60);
+  NewsletterUpdate u;
+  u.name = "Renamed";
+  u.is_public = false;
+  u.opt_in = OptIn::single_opt_in;
+  auto after = store.update_newsletter("morning", u);
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  EXPECT_EQ(after->name, "Renamed");
+  EXPECT_FALSE(after->is_public);
+  EXPECT_EQ(after->opt_in, OptIn::single_opt_in);
+  EXPECT_EQ(after->description, before.description);
+  EXPECT_EQ(after->from_address, before.from_address);
+  EXPECT_EQ(after->created_at, before.created_at);
+  EXPECT_EQ(after->updated_at, clock_.now());
+  EXPECT_EQ(store.newsletter_by_slug("morning")->name, "Renamed");
+
+  auto missing = store.update_newsletter("evening", u);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+  EXPECT_EQ(missing.error().message, "no newsletter with slug 'evening'");
+}
+
+TEST_F(SqliteTest, RemovingANewsletterTakesItsSubscriptions) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  Newsletter other = newsletter("evening");
+  Subscriber s = subscriber("a@example.org");
+  ASSERT_TRUE(store.set_subscription(s.id, n.id, SubscriptionStatus::confirmed, "cli").ok());
+  ASSERT_TRUE(store.set_subscription(s.id, other.id, SubscriptionStatus::confirmed, "cli").ok());
+  ASSERT_TRUE(store.remove_newsletter("morning").ok());
+  EXPECT_EQ(store.newsletter_by_slug("morning").error().code, Errc::not_found);
+  EXPECT_EQ(*store.count_subscriptions(n.id, SubscriptionStatus::confirmed), 0u);
+  auto left = store.subscriber_by_email("a@example.org");
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->subscriptions.size(), 1u);
+  EXPECT_EQ(left->subscriptions[0].newsletter_slug, "evening");
+
+  auto again = store.remove_newsletter("morning");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::not_found);
+  EXPECT_EQ(again.error().message, "no newsletter with slug 'morning'");
+}
+
+TEST_F(SqliteTest, MissingNewsletterIsNotFound) {
+  auto s = open().newsletter_by_slug("nothing");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::not_found);
+  EXPECT_EQ(s.error().message, "no newsletter with slug 'nothing'");
+}
+
+Article article(const std::string& slug, UnixSeconds published_at) {
+  Article a;
+  a.slug = slug;
+  a.title = "Title " + slug;
+  a.standfirst = "Standfirst";
+  a.author = "A. Writer";
+  a.section = "World";
+  a.paragraphs = {"First paragraph.", "Second,\none line break inside.", "Third."};
+  a.url = "https://news.example.org/" + slug;
+  a.published_at = published_at;
+  return a;
+}
+
+TEST_F(SqliteTest, ArticlesRoundTripWithTheirParagraphs) {
+  auto& store = open();
+  auto added = store.add_article(article("rain", 100));
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_GT(added->id, 0);
+  auto read = store.article_by_slug("rain");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->paragraphs, article("rain", 100).paragraphs);
+  EXPECT_EQ(read->title, "Title rain");
+  EXPECT_EQ(read->url, "https://news.example.org/rain");
+  EXPECT_EQ(read->published_at, 100);
+  EXPECT_EQ(scalar("SELECT created_at FROM articles"), clock_.now());
+
+  Article empty = article("empty", 50);
+  empty.paragraphs.clear();
+  ASSERT_TRUE(store.add_article(empty).ok());
+  EXPECT_TRUE(store.article_by_slug("empty")->paragraphs.empty());
+}
+
+TEST_F(SqliteTest, ArticlesRefuseWhatWouldNotComeBackAndTakenSlugs) {
+  auto& store = open();
+  for (auto bad : {std::vector<std::string>{"a", ""}, {"a\n\nb"}, {"a\n", "b"}}) {
+    Article a = article("bad", 1);
+    a.paragraphs = bad;
+    auto s = store.add_article(a);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, Errc::invalid_argument);
+  }
+  ASSERT_TRUE(store.add_article(article("rain", 1)).ok());
+  auto taken = store.add_article(article("rain", 2));
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().code, Errc::conflict);
+  EXPECT_EQ(taken.error().message, "an article with slug 'rain' already exists");
+  auto missing = store.article_by_slug("snow");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+  EXPECT_EQ(missing.error().message, "no article with slug 'snow'");
+}
+
+TEST_F(SqliteTest, LatestArticlesComeNewestFirst) {
+  auto& store = open();
+  ASSERT_TRUE(store.add_article(article("old", 100)).ok());
+  ASSERT_TRUE(store.add_article(article("new", 300)).ok());
+  ASSERT_TRUE(store.add_article(article("mid", 200)).ok());
+  auto latest = store.latest_articles(2);
+  ASSERT_TRUE(latest.ok());
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].slug, "new");
+  EXPECT_EQ((*latest)[1].slug, "mid");
+  EXPECT_EQ(store.latest_articles(10)->size(), 3u);
+}
+
+TEST_F(SqliteTest, AuditLogKeepsEntriesNewestFirst) {
+  auto& store = open();
+  ASSERT_TRUE(store.audit("cli", "newsletter.add", "morning", "{}").ok());
+  clock_.advance(5);
+  ASSERT_TRUE(store.audit("user:ann", "import", "morning", "12 rows").ok());
+  auto log = store.recent_audit(10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[0].actor, "user:ann");
+  EXPECT_EQ((*log)[0].action, "import");
+  EXPECT_EQ((*log)[0].subject, "morning");
+  EXPECT_EQ((*log)[0].detail, "12 rows");
+  EXPECT_EQ((*log)[0].at, clock_.now());
+  EXPECT_EQ((*log)[1].at, clock_.now() - 5);
+  EXPECT_GT((*log)[0].id, (*log)[1].id);
+  EXPECT_EQ(store.recent_audit(1)->size(), 1u);
+}
+
+}  // namespace
+}  // namespace broadsheet::sqlite

@@ -1,0 +1,91 @@
+// Shared by the SQLite backend's tests: a fresh folder per test, a fake clock, and a
+// way to look at the database file with a second, raw connection.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace broadsheet::sqlite::testing {
+
+class SqliteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           (std::string("bs-store-") + info->test_suite_name() + "-" + info->name() + "-" +
+            std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string db_path() const { return (dir_ / "test.db").string(); }
+
+  // Opens (or reopens) the store on the test's file; fails the test if it cannot.
+  SqliteStore& open(const SqliteSql& sql = SqliteSql::embedded()) {
+    store_.reset();
+    auto s = SqliteStore::open(db_path(), clock_, sql);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    if (s.ok()) store_ = std::move(*s);
+    return *store_;
+  }
+
+  // One integer from `sql`, read over a separate connection, as another process would.
+  std::int64_t scalar(const std::string& sql) const {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    std::int64_t value = -1;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = sqlite3_column_int64(stmt, 0);
+    } else {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+  }
+
+  Newsletter newsletter(const std::string& slug, bool is_public = true) {
+    Newsletter n;
+    n.slug = slug;
+    n.name = "The " + slug;
+    n.description = "About " + slug;
+    n.schedule = "mon-fri 06:00";
+    n.from_name = "Desk";
+    n.from_address = "desk@example.org";
+    n.is_public = is_public;
+    auto added = store_->add_newsletter(n);
+    EXPECT_TRUE(added.ok()) << (added.ok() ? "" : added.error().message);
+    return added.ok() ? *added : n;
+  }
+
+  Subscriber subscriber(const std::string& email) {
+    Subscriber s;
+    s.email = email;
+    s.email_display = email;
+    s.name = "Reader " + email;
+    s.timezone = "Europe/Berlin";
+    auto added = store_->add_subscriber(s);
+    EXPECT_TRUE(added.ok()) << (added.ok() ? "" : added.error().message);
+    return added.ok() ? *added : s;
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{1'700'000'000};
+  std::unique_ptr<SqliteStore> store_;
+};
+
+}  // namespace broadsheet::sqlite::testing
