@@ -156,7 +156,7 @@ const std::vector<KeyDef>& key_defs() {
        "The public address of this server, used in links in emails.", 0, 0,
        str(&Config::publication, &Config::Publication::base_url, check_url)},
       {"publication", "postal_address", Kind::string,
-       "\"The Daily Broadsheet, 1 Example Street, Springfield\"",
+       "\"1 Harbour Street, Springfield\"",
        "Postal address printed in every email footer (required by anti-spam laws).", 0, 0,
        str(&Config::publication, &Config::Publication::postal_address, any_text)},
       {"mail", "from", Kind::string,

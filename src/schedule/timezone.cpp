@@ -10,6 +10,8 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <unordered_map>
 
 #include "schedule/schedule.hpp"
 #include "schedule/zoneinfo.hpp"
@@ -109,8 +111,22 @@ std::optional<std::string> read_posix_rule(std::string_view name) {
 
 bool is_known_timezone(std::string_view name) {
   if (name == "UTC") return true;
-  return schedule_detail::is_zone_name(name) &&
-         schedule_detail::is_tzif_file(schedule_detail::zone_path(name));
+  if (!schedule_detail::is_zone_name(name)) return false;
+  // Imports and sign-ups ask about the same few hundred zones again and again; asking
+  // the file system each time made an import of a million rows spend half its time in
+  // the kernel. Answers are cached, and the cache is bounded because names come from
+  // the outside.
+  constexpr std::size_t kMaxCached = 4096;
+  static std::mutex mu;
+  static std::unordered_map<std::string, bool> cache;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = cache.find(std::string(name)); it != cache.end()) return it->second;
+  }
+  bool known = schedule_detail::is_tzif_file(schedule_detail::zone_path(name));
+  std::lock_guard lock(mu);
+  if (cache.size() < kMaxCached) cache.emplace(std::string(name), known);
+  return known;
 }
 
 std::optional<std::string> canonical_timezone(std::string_view name) {

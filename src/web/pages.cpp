@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "core/resources.hpp"
@@ -40,6 +42,16 @@ TemplateData newsletter_data(const Newsletter& n) {
 // reader finishes the opening of the story.
 constexpr std::size_t kBoxAfterParagraph = 2;
 
+// Public newsletters in the order the publisher created them, its flagship first.
+Result<std::vector<Newsletter>> public_newsletters(WebContext& ctx) {
+  auto list = ctx.store.list_newsletters(true);
+  if (list) {
+    std::stable_sort(list->begin(), list->end(),
+                     [](const Newsletter& a, const Newsletter& b) { return a.id < b.id; });
+  }
+  return list;
+}
+
 Response render_article(WebContext& ctx, const Request& req, const Article& a) {
   TemplateData d;
   d.set("title", a.title);
@@ -54,10 +66,10 @@ Response render_article(WebContext& ctx, const Request& req, const Article& a) {
   d.set("before", before);
   d.set("after", after);
 
-  auto newsletters = ctx.store.list_newsletters(true);
+  auto newsletters = public_newsletters(ctx);
   if (!newsletters) return error_page(ctx, req, 503, "");
   if (!newsletters->empty()) {
-    // The box offers the first public newsletter: in the demo, the Morning Briefing.
+    // The box offers the publisher's first newsletter: in the demo, the Morning Briefing.
     d.set("offer", newsletter_data(newsletters->front()));
   }
   TemplateData more{TemplateData::type::list};
@@ -128,7 +140,7 @@ Response article_page(WebContext& ctx, const Request& req) {
 }
 
 Response newsletters_page(WebContext& ctx, const Request& req) {
-  auto newsletters = ctx.store.list_newsletters(true);
+  auto newsletters = public_newsletters(ctx);
   if (!newsletters) {
     spdlog::error("request {}: listing newsletters: {}", req.request_id,
                   newsletters.error().message);

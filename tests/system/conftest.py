@@ -361,9 +361,10 @@ def server_factory(tmp_path):
 
 
 @pytest.fixture
-def server(demo, server_factory) -> Server:
-    """`broadsheet serve` on the demo publication; yields its base URL."""
-    return server_factory(demo)
+def server(demo, server_factory):
+    """`broadsheet serve` on the demo publication; yields its base URL (a Server).
+    At teardown it gets SIGTERM and must exit 0 within 15 s (see server_factory)."""
+    yield server_factory(demo)
 
 
 # --- HTTP helpers ---------------------------------------------------------------------

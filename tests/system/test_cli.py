@@ -5,7 +5,6 @@ starts with "broadsheet:", and leave the data folder as it was.
 """
 
 import json
-import os
 import stat
 
 import pytest

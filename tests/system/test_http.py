@@ -6,14 +6,15 @@ import http.client
 import json
 import re
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import (assert_fails, assert_ok, data_args, get, newsletters, parse_responses,
-                      raw_exchange, read_until_closed, request, run, scrape_metrics,
-                      scrape_metrics_until)
+from conftest import (BIN, DOMAIN, assert_fails, assert_ok, clean_env, data_args, get,
+                      newsletters, parse_responses, raw_exchange, read_until_closed, request,
+                      run, scrape_metrics, scrape_metrics_until)
 
 
 def public_newsletters(data):
@@ -599,6 +600,29 @@ def test_concurrent_requests(server):
         t.join(60)
     assert not errors, errors[:5]
     assert statuses == [200] * (16 * 20)
+
+
+def test_pages_keep_working_during_a_large_import(server, tmp_path):
+    """The CLI writes to the same database while the server reads it."""
+    rows = "".join(f"bulk{i}@{DOMAIN},Bulk {i},\n" for i in range(60000))
+    f = tmp_path / "bulk.csv"
+    f.write_text("email,name,timezone\n" + rows)
+    importer = subprocess.Popen([BIN, "import", str(f), "--newsletter", "morning-briefing",
+                                 *data_args(server.data)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=clean_env())
+    statuses = []
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    while importer.poll() is None:
+        for path in ("/healthz", "/api/v1/public/newsletters", "/"):
+            conn.request("GET", path)
+            r = conn.getresponse()
+            r.read()
+            statuses.append(r.status)
+    conn.close()
+    out, err = importer.communicate(timeout=60)
+    assert importer.returncode == 0, err
+    assert statuses and set(statuses) == {200}, statuses
+    assert get(server, "/healthz").status == 200
 
 
 # --- start-up failures --------------------------------------------------------------

@@ -8,6 +8,7 @@ refused with one line and changes nothing.
 import csv
 import io
 import os
+import pty
 import re
 import subprocess
 import time
@@ -300,6 +301,42 @@ def test_unclosed_quote_at_end(letter, tmp_path):
     assert list(bad) == [3], cp.stderr
     assert "quote" in bad[3]
     assert emails(letter) == {addr("a")}
+
+
+def test_progress_bar_only_on_a_terminal(letter, tmp_path):
+    rows = "".join(f"reader{i}@{DOMAIN},Reader {i},\n" for i in range(40000))
+    f = write_csv(tmp_path / "big-list.csv", "email,name,timezone\n" + rows)
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([BIN, "import", str(f), "--newsletter", "weekly",
+                              *data_args(letter)], stdout=subprocess.PIPE, stderr=slave,
+                             env=clean_env())
+        os.close(slave)
+        slave = None
+        out, _ = p.communicate(timeout=120)
+        tty = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            tty += chunk
+    finally:
+        os.close(master)
+        if slave is not None:
+            os.close(slave)
+    assert p.returncode == 0, tty
+    assert b"importing" in tty and b"rows" in tty, tty
+    assert b"importing" not in out, "the progress bar belongs on stderr"
+    assert summary(subprocess.CompletedProcess([], 0, out.decode(), ""))["new"] == 40000
+    assert newsletter(letter, "weekly")["subscriptions"]["unconfirmed"] == 40000
+
+    # Not a terminal: no progress bar, so a log or a cron mail stays clean.
+    f2 = write_csv(tmp_path / "again.csv", "email\n" + f"x@{DOMAIN}\n")
+    cp = assert_ok(do_import(letter, f2))
+    assert cp.stderr == ""
 
 
 # --- a 10 MB line -------------------------------------------------------------------

@@ -25,7 +25,8 @@ namespace broadsheet::sqlite {
 #define BROADSHEET_SQLITE_QUERIES(X)                                                               \
   X(begin_immediate)                                                                               \
   X(begin_read)                                                                                    \
-  X(commit) X(rollback) X(create_schema_migrations) X(schema_version) X(record_migration) X(ping)  \
+  X(commit)                                                                                        \
+  X(rollback) X(create_schema_migrations) X(schema_version) X(record_migration) X(ping)            \
       X(insert_newsletter) X(list_newsletters) X(newsletter_by_slug) X(newsletter_exists)          \
           X(update_newsletter) X(delete_newsletter) X(insert_subscriber) X(subscriber_by_email)    \
               X(subscriber_exists) X(delete_subscriber) X(list_subscribers)                        \

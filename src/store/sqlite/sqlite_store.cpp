@@ -1,22 +1,26 @@
 // SQLite backend of the Store: opening, schema and health, newsletters.
-// (Subscribers live in sqlite_subscribers.cpp, articles and the audit log in
-// sqlite_content.cpp, bulk import in sqlite_import.cpp.)
+// Subscribers are in sqlite_subscribers.cpp, articles and the audit log in
+// sqlite_content.cpp, bulk import in sqlite_import.cpp; the SQL in queries.sql.
 //
 // What it does: opens one database file, brings its schema up to date with the
-// embedded migrations, prepares every named query of queries.sql, and serves the Store
-// methods over that one connection, each as one statement or one transaction.
+// embedded migrations (migrate.hpp), prepares every named query of queries.sql, and
+// serves the Store methods over that one connection, one at a time, each as one
+// statement or one transaction.
 //
-// What it trusts: its callers to have validated and normalised values (slugs, emails,
-// time zones); the database itself enforces uniqueness, references and the allowed
-// values of every status. It trusts nothing it reads from the file beyond that.
+// What it trusts: its callers, to have validated and normalised what they pass (slugs,
+// emails, time zones); the Store is not the place input from outside is checked. The
+// schema itself enforces uniqueness, references and the allowed values of every status,
+// and values are always bound as parameters, never spliced into SQL.
 //
-// Configuration: the `database` key ("sqlite:PATH", see store.cpp). The connection
-// settings are fixed (connection.hpp): WAL, synchronous=FULL, foreign keys on, a
-// 5 s busy timeout.
+// Configuration: the `database` key ("sqlite:PATH", see store.cpp). The connection's
+// settings are fixed (connection.hpp): WAL, synchronous=FULL, foreign keys on, a 5 s
+// busy timeout for writers in other processes.
 //
 // How it fails: every failure is a value. A taken slug or email is Errc::conflict, a
-// missing row Errc::not_found, anything else SQLite reports is Errc::database with
-// SQLite's message; open() fails when the file, a migration or a query is unusable.
+// missing row Errc::not_found, anything else SQLite reports Errc::database with SQLite's
+// message and what the store was doing; a call from the thread holding an import
+// session is Errc::internal. open() fails with Errc::database naming the file, the
+// migration or the query at fault.
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <fmt/format.h>

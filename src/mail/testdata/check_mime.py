@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Reads what the MIME writer wrote with Python's email package, a second opinion.
+
+Usage: check_mime.py DIR
+
+For every DIR/NAME.eml there is a DIR/NAME.json written by src/mail/mime_python_test.cpp:
+  {"subject": str, "from_name": str, "from_address": str, "to_name": str,
+   "to_address": str, "text": str, "html": str or null, "headers": {name: value}}
+Each message is parsed with BytesParser(policy=email.policy.default); it must have no
+defect on the message, on any part or on any header, and its decoded subject, From and
+To, text and HTML bodies and the listed headers must equal the expected values (line
+ends compared as LF). The wire format is checked too: CRLF only, lines of at most 998
+octets, header lines of at most 78.
+
+Exit status 0 when every message matches; 1 with one line per problem otherwise; 2 for
+bad usage.
+"""
+import email.parser
+import email.policy
+import json
+import pathlib
+import sys
+
+
+def lf(text):
+    return text.replace("\r\n", "\n")
+
+
+def wire_problems(raw):
+    problems = []
+    if not raw.endswith(b"\r\n"):
+        problems.append("does not end with CRLF")
+    stripped = raw.replace(b"\r\n", b"")
+    if b"\r" in stripped or b"\n" in stripped:
+        problems.append("has a bare CR or LF")
+    lines = raw.split(b"\r\n")
+    header_end = lines.index(b"") if b"" in lines else len(lines)
+    for number, line in enumerate(lines, 1):
+        if len(line) > 998:
+            problems.append(f"line {number} has {len(line)} octets")
+        if number <= header_end and len(line) > 78:
+            problems.append(f"header line {number} has {len(line)} characters: {line[:40]!r}")
+    return problems
+
+
+def defects_of(message):
+    found = []
+    for part in message.walk():
+        found += [f"{part.get_content_type()}: {d!r}" for d in part.defects]
+        for name, value in part.items():
+            found += [f"header {name}: {d!r}" for d in getattr(value, "defects", ())]
+    return found
+
+
+def mailbox_problems(message, field, want_name, want_address):
+    header = message[field]
+    if header is None:
+        return [f"no {field} header"]
+    addresses = header.addresses
+    if len(addresses) != 1:
+        return [f"{field} has {len(addresses)} addresses: {str(header)!r}"]
+    got = addresses[0]
+    problems = []
+    if got.display_name != want_name:
+        problems.append(f"{field} name {got.display_name!r} != {want_name!r}")
+    if got.addr_spec != want_address:
+        problems.append(f"{field} address {got.addr_spec!r} != {want_address!r}")
+    return problems
+
+
+def body_problems(message, expected):
+    problems = []
+    want_html = expected["html"]
+    want_type = "text/plain" if want_html is None else "multipart/alternative"
+    if message.get_content_type() != want_type:
+        return [f"content type {message.get_content_type()} != {want_type}"]
+    leaves = [message] if want_html is None else list(message.iter_parts())
+    kinds = [part.get_content_type() for part in leaves]
+    if kinds != (["text/plain"] if want_html is None else ["text/plain", "text/html"]):
+        problems.append(f"parts {kinds}")
+    for part in leaves:
+        if part.get_content_charset() != "utf-8":
+            problems.append(f"{part.get_content_type()} charset {part.get_content_charset()}")
+        if part["Content-Transfer-Encoding"] != "quoted-printable":
+            problems.append(f"{part.get_content_type()} is not quoted-printable")
+    for kind, want in (("plain", expected["text"]), ("html", want_html)):
+        if want is None:
+            continue
+        part = message.get_body(preferencelist=(kind,))
+        got = part.get_content() if part is not None else None
+        if got is None or lf(got) != lf(want):
+            problems.append(f"{kind} body {got!r} != {want!r}")
+    return problems
+
+
+def check(eml, expected):
+    raw = eml.read_bytes()
+    problems = wire_problems(raw)
+    message = email.parser.BytesParser(policy=email.policy.default).parsebytes(raw)
+    problems += [f"defect: {d}" for d in defects_of(message)]
+    if str(message["Subject"]) != expected["subject"]:
+        problems.append(f"subject {str(message['Subject'])!r} != {expected['subject']!r}")
+    problems += mailbox_problems(message, "From", expected["from_name"], expected["from_address"])
+    problems += mailbox_problems(message, "To", expected["to_name"], expected["to_address"])
+    for name, want in expected.get("headers", {}).items():
+        if str(message[name]) != want:
+            problems.append(f"header {name} {str(message[name])!r} != {want!r}")
+    problems += body_problems(message, expected)
+    return problems
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    folder = pathlib.Path(argv[1])
+    messages = sorted(folder.glob("*.eml"))
+    if not messages:
+        print(f"check_mime: no .eml files in {folder}")
+        return 1
+    failed = False
+    for eml in messages:
+        expected = json.loads(eml.with_suffix(".json").read_text(encoding="utf-8"))
+        for problem in check(eml, expected):
+            print(f"{eml.name}: {problem}")
+            failed = True
+    if not failed:
+        print(f"check_mime: {len(messages)} messages read back as written")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

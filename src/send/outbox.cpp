@@ -1,0 +1,158 @@
+#include "send/outbox.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "send/fd.hpp"
+
+namespace broadsheet {
+namespace {
+
+using send_detail::errno_text;
+using send_detail::UniqueFd;
+
+constexpr std::size_t kMaxEnvelopeAddress = 254;
+
+// One counter for the whole process, so that two transports on one folder never
+// choose the same name within a microsecond.
+std::atomic<std::uint64_t> g_delivery_counter{0};
+
+Status make_directory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) == 0) {
+    // mkdir's mode is masked by the umask; the outbox holds readers' addresses.
+    if (::chmod(path.c_str(), 0700) != 0) {
+      return make_error(Errc::io, errno_text("chmod", path, errno));
+    }
+    return {};
+  }
+  const int err = errno;
+  struct stat st {};
+  if (err == EEXIST && ::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return {};
+    return make_error(Errc::io, fmt::format("{} exists and is not a directory", path));
+  }
+  return make_error(Errc::io, errno_text("mkdir", path, err));
+}
+
+// The host part of a Maildir name: '/' and ':' would break the name, so they are
+// written as octal escapes, as the Maildir specification asks.
+std::string maildir_host() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  std::string host;
+  for (const char* p = buf; *p != '\0'; ++p) {
+    if (*p == '/') {
+      host += "\\057";
+    } else if (*p == ':') {
+      host += "\\072";
+    } else {
+      host.push_back(*p);
+    }
+  }
+  return host;
+}
+
+// An address that can stand inside "<...>" on one header line.
+bool header_safe(std::string_view address) {
+  if (address.size() > kMaxEnvelopeAddress) return false;
+  for (unsigned char c : address) {
+    if (c <= 0x20 || c == 0x7F || c == '<' || c == '>') return false;
+  }
+  return true;
+}
+
+int write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return 0;
+}
+
+DeliveryResult deferred(std::string reply) {
+  return {DeliveryResult::Kind::deferred, 0, "outbox: " + std::move(reply)};
+}
+
+// Writes the whole file and makes its content durable; on failure, what went wrong.
+std::optional<std::string> write_durably(const std::string& path, std::string_view head,
+                                         std::string_view body) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) return errno_text("create", path, errno);
+  int err = write_all(fd.get(), head);
+  if (err == 0) err = write_all(fd.get(), body);
+  if (err != 0) return errno_text("write", path, err);
+  if (::fsync(fd.get()) != 0) return errno_text("fsync", path, errno);
+  if (int close_err = fd.close()) return errno_text("close", path, close_err);
+  return std::nullopt;
+}
+
+int fsync_directory(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return errno;
+  if (::fsync(fd.get()) != 0) return errno;
+  return fd.close();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OutboxTransport>> OutboxTransport::open(std::string dir) {
+  if (dir.empty()) return make_error(Errc::invalid_argument, "the outbox folder is empty");
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
+    if (auto ok = make_directory(dir + sub); !ok) return ok.error();
+  }
+  return std::unique_ptr<OutboxTransport>(new OutboxTransport(std::move(dir), maildir_host()));
+}
+
+OutboxTransport::OutboxTransport(std::string dir, std::string host)
+    : dir_(std::move(dir)), host_(std::move(host)) {}
+
+std::string OutboxTransport::unique_name() const {
+  using namespace std::chrono;
+  const auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  return fmt::format("{}.M{}P{}Q{}.{}", now / 1'000'000, now % 1'000'000, ::getpid(),
+                     ++g_delivery_counter, host_);
+}
+
+DeliveryResult OutboxTransport::send(const Envelope& envelope, std::string_view message) {
+  if (!header_safe(envelope.mail_from) || envelope.rcpt_to.empty() ||
+      !header_safe(envelope.rcpt_to)) {
+    return {DeliveryResult::Kind::failed, 0,
+            "outbox: the envelope addresses must be one word of at most 254 bytes"};
+  }
+  const std::string name = unique_name();
+  const std::string tmp = fmt::format("{}/tmp/{}", dir_, name);
+  const std::string final_path = fmt::format("{}/new/{}", dir_, name);
+  const std::string head = fmt::format("Return-Path: <{}>\r\nDelivered-To: {}\r\n",
+                                       envelope.mail_from, envelope.rcpt_to);
+
+  if (auto failure = write_durably(tmp, head, message)) {
+    ::unlink(tmp.c_str());
+    return deferred(std::move(*failure));
+  }
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return deferred(errno_text("rename", final_path, err));
+  }
+  if (int err = fsync_directory(dir_ + "/new")) {
+    // Not known to be durable: take it back so that the retry does not duplicate it.
+    ::unlink(final_path.c_str());
+    return deferred(errno_text("fsync", dir_ + "/new", err));
+  }
+  return {DeliveryResult::Kind::delivered, 0, name};
+}
+
+}  // namespace broadsheet
