@@ -2,11 +2,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "http/server.hpp"
+#include "send/outbox.hpp"
 #include "web/routes.hpp"
 
 namespace broadsheet::cli {
@@ -23,13 +25,23 @@ int run_serve(const std::string& data, const std::string& listen_override) {
 
   auto templates = web::Templates::load();
   if (!templates) return fail(templates.error());
+  auto keys = web::load_reader_keys(config);
+  if (!keys) return fail(keys.error());
+  auto outbox = OutboxTransport::open((std::filesystem::path(data) / "outbox").string());
+  if (!outbox) return fail(outbox.error());
+  const Clock& clock = SystemClock::instance();
+  web::SignupService signup(config, *ctx->store, **outbox, clock, std::move(keys).value());
   http::Metrics metrics;
-  web::WebContext web_ctx{config, *ctx->store, metrics, *templates};
+  web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock};
   http::Router router = web::build_router(web_ctx);
   http::Server server(config.http, router, metrics);
   auto port = server.listen(where->host, where->port);
   if (!port) return fail(port.error());
   std::string host = where->host.find(':') != std::string::npos ? "[" + where->host + "]" : where->host;
+  if (config.publication.base_url.empty()) {
+    // Links in emails point at this server unless the publisher names its public address.
+    config.publication.base_url = fmt::format("http://{}:{}", host, *port);
+  }
   spdlog::info("Broadsheet serving {} on http://{}:{}", config.publication.name, host, *port);
   server.run();
   spdlog::info("stopped");

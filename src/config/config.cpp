@@ -49,6 +49,7 @@ Status check_database(const std::string& v) {
 }
 
 Status check_url(const std::string& v) {
+  if (v.empty()) return {};
   if ((v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0) && v.size() > 8 &&
       v.back() != '/') {
     return {};
@@ -107,6 +108,16 @@ Status check_mailbox(const std::string& v) {
   return {};
 }
 
+Status check_token_text(const std::string& v) {
+  if (v.empty() || v.size() > 64) return make_error(Errc::invalid_argument, "must be 1 to 64 characters");
+  return check_line(v);
+}
+
+Status check_client_address(const std::string& v) {
+  if (v == "truncate" || v == "hash" || v == "full") return {};
+  return make_error(Errc::invalid_argument, "must be truncate, hash or full");
+}
+
 Status any_text(const std::string& v) { return check_line(v); }
 
 const std::vector<KeyDef>& key_defs() {
@@ -152,8 +163,10 @@ const std::vector<KeyDef>& key_defs() {
       {"publication", "tagline", Kind::string, "\"Independent news, every day\"",
        "A line under the name on public pages.", 0, 0,
        str(&Config::publication, &Config::Publication::tagline, any_text)},
-      {"publication", "base_url", Kind::string, "\"http://127.0.0.1:8080\"",
-       "The public address of this server, used in links in emails.", 0, 0,
+      {"publication", "base_url", Kind::string, "\"\"",
+       "The public address of this server, used in links in emails, e.g.\n"
+       "\"https://news.example.com\"; empty: http:// and the address served on.",
+       0, 0,
        str(&Config::publication, &Config::Publication::base_url, check_url)},
       {"publication", "postal_address", Kind::string,
        "\"1 Harbour Street, Springfield\"",
@@ -170,6 +183,79 @@ const std::vector<KeyDef>& key_defs() {
       {"mail", "allow_utf8_local_part", Kind::boolean, "false",
        "Accept addresses with non-ASCII characters before the @ (needs SMTPUTF8 relays).", 0,
        0, flag(&Config::mail, &Config::Mail::allow_utf8_local_part)},
+      {"signup", "consent_text", Kind::string,
+       "\"By signing up you agree to receive the newsletters you chose and occasional "
+       "updates and offers from us. You can unsubscribe at any time; see our privacy "
+       "notice.\"",
+       "The consent notice shown next to the Sign up button.", 0, 0,
+       str(&Config::signup, &Config::Signup::consent_text, any_text)},
+      {"signup", "consent_version", Kind::string, "\"2026-11\"",
+       "Version of the consent notice, recorded with every sign-up; change it with the text.",
+       0, 0, str(&Config::signup, &Config::Signup::consent_version, check_token_text)},
+      {"signup", "marketing_text", Kind::string, "\"\"",
+       "Label of a separate, unticked box for marketing offers; empty for no such box.", 0,
+       0, str(&Config::signup, &Config::Signup::marketing_text, any_text)},
+      {"signup", "rate_limits", Kind::boolean, "true",
+       "Limit sign-up attempts per client and per address (off only for load tests).", 0, 0,
+       flag(&Config::signup, &Config::Signup::rate_limits)},
+      {"signup", "rate_per_client", Kind::integer, "20",
+       "Sign-up attempts one client address may make per window.", 1, 1000000,
+       num(&Config::signup, &Config::Signup::rate_per_client)},
+      {"signup", "rate_per_email", Kind::integer, "5",
+       "Sign-up attempts for one email address per window.", 1, 1000000,
+       num(&Config::signup, &Config::Signup::rate_per_email)},
+      {"signup", "rate_window", Kind::integer, "600", "Seconds of the rate-limit window.", 1,
+       86400, num(&Config::signup, &Config::Signup::rate_window)},
+      {"signup", "confirm_expiry_days", Kind::integer, "7",
+       "Days a confirmation link works.", 1, 365,
+       num(&Config::signup, &Config::Signup::confirm_expiry_days)},
+      {"signup", "resend_window", Kind::integer, "600",
+       "Seconds before an unconfirmed address is sent another confirmation email.", 0,
+       86400, num(&Config::signup, &Config::Signup::resend_window)},
+      {"signup", "client_address", Kind::string, "\"truncate\"",
+       "What the consent ledger keeps of the reader's IP address: \"truncate\" (IPv4 /24,\n"
+       "IPv6 /48), \"hash\" (keyed hash) or \"full\".",
+       0, 0, str(&Config::signup, &Config::Signup::client_address, check_client_address)},
+      {"signup", "msg_invalid_email", Kind::string,
+       "\"That email address doesn't look right. Please re-enter it.\"",
+       "Shown when the address is not valid.", 0, 0,
+       str(&Config::signup, &Config::Signup::msg_invalid_email, any_text)},
+      {"signup", "msg_no_newsletter", Kind::string,
+       "\"Please select at least one newsletter.\"", "Shown when no newsletter is ticked.",
+       0, 0, str(&Config::signup, &Config::Signup::msg_no_newsletter, any_text)},
+      {"signup", "msg_unknown_newsletter", Kind::string,
+       "\"That newsletter is not available. Please choose another one.\"",
+       "Shown for an unknown or private newsletter.", 0, 0,
+       str(&Config::signup, &Config::Signup::msg_unknown_newsletter, any_text)},
+      {"signup", "msg_robot_check_failed", Kind::string,
+       "\"Please verify that you are not a robot by ticking the box.\"",
+       "Shown when the robot check is missing, wrong, expired or replayed.", 0, 0,
+       str(&Config::signup, &Config::Signup::msg_robot_check_failed, any_text)},
+      {"signup", "msg_rate_limited", Kind::string,
+       "\"Too many attempts. Please wait a few minutes and try again.\"",
+       "Shown when the rate limit is reached.", 0, 0,
+       str(&Config::signup, &Config::Signup::msg_rate_limited, any_text)},
+      {"signup", "msg_internal", Kind::string,
+       "\"An error has occurred. Please try again later.\"", "Shown on any fault.", 0, 0,
+       str(&Config::signup, &Config::Signup::msg_internal, any_text)},
+      {"signup", "msg_success", Kind::string,
+       "\"Thank you for subscribing! Please check your inbox to confirm your "
+       "subscription.\"",
+       "Shown after a sign-up is accepted.", 0, 0,
+       str(&Config::signup, &Config::Signup::msg_success, any_text)},
+      {"robot", "version", Kind::integer, "2",
+       "ALTCHA challenge served by default: 1 (SHA-256) or 2 (key derivation).", 1, 2,
+       num(&Config::robot, &Config::Robot::version)},
+      {"robot", "v1_max_number", Kind::integer, "100000",
+       "Difficulty of v1 challenges: the browser tries about half this many hashes.", 1000,
+       10000000, num(&Config::robot, &Config::Robot::v1_max_number)},
+      {"robot", "v2_cost", Kind::integer, "5000", "PBKDF2 iterations per v2 attempt.", 1,
+       100000, num(&Config::robot, &Config::Robot::v2_cost)},
+      {"robot", "v2_prefix_digits", Kind::integer, "2",
+       "Difficulty of v2 challenges: zero hex digits the key must start with.", 1, 6,
+       num(&Config::robot, &Config::Robot::v2_prefix_digits)},
+      {"robot", "expires", Kind::integer, "600", "Seconds a challenge stays good.", 10, 86400,
+       num(&Config::robot, &Config::Robot::expires)},
       {"log", "level", Kind::string, "\"info\"", "trace, debug, info, warn or error.", 0, 0,
        str(&Config::log, &Config::Log::level, check_level)},
   };

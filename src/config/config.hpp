@@ -47,6 +47,30 @@ struct Config {
     bool allow_utf8_local_part = false;      // accept SMTPUTF8 mailboxes
   } mail;
 
+  struct Signup {
+    std::string consent_text;      // the notice shown above the Sign up button
+    std::string consent_version;   // recorded in the consent ledger with each sign-up
+    std::string marketing_text;    // label of a separate, unticked offers box; "" for none
+    bool rate_limits = true;       // per client address and per email address
+    int rate_per_client = 0;       // sign-up attempts per client address per window
+    int rate_per_email = 0;        // sign-up attempts per email address per window
+    int rate_window = 0;           // seconds
+    int confirm_expiry_days = 0;   // how long a confirmation link works
+    int resend_window = 0;         // seconds between two confirmation emails to one address
+    std::string client_address;    // "truncate", "hash" or "full": what the ledger keeps
+    // Messages readers see, by code.
+    std::string msg_invalid_email, msg_no_newsletter, msg_unknown_newsletter,
+        msg_robot_check_failed, msg_rate_limited, msg_internal, msg_success;
+  } signup;
+
+  struct Robot {
+    int version = 2;           // challenge served when the widget names none
+    int v1_max_number = 0;     // v1 difficulty
+    int v2_cost = 0;           // v2 PBKDF2 iterations
+    int v2_prefix_digits = 0;  // v2 difficulty: leading zero hex digits
+    int expires = 0;           // seconds a challenge stays good
+  } robot;
+
   struct Log {
     std::string level;  // trace, debug, info, warn, error
   } log;

@@ -60,9 +60,8 @@ Status check_extra_header(std::string_view name, std::string_view value) {
 
 Status check_message_id_domain(std::string_view domain) {
   bool ok = !domain.empty() && domain.size() <= 253 &&
-            std::all_of(domain.begin(), domain.end(), [](unsigned char c) {
-              return std::isalnum(c) || c == '-' || c == '.';
-            });
+            std::all_of(domain.begin(), domain.end(),
+                        [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.'; });
   if (ok) return {};
   return make_error(Errc::invalid_argument,
                     "the Message-ID domain must be 1 to 253 letters, digits, hyphens and dots");
@@ -75,7 +74,8 @@ std::string hex(std::span<const unsigned char> bytes) {
 }
 
 // Appends one "Name: value" CRLF whose value is made of unfoldable tokens.
-Status append_tokens(std::string& out, std::string_view name, const std::vector<std::string>& tokens) {
+Status append_tokens(std::string& out, std::string_view name,
+                     const std::vector<std::string>& tokens) {
   auto value = fold(name, tokens, name.size() + 2);
   if (!value) return value.error();
   out += fmt::format("{}: {}\r\n", name, *value);
@@ -110,8 +110,8 @@ Status append_headers(std::string& out, const OutgoingMessage& m, std::string_vi
   constexpr std::string_view kSubject = "Subject";
   auto subject = mime_detail::unstructured_tokens(m.subject, kSubject.size() + 2);
   if (auto ok = append_tokens(out, kSubject, subject); !ok) return ok;
-  out += fmt::format("Message-ID: <{}@{}>\r\nMIME-Version: 1.0\r\n", message_id,
-                     m.message_id_domain);
+  out +=
+      fmt::format("Message-ID: <{}@{}>\r\nMIME-Version: 1.0\r\n", message_id, m.message_id_domain);
   for (const auto& [name, value] : m.extra_headers) {
     if (auto ok = check_extra_header(name, value); !ok) return ok;
     if (auto ok = append_tokens(out, name, split_spaces(value)); !ok) return ok;
@@ -130,11 +130,12 @@ void append_body(std::string& out, const OutgoingMessage& m, std::string_view bo
     append_part_headers(out, "plain");
     out += "\r\n";
     out += quoted_printable(m.text_body);
-    if (!out.ends_with("\r\n")) out += "\r\n";
+    if (!m.text_body.empty() && !out.ends_with("\r\n")) out += "\r\n";
     return;
   }
   out += fmt::format("Content-Type: multipart/alternative; boundary=\"{}\"\r\n\r\n", boundary);
-  for (const auto& [type, body] : {std::pair{"plain", &m.text_body}, std::pair{"html", &m.html_body}}) {
+  for (const auto& [type, body] :
+       {std::pair{"plain", &m.text_body}, std::pair{"html", &m.html_body}}) {
     out += fmt::format("--{}\r\n", boundary);
     append_part_headers(out, type);
     out += "\r\n";

@@ -44,8 +44,8 @@ struct OutgoingMessage {
   Mailbox to;
   std::optional<Mailbox> reply_to;
   std::string subject;
-  std::string text_body;  // LF or CRLF line ends; both become CRLF hard breaks
-  std::string html_body;  // empty: a text/plain message only
+  std::string text_body;          // LF or CRLF line ends; both become CRLF hard breaks
+  std::string html_body;          // empty: a text/plain message only
   std::string message_id_domain;  // e.g. "news.example.com"
   UnixSeconds date = 0;
   // In order, after MIME-Version: e.g. List-Id, List-Unsubscribe,
@@ -60,8 +60,8 @@ using RandomSource = std::function<Status(std::span<unsigned char> out)>;
 // OpenSSL's RAND_bytes. Safe from any thread.
 Status system_random(std::span<unsigned char> out);
 
-// The message as it goes on the wire, ending in CRLF. A text-only message's body ends
-// with a line break (one is added when the text lacks it); in a multipart message
+// The message as it goes on the wire, ending in CRLF. In a text-only message a
+// non-empty text gains a final line break when it lacks one; in a multipart message
 // each body decodes to exactly its text (line ends as CRLF).
 // `random` supplies the Message-ID and the boundary; tests pass a fixed one.
 Result<std::string> build_message(const OutgoingMessage& message,

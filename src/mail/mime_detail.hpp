@@ -16,8 +16,8 @@
 
 namespace broadsheet::mime_detail {
 
-inline constexpr std::size_t kFoldAt = 78;          // RFC 5322 2.1.1 "should"
-inline constexpr std::size_t kMaxLine = 998;        // RFC 5322 2.1.1 "must"
+inline constexpr std::size_t kFoldAt = 78;            // RFC 5322 2.1.1 "should"
+inline constexpr std::size_t kMaxLine = 998;          // RFC 5322 2.1.1 "must"
 inline constexpr std::size_t kMaxHeaderValue = 4096;  // our bound on what we accept
 
 // Errc::invalid_argument naming `field` unless `text` is valid UTF-8 of at most

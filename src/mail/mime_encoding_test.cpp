@@ -82,8 +82,7 @@ TEST(QuotedPrintable, KeepsHardBreaksAndEncodesTrailingWhiteSpace) {
 
 TEST(QuotedPrintable, SoftBreaksKeepLinesWithin76) {
   EXPECT_EQ(quoted_printable(std::string(76, 'a')), std::string(76, 'a'));
-  EXPECT_EQ(quoted_printable(std::string(77, 'a')),
-            std::string(75, 'a') + "=\r\n" + "aa");
+  EXPECT_EQ(quoted_printable(std::string(77, 'a')), std::string(75, 'a') + "=\r\n" + "aa");
   // An escape never straddles a soft break.
   std::string near_edge = std::string(74, 'a') + "é";
   auto encoded = quoted_printable(near_edge);
@@ -152,7 +151,8 @@ TEST(EncodeHeaderWords, EncodesNonAsciiWithoutSplittingCharacters) {
       "Café au lait",
       "Grüße aus Köln — Ihr Morgenbriefing für Freitag, den 29. November 2024, mit allen "
       "Nachrichten des Tages",
-      "😀🎉📰 Emoji everywhere 😀🎉📰 and more emoji 🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪",
+      "😀🎉📰 Emoji everywhere 😀🎉📰 and more emoji "
+      "🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪",
       "日本語のニュースレター：今日の見出しと明日の予定、そして週末の特集記事のご案内です",
       "Looks =?UTF-8?Q?encoded?= but is not",
       "  leading and  double spaces ",
@@ -167,14 +167,32 @@ TEST(EncodeHeaderWords, EncodesNonAsciiWithoutSplittingCharacters) {
   }
 }
 
+TEST(EncodeHeaderWords, RoundTripsRandomText) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> pieces = {"a",  "Z", " ", "=", "?",  "_", "\"",   ",",
+                                           "\t", "é", "ß", "—", "日", "😀", "🧪", "=?"};
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    std::size_t n = 1 + rng() % 120;
+    for (std::size_t i = 0; i < n; ++i) text += pieces[rng() % pieces.size()];
+    std::size_t used = rng() % 40;
+    auto encoded = encode_header_words(text, used);
+    ASSERT_TRUE(encoded.ok()) << text;
+    if (encoded->find("=?UTF-8?") == std::string::npos) continue;  // plain ASCII kept
+    EXPECT_EQ(decode_value(*encoded, used), text) << "round " << round;
+    if (HasFailure()) return;
+  }
+}
+
 TEST(EncodeHeaderWords, PicksTheShorterScheme) {
   EXPECT_NE(encode_header_words("Café au lait")->find("?Q?"), std::string::npos);
   EXPECT_NE(encode_header_words("日本語のニュース")->find("?B?"), std::string::npos);
 }
 
 TEST(EncodeHeaderWords, RefusesLineBreaksAndBadText) {
-  for (std::string bad : std::vector<std::string>{"a\r\nBcc: x@example.com", std::string("nul\0", 4), "lf\nonly",
-                          "cr\ronly", "esc\x1b", "bad \xC3\x28 utf8", std::string(5000, 'a')}) {
+  for (std::string bad : std::vector<std::string>{
+           "a\r\nBcc: x@example.com", std::string("nul\0", 4), "lf\nonly", "cr\ronly", "esc\x1b",
+           "bad \xC3\x28 utf8", std::string(5000, 'a')}) {
     auto r = encode_header_words(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, Errc::invalid_argument);

@@ -23,6 +23,7 @@ bool atext(unsigned char c) {
 // A quoted-string (RFC 5322 3.2.4) of printable ASCII and spaces, or nullopt.
 // Decoders read "=?" even inside quotes, so such names are encoded instead.
 std::optional<std::string> quoted_string(std::string_view text) {
+  if (text.find("=?") != std::string_view::npos) return std::nullopt;
   std::string out = "\"";
   for (unsigned char c : text) {
     if (c < 0x20 || c >= 0x7F) return std::nullopt;
@@ -106,8 +107,7 @@ Result<std::vector<std::string>> mailbox_tokens(std::string_view field, const Ma
   std::vector<std::string> tokens;
   if (auto atoms = plain_words(box.name, used, atext)) {
     tokens = std::move(*atoms);
-  } else if (auto quoted = quoted_string(box.name);
-             quoted && used + quoted->size() <= kFoldAt && box.name.find("=?") == std::string::npos) {
+  } else if (auto quoted = quoted_string(box.name); quoted && used + quoted->size() <= kFoldAt) {
     tokens.push_back(std::move(*quoted));
   } else {
     tokens = encoded_words(box.name, used);
@@ -127,11 +127,11 @@ std::string rfc5322_date(UnixSeconds t) {
   const auto day = floor<days>(at);
   const year_month_day date{day};
   const hh_mm_ss time{at - day};
-  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} +0000",
-                     kDays[weekday{day}.c_encoding()], static_cast<unsigned>(date.day()),
+  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} +0000", kDays[weekday{day}.c_encoding()],
+                     static_cast<unsigned>(date.day()),
                      kMonths[static_cast<unsigned>(date.month()) - 1],
-                     static_cast<int>(date.year()), time.hours().count(),
-                     time.minutes().count(), time.seconds().count());
+                     static_cast<int>(date.year()), time.hours().count(), time.minutes().count(),
+                     time.seconds().count());
 }
 
 }  // namespace broadsheet

@@ -43,7 +43,7 @@ void write_case(const fs::path& dir, const std::string& name, const OutgoingMess
   std::ofstream(dir / (name + ".eml"), std::ios::binary) << *bytes;
   // A text-only body gains a final line break; a multipart body decodes exactly.
   std::string text = m.text_body;
-  if (m.html_body.empty() && !text.ends_with('\n')) text += '\n';
+  if (m.html_body.empty() && !text.empty() && !text.ends_with('\n')) text += '\n';
   std::string headers;
   for (const auto& [key, value] : m.extra_headers) {
     headers += (headers.empty() ? "" : ", ") + json_string(key) + ": " + json_string(value);
@@ -63,8 +63,9 @@ std::vector<std::pair<std::string, OutgoingMessage>> cases() {
   all.emplace_back("plain", mime_test::sample_message());
 
   auto m = mime_test::sample_message();
-  m.subject = "Grüße aus Köln — Ihr Morgenbriefing für Freitag, den 29. November 2024, mit "
-              "allen Nachrichten des Tages aus Politik, Wirtschaft, Kultur und Sport";
+  m.subject =
+      "Grüße aus Köln — Ihr Morgenbriefing für Freitag, den 29. November 2024, mit "
+      "allen Nachrichten des Tages aus Politik, Wirtschaft, Kultur und Sport";
   m.from.name = "Kölner Stadt-Anzeiger, Redaktion";
   m.to.name = "Doe, Jane \"JD\" \\ Reader";
   m.reply_to = Mailbox{"Letters", "letters@news.example.com"};
@@ -80,10 +81,13 @@ std::vector<std::pair<std::string, OutgoingMessage>> cases() {
   all.emplace_back("german-multipart", m);
 
   m = mime_test::sample_message();
-  m.subject = "😀🎉📰 Emoji everywhere 😀🎉📰 and more emoji 🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪";
+  m.subject =
+      "😀🎉📰 Emoji everywhere 😀🎉📰 and more emoji "
+      "🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪🧪";
   m.from.name = "📰 The Paper 📰";
   m.to.name = "日本語の名前、とても長い名前の読者さん、ようこそニュースレターへ";
-  m.text_body = std::string(200, 'x') + "\n日本語のニュースレター：今日の見出しと明日の予定、そして週末の"
+  m.text_body = std::string(200, 'x') +
+                "\n日本語のニュースレター：今日の見出しと明日の予定、そして週末の"
                 "特集記事のご案内です。日本語のニュースレター：今日の見出し";
   m.html_body = "<p>" + std::string(300, 'y') + "</p>";
   all.emplace_back("emoji-cjk", m);
@@ -91,8 +95,10 @@ std::vector<std::pair<std::string, OutgoingMessage>> cases() {
   m = mime_test::sample_message();
   m.subject = "Looks =?UTF-8?Q?encoded?= but is not";
   m.from.name = "J. R. \"Fly Fishing\" Hartley";
-  m.text_body = ".leading dot\r\ntrailing space \ntrailing tab\t\n= signs == here\r\n"
-                "\ttabbed\n" + std::string(75, 'a') + " " + std::string(80, 'b') + "\n..\n";
+  m.text_body =
+      ".leading dot\r\ntrailing space \ntrailing tab\t\n= signs == here\r\n"
+      "\ttabbed\n" +
+      std::string(75, 'a') + " " + std::string(80, 'b') + "\n..\n";
   m.html_body = "<pre>\n  indented  \n</pre>\n";
   all.emplace_back("edges", m);
 
@@ -113,7 +119,8 @@ TEST(MimePython, EmailPackageReadsBackWhatWasWritten) {
   const fs::path dir = tmpl;
   for (const auto& [name, message] : cases()) write_case(dir, name, message);
 
-  std::string command = std::string(kPython) + " '" + script.string() + "' '" + dir.string() + "' 2>&1";
+  std::string command =
+      std::string(kPython) + " '" + script.string() + "' '" + dir.string() + "' 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;

@@ -18,7 +18,8 @@ inline Status counting_random(std::span<unsigned char> out) {
   return {};
 }
 
-inline constexpr std::string_view kMessageId = "<000102030405060708090a0b0c0d0e0f@news.example.com>";
+inline constexpr std::string_view kMessageId =
+    "<000102030405060708090a0b0c0d0e0f@news.example.com>";
 inline constexpr std::string_view kBoundary = "=_bs_101112131415161718191a1b";
 
 inline OutgoingMessage sample_message() {

@@ -12,14 +12,14 @@ namespace broadsheet {
 namespace mime_detail {
 namespace {
 
-constexpr std::size_t kMaxWord = 75;  // RFC 2047 section 2
-constexpr std::size_t kWordOverhead = 12;  // "=?UTF-8?Q?" and "?="
+constexpr std::size_t kMaxWord = 75;                       // RFC 2047 section 2
+constexpr std::size_t kWordOverhead = 12;                  // "=?UTF-8?Q?" and "?="
 constexpr std::size_t kMinFirstWord = kWordOverhead + 12;  // room for a 4-byte character
 
 // The Q characters allowed even inside a phrase (RFC 2047 5(3)); space becomes '_'.
 bool q_literal(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '!' || c == '*' || c == '+' || c == '-' || c == '/';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' ||
+         c == '*' || c == '+' || c == '-' || c == '/';
 }
 
 std::size_t q_size(unsigned char c) { return q_literal(c) || c == ' ' ? 1 : 3; }
@@ -65,7 +65,7 @@ std::string encode_word(std::string_view chunk, Scheme scheme) {
   return out + "?=";
 }
 
-// A word may not start with "=?" or it would be read as an encoded word.
+// Text holding "=?" could be read as an encoded word, so it is encoded itself.
 bool looks_encoded(std::string_view text) { return text.find("=?") != std::string_view::npos; }
 
 std::size_t first_word_room(std::size_t used) {
@@ -87,8 +87,8 @@ std::vector<std::string> encoded_words(std::string_view text, std::size_t used) 
     const std::size_t n = utf8_length(static_cast<unsigned char>(text[i]));
     std::size_t char_q = 0;
     for (std::size_t k = i; k < i + n; ++k) char_q += q_size(static_cast<unsigned char>(text[k]));
-    const bool fits = scheme == Scheme::q ? q_length + char_q <= budget
-                                          : b_size(i + n - start) <= budget;
+    const bool fits =
+        scheme == Scheme::q ? q_length + char_q <= budget : b_size(i + n - start) <= budget;
     if (!fits && i > start) {
       words.push_back(encode_word(text.substr(start, i - start), scheme));
       start = i;

@@ -1,6 +1,7 @@
 #include "send/outbox.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <cerrno>
 #include <chrono>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "send/fd.hpp"
 
@@ -85,17 +84,24 @@ DeliveryResult deferred(std::string reply) {
   return {DeliveryResult::Kind::deferred, 0, "outbox: " + std::move(reply)};
 }
 
-// Writes the whole file and makes its content durable; on failure, what went wrong.
+// Creates `path` (never over an existing file), writes the whole of it and makes its
+// content durable; on failure removes what it created and says what went wrong.
 std::optional<std::string> write_durably(const std::string& path, std::string_view head,
                                          std::string_view body) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) return errno_text("create", path, errno);
+  std::optional<std::string> failure;
   int err = write_all(fd.get(), head);
   if (err == 0) err = write_all(fd.get(), body);
-  if (err != 0) return errno_text("write", path, err);
-  if (::fsync(fd.get()) != 0) return errno_text("fsync", path, errno);
-  if (int close_err = fd.close()) return errno_text("close", path, close_err);
-  return std::nullopt;
+  if (err != 0) {
+    failure = errno_text("write", path, err);
+  } else if (::fsync(fd.get()) != 0) {
+    failure = errno_text("fsync", path, errno);
+  } else if (int close_err = fd.close()) {
+    failure = errno_text("close", path, close_err);
+  }
+  if (failure) ::unlink(path.c_str());
+  return failure;
 }
 
 int fsync_directory(const std::string& path) {
@@ -138,10 +144,7 @@ DeliveryResult OutboxTransport::send(const Envelope& envelope, std::string_view 
   const std::string head = fmt::format("Return-Path: <{}>\r\nDelivered-To: {}\r\n",
                                        envelope.mail_from, envelope.rcpt_to);
 
-  if (auto failure = write_durably(tmp, head, message)) {
-    ::unlink(tmp.c_str());
-    return deferred(std::move(*failure));
-  }
+  if (auto failure = write_durably(tmp, head, message)) return deferred(std::move(*failure));
   if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());

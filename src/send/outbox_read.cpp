@@ -1,14 +1,13 @@
 // Reading the outbox back for the admin UI and the tests.
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <queue>
-
-#include <fmt/format.h>
 
 #include "send/fd.hpp"
 #include "send/outbox.hpp"
@@ -47,11 +46,10 @@ Status scan(const std::string& path, std::size_t limit,
 }
 
 Status check_name(std::string_view name) {
-  bool ok = !name.empty() && name.size() <= 255 && name.front() != '.' &&
-            name.find('/') == std::string_view::npos &&
-            name.find("..") == std::string_view::npos &&
-            std::none_of(name.begin(), name.end(),
-                         [](unsigned char c) { return c < 0x20 || c == 0x7F; });
+  bool ok =
+      !name.empty() && name.size() <= 255 && name.front() != '.' &&
+      name.find('/') == std::string_view::npos && name.find("..") == std::string_view::npos &&
+      std::none_of(name.begin(), name.end(), [](unsigned char c) { return c < 0x20 || c == 0x7F; });
   if (ok) return {};
   return make_error(Errc::invalid_argument, "not the name of a message in the outbox");
 }

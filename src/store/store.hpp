@@ -74,6 +74,29 @@ struct SubscriberQuery {
   std::size_t limit = 1000;
 };
 
+// One reader's sign-up as the public form submits it, already validated.
+struct SignupRequest {
+  std::string email;          // normalised
+  std::string email_display;
+  std::string name;           // kept only when the subscriber is new or had none
+  std::string timezone;       // IANA name or empty; updated when given
+  std::vector<Id> newsletter_ids;  // non-empty, public newsletters
+  bool marketing = false;     // ticked the separate marketing-offers box
+  std::string consent_version;     // version of the consent text shown
+  std::string source_page;         // page the box was on (bounded by the caller)
+  std::string client_address;      // already truncated or hashed as configured
+  // A confirmation email is due for an unconfirmed subscription unless one was sent
+  // at or after this instant (at most one per address per window).
+  UnixSeconds resend_after = 0;
+};
+
+struct SignupOutcome {
+  Id subscriber_id = 0;
+  bool blocked = false;                  // the address is blocked: send nothing
+  std::vector<Id> confirmation_due;      // unconfirmed newsletters to send a confirmation for
+  std::vector<Id> confirmed_now;         // single opt-in newsletters confirmed by this sign-up
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -102,6 +125,30 @@ class Store {
                                   SubscriptionStatus status, const std::string& source) = 0;
   virtual Result<std::size_t> count_subscriptions(Id newsletter_id,
                                                   SubscriptionStatus status) = 0;
+
+  // Sign-up, confirmation, leaving. record_signup() returns only once the sign-up is
+  // durable; concurrent calls share one commit (group commit). For each newsletter:
+  // a new or unsubscribed subscription becomes unconfirmed (or confirmed when the
+  // newsletter is single opt-in), a confirmed one stays as it is; the consent ledger
+  // gets one row per newsletter (and one for marketing when ticked); the confirmation
+  // due is stamped as sent now (the caller sends it right after).
+  virtual Result<SignupOutcome> record_signup(const SignupRequest& r) = 0;
+  virtual Result<Subscriber> subscriber_by_id(Id id) = 0;
+  virtual Result<Newsletter> newsletter_by_id(Id id) = 0;
+  // Subscriptions of a subscriber, ordered by newsletter slug, newsletter_slug filled.
+  virtual Result<std::vector<Subscription>> subscriptions_of(Id subscriber_id) = 0;
+  // Confirms the unconfirmed subscriptions of `subscriber_id` (to `newsletter_id`, or
+  // to all when 0). Returns the newsletters that became confirmed (may be empty).
+  virtual Result<std::vector<Id>> confirm(Id subscriber_id, Id newsletter_id) = 0;
+  // Unsubscribes from `newsletter_id` (all when 0); returns those that changed.
+  virtual Result<std::vector<Id>> unsubscribe(Id subscriber_id, Id newsletter_id,
+                                              const std::string& source) = 0;
+  virtual Status set_timezone(Id subscriber_id, const std::string& timezone) = 0;
+
+  // Robot-check replay store: true when `challenge_id` was not spent before (and is
+  // now), false when it was. Kept until `expires_at`; purge drops expired ones.
+  virtual Result<bool> spend_challenge(const std::string& challenge_id, UnixSeconds expires_at) = 0;
+  virtual Status purge_spent_challenges(UnixSeconds now) = 0;
 
   // Bulk import; see ImportSession.
   virtual Result<std::unique_ptr<ImportSession>> begin_import(const ImportOptions& o) = 0;

@@ -1,6 +1,7 @@
 #include "web/routes.hpp"
 
 #include "web/pages.hpp"
+#include "web/signup_pages.hpp"
 
 namespace broadsheet::web {
 
@@ -18,9 +19,22 @@ http::Router build_router(WebContext& ctx) {
       {Method::get, "/articles/{slug}", Permission::public_access, h(article_page)},
       {Method::get, "/newsletters", Permission::public_access, h(newsletters_page)},
       {Method::get, "/static/{file}", Permission::public_access, h(static_asset)},
+      {Method::get, "/subscribe", Permission::public_access, h(subscribe_page)},
+      {Method::post, "/subscribe", Permission::public_access, h(subscribe_form)},
+      {Method::get, "/confirm/{token}", Permission::public_access, h(confirm_page)},
+      {Method::post, "/confirm/{token}", Permission::public_access, h(confirm_post)},
+      {Method::get, "/u/{token}", Permission::public_access, h(unsubscribe_page)},
+      {Method::post, "/u/{token}", Permission::public_access, h(unsubscribe_post)},
+      {Method::get, "/p/{token}", Permission::public_access, h(preferences_page)},
+      {Method::post, "/p/{token}", Permission::public_access, h(preferences_post)},
+      // The embeddable sign-up box.
+      {Method::get, "/embed/signup.js", Permission::public_access, h(embed_script)},
+      {Method::get, "/embed/box", Permission::public_access, h(embed_box)},
       // Public JSON for embeds and apps.
       {Method::get, "/api/v1/public/newsletters", Permission::public_access,
        h(api_public_newsletters)},
+      {Method::get, "/api/v1/public/challenge", Permission::public_access, h(api_challenge)},
+      {Method::post, "/api/v1/public/subscriptions", Permission::public_access, h(api_subscribe)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, h(healthz)},
       {Method::get, "/metrics", Permission::public_access, h(metrics)},

@@ -6,6 +6,7 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "store/store.hpp"
+#include "web/signup.hpp"
 #include "web/templates.hpp"
 
 namespace broadsheet::web {
@@ -16,6 +17,8 @@ struct WebContext {
   Store& store;
   http::Metrics& metrics;
   const Templates& templates;
+  SignupService& signup;
+  const Clock& clock;
 };
 
 http::Router build_router(WebContext& ctx);

@@ -22,22 +22,26 @@ namespace broadsheet::sqlite {
 
 // The named queries the C++ side runs. Every one must exist in queries.sql (the open
 // fails otherwise); queries.sql may hold more, and those are prepared too.
-#define BROADSHEET_SQLITE_QUERIES(X)                                                               \
-  X(begin_immediate)                                                                               \
-  X(begin_read)                                                                                    \
-  X(commit)                                                                                        \
-  X(rollback) X(create_schema_migrations) X(schema_version) X(record_migration) X(ping)            \
-      X(insert_newsletter) X(list_newsletters) X(newsletter_by_slug) X(newsletter_exists)          \
-          X(update_newsletter) X(delete_newsletter) X(insert_subscriber) X(subscriber_by_email)    \
-              X(subscriber_exists) X(delete_subscriber) X(list_subscribers)                        \
-                  X(list_subscribers_in_newsletter) X(list_subscribers_with_status)                \
-                      X(list_subscribers_in_newsletter_with_status) X(subscriptions_of_subscriber) \
-                          X(upsert_subscription) X(count_subscriptions) X(import_high_water)       \
-                              X(import_subscribers_batch) X(import_subscriber)                     \
-                                  X(subscriber_id_by_email) X(import_subscription)                 \
-                                      X(import_new_subscriptions) X(insert_article)                \
-                                          X(latest_articles) X(article_by_slug) X(insert_audit)    \
-                                              X(recent_audit)
+// clang-format off
+#define BROADSHEET_SQLITE_QUERIES(X)                                                      \
+  X(begin_immediate) X(begin_read) X(commit) X(rollback)                                  \
+  X(savepoint_request) X(release_request) X(rollback_to_request)                          \
+  X(create_schema_migrations) X(schema_version) X(record_migration) X(ping)               \
+  X(insert_newsletter) X(list_newsletters) X(newsletter_by_slug) X(newsletter_by_id)      \
+  X(newsletter_exists) X(update_newsletter) X(delete_newsletter)                          \
+  X(insert_subscriber) X(subscriber_by_email) X(subscriber_by_id) X(subscriber_exists)    \
+  X(set_subscriber_timezone) X(delete_subscriber)                                         \
+  X(list_subscribers) X(list_subscribers_in_newsletter) X(list_subscribers_with_status)   \
+  X(list_subscribers_in_newsletter_with_status)                                           \
+  X(subscriptions_of_subscriber) X(upsert_subscription) X(count_subscriptions)            \
+  X(confirm_subscriptions) X(unsubscribe_subscriptions)                                   \
+  X(signup_refresh_subscriber) X(newsletter_opt_in) X(subscription_state)                 \
+  X(stamp_confirmation_sent) X(insert_consent)                                            \
+  X(import_high_water) X(import_subscribers_batch) X(import_subscriber)                   \
+  X(subscriber_id_by_email) X(import_subscription) X(import_new_subscriptions)            \
+  X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
+  X(spend_challenge) X(purge_spent_challenges)
+// clang-format on
 
 struct Statements {
 #define BROADSHEET_SQLITE_STATEMENT(name) sqlite3_stmt* name = nullptr;

@@ -21,6 +21,18 @@ COMMIT;
 -- name: rollback
 ROLLBACK;
 
+-- One request inside a batch of them (group commit, see sqlite_signup.cpp): a request
+-- that fails is undone to its savepoint while the others in the transaction stand.
+
+-- name: savepoint_request
+SAVEPOINT request;
+
+-- name: release_request
+RELEASE request;
+
+-- name: rollback_to_request
+ROLLBACK TO request;
+
 -- Migrations and health --------------------------------------------------------------
 
 -- name: create_schema_migrations
@@ -64,6 +76,12 @@ WHERE slug = ?1;
 -- name: newsletter_exists
 SELECT 1 FROM newsletters WHERE id = ?1;
 
+-- name: newsletter_by_id
+SELECT id, slug, name, description, schedule, from_name, from_address,
+       is_public, opt_in, created_at, updated_at
+FROM newsletters
+WHERE id = ?1;
+
 -- name: update_newsletter
 -- ?1 slug; ?2..?8 new values, NULL for "leave as it is"; ?9 now.
 UPDATE newsletters
@@ -97,6 +115,15 @@ WHERE email = ?1;
 
 -- name: subscriber_exists
 SELECT 1 FROM subscribers WHERE id = ?1;
+
+-- name: subscriber_by_id
+SELECT id, email, email_display, name, timezone, status, created_at, updated_at
+FROM subscribers
+WHERE id = ?1;
+
+-- name: set_subscriber_timezone
+-- ?1 subscriber, ?2 time zone, ?3 now.
+UPDATE subscribers SET timezone = ?2, updated_at = ?3 WHERE id = ?1 RETURNING id;
 
 -- name: delete_subscriber
 DELETE FROM subscribers WHERE email = ?1 RETURNING id;
@@ -180,6 +207,56 @@ WHERE subscriptions.status <> excluded.status;
 
 -- name: count_subscriptions
 SELECT count(*) FROM subscriptions WHERE newsletter_id = ?1 AND status = ?2;
+
+-- name: confirm_subscriptions
+-- ?1 subscriber, ?2 newsletter (0 for all of them), ?3 now. Returns those confirmed.
+UPDATE subscriptions
+SET status = 'confirmed', confirmed_at = ?3
+WHERE subscriber_id = ?1 AND (?2 = 0 OR newsletter_id = ?2) AND status = 'unconfirmed'
+RETURNING newsletter_id;
+
+-- name: unsubscribe_subscriptions
+-- ?1 subscriber, ?2 newsletter (0 for all of them), ?3 now, ?4 source (how the reader
+-- left). confirmed_at stays: it is evidence of the consent the reader had given.
+UPDATE subscriptions
+SET status = 'unsubscribed', unsubscribed_at = ?3, source = ?4
+WHERE subscriber_id = ?1 AND (?2 = 0 OR newsletter_id = ?2) AND status <> 'unsubscribed'
+RETURNING newsletter_id;
+
+-- Sign-up (record_signup, see sqlite_signup.cpp) ----------------------------------------
+
+-- name: signup_refresh_subscriber
+-- A known reader signs up again: ?1 subscriber, ?2 name (kept only where there was
+-- none), ?3 time zone ('' for "not given"), ?4 now. Touches the row only when
+-- something changes, so updated_at keeps meaning "last changed".
+UPDATE subscribers
+SET name       = CASE WHEN name = '' THEN ?2 ELSE name END,
+    timezone   = CASE WHEN ?3 <> '' THEN ?3 ELSE timezone END,
+    updated_at = ?4
+WHERE id = ?1
+  AND ((name = '' AND ?2 <> '') OR (?3 <> '' AND timezone <> ?3));
+
+-- name: newsletter_opt_in
+SELECT opt_in FROM newsletters WHERE id = ?1;
+
+-- name: subscription_state
+-- ?1 subscriber, ?2 newsletter: status, last_confirmation_sent_at.
+SELECT status, last_confirmation_sent_at
+FROM subscriptions
+WHERE subscriber_id = ?1 AND newsletter_id = ?2;
+
+-- name: stamp_confirmation_sent
+-- ?1 subscriber, ?2 newsletter, ?3 now.
+UPDATE subscriptions
+SET last_confirmation_sent_at = ?3
+WHERE subscriber_id = ?1 AND newsletter_id = ?2;
+
+-- name: insert_consent
+-- ?1 subscriber, ?2 newsletter or NULL, ?3 consent text version, ?4 kind, ?5 granted,
+-- ?6 source page, ?7 client address, ?8 now.
+INSERT INTO consent_ledger (subscriber_id, newsletter_id, consent_text_version, consent_kind,
+                            granted, source_page, client_address, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);
 
 -- Bulk import (one transaction held by the import session; see sqlite_import.cpp) ------
 
@@ -286,3 +363,20 @@ SELECT id, at, actor, action, subject, detail
 FROM audit_log
 ORDER BY id DESC
 LIMIT ?1;
+
+-- Robot-check replay store ------------------------------------------------------------
+
+-- name: spend_challenge
+-- ?1 challenge id, ?2 its expiry, ?3 now. Returns a row when the id is newly spent: not
+-- there before, or there but expired (then it is taken over, as purge would have
+-- dropped it). An unexpired one returns nothing: a replay.
+INSERT INTO robot_spent (challenge_hash, expires_at)
+VALUES (?1, ?2)
+ON CONFLICT (challenge_hash) DO UPDATE
+SET expires_at = excluded.expires_at
+WHERE robot_spent.expires_at <= ?3
+RETURNING 1;
+
+-- name: purge_spent_challenges
+-- ?1 now.
+DELETE FROM robot_spent WHERE expires_at <= ?1;

@@ -1,6 +1,8 @@
 // SQLite backend of the Store: opening, schema and health, newsletters.
-// Subscribers are in sqlite_subscribers.cpp, articles and the audit log in
-// sqlite_content.cpp, bulk import in sqlite_import.cpp; the SQL in queries.sql.
+// Subscribers are in sqlite_subscribers.cpp, sign-ups (group commit) in
+// sqlite_signup.cpp, articles and the audit log in sqlite_content.cpp, bulk import in
+// sqlite_import.cpp, the robot-check replay store in sqlite_spent.cpp; the SQL in
+// queries.sql.
 //
 // What it does: opens one database file, brings its schema up to date with the
 // embedded migrations (migrate.hpp), prepares every named query of queries.sql, and
@@ -79,12 +81,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*connection), clock));
 }
 
-Result<SqliteStore::Hold> SqliteStore::hold() {
+Status SqliteStore::refuse_importer() const {
   if (importer_.load() == std::this_thread::get_id()) {
     return make_error(Errc::internal,
                       "the store was called by the thread holding an import session; "
                       "commit or drop the session first");
   }
+  return {};
+}
+
+Result<SqliteStore::Hold> SqliteStore::hold() {
+  if (auto s = refuse_importer(); !s) return s.error();
   return Hold(gate_);
 }
 
@@ -147,6 +154,17 @@ Result<Newsletter> SqliteStore::newsletter_by_slug(const std::string& slug) {
   q.bind_text(1, slug);
   if (auto s = q.expect_row(no_newsletter(slug)); !s) {
     return failed_to(fmt::format("read newsletter '{}'", slug), s.error());
+  }
+  return read_newsletter(q);
+}
+
+Result<Newsletter> SqliteStore::newsletter_by_id(Id id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().newsletter_by_id);
+  q.bind_int(1, id);
+  if (auto s = q.expect_row(fmt::format("no newsletter with id {}", id)); !s) {
+    return failed_to(fmt::format("read newsletter {}", id), s.error());
   }
   return read_newsletter(q);
 }

@@ -17,6 +17,7 @@
 #include "core/clock.hpp"
 #include "core/resources.hpp"
 #include "store/sqlite/connection.hpp"
+#include "store/sqlite/group_commit.hpp"
 #include "store/store.hpp"
 
 namespace broadsheet::sqlite {
@@ -57,6 +58,22 @@ class SqliteStore final : public Store {
                           const std::string& source) override;
   Result<std::size_t> count_subscriptions(Id newsletter_id, SubscriptionStatus status) override;
 
+  // Sign-ups are queued and committed in groups (group_commit.hpp): one BEGIN IMMEDIATE
+  // ... COMMIT for everyone queued, each request inside its own savepoint, so a request
+  // that fails is undone alone. Returns after the group's COMMIT (synchronous=FULL).
+  // Waits while an import session is open, like every other method.
+  Result<SignupOutcome> record_signup(const SignupRequest& r) override;
+  Result<Subscriber> subscriber_by_id(Id id) override;
+  Result<Newsletter> newsletter_by_id(Id id) override;
+  Result<std::vector<Subscription>> subscriptions_of(Id subscriber_id) override;
+  Result<std::vector<Id>> confirm(Id subscriber_id, Id newsletter_id) override;
+  Result<std::vector<Id>> unsubscribe(Id subscriber_id, Id newsletter_id,
+                                      const std::string& source) override;
+  Status set_timezone(Id subscriber_id, const std::string& timezone) override;
+
+  Result<bool> spend_challenge(const std::string& challenge_id, UnixSeconds expires_at) override;
+  Status purge_spent_challenges(UnixSeconds now) override;
+
   // REQUIRES: the session ends (commit or destruction) before the store is destroyed,
   // and the thread that began it makes no other call on this store meanwhile (such a
   // call fails with Errc::internal instead of waiting forever for itself).
@@ -70,8 +87,16 @@ class SqliteStore final : public Store {
                const std::string& detail) override;
   Result<std::vector<AuditEntry>> recent_audit(std::size_t limit) override;
 
+  // For tests: transactions record_signup has committed, and callers queued for the next.
+  std::uint64_t signup_commits() const { return signups_.batches(); }
+  std::size_t signups_waiting() const { return signups_.waiting(); }
+
  private:
   friend class SqliteImportSession;
+  using SignupGroup = GroupCommit<SignupRequest, SignupOutcome>;
+  // At most this many sign-ups share a transaction, which bounds how long it holds the
+  // write lock (and the connection) away from everyone else.
+  static constexpr std::size_t kMaxSignupBatch = 256;
 
   // Exclusive use of the connection. A semaphore rather than a mutex because an import
   // session may be ended by a thread other than the one that began it.
@@ -92,6 +117,10 @@ class SqliteStore final : public Store {
       : connection_(std::move(connection)), clock_(clock) {}
 
   Result<Hold> hold();
+  // Errc::internal on the thread holding an import session: it would wait for itself.
+  Status refuse_importer() const;
+  // Runs as the leader of a group of sign-ups: one transaction, one COMMIT.
+  void commit_signups(SignupGroup::Batch batch);
   sqlite3* db() const { return connection_->db(); }
   const Statements& sql() const { return connection_->statements(); }
 
@@ -99,6 +128,7 @@ class SqliteStore final : public Store {
   const Clock& clock_;
   std::binary_semaphore gate_{1};
   std::atomic<std::thread::id> importer_{};  // the thread that began the open import
+  SignupGroup signups_{kMaxSignupBatch};
 };
 
 }  // namespace broadsheet::sqlite

@@ -2,6 +2,7 @@
 // articles and the audit log. Subscribers and imports have test files of their own.
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -271,6 +272,20 @@ Article article(const std::string& slug, UnixSeconds published_at) {
   a.url = "https://news.example.org/" + slug;
   a.published_at = published_at;
   return a;
+}
+
+TEST_F(SqliteTest, NewslettersReadBackById) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  auto read = store.newsletter_by_id(n.id);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->slug, "morning");
+  EXPECT_EQ(read->from_address, "desk@example.org");
+  EXPECT_EQ(read->opt_in, OptIn::double_opt_in);
+  auto missing = store.newsletter_by_id(n.id + 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+  EXPECT_EQ(missing.error().message, fmt::format("no newsletter with id {}", n.id + 1));
 }
 
 TEST_F(SqliteTest, ArticlesRoundTripWithTheirParagraphs) {

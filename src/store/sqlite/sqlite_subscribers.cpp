@@ -44,6 +44,31 @@ std::string no_subscriber(const std::string& email) {
   return fmt::format("no subscriber with email '{}'", email);
 }
 
+std::string no_subscriber(Id id) { return fmt::format("no subscriber with id {}", id); }
+
+// Errc::not_found when there is no subscriber `id`. For telling "nothing matched"
+// apart from "no such reader" after the fact, so the happy path pays nothing for it.
+Status subscriber_exists(sqlite3* db, sqlite3_stmt* stmt, Id id) {
+  Query q(db, stmt);
+  q.bind_int(1, id);
+  if (auto s = q.expect_row(no_subscriber(id)); !s) return s;
+  return q.run();
+}
+
+// Runs `q` (confirm_subscriptions or unsubscribe_subscriptions, already bound) and
+// returns the newsletters that changed, in id order; none changed for an unknown
+// subscriber is Errc::not_found.
+Result<std::vector<Id>> changed_newsletters(Query& q, sqlite3* db, sqlite3_stmt* exists,
+                                            Id subscriber_id) {
+  std::vector<Id> out;
+  if (auto s = q.each_row([&] { out.push_back(q.int_at(0)); }); !s) return s.error();
+  if (out.empty()) {
+    if (auto s = subscriber_exists(db, exists, subscriber_id); !s) return s.error();
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 Result<Subscriber> SqliteStore::add_subscriber(const Subscriber& s) {
@@ -153,9 +178,7 @@ Status SqliteStore::set_subscription(Id subscriber_id, Id newsletter_id, Subscri
                      s.error());
   }
   // The happy path pays nothing for telling the caller which of the two is missing.
-  Query subscriber(db(), sql().subscriber_exists);
-  Status known = subscriber.bind_int(1, subscriber_id)
-                     .expect_row(fmt::format("no subscriber with id {}", subscriber_id));
+  Status known = subscriber_exists(db(), sql().subscriber_exists, subscriber_id);
   if (!known) return failed_to("set subscription", known.error());
   return make_error(Errc::not_found, fmt::format("no newsletter with id {}", newsletter_id));
 }
@@ -169,6 +192,78 @@ Result<std::size_t> SqliteStore::count_subscriptions(Id newsletter_id, Subscript
     return failed_to("count subscriptions", s.error());
   }
   return static_cast<std::size_t>(q.int_at(0));
+}
+
+Result<Subscriber> SqliteStore::subscriber_by_id(Id id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().subscriber_by_id);
+  q.bind_int(1, id);
+  if (auto s = q.expect_row(no_subscriber(id)); !s) {
+    return failed_to(fmt::format("read subscriber {}", id), s.error());
+  }
+  return read_subscriber(q);
+}
+
+Result<std::vector<Subscription>> SqliteStore::subscriptions_of(Id subscriber_id) {
+  auto h = hold();
+  if (!h) return h.error();
+  auto fail = [&](const Error& e) {
+    return failed_to(fmt::format("read the subscriptions of subscriber {}", subscriber_id), e);
+  };
+  std::vector<Subscription> out;
+  {
+    Query q(db(), sql().subscriptions_of_subscriber);
+    q.bind_int(1, subscriber_id);
+    if (auto s = q.each_row([&] { out.push_back(read_subscription(q)); }); !s) {
+      return fail(s.error());
+    }
+  }
+  if (out.empty()) {
+    if (auto s = subscriber_exists(db(), sql().subscriber_exists, subscriber_id); !s) {
+      return fail(s.error());
+    }
+  }
+  return out;
+}
+
+Result<std::vector<Id>> SqliteStore::confirm(Id subscriber_id, Id newsletter_id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().confirm_subscriptions);
+  q.bind_int(1, subscriber_id).bind_int(2, newsletter_id).bind_int(3, clock_.now());
+  auto changed = changed_newsletters(q, db(), sql().subscriber_exists, subscriber_id);
+  if (!changed) {
+    return failed_to(fmt::format("confirm subscriber {}", subscriber_id), changed.error());
+  }
+  return changed;
+}
+
+Result<std::vector<Id>> SqliteStore::unsubscribe(Id subscriber_id, Id newsletter_id,
+                                                 const std::string& source) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().unsubscribe_subscriptions);
+  q.bind_int(1, subscriber_id)
+      .bind_int(2, newsletter_id)
+      .bind_int(3, clock_.now())
+      .bind_text(4, source);
+  auto changed = changed_newsletters(q, db(), sql().subscriber_exists, subscriber_id);
+  if (!changed) {
+    return failed_to(fmt::format("unsubscribe subscriber {}", subscriber_id), changed.error());
+  }
+  return changed;
+}
+
+Status SqliteStore::set_timezone(Id subscriber_id, const std::string& timezone) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().set_subscriber_timezone);
+  q.bind_int(1, subscriber_id).bind_text(2, timezone).bind_int(3, clock_.now());
+  if (auto s = q.returning_row(no_subscriber(subscriber_id), [] {}); !s) {
+    return failed_to(fmt::format("set the time zone of subscriber {}", subscriber_id), s.error());
+  }
+  return {};
 }
 
 }  // namespace broadsheet::sqlite

@@ -211,6 +211,126 @@ TEST_F(SqliteSubscribers, RemovingASubscriberTakesItsSubscriptions) {
   EXPECT_GT(subscriber("b@example.org").id, s.id);
 }
 
+TEST_F(SqliteSubscribers, ReadsBackByIdAndNamesWhatIsMissing) {
+  auto& store = open();
+  Subscriber s = subscriber("a@example.org");
+  auto read = store.subscriber_by_id(s.id);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->email, "a@example.org");
+  EXPECT_EQ(read->name, s.name);
+  EXPECT_EQ(read->timezone, "Europe/Berlin");
+  auto missing = store.subscriber_by_id(s.id + 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+  EXPECT_EQ(missing.error().message, fmt::format("no subscriber with id {}", s.id + 1));
+}
+
+TEST_F(SqliteSubscribers, SubscriptionsOfComeOrderedBySlug) {
+  auto& store = open();
+  Newsletter z = newsletter("zeta");
+  Newsletter a = newsletter("alpha");
+  Subscriber s = subscriber("a@example.org");
+  Subscriber idle = subscriber("idle@example.org");
+  ASSERT_TRUE(store.set_subscription(s.id, z.id, SubscriptionStatus::confirmed, "cli").ok());
+  ASSERT_TRUE(store.set_subscription(s.id, a.id, SubscriptionStatus::unconfirmed, "cli").ok());
+  auto list = store.subscriptions_of(s.id);
+  ASSERT_TRUE(list.ok()) << list.error().message;
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].newsletter_slug, "alpha");
+  EXPECT_EQ((*list)[0].status, SubscriptionStatus::unconfirmed);
+  EXPECT_EQ((*list)[1].newsletter_slug, "zeta");
+  EXPECT_EQ((*list)[1].confirmed_at, clock_.now());
+
+  auto none = store.subscriptions_of(idle.id);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto missing = store.subscriptions_of(idle.id + 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
+TEST_F(SqliteSubscribers, ConfirmTakesOnlyWhatWasPending) {
+  auto& store = open();
+  Newsletter a = newsletter("a");
+  Newsletter b = newsletter("b");
+  Newsletter c = newsletter("c");
+  Newsletter d = newsletter("d");
+  Subscriber s = subscriber("a@example.org");
+  const UnixSeconds t0 = clock_.now();
+  ASSERT_TRUE(store.set_subscription(s.id, a.id, SubscriptionStatus::unconfirmed, "x").ok());
+  ASSERT_TRUE(store.set_subscription(s.id, b.id, SubscriptionStatus::unconfirmed, "x").ok());
+  ASSERT_TRUE(store.set_subscription(s.id, c.id, SubscriptionStatus::confirmed, "x").ok());
+  ASSERT_TRUE(store.set_subscription(s.id, d.id, SubscriptionStatus::unsubscribed, "x").ok());
+  clock_.advance(60);
+
+  auto one = store.confirm(s.id, b.id);
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(*one, std::vector<Id>{b.id});
+  auto rest = store.confirm(s.id, 0);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(*rest, std::vector<Id>{a.id});
+  EXPECT_TRUE(store.confirm(s.id, 0)->empty());
+  EXPECT_TRUE(store.confirm(s.id, d.id + 100)->empty());
+
+  auto list = *store.subscriptions_of(s.id);
+  EXPECT_EQ(list[0].status, SubscriptionStatus::confirmed);
+  EXPECT_EQ(list[0].confirmed_at, t0 + 60);
+  EXPECT_EQ(list[0].source, "x");
+  EXPECT_EQ(list[2].confirmed_at, t0);  // confirmed before: left as it was
+  EXPECT_EQ(list[3].status, SubscriptionStatus::unsubscribed);
+
+  auto missing = store.confirm(s.id + 1, 0);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
+TEST_F(SqliteSubscribers, UnsubscribeReportsWhatChangedAndHow) {
+  auto& store = open();
+  Newsletter a = newsletter("a");
+  Newsletter b = newsletter("b");
+  Newsletter c = newsletter("c");
+  Subscriber s = subscriber("a@example.org");
+  const UnixSeconds t0 = clock_.now();
+  ASSERT_TRUE(store.set_subscription(s.id, a.id, SubscriptionStatus::confirmed, "x").ok());
+  ASSERT_TRUE(store.set_subscription(s.id, b.id, SubscriptionStatus::unconfirmed, "x").ok());
+  ASSERT_TRUE(store.set_subscription(s.id, c.id, SubscriptionStatus::unsubscribed, "x").ok());
+  clock_.advance(60);
+
+  auto one = store.unsubscribe(s.id, a.id, "list-unsubscribe");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(*one, std::vector<Id>{a.id});
+  auto all = store.unsubscribe(s.id, 0, "preferences");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, std::vector<Id>{b.id});
+  EXPECT_TRUE(store.unsubscribe(s.id, 0, "preferences")->empty());
+
+  auto list = *store.subscriptions_of(s.id);
+  EXPECT_EQ(list[0].status, SubscriptionStatus::unsubscribed);
+  EXPECT_EQ(list[0].source, "list-unsubscribe");
+  EXPECT_EQ(list[0].unsubscribed_at, t0 + 60);
+  EXPECT_EQ(list[0].confirmed_at, t0);  // evidence of the consent once given
+  EXPECT_EQ(list[1].source, "preferences");
+  EXPECT_EQ(list[2].unsubscribed_at, t0);  // already gone: untouched
+  EXPECT_EQ(list[2].source, "x");
+
+  auto missing = store.unsubscribe(s.id + 1, 0, "x");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
+TEST_F(SqliteSubscribers, SetsTheTimeZone) {
+  auto& store = open();
+  Subscriber s = subscriber("a@example.org");
+  clock_.advance(5);
+  ASSERT_TRUE(store.set_timezone(s.id, "America/Chicago").ok());
+  auto read = store.subscriber_by_id(s.id);
+  EXPECT_EQ(read->timezone, "America/Chicago");
+  EXPECT_EQ(read->updated_at, clock_.now());
+  auto missing = store.set_timezone(s.id + 1, "UTC");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
 TEST_F(SqliteSubscribers, ServesManyThreadsAtOnce) {
   auto& store = open();
   Newsletter n = newsletter("morning");

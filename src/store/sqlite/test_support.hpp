@@ -1,19 +1,32 @@
-// Shared by the SQLite backend's tests: a fresh folder per test, a fake clock, and a
-// way to look at the database file with a second, raw connection.
+// Shared by the SQLite backend's tests: a fresh folder per test, a fake clock, a way to
+// look at the database file with a second, raw connection, and a wait for other threads.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "core/clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::sqlite::testing {
+
+// Polls `done()` every millisecond; fails the test when it is still false after ten
+// seconds. For waiting on another thread to reach a state the test can observe.
+template <typename F>
+void wait_until(F&& done) {
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "timed out";
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
 
 class SqliteTest : public ::testing::Test {
  protected:

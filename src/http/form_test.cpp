@@ -1,0 +1,44 @@
+#include "http/form.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "http/rate_limiter.hpp"
+
+namespace broadsheet::http {
+namespace {
+
+TEST(Form, DecodesFieldsAndRepeats) {
+  auto f = parse_form("email=ada%40mail.net&name=Ada+Lovelace&newsletters=a&newsletters=b&empty=");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(form_value(*f, "email"), "ada@mail.net");
+  EXPECT_EQ(form_value(*f, "name"), "Ada Lovelace");
+  EXPECT_EQ(form_values(*f, "newsletters"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(form_value(*f, "missing"), "");
+}
+
+TEST(Form, RefusesBadEscapesUtf8AndTooManyFields) {
+  EXPECT_FALSE(parse_form("a=%4").ok());
+  EXPECT_FALSE(parse_form("a=%zz").ok());
+  EXPECT_FALSE(parse_form("a=%ff").ok());
+  EXPECT_TRUE(parse_form("a=%C3%A9").ok());
+  std::string many;
+  for (int i = 0; i < 101; ++i) many += "x=1&";
+  EXPECT_FALSE(parse_form(many).ok());
+}
+
+TEST(RateLimiter, CountsPerKeyPerWindow) {
+  FakeClock clock(1000);
+  RateLimiter limiter(2, 60, clock, 2);
+  EXPECT_TRUE(limiter.allow("a"));
+  EXPECT_TRUE(limiter.allow("a"));
+  EXPECT_FALSE(limiter.allow("a"));
+  EXPECT_TRUE(limiter.allow("b"));
+  EXPECT_FALSE(limiter.allow("c"));  // table full, nothing expired
+  clock.advance(60);
+  EXPECT_TRUE(limiter.allow("a"));
+  EXPECT_TRUE(limiter.allow("c"));  // expired windows swept
+}
+
+}  // namespace
+}  // namespace broadsheet::http

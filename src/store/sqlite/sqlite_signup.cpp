@@ -1,0 +1,235 @@
+// SQLite backend of the Store: a reader's sign-up, committed in groups.
+// See sqlite_store.cpp for what the backend trusts and how it fails.
+//
+// A sign-up is acknowledged only once it is durable, and with synchronous=FULL every
+// commit syncs the WAL: milliseconds on a disk, the whole cost of a sign-up. So
+// concurrent sign-ups share one commit (group_commit.hpp). The caller that leads a
+// group takes the connection, opens one BEGIN IMMEDIATE transaction, runs each request
+// between SAVEPOINT and RELEASE, and COMMITs once; then every caller of the group
+// returns. A request that fails (it names a newsletter that does not exist) is rolled
+// back to its savepoint and gets its own error, and the others commit. When SQLite
+// abandons the whole transaction (a full disk, an I/O error) or the COMMIT fails,
+// every request of the group gets that error: none of them was written.
+//
+// What a sign-up does to each subscription is decided by plan_signup() alone, from the
+// subscription's state, the newsletter's opt-in and the resend window.
+#include <fmt/format.h>
+
+#include <optional>
+#include <unordered_set>
+#include <utility>
+
+#include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+constexpr std::string_view kSourcePrefix = "signup:";  // then the page of the form
+constexpr std::string_view kConsentNewsletter = "newsletter";
+constexpr std::string_view kConsentMarketing = "marketing";
+
+// What one sign-up does to one subscription.
+struct SignupStep {
+  std::optional<SubscriptionStatus> set_to;  // nothing when the status stays as it is
+  bool confirmation_due = false;
+};
+
+// `current` is nothing when the reader has no subscription to the newsletter yet.
+SignupStep plan_signup(std::optional<SubscriptionStatus> current,
+                       std::optional<UnixSeconds> last_confirmation_sent, OptIn opt_in,
+                       UnixSeconds resend_after) {
+  SignupStep step;
+  if (!current || *current == SubscriptionStatus::unsubscribed) {
+    step.set_to = opt_in == OptIn::single_opt_in ? SubscriptionStatus::confirmed
+                                                 : SubscriptionStatus::unconfirmed;
+  }
+  SubscriptionStatus after = step.set_to ? *step.set_to : *current;
+  step.confirmation_due = after == SubscriptionStatus::unconfirmed &&
+                          (!last_confirmation_sent || *last_confirmation_sent < resend_after);
+  return step;
+}
+
+// The group's transaction, as one request sees it.
+struct SignupTx {
+  sqlite3* db;
+  const Statements& sql;
+  UnixSeconds now;  // one instant for the whole group
+};
+
+struct SignupNewsletter {
+  Id id = 0;
+  OptIn opt_in = OptIn::double_opt_in;
+};
+
+// The request's newsletters, each once, in the order given. Read before anything is
+// written; Errc::not_found names the first that does not exist.
+Result<std::vector<SignupNewsletter>> signup_newsletters(const SignupTx& tx,
+                                                         const std::vector<Id>& ids) {
+  std::vector<SignupNewsletter> out;
+  std::unordered_set<Id> seen;
+  for (Id id : ids) {
+    if (!seen.insert(id).second) continue;
+    Query q(tx.db, tx.sql.newsletter_opt_in);
+    q.bind_int(1, id);
+    if (auto s = q.expect_row(fmt::format("no newsletter with id {}", id)); !s) return s.error();
+    // The CHECK on the column admits only the two values opt_in_from() knows.
+    out.push_back({id, opt_in_from(q.text_at(0)).value_or(OptIn::double_opt_in)});
+    if (auto s = q.run(); !s) return s.error();
+  }
+  return out;
+}
+
+struct Reader {
+  Id id = 0;
+  bool blocked = false;
+};
+
+// Finds the reader by address or creates them. A known reader gets the name when they
+// had none and the time zone when one is given; a blocked one is left untouched.
+Result<Reader> find_or_create_reader(const SignupTx& tx, const SignupRequest& r) {
+  std::optional<Reader> known;
+  {
+    Query q(tx.db, tx.sql.subscriber_by_email);  // columns as read_subscriber's
+    q.bind_text(1, r.email);
+    auto row = q.step();
+    if (!row) return row.error();
+    if (*row) {
+      known =
+          Reader{q.int_at(0), subscriber_status_from(q.text_at(5)) == SubscriberStatus::blocked};
+      if (auto s = q.run(); !s) return s.error();
+    }
+  }
+  if (known && known->blocked) return *known;
+  if (known) {
+    Query q(tx.db, tx.sql.signup_refresh_subscriber);
+    q.bind_int(1, known->id).bind_text(2, r.name).bind_text(3, r.timezone).bind_int(4, tx.now);
+    if (auto s = q.run(); !s) return s.error();
+    return *known;
+  }
+  Query q(tx.db, tx.sql.insert_subscriber);
+  q.bind_text(1, r.email)
+      .bind_text(2, r.email_display)
+      .bind_text(3, r.name)
+      .bind_text(4, r.timezone)
+      .bind_text(5, to_string(SubscriberStatus::active))
+      .bind_int(6, tx.now);
+  Reader created;
+  Status s = q.returning_row("insert_subscriber returned no id", [&] { created.id = q.int_at(0); });
+  if (!s) return s.error();
+  return created;
+}
+
+Status record_consent(const SignupTx& tx, Id subscriber_id, std::optional<Id> newsletter_id,
+                      std::string_view kind, bool granted, const SignupRequest& r) {
+  Query q(tx.db, tx.sql.insert_consent);
+  q.bind_int(1, subscriber_id)
+      .bind_opt_int(2, newsletter_id)
+      .bind_text(3, r.consent_version)
+      .bind_text(4, kind)
+      .bind_bool(5, granted)
+      .bind_text(6, r.source_page)
+      .bind_text(7, r.client_address)
+      .bind_int(8, tx.now);
+  return q.run();
+}
+
+// Applies the sign-up to one subscription and notes the result in `out`.
+Status subscribe(const SignupTx& tx, Id subscriber_id, const SignupNewsletter& n,
+                 const SignupRequest& r, SignupOutcome& out) {
+  std::optional<SubscriptionStatus> current;
+  std::optional<UnixSeconds> last_sent;
+  {
+    Query q(tx.db, tx.sql.subscription_state);
+    q.bind_int(1, subscriber_id).bind_int(2, n.id);
+    auto row = q.step();
+    if (!row) return row.error();
+    if (*row) {
+      // The CHECK on the column admits only the values the parser knows.
+      current = subscription_status_from(q.text_at(0)).value_or(SubscriptionStatus::unconfirmed);
+      last_sent = q.opt_int_at(1);
+      if (auto s = q.run(); !s) return s;
+    }
+  }
+  const SignupStep step = plan_signup(current, last_sent, n.opt_in, r.resend_after);
+  if (step.set_to) {
+    const std::string source = fmt::format("{}{}", kSourcePrefix, r.source_page);
+    Query q(tx.db, tx.sql.upsert_subscription);
+    q.bind_int(1, subscriber_id)
+        .bind_int(2, n.id)
+        .bind_text(3, to_string(*step.set_to))
+        .bind_text(4, source)
+        .bind_int(5, tx.now);
+    if (auto s = q.run(); !s) return s;
+    if (*step.set_to == SubscriptionStatus::confirmed) out.confirmed_now.push_back(n.id);
+  }
+  if (step.confirmation_due) {
+    Query q(tx.db, tx.sql.stamp_confirmation_sent);
+    q.bind_int(1, subscriber_id).bind_int(2, n.id).bind_int(3, tx.now);
+    if (auto s = q.run(); !s) return s;
+    out.confirmation_due.push_back(n.id);
+  }
+  return record_consent(tx, subscriber_id, n.id, kConsentNewsletter, true, r);
+}
+
+// One sign-up, inside the group's transaction and its own savepoint.
+Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
+  auto newsletters = signup_newsletters(tx, r.newsletter_ids);
+  if (!newsletters) return newsletters.error();
+  auto reader = find_or_create_reader(tx, r);
+  if (!reader) return reader.error();
+  SignupOutcome out;
+  out.subscriber_id = reader->id;
+  out.blocked = reader->blocked;
+  if (out.blocked) return out;
+  for (const SignupNewsletter& n : *newsletters) {
+    if (auto s = subscribe(tx, reader->id, n, r, out); !s) return s.error();
+  }
+  if (auto s = record_consent(tx, reader->id, std::nullopt, kConsentMarketing, r.marketing, r);
+      !s) {
+    return s.error();
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<SignupOutcome> SqliteStore::record_signup(const SignupRequest& r) {
+  if (r.newsletter_ids.empty()) {
+    return make_error(Errc::invalid_argument, "a sign-up must name at least one newsletter");
+  }
+  // Checked here, not only in hold(): the caller may end up leading others' requests.
+  if (auto s = refuse_importer(); !s) return s.error();
+  return signups_.submit(r, [this](SignupGroup::Batch batch) { commit_signups(batch); });
+}
+
+void SqliteStore::commit_signups(SignupGroup::Batch batch) {
+  auto fail_all = [&](const Error& e) {
+    for (auto* job : batch) job->outcome = failed_to("record sign-ups", e);
+  };
+  auto h = hold();
+  if (!h) return fail_all(h.error());
+  Transaction group(db(), sql().commit, sql().rollback);
+  if (auto s = group.begin(sql().begin_immediate); !s) return fail_all(s.error());
+
+  const SignupTx tx{db(), sql(), clock_.now()};
+  for (auto* job : batch) {
+    if (auto s = Query(db(), sql().savepoint_request).run(); !s) return fail_all(s.error());
+    auto outcome = run_signup(tx, job->request);
+    if (outcome) {
+      job->outcome = std::move(outcome);
+    } else {
+      // SQLite abandons the whole transaction itself on some errors (a full disk, I/O),
+      // and with it the requests before this one.
+      if (sqlite3_get_autocommit(db())) return fail_all(outcome.error());
+      if (auto s = Query(db(), sql().rollback_to_request).run(); !s) return fail_all(s.error());
+      job->outcome =
+          failed_to(fmt::format("record the sign-up of '{}'", job->request.email), outcome.error());
+    }
+    // ROLLBACK TO keeps the savepoint open; RELEASE ends it either way.
+    if (auto s = Query(db(), sql().release_request).run(); !s) return fail_all(s.error());
+  }
+  if (auto s = group.commit(); !s) return fail_all(s.error());
+}
+
+}  // namespace broadsheet::sqlite

@@ -1,0 +1,400 @@
+// The SQLite backend's sign-up (record_signup) against real database files: what it does
+// to readers, subscriptions and the consent ledger, and how concurrent sign-ups share
+// commits.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "store/sqlite/test_support.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+using testing::wait_until;
+
+constexpr UnixSeconds kHour = 3600;
+
+class SqliteSignup : public testing::SqliteTest {
+ protected:
+  // A sign-up as the public form sends it, with a resend window of an hour.
+  SignupRequest request(const std::string& email, std::vector<Id> newsletter_ids) const {
+    SignupRequest r;
+    r.email = email;
+    r.email_display = email;
+    r.name = "Rea Der";
+    r.timezone = "Europe/Lisbon";
+    r.newsletter_ids = std::move(newsletter_ids);
+    r.consent_version = "consent-v3";
+    r.source_page = "/articles/budget";
+    r.client_address = "192.0.2.0/24";
+    r.resend_after = clock_.now() - kHour;
+    return r;
+  }
+
+  Newsletter single_opt_in(const std::string& slug) {
+    Newsletter n = newsletter(slug);
+    NewsletterUpdate u;
+    u.opt_in = OptIn::single_opt_in;
+    auto updated = store_->update_newsletter(slug, u);
+    EXPECT_TRUE(updated.ok());
+    return updated.ok() ? *updated : n;
+  }
+
+  Subscription subscription(const std::string& email, Id newsletter_id) {
+    auto read = store_->subscriber_by_email(email);
+    EXPECT_TRUE(read.ok());
+    if (read.ok()) {
+      for (const auto& s : read->subscriptions) {
+        if (s.newsletter_id == newsletter_id) return s;
+      }
+    }
+    ADD_FAILURE() << email << " has no subscription to " << newsletter_id;
+    return {};
+  }
+
+  std::int64_t last_confirmation_sent(Id subscriber_id, Id newsletter_id) const {
+    return scalar(
+        fmt::format("SELECT coalesce(last_confirmation_sent_at, 0) FROM subscriptions "
+                    "WHERE subscriber_id = {} AND newsletter_id = {}",
+                    subscriber_id, newsletter_id));
+  }
+
+  // Holds the store's connection as an open import does, until the session is dropped.
+  std::unique_ptr<ImportSession> hold_connection(Id newsletter_id) {
+    ImportOptions o;
+    o.newsletter_id = newsletter_id;
+    auto import = store_->begin_import(o);
+    EXPECT_TRUE(import.ok()) << (import.ok() ? "" : import.error().message);
+    return import.ok() ? std::move(*import) : nullptr;
+  }
+
+  std::int64_t consents(const std::string& where = "1") const {
+    return scalar("SELECT count(*) FROM consent_ledger WHERE " + where);
+  }
+};
+
+TEST_F(SqliteSignup, ANewReaderIsUnconfirmedAndOwedAConfirmation) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  SignupRequest r = request("new@example.org", {n.id});
+  r.email_display = "New@Example.org";
+  auto out = store.record_signup(r);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_GT(out->subscriber_id, 0);
+  EXPECT_FALSE(out->blocked);
+  EXPECT_EQ(out->confirmation_due, std::vector<Id>{n.id});
+  EXPECT_TRUE(out->confirmed_now.empty());
+
+  auto reader = store.subscriber_by_id(out->subscriber_id);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->email, "new@example.org");
+  EXPECT_EQ(reader->email_display, "New@Example.org");
+  EXPECT_EQ(reader->name, "Rea Der");
+  EXPECT_EQ(reader->timezone, "Europe/Lisbon");
+  EXPECT_EQ(reader->status, SubscriberStatus::active);
+
+  Subscription s = subscription("new@example.org", n.id);
+  EXPECT_EQ(s.status, SubscriptionStatus::unconfirmed);
+  EXPECT_EQ(s.source, "signup:/articles/budget");
+  EXPECT_EQ(s.created_at, clock_.now());
+  EXPECT_FALSE(s.confirmed_at);
+  EXPECT_EQ(last_confirmation_sent(out->subscriber_id, n.id), clock_.now());
+}
+
+TEST_F(SqliteSignup, TheLedgerGetsARowPerNewsletterAndOneForMarketing) {
+  auto& store = open();
+  Newsletter a = newsletter("morning");
+  Newsletter b = newsletter("evening");
+  auto out = store.record_signup(request("a@example.org", {a.id, b.id}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  const Id id = out->subscriber_id;
+  EXPECT_EQ(consents(), 3);
+  for (Id n : {a.id, b.id}) {
+    EXPECT_EQ(consents(fmt::format(
+                  "subscriber_id = {} AND newsletter_id = {} AND consent_kind = 'newsletter' "
+                  "AND granted = 1 AND consent_text_version = 'consent-v3' "
+                  "AND source_page = '/articles/budget' AND client_address = '192.0.2.0/24' "
+                  "AND created_at = {}",
+                  id, n, clock_.now())),
+              1);
+  }
+  EXPECT_EQ(consents(fmt::format("subscriber_id = {} AND newsletter_id IS NULL AND "
+                                 "consent_kind = 'marketing' AND granted = 0",
+                                 id)),
+            1);
+
+  SignupRequest ticked = request("a@example.org", {a.id});
+  ticked.marketing = true;
+  ASSERT_TRUE(store.record_signup(ticked).ok());
+  EXPECT_EQ(consents(), 5);
+  EXPECT_EQ(consents("consent_kind = 'marketing' AND granted = 1"), 1);
+}
+
+TEST_F(SqliteSignup, SingleOptInConfirmsAtOnceAndOwesNoConfirmation) {
+  auto& store = open();
+  Newsletter single = single_opt_in("alerts");
+  Newsletter twice = newsletter("morning");
+  auto out = store.record_signup(request("a@example.org", {single.id, twice.id}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->confirmed_now, std::vector<Id>{single.id});
+  EXPECT_EQ(out->confirmation_due, std::vector<Id>{twice.id});
+  Subscription s = subscription("a@example.org", single.id);
+  EXPECT_EQ(s.status, SubscriptionStatus::confirmed);
+  EXPECT_EQ(s.confirmed_at, clock_.now());
+  EXPECT_EQ(last_confirmation_sent(out->subscriber_id, single.id), 0);
+  EXPECT_EQ(subscription("a@example.org", twice.id).status, SubscriptionStatus::unconfirmed);
+
+  // Confirmed already: nothing more to confirm or send.
+  clock_.advance(10);
+  auto again = store.record_signup(request("a@example.org", {single.id}));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->confirmed_now.empty());
+  EXPECT_TRUE(again->confirmation_due.empty());
+  EXPECT_EQ(subscription("a@example.org", single.id).confirmed_at, clock_.now() - 10);
+}
+
+TEST_F(SqliteSignup, AConfirmationIsResentOnlyOutsideTheWindow) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  const UnixSeconds first = clock_.now();
+  auto out = store.record_signup(request("a@example.org", {n.id}));
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->confirmation_due, std::vector<Id>{n.id});
+
+  clock_.advance(kHour - 1);  // sent 59:59 ago: still inside the hour
+  auto soon = store.record_signup(request("a@example.org", {n.id}));
+  ASSERT_TRUE(soon.ok());
+  EXPECT_TRUE(soon->confirmation_due.empty());
+  EXPECT_EQ(last_confirmation_sent(out->subscriber_id, n.id), first);
+  EXPECT_EQ(subscription("a@example.org", n.id).status, SubscriptionStatus::unconfirmed);
+
+  clock_.advance(1);  // sent exactly an hour ago: `resend_after` itself counts as inside
+  ASSERT_TRUE(store.record_signup(request("a@example.org", {n.id}))->confirmation_due.empty());
+
+  clock_.advance(1);
+  auto later = store.record_signup(request("a@example.org", {n.id}));
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->confirmation_due, std::vector<Id>{n.id});
+  EXPECT_EQ(last_confirmation_sent(out->subscriber_id, n.id), clock_.now());
+  EXPECT_EQ(consents("consent_kind = 'newsletter'"), 4);  // every sign-up is evidence
+}
+
+TEST_F(SqliteSignup, AKnownReaderKeepsTheirNameAndConfirmedSubscriptions) {
+  auto& store = open();
+  Newsletter confirmed = newsletter("confirmed");
+  Newsletter left = newsletter("left");
+  Subscriber known = subscriber("a@example.org");  // named, in Europe/Berlin
+  ASSERT_TRUE(
+      store.set_subscription(known.id, confirmed.id, SubscriptionStatus::confirmed, "cli").ok());
+  ASSERT_TRUE(store.set_subscription(known.id, left.id, SubscriptionStatus::confirmed, "cli").ok());
+  ASSERT_TRUE(store.unsubscribe(known.id, left.id, "link").ok());
+  const UnixSeconds before = clock_.now();
+  clock_.advance(100);
+
+  SignupRequest r = request("a@example.org", {confirmed.id, left.id});
+  r.name = "Someone Else";
+  r.email_display = "A@example.org";
+  auto out = store.record_signup(r);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->subscriber_id, known.id);
+  EXPECT_EQ(out->confirmation_due, std::vector<Id>{left.id});
+
+  auto reader = store.subscriber_by_id(known.id);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->name, known.name);
+  EXPECT_EQ(reader->email_display, "a@example.org");
+  EXPECT_EQ(reader->timezone, "Europe/Lisbon");
+  EXPECT_EQ(reader->updated_at, clock_.now());
+
+  Subscription kept = subscription("a@example.org", confirmed.id);
+  EXPECT_EQ(kept.status, SubscriptionStatus::confirmed);
+  EXPECT_EQ(kept.confirmed_at, before);
+  EXPECT_EQ(kept.source, "cli");
+  Subscription back = subscription("a@example.org", left.id);
+  EXPECT_EQ(back.status, SubscriptionStatus::unconfirmed);
+  EXPECT_EQ(back.source, "signup:/articles/budget");
+  EXPECT_FALSE(back.confirmed_at);
+  EXPECT_FALSE(back.unsubscribed_at);
+  EXPECT_EQ(consents("consent_kind = 'newsletter'"), 2);
+}
+
+TEST_F(SqliteSignup, AReaderWithoutNameGetsOneAndAnEmptyTimeZoneChangesNothing) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  Subscriber s;
+  s.email = s.email_display = "a@example.org";
+  s.timezone = "Asia/Tokyo";
+  ASSERT_TRUE(store.add_subscriber(s).ok());
+  clock_.advance(5);
+  SignupRequest r = request("a@example.org", {n.id});
+  r.timezone.clear();
+  ASSERT_TRUE(store.record_signup(r).ok());
+  auto reader = store.subscriber_by_email("a@example.org");
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->subscriber.name, "Rea Der");
+  EXPECT_EQ(reader->subscriber.timezone, "Asia/Tokyo");
+  EXPECT_EQ(reader->subscriber.updated_at, clock_.now());
+
+  // Nothing to change: the row is not touched.
+  clock_.advance(5);
+  ASSERT_TRUE(store.record_signup(r).ok());
+  EXPECT_EQ(store.subscriber_by_email("a@example.org")->subscriber.updated_at, clock_.now() - 5);
+}
+
+TEST_F(SqliteSignup, ABlockedReaderChangesNothing) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  Subscriber s;
+  s.email = s.email_display = "blocked@example.org";
+  s.status = SubscriberStatus::blocked;
+  s.timezone = "Asia/Tokyo";
+  auto blocked = store.add_subscriber(s);
+  ASSERT_TRUE(blocked.ok());
+  auto out = store.record_signup(request("blocked@example.org", {n.id}));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_TRUE(out->blocked);
+  EXPECT_EQ(out->subscriber_id, blocked->id);
+  EXPECT_TRUE(out->confirmation_due.empty());
+  EXPECT_TRUE(out->confirmed_now.empty());
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscriptions"), 0);
+  EXPECT_EQ(consents(), 0);
+  auto reader = store.subscriber_by_id(blocked->id);
+  EXPECT_EQ(reader->timezone, "Asia/Tokyo");
+  EXPECT_EQ(reader->name, "");
+}
+
+TEST_F(SqliteSignup, AnUnknownNewsletterWritesNothing) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  auto out = store.record_signup(request("a@example.org", {n.id, n.id + 100}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, Errc::not_found);
+  EXPECT_EQ(out.error().message, fmt::format("no newsletter with id {}", n.id + 100));
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscribers"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscriptions"), 0);
+  EXPECT_EQ(consents(), 0);
+
+  auto none = store.record_signup(request("a@example.org", {}));
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, Errc::invalid_argument);
+}
+
+TEST_F(SqliteSignup, ANewsletterNamedTwiceCountsOnce) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  auto out = store.record_signup(request("a@example.org", {n.id, n.id}));
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->confirmation_due, std::vector<Id>{n.id});
+  EXPECT_EQ(consents("consent_kind = 'newsletter'"), 1);
+}
+
+TEST_F(SqliteSignup, IsDurableWhenItReturns) {
+  open();
+  Newsletter n = newsletter("morning");
+  ASSERT_TRUE(store_->record_signup(request("a@example.org", {n.id})).ok());
+  // Another connection sees it at once, and so does the store opened afresh.
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscriptions WHERE status = 'unconfirmed'"), 1);
+  auto& reopened = open();
+  auto read = reopened.subscriber_by_email("a@example.org");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_EQ(read->subscriptions.size(), 1u);
+  EXPECT_EQ(read->subscriptions[0].newsletter_id, n.id);
+}
+
+TEST_F(SqliteSignup, TheConnectionSyncsEveryCommit) {
+  auto connection = Connection::open(db_path());
+  ASSERT_TRUE(connection.ok());
+  auto synchronous = (*connection)->pragma_int("PRAGMA synchronous");
+  ASSERT_TRUE(synchronous.ok());
+  EXPECT_EQ(*synchronous, 2);  // FULL: a COMMIT returns after the WAL is on the disk
+}
+
+TEST_F(SqliteSignup, ConcurrentSignUpsShareCommits) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  Newsletter single = single_opt_in("alerts");
+  constexpr int kThreads = 16, kEach = 13;  // 208 sign-ups
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto out = store.record_signup(
+            request(fmt::format("t{}-{}@example.org", t, i), {n.id, single.id}));
+        if (!out.ok() || out->confirmation_due != std::vector<Id>{n.id} ||
+            out->confirmed_now != std::vector<Id>{single.id}) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  constexpr int kSignups = kThreads * kEach;
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscribers"), kSignups);
+  EXPECT_EQ(*store.count_subscriptions(n.id, SubscriptionStatus::unconfirmed), kSignups);
+  EXPECT_EQ(*store.count_subscriptions(single.id, SubscriptionStatus::confirmed), kSignups);
+  EXPECT_EQ(consents(), 3 * kSignups);
+  const auto commits = store.signup_commits();
+  std::cout << "[          ] " << kSignups << " sign-ups from " << kThreads << " threads in "
+            << commits << " commits\n";
+  RecordProperty("signups", kSignups);
+  RecordProperty("commits", static_cast<int>(commits));
+  EXPECT_LE(commits, static_cast<std::uint64_t>(kSignups / 4));
+}
+
+// An open import holds the connection, so the sign-ups queue up behind the first one
+// (which leads, alone, and waits for the connection): once the import ends, all of them
+// are one commit, and the one that names no real newsletter fails alone.
+TEST_F(SqliteSignup, OneBadRequestFailsAloneInItsGroup) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  auto import = hold_connection(n.id);
+
+  constexpr int kFollowers = 20, kBad = 7;
+  std::vector<std::optional<Result<SignupOutcome>>> outcomes(kFollowers + 1);
+  std::vector<std::thread> threads;
+  auto sign_up = [&](int i) {
+    Id newsletter_id = i == kBad ? n.id + 100 : n.id;
+    outcomes[i] = store.record_signup(request(fmt::format("r{}@example.org", i), {newsletter_id}));
+  };
+  threads.emplace_back(sign_up, 0);
+  wait_until([&] { return store.signup_commits() == 1; });  // the leader took its batch
+  for (int i = 1; i <= kFollowers; ++i) threads.emplace_back(sign_up, i);
+  wait_until([&] { return store.signups_waiting() == kFollowers; });
+  import.reset();  // ends the import, giving the connection to the leader
+  for (auto& t : threads) t.join();
+
+  EXPECT_EQ(store.signup_commits(), 2u);
+  for (int i = 0; i <= kFollowers; ++i) {
+    ASSERT_TRUE(outcomes[i].has_value());
+    const auto& out = *outcomes[i];
+    if (i == kBad) {
+      ASSERT_FALSE(out.ok());
+      EXPECT_EQ(out.error().code, Errc::not_found);
+    } else {
+      EXPECT_TRUE(out.ok()) << i << ": " << out.error().message;
+    }
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscribers"), kFollowers);
+  EXPECT_EQ(
+      scalar(fmt::format("SELECT count(*) FROM subscribers WHERE email = 'r{}@example.org'", kBad)),
+      0);
+  EXPECT_EQ(consents(), 2 * kFollowers);
+}
+
+TEST_F(SqliteSignup, TheThreadHoldingAnImportIsRefusedNotDeadlocked) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  auto import = hold_connection(n.id);
+  auto out = store.record_signup(request("a@example.org", {n.id}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, Errc::internal);
+  EXPECT_EQ(store.signup_commits(), 0u);
+}
+
+}  // namespace
+}  // namespace broadsheet::sqlite

@@ -1,0 +1,263 @@
+#include "web/signup.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "mail/address.hpp"
+#include "mail/mailbox.hpp"
+#include "mail/token.hpp"
+#include "schedule/schedule.hpp"
+#include "web/reader_emails.hpp"
+
+namespace broadsheet::web {
+namespace {
+
+constexpr std::size_t kMaxNewsletters = 20;
+constexpr std::size_t kMaxNameBytes = 200;
+constexpr std::size_t kMaxPageBytes = 500;
+
+std::string hmac_hex(std::string_view key, std::string_view data) {
+  unsigned char out[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", out[i]);
+  return hex;
+}
+
+// The replay store of the robot check, kept in the database so a restart forgets nothing.
+class StoreSpentChallenges final : public robot::SpentChallenges {
+ public:
+  explicit StoreSpentChallenges(Store& store) : store_(store) {}
+  Result<bool> spend(const std::string& id, UnixSeconds expires_at) override {
+    return store_.spend_challenge(id, expires_at);
+  }
+  Status purge_expired(UnixSeconds now) override { return store_.purge_spent_challenges(now); }
+
+ private:
+  Store& store_;
+};
+
+}  // namespace
+
+Result<ReaderKeys> load_reader_keys(const Config& config) {
+  namespace fs = std::filesystem;
+  fs::path path = fs::path(config.data_dir) / config.secrets_dir / "hmac.key";
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) {
+    return make_error(Errc::config, fmt::format("secret {} is missing; run `broadsheet init`",
+                                                path.string()));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return make_error(Errc::config, fmt::format("secret {} is readable by others (mode {:o}); "
+                                                "run chmod 600 on it",
+                                                path.string(), st.st_mode & 0777));
+  }
+  std::ifstream in(path);
+  std::string hex;
+  std::getline(in, hex);
+  if (hex.size() < 64) {
+    return make_error(Errc::config, fmt::format("secret {} is too short", path.string()));
+  }
+  ReaderKeys keys;
+  keys.link_key = hex;
+  // The robot check gets a key of its own, derived so that one secret file suffices.
+  keys.robot.hmac_key = hmac_hex(hex, "broadsheet robot check");
+  keys.robot.default_version = config.robot.version;
+  keys.robot.v1_max_number = config.robot.v1_max_number;
+  keys.robot.v2_cost = config.robot.v2_cost;
+  keys.robot.v2_prefix_digits = config.robot.v2_prefix_digits;
+  keys.robot.expires_seconds = config.robot.expires;
+  if (auto st2 = robot::validate(keys.robot); !st2) return st2.error();
+  return keys;
+}
+
+SignupService::SignupService(const Config& config, Store& store, Transport& transport,
+                             const Clock& clock, ReaderKeys keys)
+    : config_(config),
+      store_(store),
+      transport_(transport),
+      clock_(clock),
+      keys_(std::move(keys)),
+      per_client_(config.signup.rate_per_client, config.signup.rate_window, clock),
+      per_email_(config.signup.rate_per_email, config.signup.rate_window, clock) {}
+
+Result<boost::json::object> SignupService::challenge(std::string_view version) {
+  auto v = robot::challenge_version(version, keys_.robot);
+  if (!v) return v.error();
+  return robot::issue_challenge(*v, keys_.robot, clock_);
+}
+
+std::string SignupService::stored_client_address(const std::string& ip) const {
+  const auto& mode = config_.signup.client_address;
+  if (mode == "full") return ip;
+  if (mode == "hash") return hmac_hex(keys_.link_key, "client " + ip).substr(0, 32);
+  unsigned char buf[16];
+  char text[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET, ip.c_str(), buf) == 1) {
+    buf[3] = 0;
+    return inet_ntop(AF_INET, buf, text, sizeof text) ? std::string(text) + "/24" : "";
+  }
+  if (inet_pton(AF_INET6, ip.c_str(), buf) == 1) {
+    std::fill(buf + 6, buf + 16, 0);
+    return inet_ntop(AF_INET6, buf, text, sizeof text) ? std::string(text) + "/48" : "";
+  }
+  return "";
+}
+
+std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRequest& request,
+                                                std::vector<Newsletter>& chosen) {
+  const auto& msg = config_.signup;
+  std::vector<FieldError> errors;
+  AddressPolicy policy;
+  policy.allow_special_use_domains = config_.mail.allow_special_use_domains;
+  policy.allow_utf8_local_part = config_.mail.allow_utf8_local_part;
+  auto email = parse_email(form.email, policy);
+  if (!email) {
+    errors.push_back({"email", "invalid_email", msg.msg_invalid_email});
+  } else {
+    request.email = email->normalized;
+    request.email_display = email->display;
+  }
+  std::string name = form.name;
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+  if (name.size() > kMaxNameBytes || has_control_chars(name) || !is_valid_utf8(name)) {
+    errors.push_back({"name", "invalid_name",
+                      fmt::format("Please enter a name of at most {} characters.", kMaxNameBytes)});
+  } else {
+    request.name = name;
+  }
+  if (form.newsletters.empty()) {
+    errors.push_back({"newsletters", "no_newsletter", msg.msg_no_newsletter});
+  } else if (form.newsletters.size() > kMaxNewsletters) {
+    errors.push_back({"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter});
+  } else {
+    for (const auto& slug : form.newsletters) {
+      auto n = validate_slug(slug) ? store_.newsletter_by_slug(slug)
+                                   : Result<Newsletter>(make_error(Errc::not_found, ""));
+      if (!n || !n->is_public) {
+        if (n.ok() || n.error().code == Errc::not_found) {
+          errors.push_back({"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter});
+          break;
+        }
+        errors.push_back({"", "internal", msg.msg_internal});
+        return errors;
+      }
+      bool seen = false;
+      for (const auto& c : chosen) seen = seen || c.id == n->id;
+      if (!seen) {
+        chosen.push_back(*n);
+        request.newsletter_ids.push_back(n->id);
+      }
+    }
+  }
+  if (form.altcha.empty()) {
+    errors.push_back({"altcha", "robot_check_failed", msg.msg_robot_check_failed});
+  } else if (auto solved = robot::verify_solution(form.altcha, keys_.robot, clock_); !solved) {
+    errors.push_back({"altcha", "robot_check_failed", msg.msg_robot_check_failed});
+  }
+  // The browser's zone is a convenience: an unknown one is dropped, not an error.
+  if (auto zone = canonical_timezone(form.timezone.substr(0, 128))) request.timezone = *zone;
+  request.marketing = form.marketing && !config_.signup.marketing_text.empty();
+  request.consent_version = config_.signup.consent_version;
+  request.source_page = form.page.substr(0, kMaxPageBytes);
+  if (has_control_chars(request.source_page) || !is_valid_utf8(request.source_page)) {
+    request.source_page.clear();
+  }
+  request.client_address = stored_client_address(form.client_ip);
+  return errors;
+}
+
+SignupAnswer SignupService::submit(const SignupForm& form, const std::string& request_id) {
+  const auto& msg = config_.signup;
+  auto fault = [&](const std::string& what) {
+    spdlog::error("request {}: sign-up failed: {}", request_id, what);
+    return SignupAnswer{500, {{"", "internal", msg.msg_internal}}, msg.msg_internal};
+  };
+  auto limited = SignupAnswer{429, {{"", "rate_limited", msg.msg_rate_limited}}, msg.msg_rate_limited};
+  if (config_.signup.rate_limits && !per_client_.allow(form.client_ip)) return limited;
+
+  SignupRequest request;
+  std::vector<Newsletter> chosen;
+  auto errors = validate(form, request, chosen);
+  for (const auto& e : errors) {
+    if (e.code == "internal") return fault("reading newsletters");
+  }
+  if (!errors.empty()) return SignupAnswer{422, std::move(errors), ""};
+  if (config_.signup.rate_limits && !per_email_.allow(request.email)) return limited;
+
+  // Spent challenges are kept only until they expire; sweep them now and then.
+  if (UnixSeconds now = clock_.now(), last = last_purge_.load(); now - last >= 60 &&
+                                                                  last_purge_.compare_exchange_strong(last, now)) {
+    if (auto st = store_.purge_spent_challenges(now); !st) {
+      spdlog::warn("purging spent robot challenges: {}", st.error().message);
+    }
+  }
+  // Spend the robot check only now that everything else is valid, so a typo in the
+  // address does not cost the reader a new proof of work.
+  StoreSpentChallenges spent(store_);
+  auto redeemed = robot::redeem_solution(form.altcha, keys_.robot, clock_, spent);
+  if (!redeemed) {
+    if (redeemed.error().code == Errc::conflict || redeemed.error().code == Errc::invalid_argument) {
+      return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
+    }
+    return fault(redeemed.error().message);
+  }
+
+  request.resend_after = clock_.now() - config_.signup.resend_window;
+  auto outcome = store_.record_signup(request);
+  if (!outcome) return fault(outcome.error().message);
+  if (!outcome->blocked && !outcome->confirmation_due.empty()) {
+    if (auto st = send_confirmation(request, *outcome, chosen); !st) return fault(st.error().message);
+  }
+  std::string slugs;
+  for (const auto& n : chosen) slugs += (slugs.empty() ? "" : ",") + n.slug;
+  (void)store_.audit(fmt::format("reader:{}", outcome->subscriber_id), "signup", request.email,
+                     fmt::format("newsletters={} page={}", slugs, request.source_page));
+  return SignupAnswer{202, {}, msg.msg_success};
+}
+
+Status SignupService::send_confirmation(const SignupRequest& request, const SignupOutcome& outcome,
+                                        const std::vector<Newsletter>& chosen) {
+  UnixSeconds now = clock_.now();
+  ConfirmationEmail e;
+  e.to_address = request.email;
+  e.to_name = request.name;
+  e.now = now;
+  e.expiry_days = config_.signup.confirm_expiry_days;
+  for (const auto& n : chosen) {
+    for (Id id : outcome.confirmation_due) {
+      if (id == n.id) e.newsletters.push_back(n);
+    }
+  }
+  Id one = e.newsletters.size() == 1 ? e.newsletters.front().id : 0;
+  e.confirm_url = confirm_url(
+      config_, sign_token({TokenPurpose::confirm, outcome.subscriber_id, one,
+                           now + UnixSeconds{86400} * config_.signup.confirm_expiry_days},
+                          keys_.link_key));
+  e.preferences_url = preferences_url(
+      config_, sign_token({TokenPurpose::preferences, outcome.subscriber_id, 0, 0}, keys_.link_key));
+  e.unsubscribe_url = unsubscribe_url(
+      config_, sign_token({TokenPurpose::unsubscribe, outcome.subscriber_id, 0, 0}, keys_.link_key));
+  auto message = build_confirmation_email(config_, e);
+  if (!message) return message.error();
+  AddressPolicy sender_policy;
+  sender_policy.allow_special_use_domains = true;
+  auto from = parse_mailbox(config_.mail.from, sender_policy);
+  auto result = transport_.send(Envelope{from ? from->address : "", request.email}, *message);
+  if (result.kind != DeliveryResult::Kind::delivered) {
+    return make_error(Errc::io, fmt::format("confirmation email not sent: {}", result.reply));
+  }
+  return {};
+}
+
+}  // namespace broadsheet::web

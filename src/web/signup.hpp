@@ -1,0 +1,82 @@
+// Reader sign-up: validates what the box posts (address, newsletters, robot check,
+// consent), applies rate limits, records the sign-up durably, and sends the
+// confirmation email. Used by both the JSON API and the plain HTML form.
+//
+// Trusts nothing in the form. Answers the same whatever the state of the address
+// (new, unconfirmed, confirmed, unsubscribed, blocked), so no answer tells whether an
+// address is on a list. Faults are logged with the request id; the reader sees only
+// the configured "internal" message. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <boost/json/object.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "http/rate_limiter.hpp"
+#include "robot/altcha.hpp"
+#include "send/transport.hpp"
+#include "store/store.hpp"
+
+namespace broadsheet::web {
+
+struct SignupForm {
+  std::string email, name, altcha, timezone, page, consent_version;
+  std::vector<std::string> newsletters;  // slugs
+  bool marketing = false;
+  std::string client_ip;
+};
+
+struct FieldError {
+  std::string field;  // "email", "name", "newsletters", "altcha", or "" for the form
+  std::string code;   // invalid_email, no_newsletter, unknown_newsletter, ...
+  std::string message;
+};
+
+struct SignupAnswer {
+  int status = 202;  // 202 accepted, 422 invalid, 429 rate limited, 500 fault
+  std::vector<FieldError> errors;
+  std::string message;  // the success text, or the one error line for 429/500
+};
+
+// Secrets and services the reader side needs, built once at start.
+struct ReaderKeys {
+  std::string link_key;  // signs confirm/unsubscribe/preferences tokens
+  robot::RobotConfig robot;
+};
+
+class SignupService {
+ public:
+  SignupService(const Config& config, Store& store, Transport& transport, const Clock& clock,
+                ReaderKeys keys);
+
+  SignupAnswer submit(const SignupForm& form, const std::string& request_id);
+
+  // The ALTCHA challenge for `?v=`; Errc::invalid_argument for a bad version.
+  Result<boost::json::object> challenge(std::string_view version);
+
+  const ReaderKeys& keys() const { return keys_; }
+
+ private:
+  std::vector<FieldError> validate(const SignupForm& form, SignupRequest& request,
+                                   std::vector<Newsletter>& chosen);
+  Status send_confirmation(const SignupRequest& request, const SignupOutcome& outcome,
+                           const std::vector<Newsletter>& chosen);
+  std::string stored_client_address(const std::string& ip) const;
+
+  const Config& config_;
+  Store& store_;
+  Transport& transport_;
+  const Clock& clock_;
+  ReaderKeys keys_;
+  http::RateLimiter per_client_;
+  http::RateLimiter per_email_;
+  std::atomic<UnixSeconds> last_purge_{0};
+};
+
+// Reads the link key from DATA/SECRETS/hmac.key, refusing a file others can read.
+Result<ReaderKeys> load_reader_keys(const Config& config);
+
+}  // namespace broadsheet::web

@@ -1,0 +1,255 @@
+#include "web/signup_pages.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "core/resources.hpp"
+#include "http/form.hpp"
+#include "schedule/schedule.hpp"
+#include "web/pages.hpp"
+
+namespace broadsheet::web {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+bool has_content_type(const Request& req, std::string_view type) {
+  auto ct = req.header("content-type");
+  if (!ct) return false;
+  std::string value(ct->substr(0, ct->find(';')));
+  std::transform(value.begin(), value.end(), value.begin(), ::tolower);
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  return value == type;
+}
+
+std::vector<std::string> split_slugs(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty() && out.size() < 20) {
+    auto comma = list.find(',');
+    std::string slug(list.substr(0, comma));
+    if (!slug.empty()) out.push_back(slug);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+json::object errors_json(const std::vector<FieldError>& errors) {
+  json::array list;
+  for (const auto& e : errors) {
+    list.push_back(json::object{{"field", e.field}, {"code", e.code}, {"message", e.message}});
+  }
+  return json::object{{"errors", list}};
+}
+
+Response answer_json(const SignupAnswer& a) {
+  if (a.status == 202) {
+    return Response::json(202, json::object{{"status", "pending_confirmation"}, {"message", a.message}});
+  }
+  auto body = errors_json(a.errors);
+  if (a.status != 422 && !a.errors.empty()) {
+    body["error"] = json::object{{"code", a.errors.front().code}, {"message", a.errors.front().message}};
+  }
+  auto r = Response::json(a.status, body);
+  if (a.status == 429) r.set_header("Retry-After", "600");
+  return r;
+}
+
+// Reads an optional string member; a member of another type is an error.
+bool read_string(const json::object& o, std::string_view key, std::string& out) {
+  auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return true;
+  if (!v->is_string()) return false;
+  out = std::string(v->as_string());
+  return true;
+}
+
+TemplateData site(const WebContext& ctx) {
+  TemplateData s;
+  s.set("name", ctx.config.publication.name);
+  s.set("tagline", ctx.config.publication.tagline);
+  s.set("postal_address", ctx.config.publication.postal_address);
+  return s;
+}
+
+Response box_page(WebContext& ctx, const Request& req, const BoxState& state, int status) {
+  auto box = render_signup_box(ctx, state);
+  if (!box) {
+    spdlog::error("request {}: rendering the sign-up box: {}", req.request_id, box.error().message);
+    return error_page(ctx, req, 503, "");
+  }
+  TemplateData d;
+  d.set("box", *box);
+  return Response::html(status, ctx.templates.page("subscribe", "Newsletter sign up", d, site(ctx)));
+}
+
+}  // namespace
+
+Result<std::string> render_signup_box(WebContext& ctx, const BoxState& state) {
+  auto all = ctx.store.list_newsletters(true);
+  if (!all) return all.error();
+  std::stable_sort(all->begin(), all->end(), [](auto& a, auto& b) { return a.id < b.id; });
+  TemplateData list{TemplateData::type::list};
+  std::size_t count = 0;
+  for (const auto& n : *all) {
+    if (!state.offered.empty() && !contains(state.offered, n.slug)) continue;
+    auto schedule = parse_schedule(n.schedule);
+    TemplateData d;
+    d.set("slug", n.slug);
+    d.set("name", n.name);
+    d.set("description", n.description);
+    d.set("schedule", schedule ? schedule->describe() : n.schedule);
+    d.set("checked", contains(state.checked, n.slug));
+    list.push_back(d);
+    ++count;
+  }
+  const auto& cfg = ctx.config.signup;
+  TemplateData box;
+  box.set("action", "/subscribe");
+  box.set("challenge_url", "/api/v1/public/challenge");
+  box.set("page", state.page);
+  box.set("heading", "Newsletter sign up");
+  box.set("newsletters", list);
+  box.set("single", count == 1);
+  box.set("email", state.email);
+  box.set("name", state.name);
+  box.set("consent_text", cfg.consent_text);
+  box.set("consent_version", cfg.consent_version);
+  if (!cfg.marketing_text.empty()) box.set("marketing_text", cfg.marketing_text);
+  box.set("marketing_checked", state.marketing);
+  if (!state.errors.empty()) {
+    TemplateData errors;
+    for (const auto& e : state.errors) errors.set(e.field.empty() ? "form" : e.field, e.message);
+    box.set("errors", errors);
+  }
+  if (!state.success.empty()) box.set("success", state.success);
+  return ctx.templates.render("signup_box", box);
+}
+
+Response api_challenge(WebContext& ctx, const Request& req) {
+  auto challenge = ctx.signup.challenge(req.query_param("v").value_or(""));
+  if (!challenge) return Response::json_error(400, "invalid_version", "v must be 1 or 2");
+  auto r = Response::json(200, *challenge);
+  r.set_header("Cache-Control", "no-store");
+  r.set_header("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+Response api_subscribe(WebContext& ctx, const Request& req) {
+  if (!has_content_type(req, "application/json")) {
+    return Response::json_error(415, "unsupported_media_type", "Send the sign-up as application/json.");
+  }
+  if (!is_valid_utf8(req.body)) {
+    return Response::json_error(400, "invalid_utf8", "The request body is not valid UTF-8.");
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  if (ec || !v.is_object()) {
+    return Response::json_error(400, "invalid_json", "The request body must be a JSON object.");
+  }
+  const auto& o = v.as_object();
+  SignupForm form;
+  std::vector<FieldError> type_errors;
+  const auto& msg = ctx.config.signup;
+  if (!read_string(o, "email", form.email)) type_errors.push_back({"email", "invalid_email", msg.msg_invalid_email});
+  if (!read_string(o, "name", form.name)) type_errors.push_back({"name", "invalid_name", "The name must be text."});
+  if (!read_string(o, "altcha", form.altcha)) type_errors.push_back({"altcha", "robot_check_failed", msg.msg_robot_check_failed});
+  (void)read_string(o, "timezone", form.timezone);
+  (void)read_string(o, "page", form.page);
+  if (auto* n = o.if_contains("newsletters"); n && !n->is_null()) {
+    if (!n->is_array()) {
+      type_errors.push_back({"newsletters", "no_newsletter", msg.msg_no_newsletter});
+    } else {
+      for (const auto& slug : n->as_array()) {
+        if (!slug.is_string()) {
+          type_errors.push_back({"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter});
+          break;
+        }
+        form.newsletters.emplace_back(slug.as_string());
+      }
+    }
+  }
+  if (auto* m = o.if_contains("marketing"); m && m->is_bool()) form.marketing = m->as_bool();
+  if (!type_errors.empty()) return answer_json(SignupAnswer{422, type_errors, ""});
+  form.client_ip = req.remote_address;
+  auto r = answer_json(ctx.signup.submit(form, req.request_id));
+  r.set_header("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+Response subscribe_page(WebContext& ctx, const Request& req) {
+  BoxState state;
+  state.page = "/subscribe";
+  if (auto list = req.query_param("newsletters")) state.checked = split_slugs(*list);
+  return box_page(ctx, req, state, 200);
+}
+
+Response subscribe_form(WebContext& ctx, const Request& req) {
+  BoxState state;
+  state.page = "/subscribe";
+  if (!has_content_type(req, "application/x-www-form-urlencoded")) {
+    state.errors.push_back({"", "unsupported_media_type", ctx.config.signup.msg_internal});
+    return box_page(ctx, req, state, 415);
+  }
+  auto fields = http::parse_form(req.body);
+  if (!fields) {
+    state.errors.push_back({"", "invalid_form", "The form could not be read. Please try again."});
+    return box_page(ctx, req, state, 400);
+  }
+  SignupForm form;
+  form.email = http::form_value(*fields, "email");
+  form.name = http::form_value(*fields, "name");
+  form.altcha = http::form_value(*fields, "altcha");
+  form.timezone = http::form_value(*fields, "timezone");
+  form.page = http::form_value(*fields, "page");
+  form.newsletters = http::form_values(*fields, "newsletters");
+  form.marketing = !http::form_value(*fields, "marketing").empty();
+  form.client_ip = req.remote_address;
+  auto answer = ctx.signup.submit(form, req.request_id);
+  state.email = form.email.substr(0, 320);
+  state.name = form.name.substr(0, 200);
+  state.checked = form.newsletters;
+  state.marketing = form.marketing;
+  if (answer.status == 202) {
+    state.success = answer.message;
+    return box_page(ctx, req, state, 200);
+  }
+  state.errors = answer.errors;
+  return box_page(ctx, req, state, answer.status);
+}
+
+Response embed_box(WebContext& ctx, const Request& req) {
+  BoxState state;
+  if (auto list = req.query_param("newsletters")) {
+    state.offered = split_slugs(*list);
+    state.checked = state.offered;
+  }
+  state.page = std::string(req.query_param("page").value_or("").substr(0, 500));
+  auto box = render_signup_box(ctx, state);
+  if (!box) {
+    spdlog::error("request {}: rendering the sign-up box: {}", req.request_id, box.error().message);
+    return Response::json_error(503, "internal", ctx.config.signup.msg_internal);
+  }
+  auto r = Response::html(200, *box);
+  r.set_header("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+Response embed_script(WebContext& ctx, const Request& req) {
+  auto script = resource("web/embed/signup.js");
+  if (!script) return error_page(ctx, req, 404, "The sign-up script is not built into this server.");
+  auto r = Response::text(200, std::string(*script), "text/javascript; charset=utf-8");
+  r.set_header("Cache-Control", "public, max-age=300");
+  r.set_header("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+}  // namespace broadsheet::web
