@@ -3,7 +3,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string_view>
 #include <deque>
 
 #include "cli/commands.hpp"
@@ -33,6 +35,23 @@ int run(int argc, char** argv) {
   add_newsletter_commands(app, shared);
   add_subscriber_commands(app, shared);
   add_transfer_commands(app, shared);
+  // Name a mistyped command rather than CLI11's "a subcommand is required".
+  CLI::App* level = &app;
+  std::string path;
+  for (int i = 1; i < argc && !level->get_subcommands({}).empty(); ++i) {
+    std::string_view arg = argv[i];
+    if (arg.empty() || arg.front() == '-') break;
+    CLI::App* next = nullptr;
+    for (auto* sub : level->get_subcommands({})) {
+      if (sub->get_name() == arg) next = sub;
+    }
+    path += (path.empty() ? "" : " ") + std::string(arg.substr(0, 60));
+    if (!next) {
+      std::fprintf(stderr, "broadsheet: unknown command '%s' (see --help)\n", path.c_str());
+      return kExitUsage;
+    }
+    level = next;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
