@@ -48,6 +48,12 @@ int run_init(const std::string& data) {
   if (sodium_init() < 0) return fail("libsodium could not initialise");
   fs::path dir(data);
   std::error_code ec;
+  // Check the configuration the environment implies before writing anything, so a bad
+  // value leaves no half-made folder behind.
+  if (!fs::exists(dir / "broadsheet.toml")) {
+    auto preview = load_config(data, process_env());  // defaults and the environment
+    if (!preview) return fail(preview.error());
+  }
   bool created = fs::create_directories(dir, ec);
   if (ec) return fail(fmt::format("cannot create {}: {}", data, ec.message()));
   if (created) {
@@ -68,6 +74,10 @@ int run_init(const std::string& data) {
 
   auto config = load_config(data, process_env());
   if (!config) return fail(config.error());
+  if (config->database.rfind("sqlite:", 0) != 0) {
+    return fail(fmt::format("database ({}): only sqlite: databases can be created by init so far",
+                            "BROADSHEET_DATABASE or broadsheet.toml"));
+  }
 
   fs::path secrets = dir / config->secrets_dir;
   fs::create_directories(secrets, ec);

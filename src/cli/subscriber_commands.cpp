@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -56,7 +57,23 @@ int add(const std::string& data, const SubscriberArgs& a) {
     id = added->id;
   }
   auto status = a.confirmed ? SubscriptionStatus::confirmed : SubscriptionStatus::unconfirmed;
+  std::vector<Subscription> current;
+  if (existing) {
+    current = existing->subscriptions;
+    if (!a.timezone.empty()) {
+      if (auto st = ctx->store->set_timezone(id, a.timezone); !st) return fail(st.error());
+    }
+    if (!a.name.empty() && a.name != existing->subscriber.name) {
+      std::cerr << "broadsheet: note: the existing name \"" << existing->subscriber.name
+                << "\" was kept\n";
+    }
+  }
   for (const auto& n : targets) {
+    // Adding someone again must never take back a confirmation they gave.
+    bool confirmed_already = std::any_of(current.begin(), current.end(), [&](const Subscription& s) {
+      return s.newsletter_id == n.id && s.status == SubscriptionStatus::confirmed;
+    });
+    if (confirmed_already) continue;
     if (auto st = ctx->store->set_subscription(id, n.id, status, "cli"); !st) return fail(st.error());
   }
   (void)ctx->store->audit("cli", "subscriber.add", s.email, "");

@@ -155,6 +155,10 @@ const std::vector<KeyDef>& key_defs() {
       {"http", "pipeline_depth", Kind::integer, "8",
        "Pipelined requests read ahead on one connection before reading pauses.", 1, 64,
        num(&Config::http, &Config::Http::pipeline_depth)},
+      {"http", "handler_threads", Kind::integer, "64",
+       "Threads that run request handlers, which may wait on the database; many let "
+       "concurrent sign-ups share one commit.",
+       1, 1024, num(&Config::http, &Config::Http::handler_threads)},
       {"http", "access_log", Kind::boolean, "true", "Log one line per request.", 0, 0,
        flag(&Config::http, &Config::Http::access_log)},
       {"publication", "name", Kind::string, "\"The Daily Broadsheet\"",

@@ -31,6 +31,7 @@ struct Config {
     int keepalive_timeout = 0;      // idle seconds between requests on one connection
     int max_requests = 0;           // requests per connection before it is closed
     int pipeline_depth = 0;         // pipelined requests read ahead per connection
+    int handler_threads = 0;        // threads running request handlers (at least 1)
     bool access_log = true;
   } http;
 

@@ -1,13 +1,20 @@
 // The HTTP/1.1 server: accepts connections, hands each to a Connection
 // (server_connection.cpp), and stops gracefully.
 //
-// What it does. One io_context is run by `threads` threads. Each connection lives on
-// its own strand and loops: read a request under its limits, run it through the
-// Router on the server thread that read it, queue the response, write responses in
-// order. Requests may be pipelined: the connection keeps reading while earlier
-// responses are being written, until `pipeline_depth` responses wait in its queue;
-// then it pauses reading until the queue shrinks. Handlers of one connection run one
-// after another, in request order.
+// What it does. Two kinds of threads. One io_context is run by `threads` I/O threads,
+// which only accept, read, parse and write. Handlers run on a pool of
+// `handler_threads` threads, because they may block: a sign-up waits for a durable
+// commit, and the store groups the sign-ups waiting at the same time into one commit,
+// so the more of them can wait at once the fewer commits there are, while the I/O
+// threads go on serving every other connection. Each connection lives on its own
+// strand and loops: read a request under its limits, post it to the handler pool to
+// run through the Router, and when the response is posted back to the strand, queue
+// it and write responses in order. Requests may be pipelined: the connection keeps
+// reading while earlier responses are being written, until `pipeline_depth` responses
+// wait in its queue; then it pauses reading until the queue shrinks. Handlers of one
+// connection run one after another, in request order: while one runs, the connection
+// reads no further request. So a connection has at most one job in the pool, and the
+// pool's queue is bounded by the number of connections.
 //
 // What it trusts. Nothing that arrives on the socket. Every request is bounded in
 // header size, body size and time; targets are parsed strictly (origin form only,
@@ -17,7 +24,8 @@
 // header with CR/LF) into a logged 500.
 //
 // Configuration, [http] (defaults from config.cpp):
-//   threads = 0              threads running the server; 0 = one per core
+//   threads = 0              I/O threads; 0 = one per core
+//   handler_threads = 64     threads running handlers, which may wait on the database
 //   header_limit = 8192      bytes of request line and headers, else 431
 //   body_limit = 65536       bytes of body on public routes, else 413
 //   api_body_limit = 1048576 bytes of body on token and session routes, else 413
@@ -37,9 +45,12 @@
 // those are ordinary), a failed accept is retried after a pause (so running out of
 // file descriptors does not spin). On stop() or SIGINT/SIGTERM it closes the
 // listening socket, lets requests already arriving finish and their responses be
-// written, closes idle connections, and returns from run() when the last connection
-// is gone or after kDrainLimit, whichever comes first. A handler that never returns
-// cannot be interrupted and holds run() until it does.
+// written (handlers already running finish, and their responses are written with
+// Connection: close), closes idle connections, and returns from run() when the last
+// connection is gone or after kDrainLimit, whichever comes first; then it joins the
+// handler pool. A handler that never returns cannot be interrupted and holds run()
+// until it does. A client that leaves while its handler runs costs nothing but the
+// handler's work: the response is dropped when it comes back.
 #include "http/server.hpp"
 
 #include <fmt/format.h>
@@ -51,6 +62,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <optional>
 #include <thread>
@@ -73,9 +85,11 @@ int thread_count(int configured) {
 
 struct Server::Impl {
   Impl(const Config::Http& config, const Router& router, Metrics& metrics)
-      : shared(config, router, metrics),
+      : shared(config, router, metrics, handlers),
         threads(thread_count(config.threads)),
+        handler_threads(std::max(1, config.handler_threads)),
         ioc(threads),
+        handlers(static_cast<std::size_t>(handler_threads)),
         acceptor(net::make_strand(ioc)),
         accept_retry(acceptor.get_executor()),
         drain_deadline(acceptor.get_executor()) {}
@@ -91,11 +105,14 @@ struct Server::Impl {
   void begin_stop();
 
   // Declaration order is destruction order reversed: `shared` outlives the
-  // io_context (whose destruction destroys the connections), and the I/O objects
-  // die before it.
-  ServerShared shared;
+  // io_context (whose destruction destroys the connections), and the handler pool and
+  // the I/O objects die before it, so a job still in the pool (which holds its
+  // connection) never outlives the io_context of that connection's socket.
+  ServerShared shared;  // holds a reference to `handlers`, bound before it is built
   int threads;
+  int handler_threads;
   net::io_context ioc;
+  net::thread_pool handlers;
   tcp::acceptor acceptor;  // on its strand, like everything below
   net::steady_timer accept_retry;
   net::steady_timer drain_deadline;
@@ -187,8 +204,8 @@ Result<unsigned short> Server::listen(const std::string& host, unsigned short po
   }
   auto bound = acceptor.local_endpoint(ec);
   if (ec) return fail("local_endpoint", ec);
-  spdlog::info("http: listening on {}:{} with {} thread(s)", bound.address().to_string(),
-               bound.port(), impl_->threads);
+  spdlog::info("http: listening on {}:{} with {} I/O thread(s) and {} handler thread(s)",
+               bound.address().to_string(), bound.port(), impl_->threads, impl_->handler_threads);
   return bound.port();
 }
 
@@ -202,13 +219,16 @@ void Server::run() {
   });
   impl.accept();
 
-  std::vector<std::thread> pool;
-  for (int i = 1; i < impl.threads; ++i) pool.emplace_back([&impl] { impl.ioc.run(); });
+  std::vector<std::thread> io_threads;
+  for (int i = 1; i < impl.threads; ++i) io_threads.emplace_back([&impl] { impl.ioc.run(); });
   impl.ioc.run();
-  for (auto& t : pool) t.join();
+  for (auto& t : io_threads) t.join();
+  // Only after kDrainLimit can a handler still be running here; its response goes
+  // back to an io_context that no longer runs and is dropped with it.
+  impl.handlers.join();
 
   // Connections left after kDrainLimit are cut now rather than when the Server is
-  // destroyed; no thread runs the io_context any more, so this is safe.
+  // destroyed; no thread runs the io_context or a handler any more, so this is safe.
   for (auto& c : impl.shared.live_connections()) c->abandon();
   // Gives SIGINT and SIGTERM back to their default handling.
   impl.signals.reset();

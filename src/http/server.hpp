@@ -1,11 +1,13 @@
-// The HTTP/1.1 server on Boost.Beast and Asio, one thread per core.
+// The HTTP/1.1 server on Boost.Beast and Asio: I/O threads (one per core) for the
+// sockets, and a larger pool of handler threads, as handlers may block.
 //
 // Trusts nothing from the network. Each connection owns its limits: header size,
 // body size (per route permission), time to read a request, idle keep-alive time,
-// requests per connection and pipelining depth. Handlers run on the server threads
-// through the Router; every request gets an id, an access-log line and a metrics
-// observation. On stop() (or SIGINT/SIGTERM inside run()) it stops accepting,
-// finishes the requests in progress, closes idle connections, and returns.
+// requests per connection and pipelining depth. Handlers run on the handler pool
+// through the Router, one at a time per connection; every request gets an id, an
+// access-log line and a metrics observation. On stop() (or SIGINT/SIGTERM inside
+// run()) it stops accepting, finishes the requests in progress (running handlers
+// included), closes idle connections, and returns.
 //
 // Configuration: the [http] section of Config. Failure to bind is an Errc::io error
 // from listen(); nothing else in it is fatal.

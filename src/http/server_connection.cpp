@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -111,15 +113,16 @@ void Connection::abandon() {
 }
 
 // The one place that decides what happens next, called after every state change:
-// write if something is queued, read if there is room in the queue, close once
-// nothing more will be read and everything owed has been written.
+// write if something is queued, read if no handler runs and there is room in the
+// queue, close once nothing more will be read and everything owed has been written.
 void Connection::advance() {
   if (closing_) return;
   if (!writing_ && !queue_.empty()) write_next();
-  if (!reading_ && !in_request_ && !stop_reading_ && queue_.size() < pipeline_depth()) {
+  if (!reading_ && !in_request_ && !handling_ && !stop_reading_ &&
+      queue_.size() < pipeline_depth()) {
     read_request();
   }
-  if (stop_reading_ && queue_.empty() && !writing_) {
+  if (stop_reading_ && !handling_ && queue_.empty() && !writing_) {
     if (reading_) {
       stream_.cancel();  // the wait for a next request; its handler comes back here
       return;
@@ -272,9 +275,42 @@ void Connection::finish_request() {
     stop_reading_ = true;
     linger_ = client_keeps;  // the client may have sent more that we will not read
   }
-  std::string route;
-  Response response = shared_.router.dispatch(pending_, route);
-  enqueue(std::move(response), keep_alive, message.version(), std::move(route));
+  handle(Exchange{.request = std::move(pending_),
+                  .method_text = std::move(method_text_),
+                  .started = header_done_,
+                  .version = message.version(),
+                  .keep_alive = keep_alive,
+                  .route = {}});  // the Router names it
+}
+
+// Runs the handler on the handler pool: it may wait (a sign-up waits for its commit),
+// and an I/O thread waiting with it would stall every connection that thread serves.
+// Until the response is back on the strand nothing more is read, so the handlers of
+// one connection run one after another. The job holds the connection alive, and
+// holds work on the io_context so that run() cannot end while a handler runs.
+void Connection::handle(Exchange exchange) {
+  handling_ = true;
+  net::post(shared_.handlers, [self = shared_from_this(), exchange = std::move(exchange),
+                               work = net::make_work_guard(stream_.get_executor())]() mutable {
+    Response response = self->shared_.router.dispatch(exchange.request, exchange.route);
+    net::post(work.get_executor(), [self = std::move(self), exchange = std::move(exchange),
+                                    response = std::move(response)]() mutable {
+      self->on_handled(std::move(exchange), std::move(response));
+    });
+  });
+  advance();
+}
+
+void Connection::on_handled(Exchange exchange, Response response) {
+  handling_ = false;
+  if (closing_) {
+    spdlog::debug("http: request {} from {} answered after the connection ended",
+                  exchange.request.request_id, remote_);
+    return;
+  }
+  // The server began to stop while the handler ran: this response is the last.
+  if (draining_) exchange.keep_alive = false;
+  enqueue(std::move(exchange), std::move(response));
   advance();
 }
 
@@ -313,18 +349,28 @@ void Connection::refuse(int status, std::string_view code, std::string_view mess
     pending_.path = pending_.target.substr(0, pending_.target.find('?'));
   }
   parser_.reset();
-  enqueue(error_response(pending_.path, status, code, message), false, version, std::move(route));
+  Response response = error_response(pending_.path, status, code, message);
+  enqueue(Exchange{.request = std::move(pending_),
+                   .method_text = std::move(method_text_),
+                   .started = header_done_,
+                   .version = version,
+                   .keep_alive = false,
+                   .route = std::move(route)},
+          std::move(response));
   advance();
 }
 
-void Connection::enqueue(Response response, bool keep_alive, unsigned version, std::string route) {
-  queue_.push_back(Outgoing{.message = to_wire(std::move(response), pending_, keep_alive, version),
-                            .method = pending_.method,
-                            .method_text = std::move(method_text_),
-                            .target = pending_.target,
-                            .request_id = pending_.request_id,
-                            .route = std::move(route),
-                            .started = header_done_});
+void Connection::enqueue(Exchange exchange, Response response) {
+  Request& request = exchange.request;
+  // Braced initialisers run in order: to_wire reads the request before it is moved from.
+  queue_.push_back(Outgoing{
+      .message = to_wire(std::move(response), request, exchange.keep_alive, exchange.version),
+      .method = request.method,
+      .method_text = std::move(exchange.method_text),
+      .target = std::move(request.target),
+      .request_id = std::move(request.request_id),
+      .route = std::move(exchange.route),
+      .started = exchange.started});
 }
 
 void Connection::write_next() {

@@ -1,12 +1,16 @@
 // One client connection of the server: reads requests under the connection's limits,
-// runs them through the Router, and writes the responses back in order. See server.cpp
-// for the whole picture. Only server*.cpp include this (it pulls Beast).
+// has them run through the Router on the handler pool, and writes the responses back
+// in order. See server.cpp for the whole picture. Only server*.cpp include this (it
+// pulls Beast).
 //
 // Thread safety: every member function except drain() and abandon() runs on the
-// connection's strand.
+// connection's strand. A handler runs on the handler pool with an Exchange the
+// connection has handed over and touches nothing else of the connection; its response
+// comes back through the strand.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -30,12 +34,15 @@ class Connection;
 
 // What the server and its connections share. Outlives every connection.
 struct ServerShared {
-  ServerShared(const Config::Http& c, const Router& r, Metrics& m)
-      : config(c), router(r), metrics(m) {}
+  ServerShared(const Config::Http& c, const Router& r, Metrics& m, boost::asio::thread_pool& h)
+      : config(c), router(r), metrics(m), handlers(h) {}
 
   const Config::Http config;
   const Router& router;
   Metrics& metrics;
+  // Where handlers run; they may block. Owned by the Server, which joins it before
+  // it destroys the connections.
+  boost::asio::thread_pool& handlers;
 
   // Registers a new connection; false once stopping, when it must be dropped.
   bool add(const std::shared_ptr<Connection>& c);
@@ -81,6 +88,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Clock::time_point started;
   };
 
+  // A request on its way to its response: what the handler sees, and what queuing
+  // the response needs. Handed to the handler pool and back.
+  struct Exchange {
+    Request request;
+    std::string method_text;    // as sent
+    Clock::time_point started;  // when the header was complete
+    unsigned version = 11;
+    bool keep_alive = false;
+    std::string route;  // the matched pattern, or "unmatched"
+  };
+
   void read_request();
   void on_first_bytes(beast::error_code ec, std::size_t bytes);
   void begin_request();
@@ -90,8 +108,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_body(beast::error_code ec);
   void on_read_error(beast::error_code ec);
   void finish_request();
+  void handle(Exchange exchange);
+  void on_handled(Exchange exchange, Response response);
   void refuse(int status, std::string_view code, std::string_view message);
-  void enqueue(Response response, bool keep_alive, unsigned version, std::string route);
+  void enqueue(Exchange exchange, Response response);
   void write_next();
   void on_write(beast::error_code ec, std::size_t bytes);
   void record(const Outgoing& done, std::size_t bytes);
@@ -117,6 +137,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int requests_ = 0;
   bool reading_ = false;       // a read is in flight
   bool in_request_ = false;    // some of a request has arrived
+  bool handling_ = false;      // a handler runs on the pool; no request is read meanwhile
   bool writing_ = false;       // a write is in flight
   bool stop_reading_ = false;  // no further requests: close once the queue is written
   bool draining_ = false;      // the server is stopping

@@ -1,6 +1,7 @@
 // Graceful stop: requests in flight are answered, idle connections are closed, and
 // run() returns promptly.
 #include <atomic>
+#include <deque>
 #include <future>
 
 #include "http/server_test_support.hpp"
@@ -40,6 +41,27 @@ TEST(ServerStop, ARunningHandlerStillDeliversItsResponse) {
   EXPECT_EQ(r->result_int(), 200);
   EXPECT_EQ(r->body(), "finally");
   EXPECT_TRUE(client.time_to_close(5s));
+  EXPECT_TRUE(server.stopped_within(5s));
+}
+
+TEST(ServerStop, EveryRunningHandlerDeliversItsResponse) {
+  Sleeper sleeper(300ms);
+  TestServer server({sleeper.route()});
+  std::deque<TestClient> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.emplace_back(server.port());
+    ASSERT_TRUE(clients.back().send(get("/sleep"))) << i;
+  }
+  ASSERT_TRUE(eventually([&] { return sleeper.started == 5; }));
+  server.stop();
+  for (auto& client : clients) {
+    auto r = client.read();
+    ASSERT_TRUE(r) << client.last_error.message();
+    EXPECT_EQ(r->result_int(), 200);
+    EXPECT_EQ(r->body(), "rested");
+    // The server began to stop while the handler ran, so it says this is the last.
+    EXPECT_EQ(field(*r, "Connection"), "close");
+  }
   EXPECT_TRUE(server.stopped_within(5s));
 }
 

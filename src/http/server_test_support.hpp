@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -48,6 +49,7 @@ inline Config::Http test_config() {
   c.keepalive_timeout = 5;
   c.max_requests = 100;
   c.pipeline_depth = 2;
+  c.handler_threads = 16;
   c.access_log = true;
   return c;
 }
@@ -88,6 +90,44 @@ class TestServer {
   std::promise<void> stopped_;
   std::future<void> stopped_future_ = stopped_.get_future();
   std::thread thread_;
+};
+
+// Polls `done` every few milliseconds until it holds; false if it still does not
+// after `limit`.
+template <class Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds limit = 5000ms) {
+  auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+// A handler that blocks for a while, as one waiting on the database does, and counts
+// how many of its calls have started, are running, and ran at the same time at most.
+class Sleeper {
+ public:
+  explicit Sleeper(std::chrono::milliseconds duration) : duration_(duration) {}
+
+  Route route(std::string pattern = "/sleep") {
+    return {Method::get, std::move(pattern), Permission::public_access, [this](const Request&) {
+              ++started;
+              int now = ++running;
+              int seen = most.load();
+              while (now > seen && !most.compare_exchange_weak(seen, now)) {
+              }
+              std::this_thread::sleep_for(duration_);
+              --running;
+              ++finished;
+              return Response::text(200, "rested");
+            }};
+  }
+
+  std::atomic<int> started{0}, running{0}, most{0}, finished{0};
+
+ private:
+  std::chrono::milliseconds duration_;
 };
 
 class TestClient {
@@ -134,6 +174,13 @@ class TestClient {
             std::chrono::steady_clock::now() - start);
       }
     }
+  }
+
+  // Drops the connection with a reset, as a client that crashes or gives up does.
+  void abort() {
+    boost::system::error_code ignored;
+    socket_.set_option(net::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
   }
 
   boost::system::error_code last_error;

@@ -8,6 +8,7 @@
 
 #include "core/resources.hpp"
 #include "schedule/schedule.hpp"
+#include "web/signup_pages.hpp"
 
 namespace broadsheet::web {
 namespace {
@@ -70,7 +71,12 @@ Response render_article(WebContext& ctx, const Request& req, const Article& a) {
   if (!newsletters) return error_page(ctx, req, 503, "");
   if (!newsletters->empty()) {
     // The box offers the publisher's first newsletter: in the demo, the Morning Briefing.
-    d.set("offer", newsletter_data(newsletters->front()));
+    BoxState box;
+    box.offered = box.checked = {newsletters->front().slug};
+    box.page = req.path;
+    auto html = render_signup_box(ctx, box);
+    if (!html) return error_page(ctx, req, 503, "");
+    d.set("box", *html);
   }
   TemplateData more{TemplateData::type::list};
   auto latest = ctx.store.latest_articles(6);
@@ -151,6 +157,13 @@ Response newsletters_page(WebContext& ctx, const Request& req) {
   TemplateData d;
   d.set("newsletters", list);
   d.set("empty", newsletters->empty());
+  if (!newsletters->empty()) {
+    BoxState box;  // every newsletter, none ticked: the reader chooses
+    box.page = req.path;
+    auto html = render_signup_box(ctx, box);
+    if (!html) return error_page(ctx, req, 503, "");
+    d.set("box", *html);
+  }
   return Response::html(200, ctx.templates.page("newsletters", "All newsletters", d,
                                                 site_data(ctx)));
 }

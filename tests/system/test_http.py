@@ -179,6 +179,17 @@ def test_newsletters_page_lists_every_public_newsletter_with_a_signup_link(serve
     assert re.search(r"sign up", page, re.I)
 
 
+def test_every_signup_link_of_the_catalogue_opens(server):
+    page = get(server, "/newsletters").text
+    links = {html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)
+             if "subscribe" in h}
+    assert links, "no sign-up links"
+    for link in links:
+        r = get(server, link)
+        assert r.status == 200, (link, r.status)
+        assert r.headers["content-type"].startswith("text/html")
+
+
 def test_newsletter_text_is_escaped_in_pages(demo, server_factory):
     assert_ok(run("newsletter", "add", "--slug", "xss", "--name",
                   '<script>alert("x")</script> & Co', "--description",
@@ -412,7 +423,9 @@ def test_header_just_under_the_limit_is_served(server):
 
 
 @pytest.mark.parametrize("path,json_body", [("/newsletters", False),
+                                            ("/subscribe", False),
                                             ("/api/v1/public/newsletters", True),
+                                            ("/api/v1/public/subscriptions", True),
                                             ("/no/such/page", False)])
 def test_oversize_body_is_413(server, path, json_body):
     data = (f"POST {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 70000\r\n"

@@ -187,10 +187,12 @@ function enhance(box, base) {
         showSuccess(box, outcome.message || DEFAULT_SUCCESS);
         return;
       }
-      showErrors(box, outcome.errors);
-      if (outcome.errors.some((e) => e.field === 'altcha') && widget && widget.reset) {
+      const robotRefused = outcome.errors.some((e) => e.field === 'altcha');
+      if (robotRefused && widget && typeof widget.reset === 'function' &&
+          typeof widget.getState === 'function' && widget.getState() !== 'unverified') {
         widget.reset(); // a refused or spent solution: the reader ticks again
       }
+      showErrors(box, outcome.errors);
     } finally {
       busy = false;
       if (button && button.isConnected) {
