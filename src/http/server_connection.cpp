@@ -308,8 +308,12 @@ void Connection::on_handled(Exchange exchange, Response response) {
                   exchange.request.request_id, remote_);
     return;
   }
-  // The server began to stop while the handler ran: this response is the last.
-  if (draining_) exchange.keep_alive = false;
+  // The server began to stop while the handler ran: this response is the last, and
+  // as in finish_request() the client may have sent more that will not be read.
+  if (draining_ && exchange.keep_alive) {
+    exchange.keep_alive = false;
+    linger_ = true;
+  }
   enqueue(std::move(exchange), std::move(response));
   advance();
 }

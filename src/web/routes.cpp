@@ -35,6 +35,8 @@ http::Router build_router(WebContext& ctx) {
        h(api_public_newsletters)},
       {Method::get, "/api/v1/public/challenge", Permission::public_access, h(api_challenge)},
       {Method::post, "/api/v1/public/subscriptions", Permission::public_access, h(api_subscribe)},
+      {Method::options, "/api/v1/public/subscriptions", Permission::public_access, h(api_preflight)},
+      {Method::options, "/api/v1/public/challenge", Permission::public_access, h(api_preflight)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, h(healthz)},
       {Method::get, "/metrics", Permission::public_access, h(metrics)},

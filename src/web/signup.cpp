@@ -177,6 +177,12 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   return errors;
 }
 
+std::vector<FieldError> SignupService::check(const SignupForm& form) {
+  SignupRequest request;
+  std::vector<Newsletter> chosen;
+  return validate(form, request, chosen);
+}
+
 SignupAnswer SignupService::submit(const SignupForm& form, const std::string& request_id) {
   const auto& msg = config_.signup;
   auto fault = [&](const std::string& what) {
@@ -213,7 +219,8 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
     return fault(redeemed.error().message);
   }
 
-  request.resend_after = clock_.now() - config_.signup.resend_window;
+  // A window of N seconds holds back a second email for exactly N seconds.
+  request.resend_after = clock_.now() - config_.signup.resend_window + 1;
   auto outcome = store_.record_signup(request);
   if (!outcome) return fault(outcome.error().message);
   if (!outcome->blocked && !outcome->confirmation_due.empty()) {

@@ -54,6 +54,9 @@ class SignupService {
 
   SignupAnswer submit(const SignupForm& form, const std::string& request_id);
 
+  // The errors submit() would report for `form`, without any effect.
+  std::vector<FieldError> check(const SignupForm& form);
+
   // The ALTCHA challenge for `?v=`; Errc::invalid_argument for a bad version.
   Result<boost::json::object> challenge(std::string_view version);
 

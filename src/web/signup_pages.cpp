@@ -143,7 +143,27 @@ Response api_challenge(WebContext& ctx, const Request& req) {
   return r;
 }
 
+// The box on a publisher's site posts JSON across origins: every answer, errors too,
+// must be readable there, and the browser's preflight must be answered.
+Response api_subscribe_json(WebContext& ctx, const Request& req);
+
 Response api_subscribe(WebContext& ctx, const Request& req) {
+  auto r = api_subscribe_json(ctx, req);
+  r.set_header("Access-Control-Allow-Origin", "*");
+  return r;
+}
+
+Response api_preflight(WebContext&, const Request&) {
+  Response r;
+  r.status = 204;
+  r.set_header("Access-Control-Allow-Origin", "*");
+  r.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  r.set_header("Access-Control-Allow-Headers", "Content-Type");
+  r.set_header("Access-Control-Max-Age", "600");
+  return r;
+}
+
+Response api_subscribe_json(WebContext& ctx, const Request& req) {
   if (!has_content_type(req, "application/json")) {
     return Response::json_error(415, "unsupported_media_type", "Send the sign-up as application/json.");
   }
@@ -178,11 +198,17 @@ Response api_subscribe(WebContext& ctx, const Request& req) {
     }
   }
   if (auto* m = o.if_contains("marketing"); m && m->is_bool()) form.marketing = m->as_bool();
-  if (!type_errors.empty()) return answer_json(SignupAnswer{422, type_errors, ""});
+  if (!type_errors.empty()) {
+    // Report every error at once: the wrongly typed fields, and what else is wrong.
+    for (auto& e : ctx.signup.check(form)) {
+      bool covered = std::any_of(type_errors.begin(), type_errors.end(),
+                                 [&](const FieldError& t) { return t.field == e.field; });
+      if (!covered) type_errors.push_back(std::move(e));
+    }
+    return answer_json(SignupAnswer{422, type_errors, ""});
+  }
   form.client_ip = req.remote_address;
-  auto r = answer_json(ctx.signup.submit(form, req.request_id));
-  r.set_header("Access-Control-Allow-Origin", "*");
-  return r;
+  return answer_json(ctx.signup.submit(form, req.request_id));
 }
 
 Response subscribe_page(WebContext& ctx, const Request& req) {

@@ -24,6 +24,7 @@ Result<std::string> render_signup_box(WebContext& ctx, const BoxState& state);
 
 http::Response api_challenge(WebContext& ctx, const http::Request& req);
 http::Response api_subscribe(WebContext& ctx, const http::Request& req);
+http::Response api_preflight(WebContext& ctx, const http::Request& req);
 http::Response subscribe_page(WebContext& ctx, const http::Request& req);
 http::Response subscribe_form(WebContext& ctx, const http::Request& req);
 http::Response embed_box(WebContext& ctx, const http::Request& req);

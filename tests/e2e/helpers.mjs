@@ -175,7 +175,8 @@ export async function newContext(browser, options = {}) {
 export async function screenshot(target, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
-  await target.screenshot({ path: file, animations: 'disabled' });
+  const fullPage = typeof target.goto === 'function'; // a page: all of it; else the element
+  await target.screenshot({ path: file, animations: 'disabled', ...(fullPage ? { fullPage } : {}) });
   return file;
 }
 

@@ -24,7 +24,7 @@ import time
 import urllib.parse
 import uuid
 
-from conftest import DOMAIN, get, request, run, subscriber
+from conftest import DOMAIN, get, request, subscriber
 
 API = "/api/v1/public/subscriptions"
 CHALLENGE = "/api/v1/public/challenge"
@@ -233,7 +233,9 @@ def statuses(data, address: str) -> dict[str, str] | None:
 
 
 def db_rows(data, sql: str, params=()) -> list[tuple]:
-    con = sqlite3.connect(str(pathlib.Path(data) / "broadsheet.db"), timeout=10)
+    # Autocommit: a statement that writes is committed at once.
+    con = sqlite3.connect(str(pathlib.Path(data) / "broadsheet.db"), timeout=10,
+                          isolation_level=None)
     try:
         return con.execute(sql, params).fetchall()
     finally:

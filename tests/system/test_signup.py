@@ -29,8 +29,8 @@ from signup_helpers import (API, CHALLENGE, FAST_ROBOT, MSG_INVALID_EMAIL,
                             MSG_UNKNOWN_NEWSLETTER, b64json, confirmation, db_rows,
                             decode_token, error_codes, fetch_challenge, link_key, links,
                             messages_to, new_address, outbox_files, page, post_form,
-                            post_json, robot, sign_token, sign_up, solve, solve_v1,
-                            solve_v1_number, solve_v2, statuses, tamper, text_of, unb64json,
+                            post_json, robot, sign_token, sign_up,
+                            solve_v1_number, statuses, tamper, text_of, unb64json,
                             v1_payload, v2_key, v2_payload, v2_solutions,
                             wait_for_next_second)
 
@@ -614,6 +614,7 @@ def test_one_click_unsubscribe(site):
     request(site, "POST", l["confirm"])
     r = post_form(site, l["unsubscribe"], raw=b"List-Unsubscribe=One-Click")
     assert r.status == 200, r
+    assert "set-cookie" not in r.headers
     assert statuses(site.data, address) == {"morning-briefing": "unsubscribed",
                                             "the-long-read": "unsubscribed"}
     # Again (mail providers retry): still fine.
@@ -727,8 +728,9 @@ def _comparable(r):
 
 
 def test_signup_answers_the_same_in_every_state(site):
-    address, _, l = signed_up(site)  # new
-    answers = {"new": None}
+    address = new_address()
+    answers = {"new": sign_up(site, address)}
+    l = links(confirmation(site.data, address))
     answers["unconfirmed"] = sign_up(site, address)
     assert statuses(site.data, address) == {"morning-briefing": "unconfirmed"}
     request(site, "POST", l["confirm"])
@@ -737,24 +739,34 @@ def test_signup_answers_the_same_in_every_state(site):
     post_form(site, l["unsubscribe"], raw=b"List-Unsubscribe=One-Click")
     assert statuses(site.data, address) == {"morning-briefing": "unsubscribed"}
     answers["unsubscribed"] = sign_up(site, address)
-    db_rows(site.data, "UPDATE subscribers SET status = 'blocked' WHERE email = ?", (address,))
-    answers["blocked"] = sign_up(site, address)
-    answers["fresh"] = sign_up(site, new_address())
-    answers["new"] = answers.pop("fresh")
+    assert statuses(site.data, address) == {"morning-briefing": "unconfirmed"}
+    block(site.data, address)
+    answers["blocked"] = sign_up(site, address, ["morning-briefing", "the-long-read"])
+    assert statuses(site.data, address) == {"morning-briefing": "unconfirmed"}
+    answers["another new"] = sign_up(site, new_address())
     reference = _comparable(answers["new"])
     assert reference[0] == 202
     for state, r in answers.items():
         assert _comparable(r) == reference, state
 
 
+def block(data, address):
+    """Blocks an address. No command does it yet, so straight in the database (WAL:
+    safe while the server runs)."""
+    db_rows(data, "UPDATE subscribers SET status = 'blocked' WHERE email = ?", (address,))
+    assert subscriber(data, address)["status"] == "blocked"
+
+
 def test_blocked_address_gets_no_email(site):
     address = new_address()
     ok_signup(site, address)
     assert len(messages_to(site.data, address)) == 1
-    db_rows(site.data, "UPDATE subscribers SET status = 'blocked' WHERE email = ?", (address,))
+    block(site.data, address)
+    wait_for_next_second()
     ok_signup(site, address)
     ok_signup(site, address, ["the-long-read"])
     assert len(messages_to(site.data, address)) == 1
+    assert statuses(site.data, address) == {"morning-briefing": "unconfirmed"}
 
 
 def test_confirmed_address_gets_no_new_confirmation(site):
@@ -769,6 +781,7 @@ def test_unsubscribed_address_can_sign_up_again(site):
     address, _, l = signed_up(site)
     request(site, "POST", l["confirm"])
     post_form(site, l["unsubscribe"], raw=b"List-Unsubscribe=One-Click")
+    wait_for_next_second()  # see test_resend_window_zero_resends_even_within_the_same_second
     ok_signup(site, address)
     assert statuses(site.data, address) == {"morning-briefing": "unconfirmed"}
     msgs = messages_to(site.data, address)
@@ -809,6 +822,21 @@ def test_no_second_email_within_the_default_resend_window(servers):
     msgs = messages_to(s.data, address)
     assert len(msgs) == 2
     assert "The Long Read" in msgs[-1]["Subject"]
+
+
+def test_resubscribing_after_unsubscribing_sends_a_confirmation_within_the_window(servers):
+    """A reader who unsubscribed (only they can: it takes the link from their inbox)
+    and signs up again is told "check your inbox"; a confirmation must be there, even
+    within the resend window that guards against repeated sign-ups of an unconfirmed
+    address. Otherwise the subscription sits unconfirmed with no new email."""
+    s = servers.start({**FAST_ROBOT, "BROADSHEET_SIGNUP_RATE_LIMITS": "off"})
+    address, _, l = signed_up(s)
+    request(s, "POST", l["confirm"])
+    post_form(s, l["unsubscribe"], raw=b"List-Unsubscribe=One-Click")
+    wait_for_next_second()
+    ok_signup(s, address)
+    assert statuses(s.data, address) == {"morning-briefing": "unconfirmed"}
+    assert len(messages_to(s.data, address)) == 2
 
 
 # --- rate limits --------------------------------------------------------------------------------------
@@ -854,6 +882,52 @@ def test_no_rate_limit_when_off(site):
     codes += [sign_up(site, address).status for _ in range(7)]
     assert 429 not in codes
     assert codes == [422] * 25 + [202] * 7
+
+
+# --- the embed on a publisher's site (another origin) -----------------------------------------------
+
+
+ORIGIN = "https://publisher.broadsheet-test.net"
+
+
+def test_json_api_answers_the_cors_preflight_of_the_embed(site):
+    """web/embed/signup.js posts the sign-up from the publisher's origin with
+    Content-Type: application/json, which a browser sends only after a successful CORS
+    preflight (OPTIONS). Without one, every sign-up from an embedded box fails."""
+    r = request(site, "OPTIONS", API, headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert r.status in (200, 204), r
+    assert r.headers.get("access-control-allow-origin") in ("*", ORIGIN), r
+    assert "POST" in r.headers.get("access-control-allow-methods", ""), r
+    assert "content-type" in r.headers.get("access-control-allow-headers", "").lower(), r
+
+
+@pytest.mark.parametrize("case", ["accepted", "invalid", "wrong-type", "not-json"])
+def test_json_api_answers_are_readable_cross_origin(site, case):
+    """The embed reads the errors out of the answer, which a browser allows only with
+    Access-Control-Allow-Origin."""
+    body = {"accepted": {"email": new_address(), "newsletters": ["morning-briefing"],
+                         "altcha": robot(site)},
+            "invalid": {"email": "nope"},
+            "wrong-type": {"email": new_address(), "newsletters": ["morning-briefing"],
+                           "altcha": robot(site), "name": 5},
+            "not-json": None}[case]
+    raw = b"{" if body is None else json.dumps(body).encode()
+    r = request(site, "POST", API, body=raw,
+                headers={"Content-Type": "application/json", "Origin": ORIGIN})
+    assert r.status in (202, 400, 422), r
+    assert r.headers.get("access-control-allow-origin") in ("*", ORIGIN), r
+
+
+def test_embed_box_escapes_its_parameters(site):
+    evil = '"><script>alert(1)</script>'
+    r = get(site, "/embed/box?newsletters=morning-briefing&page=" + urllib.parse.quote(evil))
+    assert r.status == 200, r
+    assert "<script>alert(1)" not in r.text
+    p = page(r)
+    assert p.value_of("page") == evil
+    assert p.checkboxes("newsletters") == {"morning-briefing": True}
 
 
 # --- malformed input ---------------------------------------------------------------------------------

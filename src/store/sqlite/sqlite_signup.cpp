@@ -45,8 +45,12 @@ SignupStep plan_signup(std::optional<SubscriptionStatus> current,
                                                  : SubscriptionStatus::unconfirmed;
   }
   SubscriptionStatus after = step.set_to ? *step.set_to : *current;
+  // A reader who left and comes back gets a confirmation at once: only they could have
+  // left (the unsubscribe link is in their inbox), so this opens no way to flood them.
+  bool returning = current && *current == SubscriptionStatus::unsubscribed;
   step.confirmation_due = after == SubscriptionStatus::unconfirmed &&
-                          (!last_confirmation_sent || *last_confirmation_sent < resend_after);
+                          (returning || !last_confirmation_sent ||
+                           *last_confirmation_sent < resend_after);
   return step;
 }
 
