@@ -15,6 +15,7 @@ json::object newsletter_json(const Newsletter& n) {
                       {"from_address", n.from_address},
                       {"public", n.is_public},
                       {"opt_in", std::string(to_string(n.opt_in))},
+                      {"welcome_subject", n.welcome_subject},
                       {"created_at", format_iso8601(n.created_at)},
                       {"updated_at", format_iso8601(n.updated_at)}};
 }

@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
@@ -14,7 +16,7 @@ namespace broadsheet::cli {
 namespace {
 
 struct NewsletterArgs {
-  std::string slug, name, description, schedule, from, opt_in;
+  std::string slug, name, description, schedule, from, opt_in, welcome_subject, welcome_body_file;
   bool is_private = false, is_public = false, json = false;
 };
 
@@ -36,6 +38,20 @@ Result<Mailbox> from_mailbox(const std::string& from) {
   auto box = parse_mailbox(from, policy);
   if (!box) return make_error(Errc::invalid_argument, fmt::format("--from: {}", box.error().message));
   return box;
+}
+
+// Reads the welcome email's body: UTF-8 text of at most 64 KiB.
+Result<std::string> read_welcome_body(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::io, fmt::format("--welcome-body-file: cannot read {}", path));
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (body.size() > 64 * 1024) {
+    return make_error(Errc::invalid_argument, "--welcome-body-file: longer than 64 KiB");
+  }
+  if (!is_valid_utf8(body)) {
+    return make_error(Errc::invalid_argument, "--welcome-body-file: not valid UTF-8");
+  }
+  return body;
 }
 
 Result<std::string> canonical_schedule(const std::string& text) {
@@ -63,6 +79,13 @@ int add(const std::string& data, const NewsletterArgs& a) {
     n.from_address = box->address;
   }
   n.is_public = !a.is_private;
+  if (auto st = check_text("--welcome-subject", a.welcome_subject, 200); !st) return fail(st.error());
+  n.welcome_subject = a.welcome_subject;
+  if (!a.welcome_body_file.empty()) {
+    auto body = read_welcome_body(a.welcome_body_file);
+    if (!body) return fail(body.error());
+    n.welcome_body = *body;
+  }
   if (!a.opt_in.empty()) {
     auto o = opt_in_from(a.opt_in);
     if (!o) return fail("--opt-in must be double or single");
@@ -155,6 +178,15 @@ int update(const std::string& data, const NewsletterArgs& a, const CLI::App* cmd
     u.from_name = box->name;
     u.from_address = box->address;
   }
+  if (given("--welcome-subject")) {
+    if (auto st = check_text("--welcome-subject", a.welcome_subject, 200); !st) return fail(st.error());
+    u.welcome_subject = a.welcome_subject;
+  }
+  if (given("--welcome-body-file")) {
+    auto body = read_welcome_body(a.welcome_body_file);
+    if (!body) return fail(body.error());
+    u.welcome_body = *body;
+  }
   if (a.is_private && a.is_public) return fail("--public and --private exclude each other");
   if (a.is_private) u.is_public = false;
   if (a.is_public) u.is_public = true;
@@ -199,6 +231,8 @@ void add_newsletter_commands(CLI::App& app, Shared& shared) {
   add_cmd->add_option("--from", a.from, "Sender, \"Name <address>\" (default: [mail] from)");
   add_cmd->add_flag("--private", a.is_private, "Not listed publicly nor offered in sign-up boxes");
   add_cmd->add_option("--opt-in", a.opt_in, "double (default) or single");
+  add_cmd->add_option("--welcome-subject", a.welcome_subject, "Subject of a welcome email sent on confirmation");
+  add_cmd->add_option("--welcome-body-file", a.welcome_body_file, "Plain-text body of the welcome email");
   add_cmd->callback([&] { shared.exit_code = add(add_data, a); });
 
   auto* list_cmd = group->add_subcommand("list", "List newsletters");
@@ -222,6 +256,8 @@ void add_newsletter_commands(CLI::App& app, Shared& shared) {
   update_cmd->add_flag("--private", a.is_private, "Hide from public lists");
   update_cmd->add_flag("--public", a.is_public, "Show in public lists");
   update_cmd->add_option("--opt-in", a.opt_in, "double or single");
+  update_cmd->add_option("--welcome-subject", a.welcome_subject, "Subject of the welcome email (\"\" for none)");
+  update_cmd->add_option("--welcome-body-file", a.welcome_body_file, "Plain-text body of the welcome email");
   update_cmd->callback([&, update_cmd] { shared.exit_code = update(update_data, a, update_cmd); });
 
   auto* remove_cmd = group->add_subcommand("remove", "Remove a newsletter and its subscriptions");

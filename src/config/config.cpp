@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "mail/mailbox.hpp"
+#include "mail/mx.hpp"
 
 #include <fmt/format.h>
 
@@ -108,6 +109,8 @@ Status check_mailbox(const std::string& v) {
   return {};
 }
 
+Status check_dns_servers(const std::string& v) { return validate_dns_servers(v); }
+
 Status check_token_text(const std::string& v) {
   if (v.empty() || v.size() > 64) return make_error(Errc::invalid_argument, "must be 1 to 64 characters");
   return check_line(v);
@@ -187,6 +190,12 @@ const std::vector<KeyDef>& key_defs() {
       {"mail", "allow_utf8_local_part", Kind::boolean, "false",
        "Accept addresses with non-ASCII characters before the @ (needs SMTPUTF8 relays).", 0,
        0, flag(&Config::mail, &Config::Mail::allow_utf8_local_part)},
+      {"mail", "check_mx", Kind::boolean, "false",
+       "Look up the domain's MX record at sign-up and refuse domains that cannot receive mail.",
+       0, 0, flag(&Config::mail, &Config::Mail::check_mx)},
+      {"mail", "dns_servers", Kind::string, "\"\"",
+       "DNS servers for that check, e.g. \"127.0.0.1:53\"; empty: the system's.", 0, 0,
+       str(&Config::mail, &Config::Mail::dns_servers, check_dns_servers)},
       {"signup", "consent_text", Kind::string,
        "\"By signing up you agree to receive the newsletters you chose and occasional "
        "updates and offers from us. You can unsubscribe at any time; see our privacy "

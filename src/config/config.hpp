@@ -46,6 +46,8 @@ struct Config {
     std::string from;  // default From of newsletters that set none: "Name <addr>"
     bool allow_special_use_domains = false;  // accept example.com, .test, ... addresses
     bool allow_utf8_local_part = false;      // accept SMTPUTF8 mailboxes
+    bool check_mx = false;                   // refuse sign-ups at domains without mail
+    std::string dns_servers;                 // for check_mx; "" = /etc/resolv.conf
   } mail;
 
   struct Signup {

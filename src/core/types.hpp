@@ -27,6 +27,9 @@ struct Newsletter {
   std::string from_address; // address of the From header
   bool is_public = true;    // listed on /newsletters and offered by the sign-up box
   OptIn opt_in = OptIn::double_opt_in;
+  // Sent once a subscription is confirmed; no welcome email when the subject is empty.
+  std::string welcome_subject;
+  std::string welcome_body;  // plain text, paragraphs separated by blank lines
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
 };

@@ -73,14 +73,17 @@ bool body_allowed(int status) { return status != 204 && status != 304; }
 std::string read_header(const bhttp::request_header<>& header, Request& out) {
   out.method = method_from(header.method_string());
   out.target = std::string(header.target());
+  // The path is set before any check can refuse the request: the refusal is answered
+  // in JSON under /api/, and only the path tells. A target that is not a path gets
+  // its raw text up to the query.
+  auto url = boost::urls::parse_origin_form(header.target());
+  out.path = url ? std::string(url->path()) : out.target.substr(0, out.target.find('?'));
   if (header.version() != 10 && header.version() != 11) return "unsupported HTTP version";
   // RFC 9112 3.2: a server must refuse an HTTP/1.1 request without exactly one Host.
   if (header.version() == 11 && header.count(bhttp::field::host) != 1) {
     return "an HTTP/1.1 request needs exactly one Host header";
   }
-  auto url = boost::urls::parse_origin_form(header.target());
   if (!url) return "the request target is not a path";
-  out.path = url->path();
   if (has_control_chars(out.path)) return "the path holds control characters";
   out.query.clear();
   for (auto param : url->params()) {

@@ -20,7 +20,9 @@ using WireResponse = bhttp::response<bhttp::string_body>;
 
 // Fills method, target, decoded path, query and lowercased headers of `out` from a
 // parsed header. Returns the reason the request must be refused with 400, or an
-// empty string when it is acceptable.
+// empty string when it is acceptable. Method, target and path are filled even when
+// the request is refused (the path as sent, up to any '?', when the target does not
+// parse), so that the refusal can be answered as the path requires.
 std::string read_header(const bhttp::request_header<>& header, Request& out);
 
 // True for "Expect: 100-continue" on HTTP/1.1.

@@ -25,6 +25,7 @@ namespace broadsheet {
 // Fields a caller may change on a newsletter; unset ones stay as they are.
 struct NewsletterUpdate {
   std::optional<std::string> name, description, schedule, from_name, from_address;
+  std::optional<std::string> welcome_subject, welcome_body;
   std::optional<bool> is_public;
   std::optional<OptIn> opt_in;
 };

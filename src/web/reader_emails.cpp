@@ -75,3 +75,54 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
 }
 
 }  // namespace broadsheet::web
+
+namespace broadsheet::web {
+
+Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail& e) {
+  AddressPolicy sender_policy;
+  sender_policy.allow_special_use_domains = true;
+  auto fallback = parse_mailbox(config.mail.from, sender_policy);
+  if (!fallback) return fallback.error();
+  Mailbox from = e.newsletter.from_address.empty()
+                     ? *fallback
+                     : Mailbox{e.newsletter.from_name, e.newsletter.from_address};
+  std::string body = e.newsletter.welcome_body;
+  std::string html;
+  std::size_t start = 0;
+  while (start < body.size()) {
+    auto end = body.find("\n\n", start);
+    if (end == std::string::npos) end = body.size();
+    std::string para = body.substr(start, end - start);
+    if (!para.empty()) html += "<p>" + http::html_escape(para) + "</p>";
+    start = end + 2;
+  }
+  OutgoingMessage m;
+  m.from = from;
+  m.to = Mailbox{e.to_name, e.to_address};
+  m.subject = e.newsletter.welcome_subject;
+  m.date = e.now;
+  m.message_id_domain = from.address.substr(from.address.find('@') + 1);
+  m.text_body = fmt::format("{}\n\n-- \nManage your newsletters: {}\nUnsubscribe: {}\n{}\n",
+                            body, e.preferences_url, e.unsubscribe_url,
+                            config.publication.postal_address);
+  m.html_body = fmt::format(
+      "<!doctype html><html><body style=\"margin:0;padding:0;background:#f4f1ea\">"
+      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">"
+      "<tr><td align=\"center\" style=\"padding:24px 12px\">"
+      "<table role=\"presentation\" width=\"100%\" style=\"max-width:600px;background:#ffffff;"
+      "font-family:Georgia,serif;color:#1a1a1a\" cellpadding=\"0\" cellspacing=\"0\">"
+      "<tr><td style=\"padding:24px 28px;border-top:4px solid #0b5394\">"
+      "<p style=\"font-size:20px;font-weight:bold;margin:0 0 16px\">{}</p>{}"
+      "<p style=\"font-size:13px;color:#5c5c5c\"><a href=\"{}\" style=\"color:#5c5c5c\">Manage "
+      "your newsletters</a> &middot; <a href=\"{}\" style=\"color:#5c5c5c\">Unsubscribe</a> "
+      "&middot; {}</p></td></tr></table></td></tr></table></body></html>",
+      http::html_escape(e.newsletter.name), html, http::html_escape(e.preferences_url),
+      http::html_escape(e.unsubscribe_url), http::html_escape(config.publication.postal_address));
+  m.extra_headers = {
+      {"List-Unsubscribe", fmt::format("<{}>", e.unsubscribe_url)},
+      {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
+  };
+  return build_message(m);
+}
+
+}  // namespace broadsheet::web

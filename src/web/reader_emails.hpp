@@ -20,6 +20,16 @@ struct ConfirmationEmail {
 // The complete message (mail/mime.hpp), ready for a Transport.
 Result<std::string> build_confirmation_email(const Config& config, const ConfirmationEmail& e);
 
+struct WelcomeEmail {
+  std::string to_address, to_name;
+  Newsletter newsletter;  // with its welcome_subject and welcome_body
+  std::string preferences_url, unsubscribe_url;
+  UnixSeconds now = 0;
+};
+
+// The newsletter's welcome email, from the newsletter's own sender when it has one.
+Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail& e);
+
 // Links in emails: BASE_URL + path.
 std::string confirm_url(const Config& config, const std::string& token);
 std::string unsubscribe_url(const Config& config, const std::string& token);

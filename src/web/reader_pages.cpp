@@ -105,6 +105,7 @@ Response confirm_post(WebContext& ctx, const Request& req) {
     return fault(ctx, req, confirmed.error());
   }
   if (!confirmed->empty()) {
+    ctx.signup.send_welcomes(claims->subscriber_id, *confirmed, req.request_id);
     (void)ctx.store.audit(fmt::format("reader:{}", claims->subscriber_id), "subscription.confirm",
                           std::to_string(claims->subscriber_id),
                           fmt::format("{} newsletter(s)", confirmed->size()));

@@ -12,6 +12,7 @@
 
 #include "mail/address.hpp"
 #include "mail/mailbox.hpp"
+#include "mail/mx.hpp"
 #include "mail/token.hpp"
 #include "schedule/schedule.hpp"
 #include "web/reader_emails.hpp"
@@ -126,6 +127,16 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   } else {
     request.email = email->normalized;
     request.email_display = email->display;
+    if (config_.mail.check_mx) {
+      // Only a domain known not to take mail is refused: a DNS hiccup must not lose a reader.
+      auto verdict = check_deliverable(email->domain, {.dns_servers = config_.mail.dns_servers});
+      if (verdict.d == Deliverability::undeliverable) {
+        errors.push_back({"email", "invalid_email", msg.msg_invalid_email});
+      } else if (verdict.d == Deliverability::unknown) {
+        spdlog::warn("MX check of {} inconclusive ({}); sign-up accepted", email->domain,
+                     verdict.reason);
+      }
+    }
   }
   std::string name = form.name;
   while (!name.empty() && name.back() == ' ') name.pop_back();
@@ -226,11 +237,47 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   if (!outcome->blocked && !outcome->confirmation_due.empty()) {
     if (auto st = send_confirmation(request, *outcome, chosen); !st) return fault(st.error().message);
   }
+  if (!outcome->blocked && !outcome->confirmed_now.empty()) {
+    send_welcomes(outcome->subscriber_id, outcome->confirmed_now, request_id);
+  }
   std::string slugs;
   for (const auto& n : chosen) slugs += (slugs.empty() ? "" : ",") + n.slug;
   (void)store_.audit(fmt::format("reader:{}", outcome->subscriber_id), "signup", request.email,
                      fmt::format("newsletters={} page={}", slugs, request.source_page));
   return SignupAnswer{202, {}, msg.msg_success};
+}
+
+void SignupService::send_welcomes(Id subscriber_id, const std::vector<Id>& newsletters,
+                                  const std::string& request_id) {
+  auto subscriber = store_.subscriber_by_id(subscriber_id);
+  if (!subscriber) {
+    spdlog::warn("request {}: welcome email: {}", request_id, subscriber.error().message);
+    return;
+  }
+  for (Id id : newsletters) {
+    auto n = store_.newsletter_by_id(id);
+    if (!n || n->welcome_subject.empty()) continue;
+    WelcomeEmail e;
+    e.to_address = subscriber->email;
+    e.to_name = subscriber->name;
+    e.newsletter = *n;
+    e.now = clock_.now();
+    e.preferences_url = preferences_url(
+        config_, sign_token({TokenPurpose::preferences, subscriber_id, 0, 0}, keys_.link_key));
+    e.unsubscribe_url = unsubscribe_url(
+        config_, sign_token({TokenPurpose::unsubscribe, subscriber_id, id, 0}, keys_.link_key));
+    auto message = build_welcome_email(config_, e);
+    if (!message) {
+      spdlog::warn("request {}: welcome email of {}: {}", request_id, n->slug, message.error().message);
+      continue;
+    }
+    auto sender = n->from_address.empty() ? parse_mailbox(config_.mail.from, AddressPolicy{true, false})
+                                          : Result<Mailbox>(Mailbox{n->from_name, n->from_address});
+    auto result = transport_.send(Envelope{sender ? sender->address : "", subscriber->email}, *message);
+    if (result.kind != DeliveryResult::Kind::delivered) {
+      spdlog::warn("request {}: welcome email of {} not sent: {}", request_id, n->slug, result.reply);
+    }
+  }
 }
 
 Status SignupService::send_confirmation(const SignupRequest& request, const SignupOutcome& outcome,

@@ -54,6 +54,11 @@ class SignupService {
 
   SignupAnswer submit(const SignupForm& form, const std::string& request_id);
 
+  // Sends the welcome email of each newsletter in `newsletters` that has one. Failures
+  // are logged, not returned: the subscriptions are confirmed whatever happens.
+  void send_welcomes(Id subscriber_id, const std::vector<Id>& newsletters,
+                     const std::string& request_id);
+
   // The errors submit() would report for `form`, without any effect.
   std::vector<FieldError> check(const SignupForm& form);
 

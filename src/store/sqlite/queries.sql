@@ -51,25 +51,28 @@ INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2);
 SELECT 1;
 
 -- Newsletters: id, slug, name, description, schedule, from_name, from_address,
--- is_public, opt_in, created_at, updated_at -------------------------------------------
+-- is_public, opt_in, created_at, updated_at, welcome_subject, welcome_body -------------------------------------------
 
 -- name: insert_newsletter
 INSERT INTO newsletters (slug, name, description, schedule, from_name, from_address,
-                         is_public, opt_in, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+                         is_public, opt_in, created_at, updated_at, welcome_subject,
+                         welcome_body)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)
 RETURNING id;
 
 -- name: list_newsletters
 -- ?1: 1 to list only public newsletters.
 SELECT id, slug, name, description, schedule, from_name, from_address,
-       is_public, opt_in, created_at, updated_at
+       is_public, opt_in, created_at, updated_at,
+       coalesce(welcome_subject, ''), coalesce(welcome_body, '')
 FROM newsletters
 WHERE ?1 = 0 OR is_public = 1
 ORDER BY name, slug;
 
 -- name: newsletter_by_slug
 SELECT id, slug, name, description, schedule, from_name, from_address,
-       is_public, opt_in, created_at, updated_at
+       is_public, opt_in, created_at, updated_at,
+       coalesce(welcome_subject, ''), coalesce(welcome_body, '')
 FROM newsletters
 WHERE slug = ?1;
 
@@ -78,7 +81,8 @@ SELECT 1 FROM newsletters WHERE id = ?1;
 
 -- name: newsletter_by_id
 SELECT id, slug, name, description, schedule, from_name, from_address,
-       is_public, opt_in, created_at, updated_at
+       is_public, opt_in, created_at, updated_at,
+       coalesce(welcome_subject, ''), coalesce(welcome_body, '')
 FROM newsletters
 WHERE id = ?1;
 
@@ -92,10 +96,13 @@ SET name         = coalesce(?2, name),
     from_address = coalesce(?6, from_address),
     is_public    = coalesce(?7, is_public),
     opt_in       = coalesce(?8, opt_in),
-    updated_at   = ?9
+    updated_at   = ?9,
+    welcome_subject = coalesce(?10, welcome_subject),
+    welcome_body    = coalesce(?11, welcome_body)
 WHERE slug = ?1
 RETURNING id, slug, name, description, schedule, from_name, from_address,
-          is_public, opt_in, created_at, updated_at;
+          is_public, opt_in, created_at, updated_at,
+          coalesce(welcome_subject, ''), coalesce(welcome_body, '');
 
 -- name: delete_newsletter
 DELETE FROM newsletters WHERE slug = ?1 RETURNING id;

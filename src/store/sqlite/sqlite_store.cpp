@@ -37,7 +37,8 @@ constexpr std::string_view kQueriesPath = "src/store/sqlite/queries.sql";
 constexpr std::string_view kMigrationsPath = "src/store/sqlite/migrations/";
 
 // Columns: id, slug, name, description, schedule, from_name, from_address, is_public,
-// opt_in, created_at, updated_at (the order of every newsletter query).
+// opt_in, created_at, updated_at, welcome_subject, welcome_body (the order of every
+// newsletter query).
 Newsletter read_newsletter(const Query& q) {
   Newsletter n;
   n.id = q.int_at(0);
@@ -52,6 +53,8 @@ Newsletter read_newsletter(const Query& q) {
   n.opt_in = opt_in_from(q.text_at(8)).value_or(OptIn::double_opt_in);
   n.created_at = q.int_at(9);
   n.updated_at = q.int_at(10);
+  n.welcome_subject = q.text_at(11);
+  n.welcome_body = q.text_at(12);
   return n;
 }
 
@@ -126,7 +129,9 @@ Result<Newsletter> SqliteStore::add_newsletter(const Newsletter& n) {
       .bind_text(6, n.from_address)
       .bind_bool(7, n.is_public)
       .bind_text(8, to_string(n.opt_in))
-      .bind_int(9, out.created_at);
+      .bind_int(9, out.created_at)
+      .bind_text(10, n.welcome_subject)
+      .bind_text(11, n.welcome_body);
   Status s = q.returning_row("insert_newsletter returned no id", [&] { out.id = q.int_at(0); });
   if (!s) {
     return failed_to(fmt::format("add newsletter '{}'", n.slug), s.error(),
@@ -187,7 +192,9 @@ Result<Newsletter> SqliteStore::update_newsletter(const std::string& slug,
       .bind_opt_text(6, u.from_address)
       .bind_opt_int(7, is_public)
       .bind_opt_text(8, opt_in)
-      .bind_int(9, clock_.now());
+      .bind_int(9, clock_.now())
+      .bind_opt_text(10, u.welcome_subject)
+      .bind_opt_text(11, u.welcome_body);
   Newsletter out;
   Status s = q.returning_row(no_newsletter(slug), [&] { out = read_newsletter(q); });
   if (!s) return failed_to(fmt::format("update newsletter '{}'", slug), s.error());
