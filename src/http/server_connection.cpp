@@ -169,17 +169,62 @@ void Connection::begin_request() {
   pending_.request_id = new_request_id();
   pending_.remote_address = remote_;
   method_text_.clear();
+  header_bytes_ = 0;
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
-      shared_.config.header_limit, std::numeric_limits<std::uint32_t>::max())));
   // The body limit depends on the route, known only from the header. Until then
   // there is none, so that a large Content-Length is judged by the route's limit
   // in on_header() rather than by Beast's default while parsing the header.
   parser_->body_limit(boost::none);
   stream_.expires_at(deadline_);
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  parse_header(false);
+}
+
+// Feeds the parser the header as it arrives, holding the request line and fields,
+// up to and including the empty line that ends them, to header_limit bytes in all.
+// Beast's own header_limit cannot do this alone: each put() measures it from the
+// first byte not yet consumed, and the parser consumes the request line and every
+// complete field, so with the header arriving in several reads (as async_read_header
+// would feed it) the limit applied to each read's remainder, not to the whole. So
+// the parser is never shown more than what is left of the limit, and a header that
+// has not ended within that is too large.
+void Connection::parse_header(bool after_read) {
+  std::size_t limit = shared_.config.header_limit;
+  std::size_t room = limit > header_bytes_ ? limit - header_bytes_ : 0;
+  std::size_t window = std::min(buffer_.size(), room);
+  beast::error_code ec = bhttp::error::need_more;
+  if (window > 0) {
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(room, std::numeric_limits<std::uint32_t>::max())));
+    std::size_t used = parser_->put(net::buffer(buffer_.data().data(), window), ec);
+    header_bytes_ += used;
+    buffer_.consume(used);
+  }
+  if (ec == bhttp::error::need_more) {
+    if (window < room) return read_header_bytes();
+    ec = bhttp::error::header_limit;  // the limit is reached and the header goes on
+  }
+  if (after_read) return on_header(ec);
+  // Done without waiting for the socket (a pipelined request): answer from the strand
+  // rather than from inside advance().
+  net::post(stream_.get_executor(), [self = shared_from_this(), ec] { self->on_header(ec); });
+}
+
+void Connection::read_header_bytes() {
+  stream_.async_read_some(
+      buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->buffer_.commit(n);
+        if (ec == net::error::eof) {
+          // As Beast's read does: the end of the stream inside a header is a partial
+          // message; before any of it, an ordinary ending.
+          if (self->parser_->got_some()) {
+            self->parser_->put_eof(ec);
+          } else {
+            ec = bhttp::error::end_of_stream;
+          }
+        }
+        if (ec) return self->on_header(ec);
+        self->parse_header(true);
+      });
 }
 
 void Connection::on_header(beast::error_code ec) {

@@ -102,6 +102,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_request();
   void on_first_bytes(beast::error_code ec, std::size_t bytes);
   void begin_request();
+  void parse_header(bool after_read);
+  void read_header_bytes();
   void on_header(beast::error_code ec);
   void send_continue();
   void read_body();
@@ -133,6 +135,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string method_text_;        // of the request being read, as sent
   Clock::time_point deadline_;     // of the request being read
   Clock::time_point header_done_;  // when its header was complete
+  std::size_t header_bytes_ = 0;   // of the request being read, parsed so far
   std::size_t lingered_ = 0;
   int requests_ = 0;
   bool reading_ = false;       // a read is in flight

@@ -1,6 +1,7 @@
 // The limits a connection enforces against clients: body and header size, malformed
 // requests, and time.
 #include <boost/json.hpp>
+#include <utility>
 
 #include "http/server_test_support.hpp"
 
@@ -89,6 +90,89 @@ TEST_F(LimitsTest, OversizeHeaderIs431) {
   ASSERT_TRUE(api);
   EXPECT_EQ(api->result_int(), 431);
   EXPECT_EQ(error_code(*api), "header_too_large");
+}
+
+// A GET of /hello whose request line and header, through the empty line that ends
+// it, are exactly `size` bytes.
+std::string header_of_size(std::size_t size) {
+  std::string head = "GET /hello HTTP/1.1\r\nHost: test\r\nX-Pad: ";
+  std::size_t fixed = head.size() + 4;  // the field's CRLF and the empty line
+  return head + std::string(size - fixed, 'p') + "\r\n\r\n";
+}
+
+TEST_F(LimitsTest, HeaderLimitIsExactAndCountsTheRequestLine) {
+  // test_config() sets header_limit to 2048.
+  auto at = exchange(header_of_size(2048));
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->result_int(), 200);
+  auto over = exchange(header_of_size(2049));
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->result_int(), 431);
+}
+
+TEST_F(LimitsTest, HeaderLimitCountsEveryReadTogether) {
+  // Fields that each fit, arriving in separate reads, add up past the limit. The
+  // parser consumes each complete field, so a limit counted per read let them in.
+  const std::pair<int, std::size_t> splits[] = {{2, 1200}, {12, 200}, {40, 60}};
+  for (auto [fields, size] : splits) {
+    for (std::string path : {"/hello", "/api/v1/upload"}) {
+      TestClient client(server_.port());
+      ASSERT_TRUE(client.send("GET " + path + " HTTP/1.1\r\nHost: test\r\n"));
+      bool sent = true;
+      for (int i = 0; i < fields && sent; ++i) {
+        std::this_thread::sleep_for(5ms);
+        sent = client.send("X-F" + std::to_string(i) + ": " + std::string(size, 'v') + "\r\n");
+      }
+      if (sent) client.send("\r\n");
+      auto r = client.read();
+      ASSERT_TRUE(r) << fields << " x " << size << " " << path;
+      EXPECT_EQ(r->result_int(), 431) << fields << " x " << size << " " << path;
+      if (path == "/hello") {
+        EXPECT_EQ(field(*r, "Content-Type"), "text/html; charset=utf-8");
+      } else {
+        EXPECT_EQ(error_code(*r), "header_too_large");
+      }
+    }
+  }
+}
+
+TEST_F(LimitsTest, HeaderAtTheLimitSplitAcrossReadsIsServed) {
+  std::string raw = header_of_size(2048);
+  TestClient client(server_.port());
+  for (std::size_t at = 0; at < raw.size(); at += 300) {
+    ASSERT_TRUE(client.send(raw.substr(at, 300)));
+    std::this_thread::sleep_for(5ms);
+  }
+  auto r = client.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+}
+
+TEST_F(LimitsTest, EachPipelinedRequestHasItsOwnHeaderLimit) {
+  TestClient client(server_.port());
+  ASSERT_TRUE(client.send(header_of_size(2000) + header_of_size(2000)));
+  for (int i = 0; i < 2; ++i) {
+    auto r = client.read();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->result_int(), 200) << i;
+  }
+}
+
+TEST_F(LimitsTest, MalformedApiRequestsGetJson) {
+  for (std::string raw : {
+           std::string("GET /api/v1/x HTTP/1.1\r\n\r\n"),  // no Host
+           std::string("GET /api/v1/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+           std::string("GET /api/v1/x?a=b HTTP/1.1\r\n\r\n"),
+       }) {
+    auto r = exchange(raw);
+    ASSERT_TRUE(r) << raw;
+    EXPECT_EQ(r->result_int(), 400) << raw;
+    EXPECT_EQ(error_code(*r), "bad_request") << raw;
+  }
+  auto page = exchange("GET /hello HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->result_int(), 400);
+  EXPECT_EQ(field(*page, "Content-Type"), "text/html; charset=utf-8");
 }
 
 TEST_F(LimitsTest, MalformedRequestsAre400) {

@@ -190,7 +190,6 @@ bool valid_port(std::string_view text) {
 bool valid_server(std::string_view entry) {
   unsigned char buf[16];
   std::string host;
-  std::string_view port;
   if (!entry.empty() && entry.front() == '[') {
     auto close = entry.find(']');
     if (close == std::string_view::npos) return false;
