@@ -136,6 +136,8 @@ class TestClient {
     boost::system::error_code ec;
     socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
     EXPECT_FALSE(ec) << ec.message();
+    // Each send() goes out at once, so that a test can split a request across reads.
+    socket_.set_option(tcp::no_delay(true), ec);
   }
 
   // Sends raw bytes; false (and the error in last_error) when that failed.

@@ -89,6 +89,11 @@ struct SignupRequest {
   // A confirmation email is due for an unconfirmed subscription unless one was sent
   // at or after this instant (at most one per address per window).
   UnixSeconds resend_after = 0;
+  // The robot check this sign-up spends, in the same transaction: a sign-up and the
+  // spending of its proof of work happen together or not at all, and share the commit.
+  // Empty: none. A challenge already spent makes the request Errc::conflict.
+  std::string challenge_id;
+  UnixSeconds challenge_expires_at = 0;
 };
 
 struct SignupOutcome {

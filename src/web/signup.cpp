@@ -34,19 +34,6 @@ std::string hmac_hex(std::string_view key, std::string_view data) {
   return hex;
 }
 
-// The replay store of the robot check, kept in the database so a restart forgets nothing.
-class StoreSpentChallenges final : public robot::SpentChallenges {
- public:
-  explicit StoreSpentChallenges(Store& store) : store_(store) {}
-  Result<bool> spend(const std::string& id, UnixSeconds expires_at) override {
-    return store_.spend_challenge(id, expires_at);
-  }
-  Status purge_expired(UnixSeconds now) override { return store_.purge_spent_challenges(now); }
-
- private:
-  Store& store_;
-};
-
 }  // namespace
 
 Result<ReaderKeys> load_reader_keys(const Config& config) {
@@ -127,16 +114,6 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   } else {
     request.email = email->normalized;
     request.email_display = email->display;
-    if (config_.mail.check_mx) {
-      // Only a domain known not to take mail is refused: a DNS hiccup must not lose a reader.
-      auto verdict = check_deliverable(email->domain, {.dns_servers = config_.mail.dns_servers});
-      if (verdict.d == Deliverability::undeliverable) {
-        errors.push_back({"email", "invalid_email", msg.msg_invalid_email});
-      } else if (verdict.d == Deliverability::unknown) {
-        spdlog::warn("MX check of {} inconclusive ({}); sign-up accepted", email->domain,
-                     verdict.reason);
-      }
-    }
   }
   std::string name = form.name;
   while (!name.empty() && name.back() == ' ') name.pop_back();
@@ -219,20 +196,33 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
       spdlog::warn("purging spent robot challenges: {}", st.error().message);
     }
   }
-  // Spend the robot check only now that everything else is valid, so a typo in the
-  // address does not cost the reader a new proof of work.
-  StoreSpentChallenges spent(store_);
-  auto redeemed = robot::redeem_solution(form.altcha, keys_.robot, clock_, spent);
-  if (!redeemed) {
-    if (redeemed.error().code == Errc::conflict || redeemed.error().code == Errc::invalid_argument) {
-      return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
+  // The robot check is spent inside the sign-up's own transaction, so it costs no
+  // commit of its own and is spent only when the sign-up is recorded.
+  auto solved = robot::verify_solution(form.altcha, keys_.robot, clock_);
+  if (!solved) {
+    return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
+  }
+  request.challenge_id = solved->challenge_id;
+  request.challenge_expires_at = solved->expires_at;
+  // The DNS lookup comes last: only a client that paid the proof of work can make the
+  // server wait on someone's name servers.
+  if (config_.mail.check_mx) {
+    // Only a domain known not to take mail is refused: a DNS hiccup must not lose a reader.
+    std::string domain = request.email.substr(request.email.rfind('@') + 1);
+    auto verdict = check_deliverable(domain, {.dns_servers = config_.mail.dns_servers});
+    if (verdict.d == Deliverability::undeliverable) {
+      return SignupAnswer{422, {{"email", "invalid_email", msg.msg_invalid_email}}, ""};
     }
-    return fault(redeemed.error().message);
+    if (verdict.d == Deliverability::unknown) {
+      spdlog::warn("MX check of {} inconclusive ({}); sign-up accepted", domain, verdict.reason);
+    }
   }
 
-  // A window of N seconds holds back a second email for exactly N seconds.
   request.resend_after = clock_.now() - config_.signup.resend_window + 1;
   auto outcome = store_.record_signup(request);
+  if (!outcome && outcome.error().code == Errc::conflict) {
+    return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
+  }
   if (!outcome) return fault(outcome.error().message);
   if (!outcome->blocked && !outcome->confirmation_due.empty()) {
     if (auto st = send_confirmation(request, *outcome, chosen); !st) return fault(st.error().message);

@@ -178,6 +178,13 @@ Status subscribe(const SignupTx& tx, Id subscriber_id, const SignupNewsletter& n
 
 // One sign-up, inside the group's transaction and its own savepoint.
 Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
+  if (!r.challenge_id.empty()) {
+    Query q(tx.db, tx.sql.spend_challenge);
+    q.bind_text(1, r.challenge_id).bind_int(2, r.challenge_expires_at).bind_int(3, tx.now);
+    bool newly_spent = false;
+    if (auto s = q.each_row([&] { newly_spent = true; }); !s) return s.error();
+    if (!newly_spent) return make_error(Errc::conflict, "the robot check was already used");
+  }
   auto newsletters = signup_newsletters(tx, r.newsletter_ids);
   if (!newsletters) return newsletters.error();
   auto reader = find_or_create_reader(tx, r);
