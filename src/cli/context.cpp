@@ -26,6 +26,23 @@ Result<Context> open_context(const std::string& data_dir) {
   return ctx;
 }
 
+Result<SubscriberQuery> subscriber_filter(Store& store, const std::string& newsletter,
+                                          const std::string& status) {
+  SubscriberQuery q;
+  if (!newsletter.empty()) {
+    auto n = store.newsletter_by_slug(newsletter);
+    if (!n) return n.error();
+    q.newsletter_id = n->id;
+  }
+  if (!status.empty()) {
+    auto s = subscription_status_from(status);
+    if (!s) return make_error(Errc::invalid_argument, "--status must be unconfirmed, confirmed or unsubscribed");
+    if (!q.newsletter_id) return make_error(Errc::invalid_argument, "--status needs --newsletter");
+    q.status = s;
+  }
+  return q;
+}
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "broadsheet: %s\n", message.c_str());
   return kExitFailure;

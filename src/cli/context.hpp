@@ -21,6 +21,10 @@ struct Context {
 // initialised (with the `broadsheet init` command to run), or the file is bad.
 Result<Context> open_context(const std::string& data_dir);
 
+// The subscribers that --newsletter SLUG and --status S select (either may be empty).
+Result<SubscriberQuery> subscriber_filter(Store& store, const std::string& newsletter,
+                                          const std::string& status);
+
 // Exit codes shared by all commands.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;

@@ -86,18 +86,9 @@ int add(const std::string& data, const SubscriberArgs& a) {
 int list(const std::string& data, const SubscriberArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  SubscriberQuery q;
-  if (!a.newsletter.empty()) {
-    auto n = ctx->store->newsletter_by_slug(a.newsletter);
-    if (!n) return fail(n.error());
-    q.newsletter_id = n->id;
-  }
-  if (!a.status.empty()) {
-    auto st = subscription_status_from(a.status);
-    if (!st) return fail("--status must be unconfirmed, confirmed or unsubscribed");
-    if (!q.newsletter_id) return fail("--status needs --newsletter");
-    q.status = st;
-  }
+  auto filter = subscriber_filter(*ctx->store, a.newsletter, a.status);
+  if (!filter) return fail(filter.error());
+  SubscriberQuery q = *filter;
   q.after_id = a.after;
   q.limit = a.limit;
   auto rows = ctx->store->list_subscribers(q);

@@ -77,18 +77,9 @@ int run_import(const std::string& data, const TransferArgs& a) {
 int run_export(const std::string& data, const TransferArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  SubscriberQuery q;
-  if (!a.newsletter.empty()) {
-    auto n = ctx->store->newsletter_by_slug(a.newsletter);
-    if (!n) return fail(n.error());
-    q.newsletter_id = n->id;
-  }
-  if (!a.status.empty()) {
-    auto s = subscription_status_from(a.status);
-    if (!s) return fail("--status must be unconfirmed, confirmed or unsubscribed");
-    if (!q.newsletter_id) return fail("--status needs --newsletter");
-    q.status = s;
-  }
+  auto filter = subscriber_filter(*ctx->store, a.newsletter, a.status);
+  if (!filter) return fail(filter.error());
+  SubscriberQuery q = *filter;
   q.limit = 5000;
   std::string out = "email,name,timezone,status,created_at\n";
   while (true) {

@@ -17,14 +17,6 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-TemplateData site_data(const WebContext& ctx) {
-  TemplateData site;
-  site.set("name", ctx.config.publication.name);
-  site.set("tagline", ctx.config.publication.tagline);
-  site.set("postal_address", ctx.config.publication.postal_address);
-  return site;
-}
-
 std::string schedule_line(const std::string& schedule_text) {
   auto s = parse_schedule(schedule_text);
   return s ? s->describe() : schedule_text;
@@ -106,6 +98,14 @@ std::string_view content_type_for(std::string_view file) {
 }
 
 }  // namespace
+
+TemplateData site_data(const WebContext& ctx) {
+  TemplateData site;
+  site.set("name", ctx.config.publication.name);
+  site.set("tagline", ctx.config.publication.tagline);
+  site.set("postal_address", ctx.config.publication.postal_address);
+  return site;
+}
 
 Response error_page(WebContext& ctx, const Request& req, int status, const std::string& message) {
   TemplateData d;

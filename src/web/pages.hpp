@@ -17,6 +17,9 @@ http::Response api_public_newsletters(WebContext& ctx, const http::Request& req)
 http::Response healthz(WebContext& ctx, const http::Request& req);
 http::Response metrics(WebContext& ctx, const http::Request& req);
 
+// What layout.mustache shows on every page: the publication's name, tagline, address.
+TemplateData site_data(const WebContext& ctx);
+
 // The error page (HTML) for public pages, with the request id for support.
 http::Response error_page(WebContext& ctx, const http::Request& req, int status,
                           const std::string& message);

@@ -8,6 +8,24 @@
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::web {
+namespace {
+
+// The frame of every email the reader side sends: nested tables at most 600 px wide
+// with inline styles, as mail clients need. `inner` is HTML already escaped.
+std::string email_html(const std::string& title, const std::string& inner) {
+  return fmt::format(
+      "<!doctype html><html><body style=\"margin:0;padding:0;background:#f4f1ea\">"
+      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">"
+      "<tr><td align=\"center\" style=\"padding:24px 12px\">"
+      "<table role=\"presentation\" width=\"100%\" style=\"max-width:600px;background:#ffffff;"
+      "font-family:Georgia,serif;color:#1a1a1a\" cellpadding=\"0\" cellspacing=\"0\">"
+      "<tr><td style=\"padding:24px 28px;border-top:4px solid #0b5394\">"
+      "<p style=\"font-size:20px;font-weight:bold;margin:0 0 16px\">{}</p>{}"
+      "</td></tr></table></td></tr></table></body></html>",
+      http::html_escape(title), inner);
+}
+
+}  // namespace
 std::string confirm_url(const Config& c, const std::string& t) { return c.publication.base_url + "/confirm/" + t; }
 std::string unsubscribe_url(const Config& c, const std::string& t) { return c.publication.base_url + "/u/" + t; }
 std::string preferences_url(const Config& c, const std::string& t) { return c.publication.base_url + "/p/" + t; }
@@ -47,14 +65,7 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
       "Manage your newsletters: {}\n\n-- \n{}\n{}\n",
       hello, pub.name, list_text, e.expiry_days, e.confirm_url, e.preferences_url, pub.name,
       pub.postal_address);
-  m.html_body = fmt::format(
-      "<!doctype html><html><body style=\"margin:0;padding:0;background:#f4f1ea\">"
-      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">"
-      "<tr><td align=\"center\" style=\"padding:24px 12px\">"
-      "<table role=\"presentation\" width=\"100%\" style=\"max-width:600px;background:#ffffff;"
-      "font-family:Georgia,serif;color:#1a1a1a\" cellpadding=\"0\" cellspacing=\"0\">"
-      "<tr><td style=\"padding:24px 28px;border-top:4px solid #0b5394\">"
-      "<p style=\"font-size:20px;font-weight:bold;margin:0 0 16px\">{}</p>"
+  m.html_body = email_html(pub.name, fmt::format(
       "<p>{}</p><p>You asked to receive these newsletters:</p><ul>{}</ul>"
       "<p style=\"margin:24px 0\"><a href=\"{}\" style=\"background:#0b5394;color:#ffffff;"
       "padding:12px 20px;text-decoration:none;font-family:Arial,sans-serif;font-weight:bold;"
@@ -62,10 +73,9 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
       "<p style=\"font-size:14px;color:#5c5c5c\">The link works for {} days. If you did not "
       "ask for this, ignore this email: you will not hear from us again.</p>"
       "<p style=\"font-size:13px;color:#5c5c5c\"><a href=\"{}\" style=\"color:#5c5c5c\">Manage "
-      "your newsletters</a> &middot; {}</p></td></tr></table></td></tr></table></body></html>",
-      http::html_escape(pub.name), http::html_escape(hello), list_html,
-      http::html_escape(e.confirm_url), e.expiry_days, http::html_escape(e.preferences_url),
-      http::html_escape(pub.postal_address));
+      "your newsletters</a> &middot; {}</p>",
+      http::html_escape(hello), list_html, http::html_escape(e.confirm_url), e.expiry_days,
+      http::html_escape(e.preferences_url), http::html_escape(pub.postal_address)));
   m.extra_headers = {
       {"List-Unsubscribe", fmt::format("<{}>", e.unsubscribe_url)},
       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
@@ -105,19 +115,13 @@ Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail
   m.text_body = fmt::format("{}\n\n-- \nManage your newsletters: {}\nUnsubscribe: {}\n{}\n",
                             body, e.preferences_url, e.unsubscribe_url,
                             config.publication.postal_address);
-  m.html_body = fmt::format(
-      "<!doctype html><html><body style=\"margin:0;padding:0;background:#f4f1ea\">"
-      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">"
-      "<tr><td align=\"center\" style=\"padding:24px 12px\">"
-      "<table role=\"presentation\" width=\"100%\" style=\"max-width:600px;background:#ffffff;"
-      "font-family:Georgia,serif;color:#1a1a1a\" cellpadding=\"0\" cellspacing=\"0\">"
-      "<tr><td style=\"padding:24px 28px;border-top:4px solid #0b5394\">"
-      "<p style=\"font-size:20px;font-weight:bold;margin:0 0 16px\">{}</p>{}"
+  m.html_body = email_html(e.newsletter.name, fmt::format(
+      "{}"
       "<p style=\"font-size:13px;color:#5c5c5c\"><a href=\"{}\" style=\"color:#5c5c5c\">Manage "
       "your newsletters</a> &middot; <a href=\"{}\" style=\"color:#5c5c5c\">Unsubscribe</a> "
-      "&middot; {}</p></td></tr></table></td></tr></table></body></html>",
-      http::html_escape(e.newsletter.name), html, http::html_escape(e.preferences_url),
-      http::html_escape(e.unsubscribe_url), http::html_escape(config.publication.postal_address));
+      "&middot; {}</p>",
+      html, http::html_escape(e.preferences_url), http::html_escape(e.unsubscribe_url),
+      http::html_escape(config.publication.postal_address)));
   m.extra_headers = {
       {"List-Unsubscribe", fmt::format("<{}>", e.unsubscribe_url)},
       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},

@@ -20,21 +20,13 @@ namespace {
 using http::Request;
 using http::Response;
 
-TemplateData site(const WebContext& ctx) {
-  TemplateData s;
-  s.set("name", ctx.config.publication.name);
-  s.set("tagline", ctx.config.publication.tagline);
-  s.set("postal_address", ctx.config.publication.postal_address);
-  return s;
-}
-
 Response notice(WebContext& ctx, int status, const std::string& heading, const std::string& message,
                 const std::string& preferences = "") {
   TemplateData d;
   d.set("heading", heading);
   d.set("message", message);
   if (!preferences.empty()) d.set("preferences_url", preferences);
-  return Response::html(status, ctx.templates.page("notice", heading, d, site(ctx)));
+  return Response::html(status, ctx.templates.page("notice", heading, d, site_data(ctx)));
 }
 
 Result<TokenClaims> claims_of(WebContext& ctx, const Request& req, TokenPurpose purpose) {
@@ -91,7 +83,7 @@ Response confirm_page(WebContext& ctx, const Request& req) {
   d.set("newsletters", list);
   d.set("email", subscriber->email_display);
   d.set("token", req.params.at("token"));
-  auto r = Response::html(200, ctx.templates.page("confirm", "Confirm your subscription", d, site(ctx)));
+  auto r = Response::html(200, ctx.templates.page("confirm", "Confirm your subscription", d, site_data(ctx)));
   r.set_header("Cache-Control", "no-store");
   return r;
 }
@@ -130,7 +122,7 @@ Response unsubscribe_page(WebContext& ctx, const Request& req) {
   if (claims->newsletter_id != 0) {
     if (auto n = ctx.store.newsletter_by_id(claims->newsletter_id)) d.set("newsletter", n->name);
   }
-  auto r = Response::html(200, ctx.templates.page("unsubscribe", "Unsubscribe", d, site(ctx)));
+  auto r = Response::html(200, ctx.templates.page("unsubscribe", "Unsubscribe", d, site_data(ctx)));
   r.set_header("Cache-Control", "no-store");
   return r;
 }
@@ -189,7 +181,7 @@ Response render_preferences(WebContext& ctx, const Request& req, Id subscriber_i
   d.set("newsletters", list);
   if (!message.empty()) d.set("message", message);
   if (!error.empty()) d.set("error", error);
-  auto r = Response::html(status, ctx.templates.page("preferences", "Your newsletters", d, site(ctx)));
+  auto r = Response::html(status, ctx.templates.page("preferences", "Your newsletters", d, site_data(ctx)));
   r.set_header("Cache-Control", "no-store");
   return r;
 }

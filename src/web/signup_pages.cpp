@@ -72,14 +72,6 @@ bool read_string(const json::object& o, std::string_view key, std::string& out) 
   return true;
 }
 
-TemplateData site(const WebContext& ctx) {
-  TemplateData s;
-  s.set("name", ctx.config.publication.name);
-  s.set("tagline", ctx.config.publication.tagline);
-  s.set("postal_address", ctx.config.publication.postal_address);
-  return s;
-}
-
 Response box_page(WebContext& ctx, const Request& req, const BoxState& state, int status) {
   auto box = render_signup_box(ctx, state);
   if (!box) {
@@ -88,7 +80,7 @@ Response box_page(WebContext& ctx, const Request& req, const BoxState& state, in
   }
   TemplateData d;
   d.set("box", *box);
-  return Response::html(status, ctx.templates.page("subscribe", "Newsletter sign up", d, site(ctx)));
+  return Response::html(status, ctx.templates.page("subscribe", "Newsletter sign up", d, site_data(ctx)));
 }
 
 }  // namespace

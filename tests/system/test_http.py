@@ -75,7 +75,11 @@ def test_metrics_counts_requests_by_route_and_status(server):
 def test_metrics_labels_do_not_grow_with_unknown_paths(server):
     """Scanners request endless random paths; each must not become a new series."""
     get(server, "/warm-up-404")
-    before = len(scrape_metrics(server))
+    # A request is counted once its response is written, so wait until the warm-up and
+    # a scrape of /metrics itself are both visible before taking the baseline.
+    unmatched = 'broadsheet_http_requests_total{method="GET",route="unmatched",status="404"}'
+    scrape_metrics_until(server, lambda m: m.get(unmatched, 0) >= 1)
+    before = len(scrape_metrics_until(server, lambda m: any('route="/metrics"' in k for k in m)))
     for i in range(30):
         assert get(server, f"/random/path/{i}?q={i}").status == 404
         assert get(server, f"/api/v1/random-{i}").status == 404
