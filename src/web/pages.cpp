@@ -35,16 +35,6 @@ TemplateData newsletter_data(const Newsletter& n) {
 // reader finishes the opening of the story.
 constexpr std::size_t kBoxAfterParagraph = 2;
 
-// Public newsletters in the order the publisher created them, its flagship first.
-Result<std::vector<Newsletter>> public_newsletters(WebContext& ctx) {
-  auto list = ctx.store.list_newsletters(true);
-  if (list) {
-    std::stable_sort(list->begin(), list->end(),
-                     [](const Newsletter& a, const Newsletter& b) { return a.id < b.id; });
-  }
-  return list;
-}
-
 Response render_article(WebContext& ctx, const Request& req, const Article& a) {
   TemplateData d;
   d.set("title", a.title);
@@ -66,9 +56,7 @@ Response render_article(WebContext& ctx, const Request& req, const Article& a) {
     BoxState box;
     box.offered = box.checked = {newsletters->front().slug};
     box.page = req.path;
-    auto html = render_signup_box(ctx, box);
-    if (!html) return error_page(ctx, req, 503, "");
-    d.set("box", *html);
+    d.set("box", render_signup_box(ctx, box, *newsletters));
   }
   TemplateData more{TemplateData::type::list};
   auto latest = ctx.store.latest_articles(6);
@@ -98,6 +86,15 @@ std::string_view content_type_for(std::string_view file) {
 }
 
 }  // namespace
+
+Result<std::vector<Newsletter>> public_newsletters(WebContext& ctx) {
+  auto list = ctx.store.list_newsletters(true);
+  if (list) {
+    std::stable_sort(list->begin(), list->end(),
+                     [](const Newsletter& a, const Newsletter& b) { return a.id < b.id; });
+  }
+  return list;
+}
 
 TemplateData site_data(const WebContext& ctx) {
   TemplateData site;
@@ -160,9 +157,7 @@ Response newsletters_page(WebContext& ctx, const Request& req) {
   if (!newsletters->empty()) {
     BoxState box;  // every newsletter, none ticked: the reader chooses
     box.page = req.path;
-    auto html = render_signup_box(ctx, box);
-    if (!html) return error_page(ctx, req, 503, "");
-    d.set("box", *html);
+    d.set("box", render_signup_box(ctx, box, *newsletters));
   }
   return Response::html(200, ctx.templates.page("newsletters", "All newsletters", d,
                                                 site_data(ctx)));

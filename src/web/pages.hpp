@@ -17,6 +17,10 @@ http::Response api_public_newsletters(WebContext& ctx, const http::Request& req)
 http::Response healthz(WebContext& ctx, const http::Request& req);
 http::Response metrics(WebContext& ctx, const http::Request& req);
 
+// Public newsletters in the order the publisher created them, its flagship first: the
+// order of every list a reader sees.
+Result<std::vector<Newsletter>> public_newsletters(WebContext& ctx);
+
 // What layout.mustache shows on every page: the publication's name, tagline, address.
 TemplateData site_data(const WebContext& ctx);
 

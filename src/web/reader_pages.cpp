@@ -156,11 +156,10 @@ Response render_preferences(WebContext& ctx, const Request& req, Id subscriber_i
     if (subscriber.error().code == Errc::not_found) return bad_link(ctx, subscriber.error());
     return fault(ctx, req, subscriber.error());
   }
-  auto all = ctx.store.list_newsletters(true);
+  auto all = public_newsletters(ctx);
   auto subs = ctx.store.subscriptions_of(subscriber_id);
   if (!all) return fault(ctx, req, all.error());
   if (!subs) return fault(ctx, req, subs.error());
-  std::stable_sort(all->begin(), all->end(), [](auto& a, auto& b) { return a.id < b.id; });
   TemplateData list{TemplateData::type::list};
   for (const auto& n : *all) {
     bool on = std::any_of(subs->begin(), subs->end(), [&](const Subscription& s) {

@@ -73,25 +73,23 @@ bool read_string(const json::object& o, std::string_view key, std::string& out) 
 }
 
 Response box_page(WebContext& ctx, const Request& req, const BoxState& state, int status) {
-  auto box = render_signup_box(ctx, state);
-  if (!box) {
-    spdlog::error("request {}: rendering the sign-up box: {}", req.request_id, box.error().message);
+  auto newsletters = public_newsletters(ctx);
+  if (!newsletters) {
+    spdlog::error("request {}: listing newsletters: {}", req.request_id, newsletters.error().message);
     return error_page(ctx, req, 503, "");
   }
   TemplateData d;
-  d.set("box", *box);
+  d.set("box", render_signup_box(ctx, state, *newsletters));
   return Response::html(status, ctx.templates.page("subscribe", "Newsletter sign up", d, site_data(ctx)));
 }
 
 }  // namespace
 
-Result<std::string> render_signup_box(WebContext& ctx, const BoxState& state) {
-  auto all = ctx.store.list_newsletters(true);
-  if (!all) return all.error();
-  std::stable_sort(all->begin(), all->end(), [](auto& a, auto& b) { return a.id < b.id; });
+std::string render_signup_box(WebContext& ctx, const BoxState& state,
+                              const std::vector<Newsletter>& newsletters) {
   TemplateData list{TemplateData::type::list};
   std::size_t count = 0;
-  for (const auto& n : *all) {
+  for (const auto& n : newsletters) {
     if (!state.offered.empty() && !contains(state.offered, n.slug)) continue;
     auto schedule = parse_schedule(n.schedule);
     TemplateData d;
@@ -251,12 +249,12 @@ Response embed_box(WebContext& ctx, const Request& req) {
     state.checked = state.offered;
   }
   state.page = std::string(req.query_param("page").value_or("").substr(0, 500));
-  auto box = render_signup_box(ctx, state);
-  if (!box) {
-    spdlog::error("request {}: rendering the sign-up box: {}", req.request_id, box.error().message);
+  auto newsletters = public_newsletters(ctx);
+  if (!newsletters) {
+    spdlog::error("request {}: listing newsletters: {}", req.request_id, newsletters.error().message);
     return Response::json_error(503, "internal", ctx.config.signup.msg_internal);
   }
-  auto r = Response::html(200, *box);
+  auto r = Response::html(200, render_signup_box(ctx, state, *newsletters));
   r.set_header("Access-Control-Allow-Origin", "*");
   return r;
 }

@@ -18,9 +18,10 @@ struct BoxState {
   std::string success;
 };
 
-// The box HTML (web/templates/signup_box.mustache) for a state, or an Error when the
-// newsletters cannot be read.
-Result<std::string> render_signup_box(WebContext& ctx, const BoxState& state);
+// The box HTML (web/templates/signup_box.mustache) for a state, offering from
+// `newsletters` (public_newsletters(), read once by the page that shows the box).
+std::string render_signup_box(WebContext& ctx, const BoxState& state,
+                              const std::vector<Newsletter>& newsletters);
 
 http::Response api_challenge(WebContext& ctx, const http::Request& req);
 http::Response api_subscribe(WebContext& ctx, const http::Request& req);
