@@ -103,4 +103,24 @@ bool has_control_chars(std::string_view s) {
   return false;
 }
 
+std::string_view to_string(IssueStatus s) {
+  switch (s) {
+    case IssueStatus::draft: return "draft";
+    case IssueStatus::scheduled: return "scheduled";
+    case IssueStatus::sending: return "sending";
+    case IssueStatus::paused: return "paused";
+    case IssueStatus::sent: return "sent";
+    case IssueStatus::cancelled: return "cancelled";
+  }
+  return "draft";
+}
+
+std::optional<IssueStatus> issue_status_from(std::string_view s) {
+  for (auto v : {IssueStatus::draft, IssueStatus::scheduled, IssueStatus::sending,
+                 IssueStatus::paused, IssueStatus::sent, IssueStatus::cancelled}) {
+    if (to_string(v) == s) return v;
+  }
+  return std::nullopt;
+}
+
 }  // namespace broadsheet

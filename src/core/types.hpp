@@ -79,6 +79,26 @@ struct Article {
   UnixSeconds published_at = 0;
 };
 
+// An issue of a newsletter: written once in Markdown, sent to every confirmed reader.
+enum class IssueStatus { draft, scheduled, sending, paused, sent, cancelled };
+std::string_view to_string(IssueStatus s);
+std::optional<IssueStatus> issue_status_from(std::string_view s);
+
+struct Issue {
+  Id id = 0;
+  Id newsletter_id = 0;
+  std::string newsletter_slug;  // filled when read back
+  std::string subject;          // one line, UTF-8, at most 998 bytes
+  std::string preheader;        // the hidden preview line; may be empty
+  std::string body_markdown;    // CommonMark with tables
+  IssueStatus status = IssueStatus::draft;
+  std::optional<UnixSeconds> scheduled_at;
+  std::optional<UnixSeconds> started_at;
+  std::optional<UnixSeconds> finished_at;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
 struct AuditEntry {
   Id id = 0;
   UnixSeconds at = 0;
