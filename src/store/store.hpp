@@ -103,6 +103,18 @@ struct SignupOutcome {
   std::vector<Id> confirmed_now;         // single opt-in newsletters confirmed by this sign-up
 };
 
+// Fields a caller may change on an issue; unset ones stay as they are.
+struct IssueUpdate {
+  std::optional<std::string> subject, preheader, body_markdown;
+};
+
+// Filter for listing issues, newest first.
+struct IssueQuery {
+  std::optional<Id> newsletter_id;
+  std::optional<IssueStatus> status;
+  std::size_t limit = 100;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -163,6 +175,16 @@ class Store {
   virtual Result<Article> add_article(const Article& a) = 0;
   virtual Result<std::vector<Article>> latest_articles(std::size_t limit) = 0;
   virtual Result<Article> article_by_slug(const std::string& slug) = 0;
+
+  // Issues. add_issue() stamps created_at/updated_at and starts as a draft;
+  // Errc::not_found when the newsletter does not exist. Only drafts and scheduled
+  // issues can be edited or removed: others are Errc::conflict (what has been sent
+  // stays as it was sent).
+  virtual Result<Issue> add_issue(const Issue& i) = 0;
+  virtual Result<Issue> issue_by_id(Id id) = 0;
+  virtual Result<std::vector<Issue>> list_issues(const IssueQuery& q) = 0;
+  virtual Result<Issue> update_issue(Id id, const IssueUpdate& u) = 0;
+  virtual Status remove_issue(Id id) = 0;
 
   // Audit log: who did what, append-only.
   virtual Status audit(const std::string& actor, const std::string& action,

@@ -40,7 +40,8 @@ namespace broadsheet::sqlite {
   X(import_high_water) X(import_subscribers_batch) X(import_subscriber)                   \
   X(subscriber_id_by_email) X(import_subscription) X(import_new_subscriptions)            \
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
-  X(spend_challenge) X(purge_spent_challenges)
+  X(spend_challenge) X(purge_spent_challenges)                                          \
+  X(insert_issue) X(issue_by_id) X(list_issues) X(update_issue) X(delete_issue)
 // clang-format on
 
 struct Statements {

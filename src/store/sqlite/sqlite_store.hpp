@@ -83,6 +83,12 @@ class SqliteStore final : public Store {
   Result<std::vector<Article>> latest_articles(std::size_t limit) override;
   Result<Article> article_by_slug(const std::string& slug) override;
 
+  Result<Issue> add_issue(const Issue& i) override;
+  Result<Issue> issue_by_id(Id id) override;
+  Result<std::vector<Issue>> list_issues(const IssueQuery& q) override;
+  Result<Issue> update_issue(Id id, const IssueUpdate& u) override;
+  Status remove_issue(Id id) override;
+
   Status audit(const std::string& actor, const std::string& action, const std::string& subject,
                const std::string& detail) override;
   Result<std::vector<AuditEntry>> recent_audit(std::size_t limit) override;

@@ -1,0 +1,144 @@
+// SQLite backend of the Store: newsletter issues.
+// See sqlite_store.cpp for what the backend trusts and how it fails.
+#include <fmt/format.h>
+
+#include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+// Columns: id, newsletter_id, newsletter slug, subject, preheader, body_markdown,
+// status, scheduled_at, started_at, finished_at, created_at, updated_at.
+Issue read_issue(const Query& q) {
+  Issue i;
+  i.id = q.int_at(0);
+  i.newsletter_id = q.int_at(1);
+  i.newsletter_slug = q.text_at(2);
+  i.subject = q.text_at(3);
+  i.preheader = q.text_at(4);
+  i.body_markdown = q.text_at(5);
+  // The CHECK on the column admits only the names issue_status_from() knows.
+  i.status = issue_status_from(q.text_at(6)).value_or(IssueStatus::draft);
+  i.scheduled_at = q.opt_int_at(7);
+  i.started_at = q.opt_int_at(8);
+  i.finished_at = q.opt_int_at(9);
+  i.created_at = q.int_at(10);
+  i.updated_at = q.int_at(11);
+  return i;
+}
+
+std::string no_issue(Id id) { return fmt::format("no issue with id {}", id); }
+
+bool editable(IssueStatus s) { return s == IssueStatus::draft || s == IssueStatus::scheduled; }
+
+Error not_editable(Id id, IssueStatus s) {
+  return make_error(Errc::conflict,
+                    fmt::format("issue {} is {}; only drafts and scheduled issues can change",
+                                id, to_string(s)));
+}
+
+}  // namespace
+
+Result<Issue> SqliteStore::add_issue(const Issue& i) {
+  auto h = hold();
+  if (!h) return h.error();
+  Issue out = i;
+  out.status = IssueStatus::draft;
+  out.created_at = out.updated_at = clock_.now();
+  Query q(db(), sql().insert_issue);
+  q.bind_int(1, i.newsletter_id)
+      .bind_text(2, i.subject)
+      .bind_text(3, i.preheader)
+      .bind_text(4, i.body_markdown)
+      .bind_int(5, out.created_at);
+  Status s = q.returning_row("insert_issue returned no id", [&] { out.id = q.int_at(0); });
+  if (!s) {
+    if (q.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return make_error(Errc::not_found,
+                        fmt::format("no newsletter with id {}", i.newsletter_id));
+    }
+    return failed_to("add issue", s.error());
+  }
+  return out;
+}
+
+Result<Issue> SqliteStore::issue_by_id(Id id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().issue_by_id);
+  q.bind_int(1, id);
+  if (auto s = q.expect_row(no_issue(id)); !s) {
+    return failed_to(fmt::format("read issue {}", id), s.error());
+  }
+  Issue out = read_issue(q);
+  if (auto s = q.run(); !s) return failed_to(fmt::format("read issue {}", id), s.error());
+  return out;
+}
+
+Result<std::vector<Issue>> SqliteStore::list_issues(const IssueQuery& iq) {
+  auto h = hold();
+  if (!h) return h.error();
+  std::optional<std::string> status;
+  if (iq.status) status = std::string(to_string(*iq.status));
+  std::optional<std::int64_t> newsletter;
+  if (iq.newsletter_id) newsletter = *iq.newsletter_id;
+  Query q(db(), sql().list_issues);
+  q.bind_opt_int(1, newsletter).bind_opt_text(2, status).bind_int(3, as_sql_limit(iq.limit));
+  std::vector<Issue> out;
+  if (auto s = q.each_row([&] { out.push_back(read_issue(q)); }); !s) {
+    return failed_to("list issues", s.error());
+  }
+  return out;
+}
+
+Result<Issue> SqliteStore::update_issue(Id id, const IssueUpdate& u) {
+  {
+    auto h = hold();
+    if (!h) return h.error();
+    Transaction tx(db(), sql().commit, sql().rollback);
+    if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("update issue", s.error());
+    Query read(db(), sql().issue_by_id);
+    read.bind_int(1, id);
+    if (auto s = read.expect_row(no_issue(id)); !s) {
+      return failed_to(fmt::format("update issue {}", id), s.error());
+    }
+    const IssueStatus status = read_issue(read).status;
+    if (auto s = read.run(); !s) return failed_to("update issue", s.error());
+    if (!editable(status)) return not_editable(id, status);
+    Query q(db(), sql().update_issue);
+    q.bind_int(1, id)
+        .bind_opt_text(2, u.subject)
+        .bind_opt_text(3, u.preheader)
+        .bind_opt_text(4, u.body_markdown)
+        .bind_int(5, clock_.now());
+    if (auto s = q.returning_row(no_issue(id), [] {}); !s) {
+      return failed_to(fmt::format("update issue {}", id), s.error());
+    }
+    if (auto s = tx.commit(); !s) return failed_to("update issue", s.error());
+  }
+  return issue_by_id(id);
+}
+
+Status SqliteStore::remove_issue(Id id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("remove issue", s.error());
+  Query read(db(), sql().issue_by_id);
+  read.bind_int(1, id);
+  if (auto s = read.expect_row(no_issue(id)); !s) {
+    return failed_to(fmt::format("remove issue {}", id), s.error());
+  }
+  const IssueStatus status = read_issue(read).status;
+  if (auto s = read.run(); !s) return failed_to("remove issue", s.error());
+  if (!editable(status)) return not_editable(id, status);
+  Query q(db(), sql().delete_issue);
+  q.bind_int(1, id);
+  if (auto s = q.returning_row(no_issue(id), [] {}); !s) {
+    return failed_to(fmt::format("remove issue {}", id), s.error());
+  }
+  return tx.commit();
+}
+
+}  // namespace broadsheet::sqlite
