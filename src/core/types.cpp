@@ -123,4 +123,14 @@ std::optional<IssueStatus> issue_status_from(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view to_string(DeliveryStatus s) {
+  switch (s) {
+    case DeliveryStatus::queued: return "queued";
+    case DeliveryStatus::sent: return "sent";
+    case DeliveryStatus::deferred: return "deferred";
+    case DeliveryStatus::failed: return "failed";
+  }
+  return "queued";
+}
+
 }  // namespace broadsheet

@@ -99,6 +99,10 @@ struct Issue {
   UnixSeconds updated_at = 0;
 };
 
+// Where one reader's copy of an issue stands in the delivery log.
+enum class DeliveryStatus { queued, sent, deferred, failed };
+std::string_view to_string(DeliveryStatus s);
+
 struct AuditEntry {
   Id id = 0;
   UnixSeconds at = 0;

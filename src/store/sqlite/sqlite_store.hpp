@@ -89,6 +89,22 @@ class SqliteStore final : public Store {
   Result<Issue> update_issue(Id id, const IssueUpdate& u) override;
   Status remove_issue(Id id) override;
 
+  Result<std::size_t> begin_sending(Id issue_id) override;
+  Result<Issue> change_issue_status(Id issue_id, std::vector<IssueStatus> from,
+                                    IssueStatus to) override;
+  Result<std::optional<Id>> claim_sending_issue(const std::string& owner, Id issue_id,
+                                                UnixSeconds until) override;
+  Result<bool> renew_lease(Id issue_id, const std::string& owner, UnixSeconds until) override;
+  Status release_lease(Id issue_id, const std::string& owner) override;
+  Result<std::vector<PendingDelivery>> queued_deliveries(Id issue_id, Id after_id,
+                                                         std::size_t limit) override;
+  Result<std::vector<PendingDelivery>> due_deliveries(Id issue_id, UnixSeconds now, Id after_id,
+                                                      std::size_t limit) override;
+  Status record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) override;
+  Result<DeliveryCounts> delivery_counts(Id issue_id) override;
+  Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) override;
+  Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) override;
+
   Status audit(const std::string& actor, const std::string& action, const std::string& subject,
                const std::string& detail) override;
   Result<std::vector<AuditEntry>> recent_audit(std::size_t limit) override;

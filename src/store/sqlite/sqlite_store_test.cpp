@@ -27,6 +27,11 @@ SqliteSql sql_with(std::string_view from, std::string_view to, std::string& stor
 
 int latest_version() { return static_cast<int>(SqliteSql::embedded().migrations.size()); }
 
+// The path of a migration numbered `latest_version() + ahead`.
+std::string next_migration(const char* name, int ahead = 1) {
+  return fmt::format("src/store/sqlite/migrations/{:04}_{}.sql", latest_version() + ahead, name);
+}
+
 TEST_F(SqliteTest, OpensANewFileAtTheLatestVersion) {
   ASSERT_GE(latest_version(), 1);
   auto& store = open();
@@ -103,25 +108,27 @@ TEST_F(SqliteTest, AMalformedQueryFileFailsTheOpen) {
 
 TEST_F(SqliteTest, AFailingMigrationLeavesThePreviousVersion) {
   SqliteSql sql = SqliteSql::embedded();
-  sql.migrations.push_back({"src/store/sqlite/migrations/0002_broken.sql",
-                            "CREATE TABLE extra (x INTEGER);\nINSERT INTO missing VALUES (1);\n"});
+  const std::string path = next_migration("broken");
+  sql.migrations.push_back({path, "CREATE TABLE extra (x INTEGER);\nINSERT INTO missing VALUES (1);\n"});
   auto s = SqliteStore::open(db_path(), clock_, sql);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::database);
-  EXPECT_NE(s.error().message.find("migration 2"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find(fmt::format("migration {}", latest_version() + 1)),
+            std::string::npos)
+      << s.error().message;
   EXPECT_NE(s.error().message.find("no such table: missing"), std::string::npos);
-  EXPECT_EQ(scalar("SELECT max(version) FROM schema_migrations"), 1);
+  EXPECT_EQ(scalar("SELECT max(version) FROM schema_migrations"), latest_version());
   EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'extra'"), 0);
-  EXPECT_EQ(*open().schema_version(), 1);
+  EXPECT_EQ(*open().schema_version(), latest_version());
 }
 
 TEST_F(SqliteTest, ANewMigrationRunsOnceAndNewerDatabasesAreRefused) {
   open();
   SqliteSql sql = SqliteSql::embedded();
-  sql.migrations.push_back(
-      {"src/store/sqlite/migrations/0002_extra.sql", "CREATE TABLE extra (x INTEGER);"});
-  EXPECT_EQ(*open(sql).schema_version(), 2);
-  EXPECT_EQ(*open(sql).schema_version(), 2);
+  const std::string path = next_migration("extra");
+  sql.migrations.push_back({path, "CREATE TABLE extra (x INTEGER);"});
+  EXPECT_EQ(*open(sql).schema_version(), latest_version() + 1);
+  EXPECT_EQ(*open(sql).schema_version(), latest_version() + 1);
   store_.reset();
   auto old = SqliteStore::open(db_path(), clock_);
   ASSERT_FALSE(old.ok());
@@ -130,9 +137,12 @@ TEST_F(SqliteTest, ANewMigrationRunsOnceAndNewerDatabasesAreRefused) {
 }
 
 TEST_F(SqliteTest, MisnumberedMigrationsAreABuildError) {
-  for (std::string_view path :
-       {"src/store/sqlite/migrations/0003_gap.sql", "src/store/sqlite/migrations/2_short.sql",
-        "src/store/sqlite/migrations/0002_x.txt"}) {
+  const std::string gap = next_migration("gap", 2);
+  std::string wrong_type = next_migration("x");
+  wrong_type.replace(wrong_type.size() - 4, 4, ".txt");
+  for (std::string_view path : {std::string_view(gap),
+                                std::string_view("src/store/sqlite/migrations/2_short.sql"),
+                                std::string_view(wrong_type)}) {
     SqliteSql sql = SqliteSql::embedded();
     sql.migrations.push_back({path, "SELECT 1;"});
     auto s = SqliteStore::open(db_path(), clock_, sql);

@@ -1,0 +1,272 @@
+// SQLite backend of the Store: the send engine's side, issue status and leases and the
+// delivery log. See sqlite_store.cpp for what the backend trusts and how it fails.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+constexpr std::size_t kMaxReply = 512;
+
+// Columns: subscriber id, email, email_display, name, timezone, attempts, still
+// subscribed (queued_deliveries and due_deliveries).
+PendingDelivery read_pending(const Query& q) {
+  PendingDelivery d;
+  d.subscriber_id = q.int_at(0);
+  d.email = q.text_at(1);
+  d.email_display = q.text_at(2);
+  d.name = q.text_at(3);
+  d.timezone = q.text_at(4);
+  d.attempts = static_cast<int>(q.int_at(5));
+  d.still_subscribed = q.bool_at(6);
+  return d;
+}
+
+std::optional<DeliveryStatus> delivery_status_from(std::string_view s) {
+  for (auto v : {DeliveryStatus::queued, DeliveryStatus::sent, DeliveryStatus::deferred,
+                 DeliveryStatus::failed}) {
+    if (to_string(v) == s) return v;
+  }
+  return std::nullopt;
+}
+
+// A reply kept in the log: one line, cut at a character boundary.
+std::string bounded_reply(std::string_view reply) {
+  std::string out;
+  out.reserve(std::min(reply.size(), kMaxReply));
+  for (char c : reply) {
+    if (out.size() >= kMaxReply) break;
+    out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  }
+  if (reply.size() > kMaxReply) {  // never end inside a UTF-8 character
+    std::size_t end = out.size();
+    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
+    if (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0x80)) {
+      const auto lead = static_cast<unsigned char>(out[end - 1]);
+      const std::size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+      if (out.size() - (end - 1) < need) out.resize(end - 1);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::size_t> SqliteStore::begin_sending(Id issue_id) {
+  auto h = hold();
+  if (!h) return h.error();
+  const UnixSeconds now = clock_.now();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("begin sending", s.error());
+  Query read(db(), sql().issue_by_id);
+  read.bind_int(1, issue_id);
+  if (auto s = read.expect_row(fmt::format("no issue with id {}", issue_id)); !s) {
+    return failed_to(fmt::format("send issue {}", issue_id), s.error());
+  }
+  const std::string status = read.text_at(6);
+  if (auto s = read.run(); !s) return failed_to("begin sending", s.error());
+  Id newsletter_id = 0;
+  {
+    Query start(db(), sql().start_issue);
+    start.bind_int(1, issue_id).bind_int(2, now);
+    Status s = start.returning_row("", [&] { newsletter_id = start.int_at(0); });
+    if (!s && s.error().code == Errc::not_found) {
+      return make_error(Errc::conflict,
+                        fmt::format("issue {} is {}; only a draft or a scheduled issue can "
+                                    "begin sending",
+                                    issue_id, status));
+    }
+    if (!s) return failed_to(fmt::format("send issue {}", issue_id), s.error());
+  }
+  Query queue(db(), sql().queue_audience);
+  queue.bind_int(1, issue_id).bind_int(2, newsletter_id).bind_int(3, now);
+  if (auto s = queue.run(); !s) return failed_to("queue the audience", s.error());
+  const auto queued = static_cast<std::size_t>(sqlite3_changes(db()));
+  if (auto s = tx.commit(); !s) return failed_to("begin sending", s.error());
+  return queued;
+}
+
+Result<Issue> SqliteStore::change_issue_status(Id issue_id, std::vector<IssueStatus> from,
+                                               IssueStatus to) {
+  {
+    auto h = hold();
+    if (!h) return h.error();
+    Transaction tx(db(), sql().commit, sql().rollback);
+    if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("change issue", s.error());
+    Query read(db(), sql().issue_by_id);
+    read.bind_int(1, issue_id);
+    if (auto s = read.expect_row(fmt::format("no issue with id {}", issue_id)); !s) {
+      return failed_to(fmt::format("change issue {}", issue_id), s.error());
+    }
+    auto current = issue_status_from(read.text_at(6)).value_or(IssueStatus::draft);
+    if (auto s = read.run(); !s) return failed_to("change issue", s.error());
+    if (std::find(from.begin(), from.end(), current) == from.end()) {
+      return make_error(Errc::conflict, fmt::format("issue {} is {}, so it cannot become {}",
+                                                    issue_id, to_string(current), to_string(to)));
+    }
+    const bool finished = to == IssueStatus::sent || to == IssueStatus::cancelled;
+    const std::string to_name(to_string(to));
+    Query q(db(), sql().set_issue_status);
+    q.bind_int(1, issue_id).bind_text(2, to_name).bind_bool(3, finished).bind_int(4, clock_.now());
+    if (auto s = q.returning_row("issue vanished", [] {}); !s) {
+      return failed_to("change issue", s.error());
+    }
+    if (auto s = tx.commit(); !s) return failed_to("change issue", s.error());
+  }
+  return issue_by_id(issue_id);
+}
+
+Result<std::optional<Id>> SqliteStore::claim_sending_issue(const std::string& owner, Id issue_id,
+                                                           UnixSeconds until) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().claim_sending_issue);
+  q.bind_text(1, owner).bind_int(2, clock_.now()).bind_int(3, until).bind_int(4, issue_id);
+  std::optional<Id> claimed;
+  if (auto s = q.each_row([&] { claimed = q.int_at(0); }); !s) {
+    return failed_to("claim an issue to send", s.error());
+  }
+  return claimed;
+}
+
+Result<bool> SqliteStore::renew_lease(Id issue_id, const std::string& owner, UnixSeconds until) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().renew_lease);
+  q.bind_int(1, issue_id).bind_text(2, owner).bind_int(3, until);
+  bool held = false;
+  if (auto s = q.each_row([&] { held = true; }); !s) return failed_to("renew a lease", s.error());
+  return held;
+}
+
+Status SqliteStore::release_lease(Id issue_id, const std::string& owner) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().release_lease);
+  q.bind_int(1, issue_id).bind_text(2, owner);
+  if (auto s = q.run(); !s) return failed_to("release a lease", s.error());
+  return {};
+}
+
+Result<std::vector<PendingDelivery>> SqliteStore::queued_deliveries(Id issue_id, Id after_id,
+                                                                    std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().queued_deliveries);
+  q.bind_int(1, issue_id).bind_int(2, after_id).bind_int(3, as_sql_limit(limit));
+  std::vector<PendingDelivery> out;
+  out.reserve(limit);
+  if (auto s = q.each_row([&] { out.push_back(read_pending(q)); }); !s) {
+    return failed_to("read queued deliveries", s.error());
+  }
+  return out;
+}
+
+Result<std::vector<PendingDelivery>> SqliteStore::due_deliveries(Id issue_id, UnixSeconds now,
+                                                                 Id after_id, std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().due_deliveries);
+  q.bind_int(1, issue_id).bind_int(2, now).bind_int(3, after_id).bind_int(4, as_sql_limit(limit));
+  std::vector<PendingDelivery> out;
+  if (auto s = q.each_row([&] { out.push_back(read_pending(q)); }); !s) {
+    return failed_to("read due deliveries", s.error());
+  }
+  return out;
+}
+
+Status SqliteStore::record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) {
+  if (updates.empty()) return {};
+  auto h = hold();
+  if (!h) return h.error();
+  const UnixSeconds now = clock_.now();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) {
+    return failed_to("record deliveries", s.error());
+  }
+  for (const auto& u : updates) {
+    if (u.drop) {
+      Query q(db(), sql().delete_delivery);
+      q.bind_int(1, issue_id).bind_int(2, u.subscriber_id);
+      if (auto s = q.run(); !s) return failed_to("record deliveries", s.error());
+      continue;
+    }
+    const std::string status(to_string(u.status));
+    const std::string reply = bounded_reply(u.reply);
+    std::optional<std::int64_t> next;
+    if (u.status == DeliveryStatus::deferred && u.next_attempt_at) next = *u.next_attempt_at;
+    Query q(db(), sql().update_delivery);
+    q.bind_int(1, issue_id)
+        .bind_int(2, u.subscriber_id)
+        .bind_text(3, status)
+        .bind_int(4, u.attempts)
+        .bind_text(5, reply)
+        .bind_opt_int(6, next)
+        .bind_int(7, now);
+    if (auto s = q.run(); !s) return failed_to("record deliveries", s.error());
+    if (u.status == DeliveryStatus::failed && u.code >= 500 && u.code < 600) {
+      Query b(db(), sql().count_bounce);
+      b.bind_int(1, u.subscriber_id).bind_int(2, now);
+      if (auto s = b.run(); !s) return failed_to("record deliveries", s.error());
+    }
+  }
+  if (auto s = tx.commit(); !s) return failed_to("record deliveries", s.error());
+  return {};
+}
+
+Result<DeliveryCounts> SqliteStore::delivery_counts(Id issue_id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().delivery_counts);
+  q.bind_int(1, issue_id);
+  DeliveryCounts c;
+  Status s = q.each_row([&] {
+    auto n = static_cast<std::size_t>(q.int_at(1));
+    switch (delivery_status_from(q.text_at(0)).value_or(DeliveryStatus::queued)) {
+      case DeliveryStatus::queued: c.queued = n; break;
+      case DeliveryStatus::sent: c.sent = n; break;
+      case DeliveryStatus::deferred: c.deferred = n; break;
+      case DeliveryStatus::failed: c.failed = n; break;
+    }
+  });
+  if (!s) return failed_to("count deliveries", s.error());
+  return c;
+}
+
+Result<std::optional<UnixSeconds>> SqliteStore::next_retry_at(Id issue_id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().next_retry_at);
+  q.bind_int(1, issue_id);
+  std::optional<UnixSeconds> at;
+  if (auto s = q.each_row([&] { at = q.opt_int_at(0); }); !s) {
+    return failed_to("read the next retry", s.error());
+  }
+  return at;
+}
+
+Result<DeliveryUpdate> SqliteStore::delivery_of(Id issue_id, Id subscriber_id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().delivery_of);
+  q.bind_int(1, issue_id).bind_int(2, subscriber_id);
+  if (auto s = q.expect_row(fmt::format("no delivery of issue {} to subscriber {}", issue_id,
+                                        subscriber_id));
+      !s) {
+    return failed_to("read a delivery", s.error());
+  }
+  DeliveryUpdate d;
+  d.subscriber_id = q.int_at(0);
+  d.status = delivery_status_from(q.text_at(1)).value_or(DeliveryStatus::queued);
+  d.attempts = static_cast<int>(q.int_at(2));
+  d.reply = q.text_at(3);
+  d.next_attempt_at = q.opt_int_at(4);
+  if (auto s = q.run(); !s) return failed_to("read a delivery", s.error());
+  return d;
+}
+
+}  // namespace broadsheet::sqlite
