@@ -20,7 +20,7 @@
 
 namespace broadsheet::dns_test {
 
-constexpr std::uint16_t kA = 1, kMx = 15, kAaaa = 28;
+constexpr std::uint16_t kA = 1, kMx = 15, kTxt = 16, kAaaa = 28;
 
 struct Mx {
   std::uint16_t preference;
@@ -32,6 +32,7 @@ struct Zone {
   std::vector<Mx> mx = {};
   std::vector<std::array<std::uint8_t, 4>> a = {};
   std::vector<std::array<std::uint8_t, 16>> aaaa = {};
+  std::vector<std::string> txt = {};  // one record each, split into 255-byte strings
 };
 
 class DnsTestServer {
@@ -142,6 +143,16 @@ class DnsTestServer {
         for (const auto& a : z.a) records.emplace_back(a.begin(), a.end());
       } else if (qtype == kAaaa) {
         for (const auto& a : z.aaaa) records.emplace_back(a.begin(), a.end());
+      } else if (qtype == kTxt) {
+        for (const auto& text : z.txt) {
+          std::vector<std::uint8_t> rdata;
+          for (std::size_t at = 0; at == 0 || at < text.size(); at += 255) {
+            auto piece = text.substr(at, 255);
+            rdata.push_back(static_cast<std::uint8_t>(piece.size()));
+            rdata.insert(rdata.end(), piece.begin(), piece.end());
+          }
+          records.push_back(std::move(rdata));
+        }
       }
     }
     std::uint8_t rcode = reply == Zone::Reply::nxdomain   ? 3

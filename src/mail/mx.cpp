@@ -224,6 +224,39 @@ Status validate_dns_servers(const std::string& servers) {
   return {};
 }
 
+Result<std::vector<std::string>> lookup_txt(const std::string& name, const MxOptions& options) {
+  if (int st = library_status(); st != ARES_SUCCESS) {
+    return make_error(Errc::io, fmt::format("c-ares did not start: {}", ares_strerror(st)));
+  }
+  Resolver resolver(options, Clock::now() + options.timeout);
+  if (resolver.status() != ARES_SUCCESS) {
+    return make_error(Errc::io, fmt::format("DNS resolver: {}", ares_strerror(resolver.status())));
+  }
+  const Answer& answer = resolver.query(name, ns_t_txt);
+  if (!resolver.wait()) return make_error(Errc::io, "the DNS lookup timed out");
+  if (answer.status == ARES_ENOTFOUND) {
+    return make_error(Errc::not_found, fmt::format("{} does not exist", name));
+  }
+  if (answer.status == ARES_ENODATA) {
+    return make_error(Errc::not_found, fmt::format("{} has no TXT record", name));
+  }
+  if (answer.status != ARES_SUCCESS) {
+    return make_error(Errc::io, fmt::format("TXT lookup: {}", ares_strerror(answer.status)));
+  }
+  ares_txt_ext* list = nullptr;
+  int st = ares_parse_txt_reply_ext(answer.bytes.data(), static_cast<int>(answer.bytes.size()),
+                                    &list);
+  if (st == ARES_ENODATA) return make_error(Errc::not_found, fmt::format("{} has no TXT record", name));
+  if (st != ARES_SUCCESS) return make_error(Errc::io, fmt::format("TXT answer: {}", ares_strerror(st)));
+  std::vector<std::string> records;
+  for (const ares_txt_ext* t = list; t; t = t->next) {
+    if (t->record_start || records.empty()) records.emplace_back();
+    records.back().append(reinterpret_cast<const char*>(t->txt), t->length);
+  }
+  ares_free_data(list);
+  return records;
+}
+
 MxVerdict check_deliverable(const std::string& ascii_domain, const MxOptions& options) {
   if (int st = library_status(); st != ARES_SUCCESS) {
     return unknown(fmt::format("c-ares did not start: {}", ares_strerror(st)));

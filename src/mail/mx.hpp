@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -38,5 +39,12 @@ MxVerdict check_deliverable(const std::string& ascii_domain, const MxOptions& op
 
 // Checks a MxOptions::dns_servers list; Errc::invalid_argument names the bad entry.
 Status validate_dns_servers(const std::string& servers);
+
+// The TXT records at `name`, each record's strings joined into one (RFC 6376 section
+// 3.6.2.2), asked of the same resolver with the same deadline as the MX check. Used by
+// `broadsheet dkim check`. Errc::not_found when the name does not exist or has no TXT
+// record; Errc::io when DNS fails or does not answer within options.timeout.
+Result<std::vector<std::string>> lookup_txt(const std::string& name,
+                                            const MxOptions& options = {});
 
 }  // namespace broadsheet
