@@ -1,0 +1,127 @@
+// The send engine: delivers one issue to every reader in its delivery log, as fast as
+// the transport and the hardware allow, without losing a reader or sending one twice
+// beyond the in-flight window.
+//
+// The walk: begin_sending (store.hpp) has fixed the audience as queued deliveries.
+// run() holds the issue's lease (renewed in the background), reads the queued
+// deliveries with a keyset cursor in batches, hands them through a bounded queue to
+// one render-and-sign worker per core, which pass each message to the sender (the
+// SMTP pool or the outbox). Results go to one log writer that records them in
+// batched transactions. Then the deferred deliveries are retried as they fall due,
+// with the configured backoff, until none is left; the issue becomes sent.
+//
+// Crash safety: a message counts against the in-flight window from the moment it is
+// handed to the sender until its result is durable in the log. After a crash the next
+// run resumes from the log (queued and deferred rows), so at most `in_flight` readers
+// per crash can receive the issue twice, and nobody is skipped.
+//
+// Limits: an optional global rate (messages per second) and, per recipient domain, a
+// cap on messages in flight and an optional rate. Memory is bounded by the batch
+// size, the queue and the in-flight window, whatever the audience's size.
+//
+// Control: pause, resume and cancel are issue statuses (store.hpp
+// change_issue_status), seen by a run within a batch or a second; request_stop() ends
+// a run early (SIGTERM) with the issue still sending, for the next run to resume.
+//
+// Thread-safety: run() may be called from several threads for different issues;
+// request_stop() from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "send/transport.hpp"
+#include "store/store.hpp"
+
+namespace broadsheet {
+
+struct EngineOptions {
+  std::string owner;             // lease owner: unique per process
+  int workers = 0;               // render-and-sign threads; 0: one per core
+  std::size_t batch_size = 500;  // deliveries read per query
+  std::size_t in_flight = 256;   // handed to the sender, result not yet durable
+  double rate = 0;               // messages per second over all domains; 0: no limit
+  int domain_in_flight = 0;      // per recipient domain; 0: no limit
+  double domain_rate = 0;        // messages per second per recipient domain; 0: no limit
+  std::vector<int> backoff{60, 300, 900, 3600};  // seconds before retry n (last repeats)
+  int give_up_after = 86400;     // seconds after the send began: later retries fail
+  int lease_seconds = 30;
+};
+
+// Parses a backoff schedule "60,300,900,3600" (or with s/m/h suffixes: "1m,5m,15m,1h").
+Result<std::vector<int>> parse_backoff(std::string_view text);
+
+// The messages of one issue, built once per run by the caller (mail/issue_render.hpp
+// and DKIM): message_for() is called from every worker at once.
+class IssueMessages {
+ public:
+  virtual ~IssueMessages() = default;
+  // The complete, signed message for one reader.
+  virtual Result<std::string> message_for(Id issue_id, const PendingDelivery& reader) const = 0;
+  // The envelope's reverse path (MAIL FROM).
+  virtual std::string mail_from() const = 0;
+};
+using IssueMessagesFactory = std::function<Result<std::unique_ptr<IssueMessages>>(const Issue&)>;
+
+// Hands one message to the network or the outbox; `done` is called exactly once, on
+// any thread, possibly before send returns.
+using AsyncSend = std::function<void(Envelope, std::shared_ptr<const std::string> message,
+                                     std::function<void(DeliveryResult)> done)>;
+// An AsyncSend over a blocking Transport (the outbox): the worker waits.
+AsyncSend blocking_send(Transport& transport);
+
+struct SendProgress {
+  DeliveryCounts counts;  // as recorded in the log
+  double rate = 0;        // messages recorded per second in this run
+};
+
+enum class RunOutcome { finished, paused, cancelled, stopped, lease_lost };
+std::string_view to_string(RunOutcome o);
+
+struct RunSummary {
+  RunOutcome outcome = RunOutcome::finished;
+  DeliveryCounts counts;
+};
+
+// Per-message observations, for /metrics.
+struct SendObserver {
+  std::function<void(const DeliveryResult&, std::chrono::duration<double> latency)> on_result;
+};
+
+class SendEngine {
+ public:
+  // REQUIRES: every reference outlives the engine.
+  SendEngine(Store& store, AsyncSend send, IssueMessagesFactory messages, EngineOptions options,
+             const Clock& clock, SendObserver observer = {});
+
+  // Sends issue `issue_id` (status sending) until it is finished, paused, cancelled,
+  // stopped or its lease is lost. Errc::conflict when another sender holds the lease;
+  // Errc::not_found for no such issue; a store failure that persists ends the run
+  // with it (the log stays consistent: the next run resumes).
+  // `progress` (optional) is called about twice a second from the calling thread.
+  Result<RunSummary> run(Id issue_id, const std::function<void(const SendProgress&)>& progress = {});
+
+  void request_stop() { stop_.store(true); }
+  bool stopping() const { return stop_.load(); }
+
+ private:
+  struct Run;
+  Store& store_;
+  AsyncSend send_;
+  IssueMessagesFactory messages_;
+  EngineOptions options_;
+  const Clock& clock_;
+  SendObserver observer_;
+  std::atomic<bool> stop_{false};
+};
+
+// A unique lease owner for this process: "host:pid:random".
+std::string process_owner_id();
+
+}  // namespace broadsheet

@@ -1,0 +1,288 @@
+// The send engine against a real SQLite store and the real outbox, plus a scripted
+// sender for the replies the outbox never gives (4xx, 5xx).
+#include "send/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "send/outbox.hpp"
+
+namespace broadsheet {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A message per reader that names them, so tests can tell who got what.
+class PlainMessages : public IssueMessages {
+ public:
+  Result<std::string> message_for(Id issue_id, const PendingDelivery& r) const override {
+    return "From: desk@example.org\r\nTo: " + r.email + "\r\nSubject: issue " +
+           std::to_string(issue_id) + "\r\n\r\nHello " + r.name + "\r\n";
+  }
+  std::string mail_from() const override { return "bounces@example.org"; }
+};
+
+IssueMessagesFactory plain() {
+  return [](const Issue&) -> Result<std::unique_ptr<IssueMessages>> {
+    return std::unique_ptr<IssueMessages>(new PlainMessages);
+  };
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("engine-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto s = open_store("sqlite:test.db", dir_.string(), clock_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+    Newsletter n;
+    n.slug = "morning";
+    n.name = "Morning";
+    newsletter_ = *store_->add_newsletter(n);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  // `count` confirmed readers r0@a.example, r1@b.example, ... and an issue, begun.
+  Id audience(int count) {
+    for (int k = 0; k < count; ++k) {
+      Subscriber s;
+      s.email = "r" + std::to_string(k) + "@" + std::string(1, static_cast<char>('a' + k % 3)) +
+                ".example";
+      s.email_display = s.email;
+      s.name = "Reader " + std::to_string(k);
+      auto added = store_->add_subscriber(s);
+      EXPECT_TRUE(added.ok());
+      readers_.push_back(added->id);
+      EXPECT_TRUE(store_->set_subscription(added->id, newsletter_.id,
+                                           SubscriptionStatus::confirmed, "test").ok());
+    }
+    Issue i;
+    i.newsletter_id = newsletter_.id;
+    i.subject = "Today";
+    Id id = store_->add_issue(i)->id;
+    auto queued = store_->begin_sending(id);
+    EXPECT_TRUE(queued.ok());
+    return id;
+  }
+
+  EngineOptions options() {
+    EngineOptions o;
+    o.owner = "test-owner";
+    o.workers = 2;
+    o.batch_size = 7;  // several batches even for small audiences
+    o.in_flight = 5;
+    o.backoff = {1};
+    return o;
+  }
+
+  fs::path dir_;
+  SystemClock clock_;
+  std::unique_ptr<Store> store_;
+  Newsletter newsletter_;
+  std::vector<Id> readers_;
+};
+
+// A sender that answers from a script: reader email -> replies in order of attempts;
+// delivered once the script runs out. Counts what it was given.
+class ScriptedSender {
+ public:
+  std::map<std::string, std::vector<DeliveryResult>> script;
+  std::function<void(int)> after_each;  // called with the number of messages so far
+
+  AsyncSend send() {
+    return [this](Envelope e, std::shared_ptr<const std::string>, std::function<void(DeliveryResult)> done) {
+      DeliveryResult r{DeliveryResult::Kind::delivered, 250, "250 2.0.0 Ok"};
+      int n;
+      {
+        std::lock_guard lock(mu_);
+        auto& replies = script[e.rcpt_to];
+        int& attempt = attempts_[e.rcpt_to];
+        if (attempt < static_cast<int>(replies.size())) r = replies[attempt];
+        ++attempt;
+        if (r.kind == DeliveryResult::Kind::delivered) ++delivered_[e.rcpt_to];
+        n = ++total_;
+      }
+      if (after_each) after_each(n);
+      done(r);
+    };
+  }
+  int delivered(const std::string& rcpt) {
+    std::lock_guard lock(mu_);
+    return delivered_[rcpt];
+  }
+  std::map<std::string, int> delivered_all() {
+    std::lock_guard lock(mu_);
+    return delivered_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int> attempts_, delivered_;
+  int total_ = 0;
+};
+
+TEST_F(EngineTest, DeliversToEveryReaderThroughTheOutboxAndFinishes) {
+  Id issue = audience(40);
+  auto outbox = OutboxTransport::open((dir_ / "outbox").string());
+  ASSERT_TRUE(outbox.ok());
+  SendEngine engine(*store_, blocking_send(**outbox), plain(), options(), clock_);
+  int reports = 0;
+  auto summary = engine.run(issue, [&](const SendProgress&) { ++reports; });
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary->outcome, RunOutcome::finished);
+  EXPECT_EQ(summary->counts.sent, 40u);
+  EXPECT_EQ(summary->counts.total(), 40u);
+  EXPECT_GT(reports, 0);
+  EXPECT_EQ(store_->issue_by_id(issue)->status, IssueStatus::sent);
+  auto files = list_outbox((dir_ / "outbox").string(), 100);
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->size(), 40u);
+  std::set<std::string> recipients;
+  for (const auto& f : *files) {
+    auto text = read_outbox_message((dir_ / "outbox").string(), f.name);
+    ASSERT_TRUE(text.ok());
+    auto at = text->find("Delivered-To: ");
+    recipients.insert(text->substr(at + 14, text->find("\r\n", at) - at - 14));
+  }
+  EXPECT_EQ(recipients.size(), 40u);
+}
+
+TEST_F(EngineTest, RetriesDeferredDeliveriesWithBackoffAndFailsOn5xx) {
+  Id issue = audience(10);
+  ScriptedSender sender;
+  sender.script["r1@b.example"] = {{DeliveryResult::Kind::deferred, 451, "451 4.3.0 later"}};
+  sender.script["r2@c.example"] = {{DeliveryResult::Kind::failed, 550, "550 5.1.1 unknown"}};
+  SendEngine engine(*store_, sender.send(), plain(), options(), clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary->outcome, RunOutcome::finished);
+  EXPECT_EQ(summary->counts.sent, 9u);
+  EXPECT_EQ(summary->counts.failed, 1u);
+  EXPECT_EQ(sender.delivered("r1@b.example"), 1);
+  auto retried = store_->delivery_of(issue, readers_[1]);
+  EXPECT_EQ(retried->attempts, 2);
+  auto failed = store_->delivery_of(issue, readers_[2]);
+  EXPECT_EQ(failed->status, DeliveryStatus::failed);
+  EXPECT_EQ(failed->reply, "550 5.1.1 unknown");
+}
+
+TEST_F(EngineTest, GivesUpWhenTheNextRetryWouldBeTooLate) {
+  Id issue = audience(3);
+  ScriptedSender sender;
+  sender.script["r0@a.example"] = std::vector<DeliveryResult>(
+      10, DeliveryResult{DeliveryResult::Kind::deferred, 421, "421 busy"});
+  auto o = options();
+  o.give_up_after = 2;  // the first retry (1 s) fits, the third does not
+  o.backoff = {1, 1, 5};
+  SendEngine engine(*store_, sender.send(), plain(), o, clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary->counts.failed, 1u);
+  auto d = store_->delivery_of(issue, readers_[0]);
+  EXPECT_EQ(d->status, DeliveryStatus::failed);
+  EXPECT_NE(d->reply.find("gave up after"), std::string::npos) << d->reply;
+  EXPECT_NE(d->reply.find("421 busy"), std::string::npos);
+}
+
+TEST_F(EngineTest, PauseStopsTheRunAndResumeSendsTheRestOnce) {
+  Id issue = audience(60);
+  ScriptedSender sender;
+  sender.after_each = [&](int n) {
+    if (n == 20) {
+      ASSERT_TRUE(store_->change_issue_status(issue, {IssueStatus::sending}, IssueStatus::paused).ok());
+    }
+  };
+  SendEngine engine(*store_, sender.send(), plain(), options(), clock_);
+  auto first = engine.run(issue);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->outcome, RunOutcome::paused);
+  EXPECT_GT(first->counts.queued, 0u);
+  EXPECT_EQ(store_->issue_by_id(issue)->status, IssueStatus::paused);
+  // A paused issue is not run.
+  EXPECT_EQ(engine.run(issue).error().code, Errc::conflict);
+
+  ASSERT_TRUE(store_->change_issue_status(issue, {IssueStatus::paused}, IssueStatus::sending).ok());
+  sender.after_each = nullptr;
+  auto second = engine.run(issue);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->outcome, RunOutcome::finished);
+  EXPECT_EQ(second->counts.sent, 60u);
+  auto delivered = sender.delivered_all();
+  EXPECT_EQ(delivered.size(), 60u);
+  for (const auto& [rcpt, n] : delivered) EXPECT_EQ(n, 1) << rcpt;
+}
+
+TEST_F(EngineTest, CancelEndsTheRunAndLeavesTheRestUnsent) {
+  Id issue = audience(30);
+  ScriptedSender sender;
+  sender.after_each = [&](int n) {
+    if (n == 5) {
+      ASSERT_TRUE(store_->change_issue_status(issue, {IssueStatus::sending, IssueStatus::paused},
+                                              IssueStatus::cancelled).ok());
+    }
+  };
+  SendEngine engine(*store_, sender.send(), plain(), options(), clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->outcome, RunOutcome::cancelled);
+  EXPECT_LT(summary->counts.sent, 30u);
+  EXPECT_EQ(store_->issue_by_id(issue)->status, IssueStatus::cancelled);
+}
+
+TEST_F(EngineTest, AReaderWhoLeftAfterTheStartIsNotSent) {
+  Id issue = audience(5);
+  ASSERT_TRUE(store_->unsubscribe(readers_[3], newsletter_.id, "test").ok());
+  ScriptedSender sender;
+  SendEngine engine(*store_, sender.send(), plain(), options(), clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->counts.sent, 4u);
+  EXPECT_EQ(summary->counts.total(), 4u);
+  EXPECT_EQ(sender.delivered("r3@a.example"), 0);
+}
+
+TEST_F(EngineTest, AnIssueLeasedByAnotherSenderIsRefused) {
+  Id issue = audience(2);
+  ASSERT_TRUE(store_->claim_sending_issue("someone-else", issue, clock_.now() + 60)->has_value());
+  ScriptedSender sender;
+  SendEngine engine(*store_, sender.send(), plain(), options(), clock_);
+  auto summary = engine.run(issue);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_EQ(summary.error().code, Errc::conflict);
+  EXPECT_NE(summary.error().message.find("another process"), std::string::npos);
+}
+
+TEST_F(EngineTest, ARateLimitSpacesTheMessages) {
+  Id issue = audience(6);
+  ScriptedSender sender;
+  auto o = options();
+  o.rate = 20;  // a burst of 20, so 6 go at once; the domain rate below spaces them
+  o.domain_rate = 10;
+  o.domain_in_flight = 1;
+  SendEngine engine(*store_, sender.send(), plain(), o, clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->counts.sent, 6u);
+}
+
+TEST(Backoff, ParsesSecondsAndUnits) {
+  EXPECT_EQ(*parse_backoff("60,300"), (std::vector<int>{60, 300}));
+  EXPECT_EQ(*parse_backoff("1m, 5m,1h,10s"), (std::vector<int>{60, 300, 3600, 10}));
+  for (const char* bad : {"", "0", "x", "1m,", "-5", "8d", "99999999h"}) {
+    EXPECT_FALSE(parse_backoff(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace broadsheet
