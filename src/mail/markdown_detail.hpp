@@ -1,0 +1,53 @@
+// Pieces shared by the two Markdown renderers (markdown.hpp). Internal to src/mail.
+// Pure functions; safe from any thread.
+#pragma once
+
+#include <md4c.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "mail/markdown.hpp"
+
+namespace broadsheet::markdown_detail {
+
+// CommonMark + tables + strikethrough + permissive autolinks; raw HTML is text.
+inline constexpr unsigned kParserFlags =
+    MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_PERMISSIVEAUTOLINKS | MD_FLAG_NOHTML;
+
+// The checks both renderers make before parsing (see markdown.hpp).
+Status check_markdown(std::string_view markdown);
+
+// The UTF-8 text of an entity md4c reports ("&copy;", "&#233;", "&#x1F600;"), or
+// nullopt for a name outside the small table of common ones.
+std::optional<std::string> decode_entity(std::string_view entity);
+
+// An attribute (link target, image source, title) as text: entities decoded.
+std::string attribute_text(const MD_ATTRIBUTE& attribute);
+
+// The length of the merge field "{{name}}" or "{{{name}}}" (spaces allowed inside the
+// braces) starting at text[at], and its name; nullopt when none starts there.
+struct FieldRef {
+  std::size_t length = 0;
+  std::string_view name;
+};
+std::optional<FieldRef> field_at(std::string_view text, std::size_t at);
+
+// Appends `text`, escaped for HTML when `html`, with its merge fields replaced by what
+// options.merge_field answers. Errc::invalid_argument for an unknown field.
+Status append_with_fields(std::string& out, std::string_view text, bool html,
+                          const MarkdownOptions& options);
+
+// What a link (or image) may point to, as written into the output (escaped for HTML
+// when `html`): nullopt when the target is dropped (see markdown.hpp). A target that
+// is exactly one merge field becomes what options.merge_field answers.
+Result<std::optional<std::string>> link_target(std::string_view target, bool image, bool html,
+                                               const MarkdownOptions& options);
+
+// Columns `text` takes on a terminal: code points, counting East Asian wide ones twice
+// and a reader field's marker as a typical name.
+std::size_t display_width(std::string_view text);
+
+}  // namespace broadsheet::markdown_detail

@@ -1,0 +1,111 @@
+#include "mail/merge_fields.hpp"
+
+#include "mail/mime.hpp"
+
+namespace broadsheet {
+namespace {
+
+constexpr char kMark = '\x01';
+constexpr std::array<std::string_view, kReaderFieldCount> kNames = {
+    "name", "email", "issue_date", "unsubscribe_url", "preferences_url"};
+
+int marker_index(std::string_view text, std::size_t at) {
+  return at + 1 < text.size() ? text[at + 1] - 'A' : -1;
+}
+
+}  // namespace
+
+std::string_view field_name(ReaderField field) { return kNames[static_cast<std::size_t>(field)]; }
+
+std::optional<ReaderField> reader_field_named(std::string_view name) {
+  for (std::size_t i = 0; i < kNames.size(); ++i) {
+    if (kNames[i] == name) return static_cast<ReaderField>(i);
+  }
+  return std::nullopt;
+}
+
+std::string field_marker(ReaderField field) {
+  return {kMark, static_cast<char>('A' + static_cast<int>(field))};
+}
+
+MergeText MergeText::compile(std::string_view text) {
+  MergeText t;
+  t.source_ = std::string(text);
+  Chunk fixed;
+  for (std::size_t start = 0;;) {
+    const std::size_t newline = text.find('\n', start);
+    const bool last = newline == std::string_view::npos;
+    std::string_view line = text.substr(start, newline - start);
+    if (line.find(kMark) == std::string_view::npos) {
+      // quoted_printable() treats CRLF as LF; a CR elsewhere is data.
+      if (!last && line.ends_with('\r')) line.remove_suffix(1);
+      fixed.encoded += quoted_printable(line);
+      if (!last) fixed.encoded += "\r\n";
+    } else {
+      if (!fixed.encoded.empty()) {
+        t.encoded_size_ += fixed.encoded.size();
+        t.chunks_.push_back(std::move(fixed));
+        fixed = Chunk{};
+      }
+      Chunk dynamic;
+      dynamic.line_break = !last;
+      std::size_t from = 0;
+      for (std::size_t at = line.find(kMark); at != std::string_view::npos;
+           at = line.find(kMark, from)) {
+        const int index = marker_index(line, at);
+        dynamic.line.push_back({std::string(line.substr(from, at - from)), index});
+        t.used_ |= 1u << index;
+        from = at + 2;
+      }
+      dynamic.line.push_back({std::string(line.substr(from)), -1});
+      // A line's literal text encodes to at most three bytes a byte, plus soft breaks.
+      t.encoded_size_ += 4 * line.size() + 2;
+      t.chunks_.push_back(std::move(dynamic));
+    }
+    if (last) break;
+    start = newline + 1;
+  }
+  if (!fixed.encoded.empty()) {
+    t.encoded_size_ += fixed.encoded.size();
+    t.chunks_.push_back(std::move(fixed));
+  }
+  return t;
+}
+
+void MergeText::append_plain(const FieldValues& values, std::string& out) const {
+  std::string_view text = source_;
+  std::size_t from = 0;
+  for (std::size_t at = text.find(kMark); at != std::string_view::npos;
+       at = text.find(kMark, from)) {
+    out.append(text.substr(from, at - from));
+    out.append(values[static_cast<std::size_t>(marker_index(text, at))]);
+    from = at + 2;
+  }
+  out.append(text.substr(from));
+}
+
+void MergeText::append_quoted_printable(const FieldValues& values, std::string& out) const {
+  std::string line;
+  for (const Chunk& chunk : chunks_) {
+    if (chunk.line.empty()) {
+      out += chunk.encoded;
+      continue;
+    }
+    line.clear();
+    for (const Piece& piece : chunk.line) {
+      line += piece.literal;
+      if (piece.field >= 0) line += values[static_cast<std::size_t>(piece.field)];
+    }
+    // As in quoted_printable(): the CR of a CRLF belongs to the line break. Only now is
+    // it known which CR that is, since a value may be empty.
+    if (chunk.line_break && line.ends_with('\r')) line.pop_back();
+    out += quoted_printable(line);
+    if (chunk.line_break) out += "\r\n";
+  }
+}
+
+bool MergeText::uses(ReaderField field) const {
+  return (used_ >> static_cast<unsigned>(field)) & 1u;
+}
+
+}  // namespace broadsheet

@@ -1,0 +1,83 @@
+#include "mail/merge_fields.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "mail/message_buffer.hpp"
+#include "mail/mime.hpp"
+
+namespace broadsheet {
+namespace {
+
+TEST(MergeFields, NamesAndMarkersRoundTrip) {
+  for (std::size_t i = 0; i < kReaderFieldCount; ++i) {
+    const auto field = static_cast<ReaderField>(i);
+    EXPECT_EQ(reader_field_named(field_name(field)), field);
+    EXPECT_EQ(field_marker(field).size(), 2u);
+    EXPECT_EQ(field_marker(field)[0], '\x01');
+  }
+  EXPECT_FALSE(reader_field_named("nmae"));
+}
+
+TEST(MergeText, FillsPlainText) {
+  const std::string text = "Hi " + field_marker(ReaderField::name) + ", bye " +
+                           field_marker(ReaderField::email) + field_marker(ReaderField::name);
+  const MergeText t = MergeText::compile(text);
+  std::string out;
+  t.append_plain({"Ann", "a@x", "", "", ""}, out);
+  EXPECT_EQ(out, "Hi Ann, bye a@xAnn");
+  EXPECT_TRUE(t.uses(ReaderField::email));
+  EXPECT_FALSE(t.uses(ReaderField::issue_date));
+}
+
+// Per-line encoding at compile time plus per-reader encoding of the marked lines must
+// give exactly what encoding the filled text in one go gives, for any text.
+TEST(MergeText, QuotedPrintableEqualsEncodingTheFilledText) {
+  std::mt19937 rng(20241129);
+  const std::vector<std::string> alphabet = {"a", "b", " ", "\t", "=", ".", "\n", "\r\n", "\r",
+                                             "ü", "😀", "-", "_", "x", "y", "z", "0"};
+  const std::vector<std::string> values = {"", "Ann", "Zoë Ångström", std::string(90, 'v'),
+                                           "a b ", ".dot", "=3D", "\t"};
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int length = std::uniform_int_distribution<>(0, 400)(rng);
+    for (int i = 0; i < length; ++i) {
+      if (rng() % 40 == 0) {
+        text += field_marker(static_cast<ReaderField>(rng() % kReaderFieldCount));
+      } else if (rng() % 30 == 0) {
+        text += std::string(rng() % 100, 'L');  // long runs force soft breaks
+      } else {
+        text += alphabet[rng() % alphabet.size()];
+      }
+    }
+    FieldValues v;
+    for (auto& value : v) value = values[rng() % values.size()];
+    const MergeText t = MergeText::compile(text);
+    std::string plain, encoded;
+    t.append_plain(v, plain);
+    t.append_quoted_printable(v, encoded);
+    ASSERT_EQ(encoded, quoted_printable(plain)) << "round " << round;
+  }
+}
+
+TEST(MessageBuffer, PrependsWithoutMovingTheMessage) {
+  MessageBuffer buffer(64);
+  std::string& out = buffer.start();
+  out += "Subject: x\r\n\r\nbody\r\n";
+  const char* message = buffer.message().data();
+  buffer.prepend("DKIM-Signature: a\r\n");
+  buffer.prepend("DKIM-Signature: b\r\n");
+  EXPECT_EQ(buffer.message().data(), message);
+  EXPECT_EQ(buffer.wire(), "DKIM-Signature: b\r\nDKIM-Signature: a\r\nSubject: x\r\n\r\nbody\r\n");
+  buffer.prepend(std::string(100, 'X'));  // more than the room: still right, one move
+  EXPECT_EQ(buffer.wire().substr(100),
+            "DKIM-Signature: b\r\nDKIM-Signature: a\r\nSubject: x\r\n\r\nbody\r\n");
+  EXPECT_EQ(buffer.message(), "Subject: x\r\n\r\nbody\r\n");
+  buffer.start() += "next";
+  EXPECT_EQ(buffer.wire(), "next");
+  EXPECT_EQ(buffer.message(), "next");
+}
+
+}  // namespace
+}  // namespace broadsheet
