@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "mail/dkim_key.hpp"
 #include "mail/mailbox.hpp"
 #include "mail/mx.hpp"
 
@@ -110,6 +111,12 @@ Status check_mailbox(const std::string& v) {
 }
 
 Status check_dns_servers(const std::string& v) { return validate_dns_servers(v); }
+
+Status check_dkim_keys(const std::string& v) {
+  auto specs = parse_dkim_key_specs(v);
+  if (!specs) return specs.error();
+  return {};
+}
 
 Status check_token_text(const std::string& v) {
   if (v.empty() || v.size() > 64) return make_error(Errc::invalid_argument, "must be 1 to 64 characters");
@@ -269,6 +276,11 @@ const std::vector<KeyDef>& key_defs() {
        num(&Config::robot, &Config::Robot::v2_prefix_digits)},
       {"robot", "expires", Kind::integer, "600", "Seconds a challenge stays good.", 10, 86400,
        num(&Config::robot, &Config::Robot::expires)},
+      {"dkim", "keys", Kind::string, "\"\"",
+       "Keys that DKIM-sign every message: \"domain:selector:algorithm:path\" entries,\n"
+       "comma-separated; algorithm rsa or ed25519; path relative to this folder, mode 0600.\n"
+       "An RSA and an Ed25519 key give two signatures. `broadsheet dkim keygen` adds one.",
+       0, 0, str(&Config::dkim, &Config::Dkim::keys, check_dkim_keys)},
       {"log", "level", Kind::string, "\"info\"", "trace, debug, info, warn or error.", 0, 0,
        str(&Config::log, &Config::Log::level, check_level)},
   };

@@ -74,6 +74,12 @@ struct Config {
     int expires = 0;           // seconds a challenge stays good
   } robot;
 
+  struct Dkim {
+    // Signing keys, "domain:selector:algorithm:path" separated by commas (mail/dkim_key.hpp
+    // parses them, mail/dkim.hpp loads them); "" signs nothing.
+    std::string keys;
+  } dkim;
+
   struct Log {
     std::string level;  // trace, debug, info, warn, error
   } log;
