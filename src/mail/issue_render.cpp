@@ -50,17 +50,29 @@ Status append_field(std::string& out, std::string_view name,
   return {};
 }
 
+// Bytes that may stand in a URL written into a header: printable ASCII without
+// quotes, backslash, backquote, angle brackets (which end the <URL> of List-Unsubscribe)
+// and, for mailto, the comma that separates its entries.
+constexpr std::array<bool, 256> kUrlBytes = [] {
+  std::array<bool, 256> ok{};
+  for (int c = 0x21; c < 0x7F; ++c) ok[c] = std::string_view("<>\"'\\`,").find(static_cast<char>(c)) == std::string_view::npos;
+  return ok;
+}();
+
+bool url_bytes(std::string_view text, bool comma) {
+  return std::all_of(text.begin(), text.end(), [comma](char c) {
+    return kUrlBytes[static_cast<unsigned char>(c)] || (comma && c == ',');
+  });
+}
+
 Status check_url(std::string_view what, std::string_view url) {
   if (auto ok = check_header_text(what, url); !ok) return ok;
   if (url.size() > kMaxUrl) return refuse(what, fmt::format("is longer than {} bytes", kMaxUrl));
   if (!url.starts_with("https://") && !url.starts_with("http://")) {
     return refuse(what, "must start with https:// or http://");
   }
-  for (unsigned char c : url) {
-    if (c <= 0x20 || c >= 0x7F || std::string_view("<>\"'\\`").find(static_cast<char>(c)) !=
-                                      std::string_view::npos) {
-      return refuse(what, "contains a space, a quote, an angle bracket or a non-ASCII byte");
-    }
+  if (!url_bytes(url, true)) {
+    return refuse(what, "contains a space, a quote, an angle bracket or a non-ASCII byte");
   }
   return {};
 }
@@ -72,11 +84,8 @@ Result<std::string> mailto_uri(std::string_view value) {
   std::string uri = value.starts_with("mailto:") ? std::string(value) : "mailto:" + std::string(value);
   if (uri.size() > kMaxUrl) return refuse(what, "is too long");
   if (uri.find('@') == std::string::npos) return refuse(what, "has no address");
-  for (unsigned char c : uri) {
-    if (c <= 0x20 || c >= 0x7F || std::string_view("<>\"'\\`,").find(static_cast<char>(c)) !=
-                                      std::string_view::npos) {
-      return refuse(what, "contains a space, a quote, a comma or an angle bracket");
-    }
+  if (!url_bytes(uri, false)) {
+    return refuse(what, "contains a space, a quote, a comma or an angle bracket");
   }
   return uri;
 }

@@ -116,7 +116,7 @@ TEST(IssueRender, ReaderFieldsAreFilledAndEscapedForEachBody) {
             std::string::npos);
   EXPECT_EQ(html.find("<b>Mallory"), std::string::npos);
   EXPECT_NE(text.find("Good morning <b>Mallory</b> & \"friends\","), std::string::npos);
-  EXPECT_NE(html.find("mallory@bücher.example subscribed"), std::string::npos);
+  EXPECT_NE(html.find("because\nmallory@bücher.example\nsubscribed"), std::string::npos);
   EXPECT_NE(html.find("href=\"" + r.unsubscribe_url + "\""), std::string::npos);
   EXPECT_NE(html.find("href=\"" + r.preferences_url + "\""), std::string::npos);
   EXPECT_NE(text.find("Unsubscribe: " + r.unsubscribe_url), std::string::npos);
