@@ -19,5 +19,6 @@ void add_serve_command(CLI::App& app, Shared& shared);        // serve
 void add_newsletter_commands(CLI::App& app, Shared& shared);  // newsletter ...
 void add_subscriber_commands(CLI::App& app, Shared& shared);  // subscriber ...
 void add_transfer_commands(CLI::App& app, Shared& shared);    // import, export
+void add_dkim_commands(CLI::App& app, Shared& shared);        // dkim keygen|check
 
 }  // namespace broadsheet::cli
