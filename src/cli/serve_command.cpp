@@ -1,4 +1,7 @@
-// `broadsheet serve`: the web server, until SIGINT or SIGTERM.
+// `broadsheet serve`: the web server, until SIGINT or SIGTERM, with the sender of the
+// reader side's mail queue (send/mail_queue.hpp) beside it. On SIGTERM the server
+// drains its requests first, then the sender sends what is queued (for a few seconds
+// at most; the rest waits in the queue for the next start).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "http/server.hpp"
+#include "send/mail_queue.hpp"
 #include "send/outbox.hpp"
 #include "web/routes.hpp"
 
@@ -30,7 +34,13 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   auto outbox = OutboxTransport::open((std::filesystem::path(data) / "outbox").string());
   if (!outbox) return fail(outbox.error());
   const Clock& clock = SystemClock::instance();
-  web::SignupService signup(config, *ctx->store, **outbox, clock, std::move(keys).value());
+  web::SignupService signup(config, *ctx->store, clock, std::move(keys).value());
+  MailQueueSender mail_queue(
+      *ctx->store, **outbox,
+      [&signup](const QueuedMail& m, const std::vector<Newsletter>& n) {
+        return signup.render_queued(m, n);
+      },
+      clock);
   http::Metrics metrics;
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock};
   http::Router router = web::build_router(web_ctx);
@@ -42,8 +52,13 @@ int run_serve(const std::string& data, const std::string& listen_override) {
     // Links in emails point at this server unless the publisher names its public address.
     config.publication.base_url = fmt::format("http://{}:{}", host, *port);
   }
+  // Started once the links it writes into emails are known.
+  ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
+  mail_queue.start();
   spdlog::info("Broadsheet serving {} on http://{}:{}", config.publication.name, host, *port);
   server.run();
+  ctx->store->set_mail_listener({});
+  mail_queue.stop();
   spdlog::info("stopped");
   return kExitOk;
 }

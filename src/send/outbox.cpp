@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -84,6 +85,17 @@ DeliveryResult deferred(std::string reply) {
   return {DeliveryResult::Kind::deferred, 0, "outbox: " + std::move(reply)};
 }
 
+DeliveryResult bad_envelope() {
+  return {DeliveryResult::Kind::failed, 0,
+          "outbox: the envelope addresses must be one word of at most 254 bytes"};
+}
+
+// What a local delivery agent prepends.
+std::string delivery_head(const Envelope& envelope) {
+  return fmt::format("Return-Path: <{}>\r\nDelivered-To: {}\r\n", envelope.mail_from,
+                     envelope.rcpt_to);
+}
+
 // Creates `path` (never over an existing file), writes the whole of it and makes its
 // content durable; on failure removes what it created and says what went wrong.
 std::optional<std::string> write_durably(const std::string& path, std::string_view head,
@@ -135,16 +147,15 @@ std::string OutboxTransport::unique_name() const {
 DeliveryResult OutboxTransport::send(const Envelope& envelope, std::string_view message) {
   if (!header_safe(envelope.mail_from) || envelope.rcpt_to.empty() ||
       !header_safe(envelope.rcpt_to)) {
-    return {DeliveryResult::Kind::failed, 0,
-            "outbox: the envelope addresses must be one word of at most 254 bytes"};
+    return bad_envelope();
   }
   const std::string name = unique_name();
   const std::string tmp = fmt::format("{}/tmp/{}", dir_, name);
   const std::string final_path = fmt::format("{}/new/{}", dir_, name);
-  const std::string head = fmt::format("Return-Path: <{}>\r\nDelivered-To: {}\r\n",
-                                       envelope.mail_from, envelope.rcpt_to);
 
-  if (auto failure = write_durably(tmp, head, message)) return deferred(std::move(*failure));
+  if (auto failure = write_durably(tmp, delivery_head(envelope), message)) {
+    return deferred(std::move(*failure));
+  }
   if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
@@ -156,6 +167,82 @@ DeliveryResult OutboxTransport::send(const Envelope& envelope, std::string_view 
     return deferred(errno_text("fsync", dir_ + "/new", err));
   }
   return {DeliveryResult::Kind::delivered, 0, name};
+}
+
+std::vector<DeliveryResult> OutboxTransport::send_batch(std::span<const OutgoingMail> mails) {
+  std::vector<DeliveryResult> out(mails.size());
+  for (std::size_t start = 0; start < mails.size(); start += kSyncGroup) {
+    send_group(mails.subspan(start, std::min(kSyncGroup, mails.size() - start)),
+               std::span(out).subspan(start));
+  }
+  return out;
+}
+
+// Every message of the group is written into tmp/ before any is synced, so the syncs
+// find most of the work already done by the first; then all are renamed into new/ and
+// new/ is synced once for all of them.
+void OutboxTransport::send_group(std::span<const OutgoingMail> mails,
+                                 std::span<DeliveryResult> out) {
+  struct Written {
+    std::size_t index;
+    std::string name, tmp;
+    UniqueFd fd;
+  };
+  std::vector<Written> written;
+  written.reserve(mails.size());
+  for (std::size_t i = 0; i < mails.size(); ++i) {
+    const Envelope& envelope = mails[i].envelope;
+    if (!header_safe(envelope.mail_from) || envelope.rcpt_to.empty() ||
+        !header_safe(envelope.rcpt_to)) {
+      out[i] = bad_envelope();
+      continue;
+    }
+    Written w{i, unique_name(), "", UniqueFd()};
+    w.tmp = fmt::format("{}/tmp/{}", dir_, w.name);
+    w.fd = UniqueFd(::open(w.tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!w.fd.valid()) {
+      out[i] = deferred(errno_text("create", w.tmp, errno));
+      continue;
+    }
+    int err = write_all(w.fd.get(), delivery_head(envelope));
+    if (err == 0) err = write_all(w.fd.get(), mails[i].message);
+    if (err != 0) {
+      out[i] = deferred(errno_text("write", w.tmp, err));
+      ::unlink(w.tmp.c_str());
+      continue;
+    }
+    written.push_back(std::move(w));
+  }
+
+  std::vector<Written*> renamed;
+  renamed.reserve(written.size());
+  for (Written& w : written) {
+    std::optional<std::string> failure;
+    if (::fsync(w.fd.get()) != 0) {
+      failure = errno_text("fsync", w.tmp, errno);
+    } else if (int close_err = w.fd.close()) {
+      failure = errno_text("close", w.tmp, close_err);
+    } else if (::rename(w.tmp.c_str(), fmt::format("{}/new/{}", dir_, w.name).c_str()) != 0) {
+      failure = errno_text("rename", fmt::format("{}/new/{}", dir_, w.name), errno);
+    }
+    if (failure) {
+      ::unlink(w.tmp.c_str());
+      out[w.index] = deferred(std::move(*failure));
+      continue;
+    }
+    renamed.push_back(&w);
+  }
+  if (renamed.empty()) return;
+  const int err = fsync_directory(dir_ + "/new");
+  for (Written* w : renamed) {
+    if (err != 0) {
+      // Not known to be durable: take them back so that the retry does not duplicate.
+      ::unlink(fmt::format("{}/new/{}", dir_, w->name).c_str());
+      out[w->index] = deferred(errno_text("fsync", dir_ + "/new", err));
+    } else {
+      out[w->index] = {DeliveryResult::Kind::delivered, 0, w->name};
+    }
+  }
 }
 
 }  // namespace broadsheet

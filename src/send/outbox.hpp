@@ -5,7 +5,9 @@
 // too when missing; its parent must exist). Each message is written under a unique
 // Maildir name, "<seconds>.M<microseconds>P<pid>Q<counter>.<host>", into tmp/,
 // fsync'd, renamed into new/, and new/ is fsync'd: once send() says delivered, the
-// message survives a crash. Like a local delivery agent it prepends
+// message survives a crash. send_batch() does the same for many messages and shares
+// the cost: all are written into tmp/ before any is fsync'd, and new/ is fsync'd once
+// per group of up to 64. Like a local delivery agent it prepends
 // "Return-Path: <mail_from>" and "Delivered-To: rcpt_to" (CRLF) to the message bytes.
 //
 // Failures: an I/O error is DeliveryResult::Kind::deferred with the errno text (the
@@ -13,12 +15,13 @@
 // spaces or angle brackets is failed (it would corrupt the header). code is always 0;
 // on delivery, reply is the file name.
 //
-// Thread-safety: send() is safe from any thread; names stay unique across threads
-// and across OutboxTransport objects in one process (one atomic counter).
+// Thread-safety: send() and send_batch() are safe from any thread; names stay unique
+// across threads and across OutboxTransport objects in one process (one atomic counter).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,13 +39,18 @@ class OutboxTransport final : public Transport {
   static Result<std::unique_ptr<OutboxTransport>> open(std::string dir);
 
   DeliveryResult send(const Envelope& envelope, std::string_view message) override;
+  std::vector<DeliveryResult> send_batch(std::span<const OutgoingMail> mails) override;
 
   const std::string& dir() const { return dir_; }
 
  private:
   OutboxTransport(std::string dir, std::string host);
 
+  // At most this many files of a batch are open and waiting for one sync of new/.
+  static constexpr std::size_t kSyncGroup = 64;
+
   std::string unique_name() const;
+  void send_group(std::span<const OutgoingMail> mails, std::span<DeliveryResult> out);
 
   const std::string dir_;
   const std::string host_;  // the host name, '/' and ':' escaped as Maildir requires

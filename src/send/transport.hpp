@@ -7,8 +7,10 @@
 // worker threads, so the ones it uses are safe from any thread.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace broadsheet {
 
@@ -28,12 +30,27 @@ struct DeliveryResult {
   std::string reply;  // the server's reply or the transport's own words, one line
 };
 
+// One message of a batch, with its envelope.
+struct OutgoingMail {
+  Envelope envelope;
+  std::string message;  // as send() requires it
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
   // REQUIRES: `message` is a complete message as build_message (mail/mime.hpp)
   // writes it: CRLF line ends, ending in CRLF.
   virtual DeliveryResult send(const Envelope& envelope, std::string_view message) = 0;
+  // Sends several messages and says what became of each, in order: as many send()
+  // calls would, which is what this default does. A transport that can share the cost
+  // of a batch (the outbox's syncs) overrides it.
+  virtual std::vector<DeliveryResult> send_batch(std::span<const OutgoingMail> mails) {
+    std::vector<DeliveryResult> out;
+    out.reserve(mails.size());
+    for (const auto& m : mails) out.push_back(send(m.envelope, m.message));
+    return out;
+  }
 };
 
 }  // namespace broadsheet

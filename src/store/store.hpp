@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -94,6 +95,8 @@ struct SignupRequest {
   // Empty: none. A challenge already spent makes the request Errc::conflict.
   std::string challenge_id;
   UnixSeconds challenge_expires_at = 0;
+  // Written to the audit log as the sign-up's "signup" entry, in its transaction.
+  std::string audit_detail;
 };
 
 struct SignupOutcome {
@@ -101,6 +104,45 @@ struct SignupOutcome {
   bool blocked = false;                  // the address is blocked: send nothing
   std::vector<Id> confirmation_due;      // unconfirmed newsletters to send a confirmation for
   std::vector<Id> confirmed_now;         // single opt-in newsletters confirmed by this sign-up
+  std::size_t emails_queued = 0;         // rows this sign-up added to the mail queue
+};
+
+// --- Outgoing mail queue of the reader side ----------------------------------------
+// The emails a reader is owed (a confirmation, a welcome) are queued by the very
+// transaction that makes them due: record_signup() and confirm() queue them beside the
+// sign-up or the confirmation, so both are durable or neither is. The sender
+// (send/mail_queue.hpp) reads due rows, sends them and settles them.
+
+enum class QueuedMailKind { confirmation, welcome };
+// The names stored in mail_queue.kind.
+inline std::string_view to_string(QueuedMailKind k) {
+  return k == QueuedMailKind::welcome ? "welcome" : "confirmation";
+}
+
+struct QueuedMail {
+  Id id = 0;
+  QueuedMailKind kind = QueuedMailKind::confirmation;
+  Id subscriber_id = 0;
+  std::vector<Id> newsletter_ids;  // a confirmation names one or more, a welcome one
+  UnixSeconds created_at = 0;
+  int attempts = 0;                // attempts before this one
+  // The reader as they are when the row is read (not when it was queued).
+  std::string email, name;
+  bool blocked = false;
+};
+
+// What became of one attempt at a queued email.
+struct MailSettlement {
+  Id id = 0;
+  std::optional<UnixSeconds> sent_at;          // delivered then
+  std::optional<UnixSeconds> next_attempt_at;  // not delivered: due again then
+  std::string error;                           // why not delivered, one line
+  // Neither sent_at nor next_attempt_at: given up for good.
+};
+
+struct MailQueueState {
+  std::size_t pending = 0;                    // rows not yet sent nor given up
+  std::optional<UnixSeconds> next_due_at;     // the earliest due of them
 };
 
 // Fields a caller may change on an issue; unset ones stay as they are.
@@ -175,20 +217,40 @@ class Store {
   // durable; concurrent calls share one commit (group commit). For each newsletter:
   // a new or unsubscribed subscription becomes unconfirmed (or confirmed when the
   // newsletter is single opt-in), a confirmed one stays as it is; the consent ledger
-  // gets one row per newsletter (and one for marketing when ticked); the confirmation
-  // due is stamped as sent now (the caller sends it right after).
+  // gets one row per newsletter (and one for marketing when ticked); the audit log gets
+  // the "signup" entry. In the same transaction the emails due are queued (see the mail
+  // queue below): one confirmation for the newsletters of confirmation_due (stamped as
+  // sent now), and the welcome email of each newsletter of confirmed_now that has one.
+  // Nothing is queued for a blocked address.
   virtual Result<SignupOutcome> record_signup(const SignupRequest& r) = 0;
   virtual Result<Subscriber> subscriber_by_id(Id id) = 0;
   virtual Result<Newsletter> newsletter_by_id(Id id) = 0;
   // Subscriptions of a subscriber, ordered by newsletter slug, newsletter_slug filled.
   virtual Result<std::vector<Subscription>> subscriptions_of(Id subscriber_id) = 0;
   // Confirms the unconfirmed subscriptions of `subscriber_id` (to `newsletter_id`, or
-  // to all when 0). Returns the newsletters that became confirmed (may be empty).
+  // to all when 0). Returns the newsletters that became confirmed (may be empty); the
+  // welcome email of each that has one is queued in the same transaction.
   virtual Result<std::vector<Id>> confirm(Id subscriber_id, Id newsletter_id) = 0;
   // Unsubscribes from `newsletter_id` (all when 0); returns those that changed.
   virtual Result<std::vector<Id>> unsubscribe(Id subscriber_id, Id newsletter_id,
                                               const std::string& source) = 0;
   virtual Status set_timezone(Id subscriber_id, const std::string& timezone) = 0;
+
+  // Outgoing mail queue (see QueuedMail). Meant for one sender per database.
+  // Up to `limit` pending emails due at `now`, the earliest due first. Reads only.
+  virtual Result<std::vector<QueuedMail>> due_mail(UnixSeconds now, std::size_t limit) = 0;
+  // Records what became of a batch of attempts, in one transaction; each counts as an
+  // attempt. A row no longer pending (settled before) is left as it is.
+  virtual Status settle_mail(const std::vector<MailSettlement>& settlements) = 0;
+  virtual Result<MailQueueState> mail_queue_state() = 0;
+  // Drops up to `limit` rows done (sent or given up) that were queued before `before`,
+  // oldest first; returns how many.
+  virtual Result<std::size_t> purge_mail_queue(UnixSeconds before, std::size_t limit) = 0;
+  // `listener` is called after every commit that queued mail, on the committing thread,
+  // with no lock of the store held; it must be quick and must not call the store.
+  // Replaces the previous listener; an empty function removes it.
+  // REQUIRES: no call that may queue mail runs concurrently with this one.
+  virtual void set_mail_listener(std::function<void()> listener) = 0;
 
   // Robot-check replay store: true when `challenge_id` was not spent before (and is
   // now), false when it was. Kept until `expires_at`; purge drops expired ones.

@@ -96,8 +96,8 @@ Response confirm_post(WebContext& ctx, const Request& req) {
     if (confirmed.error().code == Errc::not_found) return bad_link(ctx, confirmed.error());
     return fault(ctx, req, confirmed.error());
   }
+  // The welcome emails the confirmation made due were queued in its transaction.
   if (!confirmed->empty()) {
-    ctx.signup.send_welcomes(claims->subscriber_id, *confirmed, req.request_id);
     (void)ctx.store.audit(fmt::format("reader:{}", claims->subscriber_id), "subscription.confirm",
                           std::to_string(claims->subscriber_id),
                           fmt::format("{} newsletter(s)", confirmed->size()));

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -68,11 +69,10 @@ Result<ReaderKeys> load_reader_keys(const Config& config) {
   return keys;
 }
 
-SignupService::SignupService(const Config& config, Store& store, Transport& transport,
-                             const Clock& clock, ReaderKeys keys)
+SignupService::SignupService(const Config& config, Store& store, const Clock& clock,
+                             ReaderKeys keys)
     : config_(config),
       store_(store),
-      transport_(transport),
       clock_(clock),
       keys_(std::move(keys)),
       per_client_(config.signup.rate_per_client, config.signup.rate_window, clock),
@@ -219,89 +219,84 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   }
 
   request.resend_after = clock_.now() - config_.signup.resend_window + 1;
+  std::string slugs;
+  for (const auto& n : chosen) slugs += (slugs.empty() ? "" : ",") + n.slug;
+  request.audit_detail = fmt::format("newsletters={} page={}", slugs, request.source_page);
+  // The emails the sign-up makes due are queued in its own transaction, and sent by
+  // the mail queue sender once it is committed: nothing is written to disk here
+  // beyond the group's one commit.
   auto outcome = store_.record_signup(request);
   if (!outcome && outcome.error().code == Errc::conflict) {
     return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
   }
   if (!outcome) return fault(outcome.error().message);
-  if (!outcome->blocked && !outcome->confirmation_due.empty()) {
-    if (auto st = send_confirmation(request, *outcome, chosen); !st) return fault(st.error().message);
-  }
-  if (!outcome->blocked && !outcome->confirmed_now.empty()) {
-    send_welcomes(outcome->subscriber_id, outcome->confirmed_now, request_id);
-  }
-  std::string slugs;
-  for (const auto& n : chosen) slugs += (slugs.empty() ? "" : ",") + n.slug;
-  (void)store_.audit(fmt::format("reader:{}", outcome->subscriber_id), "signup", request.email,
-                     fmt::format("newsletters={} page={}", slugs, request.source_page));
   return SignupAnswer{202, {}, msg.msg_success};
 }
 
-void SignupService::send_welcomes(Id subscriber_id, const std::vector<Id>& newsletters,
-                                  const std::string& request_id) {
-  auto subscriber = store_.subscriber_by_id(subscriber_id);
-  if (!subscriber) {
-    spdlog::warn("request {}: welcome email: {}", request_id, subscriber.error().message);
-    return;
+Result<std::optional<OutgoingMail>> SignupService::render_queued(
+    const QueuedMail& mail, const std::vector<Newsletter>& newsletters) const {
+  std::vector<Newsletter> named;  // in the order the row names them
+  for (Id id : mail.newsletter_ids) {
+    auto n = std::find_if(newsletters.begin(), newsletters.end(),
+                          [&](const Newsletter& x) { return x.id == id; });
+    if (n == newsletters.end()) continue;
+    if (mail.kind == QueuedMailKind::welcome && n->welcome_subject.empty()) continue;
+    named.push_back(*n);
   }
-  for (Id id : newsletters) {
-    auto n = store_.newsletter_by_id(id);
-    if (!n || n->welcome_subject.empty()) continue;
-    WelcomeEmail e;
-    e.to_address = subscriber->email;
-    e.to_name = subscriber->name;
-    e.newsletter = *n;
-    e.now = clock_.now();
-    e.preferences_url = preferences_url(
-        config_, sign_token({TokenPurpose::preferences, subscriber_id, 0, 0}, keys_.link_key));
-    e.unsubscribe_url = unsubscribe_url(
-        config_, sign_token({TokenPurpose::unsubscribe, subscriber_id, id, 0}, keys_.link_key));
-    auto message = build_welcome_email(config_, e);
-    if (!message) {
-      spdlog::warn("request {}: welcome email of {}: {}", request_id, n->slug, message.error().message);
-      continue;
-    }
-    auto sender = n->from_address.empty() ? parse_mailbox(config_.mail.from, AddressPolicy{true, false})
-                                          : Result<Mailbox>(Mailbox{n->from_name, n->from_address});
-    auto result = transport_.send(Envelope{sender ? sender->address : "", subscriber->email}, *message);
-    if (result.kind != DeliveryResult::Kind::delivered) {
-      spdlog::warn("request {}: welcome email of {} not sent: {}", request_id, n->slug, result.reply);
-    }
-  }
+  if (named.empty()) return std::optional<OutgoingMail>();
+  auto rendered = mail.kind == QueuedMailKind::welcome ? render_welcome(mail, named.front())
+                                                       : render_confirmation(mail, std::move(named));
+  if (!rendered) return rendered.error();
+  return std::optional<OutgoingMail>(std::move(*rendered));
 }
 
-Status SignupService::send_confirmation(const SignupRequest& request, const SignupOutcome& outcome,
-                                        const std::vector<Newsletter>& chosen) {
-  UnixSeconds now = clock_.now();
+Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail, const Newsletter& n) const {
+  WelcomeEmail e;
+  e.to_address = mail.email;
+  e.to_name = mail.name;
+  e.newsletter = n;
+  e.now = clock_.now();
+  e.preferences_url = preferences_url(
+      config_, sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, keys_.link_key));
+  e.unsubscribe_url = unsubscribe_url(
+      config_, sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0}, keys_.link_key));
+  auto message = build_welcome_email(config_, e);
+  if (!message) {
+    return make_error(message.error().code, fmt::format("cannot render the welcome email of {}: {}",
+                                                        n.slug, message.error().message));
+  }
+  auto sender = n.from_address.empty() ? parse_mailbox(config_.mail.from, AddressPolicy{true, false})
+                                       : Result<Mailbox>(Mailbox{n.from_name, n.from_address});
+  return OutgoingMail{Envelope{sender ? sender->address : "", mail.email}, std::move(*message)};
+}
+
+Result<OutgoingMail> SignupService::render_confirmation(const QueuedMail& mail,
+                                                        std::vector<Newsletter> awaiting) const {
+  const UnixSeconds now = clock_.now();
   ConfirmationEmail e;
-  e.to_address = request.email;
-  e.to_name = request.name;
+  e.to_address = mail.email;
+  e.to_name = mail.name;
   e.now = now;
   e.expiry_days = config_.signup.confirm_expiry_days;
-  for (const auto& n : chosen) {
-    for (Id id : outcome.confirmation_due) {
-      if (id == n.id) e.newsletters.push_back(n);
-    }
-  }
+  e.newsletters = std::move(awaiting);
   Id one = e.newsletters.size() == 1 ? e.newsletters.front().id : 0;
   e.confirm_url = confirm_url(
-      config_, sign_token({TokenPurpose::confirm, outcome.subscriber_id, one,
+      config_, sign_token({TokenPurpose::confirm, mail.subscriber_id, one,
                            now + UnixSeconds{86400} * config_.signup.confirm_expiry_days},
                           keys_.link_key));
   e.preferences_url = preferences_url(
-      config_, sign_token({TokenPurpose::preferences, outcome.subscriber_id, 0, 0}, keys_.link_key));
+      config_, sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, keys_.link_key));
   e.unsubscribe_url = unsubscribe_url(
-      config_, sign_token({TokenPurpose::unsubscribe, outcome.subscriber_id, 0, 0}, keys_.link_key));
+      config_, sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0}, keys_.link_key));
   auto message = build_confirmation_email(config_, e);
-  if (!message) return message.error();
+  if (!message) {
+    return make_error(message.error().code,
+                      fmt::format("cannot render the confirmation email: {}", message.error().message));
+  }
   AddressPolicy sender_policy;
   sender_policy.allow_special_use_domains = true;
   auto from = parse_mailbox(config_.mail.from, sender_policy);
-  auto result = transport_.send(Envelope{from ? from->address : "", request.email}, *message);
-  if (result.kind != DeliveryResult::Kind::delivered) {
-    return make_error(Errc::io, fmt::format("confirmation email not sent: {}", result.reply));
-  }
-  return {};
+  return OutgoingMail{Envelope{from ? from->address : "", mail.email}, std::move(*message)};
 }
 
 }  // namespace broadsheet::web

@@ -1,6 +1,8 @@
 // Reader sign-up: validates what the box posts (address, newsletters, robot check,
-// consent), applies rate limits, records the sign-up durably, and sends the
-// confirmation email. Used by both the JSON API and the plain HTML form.
+// consent), applies rate limits, and records the sign-up durably together with the
+// emails it makes due (the store's mail queue). Used by both the JSON API and the plain
+// HTML form. The emails themselves are sent by the mail queue sender
+// (send/mail_queue.hpp), which renders them with render_queued().
 //
 // Trusts nothing in the form. Answers the same whatever the state of the address
 // (new, unconfirmed, confirmed, unsubscribed, blocked), so no answer tells whether an
@@ -11,13 +13,14 @@
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
 #include "http/rate_limiter.hpp"
 #include "robot/altcha.hpp"
-#include "send/transport.hpp"
+#include "send/mail_queue.hpp"
 #include "store/store.hpp"
 
 namespace broadsheet::web {
@@ -49,15 +52,16 @@ struct ReaderKeys {
 
 class SignupService {
  public:
-  SignupService(const Config& config, Store& store, Transport& transport, const Clock& clock,
-                ReaderKeys keys);
+  SignupService(const Config& config, Store& store, const Clock& clock, ReaderKeys keys);
 
   SignupAnswer submit(const SignupForm& form, const std::string& request_id);
 
-  // Sends the welcome email of each newsletter in `newsletters` that has one. Failures
-  // are logged, not returned: the subscriptions are confirmed whatever happens.
-  void send_welcomes(Id subscriber_id, const std::vector<Id>& newsletters,
-                     const std::string& request_id);
+  // The reader side's MailRenderer (send/mail_queue.hpp): a queued confirmation or
+  // welcome email as a message with freshly signed links, from `newsletters` (all of
+  // them). nullopt when none of the newsletters it names exists any more (or, for a
+  // welcome, has a welcome email). Safe from any thread.
+  Result<std::optional<OutgoingMail>> render_queued(const QueuedMail& mail,
+                                                    const std::vector<Newsletter>& newsletters) const;
 
   // The errors submit() would report for `form`, without any effect.
   std::vector<FieldError> check(const SignupForm& form);
@@ -70,13 +74,13 @@ class SignupService {
  private:
   std::vector<FieldError> validate(const SignupForm& form, SignupRequest& request,
                                    std::vector<Newsletter>& chosen);
-  Status send_confirmation(const SignupRequest& request, const SignupOutcome& outcome,
-                           const std::vector<Newsletter>& chosen);
+  Result<OutgoingMail> render_confirmation(const QueuedMail& mail,
+                                           std::vector<Newsletter> awaiting) const;
+  Result<OutgoingMail> render_welcome(const QueuedMail& mail, const Newsletter& n) const;
   std::string stored_client_address(const std::string& ip) const;
 
   const Config& config_;
   Store& store_;
-  Transport& transport_;
   const Clock& clock_;
   ReaderKeys keys_;
   http::RateLimiter per_client_;

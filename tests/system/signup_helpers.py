@@ -2,6 +2,12 @@
 check the way the widget does, posting sign-ups, reading the confirmation emails out
 of the outbox Maildir, and reading pages. Standard library only.
 
+The server answers a sign-up once it is recorded with its emails queued in the
+database (the mail queue); a background sender writes them into the outbox a moment
+later. So every helper that reads the outbox first waits until the queue holds no
+email that is due (wait_for_mail_queue): then the outbox is complete, and a test that
+expects no email is not fooled by one still on its way.
+
 Wire formats are those documented in src/robot/altcha.hpp; link tokens are those of
 src/mail/token.hpp.
 """
@@ -167,7 +173,24 @@ def error_codes(reply) -> list[tuple[str, str]]:
 # --- the outbox -----------------------------------------------------------------------
 
 
+def pending_mail(data) -> int:
+    """Emails of the mail queue that are due and not yet sent (nor given up)."""
+    return db_rows(data, "SELECT count(*) FROM mail_queue WHERE next_attempt_at IS NOT NULL "
+                         "AND next_attempt_at <= CAST(strftime('%s', 'now') AS INTEGER)")[0][0]
+
+
+def wait_for_mail_queue(data, timeout: float = 10) -> None:
+    """Waits until the server has sent every email that is due (see the module's doc);
+    fails the test when some are still waiting after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while (left := pending_mail(data)) != 0:
+        assert time.monotonic() < deadline, f"{left} queued email(s) not sent within {timeout} s"
+        time.sleep(0.01)
+
+
 def outbox_files(data) -> list[pathlib.Path]:
+    """The messages in the outbox once the mail queue is drained, oldest first."""
+    wait_for_mail_queue(data)
     root = pathlib.Path(data) / "outbox"
     files = [p for d in ("new", "cur") if (root / d).is_dir() for p in (root / d).iterdir()
              if p.is_file()]

@@ -13,6 +13,12 @@
 //
 // What a sign-up does to each subscription is decided by plan_signup() alone, from the
 // subscription's state, the newsletter's opt-in and the resend window.
+//
+// The emails a sign-up makes due (its confirmation, welcome emails of single opt-in
+// newsletters) are queued in the mail queue inside the request's savepoint, and its
+// audit entry is written there too: a sign-up, its emails and its audit entry are
+// committed together or not at all, and cost no commit of their own. After a COMMIT
+// that queued mail, the store's mail listener wakes the sender.
 #include <fmt/format.h>
 
 #include <optional>
@@ -20,6 +26,7 @@
 #include <utility>
 
 #include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_mail_queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::sqlite {
@@ -176,6 +183,34 @@ Status subscribe(const SignupTx& tx, Id subscriber_id, const SignupNewsletter& n
   return record_consent(tx, subscriber_id, n.id, kConsentNewsletter, true, r);
 }
 
+// Queues the emails the sign-up made due: one confirmation for every newsletter that
+// awaits it, and the welcome email of each newsletter confirmed at once.
+Status queue_emails(const SignupTx& tx, SignupOutcome& out) {
+  if (!out.confirmation_due.empty()) {
+    if (auto s = enqueue_confirmation(tx.db, tx.sql, out.subscriber_id, out.confirmation_due,
+                                      tx.now);
+        !s) {
+      return s;
+    }
+    ++out.emails_queued;
+  }
+  for (Id id : out.confirmed_now) {
+    auto queued = enqueue_welcome(tx.db, tx.sql, out.subscriber_id, id, tx.now);
+    if (!queued) return queued.error();
+    if (*queued) ++out.emails_queued;
+  }
+  return {};
+}
+
+Status audit_signup(const SignupTx& tx, const SignupOutcome& out, const SignupRequest& r) {
+  const std::string actor = fmt::format("reader:{}", out.subscriber_id);
+  const std::string_view action = "signup";
+  Query q(tx.db, tx.sql.insert_audit);
+  q.bind_int(1, tx.now).bind_text(2, actor).bind_text(3, action).bind_text(4, r.email).bind_text(
+      5, r.audit_detail);
+  return q.run();
+}
+
 // One sign-up, inside the group's transaction and its own savepoint.
 Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
   if (!r.challenge_id.empty()) {
@@ -192,14 +227,17 @@ Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
   SignupOutcome out;
   out.subscriber_id = reader->id;
   out.blocked = reader->blocked;
-  if (out.blocked) return out;
-  for (const SignupNewsletter& n : *newsletters) {
-    if (auto s = subscribe(tx, reader->id, n, r, out); !s) return s.error();
+  if (!out.blocked) {
+    for (const SignupNewsletter& n : *newsletters) {
+      if (auto s = subscribe(tx, reader->id, n, r, out); !s) return s.error();
+    }
+    if (auto s = record_consent(tx, reader->id, std::nullopt, kConsentMarketing, r.marketing, r);
+        !s) {
+      return s.error();
+    }
+    if (auto s = queue_emails(tx, out); !s) return s.error();
   }
-  if (auto s = record_consent(tx, reader->id, std::nullopt, kConsentMarketing, r.marketing, r);
-      !s) {
-    return s.error();
-  }
+  if (auto s = audit_signup(tx, out, r); !s) return s.error();
   return out;
 }
 
@@ -211,12 +249,15 @@ Result<SignupOutcome> SqliteStore::record_signup(const SignupRequest& r) {
   }
   // Checked here, not only in hold(): the caller may end up leading others' requests.
   if (auto s = refuse_importer(); !s) return s.error();
-  return signups_.submit(r, [this](SignupGroup::Batch batch) { commit_signups(batch); });
+  return signups_.submit(r, [this](SignupGroup::Batch batch) {
+    if (commit_signups(batch)) mail_queued();
+  });
 }
 
-void SqliteStore::commit_signups(SignupGroup::Batch batch) {
+bool SqliteStore::commit_signups(SignupGroup::Batch batch) {
   auto fail_all = [&](const Error& e) {
     for (auto* job : batch) job->outcome = failed_to("record sign-ups", e);
+    return false;
   };
   auto h = hold();
   if (!h) return fail_all(h.error());
@@ -224,10 +265,12 @@ void SqliteStore::commit_signups(SignupGroup::Batch batch) {
   if (auto s = group.begin(sql().begin_immediate); !s) return fail_all(s.error());
 
   const SignupTx tx{db(), sql(), clock_.now()};
+  bool queued_mail = false;
   for (auto* job : batch) {
     if (auto s = Query(db(), sql().savepoint_request).run(); !s) return fail_all(s.error());
     auto outcome = run_signup(tx, job->request);
     if (outcome) {
+      queued_mail = queued_mail || outcome->emails_queued > 0;
       job->outcome = std::move(outcome);
     } else {
       // SQLite abandons the whole transaction itself on some errors (a full disk, I/O),
@@ -241,6 +284,7 @@ void SqliteStore::commit_signups(SignupGroup::Batch batch) {
     if (auto s = Query(db(), sql().release_request).run(); !s) return fail_all(s.error());
   }
   if (auto s = group.commit(); !s) return fail_all(s.error());
+  return queued_mail;
 }
 
 }  // namespace broadsheet::sqlite

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <semaphore>
 #include <string>
 #include <string_view>
@@ -70,6 +72,13 @@ class SqliteStore final : public Store {
   Result<std::vector<Id>> unsubscribe(Id subscriber_id, Id newsletter_id,
                                       const std::string& source) override;
   Status set_timezone(Id subscriber_id, const std::string& timezone) override;
+
+  // The mail queue: sqlite_mail_queue.cpp.
+  Result<std::vector<QueuedMail>> due_mail(UnixSeconds now, std::size_t limit) override;
+  Status settle_mail(const std::vector<MailSettlement>& settlements) override;
+  Result<MailQueueState> mail_queue_state() override;
+  Result<std::size_t> purge_mail_queue(UnixSeconds before, std::size_t limit) override;
+  void set_mail_listener(std::function<void()> listener) override;
 
   Result<bool> spend_challenge(const std::string& challenge_id, UnixSeconds expires_at) override;
   Status purge_spent_challenges(UnixSeconds now) override;
@@ -141,8 +150,11 @@ class SqliteStore final : public Store {
   Result<Hold> hold();
   // Errc::internal on the thread holding an import session: it would wait for itself.
   Status refuse_importer() const;
-  // Runs as the leader of a group of sign-ups: one transaction, one COMMIT.
-  void commit_signups(SignupGroup::Batch batch);
+  // Runs as the leader of a group of sign-ups: one transaction, one COMMIT. True when
+  // the committed group queued mail.
+  bool commit_signups(SignupGroup::Batch batch);
+  // Tells the mail listener that a commit queued mail. Call with no Hold.
+  void mail_queued();
   sqlite3* db() const { return connection_->db(); }
   const Statements& sql() const { return connection_->statements(); }
 
@@ -151,6 +163,8 @@ class SqliteStore final : public Store {
   std::binary_semaphore gate_{1};
   std::atomic<std::thread::id> importer_{};  // the thread that began the open import
   SignupGroup signups_{kMaxSignupBatch};
+  std::mutex mail_listener_mutex_;
+  std::function<void()> mail_listener_;  // guarded by mail_listener_mutex_
 };
 
 }  // namespace broadsheet::sqlite

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_mail_queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::sqlite {
@@ -227,16 +228,36 @@ Result<std::vector<Subscription>> SqliteStore::subscriptions_of(Id subscriber_id
   return out;
 }
 
+// The confirmation and the welcome emails it makes due (sqlite_mail_queue.hpp) are one
+// transaction: a confirmed reader is never left without the welcome.
 Result<std::vector<Id>> SqliteStore::confirm(Id subscriber_id, Id newsletter_id) {
-  auto h = hold();
-  if (!h) return h.error();
-  Query q(db(), sql().confirm_subscriptions);
-  q.bind_int(1, subscriber_id).bind_int(2, newsletter_id).bind_int(3, clock_.now());
-  auto changed = changed_newsletters(q, db(), sql().subscriber_exists, subscriber_id);
-  if (!changed) {
-    return failed_to(fmt::format("confirm subscriber {}", subscriber_id), changed.error());
-  }
-  return changed;
+  bool queued_mail = false;
+  auto confirmed = [&]() -> Result<std::vector<Id>> {
+    auto fail = [&](const Error& e) {
+      return failed_to(fmt::format("confirm subscriber {}", subscriber_id), e);
+    };
+    auto h = hold();
+    if (!h) return h.error();
+    const UnixSeconds now = clock_.now();
+    Transaction tx(db(), sql().commit, sql().rollback);
+    if (auto s = tx.begin(sql().begin_immediate); !s) return fail(s.error());
+    Result<std::vector<Id>> changed = std::vector<Id>{};
+    {
+      Query q(db(), sql().confirm_subscriptions);
+      q.bind_int(1, subscriber_id).bind_int(2, newsletter_id).bind_int(3, now);
+      changed = changed_newsletters(q, db(), sql().subscriber_exists, subscriber_id);
+    }
+    if (!changed) return fail(changed.error());
+    for (Id id : *changed) {
+      auto queued = enqueue_welcome(db(), sql(), subscriber_id, id, now);
+      if (!queued) return fail(queued.error());
+      queued_mail = queued_mail || *queued;
+    }
+    if (auto s = tx.commit(); !s) return fail(s.error());
+    return changed;
+  }();
+  if (confirmed && queued_mail) mail_queued();
+  return confirmed;
 }
 
 Result<std::vector<Id>> SqliteStore::unsubscribe(Id subscriber_id, Id newsletter_id,

@@ -1,0 +1,210 @@
+#include "send/mail_queue.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace broadsheet {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// How long to wait before settling again when the store refuses; short, since every
+// row of the batch is waiting on it.
+constexpr std::chrono::milliseconds kSettleRetry{200};
+constexpr std::size_t kPurgeBatch = 10000;
+constexpr UnixSeconds kPurgeEvery = 3600;
+
+std::string describe(const QueuedMail& row) {
+  return fmt::format("{} email {} to subscriber {}", to_string(row.kind), row.id,
+                     row.subscriber_id);
+}
+
+}  // namespace
+
+MailQueueSender::MailQueueSender(Store& store, Transport& transport, MailRenderer render,
+                                 const Clock& clock, MailQueueOptions options)
+    : store_(store),
+      transport_(transport),
+      render_(std::move(render)),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+MailQueueSender::~MailQueueSender() { stop(); }
+
+void MailQueueSender::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable() || stopping_) return;
+  woken_ = true;  // the first pass takes what the last run left
+  thread_ = std::thread([this] { run(); });
+}
+
+void MailQueueSender::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_one();
+}
+
+void MailQueueSender::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void MailQueueSender::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (!woken_) {
+      wake_.wait_for(lock, options_.poll_interval, [this] { return woken_ || stopping_; });
+      if (stopping_) break;
+    }
+    woken_ = false;
+    lock.unlock();
+    auto pass = run_pass(SteadyClock::time_point::max(), true);
+    if (!pass) spdlog::warn("mail queue: {}", pass.error().message);
+    purge_done_rows();
+    lock.lock();
+  }
+  lock.unlock();
+  auto drained = run_pass(SteadyClock::now() + options_.drain_time, false);
+  if (!drained) spdlog::warn("mail queue: while stopping: {}", drained.error().message);
+  if (!unsettled_.empty()) {
+    spdlog::error("mail queue: {} email(s) were sent but could not be recorded; they will be "
+                  "sent again at the next start",
+                  unsettled_.size());
+  }
+}
+
+bool MailQueueSender::stop_requested() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+Result<MailPass> MailQueueSender::send_due(SteadyClock::time_point deadline) {
+  return run_pass(deadline, false);
+}
+
+Result<MailPass> MailQueueSender::run_pass(SteadyClock::time_point deadline, bool until_stop) {
+  auto should_end = [&] {
+    return SteadyClock::now() >= deadline || (until_stop && stop_requested());
+  };
+  MailPass pass;
+  for (;;) {
+    // What was sent is recorded before anything more is read: a row sent but not
+    // recorded is still due in the store and would be sent twice.
+    while (!unsettled_.empty()) {
+      auto settled = store_.settle_mail(unsettled_);
+      if (settled) {
+        unsettled_.clear();
+        break;
+      }
+      if (should_end()) return settled.error();
+      spdlog::warn("mail queue: {}; trying again", settled.error().message);
+      std::this_thread::sleep_for(kSettleRetry);
+    }
+    if (should_end()) return pass;
+    auto more = send_batch(pass);
+    if (!more) return more.error();
+    if (!*more) return pass;
+  }
+}
+
+Result<bool> MailQueueSender::send_batch(MailPass& pass) {
+  const UnixSeconds now = clock_.now();
+  auto rows = store_.due_mail(now, options_.batch_size);
+  if (!rows) return rows.error();
+  if (rows->empty()) return false;
+  auto newsletters = store_.list_newsletters(false);
+  if (!newsletters) return newsletters.error();
+
+  std::size_t retried = 0;
+  std::string retry_reason;  // of the first row retried, for the log
+  auto not_sent = [&](const QueuedMail& row, std::string error, UnixSeconds at) {
+    if (retried == 0) retry_reason = error;
+    unsettled_.push_back(retry_or_give_up(row, std::move(error), at));
+    if (unsettled_.back().next_attempt_at) {
+      ++retried;
+    } else {
+      ++pass.given_up;
+    }
+  };
+  std::vector<OutgoingMail> mails;
+  std::vector<const QueuedMail*> sent_rows;  // the row of each of `mails`
+  mails.reserve(rows->size());
+  for (const QueuedMail& row : *rows) {
+    if (row.blocked) {
+      unsettled_.push_back({row.id, std::nullopt, std::nullopt, "not sent: the address is blocked"});
+      ++pass.given_up;
+      continue;
+    }
+    auto rendered = render_(row, *newsletters);
+    if (!rendered) {
+      not_sent(row, rendered.error().message, now);
+      continue;
+    }
+    if (!*rendered) {
+      spdlog::info("mail queue: {} not sent: its newsletters no longer exist", describe(row));
+      unsettled_.push_back({row.id, std::nullopt, std::nullopt, "not sent: no such newsletter"});
+      ++pass.given_up;
+      continue;
+    }
+    mails.push_back(std::move(**rendered));
+    sent_rows.push_back(&row);
+  }
+
+  auto results = transport_.send_batch(mails);
+  const UnixSeconds done_at = clock_.now();
+  for (std::size_t i = 0; i < sent_rows.size(); ++i) {
+    const QueuedMail& row = *sent_rows[i];
+    const DeliveryResult r = i < results.size() ? results[i] : DeliveryResult{};
+    switch (r.kind) {
+      case DeliveryResult::Kind::delivered:
+        unsettled_.push_back({row.id, done_at, std::nullopt, ""});
+        ++pass.sent;
+        break;
+      case DeliveryResult::Kind::deferred:
+        not_sent(row, r.reply.empty() ? "the transport gave no result" : r.reply, done_at);
+        break;
+      case DeliveryResult::Kind::failed:
+        spdlog::error("mail queue: {} failed for good: {}", describe(row), r.reply);
+        unsettled_.push_back({row.id, std::nullopt, std::nullopt, r.reply});
+        ++pass.given_up;
+        break;
+    }
+  }
+  if (retried > 0) {
+    spdlog::warn("mail queue: {} email(s) not sent, to be tried again: {}", retried, retry_reason);
+  }
+  pass.retried += retried;
+  return true;
+}
+
+MailSettlement MailQueueSender::retry_or_give_up(const QueuedMail& row, std::string error,
+                                                 UnixSeconds now) {
+  if (now - row.created_at >= options_.give_up_after) {
+    spdlog::error("mail queue: giving up on {} after {} attempts: {}", describe(row),
+                  row.attempts + 1, error);
+    return {row.id, std::nullopt, std::nullopt, std::move(error)};
+  }
+  UnixSeconds delay = std::max<UnixSeconds>(options_.first_retry, 1);
+  for (int i = 0; i < row.attempts && delay < options_.max_retry; ++i) delay *= 2;
+  delay = std::min(delay, std::max<UnixSeconds>(options_.max_retry, 1));
+  return {row.id, std::nullopt, now + delay, std::move(error)};
+}
+
+void MailQueueSender::purge_done_rows() {
+  const UnixSeconds now = clock_.now();
+  if (now - last_purge_ < kPurgeEvery) return;
+  last_purge_ = now;
+  auto purged = store_.purge_mail_queue(now - options_.keep_done, kPurgeBatch);
+  if (!purged) spdlog::warn("mail queue: purging done rows: {}", purged.error().message);
+}
+
+}  // namespace broadsheet

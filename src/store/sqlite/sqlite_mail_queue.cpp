@@ -1,0 +1,168 @@
+// SQLite backend of the Store: the outgoing mail queue of the reader side (table
+// mail_queue, migration 0003). See sqlite_store.cpp for what the backend trusts and how
+// it fails, and store.hpp for the contract.
+//
+// Rows are written by the transactions that make an email due (sqlite_signup.cpp,
+// confirm() in sqlite_subscribers.cpp) through the helpers of sqlite_mail_queue.hpp,
+// and read and settled by the one sender (send/mail_queue.hpp). due_mail() only reads:
+// SQLite is one node with one sender, so a row needs no lease. A crash between sending
+// and settling sends that row again after the restart; a settled row never is.
+#include "store/sqlite/sqlite_mail_queue.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+constexpr std::size_t kMaxError = 512;
+
+std::string join_ids(const std::vector<Id>& ids) {
+  std::string out;
+  for (Id id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+// "3,5" -> {3, 5}; anything that is not a decimal id is skipped (the column is written
+// only by join_ids()).
+std::vector<Id> split_ids(std::string_view text) {
+  std::vector<Id> out;
+  while (!text.empty()) {
+    std::size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    Id id = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
+    if (ec == std::errc() && end == part.data() + part.size() && id > 0) out.push_back(id);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// Columns of due_mail: id, kind, subscriber_id, newsletter_ids, created_at, attempts,
+// email, name, status.
+QueuedMail read_queued(const Query& q) {
+  QueuedMail m;
+  m.id = q.int_at(0);
+  // The CHECK on the column admits only the two names.
+  m.kind = q.text_at(1) == to_string(QueuedMailKind::welcome) ? QueuedMailKind::welcome
+                                                              : QueuedMailKind::confirmation;
+  m.subscriber_id = q.int_at(2);
+  m.newsletter_ids = split_ids(q.text_at(3));
+  m.created_at = q.int_at(4);
+  m.attempts = static_cast<int>(q.int_at(5));
+  m.email = q.text_at(6);
+  m.name = q.text_at(7);
+  m.blocked = subscriber_status_from(q.text_at(8)) == SubscriberStatus::blocked;
+  return m;
+}
+
+// An error kept in the queue: one line, at most kMaxError bytes, never cut inside a
+// UTF-8 character.
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, kMaxError)) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  if (text.size() > kMaxError) {
+    std::size_t end = out.size();
+    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
+    if (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0x80)) out.resize(end - 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status enqueue_confirmation(sqlite3* db, const Statements& sql, Id subscriber_id,
+                            const std::vector<Id>& newsletters, UnixSeconds now) {
+  const std::string ids = join_ids(newsletters);
+  const std::string kind(to_string(QueuedMailKind::confirmation));
+  Query q(db, sql.enqueue_mail);
+  q.bind_text(1, kind).bind_int(2, subscriber_id).bind_text(3, ids).bind_int(4, now);
+  return q.run();
+}
+
+Result<bool> enqueue_welcome(sqlite3* db, const Statements& sql, Id subscriber_id,
+                             Id newsletter, UnixSeconds now) {
+  Query q(db, sql.enqueue_welcome);
+  q.bind_int(1, subscriber_id).bind_int(2, newsletter).bind_int(3, now);
+  bool queued = false;
+  if (auto s = q.each_row([&] { queued = true; }); !s) return s.error();
+  return queued;
+}
+
+Result<std::vector<QueuedMail>> SqliteStore::due_mail(UnixSeconds now, std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  std::vector<QueuedMail> out;
+  Query q(db(), sql().due_mail);
+  q.bind_int(1, now).bind_int(2, as_sql_limit(limit));
+  if (auto s = q.each_row([&] { out.push_back(read_queued(q)); }); !s) {
+    return failed_to("read the mail queue", s.error());
+  }
+  return out;
+}
+
+Status SqliteStore::settle_mail(const std::vector<MailSettlement>& settlements) {
+  if (settlements.empty()) return {};
+  auto h = hold();
+  if (!h) return h.error();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("settle queued mail", s.error());
+  for (const auto& m : settlements) {
+    std::optional<std::int64_t> sent_at, next;
+    if (m.sent_at) sent_at = *m.sent_at;
+    if (!m.sent_at && m.next_attempt_at) next = *m.next_attempt_at;
+    const std::string error = m.sent_at ? std::string() : one_line(m.error);
+    Query q(db(), sql().settle_mail);
+    q.bind_int(1, m.id).bind_opt_int(2, sent_at).bind_opt_int(3, next).bind_text(4, error);
+    if (auto s = q.run(); !s) return failed_to("settle queued mail", s.error());
+  }
+  if (auto s = tx.commit(); !s) return failed_to("settle queued mail", s.error());
+  return {};
+}
+
+Result<MailQueueState> SqliteStore::mail_queue_state() {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().mail_queue_state);
+  if (auto s = q.expect_row("mail_queue_state returned no row"); !s) {
+    return failed_to("read the mail queue", s.error());
+  }
+  MailQueueState state;
+  state.pending = static_cast<std::size_t>(q.int_at(0));
+  state.next_due_at = q.opt_int_at(1);
+  if (auto s = q.run(); !s) return failed_to("read the mail queue", s.error());
+  return state;
+}
+
+Result<std::size_t> SqliteStore::purge_mail_queue(UnixSeconds before, std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().purge_mail_queue);
+  q.bind_int(1, before).bind_int(2, as_sql_limit(limit));
+  if (auto s = q.run(); !s) return failed_to("purge the mail queue", s.error());
+  return static_cast<std::size_t>(sqlite3_changes(db()));
+}
+
+void SqliteStore::set_mail_listener(std::function<void()> listener) {
+  std::lock_guard lock(mail_listener_mutex_);
+  mail_listener_ = std::move(listener);
+}
+
+void SqliteStore::mail_queued() {
+  std::function<void()> listener;
+  {
+    std::lock_guard lock(mail_listener_mutex_);
+    listener = mail_listener_;
+  }
+  if (listener) listener();
+}
+
+}  // namespace broadsheet::sqlite
