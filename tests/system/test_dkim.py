@@ -1,9 +1,9 @@
 """DKIM keys, black box: `broadsheet dkim keygen` writes a private key (mode 0600),
 enables it in broadsheet.toml changing nothing else, and prints a TXT record that
 OpenSSL and dkimpy agree describes that key; `broadsheet dkim check` compares the
-records a small DNS responder started here publishes (UDP on 127.0.0.1, standard
-library only) with the keys; a key file that is too open or missing stops any command
-that loads the keys with one clear line.
+records that a small DNS responder (dns_responder.py, UDP on 127.0.0.1) publishes with
+the keys; a key file that is too open or missing stops any command that loads the keys
+with one clear line.
 
     BROADSHEET_BIN=build/broadsheet /usr/bin/python3 -m pytest -q tests/system/test_dkim.py
 """
@@ -13,73 +13,31 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socketserver
 import stat
-import struct
 import subprocess
-import threading
 
 import dkim
 import pytest
 
 from conftest import assert_fails, assert_ok, data_args, run
+from dns_responder import TXT, DnsResponder, txt_rdata
 
-TXT = 16
 DOMAIN = "news.broadsheet-test.net"
-
-
-def dns_answer(query: bytes, zones: dict) -> bytes | None:
-    """The reply to one DNS query: TXT records from `zones` (name -> [text]), NXDOMAIN
-    for names not there."""
-    if len(query) < 12 or query[4:6] != b"\x00\x01":
-        return None
-    labels, i = [], 12
-    while i < len(query) and query[i] != 0:
-        n = query[i]
-        labels.append(query[i + 1:i + 1 + n].decode("ascii", "replace").lower())
-        i += 1 + n
-    end = i + 5
-    if end > len(query):
-        return None
-    name = ".".join(labels)
-    qtype = struct.unpack(">H", query[i + 1:i + 3])[0]
-    texts = zones.get(name)
-    records = []
-    if texts is not None and qtype == TXT:
-        for text in texts:
-            raw = text.encode("ascii")
-            chunks = [raw[k:k + 255] for k in range(0, len(raw), 255)] or [b""]
-            records.append(b"".join(bytes([len(c)]) + c for c in chunks))
-    rcode = 0 if texts is not None else 3
-    flags = 0x8480 | (query[2] & 0x01) << 8 | rcode
-    out = query[:2] + struct.pack(">HHHHH", flags, 1, len(records), 0, 0) + query[12:end]
-    for rdata in records:
-        out += struct.pack(">HHHIH", 0xC00C, qtype, 1, 300, len(rdata)) + rdata
-    return out
-
-
-class _Handler(socketserver.BaseRequestHandler):
-    def handle(self):
-        data, sock = self.request
-        reply = dns_answer(data, self.server.zones)
-        if reply is not None:
-            sock.sendto(reply, self.client_address)
 
 
 @pytest.fixture
 def dns():
-    server = socketserver.ThreadingUDPServer(("127.0.0.1", 0), _Handler)
-    server.zones = {}
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with DnsResponder() as responder:
+        yield responder
+
+
+def publish(dns, records: dict):
+    """Makes `records` (name -> [TXT text]) the only ones DNS answers with."""
+    dns.zones = {name: {TXT: [txt_rdata(t) for t in texts]} for name, texts in records.items()}
 
 
 def dns_env(dns) -> dict:
-    return {"BROADSHEET_MAIL_DNS_SERVERS": f"127.0.0.1:{dns.server_address[1]}"}
+    return {"BROADSHEET_MAIL_DNS_SERVERS": dns.address}
 
 
 def keygen(data, selector, algo, *extra, env=None):
@@ -195,7 +153,7 @@ def test_check_says_whether_each_published_record_matches(data, dns):
     name_e, record_e = published(assert_ok(keygen(data, "2026e", "ed25519")).stdout)
     name_r, record_r = published(assert_ok(keygen(data, "2026r", "rsa")).stdout)
 
-    dns.zones = {name_e: [record_e], name_r: [record_r]}
+    publish(dns, {name_e: [record_e], name_r: [record_r]})
     cp = assert_ok(run("dkim", "check", *data_args(data), env=dns_env(dns)))
     assert f"{name_e} (ed25519): ok" in cp.stdout
     assert f"{name_r} (rsa): ok" in cp.stdout
@@ -203,7 +161,7 @@ def test_check_says_whether_each_published_record_matches(data, dns):
     # Another key published for the Ed25519 selector; nothing for the RSA one.
     ours = tags(record_e)["p"]
     other_p = base64.b64encode(bytes(32)).decode()
-    dns.zones = {name_e: [f"v=DKIM1; k=ed25519; p={other_p}"]}
+    publish(dns, {name_e: [f"v=DKIM1; k=ed25519; p={other_p}"]})
     cp = run("dkim", "check", *data_args(data), env=dns_env(dns))
     assert_fails(cp, "2 of 2 DKIM records do not match")
     assert f"{name_e} (ed25519): MISMATCH, the record publishes a different key" in cp.stdout
@@ -211,7 +169,7 @@ def test_check_says_whether_each_published_record_matches(data, dns):
     assert ours in cp.stdout  # what to publish instead
 
     # A revoked key (empty p=) and two records at one name.
-    dns.zones = {name_e: ["v=DKIM1; k=ed25519; p="], name_r: [record_r, "v=spf1 -all"]}
+    publish(dns, {name_e: ["v=DKIM1; k=ed25519; p="], name_r: [record_r, "v=spf1 -all"]})
     cp = run("dkim", "check", *data_args(data), env=dns_env(dns))
     assert_fails(cp, "2 of 2")
     assert "revokes the key" in cp.stdout
