@@ -70,14 +70,16 @@ int keygen(const std::string& data, const KeygenArgs& a) {
   if (!specs) return fail(specs.error());
   for (const auto& s : *specs) {
     if (!a.no_enable && s.domain == domain && s.selector == selector) {
-      return fail(fmt::format("dkim.keys already has a key for {}; choose another selector "
-                              "(a DNS name holds one key)",
-                              dkim_record_name(selector, domain)));
+      return fail(
+          fmt::format("dkim.keys already has a key for {}; choose another selector "
+                      "(a DNS name holds one key)",
+                      dkim_record_name(selector, domain)));
     }
   }
 
   // The file, relative to the data folder as dkim.keys names it.
-  fs::path relative = fs::path(config->secrets_dir) / fmt::format("dkim-{}-{}.pem", domain, selector);
+  fs::path relative =
+      fs::path(config->secrets_dir) / fmt::format("dkim-{}-{}.pem", domain, selector);
   fs::path secrets = fs::path(data) / config->secrets_dir;
   fs::path key_path = fs::path(data) / relative;
   std::error_code ec;
@@ -87,9 +89,10 @@ int keygen(const std::string& data, const KeygenArgs& a) {
     if (ec) return fail(fmt::format("cannot create {}: {}", secrets.string(), ec.message()));
   }
   if (fs::exists(key_path, ec)) {
-    return fail(fmt::format("{} already exists; choose another selector, or remove the file "
-                            "if it is not in use",
-                            key_path.string()));
+    return fail(
+        fmt::format("{} already exists; choose another selector, or remove the file "
+                    "if it is not in use",
+                    key_path.string()));
   }
   auto pem = generate_dkim_key_pem(*algorithm);
   if (!pem) return fail(pem.error());
@@ -153,8 +156,9 @@ int check(const std::string& data) {
     std::string verdict;
     bool ok = false;
     if (!records) {
-      verdict = records.error().code == Errc::not_found ? "no TXT record is published"
-                                                        : "DNS lookup failed: " + records.error().message;
+      verdict = records.error().code == Errc::not_found
+                    ? "no TXT record is published"
+                    : "DNS lookup failed: " + records.error().message;
     } else if (records->size() > 1) {
       verdict = fmt::format("{} TXT records are published; verifiers may take any, keep only one",
                             records->size());
@@ -172,8 +176,8 @@ int check(const std::string& data) {
     }
   }
   if (bad > 0) {
-    return fail(fmt::format("{} of {} DKIM records do not match their keys", bad,
-                            signer->keys().size()));
+    return fail(
+        fmt::format("{} of {} DKIM records do not match their keys", bad, signer->keys().size()));
   }
   return kExitOk;
 }

@@ -110,9 +110,9 @@ Result<std::string> set_toml_string(std::string_view text, std::string_view sect
     if (at != std::string_view::npos) {
       std::string_view old = line.text.substr(at);
       if (old.starts_with("\"\"\"") || old.starts_with("'''")) {
-        return make_error(Errc::invalid_argument,
-                          fmt::format("{}.{} is a multi-line string; edit it by hand", section,
-                                      key));
+        return make_error(
+            Errc::invalid_argument,
+            fmt::format("{}.{} is a multi-line string; edit it by hand", section, key));
       }
       out += line.text.substr(0, line.text.size() - trim_left(line.text).size());  // indent
       out += assignment;

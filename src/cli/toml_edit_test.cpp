@@ -59,7 +59,8 @@ TEST(TomlEdit, TheDefaultFileTakesTheNewValue) {
   auto edited = set_toml_string(original, "dkim", "keys", "news.example.com:s1:rsa:secrets/k.pem");
   ASSERT_TRUE(edited.ok());
   // One line differs.
-  EXPECT_EQ(edited->size() - original.size(), std::string("news.example.com:s1:rsa:secrets/k.pem").size());
+  EXPECT_EQ(edited->size() - original.size(),
+            std::string("news.example.com:s1:rsa:secrets/k.pem").size());
   std::string path = (dir / "broadsheet.toml").string();
   std::ofstream(path) << "old";
   ::chmod(path.c_str(), 0640);

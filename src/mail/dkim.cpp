@@ -2,41 +2,46 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <sodium.h>
 #include <strings.h>
 
 #include <array>
 #include <filesystem>
+#include <optional>
 
 #include "mail/dkim_canon.hpp"
+#include "mail/dkim_openssl.hpp"
 
 namespace broadsheet {
 namespace {
 
 using mail_detail::append_relaxed_header;
+using mail_detail::base64;
+using mail_detail::Pkey;
 using mail_detail::relaxed_body;
 
 // The header fields each signature covers (RFC 6376 section 5.4.1 advice, plus the
 // list fields RFC 8058 requires to be signed), lowercase; From is also over-signed.
-constexpr std::string_view kSignedNames[] = {
-    "from",         "to",           "subject", "date",
-    "message-id",   "mime-version", "content-type", "list-id",
-    "list-unsubscribe", "list-unsubscribe-post"};
+constexpr std::string_view kSignedNames[] = {"from",
+                                             "to",
+                                             "subject",
+                                             "date",
+                                             "message-id",
+                                             "mime-version",
+                                             "content-type",
+                                             "list-id",
+                                             "list-unsubscribe",
+                                             "list-unsubscribe-post"};
 
 constexpr std::size_t kLineWidth = 78;  // RFC 5322 section 2.1.1: SHOULD
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 struct PkeyCtxFree {
   void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
 };
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 using Digest = std::array<unsigned char, 32>;
@@ -65,22 +70,8 @@ class Sha256 {
   bool ok_ = false;
 };
 
-std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                          static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 struct Field {
@@ -197,27 +188,21 @@ Result<Signing> prepare(const DkimSigner::Key& k) {
     return make_error(Errc::config, fmt::format("DKIM key for {}: {}",
                                                 dkim_record_name(k.selector, k.domain), why));
   };
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(k.key.pem.data(), static_cast<int>(k.key.pem.size())), BIO_free);
-  Pkey pkey(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  bool rsa = k.key.algorithm == DkimAlgorithm::rsa_sha256;
-  if (!pkey || EVP_PKEY_get_base_id(pkey.get()) != (rsa ? EVP_PKEY_RSA : EVP_PKEY_ED25519)) {
-    return bad(fmt::format("not an {} key", dkim_algorithm_name(k.key.algorithm)));
-  }
+  Pkey pkey = mail_detail::read_private_key(k.key.pem, k.key.algorithm);
+  if (!pkey) return bad(fmt::format("not an {} key", dkim_algorithm_name(k.key.algorithm)));
   Signing s;
-  if (rsa) {
+  if (k.key.algorithm == DkimAlgorithm::rsa_sha256) {
     s.rsa = std::move(pkey);
     return s;
   }
   unsigned char seed[crypto_sign_SEEDBYTES];
   unsigned char pk[crypto_sign_PUBLICKEYBYTES], openssl_pk[crypto_sign_PUBLICKEYBYTES];
   std::size_t seed_len = sizeof seed, pk_len = sizeof openssl_pk;
-  bool ok = EVP_PKEY_get_raw_private_key(pkey.get(), seed, &seed_len) == 1 &&
-            seed_len == sizeof seed &&
-            EVP_PKEY_get_raw_public_key(pkey.get(), openssl_pk, &pk_len) == 1 &&
-            pk_len == sizeof openssl_pk &&
-            crypto_sign_seed_keypair(pk, s.ed25519.data(), seed) == 0 &&
-            sodium_memcmp(pk, openssl_pk, sizeof pk) == 0;
+  bool ok =
+      EVP_PKEY_get_raw_private_key(pkey.get(), seed, &seed_len) == 1 && seed_len == sizeof seed &&
+      EVP_PKEY_get_raw_public_key(pkey.get(), openssl_pk, &pk_len) == 1 &&
+      pk_len == sizeof openssl_pk && crypto_sign_seed_keypair(pk, s.ed25519.data(), seed) == 0 &&
+      sodium_memcmp(pk, openssl_pk, sizeof pk) == 0;
   sodium_memzero(seed, sizeof seed);
   if (!ok) return bad("libsodium and OpenSSL disagree on its public key");
   return s;
@@ -262,48 +247,76 @@ const std::vector<DkimSigner::Key>& DkimSigner::keys() const {
   return state_ ? state_->keys : none;
 }
 
-Result<std::string> DkimSigner::sign(std::string_view message) const {
-  if (!state_) return std::string();
-  auto parsed = parse_message(message);
-  if (!parsed) return parsed.error();
+namespace {
 
-  // h=: the signed fields present, top to bottom, then From once more. A verifier
-  // takes repeated names from the bottom up (RFC 6376 section 5.4.2), so the k-th
-  // listed occurrence of a name is hashed as that name's k-th field from the bottom.
-  std::vector<std::string_view> names;
+struct SignedHeaders {
+  std::vector<std::string_view> names;  // h=, From over-signed at the end
+  std::string canonical;                // the fields' relaxed form, CRLF after each
+};
+
+// h=: the signed fields present, top to bottom, then From once more. A verifier takes
+// repeated names from the bottom up (RFC 6376 section 5.4.2), so the k-th listed
+// occurrence of a name is hashed as that name's k-th field from the bottom.
+Result<SignedHeaders> signed_headers(const std::vector<Field>& fields) {
+  SignedHeaders h;
   bool has_from = false;
-  for (const Field& f : parsed->fields) {
+  for (const Field& f : fields) {
     for (std::string_view wanted : kSignedNames) {
-      if (iequals(f.name, wanted)) {
-        names.push_back(f.name);
+      if (same_name(f.name, wanted)) {
+        h.names.push_back(f.name);
         has_from = has_from || wanted == "from";
         break;
       }
     }
   }
   if (!has_from) return make_error(Errc::invalid_argument, "DKIM: the message has no From field");
-  std::string signed_headers;  // the canonical fields, shared by every key's hash
-  {
-    std::vector<bool> used(parsed->fields.size(), false);
-    auto take = [&](std::string_view name) -> const Field* {
-      for (std::size_t i = parsed->fields.size(); i-- > 0;) {
-        const Field& f = parsed->fields[i];
-        if (!used[i] && f.name.size() == name.size() &&
-            ::strncasecmp(f.name.data(), name.data(), name.size()) == 0) {
-          used[i] = true;
-          return &f;
-        }
-      }
-      return nullptr;
-    };
-    for (std::string_view name : names) {
-      if (const Field* f = take(name)) {
-        append_relaxed_header(f->text, signed_headers);
-        signed_headers += "\r\n";
+  std::vector<bool> used(fields.size(), false);
+  for (std::string_view name : h.names) {
+    for (std::size_t i = fields.size(); i-- > 0;) {
+      if (!used[i] && same_name(fields[i].name, name)) {
+        used[i] = true;
+        append_relaxed_header(fields[i].text, h.canonical);
+        h.canonical += "\r\n";
+        break;
       }
     }
   }
-  names.push_back("From");  // over-signed: matches no field, so none can be added
+  h.names.push_back("From");  // over-signed: matches no field, so none can be added
+  return h;
+}
+
+// The signature over `digest`, base64; nullopt when the library fails.
+std::optional<std::string> signature(const Signing& signing, DkimAlgorithm algorithm,
+                                     const Digest& digest) {
+  unsigned char sig[1024];
+  std::size_t len = sizeof sig;
+  if (algorithm == DkimAlgorithm::rsa_sha256) {
+    PkeyCtx ctx(EVP_PKEY_CTX_new(signing.rsa.get(), nullptr));
+    bool ok = ctx && EVP_PKEY_sign_init(ctx.get()) == 1 &&
+              EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(ctx.get(), sha256()) == 1 &&
+              EVP_PKEY_sign(ctx.get(), sig, &len, digest.data(), digest.size()) == 1;
+    if (!ok) return std::nullopt;
+  } else {
+    // RFC 8463 section 3: Ed25519 (PureEdDSA) over the SHA-256 header hash.
+    unsigned long long sig_len = 0;
+    if (crypto_sign_detached(sig, &sig_len, digest.data(), digest.size(), signing.ed25519.data()) !=
+        0) {
+      return std::nullopt;
+    }
+    len = static_cast<std::size_t>(sig_len);
+  }
+  return base64(sig, len);
+}
+
+}  // namespace
+
+Result<std::string> DkimSigner::sign(std::string_view message) const {
+  if (!state_) return std::string();
+  auto parsed = parse_message(message);
+  if (!parsed) return parsed.error();
+  auto headers = signed_headers(parsed->fields);
+  if (!headers) return headers.error();
 
   Digest body_hash;
   Sha256 body;
@@ -322,49 +335,27 @@ Result<std::string> DkimSigner::sign(std::string_view message) const {
     fold.add(fmt::format("d={};", key.domain));
     fold.add(fmt::format("s={};", key.selector));
     fold.add(fmt::format("t={};", t));
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      std::string piece = (i == 0 ? "h=" : "") + std::string(names[i]) +
-                          (i + 1 == names.size() ? ";" : ":");
-      if (i == 0) {
-        fold.add(piece);
-      } else {
-        fold.glue_or_fold(piece);
-      }
+    const auto& names = headers->names;
+    fold.add(fmt::format("h={}:", names.front()));
+    for (std::size_t i = 1; i < names.size(); ++i) {
+      fold.glue_or_fold(fmt::format("{}{}", names[i], i + 1 == names.size() ? ";" : ":"));
     }
     fold.add(fmt::format("bh={};", bh));
     fold.add("b=");
 
     // The header hash: the signed fields, then this field with an empty b=, no CRLF.
-    std::string canonical = signed_headers;
+    std::string canonical = headers->canonical;
     append_relaxed_header(field, canonical);
     Digest header_hash;
     Sha256 h;
     h.update(canonical);
     if (!h.finish(header_hash)) return make_error(Errc::internal, "DKIM: SHA-256 failed");
-
-    unsigned char sig[1024];
-    std::size_t sig_len = sizeof sig;
-    const Signing& signing = state_->signing[k];
-    bool signed_ok = false;
-    if (rsa) {
-      PkeyCtx ctx(EVP_PKEY_CTX_new(signing.rsa.get(), nullptr));
-      signed_ok = ctx && EVP_PKEY_sign_init(ctx.get()) == 1 &&
-                  EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
-                  EVP_PKEY_CTX_set_signature_md(ctx.get(), sha256()) == 1 &&
-                  EVP_PKEY_sign(ctx.get(), sig, &sig_len, header_hash.data(),
-                                header_hash.size()) == 1;
-    } else {
-      // RFC 8463 section 3: Ed25519 (PureEdDSA) over the SHA-256 header hash.
-      unsigned long long len = 0;
-      signed_ok = crypto_sign_detached(sig, &len, header_hash.data(), header_hash.size(),
-                                       signing.ed25519.data()) == 0;
-      sig_len = static_cast<std::size_t>(len);
+    auto b = signature(state_->signing[k], key.key.algorithm, header_hash);
+    if (!b) {
+      return make_error(Errc::internal, fmt::format("DKIM: signing for {} failed",
+                                                    dkim_record_name(key.selector, key.domain)));
     }
-    if (!signed_ok) {
-      return make_error(Errc::internal,
-                        fmt::format("DKIM: OpenSSL could not sign for {}", key.domain));
-    }
-    fold.wrap(base64(sig, sig_len));
+    fold.wrap(*b);
     out += field;
     out += "\r\n";
   }

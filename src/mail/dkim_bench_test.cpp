@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "mail/dkim.hpp"
+#include "mail/dkim_test_support.hpp"
 #include "mail/mime.hpp"
 
 extern "C" {
@@ -29,7 +31,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Calls `op` for about `seconds` on each of `threads` threads; returns calls per second.
-double rate(const std::function<void()>& op, int threads = 1, double seconds = 1.5) {
+double rate_once(const std::function<void()>& op, int threads, double seconds) {
   std::vector<long> counts(threads, 0);
   std::vector<std::thread> pool;
   auto start = Clock::now();
@@ -49,77 +51,91 @@ double rate(const std::function<void()>& op, int threads = 1, double seconds = 1
   return static_cast<double>(total) / elapsed;
 }
 
-OutgoingMessage newsletter(std::size_t target_bytes) {
-  OutgoingMessage m;
-  m.from = {"The Morning Briefing", "briefing@news.example.com"};
-  m.to = {"Zoë Reader", "zoe@example.org"};
-  m.subject = "Morning Briefing: markets, weather and the Café Royal reopening";
-  m.message_id_domain = "news.example.com";
-  m.date = 1795000000;
-  m.extra_headers = {
-      {"List-Id", "The Morning Briefing <briefing.news.example.com>"},
-      {"List-Unsubscribe", "<https://news.example.com/u/aGVsbG8td29ybGQtdG9rZW4>"},
-      {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
-  };
-  // Text and HTML of the same stories; stop when the written message reaches the size.
-  for (int i = 0;; ++i) {
-    std::string para = "Story " + std::to_string(i) +
-                       ": the council met on Tuesday to discuss the harbour plan; residents "
-                       "asked about costs, ferries and the new café on the quay.\n";
-    m.text_body += para;
-    m.html_body += "<p style=\"margin:0 0 12px\">" + para + "</p>\n";
-    if (i % 8 == 0 && build_message(m)->size() >= target_bytes) break;
-  }
-  return m;
+// The best of five short rounds: on a shared machine the least disturbed round is the
+// closest to what the code can do.
+double rate(const std::function<void()>& op, int threads = 1) {
+  double best = 0;
+  for (int round = 0; round < 5; ++round) best = std::max(best, rate_once(op, threads, 0.3));
+  return best;
 }
 
-struct Limits {
-  double sign;   // signatures/s with a key parsed once
-  double parse;  // PEM parses/s of the key
-  double der;    // DER parses/s of the key (d2i_PrivateKey_bio, libopendkim's other form)
+// Best rates of `a` and `b` measured in alternating rounds, so that a change of load
+// during the run weighs on both alike: for ratios.
+std::pair<double, double> paired_rates(const std::function<void()>& a,
+                                       const std::function<void()>& b) {
+  double best_a = 0, best_b = 0;
+  for (int round = 0; round < 6; ++round) {
+    best_a = std::max(best_a, rate_once(a, 1, 0.25));
+    best_b = std::max(best_b, rate_once(b, 1, 0.25));
+  }
+  return {best_a, best_b};
+}
+
+// OpenSSL signing a SHA-256 digest with a key parsed once, as `openssl speed` does:
+// the limit the signer is held to.
+class OpensslSign {
+ public:
+  explicit OpensslSign(const DkimKey& key) : rsa_(key.algorithm == DkimAlgorithm::rsa_sha256) {
+    BIO* bio = BIO_new_mem_buf(key.pem.data(), static_cast<int>(key.pem.size()));
+    pkey_ = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (rsa_) {
+      ctx_ = EVP_PKEY_CTX_new(pkey_, nullptr);
+      EVP_PKEY_sign_init(ctx_);
+      EVP_PKEY_CTX_set_rsa_padding(ctx_, RSA_PKCS1_PADDING);
+      EVP_PKEY_CTX_set_signature_md(ctx_, EVP_sha256());
+    } else {
+      md_ = EVP_MD_CTX_new();
+    }
+  }
+  ~OpensslSign() {
+    EVP_PKEY_CTX_free(ctx_);
+    EVP_MD_CTX_free(md_);
+    EVP_PKEY_free(pkey_);
+  }
+  OpensslSign(const OpensslSign&) = delete;
+  OpensslSign& operator=(const OpensslSign&) = delete;
+
+  void operator()() {
+    std::size_t len = sizeof sig_;
+    if (rsa_) {
+      EVP_PKEY_sign(ctx_, sig_, &len, digest_, sizeof digest_);
+    } else {
+      EVP_DigestSignInit(md_, nullptr, nullptr, nullptr, pkey_);
+      EVP_DigestSign(md_, sig_, &len, digest_, sizeof digest_);
+    }
+  }
+
+ private:
+  bool rsa_;
+  EVP_PKEY* pkey_ = nullptr;
+  EVP_PKEY_CTX* ctx_ = nullptr;
+  EVP_MD_CTX* md_ = nullptr;
+  unsigned char digest_[32] = {1, 2, 3};
+  unsigned char sig_[512];
 };
 
-Limits openssl_limits(const DkimKey& key) {
+// Microseconds OpenSSL takes to parse the key from PEM and from DER, the two forms
+// libopendkim's dkim_sign() accepts; it parses again for every message.
+std::pair<double, double> parse_micros(const DkimKey& key) {
   BIO* bio = BIO_new_mem_buf(key.pem.data(), static_cast<int>(key.pem.size()));
   EVP_PKEY* pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
-  unsigned char digest[32] = {1, 2, 3};
-  unsigned char sig[512];
-  Limits l{};
-  if (key.algorithm == DkimAlgorithm::rsa_sha256) {
-    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(pkey, nullptr);
-    EVP_PKEY_sign_init(ctx);
-    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING);
-    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256());
-    l.sign = rate([&] {
-      std::size_t len = sizeof sig;
-      EVP_PKEY_sign(ctx, sig, &len, digest, sizeof digest);
-    });
-    EVP_PKEY_CTX_free(ctx);
-  } else {
-    EVP_MD_CTX* md = EVP_MD_CTX_new();
-    l.sign = rate([&] {
-      std::size_t len = sizeof sig;
-      EVP_DigestSignInit(md, nullptr, nullptr, nullptr, pkey);
-      EVP_DigestSign(md, sig, &len, digest, sizeof digest);
-    });
-    EVP_MD_CTX_free(md);
-  }
-  l.parse = rate([&] {
+  double pem = rate([&] {
     BIO* b = BIO_new_mem_buf(key.pem.data(), static_cast<int>(key.pem.size()));
     EVP_PKEY_free(PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr));
     BIO_free(b);
   });
   unsigned char* der = nullptr;
   int der_len = i2d_PrivateKey(pkey, &der);
-  l.der = rate([&] {
+  double from_der = rate([&] {
     BIO* b = BIO_new_mem_buf(der, der_len);
     EVP_PKEY_free(d2i_PrivateKey_bio(b, nullptr));
     BIO_free(b);
   });
   OPENSSL_free(der);
   EVP_PKEY_free(pkey);
-  return l;
+  return {1e6 / pem, 1e6 / from_der};
 }
 
 // Where libopendkim's time goes for one message: header and body canonicalisation with
@@ -143,15 +159,15 @@ void opendkim_phases(const DkimKey& key, const std::string& message) {
   while (Clock::now() < until) {
     DKIM_STAT st;
     auto t0 = Clock::now();
-    DKIM* d = dkim_sign(lib, reinterpret_cast<const u_char*>("b"), nullptr,
-                        reinterpret_cast<dkim_sigkey_t>(const_cast<char*>(key.pem.c_str())),
-                        reinterpret_cast<const u_char*>("s"),
-                        reinterpret_cast<const u_char*>("news.example.com"), DKIM_CANON_RELAXED,
-                        DKIM_CANON_RELAXED,
-                        key.algorithm == DkimAlgorithm::rsa_sha256 ? DKIM_SIGN_RSASHA256
-                                                                   : DKIM_SIGN_ED25519SHA256,
-                        -1, &st);
-    for (auto f : fields) dkim_header(d, reinterpret_cast<u_char*>(const_cast<char*>(f.data())), f.size());
+    DKIM* d = dkim_sign(
+        lib, reinterpret_cast<const u_char*>("b"), nullptr,
+        reinterpret_cast<dkim_sigkey_t>(const_cast<char*>(key.pem.c_str())),
+        reinterpret_cast<const u_char*>("s"), reinterpret_cast<const u_char*>("news.example.com"),
+        DKIM_CANON_RELAXED, DKIM_CANON_RELAXED,
+        key.algorithm == DkimAlgorithm::rsa_sha256 ? DKIM_SIGN_RSASHA256 : DKIM_SIGN_ED25519SHA256,
+        -1, &st);
+    for (auto f : fields)
+      dkim_header(d, reinterpret_cast<u_char*>(const_cast<char*>(f.data())), f.size());
     dkim_eoh(d);
     dkim_body(d, body, body_len);
     auto t1 = Clock::now();
@@ -163,9 +179,10 @@ void opendkim_phases(const DkimKey& key, const std::string& message) {
     ++n;
   }
   dkim_close(lib);
-  std::printf("libopendkim %-8s per message: canonicalise+hash %.1f us, dkim_eom (key parse + "
-              "sign) %.1f us\n",
-              dkim_algorithm_name(key.algorithm).data(), 1e6 * canon / n, 1e6 * eom / n);
+  std::printf(
+      "libopendkim %-8s per message: canonicalise+hash %.1f us, dkim_eom (key parse + "
+      "sign) %.1f us\n",
+      dkim_algorithm_name(key.algorithm).data(), 1e6 * canon / n, 1e6 * eom / n);
 }
 
 TEST(DkimBench, SignA30KBNewsletter) {
@@ -173,7 +190,7 @@ TEST(DkimBench, SignA30KBNewsletter) {
   if (!on || std::string(on) != "1") GTEST_SKIP() << "set BROADSHEET_BENCH=1 to run";
   int cores = static_cast<int>(std::thread::hardware_concurrency());
 
-  OutgoingMessage m = newsletter(30 * 1024);
+  OutgoingMessage m = dkim_test::newsletter(30 * 1024);
   std::string message = *build_message(m);
   double render = rate([&] { (void)build_message(m); });
   double sha = rate([&] {
@@ -185,9 +202,11 @@ TEST(DkimBench, SignA30KBNewsletter) {
               message.size(), render, sha);
 
   DkimKey rsa = parse_dkim_key(*generate_dkim_key_pem(DkimAlgorithm::rsa_sha256),
-                               DkimAlgorithm::rsa_sha256, "bench").value();
+                               DkimAlgorithm::rsa_sha256, "bench")
+                    .value();
   DkimKey ed = parse_dkim_key(*generate_dkim_key_pem(DkimAlgorithm::ed25519_sha256),
-                              DkimAlgorithm::ed25519_sha256, "bench").value();
+                              DkimAlgorithm::ed25519_sha256, "bench")
+                   .value();
   struct Case {
     const char* name;
     std::vector<DkimSigner::Key> keys;
@@ -197,13 +216,15 @@ TEST(DkimBench, SignA30KBNewsletter) {
       {"rsa-2048", {{"news.example.com", "r", rsa}}},
       {"dual", {{"news.example.com", "r", rsa}, {"news.example.com", "e", ed}}},
   };
-  Limits ed_limit = openssl_limits(ed), rsa_limit = openssl_limits(rsa);
+  OpensslSign ed_sign(ed), rsa_sign(rsa);
   std::printf("openssl, key parsed once: ed25519 %.0f signs/s, rsa-2048 %.0f signs/s\n",
-              ed_limit.sign, rsa_limit.sign);
-  std::printf("openssl PEM parse of the key: ed25519 %.1f us, rsa-2048 %.1f us; DER parse: "
-              "ed25519 %.1f us, rsa-2048 %.1f us\n",
-              1e6 / ed_limit.parse, 1e6 / rsa_limit.parse, 1e6 / ed_limit.der,
-              1e6 / rsa_limit.der);
+              rate([&] { ed_sign(); }), rate([&] { rsa_sign(); }));
+  auto [ed_pem, ed_der] = parse_micros(ed);
+  auto [rsa_pem, rsa_der] = parse_micros(rsa);
+  std::printf(
+      "openssl parse of the key: ed25519 %.1f us (PEM), %.1f us (DER); rsa-2048 %.1f us "
+      "(PEM), %.1f us (DER)\n",
+      ed_pem, ed_der, rsa_pem, rsa_der);
   opendkim_phases(ed, message);
   opendkim_phases(rsa, message);
   for (const auto& c : cases) {
@@ -212,12 +233,16 @@ TEST(DkimBench, SignA30KBNewsletter) {
     double one = rate([&] { (void)signer.sign(message); });
     double all = rate([&] { (void)signer.sign(message); }, cores);
     double with_render = rate([&] { (void)signer.sign(*build_message(m)); });
-    std::printf("sign() %-8s 1 thread %7.0f msgs/s (%6.1f us), %d threads %7.0f msgs/s; "
-                "render+sign 1 thread %7.0f msgs/s\n",
-                c.name, one, 1e6 / one, cores, all, with_render);
+    std::printf(
+        "sign() %-8s 1 thread %7.0f msgs/s (%6.1f us), %d threads %7.0f msgs/s; "
+        "render+sign 1 thread %7.0f msgs/s\n",
+        c.name, one, 1e6 / one, cores, all, with_render);
     if (std::string_view(c.name) == "rsa-2048") {
-      std::printf("  rsa-2048 sign() / openssl rsa-2048 signs: %.2f (aim >= 0.85)\n",
-                  one / rsa_limit.sign);
+      auto [ours, limit] = paired_rates([&] { (void)signer.sign(message); }, [&] { rsa_sign(); });
+      std::printf(
+          "  rsa-2048 sign() %.0f/s vs openssl signing %.0f/s in alternating rounds: "
+          "%.2f (aim >= 0.85)\n",
+          ours, limit, ours / limit);
     } else if (std::string_view(c.name) == "ed25519") {
       std::printf("  ed25519 render+sign per core: %.0f msgs/s (aim >= 20000)\n", with_render);
     }

@@ -4,7 +4,6 @@
 #include <emmintrin.h>
 #endif
 
-
 namespace broadsheet::mail_detail {
 
 std::size_t relaxed_body_end(std::string_view body) {

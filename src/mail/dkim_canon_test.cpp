@@ -32,13 +32,13 @@ TEST(DkimCanon, Rfc6376Example) {
 TEST(DkimCanon, BodyCornerCases) {
   EXPECT_EQ(body_of(""), "");
   EXPECT_EQ(body_of("\r\n"), "");
-  EXPECT_EQ(body_of("\r\n \t\r\n\r\n"), "");           // only blank lines
-  EXPECT_EQ(body_of("text"), "text\r\n");                // no final CRLF
-  EXPECT_EQ(body_of("text  \t"), "text\r\n");            // ... and trailing space
+  EXPECT_EQ(body_of("\r\n \t\r\n\r\n"), "");               // only blank lines
+  EXPECT_EQ(body_of("text"), "text\r\n");                  // no final CRLF
+  EXPECT_EQ(body_of("text  \t"), "text\r\n");              // ... and trailing space
   EXPECT_EQ(body_of("a\r\n\r\nb\r\n"), "a\r\n\r\nb\r\n");  // inner blank lines stay
   EXPECT_EQ(body_of("a\r\n  \r\nb\r\n"), "a\r\n\r\nb\r\n");
-  EXPECT_EQ(body_of("a\r\n \t \r\n"), "a\r\n");          // a last line of spaces goes
-  EXPECT_EQ(body_of("\tx\r\n"), " x\r\n");               // leading whitespace stays, as SP
+  EXPECT_EQ(body_of("a\r\n \t \r\n"), "a\r\n");  // a last line of spaces goes
+  EXPECT_EQ(body_of("\tx\r\n"), " x\r\n");       // leading whitespace stays, as SP
   EXPECT_EQ(body_of("x=20\r\ny\r\n"), "x=20\r\ny\r\n");
 }
 

@@ -13,25 +13,23 @@
 #include <memory>
 #include <optional>
 
+#include "mail/dkim_openssl.hpp"
+
 namespace broadsheet {
 namespace {
+
+using mail_detail::base64;
+using mail_detail::Bio;
+using mail_detail::Pkey;
+using mail_detail::unbase64;
 
 constexpr int kMinRsaBits = 1024;  // RFC 8301 section 3.2
 constexpr int kNewRsaBits = 2048;
 constexpr std::size_t kMaxKeyFile = 64 * 1024;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using Bio = std::unique_ptr<BIO, BioFree>;
-
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
     s.remove_prefix(1);
   }
   while (!s.empty() &&
@@ -39,26 +37,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                          static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::optional<std::string> unbase64(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t pad = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
 }
 
 // The p= value of a public key: SubjectPublicKeyInfo for RSA, raw bytes for Ed25519.
@@ -91,8 +69,8 @@ Status check_labels(std::string_view name, std::string_view what, std::size_t mi
     std::string_view label = name.substr(start, dot - start);
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
       return make_error(Errc::invalid_argument,
-                        fmt::format("{} \"{}\" has an empty, overlong or hyphen-edged label",
-                                    what, std::string(name.substr(0, 80))));
+                        fmt::format("{} \"{}\" has an empty, overlong or hyphen-edged label", what,
+                                    std::string(name.substr(0, 80))));
     }
     for (char c : label) {
       bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
@@ -107,9 +85,8 @@ Status check_labels(std::string_view name, std::string_view what, std::size_t mi
     start = dot + 1;
   }
   if (labels < min_labels) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("{} \"{}\" needs at least {} labels", what,
-                                  std::string(name), min_labels));
+    return make_error(Errc::invalid_argument, fmt::format("{} \"{}\" needs at least {} labels",
+                                                          what, std::string(name), min_labels));
   }
   return {};
 }
@@ -199,8 +176,8 @@ Result<std::vector<DkimKeySpec>> parse_dkim_key_specs(std::string_view text) {
     std::string_view entry = trim(text.substr(start, comma - start));
     start = comma + 1;
     auto bad = [&](std::string_view why) {
-      return make_error(Errc::config, fmt::format("entry \"{}\": {}",
-                                                  std::string(entry.substr(0, 120)), why));
+      return make_error(Errc::config,
+                        fmt::format("entry \"{}\": {}", std::string(entry.substr(0, 120)), why));
     };
     // domain:selector:algorithm:path; the path is the rest, colons and all.
     std::string_view fields[4];
@@ -244,19 +221,32 @@ std::string format_dkim_key_specs(const std::vector<DkimKeySpec>& specs) {
   return out;
 }
 
+namespace {
+
+// PKCS#8 PEM of a private key; nullopt if OpenSSL fails.
+std::optional<std::string> private_pem(EVP_PKEY* pkey) {
+  Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return std::nullopt;
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  std::string pem(data, static_cast<std::size_t>(len));
+  OPENSSL_cleanse(data, static_cast<std::size_t>(len));
+  return pem;
+}
+
+}  // namespace
+
 Result<std::string> generate_dkim_key_pem(DkimAlgorithm algorithm) {
   Pkey pkey(algorithm == DkimAlgorithm::rsa_sha256
                 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(kNewRsaBits))
                 : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   if (!pkey) return make_error(Errc::internal, "OpenSSL could not generate a key");
-  Bio bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) != 1) {
-    return make_error(Errc::internal, "OpenSSL could not write the key");
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
+  auto pem = private_pem(pkey.get());
+  if (!pem) return make_error(Errc::internal, "OpenSSL could not write the key");
+  return std::move(*pem);
 }
 
 Result<DkimKey> parse_dkim_key(std::string_view pem, DkimAlgorithm algorithm,
@@ -283,15 +273,9 @@ Result<DkimKey> parse_dkim_key(std::string_view pem, DkimAlgorithm algorithm,
   if (!pub) return bad("its public key cannot be derived");
   key.public_key = std::move(*pub);
   // Kept as PKCS#8 PEM whatever form the file used, so the signer sees one form.
-  Bio out(BIO_new(BIO_s_mem()));
-  if (!out || PEM_write_bio_PrivateKey(out.get(), pkey.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) != 1) {
-    return bad("cannot re-encode the key");
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(out.get(), &data);
-  key.pem.assign(data, static_cast<std::size_t>(len));
-  OPENSSL_cleanse(data, static_cast<std::size_t>(len));
+  auto kept = private_pem(pkey.get());
+  if (!kept) return bad("cannot re-encode the key");
+  key.pem = std::move(*kept);
   return key;
 }
 
@@ -308,8 +292,7 @@ Result<DkimKey> load_dkim_key_file(const std::string& path, DkimAlgorithm algori
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return make_error(Errc::config,
-                      fmt::format("DKIM key file {} is not a regular file", path));
+    return make_error(Errc::config, fmt::format("DKIM key file {} is not a regular file", path));
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     ::close(fd);
@@ -326,8 +309,8 @@ Result<DkimKey> load_dkim_key_file(const std::string& path, DkimAlgorithm algori
     if (n < 0) {
       int err = errno;
       ::close(fd);
-      return make_error(Errc::config, fmt::format("cannot read DKIM key file {}: {}", path,
-                                                  std::strerror(err)));
+      return make_error(Errc::config,
+                        fmt::format("cannot read DKIM key file {}: {}", path, std::strerror(err)));
     }
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
@@ -373,8 +356,7 @@ std::string dkim_txt_record(const DkimKey& key) {
   return fmt::format("v=DKIM1; k={}; p={}", dkim_algorithm_name(key.algorithm), key.public_key);
 }
 
-std::string dkim_zone_line(std::string_view selector, std::string_view domain,
-                           const DkimKey& key) {
+std::string dkim_zone_line(std::string_view selector, std::string_view domain, const DkimKey& key) {
   std::string value = dkim_txt_record(key);
   std::string line = dkim_record_name(selector, domain) + ". IN TXT";
   for (std::size_t at = 0; at < value.size(); at += 255) {
@@ -399,9 +381,8 @@ DkimRecordCheck check_dkim_record(std::string_view published, const DkimKey& key
   if (!p) return {DkimRecordVerdict::malformed, "the record has no p= tag"};
   std::string k = find("k") ? *find("k") : "rsa";
   if (k != dkim_algorithm_name(key.algorithm)) {
-    return {DkimRecordVerdict::other_key,
-            fmt::format("the record is for k={}, the key is {}", k,
-                        dkim_algorithm_name(key.algorithm))};
+    return {DkimRecordVerdict::other_key, fmt::format("the record is for k={}, the key is {}", k,
+                                                      dkim_algorithm_name(key.algorithm))};
   }
   if (const auto* h = find("h"); h && !list_has(*h, "sha256")) {
     return {DkimRecordVerdict::other_key, fmt::format("h={} does not allow sha256", *h)};
@@ -413,7 +394,8 @@ DkimRecordCheck check_dkim_record(std::string_view published, const DkimKey& key
   for (char c : *p) {
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') compact += c;
   }
-  if (compact.empty()) return {DkimRecordVerdict::revoked, "the record revokes the key (p= is empty)"};
+  if (compact.empty())
+    return {DkimRecordVerdict::revoked, "the record revokes the key (p= is empty)"};
   auto der = unbase64(compact);
   if (!der) return {DkimRecordVerdict::malformed, "p= is not base64"};
   auto published_key = normalise_published_key(*der, key.algorithm);
@@ -422,7 +404,8 @@ DkimRecordCheck check_dkim_record(std::string_view published, const DkimKey& key
     return {DkimRecordVerdict::other_key, "the record publishes a different key"};
   }
   std::string note = "the published key matches";
-  if (const auto* t = find("t"); t && list_has(*t, "y")) note += " (t=y: verifiers treat it as a test)";
+  if (const auto* t = find("t"); t && list_has(*t, "y"))
+    note += " (t=y: verifiers treat it as a test)";
   return {DkimRecordVerdict::matches, note};
 }
 

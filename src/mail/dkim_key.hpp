@@ -80,8 +80,7 @@ std::string dkim_txt_record(const DkimKey& key);
 
 // The record as one zone-file line, "NAME. IN TXT "..." "..."", its value split into
 // strings of at most 255 bytes as DNS requires.
-std::string dkim_zone_line(std::string_view selector, std::string_view domain,
-                           const DkimKey& key);
+std::string dkim_zone_line(std::string_view selector, std::string_view domain, const DkimKey& key);
 
 // What a published TXT record value says about `key`.
 enum class DkimRecordVerdict {

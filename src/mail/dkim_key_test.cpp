@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "mail/dkim_test_support.hpp"
 #include "mail/dns_test_server.hpp"
 #include "mail/mx.hpp"
 
@@ -22,33 +23,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const DkimKey& test_key(DkimAlgorithm algorithm) {
-  // RSA key generation takes a while: one key of each kind for all tests.
-  static const DkimKey rsa = [] {
-    auto pem = generate_dkim_key_pem(DkimAlgorithm::rsa_sha256);
-    return parse_dkim_key(*pem, DkimAlgorithm::rsa_sha256, "test").value();
-  }();
-  static const DkimKey ed = [] {
-    auto pem = generate_dkim_key_pem(DkimAlgorithm::ed25519_sha256);
-    return parse_dkim_key(*pem, DkimAlgorithm::ed25519_sha256, "test").value();
-  }();
-  return algorithm == DkimAlgorithm::rsa_sha256 ? rsa : ed;
-}
+const DkimKey& test_key(DkimAlgorithm algorithm) { return dkim_test::shared_key(algorithm); }
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("bs-dkim-key-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using dkim_test::TempDir;
 
 void write_with_mode(const std::string& path, const std::string& text, fs::perms mode) {
   std::ofstream(path, std::ios::binary) << text;
@@ -75,8 +52,8 @@ TEST(DkimKey, GeneratesRsa2048AndEd25519) {
 }
 
 TEST(DkimKey, RefusesAKeyOfTheOtherAlgorithmOrNoKey) {
-  auto e = parse_dkim_key(test_key(DkimAlgorithm::rsa_sha256).pem,
-                          DkimAlgorithm::ed25519_sha256, "k.pem");
+  auto e = parse_dkim_key(test_key(DkimAlgorithm::rsa_sha256).pem, DkimAlgorithm::ed25519_sha256,
+                          "k.pem");
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().code, Errc::config);
   EXPECT_EQ(e.error().message, "DKIM key k.pem: not an ed25519 key");
@@ -130,16 +107,18 @@ TEST(DkimKeyFile, WritePrivateFileRefusesToReplace) {
 
 TEST(DkimKeyFile, RefusesAFileOthersMayRead) {
   TempDir dir;
-  for (auto [mode, octal] : {std::pair{fs::perms(0644), "0644"}, {fs::perms(0640), "0640"},
-                             {fs::perms(0604), "0604"}, {fs::perms(0610), "0610"}}) {
+  for (auto [mode, octal] : {std::pair{fs::perms(0644), "0644"},
+                             {fs::perms(0640), "0640"},
+                             {fs::perms(0604), "0604"},
+                             {fs::perms(0610), "0610"}}) {
     auto path = dir.file(std::string("k") + octal + ".pem");
     write_with_mode(path, test_key(DkimAlgorithm::rsa_sha256).pem, mode);
     auto key = load_dkim_key_file(path, DkimAlgorithm::rsa_sha256);
     ASSERT_FALSE(key.ok()) << octal;
     EXPECT_EQ(key.error().code, Errc::config);
-    EXPECT_EQ(key.error().message,
-              "DKIM key file " + path + " is open to others (mode " + octal +
-                  "); it must be readable by its owner only: chmod 600 " + path);
+    EXPECT_EQ(key.error().message, "DKIM key file " + path + " is open to others (mode " + octal +
+                                       "); it must be readable by its owner only: chmod 600 " +
+                                       path);
   }
 }
 
@@ -299,8 +278,7 @@ TEST(DkimRecord, AcceptsAnRsaKeyPublishedAsPkcs1) {
   EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), der, len);
   OPENSSL_free(der);
   ASSERT_NE(b64, rsa.public_key);
-  EXPECT_EQ(check_dkim_record("v=DKIM1; k=rsa; p=" + b64, rsa).verdict,
-            DkimRecordVerdict::matches);
+  EXPECT_EQ(check_dkim_record("v=DKIM1; k=rsa; p=" + b64, rsa).verdict, DkimRecordVerdict::matches);
 }
 
 TEST(TxtLookup, JoinsTheStringsOfEachRecord) {

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "mail/dkim_test_support.hpp"
 #include "mail/mime.hpp"
 
 extern "C" {
@@ -31,6 +32,8 @@ namespace broadsheet {
 namespace {
 
 namespace fs = std::filesystem;
+using dkim_test::newsletter;
+using dkim_test::TempDir;
 
 struct TestKey {
   std::string domain, selector;
@@ -38,19 +41,14 @@ struct TestKey {
 };
 
 const TestKey& rsa_key() {
-  static const TestKey k{"news.example.com", "2026r", [] {
-                           auto pem = generate_dkim_key_pem(DkimAlgorithm::rsa_sha256);
-                           return parse_dkim_key(*pem, DkimAlgorithm::rsa_sha256, "t").value();
-                         }()};
+  static const TestKey k{"news.example.com", "2026r",
+                         dkim_test::shared_key(DkimAlgorithm::rsa_sha256)};
   return k;
 }
 
 const TestKey& ed_key() {
-  static const TestKey k{"news.example.com", "2026e", [] {
-                           auto pem = generate_dkim_key_pem(DkimAlgorithm::ed25519_sha256);
-                           return parse_dkim_key(*pem, DkimAlgorithm::ed25519_sha256, "t")
-                               .value();
-                         }()};
+  static const TestKey k{"news.example.com", "2026e",
+                         dkim_test::shared_key(DkimAlgorithm::ed25519_sha256)};
   return k;
 }
 
@@ -69,35 +67,6 @@ std::map<std::string, std::string> records() {
   return out;
 }
 
-OutgoingMessage newsletter(std::size_t approx_bytes) {
-  OutgoingMessage m;
-  m.from = {"The Morning Briefing", "briefing@news.example.com"};
-  m.to = {"Zoë Reader", "zoe@example.org"};
-  m.subject = "Morning Briefing: markets, weather and the Café Royal reopening";
-  m.message_id_domain = "news.example.com";
-  m.date = 1795000000;
-  m.extra_headers = {
-      {"List-Id", "The Morning Briefing <briefing.news.example.com>"},
-      {"List-Unsubscribe",
-       "<https://news.example.com/u/aGVsbG8td29ybGQtdG9rZW4>, "
-       "<mailto:unsubscribe@news.example.com?subject=aGVsbG8td29ybGQtdG9rZW4>"},
-      {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
-      {"Feedback-ID", "issue-42:briefing:broadsheet"},
-  };
-  std::string text, html = "<html><body>\n";
-  for (int i = 0; text.size() + html.size() < approx_bytes; ++i) {
-    std::string para = "Story " + std::to_string(i) +
-                       ": the council met on Tuesday to discuss the harbour plan; "
-                       "residents asked about costs, ferries and the new café.  \n";
-    text += para;
-    html += "<p class=\"story\">" + para + "</p>\n";
-  }
-  html += "</body></html>\n";
-  m.text_body = text;
-  m.html_body = html;
-  return m;
-}
-
 std::string build(const OutgoingMessage& m) {
   auto bytes = build_message(m);
   EXPECT_TRUE(bytes.ok()) << bytes.error().message;
@@ -109,21 +78,6 @@ std::string signed_copy(const DkimSigner& signer, const std::string& message) {
   EXPECT_TRUE(fields.ok()) << fields.error().message;
   return (fields.ok() ? *fields : std::string()) + message;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("bs-dkim-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
 
 std::string json_string(std::string_view s) {
   std::string out = "\"";
@@ -151,14 +105,14 @@ std::vector<std::string> dkimpy_verdicts(const std::vector<std::string>& message
       << "{\"records\": {" << recs << "}, \"messages\": [" << list << "]}\n";
   auto script = fs::path(__FILE__).parent_path() / "testdata" / "verify_dkim.py";
   // Why a signature failed goes to err.txt: expected failures would clutter the log.
-  std::string command = "/usr/bin/python3 " + script.string() + " " +
-                        (dir.path() / "case.json").string() + " > " +
-                        (dir.path() / "out.txt").string() + " 2> " +
-                        (dir.path() / "err.txt").string();
+  std::string command =
+      "/usr/bin/python3 " + script.string() + " " + (dir.path() / "case.json").string() + " > " +
+      (dir.path() / "out.txt").string() + " 2> " + (dir.path() / "err.txt").string();
   int rc = std::system(command.c_str());
   std::ifstream err(dir.path() / "err.txt");
   EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0)
-      << command << "\n" << std::string((std::istreambuf_iterator<char>(err)), {});
+      << command << "\n"
+      << std::string((std::istreambuf_iterator<char>(err)), {});
   std::ifstream in(dir.path() / "out.txt");
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -294,14 +248,15 @@ TEST(DkimSign, HandWrittenMessagesWithAwkwardWhitespaceAndRepeatedFields) {
     // a body without a final line break (dkimpy does). Such a body cannot travel by
     // SMTP, which ends every line, and build_message never writes one.
     if (i == 1) continue;
-    EXPECT_EQ(opendkim_verdict(signed_messages[i]), "pass pass") << "message " << i
-                                                                 << " (libopendkim)";
+    EXPECT_EQ(opendkim_verdict(signed_messages[i]), "pass pass")
+        << "message " << i << " (libopendkim)";
   }
   // Once it has travelled by SMTP it has the line break, and both agree.
   EXPECT_EQ(opendkim_verdict(signed_messages[1] + "\r\n"), "pass pass");
   // Swapping the two lower To fields is a change the signature must catch.
-  std::string swapped = replace_once(signed_messages[5], "To: b@example.org\r\nTo:\r\n c@example.org",
-                                     "To:\r\n c@example.org\r\nTo: b@example.org");
+  std::string swapped =
+      replace_once(signed_messages[5], "To: b@example.org\r\nTo:\r\n c@example.org",
+                   "To:\r\n c@example.org\r\nTo: b@example.org");
   EXPECT_EQ(dkimpy_verdict(swapped), "fail fail");
   EXPECT_EQ(opendkim_verdict(swapped), "fail fail");
 }
@@ -314,8 +269,8 @@ TEST(DkimSign, AnAlteredMessageFails) {
       {"body", replace_once(original, "Story 3:", "Story 4:")},
       {"subject", replace_once(original, "\r\nSubject: ", "\r\nSubject: Re: ")},
       {"to", replace_once(original, "<zoe@example.org>", "<eve@example.org>")},
-      {"unsubscribe link", replace_once(original, "https://news.example.com/u/",
-                                        "https://evil.example.net/u/")},
+      {"unsubscribe link",
+       replace_once(original, "https://news.example.com/u/", "https://evil.example.net/u/")},
       {"one-click", replace_once(original, "List-Unsubscribe=One-Click", "")},
       // Over-signing: a second From above the signed one.
       {"added From", "From: Mallory <m@evil.example.net>\r\n" + original},
@@ -447,7 +402,8 @@ TEST(DkimSign, RefusesAMessageWithoutFromOrWithBrokenHeaders) {
 TEST(DkimSign, LoadsKeysNamedByTheSetting) {
   TempDir dir;
   fs::create_directories(dir.path() / "secrets");
-  ASSERT_TRUE(write_private_file((dir.path() / "secrets" / "e.pem").string(), ed_key().key.pem).ok());
+  ASSERT_TRUE(
+      write_private_file((dir.path() / "secrets" / "e.pem").string(), ed_key().key.pem).ok());
   auto abs = (dir.path() / "r.pem").string();
   ASSERT_TRUE(write_private_file(abs, rsa_key().key.pem).ok());
   auto signer = load_dkim_signer(
@@ -465,7 +421,8 @@ TEST(DkimSign, LoadsKeysNamedByTheSetting) {
   EXPECT_EQ(open.error().code, Errc::config);
   EXPECT_NE(open.error().message.find(abs), std::string::npos);
 
-  auto missing = load_dkim_signer("news.example.com:2026r:rsa:secrets/none.pem", dir.path().string());
+  auto missing =
+      load_dkim_signer("news.example.com:2026r:rsa:secrets/none.pem", dir.path().string());
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message,
             "DKIM key file " + (dir.path() / "secrets/none.pem").string() + " does not exist");
@@ -473,7 +430,8 @@ TEST(DkimSign, LoadsKeysNamedByTheSetting) {
   auto malformed = load_dkim_signer("news.example.com:2026r", dir.path().string());
   ASSERT_FALSE(malformed.ok());
   EXPECT_EQ(malformed.error().code, Errc::config);
-  EXPECT_TRUE(malformed.error().message.starts_with("dkim.keys: entry")) << malformed.error().message;
+  EXPECT_TRUE(malformed.error().message.starts_with("dkim.keys: entry"))
+      << malformed.error().message;
 }
 
 }  // namespace
