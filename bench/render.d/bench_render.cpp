@@ -36,11 +36,16 @@ int main(int argc, char** argv) {
   std::size_t kb = 30;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--algorithm") algorithm = value;
-    else if (flag == "--threads") threads = std::atoi(value.c_str());
-    else if (flag == "--seconds") seconds = std::atof(value.c_str());
-    else if (flag == "--kb") kb = static_cast<std::size_t>(std::atoi(value.c_str()));
-    else return die("unknown option " + flag);
+    if (flag == "--algorithm")
+      algorithm = value;
+    else if (flag == "--threads")
+      threads = std::atoi(value.c_str());
+    else if (flag == "--seconds")
+      seconds = std::atof(value.c_str());
+    else if (flag == "--kb")
+      kb = static_cast<std::size_t>(std::atoi(value.c_str()));
+    else
+      return die("unknown option " + flag);
   }
   if (threads < 1 || seconds <= 0) return die("--threads and --seconds must be positive");
 
@@ -75,10 +80,11 @@ int main(int argc, char** argv) {
   std::vector<ReaderFields> readers;
   for (int i = 0; i < 1000; ++i) {
     ReaderFields r = issue_test::sample_reader(i);
-    r.name = i % 7 == 0 ? "" : i % 3 == 0 ? "Zoë Ångström " + std::to_string(i)
-                                          : "Reader Number " + std::to_string(i);
-    r.unsubscribe_url = "https://news.example.com/u/" + std::to_string(1000000 + i) +
-                        std::string(49, 'U');
+    r.name = i % 7 == 0   ? ""
+             : i % 3 == 0 ? "Zoë Ångström " + std::to_string(i)
+                          : "Reader Number " + std::to_string(i);
+    r.unsubscribe_url =
+        "https://news.example.com/u/" + std::to_string(1000000 + i) + std::string(49, 'U');
     readers.push_back(std::move(r));
   }
 

@@ -6,10 +6,10 @@
 #include "mail/issue_layout.hpp"
 
 #include <fmt/format.h>
-#include <kainjow/mustache.hpp>
 
 #include <cctype>
 #include <exception>
+#include <kainjow/mustache.hpp>
 
 #include "mail/merge_fields.hpp"
 
@@ -39,11 +39,11 @@ Status check_source(std::string_view what, std::string_view source) {
       ++end;
     }
     if (auto field = reader_field_named(source.substr(i, end - i))) {
-      return make_error(Errc::invalid_argument,
-                        fmt::format("{} uses the reader field {} as a section ({{{{{}{}}}}}); "
-                                    "reader fields can only be shown, as {{{{{}}}}}",
-                                    what, field_name(*field), kind, field_name(*field),
-                                    field_name(*field)));
+      return make_error(
+          Errc::invalid_argument,
+          fmt::format("{} uses the reader field {} as a section ({{{{{}{}}}}}); "
+                      "reader fields can only be shown, as {{{{{}}}}}",
+                      what, field_name(*field), kind, field_name(*field), field_name(*field)));
     }
   }
   return {};

@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 
+#include "mail/issue_headers.hpp"
 #include "mail/issue_layout.hpp"
 #include "mail/markdown.hpp"
 #include "mail/markdown_detail.hpp"
@@ -13,11 +14,19 @@
 namespace broadsheet {
 namespace {
 
+using issue_detail::append_field;
+using issue_detail::append_hex;
+using issue_detail::check_domain;
+using issue_detail::list_id_value;
+using issue_detail::mailto_uri;
+using issue_detail::refuse_fields;
+using issue_detail::check_url;
+using issue_detail::refuse;
+using issue_detail::split_spaces;
 using mime_detail::check_header_text;
 
 constexpr std::size_t kMessageIdBytes = 16;
 constexpr std::size_t kBoundaryBytes = 12;
-constexpr std::size_t kMaxUrl = 900;  // stays on one 998-octet header line with its name
 
 constexpr std::string_view kTextPart =
     "Content-Type: text/plain; charset=utf-8\r\n"
@@ -26,139 +35,25 @@ constexpr std::string_view kHtmlPart =
     "Content-Type: text/html; charset=utf-8\r\n"
     "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
 
-Error refuse(std::string_view what, std::string_view why) {
-  return make_error(Errc::invalid_argument, fmt::format("{} {}", what, why));
-}
-
-// Splits an ASCII value at its spaces, the only places it may be folded; the MIME
-// writer folds extra headers the same way.
-std::vector<std::string> split_spaces(std::string_view value) {
-  std::vector<std::string> tokens;
-  for (std::size_t start = 0;;) {
-    std::size_t end = std::min(value.find(' ', start), value.size());
-    tokens.emplace_back(value.substr(start, end - start));
-    if (end == value.size()) return tokens;
-    start = end + 1;
-  }
-}
-
-Status append_field(std::string& out, std::string_view name,
-                    const std::vector<std::string>& tokens) {
-  auto value = mime_detail::fold(name, tokens, name.size() + 2);
-  if (!value) return value.error();
-  out.append(name).append(": ").append(*value).append("\r\n");
-  return {};
-}
-
-// Bytes that may stand in a URL written into a header: printable ASCII without
-// quotes, backslash, backquote, angle brackets (which end the <URL> of List-Unsubscribe)
-// and, for mailto, the comma that separates its entries.
-constexpr std::array<bool, 256> kUrlBytes = [] {
-  std::array<bool, 256> ok{};
-  for (int c = 0x21; c < 0x7F; ++c) ok[c] = std::string_view("<>\"'\\`,").find(static_cast<char>(c)) == std::string_view::npos;
-  return ok;
-}();
-
-bool url_bytes(std::string_view text, bool comma) {
-  return std::all_of(text.begin(), text.end(), [comma](char c) {
-    return kUrlBytes[static_cast<unsigned char>(c)] || (comma && c == ',');
-  });
-}
-
-Status check_url(std::string_view what, std::string_view url) {
-  if (auto ok = check_header_text(what, url); !ok) return ok;
-  if (url.size() > kMaxUrl) return refuse(what, fmt::format("is longer than {} bytes", kMaxUrl));
-  if (!url.starts_with("https://") && !url.starts_with("http://")) {
-    return refuse(what, "must start with https:// or http://");
-  }
-  if (!url_bytes(url, true)) {
-    return refuse(what, "contains a space, a quote, an angle bracket or a non-ASCII byte");
-  }
-  return {};
-}
-
-// "mailto:addr" from "addr" or "mailto:addr?subject=…".
-Result<std::string> mailto_uri(std::string_view value) {
-  constexpr std::string_view what = "the unsubscribe mailto";
-  if (auto ok = check_header_text(what, value); !ok) return ok.error();
-  std::string uri = value.starts_with("mailto:") ? std::string(value) : "mailto:" + std::string(value);
-  if (uri.size() > kMaxUrl) return refuse(what, "is too long");
-  if (uri.find('@') == std::string::npos) return refuse(what, "has no address");
-  if (!url_bytes(uri, false)) {
-    return refuse(what, "contains a space, a quote, a comma or an angle bracket");
-  }
-  return uri;
-}
-
-Status check_domain(std::string_view what, std::string_view domain) {
-  bool ok = !domain.empty() && domain.size() <= 253 && domain.front() != '.' &&
-            domain.back() != '.' && std::all_of(domain.begin(), domain.end(), [](unsigned char c) {
-              return std::isalnum(c) || c == '-' || c == '.';
-            });
-  return ok ? Status{} : refuse(what, "must be a domain of letters, digits, hyphens and dots");
-}
-
-// Merge fields belong in the body; the subject and preheader are one for all.
-Status refuse_fields(std::string_view what, std::string_view text) {
-  for (std::size_t at = text.find("{{"); at != std::string_view::npos;
-       at = text.find("{{", at + 1)) {
-    if (auto field = markdown_detail::field_at(text, at)) {
-      return refuse(what, fmt::format("cannot hold the merge field {}: it is the same for every "
-                                      "reader",
-                                      text.substr(at, field->length)));
-    }
-  }
-  return {};
-}
-
-// `"Name" <slug.domain>`: a quoted string when the name is plain ASCII, else
-// encoded words (RFC 2919 allows a phrase).
-std::string list_id_value(std::string_view name, std::string_view id) {
-  bool plain = name.find("=?") == std::string_view::npos;
-  for (unsigned char c : name) plain = plain && c >= 0x20 && c < 0x7F;
-  std::string value;
-  if (name.empty()) {
-  } else if (plain) {
-    value = "\"";
-    for (char c : name) {
-      if (c == '"' || c == '\\') value += '\\';
-      value += c;
-    }
-    value += "\" ";
-  } else {
-    for (const std::string& word : mime_detail::encoded_words(name, 9)) value += word + " ";
-  }
-  return value + "<" + std::string(id) + ">";
-}
-
-void append_hex(std::string& out, std::span<const unsigned char> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xF]);
-  }
-}
-
 }  // namespace
 
 std::string format_issue_date(UnixSeconds local_time) {
   using namespace std::chrono;
   static constexpr const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                           "Thursday", "Friday", "Saturday"};
-  static constexpr const char* kMonths[] = {"January", "February", "March",     "April",
-                                            "May",     "June",     "July",      "August",
-                                            "September", "October", "November", "December"};
-  const auto day = floor<days>(sys_seconds{seconds{std::clamp<UnixSeconds>(
-      local_time, 0, 253402300799)}});
+  static constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
+  const auto day =
+      floor<days>(sys_seconds{seconds{std::clamp<UnixSeconds>(local_time, 0, 253402300799)}});
   const year_month_day date{day};
-  return fmt::format("{}, {} {} {}", kDays[weekday{day}.c_encoding()],
-                     static_cast<unsigned>(date.day()),
-                     kMonths[static_cast<unsigned>(date.month()) - 1],
-                     static_cast<int>(date.year()));
+  return fmt::format(
+      "{}, {} {} {}", kDays[weekday{day}.c_encoding()], static_cast<unsigned>(date.day()),
+      kMonths[static_cast<unsigned>(date.month()) - 1], static_cast<int>(date.year()));
 }
 
 struct PreparedIssue::Values {
-  std::string name, email, date;                  // as shown in the text body
+  std::string name, email, date;                    // as shown in the text body
   std::array<std::string, kReaderFieldCount> html;  // escaped for the HTML body
   const ReaderFields* reader = nullptr;
   std::string mailto;
@@ -282,13 +177,13 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
   if (auto ok = validate_slug(newsletter.slug); !ok) return ok.error();
   if (issue.subject.empty()) return refuse("the subject", "is empty");
   if (issue.subject.size() > 998) return refuse("the subject", "is longer than 998 bytes");
-  for (auto [what, value] : {std::pair{"the subject", &issue.subject},
-                             std::pair{"the preheader", &issue.preheader},
-                             std::pair{"the newsletter's name", &newsletter.name},
-                             std::pair{"the newsletter's description", &newsletter.description},
-                             std::pair{"the publication's name", &in.publication_name},
-                             std::pair{"the postal address", &in.postal_address},
-                             std::pair{"the name fallback", &in.name_fallback}}) {
+  for (auto [what, value] :
+       {std::pair{"the subject", &issue.subject}, std::pair{"the preheader", &issue.preheader},
+        std::pair{"the newsletter's name", &newsletter.name},
+        std::pair{"the newsletter's description", &newsletter.description},
+        std::pair{"the publication's name", &in.publication_name},
+        std::pair{"the postal address", &in.postal_address},
+        std::pair{"the name fallback", &in.name_fallback}}) {
     if (auto ok = check_header_text(what, *value); !ok) return ok.error();
   }
   if (auto ok = refuse_fields("the subject", issue.subject); !ok) return ok.error();
@@ -313,13 +208,14 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
     p.from_ = *from;
   }
   p.message_id_domain_ = p.from_.address.substr(p.from_.address.rfind('@') + 1);
-  const std::string list_domain = in.list_id_domain.empty() ? p.message_id_domain_ : in.list_id_domain;
+  const std::string list_domain =
+      in.list_id_domain.empty() ? p.message_id_domain_ : in.list_id_domain;
   if (auto ok = check_domain("the List-Id domain", list_domain); !ok) return ok.error();
-  const bool sender_ok = !in.feedback_id_sender.empty() && in.feedback_id_sender.size() <= 64 &&
-                         std::all_of(in.feedback_id_sender.begin(), in.feedback_id_sender.end(),
-                                     [](unsigned char c) {
-                                       return std::isalnum(c) || c == '.' || c == '_' || c == '-';
-                                     });
+  const bool sender_ok =
+      !in.feedback_id_sender.empty() && in.feedback_id_sender.size() <= 64 &&
+      std::all_of(in.feedback_id_sender.begin(), in.feedback_id_sender.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+      });
   if (!sender_ok) return refuse("the Feedback-ID sender", "must be 1 to 64 of [A-Za-z0-9._-]");
 
   // Headers that are the same for every reader.
@@ -365,18 +261,19 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
     return html ? html_escaped(value) : std::string(value);
   };
   auto body_error = [](const Error& e) {
-    return refuse("the issue's body:", e.message + " (merge fields: name, email, issue_date, "
-                                                   "unsubscribe_url, preferences_url, "
-                                                   "newsletter_name, publication_name, "
-                                                   "web_version_url)");
+    return refuse("the issue's body:", e.message +
+                                           " (merge fields: name, email, issue_date, "
+                                           "unsubscribe_url, preferences_url, "
+                                           "newsletter_name, publication_name, "
+                                           "web_version_url)");
   };
   auto body_html = markdown_to_email_html(issue.body_markdown, markdown);
   if (!body_html) return body_error(body_html.error());
   auto body_text = markdown_to_text(issue.body_markdown, markdown);
   if (!body_text) return body_error(body_text.error());
 
-  const UnixSeconds web_date = in.web_date != 0 ? in.web_date
-                               : issue.started_at ? *issue.started_at
+  const UnixSeconds web_date = in.web_date != 0     ? in.web_date
+                               : issue.started_at   ? *issue.started_at
                                : issue.scheduled_at ? *issue.scheduled_at
                                                     : issue.created_at;
   p.default_issue_date_ = format_issue_date(web_date);

@@ -79,11 +79,11 @@ struct IssueRenderInput {
 };
 
 struct ReaderFields {
-  std::string email;          // plain ASCII addr-spec (A-labels): the To address
-  std::string email_display;  // {{email}} as the reader knows it; empty: `email`
-  std::string name;           // may be empty
-  std::string issue_date;     // format_issue_date() in the reader's zone; empty: the
-                              // issue's date in UTC, as on the web version
+  std::string email;               // plain ASCII addr-spec (A-labels): the To address
+  std::string email_display;       // {{email}} as the reader knows it; empty: `email`
+  std::string name;                // may be empty
+  std::string issue_date;          // format_issue_date() in the reader's zone; empty: the
+                                   // issue's date in UTC, as on the web version
   std::string unsubscribe_url;     // https://…/u/TOKEN
   std::string unsubscribe_mailto;  // "addr" or "mailto:addr?…"; empty: none
   std::string preferences_url;     // https://…/p/TOKEN

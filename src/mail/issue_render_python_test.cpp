@@ -4,13 +4,13 @@
 // testdata/check_issue.py (which applies testdata/check_mime.py's checks too).
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "mail/issue_test_support.hpp"
+#include "mail/mime_test_support.hpp"
 
 namespace broadsheet {
 namespace {
@@ -20,26 +20,11 @@ namespace fs = std::filesystem;
 constexpr const char* kPython = "/usr/bin/python3";
 constexpr UnixSeconds kDate = 1732860000;
 
-std::string json(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+using mime_test::json_string;
 
 std::string json_list(const std::vector<std::string>& items) {
   std::string out = "[";
-  for (const auto& item : items) out += (out.size() > 1 ? ", " : "") + json(item);
+  for (const auto& item : items) out += (out.size() > 1 ? ", " : "") + json_string(item);
   return out + "]";
 }
 
@@ -73,15 +58,17 @@ void write_case(const fs::path& dir, const Case& c) {
                                     ? prepared->from().name
                                     : c.input.newsletter.from_name;
   std::ofstream(dir / (c.name + ".json"), std::ios::binary)
-      << "{\"subject\": " << json(c.input.issue.subject)
-      << ", \"from_name\": " << json(from_name)
-      << ", \"from_address\": " << json(prepared->from().address)
-      << ", \"to_name\": " << json(r.name) << ", \"to_address\": " << json(r.email)
-      << ", \"text\": " << json(prepared->text_for(r).value())
-      << ", \"html\": " << json(prepared->html_for(r).value()) << ", \"headers\": {"
-      << "\"List-Id\": " << json(c.list_id) << ", \"List-Unsubscribe\": " << json(unsubscribe)
+      << "{\"subject\": " << json_string(c.input.issue.subject)
+      << ", \"from_name\": " << json_string(from_name)
+      << ", \"from_address\": " << json_string(prepared->from().address)
+      << ", \"to_name\": " << json_string(r.name) << ", \"to_address\": " << json_string(r.email)
+      << ", \"text\": " << json_string(prepared->text_for(r).value())
+      << ", \"html\": " << json_string(prepared->html_for(r).value()) << ", \"headers\": {"
+      << "\"List-Id\": " << json_string(c.list_id)
+      << ", \"List-Unsubscribe\": " << json_string(unsubscribe)
       << ", \"List-Unsubscribe-Post\": \"List-Unsubscribe=One-Click\""
-      << ", \"Feedback-ID\": " << json("42:" + c.input.newsletter.slug + ":newsletter:broadsheet")
+      << ", \"Feedback-ID\": "
+      << json_string("42:" + c.input.newsletter.slug + ":newsletter:broadsheet")
       << "}, \"text_has\": " << json_list(c.text_has) << ", \"html_has\": " << json_list(c.html_has)
       << ", \"text_lacks\": " << json_list(c.text_lacks)
       << ", \"html_lacks\": " << json_list(c.html_lacks)
@@ -101,7 +88,7 @@ std::vector<Case> cases() {
   all.push_back(c);
 
   c = make_case("german", issue_test::sample_input(2), issue_test::sample_reader(2),
-           "Frühstücksbriefing <fruehstueck.news.example.com>");
+                "Frühstücksbriefing <fruehstueck.news.example.com>");
   c.input.issue.subject =
       "Grüße aus Köln: Straßenbahn genehmigt, Haushaltsstreit vertagt — und eine Woche "
       "Sonne für das ganze Rheinland";
@@ -117,7 +104,9 @@ std::vector<Case> cases() {
   all.push_back(c);
 
   c = make_case("cjk-emoji", issue_test::sample_input(1), issue_test::sample_reader(3), list_id);
-  c.input.issue.subject = "😀📰 今日のニュース：路面電車の新路線が承認されました 🚋 そして週末の天気 ☀️☀️";
+  c.input.issue.subject =
+      "😀📰 今日のニュース：路面電車の新路線が承認されました 🚋 そして週末の天気 "
+      "☀️☀️";
   c.input.issue.preheader = "市議会は31対24で可決 — 😀";
   c.reader.name = "山田 太郎（やまだ たろう）、ニュースレターの長い名前の読者さん";
   c.text_has = {"Good morning " + c.reader.name + ","};
@@ -125,7 +114,7 @@ std::vector<Case> cases() {
   all.push_back(c);
 
   c = make_case("no-name-no-mailto", issue_test::sample_input(1), issue_test::sample_reader(4),
-           list_id);
+                list_id);
   c.reader.name = "";
   c.reader.unsubscribe_mailto = "";
   c.reader.delivery_header = "";
@@ -164,18 +153,11 @@ TEST(IssueRenderPython, EmailPackageReadsEveryIssueAsMeant) {
   for (const auto& c : cases()) write_case(dir, c);
   ASSERT_FALSE(HasFailure());
 
-  std::string command =
-      std::string(kPython) + " '" + script.string() + "' '" + dir.string() + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-  int status = ::pclose(pipe);
-  ASSERT_TRUE(WIFEXITED(status)) << output;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << output << "(messages kept in " << dir << ")";
+  const auto run = mime_test::run_command(std::string(kPython) + " '" + script.string() + "' '" +
+                                          dir.string() + "'");
+  EXPECT_EQ(run.status, 0) << run.output << "(messages kept in " << dir << ")";
   if (!HasFailure()) fs::remove_all(dir);
-  std::printf("%s", output.c_str());
+  std::printf("%s", run.output.c_str());
 }
 
 // The checker is not a rubber stamp: a defect planted in a good message is caught.
@@ -195,10 +177,9 @@ TEST(IssueRenderPython, CheckerCatchesADamagedMessage) {
   ASSERT_NE(at, std::string::npos);
   raw.replace(at, 9, "\xE2\x80\x9D");
   std::ofstream(dir / "damaged.eml", std::ios::binary) << raw;
-  std::string command = std::string(kPython) + " '" + script.string() + "' '" + dir.string() +
-                        "' >/dev/null 2>&1";
-  int status = std::system(command.c_str());
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  const auto run = mime_test::run_command(std::string(kPython) + " '" + script.string() + "' '" +
+                                          dir.string() + "'");
+  EXPECT_EQ(run.status, 1) << run.output;
   fs::remove_all(dir);
 }
 

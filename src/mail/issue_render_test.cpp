@@ -220,9 +220,13 @@ TEST(IssueRender, ReaderValuesThatCouldBreakTheHeaderAreRefused) {
       {"email_display", [](ReaderFields& r, const std::string& v) { r.email_display = v; }},
       {"issue_date", [](ReaderFields& r, const std::string& v) { r.issue_date = v; }},
       {"unsubscribe_url",
-       [](ReaderFields& r, const std::string& v) { r.unsubscribe_url = "https://n.example/u/" + v; }},
+       [](ReaderFields& r, const std::string& v) {
+         r.unsubscribe_url = "https://n.example/u/" + v;
+       }},
       {"preferences_url",
-       [](ReaderFields& r, const std::string& v) { r.preferences_url = "https://n.example/p/" + v; }},
+       [](ReaderFields& r, const std::string& v) {
+         r.preferences_url = "https://n.example/p/" + v;
+       }},
       {"unsubscribe_mailto",
        [](ReaderFields& r, const std::string& v) { r.unsubscribe_mailto = "u@n.example?s=" + v; }},
       {"delivery_header", [](ReaderFields& r, const std::string& v) { r.delivery_header = v; }},
@@ -264,11 +268,11 @@ TEST(IssueRender, BodyTextCannotForgeAPartOrAHeader) {
   in.issue.body_markdown =
       "x\r\n\r\n--=_bs_101112131415161718191a1b\r\nContent-Type: text/html\r\n\r\n<script>"
       "\n\nBcc: victim@example.net\n";
-  const std::string m =
-      prepared(in).message_for(sample_reader(), kDate, counting_random).value();
+  const std::string m = prepared(in).message_for(sample_reader(), kDate, counting_random).value();
   const std::string delimiter = "\r\n--" + std::string(mime_test::kBoundary);
   std::size_t count = 0;
-  for (auto at = m.find(delimiter); at != std::string::npos; at = m.find(delimiter, at + 1)) ++count;
+  for (auto at = m.find(delimiter); at != std::string::npos; at = m.find(delimiter, at + 1))
+    ++count;
   EXPECT_EQ(count, 3u) << "two parts and the closing delimiter, nothing forged";
   EXPECT_EQ(header_value(m, "Bcc"), "<missing>");
 }
@@ -278,8 +282,10 @@ TEST(IssueRender, IssueAndConfigurationValuesThatCouldBreakAHeaderAreRefused) {
   const std::vector<std::pair<std::string, Setter>> fields = {
       {"subject", [](IssueRenderInput& in, const std::string& v) { in.issue.subject = v; }},
       {"preheader", [](IssueRenderInput& in, const std::string& v) { in.issue.preheader = v; }},
-      {"newsletter name", [](IssueRenderInput& in, const std::string& v) { in.newsletter.name = v; }},
-      {"from_name", [](IssueRenderInput& in, const std::string& v) { in.newsletter.from_name = v; }},
+      {"newsletter name",
+       [](IssueRenderInput& in, const std::string& v) { in.newsletter.name = v; }},
+      {"from_name",
+       [](IssueRenderInput& in, const std::string& v) { in.newsletter.from_name = v; }},
       {"from_address",
        [](IssueRenderInput& in, const std::string& v) { in.newsletter.from_address = v; }},
       {"from",
@@ -287,7 +293,8 @@ TEST(IssueRender, IssueAndConfigurationValuesThatCouldBreakAHeaderAreRefused) {
          in.newsletter.from_address.clear();
          in.from = "News " + v + " <n@news.example.com>";
        }},
-      {"reply_to", [](IssueRenderInput& in, const std::string& v) { in.reply_to = "R " + v + " <r@x.example>"; }},
+      {"reply_to", [](IssueRenderInput& in,
+                      const std::string& v) { in.reply_to = "R " + v + " <r@x.example>"; }},
       {"publication", [](IssueRenderInput& in, const std::string& v) { in.publication_name = v; }},
       {"postal address", [](IssueRenderInput& in, const std::string& v) { in.postal_address = v; }},
       {"base_url", [](IssueRenderInput& in, const std::string& v) { in.base_url += "/" + v; }},
@@ -301,9 +308,10 @@ TEST(IssueRender, IssueAndConfigurationValuesThatCouldBreakAHeaderAreRefused) {
   };
   for (const auto& [field, set] : fields) {
     for (const auto& attempt : hostile_values()) {
-      const bool multiline = field == "html layout" || field == "text layout" || field == "markdown";
-      if (multiline && (attempt.label.starts_with("CR") || attempt.label == "LF" ||
-                        attempt.label == "huge")) {
+      const bool multiline =
+          field == "html layout" || field == "text layout" || field == "markdown";
+      if (multiline &&
+          (attempt.label.starts_with("CR") || attempt.label == "LF" || attempt.label == "huge")) {
         continue;  // line breaks are the point of a body; they cannot reach a header
       }
       IssueRenderInput in = sample_input(1);
@@ -328,9 +336,9 @@ TEST(IssueRender, MergeFieldsAreCheckedWhereTheyCannotWork) {
   EXPECT_NE(p.error().message.find("unknown merge field {{nmae}}"), std::string::npos)
       << p.error().message;
 
-  for (std::string layout : {"{{#name}}Hi {{name}}{{/name}}", "{{^ email }}no email{{/email}}",
-                             "{{#unsubscribe_url}}x{{/unsubscribe_url}}", "{{#open}}never closed",
-                             "{{"}) {
+  for (std::string layout :
+       {"{{#name}}Hi {{name}}{{/name}}", "{{^ email }}no email{{/email}}",
+        "{{#unsubscribe_url}}x{{/unsubscribe_url}}", "{{#open}}never closed", "{{"}) {
     in = sample_input(1);
     in.layout.html = layout;
     p = PreparedIssue::prepare(in);

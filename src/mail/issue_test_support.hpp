@@ -22,7 +22,9 @@ inline std::string sample_markdown(int sections = 6) {
         "After **three years** of debate, the council voted 31 to 24 on Thursday night to "
         "build the line. Shopkeepers on the high street say the works will cost them "
         "_months_ of trade; the mayor promises compensation. [Read the full story]"
-        "(https://news.example.com/2024/11/29/tram-line-" + n + "?utm_source=newsletter&utm_medium=email)."
+        "(https://news.example.com/2024/11/29/tram-line-" +
+        n +
+        "?utm_source=newsletter&utm_medium=email)."
         "\n\n";
     md +=
         "> “We have waited long enough,” said Margarethe Öztürk, who chairs the transport "

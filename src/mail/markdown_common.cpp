@@ -14,12 +14,23 @@ namespace broadsheet {
 void append_html_escaped(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
 }
@@ -36,14 +47,14 @@ namespace {
 
 // The named entities editors write; others are kept as literal text.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kEntities = {{
-    {"amp", "&"},         {"lt", "<"},          {"gt", ">"},          {"quot", "\""},
-    {"apos", "'"},        {"nbsp", "\u00A0"},   {"copy", "\u00A9"},   {"reg", "\u00AE"},
-    {"trade", "\u2122"},  {"hellip", "\u2026"}, {"mdash", "\u2014"},  {"ndash", "\u2013"},
-    {"lsquo", "\u2018"},  {"rsquo", "\u2019"},  {"ldquo", "\u201C"},  {"rdquo", "\u201D"},
-    {"laquo", "\u00AB"},  {"raquo", "\u00BB"},  {"euro", "\u20AC"},   {"pound", "\u00A3"},
-    {"yen", "\u00A5"},    {"cent", "\u00A2"},   {"middot", "\u00B7"}, {"bull", "\u2022"},
-    {"times", "\u00D7"},  {"divide", "\u00F7"}, {"deg", "\u00B0"},    {"sect", "\u00A7"},
-    {"para", "\u00B6"},   {"shy", "\u00AD"},    {"zwnj", "\u200C"},   {"thinsp", "\u2009"},
+    {"amp", "&"},        {"lt", "<"},          {"gt", ">"},          {"quot", "\""},
+    {"apos", "'"},       {"nbsp", "\u00A0"},   {"copy", "\u00A9"},   {"reg", "\u00AE"},
+    {"trade", "\u2122"}, {"hellip", "\u2026"}, {"mdash", "\u2014"},  {"ndash", "\u2013"},
+    {"lsquo", "\u2018"}, {"rsquo", "\u2019"},  {"ldquo", "\u201C"},  {"rdquo", "\u201D"},
+    {"laquo", "\u00AB"}, {"raquo", "\u00BB"},  {"euro", "\u20AC"},   {"pound", "\u00A3"},
+    {"yen", "\u00A5"},   {"cent", "\u00A2"},   {"middot", "\u00B7"}, {"bull", "\u2022"},
+    {"times", "\u00D7"}, {"divide", "\u00F7"}, {"deg", "\u00B0"},    {"sect", "\u00A7"},
+    {"para", "\u00B6"},  {"shy", "\u00AD"},    {"zwnj", "\u200C"},   {"thinsp", "\u2009"},
 }};
 
 void append_utf8(std::string& out, char32_t cp) {
@@ -79,8 +90,8 @@ std::string clean_url(std::string_view url) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : url) {
-    if (c <= 0x20 || c >= 0x7F || std::string_view("\"<>\\^`{|}").find(static_cast<char>(c)) !=
-                                      std::string_view::npos) {
+    if (c <= 0x20 || c >= 0x7F ||
+        std::string_view("\"<>\\^`{|}").find(static_cast<char>(c)) != std::string_view::npos) {
       out += {'%', kHex[c >> 4], kHex[c & 0xF]};
     } else {
       out.push_back(static_cast<char>(c));
@@ -150,9 +161,14 @@ std::string attribute_text(const MD_ATTRIBUTE& attribute) {
     std::string_view piece(attribute.text + attribute.substr_offsets[i],
                            attribute.substr_offsets[i + 1] - attribute.substr_offsets[i]);
     switch (attribute.substr_types[i]) {
-      case MD_TEXT_NULLCHAR: out += "\uFFFD"; break;
-      case MD_TEXT_ENTITY: out += decode_entity(piece).value_or(std::string(piece)); break;
-      default: out += piece;
+      case MD_TEXT_NULLCHAR:
+        out += "\uFFFD";
+        break;
+      case MD_TEXT_ENTITY:
+        out += decode_entity(piece).value_or(std::string(piece));
+        break;
+      default:
+        out += piece;
     }
   }
   return out;

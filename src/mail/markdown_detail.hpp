@@ -46,6 +46,31 @@ Status append_with_fields(std::string& out, std::string_view text, bool html,
 Result<std::optional<std::string>> link_target(std::string_view target, bool image, bool html,
                                                const MarkdownOptions& options);
 
+// Runs md4c over `markdown` with the renderer's members enter_block, leave_block,
+// enter_span, leave_span (each taking the type and md4c's detail) and text (type and
+// text) as its callbacks; a callback returning non-zero stops it. md4c's return code.
+template <typename Renderer>
+int parse(std::string_view markdown, Renderer& renderer) {
+  MD_PARSER parser{};
+  parser.flags = kParserFlags;
+  parser.enter_block = [](MD_BLOCKTYPE t, void* d, void* self) {
+    return static_cast<Renderer*>(self)->enter_block(t, d);
+  };
+  parser.leave_block = [](MD_BLOCKTYPE t, void* d, void* self) {
+    return static_cast<Renderer*>(self)->leave_block(t, d);
+  };
+  parser.enter_span = [](MD_SPANTYPE t, void* d, void* self) {
+    return static_cast<Renderer*>(self)->enter_span(t, d);
+  };
+  parser.leave_span = [](MD_SPANTYPE t, void* d, void* self) {
+    return static_cast<Renderer*>(self)->leave_span(t, d);
+  };
+  parser.text = [](MD_TEXTTYPE t, const MD_CHAR* s, MD_SIZE n, void* self) {
+    return static_cast<Renderer*>(self)->text(t, std::string_view(s, n));
+  };
+  return md_parse(markdown.data(), static_cast<MD_SIZE>(markdown.size()), &parser, &renderer);
+}
+
 // Columns `text` takes on a terminal: code points, counting East Asian wide ones twice
 // and a reader field's marker as a typical name.
 std::size_t display_width(std::string_view text);

@@ -42,18 +42,25 @@ constexpr std::string_view kCell =
 
 std::string_view heading_style(unsigned level) {
   switch (level) {
-    case 1: return "margin:28px 0 12px;font-size:28px;line-height:1.25;font-weight:bold";
-    case 2: return "margin:24px 0 10px;font-size:23px;line-height:1.3;font-weight:bold";
-    case 3: return "margin:20px 0 8px;font-size:19px;line-height:1.35;font-weight:bold";
-    default: return "margin:16px 0 8px;font-size:17px;line-height:1.4;font-weight:bold";
+    case 1:
+      return "margin:28px 0 12px;font-size:28px;line-height:1.25;font-weight:bold";
+    case 2:
+      return "margin:24px 0 10px;font-size:23px;line-height:1.3;font-weight:bold";
+    case 3:
+      return "margin:20px 0 8px;font-size:19px;line-height:1.35;font-weight:bold";
+    default:
+      return "margin:16px 0 8px;font-size:17px;line-height:1.4;font-weight:bold";
   }
 }
 
 std::string_view align_name(MD_ALIGN align) {
   switch (align) {
-    case MD_ALIGN_CENTER: return "center";
-    case MD_ALIGN_RIGHT: return "right";
-    default: return "left";
+    case MD_ALIGN_CENTER:
+      return "center";
+    case MD_ALIGN_RIGHT:
+      return "right";
+    default:
+      return "left";
   }
 }
 
@@ -62,31 +69,18 @@ class HtmlRenderer {
   explicit HtmlRenderer(const MarkdownOptions& options) : options_(options) {}
 
   Result<std::string> render(std::string_view markdown) {
-    MD_PARSER parser{};
-    parser.flags = markdown_detail::kParserFlags;
-    parser.enter_block = [](MD_BLOCKTYPE t, void* d, void* self) {
-      return static_cast<HtmlRenderer*>(self)->enter_block(t, d);
-    };
-    parser.leave_block = [](MD_BLOCKTYPE t, void* d, void* self) {
-      return static_cast<HtmlRenderer*>(self)->leave_block(t, d);
-    };
-    parser.enter_span = [](MD_SPANTYPE t, void* d, void* self) {
-      return static_cast<HtmlRenderer*>(self)->enter_span(t, d);
-    };
-    parser.leave_span = [](MD_SPANTYPE t, void* d, void* self) {
-      return static_cast<HtmlRenderer*>(self)->leave_span(t, d);
-    };
-    parser.text = [](MD_TEXTTYPE t, const MD_CHAR* s, MD_SIZE n, void* self) {
-      return static_cast<HtmlRenderer*>(self)->text(t, std::string_view(s, n));
-    };
     out_.reserve(markdown.size() * 2);
-    const int rc = md_parse(markdown.data(), static_cast<MD_SIZE>(markdown.size()), &parser, this);
+    const int rc = markdown_detail::parse(markdown, *this);
     if (!error_) return error_.error();
     if (rc != 0) return make_error(Errc::internal, "md4c could not parse the Markdown");
     return std::move(out_);
   }
 
  private:
+  // md4c calls the event members below.
+  template <typename Renderer>
+  friend int markdown_detail::parse(std::string_view markdown, Renderer& renderer);
+
   // Normal text is held back until the next event, so a merge field that md4c hands
   // over in pieces is still seen whole.
   bool flush() {
@@ -104,32 +98,50 @@ class HtmlRenderer {
   int enter_block(MD_BLOCKTYPE type, void* detail) {
     if (!flush()) return 1;
     switch (type) {
-      case MD_BLOCK_QUOTE: out_ += fmt::format("<blockquote style=\"{}\">\n", kQuote); break;
-      case MD_BLOCK_UL: out_ += fmt::format("<ul style=\"{}\">\n", kList); break;
+      case MD_BLOCK_QUOTE:
+        out_ += fmt::format("<blockquote class=\"bs-rule\" style=\"{}\">\n", kQuote);
+        break;
+      case MD_BLOCK_UL:
+        out_ += fmt::format("<ul style=\"{}\">\n", kList);
+        break;
       case MD_BLOCK_OL: {
         unsigned start = static_cast<MD_BLOCK_OL_DETAIL*>(detail)->start;
         out_ += start == 1 ? fmt::format("<ol style=\"{}\">\n", kList)
                            : fmt::format("<ol start=\"{}\" style=\"{}\">\n", start, kList);
         break;
       }
-      case MD_BLOCK_LI: out_ += fmt::format("<li style=\"{}\">", kListItem); break;
-      case MD_BLOCK_HR: out_ += fmt::format("<hr class=\"bs-rule\" style=\"{}\">\n", kRule); break;
+      case MD_BLOCK_LI:
+        out_ += fmt::format("<li style=\"{}\">", kListItem);
+        break;
+      case MD_BLOCK_HR:
+        out_ += fmt::format("<hr class=\"bs-rule\" style=\"{}\">\n", kRule);
+        break;
       case MD_BLOCK_H: {
         unsigned level = static_cast<MD_BLOCK_H_DETAIL*>(detail)->level;
         out_ += fmt::format("<h{} style=\"{}\">", level, heading_style(level));
         break;
       }
-      case MD_BLOCK_CODE: out_ += fmt::format("<pre class=\"bs-code\" style=\"{}\"><code>", kPre); break;
-      case MD_BLOCK_P: out_ += fmt::format("<p style=\"{}\">", kParagraph); break;
+      case MD_BLOCK_CODE:
+        out_ += fmt::format("<pre class=\"bs-code\" style=\"{}\"><code>", kPre);
+        break;
+      case MD_BLOCK_P:
+        out_ += fmt::format("<p style=\"{}\">", kParagraph);
+        break;
       case MD_BLOCK_TABLE:
         out_ += fmt::format(
             "<table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
             "style=\"{}\">\n",
             kTable);
         break;
-      case MD_BLOCK_THEAD: out_ += "<thead>\n"; break;
-      case MD_BLOCK_TBODY: out_ += "<tbody>\n"; break;
-      case MD_BLOCK_TR: out_ += "<tr>\n"; break;
+      case MD_BLOCK_THEAD:
+        out_ += "<thead>\n";
+        break;
+      case MD_BLOCK_TBODY:
+        out_ += "<tbody>\n";
+        break;
+      case MD_BLOCK_TR:
+        out_ += "<tr>\n";
+        break;
       case MD_BLOCK_TH:
       case MD_BLOCK_TD: {
         std::string_view align = align_name(static_cast<MD_BLOCK_TD_DETAIL*>(detail)->align);
@@ -138,7 +150,8 @@ class HtmlRenderer {
                             head ? "th" : "td", align, head ? kHeadCell : kCell, align);
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return 0;
   }
@@ -146,22 +159,47 @@ class HtmlRenderer {
   int leave_block(MD_BLOCKTYPE type, void* detail) {
     if (!flush()) return 1;
     switch (type) {
-      case MD_BLOCK_QUOTE: out_ += "</blockquote>\n"; break;
-      case MD_BLOCK_UL: out_ += "</ul>\n"; break;
-      case MD_BLOCK_OL: out_ += "</ol>\n"; break;
-      case MD_BLOCK_LI: out_ += "</li>\n"; break;
+      case MD_BLOCK_QUOTE:
+        out_ += "</blockquote>\n";
+        break;
+      case MD_BLOCK_UL:
+        out_ += "</ul>\n";
+        break;
+      case MD_BLOCK_OL:
+        out_ += "</ol>\n";
+        break;
+      case MD_BLOCK_LI:
+        out_ += "</li>\n";
+        break;
       case MD_BLOCK_H:
         out_ += fmt::format("</h{}>\n", static_cast<MD_BLOCK_H_DETAIL*>(detail)->level);
         break;
-      case MD_BLOCK_CODE: out_ += "</code></pre>\n"; break;
-      case MD_BLOCK_P: out_ += "</p>\n"; break;
-      case MD_BLOCK_TABLE: out_ += "</table>\n"; break;
-      case MD_BLOCK_THEAD: out_ += "</thead>\n"; break;
-      case MD_BLOCK_TBODY: out_ += "</tbody>\n"; break;
-      case MD_BLOCK_TR: out_ += "</tr>\n"; break;
-      case MD_BLOCK_TH: out_ += "</th>\n"; break;
-      case MD_BLOCK_TD: out_ += "</td>\n"; break;
-      default: break;
+      case MD_BLOCK_CODE:
+        out_ += "</code></pre>\n";
+        break;
+      case MD_BLOCK_P:
+        out_ += "</p>\n";
+        break;
+      case MD_BLOCK_TABLE:
+        out_ += "</table>\n";
+        break;
+      case MD_BLOCK_THEAD:
+        out_ += "</thead>\n";
+        break;
+      case MD_BLOCK_TBODY:
+        out_ += "</tbody>\n";
+        break;
+      case MD_BLOCK_TR:
+        out_ += "</tr>\n";
+        break;
+      case MD_BLOCK_TH:
+        out_ += "</th>\n";
+        break;
+      case MD_BLOCK_TD:
+        out_ += "</td>\n";
+        break;
+      default:
+        break;
     }
     return 0;
   }
@@ -173,10 +211,18 @@ class HtmlRenderer {
       return 0;  // an image's text becomes its alt attribute, without markup
     }
     switch (type) {
-      case MD_SPAN_EM: out_ += "<em>"; break;
-      case MD_SPAN_STRONG: out_ += "<strong>"; break;
-      case MD_SPAN_DEL: out_ += "<del>"; break;
-      case MD_SPAN_CODE: out_ += fmt::format("<code class=\"bs-code\" style=\"{}\">", kCode); break;
+      case MD_SPAN_EM:
+        out_ += "<em>";
+        break;
+      case MD_SPAN_STRONG:
+        out_ += "<strong>";
+        break;
+      case MD_SPAN_DEL:
+        out_ += "<del>";
+        break;
+      case MD_SPAN_CODE:
+        out_ += fmt::format("<code class=\"bs-code\" style=\"{}\">", kCode);
+        break;
       case MD_SPAN_A: {
         auto* a = static_cast<MD_SPAN_A_DETAIL*>(detail);
         auto target = link_target(attribute_text(a->href), false, true, options_);
@@ -208,7 +254,8 @@ class HtmlRenderer {
         image_depth_ = 1;
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return 0;
   }
@@ -220,15 +267,24 @@ class HtmlRenderer {
       return 0;
     }
     switch (type) {
-      case MD_SPAN_EM: out_ += "</em>"; break;
-      case MD_SPAN_STRONG: out_ += "</strong>"; break;
-      case MD_SPAN_DEL: out_ += "</del>"; break;
-      case MD_SPAN_CODE: out_ += "</code>"; break;
+      case MD_SPAN_EM:
+        out_ += "</em>";
+        break;
+      case MD_SPAN_STRONG:
+        out_ += "</strong>";
+        break;
+      case MD_SPAN_DEL:
+        out_ += "</del>";
+        break;
+      case MD_SPAN_CODE:
+        out_ += "</code>";
+        break;
       case MD_SPAN_A:
         if (!links_.empty() && links_.back()) out_ += "</a>";
         if (!links_.empty()) links_.pop_back();
         break;
-      default: break;
+      default:
+        break;
     }
     return 0;
   }
@@ -276,13 +332,21 @@ class HtmlRenderer {
       return 0;
     }
     switch (type) {
-      case MD_TEXT_NULLCHAR: out_ += "\uFFFD"; break;
-      case MD_TEXT_BR: out_ += "<br>\n"; break;
-      case MD_TEXT_SOFTBR: out_ += "\n"; break;
+      case MD_TEXT_NULLCHAR:
+        out_ += "\uFFFD";
+        break;
+      case MD_TEXT_BR:
+        out_ += "<br>\n";
+        break;
+      case MD_TEXT_SOFTBR:
+        out_ += "\n";
+        break;
       case MD_TEXT_ENTITY:
         append_html_escaped(out_, decode_entity(text).value_or(std::string(text)));
         break;
-      default: append_html_escaped(out_, text); break;  // code, and raw HTML shown as text
+      default:
+        append_html_escaped(out_, text);
+        break;  // code, and raw HTML shown as text
     }
     return 0;
   }

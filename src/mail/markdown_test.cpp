@@ -76,7 +76,8 @@ TEST(MarkdownHtml, LinksKeepSafeTargetsOnly) {
 TEST(MarkdownHtml, ImagesAlwaysHaveAltText) {
   const std::string out = html(
       "![A *red* bus](https://x.example/bus.png) ![](https://x.example/a.png \"Title\") "
-      "![](https://x.example/b.png) ![Hidden](javascript:x) ![\"q\" & <b>](https://x.example/c.png)");
+      "![](https://x.example/b.png) ![Hidden](javascript:x) ![\"q\" & "
+      "<b>](https://x.example/c.png)");
   EXPECT_NE(out.find("<img src=\"https://x.example/bus.png\" alt=\"A red bus\""), std::string::npos)
       << out;
   EXPECT_NE(out.find("<img src=\"https://x.example/a.png\" alt=\"Title\" title=\"Title\""),
@@ -103,8 +104,9 @@ TEST(MarkdownFields, AreReplacedInTextAndTargetsButNotInCode) {
 }
 
 TEST(MarkdownFields, UnknownNamesAreErrors) {
-  for (std::string_view md : {"Hi {{nmae}}", "[x]({{nmae}})", "![{{nmae}}](https://x.example/a.png)",
-                              "| {{nmae}} |\n|---|\n| 1 |\n"}) {
+  for (std::string_view md :
+       {"Hi {{nmae}}", "[x]({{nmae}})", "![{{nmae}}](https://x.example/a.png)",
+        "| {{nmae}} |\n|---|\n| 1 |\n"}) {
     auto h = markdown_to_email_html(md, options());
     ASSERT_FALSE(h.ok()) << md;
     EXPECT_NE(h.error().message.find("{{nmae}}"), std::string::npos) << h.error().message;

@@ -51,6 +51,20 @@ std::string collapse_spaces(std::string_view text) {
   return out;
 }
 
+// What stands for emphasis in plain text, on both sides of the words.
+std::string_view span_mark(MD_SPANTYPE type) {
+  switch (type) {
+    case MD_SPAN_EM:
+      return "_";
+    case MD_SPAN_STRONG:
+      return "*";
+    case MD_SPAN_DEL:
+      return "~~";
+    default:
+      return "";
+  }
+}
+
 std::string pad(std::string_view cell, std::size_t width, MD_ALIGN align) {
   const std::size_t gap = width - std::min(width, display_width(cell));
   const std::size_t left = align == MD_ALIGN_RIGHT ? gap : align == MD_ALIGN_CENTER ? gap / 2 : 0;
@@ -62,24 +76,7 @@ class TextRenderer {
   explicit TextRenderer(const MarkdownOptions& options) : options_(options) {}
 
   Result<std::string> render(std::string_view markdown) {
-    MD_PARSER parser{};
-    parser.flags = markdown_detail::kParserFlags;
-    parser.enter_block = [](MD_BLOCKTYPE t, void* d, void* self) {
-      return static_cast<TextRenderer*>(self)->enter_block(t, d);
-    };
-    parser.leave_block = [](MD_BLOCKTYPE t, void* d, void* self) {
-      return static_cast<TextRenderer*>(self)->leave_block(t, d);
-    };
-    parser.enter_span = [](MD_SPANTYPE t, void* d, void* self) {
-      return static_cast<TextRenderer*>(self)->enter_span(t, d);
-    };
-    parser.leave_span = [](MD_SPANTYPE t, void*, void* self) {
-      return static_cast<TextRenderer*>(self)->leave_span(t);
-    };
-    parser.text = [](MD_TEXTTYPE t, const MD_CHAR* s, MD_SIZE n, void* self) {
-      return static_cast<TextRenderer*>(self)->text(t, std::string_view(s, n));
-    };
-    const int rc = md_parse(markdown.data(), static_cast<MD_SIZE>(markdown.size()), &parser, this);
+    const int rc = markdown_detail::parse(markdown, *this);
     if (!error_) return error_.error();
     if (rc != 0) return make_error(Errc::internal, "md4c could not parse the Markdown");
     write_footnotes();
@@ -87,6 +84,10 @@ class TextRenderer {
   }
 
  private:
+  // md4c calls the event members below.
+  template <typename Renderer>
+  friend int markdown_detail::parse(std::string_view markdown, Renderer& renderer);
+
   struct Container {
     bool quote = false;
     std::string bullet;  // list items: "  * " or "  1. "
@@ -305,7 +306,9 @@ class TextRenderer {
         containers_.push_back({false, std::move(bullet), false});
         break;
       }
-      case MD_BLOCK_H: heading_level_ = static_cast<MD_BLOCK_H_DETAIL*>(detail)->level; break;
+      case MD_BLOCK_H:
+        heading_level_ = static_cast<MD_BLOCK_H_DETAIL*>(detail)->level;
+        break;
       case MD_BLOCK_CODE:
         in_code_ = true;
         code_.clear();
@@ -315,7 +318,9 @@ class TextRenderer {
         line("* * *", true);
         need_blank_ = true;
         break;
-      case MD_BLOCK_TABLE: table_.emplace(); break;
+      case MD_BLOCK_TABLE:
+        table_.emplace();
+        break;
       case MD_BLOCK_THEAD:
         if (table_) table_->in_head = true;
         break;
@@ -329,7 +334,8 @@ class TextRenderer {
         }
         inline_.clear();
         break;
-      default: break;
+      default:
+        break;
     }
     return 0;
   }
@@ -388,7 +394,8 @@ class TextRenderer {
       case MD_BLOCK_TABLE:
         if (table_) write_table();
         break;
-      default: break;
+      default:
+        break;
     }
     return 0;
   }
@@ -399,10 +406,8 @@ class TextRenderer {
       if (type == MD_SPAN_IMG) ++image_depth_;
       return 0;
     }
+    inline_ += span_mark(type);
     switch (type) {
-      case MD_SPAN_EM: inline_ += '_'; break;
-      case MD_SPAN_STRONG: inline_ += '*'; break;
-      case MD_SPAN_DEL: inline_ += "~~"; break;
       case MD_SPAN_A: {
         auto target = link_target(attribute_text(static_cast<MD_SPAN_A_DETAIL*>(detail)->href),
                                   false, false, options_);
@@ -420,12 +425,13 @@ class TextRenderer {
         image_depth_ = 1;
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return 0;
   }
 
-  int leave_span(MD_SPANTYPE type) {
+  int leave_span(MD_SPANTYPE type, void*) {
     if (!flush_pending()) return 1;
     if (image_depth_ > 0) {
       if (type == MD_SPAN_IMG && --image_depth_ == 0) {
@@ -435,17 +441,15 @@ class TextRenderer {
       }
       return 0;
     }
+    inline_ += span_mark(type);
     switch (type) {
-      case MD_SPAN_EM: inline_ += '_'; break;
-      case MD_SPAN_STRONG: inline_ += '*'; break;
-      case MD_SPAN_DEL: inline_ += "~~"; break;
       case MD_SPAN_A: {
         if (links_.empty()) break;
         Link link = std::move(links_.back());
         links_.pop_back();
         if (!link.target) break;
-        const std::string shown = collapse_spaces(std::string_view(inline_).substr(
-            std::min(link.text_start, inline_.size())));
+        const std::string shown = collapse_spaces(
+            std::string_view(inline_).substr(std::min(link.text_start, inline_.size())));
         // An autolink already shows its address.
         if (*link.target == shown || *link.target == "mailto:" + shown ||
             *link.target == "http://" + shown) {
@@ -454,7 +458,8 @@ class TextRenderer {
         inline_ += fmt::format(" [{}]", footnote(*link.target));
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return 0;
   }
@@ -471,11 +476,21 @@ class TextRenderer {
     }
     std::string& into = image_depth_ > 0 ? alt_ : inline_;
     switch (type) {
-      case MD_TEXT_NULLCHAR: into += "\uFFFD"; break;
-      case MD_TEXT_BR: into += image_depth_ > 0 ? ' ' : '\n'; break;
-      case MD_TEXT_SOFTBR: into += ' '; break;
-      case MD_TEXT_ENTITY: into += decode_entity(text).value_or(std::string(text)); break;
-      default: into += text; break;  // code spans, and raw HTML shown as text
+      case MD_TEXT_NULLCHAR:
+        into += "\uFFFD";
+        break;
+      case MD_TEXT_BR:
+        into += image_depth_ > 0 ? ' ' : '\n';
+        break;
+      case MD_TEXT_SOFTBR:
+        into += ' ';
+        break;
+      case MD_TEXT_ENTITY:
+        into += decode_entity(text).value_or(std::string(text));
+        break;
+      default:
+        into += text;
+        break;  // code spans, and raw HTML shown as text
     }
     return 0;
   }

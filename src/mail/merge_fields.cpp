@@ -20,8 +20,8 @@ enum ByteClass : unsigned char { kLiteral, kWhite, kDot, kEscape };
 constexpr std::array<ByteClass, 256> kClasses = [] {
   std::array<ByteClass, 256> classes{};
   for (int c = 0; c < 256; ++c) {
-    classes[c] = c == ' ' || c == '\t' ? kWhite
-                 : c == '.'             ? kDot
+    classes[c] = c == ' ' || c == '\t'                ? kWhite
+                 : c == '.'                           ? kDot
                  : c >= 0x21 && c <= 0x7E && c != '=' ? kLiteral
                                                       : kEscape;
   }

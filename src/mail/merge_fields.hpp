@@ -67,9 +67,9 @@ class MergeText {
     int field = -1;       // ReaderField index, or -1 for the end of the line
   };
   struct Chunk {
-    std::string encoded;        // lines without markers, already quoted-printable
-    std::vector<Piece> line;    // else one line with markers, encoded per reader
-    bool line_break = false;    // the line is followed by CRLF
+    std::string encoded;      // lines without markers, already quoted-printable
+    std::vector<Piece> line;  // else one line with markers, encoded per reader
+    bool line_break = false;  // the line is followed by CRLF
   };
   std::string source_;
   std::vector<Chunk> chunks_;

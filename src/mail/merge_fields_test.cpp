@@ -36,9 +36,9 @@ TEST(MergeText, FillsPlainText) {
 TEST(MergeText, QuotedPrintableEqualsEncodingTheFilledText) {
   std::mt19937 rng(20241129);
   const std::vector<std::string> alphabet = {"a", "b", " ", "\t", "=", ".", "\n", "\r\n", "\r",
-                                             "ü", "😀", "-", "_", "x", "y", "z", "0"};
-  const std::vector<std::string> values = {"", "Ann", "Zoë Ångström", std::string(90, 'v'),
-                                           "a b ", ".dot", "=3D", "\t"};
+                                             "ü", "😀", "-", "_",  "x", "y", "z",  "0"};
+  const std::vector<std::string> values = {"",     "Ann",  "Zoë Ångström", std::string(90, 'v'),
+                                           "a b ", ".dot", "=3D",          "\t"};
   for (int round = 0; round < 2000; ++round) {
     std::string text;
     const int length = std::uniform_int_distribution<>(0, 400)(rng);

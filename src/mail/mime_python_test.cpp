@@ -19,22 +19,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPython = "/usr/bin/python3";
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+using mime_test::json_string;
 
 // Writes NAME.eml and NAME.json (what Python should decode) into `dir`.
 void write_case(const fs::path& dir, const std::string& name, const OutgoingMessage& m) {
@@ -119,18 +104,11 @@ TEST(MimePython, EmailPackageReadsBackWhatWasWritten) {
   const fs::path dir = tmpl;
   for (const auto& [name, message] : cases()) write_case(dir, name, message);
 
-  std::string command =
-      std::string(kPython) + " '" + script.string() + "' '" + dir.string() + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-  int status = ::pclose(pipe);
-  ASSERT_TRUE(WIFEXITED(status)) << output;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << output << "(messages kept in " << dir << ")";
+  const auto run = mime_test::run_command(std::string(kPython) + " '" + script.string() + "' '" +
+                                          dir.string() + "'");
+  EXPECT_EQ(run.status, 0) << run.output << "(messages kept in " << dir << ")";
   if (!HasFailure()) fs::remove_all(dir);
-  std::printf("%s", output.c_str());
+  std::printf("%s", run.output.c_str());
 }
 
 }  // namespace

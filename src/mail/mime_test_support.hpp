@@ -3,7 +3,9 @@
 #pragma once
 
 #include <openssl/evp.h>
+#include <sys/wait.h>
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -122,6 +124,41 @@ inline std::vector<std::string> words_of(std::string_view value) {
     if (end == std::string_view::npos) return words;
     start = end + 1;
   }
+}
+
+// `s` as a JSON string, for the expectations the Python checkers read.
+inline std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+// Runs `command` with the shell: its exit status (-1 when it did not exit normally)
+// and what it printed on stdout and stderr.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+inline CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) result.output.append(buf, n);
+  const int status = ::pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
 }
 
 }  // namespace broadsheet::mime_test

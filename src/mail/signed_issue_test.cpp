@@ -42,8 +42,8 @@ std::vector<std::string> dkimpy(const std::vector<std::string>& messages,
     records += (records.empty() ? "\"" : ", \"") + dkim_record_name(k.selector, k.domain) +
                "\": \"" + dkim_txt_record(k.key) + "\"";
   }
-  std::ofstream(dir / "case.json") << "{\"records\": {" << records << "}, \"messages\": [" << list
-                                   << "]}\n";
+  std::ofstream(dir / "case.json")
+      << "{\"records\": {" << records << "}, \"messages\": [" << list << "]}\n";
   const fs::path script = fs::path(__FILE__).parent_path() / "testdata" / "verify_dkim.py";
   const std::string command = "/usr/bin/python3 " + script.string() + " " +
                               (dir / "case.json").string() + " > " + (dir / "out.txt").string() +
@@ -76,7 +76,8 @@ TEST(SignedIssue, SignatureSitsInFrontOfTheUnchangedMessageAndVerifies) {
     if (i == 2) reader.name = "Zoë Ångström 日本";
     auto wire = signed_issue.message_for(reader, kDate, counting_random);
     ASSERT_TRUE(wire.ok()) << wire.error().message;
-    const std::string unsigned_message = prepared->message_for(reader, kDate, counting_random).value();
+    const std::string unsigned_message =
+        prepared->message_for(reader, kDate, counting_random).value();
     ASSERT_TRUE(wire->ends_with(unsigned_message));
     const std::string fields = wire->substr(0, wire->size() - unsigned_message.size());
     EXPECT_TRUE(fields.starts_with("DKIM-Signature: ")) << fields;
