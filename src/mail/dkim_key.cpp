@@ -25,7 +25,7 @@ using mail_detail::unbase64;
 
 constexpr int kMinRsaBits = 1024;  // RFC 8301 section 3.2
 constexpr int kNewRsaBits = 2048;
-constexpr std::size_t kMaxKeyFile = 64 * 1024;
+constexpr std::size_t kMaxKeyFile = std::size_t{64} * 1024;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() &&
