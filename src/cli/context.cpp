@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 namespace broadsheet::cli {
 
@@ -49,5 +50,41 @@ int fail(const std::string& message) {
 }
 
 int fail(const Error& error) { return fail(error.message); }
+
+Status check_text(const char* what, const std::string& value, std::size_t max) {
+  if (!is_valid_utf8(value)) {
+    return make_error(Errc::invalid_argument, fmt::format("{} is not valid UTF-8", what));
+  }
+  if (has_control_chars(value)) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{} must be one line without control characters", what));
+  }
+  if (value.size() > max) {
+    return make_error(Errc::invalid_argument, fmt::format("{} is longer than {} bytes", what, max));
+  }
+  return {};
+}
+
+Result<std::string> read_text_file(const char* what, const std::string& path, std::size_t max) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::io, fmt::format("{}: cannot read {}", what, path));
+  std::string text;
+  char buffer[16384];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("{}: {} is longer than {} KiB", what, path, max / 1024));
+    }
+  }
+  if (in.bad()) return make_error(Errc::io, fmt::format("{}: cannot read {}", what, path));
+  if (!is_valid_utf8(text)) {
+    return make_error(Errc::invalid_argument, fmt::format("{}: {} is not valid UTF-8", what, path));
+  }
+  if (text.find('\0') != std::string::npos) {
+    return make_error(Errc::invalid_argument, fmt::format("{}: {} holds a NUL byte", what, path));
+  }
+  return text;
+}
 
 }  // namespace broadsheet::cli

@@ -47,4 +47,21 @@ json::object subscriber_json(const SubscriberWithSubscriptions& s) {
   return out;
 }
 
+json::object issue_json(const Issue& i) {
+  auto when = [](const std::optional<UnixSeconds>& t) -> json::value {
+    if (!t) return nullptr;
+    return json::value(format_iso8601(*t));
+  };
+  return json::object{{"id", i.id},
+                      {"newsletter", i.newsletter_slug},
+                      {"subject", i.subject},
+                      {"preheader", i.preheader},
+                      {"status", std::string(to_string(i.status))},
+                      {"scheduled_at", when(i.scheduled_at)},
+                      {"started_at", when(i.started_at)},
+                      {"finished_at", when(i.finished_at)},
+                      {"created_at", format_iso8601(i.created_at)},
+                      {"updated_at", format_iso8601(i.updated_at)}};
+}
+
 }  // namespace broadsheet::cli

@@ -11,5 +11,7 @@ namespace broadsheet::cli {
 boost::json::object newsletter_json(const Newsletter& n);
 boost::json::object subscriber_json(const Subscriber& s);
 boost::json::object subscriber_json(const SubscriberWithSubscriptions& s);
+// An issue without its body (add "body_markdown" where wanted).
+boost::json::object issue_json(const Issue& i);
 
 }  // namespace broadsheet::cli

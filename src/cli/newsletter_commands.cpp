@@ -20,18 +20,6 @@ struct NewsletterArgs {
   bool is_private = false, is_public = false, json = false;
 };
 
-// Checks the free-text fields an editor gives; they appear in pages and emails.
-Status check_text(const char* what, const std::string& value, std::size_t max) {
-  if (!is_valid_utf8(value)) return make_error(Errc::invalid_argument, fmt::format("{} is not valid UTF-8", what));
-  if (has_control_chars(value)) {
-    return make_error(Errc::invalid_argument, fmt::format("{} must be one line without control characters", what));
-  }
-  if (value.size() > max) {
-    return make_error(Errc::invalid_argument, fmt::format("{} is longer than {} bytes", what, max));
-  }
-  return {};
-}
-
 Result<Mailbox> from_mailbox(const std::string& from) {
   AddressPolicy policy;
   policy.allow_special_use_domains = true;  // the publisher's own sending domain
@@ -40,18 +28,8 @@ Result<Mailbox> from_mailbox(const std::string& from) {
   return box;
 }
 
-// Reads the welcome email's body: UTF-8 text of at most 64 KiB.
 Result<std::string> read_welcome_body(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(Errc::io, fmt::format("--welcome-body-file: cannot read {}", path));
-  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (body.size() > 64 * 1024) {
-    return make_error(Errc::invalid_argument, "--welcome-body-file: longer than 64 KiB");
-  }
-  if (!is_valid_utf8(body)) {
-    return make_error(Errc::invalid_argument, "--welcome-body-file: not valid UTF-8");
-  }
-  return body;
+  return read_text_file("--welcome-body-file", path, 64 * 1024);
 }
 
 Result<std::string> canonical_schedule(const std::string& text) {

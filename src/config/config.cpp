@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "core/clock.hpp"
+#include "mail/address.hpp"
 #include "mail/dkim_key.hpp"
 #include "mail/mailbox.hpp"
 #include "mail/mx.hpp"
@@ -110,6 +112,15 @@ Status check_mailbox(const std::string& v) {
   return {};
 }
 
+Status check_optional_address(const std::string& v) {
+  if (v.empty()) return {};
+  AddressPolicy policy;
+  policy.allow_special_use_domains = true;  // the publisher's own domain
+  auto parsed = parse_email(v, policy);
+  if (!parsed) return parsed.error();
+  return {};
+}
+
 Status check_dns_servers(const std::string& v) { return validate_dns_servers(v); }
 
 Status check_dkim_keys(const std::string& v) {
@@ -130,6 +141,102 @@ Status check_client_address(const std::string& v) {
 
 Status any_text(const std::string& v) { return check_line(v); }
 
+Status check_transport(const std::string& v) {
+  if (v == "outbox" || v == "smtp") return {};
+  return make_error(Errc::invalid_argument, "must be \"outbox\" or \"smtp\"");
+}
+
+Status check_tls_mode(const std::string& v) {
+  if (v == "none" || v == "starttls" || v == "tls") return {};
+  return make_error(Errc::invalid_argument, "must be none, starttls or tls");
+}
+
+// A host name or address as a relay is named: no spaces, controls or separators.
+Status check_host(const std::string& v) {
+  for (unsigned char c : v) {
+    if (c <= 0x20 || c == 0x7f || c == ',' || c == '/' || c == '[' || c == ']') {
+      return make_error(Errc::invalid_argument, "must be a host name or an address");
+    }
+  }
+  return {};
+}
+
+Status check_helo_name(const std::string& v) {
+  for (unsigned char c : v) {
+    if (c <= 0x20 || c >= 0x7f) return make_error(Errc::invalid_argument, "must be a host name");
+  }
+  return {};
+}
+
+// smtp.relays: "HOST:PORT[:TLS[:WEIGHT]]" entries separated by commas; an IPv6
+// address in brackets.
+Status apply_relays(Config& c, const std::string& text, std::int64_t, bool) {
+  std::vector<Config::Smtp::Relay> relays;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    start = comma + 1;
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) continue;
+    auto bad = [&](const std::string& why) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("entry \"{}\": {} (expected HOST:PORT[:TLS[:WEIGHT]], e.g. "
+                                    "\"mx2.example.net:587:starttls:2\")",
+                                    item, why));
+    };
+    Config::Smtp::Relay relay;
+    std::string rest;
+    if (item.front() == '[') {
+      auto close = item.find(']');
+      if (close == std::string::npos || close + 1 >= item.size() || item[close + 1] != ':') {
+        return bad("an IPv6 address is written [ADDRESS]:PORT");
+      }
+      relay.host = item.substr(1, close - 1);
+      rest = item.substr(close + 2);
+    } else {
+      auto colon = item.find(':');
+      if (colon == std::string::npos) return bad("no port");
+      relay.host = item.substr(0, colon);
+      rest = item.substr(colon + 1);
+    }
+    if (relay.host.empty() || !check_host(relay.host)) return bad("bad host");
+    std::vector<std::string> fields;
+    for (std::size_t f = 0; f <= rest.size();) {
+      auto colon = rest.find(':', f);
+      if (colon == std::string::npos) colon = rest.size();
+      fields.push_back(rest.substr(f, colon - f));
+      f = colon + 1;
+    }
+    if (fields.size() > 3) return bad("too many fields");
+    auto number = [](const std::string& t, int lo, int hi) -> std::optional<int> {
+      int n = 0;
+      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+      if (t.empty() || ec != std::errc() || p != t.data() + t.size() || n < lo || n > hi) {
+        return std::nullopt;
+      }
+      return n;
+    };
+    auto port = number(fields[0], 1, 65535);
+    if (!port) return bad("port must be 1 to 65535");
+    relay.port = *port;
+    if (fields.size() > 1) {
+      if (!check_tls_mode(fields[1])) return bad("TLS must be none, starttls or tls");
+      relay.tls = fields[1];
+    }
+    if (fields.size() > 2) {
+      auto weight = number(fields[2], 1, 1000);
+      if (!weight) return bad("weight must be 1 to 1000");
+      relay.weight = *weight;
+    }
+    relays.push_back(std::move(relay));
+  }
+  c.smtp.relays = std::move(relays);
+  return {};
+}
+
 const std::vector<KeyDef>& key_defs() {
   static const std::vector<KeyDef> defs = {
       {"", "database", Kind::string, "\"sqlite:broadsheet.db\"",
@@ -139,6 +246,10 @@ const std::vector<KeyDef>& key_defs() {
       {"", "secrets_dir", Kind::string, "\"secrets\"",
        "Folder of secret files (HMAC keys, DKIM keys), each readable by the owner only.", 0,
        0, str(&Config::secrets_dir, any_text)},
+      {"", "transport", Kind::string, "\"outbox\"",
+       "How messages leave: \"outbox\" (written to DATA/outbox and shown in the admin, for\n"
+       "a first run) or \"smtp\" (through the relays of the [smtp] section).",
+       0, 0, str(&Config::transport, check_transport)},
       {"http", "listen", Kind::string, "\"127.0.0.1:8080\"",
        "Address and port the web server listens on.", 0, 0,
        str(&Config::http, &Config::Http::listen, check_listen)},
@@ -203,6 +314,9 @@ const std::vector<KeyDef>& key_defs() {
       {"mail", "dns_servers", Kind::string, "\"\"",
        "DNS servers for that check, e.g. \"127.0.0.1:53\"; empty: the system's.", 0, 0,
        str(&Config::mail, &Config::Mail::dns_servers, check_dns_servers)},
+      {"mail", "unsubscribe_mailbox", Kind::string, "\"\"",
+       "Address of the mailto: in List-Unsubscribe; empty: unsubscribe@ the From domain.",
+       0, 0, str(&Config::mail, &Config::Mail::unsubscribe_mailbox, check_optional_address)},
       {"signup", "consent_text", Kind::string,
        "\"By signing up you agree to receive the newsletters you chose and occasional "
        "updates and offers from us. You can unsubscribe at any time; see our privacy "
@@ -283,6 +397,99 @@ const std::vector<KeyDef>& key_defs() {
        0, 0, str(&Config::dkim, &Config::Dkim::keys, check_dkim_keys)},
       {"log", "level", Kind::string, "\"info\"", "trace, debug, info, warn or error.", 0, 0,
        str(&Config::log, &Config::Log::level, check_level)},
+      {"smtp", "host", Kind::string, "\"\"",
+       "The SMTP relay (transport = \"smtp\"): host name or address, e.g. \"smtp.example.net\".",
+       0, 0, str(&Config::smtp, &Config::Smtp::host, check_host)},
+      {"smtp", "port", Kind::integer, "25", "Its port: 25, 587 (starttls) or 465 (tls).", 1,
+       65535, num(&Config::smtp, &Config::Smtp::port)},
+      {"smtp", "tls", Kind::string, "\"starttls\"",
+       "\"starttls\" (STARTTLS before anything else, refused if not offered), \"tls\"\n"
+       "(TLS from the first byte, port 465) or \"none\" (plain text, e.g. a relay on\n"
+       "127.0.0.1).",
+       0, 0, str(&Config::smtp, &Config::Smtp::tls, check_tls_mode)},
+      {"smtp", "verify", Kind::boolean, "true",
+       "Verify the relay's certificate and host name (off only for a relay you control).", 0,
+       0, flag(&Config::smtp, &Config::Smtp::verify)},
+      {"smtp", "ca_file", Kind::string, "\"\"",
+       "PEM file of the certificates to trust (relative to this folder); empty: the system's.",
+       0, 0, str(&Config::smtp, &Config::Smtp::ca_file, any_text)},
+      {"smtp", "username", Kind::string, "\"\"",
+       "AUTH PLAIN or LOGIN with this user name; empty: no AUTH.", 0, 0,
+       str(&Config::smtp, &Config::Smtp::username, any_text)},
+      {"smtp", "password_file", Kind::string, "\"\"",
+       "File in secrets_dir whose first line is the password (mode 0600).", 0, 0,
+       str(&Config::smtp, &Config::Smtp::password_file, any_text)},
+      {"smtp", "password", Kind::string, "\"\"",
+       "The password itself, when there is no password_file (prefer the file).", 0, 0,
+       str(&Config::smtp, &Config::Smtp::password, any_text)},
+      {"smtp", "pool_size", Kind::integer, "4", "Connections to each relay, at most.", 1, 256,
+       num(&Config::smtp, &Config::Smtp::pool_size)},
+      {"smtp", "messages_per_connection", Kind::integer, "1000",
+       "Messages sent over one connection before it is closed and opened anew.", 1, 1000000,
+       num(&Config::smtp, &Config::Smtp::messages_per_connection)},
+      {"smtp", "weight", Kind::integer, "1",
+       "This relay's share of messages against the relays below.", 1, 1000,
+       num(&Config::smtp, &Config::Smtp::weight)},
+      {"smtp", "helo_name", Kind::string, "\"\"",
+       "Name given in EHLO; empty: this machine's host name.", 0, 0,
+       str(&Config::smtp, &Config::Smtp::helo_name, check_helo_name)},
+      {"smtp", "relays", Kind::string, "\"\"",
+       "Further relays, comma-separated \"HOST:PORT[:TLS[:WEIGHT]]\" ([IPv6]:PORT...), e.g.\n"
+       "\"mx2.example.net:587:starttls:2, 10.0.0.7:25:none\". TLS defaults to tls above,\n"
+       "WEIGHT to 1; they share verify, ca_file, the credentials and the pool settings.",
+       0, 0, apply_relays},
+      {"smtp", "threads", Kind::integer, "1", "Threads running the SMTP connections.", 1, 16,
+       num(&Config::smtp, &Config::Smtp::threads)},
+      {"smtp", "timeout_connect", Kind::integer, "300",
+       "Seconds to connect, finish TLS and get the greeting (RFC 5321 4.5.3.2 for all).", 1,
+       3600, num(&Config::smtp, &Config::Smtp::timeout_connect)},
+      {"smtp", "timeout_mail", Kind::integer, "300",
+       "Seconds to wait for the reply to MAIL (and EHLO, STARTTLS, AUTH, RSET, QUIT).", 1, 3600,
+       num(&Config::smtp, &Config::Smtp::timeout_mail)},
+      {"smtp", "timeout_rcpt", Kind::integer, "300", "Seconds to wait for the reply to RCPT.",
+       1, 3600, num(&Config::smtp, &Config::Smtp::timeout_rcpt)},
+      {"smtp", "timeout_data", Kind::integer, "120", "Seconds to wait for the 354 to DATA.", 1,
+       3600, num(&Config::smtp, &Config::Smtp::timeout_data)},
+      {"smtp", "timeout_data_block", Kind::integer, "180",
+       "Seconds to write the message to the relay.", 1, 3600,
+       num(&Config::smtp, &Config::Smtp::timeout_data_block)},
+      {"smtp", "timeout_data_end", Kind::integer, "600",
+       "Seconds to wait for the reply to the final dot.", 1, 3600,
+       num(&Config::smtp, &Config::Smtp::timeout_data_end)},
+      {"smtp", "timeout_idle", Kind::integer, "60",
+       "Seconds an unused connection stays open before QUIT.", 1, 3600,
+       num(&Config::smtp, &Config::Smtp::timeout_idle)},
+      {"send", "workers", Kind::integer, "0",
+       "Threads rendering and signing messages; 0 means one per core.", 0, 256,
+       num(&Config::send, &Config::Send::workers)},
+      {"send", "batch_size", Kind::integer, "500", "Readers read from the database at once.",
+       1, 100000, num(&Config::send, &Config::Send::batch_size)},
+      {"send", "in_flight", Kind::integer, "256",
+       "Messages handed to the relay whose result is not yet recorded. After a crash at\n"
+       "most this many readers can receive an issue twice.",
+       1, 100000, num(&Config::send, &Config::Send::in_flight)},
+      {"send", "rate", Kind::integer, "0", "Messages per second at most; 0 means no limit.",
+       0, 1000000, num(&Config::send, &Config::Send::rate)},
+      {"send", "domain_in_flight", Kind::integer, "0",
+       "Messages in flight to one recipient domain at most; 0 means no limit.", 0, 100000,
+       num(&Config::send, &Config::Send::domain_in_flight)},
+      {"send", "domain_rate", Kind::integer, "0",
+       "Messages per second to one recipient domain at most; 0 means no limit.", 0, 1000000,
+       num(&Config::send, &Config::Send::domain_rate)},
+      {"send", "backoff", Kind::string, "\"1m,5m,15m,1h\"",
+       "Waits before retrying a deferred message, the last one repeating.", 0, 0,
+       [](Config& c, const std::string& v, std::int64_t, bool) -> Status {
+         auto waits = parse_wait_list(v);
+         if (!waits) return waits.error();
+         c.send.backoff = std::move(*waits);
+         return {};
+       }},
+      {"send", "give_up_after", Kind::integer, "86400",
+       "Seconds after an issue began sending when a deferred message is given up.", 60,
+       30 * 86400, num(&Config::send, &Config::Send::give_up_after)},
+      {"send", "lease_seconds", Kind::integer, "30",
+       "Seconds a sender holds an issue without renewing; another takes over after.", 5, 3600,
+       num(&Config::send, &Config::Send::lease_seconds)},
   };
   return defs;
 }

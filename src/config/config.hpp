@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -20,6 +21,7 @@ struct Config {
   // Top level.
   std::string database;       // "sqlite:PATH", relative paths from the data folder
   std::string secrets_dir;    // folder of secret files (mode 0600), relative to data
+  std::string transport;      // "outbox" or "smtp"
 
   struct Http {
     std::string listen;             // "HOST:PORT"
@@ -48,6 +50,8 @@ struct Config {
     bool allow_utf8_local_part = false;      // accept SMTPUTF8 mailboxes
     bool check_mx = false;                   // refuse sign-ups at domains without mail
     std::string dns_servers;                 // for check_mx; "" = /etc/resolv.conf
+    // The mailbox of List-Unsubscribe's mailto:; "" = unsubscribe@ the From domain.
+    std::string unsubscribe_mailbox;
   } mail;
 
   struct Signup {
@@ -83,6 +87,44 @@ struct Config {
   struct Log {
     std::string level;  // trace, debug, info, warn, error
   } log;
+
+  // The relays of transport = "smtp" (smtp/smtp.hpp pool_options_from reads them).
+  struct Smtp {
+    struct Relay {  // one entry of `relays`: "HOST:PORT[:TLS[:WEIGHT]]"
+      std::string host;
+      int port = 25;
+      std::string tls;  // "" = the section's tls
+      int weight = 1;
+    };
+    std::string host;  // "" until configured; required with transport = "smtp"
+    int port = 25;
+    std::string tls;   // none, starttls, tls
+    bool verify = true;
+    std::string ca_file;        // PEM roots, relative to data; "" = the system's
+    std::string username;       // AUTH when not empty
+    std::string password_file;  // first line is the password; relative to secrets_dir
+    std::string password;       // used when password_file is empty
+    int pool_size = 0;
+    int messages_per_connection = 0;
+    int weight = 0;
+    std::string helo_name;      // "" = this machine's host name
+    std::vector<Relay> relays;  // further relays sharing the settings above
+    int threads = 0;
+    int timeout_connect = 0, timeout_mail = 0, timeout_rcpt = 0, timeout_data = 0,
+        timeout_data_block = 0, timeout_data_end = 0, timeout_idle = 0;  // seconds
+  } smtp;
+
+  struct Send {  // the send engine (src/send/engine.hpp)
+    int workers = 0;                 // render-and-sign threads; 0: one per core
+    int batch_size = 0;              // deliveries read per query
+    int in_flight = 0;               // handed over, result not yet durable
+    int rate = 0;                    // messages per second; 0: no limit
+    int domain_in_flight = 0;        // per recipient domain; 0: no limit
+    int domain_rate = 0;             // per recipient domain per second; 0: no limit
+    std::vector<int> backoff;        // seconds before each retry
+    int give_up_after = 0;           // seconds after the send began
+    int lease_seconds = 0;
+  } send;
 };
 
 // Looks up an environment variable; tests pass their own.

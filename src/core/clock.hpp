@@ -6,6 +6,10 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
 
 namespace broadsheet {
 
@@ -41,5 +45,9 @@ namespace broadsheet {
 
 // "2026-11-29T19:00:00Z": how timestamps are shown in JSON, CSV and logs.
 std::string format_iso8601(UnixSeconds t);
+
+// A list of waits, "60,300,900" in seconds or with units "1m, 5m, 1h, 10s": each at
+// least 1 s and at most 7 days, 1 to 32 of them. Errc::invalid_argument otherwise.
+Result<std::vector<int>> parse_wait_list(std::string_view text);
 
 }  // namespace broadsheet

@@ -97,6 +97,8 @@ struct Issue {
   std::optional<UnixSeconds> finished_at;
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
+  std::string lease_owner;  // the sender holding it while sending ("host:pid:random")
+  std::optional<UnixSeconds> lease_expires_at;
 };
 
 // Where one reader's copy of an issue stands in the delivery log.

@@ -102,6 +102,7 @@ std::string Metrics::label(std::string_view name, std::string_view value) {
 std::string Metrics::render() const {
   std::string out;
   std::vector<Gauge> gauges;
+  std::vector<TextSource> texts;
   {
     std::lock_guard lock(mu_);
     header(out, kRequests, "HTTP requests answered, by method, route pattern and status.",
@@ -127,6 +128,7 @@ std::string Metrics::render() const {
       out += fmt::format("{}_count{{route=\"{}\"}} {}\n", kDuration, r, h.count);
     }
     gauges = gauges_;
+    texts = texts_;
   }
   for (const auto& g : gauges) {
     header(out, g.name, g.help, "gauge");
@@ -138,7 +140,13 @@ std::string Metrics::render() const {
       }
     }
   }
+  for (const auto& text : texts) out += text();
   return out;
+}
+
+void Metrics::add_text(TextSource source) {
+  std::lock_guard lock(mu_);
+  texts_.push_back(std::move(source));
 }
 
 }  // namespace broadsheet::http

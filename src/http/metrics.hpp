@@ -30,6 +30,12 @@ class Metrics {
   using GaugeSource = std::function<std::vector<std::pair<std::string, double>>()>;
   void add_gauge(std::string name, std::string help, GaugeSource source);
 
+  // Adds families rendered elsewhere (the send engine's counters and histogram): the
+  // source returns complete exposition text, HELP and TYPE lines included, appended
+  // after everything else. Runs outside the lock.
+  using TextSource = std::function<std::string()>;
+  void add_text(TextSource source);
+
   // `name="value"` with the value escaped for the text format; join several with ','.
   static std::string label(std::string_view name, std::string_view value);
 
@@ -52,6 +58,7 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, int>, unsigned long long> requests_;
   std::map<std::string, Histogram> latency_;
   std::vector<Gauge> gauges_;
+  std::vector<TextSource> texts_;
 };
 
 }  // namespace broadsheet::http

@@ -19,7 +19,9 @@
 
 namespace broadsheet {
 
-enum class TokenPurpose : unsigned char { confirm = 1, unsubscribe = 2, preferences = 3 };
+// delivery: names one copy of an issue (X-Broadsheet-Delivery); its newsletter_id
+// field holds the issue id.
+enum class TokenPurpose : unsigned char { confirm = 1, unsubscribe = 2, preferences = 3, delivery = 4 };
 
 struct TokenClaims {
   TokenPurpose purpose = TokenPurpose::confirm;

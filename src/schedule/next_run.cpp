@@ -134,4 +134,10 @@ std::optional<UnixSeconds> next_run(const Schedule& schedule, UnixSeconds after,
   return std::nullopt;
 }
 
+UnixSeconds local_time(UnixSeconds t, std::string_view zone) {
+  auto clock = zone.empty() ? nullptr : clock_for(zone);
+  if (!clock) return t;
+  return clock->to_local(sys_seconds{std::chrono::seconds{t}}).time_since_epoch().count();
+}
+
 }  // namespace broadsheet

@@ -55,4 +55,9 @@ std::optional<std::string> canonical_timezone(std::string_view name);
 std::optional<UnixSeconds> next_run(const Schedule& schedule, UnixSeconds after,
                                     std::string_view reader_zone);
 
+// The wall-clock time in `zone` at instant `t`, as seconds since 1970-01-01 00:00
+// local (UTC seconds plus the zone's offset then). UTC when `zone` is empty or
+// unknown. Zones are cached, as for next_run; safe from any thread.
+UnixSeconds local_time(UnixSeconds t, std::string_view zone);
+
 }  // namespace broadsheet

@@ -330,3 +330,16 @@ TEST(NextRun, NoAnswer) {
 
 }  // namespace
 }  // namespace broadsheet
+
+TEST(LocalTime, AppliesTheZonesOffsetAtThatInstant) {
+  // 2026-07-01T12:00:00Z: summer time in Berlin (+2), standard time in Sydney (+10).
+  const UnixSeconds t = 1782907200;
+  EXPECT_EQ(local_time(t, "Europe/Berlin"), t + 2 * 3600);
+  EXPECT_EQ(local_time(t, "Australia/Sydney"), t + 10 * 3600);
+  EXPECT_EQ(local_time(t, "America/New_York"), t - 4 * 3600);
+  // 2026-01-15T12:00:00Z: winter in Berlin (+1).
+  EXPECT_EQ(local_time(1768478400, "Europe/Berlin"), 1768478400 + 3600);
+  EXPECT_EQ(local_time(t, ""), t);
+  EXPECT_EQ(local_time(t, "UTC"), t);
+  EXPECT_EQ(local_time(t, "Not/AZone"), t);
+}

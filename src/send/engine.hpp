@@ -49,13 +49,11 @@ struct EngineOptions {
   double rate = 0;               // messages per second over all domains; 0: no limit
   int domain_in_flight = 0;      // per recipient domain; 0: no limit
   double domain_rate = 0;        // messages per second per recipient domain; 0: no limit
-  std::vector<int> backoff{60, 300, 900, 3600};  // seconds before retry n (last repeats)
+  std::vector<int> backoff{60, 300, 900, 3600};  // seconds before retry n (last repeats);
+                                                 // parse_wait_list (core/clock.hpp)
   int give_up_after = 86400;     // seconds after the send began: later retries fail
   int lease_seconds = 30;
 };
-
-// Parses a backoff schedule "60,300,900,3600" (or with s/m/h suffixes: "1m,5m,15m,1h").
-Result<std::vector<int>> parse_backoff(std::string_view text);
 
 // The messages of one issue, built once per run by the caller (mail/issue_render.hpp
 // and DKIM): message_for() is called from every worker at once.

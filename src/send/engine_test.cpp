@@ -276,13 +276,5 @@ TEST_F(EngineTest, ARateLimitSpacesTheMessages) {
   EXPECT_EQ(summary->counts.sent, 6u);
 }
 
-TEST(Backoff, ParsesSecondsAndUnits) {
-  EXPECT_EQ(*parse_backoff("60,300"), (std::vector<int>{60, 300}));
-  EXPECT_EQ(*parse_backoff("1m, 5m,1h,10s"), (std::vector<int>{60, 300, 3600, 10}));
-  for (const char* bad : {"", "0", "x", "1m,", "-5", "8d", "99999999h"}) {
-    EXPECT_FALSE(parse_backoff(bad).ok()) << bad;
-  }
-}
-
 }  // namespace
 }  // namespace broadsheet

@@ -287,8 +287,9 @@ class Store {
                                             IssueStatus to) = 0;
   // Leases: a node sends an issue only while it holds its lease, so two nodes (or a
   // CLI beside a server) never send the same issue. claim_sending_issue() takes the
-  // oldest sending issue whose lease is free or expired (or `issue_id` only, when not
-  // 0) for `owner` until `until`; none: nullopt. renew_lease() is false when the
+  // oldest sending issue whose lease is free or expired for `owner` until `until`
+  // (with `issue_id` 0), or that one issue when it is free, expired or already
+  // `owner`'s; none: nullopt. renew_lease() is false when the
   // lease was lost; release_lease() frees it.
   virtual Result<std::optional<Id>> claim_sending_issue(const std::string& owner, Id issue_id,
                                                         UnixSeconds until) = 0;

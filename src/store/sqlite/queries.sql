@@ -437,7 +437,8 @@ RETURNING 1;
 DELETE FROM robot_spent WHERE expires_at <= ?1;
 
 -- Issues: id, newsletter_id, newsletter slug, subject, preheader, body_markdown, status,
--- scheduled_at, started_at, finished_at, created_at, updated_at -----------------------
+-- scheduled_at, started_at, finished_at, created_at, updated_at, lease_owner,
+-- lease_expires_at ----------------------------------------------------------------------
 
 -- name: insert_issue
 INSERT INTO issues (newsletter_id, subject, preheader, body_markdown, status, created_at,
@@ -447,14 +448,16 @@ RETURNING id;
 
 -- name: issue_by_id
 SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, i.body_markdown, i.status,
-       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at
+       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
+       coalesce(i.lease_owner, ''), i.lease_expires_at
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE i.id = ?1;
 
 -- name: list_issues
 -- ?1 newsletter id or NULL for all, ?2 status or NULL for any, ?3 limit.
 SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, i.body_markdown, i.status,
-       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at
+       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
+       coalesce(i.lease_owner, ''), i.lease_expires_at
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE (?1 IS NULL OR i.newsletter_id = ?1) AND (?2 IS NULL OR i.status = ?2)
 ORDER BY coalesce(i.started_at, i.created_at) DESC, i.id DESC
@@ -500,11 +503,13 @@ WHERE id = ?1
 RETURNING id;
 
 -- name: claim_sending_issue
--- ?1 owner, ?2 now, ?3 lease until, ?4 issue id or 0 for any.
+-- ?1 owner, ?2 now, ?3 lease until, ?4 issue id or 0 for any. Any: only issues nobody
+-- holds (an owner's own issues are already running); a named one also when ours.
 UPDATE issues SET lease_owner = ?1, lease_expires_at = ?3
 WHERE id = (SELECT id FROM issues
             WHERE status = 'sending' AND (?4 = 0 OR id = ?4) AND
-                  (lease_owner IS NULL OR lease_owner = ?1 OR lease_expires_at < ?2)
+                  (lease_owner IS NULL OR lease_expires_at < ?2 OR
+                   (?4 <> 0 AND lease_owner = ?1))
             ORDER BY started_at, id
             LIMIT 1)
 RETURNING id;

@@ -144,6 +144,9 @@ TEST_F(DeliveriesTest, OneLeaseHolderAtATimeUntilItExpires) {
   ASSERT_TRUE(a.ok());
   ASSERT_EQ(*a, issue_.id);
   EXPECT_FALSE(store_->claim_sending_issue("node-b", 0, clock_.now() + 30)->has_value());
+  // An owner looking for work does not find what it already runs; naming it renews.
+  EXPECT_FALSE(store_->claim_sending_issue("node-a", 0, clock_.now() + 30)->has_value());
+  EXPECT_EQ(*store_->claim_sending_issue("node-a", issue_.id, clock_.now() + 30), issue_.id);
   EXPECT_TRUE(*store_->renew_lease(issue_.id, "node-a", clock_.now() + 30));
   EXPECT_FALSE(*store_->renew_lease(issue_.id, "node-b", clock_.now() + 30));
   clock_.advance(31);  // node-a died: its lease runs out and node-b takes over

@@ -9,7 +9,8 @@ namespace broadsheet::sqlite {
 namespace {
 
 // Columns: id, newsletter_id, newsletter slug, subject, preheader, body_markdown,
-// status, scheduled_at, started_at, finished_at, created_at, updated_at.
+// status, scheduled_at, started_at, finished_at, created_at, updated_at, lease_owner,
+// lease_expires_at.
 Issue read_issue(const Query& q) {
   Issue i;
   i.id = q.int_at(0);
@@ -25,6 +26,8 @@ Issue read_issue(const Query& q) {
   i.finished_at = q.opt_int_at(9);
   i.created_at = q.int_at(10);
   i.updated_at = q.int_at(11);
+  i.lease_owner = q.text_at(12);
+  i.lease_expires_at = q.opt_int_at(13);
   return i;
 }
 

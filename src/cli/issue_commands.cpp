@@ -1,0 +1,195 @@
+// `broadsheet issue create|list|show|update|remove`: the editor's side of an issue.
+// Rendering (`issue render`) and sending (`issue send`) have files of their own.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/context.hpp"
+#include "cli/issue_commands.hpp"
+#include "cli/json_output.hpp"
+
+namespace broadsheet::cli {
+namespace {
+
+// Bounds on what an editor gives. A subject is one header line: RFC 5322 allows 998
+// octets, mail clients show about 60 characters, so 250 bytes is generous.
+constexpr std::size_t kMaxSubject = 250;
+constexpr std::size_t kMaxPreheader = 300;
+constexpr std::size_t kMaxBody = 1024 * 1024;
+
+struct IssueArgs {
+  std::string newsletter, subject, preheader, body_file, status;
+  Id id = 0;
+  std::size_t limit = 50;
+  bool json = false;
+};
+
+int create(const std::string& data, const IssueArgs& a) {
+  if (auto st = check_text("--subject", a.subject, kMaxSubject); !st) return fail(st.error());
+  if (a.subject.empty()) return fail("--subject must not be empty");
+  if (auto st = check_text("--preheader", a.preheader, kMaxPreheader); !st) return fail(st.error());
+  auto body = read_text_file("--body-file", a.body_file, kMaxBody);
+  if (!body) return fail(body.error());
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto n = ctx->store->newsletter_by_slug(a.newsletter);
+  if (!n) return fail(n.error());
+  Issue i;
+  i.newsletter_id = n->id;
+  i.subject = a.subject;
+  i.preheader = a.preheader;
+  i.body_markdown = std::move(*body);
+  auto added = ctx->store->add_issue(i);
+  if (!added) return fail(added.error());
+  (void)ctx->store->audit("cli", "issue.create", std::to_string(added->id), a.subject);
+  // The id alone on stdout, so scripts can take it: ID=$(broadsheet issue create ...).
+  std::cout << added->id << "\n";
+  return kExitOk;
+}
+
+int list(const std::string& data, const IssueArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  IssueQuery q;
+  q.limit = a.limit;
+  if (!a.newsletter.empty()) {
+    auto n = ctx->store->newsletter_by_slug(a.newsletter);
+    if (!n) return fail(n.error());
+    q.newsletter_id = n->id;
+  }
+  if (!a.status.empty()) {
+    q.status = issue_status_from(a.status);
+    if (!q.status) {
+      return fail("--status must be draft, scheduled, sending, paused, sent or cancelled");
+    }
+  }
+  auto issues = ctx->store->list_issues(q);
+  if (!issues) return fail(issues.error());
+  if (a.json) {
+    boost::json::array out;
+    for (const auto& i : *issues) out.push_back(issue_json(i));
+    std::cout << boost::json::serialize(out) << "\n";
+    return kExitOk;
+  }
+  if (issues->empty()) {
+    std::cout << "no issues yet; write one with `broadsheet issue create`\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("{:>6}  {:<20} {:<10} {:<20} {}\n", "ID", "NEWSLETTER", "STATUS",
+                           "CREATED", "SUBJECT");
+  for (const auto& i : *issues) {
+    std::cout << fmt::format("{:>6}  {:<20} {:<10} {:<20} {}\n", i.id, i.newsletter_slug,
+                             to_string(i.status), format_iso8601(i.created_at), i.subject);
+  }
+  return kExitOk;
+}
+
+int show(const std::string& data, const IssueArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto i = ctx->store->issue_by_id(a.id);
+  if (!i) return fail(i.error());
+  auto out = issue_json(*i);
+  auto counts = issue_delivery_counts(*ctx->store, i->id);
+  if (!counts) return fail(counts.error());
+  out["deliveries"] = *counts;
+  if (a.json) {
+    out["body_markdown"] = i->body_markdown;
+    std::cout << boost::json::serialize(out) << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format(
+      "id:          {}\nnewsletter:  {}\nsubject:     {}\npreheader:   {}\nstatus:      {}\n"
+      "created:     {}\n",
+      i->id, i->newsletter_slug, i->subject, i->preheader, to_string(i->status),
+      format_iso8601(i->created_at));
+  if (i->started_at) std::cout << fmt::format("started:     {}\n", format_iso8601(*i->started_at));
+  if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
+  std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(*counts));
+  return kExitOk;
+}
+
+int update(const std::string& data, const IssueArgs& a, const CLI::App* cmd) {
+  IssueUpdate u;
+  auto given = [&](const char* opt) { return cmd->count(opt) > 0; };
+  if (given("--subject")) {
+    if (auto st = check_text("--subject", a.subject, kMaxSubject); !st) return fail(st.error());
+    if (a.subject.empty()) return fail("--subject must not be empty");
+    u.subject = a.subject;
+  }
+  if (given("--preheader")) {
+    if (auto st = check_text("--preheader", a.preheader, kMaxPreheader); !st) return fail(st.error());
+    u.preheader = a.preheader;
+  }
+  if (given("--body-file")) {
+    auto body = read_text_file("--body-file", a.body_file, kMaxBody);
+    if (!body) return fail(body.error());
+    u.body_markdown = std::move(*body);
+  }
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto i = ctx->store->update_issue(a.id, u);
+  if (!i) return fail(i.error());
+  (void)ctx->store->audit("cli", "issue.update", std::to_string(i->id), "");
+  std::cout << fmt::format("updated issue {}\n", i->id);
+  return kExitOk;
+}
+
+int remove(const std::string& data, const IssueArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  if (auto st = ctx->store->remove_issue(a.id); !st) return fail(st.error());
+  (void)ctx->store->audit("cli", "issue.remove", std::to_string(a.id), "");
+  std::cout << fmt::format("removed issue {}\n", a.id);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_issue_commands(CLI::App& app, Shared& shared) {
+  auto* group = app.add_subcommand("issue", "Write, list, render and send issues of a newsletter");
+  group->require_subcommand(1);
+  static IssueArgs a;
+
+  auto* create_cmd = group->add_subcommand("create", "Write a new issue (a draft); prints its id");
+  auto& create_data = add_data_option(create_cmd);
+  create_cmd->add_option("--newsletter", a.newsletter, "The newsletter's slug")->required();
+  create_cmd->add_option("--subject", a.subject, "Subject line")->required();
+  create_cmd->add_option("--preheader", a.preheader, "Preview text shown after the subject");
+  create_cmd->add_option("--body-file", a.body_file, "The issue in Markdown (UTF-8)")->required();
+  create_cmd->callback([&] { shared.exit_code = create(create_data, a); });
+
+  auto* list_cmd = group->add_subcommand("list", "List issues, newest first");
+  auto& list_data = add_data_option(list_cmd);
+  list_cmd->add_option("--newsletter", a.newsletter, "Only this newsletter's issues");
+  list_cmd->add_option("--status", a.status, "Only issues with this status");
+  list_cmd->add_option("--limit", a.limit, "At most this many")->default_val(50)->check(CLI::Range(1, 100000));
+  list_cmd->add_flag("--json", a.json, "Print a JSON array");
+  list_cmd->callback([&] { shared.exit_code = list(list_data, a); });
+
+  auto* show_cmd = group->add_subcommand("show", "Show one issue with its delivery counts");
+  auto& show_data = add_data_option(show_cmd);
+  show_cmd->add_option("id", a.id, "The issue's id")->required();
+  show_cmd->add_flag("--json", a.json, "Print JSON");
+  show_cmd->callback([&] { shared.exit_code = show(show_data, a); });
+
+  auto* update_cmd = group->add_subcommand("update", "Change a draft or scheduled issue");
+  auto& update_data = add_data_option(update_cmd);
+  update_cmd->add_option("id", a.id, "The issue's id")->required();
+  update_cmd->add_option("--subject", a.subject, "Subject line");
+  update_cmd->add_option("--preheader", a.preheader, "Preview text");
+  update_cmd->add_option("--body-file", a.body_file, "The issue in Markdown");
+  update_cmd->callback([&, update_cmd] { shared.exit_code = update(update_data, a, update_cmd); });
+
+  auto* remove_cmd = group->add_subcommand("remove", "Remove a draft or scheduled issue");
+  auto& remove_data = add_data_option(remove_cmd);
+  remove_cmd->add_option("id", a.id, "The issue's id")->required();
+  remove_cmd->callback([&] { shared.exit_code = remove(remove_data, a); });
+
+  add_issue_render_command(*group, shared);
+  add_issue_send_commands(*group, shared);
+}
+
+}  // namespace broadsheet::cli

@@ -1,0 +1,318 @@
+// `broadsheet issue render|send|pause|resume|cancel`.
+//
+// send: a draft or scheduled issue begins sending (its audience fixed in the delivery
+// log). When a server runs on the data folder, it takes the work over (its dispatcher
+// claims sending issues) and the command returns, or with --wait follows the counts;
+// otherwise the command runs the engine itself until nothing is pending. SIGINT or
+// SIGTERM stops it cleanly; the issue stays sending and the next `issue send` or
+// `serve` resumes it from the log.
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cerrno>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "cli/context.hpp"
+#include "cli/issue_commands.hpp"
+#include "cli/progress.hpp"
+#include "cli/sending.hpp"
+#include "mail/address.hpp"
+#include "web/signup.hpp"
+
+namespace broadsheet::cli {
+namespace {
+
+// Exit code of `issue send --wait` when deliveries are still pending (deferred ones
+// waiting for a retry, or a run that was stopped, paused or cancelled).
+constexpr int kExitPending = 3;
+
+std::atomic<SendEngine*> g_engine{nullptr};
+
+void on_stop_signal(int) {
+  if (SendEngine* e = g_engine.load()) e->request_stop();
+}
+
+struct SignalScope {
+  explicit SignalScope(SendEngine& e) {
+    g_engine.store(&e);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~SignalScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    g_engine.store(nullptr);
+  }
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+// True when `owner` ("host:pid:random") is a process on this host that is gone.
+bool owner_is_dead(const std::string& owner) {
+  auto first = owner.find(':');
+  auto second = owner.find(':', first + 1);
+  if (first == std::string::npos || second == std::string::npos) return false;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return false;
+  if (owner.substr(0, first) != host) return false;
+  pid_t pid = 0;
+  try {
+    pid = static_cast<pid_t>(std::stol(owner.substr(first + 1, second - first - 1)));
+  } catch (...) {
+    return false;
+  }
+  if (pid <= 0 || pid == getpid()) return false;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+int finish(const boost::json::object& counts) {
+  std::cout << delivery_counts_line(counts) << "\n";
+  const bool pending = counts.at("queued").as_uint64() > 0 || counts.at("deferred").as_uint64() > 0;
+  return pending ? kExitPending : kExitOk;
+}
+
+// Follows a send that the server performs, until the issue is no longer sending.
+int follow(Context& ctx, Id id) {
+  Progress bar(fmt::format("issue {}", id), 0);
+  for (;;) {
+    auto issue = ctx.store->issue_by_id(id);
+    if (!issue) return fail(issue.error());
+    auto counts = issue_delivery_counts(*ctx.store, id);
+    if (!counts) return fail(counts.error());
+    const auto total = counts->at("total").as_uint64();
+    const auto done = total - counts->at("queued").as_uint64() - counts->at("deferred").as_uint64();
+    bar.update(done, total);
+    if (issue->status != IssueStatus::sending) {
+      bar.finish();
+      if (issue->status != IssueStatus::sent) {
+        std::cerr << fmt::format("issue {} is {}\n", id, to_string(issue->status));
+      }
+      return finish(*counts);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+// Runs the engine in this process until the issue is done, paused, cancelled or the
+// command is stopped.
+int run_here(Context& ctx, Id id) {
+  auto sending = open_sending(ctx.config);
+  if (!sending) return fail(sending.error());
+  const Clock& clock = SystemClock::instance();
+  SendEngine engine(*ctx.store, sending->send,
+                    issue_messages_factory(sending->messages, *ctx.store, clock), sending->engine,
+                    clock);
+  SignalScope signals(engine);
+  Progress bar(fmt::format("issue {}", id), 0);
+  auto progress = [&](const SendProgress& p) {
+    bar.update(p.counts.sent + p.counts.failed, p.counts.total());
+  };
+  for (;;) {
+    auto summary = engine.run(id, progress);
+    if (summary) {
+      bar.finish();
+      if (summary->outcome != RunOutcome::finished) {
+        std::cerr << fmt::format("issue {}: {}\n", id, to_string(summary->outcome));
+      }
+      break;
+    }
+    if (summary.error().code != Errc::conflict || engine.stopping()) return fail(summary.error());
+    // Another sender holds the issue. When it is a process of this host that died
+    // (kill -9), free its lease now; otherwise wait for the lease to run out.
+    auto issue = ctx.store->issue_by_id(id);
+    if (!issue) return fail(issue.error());
+    if (issue->status != IssueStatus::sending) return fail(summary.error());
+    if (owner_is_dead(issue->lease_owner)) {
+      (void)ctx.store->release_lease(id, issue->lease_owner);
+      continue;
+    }
+    std::cerr << fmt::format("issue {}: waiting for the sender {} to finish or its lease to "
+                             "expire\n",
+                             id, issue->lease_owner);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (sending->pool) sending->pool->stop();
+  auto counts = issue_delivery_counts(*ctx.store, id);
+  if (!counts) return fail(counts.error());
+  return finish(*counts);
+}
+
+int send(const std::string& data, Id id, bool wait) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto issue = ctx->store->issue_by_id(id);
+  if (!issue) return fail(issue.error());
+  switch (issue->status) {
+    case IssueStatus::draft:
+    case IssueStatus::scheduled: {
+      auto queued = ctx->store->begin_sending(id);
+      if (!queued) return fail(queued.error());
+      (void)ctx->store->audit("cli", "issue.send", std::to_string(id),
+                              fmt::format("{} readers", *queued));
+      std::cerr << fmt::format("issue {}: sending to {} readers\n", id, *queued);
+      break;
+    }
+    case IssueStatus::sending:
+      std::cerr << fmt::format("issue {} is already sending; resuming\n", id);
+      break;
+    case IssueStatus::paused:
+      return fail(fmt::format("issue {} is paused; resume it with `broadsheet issue resume {}`",
+                              id, id));
+    case IssueStatus::sent:
+    case IssueStatus::cancelled:
+      return fail(fmt::format("issue {} is {}; it cannot be sent again", id,
+                              to_string(issue->status)));
+  }
+  if (server_running(data)) {
+    std::cerr << fmt::format("issue {}: handed to the running server\n", id);
+    return wait ? follow(*ctx, id) : kExitOk;
+  }
+  return run_here(*ctx, id);
+}
+
+int change(const std::string& data, Id id, std::vector<IssueStatus> from, IssueStatus to,
+           const char* action, bool wait) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto issue = ctx->store->change_issue_status(id, std::move(from), to);
+  if (!issue) return fail(issue.error());
+  (void)ctx->store->audit("cli", fmt::format("issue.{}", action), std::to_string(id), "");
+  auto counts = issue_delivery_counts(*ctx->store, id);
+  if (!counts) return fail(counts.error());
+  std::cout << fmt::format("issue {} is {} ({})\n", id, to_string(to), delivery_counts_line(*counts));
+  if (to != IssueStatus::sending) return kExitOk;
+  if (server_running(data)) return wait ? follow(*ctx, id) : kExitOk;
+  return run_here(*ctx, id);
+}
+
+struct RenderArgs {
+  Id id = 0;
+  std::string to;
+  bool html = false, text = false;
+};
+
+int render(const std::string& data, const RenderArgs& a) {
+  if (a.html && a.text) return fail("--html and --text exclude each other");
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  AddressPolicy policy = ctx->address_policy;
+  policy.allow_special_use_domains = true;  // previews go to test addresses too
+  auto address = parse_email(a.to, policy);
+  if (!address) return fail(fmt::format("--to: {}", address.error().message));
+  auto issue = ctx->store->issue_by_id(a.id);
+  if (!issue) return fail(issue.error());
+  auto newsletter = ctx->store->newsletter_by_id(issue->newsletter_id);
+  if (!newsletter) return fail(newsletter.error());
+  default_base_url(ctx->config);
+  auto keys = web::load_reader_keys(ctx->config);
+  if (!keys) return fail(keys.error());
+  IssueMessageSettings settings;
+  settings.config = &ctx->config;
+  settings.link_key = keys->link_key;
+  auto signer = load_dkim_signer(ctx->config.dkim.keys, ctx->config.data_dir);
+  if (!signer) return fail(signer.error());
+  settings.signer = std::move(*signer);
+  auto input = issue_render_input(settings, *issue, *newsletter);
+  if (!input) return fail(input.error());
+  auto prepared = PreparedIssue::prepare(*input);
+  if (!prepared) return fail(fmt::format("issue {} cannot be rendered: {}", a.id, prepared.error().message));
+
+  // The reader as the store knows them, or a stranger with that address.
+  PendingDelivery reader;
+  reader.email = address->normalized;
+  reader.email_display = address->display;
+  if (auto known = ctx->store->subscriber_by_email(address->normalized)) {
+    reader.subscriber_id = known->subscriber.id;
+    reader.name = known->subscriber.name;
+    reader.timezone = known->subscriber.timezone;
+    reader.email_display = known->subscriber.email_display;
+  }
+  const UnixSeconds now = SystemClock::instance().now();
+  auto fields = reader_fields(settings, *prepared, issue->id, newsletter->id, reader, now);
+  Result<std::string> out = a.html   ? prepared->html_for(fields)
+                            : a.text ? prepared->text_for(fields)
+                                     : signed_message(settings, *prepared, fields, now);
+  if (!out) return fail(out.error());
+  std::cout << *out;
+  return kExitOk;
+}
+
+}  // namespace
+
+Result<boost::json::object> issue_delivery_counts(Store& store, Id issue_id) {
+  auto c = store.delivery_counts(issue_id);
+  if (!c) return c.error();
+  boost::json::object out{{"queued", c->queued},     {"sent", c->sent},
+                          {"deferred", c->deferred}, {"failed", c->failed},
+                          {"total", c->total()}};
+  auto issue = store.issue_by_id(issue_id);
+  if (issue && issue->started_at) {
+    const UnixSeconds end = issue->finished_at.value_or(SystemClock::instance().now());
+    const double secs = static_cast<double>(std::max<UnixSeconds>(1, end - *issue->started_at));
+    out["rate"] = static_cast<double>(c->sent + c->failed) / secs;
+  }
+  return out;
+}
+
+std::string delivery_counts_line(const boost::json::object& counts) {
+  return fmt::format("sent={} deferred={} failed={} queued={}", counts.at("sent").as_uint64(),
+                     counts.at("deferred").as_uint64(), counts.at("failed").as_uint64(),
+                     counts.at("queued").as_uint64());
+}
+
+void add_issue_render_command(CLI::App& group, Shared& shared) {
+  static RenderArgs a;
+  auto* cmd = group.add_subcommand(
+      "render", "Print the exact message one reader would get (signed), or one of its bodies");
+  auto& data = add_data_option(cmd);
+  cmd->add_option("id", a.id, "The issue's id")->required();
+  cmd->add_option("--to", a.to, "The reader's email address")->required();
+  cmd->add_flag("--html", a.html, "Only the HTML body, decoded");
+  cmd->add_flag("--text", a.text, "Only the plain-text body, decoded");
+  cmd->callback([&] { shared.exit_code = render(data, a); });
+}
+
+void add_issue_send_commands(CLI::App& group, Shared& shared) {
+  static Id id = 0;
+  static bool wait = false;
+  auto* send_cmd = group.add_subcommand(
+      "send", "Send an issue to its newsletter's confirmed readers (or resume sending it)");
+  auto& send_data = add_data_option(send_cmd);
+  send_cmd->add_option("id", id, "The issue's id")->required();
+  send_cmd->add_flag("--wait", wait,
+                     "When a server sends it, follow until done; exit 0 only when nothing is "
+                     "pending (3 otherwise)");
+  send_cmd->callback([&] { shared.exit_code = send(send_data, id, wait); });
+
+  auto* pause_cmd = group.add_subcommand("pause", "Pause an issue that is sending");
+  auto& pause_data = add_data_option(pause_cmd);
+  pause_cmd->add_option("id", id, "The issue's id")->required();
+  pause_cmd->callback([&] {
+    shared.exit_code = change(pause_data, id, {IssueStatus::sending}, IssueStatus::paused, "pause", false);
+  });
+
+  auto* resume_cmd = group.add_subcommand("resume", "Resume a paused issue");
+  auto& resume_data = add_data_option(resume_cmd);
+  resume_cmd->add_option("id", id, "The issue's id")->required();
+  resume_cmd->add_flag("--wait", wait, "As for send");
+  resume_cmd->callback([&] {
+    shared.exit_code = change(resume_data, id, {IssueStatus::paused}, IssueStatus::sending, "resume", wait);
+  });
+
+  auto* cancel_cmd = group.add_subcommand("cancel", "Stop an issue for good; the rest is not sent");
+  auto& cancel_data = add_data_option(cancel_cmd);
+  cancel_cmd->add_option("id", id, "The issue's id")->required();
+  cancel_cmd->callback([&] {
+    shared.exit_code = change(cancel_data, id,
+                              {IssueStatus::scheduled, IssueStatus::sending, IssueStatus::paused},
+                              IssueStatus::cancelled, "cancel", false);
+  });
+}
+
+}  // namespace broadsheet::cli

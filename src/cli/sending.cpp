@@ -1,0 +1,92 @@
+#include "cli/sending.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "web/signup.hpp"
+
+namespace broadsheet::cli {
+
+void default_base_url(Config& config) {
+  if (!config.publication.base_url.empty()) return;
+  config.publication.base_url = "http://" + config.http.listen;
+}
+
+Result<Sending> open_sending(Config& config) {
+  default_base_url(config);
+  Sending s;
+  auto keys = web::load_reader_keys(config);
+  if (!keys) return keys.error();
+  s.messages.config = &config;
+  s.messages.link_key = keys->link_key;
+  auto signer = load_dkim_signer(config.dkim.keys, config.data_dir);
+  if (!signer) return signer.error();
+  s.messages.signer = std::move(*signer);
+
+  s.engine.owner = process_owner_id();
+  s.engine.workers = config.send.workers;
+  s.engine.batch_size = static_cast<std::size_t>(config.send.batch_size);
+  s.engine.in_flight = static_cast<std::size_t>(config.send.in_flight);
+  s.engine.rate = config.send.rate;
+  s.engine.domain_in_flight = config.send.domain_in_flight;
+  s.engine.domain_rate = config.send.domain_rate;
+  s.engine.backoff = config.send.backoff;
+  s.engine.give_up_after = config.send.give_up_after;
+  s.engine.lease_seconds = config.send.lease_seconds;
+
+  if (config.transport == "smtp") {
+    auto options = smtp::pool_options_from(config);
+    if (!options) return options.error();
+    const auto& relay = options->relays.front();
+    s.description = fmt::format("smtp {}:{} ({})", relay.host, relay.port,
+                                smtp::tls_mode_name(relay.tls));
+    auto pool = smtp::Pool::start(std::move(*options));
+    if (!pool) return pool.error();
+    s.pool = std::move(*pool);
+    s.transport = std::make_unique<smtp::SmtpTransport>(*s.pool);
+    smtp::Pool* pool_ptr = s.pool.get();
+    s.send = [pool_ptr](Envelope e, std::shared_ptr<const std::string> m,
+                        std::function<void(DeliveryResult)> done) {
+      pool_ptr->submit(std::move(e), std::move(m), std::move(done));
+    };
+  } else {
+    const std::string dir = (std::filesystem::path(config.data_dir) / "outbox").string();
+    auto outbox = OutboxTransport::open(dir);
+    if (!outbox) return outbox.error();
+    s.outbox = std::move(*outbox);
+    s.description = "outbox " + dir;
+    s.send = blocking_send(*s.outbox);
+  }
+  return s;
+}
+
+Result<ServerLock> ServerLock::acquire(const std::string& data_dir) {
+  const std::string path = (std::filesystem::path(data_dir) / "serve.lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(Errc::io, fmt::format("cannot open {}", path));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return make_error(Errc::conflict,
+                      fmt::format("another server is already running on {}", data_dir));
+  }
+  return ServerLock(fd);
+}
+
+ServerLock::~ServerLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+}
+
+bool server_running(const std::string& data_dir) {
+  const std::string path = (std::filesystem::path(data_dir) / "serve.lock").string();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
+}  // namespace broadsheet::cli

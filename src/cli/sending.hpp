@@ -1,0 +1,52 @@
+// What sending needs, built from the configuration: the transport (outbox or SMTP
+// pool), the issue renderer's settings (link key, DKIM signer) and the engine's
+// options. Used by `issue send` when no server runs, and by `serve`.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli/context.hpp"
+#include "send/engine.hpp"
+#include "send/issue_messages.hpp"
+#include "send/outbox.hpp"
+#include "smtp/smtp.hpp"
+
+namespace broadsheet::cli {
+
+struct Sending {
+  std::unique_ptr<OutboxTransport> outbox;   // transport = "outbox"
+  std::unique_ptr<smtp::Pool> pool;          // transport = "smtp"
+  std::unique_ptr<Transport> transport;      // one at a time over either (confirmations)
+  AsyncSend send;                            // what the engine hands messages to
+  IssueMessageSettings messages;
+  EngineOptions engine;
+  std::string description;                   // "outbox DATA/outbox", "smtp HOST:PORT"
+};
+
+// Errc::config for a bad transport, relay, DKIM key or link key. The config must
+// outlive the result (messages.config points at it).
+Result<Sending> open_sending(Config& config);
+
+// The base URL of links when the publisher has not set one: http://LISTEN.
+void default_base_url(Config& config);
+
+// The data folder's server lock: a running `serve` holds DATA/serve.lock, so a
+// command can tell whether to hand work to it.
+class ServerLock {
+ public:
+  // Takes the lock; Errc::conflict when another server holds it.
+  static Result<ServerLock> acquire(const std::string& data_dir);
+  ServerLock(ServerLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ServerLock& operator=(ServerLock&&) = delete;
+  ~ServerLock();
+
+ private:
+  explicit ServerLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// True when a server holds the data folder's lock now.
+bool server_running(const std::string& data_dir);
+
+}  // namespace broadsheet::cli

@@ -1,0 +1,86 @@
+#include "send/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace broadsheet {
+
+SendDispatcher::SendDispatcher(Store& store, SendEngine& engine, std::string owner,
+                               int lease_seconds, const Clock& clock, int max_issues)
+    : store_(store),
+      engine_(engine),
+      owner_(std::move(owner)),
+      lease_seconds_(lease_seconds),
+      clock_(clock),
+      max_issues_(std::max(1, max_issues)) {}
+
+SendDispatcher::~SendDispatcher() { stop(); }
+
+void SendDispatcher::start() { thread_ = std::thread([this] { loop(); }); }
+
+void SendDispatcher::poke() {
+  std::lock_guard lock(mu_);
+  poked_ = true;
+  cv_.notify_all();
+}
+
+void SendDispatcher::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  engine_.request_stop();
+  if (thread_.joinable()) thread_.join();
+  std::map<Id, std::thread> running;
+  {
+    std::lock_guard lock(mu_);
+    running.swap(running_);
+  }
+  for (auto& [id, t] : running) t.join();
+}
+
+void SendDispatcher::loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    for (Id id : finished_) {
+      auto it = running_.find(id);
+      if (it != running_.end()) {
+        it->second.join();
+        running_.erase(it);
+      }
+    }
+    finished_.clear();
+    while (static_cast<int>(running_.size()) < max_issues_ && !stopping_) {
+      lock.unlock();
+      auto claimed = store_.claim_sending_issue(owner_, 0, clock_.now() + lease_seconds_);
+      lock.lock();
+      if (!claimed) {
+        spdlog::warn("send: cannot look for issues to send: {}", claimed.error().message);
+        break;
+      }
+      if (!claimed->has_value()) break;
+      const Id id = **claimed;
+      spdlog::info("send: issue {}: sending", id);
+      running_.emplace(id, std::thread([this, id] {
+                         auto summary = engine_.run(id);
+                         if (summary) {
+                           spdlog::info("send: issue {}: {} (sent {}, deferred {}, failed {})", id,
+                                        to_string(summary->outcome), summary->counts.sent,
+                                        summary->counts.deferred, summary->counts.failed);
+                         } else {
+                           spdlog::error("send: issue {}: {}", id, summary.error().message);
+                           (void)store_.release_lease(id, owner_);
+                         }
+                         std::lock_guard done(mu_);
+                         finished_.push_back(id);
+                         cv_.notify_all();
+                       }));
+    }
+    cv_.wait_for(lock, std::chrono::seconds(1),
+                 [&] { return stopping_ || poked_ || !finished_.empty(); });
+    poked_ = false;
+  }
+}
+
+}  // namespace broadsheet

@@ -1,0 +1,184 @@
+"""The send engine against Postfix's smtp-sink on 127.0.0.1: delivery, 4xx and 5xx
+replies, a relay that is down and comes back, pause/resume/cancel, hand-over to a
+running server, and crashes (kill -9) at random moments with nobody skipped."""
+
+from __future__ import annotations
+
+import collections
+import json
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import BIN, assert_ok, clean_env, data_args, free_port, run
+from send_helpers import add_newsletter, create_issue, make_audience, parse_message, sink_factory  # noqa: F401
+
+
+@pytest.fixture
+def paper(data):
+    add_newsletter(data)
+    return data
+
+
+def show(data, issue_id) -> dict:
+    return json.loads(assert_ok(run("issue", "show", issue_id, "--json", *data_args(data))).stdout)
+
+
+def start_send(data, issue_id, env, *extra, log=None) -> subprocess.Popen:
+    return subprocess.Popen([BIN, "issue", "send", str(issue_id), "--wait", *extra, *data_args(data)],
+                            stdout=subprocess.PIPE, stderr=log or subprocess.PIPE, text=True,
+                            env=clean_env(env))
+
+
+def wait_for(predicate, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_every_confirmed_reader_gets_one_signed_looking_message(paper, tmp_path, sink_factory):
+    readers = make_audience(paper, tmp_path, 40)
+    sink = sink_factory()
+    issue_id = create_issue(paper, tmp_path, subject="Grüße aus der Redaktion")
+    cp = run("issue", "send", issue_id, "--wait", *data_args(paper), env=sink.env())
+    assert cp.returncode == 0, cp.stderr
+    assert "sent=40 deferred=0 failed=0 queued=0" in cp.stdout
+    assert sorted(sink.recipients()) == sorted(readers)
+    for raw in sink.messages()[:5]:
+        msg = parse_message(raw)
+        assert msg.defects == []
+        assert msg["Subject"] == "Grüße aus der Redaktion"
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert msg["X-Broadsheet-Delivery"].startswith(f"{issue_id}.")
+    shown = show(paper, issue_id)
+    assert shown["status"] == "sent" and shown["deliveries"]["sent"] == 40
+    assert shown["deliveries"]["rate"] > 0
+
+
+def test_5xx_replies_fail_the_deliveries_and_count_as_bounces(paper, tmp_path, sink_factory):
+    make_audience(paper, tmp_path, 3)
+    sink = sink_factory("-f", "RCPT")
+    issue_id = create_issue(paper, tmp_path)
+    cp = run("issue", "send", issue_id, "--wait", *data_args(paper), env=sink.env())
+    assert cp.returncode == 0, cp.stderr  # failed is final: nothing is pending
+    assert "sent=0 deferred=0 failed=3" in cp.stdout
+    assert sink.recipients() == []
+
+
+def test_4xx_is_retried_after_the_backoff_until_the_relay_accepts(paper, tmp_path, sink_factory):
+    readers = make_audience(paper, tmp_path, 5)
+    refusing = sink_factory("-r", "RCPT")
+    issue_id = create_issue(paper, tmp_path)
+    proc = start_send(paper, issue_id, refusing.env(BROADSHEET_SEND_BACKOFF="1s"))
+    try:
+        wait_for(lambda: show(paper, issue_id)["deliveries"]["deferred"] == 5, what="deferrals")
+        refusing.stop()
+        accepting = sink_factory(name="accepting", port=refusing.port)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "sent=5 deferred=0 failed=0" in out
+        assert sorted(accepting.recipients()) == sorted(readers)
+        assert refusing.recipients() == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_a_relay_that_is_down_at_first_is_used_when_it_comes_back(paper, tmp_path, sink_factory):
+    readers = make_audience(paper, tmp_path, 4)
+    port = free_port()
+    env = {"BROADSHEET_TRANSPORT": "smtp", "BROADSHEET_SMTP_HOST": "127.0.0.1",
+           "BROADSHEET_SMTP_PORT": str(port), "BROADSHEET_SMTP_TLS": "none",
+           "BROADSHEET_SEND_BACKOFF": "1s", "BROADSHEET_SMTP_TIMEOUT_CONNECT": "2"}
+    issue_id = create_issue(paper, tmp_path)
+    proc = start_send(paper, issue_id, env)
+    try:
+        wait_for(lambda: show(paper, issue_id)["deliveries"]["deferred"] > 0, what="deferrals")
+        sink = sink_factory(name="late", port=port)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "sent=4" in out
+        assert sorted(sink.recipients()) == sorted(readers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_pause_resume_and_cancel(paper, tmp_path, sink_factory):
+    make_audience(paper, tmp_path, 300)
+    # A relay that waits a little before each RCPT reply keeps the send going long
+    # enough to pause it.
+    sink = sink_factory("-W", "rcpt:0.2")
+    issue_id = create_issue(paper, tmp_path)
+    env = sink.env(BROADSHEET_SMTP_POOL_SIZE="2")
+    proc = start_send(paper, issue_id, env)
+    wait_for(lambda: show(paper, issue_id)["deliveries"]["sent"] > 0, what="first deliveries")
+    assert_ok(run("issue", "pause", issue_id, *data_args(paper)))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, (out, err)  # pending: the rest is queued
+    paused = show(paper, issue_id)
+    assert paused["status"] == "paused"
+    assert 0 < paused["deliveries"]["sent"] < 300
+    time.sleep(1)
+    assert show(paper, issue_id)["deliveries"]["sent"] == paused["deliveries"]["sent"]
+    # Resume runs it here (no server) in the background; cancel stops it for good.
+    resumed = subprocess.Popen([BIN, "issue", "resume", str(issue_id), *data_args(paper)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=clean_env(env))
+    wait_for(lambda: show(paper, issue_id)["deliveries"]["sent"] > paused["deliveries"]["sent"],
+             what="resumed deliveries")
+    assert_ok(run("issue", "cancel", issue_id, *data_args(paper)))
+    resumed.communicate(timeout=60)
+    final = show(paper, issue_id)
+    assert final["status"] == "cancelled"
+    assert final["deliveries"]["sent"] < 300
+    assert final["deliveries"]["queued"] > 0
+    counts = collections.Counter(sink.recipients())
+    assert all(n == 1 for n in counts.values())
+
+
+def test_a_running_server_takes_the_send_over(demo, tmp_path, sink_factory, server_factory):
+    readers = make_audience(demo, tmp_path, 30)
+    sink = sink_factory()
+    server = server_factory(demo, env=sink.env())
+    issue_id = create_issue(demo, tmp_path)
+    cp = run("issue", "send", issue_id, "--wait", *data_args(demo), env=sink.env())
+    assert cp.returncode == 0, cp.stderr
+    assert "handed to the running server" in cp.stderr
+    assert "sent=30" in cp.stdout
+    assert sorted(sink.recipients()) == sorted(readers)
+    assert f"issue {issue_id}" in server.log()
+
+
+def test_kill_9_at_random_moments_loses_nobody(paper, tmp_path, sink_factory):
+    count = 20000
+    readers = make_audience(paper, tmp_path, count)
+    sink = sink_factory()
+    issue_id = create_issue(paper, tmp_path, body="Hello {{name}}, the news in brief.\n")
+    in_flight = 64
+    env = sink.env(BROADSHEET_SEND_IN_FLIGHT=in_flight)
+    rng = random.Random(20261129)
+    crashes = 0
+    while crashes < 5:
+        proc = start_send(paper, issue_id, env)
+        time.sleep(rng.uniform(0.3, 1.5))
+        if proc.poll() is not None:
+            break  # finished before the crash: nothing left to kill
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        crashes += 1
+    cp = run("issue", "send", issue_id, "--wait", *data_args(paper), env=env, timeout=600)
+    assert cp.returncode == 0, cp.stderr
+    got = collections.Counter(sink.recipients())
+    assert set(got) == set(readers), f"missing: {len(set(readers) - set(got))}"
+    duplicates = sum(n - 1 for n in got.values())
+    assert duplicates <= crashes * in_flight, (duplicates, crashes)
+    shown = show(paper, issue_id)
+    assert shown["status"] == "sent" and shown["deliveries"]["sent"] == count
