@@ -17,11 +17,11 @@ namespace {
 using issue_detail::append_field;
 using issue_detail::append_hex;
 using issue_detail::check_domain;
+using issue_detail::check_url;
 using issue_detail::list_id_value;
 using issue_detail::mailto_uri;
-using issue_detail::refuse_fields;
-using issue_detail::check_url;
 using issue_detail::refuse;
+using issue_detail::refuse_fields;
 using issue_detail::split_spaces;
 using mime_detail::check_header_text;
 
@@ -56,7 +56,6 @@ struct PreparedIssue::Values {
   std::string name, email, date;                    // as shown in the text body
   std::array<std::string, kReaderFieldCount> html;  // escaped for the HTML body
   const ReaderFields* reader = nullptr;
-  std::string mailto;
 
   FieldValues text_values() const {
     return {name, email, date, reader->unsubscribe_url, reader->preferences_url};
@@ -195,21 +194,27 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
   if (auto ok = check_url("the base URL", base_url); !ok) return ok.error();
   p.name_fallback_ = in.name_fallback;
   p.web_version_url_ = fmt::format("{}/archive/{}/{}", base_url, newsletter.slug, issue.id);
+  if (auto ok = p.prepare_headers(in); !ok) return ok.error();
+  if (auto ok = p.prepare_bodies(in, base_url); !ok) return ok.error();
+  return p;
+}
 
+Status PreparedIssue::prepare_headers(const IssueRenderInput& in) {
+  const Newsletter& newsletter = in.newsletter;
   AddressPolicy sender_policy;
   sender_policy.allow_special_use_domains = true;  // the publisher's own choice
   if (!newsletter.from_address.empty()) {
     auto address = parse_email(newsletter.from_address, sender_policy);
     if (!address) return refuse("the newsletter's From address", address.error().message);
-    p.from_ = Mailbox{newsletter.from_name, address->normalized};
+    from_ = Mailbox{newsletter.from_name, address->normalized};
   } else {
     auto from = parse_mailbox(in.from, sender_policy);
     if (!from) return refuse("the From mailbox", from.error().message);
-    p.from_ = *from;
+    from_ = *from;
   }
-  p.message_id_domain_ = p.from_.address.substr(p.from_.address.rfind('@') + 1);
+  message_id_domain_ = from_.address.substr(from_.address.rfind('@') + 1);
   const std::string list_domain =
-      in.list_id_domain.empty() ? p.message_id_domain_ : in.list_id_domain;
+      in.list_id_domain.empty() ? message_id_domain_ : in.list_id_domain;
   if (auto ok = check_domain("the List-Id domain", list_domain); !ok) return ok.error();
   const bool sender_ok =
       !in.feedback_id_sender.empty() && in.feedback_id_sender.size() <= 64 &&
@@ -219,31 +224,36 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
   if (!sender_ok) return refuse("the Feedback-ID sender", "must be 1 to 64 of [A-Za-z0-9._-]");
 
   // Headers that are the same for every reader.
-  auto from_tokens = mime_detail::mailbox_tokens("From", p.from_, 6);
+  auto from_tokens = mime_detail::mailbox_tokens("From", from_, 6);
   if (!from_tokens) return from_tokens.error();
-  if (auto ok = append_field(p.from_lines_, "From", *from_tokens); !ok) return ok.error();
+  if (auto ok = append_field(from_lines_, "From", *from_tokens); !ok) return ok.error();
   if (!in.reply_to.empty()) {
     auto reply_to = parse_mailbox(in.reply_to, sender_policy);
     if (!reply_to) return refuse("the Reply-To mailbox", reply_to.error().message);
     auto tokens = mime_detail::mailbox_tokens("Reply-To", *reply_to, 10);
     if (!tokens) return tokens.error();
-    if (auto ok = append_field(p.subject_lines_, "Reply-To", *tokens); !ok) return ok.error();
+    if (auto ok = append_field(subject_lines_, "Reply-To", *tokens); !ok) return ok.error();
   }
-  if (auto ok = append_field(p.subject_lines_, "Subject",
-                             mime_detail::unstructured_tokens(issue.subject, 9));
+  if (auto ok = append_field(subject_lines_, "Subject",
+                             mime_detail::unstructured_tokens(in.issue.subject, 9));
       !ok) {
     return ok.error();
   }
-  p.list_lines_ = "MIME-Version: 1.0\r\n";
+  list_lines_ = "MIME-Version: 1.0\r\n";
   const std::string list_id = list_id_value(newsletter.name, newsletter.slug + "." + list_domain);
-  if (auto ok = append_field(p.list_lines_, "List-Id", split_spaces(list_id)); !ok) {
+  if (auto ok = append_field(list_lines_, "List-Id", split_spaces(list_id)); !ok) {
     return ok.error();
   }
-  p.post_lines_ = fmt::format(
+  post_lines_ = fmt::format(
       "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\nFeedback-ID: {}:{}:newsletter:{}\r\n",
-      issue.id, newsletter.slug, in.feedback_id_sender);
+      in.issue.id, newsletter.slug, in.feedback_id_sender);
+  return {};
+}
 
-  // The body: Markdown once, then the layouts around it.
+Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::string& base_url) {
+  const Issue& issue = in.issue;
+  const Newsletter& newsletter = in.newsletter;
+  // Markdown once, then the layouts around it.
   MarkdownOptions markdown;
   markdown.base_url = base_url;
   markdown.merge_field = [&](std::string_view name, bool html) -> std::optional<std::string> {
@@ -254,7 +264,7 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
     } else if (name == "publication_name") {
       value = in.publication_name;
     } else if (name == "web_version_url") {
-      value = p.web_version_url_;
+      value = web_version_url_;
     } else {
       return std::nullopt;
     }
@@ -276,7 +286,7 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
                                : issue.started_at   ? *issue.started_at
                                : issue.scheduled_at ? *issue.scheduled_at
                                                     : issue.created_at;
-  p.default_issue_date_ = format_issue_date(web_date);
+  default_issue_date_ = format_issue_date(web_date);
   std::vector<std::pair<std::string, std::string>> fixed = {
       {"publication_name", in.publication_name},
       {"newsletter_name", newsletter.name},
@@ -286,7 +296,7 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
       {"preheader", issue.preheader},
       {"postal_address", in.postal_address},
       {"base_url", base_url},
-      {"web_version_url", p.web_version_url_},
+      {"web_version_url", web_version_url_},
       {"subscribe_url", base_url + "/newsletters"},
       {"body", *body_html}};
   const std::string html_what = "the HTML layout (" + in.layout.html_origin + ")";
@@ -301,15 +311,15 @@ Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
   if (!is_valid_utf8(*html) || !is_valid_utf8(*text)) {
     return refuse("the rendered issue", "is not valid UTF-8");
   }
-  p.html_ = MergeText::compile(*html);
-  p.text_ = MergeText::compile(*text);
+  html_ = MergeText::compile(*html);
+  text_ = MergeText::compile(*text);
 
   // The web version: no reader, so neutral values, and links to the catalogue.
   const std::string catalogue = html_escaped(base_url + "/newsletters");
   const std::string fallback = html_escaped(in.name_fallback);
-  const std::string date = html_escaped(p.default_issue_date_);
-  MergeText::compile(*web).append_plain({fallback, "", date, catalogue, catalogue}, p.web_html_);
-  return p;
+  const std::string date = html_escaped(default_issue_date_);
+  MergeText::compile(*web).append_plain({fallback, "", date, catalogue, catalogue}, web_html_);
+  return {};
 }
 
 }  // namespace broadsheet

@@ -123,6 +123,8 @@ class PreparedIssue {
  private:
   struct Values;  // a reader's fields, checked and escaped
   Status reader_values(const ReaderFields& reader, Values& out) const;
+  Status prepare_headers(const IssueRenderInput& in);
+  Status prepare_bodies(const IssueRenderInput& in, const std::string& base_url);
 
   Mailbox from_;
   std::string message_id_domain_;
