@@ -53,24 +53,6 @@ struct SignalScope {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-// True when `owner` ("host:pid:random") is a process on this host that is gone.
-bool owner_is_dead(const std::string& owner) {
-  auto first = owner.find(':');
-  auto second = owner.find(':', first + 1);
-  if (first == std::string::npos || second == std::string::npos) return false;
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) return false;
-  if (owner.substr(0, first) != host) return false;
-  pid_t pid = 0;
-  try {
-    pid = static_cast<pid_t>(std::stol(owner.substr(first + 1, second - first - 1)));
-  } catch (...) {
-    return false;
-  }
-  if (pid <= 0 || pid == getpid()) return false;
-  return ::kill(pid, 0) != 0 && errno == ESRCH;
-}
-
 int finish(const boost::json::object& counts) {
   std::cout << delivery_counts_line(counts) << "\n";
   const bool pending = counts.at("queued").as_uint64() > 0 || counts.at("deferred").as_uint64() > 0;
@@ -128,7 +110,7 @@ int run_here(Context& ctx, Id id) {
     auto issue = ctx.store->issue_by_id(id);
     if (!issue) return fail(issue.error());
     if (issue->status != IssueStatus::sending) return fail(summary.error());
-    if (owner_is_dead(issue->lease_owner)) {
+    if (lease_owner_is_dead(issue->lease_owner)) {
       (void)ctx.store->release_lease(id, issue->lease_owner);
       continue;
     }

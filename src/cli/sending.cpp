@@ -47,7 +47,7 @@ Result<Sending> open_sending(Config& config) {
     auto pool = smtp::Pool::start(std::move(*options));
     if (!pool) return pool.error();
     s.pool = std::move(*pool);
-    s.transport = std::make_unique<smtp::SmtpTransport>(*s.pool);
+    s.smtp_transport = std::make_unique<smtp::SmtpTransport>(*s.pool);
     smtp::Pool* pool_ptr = s.pool.get();
     s.send = [pool_ptr](Envelope e, std::shared_ptr<const std::string> m,
                         std::function<void(DeliveryResult)> done) {

@@ -17,7 +17,9 @@ namespace broadsheet::cli {
 struct Sending {
   std::unique_ptr<OutboxTransport> outbox;   // transport = "outbox"
   std::unique_ptr<smtp::Pool> pool;          // transport = "smtp"
-  std::unique_ptr<Transport> transport;      // one at a time over either (confirmations)
+  std::unique_ptr<Transport> smtp_transport;  // one at a time over the pool
+  // One message at a time over whichever is configured (sign-up emails).
+  Transport& transport() { return outbox ? static_cast<Transport&>(*outbox) : *smtp_transport; }
   AsyncSend send;                            // what the engine hands messages to
   IssueMessageSettings messages;
   EngineOptions engine;

@@ -12,11 +12,32 @@
 #include "cli/context.hpp"
 #include "http/server.hpp"
 #include "send/mail_queue.hpp"
-#include "send/outbox.hpp"
+#include "cli/sending.hpp"
+#include "send/dispatcher.hpp"
+#include "send/metrics.hpp"
 #include "web/routes.hpp"
 
 namespace broadsheet::cli {
 namespace {
+
+// broadsheet_issue_deliveries{issue="ID",status="sent"} for every issue being sent.
+std::vector<std::pair<std::string, double>> sending_issue_gauges(Store& store) {
+  std::vector<std::pair<std::string, double>> out;
+  IssueQuery q;
+  q.status = IssueStatus::sending;
+  auto issues = store.list_issues(q);
+  if (!issues) return out;
+  for (const auto& issue : *issues) {
+    auto c = store.delivery_counts(issue.id);
+    if (!c) continue;
+    const std::string id = http::Metrics::label("issue", std::to_string(issue.id));
+    for (auto [name, n] : {std::pair<const char*, std::size_t>{"queued", c->queued},
+                           {"sent", c->sent}, {"deferred", c->deferred}, {"failed", c->failed}}) {
+      out.emplace_back(id + "," + http::Metrics::label("status", name), static_cast<double>(n));
+    }
+  }
+  return out;
+}
 
 int run_serve(const std::string& data, const std::string& listen_override) {
   auto ctx = open_context(data);
@@ -31,16 +52,11 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   if (!templates) return fail(templates.error());
   auto keys = web::load_reader_keys(config);
   if (!keys) return fail(keys.error());
-  auto outbox = OutboxTransport::open((std::filesystem::path(data) / "outbox").string());
-  if (!outbox) return fail(outbox.error());
+  // One server per data folder: `issue send` looks for it to hand the work over.
+  auto lock = ServerLock::acquire(data);
+  if (!lock) return fail(lock.error());
   const Clock& clock = SystemClock::instance();
   web::SignupService signup(config, *ctx->store, clock, std::move(keys).value());
-  MailQueueSender mail_queue(
-      *ctx->store, **outbox,
-      [&signup](const QueuedMail& m, const std::vector<Newsletter>& n) {
-        return signup.render_queued(m, n);
-      },
-      clock);
   http::Metrics metrics;
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock};
   http::Router router = web::build_router(web_ctx);
@@ -52,13 +68,37 @@ int run_serve(const std::string& data, const std::string& listen_override) {
     // Links in emails point at this server unless the publisher names its public address.
     config.publication.base_url = fmt::format("http://{}:{}", host, *port);
   }
-  // Started once the links it writes into emails are known.
+  // The senders start once the links they write into emails are known.
+  auto sending = open_sending(config);
+  if (!sending) return fail(sending.error());
+  MailQueueSender mail_queue(
+      *ctx->store, sending->transport(),
+      [&signup](const QueuedMail& m, const std::vector<Newsletter>& n) {
+        return signup.render_queued(m, n);
+      },
+      clock);
+  SendMetrics send_metrics;
+  metrics.add_text([&send_metrics] { return send_metrics.render(); });
+  metrics.add_gauge("broadsheet_issue_deliveries",
+                    "Deliveries of the issues being sent, by status.",
+                    [store = ctx->store.get()] { return sending_issue_gauges(*store); });
+  SendEngine engine(*ctx->store, sending->send,
+                    issue_messages_factory(sending->messages, *ctx->store, clock),
+                    sending->engine, clock, send_metrics.observer());
+  SendDispatcher dispatcher(*ctx->store, engine, sending->engine.owner,
+                            sending->engine.lease_seconds, clock);
   ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
   mail_queue.start();
-  spdlog::info("Broadsheet serving {} on http://{}:{}", config.publication.name, host, *port);
+  dispatcher.start();
+  spdlog::info("Broadsheet serving {} on http://{}:{}; sending through {}",
+               config.publication.name, host, *port, sending->description);
   server.run();
+  // Issues being sent stop where they are and resume at the next start; sign-up
+  // emails already queued go out first.
+  dispatcher.stop();
   ctx->store->set_mail_listener({});
   mail_queue.stop();
+  if (sending->pool) sending->pool->stop();
   spdlog::info("stopped");
   return kExitOk;
 }

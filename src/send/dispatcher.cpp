@@ -40,6 +40,23 @@ void SendDispatcher::stop() {
   for (auto& [id, t] : running) t.join();
 }
 
+// A sender of this host killed with -9 keeps its lease until it expires; free it now,
+// so a restarted server resumes at once.
+void SendDispatcher::free_dead_leases() {
+  IssueQuery q;
+  q.status = IssueStatus::sending;
+  auto sending = store_.list_issues(q);
+  if (!sending) return;
+  for (const auto& issue : *sending) {
+    if (!issue.lease_owner.empty() && issue.lease_owner != owner_ &&
+        lease_owner_is_dead(issue.lease_owner)) {
+      spdlog::info("send: issue {}: its sender {} is gone; taking over", issue.id,
+                   issue.lease_owner);
+      (void)store_.release_lease(issue.id, issue.lease_owner);
+    }
+  }
+}
+
 void SendDispatcher::loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -51,6 +68,9 @@ void SendDispatcher::loop() {
       }
     }
     finished_.clear();
+    lock.unlock();
+    free_dead_leases();
+    lock.lock();
     while (static_cast<int>(running_.size()) < max_issues_ && !stopping_) {
       lock.unlock();
       auto claimed = store_.claim_sending_issue(owner_, 0, clock_.now() + lease_seconds_);

@@ -32,6 +32,7 @@ class SendDispatcher {
 
  private:
   void loop();
+  void free_dead_leases();
 
   Store& store_;
   SendEngine& engine_;

@@ -1,10 +1,13 @@
 // The send engine (engine.hpp): one run per issue, a producer (the calling thread),
-// workers that render and hand over, one log writer, and a lease keeper.
+// workers that render and hand over, one log writer, and a watcher (stop, pause, cancel, lease).
 #include "send/engine.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <condition_variable>
@@ -406,19 +409,36 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   threads.emplace_back([&] { run.log_writer(); });
   for (int i = 0; i < options_.workers; ++i) threads.emplace_back([&] { run.worker(); });
 
-  // The lease keeper: renews at a third of the lease; a lost lease halts the run.
-  std::mutex keeper_mu;
-  std::condition_variable keeper_cv;
-  bool keeper_done = false;
-  std::thread keeper([&] {
-    std::unique_lock lock(keeper_mu);
-    const auto every = std::chrono::milliseconds(std::max(1, options_.lease_seconds) * 1000 / 3);
-    while (!keeper_cv.wait_for(lock, every, [&] { return keeper_done; })) {
-      auto held = store_.renew_lease(issue_id, options_.owner, lease_until());
-      if (held && !*held) {
-        run.lease_lost.store(true);
-        run.halt.store(true);
-        return;
+  // The watcher: every quarter second it looks at the stop request and the issue's
+  // status (pause, cancel), and renews the lease at a third of its length; whatever
+  // it finds halts the run at once, even in the middle of a batch.
+  constexpr int kNoVerdict = -1;
+  std::atomic<int> verdict_code{kNoVerdict};
+  auto decide = [&](RunOutcome o) {
+    int none = kNoVerdict;
+    verdict_code.compare_exchange_strong(none, static_cast<int>(o));
+    run.halt.store(true);
+  };
+  std::mutex watcher_mu;
+  std::condition_variable watcher_cv;
+  bool watcher_done = false;
+  std::thread watcher([&] {
+    std::unique_lock lock(watcher_mu);
+    const auto renew_every = std::chrono::milliseconds(std::max(1, options_.lease_seconds) * 1000 / 3);
+    auto renewed = SteadyClock::now();
+    while (!watcher_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return watcher_done; })) {
+      if (stop_.load()) decide(RunOutcome::stopped);
+      if (auto now = store_.issue_by_id(issue_id)) {
+        if (now->status == IssueStatus::paused) decide(RunOutcome::paused);
+        if (now->status == IssueStatus::cancelled) decide(RunOutcome::cancelled);
+      }
+      if (SteadyClock::now() - renewed >= renew_every) {
+        renewed = SteadyClock::now();
+        auto held = store_.renew_lease(issue_id, options_.owner, lease_until());
+        if (held && !*held) {
+          run.lease_lost.store(true);
+          decide(RunOutcome::lease_lost);
+        }
       }
     }
   });
@@ -436,18 +456,15 @@ Result<RunSummary> SendEngine::run(Id issue_id,
     progress(SendProgress{*counts, secs > 0 ? static_cast<double>(run.recorded.load()) / secs : 0});
   };
 
-  // What the issue's status says the run should do now.
-  std::optional<RunOutcome> verdict;
+  // Whether the run goes on; between batches the status is read at once as well.
   auto check = [&]() -> bool {
-    if (stop_.load()) verdict = RunOutcome::stopped;
-    if (run.lease_lost.load()) verdict = RunOutcome::lease_lost;
-    if (!verdict) {
+    if (stop_.load()) decide(RunOutcome::stopped);
+    if (verdict_code.load() == kNoVerdict) {
       auto now = store_.issue_by_id(issue_id);
-      if (now && now->status == IssueStatus::paused) verdict = RunOutcome::paused;
-      if (now && now->status == IssueStatus::cancelled) verdict = RunOutcome::cancelled;
+      if (now && now->status == IssueStatus::paused) decide(RunOutcome::paused);
+      if (now && now->status == IssueStatus::cancelled) decide(RunOutcome::cancelled);
     }
-    if (verdict) run.halt.store(true);
-    return !verdict && !run.halt.load();
+    return !run.halt.load();
   };
 
   std::optional<Error> failure;
@@ -473,6 +490,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
           run.results.push(Outcome{drop, false});
           continue;
         }
+        if (run.halt.load()) break;
         run.outstanding.add();
         if (!run.work.push(Work{std::move(reader)})) {
           run.outstanding.release(1);
@@ -524,14 +542,16 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   run.results.close();
   threads[0].join();  // log writer
   {
-    std::lock_guard lock(keeper_mu);
-    keeper_done = true;
+    std::lock_guard lock(watcher_mu);
+    watcher_done = true;
   }
-  keeper_cv.notify_all();
-  keeper.join();
+  watcher_cv.notify_all();
+  watcher.join();
 
   if (!failure && run.log_error) failure = run.log_error;
   RunSummary summary;
+  std::optional<RunOutcome> verdict;
+  if (verdict_code.load() != kNoVerdict) verdict = static_cast<RunOutcome>(verdict_code.load());
   if (!verdict && !failure) {
     auto done = store_.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
     if (!done) failure = done.error();
@@ -545,6 +565,24 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   report(true);
   if (failure) return *failure;
   return summary;
+}
+
+// True when `owner` ("host:pid:random") is a process on this host that is gone.
+bool lease_owner_is_dead(const std::string& owner) {
+  auto first = owner.find(':');
+  auto second = owner.find(':', first + 1);
+  if (first == std::string::npos || second == std::string::npos) return false;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return false;
+  if (owner.substr(0, first) != host) return false;
+  pid_t pid = 0;
+  try {
+    pid = static_cast<pid_t>(std::stol(owner.substr(first + 1, second - first - 1)));
+  } catch (...) {
+    return false;
+  }
+  if (pid <= 0 || pid == getpid()) return false;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
 }  // namespace broadsheet

@@ -121,5 +121,8 @@ class SendEngine {
 
 // A unique lease owner for this process: "host:pid:random".
 std::string process_owner_id();
+// True when `owner` names a process of this host that no longer runs (killed with
+// -9): its leases can be freed at once instead of waiting for them to expire.
+bool lease_owner_is_dead(const std::string& owner);
 
 }  // namespace broadsheet
