@@ -208,3 +208,20 @@ def test_a_malformed_setting_is_refused_at_start(data):
     cp = run("newsletter", "list", *data_args(data),
              env={"BROADSHEET_DKIM_KEYS": f"{DOMAIN}:s1:rsa"})
     assert_fails(cp, "dkim.keys", "BROADSHEET_DKIM_KEYS", "domain:selector:algorithm:path")
+
+
+@pytest.mark.parametrize("spoil", ["chmod 644", "remove"])
+def test_serve_refuses_to_start_with_a_bad_key_file(data, spoil):
+    assert_ok(keygen(data, "2026e", "ed25519"))
+    key_file = data / "secrets" / f"dkim-{DOMAIN}-2026e.pem"
+    if spoil == "remove":
+        key_file.unlink()
+    else:
+        os.chmod(key_file, 0o644)
+    cp = run("serve", "--listen", "127.0.0.1:0", *data_args(data), timeout=30)
+    assert cp.returncode != 0
+    # Log lines (time-stamped) may come first; the error is one line of its own.
+    errors = [line for line in cp.stderr.splitlines() if line.startswith("broadsheet: ")]
+    assert len(errors) == 1, cp.stderr
+    assert str(key_file) in errors[0]
+    assert ("does not exist" if spoil == "remove" else "chmod 600") in errors[0]
