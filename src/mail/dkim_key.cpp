@@ -39,6 +39,17 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// The parts of `text` between the separators (one empty part for empty text).
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    auto end = text.find(separator, start);
+    parts.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
 // The p= value of a public key: SubjectPublicKeyInfo for RSA, raw bytes for Ed25519.
 std::optional<std::string> public_key_text(EVP_PKEY* pkey, DkimAlgorithm algorithm) {
   if (algorithm == DkimAlgorithm::ed25519_sha256) {
@@ -61,12 +72,8 @@ Status check_labels(std::string_view name, std::string_view what, std::size_t mi
   if (name.empty() || name.size() > 253) {
     return make_error(Errc::invalid_argument, fmt::format("{} must be 1 to 253 characters", what));
   }
-  std::size_t labels = 0;
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    auto dot = name.find('.', start);
-    if (dot == std::string_view::npos) dot = name.size();
-    std::string_view label = name.substr(start, dot - start);
+  auto labels = split(name, '.');
+  for (std::string_view label : labels) {
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
       return make_error(Errc::invalid_argument,
                         fmt::format("{} \"{}\" has an empty, overlong or hyphen-edged label", what,
@@ -81,10 +88,8 @@ Status check_labels(std::string_view name, std::string_view what, std::size_t mi
                                       what, std::string(name.substr(0, 80))));
       }
     }
-    ++labels;
-    start = dot + 1;
   }
-  if (labels < min_labels) {
+  if (labels.size() < min_labels) {
     return make_error(Errc::invalid_argument, fmt::format("{} \"{}\" needs at least {} labels",
                                                           what, std::string(name), min_labels));
   }
@@ -95,14 +100,11 @@ Status check_labels(std::string_view name, std::string_view what, std::size_t mi
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_tag_list(
     std::string_view text) {
   std::vector<std::pair<std::string, std::string>> tags;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto semi = text.find(';', start);
-    if (semi == std::string_view::npos) semi = text.size();
-    std::string_view spec = trim(text.substr(start, semi - start));
-    start = semi + 1;
+  auto specs = split(text, ';');
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    std::string_view spec = trim(specs[i]);
     if (spec.empty()) {
-      if (semi == text.size()) break;  // a final ';' is allowed
+      if (i + 1 == specs.size()) break;  // a final ';' is allowed
       return std::nullopt;
     }
     auto eq = spec.find('=');
@@ -119,12 +121,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_tag_list(
 }
 
 bool list_has(std::string_view list, std::string_view wanted) {
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    auto colon = list.find(':', start);
-    if (colon == std::string_view::npos) colon = list.size();
-    if (trim(list.substr(start, colon - start)) == wanted) return true;
-    start = colon + 1;
+  for (std::string_view item : split(list, ':')) {
+    if (trim(item) == wanted) return true;
   }
   return false;
 }
@@ -169,12 +167,8 @@ Status validate_dkim_selector(std::string_view selector) {
 Result<std::vector<DkimKeySpec>> parse_dkim_key_specs(std::string_view text) {
   std::vector<DkimKeySpec> specs;
   if (trim(text).empty()) return specs;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    std::string_view entry = trim(text.substr(start, comma - start));
-    start = comma + 1;
+  for (std::string_view part : split(text, ',')) {
+    std::string_view entry = trim(part);
     auto bad = [&](std::string_view why) {
       return make_error(Errc::config,
                         fmt::format("entry \"{}\": {}", std::string(entry.substr(0, 120)), why));
