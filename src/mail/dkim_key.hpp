@@ -2,9 +2,11 @@
 // at start-up, the `dkim.keys` setting that lists the signing keys, and the DNS TXT
 // record that publishes a key's public half.
 //
-// Key files hold one PKCS#8 PEM private key ("-----BEGIN PRIVATE KEY-----"): RSA of at
-// least 1024 bits (keygen makes 2048, RFC 8301) or Ed25519. A key file is a secret: it
-// must be a regular file that neither group nor others may read, write or enter.
+// Key files hold one unencrypted PEM private key (keygen writes PKCS#8, "-----BEGIN
+// PRIVATE KEY-----"; the "BEGIN RSA PRIVATE KEY" of opendkim-genkey is read too): RSA
+// of at least 1024 bits (keygen makes 2048, RFC 8301) or Ed25519. A key file is a
+// secret: it must be a regular file that neither group nor others may read, write or
+// enter.
 //
 // What it trusts: nothing in a key file, the setting or a DNS record. A key file that
 // is missing, unreadable, too open, not a key of the named algorithm or too small is
