@@ -1,0 +1,552 @@
+#include "smtp/connection.hpp"
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <exception>
+
+namespace broadsheet::smtp {
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// Coroutines report expected failures as values; an exception here is a bug, so it
+// leaves io_context::run() and ends the process.
+void rethrow(std::exception_ptr e) {
+  if (e) std::rethrow_exception(e);
+}
+
+std::string seconds(Timeouts::Duration d) {
+  return fmt::format("{:g} s", static_cast<double>(d.count()) / 1000.0);
+}
+
+DeliveryResult local_failure(std::string reply) {
+  return DeliveryResult{DeliveryResult::Kind::failed, 0, std::move(reply)};
+}
+
+// A reply other than 354 to DATA ends the transaction; a 2xx there is nonsense, so
+// the message counts as not sent.
+DeliveryResult data_refused(const Reply& reply) {
+  DeliveryResult result = classify(reply, "DATA");
+  if (result.kind == DeliveryResult::Kind::delivered) result.kind = DeliveryResult::Kind::deferred;
+  return result;
+}
+
+}  // namespace
+
+Connection::Connection(Pool::Impl& pool, Relay& relay)
+    : pool_(pool),
+      relay_(relay),
+      timeouts_(pool.options.timeouts),
+      strand_(asio::make_strand(pool.io)),
+      stream_(asio::ip::tcp::socket(strand_), *relay.tls),
+      watchdog_timer_(strand_, SteadyClock::time_point::max()),
+      wake_timer_(strand_) {}
+
+void Connection::start() {
+  asio::co_spawn(strand_, run(), rethrow);
+  asio::co_spawn(strand_, watchdog(), rethrow);
+}
+
+void Connection::wake() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->woken_ = true;
+    self->wake_timer_.cancel();
+  });
+}
+
+void Connection::abort() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (!self->ready_) self->close();
+  });
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  stream_.next_layer().close(ignored);
+  watchdog_timer_.cancel();
+  wake_timer_.cancel();
+}
+
+Connection::Task<void> Connection::run() {
+  auto self = shared_from_this();  // the pool may drop its reference while we run
+  Status up = co_await set_up();
+  if (!up) {
+    close();
+    pool_.connection_failed(relay_, self, up.error().message);
+    co_return;
+  }
+  ready_ = true;
+  pool_.connection_ready(relay_);
+  co_await transactions();
+  if (!closed_) co_await quit();
+  close();
+  pool_.connection_closed(relay_, self);
+}
+
+// Cancels the socket's operations when deadline_ passes. One timer per connection,
+// re-armed only when a deadline comes earlier than the one it waits for.
+Connection::Task<void> Connection::watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    co_await watchdog_timer_.async_wait(kNoThrow);  // expired, or re-armed earlier
+    if (closed_) break;
+    if (SteadyClock::now() >= deadline_) {
+      timed_out_ = true;
+      deadline_ = SteadyClock::time_point::max();
+      boost::system::error_code ignored;
+      stream_.next_layer().cancel(ignored);
+    }
+    watchdog_timer_.expires_at(deadline_);
+  }
+}
+
+void Connection::set_deadline(Duration limit) {
+  deadline_ = SteadyClock::now() + limit;
+  if (deadline_ < watchdog_timer_.expiry()) watchdog_timer_.expires_at(deadline_);
+}
+
+std::string Connection::io_error(const boost::system::error_code& ec, const char* doing,
+                                 const char* what, Duration limit) const {
+  if (timed_out_) {
+    return fmt::format("{}: timeout after {} {} {}", relay_.name, seconds(limit), doing, what);
+  }
+  if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::ssl::error::stream_truncated) {
+    return fmt::format("{}: connection closed by the relay {} {}", relay_.name, doing, what);
+  }
+  return fmt::format("{}: {} {}: {}", relay_.name, doing, what, ec.message());
+}
+
+Connection::Task<Status> Connection::write(const std::string& bytes, Duration limit,
+                                           const char* what) {
+  set_deadline(limit);
+  boost::system::error_code ec;
+  if (tls_on_) {
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, asio::buffer(bytes), kNoThrow);
+  } else {
+    std::tie(ec, std::ignore) =
+        co_await asio::async_write(stream_.next_layer(), asio::buffer(bytes), kNoThrow);
+  }
+  deadline_ = SteadyClock::time_point::max();
+  if (ec) co_return make_error(Errc::io, io_error(ec, "writing", what, limit));
+  co_return Status{};
+}
+
+Connection::Task<Status> Connection::write_pieces(Duration limit, const char* what) {
+  set_deadline(limit);
+  boost::system::error_code ec;
+  if (tls_on_) {
+    tls_out_.clear();
+    for (const auto& p : pieces_) tls_out_.append(p.data, p.size);
+    std::tie(ec, std::ignore) =
+        co_await asio::async_write(stream_, asio::buffer(tls_out_), kNoThrow);
+  } else {
+    // One gathering write: the message's own bytes, never copied.
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(pieces_.size());
+    for (const auto& p : pieces_) buffers.emplace_back(p.data, p.size);
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_.next_layer(), buffers, kNoThrow);
+  }
+  deadline_ = SteadyClock::time_point::max();
+  if (ec) co_return make_error(Errc::io, io_error(ec, "writing", what, limit));
+  co_return Status{};
+}
+
+Connection::Task<Result<Reply>> Connection::read_reply(Duration limit, const char* what) {
+  for (;;) {
+    if (auto reply = parser_.next()) {
+      if (!*reply) {
+        co_return make_error(Errc::io, fmt::format("{}: {} (in reply to {})", relay_.name,
+                                                   reply->error().message, what));
+      }
+      co_return std::move(*reply);
+    }
+    set_deadline(limit);
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (tls_on_) {
+      std::tie(ec, n) = co_await stream_.async_read_some(asio::buffer(read_buffer_), kNoThrow);
+    } else {
+      std::tie(ec, n) =
+          co_await stream_.next_layer().async_read_some(asio::buffer(read_buffer_), kNoThrow);
+    }
+    deadline_ = SteadyClock::time_point::max();
+    if (ec) {
+      co_return make_error(Errc::io, io_error(ec, "waiting for the reply to", what, limit));
+    }
+    parser_.feed(read_buffer_.data(), n);
+  }
+}
+
+Connection::Task<Result<Reply>> Connection::command(const std::string& line, Duration limit,
+                                                    const char* what) {
+  if (auto st = co_await write(line, limit, what); !st) co_return st.error();
+  co_return co_await read_reply(limit, what);
+}
+
+Connection::Task<Status> Connection::set_up() {
+  const auto& opt = relay_.options;
+  set_deadline(timeouts_.connect);  // resolving, connecting, TLS and the greeting
+  asio::ip::tcp::resolver resolver(strand_);
+  auto [rec, endpoints] =
+      co_await resolver.async_resolve(opt.host, std::to_string(opt.port), kNoThrow);
+  if (rec) {
+    co_return make_error(
+        Errc::io, fmt::format("{}: cannot resolve {}: {}", relay_.name, opt.host, rec.message()));
+  }
+  auto [cec, endpoint] = co_await asio::async_connect(stream_.next_layer(), endpoints, kNoThrow);
+  if (cec) {
+    if (timed_out_) {
+      co_return make_error(Errc::io, fmt::format("{}: timeout after {} connecting", relay_.name,
+                                                 seconds(timeouts_.connect)));
+    }
+    co_return make_error(Errc::io,
+                         fmt::format("{}: cannot connect: {}", relay_.name, cec.message()));
+  }
+  boost::system::error_code ignored;
+  stream_.next_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
+
+  if (opt.tls == TlsMode::tls) {
+    if (auto st = co_await handshake(); !st) co_return st;
+  }
+  auto greeting = co_await read_reply(timeouts_.connect, "the greeting");
+  if (!greeting) co_return greeting.error();
+  if (greeting->code != 220) {
+    co_return make_error(Errc::io, fmt::format("{}: relay refused the session: {}", relay_.name,
+                                               greeting->one_line()));
+  }
+  co_return co_await hello();
+}
+
+Connection::Task<Status> Connection::handshake() {
+  const auto& opt = relay_.options;
+  boost::system::error_code not_ip;
+  asio::ip::make_address(opt.host, not_ip);
+  if (not_ip) SSL_set_tlsext_host_name(stream_.native_handle(), opt.host.c_str());
+  boost::system::error_code ignored;
+  if (opt.verify_certificate) {
+    stream_.set_verify_mode(asio::ssl::verify_peer, ignored);
+    stream_.set_verify_callback(asio::ssl::host_name_verification(opt.host), ignored);
+  } else {
+    stream_.set_verify_mode(asio::ssl::verify_none, ignored);
+  }
+  set_deadline(timeouts_.connect);
+  auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, kNoThrow);
+  deadline_ = SteadyClock::time_point::max();
+  if (ec) {
+    std::string why = timed_out_ ? "timeout" : ec.message();
+    const long verify = SSL_get_verify_result(stream_.native_handle());
+    if (verify != X509_V_OK) why += fmt::format(" ({})", X509_verify_cert_error_string(verify));
+    co_return make_error(Errc::io, fmt::format("{}: TLS handshake failed: {}", relay_.name, why));
+  }
+  tls_on_ = true;
+  co_return Status{};
+}
+
+Connection::Task<Status> Connection::hello() {
+  const auto& opt = relay_.options;
+  for (int round = 0; round < 2; ++round) {
+    auto ehlo =
+        co_await command("EHLO " + pool_.options.helo_name + "\r\n", timeouts_.mail, "EHLO");
+    if (!ehlo) co_return ehlo.error();
+    if (ehlo->positive()) {
+      ext_ = parse_extensions(*ehlo);
+    } else if (ehlo->code >= 500 && !tls_on_) {
+      // A relay that does not know EHLO: plain SMTP, no extensions.
+      auto helo =
+          co_await command("HELO " + pool_.options.helo_name + "\r\n", timeouts_.mail, "HELO");
+      if (!helo) co_return helo.error();
+      if (!helo->positive()) {
+        co_return make_error(
+            Errc::io, fmt::format("{}: relay refused HELO: {}", relay_.name, helo->one_line()));
+      }
+      ext_ = Extensions{};
+    } else {
+      co_return make_error(
+          Errc::io, fmt::format("{}: relay refused EHLO: {}", relay_.name, ehlo->one_line()));
+    }
+    if (opt.tls != TlsMode::starttls || tls_on_) break;
+    if (!ext_.starttls) {
+      co_return make_error(Errc::io, fmt::format("{}: relay does not offer STARTTLS", relay_.name));
+    }
+    auto go = co_await command("STARTTLS\r\n", timeouts_.mail, "STARTTLS");
+    if (!go) co_return go.error();
+    if (go->code != 220) {
+      co_return make_error(
+          Errc::io, fmt::format("{}: relay refused STARTTLS: {}", relay_.name, go->one_line()));
+    }
+    // Bytes that came with the 220 were sent before the handshake: an injection.
+    if (!parser_.empty()) {
+      co_return make_error(
+          Errc::io, fmt::format("{}: relay sent data after its STARTTLS reply", relay_.name));
+    }
+    if (auto st = co_await handshake(); !st) co_return st;
+    parser_.clear();
+  }
+  if (!opt.username.empty()) co_return co_await authenticate();
+  co_return Status{};
+}
+
+Connection::Task<Status> Connection::authenticate() {
+  const auto& opt = relay_.options;
+  auto refused = [&](const char* mechanism, const Reply& reply) {
+    return make_error(
+        Errc::io, fmt::format("{}: AUTH {} refused: {}", relay_.name, mechanism, reply.one_line()));
+  };
+  if (ext_.auth_plain) {
+    std::string credentials;
+    credentials.push_back('\0');
+    credentials += opt.username;
+    credentials.push_back('\0');
+    credentials += opt.password;
+    std::string line = "AUTH PLAIN " + base64(credentials) + "\r\n";
+    OPENSSL_cleanse(credentials.data(), credentials.size());
+    auto reply = co_await command(line, timeouts_.mail, "AUTH PLAIN");
+    OPENSSL_cleanse(line.data(), line.size());
+    if (!reply) co_return reply.error();
+    if (reply->code != 235) co_return refused("PLAIN", *reply);
+    co_return Status{};
+  }
+  if (ext_.auth_login) {
+    auto reply = co_await command("AUTH LOGIN\r\n", timeouts_.mail, "AUTH LOGIN");
+    if (!reply) co_return reply.error();
+    if (reply->code != 334) co_return refused("LOGIN", *reply);
+    reply = co_await command(base64(opt.username) + "\r\n", timeouts_.mail, "AUTH LOGIN");
+    if (!reply) co_return reply.error();
+    if (reply->code != 334) co_return refused("LOGIN", *reply);
+    std::string line = base64(opt.password) + "\r\n";
+    reply = co_await command(line, timeouts_.mail, "AUTH LOGIN");
+    OPENSSL_cleanse(line.data(), line.size());
+    if (!reply) co_return reply.error();
+    if (reply->code != 235) co_return refused("LOGIN", *reply);
+    co_return Status{};
+  }
+  co_return make_error(Errc::io,
+                       fmt::format("{}: relay does not offer AUTH PLAIN or LOGIN{}", relay_.name,
+                                   tls_on_ ? "" : " (some offer it only over TLS)"));
+}
+
+Connection::Task<void> Connection::quit() {
+  auto reply = co_await command("QUIT\r\n", timeouts_.mail, "QUIT");
+  (void)reply;  // the session is over whatever the relay says
+}
+
+Connection::Task<std::optional<Connection::Flight>> Connection::next_flight(bool wait) {
+  auto self = shared_from_this();
+  for (;;) {
+    std::optional<Job> job;
+    const auto next = pool_.take(relay_, self, wait, job);
+    if (next == Pool::Impl::Next::job) {
+      MessageScan scan = scan_message(*job->message);
+      Flight flight{std::move(*job), std::move(scan)};
+      if (needs_smtputf8(flight.job.envelope) && !ext_.smtputf8) {
+        Pool::Impl::complete(flight.job,
+                             local_failure(fmt::format("{}: the address needs SMTPUTF8, which the "
+                                                       "relay does not offer",
+                                                       relay_.name)));
+        continue;
+      }
+      if (ext_.max_size > 0 && flight.scan.wire_size > ext_.max_size) {
+        Pool::Impl::complete(
+            flight.job,
+            local_failure(fmt::format("{}: message of {} bytes is larger than the relay's limit "
+                                      "of {} bytes (SIZE)",
+                                      relay_.name, flight.scan.wire_size, ext_.max_size)));
+        continue;
+      }
+      co_return flight;
+    }
+    if (next == Pool::Impl::Next::stop || !wait || closed_) co_return std::nullopt;
+    woken_ = false;
+    wake_timer_.expires_after(timeouts_.idle);
+    auto [ec] = co_await wake_timer_.async_wait(kNoThrow);
+    const bool still_idle = pool_.leave_idle(relay_, this);
+    if (closed_) co_return std::nullopt;
+    if (!ec && still_idle) co_return std::nullopt;  // idle too long: QUIT
+  }
+}
+
+void Connection::append_envelope(std::string& out, const Flight& flight) const {
+  const bool smtputf8 =
+      ext_.smtputf8 && (needs_smtputf8(flight.job.envelope) || flight.scan.eight_bit_header);
+  append_mail_from(out, flight.job.envelope, flight.scan, ext_, smtputf8);
+  append_rcpt_to(out, flight.job.envelope);
+  out += "DATA\r\n";
+}
+
+Connection::Task<Result<std::optional<DeliveryResult>>> Connection::envelope_replies(
+    Flight& flight, bool pipelined) {
+  using Outcome = std::optional<DeliveryResult>;
+  if (!pipelined) {
+    // One command, one reply: stop at the first refusal.
+    if (flight.rset_first) {
+      auto rset = co_await command("RSET\r\n", timeouts_.mail, "RSET");
+      if (!rset) co_return rset.error();
+      if (!rset->positive()) {
+        co_return make_error(
+            Errc::io, fmt::format("{}: relay refused RSET: {}", relay_.name, rset->one_line()));
+      }
+    }
+    const bool smtputf8 =
+        ext_.smtputf8 && (needs_smtputf8(flight.job.envelope) || flight.scan.eight_bit_header);
+    out_.clear();
+    append_mail_from(out_, flight.job.envelope, flight.scan, ext_, smtputf8);
+    auto mail = co_await command(out_, timeouts_.mail, "MAIL FROM");
+    if (!mail) co_return mail.error();
+    if (!mail->positive()) co_return Outcome(classify(*mail, "MAIL FROM"));
+    out_.clear();
+    append_rcpt_to(out_, flight.job.envelope);
+    auto rcpt = co_await command(out_, timeouts_.rcpt, "RCPT TO");
+    if (!rcpt) co_return rcpt.error();
+    if (!rcpt->positive()) co_return Outcome(classify(*rcpt, "RCPT TO"));
+    auto data = co_await command("DATA\r\n", timeouts_.data, "DATA");
+    if (!data) co_return data.error();
+    if (data->code != 354) co_return Outcome(data_refused(*data));
+    co_return Outcome();
+  }
+
+  // Pipelined: the commands are on the wire already; read their replies in order.
+  if (flight.rset_first) {
+    auto rset = co_await read_reply(timeouts_.mail, "RSET");
+    if (!rset) co_return rset.error();
+    if (!rset->positive()) {
+      co_return make_error(
+          Errc::io, fmt::format("{}: relay refused RSET: {}", relay_.name, rset->one_line()));
+    }
+  }
+  // A 421 means the relay hangs up: no further replies will come.
+  auto mail = co_await read_reply(timeouts_.mail, "MAIL FROM");
+  if (!mail) co_return mail.error();
+  if (mail->code == 421) co_return Outcome(classify(*mail, "MAIL FROM"));
+  auto rcpt = co_await read_reply(timeouts_.rcpt, "RCPT TO");
+  if (!rcpt) co_return rcpt.error();
+  if (rcpt->code == 421) co_return Outcome(classify(*rcpt, "RCPT TO"));
+  auto data = co_await read_reply(timeouts_.data, "DATA");
+  if (!data) co_return data.error();
+  Outcome refusal;
+  if (!mail->positive()) {
+    refusal = classify(*mail, "MAIL FROM");
+  } else if (!rcpt->positive()) {
+    refusal = classify(*rcpt, "RCPT TO");
+  } else if (data->code != 354) {
+    refusal = data_refused(*data);
+  }
+  if (refusal && data->code == 354) {
+    // The relay wants a message although MAIL or RCPT failed: give it an empty one,
+    // which it must refuse for want of recipients (RFC 2920 3.1).
+    auto end = co_await command(".\r\n", timeouts_.data_end, "end of data");
+    if (!end) co_return end.error();
+  }
+  co_return refusal;
+}
+
+Connection::Task<Status> Connection::write_body(const Flight& flight, const std::string& then) {
+  pieces_.clear();
+  append_data_pieces(pieces_, *flight.job.message, flight.scan);
+  if (!then.empty()) pieces_.push_back({then.data(), then.size()});
+  co_return co_await write_pieces(timeouts_.data_block, "the message");
+}
+
+void Connection::connection_lost(std::optional<Flight>& cur, std::optional<Flight>& next,
+                                 const std::string& reason) {
+  close();
+  const DeliveryResult lost{DeliveryResult::Kind::deferred, 0, reason};
+  if (cur) {
+    if (cur->body_sent) {
+      Pool::Impl::complete(cur->job, lost);
+    } else {
+      pool_.retry_or_complete(relay_, std::move(cur->job), lost);
+    }
+    cur.reset();
+  }
+  if (next) {
+    pool_.retry_or_complete(relay_, std::move(next->job), lost);
+    next.reset();
+  }
+}
+
+Connection::Task<void> Connection::transactions() {
+  const int limit = relay_.options.messages_per_connection;
+  std::optional<Flight> cur = co_await next_flight(true);
+  std::optional<Flight> next;
+  bool on_wire = false;  // cur's envelope went out behind the previous message
+  while (cur) {
+    const bool pipelined = ext_.pipelining;
+    if (!on_wire) {
+      cur->rset_first = std::exchange(rset_needed_, false);
+      if (pipelined) {
+        out_.clear();
+        if (cur->rset_first) out_ += "RSET\r\n";
+        append_envelope(out_, *cur);
+        if (auto st = co_await write(out_, timeouts_.mail, "MAIL FROM"); !st) {
+          connection_lost(cur, next, st.error().message);
+          co_return;
+        }
+      }
+      ++transactions_;
+    }
+    auto refusal = co_await envelope_replies(*cur, pipelined);
+    if (!refusal) {
+      connection_lost(cur, next, refusal.error().message);
+      co_return;
+    }
+    if (refusal->has_value()) {
+      DeliveryResult result = std::move(**refusal);
+      const bool closing = result.code == 421;  // the relay is shutting this session
+      Pool::Impl::complete(cur->job, std::move(result));
+      cur.reset();
+      if (closing) {
+        close();
+        co_return;
+      }
+      rset_needed_ = true;
+      if (transactions_ >= limit) co_return;
+      cur = co_await next_flight(true);
+      on_wire = false;
+      continue;
+    }
+
+    // 354: the message, and behind it the next message's envelope when pipelining.
+    out_.clear();
+    if (pipelined && transactions_ < limit) {
+      next = co_await next_flight(false);
+      if (next) {
+        append_envelope(out_, *next);
+        ++transactions_;
+      }
+    }
+    cur->body_sent = true;
+    if (auto st = co_await write_body(*cur, out_); !st) {
+      connection_lost(cur, next, st.error().message);
+      co_return;
+    }
+    auto end = co_await read_reply(timeouts_.data_end, "end of data");
+    if (!end) {
+      connection_lost(cur, next, end.error().message);
+      co_return;
+    }
+    Pool::Impl::complete(cur->job, classify(*end, "end of data"));
+    cur.reset();
+    if (end->code == 421) {
+      connection_lost(cur, next, fmt::format("{}: {}", relay_.name, end->one_line()));
+      co_return;
+    }
+    cur = std::move(next);
+    next.reset();
+    on_wire = cur.has_value();
+    if (!cur && transactions_ < limit) cur = co_await next_flight(true);
+  }
+}
+
+}  // namespace broadsheet::smtp

@@ -1,0 +1,101 @@
+// One SMTP session with one relay, as a coroutine on a strand of its own: connect,
+// greeting, EHLO (or HELO), STARTTLS, AUTH, then transactions taken from the relay's
+// queue until the queue stays empty for `idle`, messages_per_connection is reached, the
+// pool stops, or the connection fails; then QUIT. Internal to src/smtp.
+//
+// Thread-safety: start(), wake() and abort() are safe from any thread; everything
+// else runs on the connection's strand.
+#pragma once
+
+#include <array>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtp/pool_impl.hpp"
+#include "smtp/reply.hpp"
+#include "smtp/wire.hpp"
+
+namespace broadsheet::smtp {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Pool::Impl& pool, Relay& relay);
+  void start();
+  void wake();   // work was queued for this idle connection, or the pool stops
+  void abort();  // stop during set-up: close the socket
+
+ private:
+  using Strand = asio::strand<asio::io_context::executor_type>;
+  using Duration = Timeouts::Duration;
+  template <typename T>
+  using Task = asio::awaitable<T>;
+
+  // A job on this connection, with what the scan found.
+  struct Flight {
+    Job job;
+    MessageScan scan;
+    bool rset_first = false;  // RSET goes before its MAIL
+    bool body_sent = false;   // from here on it may have been delivered
+  };
+
+  Task<void> run();
+  Task<void> watchdog();
+  Task<Status> set_up();
+  Task<Status> handshake();
+  Task<Status> hello();
+  Task<Status> authenticate();
+  Task<void> transactions();
+  Task<void> quit();
+
+  // Takes the next job that can go on this connection (completing those that cannot);
+  // waits idle for one when `wait`.
+  Task<std::optional<Flight>> next_flight(bool wait);
+  void append_envelope(std::string& out, const Flight& flight) const;
+  // Reads (sending first, without pipelining) the replies to RSET, MAIL, RCPT and
+  // DATA. Returns nothing when DATA got its 354, else the result for the job;
+  // Errc::io when the connection failed.
+  Task<Result<std::optional<DeliveryResult>>> envelope_replies(Flight& flight, bool pipelined);
+  Task<Status> write_body(const Flight& flight, const std::string& then);
+  void connection_lost(std::optional<Flight>& cur, std::optional<Flight>& next,
+                       const std::string& reason);
+
+  Task<Status> write(const std::string& bytes, Duration limit, const char* what);
+  Task<Status> write_pieces(Duration limit, const char* what);
+  Task<Result<Reply>> read_reply(Duration limit, const char* what);
+  Task<Result<Reply>> command(const std::string& line, Duration limit, const char* what);
+  void set_deadline(Duration limit);
+  std::string io_error(const boost::system::error_code& ec, const char* doing, const char* what,
+                       Duration limit) const;
+  void close();
+
+  Pool::Impl& pool_;
+  Relay& relay_;
+  const Timeouts& timeouts_;
+  Strand strand_;
+  asio::ssl::stream<asio::ip::tcp::socket> stream_;
+  asio::steady_timer watchdog_timer_;
+  asio::steady_timer wake_timer_;
+  SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
+  bool timed_out_ = false;
+  bool closed_ = false;
+  bool woken_ = false;
+  bool ready_ = false;
+  bool tls_on_ = false;
+  ReplyParser parser_;
+  std::array<char, 8192> read_buffer_{};
+  Extensions ext_;
+  int transactions_ = 0;  // envelopes sent on this connection
+  bool rset_needed_ = false;
+  std::string out_;  // commands being written
+  std::vector<Piece> pieces_;
+  std::string tls_out_;  // pieces linearised: OpenSSL writes one buffer at a time
+};
+
+}  // namespace broadsheet::smtp

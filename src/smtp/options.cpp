@@ -1,0 +1,106 @@
+// pool_options_from: the [smtp] section of broadsheet.toml as PoolOptions. Reads only
+// the Config struct (a header of plain data), so bs_smtp needs no link to bs_config.
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/config.hpp"
+#include "smtp/smtp.hpp"
+
+namespace broadsheet::smtp {
+namespace {
+
+namespace fs = std::filesystem;
+
+TlsMode tls_mode(const std::string& name) {
+  if (name == "tls") return TlsMode::tls;
+  if (name == "starttls") return TlsMode::starttls;
+  return TlsMode::none;
+}
+
+Result<std::string> read_password(const Config& config) {
+  fs::path path = config.smtp.password_file;
+  if (path.is_relative()) path = fs::path(config.data_dir) / config.secrets_dir / path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return make_error(Errc::config,
+                      fmt::format("smtp.password_file: {} is missing", path.string()));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return make_error(Errc::config,
+                      fmt::format("smtp.password_file: {} is readable by others (mode {:o}); "
+                                  "run chmod 600 on it",
+                                  path.string(), st.st_mode & 0777));
+  }
+  std::ifstream in(path);
+  std::string password;
+  if (!in || !std::getline(in, password)) {
+    return make_error(Errc::config,
+                      fmt::format("smtp.password_file: cannot read {}", path.string()));
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) {
+    return make_error(Errc::config, fmt::format("smtp.password_file: {} starts with an empty line",
+                                                path.string()));
+  }
+  return password;
+}
+
+}  // namespace
+
+Result<PoolOptions> pool_options_from(const Config& config) {
+  const auto& s = config.smtp;
+  if (s.host.empty()) {
+    return make_error(Errc::config,
+                      "smtp.host (BROADSHEET_SMTP_HOST): must name the relay when transport is "
+                      "\"smtp\"");
+  }
+  RelayOptions base;
+  base.host = s.host;
+  base.port = static_cast<std::uint16_t>(s.port);
+  base.tls = tls_mode(s.tls);
+  base.verify_certificate = s.verify;
+  if (!s.ca_file.empty()) {
+    fs::path ca = s.ca_file;
+    base.ca_file = ca.is_relative() ? (fs::path(config.data_dir) / ca).string() : ca.string();
+  }
+  base.username = s.username;
+  if (!s.username.empty()) {
+    if (!s.password_file.empty()) {
+      auto password = read_password(config);
+      if (!password) return password.error();
+      base.password = std::move(*password);
+    } else {
+      base.password = s.password;
+    }
+  }
+  base.pool_size = s.pool_size;
+  base.messages_per_connection = s.messages_per_connection;
+  base.weight = s.weight;
+
+  PoolOptions options;
+  options.relays.push_back(base);
+  for (const auto& extra : s.relays) {
+    RelayOptions relay = base;
+    relay.host = extra.host;
+    relay.port = static_cast<std::uint16_t>(extra.port);
+    if (!extra.tls.empty()) relay.tls = tls_mode(extra.tls);
+    relay.weight = extra.weight;
+    options.relays.push_back(std::move(relay));
+  }
+  options.helo_name = s.helo_name;
+  options.threads = s.threads;
+  auto secs = [](int n) { return Timeouts::Duration(std::int64_t{n} * 1000); };
+  options.timeouts.connect = secs(s.timeout_connect);
+  options.timeouts.mail = secs(s.timeout_mail);
+  options.timeouts.rcpt = secs(s.timeout_rcpt);
+  options.timeouts.data = secs(s.timeout_data);
+  options.timeouts.data_block = secs(s.timeout_data_block);
+  options.timeouts.data_end = secs(s.timeout_data_end);
+  options.timeouts.idle = secs(s.timeout_idle);
+  return options;
+}
+
+}  // namespace broadsheet::smtp

@@ -1,0 +1,95 @@
+// The pool's shared state and the calls its connections make into it. Internal to
+// src/smtp.
+//
+// One mutex guards every queue, count and idle list; it is never held while a `done`
+// callback runs or while waiting on the network. Each Connection runs as a coroutine
+// on a strand of its own over the one io_context; the pool wakes an idle connection
+// by posting to that strand.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "smtp/smtp.hpp"
+
+namespace broadsheet::smtp {
+
+namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+
+class Connection;
+
+struct Job {
+  Envelope envelope;
+  std::shared_ptr<const std::string> message;
+  Pool::Done done;
+  int tries = 0;  // connections lost while it waited for its body to be sent
+  SteadyClock::time_point queued_at;
+};
+
+struct Relay {
+  RelayOptions options;
+  std::string name;                         // "host:port" for messages
+  std::unique_ptr<asio::ssl::context> tls;  // when options.tls != none
+  std::deque<Job> queue;
+  std::vector<std::shared_ptr<Connection>> idle;
+  int open = 0;        // connections alive, set-up included
+  int setting_up = 0;  // connections not yet ready for a MAIL
+  int ready = 0;
+  int failures = 0;  // set-ups failed since the last one that worked
+  std::string last_error;
+  std::unique_ptr<asio::steady_timer> retry;  // armed while backing off
+  bool retry_pending = false;
+  int current_weight = 0;  // smooth weighted round robin
+};
+
+struct Pool::Impl {
+  explicit Impl(PoolOptions opts);
+
+  const PoolOptions options;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::vector<std::thread> threads;
+
+  std::mutex mu;
+  std::vector<std::unique_ptr<Relay>> relays;  // fixed after start
+  std::unordered_set<std::shared_ptr<Connection>> connections;
+  bool stopping = false;
+  bool stopped = false;
+
+  // --- called by connections (any pool thread) ---
+  enum class Next { job, wait, stop };
+  // The next queued job of `relay`; `wait` registers `conn` as idle (unless
+  // !may_wait); `stop` once stop() has begun and the queue is empty.
+  Next take(Relay& relay, const std::shared_ptr<Connection>& conn, bool may_wait,
+            std::optional<Job>& job);
+  // True when `conn` was still idle (and now is not): nobody gave it work.
+  bool leave_idle(Relay& relay, const Connection* conn);
+  void connection_ready(Relay& relay);
+  void connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn, std::string reason);
+  void connection_closed(Relay& relay, const std::shared_ptr<Connection>& conn);
+  // A job whose body was not sent when its connection failed: tried once more, then
+  // completed with `result`.
+  void retry_or_complete(Relay& relay, Job job, DeliveryResult result);
+  static void complete(Job& job, DeliveryResult result);
+
+  // --- under mu ---
+  Relay* choose_relay(const Relay* except);
+  void enqueue(Relay& relay, Job job, bool front);
+  void kick(Relay& relay);
+  void open_connection(Relay& relay);
+  void schedule_retry(Relay& relay);
+};
+
+}  // namespace broadsheet::smtp

@@ -1,0 +1,252 @@
+// The pool against an aiosmtpd relay (testdata/relay.py): STARTTLS and TLS with a
+// certificate made by openssl for the test, verification, AUTH PLAIN and LOGIN,
+// SMTPUTF8, SIZE, RSET after a refused recipient, QUIT at stop, and SmtpTransport.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "smtp/smtp.hpp"
+#include "smtp/test_servers.hpp"
+
+namespace broadsheet::smtp {
+namespace {
+
+using namespace std::chrono_literals;
+using test::AioRelay;
+using test::Outcomes;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Kind = DeliveryResult::Kind;
+
+const std::string kMessage =
+    "From: news@example.org\r\nTo: reader@example.net\r\nSubject: Morning Briefing\r\n\r\n"
+    "Today's news.\r\n.and a line with a dot\r\n";
+
+class PoolRelay : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    certs_ = new test::TempDir;
+    cert_ = test::make_certificate(certs_->path());
+    other_ = test::make_certificate(certs_->path(), "other.test", "DNS:other.test");
+  }
+  static void TearDownTestSuite() {
+    delete certs_;
+    certs_ = nullptr;
+  }
+
+  PoolOptions options(const AioRelay& relay, TlsMode tls) {
+    PoolOptions o;
+    RelayOptions r;
+    r.host = "127.0.0.1";
+    r.port = relay.port();
+    r.tls = tls;
+    r.ca_file = cert_.cert.string();
+    r.pool_size = 1;
+    o.relays.push_back(r);
+    o.helo_name = "sender.test";
+    o.timeouts.connect = 3s;
+    o.timeouts.mail = o.timeouts.rcpt = o.timeouts.data = 5s;
+    o.timeouts.data_block = o.timeouts.data_end = 5s;
+    return o;
+  }
+
+  std::vector<std::string> tls_flags(const char* mode) {
+    return {"--tls", mode, "--cert", cert_.cert.string(), "--key", cert_.key.string()};
+  }
+
+  static std::vector<DeliveryResult> send(PoolOptions o, std::vector<Envelope> envelopes,
+                                          const std::string& text = kMessage) {
+    auto pool = Pool::start(std::move(o));
+    EXPECT_TRUE(pool.ok()) << (pool.ok() ? "" : pool.error().message);
+    if (!pool.ok()) return {};
+    Outcomes outcomes;
+    auto message = std::make_shared<const std::string>(text);
+    for (std::size_t i = 0; i < envelopes.size(); ++i) {
+      (*pool)->submit(envelopes[i], message, outcomes.slot(i));
+    }
+    EXPECT_TRUE(outcomes.wait(envelopes.size()));
+    (*pool)->stop();
+    return outcomes.results();
+  }
+
+  static inline test::TempDir* certs_ = nullptr;
+  static inline test::Certificate cert_, other_;
+  const Envelope reader_{"news@example.org", "reader@example.net"};
+};
+
+TEST_F(PoolRelay, StartTlsWithAVerifiedCertificateThenAuthPlain) {
+  auto flags = tls_flags("starttls");
+  flags.insert(flags.end(), {"--auth", "news:pa55word"});
+  AioRelay relay(flags);
+  auto o = options(relay, TlsMode::starttls);
+  o.relays[0].username = "news";
+  o.relays[0].password = "pa55word";
+  auto r = send(o, {reader_});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, Kind::delivered) << r[0].reply;
+  auto got = relay.messages();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].env["tls"], "1");
+  EXPECT_EQ(got[0].env["auth"], "news");
+  EXPECT_EQ(got[0].env["rcpt_to"], "reader@example.net");
+  EXPECT_EQ(got[0].content, kMessage);  // the dotted line arrives intact
+  EXPECT_THAT(relay.events(), Contains("AUTH PLAIN ok"));
+  // EHLO again after STARTTLS, as RFC 3207 asks.
+  const auto events = relay.events();
+  EXPECT_EQ(std::count(events.begin(), events.end(), "EHLO sender.test"), 2);
+}
+
+TEST_F(PoolRelay, AuthLoginWhenPlainIsNotOffered) {
+  auto flags = tls_flags("starttls");
+  flags.insert(flags.end(), {"--auth", "news:pa55word", "--auth-exclude", "PLAIN"});
+  AioRelay relay(flags);
+  auto o = options(relay, TlsMode::starttls);
+  o.relays[0].username = "news";
+  o.relays[0].password = "pa55word";
+  auto r = send(o, {reader_});
+  EXPECT_EQ(r[0].kind, Kind::delivered) << r[0].reply;
+  EXPECT_THAT(relay.events(), Contains("AUTH LOGIN ok"));
+}
+
+TEST_F(PoolRelay, WrongPasswordDefersWithTheRelaysWords) {
+  auto flags = tls_flags("starttls");
+  flags.insert(flags.end(), {"--auth", "news:pa55word"});
+  AioRelay relay(flags);
+  auto o = options(relay, TlsMode::starttls);
+  o.relays[0].username = "news";
+  o.relays[0].password = "wrong";
+  o.timeouts.connect = 1s;  // give up on the relay soon
+  auto r = send(o, {reader_});
+  EXPECT_EQ(r[0].kind, Kind::deferred);
+  EXPECT_THAT(r[0].reply, HasSubstr("AUTH PLAIN refused: 535"));
+  EXPECT_THAT(r[0].reply, ::testing::Not(HasSubstr("wrong")));
+  EXPECT_TRUE(relay.messages().empty());
+}
+
+TEST_F(PoolRelay, TlsFromTheFirstByte) {
+  AioRelay relay(tls_flags("tls"));
+  auto r = send(options(relay, TlsMode::tls), {reader_});
+  EXPECT_EQ(r[0].kind, Kind::delivered) << r[0].reply;
+  ASSERT_EQ(relay.messages().size(), 1u);
+  EXPECT_EQ(relay.messages()[0].env["tls"], "1");
+}
+
+TEST_F(PoolRelay, UntrustedCertificateIsRefusedUnlessVerifyIsOff) {
+  AioRelay relay(tls_flags("tls"));
+  auto o = options(relay, TlsMode::tls);
+  o.relays[0].ca_file.clear();  // the system's roots do not know the test's certificate
+  o.timeouts.connect = 1s;
+  auto r = send(o, {reader_});
+  EXPECT_EQ(r[0].kind, Kind::deferred);
+  EXPECT_THAT(r[0].reply, HasSubstr("TLS handshake failed"));
+  EXPECT_THAT(r[0].reply, HasSubstr("self-signed certificate"));
+  EXPECT_TRUE(relay.messages().empty());
+
+  o.relays[0].verify_certificate = false;
+  r = send(o, {reader_});
+  EXPECT_EQ(r[0].kind, Kind::delivered) << r[0].reply;
+}
+
+TEST_F(PoolRelay, CertificateForAnotherNameIsRefused) {
+  AioRelay relay(
+      {"--tls", "starttls", "--cert", other_.cert.string(), "--key", other_.key.string()});
+  auto o = options(relay, TlsMode::starttls);
+  o.relays[0].ca_file = other_.cert.string();  // trusted, but names other.test
+  o.timeouts.connect = 1s;
+  auto r = send(o, {reader_});
+  EXPECT_EQ(r[0].kind, Kind::deferred);
+  EXPECT_THAT(r[0].reply, HasSubstr("TLS handshake failed"));
+  EXPECT_TRUE(relay.messages().empty());
+}
+
+TEST_F(PoolRelay, StartTlsRequiredButNotOffered) {
+  AioRelay relay({});
+  auto o = options(relay, TlsMode::starttls);
+  o.timeouts.connect = 1s;
+  auto r = send(o, {reader_});
+  EXPECT_EQ(r[0].kind, Kind::deferred);
+  EXPECT_THAT(r[0].reply, HasSubstr("does not offer STARTTLS"));
+  EXPECT_TRUE(relay.messages().empty());
+}
+
+TEST_F(PoolRelay, Smtputf8WhenTheAddressNeedsIt) {
+  const Envelope utf8{"news@example.org",
+                      "le\xc3\xa7on@\xc3\xa9"
+                      "cole.example"};
+  {
+    AioRelay relay({"--smtputf8"});
+    auto r = send(options(relay, TlsMode::none), {utf8, reader_});
+    EXPECT_EQ(r[0].kind, Kind::delivered) << r[0].reply;
+    EXPECT_EQ(r[1].kind, Kind::delivered) << r[1].reply;
+    auto got = relay.messages();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].env["rcpt_to"], utf8.rcpt_to);
+    EXPECT_EQ(got[0].env["mail_options"], "SMTPUTF8");
+    EXPECT_EQ(got[1].env["mail_options"], "");  // only when needed
+  }
+  {
+    AioRelay relay({});  // no SMTPUTF8
+    auto r = send(options(relay, TlsMode::none), {utf8});
+    EXPECT_EQ(r[0].kind, Kind::failed);
+    EXPECT_EQ(r[0].code, 0);
+    EXPECT_THAT(r[0].reply, HasSubstr("SMTPUTF8"));
+    EXPECT_TRUE(relay.messages().empty());
+  }
+}
+
+TEST_F(PoolRelay, SizeIsDeclaredAndItsLimitKept) {
+  AioRelay relay({"--size", "1000"});
+  const std::string big = kMessage + std::string(2000, 'x') + "\r\n";
+  auto pool = Pool::start(options(relay, TlsMode::none));
+  ASSERT_TRUE(pool.ok());
+  Outcomes outcomes;
+  (*pool)->submit(reader_, std::make_shared<const std::string>(big), outcomes.slot(0));
+  (*pool)->submit(reader_, std::make_shared<const std::string>(kMessage), outcomes.slot(1));
+  ASSERT_TRUE(outcomes.wait(2));
+  (*pool)->stop();
+  auto r = outcomes.results();
+  EXPECT_EQ(r[0].kind, Kind::failed);
+  EXPECT_THAT(r[0].reply, HasSubstr("larger than the relay's limit of 1000 bytes"));
+  EXPECT_EQ(r[1].kind, Kind::delivered) << r[1].reply;
+  auto got = relay.messages();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].env["mail_options"], "SIZE=" + std::to_string(kMessage.size() + 1));
+}
+
+class PoolRelayPipelining : public PoolRelay, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(PoolRelayPipelining, RsetAfterARefusedRecipient) {
+  std::vector<std::string> flags = {"--reject-rcpt", "gone@example.net"};
+  if (GetParam()) flags.push_back("--pipelining");
+  AioRelay relay(flags);
+  auto r = send(options(relay, TlsMode::none),
+                {{"news@example.org", "gone@example.net"}, reader_, reader_});
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].kind, Kind::failed);
+  EXPECT_EQ(r[0].code, 550);
+  EXPECT_THAT(r[0].reply, HasSubstr("no such user (in reply to RCPT TO)"));
+  EXPECT_EQ(r[1].kind, Kind::delivered) << r[1].reply;
+  EXPECT_EQ(r[2].kind, Kind::delivered) << r[2].reply;
+  // One session: the refused transaction is reset before the next MAIL; QUIT at stop.
+  EXPECT_THAT(
+      relay.events(),
+      ElementsAre("EHLO sender.test", "MAIL news@example.org", "RCPT gone@example.net refused",
+                  "RSET", "MAIL news@example.org", "MAIL news@example.org", "QUIT"));
+  EXPECT_EQ(relay.messages().size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(WithAndWithout, PoolRelayPipelining, ::testing::Bool());
+
+TEST_F(PoolRelay, SmtpTransportSendsOneMessageAndWaits) {
+  AioRelay relay({});
+  auto pool = Pool::start(options(relay, TlsMode::none));
+  ASSERT_TRUE(pool.ok());
+  SmtpTransport transport(**pool);
+  auto r = transport.send(reader_, kMessage);
+  EXPECT_EQ(r.kind, Kind::delivered) << r.reply;
+  EXPECT_EQ(r.code, 250);
+  EXPECT_EQ(relay.messages().size(), 1u);
+}
+
+}  // namespace
+}  // namespace broadsheet::smtp

@@ -1,0 +1,118 @@
+#include "smtp/wire.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+
+namespace broadsheet::smtp {
+namespace {
+
+constexpr std::size_t kMaxEnvelopeAddress = 254;
+
+bool has_high_byte(const char* data, std::size_t size) {
+  unsigned char any = 0;
+  for (std::size_t i = 0; i < size; ++i) any |= static_cast<unsigned char>(data[i]);
+  return (any & 0x80) != 0;
+}
+
+bool non_ascii(std::string_view s) { return has_high_byte(s.data(), s.size()); }
+
+std::optional<std::string> address_problem(std::string_view address, const char* which) {
+  if (address.size() > kMaxEnvelopeAddress) {
+    return std::string(which) + " address longer than 254 bytes";
+  }
+  for (unsigned char c : address) {
+    if (c < 0x21 || c == 0x7f || c == '<' || c == '>') {
+      return std::string(which) + " address with a space, control character or angle bracket";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+MessageScan scan_message(std::string_view message) {
+  MessageScan scan;
+  const char* data = message.data();
+  const std::size_t size = message.size();
+  if (size > 0 && data[0] == '.') scan.dot_lines.push_back(0);
+  std::size_t header_end = size;  // where the blank line after the header starts
+  bool header_done = size >= 2 && data[0] == '\r' && data[1] == '\n';
+  if (header_done) header_end = 0;
+  std::size_t pos = 0;
+  while (pos < size) {
+    const void* lf = std::memchr(data + pos, '\n', size - pos);
+    if (lf == nullptr) break;
+    const std::size_t next = static_cast<const char*>(lf) - data + 1;
+    if (next < size) {
+      if (data[next] == '.') scan.dot_lines.push_back(next);
+      if (!header_done && data[next] == '\r' && next + 1 < size && data[next + 1] == '\n') {
+        header_done = true;
+        header_end = next;
+      }
+    }
+    pos = next;
+  }
+  scan.eight_bit_header = has_high_byte(data, header_end);
+  scan.eight_bit = scan.eight_bit_header || has_high_byte(data + header_end, size - header_end);
+  scan.ends_with_crlf = size >= 2 && data[size - 2] == '\r' && data[size - 1] == '\n';
+  scan.wire_size = size + scan.dot_lines.size() + (scan.ends_with_crlf ? 0 : 2);
+  return scan;
+}
+
+std::optional<std::string> envelope_problem(const Envelope& envelope) {
+  if (auto p = address_problem(envelope.mail_from, "sender")) return p;
+  if (envelope.rcpt_to.empty()) return std::string("empty recipient address");
+  return address_problem(envelope.rcpt_to, "recipient");
+}
+
+bool needs_smtputf8(const Envelope& envelope) {
+  return non_ascii(envelope.mail_from) || non_ascii(envelope.rcpt_to);
+}
+
+void append_mail_from(std::string& out, const Envelope& envelope, const MessageScan& scan,
+                      const Extensions& ext, bool smtputf8) {
+  out += "MAIL FROM:<";
+  out += envelope.mail_from;
+  out += '>';
+  if (ext.size) {
+    out += " SIZE=";
+    out += std::to_string(scan.wire_size);
+  }
+  if (scan.eight_bit && ext.eight_bit_mime) out += " BODY=8BITMIME";
+  if (smtputf8) out += " SMTPUTF8";
+  out += "\r\n";
+}
+
+void append_rcpt_to(std::string& out, const Envelope& envelope) {
+  out += "RCPT TO:<";
+  out += envelope.rcpt_to;
+  out += ">\r\n";
+}
+
+void append_data_pieces(std::vector<Piece>& out, std::string_view message,
+                        const MessageScan& scan) {
+  static constexpr char kDot[] = ".";
+  static constexpr char kCrlf[] = "\r\n";
+  static constexpr char kEnd[] = ".\r\n";
+  std::size_t from = 0;
+  for (std::size_t at : scan.dot_lines) {
+    if (at > from) out.push_back({message.data() + from, at - from});
+    out.push_back({kDot, 1});
+    from = at;
+  }
+  if (message.size() > from) out.push_back({message.data() + from, message.size() - from});
+  if (!scan.ends_with_crlf) out.push_back({kCrlf, 2});
+  out.push_back({kEnd, 3});
+}
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+}  // namespace broadsheet::smtp
