@@ -4,7 +4,6 @@
 
 #include <random>
 
-#include "mail/message_buffer.hpp"
 #include "mail/mime.hpp"
 
 namespace broadsheet {
@@ -59,24 +58,6 @@ TEST(MergeText, QuotedPrintableEqualsEncodingTheFilledText) {
     t.append_quoted_printable(v, encoded);
     ASSERT_EQ(encoded, quoted_printable(plain)) << "round " << round;
   }
-}
-
-TEST(MessageBuffer, PrependsWithoutMovingTheMessage) {
-  MessageBuffer buffer(64);
-  std::string& out = buffer.start();
-  out += "Subject: x\r\n\r\nbody\r\n";
-  const char* message = buffer.message().data();
-  buffer.prepend("DKIM-Signature: a\r\n");
-  buffer.prepend("DKIM-Signature: b\r\n");
-  EXPECT_EQ(buffer.message().data(), message);
-  EXPECT_EQ(buffer.wire(), "DKIM-Signature: b\r\nDKIM-Signature: a\r\nSubject: x\r\n\r\nbody\r\n");
-  buffer.prepend(std::string(100, 'X'));  // more than the room: still right, one move
-  EXPECT_EQ(buffer.wire().substr(100),
-            "DKIM-Signature: b\r\nDKIM-Signature: a\r\nSubject: x\r\n\r\nbody\r\n");
-  EXPECT_EQ(buffer.message(), "Subject: x\r\n\r\nbody\r\n");
-  buffer.start() += "next";
-  EXPECT_EQ(buffer.wire(), "next");
-  EXPECT_EQ(buffer.message(), "next");
 }
 
 }  // namespace
