@@ -84,6 +84,7 @@ int follow(Context& ctx, Id id) {
 // Runs the engine in this process until the issue is done, paused, cancelled or the
 // command is stopped.
 int run_here(Context& ctx, Id id) {
+  default_base_url(ctx.config);
   auto sending = open_sending(ctx.config);
   if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();

@@ -17,7 +17,6 @@ void default_base_url(Config& config) {
 }
 
 Result<Sending> open_sending(Config& config) {
-  default_base_url(config);
   Sending s;
   auto keys = web::load_reader_keys(config);
   if (!keys) return keys.error();

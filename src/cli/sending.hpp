@@ -27,7 +27,8 @@ struct Sending {
 };
 
 // Errc::config for a bad transport, relay, DKIM key or link key. The config must
-// outlive the result (messages.config points at it).
+// outlive the result (messages.config points at it, and links are made from its
+// publication.base_url when messages are rendered: set it first, or default_base_url).
 Result<Sending> open_sending(Config& config);
 
 // The base URL of links when the publisher has not set one: http://LISTEN.

@@ -20,6 +20,16 @@
 namespace broadsheet::cli {
 namespace {
 
+// Sign-up emails are signed with the same keys as issues.
+Result<std::optional<OutgoingMail>> sign_mail(const DkimSigner& signer,
+                                              Result<std::optional<OutgoingMail>> mail) {
+  if (!mail || !mail->has_value() || signer.empty()) return mail;
+  auto signature = signer.sign((*mail)->message);
+  if (!signature) return signature.error();
+  (*mail)->message.insert(0, *signature);
+  return mail;
+}
+
 // broadsheet_issue_deliveries{issue="ID",status="sent"} for every issue being sent.
 std::vector<std::pair<std::string, double>> sending_issue_gauges(Store& store) {
   std::vector<std::pair<std::string, double>> out;
@@ -55,6 +65,10 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // One server per data folder: `issue send` looks for it to hand the work over.
   auto lock = ServerLock::acquire(data);
   if (!lock) return fail(lock.error());
+  // Transport, DKIM keys and link key are checked before anything listens. Links in
+  // emails are made from publication.base_url, set below once the port is known.
+  auto sending = open_sending(config);
+  if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();
   web::SignupService signup(config, *ctx->store, clock, std::move(keys).value());
   http::Metrics metrics;
@@ -68,13 +82,11 @@ int run_serve(const std::string& data, const std::string& listen_override) {
     // Links in emails point at this server unless the publisher names its public address.
     config.publication.base_url = fmt::format("http://{}:{}", host, *port);
   }
-  // The senders start once the links they write into emails are known.
-  auto sending = open_sending(config);
-  if (!sending) return fail(sending.error());
   MailQueueSender mail_queue(
       *ctx->store, sending->transport(),
-      [&signup](const QueuedMail& m, const std::vector<Newsletter>& n) {
-        return signup.render_queued(m, n);
+      [&signup, &signer = sending->messages.signer](const QueuedMail& m,
+                                                    const std::vector<Newsletter>& n) {
+        return sign_mail(signer, signup.render_queued(m, n));
       },
       clock);
   SendMetrics send_metrics;
