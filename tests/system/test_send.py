@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import BIN, assert_ok, clean_env, data_args, free_port, run
+from conftest import BIN, assert_ok, clean_env, data_args, free_port, request, run
 from send_helpers import add_newsletter, create_issue, make_audience, parse_message, sink_factory  # noqa: F401
 
 
@@ -154,6 +154,28 @@ def test_a_running_server_takes_the_send_over(paper, tmp_path, sink_factory, ser
     assert "sent=30" in cp.stdout
     assert sorted(sink.recipients()) == sorted(readers)
     assert f"issue {issue_id}" in server.log()
+    metrics = request(server, "GET", "/metrics").text
+    assert 'broadsheet_messages_total{result="sent"} 30' in metrics
+    assert "broadsheet_smtp_transaction_seconds_count 30" in metrics
+
+
+def test_a_server_killed_mid_send_resumes_after_restart(paper, tmp_path, sink_factory,
+                                                         server_factory):
+    readers = make_audience(paper, tmp_path, 400)
+    sink = sink_factory()
+    env = sink.env(BROADSHEET_SEND_RATE="100", BROADSHEET_SEND_IN_FLIGHT="16")
+    server = server_factory(paper, env=env)
+    issue_id = create_issue(paper, tmp_path)
+    assert_ok(run("issue", "send", issue_id, *data_args(paper), env=env))
+    wait_for(lambda: show(paper, issue_id)["deliveries"]["sent"] > 50, what="deliveries")
+    server.proc.kill()
+    server.proc.wait()
+    assert show(paper, issue_id)["status"] == "sending"
+    server_factory(paper, env=env)  # the new server frees the dead one's lease at once
+    wait_for(lambda: show(paper, issue_id)["status"] == "sent", timeout=120, what="the send to finish")
+    got = collections.Counter(sink.recipients())
+    assert set(got) == set(readers)
+    assert sum(got.values()) - len(got) <= 16
 
 
 def duplicates_line(got: collections.Counter) -> str:
