@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <utility>
 
 namespace broadsheet {
@@ -59,6 +63,12 @@ void MailQueueSender::stop() {
 }
 
 void MailQueueSender::run() {
+  ::pthread_setname_np(::pthread_self(), "bs-mail-queue");  // for top, perf, gdb
+  // On Linux a nice value is per thread: this lowers only the sender.
+  if (options_.nice != 0 &&
+      ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), options_.nice) != 0) {
+    spdlog::debug("mail queue: cannot lower the sender's priority: errno {}", errno);
+  }
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (!woken_) {

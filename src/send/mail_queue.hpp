@@ -24,6 +24,9 @@
 // Stopping: stop() (on SIGTERM) has the thread send what is due, for at most
 // `drain_time`, then it ends; what is left stays queued for the next start.
 //
+// Priority: the thread runs niced (`nice`, +10): in a burst of sign-ups the CPU goes to
+// answering readers first, and the queue, which is durable, catches up after.
+//
 // Thread-safety: wake() may be called from any thread and only signals. start(),
 // stop() and send_due() are for the owning thread; send_due() must not run while the
 // thread does (tests call it instead of start()).
@@ -53,6 +56,7 @@ struct MailQueueOptions {
   UnixSeconds give_up_after = 86400;               // after the row was queued
   std::chrono::milliseconds drain_time{5000};      // sending on after stop()
   UnixSeconds keep_done = 7 * 86400;               // done rows are purged after this
+  int nice = 10;  // the thread's CPU priority, below the request handlers' (Linux)
 };
 
 // Renders one queued email with its envelope. nullopt: there is nothing to send any

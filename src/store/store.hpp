@@ -82,7 +82,11 @@ struct SignupRequest {
   std::string email_display;
   std::string name;           // kept only when the subscriber is new or had none
   std::string timezone;       // IANA name or empty; updated when given
-  std::vector<Id> newsletter_ids;  // non-empty, public newsletters
+  std::vector<Id> newsletter_ids;  // public newsletters, by id
+  // Public newsletters by slug, looked up inside the sign-up's transaction (no store
+  // round trip of its own): a slug that names no public newsletter makes the request
+  // Errc::not_found. Together with newsletter_ids, at least one newsletter.
+  std::vector<std::string> newsletter_slugs;
   bool marketing = false;     // ticked the separate marketing-offers box
   std::string consent_version;     // version of the consent text shown
   std::string source_page;         // page the box was on (bounded by the caller)

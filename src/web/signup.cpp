@@ -102,7 +102,7 @@ std::string SignupService::stored_client_address(const std::string& ip) const {
 }
 
 std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRequest& request,
-                                                std::vector<Newsletter>& chosen) {
+                                                bool read_newsletters) {
   const auto& msg = config_.signup;
   std::vector<FieldError> errors;
   AddressPolicy policy;
@@ -124,34 +124,44 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   } else {
     request.name = name;
   }
+  // Whether each slug names a public newsletter is decided by the sign-up's own
+  // transaction (SignupRequest::newsletter_slugs), which spares the accepted sign-up a
+  // store call per newsletter. Only a form refused anyway, and check(), read them here,
+  // so that every error is still reported at once.
+  const std::size_t newsletters_at = errors.size();
+  bool newsletters_ok = false;
   if (form.newsletters.empty()) {
     errors.push_back({"newsletters", "no_newsletter", msg.msg_no_newsletter});
-  } else if (form.newsletters.size() > kMaxNewsletters) {
+  } else if (form.newsletters.size() > kMaxNewsletters ||
+             !std::all_of(form.newsletters.begin(), form.newsletters.end(),
+                          [](const std::string& slug) { return validate_slug(slug); })) {
     errors.push_back({"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter});
   } else {
+    newsletters_ok = true;
     for (const auto& slug : form.newsletters) {
-      auto n = validate_slug(slug) ? store_.newsletter_by_slug(slug)
-                                   : Result<Newsletter>(make_error(Errc::not_found, ""));
-      if (!n || !n->is_public) {
-        if (n.ok() || n.error().code == Errc::not_found) {
-          errors.push_back({"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter});
-          break;
-        }
-        errors.push_back({"", "internal", msg.msg_internal});
-        return errors;
-      }
-      bool seen = false;
-      for (const auto& c : chosen) seen = seen || c.id == n->id;
-      if (!seen) {
-        chosen.push_back(*n);
-        request.newsletter_ids.push_back(n->id);
-      }
+      auto& chosen = request.newsletter_slugs;
+      if (std::find(chosen.begin(), chosen.end(), slug) == chosen.end()) chosen.push_back(slug);
     }
   }
   if (form.altcha.empty()) {
     errors.push_back({"altcha", "robot_check_failed", msg.msg_robot_check_failed});
   } else if (auto solved = robot::verify_solution(form.altcha, keys_.robot, clock_); !solved) {
     errors.push_back({"altcha", "robot_check_failed", msg.msg_robot_check_failed});
+  } else {
+    request.challenge_id = solved->challenge_id;
+    request.challenge_expires_at = solved->expires_at;
+  }
+  if (newsletters_ok && (read_newsletters || !errors.empty())) {
+    for (const auto& slug : request.newsletter_slugs) {
+      auto n = store_.newsletter_by_slug(slug);
+      if (n && n->is_public) continue;
+      if (n.ok() || n.error().code == Errc::not_found) {
+        errors.insert(errors.begin() + static_cast<std::ptrdiff_t>(newsletters_at),
+                      {"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter});
+        break;
+      }
+      return {{"", "internal", msg.msg_internal}};
+    }
   }
   // The browser's zone is a convenience: an unknown one is dropped, not an error.
   if (auto zone = canonical_timezone(form.timezone.substr(0, 128))) request.timezone = *zone;
@@ -167,8 +177,7 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
 
 std::vector<FieldError> SignupService::check(const SignupForm& form) {
   SignupRequest request;
-  std::vector<Newsletter> chosen;
-  return validate(form, request, chosen);
+  return validate(form, request, true);
 }
 
 SignupAnswer SignupService::submit(const SignupForm& form, const std::string& request_id) {
@@ -181,8 +190,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   if (config_.signup.rate_limits && !per_client_.allow(form.client_ip)) return limited;
 
   SignupRequest request;
-  std::vector<Newsletter> chosen;
-  auto errors = validate(form, request, chosen);
+  auto errors = validate(form, request, false);
   for (const auto& e : errors) {
     if (e.code == "internal") return fault("reading newsletters");
   }
@@ -196,14 +204,9 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
       spdlog::warn("purging spent robot challenges: {}", st.error().message);
     }
   }
-  // The robot check is spent inside the sign-up's own transaction, so it costs no
-  // commit of its own and is spent only when the sign-up is recorded.
-  auto solved = robot::verify_solution(form.altcha, keys_.robot, clock_);
-  if (!solved) {
-    return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
-  }
-  request.challenge_id = solved->challenge_id;
-  request.challenge_expires_at = solved->expires_at;
+  // The robot check (verified by validate()) is spent inside the sign-up's own
+  // transaction, so it costs no commit of its own and is spent only when the sign-up
+  // is recorded.
   // The DNS lookup comes last: only a client that paid the proof of work can make the
   // server wait on someone's name servers.
   if (config_.mail.check_mx) {
@@ -220,7 +223,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
 
   request.resend_after = clock_.now() - config_.signup.resend_window + 1;
   std::string slugs;
-  for (const auto& n : chosen) slugs += (slugs.empty() ? "" : ",") + n.slug;
+  for (const auto& slug : request.newsletter_slugs) slugs += (slugs.empty() ? "" : ",") + slug;
   request.audit_detail = fmt::format("newsletters={} page={}", slugs, request.source_page);
   // The emails the sign-up makes due are queued in its own transaction, and sent by
   // the mail queue sender once it is committed: nothing is written to disk here
@@ -228,6 +231,9 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   auto outcome = store_.record_signup(request);
   if (!outcome && outcome.error().code == Errc::conflict) {
     return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
+  }
+  if (!outcome && outcome.error().code == Errc::not_found) {  // a slug of no public newsletter
+    return SignupAnswer{422, {{"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter}}, ""};
   }
   if (!outcome) return fault(outcome.error().message);
   return SignupAnswer{202, {}, msg.msg_success};

@@ -72,8 +72,11 @@ class SignupService {
   const ReaderKeys& keys() const { return keys_; }
 
  private:
+  // Checks `form` and fills `request` (with the robot check's challenge when it
+  // holds). Whether the newsletters exist is read from the store only when
+  // `read_newsletters` or another error is found; else record_signup decides it.
   std::vector<FieldError> validate(const SignupForm& form, SignupRequest& request,
-                                   std::vector<Newsletter>& chosen);
+                                   bool read_newsletters);
   Result<OutgoingMail> render_confirmation(const QueuedMail& mail,
                                            std::vector<Newsletter> awaiting) const;
   Result<OutgoingMail> render_welcome(const QueuedMail& mail, const Newsletter& n) const;

@@ -38,7 +38,7 @@ namespace broadsheet::sqlite {
   X(signup_refresh_subscriber) X(newsletter_opt_in) X(subscription_state)                 \
   X(stamp_confirmation_sent) X(insert_consent)                                            \
   X(enqueue_mail) X(enqueue_welcome) X(due_mail) X(settle_mail) X(mail_queue_state)      \
-  X(purge_mail_queue)                                                                     \
+  X(purge_mail_queue) X(public_newsletter_opt_in)                                         \
   X(import_high_water) X(import_subscribers_batch) X(import_subscriber)                   \
   X(subscriber_id_by_email) X(import_subscription) X(import_new_subscriptions)            \
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \

@@ -246,6 +246,10 @@ WHERE id = ?1
 -- name: newsletter_opt_in
 SELECT opt_in FROM newsletters WHERE id = ?1;
 
+-- name: public_newsletter_opt_in
+-- ?1 slug: the id and opt-in of the public newsletter with that slug; no row when none.
+SELECT id, opt_in FROM newsletters WHERE slug = ?1 AND is_public = 1;
+
 -- name: subscription_state
 -- ?1 subscriber, ?2 newsletter: status, last_confirmation_sent_at.
 SELECT status, last_confirmation_sent_at

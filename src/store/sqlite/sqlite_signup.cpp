@@ -73,20 +73,32 @@ struct SignupNewsletter {
   OptIn opt_in = OptIn::double_opt_in;
 };
 
-// The request's newsletters, each once, in the order given. Read before anything is
-// written; Errc::not_found names the first that does not exist.
+// The request's newsletters, each once, in the order given (ids, then slugs). Read
+// before anything is written; Errc::not_found names the first that does not exist (for
+// a slug: is not a public newsletter).
 Result<std::vector<SignupNewsletter>> signup_newsletters(const SignupTx& tx,
-                                                         const std::vector<Id>& ids) {
+                                                         const SignupRequest& r) {
   std::vector<SignupNewsletter> out;
   std::unordered_set<Id> seen;
-  for (Id id : ids) {
+  // The CHECK on the column admits only the two values opt_in_from() knows.
+  auto opt_in = [](const Query& q, int col) {
+    return opt_in_from(q.text_at(col)).value_or(OptIn::double_opt_in);
+  };
+  for (Id id : r.newsletter_ids) {
     if (!seen.insert(id).second) continue;
     Query q(tx.db, tx.sql.newsletter_opt_in);
     q.bind_int(1, id);
     if (auto s = q.expect_row(fmt::format("no newsletter with id {}", id)); !s) return s.error();
-    // The CHECK on the column admits only the two values opt_in_from() knows.
-    out.push_back({id, opt_in_from(q.text_at(0)).value_or(OptIn::double_opt_in)});
+    out.push_back({id, opt_in(q, 0)});
     if (auto s = q.run(); !s) return s.error();
+  }
+  for (const std::string& slug : r.newsletter_slugs) {
+    Query q(tx.db, tx.sql.public_newsletter_opt_in);
+    q.bind_text(1, slug);
+    if (auto s = q.expect_row(fmt::format("no public newsletter '{}'", slug)); !s) return s.error();
+    SignupNewsletter n{q.int_at(0), opt_in(q, 1)};
+    if (auto s = q.run(); !s) return s.error();
+    if (seen.insert(n.id).second) out.push_back(n);
   }
   return out;
 }
@@ -220,7 +232,7 @@ Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
     if (auto s = q.each_row([&] { newly_spent = true; }); !s) return s.error();
     if (!newly_spent) return make_error(Errc::conflict, "the robot check was already used");
   }
-  auto newsletters = signup_newsletters(tx, r.newsletter_ids);
+  auto newsletters = signup_newsletters(tx, r);
   if (!newsletters) return newsletters.error();
   auto reader = find_or_create_reader(tx, r);
   if (!reader) return reader.error();
@@ -244,7 +256,7 @@ Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
 }  // namespace
 
 Result<SignupOutcome> SqliteStore::record_signup(const SignupRequest& r) {
-  if (r.newsletter_ids.empty()) {
+  if (r.newsletter_ids.empty() && r.newsletter_slugs.empty()) {
     return make_error(Errc::invalid_argument, "a sign-up must name at least one newsletter");
   }
   // Checked here, not only in hold(): the caller may end up leading others' requests.

@@ -396,5 +396,34 @@ TEST_F(SqliteSignup, TheThreadHoldingAnImportIsRefusedNotDeadlocked) {
   EXPECT_EQ(store.signup_commits(), 0u);
 }
 
+TEST_F(SqliteSignup, NewslettersNamedBySlugAreReadInTheTransaction) {
+  auto& store = open();
+  Newsletter a = newsletter("a"), b = newsletter("b");
+  newsletter("staff", false);
+  SignupRequest r = request("ann@example.org", {});
+  r.newsletter_slugs = {"b", "a", "b"};
+  r.challenge_id = "challenge-1";
+  r.challenge_expires_at = clock_.now() + kHour;
+  auto out = store.record_signup(r);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->confirmation_due, (std::vector<Id>{b.id, a.id})) << "each once, in order";
+
+  // A slug of a private or unknown newsletter refuses the whole request: nothing is
+  // recorded and its robot check is not spent.
+  for (std::string bad : {"staff", "nope"}) {
+    SignupRequest refused = request("bob@example.org", {});
+    refused.newsletter_slugs = {"a", bad};
+    refused.challenge_id = "challenge-2";
+    refused.challenge_expires_at = clock_.now() + kHour;
+    auto no = store.record_signup(refused);
+    ASSERT_FALSE(no.ok()) << bad;
+    EXPECT_EQ(no.error().code, Errc::not_found) << bad;
+    EXPECT_NE(no.error().message.find(bad), std::string::npos) << no.error().message;
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscribers WHERE email = 'bob@example.org'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM robot_spent"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue"), 1);
+}
+
 }  // namespace
 }  // namespace broadsheet::sqlite
