@@ -52,8 +52,10 @@ Connection::Connection(Pool::Impl& pool, Relay& relay)
       wake_timer_(strand_) {}
 
 void Connection::start() {
-  asio::co_spawn(strand_, run(), rethrow);
-  asio::co_spawn(strand_, watchdog(), rethrow);
+  // Each coroutine holds a reference from its creation: the pool may drop its own
+  // before either runs.
+  asio::co_spawn(strand_, run(shared_from_this()), rethrow);
+  asio::co_spawn(strand_, watchdog(shared_from_this()), rethrow);
 }
 
 void Connection::wake() {
@@ -78,8 +80,7 @@ void Connection::close() {
   wake_timer_.cancel();
 }
 
-Connection::Task<void> Connection::run() {
-  auto self = shared_from_this();  // the pool may drop its reference while we run
+Connection::Task<void> Connection::run(std::shared_ptr<Connection> self) {
   Status up = co_await set_up();
   if (!up) {
     close();
@@ -96,8 +97,7 @@ Connection::Task<void> Connection::run() {
 
 // Cancels the socket's operations when deadline_ passes. One timer per connection,
 // re-armed only when a deadline comes earlier than the one it waits for.
-Connection::Task<void> Connection::watchdog() {
-  auto self = shared_from_this();
+Connection::Task<void> Connection::watchdog(std::shared_ptr<Connection> /*self*/) {
   while (!closed_) {
     co_await watchdog_timer_.async_wait(kNoThrow);  // expired, or re-armed earlier
     if (closed_) break;

@@ -45,8 +45,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool body_sent = false;   // from here on it may have been delivered
   };
 
-  Task<void> run();
-  Task<void> watchdog();
+  Task<void> run(std::shared_ptr<Connection> self);
+  Task<void> watchdog(std::shared_ptr<Connection> self);
   Task<Status> set_up();
   Task<Status> handshake();
   Task<Status> hello();

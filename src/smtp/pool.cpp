@@ -130,6 +130,7 @@ void Pool::submit(Envelope envelope, std::shared_ptr<const std::string> message,
     });
     return;
   }
+  impl_->probe_down_relays();
   impl_->enqueue(*impl_->choose_relay(nullptr), std::move(job), false);
 }
 
@@ -186,6 +187,17 @@ Relay* Pool::Impl::choose_relay(const Relay* except) {
   return best;
 }
 
+// A relay that is down gets no messages while another is up, so nothing would try
+// it again: while there is work, it is probed with the same growing pause.
+void Pool::Impl::probe_down_relays() {
+  if (relays.size() < 2) return;
+  for (auto& r : relays) {
+    if (r->failures > 0 && r->ready == 0 && r->open == 0 && !r->retry_pending) {
+      schedule_retry(*r);
+    }
+  }
+}
+
 void Pool::Impl::enqueue(Relay& relay, Job job, bool front) {
   if (front) {
     relay.queue.push_front(std::move(job));
@@ -225,7 +237,12 @@ void Pool::Impl::schedule_retry(Relay& relay) {
   relay.retry->async_wait([this, &relay](const boost::system::error_code& ec) {
     std::lock_guard lock(mu);
     relay.retry_pending = false;
-    if (!ec) kick(relay);
+    if (ec || stopping) return;
+    if (!relay.queue.empty()) {
+      kick(relay);
+    } else if (relay.open == 0) {
+      open_connection(relay);  // a probe: if it works the relay takes its share again
+    }
   });
 }
 

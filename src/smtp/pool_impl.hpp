@@ -90,6 +90,7 @@ struct Pool::Impl {
   void kick(Relay& relay);
   void open_connection(Relay& relay);
   void schedule_retry(Relay& relay);
+  void probe_down_relays();
 };
 
 }  // namespace broadsheet::smtp

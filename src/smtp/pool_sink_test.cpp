@@ -89,6 +89,34 @@ TEST(PoolSink, DeliversOverFewConnectionsKeptOpen) {
   EXPECT_TRUE(contains_in_one_chunk(proxy.client_chunks(), {"QUIT\r\n"}));
 }
 
+TEST(PoolSink, ManyMessagesOverTwoThreadsAndTwoRelays) {
+  SmtpSink a, b;
+  auto o = options_for(a.port(), 4);
+  RelayOptions second = o.relays[0];
+  second.port = b.port();
+  o.relays.push_back(second);
+  o.threads = 2;
+  auto pool = start(o);
+  Outcomes outcomes;
+  // Submitted from several threads at once, while earlier ones complete.
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < 4; ++t) {
+    submitters.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        const int n = t * 100 + i;
+        pool->submit({"news@example.org", "reader" + std::to_string(n) + "@example.net"},
+                     message("m" + std::to_string(n)), outcomes.slot(n));
+      }
+    });
+  }
+  for (auto& t : submitters) t.join();
+  ASSERT_TRUE(outcomes.wait(400, 60s));
+  pool->stop();
+  for (const auto& r : outcomes.results()) EXPECT_EQ(r.kind, Kind::delivered) << r.reply;
+  EXPECT_EQ(a.count(), 200u);
+  EXPECT_EQ(b.count(), 200u);
+}
+
 TEST(PoolSink, PipelinesWhenOffered) {
   SmtpSink sink;  // offers PIPELINING
   RecordingProxy proxy(sink.port());
@@ -288,6 +316,25 @@ TEST(PoolSink, MessagesGoToTheRelayThatIsUp) {
   for (const auto& r : send(*pool, 10)) EXPECT_EQ(r.kind, Kind::delivered) << r.reply;
   pool->stop();
   EXPECT_EQ(up.count(), 10u);
+}
+
+TEST(PoolSink, ARelayThatComesBackGetsItsShareAgain) {
+  SmtpSink up;
+  const auto port = test::free_port();
+  auto o = options_for(port, 2);
+  RelayOptions second = o.relays[0];
+  second.port = up.port();
+  o.relays.push_back(second);
+  auto pool = start(o);
+  for (const auto& r : send(*pool, 10)) EXPECT_EQ(r.kind, Kind::delivered) << r.reply;
+  EXPECT_EQ(up.count(), 10u);
+  SmtpSink back({}, port);
+  for (const auto& r : send(*pool, 10)) EXPECT_EQ(r.kind, Kind::delivered) << r.reply;
+  std::this_thread::sleep_for(1s);  // the probe finds it up
+  for (const auto& r : send(*pool, 20)) EXPECT_EQ(r.kind, Kind::delivered) << r.reply;
+  pool->stop();
+  EXPECT_GE(back.count(), 5u);
+  EXPECT_EQ(back.count() + up.count(), 40u);
 }
 
 TEST(PoolSink, OpensANewConnectionAfterMessagesPerConnection) {
