@@ -377,62 +377,52 @@ Connection::Task<std::optional<Connection::Flight>> Connection::next_flight(bool
   }
 }
 
+bool Connection::use_smtputf8(const Flight& flight) const {
+  return ext_.smtputf8 && (needs_smtputf8(flight.job.envelope) || flight.scan.eight_bit_header);
+}
+
 void Connection::append_envelope(std::string& out, const Flight& flight) const {
-  const bool smtputf8 =
-      ext_.smtputf8 && (needs_smtputf8(flight.job.envelope) || flight.scan.eight_bit_header);
-  append_mail_from(out, flight.job.envelope, flight.scan, ext_, smtputf8);
+  append_mail_from(out, flight.job.envelope, flight.scan, ext_, use_smtputf8(flight));
   append_rcpt_to(out, flight.job.envelope);
   out += "DATA\r\n";
+}
+
+Connection::Task<Result<Reply>> Connection::step(bool pipelined, std::string line, Duration limit,
+                                                 const char* what) {
+  if (pipelined) co_return co_await read_reply(limit, what);  // sent with the others
+  co_return co_await command(line, limit, what);
 }
 
 Connection::Task<Result<std::optional<DeliveryResult>>> Connection::envelope_replies(
     Flight& flight, bool pipelined) {
   using Outcome = std::optional<DeliveryResult>;
-  if (!pipelined) {
-    // One command, one reply: stop at the first refusal.
-    if (flight.rset_first) {
-      auto rset = co_await command("RSET\r\n", timeouts_.mail, "RSET");
-      if (!rset) co_return rset.error();
-      if (!rset->positive()) {
-        co_return make_error(
-            Errc::io, fmt::format("{}: relay refused RSET: {}", relay_.name, rset->one_line()));
-      }
-    }
-    const bool smtputf8 =
-        ext_.smtputf8 && (needs_smtputf8(flight.job.envelope) || flight.scan.eight_bit_header);
-    out_.clear();
-    append_mail_from(out_, flight.job.envelope, flight.scan, ext_, smtputf8);
-    auto mail = co_await command(out_, timeouts_.mail, "MAIL FROM");
-    if (!mail) co_return mail.error();
-    if (!mail->positive()) co_return Outcome(classify(*mail, "MAIL FROM"));
-    out_.clear();
-    append_rcpt_to(out_, flight.job.envelope);
-    auto rcpt = co_await command(out_, timeouts_.rcpt, "RCPT TO");
-    if (!rcpt) co_return rcpt.error();
-    if (!rcpt->positive()) co_return Outcome(classify(*rcpt, "RCPT TO"));
-    auto data = co_await command("DATA\r\n", timeouts_.data, "DATA");
-    if (!data) co_return data.error();
-    if (data->code != 354) co_return Outcome(data_refused(*data));
-    co_return Outcome();
-  }
-
-  // Pipelined: the commands are on the wire already; read their replies in order.
+  const Envelope& envelope = flight.job.envelope;
+  // Pipelined, the commands are on the wire already and only their replies are read;
+  // otherwise each goes out after the reply to the one before, until one is refused.
+  // A 421 means the relay hangs up: no further replies will come.
   if (flight.rset_first) {
-    auto rset = co_await read_reply(timeouts_.mail, "RSET");
+    auto rset = co_await step(pipelined, "RSET\r\n", timeouts_.mail, "RSET");
     if (!rset) co_return rset.error();
     if (!rset->positive()) {
       co_return make_error(
           Errc::io, fmt::format("{}: relay refused RSET: {}", relay_.name, rset->one_line()));
     }
   }
-  // A 421 means the relay hangs up: no further replies will come.
-  auto mail = co_await read_reply(timeouts_.mail, "MAIL FROM");
+  std::string line;
+  if (!pipelined) append_mail_from(line, envelope, flight.scan, ext_, use_smtputf8(flight));
+  auto mail = co_await step(pipelined, std::move(line), timeouts_.mail, "MAIL FROM");
   if (!mail) co_return mail.error();
-  if (mail->code == 421) co_return Outcome(classify(*mail, "MAIL FROM"));
-  auto rcpt = co_await read_reply(timeouts_.rcpt, "RCPT TO");
+  if (mail->code == 421 || (!pipelined && !mail->positive())) {
+    co_return Outcome(classify(*mail, "MAIL FROM"));
+  }
+  line.clear();
+  if (!pipelined) append_rcpt_to(line, envelope);
+  auto rcpt = co_await step(pipelined, std::move(line), timeouts_.rcpt, "RCPT TO");
   if (!rcpt) co_return rcpt.error();
-  if (rcpt->code == 421) co_return Outcome(classify(*rcpt, "RCPT TO"));
-  auto data = co_await read_reply(timeouts_.data, "DATA");
+  if (rcpt->code == 421 || (!pipelined && !rcpt->positive())) {
+    co_return Outcome(classify(*rcpt, "RCPT TO"));
+  }
+  auto data = co_await step(pipelined, "DATA\r\n", timeouts_.data, "DATA");
   if (!data) co_return data.error();
   Outcome refusal;
   if (!mail->positive()) {

@@ -57,7 +57,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Takes the next job that can go on this connection (completing those that cannot);
   // waits idle for one when `wait`.
   Task<std::optional<Flight>> next_flight(bool wait);
+  bool use_smtputf8(const Flight& flight) const;
   void append_envelope(std::string& out, const Flight& flight) const;
+  // The reply to `line`: sent now and answered, or (pipelined) sent already.
+  Task<Result<Reply>> step(bool pipelined, std::string line, Duration limit, const char* what);
   // Reads (sending first, without pipelining) the replies to RSET, MAIL, RCPT and
   // DATA. Returns nothing when DATA got its 354, else the result for the job;
   // Errc::io when the connection failed.

@@ -82,7 +82,7 @@ struct Timeouts {
   Duration mail{300'000};        // MAIL; also EHLO, HELO, STARTTLS, AUTH, RSET, QUIT
   Duration rcpt{300'000};        // RCPT
   Duration data{120'000};        // the 354 to DATA
-  Duration data_block{180'000};  // writing the message (each write may take this long)
+  Duration data_block{180'000};  // writing the message (and the commands behind it)
   Duration data_end{600'000};    // the reply to the final dot
   Duration idle{60'000};         // an unused connection is closed after this
 };
