@@ -1,5 +1,6 @@
 #include "web/routes.hpp"
 
+#include "web/archive_pages.hpp"
 #include "web/pages.hpp"
 #include "web/signup_pages.hpp"
 
@@ -12,12 +13,20 @@ http::Router build_router(WebContext& ctx) {
   auto h = [&ctx](http::Response (*fn)(WebContext&, const http::Request&)) {
     return [&ctx, fn](const http::Request& req) { return fn(ctx, req); };
   };
+  // The archive keeps its cache of rendered issues for as long as the routes live.
+  auto archive = std::make_shared<ArchivePages>(ctx);
+  auto a = [archive](http::Response (ArchivePages::*fn)(const http::Request&)) {
+    return [archive, fn](const http::Request& req) { return ((*archive).*fn)(req); };
+  };
   // method, pattern, who may call it, handler
   std::vector<http::Route> routes = {
       // Readers' pages.
       {Method::get, "/", Permission::public_access, h(article_home)},
       {Method::get, "/articles/{slug}", Permission::public_access, h(article_page)},
       {Method::get, "/newsletters", Permission::public_access, h(newsletters_page)},
+      {Method::get, "/archive/{slug}", Permission::public_access, a(&ArchivePages::newsletter_archive)},
+      {Method::get, "/archive/{slug}/feed.atom", Permission::public_access, a(&ArchivePages::feed)},
+      {Method::get, "/archive/{slug}/{issue}", Permission::public_access, a(&ArchivePages::issue_page)},
       {Method::get, "/static/{file}", Permission::public_access, h(static_asset)},
       {Method::get, "/subscribe", Permission::public_access, h(subscribe_page)},
       {Method::post, "/subscribe", Permission::public_access, h(subscribe_form)},
