@@ -35,7 +35,24 @@ TemplateData newsletter_data(const Newsletter& n) {
 // reader finishes the opening of the story.
 constexpr std::size_t kBoxAfterParagraph = 2;
 
-Response render_article(WebContext& ctx, const Request& req, const Article& a) {
+// The box a page shows: its own offer, with the answer to a form post (input kept,
+// messages) when the page is shown again after one.
+BoxState page_box(const Request& req, BoxState own, const BoxState* answer) {
+  own.page = req.path;
+  if (answer) {
+    own.page = answer->page;
+    own.checked = answer->checked;
+    own.email = answer->email;
+    own.name = answer->name;
+    own.marketing = answer->marketing;
+    own.errors = answer->errors;
+    own.success = answer->success;
+  }
+  return own;
+}
+
+Response render_article(WebContext& ctx, const Request& req, const Article& a,
+                        const BoxState* answer = nullptr, int status = 200) {
   TemplateData d;
   d.set("title", a.title);
   d.set("standfirst", a.standfirst);
@@ -55,8 +72,7 @@ Response render_article(WebContext& ctx, const Request& req, const Article& a) {
     // The box offers the publisher's first newsletter: in the demo, the Morning Briefing.
     BoxState box;
     box.offered = box.checked = {newsletters->front().slug};
-    box.page = req.path;
-    d.set("box", render_signup_box(ctx, box, *newsletters));
+    d.set("box", render_signup_box(ctx, page_box(req, box, answer), *newsletters));
   }
   TemplateData more{TemplateData::type::list};
   auto latest = ctx.store.latest_articles(6);
@@ -70,7 +86,7 @@ Response render_article(WebContext& ctx, const Request& req, const Article& a) {
     }
   }
   d.set("more", more);
-  return Response::html(200, ctx.templates.page("article", a.title, d, site_data(ctx)));
+  return Response::html(status, ctx.templates.page("article", a.title, d, site_data(ctx)));
 }
 
 std::string_view content_type_for(std::string_view file) {
@@ -142,7 +158,10 @@ Response article_page(WebContext& ctx, const Request& req) {
   return render_article(ctx, req, *article);
 }
 
-Response newsletters_page(WebContext& ctx, const Request& req) {
+namespace {
+
+Response render_newsletters(WebContext& ctx, const Request& req, const BoxState* answer,
+                            int status) {
   auto newsletters = public_newsletters(ctx);
   if (!newsletters) {
     spdlog::error("request {}: listing newsletters: {}", req.request_id,
@@ -156,11 +175,35 @@ Response newsletters_page(WebContext& ctx, const Request& req) {
   d.set("empty", newsletters->empty());
   if (!newsletters->empty()) {
     BoxState box;  // every newsletter, none ticked: the reader chooses
-    box.page = req.path;
-    d.set("box", render_signup_box(ctx, box, *newsletters));
+    d.set("box", render_signup_box(ctx, page_box(req, box, answer), *newsletters));
   }
-  return Response::html(200, ctx.templates.page("newsletters", "All newsletters", d,
-                                                site_data(ctx)));
+  return Response::html(status, ctx.templates.page("newsletters", "All newsletters", d,
+                                                   site_data(ctx)));
+}
+
+}  // namespace
+
+Response newsletters_page(WebContext& ctx, const Request& req) {
+  return render_newsletters(ctx, req, nullptr, 200);
+}
+
+std::optional<Response> page_with_answer(WebContext& ctx, const Request& req,
+                                         const BoxState& answer, int status) {
+  std::string_view page = answer.page;
+  if (auto q = page.find_first_of("?#"); q != std::string_view::npos) page = page.substr(0, q);
+  if (page == "/newsletters") return render_newsletters(ctx, req, &answer, status);
+  Result<Article> article = make_error(Errc::not_found, "");
+  if (page == "/") {
+    auto latest = ctx.store.latest_articles(1);
+    if (!latest || latest->empty()) return std::nullopt;
+    article = latest->front();
+  } else if (page.rfind("/articles/", 0) == 0) {
+    const std::string slug(page.substr(10));
+    if (!validate_slug(slug)) return std::nullopt;
+    article = ctx.store.article_by_slug(slug);
+  }
+  if (!article) return std::nullopt;
+  return render_article(ctx, req, *article, &answer, status);
 }
 
 Response static_asset(WebContext& ctx, const Request& req) {

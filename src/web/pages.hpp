@@ -3,6 +3,8 @@
 // in the request: parameters are validated and every value is escaped by Mustache.
 #pragma once
 
+#include <optional>
+
 #include "http/message.hpp"
 #include "web/routes.hpp"
 
@@ -16,6 +18,13 @@ http::Response static_asset(WebContext& ctx, const http::Request& req);
 http::Response api_public_newsletters(WebContext& ctx, const http::Request& req);
 http::Response healthz(WebContext& ctx, const http::Request& req);
 http::Response metrics(WebContext& ctx, const http::Request& req);
+
+struct BoxState;
+// The page a sign-up form was posted from (`answer.page`: "/", "/articles/SLUG" or
+// "/newsletters"), shown again with the form's answer in its box: the reader without
+// JavaScript stays where they were. nullopt for any other page.
+std::optional<http::Response> page_with_answer(WebContext& ctx, const http::Request& req,
+                                               const BoxState& answer, int status);
 
 // Public newsletters in the order the publisher created them, its flagship first: the
 // order of every list a reader sees.

@@ -103,7 +103,8 @@ std::string render_signup_box(WebContext& ctx, const BoxState& state,
   }
   const auto& cfg = ctx.config.signup;
   TemplateData box;
-  box.set("action", "/subscribe");
+  // The fragment brings a reader without JavaScript back to the box after posting.
+  box.set("action", "/subscribe#bs-title");
   box.set("challenge_url", "/api/v1/public/challenge");
   box.set("page", state.page);
   box.set("heading", "Newsletter sign up");
@@ -234,12 +235,17 @@ Response subscribe_form(WebContext& ctx, const Request& req) {
   state.name = form.name.substr(0, 200);
   state.checked = form.newsletters;
   state.marketing = form.marketing;
+  const int status = answer.status == 202 ? 200 : answer.status;
   if (answer.status == 202) {
     state.success = answer.message;
-    return box_page(ctx, req, state, 200);
+  } else {
+    state.errors = answer.errors;
   }
-  state.errors = answer.errors;
-  return box_page(ctx, req, state, answer.status);
+  // The answer goes back to the page the box was on, when it is one of ours.
+  state.page = form.page.substr(0, 500);
+  if (auto page = page_with_answer(ctx, req, state, status)) return std::move(*page);
+  state.page = "/subscribe";
+  return box_page(ctx, req, state, status);
 }
 
 Response embed_box(WebContext& ctx, const Request& req) {

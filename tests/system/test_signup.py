@@ -1064,6 +1064,37 @@ def test_form_errors_are_shown_inline_and_the_input_is_kept(site):
                                            "breaking-news": True}
 
 
+def test_form_answer_comes_back_on_the_article_it_was_posted_from(site):
+    front = get(site, "/")
+    title = re.search(r"<h1[^>]*>(.*?)</h1>", front.text, re.S).group(1).strip()
+    address = "not-an-address"
+    r = post_form(site, "/subscribe", [("email", address), ("name", "Rea Der"),
+                                       ("newsletters", "morning-briefing"), ("page", "/")])
+    assert r.status == 422, r
+    assert title in r.text  # the same article, not a separate sign-up page
+    p = page(r)
+    assert MSG_INVALID_EMAIL in p.text
+    assert p.value_of("email") == address and p.value_of("name") == "Rea Der"
+    slug = re.search(r'href="/articles/([a-z0-9-]+)"', front.text).group(1)
+    article = get(site, f"/articles/{slug}")
+    article_title = re.search(r"<h1[^>]*>(.*?)</h1>", article.text, re.S).group(1).strip()
+    ok = post_form(site, "/subscribe", [("email", new_address()), ("newsletters", "morning-briefing"),
+                                        ("altcha", robot(site)), ("page", f"/articles/{slug}")])
+    assert ok.status == 200, ok
+    assert article_title in ok.text and MSG_SUCCESS in page(ok).text
+
+
+def test_form_answer_comes_back_on_the_catalogue_and_nowhere_else(site):
+    r = post_form(site, "/subscribe", [("email", new_address()), ("altcha", robot(site)),
+                                       ("page", "/newsletters")])
+    assert r.status == 422
+    assert "All newsletters" in r.text and MSG_NO_NEWSLETTER in page(r).text
+    for elsewhere in ["https://evil.example/", "//evil.example", "/admin", "/articles/../x"]:
+        r = post_form(site, "/subscribe", [("email", "bad"), ("page", elsewhere)])
+        assert r.status == 422
+        assert page(r).value_of("page") == "/subscribe", elsewhere
+
+
 def test_form_with_no_newsletter(site):
     r = post_form(site, "/subscribe", [("email", new_address()), ("altcha", robot(site))])
     assert r.status == 422
