@@ -1,8 +1,8 @@
 #include "send/mail_queue.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -86,9 +86,10 @@ void MailQueueSender::run() {
   auto drained = run_pass(SteadyClock::now() + options_.drain_time, false);
   if (!drained) spdlog::warn("mail queue: while stopping: {}", drained.error().message);
   if (!unsettled_.empty()) {
-    spdlog::error("mail queue: {} email(s) were sent but could not be recorded; they will be "
-                  "sent again at the next start",
-                  unsettled_.size());
+    spdlog::error(
+        "mail queue: {} email(s) were sent but could not be recorded; they will be "
+        "sent again at the next start",
+        unsettled_.size());
   }
 }
 
@@ -150,7 +151,8 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
   mails.reserve(rows->size());
   for (const QueuedMail& row : *rows) {
     if (row.blocked) {
-      unsettled_.push_back({row.id, std::nullopt, std::nullopt, "not sent: the address is blocked"});
+      unsettled_.push_back(
+          {row.id, std::nullopt, std::nullopt, "not sent: the address is blocked"});
       ++pass.given_up;
       continue;
     }

@@ -49,13 +49,13 @@
 namespace broadsheet {
 
 struct MailQueueOptions {
-  std::size_t batch_size = 256;                    // rows read, sent and settled together
-  std::chrono::milliseconds poll_interval{2000};   // the longest sleep between passes
-  UnixSeconds first_retry = 60;                    // seconds; doubles with every attempt
+  std::size_t batch_size = 256;                   // rows read, sent and settled together
+  std::chrono::milliseconds poll_interval{2000};  // the longest sleep between passes
+  UnixSeconds first_retry = 60;                   // seconds; doubles with every attempt
   UnixSeconds max_retry = 3600;
-  UnixSeconds give_up_after = 86400;               // after the row was queued
-  std::chrono::milliseconds drain_time{5000};      // sending on after stop()
-  UnixSeconds keep_done = 7 * 86400;               // done rows are purged after this
+  UnixSeconds give_up_after = 86400;           // after the row was queued
+  std::chrono::milliseconds drain_time{5000};  // sending on after stop()
+  UnixSeconds keep_done = 7 * 86400;           // done rows are purged after this
   int nice = 10;  // the thread's CPU priority, below the request handlers' (Linux)
 };
 
@@ -90,8 +90,8 @@ class MailQueueSender {
   // Sends every row due now, batch after batch, until none is due or `deadline` has
   // passed. A store failure ends the pass with it; rows sent but not settled are
   // settled first at the next call (so nothing is sent twice by a store hiccup).
-  Result<MailPass> send_due(
-      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+  Result<MailPass> send_due(std::chrono::steady_clock::time_point deadline =
+                                std::chrono::steady_clock::time_point::max());
 
  private:
   // Batches until none is due, `deadline` passes or (with `until_stop`) stop() is called.
@@ -113,8 +113,8 @@ class MailQueueSender {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool woken_ = false;      // guarded by mutex_
-  bool stopping_ = false;   // guarded by mutex_
+  bool woken_ = false;     // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
   std::thread thread_;
 };
 

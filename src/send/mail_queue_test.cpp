@@ -21,7 +21,8 @@ using sqlite::testing::wait_until;
 
 // A renderer of the shape the reader side's is: one message per row, naming the
 // newsletters, addressed to the reader as the row reads them now.
-Result<std::optional<OutgoingMail>> render(const QueuedMail& m, const std::vector<Newsletter>& all) {
+Result<std::optional<OutgoingMail>> render(const QueuedMail& m,
+                                           const std::vector<Newsletter>& all) {
   std::string names;
   for (Id id : m.newsletter_ids) {
     for (const auto& n : all) {
@@ -51,13 +52,7 @@ class MailQueueTest : public sqlite::testing::SqliteTest {
   }
 
   Id sign_up(const std::string& email) {
-    SignupRequest r;
-    r.email = r.email_display = email;
-    r.name = "Rea Der";
-    r.newsletter_ids = {briefing_.id};
-    r.consent_version = "v1";
-    r.resend_after = clock_.now();
-    auto out = store_->record_signup(r);
+    auto out = store_->record_signup(signup_request(email, {briefing_.id}));
     EXPECT_TRUE(out.ok()) << (out.ok() ? "" : out.error().message);
     return out.ok() ? out->subscriber_id : 0;
   }
@@ -104,7 +99,8 @@ TEST_F(MailQueueTest, SendsWhatIsDueOnceAndRecordsIt) {
   auto pass = s.send_due();
   ASSERT_TRUE(pass.ok()) << pass.error().message;
   EXPECT_EQ(pass->sent, 2u);
-  EXPECT_EQ(delivered(), (std::map<std::string, int>{{"ann@example.org", 1}, {"bob@example.org", 1}}));
+  EXPECT_EQ(delivered(),
+            (std::map<std::string, int>{{"ann@example.org", 1}, {"bob@example.org", 1}}));
   EXPECT_EQ(row("count(*)", 0), 2);
   EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue WHERE sent_at = " +
                    std::to_string(clock_.now()) + " AND next_attempt_at IS NULL"),
@@ -158,7 +154,8 @@ TEST_F(MailQueueTest, ATransportFailureIsRetriedWithBackoffThenSent) {
   EXPECT_EQ(pass->sent, 1u);
   EXPECT_EQ(delivered(), (std::map<std::string, int>{{"ann@example.org", 1}}));
   EXPECT_EQ(row("attempts"), 4);
-  EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue WHERE last_error = '' AND sent_at IS NOT NULL"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue WHERE last_error = '' AND sent_at IS NOT NULL"),
+            1);
 }
 
 TEST_F(MailQueueTest, TheWaitIsCappedAndADayLaterTheRowIsGivenUp) {
@@ -199,15 +196,7 @@ TEST_F(MailQueueTest, TheWaitIsCappedAndADayLaterTheRowIsGivenUp) {
 TEST_F(MailQueueTest, ABlockedReaderGetsNothing) {
   sign_up("ann@example.org");
   sign_up("bob@example.org");
-  {
-    sqlite3* db = nullptr;
-    sqlite3_open(db_path().c_str(), &db);
-    sqlite3_busy_timeout(db, 5000);
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE subscribers SET status = 'blocked' WHERE email = 'ann@example.org'",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
+  execute("UPDATE subscribers SET status = 'blocked' WHERE email = 'ann@example.org'");
   int rendered = 0;
   auto s = sender([&](const QueuedMail& m, const std::vector<Newsletter>& all) {
     ++rendered;
@@ -231,15 +220,16 @@ TEST_F(MailQueueTest, NothingLeftToRenderGivesUpAndARenderingFaultIsRetried) {
 
   briefing_ = newsletter("briefing2");
   sign_up("bob@example.org");
-  auto faulty = sender([](const QueuedMail&, const std::vector<Newsletter>&)
-                           -> Result<std::optional<OutgoingMail>> {
-    return make_error(Errc::config, "mail.from is not an address");
-  });
+  auto faulty = sender(
+      [](const QueuedMail&, const std::vector<Newsletter>&) -> Result<std::optional<OutgoingMail>> {
+        return make_error(Errc::config, "mail.from is not an address");
+      });
   pass = faulty.send_due();
   EXPECT_EQ(pass->retried, 1u);
-  EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue WHERE last_error = 'mail.from is not an address' "
-                   "AND next_attempt_at IS NOT NULL"),
-            1);
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM mail_queue WHERE last_error = 'mail.from is not an address' "
+             "AND next_attempt_at IS NOT NULL"),
+      1);
 }
 
 TEST_F(MailQueueTest, TheThreadIsWokenByCommitsAndDrainsWhenStopped) {

@@ -40,10 +40,10 @@ std::string hmac_hex(std::string_view key, std::string_view data) {
 Result<ReaderKeys> load_reader_keys(const Config& config) {
   namespace fs = std::filesystem;
   fs::path path = fs::path(config.data_dir) / config.secrets_dir / "hmac.key";
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return make_error(Errc::config, fmt::format("secret {} is missing; run `broadsheet init`",
-                                                path.string()));
+    return make_error(Errc::config,
+                      fmt::format("secret {} is missing; run `broadsheet init`", path.string()));
   }
   if ((st.st_mode & 077) != 0) {
     return make_error(Errc::config, fmt::format("secret {} is readable by others (mode {:o}); "
@@ -186,7 +186,8 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
     spdlog::error("request {}: sign-up failed: {}", request_id, what);
     return SignupAnswer{500, {{"", "internal", msg.msg_internal}}, msg.msg_internal};
   };
-  auto limited = SignupAnswer{429, {{"", "rate_limited", msg.msg_rate_limited}}, msg.msg_rate_limited};
+  auto limited =
+      SignupAnswer{429, {{"", "rate_limited", msg.msg_rate_limited}}, msg.msg_rate_limited};
   if (config_.signup.rate_limits && !per_client_.allow(form.client_ip)) return limited;
 
   SignupRequest request;
@@ -198,8 +199,8 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   if (config_.signup.rate_limits && !per_email_.allow(request.email)) return limited;
 
   // Spent challenges are kept only until they expire; sweep them now and then.
-  if (UnixSeconds now = clock_.now(), last = last_purge_.load(); now - last >= 60 &&
-                                                                  last_purge_.compare_exchange_strong(last, now)) {
+  if (UnixSeconds now = clock_.now(), last = last_purge_.load();
+      now - last >= 60 && last_purge_.compare_exchange_strong(last, now)) {
     if (auto st = store_.purge_spent_challenges(now); !st) {
       spdlog::warn("purging spent robot challenges: {}", st.error().message);
     }
@@ -233,7 +234,8 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
     return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
   }
   if (!outcome && outcome.error().code == Errc::not_found) {  // a slug of no public newsletter
-    return SignupAnswer{422, {{"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter}}, ""};
+    return SignupAnswer{
+        422, {{"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter}}, ""};
   }
   if (!outcome) return fault(outcome.error().message);
   return SignupAnswer{202, {}, msg.msg_success};
@@ -250,13 +252,15 @@ Result<std::optional<OutgoingMail>> SignupService::render_queued(
     named.push_back(*n);
   }
   if (named.empty()) return std::optional<OutgoingMail>();
-  auto rendered = mail.kind == QueuedMailKind::welcome ? render_welcome(mail, named.front())
-                                                       : render_confirmation(mail, std::move(named));
+  auto rendered = mail.kind == QueuedMailKind::welcome
+                      ? render_welcome(mail, named.front())
+                      : render_confirmation(mail, std::move(named));
   if (!rendered) return rendered.error();
   return std::optional<OutgoingMail>(std::move(*rendered));
 }
 
-Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail, const Newsletter& n) const {
+Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail,
+                                                   const Newsletter& n) const {
   WelcomeEmail e;
   e.to_address = mail.email;
   e.to_name = mail.name;
@@ -265,14 +269,16 @@ Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail, const
   e.preferences_url = preferences_url(
       config_, sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, keys_.link_key));
   e.unsubscribe_url = unsubscribe_url(
-      config_, sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0}, keys_.link_key));
+      config_,
+      sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0}, keys_.link_key));
   auto message = build_welcome_email(config_, e);
   if (!message) {
     return make_error(message.error().code, fmt::format("cannot render the welcome email of {}: {}",
                                                         n.slug, message.error().message));
   }
-  auto sender = n.from_address.empty() ? parse_mailbox(config_.mail.from, AddressPolicy{true, false})
-                                       : Result<Mailbox>(Mailbox{n.from_name, n.from_address});
+  auto sender = n.from_address.empty()
+                    ? parse_mailbox(config_.mail.from, AddressPolicy{true, false})
+                    : Result<Mailbox>(Mailbox{n.from_name, n.from_address});
   return OutgoingMail{Envelope{sender ? sender->address : "", mail.email}, std::move(*message)};
 }
 
@@ -296,8 +302,8 @@ Result<OutgoingMail> SignupService::render_confirmation(const QueuedMail& mail,
       config_, sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0}, keys_.link_key));
   auto message = build_confirmation_email(config_, e);
   if (!message) {
-    return make_error(message.error().code,
-                      fmt::format("cannot render the confirmation email: {}", message.error().message));
+    return make_error(message.error().code, fmt::format("cannot render the confirmation email: {}",
+                                                        message.error().message));
   }
   AddressPolicy sender_policy;
   sender_policy.allow_special_use_domains = true;

@@ -60,8 +60,8 @@ class SignupService {
   // welcome email as a message with freshly signed links, from `newsletters` (all of
   // them). nullopt when none of the newsletters it names exists any more (or, for a
   // welcome, has a welcome email). Safe from any thread.
-  Result<std::optional<OutgoingMail>> render_queued(const QueuedMail& mail,
-                                                    const std::vector<Newsletter>& newsletters) const;
+  Result<std::optional<OutgoingMail>> render_queued(
+      const QueuedMail& mail, const std::vector<Newsletter>& newsletters) const;
 
   // The errors submit() would report for `form`, without any effect.
   std::vector<FieldError> check(const SignupForm& form);

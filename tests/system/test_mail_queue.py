@@ -56,6 +56,14 @@ def kill(server):
     server.proc.wait(timeout=10)
 
 
+def sign_up_all(server, readers) -> list[int]:
+    """Signs every reader up at once (robot checks solved first); their statuses."""
+    payloads = [robot(server) for _ in readers]
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(lambda ra: sign_up(server, ra[0], altcha=ra[1]).status,
+                             zip(readers, payloads)))
+
+
 def wait_until(predicate, timeout=10.0, what="condition"):
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -93,11 +101,8 @@ def test_a_signup_killed_right_after_its_202_gets_its_email_after_the_restart(de
 def test_many_signups_killed_mid_flight_all_get_their_email(demo, tmp_path):
     server = start_server(demo, tmp_path, ENV)
     readers = [new_address("burst") for _ in range(40)]
-    payloads = [robot(server) for _ in readers]
     try:
-        with ThreadPoolExecutor(16) as pool:
-            answers = list(pool.map(lambda ra: sign_up(server, ra[0], altcha=ra[1]).status,
-                                    zip(readers, payloads)))
+        answers = sign_up_all(server, readers)
     finally:
         kill(server)  # at once: the sender is most likely still at work
     assert answers == [202] * len(readers)
@@ -114,12 +119,19 @@ def test_many_signups_killed_mid_flight_all_get_their_email(demo, tmp_path):
         assert server.terminate()[0] == 0
 
 
-def test_a_failed_delivery_waits_in_the_queue_and_is_sent_later(demo, server_factory):
+def signed_up_while_the_outbox_fails(demo, server_factory, tag):
+    """A server whose outbox refuses, and a reader whose confirmation it has tried to
+    send once."""
     server = server_factory(demo, env=ENV)
     break_outbox(demo)
-    reader = new_address("retry")
+    reader = new_address(tag)
     assert sign_up(server, reader).status == 202
     wait_until(lambda: queue_rows(demo, reader)[0][1] >= 1, what="a first attempt")
+    return server, reader
+
+
+def test_a_failed_delivery_waits_in_the_queue_and_is_sent_later(demo, server_factory):
+    server, reader = signed_up_while_the_outbox_fails(demo, server_factory, "retry")
     kind, attempts, sent, pending, error = queue_rows(demo, reader)[0]
     assert (kind, sent, pending) == ("confirmation", 0, 1)
     assert "Not a directory" in error, error
@@ -166,10 +178,7 @@ def test_an_email_sent_before_a_restart_is_not_sent_again(demo, tmp_path):
 def test_sigterm_sends_what_is_queued_before_exiting(demo, tmp_path):
     server = start_server(demo, tmp_path, ENV)
     readers = [new_address("drain") for _ in range(10)]
-    payloads = [robot(server) for _ in readers]
-    with ThreadPoolExecutor(10) as pool:
-        answers = list(pool.map(lambda ra: sign_up(server, ra[0], altcha=ra[1]).status,
-                                zip(readers, payloads)))
+    answers = sign_up_all(server, readers)
     code, _ = server.terminate()
     assert code == 0 and answers == [202] * len(readers)
     pending = db_rows(demo, "SELECT count(*) FROM mail_queue WHERE next_attempt_at IS NOT NULL")
@@ -179,11 +188,7 @@ def test_sigterm_sends_what_is_queued_before_exiting(demo, tmp_path):
 
 
 def test_a_blocked_address_gets_nothing_even_when_blocked_after_queuing(demo, server_factory):
-    server = server_factory(demo, env=ENV)
-    break_outbox(demo)
-    reader = new_address("blocked-later")
-    assert sign_up(server, reader).status == 202
-    wait_until(lambda: queue_rows(demo, reader)[0][1] >= 1, what="a first attempt")
+    _, reader = signed_up_while_the_outbox_fails(demo, server_factory, "blocked-later")
     db_rows(demo, "UPDATE subscribers SET status = 'blocked' WHERE email = ?", (reader,))
     mend_outbox(demo)
     let_retries_fall_due(demo)

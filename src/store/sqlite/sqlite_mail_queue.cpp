@@ -88,8 +88,8 @@ Status enqueue_confirmation(sqlite3* db, const Statements& sql, Id subscriber_id
   return q.run();
 }
 
-Result<bool> enqueue_welcome(sqlite3* db, const Statements& sql, Id subscriber_id,
-                             Id newsletter, UnixSeconds now) {
+Result<bool> enqueue_welcome(sqlite3* db, const Statements& sql, Id subscriber_id, Id newsletter,
+                             UnixSeconds now) {
   Query q(db, sql.enqueue_welcome);
   q.bind_int(1, subscriber_id).bind_int(2, newsletter).bind_int(3, now);
   bool queued = false;
@@ -114,7 +114,8 @@ Status SqliteStore::settle_mail(const std::vector<MailSettlement>& settlements) 
   auto h = hold();
   if (!h) return h.error();
   Transaction tx(db(), sql().commit, sql().rollback);
-  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("settle queued mail", s.error());
+  if (auto s = tx.begin(sql().begin_immediate); !s)
+    return failed_to("settle queued mail", s.error());
   for (const auto& m : settlements) {
     std::optional<std::int64_t> sent_at, next;
     if (m.sent_at) sent_at = *m.sent_at;

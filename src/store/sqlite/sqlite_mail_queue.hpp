@@ -19,7 +19,7 @@ Status enqueue_confirmation(sqlite3* db, const Statements& sql, Id subscriber_id
 
 // Queues the welcome email of `newsletter` when it has one (a welcome subject); true
 // when it did.
-Result<bool> enqueue_welcome(sqlite3* db, const Statements& sql, Id subscriber_id,
-                             Id newsletter, UnixSeconds now);
+Result<bool> enqueue_welcome(sqlite3* db, const Statements& sql, Id subscriber_id, Id newsletter,
+                             UnixSeconds now);
 
 }  // namespace broadsheet::sqlite

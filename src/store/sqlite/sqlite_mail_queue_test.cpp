@@ -17,16 +17,7 @@ constexpr UnixSeconds kHour = 3600;
 class SqliteMailQueue : public testing::SqliteTest {
  protected:
   SignupRequest request(const std::string& email, std::vector<Id> newsletter_ids) const {
-    SignupRequest r;
-    r.email = email;
-    r.email_display = email;
-    r.name = "Rea Der";
-    r.newsletter_ids = std::move(newsletter_ids);
-    r.consent_version = "consent-v3";
-    r.source_page = "/articles/budget";
-    r.resend_after = clock_.now() - kHour;
-    r.audit_detail = "newsletters=x page=/articles/budget";
-    return r;
+    return signup_request(email, std::move(newsletter_ids));
   }
 
   Newsletter with(const std::string& slug, OptIn opt_in, const std::string& welcome_subject) {
@@ -112,15 +103,8 @@ TEST_F(SqliteMailQueue, ABlockedAddressIsQueuedNothing) {
   Newsletter a = with("a", OptIn::single_opt_in, "Welcome");
   Subscriber s = subscriber("ann@example.org");
   ASSERT_EQ(scalar(fmt::format("SELECT count(*) FROM subscribers WHERE id = {}", s.id)), 1);
-  {
-    // Blocked by another process (the CLI), as an operator would.
-    sqlite3* db = nullptr;
-    sqlite3_open(db_path().c_str(), &db);
-    sqlite3_busy_timeout(db, 5000);
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE subscribers SET status = 'blocked'", nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
+  // Blocked by another process (the CLI), as an operator would.
+  execute("UPDATE subscribers SET status = 'blocked'");
   auto out = store.record_signup(request("ann@example.org", {a.id}));
   ASSERT_TRUE(out.ok());
   EXPECT_TRUE(out->blocked);

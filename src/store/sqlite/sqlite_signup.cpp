@@ -55,9 +55,9 @@ SignupStep plan_signup(std::optional<SubscriptionStatus> current,
   // A reader who left and comes back gets a confirmation at once: only they could have
   // left (the unsubscribe link is in their inbox), so this opens no way to flood them.
   bool returning = current && *current == SubscriptionStatus::unsubscribed;
-  step.confirmation_due = after == SubscriptionStatus::unconfirmed &&
-                          (returning || !last_confirmation_sent ||
-                           *last_confirmation_sent < resend_after);
+  step.confirmation_due =
+      after == SubscriptionStatus::unconfirmed &&
+      (returning || !last_confirmation_sent || *last_confirmation_sent < resend_after);
   return step;
 }
 
@@ -199,8 +199,8 @@ Status subscribe(const SignupTx& tx, Id subscriber_id, const SignupNewsletter& n
 // awaits it, and the welcome email of each newsletter confirmed at once.
 Status queue_emails(const SignupTx& tx, SignupOutcome& out) {
   if (!out.confirmation_due.empty()) {
-    if (auto s = enqueue_confirmation(tx.db, tx.sql, out.subscriber_id, out.confirmation_due,
-                                      tx.now);
+    if (auto s =
+            enqueue_confirmation(tx.db, tx.sql, out.subscriber_id, out.confirmation_due, tx.now);
         !s) {
       return s;
     }
@@ -218,8 +218,11 @@ Status audit_signup(const SignupTx& tx, const SignupOutcome& out, const SignupRe
   const std::string actor = fmt::format("reader:{}", out.subscriber_id);
   const std::string_view action = "signup";
   Query q(tx.db, tx.sql.insert_audit);
-  q.bind_int(1, tx.now).bind_text(2, actor).bind_text(3, action).bind_text(4, r.email).bind_text(
-      5, r.audit_detail);
+  q.bind_int(1, tx.now)
+      .bind_text(2, actor)
+      .bind_text(3, action)
+      .bind_text(4, r.email)
+      .bind_text(5, r.audit_detail);
   return q.run();
 }
 

@@ -19,19 +19,8 @@ constexpr UnixSeconds kHour = 3600;
 
 class SqliteSignup : public testing::SqliteTest {
  protected:
-  // A sign-up as the public form sends it, with a resend window of an hour.
   SignupRequest request(const std::string& email, std::vector<Id> newsletter_ids) const {
-    SignupRequest r;
-    r.email = email;
-    r.email_display = email;
-    r.name = "Rea Der";
-    r.timezone = "Europe/Lisbon";
-    r.newsletter_ids = std::move(newsletter_ids);
-    r.consent_version = "consent-v3";
-    r.source_page = "/articles/budget";
-    r.client_address = "192.0.2.0/24";
-    r.resend_after = clock_.now() - kHour;
-    return r;
+    return signup_request(email, std::move(newsletter_ids));
   }
 
   Newsletter single_opt_in(const std::string& slug) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -69,6 +70,35 @@ class SqliteTest : public ::testing::Test {
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     return value;
+  }
+
+  // Runs `sql` over a separate connection, as another process (the CLI) would.
+  void execute(const std::string& sql) const {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+    sqlite3_busy_timeout(db, 5000);
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << (message ? message : sqlite3_errmsg(db));
+    }
+    sqlite3_free(message);
+    sqlite3_close(db);
+  }
+
+  // A sign-up as the public form sends it, with a resend window of an hour.
+  SignupRequest signup_request(const std::string& email, std::vector<Id> newsletter_ids) const {
+    SignupRequest r;
+    r.email = email;
+    r.email_display = email;
+    r.name = "Rea Der";
+    r.timezone = "Europe/Lisbon";
+    r.newsletter_ids = std::move(newsletter_ids);
+    r.consent_version = "consent-v3";
+    r.source_page = "/articles/budget";
+    r.client_address = "192.0.2.0/24";
+    r.resend_after = clock_.now() - 3600;
+    r.audit_detail = "newsletters=test page=/articles/budget";
+    return r;
   }
 
   Newsletter newsletter(const std::string& slug, bool is_public = true) {
