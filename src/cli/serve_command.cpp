@@ -89,6 +89,13 @@ int run_serve(const std::string& data, const std::string& listen_override) {
         return sign_mail(signer, signup.render_queued(m, n));
       },
       clock);
+  metrics.add_gauge("broadsheet_mail_queue_pending",
+                    "Sign-up emails (confirmations, welcomes) queued and not yet sent.",
+                    [store = ctx->store.get()]() -> std::vector<std::pair<std::string, double>> {
+                      auto state = store->mail_queue_state();
+                      if (!state) return {};
+                      return {{"", static_cast<double>(state->pending)}};
+                    });
   SendMetrics send_metrics;
   metrics.add_text([&send_metrics] { return send_metrics.render(); });
   metrics.add_gauge("broadsheet_issue_deliveries",

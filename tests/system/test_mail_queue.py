@@ -17,7 +17,7 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import start_server
+from conftest import scrape_metrics, start_server
 from signup_helpers import (FAST_ROBOT, confirmation, db_rows, links, messages_to,
                             new_address, post_form, robot, sign_up, statuses,
                             wait_for_mail_queue)
@@ -137,6 +137,7 @@ def test_a_failed_delivery_waits_in_the_queue_and_is_sent_later(demo, server_fac
     assert "Not a directory" in error, error
     assert not list((pathlib.Path(demo) / "outbox" / "new").iterdir())
     assert "not sent, to be tried again" in server.log()
+    assert scrape_metrics(server)["broadsheet_mail_queue_pending"] == 1
 
     mend_outbox(demo)
     let_retries_fall_due(demo)
@@ -144,6 +145,7 @@ def test_a_failed_delivery_waits_in_the_queue_and_is_sent_later(demo, server_fac
     assert len(messages_to(demo, reader)) == 1
     kind, attempts, sent, pending, error = queue_rows(demo, reader)[0]
     assert attempts >= 2 and pending == 0 and error == ""
+    assert scrape_metrics(server)["broadsheet_mail_queue_pending"] == 0
 
 
 def test_an_email_sent_before_a_restart_is_not_sent_again(demo, tmp_path):
