@@ -8,6 +8,8 @@
 
 #include <array>
 #include <filesystem>
+#include <initializer_list>
+#include <mutex>
 #include <optional>
 
 #include "mail/dkim_canon.hpp"
@@ -46,27 +48,37 @@ using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 using Digest = std::array<unsigned char, 32>;
 
-// SHA-256, fetched from OpenSSL's provider once rather than on every message.
+// SHA-256, fetched from OpenSSL's provider once rather than on every message. On
+// x86-64 with the SHA extensions OpenSSL's EVP SHA-256 uses them (about 1.8 GB/s on
+// the benchmark machine, against 0.55 GB/s without).
 const EVP_MD* sha256() {
   static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
   return md;
 }
 
+// A SHA-256 computation on this thread's digest context, which is made once and reset
+// for each use rather than allocated per message. One at a time per thread.
 class Sha256 {
  public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    ok_ = ctx_ && sha256() && EVP_DigestInit_ex(ctx_.get(), sha256(), nullptr) == 1;
+  Sha256() : ctx_(context()) {
+    ok_ = ctx_ && sha256() && EVP_DigestInit_ex(ctx_, sha256(), nullptr) == 1;
   }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(std::string_view data) {
-    ok_ = ok_ && EVP_DigestUpdate(ctx_.get(), data.data(), data.size()) == 1;
+    ok_ = ok_ && EVP_DigestUpdate(ctx_, data.data(), data.size()) == 1;
   }
   bool finish(Digest& out) {
     unsigned int len = 0;
-    return ok_ && EVP_DigestFinal_ex(ctx_.get(), out.data(), &len) == 1 && len == out.size();
+    return ok_ && EVP_DigestFinal_ex(ctx_, out.data(), &len) == 1 && len == out.size();
   }
 
  private:
-  MdCtx ctx_;
+  static EVP_MD_CTX* context() {
+    thread_local MdCtx ctx(EVP_MD_CTX_new());
+    return ctx.get();
+  }
+  EVP_MD_CTX* ctx_;
   bool ok_ = false;
 };
 
@@ -86,6 +98,7 @@ struct Parsed {
 
 Result<Parsed> parse_message(std::string_view message) {
   Parsed parsed;
+  parsed.fields.reserve(32);  // build_message writes about 15
   std::size_t at = 0;
   while (at < message.size()) {
     if (message.compare(at, 2, "\r\n") == 0) {  // the blank line
@@ -163,11 +176,46 @@ class Folder {
 
 }  // namespace
 
+// RSA signing contexts of one key, set up for PKCS#1 v1.5 with SHA-256 once and kept
+// for later messages: setting one up fetches the signature method and copies the
+// key's parameters, about 3 us, 1% of a signature. One per thread signing at once.
+class RsaContexts {
+ public:
+  explicit RsaContexts(EVP_PKEY* key) : key_(key) {}
+
+  // An idle context, or a new one; null when OpenSSL fails.
+  PkeyCtx take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        PkeyCtx ctx = std::move(idle_.back());
+        idle_.pop_back();
+        return ctx;
+      }
+    }
+    PkeyCtx ctx(EVP_PKEY_CTX_new(key_, nullptr));
+    bool ok = ctx && EVP_PKEY_sign_init(ctx.get()) == 1 &&
+              EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(ctx.get(), sha256()) == 1;
+    return ok ? std::move(ctx) : nullptr;
+  }
+  void give_back(PkeyCtx ctx) {
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(ctx));
+  }
+
+ private:
+  EVP_PKEY* key_;
+  std::mutex mu_;
+  std::vector<PkeyCtx> idle_;
+};
+
 // A private key ready to sign: RSA as an EVP_PKEY (OpenSSL allows concurrent use for
-// signing), Ed25519 as libsodium's expanded secret key, which signs in half the time of
-// OpenSSL 3's EVP path (same signatures: Ed25519 is deterministic).
+// signing) with its contexts, Ed25519 as libsodium's expanded secret key, which signs
+// in half the time of OpenSSL 3's EVP path (same signatures: Ed25519 is deterministic).
 struct Signing {
   Pkey rsa;
+  std::unique_ptr<RsaContexts> rsa_contexts;  // uses `rsa`, so declared after it
   std::array<unsigned char, crypto_sign_SECRETKEYBYTES> ed25519{};
 };
 
@@ -193,6 +241,10 @@ Result<Signing> prepare(const DkimSigner::Key& k) {
   Signing s;
   if (k.key.algorithm == DkimAlgorithm::rsa_sha256) {
     s.rsa = std::move(pkey);
+    s.rsa_contexts = std::make_unique<RsaContexts>(s.rsa.get());
+    PkeyCtx ctx = s.rsa_contexts->take();  // the first message's, made now to fail early
+    if (!ctx) return bad("OpenSSL cannot sign with it");
+    s.rsa_contexts->give_back(std::move(ctx));
     return s;
   }
   unsigned char seed[crypto_sign_SEEDBYTES];
@@ -259,6 +311,8 @@ struct SignedHeaders {
 // occurrence of a name is hashed as that name's k-th field from the bottom.
 Result<SignedHeaders> signed_headers(const std::vector<Field>& fields) {
   SignedHeaders h;
+  h.names.reserve(std::size(kSignedNames) + 1);
+  h.canonical.reserve(1024);
   bool has_from = false;
   for (const Field& f : fields) {
     for (std::string_view wanted : kSignedNames) {
@@ -286,17 +340,15 @@ Result<SignedHeaders> signed_headers(const std::vector<Field>& fields) {
 }
 
 // The signature over `digest`, base64; nullopt when the library fails.
-std::optional<std::string> signature(const Signing& signing, DkimAlgorithm algorithm,
-                                     const Digest& digest) {
+std::optional<std::string> signature(const Signing& signing, const Digest& digest) {
   unsigned char sig[1024];
   std::size_t len = sizeof sig;
-  if (algorithm == DkimAlgorithm::rsa_sha256) {
-    PkeyCtx ctx(EVP_PKEY_CTX_new(signing.rsa.get(), nullptr));
-    bool ok = ctx && EVP_PKEY_sign_init(ctx.get()) == 1 &&
-              EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1 &&
-              EVP_PKEY_CTX_set_signature_md(ctx.get(), sha256()) == 1 &&
-              EVP_PKEY_sign(ctx.get(), sig, &len, digest.data(), digest.size()) == 1;
-    if (!ok) return std::nullopt;
+  if (signing.rsa) {
+    PkeyCtx ctx = signing.rsa_contexts->take();
+    if (!ctx || EVP_PKEY_sign(ctx.get(), sig, &len, digest.data(), digest.size()) != 1) {
+      return std::nullopt;
+    }
+    signing.rsa_contexts->give_back(std::move(ctx));
   } else {
     // RFC 8463 section 3: Ed25519 (PureEdDSA) over the SHA-256 header hash.
     unsigned long long sig_len = 0;
@@ -319,38 +371,50 @@ Result<std::string> DkimSigner::sign(std::string_view message) const {
   if (!headers) return headers.error();
 
   Digest body_hash;
-  Sha256 body;
-  relaxed_body(parsed->body, [&](std::string_view piece) { body.update(piece); });
-  if (!body.finish(body_hash)) return make_error(Errc::internal, "DKIM: SHA-256 failed");
-  std::string bh = base64(body_hash.data(), body_hash.size());
-  std::string t = std::to_string(state_->clock->now());
+  {
+    Sha256 body;
+    relaxed_body(parsed->body, [&](std::string_view piece) { body.update(piece); });
+    if (!body.finish(body_hash)) return make_error(Errc::internal, "DKIM: SHA-256 failed");
+  }
+  const std::string bh = base64(body_hash.data(), body_hash.size());
+  const std::string t = std::to_string(state_->clock->now());
 
-  std::string out;
+  std::string out, field, relaxed_field, token;
+  out.reserve(640 * state_->keys.size());
+  field.reserve(640);
+  auto tag = [&token](std::initializer_list<std::string_view> parts) -> std::string_view {
+    token.clear();
+    for (std::string_view part : parts) token += part;
+    return token;
+  };
   for (std::size_t k = 0; k < state_->keys.size(); ++k) {
     const Key& key = state_->keys[k];
     bool rsa = key.key.algorithm == DkimAlgorithm::rsa_sha256;
-    std::string field = rsa ? "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;"
-                            : "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;";
+    field = rsa ? "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;"
+                : "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;";
     Folder fold(field);
-    fold.add(fmt::format("d={};", key.domain));
-    fold.add(fmt::format("s={};", key.selector));
-    fold.add(fmt::format("t={};", t));
+    fold.add(tag({"d=", key.domain, ";"}));
+    fold.add(tag({"s=", key.selector, ";"}));
+    fold.add(tag({"t=", t, ";"}));
     const auto& names = headers->names;
-    fold.add(fmt::format("h={}:", names.front()));
+    fold.add(tag({"h=", names.front(), ":"}));
     for (std::size_t i = 1; i < names.size(); ++i) {
-      fold.glue_or_fold(fmt::format("{}{}", names[i], i + 1 == names.size() ? ";" : ":"));
+      fold.glue_or_fold(tag({names[i], i + 1 == names.size() ? ";" : ":"}));
     }
-    fold.add(fmt::format("bh={};", bh));
+    fold.add(tag({"bh=", bh, ";"}));
     fold.add("b=");
 
     // The header hash: the signed fields, then this field with an empty b=, no CRLF.
-    std::string canonical = headers->canonical;
-    append_relaxed_header(field, canonical);
+    relaxed_field.clear();
+    append_relaxed_header(field, relaxed_field);
     Digest header_hash;
-    Sha256 h;
-    h.update(canonical);
-    if (!h.finish(header_hash)) return make_error(Errc::internal, "DKIM: SHA-256 failed");
-    auto b = signature(state_->signing[k], key.key.algorithm, header_hash);
+    {
+      Sha256 h;
+      h.update(headers->canonical);
+      h.update(relaxed_field);
+      if (!h.finish(header_hash)) return make_error(Errc::internal, "DKIM: SHA-256 failed");
+    }
+    auto b = signature(state_->signing[k], header_hash);
     if (!b) {
       return make_error(Errc::internal, fmt::format("DKIM: signing for {} failed",
                                                     dkim_record_name(key.selector, key.domain)));

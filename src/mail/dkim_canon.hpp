@@ -1,9 +1,12 @@
 // The "relaxed" canonicalisation of DKIM (RFC 6376 sections 3.4.2 and 3.4.4) for the
 // signer in dkim.cpp. Internal to src/mail.
 //
-// The body form is handed to a sink in as few pieces as possible, most of them spans of
-// the message itself, so a body is hashed without being copied: only lines that
-// change (a run of spaces or tabs, trailing whitespace) are rewritten.
+// The body form is handed to a sink in as few pieces as possible, all but the odd
+// single SP spans of the message itself, so a body is hashed where it lies, without
+// being copied: one vector scan finds the whitespace that changes (a TAB, a run of
+// spaces, spaces at the end of a line), and the pieces are cut around it. A
+// quoted-printable body has no trailing whitespace and few runs, so it is handed on in
+// a few large pieces.
 //
 // Pure functions; safe from any thread.
 #pragma once
@@ -32,41 +35,46 @@ inline bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 // The end of the body's content: past its last line that holds anything but SP, HTAB.
 std::size_t relaxed_body_end(std::string_view body);
 
-// Appends the relaxed form of one line (without its CRLF).
-void append_relaxed_line(std::string_view line, std::string& out);
-
-// Where the next TAB or the next two SP in a row is, at or after `from`; body.size()
-// when none: the whitespace runs that relaxed canonicalisation shortens. Looks at 16
-// bytes at a time, so a clean body costs one pass near memory speed.
-std::size_t next_wsp_run(std::string_view body, std::size_t from);
+// The first place in [from, end) where relaxed canonicalisation may change something:
+// a TAB, or a SP followed by SP, by CR or by `end`; `end` when there is none. Looks at
+// 32 bytes at a time with AVX2, else 16. REQUIRES: from <= end <= body.size().
+std::size_t next_wsp_change(std::string_view body, std::size_t from, std::size_t end);
 
 template <typename Sink>
 void relaxed_body(std::string_view body, Sink&& sink) {
-  std::size_t end = relaxed_body_end(body);
+  const std::size_t end = relaxed_body_end(body);
   std::size_t span = 0;  // start of the bytes taken as they are, not yet given to sink
-  std::size_t run = next_wsp_run(body, 0);
-  std::string rewritten;
-  for (std::size_t at = 0; at < end;) {
-    std::size_t cr = body.find("\r\n", at);
-    std::size_t line_end = cr == std::string_view::npos || cr >= end ? end : cr;
-    if (run < at) run = next_wsp_run(body, at);
-    bool changes = run < line_end || (line_end > at && is_wsp(body[line_end - 1]));
-    std::size_t next = line_end == end ? end : line_end + 2;
-    if (changes) {
-      if (at > span) sink(body.substr(span, at - span));
-      rewritten.clear();
-      append_relaxed_line(body.substr(at, line_end - at), rewritten);
-      rewritten += "\r\n";
-      sink(std::string_view(rewritten));
-      span = next;
+  auto take = [&](std::size_t to) {
+    if (to > span) sink(body.substr(span, to - span));
+  };
+  for (std::size_t at = next_wsp_change(body, 0, end); at < end;
+       at = next_wsp_change(body, at, end)) {
+    // The whole run of SP and HTAB around `at`, which can start before it: in "x \ty"
+    // the hit is the TAB.
+    std::size_t run = at;
+    while (run > span && is_wsp(body[run - 1])) --run;
+    std::size_t after = at;
+    while (after < end && is_wsp(body[after])) ++after;
+    // Lines end in CRLF; a bare CR is an ordinary byte, and a run before it stays.
+    bool trailing = after == end || body.compare(after, 2, "\r\n") == 0;
+    if (trailing) {
+      take(run);
+      span = after;
+    } else if (body[run] == '\t') {
+      take(run);
+      sink(std::string_view(" "));
+      span = after;
+    } else if (after - run > 1) {
+      take(run + 1);  // keeps the run's first SP
+      span = after;
     }
-    at = next;
+    at = after;
   }
+  take(end);
   // `end` is past a CRLF unless the content's last line lacks one (a message without
   // a final line break); the canonical form always has it.
-  bool ends_in_crlf = end >= 2 && body.substr(end - 2, 2) == "\r\n";
-  if (end > span) sink(body.substr(span, end - span));
-  if (end > 0 && !ends_in_crlf && span < end) sink(std::string_view("\r\n"));
+  bool ends_in_crlf = end >= 2 && body[end - 2] == '\r' && body[end - 1] == '\n';
+  if (end > 0 && !ends_in_crlf) sink(std::string_view("\r\n"));
 }
 
 }  // namespace broadsheet::mail_detail
