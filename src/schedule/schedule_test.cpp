@@ -328,9 +328,6 @@ TEST(NextRun, NoAnswer) {
   EXPECT_EQ(next_run(parsed("daily 06:00 UTC"), 300'000'000'000, ""), std::nullopt);
 }
 
-}  // namespace
-}  // namespace broadsheet
-
 TEST(LocalTime, AppliesTheZonesOffsetAtThatInstant) {
   // 2026-07-01T12:00:00Z: summer time in Berlin (+2), standard time in Sydney (+10).
   const UnixSeconds t = 1782907200;
@@ -343,3 +340,6 @@ TEST(LocalTime, AppliesTheZonesOffsetAtThatInstant) {
   EXPECT_EQ(local_time(t, "UTC"), t);
   EXPECT_EQ(local_time(t, "Not/AZone"), t);
 }
+
+}  // namespace
+}  // namespace broadsheet
