@@ -6,6 +6,8 @@
 #include <boost/json/serialize.hpp>
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace broadsheet::http {
 namespace {
 
@@ -147,32 +149,7 @@ std::string_view status_reason(int status) {
   return "Unknown";
 }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string html_escape(std::string_view s) { return html_escaped(s); }
 
 bool is_api_path(std::string_view path) { return path == "/api" || path.starts_with("/api/"); }
 

@@ -54,7 +54,8 @@ struct Response {
 // Reason phrase for a status code ("Not Found").
 std::string_view status_reason(int status);
 
-// Escapes text for HTML element content and attribute values.
+// Escapes text for HTML element content and attribute values: core/text.hpp's
+// html_escaped, under the name the web pages use.
 std::string html_escape(std::string_view s);
 
 // True for paths of the JSON API ("/api" and below), whose errors are JSON.

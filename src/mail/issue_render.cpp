@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 
+#include "core/text.hpp"
 #include "mail/issue_headers.hpp"
 #include "mail/issue_layout.hpp"
 #include "mail/markdown.hpp"
@@ -22,8 +23,8 @@ using issue_detail::list_id_value;
 using issue_detail::mailto_uri;
 using issue_detail::refuse;
 using issue_detail::refuse_fields;
-using issue_detail::split_spaces;
 using mime_detail::check_header_text;
+using mime_detail::split_spaces;
 
 constexpr std::size_t kMessageIdBytes = 16;
 constexpr std::size_t kBoundaryBytes = 12;

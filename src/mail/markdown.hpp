@@ -57,8 +57,4 @@ Result<std::string> markdown_to_email_html(std::string_view markdown,
 Result<std::string> markdown_to_text(std::string_view markdown,
                                      const MarkdownOptions& options = {});
 
-// Appends `text` with &, <, >, " and ' escaped, for HTML text and attribute values.
-void append_html_escaped(std::string& out, std::string_view text);
-std::string html_escaped(std::string_view text);
-
 }  // namespace broadsheet

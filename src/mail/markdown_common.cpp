@@ -6,41 +6,11 @@
 #include <cctype>
 #include <utility>
 
+#include "core/text.hpp"
 #include "core/types.hpp"
 #include "mail/markdown_detail.hpp"
 
 namespace broadsheet {
-
-void append_html_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-}
-
-std::string html_escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  append_html_escaped(out, text);
-  return out;
-}
 
 namespace markdown_detail {
 namespace {

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/text.hpp"
 #include "mail/markdown_detail.hpp"
 
 namespace broadsheet {

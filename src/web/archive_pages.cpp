@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/text.hpp"
 #include "mail/issue_render.hpp"
 #include "schedule/schedule.hpp"
 #include "send/issue_messages.hpp"
@@ -110,49 +111,10 @@ Result<std::string> render_web_version(const Config& config, const Issue& issue,
   return prepared->web_html();
 }
 
-std::string_view first_char(std::string_view s) {
-  const auto lead = static_cast<unsigned char>(s.front());
-  std::size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  return s.substr(0, std::min(n, s.size()));
-}
-
-void append_xml_text(std::string& out, std::string_view s) {
-  while (!s.empty()) {
-    std::string_view c = first_char(s);
-    s.remove_prefix(c.size());
-    if (c.size() == 1) {
-      const auto b = static_cast<unsigned char>(c.front());
-      // XML 1.0 allows no C0 control but tab, LF and CR, and a lone byte above 0x7F
-      // is not UTF-8.
-      if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b >= 0x80) continue;
-    }
-    if (c == "\xEF\xBF\xBE" || c == "\xEF\xBF\xBF") continue;  // U+FFFE, U+FFFF
-    switch (c.front()) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out.append(c);
-    }
-  }
-}
-
 void append_element(std::string& out, std::string_view indent, std::string_view name,
                     std::string_view text) {
   out.append(indent).append("<").append(name).append(">");
-  append_xml_text(out, text);
+  append_xml_escaped(out, text);
   out.append("</").append(name).append(">\n");
 }
 
@@ -160,7 +122,7 @@ void append_link(std::string& out, std::string_view indent, std::string_view rel
                  std::string_view type, std::string_view href) {
   out.append(indent).append("<link rel=\"").append(rel).append("\" type=\"").append(type);
   out.append("\" href=\"");
-  append_xml_text(out, href);
+  append_xml_escaped(out, href);
   out.append("\"/>\n");
 }
 

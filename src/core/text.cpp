@@ -1,0 +1,72 @@
+#include "core/text.hpp"
+
+#include <algorithm>
+
+namespace broadsheet {
+namespace {
+
+// The entity for one of the five special ASCII characters, or empty.
+std::string_view entity(char c, std::string_view apostrophe) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    case '\'':
+      return apostrophe;
+    default:
+      return {};
+  }
+}
+
+// The first UTF-8 sequence of non-empty `s` as its lead byte announces it (cut at
+// the end of `s`); a single byte when the lead byte is ASCII or a continuation byte.
+std::string_view first_char(std::string_view s) {
+  const auto lead = static_cast<unsigned char>(s.front());
+  std::size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  return s.substr(0, std::min(n, s.size()));
+}
+
+}  // namespace
+
+void append_html_escaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    std::string_view e = entity(c, "&#39;");
+    if (e.empty()) {
+      out.push_back(c);
+    } else {
+      out.append(e);
+    }
+  }
+}
+
+std::string html_escaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  append_html_escaped(out, text);
+  return out;
+}
+
+void append_xml_escaped(std::string& out, std::string_view text) {
+  while (!text.empty()) {
+    std::string_view c = first_char(text);
+    text.remove_prefix(c.size());
+    if (c.size() == 1) {
+      const auto b = static_cast<unsigned char>(c.front());
+      if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b >= 0x80) continue;
+      std::string_view e = entity(c.front(), "&apos;");
+      if (!e.empty()) {
+        out.append(e);
+        continue;
+      }
+    }
+    if (c == "\xEF\xBF\xBE" || c == "\xEF\xBF\xBF") continue;  // U+FFFE, U+FFFF
+    out.append(c);
+  }
+}
+
+}  // namespace broadsheet

@@ -1,0 +1,23 @@
+// Escaping text for HTML and XML. The one copy every module uses (mail bodies, web
+// pages, HTTP error pages, Atom feeds), so they cannot drift apart.
+// Pure functions of their input; no allocation beyond the output string.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace broadsheet {
+
+// Appends `text` with &, <, >, " and ' escaped (' as &#39;), for HTML element
+// content and attribute values. Every other byte is copied as is.
+void append_html_escaped(std::string& out, std::string_view text);
+std::string html_escaped(std::string_view text);
+
+// Appends `text` escaped for XML 1.0 content and attribute values (' as &apos;),
+// dropping what XML 1.0 forbids: C0 controls other than tab, LF and CR, U+FFFE and
+// U+FFFF, and stray continuation bytes (0x80..0xBF where a character should begin).
+// Expects UTF-8 otherwise: a lead byte >= 0xC0 and the 1..3 bytes it announces are
+// copied without checking them, so invalid UTF-8 in is not made valid.
+void append_xml_escaped(std::string& out, std::string_view text);
+
+}  // namespace broadsheet

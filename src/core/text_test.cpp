@@ -1,0 +1,52 @@
+// html_escaped / append_xml_escaped: the shared escaping of mail, web and HTTP.
+#include <gtest/gtest.h>
+
+#include "core/text.hpp"
+
+namespace broadsheet {
+namespace {
+
+std::string xml(std::string_view s) {
+  std::string out;
+  append_xml_escaped(out, s);
+  return out;
+}
+
+TEST(HtmlEscaped, EscapesTheFiveSpecialCharacters) {
+  EXPECT_EQ(html_escaped(R"(<a href="x" title='y'>&</a>)"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+  EXPECT_EQ(html_escaped("plain"), "plain");
+  EXPECT_EQ(html_escaped(""), "");
+  EXPECT_EQ(html_escaped("&amp;"), "&amp;amp;");  // already-escaped text is escaped again
+}
+
+TEST(HtmlEscaped, CopiesEveryOtherByte) {
+  // Controls and non-UTF-8 bytes pass through: HTML output keeps what it is given.
+  EXPECT_EQ(html_escaped(std::string_view("a\0b\x01\xFF caf\xC3\xA9", 11)),
+            std::string("a\0b\x01\xFF caf\xC3\xA9", 11));
+}
+
+TEST(HtmlEscaped, AppendsToWhatIsThere) {
+  std::string out = "<p>";
+  append_html_escaped(out, "1 < 2");
+  EXPECT_EQ(out, "<p>1 &lt; 2");
+}
+
+TEST(XmlEscaped, EscapesWithApos) {
+  EXPECT_EQ(xml(R"(<a b="c" d='e'>&)"), "&lt;a b=&quot;c&quot; d=&apos;e&apos;&gt;&amp;");
+}
+
+TEST(XmlEscaped, DropsWhatXml10Forbids) {
+  EXPECT_EQ(xml("a\tb\nc\rd"), "a\tb\nc\rd");
+  EXPECT_EQ(xml(std::string_view("a\0b\x01\x1F" "c", 6)), "abc");
+  EXPECT_EQ(xml("x\xEF\xBF\xBEy\xEF\xBF\xBFz"), "xyz");  // U+FFFE, U+FFFF
+  EXPECT_EQ(xml("stray \x80\xBF bytes"), "stray  bytes");
+}
+
+TEST(XmlEscaped, KeepsUtf8) {
+  EXPECT_EQ(xml("caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\x93\xB0 \xEF\xBF\xBD"),
+            "caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\x93\xB0 \xEF\xBF\xBD");
+}
+
+}  // namespace
+}  // namespace broadsheet
