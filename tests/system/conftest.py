@@ -262,6 +262,18 @@ def port_is_bindable(port: int) -> bool:
             return False
 
 
+def wait_for(predicate, timeout=60, what="condition"):
+    """Polls `predicate` every 0.1 s until it returns something truthy, and returns
+    that; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
 class Server(str):
     """A running `broadsheet serve`. It *is* its base URL ("http://127.0.0.1:PORT"),
     and also carries the process, port, data folder and log files."""

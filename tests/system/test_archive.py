@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import (BIN, DOMAIN, assert_ok, clean_env, data_args, free_port, get, request, run,
-                      start_server)
+                      start_server, wait_for)
 from send_helpers import add_newsletter, create_issue, make_audience, parse_message, start_sink
 
 BASE = "https://news.broadsheet-test.net"
@@ -44,16 +44,6 @@ Sent to {{email}}.
 
 def show(data, issue_id) -> dict:
     return json.loads(assert_ok(run("issue", "show", issue_id, "--json", *data_args(data))).stdout)
-
-
-def wait_for(predicate, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def start_send(data, issue_id, env) -> subprocess.Popen:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import BIN, assert_ok, clean_env, data_args, free_port, request, run
+from conftest import BIN, assert_ok, clean_env, data_args, free_port, request, run, wait_for
 from send_helpers import add_newsletter, create_issue, make_audience, parse_message, sink_factory  # noqa: F401
 
 
@@ -31,16 +31,6 @@ def start_send(data, issue_id, env, *extra, log=None) -> subprocess.Popen:
     return subprocess.Popen([BIN, "issue", "send", str(issue_id), "--wait", *extra, *data_args(data)],
                             stdout=subprocess.PIPE, stderr=log or subprocess.PIPE, text=True,
                             env=clean_env(env))
-
-
-def wait_for(predicate, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_every_confirmed_reader_gets_one_signed_looking_message(paper, tmp_path, sink_factory):
