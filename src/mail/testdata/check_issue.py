@@ -13,7 +13,6 @@ Exit status 0 when every message passes; 1 with one line per problem; 2 for bad 
 """
 import email.parser
 import email.policy
-import json
 import pathlib
 import sys
 
@@ -46,25 +45,13 @@ def content_problems(raw, expected):
     return problems
 
 
+def check(eml, expected):
+    return check_mime.check(eml, expected) + content_problems(eml.read_bytes(), expected)
+
+
 def main(argv):
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    folder = pathlib.Path(argv[1])
-    messages = sorted(folder.glob("*.eml"))
-    if not messages:
-        print(f"check_issue: no .eml files in {folder}")
-        return 1
-    failed = False
-    for eml in messages:
-        expected = json.loads(eml.with_suffix(".json").read_text(encoding="utf-8"))
-        raw = eml.read_bytes()
-        for problem in check_mime.check(eml, expected) + content_problems(raw, expected):
-            print(f"{eml.name}: {problem}")
-            failed = True
-    if not failed:
-        print(f"check_issue: {len(messages)} issues read back as meant")
-    return 1 if failed else 0
+    return check_mime.check_folder(argv, __doc__, "check_issue", check,
+                                   "issues read back as meant")
 
 
 if __name__ == "__main__":

@@ -182,24 +182,32 @@ def check(eml, expected):
     return problems
 
 
-def main(argv):
+def check_folder(argv, usage, program, checker, passed):
+    """The command line of check_mime.py and check_issue.py: runs `checker(eml, expected)`
+    (a list of problems) on every DIR/NAME.eml with its DIR/NAME.json, prints one line
+    per problem, and returns the exit status (0 all pass, 1 problems or no messages, 2
+    bad usage). `passed` ends the line printed when all pass: "N <passed>"."""
     if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     folder = pathlib.Path(argv[1])
     messages = sorted(folder.glob("*.eml"))
     if not messages:
-        print(f"check_mime: no .eml files in {folder}")
+        print(f"{program}: no .eml files in {folder}")
         return 1
     failed = False
     for eml in messages:
         expected = json.loads(eml.with_suffix(".json").read_text(encoding="utf-8"))
-        for problem in check(eml, expected):
+        for problem in checker(eml, expected):
             print(f"{eml.name}: {problem}")
             failed = True
     if not failed:
-        print(f"check_mime: {len(messages)} messages read back as written")
+        print(f"{program}: {len(messages)} {passed}")
     return 1 if failed else 0
+
+
+def main(argv):
+    return check_folder(argv, __doc__, "check_mime", check, "messages read back as written")
 
 
 if __name__ == "__main__":
