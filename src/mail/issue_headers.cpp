@@ -36,16 +36,6 @@ Error refuse(std::string_view what, std::string_view why) {
   return make_error(Errc::invalid_argument, fmt::format("{} {}", what, why));
 }
 
-std::vector<std::string> split_spaces(std::string_view value) {
-  std::vector<std::string> tokens;
-  for (std::size_t start = 0;;) {
-    std::size_t end = std::min(value.find(' ', start), value.size());
-    tokens.emplace_back(value.substr(start, end - start));
-    if (end == value.size()) return tokens;
-    start = end + 1;
-  }
-}
-
 Status append_field(std::string& out, std::string_view name,
                     const std::vector<std::string>& tokens) {
   auto value = mime_detail::fold(name, tokens, name.size() + 2);

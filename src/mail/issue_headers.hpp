@@ -17,10 +17,6 @@ inline constexpr std::size_t kMaxUrl = 900;  // stays on one 998-octet line with
 // Errc::invalid_argument "WHAT WHY".
 Error refuse(std::string_view what, std::string_view why);
 
-// Splits an ASCII value at its spaces, the only places it may be folded; the MIME
-// writer folds extra headers the same way.
-std::vector<std::string> split_spaces(std::string_view value);
-
 // Appends "Name: tokens" CRLF, folded between tokens (mime_detail::fold).
 Status append_field(std::string& out, std::string_view name,
                     const std::vector<std::string>& tokens);

@@ -15,6 +15,7 @@ namespace {
 
 using mime_detail::check_header_text;
 using mime_detail::fold;
+using mime_detail::split_spaces;
 
 constexpr UnixSeconds kLastDate = 253402300799;  // 9999-12-31T23:59:59Z
 constexpr std::size_t kMessageIdBytes = 16;
@@ -86,17 +87,6 @@ Status append_mailbox(std::string& out, std::string_view name, const Mailbox& bo
   auto tokens = mime_detail::mailbox_tokens(name, box, name.size() + 2);
   if (!tokens) return tokens.error();
   return append_tokens(out, name, *tokens);
-}
-
-// Splits an ASCII value at its spaces, the only places it may be folded.
-std::vector<std::string> split_spaces(std::string_view value) {
-  std::vector<std::string> tokens;
-  for (std::size_t start = 0;;) {
-    std::size_t end = std::min(value.find(' ', start), value.size());
-    tokens.emplace_back(value.substr(start, end - start));
-    if (end == value.size()) return tokens;
-    start = end + 1;
-  }
 }
 
 Status append_headers(std::string& out, const OutgoingMessage& m, std::string_view message_id) {

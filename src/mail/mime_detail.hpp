@@ -31,6 +31,11 @@ Status check_header_text(std::string_view field, std::string_view text);
 Result<std::string> fold(std::string_view field, const std::vector<std::string>& tokens,
                          std::size_t used);
 
+// Splits `value` at each single space, the only places a header value written as it
+// is (ASCII, e.g. List-Id or an extra header) may be folded: "a b" -> {"a", "b"};
+// "a  b" -> {"a", "", "b"}; "" -> {""}.
+std::vector<std::string> split_spaces(std::string_view value);
+
 // RFC 2047 encoded words of `text` (UTF-8, Q or B, whichever is shorter), each at
 // most 75 characters, the first fitting in what is left of a line whose first `used`
 // columns are taken. Never splits a character. REQUIRES: `text` is valid UTF-8.

@@ -5,6 +5,7 @@
 
 #include "core/types.hpp"
 #include "mail/mime.hpp"
+#include "mail/mime_detail.hpp"
 #include "mail/mime_test_support.hpp"
 
 namespace broadsheet {
@@ -197,6 +198,16 @@ TEST(EncodeHeaderWords, RefusesLineBreaksAndBadText) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, Errc::invalid_argument);
   }
+}
+
+// The one splitter of header values written as they are (List-Id, extra headers).
+TEST(SplitSpaces, SplitsAtEverySingleSpace) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(mime_detail::split_spaces("News <news.example.org>"), (V{"News", "<news.example.org>"}));
+  EXPECT_EQ(mime_detail::split_spaces("a  b"), (V{"a", "", "b"}));
+  EXPECT_EQ(mime_detail::split_spaces(" a "), (V{"", "a", ""}));
+  EXPECT_EQ(mime_detail::split_spaces("one"), (V{"one"}));
+  EXPECT_EQ(mime_detail::split_spaces(""), (V{""}));
 }
 
 }  // namespace

@@ -97,6 +97,16 @@ Result<std::string> fold(std::string_view field, const std::vector<std::string>&
   return out;
 }
 
+std::vector<std::string> split_spaces(std::string_view value) {
+  std::vector<std::string> tokens;
+  for (std::size_t start = 0;;) {
+    std::size_t end = std::min(value.find(' ', start), value.size());
+    tokens.emplace_back(value.substr(start, end - start));
+    if (end == value.size()) return tokens;
+    start = end + 1;
+  }
+}
+
 Result<std::vector<std::string>> mailbox_tokens(std::string_view field, const Mailbox& box,
                                                 std::size_t used) {
   if (auto ok = check_address(field, box.address); !ok) return ok.error();
