@@ -133,4 +133,12 @@ std::string_view to_string(DeliveryStatus s) {
   return "queued";
 }
 
+std::string_view to_string(UserRole r) { return r == UserRole::admin ? "admin" : "editor"; }
+
+std::optional<UserRole> user_role_from(std::string_view name) {
+  if (name == "admin") return UserRole::admin;
+  if (name == "editor") return UserRole::editor;
+  return std::nullopt;
+}
+
 }  // namespace broadsheet

@@ -114,6 +114,31 @@ struct AuditEntry {
   std::string detail;   // JSON or a short sentence
 };
 
+// Who may use the admin side. Every role may use the API; only admins manage users.
+enum class UserRole { admin, editor };
+std::string_view to_string(UserRole r);
+std::optional<UserRole> user_role_from(std::string_view name);
+
+struct User {
+  Id id = 0;
+  std::string username;
+  std::string password_hash;  // Argon2id, encoded with its parameters
+  UserRole role = UserRole::editor;
+  UnixSeconds created_at = 0;
+};
+
+// An API token as stored: the secret itself is shown once and only its hash is kept.
+struct ApiToken {
+  Id id = 0;
+  Id user_id = 0;
+  std::string username;  // of user_id
+  UserRole role = UserRole::editor;
+  std::string name;      // what the token is for ("newsroom CMS")
+  std::string token_hash;
+  UnixSeconds created_at = 0;
+  std::optional<UnixSeconds> last_used_at, revoked_at;
+};
+
 // Rules for slugs: lowercase ASCII letters, digits and single hyphens, 1..64 chars,
 // starting and ending with a letter or digit.
 Status validate_slug(std::string_view slug);

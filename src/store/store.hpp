@@ -314,6 +314,23 @@ class Store {
   // One reader's delivery row, for tests and support: status, attempts, last reply.
   virtual Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) = 0;
 
+  // Users of the admin side and the API. Usernames are unique: a taken one is
+  // Errc::conflict. Errc::not_found for an unknown name.
+  virtual Result<User> add_user(const User& u) = 0;
+  virtual Result<User> user_by_name(const std::string& username) = 0;
+  virtual Result<std::vector<User>> list_users() = 0;
+
+  // API tokens, found by the hash of their secret (never the secret itself).
+  // add_api_token() stamps created_at; Errc::not_found when the user does not exist.
+  // api_token_by_hash() finds revoked tokens too (the caller refuses them).
+  virtual Result<ApiToken> add_api_token(Id user_id, const std::string& name,
+                                         const std::string& token_hash) = 0;
+  virtual Result<ApiToken> api_token_by_hash(const std::string& token_hash) = 0;
+  virtual Result<std::vector<ApiToken>> list_api_tokens() = 0;
+  // Stamps revoked_at; Errc::not_found when no such token, Errc::conflict when revoked.
+  virtual Status revoke_api_token(Id token_id) = 0;
+  virtual Status touch_api_token(Id token_id, UnixSeconds used_at) = 0;
+
   // Audit log: who did what, append-only.
   virtual Status audit(const std::string& actor, const std::string& action,
                        const std::string& subject, const std::string& detail) = 0;

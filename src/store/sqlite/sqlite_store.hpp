@@ -114,6 +114,16 @@ class SqliteStore final : public Store {
   Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) override;
   Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) override;
 
+  Result<User> add_user(const User& u) override;
+  Result<User> user_by_name(const std::string& username) override;
+  Result<std::vector<User>> list_users() override;
+  Result<ApiToken> add_api_token(Id user_id, const std::string& name,
+                                 const std::string& token_hash) override;
+  Result<ApiToken> api_token_by_hash(const std::string& token_hash) override;
+  Result<std::vector<ApiToken>> list_api_tokens() override;
+  Status revoke_api_token(Id token_id) override;
+  Status touch_api_token(Id token_id, UnixSeconds used_at) override;
+
   Status audit(const std::string& actor, const std::string& action, const std::string& subject,
                const std::string& detail) override;
   Result<std::vector<AuditEntry>> recent_audit(std::size_t limit) override;

@@ -1,0 +1,153 @@
+// SQLite backend of the Store: users of the admin side and their API tokens.
+// See sqlite_store.cpp for what the backend trusts and how it fails.
+#include <fmt/format.h>
+
+#include "store/sqlite/query.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+// Columns: id, username, password_hash, role, created_at.
+User read_user(const Query& q) {
+  User u;
+  u.id = q.int_at(0);
+  u.username = q.text_at(1);
+  u.password_hash = q.text_at(2);
+  // Only add_user() writes the column, with a name user_role_from() knows.
+  u.role = user_role_from(q.text_at(3)).value_or(UserRole::editor);
+  u.created_at = q.int_at(4);
+  return u;
+}
+
+// Columns: id, user_id, username, role, name, token_hash, created_at, last_used_at,
+// revoked_at.
+ApiToken read_token(const Query& q) {
+  ApiToken t;
+  t.id = q.int_at(0);
+  t.user_id = q.int_at(1);
+  t.username = q.text_at(2);
+  t.role = user_role_from(q.text_at(3)).value_or(UserRole::editor);
+  t.name = q.text_at(4);
+  t.token_hash = q.text_at(5);
+  t.created_at = q.int_at(6);
+  t.last_used_at = q.opt_int_at(7);
+  t.revoked_at = q.opt_int_at(8);
+  return t;
+}
+
+}  // namespace
+
+Result<User> SqliteStore::add_user(const User& u) {
+  auto h = hold();
+  if (!h) return h.error();
+  User out = u;
+  out.created_at = clock_.now();
+  Query q(db(), sql().insert_user);
+  q.bind_text(1, u.username)
+      .bind_text(2, u.password_hash)
+      .bind_text(3, to_string(u.role))
+      .bind_int(4, out.created_at);
+  Status s = q.returning_row("insert_user returned no id", [&] { out.id = q.int_at(0); });
+  if (!s) {
+    return failed_to("add user", s.error(),
+                     fmt::format("a user named '{}' already exists", u.username));
+  }
+  return out;
+}
+
+Result<User> SqliteStore::user_by_name(const std::string& username) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().user_by_name);
+  q.bind_text(1, username);
+  if (auto s = q.expect_row(fmt::format("no user named '{}'", username)); !s) {
+    return failed_to("read user", s.error());
+  }
+  User out = read_user(q);
+  if (auto s = q.run(); !s) return failed_to("read user", s.error());
+  return out;
+}
+
+Result<std::vector<User>> SqliteStore::list_users() {
+  auto h = hold();
+  if (!h) return h.error();
+  std::vector<User> out;
+  Query q(db(), sql().list_users);
+  if (auto s = q.each_row([&] { out.push_back(read_user(q)); }); !s) {
+    return failed_to("list users", s.error());
+  }
+  return out;
+}
+
+Result<ApiToken> SqliteStore::add_api_token(Id user_id, const std::string& name,
+                                            const std::string& token_hash) {
+  auto h = hold();
+  if (!h) return h.error();
+  ApiToken out;
+  out.user_id = user_id;
+  out.name = name;
+  out.token_hash = token_hash;
+  out.created_at = clock_.now();
+  Query q(db(), sql().insert_api_token);
+  q.bind_int(1, user_id).bind_text(2, name).bind_text(3, token_hash).bind_int(4, out.created_at);
+  Status s = q.returning_row("insert_api_token returned no id", [&] { out.id = q.int_at(0); });
+  if (!s) {
+    if (q.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return make_error(Errc::not_found, fmt::format("no user with id {}", user_id));
+    }
+    return failed_to("add API token", s.error(), "a token with this secret already exists");
+  }
+  return out;
+}
+
+Result<ApiToken> SqliteStore::api_token_by_hash(const std::string& token_hash) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().api_token_by_hash);
+  q.bind_text(1, token_hash);
+  if (auto s = q.expect_row("no such API token"); !s) return failed_to("read API token", s.error());
+  ApiToken out = read_token(q);
+  if (auto s = q.run(); !s) return failed_to("read API token", s.error());
+  return out;
+}
+
+Result<std::vector<ApiToken>> SqliteStore::list_api_tokens() {
+  auto h = hold();
+  if (!h) return h.error();
+  std::vector<ApiToken> out;
+  Query q(db(), sql().list_api_tokens);
+  if (auto s = q.each_row([&] { out.push_back(read_token(q)); }); !s) {
+    return failed_to("list API tokens", s.error());
+  }
+  return out;
+}
+
+Status SqliteStore::revoke_api_token(Id token_id) {
+  auto h = hold();
+  if (!h) return h.error();
+  {
+    Query q(db(), sql().revoke_api_token);
+    q.bind_int(1, token_id).bind_int(2, clock_.now());
+    Status s = q.returning_row("", [] {});
+    if (s) return {};
+    if (s.error().code != Errc::not_found) return failed_to("revoke API token", s.error());
+  }
+  Query exists(db(), sql().api_token_exists);
+  exists.bind_int(1, token_id);
+  auto row = exists.step();
+  if (!row) return failed_to("revoke API token", row.error());
+  if (!*row) return make_error(Errc::not_found, fmt::format("no API token with id {}", token_id));
+  return make_error(Errc::conflict, fmt::format("API token {} is already revoked", token_id));
+}
+
+Status SqliteStore::touch_api_token(Id token_id, UnixSeconds used_at) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().touch_api_token);
+  q.bind_int(1, token_id).bind_int(2, used_at);
+  if (auto s = q.run(); !s) return failed_to("record the use of an API token", s.error());
+  return {};
+}
+
+}  // namespace broadsheet::sqlite

@@ -1,0 +1,90 @@
+// Users and API tokens in the SQLite backend: names are unique, tokens are found by
+// their hash with their owner's role, and revoking is once and for good.
+#include <gtest/gtest.h>
+
+#include "store/sqlite/test_support.hpp"
+
+namespace broadsheet::sqlite {
+namespace {
+
+using testing::SqliteTest;
+
+class UsersTest : public SqliteTest {
+ protected:
+  User user(const std::string& name, UserRole role) {
+    User u;
+    u.username = name;
+    u.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+    u.role = role;
+    auto added = store_->add_user(u);
+    EXPECT_TRUE(added.ok()) << (added.ok() ? "" : added.error().message);
+    return added.ok() ? *added : u;
+  }
+};
+
+TEST_F(UsersTest, AddsUsersWithUniqueNames) {
+  open();
+  User ada = user("ada", UserRole::admin);
+  EXPECT_GT(ada.id, 0);
+  EXPECT_EQ(ada.created_at, clock_.now());
+  user("bob", UserRole::editor);
+  User again;
+  again.username = "ada";
+  again.password_hash = "x";
+  auto taken = store_->add_user(again);
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().code, Errc::conflict);
+  EXPECT_EQ(taken.error().message, "a user named 'ada' already exists");
+
+  auto read = store_->user_by_name("ada");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->role, UserRole::admin);
+  EXPECT_EQ(read->password_hash, ada.password_hash);
+  EXPECT_EQ(store_->user_by_name("carol").error().code, Errc::not_found);
+  auto all = store_->list_users();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].username, "ada");
+  EXPECT_EQ((*all)[1].role, UserRole::editor);
+}
+
+TEST_F(UsersTest, FindsATokenByItsHashWithItsOwner) {
+  open();
+  User bob = user("bob", UserRole::editor);
+  auto token = store_->add_api_token(bob.id, "newsroom CMS", "hash-1");
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  auto found = store_->api_token_by_hash("hash-1");
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->id, token->id);
+  EXPECT_EQ(found->username, "bob");
+  EXPECT_EQ(found->role, UserRole::editor);
+  EXPECT_EQ(found->name, "newsroom CMS");
+  EXPECT_FALSE(found->last_used_at.has_value());
+  EXPECT_FALSE(found->revoked_at.has_value());
+  EXPECT_EQ(store_->api_token_by_hash("hash-2").error().code, Errc::not_found);
+
+  ASSERT_TRUE(store_->touch_api_token(token->id, 1234).ok());
+  EXPECT_EQ(store_->api_token_by_hash("hash-1")->last_used_at, 1234);
+  EXPECT_EQ(store_->add_api_token(bob.id, "again", "hash-1").error().code, Errc::conflict);
+  EXPECT_EQ(store_->add_api_token(999, "nobody", "hash-3").error().code, Errc::not_found);
+}
+
+TEST_F(UsersTest, RevokesOnce) {
+  open();
+  User ada = user("ada", UserRole::admin);
+  auto token = store_->add_api_token(ada.id, "deploys", "hash-1");
+  ASSERT_TRUE(token.ok());
+  ASSERT_TRUE(store_->revoke_api_token(token->id).ok());
+  EXPECT_EQ(store_->api_token_by_hash("hash-1")->revoked_at, clock_.now());
+  auto twice = store_->revoke_api_token(token->id);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, Errc::conflict);
+  EXPECT_EQ(store_->revoke_api_token(77).error().code, Errc::not_found);
+  auto all = store_->list_api_tokens();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_TRUE((*all)[0].revoked_at.has_value());
+}
+
+}  // namespace
+}  // namespace broadsheet::sqlite
