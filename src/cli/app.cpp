@@ -37,6 +37,7 @@ int run(int argc, char** argv) {
   add_transfer_commands(app, shared);
   add_dkim_commands(app, shared);
   add_issue_commands(app, shared);
+  add_user_commands(app, shared);
   // Name a mistyped command rather than CLI11's "a subcommand is required".
   CLI::App* level = &app;
   std::string path;

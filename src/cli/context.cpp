@@ -51,20 +51,6 @@ int fail(const std::string& message) {
 
 int fail(const Error& error) { return fail(error.message); }
 
-Status check_text(const char* what, const std::string& value, std::size_t max) {
-  if (!is_valid_utf8(value)) {
-    return make_error(Errc::invalid_argument, fmt::format("{} is not valid UTF-8", what));
-  }
-  if (has_control_chars(value)) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("{} must be one line without control characters", what));
-  }
-  if (value.size() > max) {
-    return make_error(Errc::invalid_argument, fmt::format("{} is longer than {} bytes", what, max));
-  }
-  return {};
-}
-
 Result<std::string> read_text_file(const char* what, const std::string& path, std::size_t max) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(Errc::io, fmt::format("{}: cannot read {}", what, path));
@@ -78,12 +64,7 @@ Result<std::string> read_text_file(const char* what, const std::string& path, st
     }
   }
   if (in.bad()) return make_error(Errc::io, fmt::format("{}: cannot read {}", what, path));
-  if (!is_valid_utf8(text)) {
-    return make_error(Errc::invalid_argument, fmt::format("{}: {} is not valid UTF-8", what, path));
-  }
-  if (text.find('\0') != std::string::npos) {
-    return make_error(Errc::invalid_argument, fmt::format("{}: {} holds a NUL byte", what, path));
-  }
+  if (auto s = check_document(fmt::format("{}: {}", what, path), text, max); !s) return s.error();
   return text;
 }
 

@@ -25,11 +25,6 @@ Result<Context> open_context(const std::string& data_dir);
 Result<SubscriberQuery> subscriber_filter(Store& store, const std::string& newsletter,
                                           const std::string& status);
 
-// Checks a one-line text an editor gives (a name, a subject): valid UTF-8, no control
-// characters (so no CR or LF can reach a header), at most `max` bytes. The message
-// names `what` (the option).
-Status check_text(const char* what, const std::string& value, std::size_t max);
-
 // Reads a UTF-8 text file of at most `max` bytes without NUL bytes; the message names
 // `what` (the option) and the path.
 Result<std::string> read_text_file(const char* what, const std::string& path, std::size_t max);

@@ -8,16 +8,13 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/issue_commands.hpp"
-#include "cli/json_output.hpp"
+#include "admin/json_shapes.hpp"
 
 namespace broadsheet::cli {
-namespace {
 
-// Bounds on what an editor gives. A subject is one header line: RFC 5322 allows 998
-// octets, mail clients show about 60 characters, so 250 bytes is generous.
-constexpr std::size_t kMaxSubject = 250;
-constexpr std::size_t kMaxPreheader = 300;
-constexpr std::size_t kMaxBody = 1024 * 1024;
+using admin::issue_json;
+using admin::progress_json;
+namespace {
 
 struct IssueArgs {
   std::string newsletter, subject, preheader, body_file, status;
@@ -27,10 +24,10 @@ struct IssueArgs {
 };
 
 int create(const std::string& data, const IssueArgs& a) {
-  if (auto st = check_text("--subject", a.subject, kMaxSubject); !st) return fail(st.error());
+  if (auto st = check_text("--subject", a.subject, kMaxIssueSubject); !st) return fail(st.error());
   if (a.subject.empty()) return fail("--subject must not be empty");
-  if (auto st = check_text("--preheader", a.preheader, kMaxPreheader); !st) return fail(st.error());
-  auto body = read_text_file("--body-file", a.body_file, kMaxBody);
+  if (auto st = check_text("--preheader", a.preheader, kMaxIssuePreheader); !st) return fail(st.error());
+  auto body = read_text_file("--body-file", a.body_file, kMaxIssueBody);
   if (!body) return fail(body.error());
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
@@ -92,9 +89,9 @@ int show(const std::string& data, const IssueArgs& a) {
   auto i = ctx->store->issue_by_id(a.id);
   if (!i) return fail(i.error());
   auto out = issue_json(*i);
-  auto counts = issue_delivery_counts(*ctx->store, i->id);
-  if (!counts) return fail(counts.error());
-  out["deliveries"] = *counts;
+  auto progress = issue_progress(*ctx->store, *i, SystemClock::instance().now());
+  if (!progress) return fail(progress.error());
+  out["deliveries"] = progress_json(*progress);
   if (a.json) {
     out["body_markdown"] = i->body_markdown;
     std::cout << boost::json::serialize(out) << "\n";
@@ -107,7 +104,7 @@ int show(const std::string& data, const IssueArgs& a) {
       format_iso8601(i->created_at));
   if (i->started_at) std::cout << fmt::format("started:     {}\n", format_iso8601(*i->started_at));
   if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
-  std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(*counts));
+  std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress->counts));
   return kExitOk;
 }
 
@@ -115,16 +112,16 @@ int update(const std::string& data, const IssueArgs& a, const CLI::App* cmd) {
   IssueUpdate u;
   auto given = [&](const char* opt) { return cmd->count(opt) > 0; };
   if (given("--subject")) {
-    if (auto st = check_text("--subject", a.subject, kMaxSubject); !st) return fail(st.error());
+    if (auto st = check_text("--subject", a.subject, kMaxIssueSubject); !st) return fail(st.error());
     if (a.subject.empty()) return fail("--subject must not be empty");
     u.subject = a.subject;
   }
   if (given("--preheader")) {
-    if (auto st = check_text("--preheader", a.preheader, kMaxPreheader); !st) return fail(st.error());
+    if (auto st = check_text("--preheader", a.preheader, kMaxIssuePreheader); !st) return fail(st.error());
     u.preheader = a.preheader;
   }
   if (given("--body-file")) {
-    auto body = read_text_file("--body-file", a.body_file, kMaxBody);
+    auto body = read_text_file("--body-file", a.body_file, kMaxIssueBody);
     if (!body) return fail(body.error());
     u.body_markdown = std::move(*body);
   }

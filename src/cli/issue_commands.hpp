@@ -3,7 +3,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <boost/json/object.hpp>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -11,11 +10,8 @@
 
 namespace broadsheet::cli {
 
-// {"queued","sent","deferred","failed","total"} of an issue's delivery log, with
-// "rate" (messages per second since it began) when it has begun.
-Result<boost::json::object> issue_delivery_counts(Store& store, Id issue_id);
 // "sent=N deferred=N failed=N queued=N"
-std::string delivery_counts_line(const boost::json::object& counts);
+std::string delivery_counts_line(const DeliveryCounts& counts);
 
 void add_issue_render_command(CLI::App& group, Shared& shared);  // issue render
 void add_issue_send_commands(CLI::App& group, Shared& shared);   // send, pause, resume, cancel

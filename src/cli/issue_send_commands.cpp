@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
 #include <cerrno>
 #include <chrono>
 #include <iostream>
@@ -21,6 +20,7 @@
 #include "cli/progress.hpp"
 #include "cli/sending.hpp"
 #include "mail/address.hpp"
+#include "send/issue_control.hpp"
 #include "web/signup.hpp"
 
 namespace broadsheet::cli {
@@ -53,10 +53,9 @@ struct SignalScope {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-int finish(const boost::json::object& counts) {
+int finish(const DeliveryCounts& counts) {
   std::cout << delivery_counts_line(counts) << "\n";
-  const bool pending = counts.at("queued").as_uint64() > 0 || counts.at("deferred").as_uint64() > 0;
-  return pending ? kExitPending : kExitOk;
+  return counts.queued > 0 || counts.deferred > 0 ? kExitPending : kExitOk;
 }
 
 // Follows a send that the server performs, until the issue is no longer sending.
@@ -65,11 +64,9 @@ int follow(Context& ctx, Id id) {
   for (;;) {
     auto issue = ctx.store->issue_by_id(id);
     if (!issue) return fail(issue.error());
-    auto counts = issue_delivery_counts(*ctx.store, id);
+    auto counts = ctx.store->delivery_counts(id);
     if (!counts) return fail(counts.error());
-    const auto total = counts->at("total").as_uint64();
-    const auto done = total - counts->at("queued").as_uint64() - counts->at("deferred").as_uint64();
-    bar.update(done, total);
+    bar.update(counts->sent + counts->failed, counts->total());
     if (issue->status != IssueStatus::sending) {
       bar.finish();
       if (issue->status != IssueStatus::sent) {
@@ -121,7 +118,7 @@ int run_here(Context& ctx, Id id) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   if (sending->pool) sending->pool->stop();
-  auto counts = issue_delivery_counts(*ctx.store, id);
+  auto counts = ctx.store->delivery_counts(id);
   if (!counts) return fail(counts.error());
   return finish(*counts);
 }
@@ -129,28 +126,12 @@ int run_here(Context& ctx, Id id) {
 int send(const std::string& data, Id id, bool wait) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto issue = ctx->store->issue_by_id(id);
-  if (!issue) return fail(issue.error());
-  switch (issue->status) {
-    case IssueStatus::draft:
-    case IssueStatus::scheduled: {
-      auto queued = ctx->store->begin_sending(id);
-      if (!queued) return fail(queued.error());
-      (void)ctx->store->audit("cli", "issue.send", std::to_string(id),
-                              fmt::format("{} readers", *queued));
-      std::cerr << fmt::format("issue {}: sending to {} readers\n", id, *queued);
-      break;
-    }
-    case IssueStatus::sending:
-      std::cerr << fmt::format("issue {} is already sending; resuming\n", id);
-      break;
-    case IssueStatus::paused:
-      return fail(fmt::format("issue {} is paused; resume it with `broadsheet issue resume {}`",
-                              id, id));
-    case IssueStatus::sent:
-    case IssueStatus::cancelled:
-      return fail(fmt::format("issue {} is {}; it cannot be sent again", id,
-                              to_string(issue->status)));
+  auto started = start_send(*ctx->store, id, "cli");
+  if (!started) return fail(started.error());
+  if (started->resumed) {
+    std::cerr << fmt::format("issue {} is already sending; resuming\n", id);
+  } else {
+    std::cerr << fmt::format("issue {}: sending to {} readers\n", id, started->queued);
   }
   if (server_running(data)) {
     std::cerr << fmt::format("issue {}: handed to the running server\n", id);
@@ -159,17 +140,16 @@ int send(const std::string& data, Id id, bool wait) {
   return run_here(*ctx, id);
 }
 
-int change(const std::string& data, Id id, std::vector<IssueStatus> from, IssueStatus to,
-           const char* action, bool wait) {
+int steer(const std::string& data, Id id, IssueAction action, bool wait) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto issue = ctx->store->change_issue_status(id, std::move(from), to);
+  auto issue = steer_issue(*ctx->store, id, action, "cli");
   if (!issue) return fail(issue.error());
-  (void)ctx->store->audit("cli", fmt::format("issue.{}", action), std::to_string(id), "");
-  auto counts = issue_delivery_counts(*ctx->store, id);
+  auto counts = ctx->store->delivery_counts(id);
   if (!counts) return fail(counts.error());
-  std::cout << fmt::format("issue {} is {} ({})\n", id, to_string(to), delivery_counts_line(*counts));
-  if (to != IssueStatus::sending) return kExitOk;
+  std::cout << fmt::format("issue {} is {} ({})\n", id, to_string(issue->status),
+                           delivery_counts_line(*counts));
+  if (issue->status != IssueStatus::sending) return kExitOk;
   if (server_running(data)) return wait ? follow(*ctx, id) : kExitOk;
   return run_here(*ctx, id);
 }
@@ -228,25 +208,9 @@ int render(const std::string& data, const RenderArgs& a) {
 
 }  // namespace
 
-Result<boost::json::object> issue_delivery_counts(Store& store, Id issue_id) {
-  auto c = store.delivery_counts(issue_id);
-  if (!c) return c.error();
-  boost::json::object out{{"queued", c->queued},     {"sent", c->sent},
-                          {"deferred", c->deferred}, {"failed", c->failed},
-                          {"total", c->total()}};
-  auto issue = store.issue_by_id(issue_id);
-  if (issue && issue->started_at) {
-    const UnixSeconds end = issue->finished_at.value_or(SystemClock::instance().now());
-    const double secs = static_cast<double>(std::max<UnixSeconds>(1, end - *issue->started_at));
-    out["rate"] = static_cast<double>(c->sent + c->failed) / secs;
-  }
-  return out;
-}
-
-std::string delivery_counts_line(const boost::json::object& counts) {
-  return fmt::format("sent={} deferred={} failed={} queued={}", counts.at("sent").as_uint64(),
-                     counts.at("deferred").as_uint64(), counts.at("failed").as_uint64(),
-                     counts.at("queued").as_uint64());
+std::string delivery_counts_line(const DeliveryCounts& counts) {
+  return fmt::format("sent={} deferred={} failed={} queued={}", counts.sent, counts.deferred,
+                     counts.failed, counts.queued);
 }
 
 void add_issue_render_command(CLI::App& group, Shared& shared) {
@@ -277,7 +241,7 @@ void add_issue_send_commands(CLI::App& group, Shared& shared) {
   auto& pause_data = add_data_option(pause_cmd);
   pause_cmd->add_option("id", id, "The issue's id")->required();
   pause_cmd->callback([&] {
-    shared.exit_code = change(pause_data, id, {IssueStatus::sending}, IssueStatus::paused, "pause", false);
+    shared.exit_code = steer(pause_data, id, IssueAction::pause, false);
   });
 
   auto* resume_cmd = group.add_subcommand("resume", "Resume a paused issue");
@@ -285,16 +249,14 @@ void add_issue_send_commands(CLI::App& group, Shared& shared) {
   resume_cmd->add_option("id", id, "The issue's id")->required();
   resume_cmd->add_flag("--wait", wait, "As for send");
   resume_cmd->callback([&] {
-    shared.exit_code = change(resume_data, id, {IssueStatus::paused}, IssueStatus::sending, "resume", wait);
+    shared.exit_code = steer(resume_data, id, IssueAction::resume, wait);
   });
 
   auto* cancel_cmd = group.add_subcommand("cancel", "Stop an issue for good; the rest is not sent");
   auto& cancel_data = add_data_option(cancel_cmd);
   cancel_cmd->add_option("id", id, "The issue's id")->required();
   cancel_cmd->callback([&] {
-    shared.exit_code = change(cancel_data, id,
-                              {IssueStatus::scheduled, IssueStatus::sending, IssueStatus::paused},
-                              IssueStatus::cancelled, "cancel", false);
+    shared.exit_code = steer(cancel_data, id, IssueAction::cancel, false);
   });
 }
 

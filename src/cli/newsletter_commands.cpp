@@ -8,11 +8,13 @@
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
-#include "cli/json_output.hpp"
+#include "admin/json_shapes.hpp"
 #include "mail/mailbox.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::cli {
+
+using admin::newsletter_json;
 namespace {
 
 struct NewsletterArgs {

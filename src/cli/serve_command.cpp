@@ -72,7 +72,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   const Clock& clock = SystemClock::instance();
   web::SignupService signup(config, *ctx->store, clock, std::move(keys).value());
   http::Metrics metrics;
-  web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock};
+  web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {}};
   http::Router router = web::build_router(web_ctx);
   http::Server server(config.http, router, metrics);
   auto port = server.listen(where->host, where->port);
@@ -106,6 +106,8 @@ int run_serve(const std::string& data, const std::string& listen_override) {
                     sending->engine, clock, send_metrics.observer());
   SendDispatcher dispatcher(*ctx->store, engine, sending->engine.owner,
                             sending->engine.lease_seconds, clock);
+  // An issue the API began or resumed is taken up now, not at the dispatcher's next look.
+  web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };
   ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
   mail_queue.start();
   dispatcher.start();

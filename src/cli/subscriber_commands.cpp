@@ -7,10 +7,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
-#include "cli/json_output.hpp"
+#include "admin/json_shapes.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::cli {
+
+using admin::subscriber_json;
 namespace {
 
 struct SubscriberArgs {

@@ -1,5 +1,7 @@
 #include "core/types.hpp"
 
+#include <fmt/format.h>
+
 namespace broadsheet {
 
 std::string_view to_string(SubscriberStatus s) {
@@ -139,6 +141,34 @@ std::optional<UserRole> user_role_from(std::string_view name) {
   if (name == "admin") return UserRole::admin;
   if (name == "editor") return UserRole::editor;
   return std::nullopt;
+}
+
+Status check_text(std::string_view what, std::string_view value, std::size_t max) {
+  if (!is_valid_utf8(value)) {
+    return make_error(Errc::invalid_argument, fmt::format("{} is not valid UTF-8", what));
+  }
+  if (has_control_chars(value)) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{} must be one line without control characters", what));
+  }
+  if (value.size() > max) {
+    return make_error(Errc::invalid_argument, fmt::format("{} is longer than {} bytes", what, max));
+  }
+  return {};
+}
+
+Status check_document(std::string_view what, std::string_view text, std::size_t max) {
+  if (text.size() > max) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{} is longer than {} KiB", what, max / 1024));
+  }
+  if (!is_valid_utf8(text)) {
+    return make_error(Errc::invalid_argument, fmt::format("{} is not valid UTF-8", what));
+  }
+  if (text.find('\0') != std::string_view::npos) {
+    return make_error(Errc::invalid_argument, fmt::format("{} holds a NUL byte", what));
+  }
+  return {};
 }
 
 }  // namespace broadsheet

@@ -149,4 +149,17 @@ bool is_valid_utf8(std::string_view s);
 // True when `s` contains a C0 control character (including CR, LF, NUL) or DEL.
 bool has_control_chars(std::string_view s);
 
+// Checks a one-line text someone gives (a name, a subject): valid UTF-8, no control
+// characters (so no CR or LF can reach a header), at most `max` bytes.
+// Errc::invalid_argument whose message names `what` (an option, a field).
+Status check_text(std::string_view what, std::string_view value, std::size_t max);
+// Checks a document (a Markdown body): valid UTF-8, no NUL byte, at most `max` bytes.
+Status check_document(std::string_view what, std::string_view text, std::size_t max);
+
+// Bounds on what an editor gives an issue. A subject is one header line: RFC 5322
+// allows 998 octets, mail clients show about 60 characters, so 250 bytes is generous.
+inline constexpr std::size_t kMaxIssueSubject = 250;
+inline constexpr std::size_t kMaxIssuePreheader = 300;
+inline constexpr std::size_t kMaxIssueBody = 1024 * 1024;
+
 }  // namespace broadsheet

@@ -142,6 +142,16 @@ constexpr std::pair<int, std::string_view> kReasons[] = {
 };
 }  // namespace
 
+bool has_content_type(const Request& request, std::string_view type) {
+  auto ct = request.header("content-type");
+  if (!ct) return false;
+  std::string value(ct->substr(0, ct->find(';')));
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  return value == type;
+}
+
 std::string_view status_reason(int status) {
   for (const auto& [code, reason] : kReasons) {
     if (code == status) return reason;

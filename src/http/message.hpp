@@ -27,6 +27,9 @@ struct Request {
   std::string body;
   std::string remote_address;                 // peer IP as text
   std::string request_id;                     // unique per request, also in the access log
+  // Who the router's authorizer recognised ("api:USER/TOKEN-NAME"); empty on public
+  // routes. For audit entries.
+  std::string principal;
   std::map<std::string, std::string> params;  // from {name} segments of the route
 
   // The first header with this (lowercase) name, or nullopt.
@@ -50,6 +53,10 @@ struct Response {
   static Response json_error(int status, std::string_view code, std::string_view message);
   static Response redirect(int status, std::string location);
 };
+
+// True when the request's Content-Type is `type` (lowercase, e.g. "application/json"),
+// whatever its parameters (charset) and the case it was sent in.
+bool has_content_type(const Request& request, std::string_view type);
 
 // Reason phrase for a status code ("Not Found").
 std::string_view status_reason(int status);

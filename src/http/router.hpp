@@ -37,8 +37,9 @@ struct Route {
 };
 
 // Decides whether a request may use a route that needs more than public access.
-// Returns nullopt to allow, or the refusal (401/403) to send.
-using Authorizer = std::function<std::optional<Response>(Permission, const Request&)>;
+// Returns nullopt to allow (having set request.principal), or the refusal (401/403)
+// to send.
+using Authorizer = std::function<std::optional<Response>(Permission, Request&)>;
 
 struct Match {
   const Route* route = nullptr;  // null when nothing matched

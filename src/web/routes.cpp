@@ -1,5 +1,7 @@
 #include "web/routes.hpp"
 
+#include "admin/api_auth.hpp"
+#include "admin/api_issues.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
 #include "web/signup_pages.hpp"
@@ -18,6 +20,15 @@ http::Router build_router(WebContext& ctx) {
   auto a = [archive](http::Response (ArchivePages::*fn)(const http::Request&)) {
     return [archive, fn](const http::Request& req) { return ((*archive).*fn)(req); };
   };
+  auto api = std::make_shared<admin::ApiContext>(admin::ApiContext{
+      ctx.store, ctx.clock, [&ctx] {
+        if (ctx.sending_changed) ctx.sending_changed();
+      }});
+  auto t = [api](http::Response (*fn)(admin::ApiContext&, const http::Request&)) {
+    return [api, fn](const http::Request& req) { return fn(*api, req); };
+  };
+  // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
+  constexpr std::size_t kIssueBodyLimit = 6 * 1024 * 1024 + 4096;
   // method, pattern, who may call it, handler
   std::vector<http::Route> routes = {
       // Readers' pages.
@@ -46,11 +57,24 @@ http::Router build_router(WebContext& ctx) {
       {Method::post, "/api/v1/public/subscriptions", Permission::public_access, h(api_subscribe)},
       {Method::options, "/api/v1/public/subscriptions", Permission::public_access, h(api_preflight)},
       {Method::options, "/api/v1/public/challenge", Permission::public_access, h(api_preflight)},
+      // The API for editors' tools (bearer tokens: `broadsheet token create`).
+      {Method::get, "/api/v1/openapi.json", Permission::public_access, t(admin::api_openapi)},
+      {Method::get, "/api/v1/newsletters", Permission::api_token, t(admin::api_list_newsletters)},
+      {Method::get, "/api/v1/issues", Permission::api_token, t(admin::api_list_issues)},
+      {Method::post, "/api/v1/issues", Permission::api_token, t(admin::api_create_issue),
+       kIssueBodyLimit},
+      {Method::get, "/api/v1/issues/{id}", Permission::api_token, t(admin::api_get_issue)},
+      {Method::post, "/api/v1/issues/{id}/send", Permission::api_token, t(admin::api_send_issue)},
+      {Method::post, "/api/v1/issues/{id}/pause", Permission::api_token, t(admin::api_pause_issue)},
+      {Method::post, "/api/v1/issues/{id}/resume", Permission::api_token,
+       t(admin::api_resume_issue)},
+      {Method::post, "/api/v1/issues/{id}/cancel", Permission::api_token,
+       t(admin::api_cancel_issue)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, h(healthz)},
       {Method::get, "/metrics", Permission::public_access, h(metrics)},
   };
-  return http::Router(std::move(routes));
+  return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock));
 }
 
 }  // namespace broadsheet::web

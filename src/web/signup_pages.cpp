@@ -16,15 +16,7 @@ namespace {
 namespace json = boost::json;
 using http::Request;
 using http::Response;
-
-bool has_content_type(const Request& req, std::string_view type) {
-  auto ct = req.header("content-type");
-  if (!ct) return false;
-  std::string value(ct->substr(0, ct->find(';')));
-  std::transform(value.begin(), value.end(), value.begin(), ::tolower);
-  while (!value.empty() && value.back() == ' ') value.pop_back();
-  return value == type;
-}
+using http::has_content_type;
 
 std::vector<std::string> split_slugs(std::string_view list) {
   std::vector<std::string> out;

@@ -1,8 +1,10 @@
-#include "cli/json_output.hpp"
+#include "admin/json_shapes.hpp"
 
 #include <boost/json.hpp>
+#include <cmath>
+#include <cstdint>
 
-namespace broadsheet::cli {
+namespace broadsheet::admin {
 
 namespace json = boost::json;
 
@@ -64,4 +66,20 @@ json::object issue_json(const Issue& i) {
                       {"updated_at", format_iso8601(i.updated_at)}};
 }
 
-}  // namespace broadsheet::cli
+json::object progress_json(const IssueProgress& p) {
+  json::object out{{"queued", p.counts.queued},     {"sent", p.counts.sent},
+                   {"deferred", p.counts.deferred}, {"failed", p.counts.failed},
+                   {"total", p.counts.total()}};
+  if (p.rate) {
+    // Two decimals are plenty, and a whole number is written as one ("7", not "7E0").
+    const double rate = std::round(*p.rate * 100) / 100;
+    if (rate == std::floor(rate) && rate < 1e15) {
+      out["rate"] = static_cast<std::int64_t>(rate);
+    } else {
+      out["rate"] = rate;
+    }
+  }
+  return out;
+}
+
+}  // namespace broadsheet::admin

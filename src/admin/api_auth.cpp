@@ -1,0 +1,103 @@
+#include "admin/api_auth.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "admin/credentials.hpp"
+
+namespace broadsheet::admin {
+namespace {
+
+constexpr UnixSeconds kTouchEvery = 60;
+
+http::Response refuse(std::string_view error, std::string_view message) {
+  auto r = http::Response::json_error(401, "unauthorized", message);
+  r.set_header("WWW-Authenticate",
+               error.empty() ? std::string(R"(Bearer realm="broadsheet")")
+                             : fmt::format(R"(Bearer realm="broadsheet", error="{}")", error));
+  return r;
+}
+
+// The token of an "Authorization: Bearer TOKEN" header (scheme case-insensitive).
+std::optional<std::string_view> bearer_token(const http::Request& request) {
+  auto header = request.header("authorization");
+  if (!header) return std::nullopt;
+  std::string_view v = *header;
+  constexpr std::string_view kScheme = "bearer ";
+  if (v.size() < kScheme.size()) return std::string_view{};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = v[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) != kScheme[i]) return std::string_view{};
+  }
+  v.remove_prefix(kScheme.size());
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return v;
+}
+
+class TokenAuthorizer {
+ public:
+  TokenAuthorizer(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+  std::optional<http::Response> operator()(http::Permission permission, http::Request& request) {
+    if (permission != http::Permission::api_token) {
+      return refuse("", "This page needs an administrator's login, which this server does not "
+                        "offer yet.");
+    }
+    auto secret = bearer_token(request);
+    if (!secret) {
+      return refuse("", "An API token is required: send \"Authorization: Bearer TOKEN\" (create "
+                        "one with `broadsheet token create`).");
+    }
+    if (!looks_like_api_token(*secret)) {
+      return refuse("invalid_token", "The Authorization header does not hold a Broadsheet API "
+                                     "token (\"Bearer bs_...\").");
+    }
+    auto token = store_.api_token_by_hash(api_token_hash(*secret));
+    if (!token) {
+      if (token.error().code == Errc::not_found) {
+        return refuse("invalid_token", "This API token is not known.");
+      }
+      spdlog::error("request {}: cannot check an API token: {}", request.request_id,
+                    token.error().message);
+      return http::Response::json_error(503, "unavailable",
+                                        "Tokens cannot be checked now. Please try again later.");
+    }
+    if (token->revoked_at) return refuse("invalid_token", "This API token has been revoked.");
+    request.principal = fmt::format("api:{}/{}", token->username, token->name);
+    touch(token->id);
+    return std::nullopt;
+  }
+
+ private:
+  void touch(Id id) {
+    const UnixSeconds now = clock_.now();
+    {
+      std::lock_guard lock(mutex_);
+      auto [it, fresh] = last_touch_.try_emplace(id, now);
+      if (!fresh && now - it->second < kTouchEvery) return;
+      it->second = now;
+    }
+    if (auto s = store_.touch_api_token(id, now); !s) {
+      spdlog::warn("cannot record the use of API token {}: {}", id, s.error().message);
+    }
+  }
+
+  Store& store_;
+  const Clock& clock_;
+  std::mutex mutex_;
+  std::map<Id, UnixSeconds> last_touch_;  // one entry per token used since start
+};
+
+}  // namespace
+
+http::Authorizer make_authorizer(Store& store, const Clock& clock) {
+  auto authorizer = std::make_shared<TokenAuthorizer>(store, clock);
+  return [authorizer](http::Permission p, http::Request& r) { return (*authorizer)(p, r); };
+}
+
+}  // namespace broadsheet::admin

@@ -1,0 +1,21 @@
+// Who may call the protected routes: the router's authorizer for Broadsheet.
+//
+// Permission::api_token: "Authorization: Bearer bs_..." naming a token that exists and
+// is not revoked. The principal becomes "api:USER/TOKEN-NAME". A token's last use is
+// written at most once a minute, so a busy client does not write on every request.
+// Permission::admin_session: there is no admin login yet, so it is always refused.
+// Refusals are 401 JSON errors with a WWW-Authenticate challenge (RFC 6750), and they
+// say why: no token, a malformed one, an unknown one, a revoked one.
+//
+// Thread-safe; the store and clock must outlive it.
+#pragma once
+
+#include "core/clock.hpp"
+#include "http/router.hpp"
+#include "store/store.hpp"
+
+namespace broadsheet::admin {
+
+http::Authorizer make_authorizer(Store& store, const Clock& clock);
+
+}  // namespace broadsheet::admin

@@ -1,0 +1,247 @@
+#include "admin/api_issues.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "admin/json_shapes.hpp"
+#include "core/resources.hpp"
+#include "send/issue_control.hpp"
+
+namespace broadsheet::admin {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+constexpr std::size_t kDefaultLimit = 50;
+constexpr std::size_t kMaxLimit = 100;
+
+// The answer to a failed store call: what the caller can act on is told, a database
+// failure is logged under the request id and answered in general words.
+Response error_answer(const Request& req, const Error& e) {
+  switch (e.code) {
+    case Errc::not_found:
+      return Response::json_error(404, "not_found", e.message);
+    case Errc::conflict:
+      return Response::json_error(409, "conflict", e.message);
+    case Errc::invalid_argument:
+      return Response::json_error(400, "invalid_field", e.message);
+    default:
+      spdlog::error("request {}: {} {}: {}", req.request_id, http::method_name(req.method),
+                    req.path, e.message);
+      return Response::json_error(503, "unavailable",
+                                  "The request could not be completed. Please try again later.");
+  }
+}
+
+// The {id} of the route: a positive decimal integer, else nothing is there.
+std::optional<Id> issue_id(const Request& req) {
+  const std::string& text = req.params.at("id");
+  Id id = 0;
+  if (text.empty() || text.size() > 15 || text.front() == '0') return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return id;
+}
+
+Response no_issue(const Request& req) {
+  return Response::json_error(404, "not_found",
+                              fmt::format("There is no issue {}.", req.params.at("id")));
+}
+
+// The issue with its body and delivery counts, as GET /api/v1/issues/{id} shows it.
+Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
+  auto progress = issue_progress(ctx.store, issue, ctx.clock.now());
+  if (!progress) return progress.error();
+  auto out = issue_json(issue);
+  out["body_markdown"] = issue.body_markdown;
+  out["deliveries"] = progress_json(*progress);
+  return out;
+}
+
+Response issue_answer(ApiContext& ctx, const Request& req, int status, const Issue& issue) {
+  auto out = full_issue(ctx, issue);
+  if (!out) return error_answer(req, out.error());
+  return Response::json(status, *out);
+}
+
+Response steer(ApiContext& ctx, const Request& req, IssueAction action) {
+  auto id = issue_id(req);
+  if (!id) return no_issue(req);
+  auto issue = steer_issue(ctx.store, *id, action, req.principal);
+  if (!issue) return error_answer(req, issue.error());
+  if (issue->status == IssueStatus::sending && ctx.sending_changed) ctx.sending_changed();
+  return issue_answer(ctx, req, 200, *issue);
+}
+
+// Reads a JSON object body; the refusal when it is not one.
+Result<json::object> json_body(const Request& req, std::optional<Response>& refusal) {
+  if (!http::has_content_type(req, "application/json")) {
+    refusal = Response::json_error(415, "unsupported_media_type",
+                                   "Send the request body as application/json.");
+    return make_error(Errc::invalid_argument, "");
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  if (ec || !v.is_object() || !is_valid_utf8(req.body)) {
+    refusal = Response::json_error(400, "invalid_json",
+                                   "The request body must be a JSON object in UTF-8.");
+    return make_error(Errc::invalid_argument, "");
+  }
+  return std::move(v.as_object());
+}
+
+// A string field: absent gives `fallback`; any other type is an error naming it.
+Result<std::string> string_field(const json::object& o, std::string_view name,
+                                 std::optional<std::string> fallback) {
+  const json::value* v = o.if_contains(name);
+  if (!v || v->is_null()) {
+    if (fallback) return *fallback;
+    return make_error(Errc::invalid_argument, fmt::format("\"{}\" is required", name));
+  }
+  if (!v->is_string()) {
+    return make_error(Errc::invalid_argument, fmt::format("\"{}\" must be a string", name));
+  }
+  return std::string(v->as_string());
+}
+
+}  // namespace
+
+Response api_list_newsletters(ApiContext& ctx, const Request& req) {
+  auto all = ctx.store.list_newsletters(false);
+  if (!all) return error_answer(req, all.error());
+  json::array out;
+  for (const auto& n : *all) out.push_back(newsletter_json(n));
+  return Response::json(200, json::object{{"newsletters", std::move(out)}});
+}
+
+Response api_list_issues(ApiContext& ctx, const Request& req) {
+  IssueQuery q;
+  q.limit = kDefaultLimit;
+  if (auto slug = req.query_param("newsletter")) {
+    auto n = ctx.store.newsletter_by_slug(std::string(*slug));
+    if (!n) {
+      if (n.error().code != Errc::not_found) return error_answer(req, n.error());
+      return Response::json_error(400, "invalid_field",
+                                  fmt::format("There is no newsletter \"{}\".", *slug));
+    }
+    q.newsletter_id = n->id;
+  }
+  if (auto status = req.query_param("status")) {
+    q.status = issue_status_from(*status);
+    if (!q.status) {
+      return Response::json_error(400, "invalid_field",
+                                  "\"status\" must be draft, scheduled, sending, paused, sent or "
+                                  "cancelled.");
+    }
+  }
+  if (auto limit = req.query_param("limit")) {
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (ec != std::errc() || end != limit->data() + limit->size() || n < 1 || n > kMaxLimit) {
+      return Response::json_error(400, "invalid_field",
+                                  fmt::format("\"limit\" must be a number from 1 to {}.", kMaxLimit));
+    }
+    q.limit = n;
+  }
+  auto issues = ctx.store.list_issues(q);
+  if (!issues) return error_answer(req, issues.error());
+  json::array out;
+  for (const auto& i : *issues) out.push_back(issue_json(i));
+  return Response::json(200, json::object{{"issues", std::move(out)}});
+}
+
+Response api_create_issue(ApiContext& ctx, const Request& req) {
+  std::optional<Response> refusal;
+  auto body = json_body(req, refusal);
+  if (!body) return std::move(*refusal);
+  for (const auto& field : *body) {
+    const std::string_view k = field.key();
+    if (k != "newsletter" && k != "subject" && k != "preheader" && k != "body_markdown") {
+      return Response::json_error(
+          400, "invalid_field",
+          fmt::format("Unknown field \"{}\": an issue has newsletter, subject, preheader and "
+                      "body_markdown.",
+                      k.substr(0, 64)));
+    }
+  }
+  auto slug = string_field(*body, "newsletter", std::nullopt);
+  auto subject = string_field(*body, "subject", std::nullopt);
+  auto preheader = string_field(*body, "preheader", std::string());
+  auto markdown = string_field(*body, "body_markdown", std::nullopt);
+  for (const auto* r : {&slug, &subject, &preheader, &markdown}) {
+    if (!*r) return error_answer(req, r->error());
+  }
+  Status checks[] = {check_text("\"subject\"", *subject, kMaxIssueSubject),
+                     check_text("\"preheader\"", *preheader, kMaxIssuePreheader),
+                     check_document("\"body_markdown\"", *markdown, kMaxIssueBody)};
+  for (const auto& s : checks) {
+    if (!s) return error_answer(req, s.error());
+  }
+  if (subject->empty()) {
+    return Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
+  }
+  auto newsletter = ctx.store.newsletter_by_slug(*slug);
+  if (!newsletter) {
+    if (newsletter.error().code != Errc::not_found) return error_answer(req, newsletter.error());
+    return Response::json_error(400, "invalid_field",
+                                fmt::format("There is no newsletter \"{}\".", slug->substr(0, 64)));
+  }
+  Issue draft;
+  draft.newsletter_id = newsletter->id;
+  draft.subject = std::move(*subject);
+  draft.preheader = std::move(*preheader);
+  draft.body_markdown = std::move(*markdown);
+  auto added = ctx.store.add_issue(draft);
+  if (!added) return error_answer(req, added.error());
+  (void)ctx.store.audit(req.principal, "issue.create", std::to_string(added->id), added->subject);
+  added->newsletter_slug = newsletter->slug;
+  auto r = issue_answer(ctx, req, 201, *added);
+  r.set_header("Location", fmt::format("/api/v1/issues/{}", added->id));
+  return r;
+}
+
+Response api_get_issue(ApiContext& ctx, const Request& req) {
+  auto id = issue_id(req);
+  if (!id) return no_issue(req);
+  auto issue = ctx.store.issue_by_id(*id);
+  if (!issue) return error_answer(req, issue.error());
+  return issue_answer(ctx, req, 200, *issue);
+}
+
+Response api_send_issue(ApiContext& ctx, const Request& req) {
+  auto id = issue_id(req);
+  if (!id) return no_issue(req);
+  auto started = start_send(ctx.store, *id, req.principal);
+  if (!started) return error_answer(req, started.error());
+  if (ctx.sending_changed) ctx.sending_changed();
+  auto out = full_issue(ctx, started->issue);
+  if (!out) return error_answer(req, out.error());
+  (*out)["queued_now"] = started->queued;
+  (*out)["resumed"] = started->resumed;
+  return Response::json(202, *out);
+}
+
+Response api_pause_issue(ApiContext& ctx, const Request& req) {
+  return steer(ctx, req, IssueAction::pause);
+}
+
+Response api_resume_issue(ApiContext& ctx, const Request& req) {
+  return steer(ctx, req, IssueAction::resume);
+}
+
+Response api_cancel_issue(ApiContext& ctx, const Request& req) {
+  return steer(ctx, req, IssueAction::cancel);
+}
+
+Response api_openapi(ApiContext&, const Request&) {
+  auto doc = resource("web/api/openapi.json");
+  if (!doc) return Response::json_error(404, "not_found", "There is no API description.");
+  return Response::text(200, std::string(*doc), "application/json");
+}
+
+}  // namespace broadsheet::admin

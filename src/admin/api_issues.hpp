@@ -1,0 +1,47 @@
+// The JSON API for editors' tools: newsletters and issues under /api/v1, behind API
+// tokens (see api_auth.hpp). The same operations as `broadsheet issue ...`, through
+// the same code (send/issue_control.hpp), answering the same JSON shapes as --json
+// (json_shapes.hpp):
+//
+//   GET  /api/v1/newsletters                  {"newsletters":[...]}, private ones too
+//   GET  /api/v1/issues?newsletter=&status=&limit=   {"issues":[...]}, newest first
+//   POST /api/v1/issues                       201, a draft: {"newsletter","subject",
+//                                             "preheader"?,"body_markdown"}
+//   GET  /api/v1/issues/{id}                  the issue with its body and "deliveries"
+//   POST /api/v1/issues/{id}/send             202: begins sending (or goes on sending)
+//   POST /api/v1/issues/{id}/pause|resume|cancel   200, the issue as it is now
+//
+// Errors are {"error":{"code","message"}}: 400 invalid_json / invalid_field, 404
+// not_found, 409 conflict (the issue's status does not allow it), 415
+// unsupported_media_type, 503 unavailable (the store failed; logged, not shown).
+// Handlers are plain functions of the request (tested without sockets).
+#pragma once
+
+#include <functional>
+
+#include "core/clock.hpp"
+#include "http/message.hpp"
+#include "store/store.hpp"
+
+namespace broadsheet::admin {
+
+struct ApiContext {
+  Store& store;
+  const Clock& clock;
+  // Called after an issue began or resumed sending, to wake whoever sends (the
+  // server's dispatcher) rather than wait for its next look. May be empty.
+  std::function<void()> sending_changed;
+};
+
+http::Response api_list_newsletters(ApiContext& ctx, const http::Request& req);
+http::Response api_list_issues(ApiContext& ctx, const http::Request& req);
+http::Response api_create_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_get_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_send_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_pause_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_resume_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_cancel_issue(ApiContext& ctx, const http::Request& req);
+// The OpenAPI 3.1 document of /api/v1 (web/api/openapi.json, built in).
+http::Response api_openapi(ApiContext& ctx, const http::Request& req);
+
+}  // namespace broadsheet::admin

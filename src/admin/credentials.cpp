@@ -1,0 +1,77 @@
+#include "admin/credentials.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace broadsheet::admin {
+namespace {
+
+constexpr std::string_view kPrefix = "bs_";
+constexpr std::size_t kSecretBytes = 32;
+constexpr std::size_t kEncodedLength = 43;  // base64url of 32 bytes, no padding
+
+void init_sodium() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
+}
+
+}  // namespace
+
+NewApiToken generate_api_token() {
+  init_sodium();
+  std::array<unsigned char, kSecretBytes> raw{};
+  randombytes_buf(raw.data(), raw.size());
+  std::array<char, kEncodedLength + 1> encoded{};
+  sodium_bin2base64(encoded.data(), encoded.size(), raw.data(), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(raw.data(), raw.size());
+  NewApiToken out;
+  out.secret = std::string(kPrefix) + encoded.data();
+  out.hash = api_token_hash(out.secret);
+  return out;
+}
+
+std::string api_token_hash(std::string_view secret) {
+  init_sodium();
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(secret.data()),
+                     secret.size());
+  std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+  return hex.data();
+}
+
+bool looks_like_api_token(std::string_view secret) {
+  if (!secret.starts_with(kPrefix) || secret.size() != kPrefix.size() + kEncodedLength) return false;
+  for (char c : secret.substr(kPrefix.size())) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::string> hash_password(std::string_view password) {
+  if (password.size() < 12) {
+    return make_error(Errc::invalid_argument, "the password must have at least 12 characters");
+  }
+  if (password.size() > 1024) {
+    return make_error(Errc::invalid_argument, "the password must have at most 1024 characters");
+  }
+  init_sodium();
+  std::array<char, crypto_pwhash_STRBYTES> out{};
+  if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return make_error(Errc::internal, "not enough memory to hash the password");
+  }
+  return std::string(out.data());
+}
+
+bool password_matches(const std::string& stored_hash, std::string_view password) {
+  init_sodium();
+  return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
+}
+
+}  // namespace broadsheet::admin

@@ -1,0 +1,22 @@
+// JSON shapes of Broadsheet's objects: what commands print with --json and what the
+// API (/api/v1/...) answers, so both show the same fields under the same names.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include "core/types.hpp"
+#include "send/issue_control.hpp"
+#include "store/store.hpp"
+
+namespace broadsheet::admin {
+
+boost::json::object newsletter_json(const Newsletter& n);
+boost::json::object subscriber_json(const Subscriber& s);
+boost::json::object subscriber_json(const SubscriberWithSubscriptions& s);
+// An issue without its body (add "body_markdown" where wanted).
+boost::json::object issue_json(const Issue& i);
+// {"queued","sent","deferred","failed","total"} and, once begun, "rate" (messages per
+// second).
+boost::json::object progress_json(const IssueProgress& p);
+
+}  // namespace broadsheet::admin

@@ -1,0 +1,80 @@
+#include "send/issue_control.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace broadsheet {
+
+Result<SendStart> start_send(Store& store, Id issue_id, const std::string& actor) {
+  auto issue = store.issue_by_id(issue_id);
+  if (!issue) return issue.error();
+  SendStart out;
+  switch (issue->status) {
+    case IssueStatus::draft:
+    case IssueStatus::scheduled: {
+      auto queued = store.begin_sending(issue_id);
+      if (!queued) return queued.error();
+      out.queued = *queued;
+      (void)store.audit(actor, "issue.send", std::to_string(issue_id),
+                        fmt::format("{} readers", *queued));
+      issue = store.issue_by_id(issue_id);
+      if (!issue) return issue.error();
+      break;
+    }
+    case IssueStatus::sending:
+      out.resumed = true;
+      break;
+    case IssueStatus::paused:
+      return make_error(Errc::conflict,
+                        fmt::format("issue {} is paused; resume it to send the rest", issue_id));
+    case IssueStatus::sent:
+    case IssueStatus::cancelled:
+      return make_error(Errc::conflict, fmt::format("issue {} is {}; it cannot be sent again",
+                                                    issue_id, to_string(issue->status)));
+  }
+  out.issue = std::move(*issue);
+  return out;
+}
+
+std::string_view to_string(IssueAction a) {
+  switch (a) {
+    case IssueAction::pause: return "pause";
+    case IssueAction::resume: return "resume";
+    case IssueAction::cancel: return "cancel";
+  }
+  return "pause";
+}
+
+Result<Issue> steer_issue(Store& store, Id issue_id, IssueAction action, const std::string& actor) {
+  Result<Issue> issue = [&] {
+    switch (action) {
+      case IssueAction::pause:
+        return store.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::paused);
+      case IssueAction::resume:
+        return store.change_issue_status(issue_id, {IssueStatus::paused}, IssueStatus::sending);
+      case IssueAction::cancel:
+        break;
+    }
+    return store.change_issue_status(
+        issue_id, {IssueStatus::scheduled, IssueStatus::sending, IssueStatus::paused},
+        IssueStatus::cancelled);
+  }();
+  if (!issue) return issue.error();
+  (void)store.audit(actor, fmt::format("issue.{}", to_string(action)), std::to_string(issue_id), "");
+  return issue;
+}
+
+Result<IssueProgress> issue_progress(Store& store, const Issue& issue, UnixSeconds now) {
+  auto counts = store.delivery_counts(issue.id);
+  if (!counts) return counts.error();
+  IssueProgress out{*counts, std::nullopt};
+  if (issue.started_at) {
+    const UnixSeconds end = issue.finished_at.value_or(now);
+    const double seconds = static_cast<double>(std::max<UnixSeconds>(1, end - *issue.started_at));
+    out.rate = static_cast<double>(counts->sent + counts->failed) / seconds;
+  }
+  return out;
+}
+
+}  // namespace broadsheet
