@@ -3,6 +3,10 @@
 // Permission::api_token: "Authorization: Bearer bs_..." naming a token that exists and
 // is not revoked. The principal becomes "api:USER/TOKEN-NAME". A token's last use is
 // written at most once a minute, so a busy client does not write on every request.
+// Permission::local_or_token: a client on this machine (127.0.0.0/8, ::1) without a
+// token, anyone else with one: for /metrics, scraped locally or by a Prometheus that
+// sends a bearer token. (Behind a reverse proxy on the same machine every client looks
+// local: expose /metrics through the proxy only with care.)
 // Permission::admin_session: there is no admin login yet, so it is always refused.
 // Refusals are 401 JSON errors with a WWW-Authenticate challenge (RFC 6750), and they
 // say why: no token, a malformed one, an unknown one, a revoked one.

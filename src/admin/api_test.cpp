@@ -50,6 +50,7 @@ class ApiTest : public sqlite::testing::SqliteTest {
             {Method::post, "/api/v1/issues/{id}/cancel", Permission::api_token,
              t(api_cancel_issue)},
             {Method::get, "/admin/", Permission::admin_session, t(api_list_issues)},
+            {Method::get, "/metrics", Permission::local_or_token, t(api_list_newsletters)},
         },
         make_authorizer(*store_, clock_));
   }
@@ -142,6 +143,26 @@ TEST_F(ApiTest, RefusesRequestsWithoutAGoodToken) {
 TEST_F(ApiTest, AdminPagesNeedALoginNotAToken) {
   auto r = call(Method::get, "/admin/");
   EXPECT_EQ(r.status, 401);
+}
+
+TEST_F(ApiTest, MetricsAreForThisMachineOrATokenHolder) {
+  auto from = [&](const std::string& address, const std::string& authorization) {
+    Request r;
+    r.path = r.target = "/metrics";
+    r.remote_address = address;
+    if (!authorization.empty()) r.headers.emplace_back("authorization", authorization);
+    std::string label;
+    return router_->dispatch(r, label).status;
+  };
+  EXPECT_EQ(from("127.0.0.1", ""), 200);
+  EXPECT_EQ(from("127.8.9.10", ""), 200);
+  EXPECT_EQ(from("::1", ""), 200);
+  EXPECT_EQ(from("::ffff:127.0.0.1", ""), 200);
+  EXPECT_EQ(from("192.0.2.7", ""), 401);
+  EXPECT_EQ(from("2001:db8::1", ""), 401);
+  EXPECT_EQ(from("::ffff:192.0.2.7", ""), 401);
+  EXPECT_EQ(from("192.0.2.7", "Bearer " + token_.secret), 200);
+  EXPECT_EQ(from("192.0.2.7", "Bearer bs_" + std::string(43, 'x')), 401);
 }
 
 TEST_F(ApiTest, RecordsATokensUseAtMostOnceAMinute) {

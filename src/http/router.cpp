@@ -92,6 +92,8 @@ std::string_view permission_name(Permission p) {
       return "public";
     case Permission::api_token:
       return "api_token";
+    case Permission::local_or_token:
+      return "local_or_token";
     case Permission::admin_session:
       return "admin_session";
   }

@@ -20,6 +20,7 @@ namespace broadsheet::http {
 enum class Permission {
   public_access,  // anyone on the internet
   api_token,      // a bearer token from the API tokens table
+  local_or_token, // a client on this machine (loopback), or an API token (metrics)
   admin_session,  // a logged-in administrator with a CSRF token on writes
 };
 

@@ -72,7 +72,7 @@ http::Router build_router(WebContext& ctx) {
        t(admin::api_cancel_issue)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, h(healthz)},
-      {Method::get, "/metrics", Permission::public_access, h(metrics)},
+      {Method::get, "/metrics", Permission::local_or_token, h(metrics)},
   };
   return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock));
 }
