@@ -8,6 +8,7 @@
 
 #include "admin/json_shapes.hpp"
 #include "core/resources.hpp"
+#include "core/text.hpp"
 #include "send/issue_control.hpp"
 
 namespace broadsheet::admin {
@@ -50,7 +51,7 @@ std::optional<Id> issue_id(const Request& req) {
 
 Response no_issue(const Request& req) {
   return Response::json_error(404, "not_found",
-                              fmt::format("There is no issue {}.", req.params.at("id")));
+                              fmt::format("There is no issue {}.", excerpt(req.params.at("id"), 24)));
 }
 
 // The issue with its body and delivery counts, as GET /api/v1/issues/{id} shows it.
@@ -127,7 +128,7 @@ Response api_list_issues(ApiContext& ctx, const Request& req) {
     if (!n) {
       if (n.error().code != Errc::not_found) return error_answer(req, n.error());
       return Response::json_error(400, "invalid_field",
-                                  fmt::format("There is no newsletter \"{}\".", *slug));
+                                  fmt::format("There is no newsletter \"{}\".", excerpt(*slug)));
     }
     q.newsletter_id = n->id;
   }
@@ -166,7 +167,7 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
           400, "invalid_field",
           fmt::format("Unknown field \"{}\": an issue has newsletter, subject, preheader and "
                       "body_markdown.",
-                      k.substr(0, 64)));
+                      excerpt(k)));
     }
   }
   auto slug = string_field(*body, "newsletter", std::nullopt);
@@ -182,14 +183,14 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   for (const auto& s : checks) {
     if (!s) return error_answer(req, s.error());
   }
-  if (subject->empty()) {
+  if (subject->find_first_not_of(' ') == std::string::npos) {
     return Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
   }
   auto newsletter = ctx.store.newsletter_by_slug(*slug);
   if (!newsletter) {
     if (newsletter.error().code != Errc::not_found) return error_answer(req, newsletter.error());
     return Response::json_error(400, "invalid_field",
-                                fmt::format("There is no newsletter \"{}\".", slug->substr(0, 64)));
+                                fmt::format("There is no newsletter \"{}\".", excerpt(*slug)));
   }
   Issue draft;
   draft.newsletter_id = newsletter->id;

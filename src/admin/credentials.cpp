@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -53,7 +54,11 @@ bool looks_like_api_token(std::string_view secret) {
 }
 
 Result<std::string> hash_password(std::string_view password) {
-  if (password.size() < 12) {
+  // Characters, not bytes: "éééééé" is six characters, not twelve.
+  const auto characters = std::count_if(password.begin(), password.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+  if (characters < 12) {
     return make_error(Errc::invalid_argument, "the password must have at least 12 characters");
   }
   if (password.size() > 1024) {

@@ -59,6 +59,8 @@ TEST(Password, RefusesTooShortOrTooLong) {
   EXPECT_EQ(shorter.error().message, "the password must have at least 12 characters");
   EXPECT_FALSE(hash_password(std::string(1025, 'x')).ok());
   EXPECT_TRUE(hash_password(std::string(12, 'x')).ok());
+  EXPECT_FALSE(hash_password("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9").ok())
+      << "six characters in twelve bytes";
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ struct IssueArgs {
 
 int create(const std::string& data, const IssueArgs& a) {
   if (auto st = check_text("--subject", a.subject, kMaxIssueSubject); !st) return fail(st.error());
-  if (a.subject.empty()) return fail("--subject must not be empty");
+  if (a.subject.find_first_not_of(' ') == std::string::npos) return fail("--subject must not be empty");
   if (auto st = check_text("--preheader", a.preheader, kMaxIssuePreheader); !st) return fail(st.error());
   auto body = read_text_file("--body-file", a.body_file, kMaxIssueBody);
   if (!body) return fail(body.error());
@@ -113,7 +113,7 @@ int update(const std::string& data, const IssueArgs& a, const CLI::App* cmd) {
   auto given = [&](const char* opt) { return cmd->count(opt) > 0; };
   if (given("--subject")) {
     if (auto st = check_text("--subject", a.subject, kMaxIssueSubject); !st) return fail(st.error());
-    if (a.subject.empty()) return fail("--subject must not be empty");
+    if (a.subject.find_first_not_of(' ') == std::string::npos) return fail("--subject must not be empty");
     u.subject = a.subject;
   }
   if (given("--preheader")) {

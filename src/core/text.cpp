@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/types.hpp"
+
 namespace broadsheet {
 namespace {
 
@@ -67,6 +69,25 @@ void append_xml_escaped(std::string& out, std::string_view text) {
     if (c == "\xEF\xBF\xBE" || c == "\xEF\xBF\xBF") continue;  // U+FFFE, U+FFFF
     out.append(c);
   }
+}
+
+std::string excerpt(std::string_view text, std::size_t max_bytes) {
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::string_view ch = first_char(text.substr(i));
+    const bool valid = is_valid_utf8(ch);
+    const bool readable = valid && !has_control_chars(ch);
+    const std::string_view piece = readable ? ch : kReplacement;
+    if (out.size() + piece.size() > max_bytes) {
+      out += "\xE2\x80\xA6";  // …
+      break;
+    }
+    out += piece;
+    i += valid ? ch.size() : 1;  // a control character is one replacement, a bad byte one
+  }
+  return out;
 }
 
 }  // namespace broadsheet

@@ -20,4 +20,9 @@ std::string html_escaped(std::string_view text);
 // copied without checking them, so invalid UTF-8 in is not made valid.
 void append_xml_escaped(std::string& out, std::string_view text);
 
+// A piece of untrusted text fit to quote in a message or a log line: at most
+// `max_bytes` of it, cut at a character boundary (then "…" follows), with every
+// invalid UTF-8 sequence and control character replaced by U+FFFD.
+std::string excerpt(std::string_view text, std::size_t max_bytes = 64);
+
 }  // namespace broadsheet

@@ -50,3 +50,29 @@ TEST(XmlEscaped, KeepsUtf8) {
 
 }  // namespace
 }  // namespace broadsheet
+
+namespace broadsheet {
+namespace {
+
+TEST(Excerpt, KeepsShortReadableTextAsItIs) {
+  EXPECT_EQ(excerpt("morning-briefing"), "morning-briefing");
+  EXPECT_EQ(excerpt("Grüße, 日本"), "Grüße, 日本");
+  EXPECT_EQ(excerpt(""), "");
+}
+
+TEST(Excerpt, CutsAtACharacterBoundary) {
+  const std::string text = std::string(63, 'a') + "é";  // é is two bytes: 65 in all
+  EXPECT_EQ(excerpt(text), std::string(63, 'a') + "…");
+  EXPECT_EQ(excerpt(std::string(3000, '7'), 10), "7777777777…");
+  EXPECT_EQ(excerpt("日本語", 7), "日本…");
+}
+
+TEST(Excerpt, ReplacesWhatCannotBeShown) {
+  EXPECT_EQ(excerpt("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(excerpt("a\r\nb"), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+  EXPECT_EQ(excerpt("\xC3"), "\xEF\xBF\xBD");         // a lead byte cut off
+  EXPECT_EQ(excerpt("x\xC2\x85y"), "x\xEF\xBF\xBDy");  // U+0085, a C1 control
+}
+
+}  // namespace
+}  // namespace broadsheet

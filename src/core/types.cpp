@@ -99,8 +99,16 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 bool has_control_chars(std::string_view s) {
-  for (unsigned char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7F) return true;
+    // C1 controls U+0080..U+009F are C2 80..C2 9F; U+2028 and U+2029 (line and
+    // paragraph separators) are E2 80 A8 and E2 80 A9.
+    const auto next = [&](std::size_t k) {
+      return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+    };
+    if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) return true;
+    if (c == 0xE2 && next(1) == 0x80 && (next(2) == 0xA8 || next(2) == 0xA9)) return true;
   }
   return false;
 }

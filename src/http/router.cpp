@@ -138,6 +138,14 @@ Match Router::match(Method method, const std::string& path,
   return result;
 }
 
+std::optional<Response> Router::authorize(Request& request) const {
+  std::map<std::string, std::string> params;
+  Match m = match(request.method, request.path, params);
+  if (m.route == nullptr || m.route->permission == Permission::public_access) return std::nullopt;
+  if (!authorize_) return Response::json_error(401, "unauthorized", "Authentication is required.");
+  return authorize_(m.route->permission, request);
+}
+
 Response Router::dispatch(Request& request, std::string& route_label) const {
   route_label = "unmatched";
   // Exceptions are bugs; one buggy handler must cost one 500, not the server. The
@@ -155,7 +163,7 @@ Response Router::dispatch(Request& request, std::string& route_label) const {
       return r;
     }
     route_label = m.route->pattern;
-    if (m.route->permission != Permission::public_access) {
+    if (m.route->permission != Permission::public_access && request.principal.empty()) {
       if (!authorize_) {
         // Without an authorizer nobody can be recognised, so nobody gets in.
         return Response::json_error(401, "unauthorized", "Authentication is required.");

@@ -56,6 +56,12 @@ class Router {
   Match match(Method method, const std::string& path,
               std::map<std::string, std::string>& params) const;
 
+  // Checks the permission of the route `request` matches, without running it: the
+  // refusal to send, or nullopt (no route, a public one, or allowed: then
+  // request.principal is set and dispatch() does not ask again). The server calls it
+  // once the header is read, so a refused caller's body is never read.
+  std::optional<Response> authorize(Request& request) const;
+
   // Matches, checks the permission, runs the handler. Answers 404 and 405 itself
   // (JSON under /api/, HTML elsewhere). `route_label` receives the matched pattern
   // (or "unmatched"), for metrics and the access log.

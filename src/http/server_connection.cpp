@@ -236,6 +236,11 @@ void Connection::on_header(beast::error_code ec) {
   if (auto why = read_header(header, pending_); !why.empty()) {
     return refuse(400, "bad_request", "The request is malformed: " + why + ".");
   }
+  // A protected route's caller is checked before its body is read: a stranger cannot
+  // make the server read megabytes only to be refused.
+  if (!parser_->is_done()) {
+    if (auto refusal = shared_.router.authorize(pending_)) return refuse(std::move(*refusal));
+  }
   std::size_t limit = body_limit_for(pending_);
   if (auto length = parser_->content_length(); length && *length > limit) {
     return refuse(413, "payload_too_large", "The request body is too large.");
@@ -397,8 +402,23 @@ void Connection::refuse(int status, std::string_view code, std::string_view mess
     pending_.target = std::string(target);
     pending_.path = pending_.target.substr(0, pending_.target.find('?'));
   }
+  send_refusal(error_response(pending_.path, status, code, message), route, version);
+}
+
+void Connection::refuse(Response response) {
+  std::string route = "unmatched";
+  std::map<std::string, std::string> params;
+  if (auto m = shared_.router.match(pending_.method, pending_.path, params); m.route) {
+    route = m.route->pattern;
+  }
+  in_request_ = false;
+  stop_reading_ = true;
+  linger_ = true;
+  send_refusal(std::move(response), route, parser_->get().version());
+}
+
+void Connection::send_refusal(Response response, std::string route, unsigned version) {
   parser_.reset();
-  Response response = error_response(pending_.path, status, code, message);
   enqueue(Exchange{.request = std::move(pending_),
                    .method_text = std::move(method_text_),
                    .started = header_done_,

@@ -113,6 +113,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void handle(Exchange exchange);
   void on_handled(Exchange exchange, Response response);
   void refuse(int status, std::string_view code, std::string_view message);
+  // Answers a request whose header was read with `response` (the router's refusal)
+  // without reading its body, and closes.
+  void refuse(Response response);
+  void send_refusal(Response response, std::string route, unsigned version);
   void enqueue(Exchange exchange, Response response);
   void write_next();
   void on_write(beast::error_code ec, std::size_t bytes);

@@ -60,7 +60,20 @@ Result<Issue> steer_issue(Store& store, Id issue_id, IssueAction action, const s
         issue_id, {IssueStatus::scheduled, IssueStatus::sending, IssueStatus::paused},
         IssueStatus::cancelled);
   }();
-  if (!issue) return issue.error();
+  if (!issue) {
+    // "Already paused" tells the editor more than "paused, so it cannot become paused".
+    const IssueStatus target = action == IssueAction::pause    ? IssueStatus::paused
+                               : action == IssueAction::resume ? IssueStatus::sending
+                                                               : IssueStatus::cancelled;
+    if (issue.error().code == Errc::conflict) {
+      auto now = store.issue_by_id(issue_id);
+      if (now && now->status == target) {
+        return make_error(Errc::conflict,
+                          fmt::format("issue {} is already {}", issue_id, to_string(target)));
+      }
+    }
+    return issue.error();
+  }
   (void)store.audit(actor, fmt::format("issue.{}", to_string(action)), std::to_string(issue_id), "");
   return issue;
 }

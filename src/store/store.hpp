@@ -275,6 +275,7 @@ class Store {
   // stays as it was sent).
   virtual Result<Issue> add_issue(const Issue& i) = 0;
   virtual Result<Issue> issue_by_id(Id id) = 0;
+  // Newest first, without their bodies (body_markdown empty): read one with issue_by_id().
   virtual Result<std::vector<Issue>> list_issues(const IssueQuery& q) = 0;
   virtual Result<Issue> update_issue(Id id, const IssueUpdate& u) = 0;
   virtual Status remove_issue(Id id) = 0;

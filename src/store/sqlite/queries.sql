@@ -497,8 +497,9 @@ FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE i.id = ?1;
 
 -- name: list_issues
--- ?1 newsletter id or NULL for all, ?2 status or NULL for any, ?3 limit.
-SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, i.body_markdown, i.status,
+-- ?1 newsletter id or NULL for all, ?2 status or NULL for any, ?3 limit. Without bodies
+-- (up to 1 MiB each), which no list shows.
+SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, '', i.status,
        i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
        coalesce(i.lease_owner, ''), i.lease_expires_at
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
