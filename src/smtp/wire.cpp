@@ -2,17 +2,54 @@
 
 #include <openssl/evp.h>
 
+#include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace broadsheet::smtp {
 namespace {
 
 constexpr std::size_t kMaxEnvelopeAddress = 254;
 
+// Eight bytes at a time: every message is scanned once on the pool's I/O thread, and
+// a byte at a time this was most of that thread's work per message (30 KB).
 bool has_high_byte(const char* data, std::size_t size) {
-  unsigned char any = 0;
-  for (std::size_t i = 0; i < size; ++i) any |= static_cast<unsigned char>(data[i]);
-  return (any & 0x80) != 0;
+  std::uint64_t any = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, data + i, sizeof word);
+    any |= word;
+  }
+  for (; i < size; ++i) any |= static_cast<unsigned char>(data[i]);
+  return (any & 0x8080808080808080ULL) != 0;
+}
+
+// Appends the offset of every '.' that follows a '\n', in order: the lines after the
+// first that start with a dot. SSE2 tests 16 places at once (one memchr per line cost
+// more than the test itself).
+void find_dot_lines(const char* data, std::size_t size, std::vector<std::size_t>& out) {
+  std::size_t i = 0;  // the '\n' looked at
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i dot = _mm_set1_epi8('.');
+  // Each step also reads the byte after its 16, which is before `size`.
+  for (; i + 17 <= size; i += 16) {
+    __m128i here = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i + 1));
+    auto bits = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(here, lf), _mm_cmpeq_epi8(next, dot))));
+    for (; bits != 0; bits &= bits - 1) {
+      out.push_back(i + static_cast<std::size_t>(__builtin_ctz(bits)) + 1);
+    }
+  }
+#endif
+  for (; i + 1 < size; ++i) {
+    if (data[i] == '\n' && data[i + 1] == '.') out.push_back(i + 1);
+  }
 }
 
 bool non_ascii(std::string_view s) { return has_high_byte(s.data(), s.size()); }
@@ -36,22 +73,13 @@ MessageScan scan_message(std::string_view message) {
   const char* data = message.data();
   const std::size_t size = message.size();
   if (size > 0 && data[0] == '.') scan.dot_lines.push_back(0);
-  std::size_t header_end = size;  // where the blank line after the header starts
-  bool header_done = size >= 2 && data[0] == '\r' && data[1] == '\n';
-  if (header_done) header_end = 0;
-  std::size_t pos = 0;
-  while (pos < size) {
-    const void* lf = std::memchr(data + pos, '\n', size - pos);
-    if (lf == nullptr) break;
-    const std::size_t next = static_cast<const char*>(lf) - data + 1;
-    if (next < size) {
-      if (data[next] == '.') scan.dot_lines.push_back(next);
-      if (!header_done && data[next] == '\r' && next + 1 < size && data[next + 1] == '\n') {
-        header_done = true;
-        header_end = next;
-      }
-    }
-    pos = next;
+  find_dot_lines(data, size, scan.dot_lines);
+  // Where the blank line after the header starts (the whole message if none does).
+  std::size_t header_end = size;
+  if (size >= 2 && data[0] == '\r' && data[1] == '\n') {
+    header_end = 0;
+  } else if (auto lf = message.find("\n\r\n"); lf != std::string_view::npos) {
+    header_end = lf + 1;
   }
   scan.eight_bit_header = has_high_byte(data, header_end);
   scan.eight_bit = scan.eight_bit_header || has_high_byte(data + header_end, size - header_end);

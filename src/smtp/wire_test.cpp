@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 namespace broadsheet::smtp {
 namespace {
 
@@ -38,6 +41,45 @@ TEST(ScanMessage, TellsEightBitHeadersFromEightBitBodies) {
       "e\r\n\r\nplain\r\n");
   EXPECT_TRUE(header.eight_bit);
   EXPECT_TRUE(header.eight_bit_header);
+}
+
+// The scan as its contract reads, a byte at a time: what the word-wide one must find.
+MessageScan byte_by_byte_scan(std::string_view m) {
+  MessageScan scan;
+  std::size_t header_end = m.size();
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const bool line_start = i == 0 || m[i - 1] == '\n';
+    if (line_start && m[i] == '.') scan.dot_lines.push_back(i);
+    if (line_start && header_end == m.size() && m.substr(i, 2) == "\r\n") header_end = i;
+  }
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (static_cast<unsigned char>(m[i]) >= 0x80) {
+      scan.eight_bit = true;
+      scan.eight_bit_header = scan.eight_bit_header || i < header_end;
+    }
+  }
+  scan.ends_with_crlf = m.size() >= 2 && m.substr(m.size() - 2) == "\r\n";
+  scan.wire_size = m.size() + scan.dot_lines.size() + (scan.ends_with_crlf ? 0 : 2);
+  return scan;
+}
+
+TEST(ScanMessage, FindsWhatAByteByByteScanFindsAtEveryOffset) {
+  // Dots after line ends, blank lines and high bytes at every place within and across
+  // the 8- and 16-byte steps, in messages of every length up to a few steps.
+  std::mt19937 random(5);
+  const std::string alphabet = "ab.\r\n\n\n..\xc3";
+  for (int round = 0; round < 4000; ++round) {
+    std::string m(random() % 80, 'a');
+    for (char& c : m) c = alphabet[random() % alphabet.size()];
+    if (round % 4 == 0) std::replace(m.begin(), m.end(), '\xc3', 'z');  // all ASCII
+    const MessageScan want = byte_by_byte_scan(m);
+    const MessageScan got = scan_message(m);
+    ASSERT_EQ(got.dot_lines, want.dot_lines) << testing::PrintToString(m);
+    ASSERT_EQ(got.eight_bit, want.eight_bit) << testing::PrintToString(m);
+    ASSERT_EQ(got.eight_bit_header, want.eight_bit_header) << testing::PrintToString(m);
+    ASSERT_EQ(got.ends_with_crlf, want.ends_with_crlf) << testing::PrintToString(m);
+    ASSERT_EQ(got.wire_size, want.wire_size) << testing::PrintToString(m);
+  }
 }
 
 TEST(DataPieces, WithoutDotsTheMessageGoesAsItIs) {
