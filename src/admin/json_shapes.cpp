@@ -49,11 +49,32 @@ json::object subscriber_json(const SubscriberWithSubscriptions& s) {
   return out;
 }
 
+namespace {
+
+// An instant that may not have come: ISO 8601, or null.
+json::value when(const std::optional<UnixSeconds>& t) {
+  if (!t) return nullptr;
+  return json::value(format_iso8601(*t));
+}
+
+}  // namespace
+
+json::object user_json(const User& u) {
+  return json::object{{"username", u.username},
+                      {"role", std::string(to_string(u.role))},
+                      {"created_at", format_iso8601(u.created_at)}};
+}
+
+json::object api_token_json(const ApiToken& t) {
+  return json::object{{"id", t.id},
+                      {"name", t.name},
+                      {"user", t.username},
+                      {"created_at", format_iso8601(t.created_at)},
+                      {"last_used_at", when(t.last_used_at)},
+                      {"revoked_at", when(t.revoked_at)}};
+}
+
 json::object issue_json(const Issue& i) {
-  auto when = [](const std::optional<UnixSeconds>& t) -> json::value {
-    if (!t) return nullptr;
-    return json::value(format_iso8601(*t));
-  };
   return json::object{{"id", i.id},
                       {"newsletter", i.newsletter_slug},
                       {"subject", i.subject},

@@ -15,6 +15,9 @@ boost::json::object subscriber_json(const Subscriber& s);
 boost::json::object subscriber_json(const SubscriberWithSubscriptions& s);
 // An issue without its body (add "body_markdown" where wanted).
 boost::json::object issue_json(const Issue& i);
+// A user without the password hash; a token without its hash (the secret is never kept).
+boost::json::object user_json(const User& u);
+boost::json::object api_token_json(const ApiToken& t);
 // {"queued","sent","deferred","failed","total"} and, once begun, "rate" (messages per
 // second).
 boost::json::object progress_json(const IssueProgress& p);

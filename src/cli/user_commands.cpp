@@ -16,6 +16,7 @@
 #include <iostream>
 
 #include "admin/credentials.hpp"
+#include "admin/json_shapes.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 
@@ -106,9 +107,7 @@ int list_users(const std::string& data, const UserArgs& a) {
   json::array out;
   for (const auto& u : *users) {
     if (a.json) {
-      out.push_back(json::object{{"username", u.username},
-                                 {"role", std::string(to_string(u.role))},
-                                 {"created_at", format_iso8601(u.created_at)}});
+      out.push_back(admin::user_json(u));
     } else {
       std::cout << fmt::format("{}\t{}\t{}\n", u.username, to_string(u.role),
                                format_iso8601(u.created_at));
@@ -150,19 +149,10 @@ int list_tokens(const std::string& data, const UserArgs& a) {
   if (!ctx) return fail(ctx.error());
   auto tokens = ctx->store->list_api_tokens();
   if (!tokens) return fail(tokens.error());
-  auto when = [](const std::optional<UnixSeconds>& t) -> json::value {
-    if (!t) return nullptr;
-    return json::value(format_iso8601(*t));
-  };
   json::array out;
   for (const auto& t : *tokens) {
     if (a.json) {
-      out.push_back(json::object{{"id", t.id},
-                                 {"name", t.name},
-                                 {"user", t.username},
-                                 {"created_at", format_iso8601(t.created_at)},
-                                 {"last_used_at", when(t.last_used_at)},
-                                 {"revoked_at", when(t.revoked_at)}});
+      out.push_back(admin::api_token_json(t));
       continue;
     }
     std::cout << fmt::format("{}\t{}\t{}\tcreated {}\t{}\n", t.id, t.name, t.username,
