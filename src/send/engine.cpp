@@ -17,6 +17,7 @@
 #include <optional>
 #include <random>
 #include <thread>
+#include <utility>
 
 namespace broadsheet {
 namespace {
@@ -349,18 +350,22 @@ struct SendEngine::Run {
 
   // Records results in batches; a permit is returned only once its result is durable.
   // Group commit: a COMMIT is a sync to the disk (synchronous=FULL) and costs the CPU
-  // of recording dozens of results, so after a small one the writer waits a moment and
-  // the next takes what came meanwhile. Small is under a quarter of the window, so the
-  // results that wait hold few permits and the workers go on; a commit that big never
-  // waits (the rate then fills the batches), nor does any with a window under 4.
-  static constexpr auto kGroupCommitWait = std::chrono::milliseconds(10);
+  // of recording dozens of results, so after a commit of under a quarter of the window
+  // the writer waits until, at the rate of the last round, a quarter of the window has
+  // come (10 ms at most), and commits that. The results waiting meanwhile hold about a
+  // quarter of the permits, so the window does not fill and the workers go on, whatever
+  // its size; bigger commits never wait.
+  static constexpr auto kLongestGroupWait = std::chrono::milliseconds(10);
   void log_writer() {
+    const std::size_t group = engine.options_.in_flight / 4;
+    auto last_round = SteadyClock::now();
     for (;;) {
       auto batch = results.pop_all(std::chrono::milliseconds(50));
       if (batch.empty()) {
         if (results.closed_and_empty()) return;
         continue;
       }
+      const auto round_began = std::exchange(last_round, SteadyClock::now());
       std::vector<DeliveryUpdate> updates;
       updates.reserve(batch.size());
       std::size_t permits = 0;
@@ -387,8 +392,11 @@ struct SendEngine::Run {
       }
       window.release(permits);
       outstanding.release(permits);
-      if (updates.size() * 4 < engine.options_.in_flight && !results.closed_and_empty()) {
-        std::this_thread::sleep_for(kGroupCommitWait);
+      if (updates.size() < group && !results.closed_and_empty()) {
+        // `updates` came in one round: a group takes group / size rounds.
+        const auto round = last_round - round_began;
+        std::this_thread::sleep_for(
+            std::min<SteadyClock::duration>(kLongestGroupWait, round * group / updates.size()));
       }
     }
   }
