@@ -447,9 +447,9 @@ Result<RunSummary> SendEngine::run(Id issue_id,
     auto renewed = SteadyClock::now();
     while (!watcher_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return watcher_done; })) {
       if (stop_.load()) decide(RunOutcome::stopped);
-      if (auto now = store_.issue_by_id(issue_id)) {
-        if (now->status == IssueStatus::paused) decide(RunOutcome::paused);
-        if (now->status == IssueStatus::cancelled) decide(RunOutcome::cancelled);
+      if (auto now = store_.issue_status(issue_id)) {
+        if (*now == IssueStatus::paused) decide(RunOutcome::paused);
+        if (*now == IssueStatus::cancelled) decide(RunOutcome::cancelled);
       }
       if (SteadyClock::now() - renewed >= renew_every) {
         renewed = SteadyClock::now();
@@ -479,9 +479,9 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   auto check = [&]() -> bool {
     if (stop_.load()) decide(RunOutcome::stopped);
     if (verdict_code.load() == kNoVerdict) {
-      auto now = store_.issue_by_id(issue_id);
-      if (now && now->status == IssueStatus::paused) decide(RunOutcome::paused);
-      if (now && now->status == IssueStatus::cancelled) decide(RunOutcome::cancelled);
+      auto now = store_.issue_status(issue_id);
+      if (now && *now == IssueStatus::paused) decide(RunOutcome::paused);
+      if (now && *now == IssueStatus::cancelled) decide(RunOutcome::cancelled);
     }
     return !run.halt.load();
   };

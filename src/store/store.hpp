@@ -275,6 +275,8 @@ class Store {
   // stays as it was sent).
   virtual Result<Issue> add_issue(const Issue& i) = 0;
   virtual Result<Issue> issue_by_id(Id id) = 0;
+  // Only the status, without reading the issue's body: what the send engine polls.
+  virtual Result<IssueStatus> issue_status(Id id) = 0;
   // Newest first, without their bodies (body_markdown empty): read one with issue_by_id().
   virtual Result<std::vector<Issue>> list_issues(const IssueQuery& q) = 0;
   virtual Result<Issue> update_issue(Id id, const IssueUpdate& u) = 0;

@@ -496,6 +496,9 @@ SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, i.body_markdown, i
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE i.id = ?1;
 
+-- name: issue_status
+SELECT status FROM issues WHERE id = ?1;
+
 -- name: list_issues
 -- ?1 newsletter id or NULL for all, ?2 status or NULL for any, ?3 limit. Without bodies
 -- (up to 1 MiB each), which no list shows.

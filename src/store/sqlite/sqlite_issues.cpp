@@ -79,6 +79,19 @@ Result<Issue> SqliteStore::issue_by_id(Id id) {
   return out;
 }
 
+Result<IssueStatus> SqliteStore::issue_status(Id id) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().issue_status);
+  q.bind_int(1, id);
+  if (auto s = q.expect_row(no_issue(id)); !s) {
+    return failed_to(fmt::format("read the status of issue {}", id), s.error());
+  }
+  const IssueStatus status = issue_status_from(q.text_at(0)).value_or(IssueStatus::draft);
+  if (auto s = q.run(); !s) return failed_to(fmt::format("read issue {}", id), s.error());
+  return status;
+}
+
 Result<std::vector<Issue>> SqliteStore::list_issues(const IssueQuery& iq) {
   auto h = hold();
   if (!h) return h.error();

@@ -37,6 +37,7 @@ TEST_F(IssuesTest, AddsADraftAndReadsItBack) {
   EXPECT_EQ(read->newsletter_slug, "morning");
   EXPECT_EQ(read->created_at, clock_.now());
   EXPECT_FALSE(read->started_at.has_value());
+  EXPECT_EQ(store_->issue_status(added.id).value(), IssueStatus::draft);
 }
 
 TEST_F(IssuesTest, RefusesAnIssueOfAMissingNewsletter) {
@@ -64,6 +65,8 @@ TEST_F(IssuesTest, ListsNewestFirstAndFilters) {
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].id, third.id);
   EXPECT_EQ((*all)[2].id, first.id);
+  EXPECT_EQ((*all)[0].subject, "third");
+  EXPECT_EQ((*all)[0].body_markdown, "") << "lists do not read bodies";
   IssueQuery only_a;
   only_a.newsletter_id = a.id;
   auto of_a = store_->list_issues(only_a);
@@ -123,6 +126,7 @@ TEST_F(IssuesTest, RemovesADraft) {
   Issue i = draft(n.id, "subject");
   ASSERT_TRUE(store_->remove_issue(i.id).ok());
   EXPECT_EQ(store_->issue_by_id(i.id).error().code, Errc::not_found);
+  EXPECT_EQ(store_->issue_status(i.id).error().code, Errc::not_found);
   EXPECT_EQ(store_->remove_issue(i.id).error().code, Errc::not_found);
 }
 

@@ -94,6 +94,7 @@ class SqliteStore final : public Store {
 
   Result<Issue> add_issue(const Issue& i) override;
   Result<Issue> issue_by_id(Id id) override;
+  Result<IssueStatus> issue_status(Id id) override;
   Result<std::vector<Issue>> list_issues(const IssueQuery& q) override;
   Result<Issue> update_issue(Id id, const IssueUpdate& u) override;
   Status remove_issue(Id id) override;
