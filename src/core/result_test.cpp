@@ -45,10 +45,12 @@ TEST(Utf8, ValidatesEncodings) {
   EXPECT_FALSE(is_valid_utf8("\xe2\x82"));
   EXPECT_TRUE(has_control_chars("a\r\nb"));
   EXPECT_TRUE(has_control_chars(std::string("a\0b", 3)));
-  EXPECT_TRUE(has_control_chars("next\xC2\x85line"));      // U+0085 NEL
-  EXPECT_TRUE(has_control_chars("line\xE2\x80\xA8sep"));   // U+2028
-  EXPECT_TRUE(has_control_chars("para\xE2\x80\xA9sep"));   // U+2029
-  EXPECT_FALSE(has_control_chars("Gr\xC3\xBC\xC3\x9F" "e \xC2\xA0 \xE2\x80\x94"));  // ü ß NBSP —
+  EXPECT_FALSE(has_control_chars("next\xC2\x85line"));
+  EXPECT_TRUE(has_unprintable_chars("a\r\nb"));
+  EXPECT_TRUE(has_unprintable_chars("next\xC2\x85line"));      // U+0085 NEL
+  EXPECT_TRUE(has_unprintable_chars("line\xE2\x80\xA8sep"));   // U+2028
+  EXPECT_TRUE(has_unprintable_chars("para\xE2\x80\xA9sep"));   // U+2029
+  EXPECT_FALSE(has_unprintable_chars("Gr\xC3\xBC\xC3\x9F" "e \xC2\xA0 \xE2\x80\x94"));  // ü ß NBSP —
   EXPECT_FALSE(has_control_chars("tab-free text"));
 }
 

@@ -78,7 +78,7 @@ std::string excerpt(std::string_view text, std::size_t max_bytes) {
   while (i < text.size()) {
     std::string_view ch = first_char(text.substr(i));
     const bool valid = is_valid_utf8(ch);
-    const bool readable = valid && !has_control_chars(ch);
+    const bool readable = valid && !has_unprintable_chars(ch);
     const std::string_view piece = readable ? ch : kReplacement;
     if (out.size() + piece.size() > max_bytes) {
       out += "\xE2\x80\xA6";  // …

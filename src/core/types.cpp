@@ -99,6 +99,13 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 bool has_control_chars(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
+bool has_unprintable_chars(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7F) return true;
@@ -155,7 +162,7 @@ Status check_text(std::string_view what, std::string_view value, std::size_t max
   if (!is_valid_utf8(value)) {
     return make_error(Errc::invalid_argument, fmt::format("{} is not valid UTF-8", what));
   }
-  if (has_control_chars(value)) {
+  if (has_unprintable_chars(value)) {
     return make_error(Errc::invalid_argument,
                       fmt::format("{} must be one line without control characters", what));
   }

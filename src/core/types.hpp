@@ -146,9 +146,11 @@ Status validate_slug(std::string_view slug);
 // True when `s` is well-formed UTF-8 without overlong forms or surrogates.
 bool is_valid_utf8(std::string_view s);
 
-// True when `s` contains a C0 control character (including CR, LF, NUL), DEL, a C1
-// control (U+0080..U+009F), or a line or paragraph separator (U+2028, U+2029).
+// True when `s` contains a C0 control character (including CR, LF, NUL) or DEL.
 bool has_control_chars(std::string_view s);
+// The same, and also a C1 control (U+0080..U+009F) or a line or paragraph separator
+// (U+2028, U+2029): what one line of text shown to people must not hold.
+bool has_unprintable_chars(std::string_view s);
 
 // Checks a one-line text someone gives (a name, a subject): valid UTF-8, no control
 // characters (so no CR or LF can reach a header), at most `max` bytes.
