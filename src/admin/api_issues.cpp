@@ -88,7 +88,8 @@ Result<json::object> json_body(const Request& req, std::optional<Response>& refu
   }
   boost::system::error_code ec;
   json::value v = json::parse(req.body, ec);
-  if (ec || !v.is_object() || !is_valid_utf8(req.body)) {
+  // Boost.JSON refuses invalid UTF-8 itself (parse_options::allow_invalid_utf8 is off).
+  if (ec || !v.is_object()) {
     refusal = Response::json_error(400, "invalid_json",
                                    "The request body must be a JSON object in UTF-8.");
     return make_error(Errc::invalid_argument, "");
