@@ -340,6 +340,10 @@ const std::vector<KeyDef>& key_defs() {
        num(&Config::signup, &Config::Signup::rate_per_email)},
       {"signup", "rate_window", Kind::integer, "600", "Seconds of the rate-limit window.", 1,
        86400, num(&Config::signup, &Config::Signup::rate_window)},
+      {"signup", "rate_table_size", Kind::integer, "100000",
+       "Clients (IPv6 by /64) and addresses each rate-limit table remembers; when full, the\n"
+       "one whose window started longest ago is forgotten (nobody new is refused).",
+       10, 10000000, num(&Config::signup, &Config::Signup::rate_table_size)},
       {"signup", "confirm_expiry_days", Kind::integer, "7",
        "Days a confirmation link works.", 1, 365,
        num(&Config::signup, &Config::Signup::confirm_expiry_days)},

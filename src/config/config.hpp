@@ -62,6 +62,7 @@ struct Config {
     int rate_per_client = 0;       // sign-up attempts per client address per window
     int rate_per_email = 0;        // sign-up attempts per email address per window
     int rate_window = 0;           // seconds
+    int rate_table_size = 0;       // keys each rate-limit table holds before it evicts
     int confirm_expiry_days = 0;   // how long a confirmation link works
     int resend_window = 0;         // seconds between two confirmation emails to one address
     std::string client_address;    // "truncate", "hash" or "full": what the ledger keeps

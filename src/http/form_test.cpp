@@ -2,9 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "core/clock.hpp"
-#include "http/rate_limiter.hpp"
-
 namespace broadsheet::http {
 namespace {
 
@@ -25,19 +22,6 @@ TEST(Form, RefusesBadEscapesUtf8AndTooManyFields) {
   std::string many;
   for (int i = 0; i < 101; ++i) many += "x=1&";
   EXPECT_FALSE(parse_form(many).ok());
-}
-
-TEST(RateLimiter, CountsPerKeyPerWindow) {
-  FakeClock clock(1000);
-  RateLimiter limiter(2, 60, clock, 2);
-  EXPECT_TRUE(limiter.allow("a"));
-  EXPECT_TRUE(limiter.allow("a"));
-  EXPECT_FALSE(limiter.allow("a"));
-  EXPECT_TRUE(limiter.allow("b"));
-  EXPECT_FALSE(limiter.allow("c"));  // table full, nothing expired
-  clock.advance(60);
-  EXPECT_TRUE(limiter.allow("a"));
-  EXPECT_TRUE(limiter.allow("c"));  // expired windows swept
 }
 
 }  // namespace

@@ -1,9 +1,29 @@
 #include "http/rate_limiter.hpp"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+
 namespace broadsheet::http {
 
+std::string client_key(std::string_view address) {
+  std::string text(address);
+  unsigned char bytes[16];
+  char out[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET6, text.c_str(), bytes) != 1) return text;  // IPv4 or not an address
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::equal(bytes, bytes + 12, kMapped)) {
+    return inet_ntop(AF_INET, bytes + 12, out, sizeof out) ? std::string(out) : text;
+  }
+  std::fill(bytes + 8, bytes + 16, 0);
+  return inet_ntop(AF_INET6, bytes, out, sizeof out) ? std::string(out) + "/64" : text;
+}
+
 RateLimiter::RateLimiter(int limit, int window_seconds, const Clock& clock, std::size_t max_keys)
-    : limit_(limit), window_(window_seconds), clock_(clock), max_keys_(max_keys) {}
+    : limit_(limit),
+      window_(window_seconds),
+      clock_(clock),
+      max_keys_(std::max<std::size_t>(max_keys, 1)) {}
 
 bool RateLimiter::allow(const std::string& key) {
   UnixSeconds now = clock_.now();
@@ -11,13 +31,42 @@ bool RateLimiter::allow(const std::string& key) {
   auto it = windows_.find(key);
   if (it == windows_.end()) {
     if (windows_.size() >= max_keys_) {
-      std::erase_if(windows_, [&](const auto& kv) { return now - kv.second.start >= window_; });
-      if (windows_.size() >= max_keys_) return false;
+      windows_.erase(oldest_first_.front());
+      oldest_first_.pop_front();
     }
-    it = windows_.emplace(key, Window{now, 0}).first;
+    oldest_first_.push_back(key);
+    it = windows_.emplace(key, Window{now, 0, std::prev(oldest_first_.end())}).first;
+  } else if (now - it->second.start >= window_) {
+    it->second.start = now;
+    it->second.count = 0;
+    oldest_first_.splice(oldest_first_.end(), oldest_first_, it->second.age);
   }
-  if (now - it->second.start >= window_) it->second = Window{now, 0};
-  return ++it->second.count <= limit_;
+  if (it->second.count < limit_) {
+    ++it->second.count;
+    return true;
+  }
+  return false;
+}
+
+void RateLimiter::refund(const std::string& key) {
+  UnixSeconds now = clock_.now();
+  std::lock_guard lock(mu_);
+  auto it = windows_.find(key);
+  if (it != windows_.end() && now - it->second.start < window_ && it->second.count > 0) {
+    --it->second.count;
+  }
+}
+
+bool RateLimiter::exhausted(const std::string& key) {
+  UnixSeconds now = clock_.now();
+  std::lock_guard lock(mu_);
+  auto it = windows_.find(key);
+  return it != windows_.end() && now - it->second.start < window_ && it->second.count >= limit_;
+}
+
+std::size_t RateLimiter::size() {
+  std::lock_guard lock(mu_);
+  return windows_.size();
 }
 
 }  // namespace broadsheet::http

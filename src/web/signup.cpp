@@ -75,8 +75,12 @@ SignupService::SignupService(const Config& config, Store& store, const Clock& cl
       store_(store),
       clock_(clock),
       keys_(std::move(keys)),
-      per_client_(config.signup.rate_per_client, config.signup.rate_window, clock),
-      per_email_(config.signup.rate_per_email, config.signup.rate_window, clock) {}
+      per_client_(config.signup.rate_per_client, config.signup.rate_window, clock,
+                  config.signup.rate_table_size),
+      garbage_per_client_(config.signup.rate_per_client, config.signup.rate_window, clock,
+                          config.signup.rate_table_size),
+      per_email_(config.signup.rate_per_email, config.signup.rate_window, clock,
+                 config.signup.rate_table_size) {}
 
 Result<boost::json::object> SignupService::challenge(std::string_view version) {
   auto v = robot::challenge_version(version, keys_.robot);
@@ -175,9 +179,28 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   return errors;
 }
 
-std::vector<FieldError> SignupService::check(const SignupForm& form) {
+bool SignupService::exhausted(const std::string& client) {
+  return config_.signup.rate_limits &&
+         (per_client_.exhausted(client) || garbage_per_client_.exhausted(client));
+}
+
+SignupAnswer SignupService::rate_limited() const {
+  const auto& msg = config_.signup.msg_rate_limited;
+  return SignupAnswer{429, {{"", "rate_limited", msg}}, msg};
+}
+
+SignupAnswer SignupService::refuse(const SignupForm& form, std::vector<FieldError> type_errors) {
+  const std::string client = http::client_key(form.client_ip);
+  if (exhausted(client)) return rate_limited();
+  if (config_.signup.rate_limits && !garbage_per_client_.allow(client)) return rate_limited();
+  // Report every error at once: the wrongly typed fields, and what else is wrong.
   SignupRequest request;
-  return validate(form, request, true);
+  for (auto& e : validate(form, request, true)) {
+    bool covered = std::any_of(type_errors.begin(), type_errors.end(),
+                               [&](const FieldError& t) { return t.field == e.field; });
+    if (!covered) type_errors.push_back(std::move(e));
+  }
+  return SignupAnswer{422, std::move(type_errors), ""};
 }
 
 SignupAnswer SignupService::submit(const SignupForm& form, const std::string& request_id) {
@@ -186,17 +209,24 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
     spdlog::error("request {}: sign-up failed: {}", request_id, what);
     return SignupAnswer{500, {{"", "internal", msg.msg_internal}}, msg.msg_internal};
   };
-  auto limited =
-      SignupAnswer{429, {{"", "rate_limited", msg.msg_rate_limited}}, msg.msg_rate_limited};
-  if (config_.signup.rate_limits && !per_client_.allow(form.client_ip)) return limited;
+  const std::string client = http::client_key(form.client_ip);
+  if (exhausted(client)) return rate_limited();
 
+  // Counted as garbage before any work, so that a burst of requests at once cannot
+  // run more checks than the limit; moved to the real attempts once the robot check
+  // is known to hold.
+  if (config_.signup.rate_limits && !garbage_per_client_.allow(client)) return rate_limited();
   SignupRequest request;
   auto errors = validate(form, request, false);
+  if (config_.signup.rate_limits && !request.challenge_id.empty()) {
+    garbage_per_client_.refund(client);
+    if (!per_client_.allow(client)) return rate_limited();
+  }
   for (const auto& e : errors) {
     if (e.code == "internal") return fault("reading newsletters");
   }
   if (!errors.empty()) return SignupAnswer{422, std::move(errors), ""};
-  if (config_.signup.rate_limits && !per_email_.allow(request.email)) return limited;
+  if (config_.signup.rate_limits && !per_email_.allow(request.email)) return rate_limited();
 
   // Spent challenges are kept only until they expire; sweep them now and then.
   if (UnixSeconds now = clock_.now(), last = last_purge_.load();

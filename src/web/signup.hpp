@@ -63,8 +63,11 @@ class SignupService {
   Result<std::optional<OutgoingMail>> render_queued(
       const QueuedMail& mail, const std::vector<Newsletter>& newsletters) const;
 
-  // The errors submit() would report for `form`, without any effect.
-  std::vector<FieldError> check(const SignupForm& form);
+  // The 422 for a form that cannot be submitted because its body had wrongly typed
+  // fields (`type_errors`), with the errors submit() would report for the rest of
+  // `form` added. It costs what submit() costs, so it is rate limited like a sign-up
+  // without a valid robot check (429 when the client's limit is reached).
+  SignupAnswer refuse(const SignupForm& form, std::vector<FieldError> type_errors);
 
   // The ALTCHA challenge for `?v=`; Errc::invalid_argument for a bad version.
   Result<boost::json::object> challenge(std::string_view version);
@@ -86,7 +89,16 @@ class SignupService {
   Store& store_;
   const Clock& clock_;
   ReaderKeys keys_;
+  // Whether `client` has used up either of its budgets for now: checked before any work.
+  bool exhausted(const std::string& client);
+  SignupAnswer rate_limited() const;
+
+  // Per client (http::client_key): attempts with a valid robot check, and, apart, those
+  // without one (missing, wrong, expired, or a malformed body), so that neither kind
+  // fills the other's table and a client that sends garbage cannot make
+  // verification work beyond its own small budget.
   http::RateLimiter per_client_;
+  http::RateLimiter garbage_per_client_;
   http::RateLimiter per_email_;
   std::atomic<UnixSeconds> last_purge_{0};
 };

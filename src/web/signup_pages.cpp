@@ -181,16 +181,8 @@ Response api_subscribe_json(WebContext& ctx, const Request& req) {
     }
   }
   if (auto* m = o.if_contains("marketing"); m && m->is_bool()) form.marketing = m->as_bool();
-  if (!type_errors.empty()) {
-    // Report every error at once: the wrongly typed fields, and what else is wrong.
-    for (auto& e : ctx.signup.check(form)) {
-      bool covered = std::any_of(type_errors.begin(), type_errors.end(),
-                                 [&](const FieldError& t) { return t.field == e.field; });
-      if (!covered) type_errors.push_back(std::move(e));
-    }
-    return answer_json(SignupAnswer{422, type_errors, ""});
-  }
   form.client_ip = req.remote_address;
+  if (!type_errors.empty()) return answer_json(ctx.signup.refuse(form, std::move(type_errors)));
   return answer_json(ctx.signup.submit(form, req.request_id));
 }
 

@@ -1,0 +1,112 @@
+"""Attacks on the public sign-up path, black box (issue 10): filling the rate-limit
+table, slipping past the limit with malformed bodies, downgrading the robot check,
+changing an existing reader through an anonymous sign-up, and what follows from it.
+
+    BROADSHEET_BIN=build/broadsheet /usr/bin/python3 -m pytest -q tests/system/test_attacks_signup.py
+
+Distinct client addresses come from binding the client socket to addresses of
+127.0.0.0/8, all of which are the local machine.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import pathlib
+import stat
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import (Reply, assert_fails, assert_ok, data_args, export_rows, free_port, get,
+                      request, run, subscriber)
+from signup_helpers import (API, CHALLENGE, FAST_ROBOT, MSG_RATE_LIMITED, error_codes,
+                            fetch_challenge, new_address, robot, solve)
+
+
+def post_from(server, source: str, body, timeout: float = 10) -> Reply:
+    """POSTs a JSON sign-up body from the local address `source`."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout,
+                                      source_address=(source, 0))
+    try:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        conn.request("POST", API, body=raw, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return Reply(r.status, r.reason, r.getheaders(), r.read())
+    finally:
+        conn.close()
+
+
+def good_body(server, **extra) -> dict:
+    return {"email": new_address(), "newsletters": ["morning-briefing"],
+            "altcha": robot(server), **extra}
+
+
+def codes(replies) -> list[int]:
+    return [r.status for r in replies]
+
+
+# --- defect 2: the rate-limit table -----------------------------------------------------
+
+
+def test_a_flood_of_garbage_from_many_addresses_blocks_no_one(demo, server_factory):
+    """A full table used to refuse every new client: garbage from more addresses than
+    it holds made every later, correctly solved sign-up a 429."""
+    s = server_factory(demo, {**FAST_ROBOT, "BROADSHEET_SIGNUP_RATE_TABLE_SIZE": "20",
+                              "BROADSHEET_SIGNUP_RATE_PER_CLIENT": "2"})
+    flood = [post_from(s, f"127.0.1.{i}", {}) for i in range(1, 41)]
+    assert codes(flood) == [422] * 40
+    for i in range(1, 6):
+        r = post_from(s, f"127.0.2.{i}", good_body(s))
+        assert r.status == 202, r
+
+
+def test_garbage_cannot_evict_the_count_of_real_attempts(demo, server_factory):
+    """Attempts without a valid robot check are counted apart: a flood of them from many
+    addresses does not push a client's real attempts out of the table (which would
+    give it a fresh budget), and does not use up anyone's."""
+    s = server_factory(demo, {**FAST_ROBOT, "BROADSHEET_SIGNUP_RATE_TABLE_SIZE": "20",
+                              "BROADSHEET_SIGNUP_RATE_PER_CLIENT": "2"})
+    heavy = "127.0.3.1"
+    assert codes(post_from(s, heavy, good_body(s)) for _ in range(2)) == [202, 202]
+    assert post_from(s, heavy, good_body(s)).status == 429
+    assert codes(post_from(s, f"127.0.4.{i}", {"email": "x"}) for i in range(1, 41)) == [422] * 40
+    assert post_from(s, heavy, good_body(s)).status == 429
+    assert post_from(s, "127.0.3.2", good_body(s)).status == 202
+
+
+def test_a_client_sending_garbage_is_limited_too(demo, server_factory):
+    s = server_factory(demo, {**FAST_ROBOT, "BROADSHEET_SIGNUP_RATE_PER_CLIENT": "3"})
+    bad = {"email": new_address(), "newsletters": ["morning-briefing"], "altcha": "garbage"}
+    replies = [post_from(s, "127.0.5.1", bad) for _ in range(5)]
+    assert codes(replies) == [422, 422, 422, 429, 429]
+    assert replies[-1].json()["error"] == {"code": "rate_limited", "message": MSG_RATE_LIMITED}
+    assert post_from(s, "127.0.5.2", good_body(s)).status == 202
+
+
+# --- defect 7: malformed bodies past the limit -------------------------------------------
+
+
+def test_a_limited_client_gets_429_for_wrongly_typed_bodies(demo, server_factory):
+    """A body with a wrongly typed field went to a check that verified the robot check
+    and read the newsletters with no limit, for a client already answered 429."""
+    s = server_factory(demo, {**FAST_ROBOT, "BROADSHEET_SIGNUP_RATE_PER_CLIENT": "2"})
+    me = "127.0.6.1"
+    assert codes(post_from(s, me, good_body(s)) for _ in range(2)) == [202, 202]
+    assert post_from(s, me, good_body(s)).status == 429
+    for field, value in [("name", 5), ("email", []), ("newsletters", "x"), ("altcha", {})]:
+        r = post_from(s, me, good_body(s, **{field: value}))
+        assert r.status == 429, (field, r)
+        assert r.json()["error"]["code"] == "rate_limited"
+
+
+def test_wrongly_typed_bodies_are_counted(demo, server_factory):
+    s = server_factory(demo, {**FAST_ROBOT, "BROADSHEET_SIGNUP_RATE_PER_CLIENT": "2"})
+    me = "127.0.7.1"
+    first = post_from(s, me, good_body(s, name=5))
+    assert first.status == 422 and ("name", "invalid_name") in error_codes(first)
+    assert post_from(s, me, good_body(s, name=5)).status == 422
+    assert post_from(s, me, good_body(s, name=5)).status == 429
+    assert post_from(s, me, good_body(s)).status == 429  # and the client is limited
+    assert post_from(s, "127.0.7.2", good_body(s)).status == 202
