@@ -384,6 +384,10 @@ const std::vector<KeyDef>& key_defs() {
       {"robot", "version", Kind::integer, "2",
        "ALTCHA challenge served by default: 1 (SHA-256) or 2 (key derivation).", 1, 2,
        num(&Config::robot, &Config::Robot::version)},
+      {"robot", "accept_previous", Kind::boolean, "false",
+       "Also issue and accept challenges of version 1 while version is 2 (only during a\n"
+       "change of version: v1 is far cheaper to solve).",
+       0, 0, flag(&Config::robot, &Config::Robot::accept_previous)},
       {"robot", "v1_max_number", Kind::integer, "100000",
        "Difficulty of v1 challenges: the browser tries about half this many hashes.", 1000,
        10000000, num(&Config::robot, &Config::Robot::v1_max_number)},

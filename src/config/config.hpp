@@ -73,6 +73,7 @@ struct Config {
 
   struct Robot {
     int version = 2;           // challenge served when the widget names none
+    bool accept_previous = false;  // with version 2, v1 too (a transition only)
     int v1_max_number = 0;     // v1 difficulty
     int v2_cost = 0;           // v2 PBKDF2 iterations
     int v2_prefix_digits = 0;  // v2 difficulty: leading zero hex digits

@@ -53,9 +53,7 @@ Status validate(const RobotConfig& c) {
   if (c.expires_seconds < 10 || c.expires_seconds > 86'400) {
     return bad_config("expires_seconds must be from 10 to 86400");
   }
-  if (c.default_version != 1 && c.default_version != 2) {
-    return bad_config("default_version must be 1 or 2");
-  }
+  if (c.version != 1 && c.version != 2) return bad_config("version must be 1 or 2");
   auto algorithm = kdf_from_name(c.v2_algorithm);
   if (!algorithm) return bad_config("unsupported v2_algorithm '" + c.v2_algorithm + "'");
   if (c.v2_prefix_digits < 1 || c.v2_prefix_digits > 8) {
@@ -70,16 +68,26 @@ Status validate(const RobotConfig& c) {
   return {};
 }
 
+bool accepts_version(int version, const RobotConfig& config) {
+  return version == config.version ||
+         (config.accept_previous && config.version == 2 && version == 1);
+}
+
 Result<int> challenge_version(std::string_view v_parameter, const RobotConfig& config) {
-  if (v_parameter.empty()) return config.default_version;
-  if (v_parameter == "1") return 1;
-  if (v_parameter == "2") return 2;
-  return make_error(Errc::invalid_argument, "challenge version must be 1 or 2");
+  if (v_parameter.empty()) return config.version;
+  int version = v_parameter == "1" ? 1 : v_parameter == "2" ? 2 : 0;
+  if (version != 0 && accepts_version(version, config)) return version;
+  return make_error(Errc::invalid_argument,
+                    "v must be " + std::to_string(config.version) + " (or left out)");
 }
 
 Result<boost::json::object> issue_challenge(int version, const RobotConfig& config,
                                             const Clock& clock) {
   if (Status ok = validate(config); !ok) return ok.error();
+  if (!accepts_version(version, config)) {
+    return make_error(Errc::invalid_argument,
+                      "challenge version must be " + std::to_string(config.version));
+  }
   switch (version) {
     case 1:
       return wire::issue_v1(config, clock.now());
@@ -96,9 +104,13 @@ Result<Solution> verify_solution(std::string_view payload, const RobotConfig& co
   auto object = decode_payload(payload);
   if (!object) return object.error();
   if (object->contains("test")) return wire::malformed("the widget's test mode proves nothing");
-  if (object->contains("solution")) return wire::verify_v2(*object, config, clock.now());
+  if (object->contains("solution")) {
+    if (!accepts_version(2, config)) return wire::malformed("a v2 solution; v1 is required");
+    return wire::verify_v2(*object, config, clock.now());
+  }
   const boost::json::value* challenge = object->if_contains("challenge");
   if (challenge != nullptr && challenge->is_string()) {
+    if (!accepts_version(1, config)) return wire::malformed("a v1 solution; v2 is required");
     return wire::verify_v1(*object, config, clock.now());
   }
   return wire::malformed("neither a v1 nor a v2 solution");

@@ -69,17 +69,26 @@ struct RobotConfig {
   int v2_key_length = 32;    // bytes; PBKDF2 takes 16, 24 or 32, SHA its digest size
   int v2_prefix_digits = 2;  // 1..8 zero hex digits; each one is 16 times the work
   KdfLimits v2_limits;       // what verification derives at most, whatever was issued
-  int default_version = 1;   // the version served when the request names none
+  // The version issued and accepted: a downgrade to v1, ten times cheaper to solve,
+  // would make v2's cost protect nothing. accept_previous (with version 2, during a
+  // change of version only) issues and accepts v1 as well.
+  int version = 1;
+  bool accept_previous = false;
 };
 
 // Errc::config naming the first unusable setting.
 Status validate(const RobotConfig& config);
 
-// The version for the `v` query parameter: "" is config.default_version, "1" or "2".
+// Whether config issues and accepts challenges of `version`.
+bool accepts_version(int version, const RobotConfig& config);
+
+// The version for the `v` query parameter: "" is config.version, else "1" or "2" when
+// accepted; Errc::invalid_argument saying which version to ask for otherwise.
 Result<int> challenge_version(std::string_view v_parameter, const RobotConfig& config);
 
-// The JSON the widget fetches (see the formats above), expiring expires_seconds from now.
-// Serve it with Cache-Control: no-store.
+// The JSON the widget fetches (see the formats above), expiring expires_seconds from now;
+// Errc::invalid_argument for a version config does not accept. Serve it with
+// Cache-Control: no-store.
 Result<boost::json::object> issue_challenge(int version, const RobotConfig& config,
                                             const Clock& clock);
 
@@ -90,7 +99,8 @@ struct Solution {
 };
 
 // Checks a payload as the widget posts it (base64 of the JSON, or the JSON itself), up
-// to kMaxPayloadBytes. Does not consult the replay store: see redeem_solution.
+// to kMaxPayloadBytes; the solution of a version config does not accept is refused
+// before any work. Does not consult the replay store: see redeem_solution.
 Result<Solution> verify_solution(std::string_view payload, const RobotConfig& config,
                                  const Clock& clock);
 

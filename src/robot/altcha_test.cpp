@@ -26,6 +26,8 @@ RobotConfig small_config() {
   config.v1_max_number = 2000;
   config.v2_cost = 10;
   config.v2_prefix_digits = 2;
+  config.version = 2;
+  config.accept_previous = true;  // most tests try both versions
   return config;
 }
 
@@ -445,7 +447,7 @@ TEST(RobotConfigCheck, RefusesUnusableSettings) {
   EXPECT_EQ(refused([](RobotConfig& c) { c.v1_max_number = 0; }), Errc::config);
   EXPECT_EQ(refused([](RobotConfig& c) { c.v1_max_number = kMaxV1Number + 1; }), Errc::config);
   EXPECT_EQ(refused([](RobotConfig& c) { c.expires_seconds = 0; }), Errc::config);
-  EXPECT_EQ(refused([](RobotConfig& c) { c.default_version = 3; }), Errc::config);
+  EXPECT_EQ(refused([](RobotConfig& c) { c.version = 3; }), Errc::config);
   EXPECT_EQ(refused([](RobotConfig& c) { c.v2_algorithm = "ARGON2ID"; }), Errc::config);
   EXPECT_EQ(refused([](RobotConfig& c) { c.v2_algorithm = "pbkdf2/sha-256"; }), Errc::config);
   EXPECT_EQ(refused([](RobotConfig& c) { c.v2_key_length = 48; }), Errc::config);
@@ -468,15 +470,43 @@ TEST(RobotConfigCheck, RefusesUnusableSettings) {
 
 TEST(RobotConfigCheck, PicksTheVersion) {
   RobotConfig config = small_config();
+  config.version = 1;
+  config.accept_previous = false;
   EXPECT_EQ(*challenge_version("", config), 1);
-  config.default_version = 2;
+  config.version = 2;
   EXPECT_EQ(*challenge_version("", config), 2);
-  EXPECT_EQ(*challenge_version("1", config), 1);
   EXPECT_EQ(*challenge_version("2", config), 2);
   EXPECT_FALSE(challenge_version("3", config).ok());
   EXPECT_FALSE(challenge_version("01", config).ok());
   FakeClock clock(kStart);
   EXPECT_EQ(issue_challenge(3, config, clock).error().code, Errc::invalid_argument);
+}
+
+// The defect: with version 2, v1 challenges were still issued and their solutions,
+// ten times cheaper, accepted.
+TEST(RobotConfigCheck, AcceptsOnlyTheConfiguredVersion) {
+  FakeClock clock(kStart);
+  RobotConfig both = small_config();  // version 2 with accept_previous
+  json::object v1 = issue(1, both, clock);
+  json::object v2 = issue(2, both, clock);
+  std::string v1_payload = encode(solve_v1(v1)), v2_payload = encode(solve_v2(v2));
+  ASSERT_TRUE(verify_solution(v1_payload, both, clock).ok());
+  ASSERT_TRUE(verify_solution(v2_payload, both, clock).ok());
+
+  RobotConfig only2 = both;
+  only2.accept_previous = false;
+  EXPECT_EQ(challenge_version("1", only2).error().code, Errc::invalid_argument);
+  EXPECT_THAT(challenge_version("1", only2).error().message, HasSubstr("v must be 2"));
+  EXPECT_EQ(issue_challenge(1, only2, clock).error().code, Errc::invalid_argument);
+  EXPECT_THAT(refusal(v1_payload, only2, clock).message, HasSubstr("v2 is required"));
+  EXPECT_TRUE(verify_solution(v2_payload, only2, clock).ok());
+
+  RobotConfig only1 = both;
+  only1.version = 1;  // accept_previous means nothing below version 2
+  EXPECT_EQ(challenge_version("2", only1).error().code, Errc::invalid_argument);
+  EXPECT_EQ(*challenge_version("1", only1), 1);
+  EXPECT_THAT(refusal(v2_payload, only1, clock).message, HasSubstr("v1 is required"));
+  EXPECT_TRUE(verify_solution(v1_payload, only1, clock).ok());
 }
 
 }  // namespace

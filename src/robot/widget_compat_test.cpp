@@ -33,6 +33,8 @@ TEST(RobotWidgetCompat, RealAltchaSolutionsVerify) {
   RobotConfig config;
   config.hmac_key = "compat-test-key-0123456789";
   config.v1_max_number = 20'000;
+  config.version = 2;
+  config.accept_previous = true;  // both versions are tried
   struct Kdf {
     const char* algorithm;
     int cost, key_length, memory_cost, prefix_digits;

@@ -60,7 +60,8 @@ Result<ReaderKeys> load_reader_keys(const Config& config) {
   keys.link_key = hex;
   // The robot check gets a key of its own, derived so that one secret file suffices.
   keys.robot.hmac_key = hmac_hex(hex, "broadsheet robot check");
-  keys.robot.default_version = config.robot.version;
+  keys.robot.version = config.robot.version;
+  keys.robot.accept_previous = config.robot.accept_previous;
   keys.robot.v1_max_number = config.robot.v1_max_number;
   keys.robot.v2_cost = config.robot.v2_cost;
   keys.robot.v2_prefix_digits = config.robot.v2_prefix_digits;

@@ -119,7 +119,7 @@ std::string render_signup_box(WebContext& ctx, const BoxState& state,
 
 Response api_challenge(WebContext& ctx, const Request& req) {
   auto challenge = ctx.signup.challenge(req.query_param("v").value_or(""));
-  if (!challenge) return Response::json_error(400, "invalid_version", "v must be 1 or 2");
+  if (!challenge) return Response::json_error(400, "invalid_version", challenge.error().message);
   auto r = Response::json(200, *challenge);
   r.set_header("Cache-Control", "no-store");
   r.set_header("Access-Control-Allow-Origin", "*");

@@ -67,7 +67,7 @@ def unb64json(payload: str):
     return json.loads(base64.b64decode(payload))
 
 
-def fetch_challenge(base, version: str | None = "1") -> dict:
+def fetch_challenge(base, version: str | None = None) -> dict:
     path = CHALLENGE if version is None else f"{CHALLENGE}?v={version}"
     r = get(base, path)
     assert r.status == 200, r
@@ -125,8 +125,9 @@ def solve(challenge: dict) -> str:
     return solve_v2(challenge) if "parameters" in challenge else solve_v1(challenge)
 
 
-def robot(base, version: str = "1") -> str:
-    """A fresh, solved robot check payload from the server `base`."""
+def robot(base, version: str | None = None) -> str:
+    """A fresh, solved robot check payload from the server `base`, of `version` (None:
+    the server's configured one)."""
     return solve(fetch_challenge(base, version))
 
 
@@ -141,9 +142,9 @@ def post_json(base, obj=None, *, raw: bytes | None = None,
 
 
 def sign_up(base, address: str, newsletters=("morning-briefing",), *, altcha: str | None = "",
-            version: str = "1", **extra):
-    """POSTs a JSON sign-up; altcha="" solves a fresh robot check of `version` first,
-    None leaves the field out."""
+            version: str | None = None, **extra):
+    """POSTs a JSON sign-up; altcha="" solves a fresh robot check of `version` (None:
+    the configured one) first, None leaves the field out."""
     body = {"email": address, "newsletters": list(newsletters)}
     if altcha == "":
         body["altcha"] = robot(base, version)

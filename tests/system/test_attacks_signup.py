@@ -110,3 +110,41 @@ def test_wrongly_typed_bodies_are_counted(demo, server_factory):
     assert post_from(s, me, good_body(s, name=5)).status == 429
     assert post_from(s, me, good_body(s)).status == 429  # and the client is limited
     assert post_from(s, "127.0.7.2", good_body(s)).status == 202
+
+
+# --- defect 6: robot-check downgrade -------------------------------------------------------
+
+
+@pytest.fixture
+def robot_pair(tmp_path_factory, _templates, server_factory):
+    """Two servers on copies of one data folder (so one robot secret): version 2 alone,
+    and version 2 accepting v1 during a change of version."""
+    import shutil
+    servers = {}
+    for name, extra in (("strict", {}), ("transition", {"BROADSHEET_ROBOT_ACCEPT_PREVIOUS": "true"})):
+        data = tmp_path_factory.mktemp(name) / "data"
+        shutil.copytree(_templates["demo"], data, copy_function=shutil.copy2)
+        servers[name] = server_factory(data, {**FAST_ROBOT, **extra})
+    return servers
+
+
+def test_v1_challenges_are_not_issued_when_version_is_2(robot_pair):
+    s = robot_pair["strict"]
+    r = get(s, f"{CHALLENGE}?v=1")
+    assert r.status == 400, r
+    assert r.json()["error"]["code"] == "invalid_version"
+    assert "2" in r.json()["error"]["message"]
+    assert "parameters" in fetch_challenge(s, None)  # what the embed widget asks for
+    assert "parameters" in fetch_challenge(s, "2")
+
+
+def test_v1_solutions_are_refused_when_version_is_2(robot_pair):
+    strict, transition = robot_pair["strict"], robot_pair["transition"]
+    v1 = solve(fetch_challenge(transition, "1"))  # signed with the secret both share
+    body = {"email": new_address(), "newsletters": ["morning-briefing"], "altcha": v1}
+    r = post_from(strict, "127.0.8.1", body)
+    assert r.status == 422 and error_codes(r) == [("altcha", "robot_check_failed")]
+    assert subscriber(strict.data, body["email"]) is None
+    # The transition setting accepts both.
+    assert post_from(transition, "127.0.8.1", body).status == 202
+    assert post_from(transition, "127.0.8.1", good_body(transition)).status == 202
