@@ -80,8 +80,9 @@ struct SubscriberQuery {
 struct SignupRequest {
   std::string email;          // normalised
   std::string email_display;
-  std::string name;           // kept only when the subscriber is new or had none
-  std::string timezone;       // IANA name or empty; updated when given
+  // Of a new subscriber only: a known one is never changed by a sign-up.
+  std::string name;
+  std::string timezone;            // IANA name or empty
   std::vector<Id> newsletter_ids;  // public newsletters, by id
   // Public newsletters by slug, looked up inside the sign-up's transaction (no store
   // round trip of its own): a slug that names no public newsletter makes the request

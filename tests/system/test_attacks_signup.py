@@ -148,3 +148,30 @@ def test_v1_solutions_are_refused_when_version_is_2(robot_pair):
     # The transition setting accepts both.
     assert post_from(transition, "127.0.8.1", body).status == 202
     assert post_from(transition, "127.0.8.1", good_body(transition)).status == 202
+
+
+# --- defect 5: an anonymous sign-up changes an existing reader ---------------------------
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_a_sign_up_does_not_change_a_reader_on_file(demo, server_factory, named):
+    """Signing up an address already on file used to move its time zone and fill an
+    empty name (which reaches the To: header of every email), with no word from its
+    owner."""
+    address = new_address("known")
+    extra = ["--name", "Ada Lovelace"] if named else []
+    assert_ok(run("subscriber", "add", address, "--timezone", "Asia/Tokyo",
+                  "--newsletter", "morning-briefing", "--confirmed", *extra, *data_args(demo)))
+    before = subscriber(demo, address)
+    s = server_factory(demo, FAST_ROBOT)
+    r = post_from(s, "127.0.9.1", good_body(s, email=address, timezone="America/New_York",
+                                            name='Click "http://evil.example" now'))
+    assert r.status == 202, r  # the same answer as for anyone: nothing tells it is known
+    r = post_from(s, "127.0.9.1", good_body(s, email=address, newsletters=["the-long-read"],
+                                            timezone="Pacific/Auckland", name="Mallory"))
+    assert r.status == 202, r
+    after = subscriber(demo, address)
+    for key in ("name", "timezone", "email", "status"):
+        assert after[key] == before[key], (key, before, after)
+    assert after["name"] == ("Ada Lovelace" if named else "")
+    assert after["timezone"] == "Asia/Tokyo"

@@ -1,6 +1,8 @@
 #include "store/sqlite/connection.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "store/sqlite/query.hpp"
 
@@ -21,6 +23,13 @@ Result<bool> only_comments_left(sqlite3* db, const char* tail) {
 }  // namespace
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
+  // SQLite would create the file 0644 less the umask, and gives its -wal and -shm files
+  // the database file's mode: made here first, all of them hold readers' addresses and
+  // password hashes for the owner alone.
+  if (path != ":memory:" && !path.starts_with("file:")) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   sqlite3* db = nullptr;
   // NOMUTEX: the store already serialises every use of the connection (its Hold).
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;

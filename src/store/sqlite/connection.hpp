@@ -35,7 +35,7 @@ namespace broadsheet::sqlite {
   X(list_subscribers_in_newsletter_with_status)                                           \
   X(subscriptions_of_subscriber) X(upsert_subscription) X(count_subscriptions)            \
   X(confirm_subscriptions) X(unsubscribe_subscriptions)                                   \
-  X(signup_refresh_subscriber) X(newsletter_opt_in) X(subscription_state)                 \
+  X(newsletter_opt_in) X(subscription_state)                 \
   X(stamp_confirmation_sent) X(insert_consent)                                            \
   X(enqueue_mail) X(enqueue_welcome) X(due_mail) X(settle_mail) X(mail_queue_state)      \
   X(purge_mail_queue) X(public_newsletter_opt_in)                                         \

@@ -232,17 +232,6 @@ RETURNING newsletter_id;
 
 -- Sign-up (record_signup, see sqlite_signup.cpp) ----------------------------------------
 
--- name: signup_refresh_subscriber
--- A known reader signs up again: ?1 subscriber, ?2 name (kept only where there was
--- none), ?3 time zone ('' for "not given"), ?4 now. Touches the row only when
--- something changes, so updated_at keeps meaning "last changed".
-UPDATE subscribers
-SET name       = CASE WHEN name = '' THEN ?2 ELSE name END,
-    timezone   = CASE WHEN ?3 <> '' THEN ?3 ELSE timezone END,
-    updated_at = ?4
-WHERE id = ?1
-  AND ((name = '' AND ?2 <> '') OR (?3 <> '' AND timezone <> ?3));
-
 -- name: newsletter_opt_in
 SELECT opt_in FROM newsletters WHERE id = ?1;
 

@@ -108,8 +108,10 @@ struct Reader {
   bool blocked = false;
 };
 
-// Finds the reader by address or creates them. A known reader gets the name when they
-// had none and the time zone when one is given; a blocked one is left untouched.
+// Finds the reader by address or creates them. A known reader is left as they are: an
+// anonymous sign-up proves nothing about who owns the address, so its name and time
+// zone (which would reach the To: header and the hour of the reader's briefing) change
+// only through the reader's own preferences link or an editor.
 Result<Reader> find_or_create_reader(const SignupTx& tx, const SignupRequest& r) {
   std::optional<Reader> known;
   {
@@ -123,13 +125,7 @@ Result<Reader> find_or_create_reader(const SignupTx& tx, const SignupRequest& r)
       if (auto s = q.run(); !s) return s.error();
     }
   }
-  if (known && known->blocked) return *known;
-  if (known) {
-    Query q(tx.db, tx.sql.signup_refresh_subscriber);
-    q.bind_int(1, known->id).bind_text(2, r.name).bind_text(3, r.timezone).bind_int(4, tx.now);
-    if (auto s = q.run(); !s) return s.error();
-    return *known;
-  }
+  if (known) return *known;
   Query q(tx.db, tx.sql.insert_subscriber);
   q.bind_text(1, r.email)
       .bind_text(2, r.email_display)
