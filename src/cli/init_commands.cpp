@@ -1,5 +1,7 @@
 // `broadsheet init` (create a data folder) and `broadsheet demo` (load the fictional
-// publication). Both are idempotent: what exists is kept, what is missing is made.
+// publication). Both are idempotent: what exists is kept, what is missing is made, and
+// init leaves every data and secret file readable by its owner alone whatever modes it
+// found (cli/private_files.hpp).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
@@ -9,12 +11,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/demo_content.hpp"
+#include "cli/private_files.hpp"
 
 namespace broadsheet::cli {
 namespace {
@@ -54,21 +56,19 @@ int run_init(const std::string& data) {
     auto preview = load_config(data, process_env());  // defaults and the environment
     if (!preview) return fail(preview.error());
   }
-  bool created = fs::create_directories(dir, ec);
+  fs::create_directories(dir, ec);
   if (ec) return fail(fmt::format("cannot create {}: {}", data, ec.message()));
-  if (created) {
-    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec,
-                    ec);
-  }
+  fs::permissions(dir, fs::perms::owner_all, ec);
+  if (ec) return fail(fmt::format("cannot restrict {}: {}", data, ec.message()));
 
   auto config_path = dir / "broadsheet.toml";
   if (fs::exists(config_path)) {
     std::cout << fmt::format("kept {}\n", config_path.string());
   } else {
-    std::ofstream out(config_path);
-    out << default_config_toml();
-    out.close();
-    if (!out) return fail(fmt::format("cannot write {}", config_path.string()));
+    // It may come to name smtp.password: private from the start.
+    if (auto st = write_private_file(config_path, default_config_toml()); !st) {
+      return fail(st.error());
+    }
     std::cout << fmt::format("wrote {}\n", config_path.string());
   }
 
@@ -96,6 +96,7 @@ int run_init(const std::string& data) {
   if (!store) return fail(store.error());
   auto version = (*store)->schema_version();
   if (!version) return fail(version.error());
+  if (auto st = make_private(*config, data); !st) return fail(st.error());
   std::cout << fmt::format("database {} is at schema version {}\n", config->database, *version);
   return kExitOk;
 }

@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/private_files.hpp"
 #include "http/server.hpp"
 #include "send/mail_queue.hpp"
 #include "cli/sending.hpp"
@@ -57,6 +58,9 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   auto where = parse_listen(config.http.listen);
   if (!where) return fail(fmt::format("--listen: {}", where.error().message));
   spdlog::set_level(spdlog::level::from_str(config.log.level));
+  // Readers' data and secrets open to other users of the machine: said at every start,
+  // one line each, with the command that fixes it (`init` fixes them all).
+  for (const auto& line : too_open(config, data)) spdlog::warn("{}", line);
 
   auto templates = web::Templates::load();
   if (!templates) return fail(templates.error());

@@ -45,6 +45,16 @@ Result<std::string> sqlite_path(std::string_view rest, const std::string& base_d
 
 }  // namespace
 
+std::string database_file(const std::string& url, const std::string& base_dir) {
+  std::string_view u = url;
+  if (!u.starts_with(kSqliteScheme)) return "";
+  std::string_view rest = u.substr(kSqliteScheme.size());
+  if (rest.empty() || rest == kMemory || rest.starts_with("//")) return "";
+  std::filesystem::path path(rest);
+  if (path.is_relative() && !base_dir.empty()) path = std::filesystem::path(base_dir) / path;
+  return path.string();
+}
+
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
                                           const Clock& clock) {
   std::string_view u = url;

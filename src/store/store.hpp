@@ -341,6 +341,11 @@ class Store {
   virtual Result<std::vector<AuditEntry>> recent_audit(std::size_t limit) = 0;
 };
 
+// The file of a "sqlite:PATH" URL (relative to `base_dir`), which holds every reader's
+// address; "" for any other URL and for sqlite::memory:. Its -wal, -shm and -journal
+// files lie beside it.
+std::string database_file(const std::string& url, const std::string& base_dir);
+
 // Opens the store named by a database URL: "sqlite:PATH" (relative paths are taken
 // from `base_dir`). Runs migrations and prepares queries. Errc::config for an
 // unknown scheme, Errc::database when the database cannot be opened or migrated.

@@ -192,3 +192,62 @@ def test_export_neutralises_formulas_in_names(demo, server_factory):
     for address, name in names.items():
         expected = name if name == "Ada Lovelace" else "'" + name
         assert rows[address] == expected, (address, rows[address])
+
+
+# --- defect 10: data files readable by other users ---------------------------------------
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_init_in_an_existing_folder_makes_every_data_file_private(tmp_path):
+    d = tmp_path / "data"
+    d.mkdir(mode=0o755)
+    os.chmod(d, 0o755)  # whatever the umask left
+    assert_ok(run("init", *data_args(d)))
+    # What an older init, a copy or a restore may leave: everything open to others.
+    opened = [d / "broadsheet.toml", d / "broadsheet.db", d / "secrets" / "hmac.key"]
+    for p in opened:
+        os.chmod(p, 0o644)
+    os.chmod(d / "secrets", 0o755)
+    (d / "broadsheet.db-journal").write_bytes(b"")
+    os.chmod(d / "broadsheet.db-journal", 0o666)
+    assert_ok(run("init", *data_args(d)))
+    for p in opened + [d / "broadsheet.db-journal"]:
+        assert mode(p) == 0o600, (p, oct(mode(p)))
+    assert mode(d) == 0o700 and mode(d / "secrets") == 0o700
+
+
+def test_a_new_data_folder_is_private_with_a_wide_umask(tmp_path):
+    d = tmp_path / "fresh"
+    old = os.umask(0o000)
+    try:
+        assert_ok(run("init", *data_args(d)))
+    finally:
+        os.umask(old)
+    for p in (d / "broadsheet.toml", d / "broadsheet.db", d / "secrets" / "hmac.key"):
+        assert mode(p) == 0o600, (p, oct(mode(p)))
+    assert mode(d) == 0o700
+
+
+def test_the_database_side_files_of_a_running_server_are_private(demo, server_factory):
+    s = server_factory(demo, FAST_ROBOT)
+    assert post_from(s, "127.0.11.1", good_body(s)).status == 202  # the WAL is written
+    for suffix in ("-wal", "-shm"):
+        p = demo / f"broadsheet.db{suffix}"
+        assert p.exists(), p
+        assert mode(p) == 0o600, (p, oct(mode(p)))
+
+
+def test_serve_warns_about_files_open_to_others(demo, server_factory):
+    os.chmod(demo / "broadsheet.toml", 0o644)
+    os.chmod(demo / "broadsheet.db", 0o640)
+    s = server_factory(demo, FAST_ROBOT)
+    log = s.log()
+    for name, fix in (("broadsheet.toml", "chmod 600"), ("broadsheet.db", "chmod 600")):
+        lines = [l for l in log.splitlines() if str(demo / name) + " " in l + " "
+                 and "warn" in l.lower()]
+        assert len(lines) == 1, (name, log)
+        assert fix in lines[0] and str(demo / name) in lines[0], lines[0]
+    assert "hmac.key" not in log  # only what is too open is named
