@@ -57,6 +57,16 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   if (!listen_override.empty()) config.http.listen = listen_override;
   auto where = parse_listen(config.http.listen);
   if (!where) return fail(fmt::format("--listen: {}", where.error().message));
+  // Links in real mail would otherwise point at http://[::]:PORT/, which no reader can
+  // open: a wildcard address says nothing of how readers reach the server.
+  const bool wildcard = where->host.empty() || where->host == "0.0.0.0" || where->host == "::";
+  if (config.transport == "smtp" && config.publication.base_url.empty() && wildcard) {
+    return fail(fmt::format(
+        "publication.base_url is empty and the server listens on every address ({}): set "
+        "publication.base_url (or BROADSHEET_PUBLICATION_BASE_URL) to the public URL readers "
+        "reach, e.g. https://news.example.com, before sending real mail",
+        config.http.listen));
+  }
   spdlog::set_level(spdlog::level::from_str(config.log.level));
   // Readers' data and secrets open to other users of the machine: said at every start,
   // one line each, with the command that fixes it (`init` fixes them all).

@@ -251,3 +251,14 @@ def test_serve_warns_about_files_open_to_others(demo, server_factory):
         assert len(lines) == 1, (name, log)
         assert fix in lines[0] and str(demo / name) in lines[0], lines[0]
     assert "hmac.key" not in log  # only what is too open is named
+
+
+# --- smaller: real mail with links readers cannot reach ----------------------------------
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "[::]"])
+def test_serve_refuses_real_mail_without_a_base_url_on_a_wildcard_address(data, host):
+    env = {"BROADSHEET_TRANSPORT": "smtp", "BROADSHEET_SMTP_HOST": "127.0.0.1",
+           "BROADSHEET_SMTP_TLS": "none", "BROADSHEET_PUBLICATION_BASE_URL": ""}
+    cp = run("serve", *data_args(data), "--listen", f"{host}:{free_port()}", env=env, timeout=20)
+    assert_fails(cp, "publication.base_url")
