@@ -67,17 +67,20 @@ class TokenAuthorizer {
       return refuse("invalid_token", "The Authorization header does not hold a Broadsheet API "
                                      "token (\"Bearer bs_...\").");
     }
+    // An unknown and a revoked token get the same answer: telling them apart would
+    // confirm to whoever holds a leaked token that it was once real.
+    auto unusable = [] {
+      return refuse("invalid_token", "This API token is not known or has been revoked.");
+    };
     auto token = store_.api_token_by_hash(api_token_hash(*secret));
     if (!token) {
-      if (token.error().code == Errc::not_found) {
-        return refuse("invalid_token", "This API token is not known.");
-      }
+      if (token.error().code == Errc::not_found) return unusable();
       spdlog::error("request {}: cannot check an API token: {}", request.request_id,
                     token.error().message);
       return http::Response::json_error(503, "unavailable",
                                         "Tokens cannot be checked now. Please try again later.");
     }
-    if (token->revoked_at) return refuse("invalid_token", "This API token has been revoked.");
+    if (token->revoked_at) return unusable();
     request.principal = fmt::format("api:{}/{}", token->username, token->name);
     touch(token->id);
     return std::nullopt;
