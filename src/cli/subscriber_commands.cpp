@@ -28,7 +28,7 @@ int add(const std::string& data, const SubscriberArgs& a) {
   if (!ctx) return fail(ctx.error());
   auto email = parse_email(a.email, ctx->address_policy);
   if (!email) return fail(fmt::format("invalid email address: {}", email.error().message));
-  if (!is_valid_utf8(a.name) || has_control_chars(a.name) || a.name.size() > 200) {
+  if (!is_valid_utf8(a.name) || has_unprintable_chars(a.name) || a.name.size() > 200) {
     return fail("--name must be one line of UTF-8 text of at most 200 bytes");
   }
   if (!a.timezone.empty() && !is_known_timezone(a.timezone)) {

@@ -50,6 +50,12 @@ TEST(Utf8, ValidatesEncodings) {
   EXPECT_TRUE(has_unprintable_chars("next\xC2\x85line"));      // U+0085 NEL
   EXPECT_TRUE(has_unprintable_chars("line\xE2\x80\xA8sep"));   // U+2028
   EXPECT_TRUE(has_unprintable_chars("para\xE2\x80\xA9sep"));   // U+2029
+  EXPECT_TRUE(has_unprintable_chars("abc\xE2\x80\xAEgnp.exe"));  // U+202E RIGHT-TO-LEFT OVERRIDE
+  EXPECT_TRUE(has_unprintable_chars("a\xE2\x80\xAAz"));          // U+202A
+  EXPECT_TRUE(has_unprintable_chars("a\xE2\x81\xA6z"));          // U+2066 LEFT-TO-RIGHT ISOLATE
+  EXPECT_TRUE(has_unprintable_chars("a\xE2\x81\xA9z"));          // U+2069
+  EXPECT_FALSE(has_unprintable_chars("a\xE2\x80\xAFz"));         // U+202F NARROW NO-BREAK SPACE
+  EXPECT_FALSE(has_unprintable_chars("a\xE2\x81\xA5z"));         // U+2065 (unassigned)
   EXPECT_FALSE(has_unprintable_chars("Gr\xC3\xBC\xC3\x9F" "e \xC2\xA0 \xE2\x80\x94"));  // ü ß NBSP —
   EXPECT_FALSE(has_control_chars("tab-free text"));
 }

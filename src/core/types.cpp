@@ -116,6 +116,9 @@ bool has_unprintable_chars(std::string_view s) {
     };
     if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) return true;
     if (c == 0xE2 && next(1) == 0x80 && (next(2) == 0xA8 || next(2) == 0xA9)) return true;
+    // U+202A..U+202E are E2 80 AA..AE; U+2066..U+2069 are E2 81 A6..A9.
+    if (c == 0xE2 && next(1) == 0x80 && next(2) >= 0xAA && next(2) <= 0xAE) return true;
+    if (c == 0xE2 && next(1) == 0x81 && next(2) >= 0xA6 && next(2) <= 0xA9) return true;
   }
   return false;
 }

@@ -148,8 +148,10 @@ bool is_valid_utf8(std::string_view s);
 
 // True when `s` contains a C0 control character (including CR, LF, NUL) or DEL.
 bool has_control_chars(std::string_view s);
-// The same, and also a C1 control (U+0080..U+009F) or a line or paragraph separator
-// (U+2028, U+2029): what one line of text shown to people must not hold.
+// The same, and also a C1 control (U+0080..U+009F), a line or paragraph separator
+// (U+2028, U+2029) or a bidirectional embedding, override or isolate (U+202A..U+202E,
+// U+2066..U+2069), which can make a line read otherwise than it is written: what one
+// line of text shown to people must not hold.
 bool has_unprintable_chars(std::string_view s);
 
 // Checks a one-line text someone gives (a name, a subject): valid UTF-8, no control

@@ -123,7 +123,8 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   std::string name = form.name;
   while (!name.empty() && name.back() == ' ') name.pop_back();
   while (!name.empty() && name.front() == ' ') name.erase(0, 1);
-  if (name.size() > kMaxNameBytes || has_control_chars(name) || !is_valid_utf8(name)) {
+  // A name reaches the To: header and the greeting: one line, as written.
+  if (name.size() > kMaxNameBytes || has_unprintable_chars(name) || !is_valid_utf8(name)) {
     errors.push_back({"name", "invalid_name",
                       fmt::format("Please enter a name of at most {} characters.", kMaxNameBytes)});
   } else {
@@ -173,7 +174,7 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   request.marketing = form.marketing && !config_.signup.marketing_text.empty();
   request.consent_version = config_.signup.consent_version;
   request.source_page = form.page.substr(0, kMaxPageBytes);
-  if (has_control_chars(request.source_page) || !is_valid_utf8(request.source_page)) {
+  if (has_unprintable_chars(request.source_page) || !is_valid_utf8(request.source_page)) {
     request.source_page.clear();
   }
   request.client_address = stored_client_address(form.client_ip);

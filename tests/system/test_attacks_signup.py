@@ -262,3 +262,33 @@ def test_serve_refuses_real_mail_without_a_base_url_on_a_wildcard_address(data, 
            "BROADSHEET_SMTP_TLS": "none", "BROADSHEET_PUBLICATION_BASE_URL": ""}
     cp = run("serve", *data_args(data), "--listen", f"{host}:{free_port()}", env=env, timeout=20)
     assert_fails(cp, "publication.base_url")
+
+
+# --- smaller: names that read otherwise than they are written ----------------------------
+
+TRICKY_NAMES = {"U+202E": "Ada \u202eecnaleciL", "U+2028": "Ada\u2028Bcc: x@evil.example",
+                "U+2029": "Ada\u2029x", "U+0085": "Ada\u0085x", "U+2066": "Ada \u2066x\u2069"}
+
+
+@pytest.mark.parametrize("name", TRICKY_NAMES.values(), ids=TRICKY_NAMES.keys())
+def test_sign_up_refuses_names_that_are_not_one_plain_line(demo, server_factory, name):
+    s = server_factory(demo, FAST_ROBOT)
+    body = good_body(s, name=name)
+    r = post_from(s, "127.0.12.1", body)
+    assert r.status == 422 and error_codes(r) == [("name", "invalid_name")], r
+    assert subscriber(demo, body["email"]) is None
+
+
+def test_import_and_cli_refuse_names_that_are_not_one_plain_line(demo, tmp_path):
+    good, bad = new_address("good"), {n: new_address("bad") for n in TRICKY_NAMES}
+    lines = ["email,name", f"{good},Ada Lovelace"]
+    lines += [f"{address},{TRICKY_NAMES[n]}" for n, address in bad.items()]
+    csv_file = tmp_path / "readers.csv"
+    csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cp = run("import", csv_file, "--newsletter", "morning-briefing", *data_args(demo))
+    imported = {r["email"] for r in export_rows(demo)}
+    assert good in imported, cp.stderr
+    assert not imported & set(bad.values()), cp.stderr
+    for n, name in TRICKY_NAMES.items():
+        cp = run("subscriber", "add", new_address("cli"), "--name", name, *data_args(demo))
+        assert_fails(cp, "--name")
