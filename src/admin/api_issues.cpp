@@ -5,10 +5,13 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <chrono>
+#include <semaphore>
 
 #include "admin/json_shapes.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
+#include "http/json_body.hpp"
 #include "send/issue_control.hpp"
 
 namespace broadsheet::admin {
@@ -79,22 +82,42 @@ Response steer(ApiContext& ctx, const Request& req, IssueAction action) {
   return issue_answer(ctx, req, 200, *issue);
 }
 
+// Bodies above this size are parsed a few at a time (kLargeParses): even bounded, a
+// parse of a body near http.api_body_limit holds memory of about its size, and many at
+// once from clients with a token must not add up to what the machine has.
+constexpr std::size_t kLargeBody = 64 * 1024;
+constexpr std::ptrdiff_t kLargeParses = 4;
+constexpr auto kLargeParseWait = std::chrono::seconds(2);
+std::counting_semaphore<kLargeParses> large_parses(kLargeParses);
+
+// What an API body may hold: an issue is a flat object of four strings; the limits
+// leave room for what may come, and none for a document of a million values.
+constexpr http::JsonLimits kApiJsonLimits{.max_depth = 8, .max_values = 1024};
+
 // Reads a JSON object body; the refusal when it is not one.
-Result<json::object> json_body(const Request& req, std::optional<Response>& refusal) {
+Result<http::JsonBody> json_body(const Request& req, std::optional<Response>& refusal) {
   if (!http::has_content_type(req, "application/json")) {
     refusal = Response::json_error(415, "unsupported_media_type",
                                    "Send the request body as application/json.");
     return make_error(Errc::invalid_argument, "");
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body, ec);
+  const bool large = req.body.size() > kLargeBody;
+  if (large && !large_parses.try_acquire_for(kLargeParseWait)) {
+    refusal = Response::json_error(503, "unavailable",
+                                   "The server is busy reading other large requests. Please "
+                                   "try again in a moment.");
+    refusal->set_header("Retry-After", "1");
+    return make_error(Errc::io, "");
+  }
+  auto body = http::parse_json_body(req.body, kApiJsonLimits);
+  if (large) large_parses.release();
   // Boost.JSON refuses invalid UTF-8 itself (parse_options::allow_invalid_utf8 is off).
-  if (ec || !v.is_object()) {
+  if (!body || !body->value.is_object()) {
     refusal = Response::json_error(400, "invalid_json",
                                    "The request body must be a JSON object in UTF-8.");
     return make_error(Errc::invalid_argument, "");
   }
-  return std::move(v.as_object());
+  return body;
 }
 
 // A string field: absent gives `fallback`; any other type is an error naming it.
@@ -159,8 +182,9 @@ Response api_list_issues(ApiContext& ctx, const Request& req) {
 
 Response api_create_issue(ApiContext& ctx, const Request& req) {
   std::optional<Response> refusal;
-  auto body = json_body(req, refusal);
-  if (!body) return std::move(*refusal);
+  auto parsed = json_body(req, refusal);
+  if (!parsed) return std::move(*refusal);
+  const json::object* body = &parsed->value.as_object();
   for (const auto& field : *body) {
     const std::string_view k = field.key();
     if (k != "newsletter" && k != "subject" && k != "preheader" && k != "body_markdown") {

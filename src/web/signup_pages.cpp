@@ -7,6 +7,7 @@
 
 #include "core/resources.hpp"
 #include "http/form.hpp"
+#include "http/json_body.hpp"
 #include "schedule/schedule.hpp"
 #include "web/pages.hpp"
 
@@ -153,12 +154,13 @@ Response api_subscribe_json(WebContext& ctx, const Request& req) {
   if (!is_valid_utf8(req.body)) {
     return Response::json_error(400, "invalid_utf8", "The request body is not valid UTF-8.");
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) {
+  // A sign-up is a flat object of a few fields and one short list (the same limits as
+  // the token API's bodies would allow a stranger far more than it needs).
+  auto parsed = http::parse_json_body(req.body, {.max_depth = 4, .max_values = 256});
+  if (!parsed || !parsed->value.is_object()) {
     return Response::json_error(400, "invalid_json", "The request body must be a JSON object.");
   }
-  const auto& o = v.as_object();
+  const auto& o = parsed->value.as_object();
   SignupForm form;
   std::vector<FieldError> type_errors;
   const auto& msg = ctx.config.signup;
