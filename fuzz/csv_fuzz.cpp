@@ -8,10 +8,8 @@
 // field that a skipped record opened, and nothing is returned after a quote left
 // open at the end of the file.
 //
-// Built by the lead with the other fuzzers, not by CMake:
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-//     fuzz/csv_fuzz.cpp src/cli/csv.cpp -o csv_fuzz
-//   ./csv_fuzz -max_total_time=30 fuzz/corpus/csv
+// By hand: clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Isrc \
+//   fuzz/csv_fuzz.cpp src/cli/csv.cpp -o fuzz_csv && ./fuzz_csv -max_total_time=30 fuzz/corpus/csv
 #include <stdio.h>  // fmemopen
 
 #include <cstdint>
@@ -21,10 +19,12 @@
 #include <vector>
 
 #include "cli/csv.hpp"
+#include "fuzz/fuzz_support.hpp"
 
 namespace {
 
 using broadsheet::cli::CsvReader;
+using broadsheet::fuzz::require;
 using Outcome = CsvReader::Outcome;
 
 constexpr std::size_t kBound = 48;
@@ -42,7 +42,7 @@ std::vector<Record> read_all(const std::uint8_t* data, std::size_t size, std::si
   static const char kEmpty = 0;
   std::FILE* f = size == 0 ? ::fmemopen(const_cast<char*>(&kEmpty), 1, "rb")
                            : ::fmemopen(const_cast<std::uint8_t*>(data), size, "rb");
-  if (f == nullptr) std::abort();
+  require(f != nullptr, "fmemopen");
   if (size == 0) std::fgetc(f);  // at its end
   // A small buffer, so that "" and CRLF fall across refills too.
   CsvReader reader(f, bound, 7);
@@ -54,21 +54,21 @@ std::vector<Record> read_all(const std::uint8_t* data, std::size_t size, std::si
     if (o == Outcome::end || o == Outcome::io_error) break;
     const std::size_t bytes = reader.bytes_read() - before;
     before = reader.bytes_read();
-    if (reader.line() <= last_line) std::abort();  // records move forward
+    require(reader.line() > last_line, "records move forward");
     last_line = reader.line();
-    if (o != Outcome::record && !fields.empty()) std::abort();  // a rejected record is whole
+    require(o == Outcome::record || fields.empty(), "a rejected record is rejected whole");
     std::size_t kept = 0;
     for (const auto& field : fields) kept += field.size();
-    if (kept > bound) std::abort();
+    require(kept <= bound, "a record keeps at most the bound");
     out.push_back({o, reader.line(), bytes, fields});
     if (o == Outcome::unterminated) {
       // Nothing comes after a quote that never closes.
-      if (reader.next(fields) != Outcome::end) std::abort();
+      require(reader.next(fields) == Outcome::end, "nothing after an open quote");
       break;
     }
   }
   std::fclose(f);
-  if (before != size && size != 0) std::abort();  // every byte was read
+  require(before == size || size == 0, "every byte is read");
   return out;
 }
 
@@ -77,17 +77,18 @@ std::vector<Record> read_all(const std::uint8_t* data, std::size_t size, std::si
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto whole = read_all(data, size, SIZE_MAX);
   const auto bounded = read_all(data, size, kBound);
-  if (whole.size() != bounded.size()) std::abort();
+  require(whole.size() == bounded.size(), "a bound does not change how many records");
   for (std::size_t i = 0; i < whole.size(); ++i) {
     const Record& w = whole[i];
     const Record& b = bounded[i];
-    if (w.line != b.line || w.bytes != b.bytes) std::abort();
+    require(w.line == b.line && w.bytes == b.bytes, "a bound does not move records");
     if (w.outcome == Outcome::unterminated) {
-      if (b.outcome != Outcome::unterminated) std::abort();
+      require(b.outcome == Outcome::unterminated, "an open quote stays open");
     } else if (w.bytes > kBound) {
-      if (b.outcome != Outcome::too_long) std::abort();
-    } else if (b.outcome != w.outcome || b.fields != w.fields) {
-      std::abort();
+      require(b.outcome == Outcome::too_long, "a record past the bound is too_long");
+    } else {
+      require(b.outcome == w.outcome && b.fields == w.fields,
+              "a record within the bound is the same");
     }
   }
   // Records read back from what csv_append_field writes are the same records.
@@ -104,9 +105,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const auto again =
       read_all(reinterpret_cast<const std::uint8_t*>(written.data()), written.size(), SIZE_MAX);
-  if (again.size() != good.size()) std::abort();
+  require(again.size() == good.size(), "written records read back");
   for (std::size_t i = 0; i < good.size(); ++i) {
-    if (again[i].outcome != Outcome::record || again[i].fields != good[i]->fields) std::abort();
+    require(again[i].outcome == Outcome::record && again[i].fields == good[i]->fields,
+            "written records read back the same");
   }
   return 0;
 }
