@@ -47,6 +47,10 @@ struct Config {
     std::string postal_address;  // shown in email footers
   } publication;
 
+  struct Archive {  // the public archive (src/web/archive_pages.hpp)
+    std::size_t cache_bytes = 0;  // rendered pages kept in memory, at most
+  } archive;
+
   struct Mail {
     std::string from;  // default From of newsletters that set none: "Name <addr>"
     bool allow_special_use_domains = false;  // accept example.com, .test, ... addresses

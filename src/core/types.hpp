@@ -32,6 +32,10 @@ struct Newsletter {
   std::string welcome_body;  // plain text, paragraphs separated by blank lines
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
+  // Changes whenever what the public archive shows of this newsletter may have changed
+  // (an issue's status, the newsletter's own fields), also when another process made
+  // the change: the key of the archive's cached pages. Set by the store only.
+  std::int64_t archive_version = 0;
 };
 
 enum class SubscriberStatus { active, blocked };

@@ -161,6 +161,23 @@ struct IssueQuery {
   std::size_t limit = 100;
 };
 
+// The public archive: the issues readers have got (sending or sent, or paused or
+// cancelled after at least one copy went out), newest first by when sending began.
+struct ArchiveQuery {
+  Id newsletter_id = 0;
+  // Keyset cursor: only issues older than this issue of the newsletter; 0 for the
+  // newest. An id that names no issue of the newsletter lists nothing.
+  Id before = 0;
+  std::size_t limit = 100;
+};
+
+// What an archive list and feed show of an issue: no body.
+struct ArchiveEntry {
+  Id id = 0;
+  std::string subject, preheader;
+  UnixSeconds published_at = 0;  // when sending began
+};
+
 // The delivery log of one issue, counted by status.
 struct DeliveryCounts {
   std::size_t queued = 0, sent = 0, deferred = 0, failed = 0;
@@ -281,6 +298,12 @@ class Store {
   virtual Result<std::vector<Issue>> list_issues(const IssueQuery& q) = 0;
   virtual Result<Issue> update_issue(Id id, const IssueUpdate& u) = 0;
   virtual Status remove_issue(Id id) = 0;
+  // The public archive (see ArchiveQuery), read from an index without the issues'
+  // bodies: one query.
+  virtual Result<std::vector<ArchiveEntry>> archive_list(const ArchiveQuery& q) = 0;
+  // One issue of the newsletter, with its body, when it is public; Errc::not_found when
+  // it is not, whatever the reason (a draft, another newsletter's, no such id).
+  virtual Result<Issue> archive_issue(Id newsletter_id, Id issue_id) = 0;
 
   // Sending: the send engine's side of the delivery log (src/send/engine.hpp).
   // begin_sending() turns a draft or scheduled issue into a sending one and, in the

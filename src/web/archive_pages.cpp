@@ -23,8 +23,11 @@ Error hidden() { return make_error(Errc::not_found, "not in the public archive")
 
 // One answer for everything a reader may not see, whatever the reason, so that the
 // answer does not tell a draft from a private newsletter or a missing id.
+// A page that failed to render (Errc::internal, logged where it failed) is a 500; the
+// store failing is a 503.
 Response refuse(WebContext& ctx, const Request& req, const Error& e) {
   if (e.code == Errc::not_found) return error_page(ctx, req, 404, "There is no such page.");
+  if (e.code == Errc::internal) return error_page(ctx, req, 500, "");
   spdlog::error("request {}: reading the archive: {}", req.request_id, e.message);
   return error_page(ctx, req, 503, "");
 }
@@ -36,55 +39,32 @@ Result<Newsletter> public_newsletter(WebContext& ctx, const std::string& slug) {
   return newsletter;
 }
 
-// Decimal digits of a positive id without leading zeros: one address per issue.
-Result<Id> parse_issue_id(std::string_view text) {
+// Decimal digits of a positive id. Leading zeros and percent-encoded digits (which
+// the router has decoded) name the same issue: answered with a redirect to its one
+// address (canonical()).
+Result<Id> parse_id(std::string_view text) {
   Id id = 0;
-  if (text.empty() || text.front() == '0') return hidden();
+  if (text.empty() || text.size() > 64) return hidden();
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return hidden();
+  }
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size()) return hidden();
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return hidden();
   return id;
 }
 
-// Whether the readers have the issue: it went out, or began to and a copy was sent.
-Result<bool> readers_have(WebContext& ctx, const Issue& issue) {
-  switch (issue.status) {
-    case IssueStatus::sending:
-    case IssueStatus::sent:
-      return true;
-    case IssueStatus::paused:
-    case IssueStatus::cancelled: {
-      auto counts = ctx.store.delivery_counts(issue.id);
-      if (!counts) return counts.error();
-      return counts->sent > 0;
-    }
-    case IssueStatus::draft:
-    case IssueStatus::scheduled:
-      return false;
-  }
-  return false;
+// The path of the request as it was sent, before percent-decoding.
+std::string_view raw_path(const Request& req) {
+  std::string_view target = req.target;
+  return target.substr(0, target.find('?'));
 }
 
-// The day the readers got the issue: when sending began, as on the issue's page.
-UnixSeconds published_at(const Issue& issue) { return issue.started_at.value_or(issue.created_at); }
-
-// The public issues of a newsletter, newest first, at most `limit`.
-Result<std::vector<Issue>> public_issues(WebContext& ctx, Id newsletter_id, std::size_t limit) {
-  std::vector<Issue> out;
-  for (IssueStatus status :
-       {IssueStatus::sending, IssueStatus::sent, IssueStatus::paused, IssueStatus::cancelled}) {
-    auto issues = ctx.store.list_issues({newsletter_id, status, limit});
-    if (!issues) return issues.error();
-    for (auto& issue : *issues) {
-      auto visible = readers_have(ctx, issue);
-      if (!visible) return visible.error();
-      if (*visible) out.push_back(std::move(issue));
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const Issue& a, const Issue& b) {
-    return std::pair(published_at(a), a.id) > std::pair(published_at(b), b.id);
-  });
-  if (out.size() > limit) out.resize(limit);
-  return out;
+// A public page asked for under another spelling of its address goes to its own.
+std::optional<Response> canonical(const Request& req, const std::string& path) {
+  if (raw_path(req) == path) return std::nullopt;
+  std::string location = path;
+  if (auto q = req.target.find('?'); q != std::string::npos) location += req.target.substr(q);
+  return Response::redirect(301, std::move(location));
 }
 
 std::string base_url(const Config& config) {
@@ -128,28 +108,6 @@ void append_link(std::string& out, std::string_view indent, std::string_view rel
 
 }  // namespace
 
-IssuePageCache::Page IssuePageCache::find(const Key& key) {
-  std::lock_guard lock(mutex_);
-  auto it = std::find_if(entries_.begin(), entries_.end(),
-                         [&](const auto& entry) { return entry.first == key; });
-  if (it == entries_.end()) return nullptr;
-  entries_.splice(entries_.begin(), entries_, it);
-  return it->second;
-}
-
-void IssuePageCache::insert(const Key& key, Page page) {
-  std::lock_guard lock(mutex_);
-  // An issue has one version that readers see; an older one will not be asked for.
-  entries_.remove_if([&](const auto& entry) { return entry.first.issue_id == key.issue_id; });
-  entries_.emplace_front(key, std::move(page));
-  while (entries_.size() > capacity_) entries_.pop_back();
-}
-
-std::size_t IssuePageCache::size() const {
-  std::lock_guard lock(mutex_);
-  return entries_.size();
-}
-
 std::string render_atom(const AtomFeed& feed) {
   std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
   out += "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
@@ -176,102 +134,142 @@ std::string render_atom(const AtomFeed& feed) {
   return out;
 }
 
+namespace {
+
+// A cached page as the response: one copy, into the response's body. Issue pages and
+// feeds may be kept by browsers and proxies for five minutes; the list, which changes
+// when an issue goes out, is asked for again.
+Response page_response(const PageCache::Page& page, std::string content_type, bool cache_publicly) {
+  auto r = Response::text(200, *page, std::move(content_type));
+  if (cache_publicly) r.set_header("Cache-Control", "public, max-age=300");
+  return r;
+}
+
+}  // namespace
+
 Response ArchivePages::issue_page(const Request& req) {
   auto newsletter = public_newsletter(ctx_, req.params.at("slug"));
   if (!newsletter) return refuse(ctx_, req, newsletter.error());
-  auto id = parse_issue_id(req.params.at("issue"));
+  auto id = parse_id(req.params.at("issue"));
   if (!id) return refuse(ctx_, req, id.error());
-  auto issue = ctx_.store.issue_by_id(*id);
-  if (!issue) return refuse(ctx_, req, issue.error());
-  if (issue->newsletter_id != newsletter->id) return refuse(ctx_, req, hidden());
-  auto visible = readers_have(ctx_, *issue);
-  if (!visible) return refuse(ctx_, req, visible.error());
-  if (!*visible) return refuse(ctx_, req, hidden());
 
-  const IssuePageCache::Key key{issue->id, issue->updated_at, newsletter->updated_at};
-  auto page = cache_.find(key);
-  if (!page) {
+  const std::string slot = fmt::format("issue/{}/{}", newsletter->id, *id);
+  auto page = cache_.get(slot, newsletter->archive_version, [&]() -> Result<std::string> {
+    auto issue = ctx_.store.archive_issue(newsletter->id, *id);
+    if (!issue) return issue.error();
     auto rendered = render_web_version(ctx_.config, *issue, *newsletter);
     if (!rendered) {
       spdlog::error("request {}: issue {} cannot be rendered: {}", req.request_id, issue->id,
                     rendered.error().message);
-      return error_page(ctx_, req, 500, "");
+      return make_error(Errc::internal, rendered.error().message);
     }
-    page = std::make_shared<const std::string>(std::move(*rendered));
-    cache_.insert(key, page);
+    return rendered;
+  });
+  if (!page) return refuse(ctx_, req, page.error());
+  if (auto moved = canonical(req, issue_path(*newsletter, *id))) return *moved;
+  return page_response(*page, "text/html; charset=utf-8", true);
+}
+
+Result<std::string> ArchivePages::render_list(const Newsletter& newsletter, Id before) {
+  auto issues = ctx_.store.archive_list({newsletter.id, before, kArchivePageSize + 1});
+  if (!issues) return issues.error();
+  // Only an issue of the list can be a cursor, and a page is linked to only when it
+  // has issues: an empty older page is nobody's.
+  if (before && issues->empty()) return hidden();
+  const bool more = issues->size() > kArchivePageSize;
+  if (more) issues->resize(kArchivePageSize);
+
+  TemplateData list{TemplateData::type::list};
+  for (const auto& issue : *issues) {
+    TemplateData d;
+    d.set("url", issue_path(newsletter, issue.id));
+    d.set("subject", issue.subject);
+    d.set("preheader", issue.preheader);
+    d.set("date", format_issue_date(issue.published_at));
+    d.set("datetime", format_iso8601(issue.published_at));
+    list.push_back(d);
   }
-  auto r = Response::html(200, *page);
-  r.set_header("Cache-Control", "public, max-age=300");
-  return r;
+  TemplateData d;
+  d.set("name", newsletter.name);
+  d.set("description", newsletter.description);
+  auto schedule = parse_schedule(newsletter.schedule);
+  d.set("schedule", schedule ? schedule->describe() : newsletter.schedule);
+  d.set("issues", list);
+  d.set("empty", issues->empty());
+  if (more)
+    d.set("older_url", fmt::format("{}?before={}", archive_path(newsletter), issues->back().id));
+  if (before) d.set("newest_url", archive_path(newsletter));
+  // layout.mustache puts these in <head> for feed readers to discover.
+  d.set("atom_feed_url", feed_path(newsletter));
+  d.set("atom_feed_title", newsletter.name);
+  BoxState box;  // this newsletter only, ticked
+  box.offered = box.checked = {newsletter.slug};
+  box.page = archive_path(newsletter);
+  d.set("box", render_signup_box(ctx_, box, {newsletter}));
+  std::string title = newsletter.name + ": past issues";
+  if (before) title += ", older";
+  return ctx_.templates.page("archive", title, d, site_data(ctx_));
 }
 
 Response ArchivePages::newsletter_archive(const Request& req) {
   auto newsletter = public_newsletter(ctx_, req.params.at("slug"));
   if (!newsletter) return refuse(ctx_, req, newsletter.error());
-  auto issues = public_issues(ctx_, newsletter->id, kArchiveListLimit);
-  if (!issues) return refuse(ctx_, req, issues.error());
-
-  TemplateData list{TemplateData::type::list};
-  for (const auto& issue : *issues) {
-    TemplateData d;
-    d.set("url", issue_path(*newsletter, issue.id));
-    d.set("subject", issue.subject);
-    d.set("preheader", issue.preheader);
-    d.set("date", format_issue_date(published_at(issue)));
-    d.set("datetime", format_iso8601(published_at(issue)));
-    list.push_back(d);
+  Id before = 0;
+  auto before_text = req.query_param("before");
+  if (before_text) {
+    auto id = parse_id(*before_text);
+    if (!id) return refuse(ctx_, req, id.error());
+    before = *id;
   }
-  TemplateData d;
-  d.set("name", newsletter->name);
-  d.set("description", newsletter->description);
-  auto schedule = parse_schedule(newsletter->schedule);
-  d.set("schedule", schedule ? schedule->describe() : newsletter->schedule);
-  d.set("issues", list);
-  d.set("empty", issues->empty());
-  d.set("at_limit", issues->size() == kArchiveListLimit);
-  d.set("limit", std::to_string(kArchiveListLimit));
-  // layout.mustache puts these in <head> for feed readers to discover.
-  d.set("atom_feed_url", feed_path(*newsletter));
-  d.set("atom_feed_title", newsletter->name);
-  BoxState box;  // this newsletter only, ticked
-  box.offered = box.checked = {newsletter->slug};
-  box.page = req.path;
-  d.set("box", render_signup_box(ctx_, box, {*newsletter}));
-  return Response::html(
-      200, ctx_.templates.page("archive", newsletter->name + ": past issues", d, site_data(ctx_)));
+  const std::string slot = fmt::format("list/{}/{}", newsletter->id, before);
+  auto page = cache_.get(slot, newsletter->archive_version,
+                         [&] { return render_list(*newsletter, before); });
+  if (!page) return refuse(ctx_, req, page.error());
+  const std::string path = archive_path(*newsletter);
+  if (before && *before_text != std::to_string(before)) {
+    return Response::redirect(301, fmt::format("{}?before={}", path, before));
+  }
+  if (auto moved = canonical(req, path)) return *moved;
+  return page_response(*page, "text/html; charset=utf-8", false);
+}
+
+Result<std::string> ArchivePages::render_feed(const Newsletter& newsletter) {
+  auto issues = ctx_.store.archive_list({newsletter.id, 0, kFeedLimit});
+  if (!issues) return issues.error();
+  const std::string base = base_url(ctx_.config);
+  AtomFeed feed;
+  feed.id = base + archive_path(newsletter);
+  feed.title = newsletter.name;
+  feed.subtitle = newsletter.description;
+  feed.self_url = base + feed_path(newsletter);
+  feed.page_url = feed.id;
+  feed.author =
+      ctx_.config.publication.name.empty() ? newsletter.name : ctx_.config.publication.name;
+  // With no issue yet, the feed changed last when the newsletter did.
+  feed.updated = newsletter.updated_at;
+  for (const auto& issue : *issues) {
+    AtomEntry entry;
+    entry.url = base + issue_path(newsletter, issue.id);  // PreparedIssue::web_version_url
+    entry.id = entry.url;
+    entry.title = issue.subject;
+    entry.summary = issue.preheader;
+    // What readers got is fixed once sending begins.
+    entry.published = entry.updated = issue.published_at;
+    feed.entries.push_back(std::move(entry));
+  }
+  if (!feed.entries.empty()) feed.updated = feed.entries.front().updated;  // newest first
+  return render_atom(feed);
 }
 
 Response ArchivePages::feed(const Request& req) {
   auto newsletter = public_newsletter(ctx_, req.params.at("slug"));
   if (!newsletter) return refuse(ctx_, req, newsletter.error());
-  auto issues = public_issues(ctx_, newsletter->id, kFeedLimit);
-  if (!issues) return refuse(ctx_, req, issues.error());
-
-  const std::string base = base_url(ctx_.config);
-  AtomFeed feed;
-  feed.id = base + archive_path(*newsletter);
-  feed.title = newsletter->name;
-  feed.subtitle = newsletter->description;
-  feed.self_url = base + feed_path(*newsletter);
-  feed.page_url = feed.id;
-  feed.author =
-      ctx_.config.publication.name.empty() ? newsletter->name : ctx_.config.publication.name;
-  // With no issue yet, the feed changed last when the newsletter did.
-  feed.updated = newsletter->updated_at;
-  for (const auto& issue : *issues) {
-    AtomEntry entry;
-    entry.url = base + issue_path(*newsletter, issue.id);  // PreparedIssue::web_version_url
-    entry.id = entry.url;
-    entry.title = issue.subject;
-    entry.summary = issue.preheader;
-    // What readers got is fixed once sending begins.
-    entry.published = entry.updated = published_at(issue);
-    feed.entries.push_back(std::move(entry));
-  }
-  if (!feed.entries.empty()) feed.updated = feed.entries.front().updated;  // newest first
-  auto r = Response::text(200, render_atom(feed), "application/atom+xml; charset=utf-8");
-  r.set_header("Cache-Control", "public, max-age=300");
-  return r;
+  const std::string slot = fmt::format("feed/{}", newsletter->id);
+  auto page =
+      cache_.get(slot, newsletter->archive_version, [&] { return render_feed(*newsletter); });
+  if (!page) return refuse(ctx_, req, page.error());
+  if (auto moved = canonical(req, feed_path(*newsletter))) return *moved;
+  return page_response(*page, "application/atom+xml; charset=utf-8", true);
 }
 
 }  // namespace broadsheet::web

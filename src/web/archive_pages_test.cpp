@@ -2,75 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <thread>
-
 namespace broadsheet::web {
 namespace {
-
-IssuePageCache::Page page(std::string text) {
-  return std::make_shared<const std::string>(std::move(text));
-}
-
-TEST(IssuePageCache, FindsWhatWasInsertedUnderTheSameVersionOnly) {
-  IssuePageCache cache(4);
-  cache.insert({7, 100, 50}, page("seven"));
-  ASSERT_NE(cache.find({7, 100, 50}), nullptr);
-  EXPECT_EQ(*cache.find({7, 100, 50}), "seven");
-  EXPECT_EQ(cache.find({7, 101, 50}), nullptr) << "the issue changed";
-  EXPECT_EQ(cache.find({7, 100, 51}), nullptr) << "its newsletter changed";
-  EXPECT_EQ(cache.find({8, 100, 50}), nullptr);
-}
-
-TEST(IssuePageCache, ANewVersionReplacesTheOldOne) {
-  IssuePageCache cache(4);
-  cache.insert({7, 100, 50}, page("old"));
-  cache.insert({7, 200, 50}, page("new"));
-  EXPECT_EQ(cache.size(), 1u);
-  EXPECT_EQ(*cache.find({7, 200, 50}), "new");
-}
-
-TEST(IssuePageCache, KeepsAtMostItsCapacityDroppingTheLeastRecentlyUsed) {
-  IssuePageCache cache(3);
-  for (Id id = 1; id <= 3; ++id) cache.insert({id, 0, 0}, page(std::to_string(id)));
-  ASSERT_NE(cache.find({1, 0, 0}), nullptr);  // 1 is now the most recently used
-  cache.insert({4, 0, 0}, page("4"));
-  EXPECT_EQ(cache.size(), 3u);
-  EXPECT_EQ(cache.find({2, 0, 0}), nullptr) << "2 was used least recently";
-  EXPECT_NE(cache.find({1, 0, 0}), nullptr);
-  EXPECT_NE(cache.find({3, 0, 0}), nullptr);
-  EXPECT_NE(cache.find({4, 0, 0}), nullptr);
-}
-
-TEST(IssuePageCache, APageHandedOutOutlivesItsEviction) {
-  IssuePageCache cache(1);
-  cache.insert({1, 0, 0}, page("one"));
-  auto held = cache.find({1, 0, 0});
-  cache.insert({2, 0, 0}, page("two"));
-  EXPECT_EQ(cache.find({1, 0, 0}), nullptr);
-  EXPECT_EQ(*held, "one");
-}
-
-TEST(IssuePageCache, ManyThreadsAtOnceStayWithinTheBound) {
-  IssuePageCache cache(8);
-  std::atomic<int> wrong{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 2000; ++i) {
-        const Id id = (i * 7 + t) % 20;
-        if (auto p = cache.find({id, 1, 1})) {
-          if (*p != std::to_string(id)) ++wrong;
-        } else {
-          cache.insert({id, 1, 1}, page(std::to_string(id)));
-        }
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(wrong.load(), 0);
-  EXPECT_LE(cache.size(), 8u);
-}
 
 AtomFeed sample_feed() {
   AtomFeed feed;

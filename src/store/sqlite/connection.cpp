@@ -18,7 +18,49 @@ Result<bool> only_comments_left(sqlite3* db, const char* tail) {
   return extra == nullptr;
 }
 
+// The journal mode the database at `db` is in; the first statement reads the file, so
+// it is where "not a database" shows up. `pragma` sets the mode or only reads it.
+Result<std::string> journal_mode(sqlite3* db, const std::string& path, const char* pragma) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, pragma, -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW) {
+    Error e = sqlite_error(db, rc, fmt::format("cannot use database '{}'", path));
+    sqlite3_finalize(stmt);
+    return make_error(Errc::database, e.message);
+  }
+  std::string m = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  return m;
+}
+
 }  // namespace
+
+Result<std::unique_ptr<Connection>> Connection::open_reader(const std::string& path) {
+  sqlite3* db = nullptr;
+  // NOMUTEX: the store's reader pool hands a connection to one thread at a time.
+  int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = sqlite_error(db, rc, fmt::format("cannot open database '{}' to read", path));
+    sqlite3_close_v2(db);
+    return make_error(Errc::database, e.message);
+  }
+  std::unique_ptr<Connection> c(new Connection(db));
+  sqlite3_extended_result_codes(db, 1);
+  // A reader waits only while another connection recovers or resets the WAL.
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  auto mode = journal_mode(db, path, "PRAGMA journal_mode");
+  if (!mode) return mode.error();
+  // Without WAL a reader would block the writer (and be blocked by it).
+  if (*mode != "wal") {
+    return make_error(Errc::database,
+                      fmt::format("database '{}' is not in WAL mode (journal_mode is {}), so "
+                                  "it cannot be read beside the writer",
+                                  path, *mode));
+  }
+  return c;
+}
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
   sqlite3* db = nullptr;
@@ -34,20 +76,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path) {
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
 
-  // The first statement reads the file, so it is where "not a database" shows up.
-  auto mode = [&]() -> Result<std::string> {
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &stmt, nullptr);
-    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) {
-      Error e = sqlite_error(db, rc, fmt::format("cannot use database '{}'", path));
-      sqlite3_finalize(stmt);
-      return make_error(Errc::database, e.message);
-    }
-    std::string m = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-    return m;
-  }();
+  auto mode = journal_mode(db, path, "PRAGMA journal_mode = WAL");
   if (!mode) return mode.error();
   // An in-memory database (tests) has no journal file to put in WAL mode.
   if (*mode != "wal" && *mode != "memory") {

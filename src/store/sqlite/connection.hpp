@@ -44,6 +44,7 @@ namespace broadsheet::sqlite {
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
   X(spend_challenge) X(purge_spent_challenges)                                          \
   X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(delete_issue)          \
+  X(archive_list) X(archive_list_before) X(archive_issue)                                 \
   X(start_issue) X(queue_audience) X(set_issue_status) X(claim_sending_issue)             \
   X(renew_lease) X(release_lease) X(queued_deliveries) X(due_deliveries)                  \
   X(update_delivery) X(delete_delivery) X(count_bounce) X(delivery_counts)                \
@@ -64,6 +65,10 @@ class Connection {
   // Opens (creating) the database file at `path` and applies the settings above.
   // Errc::database when the file cannot be opened or is not a database.
   static Result<std::unique_ptr<Connection>> open(const std::string& path);
+  // Opens the database file at `path` read-only, for a pool of readers beside the one
+  // writer: WAL lets each read a committed snapshot while the writer writes. The file
+  // must exist and already be in WAL mode (the writer opened and migrated it).
+  static Result<std::unique_ptr<Connection>> open_reader(const std::string& path);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

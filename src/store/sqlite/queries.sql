@@ -51,7 +51,8 @@ INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2);
 SELECT 1;
 
 -- Newsletters: id, slug, name, description, schedule, from_name, from_address,
--- is_public, opt_in, created_at, updated_at, welcome_subject, welcome_body -------------------------------------------
+-- is_public, opt_in, created_at, updated_at, welcome_subject, welcome_body,
+-- archive_version ------------------------------------------------------------------
 
 -- name: insert_newsletter
 INSERT INTO newsletters (slug, name, description, schedule, from_name, from_address,
@@ -64,7 +65,7 @@ RETURNING id;
 -- ?1: 1 to list only public newsletters.
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
-       coalesce(welcome_subject, ''), coalesce(welcome_body, '')
+       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
 FROM newsletters
 WHERE ?1 = 0 OR is_public = 1
 ORDER BY name, slug;
@@ -72,7 +73,7 @@ ORDER BY name, slug;
 -- name: newsletter_by_slug
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
-       coalesce(welcome_subject, ''), coalesce(welcome_body, '')
+       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
 FROM newsletters
 WHERE slug = ?1;
 
@@ -82,7 +83,7 @@ SELECT 1 FROM newsletters WHERE id = ?1;
 -- name: newsletter_by_id
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
-       coalesce(welcome_subject, ''), coalesce(welcome_body, '')
+       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
 FROM newsletters
 WHERE id = ?1;
 
@@ -98,11 +99,13 @@ SET name         = coalesce(?2, name),
     opt_in       = coalesce(?8, opt_in),
     updated_at   = ?9,
     welcome_subject = coalesce(?10, welcome_subject),
-    welcome_body    = coalesce(?11, welcome_body)
+    welcome_body    = coalesce(?11, welcome_body),
+    -- What the archive shows of the newsletter may have changed: its caches go stale.
+    archive_version = archive_version + 1
 WHERE slug = ?1
 RETURNING id, slug, name, description, schedule, from_name, from_address,
           is_public, opt_in, created_at, updated_at,
-          coalesce(welcome_subject, ''), coalesce(welcome_body, '');
+          coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version;
 
 -- name: delete_newsletter
 DELETE FROM newsletters WHERE slug = ?1 RETURNING id;
@@ -509,6 +512,49 @@ FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE (?1 IS NULL OR i.newsletter_id = ?1) AND (?2 IS NULL OR i.status = ?2)
 ORDER BY coalesce(i.started_at, i.created_at) DESC, i.id DESC
 LIMIT ?3;
+
+-- The public archive (web/archive_pages.hpp) --------------------------------------------
+-- An issue is public when its readers have it: it is sending or sent, or it was paused
+-- or cancelled after a copy went out. The lists read the covering index issues_archive
+-- (migration 4) and, for paused and cancelled issues only, one entry of
+-- deliveries_due: never an issue's row with its body. Columns: id, subject, preheader,
+-- started_at. Newest first, by when sending began.
+
+-- name: archive_list
+-- ?1 newsletter id, ?2 limit.
+SELECT i.id, i.subject, i.preheader, i.started_at
+FROM issues i
+WHERE i.newsletter_id = ?1 AND i.started_at IS NOT NULL
+  AND (i.status = 'sending' OR i.status = 'sent' OR
+       ((i.status = 'paused' OR i.status = 'cancelled') AND
+        EXISTS (SELECT 1 FROM deliveries d WHERE d.issue_id = i.id AND d.status = 'sent')))
+ORDER BY i.started_at DESC, i.id DESC
+LIMIT ?2;
+
+-- name: archive_list_before
+-- ?1 newsletter id, ?2 limit, ?3 an issue of the newsletter: only those older than it
+-- (the keyset cursor). An unknown ?3 lists nothing.
+SELECT i.id, i.subject, i.preheader, i.started_at
+FROM issues i
+WHERE i.newsletter_id = ?1 AND i.started_at IS NOT NULL
+  AND (i.started_at, i.id) < (SELECT b.started_at, b.id FROM issues b
+                              WHERE b.id = ?3 AND b.newsletter_id = ?1)
+  AND (i.status = 'sending' OR i.status = 'sent' OR
+       ((i.status = 'paused' OR i.status = 'cancelled') AND
+        EXISTS (SELECT 1 FROM deliveries d WHERE d.issue_id = i.id AND d.status = 'sent')))
+ORDER BY i.started_at DESC, i.id DESC
+LIMIT ?2;
+
+-- name: archive_issue
+-- ?1 newsletter id, ?2 issue id: the issue as issue_by_id reads it, when it is public.
+SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, i.body_markdown, i.status,
+       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
+       coalesce(i.lease_owner, ''), i.lease_expires_at
+FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
+WHERE i.id = ?2 AND i.newsletter_id = ?1 AND i.started_at IS NOT NULL
+  AND (i.status = 'sending' OR i.status = 'sent' OR
+       ((i.status = 'paused' OR i.status = 'cancelled') AND
+        EXISTS (SELECT 1 FROM deliveries d WHERE d.issue_id = i.id AND d.status = 'sent')));
 
 -- name: update_issue
 -- Only drafts and scheduled issues change; the caller has checked the status in the

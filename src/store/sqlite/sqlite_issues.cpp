@@ -157,4 +157,33 @@ Status SqliteStore::remove_issue(Id id) {
   return tx.commit();
 }
 
+Result<std::vector<ArchiveEntry>> SqliteStore::archive_list(const ArchiveQuery& aq) {
+  auto r = read();
+  if (!r) return r.error();
+  // Two queries rather than one with "?3 IS NULL OR": that form keeps SQLite from
+  // using the index for the cursor.
+  Query q(r->db(), aq.before ? r->sql().archive_list_before : r->sql().archive_list);
+  q.bind_int(1, aq.newsletter_id).bind_int(2, as_sql_limit(aq.limit));
+  if (aq.before) q.bind_int(3, aq.before);
+  std::vector<ArchiveEntry> out;
+  Status s = q.each_row([&] {
+    out.push_back(ArchiveEntry{q.int_at(0), q.text_at(1), q.text_at(2), q.int_at(3)});
+  });
+  if (!s) return failed_to("list the archive", s.error());
+  return out;
+}
+
+Result<Issue> SqliteStore::archive_issue(Id newsletter_id, Id issue_id) {
+  auto r = read();
+  if (!r) return r.error();
+  Query q(r->db(), r->sql().archive_issue);
+  q.bind_int(1, newsletter_id).bind_int(2, issue_id);
+  if (auto s = q.expect_row(fmt::format("issue {} is not in the archive", issue_id)); !s) {
+    return failed_to(fmt::format("read issue {} of the archive", issue_id), s.error());
+  }
+  Issue out = read_issue(q);
+  if (auto s = q.run(); !s) return failed_to(fmt::format("read issue {}", issue_id), s.error());
+  return out;
+}
+
 }  // namespace broadsheet::sqlite

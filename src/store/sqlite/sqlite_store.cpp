@@ -7,7 +7,8 @@
 // What it does: opens one database file, brings its schema up to date with the
 // embedded migrations (migrate.hpp), prepares every named query of queries.sql, and
 // serves the Store methods over that one connection, one at a time, each as one
-// statement or one transaction.
+// statement or one transaction; the few methods the public side reads on every request
+// run on a small pool of read-only connections instead (sqlite_store.hpp, "Readers").
 //
 // What it trusts: its callers, to have validated and normalised what they pass (slugs,
 // emails, time zones); the Store is not the place input from outside is checked. The
@@ -37,8 +38,8 @@ constexpr std::string_view kQueriesPath = "src/store/sqlite/queries.sql";
 constexpr std::string_view kMigrationsPath = "src/store/sqlite/migrations/";
 
 // Columns: id, slug, name, description, schedule, from_name, from_address, is_public,
-// opt_in, created_at, updated_at, welcome_subject, welcome_body (the order of every
-// newsletter query).
+// opt_in, created_at, updated_at, welcome_subject, welcome_body, archive_version (the
+// order of every newsletter query).
 Newsletter read_newsletter(const Query& q) {
   Newsletter n;
   n.id = q.int_at(0);
@@ -55,6 +56,7 @@ Newsletter read_newsletter(const Query& q) {
   n.updated_at = q.int_at(10);
   n.welcome_subject = q.text_at(11);
   n.welcome_body = q.text_at(12);
+  n.archive_version = q.int_at(13);
   return n;
 }
 
@@ -81,7 +83,24 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   auto version = migrate(**connection, *queries, *migrations, clock.now());
   if (!version) return failed_to(fmt::format("migrate database '{}'", path), version.error());
   if (auto s = (*connection)->prepare_all(*queries); !s) return s.error();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*connection), clock));
+  // Readers open once the schema is migrated: their queries name its tables.
+  std::vector<std::unique_ptr<Connection>> readers;
+  if (path != ":memory:") {
+    for (std::size_t i = 0; i < kReaders; ++i) {
+      auto reader = Connection::open_reader(path);
+      if (!reader) return reader.error();
+      if (auto s = (*reader)->prepare_all(*queries); !s) return s.error();
+      readers.push_back(std::move(*reader));
+    }
+  }
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(*connection), std::move(readers), clock));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Connection> connection,
+                         std::vector<std::unique_ptr<Connection>> readers, const Clock& clock)
+    : connection_(std::move(connection)), clock_(clock), readers_(std::move(readers)) {
+  for (const auto& r : readers_) idle_readers_.push_back(r.get());
 }
 
 Status SqliteStore::refuse_importer() const {
@@ -98,10 +117,33 @@ Result<SqliteStore::Hold> SqliteStore::hold() {
   return Hold(gate_);
 }
 
+Result<SqliteStore::Read> SqliteStore::read() {
+  if (readers_.empty()) {
+    auto h = hold();
+    if (!h) return h.error();
+    return Read(std::move(*h), *connection_);
+  }
+  // Kept for the same contract as the writer's: the importing thread calls nothing.
+  if (auto s = refuse_importer(); !s) return s.error();
+  std::unique_lock lock(readers_mutex_);
+  reader_returned_.wait(lock, [&] { return !idle_readers_.empty(); });
+  Connection* reader = idle_readers_.back();
+  idle_readers_.pop_back();
+  return Read(*this, *reader);
+}
+
+void SqliteStore::give_back(Connection& reader) {
+  {
+    std::lock_guard lock(readers_mutex_);
+    idle_readers_.push_back(&reader);
+  }
+  reader_returned_.notify_one();
+}
+
 Result<int> SqliteStore::schema_version() {
-  auto h = hold();
-  if (!h) return h.error();
-  Query q(db(), sql().schema_version);
+  auto r = read();
+  if (!r) return r.error();
+  Query q(r->db(), r->sql().schema_version);
   if (auto s = q.expect_row("schema_migrations is empty"); !s) return s.error();
   int version = static_cast<int>(q.int_at(0));
   if (auto s = q.run(); !s) return failed_to("read the schema version", s.error());
@@ -109,9 +151,11 @@ Result<int> SqliteStore::schema_version() {
 }
 
 Status SqliteStore::ping() {
-  auto h = hold();
-  if (!h) return h.error();
-  if (auto s = Query(db(), sql().ping).run(); !s) return failed_to("ping the database", s.error());
+  auto r = read();
+  if (!r) return r.error();
+  if (auto s = Query(r->db(), r->sql().ping).run(); !s) {
+    return failed_to("ping the database", s.error());
+  }
   return {};
 }
 
@@ -141,10 +185,10 @@ Result<Newsletter> SqliteStore::add_newsletter(const Newsletter& n) {
 }
 
 Result<std::vector<Newsletter>> SqliteStore::list_newsletters(bool public_only) {
-  auto h = hold();
-  if (!h) return h.error();
+  auto r = read();
+  if (!r) return r.error();
   std::vector<Newsletter> out;
-  Query q(db(), sql().list_newsletters);
+  Query q(r->db(), r->sql().list_newsletters);
   q.bind_bool(1, public_only);
   if (auto s = q.each_row([&] { out.push_back(read_newsletter(q)); }); !s) {
     return failed_to("list newsletters", s.error());
@@ -153,9 +197,9 @@ Result<std::vector<Newsletter>> SqliteStore::list_newsletters(bool public_only) 
 }
 
 Result<Newsletter> SqliteStore::newsletter_by_slug(const std::string& slug) {
-  auto h = hold();
-  if (!h) return h.error();
-  Query q(db(), sql().newsletter_by_slug);
+  auto r = read();
+  if (!r) return r.error();
+  Query q(r->db(), r->sql().newsletter_by_slug);
   q.bind_text(1, slug);
   if (auto s = q.expect_row(no_newsletter(slug)); !s) {
     return failed_to(fmt::format("read newsletter '{}'", slug), s.error());

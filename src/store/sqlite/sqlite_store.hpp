@@ -1,19 +1,31 @@
 // The SQLite backend of the Store (see store/store.hpp for the contract).
 //
-// One connection serves every method, held exclusively for the length of a call (and of
-// an import session). SQLite in WAL mode lets other processes read meanwhile; writers
-// in other processes wait up to the busy timeout.
+// One connection, the writer, serves every method, held exclusively for the length of a
+// call (and of an import session). SQLite in WAL mode lets other processes read
+// meanwhile; writers in other processes wait up to the busy timeout.
+//
+// Readers: the methods the public side calls on every request (the archive's, the
+// newsletter lookups, the health probes; each is marked "Reads through a reader"
+// below) run instead on one of kReaders read-only connections, so a page view never
+// queues behind a sign-up's commit, an import or a send's batch, nor they behind it.
+// Each such method is one read transaction on its reader: a snapshot of what was
+// committed when it began, which includes every write that returned before the call.
+// A thread waits only when all readers are busy. An in-memory database (tests) has no
+// second connection to it: there the reading methods share the writer.
 // Thread-safe: every method may be called from any thread.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <semaphore>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -43,10 +55,12 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const Clock& clock,
                                                    const SqliteSql& sql = SqliteSql::embedded());
 
+  // Reads through a reader.
   Result<int> schema_version() override;
   Status ping() override;
 
   Result<Newsletter> add_newsletter(const Newsletter& n) override;
+  // Reads through a reader.
   Result<std::vector<Newsletter>> list_newsletters(bool public_only) override;
   Result<Newsletter> newsletter_by_slug(const std::string& slug) override;
   Result<Newsletter> update_newsletter(const std::string& slug, const NewsletterUpdate& u) override;
@@ -98,6 +112,10 @@ class SqliteStore final : public Store {
   Result<std::vector<Issue>> list_issues(const IssueQuery& q) override;
   Result<Issue> update_issue(Id id, const IssueUpdate& u) override;
   Status remove_issue(Id id) override;
+
+  // The public archive: sqlite_issues.cpp. Reads through a reader.
+  Result<std::vector<ArchiveEntry>> archive_list(const ArchiveQuery& q) override;
+  Result<Issue> archive_issue(Id newsletter_id, Id issue_id) override;
 
   Result<std::size_t> begin_sending(Id issue_id) override;
   Result<Issue> change_issue_status(Id issue_id, std::vector<IssueStatus> from,
@@ -155,10 +173,40 @@ class SqliteStore final : public Store {
     std::binary_semaphore* gate_;
   };
 
-  SqliteStore(std::unique_ptr<Connection> connection, const Clock& clock)
-      : connection_(std::move(connection)), clock_(clock) {}
+  // Read-only connections beside the writer; see "Readers" above.
+  static constexpr std::size_t kReaders = 4;
+
+  // A connection for one method that only reads: a reader of the pool, given back on
+  // destruction, or the writer held exclusively when there is no pool.
+  class Read {
+   public:
+    Read(SqliteStore& store, Connection& reader) : store_(&store), connection_(&reader) {}
+    Read(Hold writer, Connection& connection)
+        : connection_(&connection), writer_(std::move(writer)) {}
+    Read(Read&& other) noexcept
+        : store_(std::exchange(other.store_, nullptr)),
+          connection_(other.connection_),
+          writer_(std::move(other.writer_)) {}
+    Read& operator=(Read&&) = delete;
+    ~Read() {
+      if (store_) store_->give_back(*connection_);
+    }
+    sqlite3* db() const { return connection_->db(); }
+    const Statements& sql() const { return connection_->statements(); }
+
+   private:
+    SqliteStore* store_ = nullptr;  // set when the connection is the pool's
+    Connection* connection_;
+    std::optional<Hold> writer_;
+  };
+
+  SqliteStore(std::unique_ptr<Connection> connection,
+              std::vector<std::unique_ptr<Connection>> readers, const Clock& clock);
 
   Result<Hold> hold();
+  // A reader, waiting while every one is in use.
+  Result<Read> read();
+  void give_back(Connection& reader);
   // Errc::internal on the thread holding an import session: it would wait for itself.
   Status refuse_importer() const;
   // Runs as the leader of a group of sign-ups: one transaction, one COMMIT. True when
@@ -172,6 +220,10 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> connection_;
   const Clock& clock_;
   std::binary_semaphore gate_{1};
+  const std::vector<std::unique_ptr<Connection>> readers_;  // empty: in-memory database
+  std::mutex readers_mutex_;
+  std::condition_variable reader_returned_;
+  std::vector<Connection*> idle_readers_;    // guarded by readers_mutex_
   std::atomic<std::thread::id> importer_{};  // the thread that began the open import
   SignupGroup signups_{kMaxSignupBatch};
   std::mutex mail_listener_mutex_;
