@@ -10,7 +10,14 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DBROADSHEET_WERROR=ON
 endif
 
-.PHONY: run test deps build build-asan unit-test unit-test-asan system-test e2e-test bench clean
+# Seconds each fuzzer runs in `make test` (a long run: see README, "Fuzzing").
+FUZZ_SECONDS ?= 15
+# Test processes at once for the system tests (pytest-xdist): they mostly wait on the
+# server under test, so more than the cores.
+PYTEST_WORKERS ?= 4
+
+.PHONY: run test deps build build-tsan build-fuzz unit-test unit-test-asan unit-test-tsan \
+        system-test e2e-test fuzz-test bench clean
 
 run: deps build
 	@if [ ! -f $(DATA)/broadsheet.toml ]; then \
@@ -31,6 +38,19 @@ build-asan: deps
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBROADSHEET_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 
+# The libFuzzer targets: Clang's, with AddressSanitizer and UBSan, building only the
+# libraries the parsers live in.
+build-fuzz: deps
+	@CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DBROADSHEET_SANITIZE=ON -DBROADSHEET_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
+
+# ThreadSanitizer: only the unit tests of code that shares state between threads.
+TSAN_TESTS = test_send test_store test_smtp test_http
+build-tsan: deps
+	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROADSHEET_TSAN=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
+
 unit-test: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 
@@ -38,20 +58,32 @@ unit-test-asan: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# Black-box tests of the real binary; run against the sanitized build too.
+# The engine, group commit, SMTP pool, dispatcher, mail queue and HTTP server suites.
+unit-test-tsan: build-tsan
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -j $(JOBS) \
+	  -R '^(EngineTest|MailQueueTest|Dispatcher[A-Za-z]*|GroupCommit|Pool[A-Za-z]*|Server[A-Za-z]*|LimitsTest)\.'
+
+# Each libFuzzer target for FUZZ_SECONDS from its seeds (fuzz/corpus/NAME, read only);
+# what it finds new goes to a scratch folder. A crash fails the run and is kept in
+# build-fuzz/fuzz-crashes/ for `build-fuzz/fuzz_NAME FILE` to reproduce.
+fuzz-test: build-fuzz
+	@scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
+
+# Black-box tests of the real binary, in parallel; run against the sanitized build too.
 system-test: build build-asan
-	BROADSHEET_BIN=$(CURDIR)/build/broadsheet /usr/bin/python3 -m pytest -q tests/system
+	BROADSHEET_BIN=$(CURDIR)/build/broadsheet /usr/bin/python3 -m pytest -q -n $(PYTEST_WORKERS) tests/system
 	BROADSHEET_BIN=$(CURDIR)/build-asan/broadsheet ASAN_OPTIONS=detect_leaks=1 \
-	  /usr/bin/python3 -m pytest -q -x tests/system
+	  /usr/bin/python3 -m pytest -q -n $(PYTEST_WORKERS) tests/system
 
 # Browser tests: Chromium (Debian's) driven by playwright-core against the real binary.
 e2e-test: build
 	BROADSHEET_BIN=$(CURDIR)/build/broadsheet node --test tests/e2e/
 
-test: deps unit-test unit-test-asan system-test e2e-test
+test: deps unit-test unit-test-asan unit-test-tsan fuzz-test system-test e2e-test
 
 bench: deps build
 	bench/import
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan build-fuzz

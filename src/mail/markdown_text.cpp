@@ -319,7 +319,7 @@ class TextRenderer {
         need_blank_ = true;
         break;
       case MD_BLOCK_TABLE:
-        table_.emplace();
+        table_.emplace(Table{});  // Clang 14 cannot see Table as default-constructible here
         break;
       case MD_BLOCK_THEAD:
         if (table_) table_->in_head = true;

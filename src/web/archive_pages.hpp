@@ -25,7 +25,8 @@
 // its read-only connections, beside the writer (sqlite_store.hpp).
 //
 // Cache: the rendered pages (issues, list pages, feeds) are kept in a PageCache of
-// `archive.cache_bytes` bytes, shared by the responses. A page's version is its
+// `archive.cache_bytes` bytes, shared by the responses, and rendered once per miss
+// and at most one per core at a time. A page's version is its
 // newsletter's archive_version, which the database bumps whenever an issue of the
 // newsletter changes status or the newsletter is edited, also by another process (the
 // CLI): so a page changes as soon as what it shows does, with no wait. Pages are also
@@ -36,8 +37,10 @@
 // Thread-safety: an ArchivePages is safe to call from every handler thread at once.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/message.hpp"
@@ -69,7 +72,9 @@ class ArchivePages {
  public:
   // REQUIRES: ctx outlives this.
   explicit ArchivePages(WebContext& ctx)
-      : ctx_(ctx), cache_(ctx.config.archive.cache_bytes, kPageTtl, ctx.clock) {}
+      : ctx_(ctx),
+        cache_(ctx.config.archive.cache_bytes, kPageTtl, ctx.clock,
+               std::max(2u, std::thread::hardware_concurrency())) {}
 
   http::Response issue_page(const http::Request& req);
   http::Response newsletter_archive(const http::Request& req);

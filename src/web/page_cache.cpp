@@ -50,7 +50,7 @@ Result<PageCache::Page> PageCache::get(const std::string& slot, std::int64_t ver
   Result<Page> out = make_error(Errc::internal, "not rendered");
   {
     EndFlight end{*this, key};
-    auto text = render();
+    auto text = render_in_turn(render);
     if (text) {
       out = Page(std::make_shared<const std::string>(std::move(*text)));
       std::lock_guard relock(mutex_);
@@ -61,6 +61,27 @@ Result<PageCache::Page> PageCache::get(const std::string& slot, std::int64_t ver
   }
   promise.set_value(out);
   return out;
+}
+
+Result<std::string> PageCache::render_in_turn(const Render& render) {
+  {
+    std::unique_lock lock(turn_mutex_);
+    ++queued_;
+    turn_.wait(lock, [&] { return rendering_ < max_renders_; });
+    --queued_;
+    ++rendering_;
+  }
+  struct EndTurn {
+    PageCache& cache;
+    ~EndTurn() {
+      {
+        std::lock_guard lock(cache.turn_mutex_);
+        --cache.rendering_;
+      }
+      cache.turn_.notify_one();
+    }
+  } end{*this};
+  return render();
 }
 
 void PageCache::keep(const std::string& slot, std::int64_t version, UnixSeconds made_at,
@@ -85,8 +106,13 @@ void PageCache::drop(std::list<Entry>::iterator it) {
 }
 
 PageCache::Stats PageCache::stats() const {
+  std::size_t queued = 0;
+  {
+    std::lock_guard lock(turn_mutex_);
+    queued = queued_;
+  }
   std::lock_guard lock(mutex_);
-  return Stats{entries_.size(), bytes_, renders_, waiting_};
+  return Stats{entries_.size(), bytes_, renders_, waiting_, queued};
 }
 
 }  // namespace broadsheet::web

@@ -15,12 +15,16 @@
 //
 // A miss is made once: while one caller renders a slot's version, the others asking
 // for it wait for that result (single flight) instead of each rendering it again. A
-// failed render is handed to those waiting and not kept.
+// failed render is handed to those waiting and not kept. At most `max_renders` pages
+// are rendered at once (rendering is CPU-bound, and a 1 MiB issue takes several MiB
+// while it renders): clients cycling through more pages than the cache holds wait in
+// turn rather than each holding a render's memory.
 //
 // Thread-safe: every method may be called from any thread. `render` runs with no lock
 // held; it must not ask the same cache for the same slot and version.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -44,9 +48,10 @@ class PageCache {
   // node, the map entry and the page's control block, roughly.
   static constexpr std::size_t kEntryOverhead = 160;
 
-  // REQUIRES: `clock` outlives the cache.
-  PageCache(std::size_t capacity_bytes, UnixSeconds ttl, const Clock& clock)
-      : capacity_(capacity_bytes), ttl_(ttl), clock_(clock) {}
+  // REQUIRES: `clock` outlives the cache; max_renders > 0.
+  PageCache(std::size_t capacity_bytes, UnixSeconds ttl, const Clock& clock,
+            std::size_t max_renders)
+      : capacity_(capacity_bytes), ttl_(ttl), clock_(clock), max_renders_(max_renders) {}
 
   // The page of `slot` at `version`: kept, or made by `render` (once for all callers
   // asking at the same time). Errors are render's.
@@ -57,6 +62,7 @@ class PageCache {
     std::size_t bytes = 0;      // counted against the budget
     std::uint64_t renders = 0;  // calls of a `render`
     std::size_t waiting = 0;    // callers now waiting for another's render
+    std::size_t queued = 0;     // renders now waiting for their turn
   };
   Stats stats() const;
 
@@ -73,6 +79,8 @@ class PageCache {
   // REQUIRES: mutex_ held.
   void keep(const std::string& slot, std::int64_t version, UnixSeconds made_at, Page page);
   void drop(std::list<Entry>::iterator it);
+  // Runs `render` once fewer than max_renders_ others run.
+  Result<std::string> render_in_turn(const Render& render);
 
   const std::size_t capacity_;
   const UnixSeconds ttl_;
@@ -84,6 +92,11 @@ class PageCache {
   std::size_t bytes_ = 0;
   std::uint64_t renders_ = 0;
   std::size_t waiting_ = 0;
+  const std::size_t max_renders_;
+  mutable std::mutex turn_mutex_;
+  std::condition_variable turn_;
+  std::size_t rendering_ = 0;  // guarded by turn_mutex_
+  std::size_t queued_ = 0;     // guarded by turn_mutex_
 };
 
 }  // namespace broadsheet::web

@@ -12,6 +12,7 @@ namespace broadsheet::web {
 namespace {
 
 constexpr UnixSeconds kTtl = 60;
+constexpr std::size_t kRenders = 4;
 
 // A render that counts its calls and returns `text`.
 PageCache::Render counted(std::string text, int& calls) {
@@ -41,7 +42,7 @@ void wait_until(F&& done) {
 
 TEST(PageCache, KeepsAPageUnderItsSlotAndVersion) {
   FakeClock clock(1000);
-  PageCache cache(1 << 20, kTtl, clock);
+  PageCache cache(1 << 20, kTtl, clock, kRenders);
   int calls = 0;
   auto first = cache.get("issue/1/7", 3, counted("seven", calls));
   auto again = cache.get("issue/1/7", 3, counted("other", calls));
@@ -54,7 +55,7 @@ TEST(PageCache, KeepsAPageUnderItsSlotAndVersion) {
 
 TEST(PageCache, AnotherVersionIsMadeAgainAndReplacesTheOldPage) {
   FakeClock clock(1000);
-  PageCache cache(1 << 20, kTtl, clock);
+  PageCache cache(1 << 20, kTtl, clock, kRenders);
   EXPECT_EQ(get_text(cache, "list/1/0", 3, "old"), "old");
   EXPECT_EQ(get_text(cache, "list/1/0", 4, "new"), "new");
   EXPECT_EQ(cache.stats().entries, 1u) << "one page per slot";
@@ -65,7 +66,7 @@ TEST(PageCache, AnotherVersionIsMadeAgainAndReplacesTheOldPage) {
 
 TEST(PageCache, APageOlderThanTheTtlIsMadeAgain) {
   FakeClock clock(1000);
-  PageCache cache(1 << 20, kTtl, clock);
+  PageCache cache(1 << 20, kTtl, clock, kRenders);
   EXPECT_EQ(get_text(cache, "feed/1", 3, "first"), "first");
   clock.advance(kTtl - 1);
   EXPECT_EQ(get_text(cache, "feed/1", 3, "second"), "first");
@@ -77,7 +78,7 @@ TEST(PageCache, HoldsAtMostItsBudgetInBytesDroppingTheLeastRecentlyUsed) {
   FakeClock clock(1000);
   const std::size_t page_size = 1000;
   const std::size_t entry = page_size + std::string("issue/1/1").size() + PageCache::kEntryOverhead;
-  PageCache cache(3 * entry, kTtl, clock);
+  PageCache cache(3 * entry, kTtl, clock, kRenders);
   for (int i = 1; i <= 3; ++i) {
     get_text(cache, "issue/1/" + std::to_string(i), 0, std::string(page_size, 'a' + i));
   }
@@ -92,7 +93,7 @@ TEST(PageCache, HoldsAtMostItsBudgetInBytesDroppingTheLeastRecentlyUsed) {
   EXPECT_EQ(calls, 1) << "2 was used least recently, so it went";
   // Pages of 1 MiB against a budget of 4 MiB: never more than four of them, whatever
   // their number (the count-bounded cache held 64).
-  PageCache big(4 << 20, kTtl, clock);
+  PageCache big(4 << 20, kTtl, clock, kRenders);
   for (int i = 0; i < 70; ++i) {
     get_text(big, "issue/1/" + std::to_string(i), 0, std::string(1 << 20, 'x'));
     ASSERT_LE(big.stats().bytes, std::size_t{4} << 20);
@@ -102,11 +103,11 @@ TEST(PageCache, HoldsAtMostItsBudgetInBytesDroppingTheLeastRecentlyUsed) {
 
 TEST(PageCache, APageLargerThanTheBudgetIsServedButNotKept) {
   FakeClock clock(1000);
-  PageCache cache(100, kTtl, clock);
+  PageCache cache(100, kTtl, clock, kRenders);
   EXPECT_EQ(get_text(cache, "issue/1/1", 0, std::string(200, 'x')), std::string(200, 'x'));
   EXPECT_EQ(cache.stats().entries, 0u);
   EXPECT_EQ(cache.stats().bytes, 0u);
-  PageCache none(0, kTtl, clock);
+  PageCache none(0, kTtl, clock, kRenders);
   int calls = 0;
   EXPECT_TRUE(none.get("feed/1", 0, counted("a", calls)).ok());
   EXPECT_TRUE(none.get("feed/1", 0, counted("a", calls)).ok());
@@ -115,7 +116,7 @@ TEST(PageCache, APageLargerThanTheBudgetIsServedButNotKept) {
 
 TEST(PageCache, APageHandedOutOutlivesItsEviction) {
   FakeClock clock(1000);
-  PageCache cache(PageCache::kEntryOverhead + 20, kTtl, clock);
+  PageCache cache(PageCache::kEntryOverhead + 20, kTtl, clock, kRenders);
   int calls = 0;
   auto held = cache.get("issue/1/1", 0, counted("one", calls));
   get_text(cache, "issue/1/2", 0, "two");
@@ -127,7 +128,7 @@ TEST(PageCache, APageHandedOutOutlivesItsEviction) {
 
 TEST(PageCache, AFailedRenderIsReturnedAndNotKept) {
   FakeClock clock(1000);
-  PageCache cache(1 << 20, kTtl, clock);
+  PageCache cache(1 << 20, kTtl, clock, kRenders);
   auto failed = cache.get("issue/1/9", 0, []() -> Result<std::string> {
     return make_error(Errc::not_found, "no such issue");
   });
@@ -139,7 +140,7 @@ TEST(PageCache, AFailedRenderIsReturnedAndNotKept) {
 
 TEST(PageCache, ConcurrentMissesOfOnePageRenderItOnce) {
   FakeClock clock(1000);
-  PageCache cache(1 << 20, kTtl, clock);
+  PageCache cache(1 << 20, kTtl, clock, kRenders);
   std::binary_semaphore release{0};
   std::atomic<bool> rendering{false};
   std::atomic<int> calls{0};
@@ -170,7 +171,7 @@ TEST(PageCache, ConcurrentMissesOfOnePageRenderItOnce) {
 
 TEST(PageCache, ThoseWaitingForAFailedRenderGetItsError) {
   FakeClock clock(1000);
-  PageCache cache(1 << 20, kTtl, clock);
+  PageCache cache(1 << 20, kTtl, clock, kRenders);
   std::binary_semaphore release{0};
   std::atomic<bool> rendering{false};
   auto failing = [&]() -> Result<std::string> {
@@ -192,10 +193,40 @@ TEST(PageCache, ThoseWaitingForAFailedRenderGetItsError) {
   EXPECT_EQ(cache.stats().renders, 1u);
 }
 
+TEST(PageCache, RendersAtMostItsLimitOfPagesAtOnce) {
+  FakeClock clock(1000);
+  PageCache cache(1 << 20, kTtl, clock, 1);
+  std::binary_semaphore release{0};
+  std::atomic<bool> first_rendering{false}, second_rendered{false};
+  std::thread a([&] {
+    auto page = cache.get("issue/1/1", 0, [&]() -> Result<std::string> {
+      first_rendering = true;
+      release.acquire();
+      return std::string("one");
+    });
+    EXPECT_TRUE(page.ok());
+  });
+  wait_until([&] { return first_rendering.load(); });
+  std::thread b([&] {
+    auto page = cache.get("issue/1/2", 0, [&]() -> Result<std::string> {
+      second_rendered = true;
+      return std::string("two");
+    });
+    EXPECT_TRUE(page.ok());
+  });
+  wait_until([&] { return cache.stats().queued == 1; });
+  EXPECT_FALSE(second_rendered.load()) << "another page waits for its turn";
+  release.release();
+  a.join();
+  b.join();
+  EXPECT_TRUE(second_rendered.load());
+  EXPECT_EQ(cache.stats().queued, 0u);
+}
+
 TEST(PageCache, ManyThreadsAtOnceStayWithinTheBudget) {
   FakeClock clock(1000);
   const std::size_t budget = 8 * (100 + PageCache::kEntryOverhead + 12);
-  PageCache cache(budget, kTtl, clock);
+  PageCache cache(budget, kTtl, clock, kRenders);
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {

@@ -145,7 +145,7 @@ TEST(GroupCommit, ARequestLeftWithoutOutcomeIsAnInternalError) {
 
 TEST(GroupCommit, ALeaderThatThrowsStillEndsItsBatch) {
   Group group(4);
-  EXPECT_THROW(group.submit(1, [](Group::Batch) { throw std::runtime_error("bug"); }),
+  EXPECT_THROW((void)group.submit(1, [](Group::Batch) { throw std::runtime_error("bug"); }),
                std::runtime_error);
   // The next caller is not left waiting for a batch that will never end.
   auto out = group.submit(3, [](Group::Batch b) { b[0]->outcome = 9; });
@@ -172,7 +172,7 @@ TEST(GroupCommit, QueuedCallersGoOnAfterABatchThrows) {
   std::vector<int> results(kCallers + 1, -1);
   auto threads = queue_behind_first_batch(group, kCallers, [&](int i) {
     if (i == 0) {
-      EXPECT_THROW(group.submit(0, run), std::runtime_error);
+      EXPECT_THROW((void)group.submit(0, run), std::runtime_error);
     } else {
       results[i] = *group.submit(i, run);
     }

@@ -1,0 +1,51 @@
+// The Markdown renderers on any bytes up to the issue limit: they never crash, the
+// HTML is UTF-8 with no raw <script>, and no link or image target gets a scheme other
+// than http, https or mailto, whatever the merge fields hold (a reader's name is
+// attacker-chosen, so it is fuzzed too: the input's first line is the name).
+#include <string>
+
+#include "core/types.hpp"
+#include "fuzz/fuzz_support.hpp"
+#include "mail/markdown.hpp"
+
+using namespace broadsheet;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
+  auto input = fuzz::as_text(data, size);
+  if (input.size() > kMaxMarkdown) return 0;
+  auto newline = input.find('\n');
+  std::string name(input.substr(0, std::min(newline, input.size())));
+  auto body = newline == std::string_view::npos ? input : input.substr(newline + 1);
+  MarkdownOptions options;
+  options.base_url = "https://news.example.com";
+  options.merge_field = [&](std::string_view field, bool) -> std::optional<std::string> {
+    if (field == "name") return name;
+    return std::nullopt;
+  };
+  auto html = markdown_to_email_html(body, options);
+  if (html) {
+    fuzz::require(is_valid_utf8(*html), "HTML is UTF-8");
+    auto l = lower(*html);
+    fuzz::require(l.find("<script") == std::string::npos, "no script element");
+    for (std::string attr : {"href=\"", "src=\""}) {
+      for (auto at = l.find(attr); at != std::string::npos; at = l.find(attr, at + 1)) {
+        auto target = std::string_view(l).substr(at + attr.size(), 12);
+        bool allowed = target.starts_with("http://") || target.starts_with("https://") ||
+                       target.starts_with("mailto:") || target.starts_with("#");
+        fuzz::require(allowed, "link targets are http(s), mailto or fragments");
+      }
+    }
+  }
+  auto text = markdown_to_text(body, options);
+  if (text) fuzz::require(is_valid_utf8(*text), "text is UTF-8");
+  return 0;
+}
