@@ -121,6 +121,10 @@ Result<ImportReport> import_csv(Store& store, std::FILE* file, const ImportReque
   if (first == CsvReader::Outcome::io_error) {
     return make_error(Errc::io, "reading the file failed");
   }
+  if (first == CsvReader::Outcome::malformed) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("line 1 is not a readable CSV header: {}", reader.problem()));
+  }
   if (first != CsvReader::Outcome::record) {
     return make_error(Errc::invalid_argument,
                       "line 1 is not a readable CSV header (too long or an unclosed quote)");
@@ -161,10 +165,17 @@ Result<ImportReport> import_csv(Store& store, std::FILE* file, const ImportReque
     if (outcome == CsvReader::Outcome::io_error) {
       return make_error(Errc::io, "reading the file failed; nothing was imported");
     }
+    // A rejected record was read to its true end: the next one starts after it.
     if (outcome == CsvReader::Outcome::too_long) {
       ++report.rows;
+      reject(reader.line(), fmt::format("the record is longer than {} bytes; skipped to its end",
+                                        request.max_line_bytes));
+      continue;
+    }
+    if (outcome == CsvReader::Outcome::malformed) {
+      ++report.rows;
       reject(reader.line(),
-             fmt::format("the line is longer than {} bytes", request.max_line_bytes));
+             fmt::format("not valid CSV ({}); skipped to the end of the record", reader.problem()));
       continue;
     }
     if (outcome == CsvReader::Outcome::unterminated) {

@@ -4,7 +4,8 @@
 // header naming them; a file whose first line is already an address is read as
 // email,name,timezone. Every row is validated (UTF-8, address rules, name length and
 // characters, IANA time zone); rejected rows are reported with their line number
-// and reason and the rest are imported, or with `strict` nothing is. The whole import
+// and reason and the rest are imported, or with `strict` nothing is. A record that is
+// too long or not valid CSV is rejected whole (cli/csv.hpp). The whole import
 // is one transaction: a failure half-way (I/O, the store) leaves nothing behind.
 #pragma once
 
@@ -21,13 +22,13 @@ namespace broadsheet::cli {
 struct ImportRequest {
   std::string newsletter_slug;
   bool confirmed = false;
-  bool strict = false;                         // any rejected row cancels the import
-  std::size_t max_line_bytes = 64 * 1024;      // longer records are rejected
+  bool strict = false;                     // any rejected row cancels the import
+  std::size_t max_line_bytes = 64 * 1024;  // longer records are rejected
   AddressPolicy address_policy;
 };
 
 struct ImportReport {
-  std::size_t rows = 0;      // data rows read (header excluded)
+  std::size_t rows = 0;  // data rows read (header excluded)
   std::size_t rejected = 0;
   ImportCounts counts;
   bool committed = false;

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "mail/dkim_openssl.hpp"
+#include "mail/domain.hpp"
 
 namespace broadsheet {
 namespace {
@@ -158,7 +159,27 @@ Result<DkimAlgorithm> parse_dkim_algorithm(std::string_view name) {
   return make_error(Errc::invalid_argument, "the algorithm must be rsa or ed25519");
 }
 
-Status validate_dkim_domain(std::string_view domain) { return check_labels(domain, "domain", 2); }
+Status validate_dkim_domain(std::string_view domain) {
+  if (auto st = check_labels(domain, "domain", 2); !st) return st;
+  const std::string shown(domain.substr(0, 80));
+  // d= names a domain in DNS: an IP address (an all-digit ending) has no _domainkey
+  // records, and an A-label that does not decode, or "--" in third and fourth place
+  // outside one (RFC 5891 4.2.3.1), is no valid name: a key for either never verifies.
+  for (std::string_view label : split(domain, '.')) {
+    if (label.size() >= 4 && label.substr(2, 2) == "--" && !label.starts_with("xn--")) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("domain \"{}\" has a label with \"--\" in third and fourth "
+                                    "place, which only an IDN's xn-- A-label may have",
+                                    shown));
+    }
+  }
+  auto normal = mail_detail::normalize_mail_domain(domain, true);
+  if (!normal) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("domain \"{}\": {}", shown, normal.error().message));
+  }
+  return {};
+}
 
 Status validate_dkim_selector(std::string_view selector) {
   return check_labels(selector, "selector", 1);

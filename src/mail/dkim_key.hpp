@@ -45,8 +45,9 @@ struct DkimKeySpec {
 Result<std::vector<DkimKeySpec>> parse_dkim_key_specs(std::string_view text);
 std::string format_dkim_key_specs(const std::vector<DkimKeySpec>& specs);
 
-// Checks a d= domain (LDH labels, at least two, lowercase ASCII) and an s= selector
-// (LDH labels). Errc::invalid_argument says what is wrong.
+// Checks a d= domain (LDH labels, at least two, lowercase ASCII, ending in a name
+// rather than digits so not an IP address, xn-- A-labels that decode) and an s=
+// selector (LDH labels). Errc::invalid_argument says what is wrong.
 Status validate_dkim_domain(std::string_view domain);
 Status validate_dkim_selector(std::string_view selector);
 

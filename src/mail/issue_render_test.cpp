@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/text.hpp"
 #include "mail/issue_test_support.hpp"
 #include "mail/mime_test_support.hpp"
 
@@ -128,6 +129,34 @@ TEST(IssueRender, ReaderFieldsAreFilledAndEscapedForEachBody) {
   EXPECT_NE(p.text_for(r).value().find("Good morning reader,"), std::string::npos);
   r.issue_date = "";  // the issue's own date, in UTC
   EXPECT_NE(p.html_for(r).value().find("Friday, 29 November 2024"), std::string::npos);
+}
+
+TEST(IssueRender, AReaderFieldAsALinkTargetIsCheckedForEachReader) {
+  auto in = sample_input(1);
+  in.issue.body_markdown = "[Open your profile]({{name}}) or [write]({{email}}).\n";
+  const PreparedIssue p = prepared(in);
+  auto r = sample_reader();
+  r.name = "javascript:alert(document.cookie)//";
+  const std::string html = p.html_for(r).value();
+  const std::string text = p.text_for(r).value();
+  EXPECT_EQ(html.find("javascript"), std::string::npos) << html;
+  EXPECT_EQ(text.find("javascript"), std::string::npos) << text;
+  EXPECT_NE(html.find(">Open your profile</a>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("href=\"" + r.email), std::string::npos);  // not a URL either
+  for (const char* name : {"JavaScript:alert(1)", " javascript:alert(1)", "data:text/html,x",
+                           "vbscript:x", "java&#115;cript:alert(1)"}) {
+    r.name = name;
+    EXPECT_EQ(p.html_for(r).value().find("href=\"" + html_escaped(name)), std::string::npos)
+        << name;
+  }
+  // A name that is an http(s) URL is the editor's choice of target, and kept.
+  r.name = "https://ada.example/profile?a=1&b=2";
+  EXPECT_NE(p.html_for(r).value().find("href=\"https://ada.example/profile?a=1&amp;b=2\""),
+            std::string::npos);
+  r.name = "javascript:alert(1)";
+  const std::string evil = p.message_for(r, kDate, counting_random).value();
+  const std::string bodies = evil.substr(evil.find("\r\n\r\n"));  // To: names the reader
+  EXPECT_EQ(bodies.find("javascript"), std::string::npos);  // nor in the quoted-printable parts
 }
 
 TEST(IssueRender, HtmlIsBuiltForMailClients) {

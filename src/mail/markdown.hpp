@@ -25,8 +25,12 @@
 //
 // Merge fields: "{{name}}" (or "{{{name}}}") in text, link text or as a whole link
 // target is replaced by what `merge_field` answers for that name (a field marker of
-// mail/merge_fields.hpp, or a fixed value). A name it does not know is an error that
-// names it, so a typo never reaches a reader. Inside code, braces are kept as written.
+// mail/merge_fields.hpp, or a fixed value). As a link target the value must pass the
+// same scheme check as a target written out: a fixed value is checked here, a reader
+// field's marker becomes its link marker, filled per reader only with an http, https
+// or mailto URL (a reader named "javascript:…" gets an empty target). A name it does
+// not know is an error that names it, so a typo never reaches a reader. Inside code,
+// braces are kept as written.
 //
 // What it trusts: nothing in the Markdown. Errors (Errc::invalid_argument): more than
 // kMaxMarkdown bytes, invalid UTF-8, control characters other than TAB, CR and LF, an

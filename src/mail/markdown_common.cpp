@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "core/types.hpp"
 #include "mail/markdown_detail.hpp"
+#include "mail/merge_fields.hpp"
 
 namespace broadsheet {
 
@@ -193,32 +194,47 @@ Status append_with_fields(std::string& out, std::string_view text, bool html,
   return {};
 }
 
-Result<std::optional<std::string>> link_target(std::string_view target, bool image, bool html,
-                                               const MarkdownOptions& options) {
-  while (!target.empty() && target.front() == ' ') target.remove_prefix(1);
-  while (!target.empty() && target.back() == ' ') target.remove_suffix(1);
-  if (auto field = field_at(target, 0); field && field->length == target.size()) {
-    if (!options.merge_field) return std::optional<std::string>{};
-    auto value = options.merge_field(field->name, html);
-    if (!value) {
-      return make_error(Errc::invalid_argument, fmt::format("unknown merge field {}", target));
-    }
-    if (image) return std::optional<std::string>{};
-    return std::optional<std::string>{std::move(*value)};
-  }
+namespace {
+
+// A link target as written (or as a fixed merge field's value): kept when it is an
+// http, https or mailto URL (images: http and https), made absolute when it starts
+// with "/", else dropped.
+std::optional<std::string> checked_target(std::string_view target, bool image, bool html,
+                                          const MarkdownOptions& options) {
   std::string url;
-  if (starts_with_nocase(target, "https://") || starts_with_nocase(target, "http://") ||
-      (!image && starts_with_nocase(target, "mailto:"))) {
+  if (image ? starts_with_nocase(target, "https://") || starts_with_nocase(target, "http://")
+            : link_scheme_allowed(target)) {
     url = std::string(target);
   } else if (target.starts_with("//")) {
     url = "https:" + std::string(target);
   } else if (target.starts_with("/") && !options.base_url.empty()) {
     url = options.base_url + std::string(target);
   } else {
-    return std::optional<std::string>{};
+    return std::nullopt;
   }
   url = clean_url(url);
-  return std::optional<std::string>{html ? html_escaped(url) : url};
+  return html ? html_escaped(url) : url;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> link_target(std::string_view target, bool image, bool html,
+                                               const MarkdownOptions& options) {
+  while (!target.empty() && target.front() == ' ') target.remove_prefix(1);
+  while (!target.empty() && target.back() == ' ') target.remove_suffix(1);
+  if (auto field = field_at(target, 0); field && field->length == target.size()) {
+    if (!options.merge_field) return std::optional<std::string>{};
+    auto value = options.merge_field(field->name, false);
+    if (!value) {
+      return make_error(Errc::invalid_argument, fmt::format("unknown merge field {}", target));
+    }
+    if (image) return std::optional<std::string>{};
+    // The value decides the scheme, so it is checked as the target, not the braces: a
+    // reader's field per reader (link_marker), a fixed value now.
+    if (auto reader = marker_field(*value)) return std::optional<std::string>{link_marker(*reader)};
+    return checked_target(*value, image, html, options);
+  }
+  return checked_target(target, image, html, options);
 }
 
 std::size_t display_width(std::string_view text) {

@@ -42,7 +42,9 @@ Status append_with_fields(std::string& out, std::string_view text, bool html,
 
 // What a link (or image) may point to, as written into the output (escaped for HTML
 // when `html`): nullopt when the target is dropped (see markdown.hpp). A target that
-// is exactly one merge field becomes what options.merge_field answers.
+// is exactly one merge field is checked by its value, not its braces: a fixed value as
+// if written there, a reader field's marker becomes its link_marker (merge_fields.hpp),
+// checked per reader.
 Result<std::optional<std::string>> link_target(std::string_view target, bool image, bool html,
                                                const MarkdownOptions& options);
 

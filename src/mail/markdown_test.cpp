@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mail/markdown_detail.hpp"
+#include "mail/merge_fields.hpp"
 
 namespace broadsheet {
 namespace {
@@ -13,6 +14,8 @@ MarkdownOptions options() {
   o.merge_field = [](std::string_view name, bool html) -> std::optional<std::string> {
     if (name == "name") return std::string(html ? "[H:NAME]" : "[T:NAME]");
     if (name == "preferences_url") return std::string("https://news.example.com/p/TOKEN");
+    if (name == "evil") return std::string("javascript:alert(document.cookie)//");
+    if (name == "reader") return field_marker(ReaderField::name);
     return std::nullopt;
   };
   return o;
@@ -47,6 +50,19 @@ TEST(MarkdownHtml, ElementsCarryInlineStyles) {
   EXPECT_NE(out.find("<th align=\"left\""), std::string::npos);
   EXPECT_NE(out.find("<td align=\"right\""), std::string::npos);
   EXPECT_NE(out.find("<table width=\"100%\""), std::string::npos);
+}
+
+TEST(MarkdownHtml, AMergeFieldAsALinkTargetIsCheckedByItsValue) {
+  // A fixed value is checked as if written there.
+  std::string out = html("[Open]({{evil}}) [Manage]({{preferences_url}})");
+  EXPECT_EQ(out.find("javascript"), std::string::npos) << out;
+  EXPECT_NE(out.find(">Manage</a>"), std::string::npos) << out;
+  EXPECT_NE(out.find("Open"), std::string::npos);
+  EXPECT_EQ(text("[Open]({{evil}})").find("javascript"), std::string::npos);
+  // A reader's field becomes its link marker, checked per reader (merge_fields.hpp).
+  out = html("[Profile]({{reader}})");
+  EXPECT_NE(out.find("href=\"" + link_marker(ReaderField::name) + "\""), std::string::npos) << out;
+  EXPECT_NE(text("[Profile]({{reader}})").find(link_marker(ReaderField::name)), std::string::npos);
 }
 
 TEST(MarkdownHtml, RawHtmlIsShownAsText) {

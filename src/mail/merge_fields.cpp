@@ -1,5 +1,7 @@
 #include "mail/merge_fields.hpp"
 
+#include <cctype>
+
 #include "mail/mime.hpp"
 
 namespace broadsheet {
@@ -9,8 +11,30 @@ constexpr char kMark = '\x01';
 constexpr std::array<std::string_view, kReaderFieldCount> kNames = {
     "name", "email", "issue_date", "unsubscribe_url", "preferences_url"};
 
-int marker_index(std::string_view text, std::size_t at) {
-  return at + 1 < text.size() ? text[at + 1] - 'A' : -1;
+// Markers: kMark, then 'A' + field (field_marker) or 'a' + field (link_marker).
+struct Marker {
+  int field = -1;
+  bool link = false;
+};
+
+Marker marker_at(std::string_view text, std::size_t at) {
+  if (at + 1 >= text.size()) return {};
+  const char letter = text[at + 1];
+  if (letter >= 'a') return {letter - 'a', true};
+  return {letter - 'A', false};
+}
+
+bool starts_with_nocase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+std::string_view value_of(const FieldValues& values, Marker m) {
+  const std::string_view value = values[static_cast<std::size_t>(m.field)];
+  return m.link && !link_scheme_allowed(value) ? std::string_view() : value;
 }
 
 // quoted_printable() of one line without its line end, appended to `out`: the same
@@ -98,6 +122,22 @@ std::string field_marker(ReaderField field) {
   return {kMark, static_cast<char>('A' + static_cast<int>(field))};
 }
 
+std::string link_marker(ReaderField field) {
+  return {kMark, static_cast<char>('a' + static_cast<int>(field))};
+}
+
+std::optional<ReaderField> marker_field(std::string_view text) {
+  if (text.size() != 2 || text[0] != kMark) return std::nullopt;
+  const int field = marker_at(text, 0).field;
+  if (field < 0 || field >= static_cast<int>(kReaderFieldCount)) return std::nullopt;
+  return static_cast<ReaderField>(field);
+}
+
+bool link_scheme_allowed(std::string_view url) {
+  return starts_with_nocase(url, "https://") || starts_with_nocase(url, "http://") ||
+         starts_with_nocase(url, "mailto:");
+}
+
 MergeText MergeText::compile(std::string_view text) {
   MergeText t;
   t.source_ = std::string(text);
@@ -122,9 +162,9 @@ MergeText MergeText::compile(std::string_view text) {
       std::size_t from = 0;
       for (std::size_t at = line.find(kMark); at != std::string_view::npos;
            at = line.find(kMark, from)) {
-        const int index = marker_index(line, at);
-        dynamic.line.push_back({std::string(line.substr(from, at - from)), index});
-        t.used_ |= 1u << index;
+        const Marker m = marker_at(line, at);
+        dynamic.line.push_back({std::string(line.substr(from, at - from)), m.field, m.link});
+        t.used_ |= 1u << m.field;
         from = at + 2;
       }
       dynamic.line.push_back({std::string(line.substr(from)), -1});
@@ -148,7 +188,7 @@ void MergeText::append_plain(const FieldValues& values, std::string& out) const 
   for (std::size_t at = text.find(kMark); at != std::string_view::npos;
        at = text.find(kMark, from)) {
     out.append(text.substr(from, at - from));
-    out.append(values[static_cast<std::size_t>(marker_index(text, at))]);
+    out.append(value_of(values, marker_at(text, at)));
     from = at + 2;
   }
   out.append(text.substr(from));
@@ -164,7 +204,7 @@ void MergeText::append_quoted_printable(const FieldValues& values, std::string& 
     line.clear();
     for (const Piece& piece : chunk.line) {
       line += piece.literal;
-      if (piece.field >= 0) line += values[static_cast<std::size_t>(piece.field)];
+      if (piece.field >= 0) line += value_of(values, {piece.field, piece.link});
     }
     // As in quoted_printable(): the CR of a CRLF belongs to the line break. Only now is
     // it known which CR that is, since a value may be empty.

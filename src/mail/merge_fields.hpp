@@ -40,6 +40,16 @@ std::optional<ReaderField> reader_field_named(std::string_view name);
 
 // The two bytes that stand for `field` in rendered text.
 std::string field_marker(ReaderField field);
+// The two bytes that stand for `field` as a whole link target: filled like
+// field_marker, but with nothing unless the value is an http, https or mailto URL
+// (link_scheme_allowed), since a reader chooses their own name and address and an
+// editor may write [Profile]({{name}}).
+std::string link_marker(ReaderField field);
+// The field `text` stands for when it is exactly one marker (either kind).
+std::optional<ReaderField> marker_field(std::string_view text);
+// True when `url` begins with "http://", "https://" or "mailto:" (any case): the
+// schemes a link in an issue may have. HTML escaping does not change the answer.
+bool link_scheme_allowed(std::string_view url);
 
 // Values of the reader fields, indexed by ReaderField, already escaped for where the
 // text goes (HTML-escaped for HTML, as they are for plain text).
@@ -48,10 +58,11 @@ using FieldValues = std::array<std::string_view, kReaderFieldCount>;
 class MergeText {
  public:
   MergeText() = default;
-  // REQUIRES: every 0x01 in `text` starts a marker made by field_marker.
+  // REQUIRES: every 0x01 in `text` starts a marker made by field_marker or link_marker.
   static MergeText compile(std::string_view text);
 
-  // The text with every marker replaced by its value.
+  // The text with every marker replaced by its value (a link_marker's only when
+  // link_scheme_allowed).
   void append_plain(const FieldValues& values, std::string& out) const;
   // quoted_printable() of what append_plain writes, without building that text.
   void append_quoted_printable(const FieldValues& values, std::string& out) const;
@@ -65,6 +76,7 @@ class MergeText {
   struct Piece {
     std::string literal;  // text before the field
     int field = -1;       // ReaderField index, or -1 for the end of the line
+    bool link = false;    // a link_marker
   };
   struct Chunk {
     std::string encoded;      // lines without markers, already quoted-printable

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <vector>
+
 namespace broadsheet {
 
 SendDispatcher::SendDispatcher(Store& store, SendEngine& engine, std::string owner,
@@ -15,7 +17,9 @@ SendDispatcher::SendDispatcher(Store& store, SendEngine& engine, std::string own
 
 SendDispatcher::~SendDispatcher() { stop(); }
 
-void SendDispatcher::start() { thread_ = std::thread([this] { loop(); }); }
+void SendDispatcher::start() {
+  thread_ = std::thread([this] { loop(); });
+}
 
 void SendDispatcher::poke() {
   std::lock_guard lock(mu_);
@@ -32,12 +36,12 @@ void SendDispatcher::stop() {
   }
   engine_.request_stop();
   if (thread_.joinable()) thread_.join();
-  std::map<Id, std::thread> running;
+  std::map<Id, std::unique_ptr<Sender>> running;
   {
     std::lock_guard lock(mu_);
     running.swap(running_);
   }
-  for (auto& [id, t] : running) t.join();
+  for (auto& [id, sender] : running) sender->thread.join();
 }
 
 // A sender of this host killed with -9 keeps its lease until it expires; free it now,
@@ -57,17 +61,48 @@ void SendDispatcher::free_dead_leases() {
   }
 }
 
+std::unique_ptr<SendDispatcher::Sender> SendDispatcher::start_sender(Id id) {
+  auto sender = std::make_unique<Sender>();
+  sender->thread = std::thread([this, id, self = sender.get()] {
+    auto summary = engine_.run(id);
+    if (summary) {
+      spdlog::info("send: issue {}: {} (sent {}, deferred {}, failed {})", id,
+                   to_string(summary->outcome), summary->counts.sent, summary->counts.deferred,
+                   summary->counts.failed);
+    } else {
+      spdlog::error("send: issue {}: {}", id, summary.error().message);
+      (void)store_.release_lease(id, owner_);
+    }
+    std::lock_guard done(mu_);
+    self->finished = true;
+    reap_ = true;
+    cv_.notify_all();
+  });
+  return sender;
+}
+
+void SendDispatcher::reap_finished(std::unique_lock<std::mutex>& lock) {
+  if (!reap_) return;
+  reap_ = false;
+  std::vector<std::unique_ptr<Sender>> done;
+  for (auto it = running_.begin(); it != running_.end();) {
+    if (it->second->finished) {
+      done.push_back(std::move(it->second));
+      it = running_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  lock.unlock();
+  for (auto& sender : done) sender->thread.join();
+  done.clear();
+  lock.lock();
+}
+
 void SendDispatcher::loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    for (Id id : finished_) {
-      auto it = running_.find(id);
-      if (it != running_.end()) {
-        it->second.join();
-        running_.erase(it);
-      }
-    }
-    finished_.clear();
+    reap_finished(lock);
     lock.unlock();
     free_dead_leases();
     lock.lock();
@@ -81,24 +116,24 @@ void SendDispatcher::loop() {
       }
       if (!claimed->has_value()) break;
       const Id id = **claimed;
+      if (auto it = running_.find(id); it != running_.end()) {
+        // The issue's last run has released its lease (it was paused and resumed at
+        // once) but its thread has not ended yet. It must be gone before another run
+        // of the issue begins; it ends without waiting for anything (unless its lease
+        // ran out while it still ran: then this waits for its end, and the new run
+        // takes the issue as that one left it). mu_ is released meanwhile, as that
+        // thread takes it to record its end.
+        std::unique_ptr<Sender> previous = std::move(it->second);
+        running_.erase(it);
+        lock.unlock();
+        previous->thread.join();
+        previous.reset();
+        lock.lock();
+      }
       spdlog::info("send: issue {}: sending", id);
-      running_.emplace(id, std::thread([this, id] {
-                         auto summary = engine_.run(id);
-                         if (summary) {
-                           spdlog::info("send: issue {}: {} (sent {}, deferred {}, failed {})", id,
-                                        to_string(summary->outcome), summary->counts.sent,
-                                        summary->counts.deferred, summary->counts.failed);
-                         } else {
-                           spdlog::error("send: issue {}: {}", id, summary.error().message);
-                           (void)store_.release_lease(id, owner_);
-                         }
-                         std::lock_guard done(mu_);
-                         finished_.push_back(id);
-                         cv_.notify_all();
-                       }));
+      running_.emplace(id, start_sender(id));
     }
-    cv_.wait_for(lock, std::chrono::seconds(1),
-                 [&] { return stopping_ || poked_ || !finished_.empty(); });
+    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || poked_ || reap_; });
     poked_ = false;
   }
 }

@@ -5,11 +5,18 @@
 // stop() asks every run to stop (the issues stay sending, for the next start) and
 // waits for them.
 //
-// Thread-safety: start() and stop() from one thread; the rest is internal.
+// One sender thread per issue: a run releases the issue's lease a moment before its
+// thread ends, so a resume in that moment lets the dispatcher claim the issue again
+// while the old thread still exists. The old thread is then joined before the new one
+// takes its place, and its end is recorded on its own Sender, which goes with it.
+//
+// Thread-safety: start() and stop() from one thread; poke() from any thread; the rest
+// is internal.
 #pragma once
 
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -31,8 +38,18 @@ class SendDispatcher {
   void poke();
 
  private:
+  // A run of the engine on its own thread. `finished` (guarded by mu_) is set by that
+  // thread as its last act; whoever removes a Sender from running_ joins its thread.
+  struct Sender {
+    std::thread thread;
+    bool finished = false;
+  };
+
   void loop();
   void free_dead_leases();
+  std::unique_ptr<Sender> start_sender(Id id);
+  // REQUIRES: `lock` holds mu_. Joins (with mu_ released) the senders that finished.
+  void reap_finished(std::unique_lock<std::mutex>& lock);
 
   Store& store_;
   SendEngine& engine_;
@@ -44,8 +61,8 @@ class SendDispatcher {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool poked_ = false;
-  std::map<Id, std::thread> running_;
-  std::vector<Id> finished_;
+  bool reap_ = false;                              // a sender has finished
+  std::map<Id, std::unique_ptr<Sender>> running_;  // at most one per issue
   std::thread thread_;
 };
 

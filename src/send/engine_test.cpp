@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 
+#include "send/engine_test_support.hpp"
 #include "send/outbox.hpp"
 
 namespace broadsheet {
@@ -16,21 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A message per reader that names them, so tests can tell who got what.
-class PlainMessages : public IssueMessages {
- public:
-  Result<std::string> message_for(Id issue_id, const PendingDelivery& r) const override {
-    return "From: desk@example.org\r\nTo: " + r.email + "\r\nSubject: issue " +
-           std::to_string(issue_id) + "\r\n\r\nHello " + r.name + "\r\n";
-  }
-  std::string mail_from() const override { return "bounces@example.org"; }
-};
-
-IssueMessagesFactory plain() {
-  return [](const Issue&) -> Result<std::unique_ptr<IssueMessages>> {
-    return std::unique_ptr<IssueMessages>(new PlainMessages);
-  };
-}
+using send_test::plain;
 
 class EngineTest : public ::testing::Test {
  protected:
@@ -64,8 +51,9 @@ class EngineTest : public ::testing::Test {
       auto added = store_->add_subscriber(s);
       EXPECT_TRUE(added.ok());
       readers_.push_back(added->id);
-      EXPECT_TRUE(store_->set_subscription(added->id, newsletter_.id,
-                                           SubscriptionStatus::confirmed, "test").ok());
+      EXPECT_TRUE(
+          store_->set_subscription(added->id, newsletter_.id, SubscriptionStatus::confirmed, "test")
+              .ok());
     }
     Issue i;
     i.newsletter_id = newsletter_.id;
@@ -101,7 +89,8 @@ class ScriptedSender {
   std::function<void(int)> after_each;  // called with the number of messages so far
 
   AsyncSend send() {
-    return [this](Envelope e, std::shared_ptr<const std::string>, std::function<void(DeliveryResult)> done) {
+    return [this](Envelope e, std::shared_ptr<const std::string>,
+                  std::function<void(DeliveryResult)> done) {
       DeliveryResult r{DeliveryResult::Kind::delivered, 250, "250 2.0.0 Ok"};
       int n;
       {
@@ -200,7 +189,8 @@ TEST_F(EngineTest, PauseStopsTheRunAndResumeSendsTheRestOnce) {
   ScriptedSender sender;
   sender.after_each = [&](int n) {
     if (n == 20) {
-      ASSERT_TRUE(store_->change_issue_status(issue, {IssueStatus::sending}, IssueStatus::paused).ok());
+      ASSERT_TRUE(
+          store_->change_issue_status(issue, {IssueStatus::sending}, IssueStatus::paused).ok());
     }
   };
   SendEngine engine(*store_, sender.send(), plain(), options(), clock_);
@@ -228,8 +218,10 @@ TEST_F(EngineTest, CancelEndsTheRunAndLeavesTheRestUnsent) {
   ScriptedSender sender;
   sender.after_each = [&](int n) {
     if (n == 5) {
-      ASSERT_TRUE(store_->change_issue_status(issue, {IssueStatus::sending, IssueStatus::paused},
-                                              IssueStatus::cancelled).ok());
+      ASSERT_TRUE(store_
+                      ->change_issue_status(issue, {IssueStatus::sending, IssueStatus::paused},
+                                            IssueStatus::cancelled)
+                      .ok());
     }
   };
   SendEngine engine(*store_, sender.send(), plain(), options(), clock_);

@@ -111,8 +111,10 @@ Connection::Task<void> Connection::watchdog(std::shared_ptr<Connection> /*self*/
   }
 }
 
-void Connection::set_deadline(Duration limit) {
-  deadline_ = SteadyClock::now() + limit;
+void Connection::set_deadline(Duration limit) { set_deadline_at(SteadyClock::now() + limit); }
+
+void Connection::set_deadline_at(SteadyClock::time_point deadline) {
+  deadline_ = deadline;
   if (deadline_ < watchdog_timer_.expiry()) watchdog_timer_.expires_at(deadline_);
 }
 
@@ -164,6 +166,9 @@ Connection::Task<Status> Connection::write_pieces(Duration limit, const char* wh
 }
 
 Connection::Task<Result<Reply>> Connection::read_reply(Duration limit, const char* what) {
+  // The limit is for the whole reply: a relay that trickles it a byte at a time must
+  // not keep the connection (and the message) waiting for longer.
+  const auto deadline = SteadyClock::now() + limit;
   for (;;) {
     if (auto reply = parser_.next()) {
       if (!*reply) {
@@ -172,7 +177,7 @@ Connection::Task<Result<Reply>> Connection::read_reply(Duration limit, const cha
       }
       co_return std::move(*reply);
     }
-    set_deadline(limit);
+    set_deadline_at(deadline);
     boost::system::error_code ec;
     std::size_t n = 0;
     if (tls_on_) {
@@ -358,11 +363,7 @@ Connection::Task<std::optional<Connection::Flight>> Connection::next_flight(bool
         continue;
       }
       if (ext_.max_size > 0 && flight.scan.wire_size > ext_.max_size) {
-        Pool::Impl::complete(
-            flight.job,
-            local_failure(fmt::format("{}: message of {} bytes is larger than the relay's limit "
-                                      "of {} bytes (SIZE)",
-                                      relay_.name, flight.scan.wire_size, ext_.max_size)));
+        pool_.too_large(relay_, std::move(flight.job), flight.scan.wire_size, ext_.max_size);
         continue;
       }
       co_return flight;

@@ -71,9 +71,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Task<Status> write(const std::string& bytes, Duration limit, const char* what);
   Task<Status> write_pieces(Duration limit, const char* what);
+  // One reply, read within `limit` as a whole (RFC 5321 4.5.3.2: the timeout is for
+  // the reply, not for each of its bytes).
   Task<Result<Reply>> read_reply(Duration limit, const char* what);
   Task<Result<Reply>> command(const std::string& line, Duration limit, const char* what);
+  // The socket's operations are cancelled when the deadline passes (watchdog()).
   void set_deadline(Duration limit);
+  void set_deadline_at(SteadyClock::time_point deadline);
   std::string io_error(const boost::system::error_code& ec, const char* doing, const char* what,
                        Duration limit) const;
   void close();

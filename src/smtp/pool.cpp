@@ -117,7 +117,11 @@ Pool::Pool(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Pool::~Pool() { stop(); }
 
 void Pool::submit(Envelope envelope, std::shared_ptr<const std::string> message, Done done) {
-  Job job{std::move(envelope), std::move(message), std::move(done), 0, SteadyClock::now()};
+  Job job;
+  job.envelope = std::move(envelope);
+  job.message = std::move(message);
+  job.done = std::move(done);
+  job.queued_at = SteadyClock::now();
   std::unique_lock lock(impl_->mu);
   if (impl_->stopping) {
     lock.unlock();
@@ -131,7 +135,7 @@ void Pool::submit(Envelope envelope, std::shared_ptr<const std::string> message,
     return;
   }
   impl_->probe_down_relays();
-  impl_->enqueue(*impl_->choose_relay(nullptr), std::move(job), false);
+  impl_->enqueue(*impl_->choose_relay(), std::move(job), false);
 }
 
 void Pool::stop() {
@@ -170,15 +174,22 @@ void Pool::Impl::complete(Job& job, DeliveryResult result) {
 // Smooth weighted round robin (as nginx does it): every relay gains its weight, the
 // richest is chosen and pays the total. Relays that are down are left out while any
 // other is up.
-Relay* Pool::Impl::choose_relay(const Relay* except) {
-  auto up = [&](const Relay& r) { return &r != except && !(r.failures > 0 && r.ready == 0); };
-  bool any_up = false;
-  for (const auto& r : relays) any_up = any_up || up(*r);
-  if (!any_up && except != nullptr) return nullptr;
+Relay* Pool::Impl::choose_relay(const std::vector<const Relay*>& except, bool up_only) {
+  auto excluded = [&](const Relay& r) {
+    return std::find(except.begin(), except.end(), &r) != except.end();
+  };
+  auto up = [](const Relay& r) { return !(r.failures > 0 && r.ready == 0); };
+  bool any = false, any_up = false;
+  for (const auto& r : relays) {
+    if (excluded(*r)) continue;
+    any = true;
+    any_up = any_up || up(*r);
+  }
+  if (!any || (up_only && !any_up)) return nullptr;
   Relay* best = nullptr;
   int total = 0;
   for (auto& r : relays) {
-    if (any_up && !up(*r)) continue;
+    if (excluded(*r) || (any_up && !up(*r))) continue;
     r->current_weight += r->options.weight;
     total += r->options.weight;
     if (best == nullptr || r->current_weight > best->current_weight) best = r.get();
@@ -301,7 +312,7 @@ void Pool::Impl::connection_failed(Relay& relay, const std::shared_ptr<Connectio
         }
       }
       while (!relay.queue.empty()) {
-        Relay* other = choose_relay(&relay);
+        Relay* other = choose_relay({&relay}, true);
         if (other == nullptr) break;
         Job job = std::move(relay.queue.front());
         relay.queue.pop_front();
@@ -334,6 +345,34 @@ void Pool::Impl::retry_or_complete(Relay& relay, Job job, DeliveryResult result)
     }
   }
   complete(job, std::move(result));
+}
+
+void Pool::Impl::too_large(Relay& relay, Job job, std::uint64_t size, std::uint64_t limit) {
+  job.too_large_for.push_back(&relay);
+  if (!job.size_limits.empty()) job.size_limits += ", ";
+  job.size_limits += fmt::format("{} {} bytes", relay.name, limit);
+  bool stopped_first = false;
+  {
+    std::lock_guard lock(mu);
+    stopped_first = stopping;
+    Relay* other = stopping ? nullptr : choose_relay(job.too_large_for);
+    if (other != nullptr) {
+      enqueue(*other, std::move(job), false);
+      return;
+    }
+  }
+  if (stopped_first) {
+    complete(job, {DeliveryResult::Kind::deferred, 0, "not sent: the SMTP pool stopped first"});
+  } else if (job.too_large_for.size() == 1) {
+    complete(job, {DeliveryResult::Kind::failed, 0,
+                   fmt::format("{}: message of {} bytes is larger than the relay's limit of {} "
+                               "bytes (SIZE)",
+                               relay.name, size, limit)});
+  } else {
+    complete(job, {DeliveryResult::Kind::failed, 0,
+                   fmt::format("message of {} bytes is larger than every relay's limit (SIZE): {}",
+                               size, job.size_limits)});
+  }
 }
 
 }  // namespace broadsheet::smtp

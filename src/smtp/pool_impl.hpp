@@ -29,6 +29,7 @@ namespace asio = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
 
 class Connection;
+struct Relay;
 
 struct Job {
   Envelope envelope;
@@ -36,6 +37,9 @@ struct Job {
   Pool::Done done;
   int tries = 0;  // connections lost while it waited for its body to be sent
   SteadyClock::time_point queued_at;
+  // Relays whose SIZE it exceeds, and their limits, for the reason when none takes it.
+  std::vector<const Relay*> too_large_for;
+  std::string size_limits;
 };
 
 struct Relay {
@@ -82,10 +86,15 @@ struct Pool::Impl {
   // A job whose body was not sent when its connection failed: tried once more, then
   // completed with `result`.
   void retry_or_complete(Relay& relay, Job job, DeliveryResult result);
+  // A job larger than `relay`'s SIZE `limit` (`size` bytes on the wire): queued for a
+  // relay it has not been too large for yet, else failed naming every limit.
+  void too_large(Relay& relay, Job job, std::uint64_t size, std::uint64_t limit);
   static void complete(Job& job, DeliveryResult result);
 
   // --- under mu ---
-  Relay* choose_relay(const Relay* except);
+  // The next relay by weight, never one of `except`; among those, the ones that are
+  // up while any is. nullptr when all are excluded, or with `up_only` none is up.
+  Relay* choose_relay(const std::vector<const Relay*>& except = {}, bool up_only = false);
   void enqueue(Relay& relay, Job job, bool front);
   void kick(Relay& relay);
   void open_connection(Relay& relay);

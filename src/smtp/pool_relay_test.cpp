@@ -210,6 +210,45 @@ TEST_F(PoolRelay, SizeIsDeclaredAndItsLimitKept) {
   EXPECT_EQ(got[0].env["mail_options"], "SIZE=" + std::to_string(kMessage.size() + 1));
 }
 
+// About 2,300 bytes in lines of 72 (the relay refuses lines over 1,000).
+std::string long_message() {
+  std::string text = kMessage;
+  for (int i = 0; i < 30; ++i) text += std::string(70, 'x') + "\r\n";
+  return text;
+}
+
+TEST_F(PoolRelay, AMessageTooLargeForOneRelayGoesToAnother) {
+  AioRelay small({"--size", "1000"}), large({"--size", "100000"});
+  auto o = options(small, TlsMode::none);
+  RelayOptions second = o.relays[0];
+  second.port = large.port();
+  o.relays.push_back(second);
+  const std::string big = long_message();
+  // Four messages: round robin offers two of them to the small relay first.
+  auto r = send(o, std::vector<Envelope>(4, reader_), big);
+  ASSERT_EQ(r.size(), 4u);
+  for (const auto& x : r) EXPECT_EQ(x.kind, Kind::delivered) << x.reply;
+  EXPECT_TRUE(small.messages().empty());
+  EXPECT_EQ(large.messages().size(), 4u);
+}
+
+TEST_F(PoolRelay, AMessageTooLargeForEveryRelayFailsNamingEachLimit) {
+  AioRelay first({"--size", "1000"}), second({"--size", "1500"});
+  auto o = options(first, TlsMode::none);
+  RelayOptions other = o.relays[0];
+  other.port = second.port();
+  o.relays.push_back(other);
+  const std::string big = long_message();
+  auto r = send(o, {reader_}, big);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, Kind::failed);
+  EXPECT_THAT(r[0].reply, HasSubstr("larger than every relay's limit (SIZE)"));
+  EXPECT_THAT(r[0].reply, HasSubstr(":" + std::to_string(first.port()) + " 1000 bytes"));
+  EXPECT_THAT(r[0].reply, HasSubstr(":" + std::to_string(second.port()) + " 1500 bytes"));
+  EXPECT_TRUE(first.messages().empty());
+  EXPECT_TRUE(second.messages().empty());
+}
+
 class PoolRelayPipelining : public PoolRelay, public ::testing::WithParamInterface<bool> {};
 
 TEST_P(PoolRelayPipelining, RsetAfterARefusedRecipient) {

@@ -27,8 +27,9 @@
 // (the usual SMTP duplicate window). A message that waits longer than the connect
 // timeout for a relay that cannot be reached is deferred with the last connection
 // error. Refused locally as failed (code 0): an envelope address with control
-// characters, spaces or angle brackets; a message larger than the relay's SIZE; a
-// non-ASCII envelope address when the relay does not offer SMTPUTF8.
+// characters, spaces or angle brackets; a message larger than every relay's SIZE (one
+// too large for a relay goes to the others first); a non-ASCII envelope address when
+// the relay does not offer SMTPUTF8.
 //
 // Trust: replies are parsed strictly and bounded (lines of 2048 bytes, 200 lines per
 // reply); a malformed reply fails the connection. Certificates are verified against

@@ -439,6 +439,115 @@ class RecordingProxy {
   std::vector<std::string> chunks_;
 };
 
+// A hostile relay: an ordinary session up to the final dot, then a reply that comes
+// one byte every `interval` and never ends (a line of 'x' after "250 "). One
+// connection at a time; messages() counts the final dots it saw.
+class TricklingRelay {
+ public:
+  explicit TricklingRelay(std::chrono::milliseconds interval) : interval_(interval) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 16) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("TricklingRelay: cannot listen");
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~TricklingRelay() {
+    stop_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  TricklingRelay(const TricklingRelay&) = delete;
+  TricklingRelay& operator=(const TricklingRelay&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  int messages() const { return messages_; }
+  int bytes_trickled() const { return trickled_; }
+
+ private:
+  static void say(int fd, const std::string& text) {
+    (void)::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+  }
+
+  void serve() {
+    while (!stop_) {
+      pollfd p{listener_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      session(fd);
+      ::close(fd);
+    }
+  }
+
+  // Returns when the client closes or the relay stops.
+  void session(int fd) {
+    say(fd, "220 trickle.test ESMTP\r\n");
+    std::string in;
+    bool in_data = false;
+    auto next_byte = std::chrono::steady_clock::time_point::max();
+    while (!stop_) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) > 0) {
+        char buf[4096];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) return;
+        in.append(buf, static_cast<std::size_t>(n));
+      }
+      if (in_data) {
+        auto end = in.find("\r\n.\r\n");
+        if (end == std::string::npos) continue;
+        in.erase(0, end + 5);
+        in_data = false;
+        ++messages_;
+        say(fd, "250 ");
+        next_byte = std::chrono::steady_clock::now() + interval_;
+        continue;
+      }
+      if (std::chrono::steady_clock::now() >= next_byte) {
+        say(fd, "x");
+        ++trickled_;
+        next_byte += interval_;
+        continue;
+      }
+      for (auto eol = in.find("\r\n"); eol != std::string::npos && !in_data;
+           eol = in.find("\r\n")) {
+        std::string line = in.substr(0, eol);
+        in.erase(0, eol + 2);
+        std::string verb = line.substr(0, 4);
+        std::transform(verb.begin(), verb.end(), verb.begin(), ::toupper);
+        if (verb == "EHLO") {
+          say(fd, "250 trickle.test\r\n");
+        } else if (verb == "DATA") {
+          say(fd, "354 go on\r\n");
+          in_data = true;
+          in = "\r\n" + in;  // the final dot may end the message at once
+        } else if (verb == "QUIT") {
+          say(fd, "221 bye\r\n");
+          return;
+        } else {
+          say(fd, "250 ok\r\n");
+        }
+      }
+    }
+  }
+
+  std::chrono::milliseconds interval_;
+  std::uint16_t port_ = 0;
+  int listener_ = -1;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> messages_{0}, trickled_{0};
+  std::thread thread_;
+};
+
 // Collects the results of submitted messages, in the order submitted.
 class Outcomes {
  public:

@@ -140,6 +140,12 @@ def test_a_selector_is_not_used_twice_and_a_key_never_replaced(data):
 
 @pytest.mark.parametrize("args, fragment", [
     (["--domain", "localhost", "--selector", "s", "--algo", "rsa"], "--domain"),
+    (["--domain", "192.0.2.1", "--selector", "s", "--algo", "rsa"], "IP address"),
+    (["--domain", "10.0.0.7", "--selector", "s", "--algo", "ed25519"], "IP address"),
+    (["--domain", "xn--zz.broadsheet-test.net", "--selector", "s", "--algo", "rsa"],
+     "not a valid internationalised domain"),
+    (["--domain", "ab--cd.broadsheet-test.net", "--selector", "s", "--algo", "rsa"],
+     "xn-- A-label"),
     (["--domain", DOMAIN, "--selector", "a_b", "--algo", "rsa"], "--selector"),
     (["--domain", DOMAIN, "--selector", "s", "--algo", "dsa"], "--algo"),
 ])
