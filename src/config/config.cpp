@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "core/clock.hpp"
+#include "core/ip_network.hpp"
 #include "mail/address.hpp"
 #include "mail/dkim_key.hpp"
 #include "mail/mailbox.hpp"
@@ -35,6 +36,12 @@ struct KeyDef {
 Status check_listen(const std::string& v) {
   auto hp = parse_listen(v);
   if (!hp) return hp.error();
+  return {};
+}
+
+Status check_networks(const std::string& v) {
+  auto networks = parse_networks(v);
+  if (!networks) return networks.error();
   return {};
 }
 
@@ -282,6 +289,20 @@ const std::vector<KeyDef>& key_defs() {
        1, 1024, num(&Config::http, &Config::Http::handler_threads)},
       {"http", "access_log", Kind::boolean, "true", "Log one line per request.", 0, 0,
        flag(&Config::http, &Config::Http::access_log)},
+      {"http", "max_connections", Kind::integer, "0",
+       "Client connections open at once; 0: as many as the open-file limit (ulimit -n)\n"
+       "leaves after a reserve for the database, mail and logs, at most 10000. When\n"
+       "they are all taken, idle keep-alive connections are closed to make room.",
+       0, 1000000, num(&Config::http, &Config::Http::max_connections)},
+      {"http", "max_connections_per_client", Kind::integer, "64",
+       "Connections from one client address (an IPv6 /64) at once, and never more than\n"
+       "half of max_connections; trusted proxies are not limited by it.",
+       1, 1000000, num(&Config::http, &Config::Http::max_connections_per_client)},
+      {"http", "trusted_proxies", Kind::string, "\"\"",
+       "Reverse proxies whose X-Forwarded-For (or Forwarded) and X-Forwarded-Proto are\n"
+       "believed, comma-separated addresses or blocks, e.g. \"127.0.0.1, 10.0.0.0/8\";\n"
+       "empty: no one's. The client is then the right-most address that is not one of them.",
+       0, 0, str(&Config::http, &Config::Http::trusted_proxies, check_networks)},
       {"publication", "name", Kind::string, "\"The Daily Broadsheet\"",
        "The publication's name, shown on pages and in emails.", 0, 0,
        str(&Config::publication, &Config::Publication::name, any_text)},

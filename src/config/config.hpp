@@ -35,6 +35,9 @@ struct Config {
     int pipeline_depth = 0;         // pipelined requests read ahead per connection
     int handler_threads = 0;        // threads running request handlers (at least 1)
     bool access_log = true;
+    int max_connections = 0;             // client connections at once; 0: from RLIMIT_NOFILE
+    int max_connections_per_client = 0;  // from one address (IPv6: one /64)
+    std::string trusted_proxies;         // addresses and CIDR blocks, comma-separated
   } http;
 
   struct Publication {

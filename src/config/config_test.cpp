@@ -90,6 +90,23 @@ TEST_F(ConfigTest, UnknownKeysAndSyntaxErrorsAreRefused) {
       << c.error().message;
 }
 
+TEST_F(ConfigTest, ConnectionCapsAndTrustedProxies) {
+  auto c = load_config(dir_.string(), env());
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->http.max_connections, 0);  // from RLIMIT_NOFILE
+  EXPECT_EQ(c->http.max_connections_per_client, 64);
+  EXPECT_EQ(c->http.trusted_proxies, "");
+  env_["BROADSHEET_HTTP_TRUSTED_PROXIES"] = "127.0.0.1, 10.0.0.0/8, fd00::/8";
+  c = load_config(dir_.string(), env());
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->http.trusted_proxies, "127.0.0.1, 10.0.0.0/8, fd00::/8");
+  env_["BROADSHEET_HTTP_TRUSTED_PROXIES"] = "10.0.0.0/33";
+  c = load_config(dir_.string(), env());
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("http.trusted_proxies"), std::string::npos)
+      << c.error().message;
+}
+
 TEST_F(ConfigTest, BooleansFromEnvironment) {
   env_["BROADSHEET_HTTP_ACCESS_LOG"] = "off";
   auto c = load_config(dir_.string(), env());

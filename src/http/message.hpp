@@ -25,7 +25,10 @@ struct Request {
   std::multimap<std::string, std::string> query;             // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
-  std::string remote_address;                 // peer IP as text
+  // The client's IP as text: the peer, or for a trusted proxy's request the client
+  // it names (http/client_address.hpp); "unknown" when that cannot be read.
+  std::string remote_address;
+  bool secure = false;                        // a trusted proxy says the client used TLS
   std::string request_id;                     // unique per request, also in the access log
   // Who the router's authorizer recognised ("api:USER/TOKEN-NAME"); empty on public
   // routes. For audit entries.

@@ -27,6 +27,8 @@ bool is_param(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+constexpr std::string_view kCapability = "{token}";
+
 // Compares `path` (already percent-decoded) with `pattern`. On a match fills `params`
 // and `specificity` (one flag per segment, true for a literal), so that a literal
 // route such as "/archive/latest" wins over "/archive/{slug}".
@@ -106,8 +108,60 @@ Router::Router(std::vector<Route> routes, Authorizer authorize) : authorize_(std
   routes_.reserve(routes.size());
   for (auto& route : routes) {
     check_route(route, routes_);
+    auto segments = split_segments(route.pattern);
+    auto token = std::find(segments.begin(), segments.end(), kCapability);
+    if (token != segments.end()) {
+      std::vector<std::string> prefix(segments.begin(), token);
+      if (std::find(capability_prefixes_.begin(), capability_prefixes_.end(), prefix) ==
+          capability_prefixes_.end()) {
+        capability_prefixes_.push_back(std::move(prefix));
+      }
+    }
     routes_.push_back(std::move(route));
   }
+}
+
+std::string Router::loggable_target(std::string_view path, std::string_view target) const {
+  // Split on every '/', the first segment included, so that whatever path a client
+  // sends (none at all, "//u/T", an absolute URL) is searched the same way.
+  std::vector<std::string_view> got;
+  for (std::string_view rest = path;;) {
+    auto slash = rest.find('/');
+    got.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  for (std::size_t start = 0; start < got.size(); ++start) {
+    for (const auto& prefix : capability_prefixes_) {
+      std::size_t token_at = start + prefix.size();
+      if (token_at >= got.size()) continue;
+      bool fits = true;
+      for (std::size_t i = 0; i < prefix.size() && fits; ++i) {
+        fits = is_param(prefix[i]) ? !got[start + i].empty() : got[start + i] == prefix[i];
+      }
+      if (!fits) continue;
+      std::string shown;
+      for (std::size_t i = 0; i < token_at; ++i) {
+        shown += got[i];
+        shown += '/';
+      }
+      return shown + std::string(kCapability);
+    }
+  }
+  return std::string(target);
+}
+
+bool Router::shielded(const std::string& path) const {
+  std::map<std::string, std::string> ignored;
+  std::vector<bool> specificity;
+  for (const auto& route : routes_) {
+    if (route.permission == Permission::public_access &&
+        route.pattern.find(kCapability) == std::string::npos) {
+      continue;
+    }
+    if (path_matches(route.pattern, path, ignored, specificity)) return true;
+  }
+  return false;
 }
 
 Match Router::match(Method method, const std::string& path,

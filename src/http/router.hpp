@@ -1,6 +1,9 @@
 // The routing table: every route Broadsheet serves, with the permission it needs, is
 // one row of one table (built in web/routes.cpp), so access rules can be audited on one
 // screen. Patterns are literal segments and {name} segments ("/archive/{slug}").
+// A segment named {token} is a capability: whoever has the address may use it (the
+// links of emails, /u/{token}), so it is never written to a log, and its pages are
+// shielded like those of protected routes (never framed, no Referer).
 //
 // Thread safety: a Router is immutable after construction and may be shared.
 #pragma once
@@ -69,8 +72,21 @@ class Router {
 
   const std::vector<Route>& routes() const { return routes_; }
 
+  // The request target as logs may show it: when the decoded `path` reaches a
+  // {token} segment of some route (wherever it starts in the path, whatever the
+  // method), the pattern up to it with "{token}" in its place, and nothing after,
+  // query included ("/u/{token}"); otherwise `target` as sent.
+  std::string loggable_target(std::string_view path, std::string_view target) const;
+
+  // True when `path` is the address of a capability ({token}) or of a route that
+  // needs more than public access, with any method: its responses are not to be
+  // framed by other sites nor leak their address in a Referer.
+  bool shielded(const std::string& path) const;
+
  private:
   std::vector<Route> routes_;
+  // The segments before each {token} segment ({"u"} for /u/{token}).
+  std::vector<std::vector<std::string>> capability_prefixes_;
   Authorizer authorize_;
 };
 

@@ -17,9 +17,13 @@
 // pool's queue is bounded by the number of connections.
 //
 // What it trusts. Nothing that arrives on the socket. Every request is bounded in
-// header size, body size and time; targets are parsed strictly (origin form only,
-// exactly one Host on HTTP/1.1); headers from the client are never copied into a
-// response; a client's X-Request-Id is ignored. It trusts the Router and its
+// header size, body size and time, and in memory: a connection's read buffer holds at
+// most header_limit + 8 KiB (a chunk-size line or trailer longer than that is a 400),
+// and the bytes one request may make the parser take are header_limit + its body
+// limit + 4 KiB of chunk framing (413 beyond); a body framed otherwise than by
+// Content-Length or by chunked alone is a 400 and closes the connection; targets are parsed
+// strictly (origin form only, exactly one Host on HTTP/1.1); headers from the client are never
+// copied into a response; a client's X-Request-Id is ignored. It trusts the Router and its
 // handlers, but still turns a handler's exception or an unsendable response (a
 // header with CR/LF) into a logged 500.
 //
@@ -36,15 +40,25 @@
 //   keepalive_timeout = 60   idle seconds between requests before closing
 //   max_requests = 1000      requests per connection; the last gets Connection: close
 //   pipeline_depth = 8       responses queued per connection before reading pauses
-//   access_log = true        one info line per request (id, peer, method, target,
-//                            status, bytes, milliseconds)
+//   access_log = true        one info line per request (id, client, method, target,
+//                            status, bytes, milliseconds); a capability token in the
+//                            target is never written (Router::loggable_target)
+//   max_connections = 0      connections at once; 0 = what RLIMIT_NOFILE leaves after
+//                            kReservedDescriptors, at most 10000 (so is a larger value)
+//   max_connections_per_client = 64   from one address (IPv6: /64), at most half the
+//                            total; trusted proxies are exempt. At either cap the
+//                            longest idle connection (of that client, or of the client
+//                            holding most) is closed to make room, else the new one is
+//                            dropped unread; one warning per 10 s says how many were.
+//   trusted_proxies = ""     peers whose X-Forwarded-For / Forwarded / -Proto name the
+//                            client in Request::remote_address (http/client_address.hpp)
 //
 // How it fails. listen() returns Errc::io when the address cannot be resolved or
 // bound. After that nothing is fatal: a malformed request gets 400 and a closed
 // connection, a broken or slow peer loses its connection (logged at debug level, as
 // those are ordinary), a failed accept is retried after a pause (so running out of
-// file descriptors does not spin). On stop() or SIGINT/SIGTERM it closes the
-// listening socket, lets requests already arriving finish and their responses be
+// file descriptors does not spin) and reported at most once per 10 s. On stop() or SIGINT/SIGTERM
+// it closes the listening socket, lets requests already arriving finish and their responses be
 // written (handlers already running finish, and their responses are written with
 // Connection: close), closes idle connections, and returns from run() when the last
 // connection is gone or after kDrainLimit, whichever comes first; then it joins the
@@ -67,6 +81,7 @@
 #include <optional>
 #include <thread>
 
+#include "http/log_throttle.hpp"
 #include "http/server_connection.hpp"
 
 namespace broadsheet::http {
@@ -76,6 +91,9 @@ using tcp = net::ip::tcp;
 namespace {
 constexpr std::chrono::seconds kDrainLimit{10};
 constexpr std::chrono::milliseconds kAcceptRetry{100};
+// At most one warning this often about failed accepts, and one about refused
+// connections: under attack, each would otherwise be written many times a second.
+constexpr std::chrono::seconds kLogEvery{10};
 
 int thread_count(int configured) {
   if (configured > 0) return configured;
@@ -117,6 +135,8 @@ struct Server::Impl {
   net::steady_timer accept_retry;
   net::steady_timer drain_deadline;
   std::optional<net::signal_set> signals;
+  LogThrottle accept_failed_log{kLogEvery};
+  LogThrottle refused_log{kLogEvery};
   bool stopping = false;
 };
 
@@ -130,8 +150,11 @@ void Server::Impl::accept() {
 void Server::Impl::on_accept(const boost::system::error_code& ec, tcp::socket socket) {
   if (stopping || ec == net::error::operation_aborted) return;
   if (ec) {
-    // Typically out of file descriptors; retrying at once would spin.
-    spdlog::warn("http: accept failed: {}", ec.message());
+    // Typically out of file descriptors; retrying at once would spin, and so would
+    // the log.
+    if (auto n = accept_failed_log.occur(std::chrono::steady_clock::now())) {
+      spdlog::warn("http: accept failed {} time(s) since the last report: {}", n, ec.message());
+    }
     accept_retry.expires_after(kAcceptRetry);
     accept_retry.async_wait([this](const boost::system::error_code& wait_ec) {
       if (!wait_ec && !stopping) accept();
@@ -139,7 +162,17 @@ void Server::Impl::on_accept(const boost::system::error_code& ec, tcp::socket so
     return;
   }
   auto connection = std::make_shared<Connection>(std::move(socket), shared);
-  if (shared.add(connection)) connection->start();
+  auto admission = shared.add(connection);
+  if (admission.evict) admission.evict->drain();
+  if (admission.admitted) {
+    connection->start();
+  } else if (!stopping) {
+    // Dropped unread: the socket closes with `connection`.
+    if (auto n = refused_log.occur(std::chrono::steady_clock::now())) {
+      spdlog::warn("http: {} connection(s) refused: {} open (at most {}, {} per client)", n,
+                   shared.live_connections().size(), shared.limits.total, shared.limits.per_client);
+    }
+  }
   accept();
 }
 
@@ -204,8 +237,11 @@ Result<unsigned short> Server::listen(const std::string& host, unsigned short po
   }
   auto bound = acceptor.local_endpoint(ec);
   if (ec) return fail("local_endpoint", ec);
-  spdlog::info("http: listening on {}:{} with {} I/O thread(s) and {} handler thread(s)",
-               bound.address().to_string(), bound.port(), impl_->threads, impl_->handler_threads);
+  spdlog::info(
+      "http: listening on {}:{} with {} I/O thread(s) and {} handler thread(s); at most {} "
+      "connection(s), {} per client",
+      bound.address().to_string(), bound.port(), impl_->threads, impl_->handler_threads,
+      impl_->shared.limits.total, impl_->shared.limits.per_client);
   return bound.port();
 }
 

@@ -1,6 +1,7 @@
 #include "http/server_connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
@@ -8,18 +9,22 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cstdint>
 #include <limits>
 
 #include "http/access_log.hpp"
+#include "http/client_address.hpp"
 
 namespace broadsheet::http {
 namespace net = boost::asio;
 namespace {
 
 constexpr std::size_t kReadChunk = 8192;
+// Chunked framing a request may add to its body limit: chunk-size lines and their
+// extensions, and a trailer as large as a header. Real clients send chunks of
+// kilobytes, so a few bytes per chunk stay far below this.
+constexpr std::size_t kFramingAllowance = 4096;
 // How long, and how much, a closing connection reads and discards (see close()).
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::size_t kLingerBytes = 1 << 20;
@@ -34,18 +39,111 @@ bool is_parse_error(const beast::error_code& ec) {
 
 // --- ServerShared -----------------------------------------------------------------
 
-bool ServerShared::add(const std::shared_ptr<Connection>& c) {
+ConnectionLimits connection_limits(const Config::Http& config, std::size_t open_files) {
+  constexpr std::size_t kMostByDefault = 10000;
+  constexpr std::size_t kFewest = 4;
+  std::size_t room =
+      open_files > kReservedDescriptors + kFewest ? open_files - kReservedDescriptors : kFewest;
+  ConnectionLimits limits;
+  limits.total = config.max_connections > 0
+                     ? std::min(static_cast<std::size_t>(config.max_connections), room)
+                     : std::min(room, kMostByDefault);
+  // One client never holds more than half, so there is always room for the others.
+  std::size_t half = std::max<std::size_t>(limits.total / 2, 1);
+  limits.per_client =
+      config.max_connections_per_client > 0
+          ? std::min(static_cast<std::size_t>(config.max_connections_per_client), half)
+          : half;
+  return limits;
+}
+
+namespace {
+
+std::size_t open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return std::numeric_limits<std::size_t>::max();
+  }
+  return static_cast<std::size_t>(limit.rlim_cur);
+}
+
+std::vector<Network> proxies(const std::string& text) {
+  auto networks = parse_networks(text);  // validated with the configuration
+  return networks ? *networks : std::vector<Network>{};
+}
+
+}  // namespace
+
+ServerShared::ServerShared(const Config::Http& c, const Router& r, Metrics& m, net::thread_pool& h)
+    : config(c),
+      router(r),
+      metrics(m),
+      handlers(h),
+      trusted_proxies(proxies(c.trusted_proxies)),
+      limits(connection_limits(c, open_file_limit())) {}
+
+ServerShared::Admission ServerShared::add(const std::shared_ptr<Connection>& c) {
   std::lock_guard lock(mu_);
-  if (stopping_) return false;
-  live_.emplace(c.get(), c);
-  return true;
+  Admission admission;
+  if (stopping_) return admission;
+  const std::string& client = c->client_key();
+  bool client_full =
+      !client.empty() && per_client_.count(client) > 0 && per_client_[client] >= limits.per_client;
+  if (client_full) {
+    admission.evict = pick_idle(client);
+    if (!admission.evict) return admission;
+  } else if (counted_ >= limits.total) {
+    admission.evict = pick_idle({});
+    if (!admission.evict) return admission;
+  }
+  if (admission.evict) uncount(live_.at(admission.evict.get()));
+  live_.emplace(c.get(), Entry{c, client, true});
+  ++counted_;
+  if (!client.empty()) ++per_client_[client];
+  admission.admitted = true;
+  return admission;
+}
+
+// Idle connections cost a descriptor and nothing else; closing one loses no request,
+// and a client that wanted it again opens another. The one to go is the longest idle
+// of `client`, or with no client named, of whichever client holds the most.
+std::shared_ptr<Connection> ServerShared::pick_idle(const std::string& client) {
+  std::shared_ptr<Connection> best;
+  std::size_t best_held = 0;
+  std::chrono::steady_clock::time_point best_since;
+  for (auto& [raw, entry] : live_) {
+    if (!entry.counted || !raw->idle()) continue;
+    if (!client.empty() && entry.client != client) continue;
+    std::size_t held = entry.client.empty() ? 0 : per_client_[entry.client];
+    auto since = raw->idle_since();
+    if (best && (held < best_held || (held == best_held && since >= best_since))) continue;
+    auto locked = entry.connection.lock();
+    if (!locked) continue;  // being destroyed
+    best = std::move(locked);
+    best_held = held;
+    best_since = since;
+  }
+  return best;
+}
+
+void ServerShared::uncount(Entry& e) {
+  if (!e.counted) return;
+  e.counted = false;
+  --counted_;
+  if (e.client.empty()) return;
+  if (auto it = per_client_.find(e.client); it != per_client_.end() && --it->second == 0) {
+    per_client_.erase(it);
+  }
 }
 
 void ServerShared::remove(Connection* c) {
   std::function<void()> notify;
   {
     std::lock_guard lock(mu_);
-    live_.erase(c);
+    if (auto it = live_.find(c); it != live_.end()) {
+      uncount(it->second);
+      live_.erase(it);
+    }
     if (stopping_ && live_.empty()) notify = on_last_closed_;
   }
   if (notify) notify();
@@ -62,8 +160,8 @@ std::vector<std::shared_ptr<Connection>> ServerShared::begin_stop() {
 std::vector<std::shared_ptr<Connection>> ServerShared::live_connections() {
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<Connection>> out;
-  for (auto& [raw, weak] : live_) {
-    if (auto c = weak.lock()) out.push_back(std::move(c));
+  for (auto& [raw, entry] : live_) {
+    if (auto c = entry.connection.lock()) out.push_back(std::move(c));
   }
   return out;
 }
@@ -75,16 +173,19 @@ void ServerShared::set_on_last_closed(std::function<void()> f) {
 
 // --- Connection: life ---------------------------------------------------------------
 
+// The read buffer holds at most a header (or a chunk-size line, or a trailer) and one
+// read: whatever does not fit is refused rather than stored (see read_body()).
 Connection::Connection(net::ip::tcp::socket socket, ServerShared& shared)
-    : shared_(shared), stream_(std::move(socket)) {
+    : shared_(shared),
+      stream_(std::move(socket)),
+      buffer_(shared.config.header_limit + kReadChunk) {
   beast::error_code ec;
-  auto peer = stream_.socket().remote_endpoint(ec).address();
   // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; logs and rate limits
   // should see the same address whichever way the server listens.
-  if (peer.is_v6() && peer.to_v6().is_v4_mapped()) {
-    peer = net::ip::make_address_v4(net::ip::v4_mapped, peer.to_v6());
-  }
-  remote_ = ec ? "unknown" : peer.to_string();
+  peer_ = canonical(stream_.socket().remote_endpoint(ec).address());
+  remote_ = ec ? "unknown" : peer_.to_string();
+  peer_is_proxy_ = !ec && contains(shared_.trusted_proxies, peer_);
+  if (!ec && !peer_is_proxy_) client_key_ = http::client_key(peer_);
 }
 
 Connection::~Connection() { shared_.remove(this); }
@@ -142,12 +243,14 @@ void Connection::read_request() {
   // Waiting for the first byte is idle time (keepalive_timeout); the request's own
   // deadline starts when it begins to arrive.
   reading_ = true;
+  idle_since_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  idle_.store(true, std::memory_order_relaxed);
   if (requests_ == 0) {
     stream_.expires_at(deadline_);
   } else {
     stream_.expires_after(seconds(shared_.config.keepalive_timeout));
   }
-  stream_.async_read_some(buffer_.prepare(kReadChunk),
+  stream_.async_read_some(buffer_.prepare(room_in_buffer()),
                           [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                             self->on_first_bytes(ec, n);
                           });
@@ -155,6 +258,7 @@ void Connection::read_request() {
 
 void Connection::on_first_bytes(beast::error_code ec, std::size_t bytes) {
   reading_ = false;
+  idle_.store(false, std::memory_order_relaxed);
   if (ec) return on_read_error(ec);
   buffer_.commit(bytes);
   if (stop_reading_ || closing_) return advance();  // the server began to stop meanwhile
@@ -170,6 +274,8 @@ void Connection::begin_request() {
   pending_.remote_address = remote_;
   method_text_.clear();
   header_bytes_ = 0;
+  request_bytes_ = 0;
+  body_limit_ = 0;
   parser_.emplace();
   // The body limit depends on the route, known only from the header. Until then
   // there is none, so that a large Content-Length is judged by the route's limit
@@ -197,6 +303,7 @@ void Connection::parse_header(bool after_read) {
         std::min<std::size_t>(room, std::numeric_limits<std::uint32_t>::max())));
     std::size_t used = parser_->put(net::buffer(buffer_.data().data(), window), ec);
     header_bytes_ += used;
+    request_bytes_ += used;
     buffer_.consume(used);
   }
   if (ec == bhttp::error::need_more) {
@@ -210,21 +317,21 @@ void Connection::parse_header(bool after_read) {
 }
 
 void Connection::read_header_bytes() {
-  stream_.async_read_some(
-      buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-        self->buffer_.commit(n);
-        if (ec == net::error::eof) {
-          // As Beast's read does: the end of the stream inside a header is a partial
-          // message; before any of it, an ordinary ending.
-          if (self->parser_->got_some()) {
-            self->parser_->put_eof(ec);
-          } else {
-            ec = bhttp::error::end_of_stream;
-          }
-        }
-        if (ec) return self->on_header(ec);
-        self->parse_header(true);
-      });
+  stream_.async_read_some(buffer_.prepare(room_in_buffer()),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->buffer_.commit(n);
+                            if (ec == net::error::eof) {
+                              // As Beast's read does: the end of the stream inside a header is a
+                              // partial message; before any of it, an ordinary ending.
+                              if (self->parser_->got_some()) {
+                                self->parser_->put_eof(ec);
+                              } else {
+                                ec = bhttp::error::end_of_stream;
+                              }
+                            }
+                            if (ec) return self->on_header(ec);
+                            self->parse_header(true);
+                          });
 }
 
 void Connection::on_header(beast::error_code ec) {
@@ -236,6 +343,11 @@ void Connection::on_header(beast::error_code ec) {
   if (auto why = read_header(header, pending_); !why.empty()) {
     return refuse(400, "bad_request", "The request is malformed: " + why + ".");
   }
+  if (peer_is_proxy_) {
+    auto origin = client_origin(peer_, pending_.headers, shared_.trusted_proxies);
+    pending_.remote_address = std::move(origin.address);
+    pending_.secure = origin.secure;
+  }
   // A protected route's caller is checked before its body is read: a stranger cannot
   // make the server read megabytes only to be refused.
   if (!parser_->is_done()) {
@@ -246,6 +358,7 @@ void Connection::on_header(beast::error_code ec) {
     return refuse(413, "payload_too_large", "The request body is too large.");
   }
   parser_->body_limit(limit);  // still needed for chunked bodies
+  body_limit_ = limit;
   if (parser_->is_done()) return finish_request();
   // Clients that ask first (curl does, for bodies over 1 KiB) would otherwise wait a
   // second. It is skipped when responses are queued: the interim line must not be
@@ -266,18 +379,48 @@ void Connection::send_continue() {
                    });
 }
 
+// Reads the body and feeds it to the parser, which moves body bytes out of the
+// buffer into the request as they come. Beast bounds neither a chunk-size line with
+// its extensions nor a trailer, and its own read would grow the buffer without end
+// waiting for them to finish; so the body is read here under two bounds. The buffer
+// never grows past its maximum: a line or trailer that does not end within it is
+// refused with 400. And every byte the parser takes for this request counts against
+// a budget of header_limit + the body limit + kFramingAllowance: a body cut into
+// endless tiny chunks is refused with 413 like a body that is too large.
 void Connection::read_body() {
   reading_ = true;
   stream_.expires_at(deadline_);
-  bhttp::async_read(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+  std::size_t budget = shared_.config.header_limit + body_limit_ + kFramingAllowance;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    beast::error_code ec;
+    std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    request_bytes_ += used;
+    if (request_bytes_ > budget) return on_body(bhttp::error::body_limit);
+    if (ec == bhttp::error::need_more || (!ec && used == 0)) break;
+    if (ec) return on_body(ec);
+  }
+  if (parser_->is_done()) return on_body({});
+  if (room_in_buffer() == 0) return on_body(bhttp::error::bad_chunk);
+  stream_.async_read_some(buffer_.prepare(room_in_buffer()),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->buffer_.commit(n);
+                            // As Beast's read does: the end of the stream inside a
+                            // body is a partial message.
+                            if (ec == net::error::eof) self->parser_->put_eof(ec);
+                            if (ec) return self->on_body(ec);
+                            self->read_body();
+                          });
 }
 
 void Connection::on_body(beast::error_code ec) {
   reading_ = false;
   if (ec) return on_read_error(ec);
   finish_request();
+}
+
+std::size_t Connection::room_in_buffer() const {
+  return std::min(kReadChunk, buffer_.max_size() - buffer_.size());
 }
 
 void Connection::on_read_error(beast::error_code ec) {
@@ -431,15 +574,18 @@ void Connection::send_refusal(Response response, std::string route, unsigned ver
 
 void Connection::enqueue(Exchange exchange, Response response) {
   Request& request = exchange.request;
+  std::string shown = shared_.router.loggable_target(request.path, request.target);
+  RouteTraits traits{.shielded = shared_.router.shielded(request.path), .log_target = shown};
   // Braced initialisers run in order: to_wire reads the request before it is moved from.
-  queue_.push_back(Outgoing{
-      .message = to_wire(std::move(response), request, exchange.keep_alive, exchange.version),
-      .method = request.method,
-      .method_text = std::move(exchange.method_text),
-      .target = std::move(request.target),
-      .request_id = std::move(request.request_id),
-      .route = std::move(exchange.route),
-      .started = exchange.started});
+  queue_.push_back(Outgoing{.message = to_wire(std::move(response), request, exchange.keep_alive,
+                                               exchange.version, traits),
+                            .method = request.method,
+                            .method_text = std::move(exchange.method_text),
+                            .target = std::move(shown),
+                            .request_id = std::move(request.request_id),
+                            .route = std::move(exchange.route),
+                            .remote = std::move(request.remote_address),
+                            .started = exchange.started});
 }
 
 void Connection::write_next() {
@@ -471,7 +617,7 @@ void Connection::record(const Outgoing& done, std::size_t bytes) {
                           elapsed.count());
   if (shared_.config.access_log) {
     spdlog::info("{}", format_access({.request_id = done.request_id,
-                                      .remote = remote_,
+                                      .remote = done.remote,
                                       .method = done.method_text,
                                       .target = done.target,
                                       .status = status,
@@ -497,7 +643,8 @@ void Connection::close(bool linger) {
 }
 
 void Connection::linger_read() {
-  stream_.async_read_some(buffer_.prepare(kReadChunk),
+  buffer_.clear();  // what was read is discarded; the buffer only lends its room
+  stream_.async_read_some(buffer_.prepare(room_in_buffer()),
                           [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                             self->lingered_ += n;
                             if (ec || self->lingered_ > kLingerBytes) return self->close_now();

@@ -9,6 +9,7 @@
 // comes back through the strand.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/ip_network.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server_wire.hpp"
@@ -32,10 +34,23 @@ namespace broadsheet::http {
 
 class Connection;
 
+// How many client connections the server holds at once.
+struct ConnectionLimits {
+  std::size_t total = 0;
+  std::size_t per_client = 0;
+};
+
+// The limits for `config` in a process that may open `open_files` descriptors
+// (RLIMIT_NOFILE): http.max_connections, or when it is 0 (or more than the
+// descriptors allow) what the descriptors leave after kReservedDescriptors for the
+// database, the mail transport, logs and the listener; per client
+// http.max_connections_per_client (0: no limit of its own) and at most half of that.
+ConnectionLimits connection_limits(const Config::Http& config, std::size_t open_files);
+inline constexpr std::size_t kReservedDescriptors = 48;
+
 // What the server and its connections share. Outlives every connection.
 struct ServerShared {
-  ServerShared(const Config::Http& c, const Router& r, Metrics& m, boost::asio::thread_pool& h)
-      : config(c), router(r), metrics(m), handlers(h) {}
+  ServerShared(const Config::Http& c, const Router& r, Metrics& m, boost::asio::thread_pool& h);
 
   const Config::Http config;
   const Router& router;
@@ -43,9 +58,20 @@ struct ServerShared {
   // Where handlers run; they may block. Owned by the Server, which joins it before
   // it destroys the connections.
   boost::asio::thread_pool& handlers;
+  const std::vector<Network> trusted_proxies;  // from config.trusted_proxies
+  const ConnectionLimits limits;
 
-  // Registers a new connection; false once stopping, when it must be dropped.
-  bool add(const std::shared_ptr<Connection>& c);
+  // Whether a new connection may be served, and the idle connection to close to make
+  // room for it (not yet closed; its drain() is the caller's to call).
+  struct Admission {
+    bool admitted = false;
+    std::shared_ptr<Connection> evict;
+  };
+  // Registers a new connection under the caps: at most limits.per_client from its
+  // client and limits.total in all. At a cap, an idle connection makes room (one of
+  // the same client's; under the total cap the longest idle of the client holding
+  // the most); when none is idle the new one is refused. Refused once stopping.
+  Admission add(const std::shared_ptr<Connection>& c);
   // Called by a connection's destructor.
   void remove(Connection* c);
   // Marks the server as stopping and returns the connections alive now.
@@ -55,9 +81,19 @@ struct ServerShared {
   void set_on_last_closed(std::function<void()> f);
 
  private:
+  struct Entry {
+    std::weak_ptr<Connection> connection;
+    std::string client;   // its client_key(), empty when not capped per client
+    bool counted = true;  // against the caps: false once chosen to make room
+  };
+  std::shared_ptr<Connection> pick_idle(const std::string& client);  // REQUIRES: mu_ held
+  void uncount(Entry& e);                                            // REQUIRES: mu_ held
+
   std::mutex mu_;
   bool stopping_ = false;
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> live_;
+  std::unordered_map<Connection*, Entry> live_;
+  std::size_t counted_ = 0;  // live connections counted against the total
+  std::unordered_map<std::string, std::size_t> per_client_;  // counted ones by client
   std::function<void()> on_last_closed_;
 };
 
@@ -77,6 +113,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // REQUIRES: no thread is running the io_context.
   void abandon();
 
+  // What the connection caps count it under: client_key() of its peer, or empty
+  // for a trusted proxy, which speaks for many clients. Safe from any thread.
+  const std::string& client_key() const { return client_key_; }
+  // True while it waits for the first byte of a request, since idle_since(). Safe
+  // from any thread.
+  bool idle() const { return idle_.load(std::memory_order_relaxed); }
+  std::chrono::steady_clock::time_point idle_since() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(idle_since_.load(std::memory_order_relaxed)));
+  }
+
  private:
   using Clock = std::chrono::steady_clock;
 
@@ -85,6 +132,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     WireResponse message;
     Method method = Method::other;
     std::string method_text, target, request_id, route;
+    std::string remote;  // the client, as the request's remote_address
     Clock::time_point started;
   };
 
@@ -128,6 +176,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::size_t body_limit_for(const Request& request) const;
   std::size_t pipeline_depth() const;
+  // How much one read may add to the buffer without passing its maximum.
+  std::size_t room_in_buffer() const;
 
   ServerShared& shared_;
   beast::tcp_stream stream_;
@@ -135,11 +185,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request pending_;  // the request being read, filled from its header
   std::deque<Outgoing> queue_;
-  std::string remote_;
+  IpAddress peer_;
+  bool peer_is_proxy_ = false;  // one of the trusted proxies: requests say who the client is
+  std::string remote_;          // the peer, as text
+  std::string client_key_;
+  std::atomic<bool> idle_{false};
+  std::atomic<Clock::rep> idle_since_{0};
   std::string method_text_;        // of the request being read, as sent
   Clock::time_point deadline_;     // of the request being read
   Clock::time_point header_done_;  // when its header was complete
   std::size_t header_bytes_ = 0;   // of the request being read, parsed so far
+  std::size_t request_bytes_ = 0;  // of the request being read, header and body, parsed so far
+  std::size_t body_limit_ = 0;     // of the request being read, once its route is known
   std::size_t lingered_ = 0;
   int requests_ = 0;
   bool reading_ = false;       // a read is in flight

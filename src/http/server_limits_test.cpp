@@ -81,6 +81,85 @@ TEST_F(LimitsTest, ChunkedBodiesAreLimitedToo) {
   EXPECT_EQ(r->result_int(), 413);
 }
 
+// Sends `head` and then `filler` bytes in pieces until `total` are sent or the
+// server stops taking them, and returns the response. Before the read buffer had a
+// maximum, Beast waited for the line or trailer to end, holding every byte.
+std::optional<WireResponse> endless(TestClient& client, const std::string& head, char filler,
+                                    std::size_t total = 256 * 1024) {
+  if (!client.send(head)) return std::nullopt;
+  std::string piece(4096, filler);
+  for (std::size_t sent = 0; sent < total; sent += piece.size()) {
+    if (!client.send(piece)) break;
+  }
+  return client.read();
+}
+
+constexpr std::string_view kChunkedUpload =
+    "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+TEST_F(LimitsTest, EndlessChunkExtensionIsRefused) {
+  TestClient client(server_.port());
+  auto r = endless(client, std::string(kChunkedUpload) + "1;", 'x');
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 400);
+  EXPECT_EQ(field(*r, "Connection"), "close");
+  EXPECT_TRUE(client.time_to_close(4s));
+}
+
+TEST_F(LimitsTest, EndlessTrailerIsRefused) {
+  TestClient client(server_.port());
+  auto r = endless(client, std::string(kChunkedUpload) + "1\r\na\r\n0\r\nX-Trailer: ", 't');
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 400);
+  EXPECT_TRUE(client.time_to_close(4s));
+}
+
+TEST_F(LimitsTest, ChunkFramingCountsAgainstTheRequestBudget) {
+  // 500 bytes of body (the limit is 1024) in 500 chunks of 19 bytes each: more than
+  // header_limit + body_limit + 4 KiB of framing.
+  std::string chunks;
+  for (int i = 0; i < 500; ++i) chunks += "1;ext=0123456\r\na\r\n";
+  auto r = exchange(std::string(kChunkedUpload) + chunks + "0\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 413);
+  // Ordinary chunks of the same body are served.
+  auto ok = exchange(std::string(kChunkedUpload) + "1F4\r\n" + std::string(500, 'a') +
+                     "\r\n0\r\nX-Checksum: 1\r\n\r\n");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body(), "500");
+}
+
+TEST_F(LimitsTest, TransferEncodingOtherThanChunkedIsRefusedAndClosed) {
+  // The smuggled request after each body must never be answered.
+  const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (std::string te :
+       {"Transfer-Encoding: xchunked", "Transfer-Encoding: gzip", "Transfer-Encoding: identity",
+        "Transfer-Encoding: chunked, identity", "Transfer-Encoding: gzip, chunked",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5",
+        "Content-Length: 5\r\nTransfer-Encoding: gzip"}) {
+    TestClient client(server_.port());
+    ASSERT_TRUE(client.send("POST /upload HTTP/1.1\r\nHost: t\r\n" + te + "\r\n\r\n" + "0\r\n\r\n" +
+                            smuggled));
+    auto r = client.read();
+    ASSERT_TRUE(r) << te;
+    EXPECT_EQ(r->result_int(), 400) << te;
+    EXPECT_EQ(field(*r, "Connection"), "close") << te;
+    EXPECT_FALSE(client.read()) << te;
+  }
+  TestClient old(server_.port());
+  ASSERT_TRUE(old.send("POST /upload HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  auto r = old.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 400);
+  // Chunked alone, in any case, is fine.
+  auto ok = exchange(
+      "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\n");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body(), "3");
+}
+
 TEST_F(LimitsTest, OversizeHeaderIs431) {
   auto r = exchange(get("/hello", "X-Big: " + std::string(3000, 'b') + "\r\n"));
   ASSERT_TRUE(r);

@@ -8,6 +8,7 @@
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <ctime>
+#include <vector>
 
 #include "core/types.hpp"
 #include "http/access_log.hpp"
@@ -68,6 +69,38 @@ std::string http_date() {
 
 bool body_allowed(int status) { return status != 204 && status != 304; }
 
+// Why the body of a request cannot be framed without doubt, or an empty string.
+// RFC 9112 6.1 and 6.3: a request body is framed by Content-Length, or by chunked as
+// the final transfer coding, never both; HTTP/1.0 has no transfer codings. Anything
+// else (xchunked, gzip, "chunked, identity") would be read with an empty body and its
+// bytes taken for the next request, while a proxy in front may frame it otherwise:
+// request smuggling. Codings before chunked (gzip) are refused too, as nothing here
+// decodes them.
+std::string framing_defect(const bhttp::request_header<>& header) {
+  if (header.count(bhttp::field::transfer_encoding) == 0) return {};
+  if (header.version() < 11) return "HTTP/1.0 has no Transfer-Encoding";
+  if (header.count(bhttp::field::content_length) > 0) {
+    return "Transfer-Encoding and Content-Length together";
+  }
+  std::vector<std::string> codings;
+  auto [first, last] = header.equal_range(bhttp::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    std::string_view list = field->value();
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      std::string_view item = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (!item.empty()) codings.push_back(lowercase(item));
+    }
+  }
+  if (codings.size() != 1 || codings.front() != "chunked") {
+    return "the only Transfer-Encoding accepted is chunked";
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string read_header(const bhttp::request_header<>& header, Request& out) {
@@ -83,6 +116,7 @@ std::string read_header(const bhttp::request_header<>& header, Request& out) {
   if (header.version() == 11 && header.count(bhttp::field::host) != 1) {
     return "an HTTP/1.1 request needs exactly one Host header";
   }
+  if (auto why = framing_defect(header); !why.empty()) return why;
   if (!url) return "the request target is not a path";
   if (has_control_chars(out.path)) return "the path holds control characters";
   out.query.clear();
@@ -102,10 +136,11 @@ bool expects_continue(const bhttp::request_header<>& header) {
   return it != header.end() && lowercase(it->value()) == "100-continue";
 }
 
-WireResponse to_wire(Response response, const Request& request, bool keep_alive, unsigned version) {
+WireResponse to_wire(Response response, const Request& request, bool keep_alive, unsigned version,
+                     const RouteTraits& traits) {
   if (auto why = defect(response); !why.empty()) {
     spdlog::error("request {}: handler for {} returned an unsendable response ({})",
-                  request.request_id, loggable(request.target), why);
+                  request.request_id, loggable(traits.log_target), why);
     response = error_response(request.path, 500, "internal",
                               "An error has occurred. Please try again later.");
   }
@@ -118,7 +153,21 @@ WireResponse to_wire(Response response, const Request& request, bool keep_alive,
     wire.set("X-Content-Type-Options", "nosniff");
   }
   if (!has_header(response, "referrer-policy")) {
-    wire.set("Referrer-Policy", "strict-origin-when-cross-origin");
+    wire.set("Referrer-Policy",
+             traits.shielded ? "no-referrer" : "strict-origin-when-cross-origin");
+  }
+  if (!has_header(response, "content-security-policy")) {
+    bool page = false;
+    for (const auto& [name, value] : response.headers) {
+      if (lowercase(name) == "content-type") page = lowercase(value).starts_with("text/html");
+    }
+    if (!page) {
+      wire.set("Content-Security-Policy", kNonPagePolicy);
+    } else if (traits.shielded) {
+      wire.set("Content-Security-Policy", std::string(kPagePolicy) + std::string(kShieldedFrames));
+    } else {
+      wire.set("Content-Security-Policy", kPagePolicy);
+    }
   }
   wire.set(bhttp::field::server, "broadsheet");
   wire.set(bhttp::field::date, http_date());
