@@ -4,6 +4,7 @@
 // attacker-chosen, so it is fuzzed too: the input's first line is the name).
 #include <string>
 
+#include "core/text.hpp"
 #include "core/types.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "mail/markdown.hpp"
@@ -25,10 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   auto newline = input.find('\n');
   std::string name(input.substr(0, std::min(newline, input.size())));
   auto body = newline == std::string_view::npos ? input : input.substr(newline + 1);
+  // What reaches the renderer has passed the checks at the edge: a body is UTF-8
+  // without NUL (check_document), a name is one line of printable text.
+  if (!is_valid_utf8(body) || body.find('\0') != std::string_view::npos) return 0;
+  if (!is_valid_utf8(name) || has_unprintable_chars(name)) name = "reader";
   MarkdownOptions options;
   options.base_url = "https://news.example.com";
-  options.merge_field = [&](std::string_view field, bool) -> std::optional<std::string> {
-    if (field == "name") return name;
+  options.merge_field = [&](std::string_view field, bool html) -> std::optional<std::string> {
+    if (field == "name") return html ? html_escaped(name) : name;  // as the issue renderer does
     return std::nullopt;
   };
   auto html = markdown_to_email_html(body, options);
