@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/csv.hpp"
@@ -91,7 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
               "a record within the bound is the same");
     }
   }
-  // Records read back from what csv_append_field writes are the same records.
+  // Records read back from what csv_append_field writes are the same records, but for
+  // the ' that neutralises a field a spreadsheet would run as a formula.
   std::string written;
   std::vector<const Record*> good;
   for (const Record& w : whole) {
@@ -107,7 +109,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       read_all(reinterpret_cast<const std::uint8_t*>(written.data()), written.size(), SIZE_MAX);
   require(again.size() == good.size(), "written records read back");
   for (std::size_t i = 0; i < good.size(); ++i) {
-    require(again[i].outcome == Outcome::record && again[i].fields == good[i]->fields,
+    std::vector<std::string> expected = good[i]->fields;
+    for (auto& field : expected) {
+      if (!field.empty() && std::string_view("=+-@\t\r").find(field[0]) != std::string_view::npos) {
+        field.insert(0, 1, '\'');
+      }
+    }
+    require(again[i].outcome == Outcome::record && again[i].fields == expected,
             "written records read back the same");
   }
   return 0;
