@@ -1,22 +1,16 @@
 #include "http/rate_limiter.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
+
+#include "http/client_address.hpp"
 
 namespace broadsheet::http {
 
 std::string client_key(std::string_view address) {
-  std::string text(address);
-  unsigned char bytes[16];
-  char out[INET6_ADDRSTRLEN];
-  if (inet_pton(AF_INET6, text.c_str(), bytes) != 1) return text;  // IPv4 or not an address
-  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::equal(bytes, bytes + 12, kMapped)) {
-    return inet_ntop(AF_INET, bytes + 12, out, sizeof out) ? std::string(out) : text;
-  }
-  std::fill(bytes + 8, bytes + 16, 0);
-  return inet_ntop(AF_INET6, bytes, out, sizeof out) ? std::string(out) + "/64" : text;
+  boost::system::error_code ec;
+  auto parsed = boost::asio::ip::make_address(address, ec);
+  return ec ? std::string(address) : client_key(parsed);  // the connection caps' key
 }
 
 RateLimiter::RateLimiter(int limit, int window_seconds, const Clock& clock, std::size_t max_keys)
