@@ -331,24 +331,32 @@ class AioRelay {
   std::unique_ptr<Process> process_;
 };
 
+// A listening socket on 127.0.0.1 at a port the kernel picks, written to `port`; the
+// test servers below accept on it from their own thread.
+inline int listen_on_loopback(const char* who, std::uint16_t& port) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listener, 16) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(listener);
+    throw std::runtime_error(std::string(who) + ": cannot listen");
+  }
+  port = ntohs(addr.sin_port);
+  return listener;
+}
+
 // Forwards 127.0.0.1:port() to 127.0.0.1:target and records each chunk the client's
 // side delivered in one read: commands that arrive in one chunk were sent in one write.
 class RecordingProxy {
  public:
   explicit RecordingProxy(std::uint16_t target) : target_(target) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 16) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("RecordingProxy: cannot listen");
-    }
-    port_ = ntohs(addr.sin_port);
+    listener_ = listen_on_loopback("RecordingProxy", port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~RecordingProxy() {
@@ -445,19 +453,7 @@ class RecordingProxy {
 class TricklingRelay {
  public:
   explicit TricklingRelay(std::chrono::milliseconds interval) : interval_(interval) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 16) != 0 ||
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      throw std::runtime_error("TricklingRelay: cannot listen");
-    }
-    port_ = ntohs(addr.sin_port);
+    listener_ = listen_on_loopback("TricklingRelay", port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~TricklingRelay() {
