@@ -18,7 +18,6 @@
 namespace broadsheet {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 // Records every message it is given; each one takes a little while, so a send lasts
@@ -46,26 +45,16 @@ class CountingSink {
   std::map<std::string, int> delivered_;
 };
 
-class DispatcherTest : public ::testing::Test {
+class DispatcherTest : public send_test::StoreFixture {
  protected:
+  DispatcherTest() : StoreFixture("dispatcher-test-") {}
+
   void SetUp() override {
     spdlog::set_level(spdlog::level::off);  // hundreds of "paused" lines
-    dir_ = fs::temp_directory_path() /
-           ("dispatcher-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto s = open_store("sqlite:test.db", dir_.string(), clock_);
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(*s);
-    Newsletter n;
-    n.slug = "morning";
-    n.name = "Morning";
-    newsletter_ = *store_->add_newsletter(n);
+    StoreFixture::SetUp();
   }
   void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
+    StoreFixture::TearDown();
     spdlog::set_level(spdlog::level::info);
   }
 
@@ -130,11 +119,6 @@ class DispatcherTest : public ::testing::Test {
     for (auto& t : threads) t.join();
     return changes.load();
   }
-
-  fs::path dir_;
-  SystemClock clock_;
-  std::unique_ptr<Store> store_;
-  Newsletter newsletter_;
 };
 
 TEST_F(DispatcherTest, PauseAndResumeInQuickTurnsHandTheIssueOverAndEveryoneGetsItOnce) {

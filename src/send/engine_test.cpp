@@ -19,26 +19,9 @@ namespace fs = std::filesystem;
 
 using send_test::plain;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public send_test::StoreFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("engine-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto s = open_store("sqlite:test.db", dir_.string(), clock_);
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(*s);
-    Newsletter n;
-    n.slug = "morning";
-    n.name = "Morning";
-    newsletter_ = *store_->add_newsletter(n);
-  }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
+  EngineTest() : StoreFixture("engine-test-") {}
 
   // `count` confirmed readers r0@a.example, r1@b.example, ... and an issue, begun.
   Id audience(int count) {
@@ -74,10 +57,6 @@ class EngineTest : public ::testing::Test {
     return o;
   }
 
-  fs::path dir_;
-  SystemClock clock_;
-  std::unique_ptr<Store> store_;
-  Newsletter newsletter_;
   std::vector<Id> readers_;
 };
 
