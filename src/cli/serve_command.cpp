@@ -22,7 +22,7 @@ namespace broadsheet::cli {
 namespace {
 
 // Sign-up emails are signed with the same keys as issues.
-Result<std::optional<OutgoingMail>> sign_mail(const DkimSigner& signer,
+Result<std::optional<OutgoingMail>> sign_mail(const dkim::DkimSigner& signer,
                                               Result<std::optional<OutgoingMail>> mail) {
   if (!mail || !mail->has_value() || signer.empty()) return mail;
   auto signature = signer.sign((*mail)->message);

@@ -55,7 +55,7 @@ struct EngineOptions {
   int lease_seconds = 30;
 };
 
-// The messages of one issue, built once per run by the caller (mail/issue_render.hpp
+// The messages of one issue, built once per run by the caller (render/issue_render.hpp
 // and DKIM): message_for() is called from every worker at once.
 class IssueMessages {
  public:

@@ -39,7 +39,7 @@ struct OutgoingMail {
 class Transport {
  public:
   virtual ~Transport() = default;
-  // REQUIRES: `message` is a complete message as build_message (mail/mime.hpp)
+  // REQUIRES: `message` is a complete message as build_message (mime/mime.hpp)
   // writes it: CRLF line ends, ending in CRLF.
   virtual DeliveryResult send(const Envelope& envelope, std::string_view message) = 0;
   // Sends several messages and says what became of each, in order: as many send()

@@ -109,7 +109,7 @@ class Pool {
   // Queues one message to one recipient. `done` is called exactly once, on a pool
   // thread; it may call submit() again. After stop() it is called at once, on the
   // caller's thread, with deferred.
-  // REQUIRES: *message is a complete message (mail/mime.hpp build_message output):
+  // REQUIRES: *message is a complete message (mime/mime.hpp build_message output):
   // CRLF line ends, ending in CRLF.
   void submit(Envelope envelope, std::shared_ptr<const std::string> message, Done done);
 

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "address/mailbox.hpp"
 #include "http/message.hpp"
-#include "mail/mailbox.hpp"
-#include "mail/mime.hpp"
+#include "mime/mime.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::web {
@@ -31,9 +31,9 @@ std::string unsubscribe_url(const Config& c, const std::string& t) { return c.pu
 std::string preferences_url(const Config& c, const std::string& t) { return c.publication.base_url + "/p/" + t; }
 
 Result<std::string> build_confirmation_email(const Config& config, const ConfirmationEmail& e) {
-  AddressPolicy sender_policy;
+  address::AddressPolicy sender_policy;
   sender_policy.allow_special_use_domains = true;
-  auto from = parse_mailbox(config.mail.from, sender_policy);
+  auto from = address::parse_mailbox(config.mail.from, sender_policy);
   if (!from) return from.error();
   const auto& pub = config.publication;
 
@@ -51,9 +51,9 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
           ? fmt::format("Please confirm your subscription to {}", e.newsletters.front().name)
           : fmt::format("Please confirm your subscriptions to {}", pub.name);
 
-  OutgoingMessage m;
+  mime::OutgoingMessage m;
   m.from = *from;
-  m.to = Mailbox{e.to_name, e.to_address};
+  m.to = address::Mailbox{e.to_name, e.to_address};
   m.subject = subject;
   m.date = e.now;
   // Message-IDs sit on the sending domain, as receivers' filters expect.
@@ -81,7 +81,7 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
       {"Auto-Submitted", "auto-generated"},
   };
-  return build_message(m);
+  return mime::build_message(m);
 }
 
 }  // namespace broadsheet::web
@@ -89,13 +89,13 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
 namespace broadsheet::web {
 
 Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail& e) {
-  AddressPolicy sender_policy;
+  address::AddressPolicy sender_policy;
   sender_policy.allow_special_use_domains = true;
-  auto fallback = parse_mailbox(config.mail.from, sender_policy);
+  auto fallback = address::parse_mailbox(config.mail.from, sender_policy);
   if (!fallback) return fallback.error();
-  Mailbox from = e.newsletter.from_address.empty()
-                     ? *fallback
-                     : Mailbox{e.newsletter.from_name, e.newsletter.from_address};
+  address::Mailbox from = e.newsletter.from_address.empty()
+                              ? *fallback
+                              : address::Mailbox{e.newsletter.from_name, e.newsletter.from_address};
   std::string body = e.newsletter.welcome_body;
   std::string html;
   std::size_t start = 0;
@@ -106,9 +106,9 @@ Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail
     if (!para.empty()) html += "<p>" + http::html_escape(para) + "</p>";
     start = end + 2;
   }
-  OutgoingMessage m;
+  mime::OutgoingMessage m;
   m.from = from;
-  m.to = Mailbox{e.to_name, e.to_address};
+  m.to = address::Mailbox{e.to_name, e.to_address};
   m.subject = e.newsletter.welcome_subject;
   m.date = e.now;
   m.message_id_domain = from.address.substr(from.address.find('@') + 1);
@@ -126,7 +126,7 @@ Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail
       {"List-Unsubscribe", fmt::format("<{}>", e.unsubscribe_url)},
       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
   };
-  return build_message(m);
+  return mime::build_message(m);
 }
 
 }  // namespace broadsheet::web

@@ -17,7 +17,7 @@ struct ConfirmationEmail {
   int expiry_days = 7;
 };
 
-// The complete message (mail/mime.hpp), ready for a Transport.
+// The complete message (mime/mime.hpp), ready for a Transport.
 Result<std::string> build_confirmation_email(const Config& config, const ConfirmationEmail& e);
 
 struct WelcomeEmail {

@@ -11,10 +11,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mail/address.hpp"
-#include "mail/mailbox.hpp"
-#include "mail/mx.hpp"
-#include "mail/token.hpp"
+#include "address/address.hpp"
+#include "address/mailbox.hpp"
+#include "address/mx.hpp"
+#include "links/token.hpp"
 #include "schedule/schedule.hpp"
 #include "web/reader_emails.hpp"
 
@@ -110,10 +110,10 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
                                                 bool read_newsletters) {
   const auto& msg = config_.signup;
   std::vector<FieldError> errors;
-  AddressPolicy policy;
+  address::AddressPolicy policy;
   policy.allow_special_use_domains = config_.mail.allow_special_use_domains;
   policy.allow_utf8_local_part = config_.mail.allow_utf8_local_part;
-  auto email = parse_email(form.email, policy);
+  auto email = address::parse_email(form.email, policy);
   if (!email) {
     errors.push_back({"email", "invalid_email", msg.msg_invalid_email});
   } else {
@@ -245,11 +245,11 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   if (config_.mail.check_mx) {
     // Only a domain known not to take mail is refused: a DNS hiccup must not lose a reader.
     std::string domain = request.email.substr(request.email.rfind('@') + 1);
-    auto verdict = check_deliverable(domain, {.dns_servers = config_.mail.dns_servers});
-    if (verdict.d == Deliverability::undeliverable) {
+    auto verdict = address::check_deliverable(domain, {.dns_servers = config_.mail.dns_servers});
+    if (verdict.d == address::Deliverability::undeliverable) {
       return SignupAnswer{422, {{"email", "invalid_email", msg.msg_invalid_email}}, ""};
     }
-    if (verdict.d == Deliverability::unknown) {
+    if (verdict.d == address::Deliverability::unknown) {
       spdlog::warn("MX check of {} inconclusive ({}); sign-up accepted", domain, verdict.reason);
     }
   }
@@ -299,18 +299,19 @@ Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail,
   e.newsletter = n;
   e.now = clock_.now();
   e.preferences_url = preferences_url(
-      config_, sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, keys_.link_key));
+      config_, links::sign_token({links::TokenPurpose::preferences, mail.subscriber_id, 0, 0},
+                                 keys_.link_key));
   e.unsubscribe_url = unsubscribe_url(
-      config_,
-      sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0}, keys_.link_key));
+      config_, links::sign_token({links::TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0},
+                                 keys_.link_key));
   auto message = build_welcome_email(config_, e);
   if (!message) {
     return make_error(message.error().code, fmt::format("cannot render the welcome email of {}: {}",
                                                         n.slug, message.error().message));
   }
   auto sender = n.from_address.empty()
-                    ? parse_mailbox(config_.mail.from, AddressPolicy{true, false})
-                    : Result<Mailbox>(Mailbox{n.from_name, n.from_address});
+                    ? address::parse_mailbox(config_.mail.from, address::AddressPolicy{true, false})
+                    : Result<address::Mailbox>(address::Mailbox{n.from_name, n.from_address});
   return OutgoingMail{Envelope{sender ? sender->address : "", mail.email}, std::move(*message)};
 }
 
@@ -325,21 +326,23 @@ Result<OutgoingMail> SignupService::render_confirmation(const QueuedMail& mail,
   e.newsletters = std::move(awaiting);
   Id one = e.newsletters.size() == 1 ? e.newsletters.front().id : 0;
   e.confirm_url = confirm_url(
-      config_, sign_token({TokenPurpose::confirm, mail.subscriber_id, one,
-                           now + UnixSeconds{86400} * config_.signup.confirm_expiry_days},
-                          keys_.link_key));
+      config_, links::sign_token({links::TokenPurpose::confirm, mail.subscriber_id, one,
+                                  now + UnixSeconds{86400} * config_.signup.confirm_expiry_days},
+                                 keys_.link_key));
   e.preferences_url = preferences_url(
-      config_, sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, keys_.link_key));
+      config_, links::sign_token({links::TokenPurpose::preferences, mail.subscriber_id, 0, 0},
+                                 keys_.link_key));
   e.unsubscribe_url = unsubscribe_url(
-      config_, sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0}, keys_.link_key));
+      config_, links::sign_token({links::TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0},
+                                 keys_.link_key));
   auto message = build_confirmation_email(config_, e);
   if (!message) {
     return make_error(message.error().code, fmt::format("cannot render the confirmation email: {}",
                                                         message.error().message));
   }
-  AddressPolicy sender_policy;
+  address::AddressPolicy sender_policy;
   sender_policy.allow_special_use_domains = true;
-  auto from = parse_mailbox(config_.mail.from, sender_policy);
+  auto from = address::parse_mailbox(config_.mail.from, sender_policy);
   return OutgoingMail{Envelope{from ? from->address : "", mail.email}, std::move(*message)};
 }
 
