@@ -22,12 +22,12 @@ namespace broadsheet::cli {
 namespace {
 
 // Sign-up emails are signed with the same keys as issues.
-Result<std::optional<OutgoingMail>> sign_mail(const DkimSigner& signer,
-                                              Result<std::optional<OutgoingMail>> mail) {
+Result<std::optional<transport::Mail>> sign_mail(const DkimSigner& signer,
+                                                 Result<std::optional<transport::Mail>> mail) {
   if (!mail || !mail->has_value() || signer.empty()) return mail;
-  auto signature = signer.sign((*mail)->message);
+  auto signature = signer.sign(*(*mail)->message);
   if (!signature) return signature.error();
-  (*mail)->message.insert(0, *signature);
+  (*mail)->message = std::make_shared<const std::string>(*signature + *(*mail)->message);
   return mail;
 }
 
@@ -115,9 +115,9 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
                     [store = ctx->store.get()] { return sending_issue_gauges(*store); });
-  SendEngine engine(*ctx->store, sending->send,
-                    issue_messages_factory(sending->messages, *ctx->store, clock),
-                    sending->engine, clock, send_metrics.observer());
+  SendEngine engine(*ctx->store, sending->transport(),
+                    issue_messages_factory(sending->messages, *ctx->store, clock), sending->engine,
+                    clock, send_metrics.observer());
   SendDispatcher dispatcher(*ctx->store, engine, sending->engine.owner,
                             sending->engine.lease_seconds, clock);
   // An issue the API began or resumed is taken up now, not at the dispatcher's next look.

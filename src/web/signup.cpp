@@ -273,7 +273,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   return SignupAnswer{202, {}, msg.msg_success};
 }
 
-Result<std::optional<OutgoingMail>> SignupService::render_queued(
+Result<std::optional<transport::Mail>> SignupService::render_queued(
     const QueuedMail& mail, const std::vector<Newsletter>& newsletters) const {
   std::vector<Newsletter> named;  // in the order the row names them
   for (Id id : mail.newsletter_ids) {
@@ -283,16 +283,16 @@ Result<std::optional<OutgoingMail>> SignupService::render_queued(
     if (mail.kind == QueuedMailKind::welcome && n->welcome_subject.empty()) continue;
     named.push_back(*n);
   }
-  if (named.empty()) return std::optional<OutgoingMail>();
+  if (named.empty()) return std::optional<transport::Mail>();
   auto rendered = mail.kind == QueuedMailKind::welcome
                       ? render_welcome(mail, named.front())
                       : render_confirmation(mail, std::move(named));
   if (!rendered) return rendered.error();
-  return std::optional<OutgoingMail>(std::move(*rendered));
+  return std::optional<transport::Mail>(std::move(*rendered));
 }
 
-Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail,
-                                                   const Newsletter& n) const {
+Result<transport::Mail> SignupService::render_welcome(const QueuedMail& mail,
+                                                      const Newsletter& n) const {
   WelcomeEmail e;
   e.to_address = mail.email;
   e.to_name = mail.name;
@@ -311,11 +311,12 @@ Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail,
   auto sender = n.from_address.empty()
                     ? parse_mailbox(config_.mail.from, AddressPolicy{true, false})
                     : Result<Mailbox>(Mailbox{n.from_name, n.from_address});
-  return OutgoingMail{Envelope{sender ? sender->address : "", mail.email}, std::move(*message)};
+  return transport::Mail{{sender ? sender->address : "", mail.email},
+                         std::make_shared<const std::string>(std::move(*message))};
 }
 
-Result<OutgoingMail> SignupService::render_confirmation(const QueuedMail& mail,
-                                                        std::vector<Newsletter> awaiting) const {
+Result<transport::Mail> SignupService::render_confirmation(const QueuedMail& mail,
+                                                           std::vector<Newsletter> awaiting) const {
   const UnixSeconds now = clock_.now();
   ConfirmationEmail e;
   e.to_address = mail.email;
@@ -340,7 +341,8 @@ Result<OutgoingMail> SignupService::render_confirmation(const QueuedMail& mail,
   AddressPolicy sender_policy;
   sender_policy.allow_special_use_domains = true;
   auto from = parse_mailbox(config_.mail.from, sender_policy);
-  return OutgoingMail{Envelope{from ? from->address : "", mail.email}, std::move(*message)};
+  return transport::Mail{{from ? from->address : "", mail.email},
+                         std::make_shared<const std::string>(std::move(*message))};
 }
 
 }  // namespace broadsheet::web

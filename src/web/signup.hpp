@@ -60,7 +60,7 @@ class SignupService {
   // welcome email as a message with freshly signed links, from `newsletters` (all of
   // them). nullopt when none of the newsletters it names exists any more (or, for a
   // welcome, has a welcome email). Safe from any thread.
-  Result<std::optional<OutgoingMail>> render_queued(
+  Result<std::optional<transport::Mail>> render_queued(
       const QueuedMail& mail, const std::vector<Newsletter>& newsletters) const;
 
   // The 422 for a form that cannot be submitted because its body had wrongly typed
@@ -80,9 +80,9 @@ class SignupService {
   // `read_newsletters` or another error is found; else record_signup decides it.
   std::vector<FieldError> validate(const SignupForm& form, SignupRequest& request,
                                    bool read_newsletters);
-  Result<OutgoingMail> render_confirmation(const QueuedMail& mail,
-                                           std::vector<Newsletter> awaiting) const;
-  Result<OutgoingMail> render_welcome(const QueuedMail& mail, const Newsletter& n) const;
+  Result<transport::Mail> render_confirmation(const QueuedMail& mail,
+                                              std::vector<Newsletter> awaiting) const;
+  Result<transport::Mail> render_welcome(const QueuedMail& mail, const Newsletter& n) const;
   std::string stored_client_address(const std::string& ip) const;
 
   const Config& config_;
