@@ -5,10 +5,11 @@
 // The walk: begin_sending (store.hpp) has fixed the audience as queued deliveries.
 // run() holds the issue's lease (renewed in the background), reads the queued
 // deliveries with a keyset cursor in batches, hands them through a bounded queue to
-// one render-and-sign worker per core, which pass each message to the sender (the
-// SMTP pool or the outbox). Results go to one log writer that records them in
-// batched transactions. Then the deferred deliveries are retried as they fall due,
-// with the configured backoff, until none is left; the issue becomes sent.
+// one render-and-sign worker per core, which hand each message to the transport
+// (transport/transport.hpp: the SMTP pool or the outbox). Results go to one log writer
+// that records them in batched transactions. Then the deferred deliveries are retried
+// as they fall due, with the configured backoff, until none is left; the issue becomes
+// sent. The queue, window and limits are in flow.hpp.
 //
 // Crash safety: a message counts against the in-flight window from the moment it is
 // handed to the sender until its result is durable in the log. After a crash the next
@@ -36,8 +37,8 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "send/transport.hpp"
 #include "store/store.hpp"
+#include "transport/transport.hpp"
 
 namespace broadsheet {
 
@@ -67,13 +68,6 @@ class IssueMessages {
 };
 using IssueMessagesFactory = std::function<Result<std::unique_ptr<IssueMessages>>(const Issue&)>;
 
-// Hands one message to the network or the outbox; `done` is called exactly once, on
-// any thread, possibly before send returns.
-using AsyncSend = std::function<void(Envelope, std::shared_ptr<const std::string> message,
-                                     std::function<void(DeliveryResult)> done)>;
-// An AsyncSend over a blocking Transport (the outbox): the worker waits.
-AsyncSend blocking_send(Transport& transport);
-
 struct SendProgress {
   DeliveryCounts counts;  // as recorded in the log
   double rate = 0;        // messages recorded per second in this run
@@ -89,14 +83,15 @@ struct RunSummary {
 
 // Per-message observations, for /metrics.
 struct SendObserver {
-  std::function<void(const DeliveryResult&, std::chrono::duration<double> latency)> on_result;
+  std::function<void(const transport::DeliveryResult&, std::chrono::duration<double> latency)>
+      on_result;
 };
 
 class SendEngine {
  public:
   // REQUIRES: every reference outlives the engine.
-  SendEngine(Store& store, AsyncSend send, IssueMessagesFactory messages, EngineOptions options,
-             const Clock& clock, SendObserver observer = {});
+  SendEngine(Store& store, transport::Transport& transport, IssueMessagesFactory messages,
+             EngineOptions options, const Clock& clock, SendObserver observer = {});
 
   // Sends issue `issue_id` (status sending) until it is finished, paused, cancelled,
   // stopped or its lease is lost. Errc::conflict when another sender holds the lease;
@@ -111,7 +106,7 @@ class SendEngine {
  private:
   struct Run;
   Store& store_;
-  AsyncSend send_;
+  transport::Transport& transport_;
   IssueMessagesFactory messages_;
   EngineOptions options_;
   const Clock& clock_;

@@ -1,12 +1,13 @@
 // The mail queue sender: one thread that delivers the emails the reader side queued in
 // the store (confirmations and welcome emails; see "Outgoing mail queue" in
-// store/store.hpp) through a Transport.
+// store/store.hpp) through the transport (transport/transport.hpp).
 //
 // What it does: it sleeps until wake() is called (the store's mail listener calls it
 // after every commit that queued mail) or the poll interval passes (retries falling
 // due, rows left by a crash or queued by another process). Then it reads the due rows
-// in batches; renders each with the renderer it was given; sends the batch with one
-// Transport::send_batch(); and settles the whole batch in one transaction.
+// in batches; renders each with the renderer it was given; hands the batch to the
+// transport at once (the SMTP pool spreads it over its connections, the outbox shares
+// its syncs), waits for every result; and settles the whole batch in one transaction.
 //
 // What it trusts: the renderer, for the message; the store, for who is blocked. A
 // blocked reader is sent nothing, whatever the renderer would make.
@@ -43,8 +44,8 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "send/transport.hpp"
 #include "store/store.hpp"
+#include "transport/transport.hpp"
 
 namespace broadsheet {
 
@@ -63,7 +64,7 @@ struct MailQueueOptions {
 // more (the newsletters it names are gone); the row is given up. An error is retried
 // like a deferred delivery. `newsletters` are all newsletters, read once per batch.
 // Called on the sender's thread only.
-using MailRenderer = std::function<Result<std::optional<OutgoingMail>>(
+using MailRenderer = std::function<Result<std::optional<transport::Mail>>(
     const QueuedMail& mail, const std::vector<Newsletter>& newsletters)>;
 
 // What one send_due() did.
@@ -74,8 +75,8 @@ struct MailPass {
 class MailQueueSender {
  public:
   // REQUIRES: store, transport and clock outlive the sender.
-  MailQueueSender(Store& store, Transport& transport, MailRenderer render, const Clock& clock,
-                  MailQueueOptions options = {});
+  MailQueueSender(Store& store, transport::Transport& transport, MailRenderer render,
+                  const Clock& clock, MailQueueOptions options = {});
   ~MailQueueSender();  // stop()s
   MailQueueSender(const MailQueueSender&) = delete;
   MailQueueSender& operator=(const MailQueueSender&) = delete;
@@ -104,7 +105,7 @@ class MailQueueSender {
   void purge_done_rows();
 
   Store& store_;
-  Transport& transport_;
+  transport::Transport& transport_;
   MailRenderer render_;
   const Clock& clock_;
   const MailQueueOptions options_;
