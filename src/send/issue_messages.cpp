@@ -8,7 +8,7 @@
 #include "mail/token.hpp"
 #include "schedule/schedule.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
 
 class RenderedIssueMessages final : public IssueMessages {
@@ -107,4 +107,4 @@ IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings, Store
   };
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -23,7 +23,7 @@
 #include "mail/issue_render.hpp"
 #include "send/engine.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 struct IssueMessageSettings {
   const Config* config = nullptr;  // publication, mail and data folder
@@ -51,4 +51,4 @@ Result<std::string> signed_message(const IssueMessageSettings& settings,
 IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings, Store& store,
                                             const Clock& clock);
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send
