@@ -16,8 +16,9 @@
 #include "send/dispatcher.hpp"
 #include "send/mail_queue.hpp"
 #include "send/metrics.hpp"
+#include "app/routes.hpp"
 #include "send/reader_emails.hpp"
-#include "web/routes.hpp"
+#include "web/web_context.hpp"
 
 namespace broadsheet::cli {
 namespace {
@@ -78,7 +79,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   web::SignupService signup(config, *ctx->store, clock, std::move(keys).value());
   http::Metrics metrics;
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {}};
-  http::Router router = web::build_router(web_ctx);
+  http::Router router = app::build_router(web_ctx);
   http::Server server(config.http, router, metrics);
   auto port = server.listen(where->host, where->port);
   if (!port) return fail(port.error());
@@ -90,7 +91,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // Sign-up emails are rendered on the sending side, signed with the same keys as issues.
   send::ReaderEmails reader_emails(config, sending->messages.link_key, sending->messages.signer,
                                    clock);
-  MailQueueSender mail_queue(
+  send::MailQueueSender mail_queue(
       *ctx->store, sending->transport(),
       [&reader_emails](const QueuedMail& m, const std::vector<Newsletter>& n) {
         return reader_emails.render(m, n);
@@ -103,16 +104,16 @@ int run_serve(const std::string& data, const std::string& listen_override) {
                       if (!state) return {};
                       return {{"", static_cast<double>(state->pending)}};
                     });
-  SendMetrics send_metrics;
+  send::SendMetrics send_metrics;
   metrics.add_text([&send_metrics] { return send_metrics.render(); });
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
                     [store = ctx->store.get()] { return sending_issue_gauges(*store); });
-  SendEngine engine(*ctx->store, sending->transport(),
-                    issue_messages_factory(sending->messages, *ctx->store, clock), sending->engine,
-                    clock, send_metrics.observer());
-  SendDispatcher dispatcher(*ctx->store, engine, sending->engine.owner,
-                            sending->engine.lease_seconds, clock);
+  send::SendEngine engine(*ctx->store, sending->transport(),
+                          send::issue_messages_factory(sending->messages, *ctx->store, clock),
+                          sending->engine, clock, send_metrics.observer());
+  send::SendDispatcher dispatcher(*ctx->store, engine, sending->engine.owner,
+                                  sending->engine.lease_seconds, clock);
   // An issue the API began or resumed is taken up now, not at the dispatcher's next look.
   web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };
   ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
@@ -133,12 +134,12 @@ int run_serve(const std::string& data, const std::string& listen_override) {
 
 }  // namespace
 
-void add_serve_command(CLI::App& app, Shared& shared) {
+void add_serve_command(CLI::App& app, Invocation& invocation) {
   static std::string listen;
   auto* serve = app.add_subcommand("serve", "Run the web server until SIGINT or SIGTERM");
   auto& data = add_data_option(serve);
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default: [http] listen)");
-  serve->callback([&] { shared.exit_code = run_serve(data, listen); });
+  serve->callback([&] { invocation.exit_code = run_serve(data, listen); });
 }
 
 }  // namespace broadsheet::cli

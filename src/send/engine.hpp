@@ -40,7 +40,7 @@
 #include "store/store.hpp"
 #include "transport/transport.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 struct EngineOptions {
   std::string owner;             // lease owner: unique per process
@@ -56,8 +56,9 @@ struct EngineOptions {
   int lease_seconds = 30;
 };
 
-// The messages of one issue, built once per run by the caller (render/issue_render.hpp
-// and DKIM): message_for() is called from every worker at once.
+// The messages of one issue, one signed copy per reader: made once per run by the
+// IssueMessagesFactory (issue_messages.hpp tells the stages from input to signed);
+// message_for() is called from every worker at once.
 class IssueMessages {
  public:
   virtual ~IssueMessages() = default;
@@ -120,4 +121,4 @@ std::string process_owner_id();
 // -9): its leases can be freed at once instead of waiting for them to expire.
 bool lease_owner_is_dead(const std::string& owner);
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

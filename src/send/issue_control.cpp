@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 Result<SendStart> start_send(Store& store, Id issue_id, const std::string& actor) {
   auto issue = store.issue_by_id(issue_id);
@@ -90,4 +90,4 @@ Result<IssueProgress> issue_progress(Store& store, const Issue& issue, UnixSecon
   return out;
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -15,7 +15,7 @@
 #include "core/types.hpp"
 #include "store/store.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 struct SendStart {
   Issue issue;              // as it is now (sending)
@@ -46,4 +46,4 @@ struct IssueProgress {
 };
 Result<IssueProgress> issue_progress(Store& store, const Issue& issue, UnixSeconds now);
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -8,13 +8,14 @@
 #include "render/signed_issue.hpp"
 #include "schedule/schedule.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
 
-class RenderedIssueMessages final : public IssueMessages {
+// The signed copies of one rendered issue.
+class SignedIssueMessages final : public IssueMessages {
  public:
-  RenderedIssueMessages(IssueMessageSettings settings, render::PreparedIssue prepared,
-                        Id newsletter_id, const Clock& clock)
+  SignedIssueMessages(IssueMessageSettings settings, render::PreparedIssue prepared,
+                      Id newsletter_id, const Clock& clock)
       : settings_(std::move(settings)),
         prepared_(std::move(prepared)),
         signed_(prepared_, settings_.signer),
@@ -108,8 +109,8 @@ IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings, Store
                                     prepared.error().message));
     }
     return std::unique_ptr<IssueMessages>(
-        new RenderedIssueMessages(settings, std::move(*prepared), newsletter->id, clock));
+        new SignedIssueMessages(settings, std::move(*prepared), newsletter->id, clock));
   };
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -47,7 +47,7 @@
 #include "store/store.hpp"
 #include "transport/transport.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 struct MailQueueOptions {
   std::size_t batch_size = 256;                   // rows read, sent and settled together
@@ -119,4 +119,4 @@ class MailQueueSender {
   std::thread thread_;
 };
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send
