@@ -243,10 +243,10 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
     // Only a domain known not to take mail is refused: a DNS hiccup must not lose a reader.
     std::string domain = request.email.substr(request.email.rfind('@') + 1);
     auto verdict = address::check_deliverable(domain, {.dns_servers = config_.mail.dns_servers});
-    if (verdict.d == address::Deliverability::undeliverable) {
+    if (verdict.deliverability == address::Deliverability::undeliverable) {
       return SignupAnswer{422, {{"email", "invalid_email", msg.msg_invalid_email}}, ""};
     }
-    if (verdict.d == address::Deliverability::unknown) {
+    if (verdict.deliverability == address::Deliverability::unknown) {
       spdlog::warn("MX check of {} inconclusive ({}); sign-up accepted", domain, verdict.reason);
     }
   }
