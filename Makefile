@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 15
 PYTEST_WORKERS ?= 4
 
 .PHONY: run test deps deps-run build build-tsan build-fuzz unit-test unit-test-asan unit-test-tsan \
-        system-test e2e-test fuzz-test bench clean
+        system-test e2e-test fuzz-test lint bench clean
 
 run: deps-run
 	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -86,6 +86,11 @@ e2e-test: build
 	BROADSHEET_BIN=$(CURDIR)/build/broadsheet node --test tests/e2e/
 
 test: deps unit-test unit-test-asan unit-test-tsan fuzz-test system-test e2e-test
+
+# clang-tidy with the checks of .clang-tidy over every source file (not part of `make
+# test`: it takes about as long as a build of everything).
+lint: build
+	run-clang-tidy-14 -p build -quiet -j $(JOBS) '$(CURDIR)/src/'
 
 bench: deps build
 	bench/import

@@ -94,7 +94,7 @@ Result<ImportRow> row_from(const std::vector<std::string>& f, const Columns& col
     return make_error(Errc::invalid_argument, "name contains control characters");
   }
   row.timezone = trimmed(field(f, cols.timezone));
-  if (!row.timezone.empty() && !is_known_timezone(row.timezone)) {
+  if (!row.timezone.empty() && !schedule::is_known_timezone(row.timezone)) {
     std::string shown = row.timezone.substr(0, 60);
     if (has_unprintable_chars(shown)) shown = "(unprintable)";
     return make_error(Errc::invalid_argument, fmt::format("unknown time zone \"{}\"", shown));

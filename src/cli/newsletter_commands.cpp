@@ -35,7 +35,7 @@ Result<std::string> read_welcome_body(const std::string& path) {
 }
 
 Result<std::string> canonical_schedule(const std::string& text) {
-  auto s = parse_schedule(text);
+  auto s = schedule::parse_schedule(text);
   if (!s) return make_error(Errc::invalid_argument, fmt::format("--schedule: {}", s.error().message));
   return s->text();
 }
@@ -121,7 +121,7 @@ int show(const std::string& data, const std::string& slug, bool as_json) {
     std::cout << boost::json::serialize(out) << "\n";
     return kExitOk;
   }
-  auto schedule = parse_schedule(n->schedule);
+  auto schedule = schedule::parse_schedule(n->schedule);
   std::cout << fmt::format(
       "slug:        {}\nname:        {}\ndescription: {}\nschedule:    {} ({})\nfrom:        {}\n"
       "visibility:  {}\nopt-in:      {}\nsubscribers: {} confirmed, {} unconfirmed, {} "

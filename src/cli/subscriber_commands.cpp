@@ -31,7 +31,7 @@ int add(const std::string& data, const SubscriberArgs& a) {
   if (!is_valid_utf8(a.name) || has_unprintable_chars(a.name) || a.name.size() > 200) {
     return fail("--name must be one line of UTF-8 text of at most 200 bytes");
   }
-  if (!a.timezone.empty() && !is_known_timezone(a.timezone)) {
+  if (!a.timezone.empty() && !schedule::is_known_timezone(a.timezone)) {
     return fail(fmt::format("--timezone: unknown time zone \"{}\"", a.timezone.substr(0, 60)));
   }
   // Resolve every newsletter first, so a typo changes nothing.
@@ -72,9 +72,10 @@ int add(const std::string& data, const SubscriberArgs& a) {
   }
   for (const auto& n : targets) {
     // Adding someone again must never take back a confirmation they gave.
-    bool confirmed_already = std::any_of(current.begin(), current.end(), [&](const Subscription& s) {
-      return s.newsletter_id == n.id && s.status == SubscriptionStatus::confirmed;
-    });
+    bool confirmed_already =
+        std::any_of(current.begin(), current.end(), [&](const Subscription& sub) {
+          return sub.newsletter_id == n.id && sub.status == SubscriptionStatus::confirmed;
+        });
     if (confirmed_already) continue;
     if (auto st = ctx->store->set_subscription(id, n.id, status, "cli"); !st) return fail(st.error());
   }

@@ -59,7 +59,7 @@ inline std::optional<Response> allow_all(Permission, const Request&) { return st
 
 class TestServer {
  public:
-  explicit TestServer(std::vector<Route> routes, Config::Http config = test_config())
+  explicit TestServer(std::vector<Route> routes, const Config::Http& config = test_config())
       : router_(std::move(routes), allow_all), server_(config, router_, metrics_) {
     auto bound = server_.listen("127.0.0.1", 0);
     EXPECT_TRUE(bound.ok()) << (bound.ok() ? "" : bound.error().message);

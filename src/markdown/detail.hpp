@@ -66,9 +66,9 @@ int parse(std::string_view markdown, Renderer& renderer) {
     return static_cast<Target*>(self)->renderer->leave_span(t, d);
   };
   parser.text = [](MD_TEXTTYPE t, const MD_CHAR* s, MD_SIZE n, void* self) {
-    auto* target = static_cast<Target*>(self);
-    if (n > target->size && n > 16) return -1;
-    return target->renderer->text(t, std::string_view(s, n));
+    auto* state = static_cast<Target*>(self);
+    if (n > state->size && n > 16) return -1;
+    return state->renderer->text(t, std::string_view(s, n));
   };
   return md_parse(markdown.data(), target.size, &parser, &target);
 }

@@ -133,7 +133,7 @@ TEST(MarkdownFields, UnknownNamesAreErrors) {
 }
 
 TEST(MarkdownInput, BadInputIsRefused) {
-  for (std::string md : {std::string("a\0b", 3), std::string("a\x1b[1m"), std::string("\xff\xfe"),
+  for (const std::string& md : {std::string("a\0b", 3), std::string("a\x1b[1m"), std::string("\xff\xfe"),
                          std::string("a\x7f"), std::string(kMaxMarkdown + 1, 'a')}) {
     EXPECT_FALSE(markdown_to_email_html(md).ok());
     EXPECT_FALSE(markdown_to_text(md).ok());

@@ -191,7 +191,7 @@ TEST(EncodeHeaderWords, PicksTheShorterScheme) {
 }
 
 TEST(EncodeHeaderWords, RefusesLineBreaksAndBadText) {
-  for (std::string bad : std::vector<std::string>{
+  for (const std::string& bad : std::vector<std::string>{
            "a\r\nBcc: x@example.com", std::string("nul\0", 4), "lf\nonly", "cr\ronly", "esc\x1b",
            "bad \xC3\x28 utf8", std::string(5000, 'a')}) {
     auto r = encode_header_words(bad);

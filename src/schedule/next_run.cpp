@@ -22,7 +22,7 @@ using date::hh_mm_ss;
 #include "schedule/schedule.hpp"
 #include "schedule/zoneinfo.hpp"
 
-namespace broadsheet {
+namespace broadsheet::schedule {
 namespace {
 
 using date::local_seconds;
@@ -74,7 +74,7 @@ std::shared_ptr<const ZoneClock> load_clock(std::string_view name) {
   const date::time_zone* table = find_table(name);
   if (table == nullptr) return nullptr;
   std::optional<Posix::time_zone> tail;
-  if (auto rule = schedule_detail::read_posix_rule(name)) {
+  if (auto rule = detail::read_posix_rule(name)) {
     // ptz.h cannot read every rule (negative transition times, as in America/Nuuk);
     // those zones keep the table alone, which is right until its last transition.
     try {
@@ -90,7 +90,7 @@ std::shared_ptr<const ZoneClock> load_clock(std::string_view name) {
 std::shared_ptr<const ZoneClock> clock_for(std::string_view name) {
   static const auto utc = std::make_shared<const ZoneClock>();
   if (name == "UTC") return utc;
-  if (!schedule_detail::is_zone_name(name)) return nullptr;
+  if (!detail::is_zone_name(name)) return nullptr;
   static std::mutex mutex;
   static std::map<std::string, std::shared_ptr<const ZoneClock>, std::less<>> cache;
   std::lock_guard lock(mutex);
@@ -140,4 +140,4 @@ UnixSeconds local_time(UnixSeconds t, std::string_view zone) {
   return clock->to_local(sys_seconds{std::chrono::seconds{t}}).time_since_epoch().count();
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::schedule

@@ -11,7 +11,7 @@
 
 #include "core/types.hpp"
 
-namespace broadsheet {
+namespace broadsheet::schedule {
 namespace {
 
 constexpr std::size_t kMaxText = 200;  // the longest sensible schedule is under 60
@@ -239,4 +239,4 @@ std::string Schedule::describe() const {
   return out + " (" + zone + ")";
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::schedule

@@ -20,7 +20,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 
-namespace broadsheet {
+namespace broadsheet::schedule {
 
 struct Schedule {
   bool manual = false;
@@ -60,4 +60,4 @@ std::optional<UnixSeconds> next_run(const Schedule& schedule, UnixSeconds after,
 // unknown. Zones are cached, as for next_run; safe from any thread.
 UnixSeconds local_time(UnixSeconds t, std::string_view zone);
 
-}  // namespace broadsheet
+}  // namespace broadsheet::schedule

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace broadsheet {
+namespace broadsheet::schedule {
 namespace {
 
 using std::chrono::April;
@@ -342,4 +342,4 @@ TEST(LocalTime, AppliesTheZonesOffsetAtThatInstant) {
 }
 
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::schedule

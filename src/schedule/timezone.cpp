@@ -16,8 +16,8 @@
 #include "schedule/schedule.hpp"
 #include "schedule/zoneinfo.hpp"
 
-namespace broadsheet {
-namespace schedule_detail {
+namespace broadsheet::schedule {
+namespace detail {
 namespace {
 
 namespace fs = std::filesystem;
@@ -107,11 +107,11 @@ std::optional<std::string> read_posix_rule(std::string_view name) {
   return rule;
 }
 
-}  // namespace schedule_detail
+}  // namespace detail
 
 bool is_known_timezone(std::string_view name) {
   if (name == "UTC") return true;
-  if (!schedule_detail::is_zone_name(name)) return false;
+  if (!detail::is_zone_name(name)) return false;
   // Imports and sign-ups ask about the same few hundred zones again and again; asking
   // the file system each time made an import of a million rows spend half its time in
   // the kernel. Answers are cached, and the cache is bounded because names come from
@@ -123,14 +123,14 @@ bool is_known_timezone(std::string_view name) {
     std::lock_guard lock(mu);
     if (auto it = cache.find(std::string(name)); it != cache.end()) return it->second;
   }
-  bool known = schedule_detail::is_tzif_file(schedule_detail::zone_path(name));
+  bool known = detail::is_tzif_file(detail::zone_path(name));
   std::lock_guard lock(mu);
   if (cache.size() < kMaxCached) cache.emplace(std::string(name), known);
   return known;
 }
 
 std::optional<std::string> canonical_timezone(std::string_view name) {
-  using namespace schedule_detail;
+  using namespace detail;
   if (iequals(name, "UTC")) return "UTC";
   if (!is_zone_name(name)) return std::nullopt;
   if (is_known_timezone(name)) return std::string(name);
@@ -150,4 +150,4 @@ std::optional<std::string> canonical_timezone(std::string_view name) {
   return canonical;
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::schedule

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace broadsheet::schedule_detail {
+namespace broadsheet::schedule::detail {
 
 inline constexpr std::string_view kZoneInfoDir = "/usr/share/zoneinfo";
 
@@ -22,4 +22,4 @@ bool is_zone_name(std::string_view name);
 // file is missing, too old to have one, or malformed. REQUIRES: is_zone_name(name).
 std::optional<std::string> read_posix_rule(std::string_view name);
 
-}  // namespace broadsheet::schedule_detail
+}  // namespace broadsheet::schedule::detail

@@ -65,7 +65,7 @@ render::ReaderFields reader_fields(const IssueMessageSettings& settings,
   f.email = reader.email;
   f.email_display = reader.email_display;
   f.name = reader.name;
-  f.issue_date = render::format_issue_date(local_time(now, reader.timezone));
+  f.issue_date = render::format_issue_date(schedule::local_time(now, reader.timezone));
   const std::string unsubscribe =
       links::sign_token({links::TokenPurpose::unsubscribe, reader.subscriber_id, newsletter_id, 0},
                         settings.link_key);

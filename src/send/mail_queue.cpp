@@ -34,7 +34,7 @@ MailQueueSender::MailQueueSender(Store& store, transport::Transport& transport, 
       transport_(transport),
       render_(std::move(render)),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(options) {}
 
 MailQueueSender::~MailQueueSender() { stop(); }
 

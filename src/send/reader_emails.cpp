@@ -60,7 +60,7 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
 
   std::string list_text, list_html;
   for (const auto& n : e.newsletters) {
-    auto schedule = parse_schedule(n.schedule);
+    auto schedule = schedule::parse_schedule(n.schedule);
     std::string when = schedule ? schedule->describe() : n.schedule;
     list_text += fmt::format("  * {} ({})\n", n.name, when);
     list_html += fmt::format("<li><strong>{}</strong> &middot; {}</li>", html_escaped(n.name),

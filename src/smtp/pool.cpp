@@ -302,7 +302,7 @@ void Pool::Impl::connection_ready(Relay& relay) {
 }
 
 void Pool::Impl::connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn,
-                                   std::string reason) {
+                                   const std::string& reason) {
   std::vector<Job> expired;
   {
     std::lock_guard lock(mu);

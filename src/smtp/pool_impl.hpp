@@ -82,7 +82,8 @@ struct Pool::Impl {
   // True when `conn` was still idle (and now is not): nobody gave it work.
   bool leave_idle(Relay& relay, const Connection* conn);
   void connection_ready(Relay& relay);
-  void connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn, std::string reason);
+  void connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn,
+                         const std::string& reason);
   void connection_closed(Relay& relay, const std::shared_ptr<Connection>& conn);
   // A job whose body was not sent when its connection failed: tried once more, then
   // completed with `result`.

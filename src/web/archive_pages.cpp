@@ -192,7 +192,7 @@ Result<std::string> ArchivePages::render_list(const Newsletter& newsletter, Id b
   TemplateData d;
   d.set("name", newsletter.name);
   d.set("description", newsletter.description);
-  auto schedule = parse_schedule(newsletter.schedule);
+  auto schedule = schedule::parse_schedule(newsletter.schedule);
   d.set("schedule", schedule ? schedule->describe() : newsletter.schedule);
   d.set("issues", list);
   d.set("empty", issues->empty());

@@ -18,7 +18,7 @@ using http::Request;
 using http::Response;
 
 std::string schedule_line(const std::string& schedule_text) {
-  auto s = parse_schedule(schedule_text);
+  auto s = schedule::parse_schedule(schedule_text);
   return s ? s->describe() : schedule_text;
 }
 

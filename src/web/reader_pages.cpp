@@ -167,7 +167,7 @@ Response render_preferences(WebContext& ctx, const Request& req, Id subscriber_i
     bool on = std::any_of(subs->begin(), subs->end(), [&](const Subscription& s) {
       return s.newsletter_id == n.id && s.status != SubscriptionStatus::unsubscribed;
     });
-    auto schedule = parse_schedule(n.schedule);
+    auto schedule = schedule::parse_schedule(n.schedule);
     TemplateData d;
     d.set("slug", n.slug);
     d.set("name", n.name);
@@ -211,7 +211,7 @@ Response preferences_post(WebContext& ctx, const Request& req) {
   std::string zone = http::form_value(*fields, "timezone");
   std::string canonical;
   if (!zone.empty()) {
-    auto c = canonical_timezone(zone.substr(0, 128));
+    auto c = schedule::canonical_timezone(zone.substr(0, 128));
     if (!c) {
       return render_preferences(ctx, req, who, 422, "",
                                 "That time zone is not known. Use a name such as Europe/Paris.");

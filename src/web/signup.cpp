@@ -156,7 +156,8 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
     }
   }
   // The browser's zone is a convenience: an unknown one is dropped, not an error.
-  if (auto zone = canonical_timezone(form.timezone.substr(0, 128))) request.timezone = *zone;
+  if (auto zone = schedule::canonical_timezone(form.timezone.substr(0, 128)))
+    request.timezone = *zone;
   request.marketing = form.marketing && !config_.signup.marketing_text.empty();
   request.consent_version = config_.signup.consent_version;
   request.source_page = form.page.substr(0, kMaxPageBytes);

@@ -84,7 +84,7 @@ std::string render_signup_box(WebContext& ctx, const BoxState& state,
   std::size_t count = 0;
   for (const auto& n : newsletters) {
     if (!state.offered.empty() && !contains(state.offered, n.slug)) continue;
-    auto schedule = parse_schedule(n.schedule);
+    auto schedule = schedule::parse_schedule(n.schedule);
     TemplateData d;
     d.set("slug", n.slug);
     d.set("name", n.name);

@@ -319,7 +319,7 @@ TEST_F(SqliteTest, ArticlesRoundTripWithTheirParagraphs) {
 
 TEST_F(SqliteTest, ArticlesRefuseWhatWouldNotComeBackAndTakenSlugs) {
   auto& store = open();
-  for (auto bad : {std::vector<std::string>{"a", ""}, {"a\n\nb"}, {"a\n", "b"}}) {
+  for (const auto& bad : {std::vector<std::string>{"a", ""}, {"a\n\nb"}, {"a\n", "b"}}) {
     Article a = article("bad", 1);
     a.paragraphs = bad;
     auto s = store.add_article(a);
