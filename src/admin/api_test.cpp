@@ -20,7 +20,7 @@ using http::Permission;
 using http::Request;
 using http::Response;
 
-class ApiTest : public sqlite::testing::SqliteTest {
+class ApiTest : public store::sqlite::testing::SqliteTest {
  protected:
   void SetUp() override {
     SqliteTest::SetUp();
@@ -33,7 +33,8 @@ class ApiTest : public sqlite::testing::SqliteTest {
     user_ = *store_->add_user(u);
     token_ = generate_api_token();
     token_id_ = store_->add_api_token(user_.id, "cms", token_.hash)->id;
-    api_ = std::make_unique<ApiContext>(ApiContext{*store_, clock_, [this] { ++wakes_; }});
+    api_ = std::make_unique<ApiContext>(
+        ApiContext{*store_, *store_, *store_, *store_, clock_, [this] { ++wakes_; }});
     auto t = [this](Response (*fn)(ApiContext&, const Request&)) {
       return [this, fn](const Request& r) { return fn(*api_, r); };
     };

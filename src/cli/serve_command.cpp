@@ -32,9 +32,9 @@ Result<std::optional<OutgoingMail>> sign_mail(const DkimSigner& signer,
 }
 
 // broadsheet_issue_deliveries{issue="ID",status="sent"} for every issue being sent.
-std::vector<std::pair<std::string, double>> sending_issue_gauges(Store& store) {
+std::vector<std::pair<std::string, double>> sending_issue_gauges(store::Store& store) {
   std::vector<std::pair<std::string, double>> out;
-  IssueQuery q;
+  store::IssueQuery q;
   q.status = IssueStatus::sending;
   auto issues = store.list_issues(q);
   if (!issues) return out;
@@ -84,7 +84,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   auto sending = open_sending(config);
   if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();
-  web::SignupService signup(config, *ctx->store, clock, std::move(keys).value());
+  web::SignupService signup(config, {*ctx->store, *ctx->store}, clock, std::move(keys).value());
   http::Metrics metrics;
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {}};
   http::Router router = web::build_router(web_ctx);
@@ -97,8 +97,8 @@ int run_serve(const std::string& data, const std::string& listen_override) {
     config.publication.base_url = fmt::format("http://{}:{}", host, *port);
   }
   MailQueueSender mail_queue(
-      *ctx->store, sending->transport(),
-      [&signup, &signer = sending->messages.signer](const QueuedMail& m,
+      {*ctx->store, *ctx->store}, sending->transport(),
+      [&signup, &signer = sending->messages.signer](const store::QueuedMail& m,
                                                     const std::vector<Newsletter>& n) {
         return sign_mail(signer, signup.render_queued(m, n));
       },
@@ -115,10 +115,10 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
                     [store = ctx->store.get()] { return sending_issue_gauges(*store); });
-  SendEngine engine(*ctx->store, sending->send,
-                    issue_messages_factory(sending->messages, *ctx->store, clock),
-                    sending->engine, clock, send_metrics.observer());
-  SendDispatcher dispatcher(*ctx->store, engine, sending->engine.owner,
+  SendEngine engine({*ctx->store, *ctx->store, *ctx->store}, sending->send,
+                    issue_messages_factory(sending->messages, *ctx->store, clock), sending->engine,
+                    clock, send_metrics.observer());
+  SendDispatcher dispatcher({*ctx->store, *ctx->store}, engine, sending->engine.owner,
                             sending->engine.lease_seconds, clock);
   // An issue the API began or resumed is taken up now, not at the dispatcher's next look.
   web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };

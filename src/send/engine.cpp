@@ -204,11 +204,11 @@ std::string domain_of(const std::string& email) {
 }
 
 struct Work {
-  PendingDelivery reader;
+  store::PendingDelivery reader;
 };
 
 struct Outcome {
-  DeliveryUpdate update;
+  store::DeliveryUpdate update;
   bool holds_permit = true;
 };
 
@@ -239,7 +239,7 @@ std::string process_owner_id() {
   return fmt::format("{}:{}:{:08x}", host, getpid(), rd());
 }
 
-SendEngine::SendEngine(Store& store, AsyncSend send, IssueMessagesFactory messages,
+SendEngine::SendEngine(Roles store, AsyncSend send, IssueMessagesFactory messages,
                        EngineOptions options, const Clock& clock, SendObserver observer)
     : store_(store),
       send_(std::move(send)),
@@ -284,8 +284,9 @@ struct SendEngine::Run {
   std::optional<Error> log_error;      // a store failure that ended the run
 
   // What a transport result means for the log.
-  DeliveryUpdate update_for(const PendingDelivery& reader, const DeliveryResult& r) const {
-    DeliveryUpdate u;
+  store::DeliveryUpdate update_for(const store::PendingDelivery& reader,
+                                   const DeliveryResult& r) const {
+    store::DeliveryUpdate u;
     u.subscriber_id = reader.subscriber_id;
     u.attempts = reader.attempts + 1;
     u.code = r.code;
@@ -317,7 +318,7 @@ struct SendEngine::Run {
         outstanding.release(1);
         continue;
       }
-      const PendingDelivery& reader = item->reader;
+      const store::PendingDelivery& reader = item->reader;
       window.acquire();
       const std::string domain = domain_of(reader.email);
       limits.acquire(domain);
@@ -366,7 +367,7 @@ struct SendEngine::Run {
         continue;
       }
       const auto round_began = std::exchange(last_round, SteadyClock::now());
-      std::vector<DeliveryUpdate> updates;
+      std::vector<store::DeliveryUpdate> updates;
       updates.reserve(batch.size());
       std::size_t permits = 0;
       for (auto& o : batch) {
@@ -375,7 +376,7 @@ struct SendEngine::Run {
       }
       Status s;
       for (int attempt = 0; attempt < 5; ++attempt) {
-        s = engine.store_.record_deliveries(issue_id, updates);
+        s = engine.store_.deliveries.record_deliveries(issue_id, updates);
         if (s) break;
         spdlog::warn("send: issue {}: cannot record {} deliveries (try {}): {}", issue_id,
                      updates.size(), attempt + 1, s.error().message);
@@ -404,10 +405,10 @@ struct SendEngine::Run {
 
 Result<RunSummary> SendEngine::run(Id issue_id,
                                    const std::function<void(const SendProgress&)>& progress) {
-  auto issue = store_.issue_by_id(issue_id);
+  auto issue = store_.issues.issue_by_id(issue_id);
   if (!issue) return issue.error();
   const auto lease_until = [&] { return clock_.now() + options_.lease_seconds; };
-  auto claimed = store_.claim_sending_issue(options_.owner, issue_id, lease_until());
+  auto claimed = store_.leases.claim_sending_issue(options_.owner, issue_id, lease_until());
   if (!claimed) return claimed.error();
   if (!claimed->has_value()) {
     if (issue->status != IssueStatus::sending) {
@@ -419,7 +420,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   }
   auto messages = messages_(*issue);
   if (!messages) {
-    (void)store_.release_lease(issue_id, options_.owner);
+    (void)store_.leases.release_lease(issue_id, options_.owner);
     return messages.error();
   }
   Run run(*this, issue_id, **messages, issue->started_at.value_or(clock_.now()));
@@ -447,13 +448,13 @@ Result<RunSummary> SendEngine::run(Id issue_id,
     auto renewed = SteadyClock::now();
     while (!watcher_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return watcher_done; })) {
       if (stop_.load()) decide(RunOutcome::stopped);
-      if (auto now = store_.issue_status(issue_id)) {
+      if (auto now = store_.issues.issue_status(issue_id)) {
         if (*now == IssueStatus::paused) decide(RunOutcome::paused);
         if (*now == IssueStatus::cancelled) decide(RunOutcome::cancelled);
       }
       if (SteadyClock::now() - renewed >= renew_every) {
         renewed = SteadyClock::now();
-        auto held = store_.renew_lease(issue_id, options_.owner, lease_until());
+        auto held = store_.leases.renew_lease(issue_id, options_.owner, lease_until());
         if (held && !*held) {
           run.lease_lost.store(true);
           decide(RunOutcome::lease_lost);
@@ -469,7 +470,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
     auto now = SteadyClock::now();
     if (!force && now - last_report < std::chrono::milliseconds(500)) return;
     last_report = now;
-    auto counts = store_.delivery_counts(issue_id);
+    auto counts = store_.deliveries.delivery_counts(issue_id);
     if (!counts) return;
     const double secs = std::chrono::duration<double>(now - run_started).count();
     progress(SendProgress{*counts, secs > 0 ? static_cast<double>(run.recorded.load()) / secs : 0});
@@ -479,7 +480,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   auto check = [&]() -> bool {
     if (stop_.load()) decide(RunOutcome::stopped);
     if (verdict_code.load() == kNoVerdict) {
-      auto now = store_.issue_status(issue_id);
+      auto now = store_.issues.issue_status(issue_id);
       if (now && *now == IssueStatus::paused) decide(RunOutcome::paused);
       if (now && *now == IssueStatus::cancelled) decide(RunOutcome::cancelled);
     }
@@ -492,8 +493,10 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   auto pass = [&](bool retries) {
     Id after = 0;
     while (check()) {
-      auto batch = retries ? store_.due_deliveries(issue_id, clock_.now(), after, options_.batch_size)
-                           : store_.queued_deliveries(issue_id, after, options_.batch_size);
+      auto batch =
+          retries
+              ? store_.deliveries.due_deliveries(issue_id, clock_.now(), after, options_.batch_size)
+              : store_.deliveries.queued_deliveries(issue_id, after, options_.batch_size);
       if (!batch) {
         failure = batch.error();
         run.halt.store(true);
@@ -503,7 +506,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
       after = batch->back().subscriber_id;
       for (auto& reader : *batch) {
         if (!reader.still_subscribed) {
-          DeliveryUpdate drop;
+          store::DeliveryUpdate drop;
           drop.subscriber_id = reader.subscriber_id;
           drop.drop = true;
           run.results.push(Outcome{drop, false});
@@ -527,7 +530,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   pass(false);
   drain();
   while (check()) {
-    auto counts = store_.delivery_counts(issue_id);
+    auto counts = store_.deliveries.delivery_counts(issue_id);
     if (!counts) {
       failure = counts.error();
       break;
@@ -539,7 +542,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
       continue;
     }
     if (counts->deferred == 0) break;
-    auto next = store_.next_retry_at(issue_id);
+    auto next = store_.deliveries.next_retry_at(issue_id);
     if (!next) {
       failure = next.error();
       break;
@@ -572,14 +575,15 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   std::optional<RunOutcome> verdict;
   if (verdict_code.load() != kNoVerdict) verdict = static_cast<RunOutcome>(verdict_code.load());
   if (!verdict && !failure) {
-    auto done = store_.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
+    auto done =
+        store_.issues.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
     if (!done) failure = done.error();
     summary.outcome = RunOutcome::finished;
   } else if (verdict) {
     summary.outcome = *verdict;
   }
-  (void)store_.release_lease(issue_id, options_.owner);
-  auto counts = store_.delivery_counts(issue_id);
+  (void)store_.leases.release_lease(issue_id, options_.owner);
+  auto counts = store_.deliveries.delivery_counts(issue_id);
   if (counts) summary.counts = *counts;
   report(true);
   if (failure) return *failure;

@@ -22,6 +22,7 @@
 #include "mail/dkim.hpp"
 #include "mail/issue_render.hpp"
 #include "send/engine.hpp"
+#include "store/newsletters.hpp"
 
 namespace broadsheet {
 
@@ -38,7 +39,7 @@ Result<IssueRenderInput> issue_render_input(const IssueMessageSettings& settings
 
 // The reader-specific fields of one reader's copy: links, date in their zone, header.
 ReaderFields reader_fields(const IssueMessageSettings& settings, const PreparedIssue& prepared,
-                           Id issue_id, Id newsletter_id, const PendingDelivery& reader,
+                           Id issue_id, Id newsletter_id, const store::PendingDelivery& reader,
                            UnixSeconds now);
 
 // The complete message for one reader: DKIM-Signature fields, then the message.
@@ -47,8 +48,9 @@ Result<std::string> signed_message(const IssueMessageSettings& settings,
                                    UnixSeconds now);
 
 // The engine's factory: renders each issue once, with its newsletter read from
-// `store`. REQUIRES: settings.config, `store` and `clock` outlive what it makes.
-IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings, Store& store,
-                                            const Clock& clock);
+// `newsletters`. REQUIRES: settings.config, `newsletters` and `clock` outlive what it
+// makes.
+IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings,
+                                            store::Newsletters& newsletters, const Clock& clock);
 
 }  // namespace broadsheet

@@ -1,6 +1,6 @@
 // The mail queue sender: one thread that delivers the emails the reader side queued in
-// the store (confirmations and welcome emails; see "Outgoing mail queue" in
-// store/store.hpp) through a Transport.
+// the store (confirmations and welcome emails; see store/queued_mail.hpp) through a
+// Transport.
 //
 // What it does: it sleeps until wake() is called (the store's mail listener calls it
 // after every commit that queued mail) or the poll interval passes (retries falling
@@ -44,7 +44,8 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "send/transport.hpp"
-#include "store/store.hpp"
+#include "store/newsletters.hpp"
+#include "store/queued_mail.hpp"
 
 namespace broadsheet {
 
@@ -64,7 +65,7 @@ struct MailQueueOptions {
 // like a deferred delivery. `newsletters` are all newsletters, read once per batch.
 // Called on the sender's thread only.
 using MailRenderer = std::function<Result<std::optional<OutgoingMail>>(
-    const QueuedMail& mail, const std::vector<Newsletter>& newsletters)>;
+    const store::QueuedMail& mail, const std::vector<Newsletter>& newsletters)>;
 
 // What one send_due() did.
 struct MailPass {
@@ -73,8 +74,14 @@ struct MailPass {
 
 class MailQueueSender {
  public:
+  // The roles of the store it uses: the queue, and the newsletters its emails name.
+  struct Roles {
+    store::QueuedMailStore& queue;
+    store::Newsletters& newsletters;
+  };
+
   // REQUIRES: store, transport and clock outlive the sender.
-  MailQueueSender(Store& store, Transport& transport, MailRenderer render, const Clock& clock,
+  MailQueueSender(Roles store, Transport& transport, MailRenderer render, const Clock& clock,
                   MailQueueOptions options = {});
   ~MailQueueSender();  // stop()s
   MailQueueSender(const MailQueueSender&) = delete;
@@ -99,16 +106,17 @@ class MailQueueSender {
   // One batch: read, render, send. Fills unsettled_; false when nothing was due.
   Result<bool> send_batch(MailPass& pass);
   bool stop_requested();
-  MailSettlement retry_or_give_up(const QueuedMail& row, std::string error, UnixSeconds now);
+  store::MailSettlement retry_or_give_up(const store::QueuedMail& row, std::string error,
+                                         UnixSeconds now);
   void run();
   void purge_done_rows();
 
-  Store& store_;
+  Roles store_;
   Transport& transport_;
   MailRenderer render_;
   const Clock& clock_;
   const MailQueueOptions options_;
-  std::vector<MailSettlement> unsettled_;  // sent, not yet recorded (sender thread only)
+  std::vector<store::MailSettlement> unsettled_;  // sent, not yet recorded (sender thread only)
   UnixSeconds last_purge_ = 0;             // sender thread only
 
   std::mutex mutex_;

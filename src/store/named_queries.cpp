@@ -4,7 +4,7 @@
 
 #include <unordered_set>
 
-namespace broadsheet {
+namespace broadsheet::store {
 namespace {
 
 constexpr std::string_view kMarker = "-- name:";
@@ -123,4 +123,4 @@ const NamedQuery* NamedQueries::find(std::string_view name) const {
   return nullptr;
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::store

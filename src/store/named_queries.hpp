@@ -14,7 +14,7 @@
 
 #include "core/result.hpp"
 
-namespace broadsheet {
+namespace broadsheet::store {
 
 struct NamedQuery {
   std::string name;
@@ -37,4 +37,4 @@ class NamedQueries {
   std::vector<NamedQuery> queries_;
 };
 
-}  // namespace broadsheet
+}  // namespace broadsheet::store

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace broadsheet {
+namespace broadsheet::store {
 namespace {
 
 Error parse_error(std::string_view text) {
@@ -92,4 +92,4 @@ TEST(NamedQueries, RefusesMarkersThatWouldPassForComments) {
 }
 
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::store

@@ -20,10 +20,10 @@ http::Router build_router(WebContext& ctx) {
   auto a = [archive](http::Response (ArchivePages::*fn)(const http::Request&)) {
     return [archive, fn](const http::Request& req) { return ((*archive).*fn)(req); };
   };
-  auto api = std::make_shared<admin::ApiContext>(admin::ApiContext{
-      ctx.store, ctx.clock, [&ctx] {
-        if (ctx.sending_changed) ctx.sending_changed();
-      }});
+  auto api = std::make_shared<admin::ApiContext>(
+      admin::ApiContext{ctx.store, ctx.store, ctx.store, ctx.store, ctx.clock, [&ctx] {
+                          if (ctx.sending_changed) ctx.sending_changed();
+                        }});
   auto t = [api](http::Response (*fn)(admin::ApiContext&, const http::Request&)) {
     return [api, fn](const http::Request& req) { return fn(*api, req); };
   };

@@ -17,7 +17,7 @@ namespace broadsheet::web {
 // What handlers may use. Outlives the router.
 struct WebContext {
   const Config& config;
-  Store& store;
+  store::Store& store;
   http::Metrics& metrics;
   const Templates& templates;
   SignupService& signup;

@@ -70,8 +70,7 @@ Result<ReaderKeys> load_reader_keys(const Config& config) {
   return keys;
 }
 
-SignupService::SignupService(const Config& config, Store& store, const Clock& clock,
-                             ReaderKeys keys)
+SignupService::SignupService(const Config& config, Roles store, const Clock& clock, ReaderKeys keys)
     : config_(config),
       store_(store),
       clock_(clock),
@@ -106,7 +105,8 @@ std::string SignupService::stored_client_address(const std::string& ip) const {
   return "";
 }
 
-std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRequest& request,
+std::vector<FieldError> SignupService::validate(const SignupForm& form,
+                                                store::SignupRequest& request,
                                                 bool read_newsletters) {
   const auto& msg = config_.signup;
   std::vector<FieldError> errors;
@@ -159,7 +159,7 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   }
   if (newsletters_ok && (read_newsletters || !errors.empty())) {
     for (const auto& slug : request.newsletter_slugs) {
-      auto n = store_.newsletter_by_slug(slug);
+      auto n = store_.newsletters.newsletter_by_slug(slug);
       if (n && n->is_public) continue;
       if (n.ok() || n.error().code == Errc::not_found) {
         errors.insert(errors.begin() + static_cast<std::ptrdiff_t>(newsletters_at),
@@ -196,7 +196,7 @@ SignupAnswer SignupService::refuse(const SignupForm& form, std::vector<FieldErro
   if (exhausted(client)) return rate_limited();
   if (config_.signup.rate_limits && !garbage_per_client_.allow(client)) return rate_limited();
   // Report every error at once: the wrongly typed fields, and what else is wrong.
-  SignupRequest request;
+  store::SignupRequest request;
   for (auto& e : validate(form, request, true)) {
     bool covered = std::any_of(type_errors.begin(), type_errors.end(),
                                [&](const FieldError& t) { return t.field == e.field; });
@@ -218,7 +218,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   // run more checks than the limit; moved to the real attempts once the robot check
   // is known to hold.
   if (config_.signup.rate_limits && !garbage_per_client_.allow(client)) return rate_limited();
-  SignupRequest request;
+  store::SignupRequest request;
   auto errors = validate(form, request, false);
   if (config_.signup.rate_limits && !request.challenge_id.empty()) {
     garbage_per_client_.refund(client);
@@ -233,7 +233,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   // Spent challenges are kept only until they expire; sweep them now and then.
   if (UnixSeconds now = clock_.now(), last = last_purge_.load();
       now - last >= 60 && last_purge_.compare_exchange_strong(last, now)) {
-    if (auto st = store_.purge_spent_challenges(now); !st) {
+    if (auto st = store_.signups.purge_spent_challenges(now); !st) {
       spdlog::warn("purging spent robot challenges: {}", st.error().message);
     }
   }
@@ -261,7 +261,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   // The emails the sign-up makes due are queued in its own transaction, and sent by
   // the mail queue sender once it is committed: nothing is written to disk here
   // beyond the group's one commit.
-  auto outcome = store_.record_signup(request);
+  auto outcome = store_.signups.record_signup(request);
   if (!outcome && outcome.error().code == Errc::conflict) {
     return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
   }
@@ -274,24 +274,24 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
 }
 
 Result<std::optional<OutgoingMail>> SignupService::render_queued(
-    const QueuedMail& mail, const std::vector<Newsletter>& newsletters) const {
+    const store::QueuedMail& mail, const std::vector<Newsletter>& newsletters) const {
   std::vector<Newsletter> named;  // in the order the row names them
   for (Id id : mail.newsletter_ids) {
     auto n = std::find_if(newsletters.begin(), newsletters.end(),
                           [&](const Newsletter& x) { return x.id == id; });
     if (n == newsletters.end()) continue;
-    if (mail.kind == QueuedMailKind::welcome && n->welcome_subject.empty()) continue;
+    if (mail.kind == store::QueuedMailKind::welcome && n->welcome_subject.empty()) continue;
     named.push_back(*n);
   }
   if (named.empty()) return std::optional<OutgoingMail>();
-  auto rendered = mail.kind == QueuedMailKind::welcome
+  auto rendered = mail.kind == store::QueuedMailKind::welcome
                       ? render_welcome(mail, named.front())
                       : render_confirmation(mail, std::move(named));
   if (!rendered) return rendered.error();
   return std::optional<OutgoingMail>(std::move(*rendered));
 }
 
-Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail,
+Result<OutgoingMail> SignupService::render_welcome(const store::QueuedMail& mail,
                                                    const Newsletter& n) const {
   WelcomeEmail e;
   e.to_address = mail.email;
@@ -314,7 +314,7 @@ Result<OutgoingMail> SignupService::render_welcome(const QueuedMail& mail,
   return OutgoingMail{Envelope{sender ? sender->address : "", mail.email}, std::move(*message)};
 }
 
-Result<OutgoingMail> SignupService::render_confirmation(const QueuedMail& mail,
+Result<OutgoingMail> SignupService::render_confirmation(const store::QueuedMail& mail,
                                                         std::vector<Newsletter> awaiting) const {
   const UnixSeconds now = clock_.now();
   ConfirmationEmail e;

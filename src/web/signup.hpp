@@ -21,7 +21,9 @@
 #include "http/rate_limiter.hpp"
 #include "robot/altcha.hpp"
 #include "send/mail_queue.hpp"
-#include "store/store.hpp"
+#include "store/newsletters.hpp"
+#include "store/queued_mail.hpp"
+#include "store/signups.hpp"
 
 namespace broadsheet::web {
 
@@ -52,7 +54,13 @@ struct ReaderKeys {
 
 class SignupService {
  public:
-  SignupService(const Config& config, Store& store, const Clock& clock, ReaderKeys keys);
+  // The roles of the store it uses: the public newsletters, and the sign-ups.
+  struct Roles {
+    store::Newsletters& newsletters;
+    store::Signups& signups;
+  };
+
+  SignupService(const Config& config, Roles store, const Clock& clock, ReaderKeys keys);
 
   SignupAnswer submit(const SignupForm& form, const std::string& request_id);
 
@@ -61,7 +69,7 @@ class SignupService {
   // them). nullopt when none of the newsletters it names exists any more (or, for a
   // welcome, has a welcome email). Safe from any thread.
   Result<std::optional<OutgoingMail>> render_queued(
-      const QueuedMail& mail, const std::vector<Newsletter>& newsletters) const;
+      const store::QueuedMail& mail, const std::vector<Newsletter>& newsletters) const;
 
   // The 422 for a form that cannot be submitted because its body had wrongly typed
   // fields (`type_errors`), with the errors submit() would report for the rest of
@@ -78,15 +86,15 @@ class SignupService {
   // Checks `form` and fills `request` (with the robot check's challenge when it
   // holds). Whether the newsletters exist is read from the store only when
   // `read_newsletters` or another error is found; else record_signup decides it.
-  std::vector<FieldError> validate(const SignupForm& form, SignupRequest& request,
+  std::vector<FieldError> validate(const SignupForm& form, store::SignupRequest& request,
                                    bool read_newsletters);
-  Result<OutgoingMail> render_confirmation(const QueuedMail& mail,
+  Result<OutgoingMail> render_confirmation(const store::QueuedMail& mail,
                                            std::vector<Newsletter> awaiting) const;
-  Result<OutgoingMail> render_welcome(const QueuedMail& mail, const Newsletter& n) const;
+  Result<OutgoingMail> render_welcome(const store::QueuedMail& mail, const Newsletter& n) const;
   std::string stored_client_address(const std::string& ip) const;
 
   const Config& config_;
-  Store& store_;
+  Roles store_;
   const Clock& clock_;
   ReaderKeys keys_;
   // Whether `client` has used up either of its budgets for now: checked before any work.

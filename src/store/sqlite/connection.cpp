@@ -6,7 +6,7 @@
 
 #include "store/sqlite/query.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
@@ -182,4 +182,4 @@ Result<std::int64_t> Connection::pragma_int(const char* sql) {
   return value;
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

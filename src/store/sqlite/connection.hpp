@@ -18,7 +18,7 @@
 #include "core/result.hpp"
 #include "store/named_queries.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
 // The named queries the C++ side runs. Every one must exist in queries.sql (the open
 // fails otherwise); queries.sql may hold more, and those are prepared too.
@@ -97,4 +97,4 @@ class Connection {
   Statements statements_;
 };
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

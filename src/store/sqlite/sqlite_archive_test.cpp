@@ -8,7 +8,7 @@
 #include "store/named_queries.hpp"
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using testing::SqliteTest;
@@ -243,4 +243,4 @@ TEST_F(ArchiveTest, ManyThreadsReadAtOnceWhileOneWrites) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -8,7 +8,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using SqliteImport = testing::SqliteTest;
@@ -211,4 +211,4 @@ TEST_F(SqliteImport, DISABLED_ImportsAMillionRows) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

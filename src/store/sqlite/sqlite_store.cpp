@@ -1,8 +1,7 @@
 // SQLite backend of the Store: opening, schema and health, newsletters.
 // Subscribers are in sqlite_subscribers.cpp, sign-ups (group commit) in
 // sqlite_signup.cpp, articles and the audit log in sqlite_content.cpp, bulk import in
-// sqlite_import.cpp, the robot-check replay store in sqlite_spent.cpp; the SQL in
-// queries.sql.
+// sqlite_import.cpp; the SQL in queries.sql.
 //
 // What it does: opens one database file, brings its schema up to date with the
 // embedded migrations (migrate.hpp), prepares every named query of queries.sql, and
@@ -31,7 +30,7 @@
 #include "store/sqlite/migrate.hpp"
 #include "store/sqlite/query.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 constexpr std::string_view kQueriesPath = "src/store/sqlite/queries.sql";
@@ -255,4 +254,4 @@ Status SqliteStore::remove_newsletter(const std::string& slug) {
   return {};
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite
