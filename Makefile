@@ -46,7 +46,7 @@ build-fuzz: deps
 	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
 
 # ThreadSanitizer: only the unit tests of code that shares state between threads.
-TSAN_TESTS = test_send test_store test_smtp test_http
+TSAN_TESTS = test_send test_transport test_store test_smtp test_http
 build-tsan: deps
 	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROADSHEET_TSAN=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
@@ -62,7 +62,7 @@ unit-test-asan: build-asan
 unit-test-tsan: build-tsan
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j $(JOBS) \
-	  -R '^(EngineTest|DispatcherTest|MailQueueTest|OutboxBatch|GroupCommit|Pool[A-Za-z]*|Server[A-Za-z]*|LimitsTest)\.'
+	  -R '^(EngineTest|DispatcherTest|MailQueueTest|FlowTest|OutboxBatch|GroupCommit|Pool[A-Za-z]*|Server[A-Za-z]*|LimitsTest)\.'
 
 # Each libFuzzer target for FUZZ_SECONDS from its seeds (fuzz/corpus/NAME, read only);
 # what it finds new goes to a scratch folder. A crash fails the run and is kept in

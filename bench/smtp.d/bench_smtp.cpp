@@ -49,17 +49,18 @@ int main(int argc, char** argv) {
   std::string first_problem;
   const auto began = std::chrono::steady_clock::now();
   for (int i = 0; i < count; ++i) {
-    (*pool)->submit({"bench@bench.test", "reader" + std::to_string(i) + "@bench.test"}, message,
-                    [&](DeliveryResult r) {
-                      std::lock_guard lock(mu);
-                      ++done;
-                      if (r.kind == DeliveryResult::Kind::delivered) {
-                        ++delivered;
-                      } else if (first_problem.empty()) {
-                        first_problem = r.reply;
-                      }
-                      if (done == count) cv.notify_all();
-                    });
+    (*pool)->submit_one(
+        {{"bench@bench.test", "reader" + std::to_string(i) + "@bench.test"}, message},
+        [&](transport::DeliveryResult r) {
+          std::lock_guard lock(mu);
+          ++done;
+          if (r.kind == transport::DeliveryResult::Kind::delivered) {
+            ++delivered;
+          } else if (first_problem.empty()) {
+            first_problem = r.reply;
+          }
+          if (done == count) cv.notify_all();
+        });
   }
   {
     std::unique_lock lock(mu);

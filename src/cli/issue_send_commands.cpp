@@ -85,7 +85,7 @@ int run_here(Context& ctx, Id id) {
   auto sending = open_sending(ctx.config);
   if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();
-  SendEngine engine({*ctx.store, *ctx.store, *ctx.store}, sending->send,
+  SendEngine engine({*ctx.store, *ctx.store, *ctx.store}, sending->transport(),
                     issue_messages_factory(sending->messages, *ctx.store, clock), sending->engine,
                     clock);
   SignalScope signals(engine);

@@ -46,19 +46,12 @@ Result<Sending> open_sending(Config& config) {
     auto pool = smtp::Pool::start(std::move(*options));
     if (!pool) return pool.error();
     s.pool = std::move(*pool);
-    s.smtp_transport = std::make_unique<smtp::SmtpTransport>(*s.pool);
-    smtp::Pool* pool_ptr = s.pool.get();
-    s.send = [pool_ptr](Envelope e, std::shared_ptr<const std::string> m,
-                        std::function<void(DeliveryResult)> done) {
-      pool_ptr->submit(std::move(e), std::move(m), std::move(done));
-    };
   } else {
     const std::string dir = (std::filesystem::path(config.data_dir) / "outbox").string();
-    auto outbox = OutboxTransport::open(dir);
+    auto outbox = transport::Outbox::open(dir);
     if (!outbox) return outbox.error();
     s.outbox = std::move(*outbox);
     s.description = "outbox " + dir;
-    s.send = blocking_send(*s.outbox);
   }
   return s;
 }

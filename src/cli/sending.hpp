@@ -9,18 +9,18 @@
 #include "cli/context.hpp"
 #include "send/engine.hpp"
 #include "send/issue_messages.hpp"
-#include "send/outbox.hpp"
 #include "smtp/smtp.hpp"
+#include "transport/outbox.hpp"
 
 namespace broadsheet::cli {
 
 struct Sending {
-  std::unique_ptr<OutboxTransport> outbox;   // transport = "outbox"
-  std::unique_ptr<smtp::Pool> pool;          // transport = "smtp"
-  std::unique_ptr<Transport> smtp_transport;  // one at a time over the pool
-  // One message at a time over whichever is configured (sign-up emails).
-  Transport& transport() { return outbox ? static_cast<Transport&>(*outbox) : *smtp_transport; }
-  AsyncSend send;                            // what the engine hands messages to
+  std::unique_ptr<transport::Outbox> outbox;  // transport = "outbox"
+  std::unique_ptr<smtp::Pool> pool;           // transport = "smtp"
+  // Whichever is configured: what the engine and the mail queue hand messages to.
+  transport::Transport& transport() {
+    return outbox ? static_cast<transport::Transport&>(*outbox) : *pool;
+  }
   IssueMessageSettings messages;
   EngineOptions engine;
   std::string description;                   // "outbox DATA/outbox", "smtp HOST:PORT"

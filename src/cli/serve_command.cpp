@@ -11,25 +11,16 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/private_files.hpp"
-#include "http/server.hpp"
-#include "send/mail_queue.hpp"
 #include "cli/sending.hpp"
+#include "http/server.hpp"
 #include "send/dispatcher.hpp"
+#include "send/mail_queue.hpp"
 #include "send/metrics.hpp"
+#include "send/reader_emails.hpp"
 #include "web/routes.hpp"
 
 namespace broadsheet::cli {
 namespace {
-
-// Sign-up emails are signed with the same keys as issues.
-Result<std::optional<OutgoingMail>> sign_mail(const DkimSigner& signer,
-                                              Result<std::optional<OutgoingMail>> mail) {
-  if (!mail || !mail->has_value() || signer.empty()) return mail;
-  auto signature = signer.sign((*mail)->message);
-  if (!signature) return signature.error();
-  (*mail)->message.insert(0, *signature);
-  return mail;
-}
 
 // broadsheet_issue_deliveries{issue="ID",status="sent"} for every issue being sent.
 std::vector<std::pair<std::string, double>> sending_issue_gauges(store::Store& store) {
@@ -96,11 +87,13 @@ int run_serve(const std::string& data, const std::string& listen_override) {
     // Links in emails point at this server unless the publisher names its public address.
     config.publication.base_url = fmt::format("http://{}:{}", host, *port);
   }
+  // Sign-up emails are rendered on the sending side, signed with the same keys as issues.
+  send::ReaderEmails reader_emails(config, sending->messages.link_key, sending->messages.signer,
+                                   clock);
   MailQueueSender mail_queue(
       {*ctx->store, *ctx->store}, sending->transport(),
-      [&signup, &signer = sending->messages.signer](const store::QueuedMail& m,
-                                                    const std::vector<Newsletter>& n) {
-        return sign_mail(signer, signup.render_queued(m, n));
+      [&reader_emails](const store::QueuedMail& m, const std::vector<Newsletter>& n) {
+        return reader_emails.render(m, n);
       },
       clock);
   metrics.add_gauge("broadsheet_mail_queue_pending",
@@ -115,7 +108,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
                     [store = ctx->store.get()] { return sending_issue_gauges(*store); });
-  SendEngine engine({*ctx->store, *ctx->store, *ctx->store}, sending->send,
+  SendEngine engine({*ctx->store, *ctx->store, *ctx->store}, sending->transport(),
                     issue_messages_factory(sending->messages, *ctx->store, clock), sending->engine,
                     clock, send_metrics.observer());
   SendDispatcher dispatcher({*ctx->store, *ctx->store}, engine, sending->engine.owner,

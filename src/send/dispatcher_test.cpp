@@ -22,18 +22,17 @@ using namespace std::chrono_literals;
 
 // Records every message it is given; each one takes a little while, so a send lasts
 // longer than the churn below.
-class CountingSink {
+class CountingSink : public transport::Transport {
  public:
-  AsyncSend send() {
-    return [this](Envelope e, std::shared_ptr<const std::string>,
-                  std::function<void(DeliveryResult)> done) {
+  void submit(std::vector<transport::Mail> batch, Completion done) override {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
       std::this_thread::sleep_for(2ms);
       {
         std::lock_guard lock(mu_);
-        ++delivered_[e.rcpt_to];
+        ++delivered_[batch[i].envelope.rcpt_to];
       }
-      done({DeliveryResult::Kind::delivered, 250, "250 2.0.0 Ok"});
-    };
+      done(i, {transport::DeliveryResult::Kind::delivered, 250, "250 2.0.0 Ok"});
+    }
   }
   std::map<std::string, int> delivered() {
     std::lock_guard lock(mu_);
@@ -125,7 +124,7 @@ TEST_F(DispatcherTest, PauseAndResumeInQuickTurnsHandTheIssueOverAndEveryoneGets
   constexpr int kReaders = 3000;
   Id issue = sending_issue(kReaders);
   CountingSink sink;
-  SendEngine engine(engine_roles(), sink.send(), send_test::plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sink, send_test::plain(), options(), clock_);
   SendDispatcher dispatcher({*store_, *store_}, engine, "test-owner", 30, clock_);
   dispatcher.start();
   EXPECT_GT(churn(issue, dispatcher, 4, 3s), 100);
@@ -147,7 +146,7 @@ TEST_F(DispatcherTest, ACancelDuringTheTurnsEndsTheSendAndTheDispatcherStopsClea
   constexpr int kReaders = 3000;
   Id issue = sending_issue(kReaders);
   CountingSink sink;
-  SendEngine engine(engine_roles(), sink.send(), send_test::plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sink, send_test::plain(), options(), clock_);
   SendDispatcher dispatcher({*store_, *store_}, engine, "test-owner", 30, clock_);
   dispatcher.start();
   EXPECT_GT(churn(issue, dispatcher, 3, 1s), 10);

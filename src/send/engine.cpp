@@ -1,207 +1,28 @@
 // The send engine (engine.hpp): one run per issue, a producer (the calling thread),
-// workers that render and hand over, one log writer, and a watcher (stop, pause, cancel, lease).
+// workers that render and hand over, one log writer, and a watcher (stop, pause,
+// cancel, lease). The queues, window and limits between them are in flow.hpp.
 #include "send/engine.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
-#include <deque>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
 #include <utility>
 
+#include "send/flow.hpp"
+
 namespace broadsheet {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
-// A queue of at most `capacity` items; push waits for room, pop for an item, and
-// close() releases everyone (pop then drains what is left, and returns nullopt).
-// A full queue wakes its pushers only once pop has emptied half of it: they refill it
-// in one go, instead of one context switch per item (the producer, on the work queue).
-template <typename T>
-class BoundedQueue {
- public:
-  explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {}
-  bool push(T item) {
-    std::unique_lock lock(mu_);
-    room_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-    if (closed_) return false;
-    items_.push_back(std::move(item));
-    ready_.notify_one();
-    return true;
-  }
-  std::optional<T> pop() {
-    std::unique_lock lock(mu_);
-    ready_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    if (items_.size() <= capacity_ / 2) room_.notify_one();
-    return item;
-  }
-  // Everything queued now, waiting up to `wait` for the first item.
-  std::vector<T> pop_all(std::chrono::milliseconds wait) {
-    std::unique_lock lock(mu_);
-    ready_.wait_for(lock, wait, [&] { return closed_ || !items_.empty(); });
-    std::vector<T> out(std::make_move_iterator(items_.begin()), std::make_move_iterator(items_.end()));
-    items_.clear();
-    room_.notify_all();
-    return out;
-  }
-  void close() {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    ready_.notify_all();
-    room_.notify_all();
-  }
-  bool closed_and_empty() {
-    std::lock_guard lock(mu_);
-    return closed_ && items_.empty();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable ready_, room_;
-  std::deque<T> items_;
-  std::size_t capacity_;
-  bool closed_ = false;
-};
-
-// Counts messages in flight: acquire() waits while `limit` are out.
-class Window {
- public:
-  explicit Window(std::size_t limit) : limit_(std::max<std::size_t>(1, limit)) {}
-  void acquire() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return used_ < limit_; });
-    ++used_;
-  }
-  void release(std::size_t n) {
-    std::lock_guard lock(mu_);
-    used_ -= std::min(n, used_);
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::size_t limit_;
-  std::size_t used_ = 0;
-};
-
-// Work given out and not yet finished; drained() waits until none is.
-class Counter {
- public:
-  void add() {
-    std::lock_guard lock(mu_);
-    ++count_;
-  }
-  void release(std::size_t n) {
-    std::lock_guard lock(mu_);
-    count_ -= std::min(n, count_);
-    if (count_ == 0) cv_.notify_all();
-  }
-  void drained() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return count_ == 0; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::size_t count_ = 0;
-};
-
-// A token bucket of `rate` per second with a burst of one second's worth (at least
-// one); a rate of 0 never waits.
-class Bucket {
- public:
-  explicit Bucket(double rate)
-      : rate_(rate), burst_(std::max(1.0, rate)), tokens_(burst_), last_(SteadyClock::now()) {}
-  // How long until a token is there (zero: now).
-  std::chrono::nanoseconds wait() {
-    if (rate_ <= 0) return {};
-    auto now = SteadyClock::now();
-    tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
-    last_ = now;
-    if (tokens_ >= 1) return {};
-    return std::chrono::nanoseconds(static_cast<long long>((1 - tokens_) / rate_ * 1e9) + 1);
-  }
-  void take() {
-    if (rate_ > 0) tokens_ -= 1;
-  }
-
- private:
-  double rate_, burst_, tokens_;
-  SteadyClock::time_point last_;
-};
-
-// The global rate and, per recipient domain, a cap on messages in flight and a rate.
-class Limits {
- public:
-  explicit Limits(const EngineOptions& o)
-      : global_(o.rate), domain_in_flight_(o.domain_in_flight), domain_rate_(o.domain_rate) {}
-
-  // Waits until a message to `domain` may go, and counts it in flight.
-  void acquire(const std::string& domain) {
-    std::unique_lock lock(mu_);
-    for (;;) {
-      auto& d = domains_.try_emplace(domain, domain_rate_).first->second;
-      if (domain_in_flight_ > 0 && d.in_flight >= domain_in_flight_) {
-        cv_.wait(lock);
-        continue;
-      }
-      auto wait = std::max(global_.wait(), d.bucket.wait());
-      if (wait.count() == 0) {
-        global_.take();
-        d.bucket.take();
-        ++d.in_flight;
-        return;
-      }
-      cv_.wait_for(lock, wait);
-    }
-  }
-  void release(const std::string& domain) {
-    std::lock_guard lock(mu_);
-    auto it = domains_.find(domain);
-    if (it != domains_.end() && it->second.in_flight > 0) {
-      --it->second.in_flight;
-      // Forget idle domains (when no per-domain rate needs their bucket), so memory
-      // stays bounded by the domains in flight.
-      if (it->second.in_flight == 0 && domain_rate_ <= 0) domains_.erase(it);
-    }
-    cv_.notify_all();
-  }
-
- private:
-  struct Domain {
-    explicit Domain(double rate) : bucket(rate) {}
-    int in_flight = 0;
-    Bucket bucket;
-  };
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  Bucket global_;
-  int domain_in_flight_;
-  double domain_rate_;
-  std::map<std::string, Domain, std::less<>> domains_;
-};
-
-std::string domain_of(const std::string& email) {
-  auto at = email.rfind('@');
-  return at == std::string::npos ? std::string() : email.substr(at + 1);
-}
+using send::SteadyClock;
 
 struct Work {
   store::PendingDelivery reader;
@@ -213,13 +34,6 @@ struct Outcome {
 };
 
 }  // namespace
-
-AsyncSend blocking_send(Transport& transport) {
-  return [&transport](Envelope envelope, std::shared_ptr<const std::string> message,
-                      std::function<void(DeliveryResult)> done) {
-    done(transport.send(envelope, *message));
-  };
-}
 
 std::string_view to_string(RunOutcome o) {
   switch (o) {
@@ -239,10 +53,10 @@ std::string process_owner_id() {
   return fmt::format("{}:{}:{:08x}", host, getpid(), rd());
 }
 
-SendEngine::SendEngine(Roles store, AsyncSend send, IssueMessagesFactory messages,
+SendEngine::SendEngine(Roles store, transport::Transport& transport, IssueMessagesFactory messages,
                        EngineOptions options, const Clock& clock, SendObserver observer)
     : store_(store),
-      send_(std::move(send)),
+      transport_(transport),
       messages_(std::move(messages)),
       options_(std::move(options)),
       clock_(clock),
@@ -254,52 +68,279 @@ SendEngine::SendEngine(Roles store, AsyncSend send, IssueMessagesFactory message
   options_.batch_size = std::max<std::size_t>(1, options_.batch_size);
 }
 
-// Everything one run shares between its threads.
+namespace {
+
+UnixSeconds lease_until(const Clock& clock, const EngineOptions& options) {
+  return clock.now() + options.lease_seconds;
+}
+
+}  // namespace
+
+// One run of one issue. Its steps are the members below, called in this order by
+// execute() on the producer's thread (the caller of SendEngine::run): start the
+// threads; passes over the queued deliveries, then over the deferred ones as they fall
+// due; stop the threads; finish (the issue's new status, the lease, the summary).
+// The workers, the log writer and the watcher share the rest.
+//
+// Halting: whatever ends the run early (stop request, pause, cancel, lost lease, a
+// store failure) sets `halt`, which every thread looks at before handing a message
+// over; the first such verdict is the run's outcome. The status of the issue is read
+// by one function, look(): from the watcher every quarter second, and between batches.
 struct SendEngine::Run {
-  Run(SendEngine& e, Id id, const IssueMessages& m, UnixSeconds started)
+  using Progress = std::function<void(const SendProgress&)>;
+
+  Run(SendEngine& e, Id id, const IssueMessages& m, UnixSeconds started, const Progress& p)
       : engine(e),
+        options(e.options_),
+        store(e.store_),
         issue_id(id),
         messages(m),
         mail_from(m.mail_from()),
         started_at(started),
-        work(static_cast<std::size_t>(e.options_.workers) * 8),
+        progress(p),
+        work(static_cast<std::size_t>(options.workers) * 8),
         results(1 << 16),
-        window(e.options_.in_flight),
-        limits(e.options_) {}
+        window(options.in_flight),
+        limits(options.rate, options.domain_in_flight, options.domain_rate) {}
+
+  Result<RunSummary> execute() {
+    start_threads();
+    send_passes();
+    stop_threads();
+    return finish();
+  }
+
+ private:
+  static constexpr int kNoVerdict = -1;
+  static constexpr auto kLookEvery = std::chrono::milliseconds(250);
+  static constexpr auto kReportEvery = std::chrono::milliseconds(500);
 
   SendEngine& engine;
+  const EngineOptions& options;
+  const Roles& store;
   const Id issue_id;
   const IssueMessages& messages;
   const std::string mail_from;
   const UnixSeconds started_at;
-  BoundedQueue<Work> work;
-  BoundedQueue<Outcome> results;
-  Window window;       // handed to the sender, result not yet durable
-  Counter outstanding;  // given to the workers, result not yet durable
-  Limits limits;
-  std::atomic<bool> halt{false};       // stop handing messages over
-  std::atomic<bool> lease_lost{false};
+  const Progress& progress;
+
+  send::BoundedQueue<Work> work;
+  send::BoundedQueue<Outcome> results;
+  send::Window window;        // handed to the transport, result not yet durable
+  send::Counter outstanding;  // given to the workers, result not yet durable
+  send::Limits limits;
+
+  std::atomic<bool> halt{false};         // stop handing messages over
+  std::atomic<int> verdict{kNoVerdict};  // the first RunOutcome that halted the run
   std::atomic<std::size_t> recorded{0};  // results made durable in this run
   std::mutex error_mu;
-  std::optional<Error> log_error;      // a store failure that ended the run
+  std::optional<Error> log_error;  // a store failure of the log writer (guarded by error_mu)
+  std::optional<Error> failure;    // a store failure of the producer (producer only)
+
+  std::vector<std::thread> workers;
+  std::thread writer, watcher;
+  std::mutex watcher_mu;
+  std::condition_variable watcher_cv;
+  bool watcher_done = false;  // guarded by watcher_mu
+
+  const SteadyClock::time_point run_started = SteadyClock::now();
+  SteadyClock::time_point last_report = run_started - std::chrono::seconds(1);
+
+  // --- the steps ---
+
+  void start_threads() {
+    writer = std::thread([this] { log_writer(); });
+    for (int i = 0; i < options.workers; ++i) workers.emplace_back([this] { worker(); });
+    watcher = std::thread([this] { watch(); });
+  }
+
+  // The queued deliveries, then the deferred ones as they fall due, until none is left
+  // or the run halts. Each pass ends drained, so the next one reads the log as it is.
+  void send_passes() {
+    pass(false);
+    drain();
+    while (going_on()) {
+      auto counts = store.deliveries.delivery_counts(issue_id);
+      if (!counts) {
+        failure = counts.error();
+        break;
+      }
+      report(true);
+      if (counts->queued > 0) {
+        pass(false);
+        drain();
+        continue;
+      }
+      if (counts->deferred == 0) break;
+      auto next = store.deliveries.next_retry_at(issue_id);
+      if (!next) {
+        failure = next.error();
+        break;
+      }
+      if (*next) wait_until(**next);
+      if (halt.load()) break;
+      pass(true);
+      drain();
+    }
+  }
+
+  // One pass over a kind of delivery (queued, or deferred and due), keyset by
+  // subscriber id, handing each reader to the workers.
+  void pass(bool retries) {
+    Id after = 0;
+    while (going_on()) {
+      auto batch =
+          retries ? store.deliveries.due_deliveries(issue_id, engine.clock_.now(), after, options.batch_size)
+                  : store.deliveries.queued_deliveries(issue_id, after, options.batch_size);
+      if (!batch) {
+        failure = batch.error();
+        halt.store(true);
+        break;
+      }
+      if (batch->empty()) break;
+      after = batch->back().subscriber_id;
+      for (auto& reader : *batch) {
+        if (!reader.still_subscribed) {
+          store::DeliveryUpdate drop;
+          drop.subscriber_id = reader.subscriber_id;
+          drop.drop = true;
+          results.push(Outcome{drop, false});
+          continue;
+        }
+        if (halt.load()) break;
+        outstanding.add();
+        if (!work.push(Work{std::move(reader)})) {
+          outstanding.release(1);
+          break;
+        }
+      }
+      report(false);
+      if (batch->size() < options.batch_size) break;
+    }
+  }
+
+  // Waits until every delivery handed to the workers has its result recorded (or was
+  // skipped by a halt).
+  void drain() { outstanding.drained(); }
+
+  // Waits for the next retry to fall due; the watcher halts the wait.
+  void wait_until(UnixSeconds due) {
+    while (engine.clock_.now() < due && !halt.load()) {
+      report(false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
+  void stop_threads() {
+    halt.store(true);
+    work.close();
+    for (auto& t : workers) t.join();
+    outstanding.drained();
+    results.close();
+    writer.join();
+    {
+      std::lock_guard lock(watcher_mu);
+      watcher_done = true;
+    }
+    watcher_cv.notify_all();
+    watcher.join();
+  }
+
+  // The issue becomes sent when nothing halted the run; the lease is released.
+  Result<RunSummary> finish() {
+    if (!failure && log_error) failure = log_error;
+    RunSummary summary;
+    const int code = verdict.load();
+    if (code != kNoVerdict) {
+      summary.outcome = static_cast<RunOutcome>(code);
+    } else if (!failure) {
+      auto done = store.issues.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
+      if (!done) failure = done.error();
+      summary.outcome = RunOutcome::finished;
+    }
+    (void)store.leases.release_lease(issue_id, options.owner);
+    auto counts = store.deliveries.delivery_counts(issue_id);
+    if (counts) summary.counts = *counts;
+    report(true);
+    if (failure) return *failure;
+    return summary;
+  }
+
+  // --- halting ---
+
+  void decide(RunOutcome o) {
+    int none = kNoVerdict;
+    verdict.compare_exchange_strong(none, static_cast<int>(o));
+    halt.store(true);
+  }
+
+  // The one look at what may end the run from outside: the stop request and the
+  // issue's status (paused, cancelled).
+  void look() {
+    if (engine.stop_.load()) decide(RunOutcome::stopped);
+    if (verdict.load() != kNoVerdict) return;
+    auto now = store.issues.issue_status(issue_id);
+    if (now && *now == IssueStatus::paused) decide(RunOutcome::paused);
+    if (now && *now == IssueStatus::cancelled) decide(RunOutcome::cancelled);
+  }
+
+  // Whether the run goes on, looked at now (between batches).
+  bool going_on() {
+    look();
+    return !halt.load();
+  }
+
+  // `progress` about twice a second (always when `force`).
+  void report(bool force) {
+    if (!progress) return;
+    auto now = SteadyClock::now();
+    if (!force && now - last_report < kReportEvery) return;
+    last_report = now;
+    auto counts = store.deliveries.delivery_counts(issue_id);
+    if (!counts) return;
+    const double secs = std::chrono::duration<double>(now - run_started).count();
+    progress(SendProgress{*counts, secs > 0 ? static_cast<double>(recorded.load()) / secs : 0});
+  }
+
+  // --- the threads ---
+
+  // Every quarter second: look(), and renew the lease at a third of its length.
+  void watch() {
+    std::unique_lock lock(watcher_mu);
+    const auto renew_every =
+        std::chrono::milliseconds(std::max(1, options.lease_seconds) * 1000 / 3);
+    auto renewed = SteadyClock::now();
+    while (!watcher_cv.wait_for(lock, kLookEvery, [&] { return watcher_done; })) {
+      look();
+      if (SteadyClock::now() - renewed >= renew_every) {
+        renewed = SteadyClock::now();
+        auto held = store.leases.renew_lease(issue_id, options.owner, lease_until(engine.clock_, options));
+        if (held && !*held) decide(RunOutcome::lease_lost);
+      }
+    }
+  }
 
   // What a transport result means for the log.
   store::DeliveryUpdate update_for(const store::PendingDelivery& reader,
-                                   const DeliveryResult& r) const {
+                            const transport::DeliveryResult& r) const {
     store::DeliveryUpdate u;
     u.subscriber_id = reader.subscriber_id;
     u.attempts = reader.attempts + 1;
     u.code = r.code;
     u.reply = r.reply;
     switch (r.kind) {
-      case DeliveryResult::Kind::delivered: u.status = DeliveryStatus::sent; break;
-      case DeliveryResult::Kind::failed: u.status = DeliveryStatus::failed; break;
-      case DeliveryResult::Kind::deferred: {
-        const auto& backoff = engine.options_.backoff;
+      case transport::DeliveryResult::Kind::delivered:
+        u.status = DeliveryStatus::sent;
+        break;
+      case transport::DeliveryResult::Kind::failed:
+        u.status = DeliveryStatus::failed;
+        break;
+      case transport::DeliveryResult::Kind::deferred: {
+        const auto& backoff = options.backoff;
         const int wait = backoff[std::min<std::size_t>(static_cast<std::size_t>(u.attempts - 1),
                                                        backoff.size() - 1)];
         const UnixSeconds next = engine.clock_.now() + wait;
-        if (next > started_at + engine.options_.give_up_after) {
+        if (next > started_at + options.give_up_after) {
           u.status = DeliveryStatus::failed;
           u.reply = fmt::format("gave up after {} attempts: {}", u.attempts, r.reply);
         } else {
@@ -320,7 +361,7 @@ struct SendEngine::Run {
       }
       const store::PendingDelivery& reader = item->reader;
       window.acquire();
-      const std::string domain = domain_of(reader.email);
+      const std::string domain = send::domain_of(reader.email);
       limits.acquire(domain);
       if (halt.load()) {
         limits.release(domain);
@@ -331,21 +372,22 @@ struct SendEngine::Run {
       auto message = messages.message_for(issue_id, reader);
       if (!message) {
         limits.release(domain);
-        DeliveryResult r{DeliveryResult::Kind::failed, 0,
-                         "cannot render the message: " + message.error().message};
+        transport::DeliveryResult r{transport::DeliveryResult::Kind::failed, 0,
+                                    "cannot render the message: " + message.error().message};
         results.push(Outcome{update_for(reader, r)});
         continue;
       }
       auto shared = std::make_shared<const std::string>(std::move(*message));
       const auto start = SteadyClock::now();
-      engine.send_(Envelope{mail_from, reader.email}, std::move(shared),
-                   [this, reader, domain, start](DeliveryResult r) {
-                     limits.release(domain);
-                     if (engine.observer_.on_result) {
-                       engine.observer_.on_result(r, SteadyClock::now() - start);
-                     }
-                     results.push(Outcome{update_for(reader, r)});
-                   });
+      engine.transport_.submit_one(
+          {transport::Envelope{mail_from, reader.email}, std::move(shared)},
+          [this, reader, domain, start](transport::DeliveryResult r) {
+            limits.release(domain);
+            if (engine.observer_.on_result) {
+              engine.observer_.on_result(r, SteadyClock::now() - start);
+            }
+            results.push(Outcome{update_for(reader, r)});
+          });
     }
   }
 
@@ -358,7 +400,7 @@ struct SendEngine::Run {
   // its size; bigger commits never wait.
   static constexpr auto kLongestGroupWait = std::chrono::milliseconds(10);
   void log_writer() {
-    const std::size_t group = engine.options_.in_flight / 4;
+    const std::size_t group = options.in_flight / 4;
     auto last_round = SteadyClock::now();
     for (;;) {
       auto batch = results.pop_all(std::chrono::milliseconds(50));
@@ -376,7 +418,7 @@ struct SendEngine::Run {
       }
       Status s;
       for (int attempt = 0; attempt < 5; ++attempt) {
-        s = engine.store_.deliveries.record_deliveries(issue_id, updates);
+        s = store.deliveries.record_deliveries(issue_id, updates);
         if (s) break;
         spdlog::warn("send: issue {}: cannot record {} deliveries (try {}): {}", issue_id,
                      updates.size(), attempt + 1, s.error().message);
@@ -407,8 +449,8 @@ Result<RunSummary> SendEngine::run(Id issue_id,
                                    const std::function<void(const SendProgress&)>& progress) {
   auto issue = store_.issues.issue_by_id(issue_id);
   if (!issue) return issue.error();
-  const auto lease_until = [&] { return clock_.now() + options_.lease_seconds; };
-  auto claimed = store_.leases.claim_sending_issue(options_.owner, issue_id, lease_until());
+  auto claimed =
+      store_.leases.claim_sending_issue(options_.owner, issue_id, lease_until(clock_, options_));
   if (!claimed) return claimed.error();
   if (!claimed->has_value()) {
     if (issue->status != IssueStatus::sending) {
@@ -423,171 +465,8 @@ Result<RunSummary> SendEngine::run(Id issue_id,
     (void)store_.leases.release_lease(issue_id, options_.owner);
     return messages.error();
   }
-  Run run(*this, issue_id, **messages, issue->started_at.value_or(clock_.now()));
-
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] { run.log_writer(); });
-  for (int i = 0; i < options_.workers; ++i) threads.emplace_back([&] { run.worker(); });
-
-  // The watcher: every quarter second it looks at the stop request and the issue's
-  // status (pause, cancel), and renews the lease at a third of its length; whatever
-  // it finds halts the run at once, even in the middle of a batch.
-  constexpr int kNoVerdict = -1;
-  std::atomic<int> verdict_code{kNoVerdict};
-  auto decide = [&](RunOutcome o) {
-    int none = kNoVerdict;
-    verdict_code.compare_exchange_strong(none, static_cast<int>(o));
-    run.halt.store(true);
-  };
-  std::mutex watcher_mu;
-  std::condition_variable watcher_cv;
-  bool watcher_done = false;
-  std::thread watcher([&] {
-    std::unique_lock lock(watcher_mu);
-    const auto renew_every = std::chrono::milliseconds(std::max(1, options_.lease_seconds) * 1000 / 3);
-    auto renewed = SteadyClock::now();
-    while (!watcher_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return watcher_done; })) {
-      if (stop_.load()) decide(RunOutcome::stopped);
-      if (auto now = store_.issues.issue_status(issue_id)) {
-        if (*now == IssueStatus::paused) decide(RunOutcome::paused);
-        if (*now == IssueStatus::cancelled) decide(RunOutcome::cancelled);
-      }
-      if (SteadyClock::now() - renewed >= renew_every) {
-        renewed = SteadyClock::now();
-        auto held = store_.leases.renew_lease(issue_id, options_.owner, lease_until());
-        if (held && !*held) {
-          run.lease_lost.store(true);
-          decide(RunOutcome::lease_lost);
-        }
-      }
-    }
-  });
-
-  const auto run_started = SteadyClock::now();
-  auto last_report = SteadyClock::now() - std::chrono::seconds(1);
-  auto report = [&](bool force) {
-    if (!progress) return;
-    auto now = SteadyClock::now();
-    if (!force && now - last_report < std::chrono::milliseconds(500)) return;
-    last_report = now;
-    auto counts = store_.deliveries.delivery_counts(issue_id);
-    if (!counts) return;
-    const double secs = std::chrono::duration<double>(now - run_started).count();
-    progress(SendProgress{*counts, secs > 0 ? static_cast<double>(run.recorded.load()) / secs : 0});
-  };
-
-  // Whether the run goes on; between batches the status is read at once as well.
-  auto check = [&]() -> bool {
-    if (stop_.load()) decide(RunOutcome::stopped);
-    if (verdict_code.load() == kNoVerdict) {
-      auto now = store_.issues.issue_status(issue_id);
-      if (now && *now == IssueStatus::paused) decide(RunOutcome::paused);
-      if (now && *now == IssueStatus::cancelled) decide(RunOutcome::cancelled);
-    }
-    return !run.halt.load();
-  };
-
-  std::optional<Error> failure;
-  // One pass over a kind of delivery, keyset by subscriber id; ends drained: every
-  // message handed over in it has its result recorded.
-  auto pass = [&](bool retries) {
-    Id after = 0;
-    while (check()) {
-      auto batch =
-          retries
-              ? store_.deliveries.due_deliveries(issue_id, clock_.now(), after, options_.batch_size)
-              : store_.deliveries.queued_deliveries(issue_id, after, options_.batch_size);
-      if (!batch) {
-        failure = batch.error();
-        run.halt.store(true);
-        break;
-      }
-      if (batch->empty()) break;
-      after = batch->back().subscriber_id;
-      for (auto& reader : *batch) {
-        if (!reader.still_subscribed) {
-          store::DeliveryUpdate drop;
-          drop.subscriber_id = reader.subscriber_id;
-          drop.drop = true;
-          run.results.push(Outcome{drop, false});
-          continue;
-        }
-        if (run.halt.load()) break;
-        run.outstanding.add();
-        if (!run.work.push(Work{std::move(reader)})) {
-          run.outstanding.release(1);
-          break;
-        }
-      }
-      report(false);
-      if (batch->size() < options_.batch_size) break;
-    }
-  };
-  // Waits until every delivery handed to the workers has its result recorded (or was
-  // skipped by a halt), so the next pass reads the log as it really is.
-  auto drain = [&] { run.outstanding.drained(); };
-
-  pass(false);
-  drain();
-  while (check()) {
-    auto counts = store_.deliveries.delivery_counts(issue_id);
-    if (!counts) {
-      failure = counts.error();
-      break;
-    }
-    report(true);
-    if (counts->queued > 0) {
-      pass(false);
-      drain();
-      continue;
-    }
-    if (counts->deferred == 0) break;
-    auto next = store_.deliveries.next_retry_at(issue_id);
-    if (!next) {
-      failure = next.error();
-      break;
-    }
-    // Wait for the next retry to fall due, watching for pause, cancel and stop.
-    while (next->has_value() && clock_.now() < **next && check()) {
-      report(false);
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    if (run.halt.load()) break;
-    pass(true);
-    drain();
-  }
-
-  run.halt.store(true);
-  run.work.close();
-  for (std::size_t i = 1; i < threads.size(); ++i) threads[i].join();  // workers
-  run.outstanding.drained();
-  run.results.close();
-  threads[0].join();  // log writer
-  {
-    std::lock_guard lock(watcher_mu);
-    watcher_done = true;
-  }
-  watcher_cv.notify_all();
-  watcher.join();
-
-  if (!failure && run.log_error) failure = run.log_error;
-  RunSummary summary;
-  std::optional<RunOutcome> verdict;
-  if (verdict_code.load() != kNoVerdict) verdict = static_cast<RunOutcome>(verdict_code.load());
-  if (!verdict && !failure) {
-    auto done =
-        store_.issues.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
-    if (!done) failure = done.error();
-    summary.outcome = RunOutcome::finished;
-  } else if (verdict) {
-    summary.outcome = *verdict;
-  }
-  (void)store_.leases.release_lease(issue_id, options_.owner);
-  auto counts = store_.deliveries.delivery_counts(issue_id);
-  if (counts) summary.counts = *counts;
-  report(true);
-  if (failure) return *failure;
-  return summary;
+  Run run(*this, issue_id, **messages, issue->started_at.value_or(clock_.now()), progress);
+  return run.execute();
 }
 
 // True when `owner` ("host:pid:random") is a process on this host that is gone.

@@ -5,10 +5,11 @@
 // The walk: begin_sending (store.hpp) has fixed the audience as queued deliveries.
 // run() holds the issue's lease (renewed in the background), reads the queued
 // deliveries with a keyset cursor in batches, hands them through a bounded queue to
-// one render-and-sign worker per core, which pass each message to the sender (the
-// SMTP pool or the outbox). Results go to one log writer that records them in
-// batched transactions. Then the deferred deliveries are retried as they fall due,
-// with the configured backoff, until none is left; the issue becomes sent.
+// one render-and-sign worker per core, which hand each message to the transport
+// (transport/transport.hpp: the SMTP pool or the outbox). Results go to one log writer
+// that records them in batched transactions. Then the deferred deliveries are retried
+// as they fall due, with the configured backoff, until none is left; the issue becomes
+// sent. The queue, window and limits are in flow.hpp.
 //
 // Crash safety: a message counts against the in-flight window from the moment it is
 // handed to the sender until its result is durable in the log. After a crash the next
@@ -36,10 +37,10 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "send/transport.hpp"
 #include "store/delivery_log.hpp"
 #include "store/issues.hpp"
 #include "store/send_leases.hpp"
+#include "transport/transport.hpp"
 
 namespace broadsheet {
 
@@ -63,19 +64,11 @@ class IssueMessages {
  public:
   virtual ~IssueMessages() = default;
   // The complete, signed message for one reader.
-  virtual Result<std::string> message_for(Id issue_id,
-                                          const store::PendingDelivery& reader) const = 0;
+  virtual Result<std::string> message_for(Id issue_id, const store::PendingDelivery& reader) const = 0;
   // The envelope's reverse path (MAIL FROM).
   virtual std::string mail_from() const = 0;
 };
 using IssueMessagesFactory = std::function<Result<std::unique_ptr<IssueMessages>>(const Issue&)>;
-
-// Hands one message to the network or the outbox; `done` is called exactly once, on
-// any thread, possibly before send returns.
-using AsyncSend = std::function<void(Envelope, std::shared_ptr<const std::string> message,
-                                     std::function<void(DeliveryResult)> done)>;
-// An AsyncSend over a blocking Transport (the outbox): the worker waits.
-AsyncSend blocking_send(Transport& transport);
 
 struct SendProgress {
   store::DeliveryCounts counts;  // as recorded in the log
@@ -92,7 +85,8 @@ struct RunSummary {
 
 // Per-message observations, for /metrics.
 struct SendObserver {
-  std::function<void(const DeliveryResult&, std::chrono::duration<double> latency)> on_result;
+  std::function<void(const transport::DeliveryResult&, std::chrono::duration<double> latency)>
+      on_result;
 };
 
 class SendEngine {
@@ -105,8 +99,8 @@ class SendEngine {
   };
 
   // REQUIRES: every reference outlives the engine.
-  SendEngine(Roles store, AsyncSend send, IssueMessagesFactory messages, EngineOptions options,
-             const Clock& clock, SendObserver observer = {});
+  SendEngine(Roles store, transport::Transport& transport, IssueMessagesFactory messages,
+             EngineOptions options, const Clock& clock, SendObserver observer = {});
 
   // Sends issue `issue_id` (status sending) until it is finished, paused, cancelled,
   // stopped or its lease is lost. Errc::conflict when another sender holds the lease;
@@ -121,7 +115,7 @@ class SendEngine {
  private:
   struct Run;
   Roles store_;
-  AsyncSend send_;
+  transport::Transport& transport_;
   IssueMessagesFactory messages_;
   EngineOptions options_;
   const Clock& clock_;

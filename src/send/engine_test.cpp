@@ -10,12 +10,14 @@
 #include <set>
 
 #include "send/engine_test_support.hpp"
-#include "send/outbox.hpp"
+#include "transport/outbox.hpp"
+#include "transport/outbox_testing.hpp"
 
 namespace broadsheet {
 namespace {
 
 namespace fs = std::filesystem;
+using transport::DeliveryResult;
 
 using send_test::plain;
 
@@ -60,30 +62,30 @@ class EngineTest : public send_test::StoreFixture {
   std::vector<Id> readers_;
 };
 
-// A sender that answers from a script: reader email -> replies in order of attempts;
+// A transport that answers from a script: reader email -> replies in order of attempts;
 // delivered once the script runs out. Counts what it was given.
-class ScriptedSender {
+class ScriptedSender : public transport::Transport {
  public:
   std::map<std::string, std::vector<DeliveryResult>> script;
   std::function<void(int)> after_each;  // called with the number of messages so far
 
-  AsyncSend send() {
-    return [this](Envelope e, std::shared_ptr<const std::string>,
-                  std::function<void(DeliveryResult)> done) {
+  void submit(std::vector<transport::Mail> batch, Completion done) override {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const std::string& rcpt = batch[i].envelope.rcpt_to;
       DeliveryResult r{DeliveryResult::Kind::delivered, 250, "250 2.0.0 Ok"};
       int n;
       {
         std::lock_guard lock(mu_);
-        auto& replies = script[e.rcpt_to];
-        int& attempt = attempts_[e.rcpt_to];
+        auto& replies = script[rcpt];
+        int& attempt = attempts_[rcpt];
         if (attempt < static_cast<int>(replies.size())) r = replies[attempt];
         ++attempt;
-        if (r.kind == DeliveryResult::Kind::delivered) ++delivered_[e.rcpt_to];
+        if (r.kind == DeliveryResult::Kind::delivered) ++delivered_[rcpt];
         n = ++total_;
       }
       if (after_each) after_each(n);
-      done(r);
-    };
+      done(i, r);
+    }
   }
   int delivered(const std::string& rcpt) {
     std::lock_guard lock(mu_);
@@ -102,9 +104,9 @@ class ScriptedSender {
 
 TEST_F(EngineTest, DeliversToEveryReaderThroughTheOutboxAndFinishes) {
   Id issue = audience(40);
-  auto outbox = OutboxTransport::open((dir_ / "outbox").string());
+  auto outbox = transport::Outbox::open((dir_ / "outbox").string());
   ASSERT_TRUE(outbox.ok());
-  SendEngine engine(engine_roles(), blocking_send(**outbox), plain(), options(), clock_);
+  SendEngine engine(engine_roles(), **outbox, plain(), options(), clock_);
   int reports = 0;
   auto summary = engine.run(issue, [&](const SendProgress&) { ++reports; });
   ASSERT_TRUE(summary.ok()) << summary.error().message;
@@ -113,12 +115,12 @@ TEST_F(EngineTest, DeliversToEveryReaderThroughTheOutboxAndFinishes) {
   EXPECT_EQ(summary->counts.total(), 40u);
   EXPECT_GT(reports, 0);
   EXPECT_EQ(store_->issue_by_id(issue)->status, IssueStatus::sent);
-  auto files = list_outbox((dir_ / "outbox").string(), 100);
+  auto files = transport::testing::list_outbox((dir_ / "outbox").string(), 100);
   ASSERT_TRUE(files.ok());
   EXPECT_EQ(files->size(), 40u);
   std::set<std::string> recipients;
   for (const auto& f : *files) {
-    auto text = read_outbox_message((dir_ / "outbox").string(), f.name);
+    auto text = transport::testing::read_outbox_message((dir_ / "outbox").string(), f.name);
     ASSERT_TRUE(text.ok());
     auto at = text->find("Delivered-To: ");
     recipients.insert(text->substr(at + 14, text->find("\r\n", at) - at - 14));
@@ -131,7 +133,7 @@ TEST_F(EngineTest, RetriesDeferredDeliveriesWithBackoffAndFailsOn5xx) {
   ScriptedSender sender;
   sender.script["r1@b.example"] = {{DeliveryResult::Kind::deferred, 451, "451 4.3.0 later"}};
   sender.script["r2@c.example"] = {{DeliveryResult::Kind::failed, 550, "550 5.1.1 unknown"}};
-  SendEngine engine(engine_roles(), sender.send(), plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok()) << summary.error().message;
   EXPECT_EQ(summary->outcome, RunOutcome::finished);
@@ -153,7 +155,7 @@ TEST_F(EngineTest, GivesUpWhenTheNextRetryWouldBeTooLate) {
   auto o = options();
   o.give_up_after = 2;  // the first retry (1 s) fits, the third does not
   o.backoff = {1, 1, 5};
-  SendEngine engine(engine_roles(), sender.send(), plain(), o, clock_);
+  SendEngine engine(engine_roles(), sender, plain(), o, clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok()) << summary.error().message;
   EXPECT_EQ(summary->counts.failed, 1u);
@@ -172,7 +174,7 @@ TEST_F(EngineTest, PauseStopsTheRunAndResumeSendsTheRestOnce) {
           store_->change_issue_status(issue, {IssueStatus::sending}, IssueStatus::paused).ok());
     }
   };
-  SendEngine engine(engine_roles(), sender.send(), plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto first = engine.run(issue);
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_EQ(first->outcome, RunOutcome::paused);
@@ -206,7 +208,7 @@ TEST_F(EngineTest, CancelEndsTheRunAndLeavesTheRestUnsent) {
                       .ok());
     }
   };
-  SendEngine engine(engine_roles(), sender.send(), plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->outcome, RunOutcome::cancelled);
@@ -218,7 +220,7 @@ TEST_F(EngineTest, AReaderWhoLeftAfterTheStartIsNotSent) {
   Id issue = audience(5);
   ASSERT_TRUE(store_->unsubscribe(readers_[3], newsletter_.id, "test").ok());
   ScriptedSender sender;
-  SendEngine engine(engine_roles(), sender.send(), plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->counts.sent, 4u);
@@ -230,7 +232,7 @@ TEST_F(EngineTest, AnIssueLeasedByAnotherSenderIsRefused) {
   Id issue = audience(2);
   ASSERT_TRUE(store_->claim_sending_issue("someone-else", issue, clock_.now() + 60)->has_value());
   ScriptedSender sender;
-  SendEngine engine(engine_roles(), sender.send(), plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto summary = engine.run(issue);
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(summary.error().code, Errc::conflict);
@@ -244,7 +246,7 @@ TEST_F(EngineTest, ARateLimitSpacesTheMessages) {
   o.rate = 20;  // a burst of 20, so 6 go at once; the domain rate below spaces them
   o.domain_rate = 10;
   o.domain_in_flight = 1;
-  SendEngine engine(engine_roles(), sender.send(), plain(), o, clock_);
+  SendEngine engine(engine_roles(), sender, plain(), o, clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->counts.sent, 6u);

@@ -28,7 +28,7 @@ std::string describe(const store::QueuedMail& row) {
 
 }  // namespace
 
-MailQueueSender::MailQueueSender(Roles store, Transport& transport, MailRenderer render,
+MailQueueSender::MailQueueSender(Roles store, transport::Transport& transport, MailRenderer render,
                                  const Clock& clock, MailQueueOptions options)
     : store_(store),
       transport_(transport),
@@ -146,7 +146,7 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
       ++pass.given_up;
     }
   };
-  std::vector<OutgoingMail> mails;
+  std::vector<transport::Mail> mails;
   std::vector<const store::QueuedMail*> sent_rows;  // the row of each of `mails`
   mails.reserve(rows->size());
   for (const store::QueuedMail& row : *rows) {
@@ -171,20 +171,21 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
     sent_rows.push_back(&row);
   }
 
-  auto results = transport_.send_batch(mails);
+  auto results = transport::send_and_wait(transport_, std::move(mails));
   const UnixSeconds done_at = clock_.now();
   for (std::size_t i = 0; i < sent_rows.size(); ++i) {
     const store::QueuedMail& row = *sent_rows[i];
-    const DeliveryResult r = i < results.size() ? results[i] : DeliveryResult{};
+    const transport::DeliveryResult r =
+        i < results.size() ? results[i] : transport::DeliveryResult{};
     switch (r.kind) {
-      case DeliveryResult::Kind::delivered:
+      case transport::DeliveryResult::Kind::delivered:
         unsettled_.push_back({row.id, done_at, std::nullopt, ""});
         ++pass.sent;
         break;
-      case DeliveryResult::Kind::deferred:
+      case transport::DeliveryResult::Kind::deferred:
         not_sent(row, r.reply.empty() ? "the transport gave no result" : r.reply, done_at);
         break;
-      case DeliveryResult::Kind::failed:
+      case transport::DeliveryResult::Kind::failed:
         spdlog::error("mail queue: {} failed for good: {}", describe(row), r.reply);
         unsettled_.push_back({row.id, std::nullopt, std::nullopt, r.reply});
         ++pass.given_up;
@@ -198,8 +199,8 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
   return true;
 }
 
-store::MailSettlement MailQueueSender::retry_or_give_up(const store::QueuedMail& row,
-                                                        std::string error, UnixSeconds now) {
+store::MailSettlement MailQueueSender::retry_or_give_up(const store::QueuedMail& row, std::string error,
+                                                 UnixSeconds now) {
   if (now - row.created_at >= options_.give_up_after) {
     spdlog::error("mail queue: giving up on {} after {} attempts: {}", describe(row),
                   row.attempts + 1, error);

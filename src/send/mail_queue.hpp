@@ -1,12 +1,13 @@
 // The mail queue sender: one thread that delivers the emails the reader side queued in
-// the store (confirmations and welcome emails; see store/queued_mail.hpp) through a
-// Transport.
+// the store (confirmations and welcome emails; see "Outgoing mail queue" in
+// store/store.hpp) through the transport (transport/transport.hpp).
 //
 // What it does: it sleeps until wake() is called (the store's mail listener calls it
 // after every commit that queued mail) or the poll interval passes (retries falling
 // due, rows left by a crash or queued by another process). Then it reads the due rows
-// in batches; renders each with the renderer it was given; sends the batch with one
-// Transport::send_batch(); and settles the whole batch in one transaction.
+// in batches; renders each with the renderer it was given; hands the batch to the
+// transport at once (the SMTP pool spreads it over its connections, the outbox shares
+// its syncs), waits for every result; and settles the whole batch in one transaction.
 //
 // What it trusts: the renderer, for the message; the store, for who is blocked. A
 // blocked reader is sent nothing, whatever the renderer would make.
@@ -43,9 +44,9 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "send/transport.hpp"
 #include "store/newsletters.hpp"
 #include "store/queued_mail.hpp"
+#include "transport/transport.hpp"
 
 namespace broadsheet {
 
@@ -64,7 +65,7 @@ struct MailQueueOptions {
 // more (the newsletters it names are gone); the row is given up. An error is retried
 // like a deferred delivery. `newsletters` are all newsletters, read once per batch.
 // Called on the sender's thread only.
-using MailRenderer = std::function<Result<std::optional<OutgoingMail>>(
+using MailRenderer = std::function<Result<std::optional<transport::Mail>>(
     const store::QueuedMail& mail, const std::vector<Newsletter>& newsletters)>;
 
 // What one send_due() did.
@@ -81,8 +82,8 @@ class MailQueueSender {
   };
 
   // REQUIRES: store, transport and clock outlive the sender.
-  MailQueueSender(Roles store, Transport& transport, MailRenderer render, const Clock& clock,
-                  MailQueueOptions options = {});
+  MailQueueSender(Roles store, transport::Transport& transport, MailRenderer render,
+                  const Clock& clock, MailQueueOptions options = {});
   ~MailQueueSender();  // stop()s
   MailQueueSender(const MailQueueSender&) = delete;
   MailQueueSender& operator=(const MailQueueSender&) = delete;
@@ -106,13 +107,12 @@ class MailQueueSender {
   // One batch: read, render, send. Fills unsettled_; false when nothing was due.
   Result<bool> send_batch(MailPass& pass);
   bool stop_requested();
-  store::MailSettlement retry_or_give_up(const store::QueuedMail& row, std::string error,
-                                         UnixSeconds now);
+  store::MailSettlement retry_or_give_up(const store::QueuedMail& row, std::string error, UnixSeconds now);
   void run();
   void purge_done_rows();
 
   Roles store_;
-  Transport& transport_;
+  transport::Transport& transport_;
   MailRenderer render_;
   const Clock& clock_;
   const MailQueueOptions options_;

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "send/outbox.hpp"
 #include "store/sqlite/test_support.hpp"
+#include "transport/outbox.hpp"
 
 namespace broadsheet {
 namespace {
@@ -21,19 +21,19 @@ using store::sqlite::testing::wait_until;
 
 // A renderer of the shape the reader side's is: one message per row, naming the
 // newsletters, addressed to the reader as the row reads them now.
-Result<std::optional<OutgoingMail>> render(const store::QueuedMail& m,
-                                           const std::vector<Newsletter>& all) {
+Result<std::optional<transport::Mail>> render(const store::QueuedMail& m,
+                                              const std::vector<Newsletter>& all) {
   std::string names;
   for (Id id : m.newsletter_ids) {
     for (const auto& n : all) {
       if (n.id == id) names += (names.empty() ? "" : ", ") + n.name;
     }
   }
-  if (names.empty()) return std::optional<OutgoingMail>();
+  if (names.empty()) return std::optional<transport::Mail>();
   std::string message = fmt::format("To: {}\r\nSubject: {} for {}\r\n\r\nrow {}\r\n", m.email,
                                     to_string(m.kind), names, m.id);
-  return std::optional<OutgoingMail>(
-      OutgoingMail{Envelope{"desk@example.org", m.email}, std::move(message)});
+  return std::optional<transport::Mail>(transport::Mail{
+      {"desk@example.org", m.email}, std::make_shared<const std::string>(std::move(message))});
 }
 
 class MailQueueTest : public store::sqlite::testing::SqliteTest {
@@ -41,7 +41,7 @@ class MailQueueTest : public store::sqlite::testing::SqliteTest {
   void SetUp() override {
     SqliteTest::SetUp();
     open();
-    auto outbox = OutboxTransport::open((dir_ / "outbox").string());
+    auto outbox = transport::Outbox::open((dir_ / "outbox").string());
     ASSERT_TRUE(outbox.ok()) << outbox.error().message;
     outbox_ = std::move(*outbox);
     briefing_ = newsletter("briefing");
@@ -88,7 +88,7 @@ class MailQueueTest : public store::sqlite::testing::SqliteTest {
                               id ? fmt::format("id = {}", id) : "1"));
   }
 
-  std::unique_ptr<OutboxTransport> outbox_;
+  std::unique_ptr<transport::Outbox> outbox_;
   Newsletter briefing_;
 };
 
@@ -220,10 +220,11 @@ TEST_F(MailQueueTest, NothingLeftToRenderGivesUpAndARenderingFaultIsRetried) {
 
   briefing_ = newsletter("briefing2");
   sign_up("bob@example.org");
-  auto faulty = sender([](const store::QueuedMail&,
-                          const std::vector<Newsletter>&) -> Result<std::optional<OutgoingMail>> {
-    return make_error(Errc::config, "mail.from is not an address");
-  });
+  auto faulty =
+      sender([](const store::QueuedMail&,
+                const std::vector<Newsletter>&) -> Result<std::optional<transport::Mail>> {
+        return make_error(Errc::config, "mail.from is not an address");
+      });
   pass = faulty.send_due();
   EXPECT_EQ(pass->retried, 1u);
   EXPECT_EQ(
@@ -235,8 +236,7 @@ TEST_F(MailQueueTest, NothingLeftToRenderGivesUpAndARenderingFaultIsRetried) {
 TEST_F(MailQueueTest, TheThreadIsWokenByCommitsAndDrainsWhenStopped) {
   MailQueueOptions o;
   o.poll_interval = std::chrono::minutes(10);  // only a wake can explain a quick send
-  auto s = std::make_unique<MailQueueSender>(MailQueueSender::Roles{*store_, *store_}, *outbox_,
-                                             render, clock_, o);
+  auto s = std::make_unique<MailQueueSender>(MailQueueSender::Roles{*store_, *store_}, *outbox_, render, clock_, o);
   store_->set_mail_listener([&] { s->wake(); });
   s->start();
   sign_up("ann@example.org");
@@ -261,46 +261,6 @@ TEST_F(MailQueueTest, AtStartTheThreadSendsWhatAnEarlierRunLeft) {
   wait_until([&] { return store_->mail_queue_state()->pending == 0; });
   s.stop();
   EXPECT_EQ(delivered().size(), 1u);
-}
-
-TEST(OutboxBatch, DeliversEachMessageAndRefusesBadEnvelopesAlone) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("bs-outbox-batch-{}", ::getpid());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  auto outbox = OutboxTransport::open((dir / "outbox").string());
-  ASSERT_TRUE(outbox.ok());
-  std::vector<OutgoingMail> mails;
-  for (int i = 0; i < 150; ++i) {  // more than one sync group
-    mails.push_back({Envelope{"desk@example.org", fmt::format("r{}@example.org", i)},
-                     fmt::format("Subject: {}\r\n\r\nbody\r\n", i)});
-  }
-  mails[7].envelope.rcpt_to = "two words@example.org";
-  auto results = (*outbox)->send_batch(mails);
-  ASSERT_EQ(results.size(), mails.size());
-  std::size_t delivered = 0;
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    if (i == 7) {
-      EXPECT_EQ(results[i].kind, DeliveryResult::Kind::failed);
-      continue;
-    }
-    ASSERT_EQ(results[i].kind, DeliveryResult::Kind::delivered) << results[i].reply;
-    std::ifstream in(dir / "outbox/new" / results[i].reply, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    EXPECT_EQ(bytes.str(), fmt::format("Return-Path: <desk@example.org>\r\nDelivered-To: "
-                                       "r{}@example.org\r\nSubject: {}\r\n\r\nbody\r\n",
-                                       i, i));
-    ++delivered;
-  }
-  EXPECT_EQ(delivered, 149u);
-  EXPECT_TRUE(fs::is_empty(dir / "outbox/tmp"));
-
-  // A broken outbox defers every message and leaves nothing behind.
-  fs::remove_all(dir / "outbox/new");
-  results = (*outbox)->send_batch(std::span(mails).first(3));
-  for (const auto& r : results) EXPECT_EQ(r.kind, DeliveryResult::Kind::deferred);
-  EXPECT_TRUE(fs::is_empty(dir / "outbox/tmp"));
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 
 namespace broadsheet {
 
-void SendMetrics::observe(const DeliveryResult& result, std::chrono::duration<double> latency) {
+void SendMetrics::observe(const transport::DeliveryResult& result,
+                          std::chrono::duration<double> latency) {
   results_[static_cast<std::size_t>(result.kind)].fetch_add(1, std::memory_order_relaxed);
   const double s = latency.count();
   std::size_t b = 0;
@@ -15,9 +16,8 @@ void SendMetrics::observe(const DeliveryResult& result, std::chrono::duration<do
 }
 
 SendObserver SendMetrics::observer() {
-  return SendObserver{[this](const DeliveryResult& r, std::chrono::duration<double> latency) {
-    observe(r, latency);
-  }};
+  return SendObserver{[this](const transport::DeliveryResult& r,
+                             std::chrono::duration<double> latency) { observe(r, latency); }};
 }
 
 std::string SendMetrics::render() const {

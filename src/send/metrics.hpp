@@ -14,7 +14,7 @@ namespace broadsheet {
 
 class SendMetrics {
  public:
-  void observe(const DeliveryResult& result, std::chrono::duration<double> latency);
+  void observe(const transport::DeliveryResult& result, std::chrono::duration<double> latency);
   // An observer for SendEngine that feeds this object.
   SendObserver observer();
   // broadsheet_messages_total{result=...} and broadsheet_smtp_transaction_seconds.

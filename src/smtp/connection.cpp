@@ -28,15 +28,16 @@ std::string seconds(Timeouts::Duration d) {
   return fmt::format("{:g} s", static_cast<double>(d.count()) / 1000.0);
 }
 
-DeliveryResult local_failure(std::string reply) {
-  return DeliveryResult{DeliveryResult::Kind::failed, 0, std::move(reply)};
+transport::DeliveryResult local_failure(std::string reply) {
+  return transport::DeliveryResult{transport::DeliveryResult::Kind::failed, 0, std::move(reply)};
 }
 
 // A reply other than 354 to DATA ends the transaction; a 2xx there is nonsense, so
 // the message counts as not sent.
-DeliveryResult data_refused(const Reply& reply) {
-  DeliveryResult result = classify(reply, "DATA");
-  if (result.kind == DeliveryResult::Kind::delivered) result.kind = DeliveryResult::Kind::deferred;
+transport::DeliveryResult data_refused(const Reply& reply) {
+  transport::DeliveryResult result = classify(reply, "DATA");
+  if (result.kind == transport::DeliveryResult::Kind::delivered)
+    result.kind = transport::DeliveryResult::Kind::deferred;
   return result;
 }
 
@@ -394,10 +395,10 @@ Connection::Task<Result<Reply>> Connection::step(bool pipelined, std::string lin
   co_return co_await command(line, limit, what);
 }
 
-Connection::Task<Result<std::optional<DeliveryResult>>> Connection::envelope_replies(
+Connection::Task<Result<std::optional<transport::DeliveryResult>>> Connection::envelope_replies(
     Flight& flight, bool pipelined) {
-  using Outcome = std::optional<DeliveryResult>;
-  const Envelope& envelope = flight.job.envelope;
+  using Outcome = std::optional<transport::DeliveryResult>;
+  const transport::Envelope& envelope = flight.job.envelope;
   // Pipelined, the commands are on the wire already and only their replies are read;
   // otherwise each goes out after the reply to the one before, until one is refused.
   // A 421 means the relay hangs up: no further replies will come.
@@ -452,7 +453,7 @@ Connection::Task<Status> Connection::write_body(const Flight& flight, const std:
 void Connection::connection_lost(std::optional<Flight>& cur, std::optional<Flight>& next,
                                  const std::string& reason) {
   close();
-  const DeliveryResult lost{DeliveryResult::Kind::deferred, 0, reason};
+  const transport::DeliveryResult lost{transport::DeliveryResult::Kind::deferred, 0, reason};
   if (cur) {
     if (cur->body_sent) {
       Pool::Impl::complete(cur->job, lost);
@@ -493,7 +494,7 @@ Connection::Task<void> Connection::transactions() {
       co_return;
     }
     if (refusal->has_value()) {
-      DeliveryResult result = std::move(**refusal);
+      transport::DeliveryResult result = std::move(**refusal);
       const bool closing = result.code == 421;  // the relay is shutting this session
       Pool::Impl::complete(cur->job, std::move(result));
       cur.reset();

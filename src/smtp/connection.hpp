@@ -64,7 +64,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reads (sending first, without pipelining) the replies to RSET, MAIL, RCPT and
   // DATA. Returns nothing when DATA got its 354, else the result for the job;
   // Errc::io when the connection failed.
-  Task<Result<std::optional<DeliveryResult>>> envelope_replies(Flight& flight, bool pipelined);
+  Task<Result<std::optional<transport::DeliveryResult>>> envelope_replies(Flight& flight,
+                                                                          bool pipelined);
   Task<Status> write_body(const Flight& flight, const std::string& then);
   void connection_lost(std::optional<Flight>& cur, std::optional<Flight>& next,
                        const std::string& reason);

@@ -116,26 +116,38 @@ Pool::Pool(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Pool::~Pool() { stop(); }
 
-void Pool::submit(Envelope envelope, std::shared_ptr<const std::string> message, Done done) {
-  Job job;
-  job.envelope = std::move(envelope);
-  job.message = std::move(message);
-  job.done = std::move(done);
-  job.queued_at = SteadyClock::now();
+void Pool::submit(std::vector<transport::Mail> batch, Completion done) {
+  // One completion shared by the batch's jobs, each of which knows its index.
+  auto shared_done = std::make_shared<Completion>(std::move(done));
+  std::vector<Job> jobs(batch.size());
+  const auto now = SteadyClock::now();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    jobs[i].envelope = std::move(batch[i].envelope);
+    jobs[i].message = std::move(batch[i].message);
+    jobs[i].done = [shared_done, i](transport::DeliveryResult r) {
+      (*shared_done)(i, std::move(r));
+    };
+    jobs[i].queued_at = now;
+  }
   std::unique_lock lock(impl_->mu);
   if (impl_->stopping) {
     lock.unlock();
-    Impl::complete(job, {DeliveryResult::Kind::deferred, 0, "not sent: the SMTP pool is stopped"});
-    return;
-  }
-  if (auto problem = envelope_problem(job.envelope)) {
-    asio::post(impl_->io, [job = std::move(job), why = *problem]() mutable {
-      Impl::complete(job, {DeliveryResult::Kind::failed, 0, why});
-    });
+    for (auto& job : jobs) {
+      Impl::complete(job, {transport::DeliveryResult::Kind::deferred, 0,
+                           "not sent: the SMTP pool is stopped"});
+    }
     return;
   }
   impl_->probe_down_relays();
-  impl_->enqueue(*impl_->choose_relay(), std::move(job), false);
+  for (auto& job : jobs) {
+    if (auto problem = envelope_problem(job.envelope)) {
+      asio::post(impl_->io, [job = std::move(job), why = *problem]() mutable {
+        Impl::complete(job, {transport::DeliveryResult::Kind::failed, 0, why});
+      });
+      continue;
+    }
+    impl_->enqueue(*impl_->choose_relay(), std::move(job), false);
+  }
 }
 
 void Pool::stop() {
@@ -157,15 +169,15 @@ void Pool::stop() {
   }
   for (auto& job : dropped) {
     asio::post(impl_->io, [job = std::move(job)]() mutable {
-      Impl::complete(job,
-                     {DeliveryResult::Kind::deferred, 0, "not sent: the SMTP pool stopped first"});
+      Impl::complete(job, {transport::DeliveryResult::Kind::deferred, 0,
+                           "not sent: the SMTP pool stopped first"});
     });
   }
   impl_->work.reset();
   for (auto& t : threads) t.join();
 }
 
-void Pool::Impl::complete(Job& job, DeliveryResult result) {
+void Pool::Impl::complete(Job& job, transport::DeliveryResult result) {
   auto done = std::move(job.done);
   job.message.reset();
   if (done) done(std::move(result));
@@ -322,7 +334,7 @@ void Pool::Impl::connection_failed(Relay& relay, const std::shared_ptr<Connectio
     if (!relay.queue.empty() && !stopping) schedule_retry(relay);
   }
   for (auto& job : expired) {
-    complete(job, {DeliveryResult::Kind::deferred, 0, "no connection: " + reason});
+    complete(job, {transport::DeliveryResult::Kind::deferred, 0, "no connection: " + reason});
   }
 }
 
@@ -335,7 +347,7 @@ void Pool::Impl::connection_closed(Relay& relay, const std::shared_ptr<Connectio
   kick(relay);
 }
 
-void Pool::Impl::retry_or_complete(Relay& relay, Job job, DeliveryResult result) {
+void Pool::Impl::retry_or_complete(Relay& relay, Job job, transport::DeliveryResult result) {
   {
     std::lock_guard lock(mu);
     if (job.tries == 0 && !stopping) {
@@ -362,14 +374,15 @@ void Pool::Impl::too_large(Relay& relay, Job job, std::uint64_t size, std::uint6
     }
   }
   if (stopped_first) {
-    complete(job, {DeliveryResult::Kind::deferred, 0, "not sent: the SMTP pool stopped first"});
+    complete(job, {transport::DeliveryResult::Kind::deferred, 0,
+                   "not sent: the SMTP pool stopped first"});
   } else if (job.too_large_for.size() == 1) {
-    complete(job, {DeliveryResult::Kind::failed, 0,
+    complete(job, {transport::DeliveryResult::Kind::failed, 0,
                    fmt::format("{}: message of {} bytes is larger than the relay's limit of {} "
                                "bytes (SIZE)",
                                relay.name, size, limit)});
   } else {
-    complete(job, {DeliveryResult::Kind::failed, 0,
+    complete(job, {transport::DeliveryResult::Kind::failed, 0,
                    fmt::format("message of {} bytes is larger than every relay's limit (SIZE): {}",
                                size, job.size_limits)});
   }

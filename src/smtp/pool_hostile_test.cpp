@@ -12,7 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::Outcomes;
 using ::testing::HasSubstr;
-using Kind = DeliveryResult::Kind;
+using Kind = transport::DeliveryResult::Kind;
 
 TEST(PoolHostile, AReplyTrickledAByteAtATimeTimesOutAsAWhole) {
   // One byte every 0.4 s: each read comes well within the 2 s limit, the reply never.
@@ -30,10 +30,10 @@ TEST(PoolHostile, AReplyTrickledAByteAtATimeTimesOutAsAWhole) {
   auto pool = Pool::start(o);
   ASSERT_TRUE(pool.ok()) << pool.error().message;
   Outcomes outcomes;
-  (*pool)->submit({"news@example.org", "reader@example.net"},
-                  std::make_shared<const std::string>(
-                      "From: news@example.org\r\nSubject: hi\r\n\r\nHello.\r\n"),
-                  outcomes.slot(0));
+  (*pool)->submit_one({{"news@example.org", "reader@example.net"},
+                       std::make_shared<const std::string>(
+                           "From: news@example.org\r\nSubject: hi\r\n\r\nHello.\r\n")},
+                      outcomes.slot(0));
   // Before the fix the reply was waited for as long as bytes kept coming: for ever.
   ASSERT_TRUE(outcomes.wait(1, 30s));
   (*pool)->stop();

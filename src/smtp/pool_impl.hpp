@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,9 +33,9 @@ class Connection;
 struct Relay;
 
 struct Job {
-  Envelope envelope;
+  transport::Envelope envelope;
   std::shared_ptr<const std::string> message;
-  Pool::Done done;
+  std::function<void(transport::DeliveryResult)> done;  // called once, by complete()
   int tries = 0;  // connections lost while it waited for its body to be sent
   SteadyClock::time_point queued_at;
   // Relays whose SIZE it exceeds, and their limits, for the reason when none takes it.
@@ -85,11 +86,11 @@ struct Pool::Impl {
   void connection_closed(Relay& relay, const std::shared_ptr<Connection>& conn);
   // A job whose body was not sent when its connection failed: tried once more, then
   // completed with `result`.
-  void retry_or_complete(Relay& relay, Job job, DeliveryResult result);
+  void retry_or_complete(Relay& relay, Job job, transport::DeliveryResult result);
   // A job larger than `relay`'s SIZE `limit` (`size` bytes on the wire): queued for a
   // relay it has not been too large for yet, else failed naming every limit.
   void too_large(Relay& relay, Job job, std::uint64_t size, std::uint64_t limit);
-  static void complete(Job& job, DeliveryResult result);
+  static void complete(Job& job, transport::DeliveryResult result);
 
   // --- under mu ---
   // The next relay by weight, never one of `except`; among those, the ones that are

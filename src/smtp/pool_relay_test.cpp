@@ -1,6 +1,7 @@
 // The pool against an aiosmtpd relay (testdata/relay.py): STARTTLS and TLS with a
 // certificate made by openssl for the test, verification, AUTH PLAIN and LOGIN,
-// SMTPUTF8, SIZE, RSET after a refused recipient, QUIT at stop, and SmtpTransport.
+// SMTPUTF8, SIZE, RSET after a refused recipient, QUIT at stop, and batches over several
+// connections.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -16,7 +17,7 @@ using test::Outcomes;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using Kind = DeliveryResult::Kind;
+using Kind = transport::DeliveryResult::Kind;
 
 const std::string kMessage =
     "From: news@example.org\r\nTo: reader@example.net\r\nSubject: Morning Briefing\r\n\r\n"
@@ -54,15 +55,16 @@ class PoolRelay : public ::testing::Test {
     return {"--tls", mode, "--cert", cert_.cert.string(), "--key", cert_.key.string()};
   }
 
-  static std::vector<DeliveryResult> send(PoolOptions o, std::vector<Envelope> envelopes,
-                                          const std::string& text = kMessage) {
+  static std::vector<transport::DeliveryResult> send(PoolOptions o,
+                                                     std::vector<transport::Envelope> envelopes,
+                                                     const std::string& text = kMessage) {
     auto pool = Pool::start(std::move(o));
     EXPECT_TRUE(pool.ok()) << (pool.ok() ? "" : pool.error().message);
     if (!pool.ok()) return {};
     Outcomes outcomes;
     auto message = std::make_shared<const std::string>(text);
     for (std::size_t i = 0; i < envelopes.size(); ++i) {
-      (*pool)->submit(envelopes[i], message, outcomes.slot(i));
+      (*pool)->submit_one({envelopes[i], message}, outcomes.slot(i));
     }
     EXPECT_TRUE(outcomes.wait(envelopes.size()));
     (*pool)->stop();
@@ -70,10 +72,10 @@ class PoolRelay : public ::testing::Test {
   }
 
   // A relay this pool cannot use: the message is deferred with `why`, nothing arrives.
-  static DeliveryResult expect_deferred_at_set_up(PoolOptions o, const AioRelay& relay,
-                                                  const std::string& why) {
+  static transport::DeliveryResult expect_deferred_at_set_up(PoolOptions o, const AioRelay& relay,
+                                                             const std::string& why) {
     o.timeouts.connect = 1s;  // give up on the relay soon
-    auto r = send(std::move(o), {Envelope{"news@example.org", "reader@example.net"}});
+    auto r = send(std::move(o), {transport::Envelope{"news@example.org", "reader@example.net"}});
     EXPECT_EQ(r.size(), 1u);
     if (r.empty()) return {};
     EXPECT_EQ(r[0].kind, Kind::deferred);
@@ -85,7 +87,7 @@ class PoolRelay : public ::testing::Test {
 
   static inline test::TempDir* certs_ = nullptr;
   static inline test::Certificate cert_, other_;
-  const Envelope reader_{"news@example.org", "reader@example.net"};
+  const transport::Envelope reader_{"news@example.org", "reader@example.net"};
 };
 
 TEST_F(PoolRelay, StartTlsWithAVerifiedCertificateThenAuthPlain) {
@@ -167,9 +169,9 @@ TEST_F(PoolRelay, StartTlsRequiredButNotOffered) {
 }
 
 TEST_F(PoolRelay, Smtputf8WhenTheAddressNeedsIt) {
-  const Envelope utf8{"news@example.org",
-                      "le\xc3\xa7on@\xc3\xa9"
-                      "cole.example"};
+  const transport::Envelope utf8{"news@example.org",
+                                 "le\xc3\xa7on@\xc3\xa9"
+                                 "cole.example"};
   {
     AioRelay relay({"--smtputf8"});
     auto r = send(options(relay, TlsMode::none), {utf8, reader_});
@@ -197,8 +199,8 @@ TEST_F(PoolRelay, SizeIsDeclaredAndItsLimitKept) {
   auto pool = Pool::start(options(relay, TlsMode::none));
   ASSERT_TRUE(pool.ok());
   Outcomes outcomes;
-  (*pool)->submit(reader_, std::make_shared<const std::string>(big), outcomes.slot(0));
-  (*pool)->submit(reader_, std::make_shared<const std::string>(kMessage), outcomes.slot(1));
+  (*pool)->submit_one({reader_, std::make_shared<const std::string>(big)}, outcomes.slot(0));
+  (*pool)->submit_one({reader_, std::make_shared<const std::string>(kMessage)}, outcomes.slot(1));
   ASSERT_TRUE(outcomes.wait(2));
   (*pool)->stop();
   auto r = outcomes.results();
@@ -225,7 +227,7 @@ TEST_F(PoolRelay, AMessageTooLargeForOneRelayGoesToAnother) {
   o.relays.push_back(second);
   const std::string big = long_message();
   // Four messages: round robin offers two of them to the small relay first.
-  auto r = send(o, std::vector<Envelope>(4, reader_), big);
+  auto r = send(o, std::vector<transport::Envelope>(4, reader_), big);
   ASSERT_EQ(r.size(), 4u);
   for (const auto& x : r) EXPECT_EQ(x.kind, Kind::delivered) << x.reply;
   EXPECT_TRUE(small.messages().empty());
@@ -273,15 +275,34 @@ TEST_P(PoolRelayPipelining, RsetAfterARefusedRecipient) {
 
 INSTANTIATE_TEST_SUITE_P(WithAndWithout, PoolRelayPipelining, ::testing::Bool());
 
-TEST_F(PoolRelay, SmtpTransportSendsOneMessageAndWaits) {
+// A batch (the mail queue's sign-up emails) goes out over every connection the relay
+// allows, not one message after another, and each result comes back at its index.
+TEST_F(PoolRelay, SendsABatchOverSeveralConnectionsAndWaits) {
   AioRelay relay({});
-  auto pool = Pool::start(options(relay, TlsMode::none));
+  test::RecordingProxy proxy(relay.port());
+  auto o = options(relay, TlsMode::none);
+  o.relays[0].port = proxy.port();
+  o.relays[0].pool_size = 3;
+  auto pool = Pool::start(o);
   ASSERT_TRUE(pool.ok());
-  SmtpTransport transport(**pool);
-  auto r = transport.send(reader_, kMessage);
-  EXPECT_EQ(r.kind, Kind::delivered) << r.reply;
-  EXPECT_EQ(r.code, 250);
-  EXPECT_EQ(relay.messages().size(), 1u);
+  std::vector<transport::Mail> batch;
+  auto message = std::make_shared<const std::string>(kMessage);
+  for (int i = 0; i < 12; ++i) {
+    batch.push_back({{"news@example.org", "reader" + std::to_string(i) + "@example.net"}, message});
+  }
+  batch[5].envelope.rcpt_to = "two words@example.net";  // refused alone, at its index
+  auto results = transport::send_and_wait(**pool, std::move(batch));
+  ASSERT_EQ(results.size(), 12u);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (i == 5) {
+      EXPECT_EQ(results[i].kind, Kind::failed);
+      continue;
+    }
+    EXPECT_EQ(results[i].kind, Kind::delivered) << results[i].reply;
+    EXPECT_EQ(results[i].code, 250);
+  }
+  EXPECT_EQ(relay.messages().size(), 11u);
+  EXPECT_GT(proxy.connections(), 1) << "the batch went over one connection";
 }
 
 }  // namespace

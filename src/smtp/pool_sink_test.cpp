@@ -15,7 +15,7 @@ using test::Outcomes;
 using test::RecordingProxy;
 using test::SmtpSink;
 using ::testing::HasSubstr;
-using Kind = DeliveryResult::Kind;
+using Kind = transport::DeliveryResult::Kind;
 
 std::shared_ptr<const std::string> message(const std::string& subject,
                                            const std::string& body = "Hello.\r\n") {
@@ -46,11 +46,13 @@ std::unique_ptr<Pool> start(PoolOptions o) {
 }
 
 // Sends `n` messages at once and returns their results.
-std::vector<DeliveryResult> send(Pool& pool, int n, const std::string& body = "Hello.\r\n") {
+std::vector<transport::DeliveryResult> send(Pool& pool, int n,
+                                            const std::string& body = "Hello.\r\n") {
   Outcomes outcomes;
   for (int i = 0; i < n; ++i) {
-    pool.submit({"news@example.org", "reader" + std::to_string(i) + "@example.net"},
-                message("message " + std::to_string(i), body), outcomes.slot(i));
+    pool.submit_one({{"news@example.org", "reader" + std::to_string(i) + "@example.net"},
+                     message("message " + std::to_string(i), body)},
+                    outcomes.slot(i));
   }
   EXPECT_TRUE(outcomes.wait(n));
   return outcomes.results();
@@ -104,8 +106,9 @@ TEST(PoolSink, ManyMessagesOverTwoThreadsAndTwoRelays) {
     submitters.emplace_back([&, t] {
       for (int i = 0; i < 100; ++i) {
         const int n = t * 100 + i;
-        pool->submit({"news@example.org", "reader" + std::to_string(n) + "@example.net"},
-                     message("m" + std::to_string(n)), outcomes.slot(n));
+        pool->submit_one({{"news@example.org", "reader" + std::to_string(n) + "@example.net"},
+                          message("m" + std::to_string(n))},
+                         outcomes.slot(n));
       }
     });
   }
@@ -268,7 +271,8 @@ TEST(PoolSink, RelayDownAtFirstIsReconnected) {
   const auto port = test::free_port();
   auto pool = start(options_for(port, 1));
   Outcomes outcomes;
-  pool->submit({"news@example.org", "reader@example.net"}, message("early"), outcomes.slot(0));
+  pool->submit_one({{"news@example.org", "reader@example.net"}, message("early")},
+                   outcomes.slot(0));
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(outcomes.count(), 0u);  // still waiting for the relay
   SmtpSink sink({}, port);
@@ -369,8 +373,8 @@ TEST(PoolSink, RefusesABrokenEnvelopeWithoutAConnection) {
   RecordingProxy proxy(sink.port());
   auto pool = start(options_for(proxy.port(), 1));
   Outcomes outcomes;
-  pool->submit({"news@example.org", "a@b.net>\r\nRCPT TO:<c@d.net"}, message("x"),
-               outcomes.slot(0));
+  pool->submit_one({{"news@example.org", "a@b.net>\r\nRCPT TO:<c@d.net"}, message("x")},
+                   outcomes.slot(0));
   ASSERT_TRUE(outcomes.wait(1));
   EXPECT_EQ(outcomes.results()[0].kind, Kind::failed);
   EXPECT_EQ(proxy.connections(), 0);
@@ -380,11 +384,12 @@ TEST(PoolSink, StopDefersWhatIsQueuedAndLaterSubmits) {
   const auto port = test::free_port();  // nothing there: the messages stay queued
   auto pool = start(options_for(port, 1));
   Outcomes outcomes;
-  pool->submit({"news@example.org", "reader@example.net"}, message("queued"), outcomes.slot(0));
+  pool->submit_one({{"news@example.org", "reader@example.net"}, message("queued")},
+                   outcomes.slot(0));
   pool->stop();
   ASSERT_EQ(outcomes.count(), 1u);
   EXPECT_EQ(outcomes.results()[0].kind, Kind::deferred);
-  pool->submit({"news@example.org", "reader@example.net"}, message("late"), outcomes.slot(1));
+  pool->submit_one({{"news@example.org", "reader@example.net"}, message("late")}, outcomes.slot(1));
   ASSERT_EQ(outcomes.count(), 2u);
   EXPECT_EQ(outcomes.results()[1].kind, Kind::deferred);
 }

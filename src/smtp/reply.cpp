@@ -134,14 +134,14 @@ Extensions parse_extensions(const Reply& ehlo) {
   return ext;
 }
 
-DeliveryResult classify(const Reply& reply, std::string_view command) {
-  DeliveryResult result;
+transport::DeliveryResult classify(const Reply& reply, std::string_view command) {
+  transport::DeliveryResult result;
   if (reply.code >= 200 && reply.code < 300) {
-    result.kind = DeliveryResult::Kind::delivered;
+    result.kind = transport::DeliveryResult::Kind::delivered;
   } else if (reply.code >= 500 && reply.code < 600) {
-    result.kind = DeliveryResult::Kind::failed;
+    result.kind = transport::DeliveryResult::Kind::failed;
   } else {
-    result.kind = DeliveryResult::Kind::deferred;
+    result.kind = transport::DeliveryResult::Kind::deferred;
   }
   result.code = reply.code;
   result.reply = fmt::format("{} (in reply to {})", reply.one_line(), command);

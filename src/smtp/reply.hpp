@@ -1,6 +1,6 @@
 // SMTP replies as values: an incremental, bounded parser of the relay's bytes into
 // replies (RFC 5321 4.2), the EHLO keywords we act on, and the classification of a
-// reply into a DeliveryResult. No sockets here, so all of it is tested on strings.
+// reply into a transport::DeliveryResult. No sockets here, so all of it is tested on strings.
 // Internal to src/smtp. Not thread-safe; one parser per connection.
 #pragma once
 
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "send/transport.hpp"
+#include "transport/transport.hpp"
 
 namespace broadsheet::smtp {
 
@@ -61,6 +61,6 @@ Extensions parse_extensions(const Reply& ehlo);
 
 // 2xx delivered, 4xx deferred, 5xx failed; anything else (a 3xx where none belongs)
 // deferred. `command` ("RCPT TO") is named in the reply text.
-DeliveryResult classify(const Reply& reply, std::string_view command);
+transport::DeliveryResult classify(const Reply& reply, std::string_view command);
 
 }  // namespace broadsheet::smtp

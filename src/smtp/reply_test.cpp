@@ -125,19 +125,20 @@ TEST(Extensions, ReadsTheKeywordsWeUse) {
 
 TEST(Classify, TwoHundredsDeliverFourHundredsDeferFiveHundredsFail) {
   auto ok = classify(Reply{250, {"2.0.0 Ok: queued as 12345"}}, "end of data");
-  EXPECT_EQ(ok.kind, DeliveryResult::Kind::delivered);
+  EXPECT_EQ(ok.kind, transport::DeliveryResult::Kind::delivered);
   EXPECT_EQ(ok.code, 250);
   EXPECT_EQ(ok.reply, "250 2.0.0 Ok: queued as 12345 (in reply to end of data)");
 
   auto later = classify(Reply{451, {"4.3.0 try again", "later"}}, "RCPT TO");
-  EXPECT_EQ(later.kind, DeliveryResult::Kind::deferred);
+  EXPECT_EQ(later.kind, transport::DeliveryResult::Kind::deferred);
   EXPECT_EQ(later.reply, "451 4.3.0 try again, later (in reply to RCPT TO)");
 
   auto never = classify(Reply{550, {"5.1.1 no such user"}}, "RCPT TO");
-  EXPECT_EQ(never.kind, DeliveryResult::Kind::failed);
+  EXPECT_EQ(never.kind, transport::DeliveryResult::Kind::failed);
   EXPECT_EQ(never.code, 550);
 
-  EXPECT_EQ(classify(Reply{354, {"go"}}, "MAIL FROM").kind, DeliveryResult::Kind::deferred);
+  EXPECT_EQ(classify(Reply{354, {"go"}}, "MAIL FROM").kind,
+            transport::DeliveryResult::Kind::deferred);
 }
 
 TEST(Reply, OneLineHasNoControlCharactersAndIsBounded) {

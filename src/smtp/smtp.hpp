@@ -17,7 +17,7 @@
 // pause (0.1 s doubling to 10 s); while it is down its messages go to the relays
 // that are up. Messages are shared among relays by smooth weighted round robin.
 //
-// Results are values (send/transport.hpp DeliveryResult): the reply that decided a
+// Results are values (transport/transport.hpp DeliveryResult): the reply that decided a
 // message, kept with its code and "(in reply to RCPT TO)", is classified 2xx
 // delivered, 4xx deferred, 5xx failed. Failures of the connection (refused, closed,
 // a timeout, a TLS or AUTH failure) are deferred with code 0 and the reason. A message
@@ -34,9 +34,9 @@
 // Trust: replies are parsed strictly and bounded (lines of 2048 bytes, 200 lines per
 // reply); a malformed reply fails the connection. Certificates are verified against
 // ca_file (else the system's roots) and the relay's host name unless verify is off.
-// Passwords are never logged or put in a DeliveryResult.
+// Passwords are never logged or put in a transport::DeliveryResult.
 //
-// Thread-safety: Pool and SmtpTransport are safe from any thread.
+// Thread-safety: Pool is safe from any thread.
 #pragma once
 
 #include <chrono>
@@ -48,7 +48,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "send/transport.hpp"
+#include "transport/transport.hpp"
 
 namespace broadsheet {
 struct Config;
@@ -95,23 +95,19 @@ struct PoolOptions {
   int threads = 1;  // I/O threads running the io_context (1 or 2 is plenty)
 };
 
-class Pool {
+class Pool final : public transport::Transport {
  public:
-  using Done = std::function<void(DeliveryResult)>;
-
   // Checks the options (Errc::config: no relay, empty host, a count below 1, an
   // unreadable ca_file) and starts the threads. Connections open on demand.
   static Result<std::unique_ptr<Pool>> start(PoolOptions options);
-  ~Pool();  // stop()
+  ~Pool() override;  // stop()
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
-  // Queues one message to one recipient. `done` is called exactly once, on a pool
+  // Queues every message of `batch`. `done` is called once per message, on a pool
   // thread; it may call submit() again. After stop() it is called at once, on the
   // caller's thread, with deferred.
-  // REQUIRES: *message is a complete message (mail/mime.hpp build_message output):
-  // CRLF line ends, ending in CRLF.
-  void submit(Envelope envelope, std::shared_ptr<const std::string> message, Done done);
+  void submit(std::vector<transport::Mail> batch, Completion done) override;
 
   // Defers the messages not yet started, lets every transaction in progress finish,
   // sends QUIT on every connection and joins the threads. Idempotent.
@@ -123,18 +119,6 @@ class Pool {
  private:
   explicit Pool(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-};
-
-// A Transport over a Pool, for the few messages sent one at a time outside the send
-// engine (confirmation emails): send() submits and waits for the result.
-// Thread-safe. REQUIRES: send() is not called from a pool thread; `pool` outlives it.
-class SmtpTransport final : public Transport {
- public:
-  explicit SmtpTransport(Pool& pool) : pool_(pool) {}
-  DeliveryResult send(const Envelope& envelope, std::string_view message) override;
-
- private:
-  Pool& pool_;
 };
 
 // The pool described by the `[smtp]` section: smtp.host and the relays of

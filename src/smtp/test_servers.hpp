@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "send/transport.hpp"
+#include "transport/transport.hpp"
 
 namespace broadsheet::smtp::test {
 
@@ -548,8 +548,8 @@ class TricklingRelay {
 class Outcomes {
  public:
   // The `done` callback for the i-th message.
-  std::function<void(DeliveryResult)> slot(std::size_t i) {
-    return [this, i](DeliveryResult r) {
+  std::function<void(transport::DeliveryResult)> slot(std::size_t i) {
+    return [this, i](transport::DeliveryResult r) {
       std::lock_guard lock(mu_);
       if (results_.size() <= i) results_.resize(i + 1);
       results_[i] = std::move(r);
@@ -562,7 +562,7 @@ class Outcomes {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, limit, [&] { return count_ >= n; });
   }
-  std::vector<DeliveryResult> results() const {
+  std::vector<transport::DeliveryResult> results() const {
     std::lock_guard lock(mu_);
     return results_;
   }
@@ -574,7 +574,7 @@ class Outcomes {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<DeliveryResult> results_;
+  std::vector<transport::DeliveryResult> results_;
   std::size_t count_ = 0;
 };
 

@@ -88,18 +88,18 @@ MessageScan scan_message(std::string_view message) {
   return scan;
 }
 
-std::optional<std::string> envelope_problem(const Envelope& envelope) {
+std::optional<std::string> envelope_problem(const transport::Envelope& envelope) {
   if (auto p = address_problem(envelope.mail_from, "sender")) return p;
   if (envelope.rcpt_to.empty()) return std::string("empty recipient address");
   return address_problem(envelope.rcpt_to, "recipient");
 }
 
-bool needs_smtputf8(const Envelope& envelope) {
+bool needs_smtputf8(const transport::Envelope& envelope) {
   return non_ascii(envelope.mail_from) || non_ascii(envelope.rcpt_to);
 }
 
-void append_mail_from(std::string& out, const Envelope& envelope, const MessageScan& scan,
-                      const Extensions& ext, bool smtputf8) {
+void append_mail_from(std::string& out, const transport::Envelope& envelope,
+                      const MessageScan& scan, const Extensions& ext, bool smtputf8) {
   out += "MAIL FROM:<";
   out += envelope.mail_from;
   out += '>';
@@ -112,7 +112,7 @@ void append_mail_from(std::string& out, const Envelope& envelope, const MessageS
   out += "\r\n";
 }
 
-void append_rcpt_to(std::string& out, const Envelope& envelope) {
+void append_rcpt_to(std::string& out, const transport::Envelope& envelope) {
   out += "RCPT TO:<";
   out += envelope.rcpt_to;
   out += ">\r\n";

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "send/transport.hpp"
 #include "smtp/reply.hpp"
+#include "transport/transport.hpp"
 
 namespace broadsheet::smtp {
 
@@ -27,14 +27,14 @@ MessageScan scan_message(std::string_view message);
 
 // A reason to refuse the envelope before any relay sees it (control characters,
 // spaces, angle brackets, more than 254 bytes), or nothing.
-std::optional<std::string> envelope_problem(const Envelope& envelope);
-bool needs_smtputf8(const Envelope& envelope);
+std::optional<std::string> envelope_problem(const transport::Envelope& envelope);
+bool needs_smtputf8(const transport::Envelope& envelope);
 
 // Appends "MAIL FROM:<..> [SIZE=n] [BODY=8BITMIME] [SMTPUTF8]\r\n", or the
 // "RCPT TO:<..>\r\n" and "DATA\r\n" lines. Parameters only when the relay offers them.
-void append_mail_from(std::string& out, const Envelope& envelope, const MessageScan& scan,
-                      const Extensions& ext, bool smtputf8);
-void append_rcpt_to(std::string& out, const Envelope& envelope);
+void append_mail_from(std::string& out, const transport::Envelope& envelope,
+                      const MessageScan& scan, const Extensions& ext, bool smtputf8);
+void append_rcpt_to(std::string& out, const transport::Envelope& envelope);
 
 // A piece of bytes to send: a view of the message or of a constant.
 struct Piece {

@@ -112,7 +112,7 @@ TEST(Envelope, RefusesAddressesThatWouldBreakTheCommand) {
 }
 
 TEST(Envelope, MailFromCarriesOnlyTheParametersTheRelayOffers) {
-  const Envelope env{"news@example.org", "reader@example.net"};
+  const transport::Envelope env{"news@example.org", "reader@example.net"};
   auto scan = scan_message(
       "Subject: x\r\n\r\nGr\xc3\xbc\xc3\x9f"
       "e\r\n");

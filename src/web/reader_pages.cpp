@@ -11,7 +11,6 @@
 #include "mail/token.hpp"
 #include "schedule/schedule.hpp"
 #include "web/pages.hpp"
-#include "web/reader_emails.hpp"
 #include "web/signup_pages.hpp"
 
 namespace broadsheet::web {

@@ -12,11 +12,8 @@
 #include <fstream>
 
 #include "mail/address.hpp"
-#include "mail/mailbox.hpp"
 #include "mail/mx.hpp"
-#include "mail/token.hpp"
 #include "schedule/schedule.hpp"
-#include "web/reader_emails.hpp"
 
 namespace broadsheet::web {
 namespace {
@@ -70,7 +67,8 @@ Result<ReaderKeys> load_reader_keys(const Config& config) {
   return keys;
 }
 
-SignupService::SignupService(const Config& config, Roles store, const Clock& clock, ReaderKeys keys)
+SignupService::SignupService(const Config& config, Roles store, const Clock& clock,
+                             ReaderKeys keys)
     : config_(config),
       store_(store),
       clock_(clock),
@@ -105,8 +103,7 @@ std::string SignupService::stored_client_address(const std::string& ip) const {
   return "";
 }
 
-std::vector<FieldError> SignupService::validate(const SignupForm& form,
-                                                store::SignupRequest& request,
+std::vector<FieldError> SignupService::validate(const SignupForm& form, store::SignupRequest& request,
                                                 bool read_newsletters) {
   const auto& msg = config_.signup;
   std::vector<FieldError> errors;
@@ -271,76 +268,6 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   }
   if (!outcome) return fault(outcome.error().message);
   return SignupAnswer{202, {}, msg.msg_success};
-}
-
-Result<std::optional<OutgoingMail>> SignupService::render_queued(
-    const store::QueuedMail& mail, const std::vector<Newsletter>& newsletters) const {
-  std::vector<Newsletter> named;  // in the order the row names them
-  for (Id id : mail.newsletter_ids) {
-    auto n = std::find_if(newsletters.begin(), newsletters.end(),
-                          [&](const Newsletter& x) { return x.id == id; });
-    if (n == newsletters.end()) continue;
-    if (mail.kind == store::QueuedMailKind::welcome && n->welcome_subject.empty()) continue;
-    named.push_back(*n);
-  }
-  if (named.empty()) return std::optional<OutgoingMail>();
-  auto rendered = mail.kind == store::QueuedMailKind::welcome
-                      ? render_welcome(mail, named.front())
-                      : render_confirmation(mail, std::move(named));
-  if (!rendered) return rendered.error();
-  return std::optional<OutgoingMail>(std::move(*rendered));
-}
-
-Result<OutgoingMail> SignupService::render_welcome(const store::QueuedMail& mail,
-                                                   const Newsletter& n) const {
-  WelcomeEmail e;
-  e.to_address = mail.email;
-  e.to_name = mail.name;
-  e.newsletter = n;
-  e.now = clock_.now();
-  e.preferences_url = preferences_url(
-      config_, sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, keys_.link_key));
-  e.unsubscribe_url = unsubscribe_url(
-      config_,
-      sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0}, keys_.link_key));
-  auto message = build_welcome_email(config_, e);
-  if (!message) {
-    return make_error(message.error().code, fmt::format("cannot render the welcome email of {}: {}",
-                                                        n.slug, message.error().message));
-  }
-  auto sender = n.from_address.empty()
-                    ? parse_mailbox(config_.mail.from, AddressPolicy{true, false})
-                    : Result<Mailbox>(Mailbox{n.from_name, n.from_address});
-  return OutgoingMail{Envelope{sender ? sender->address : "", mail.email}, std::move(*message)};
-}
-
-Result<OutgoingMail> SignupService::render_confirmation(const store::QueuedMail& mail,
-                                                        std::vector<Newsletter> awaiting) const {
-  const UnixSeconds now = clock_.now();
-  ConfirmationEmail e;
-  e.to_address = mail.email;
-  e.to_name = mail.name;
-  e.now = now;
-  e.expiry_days = config_.signup.confirm_expiry_days;
-  e.newsletters = std::move(awaiting);
-  Id one = e.newsletters.size() == 1 ? e.newsletters.front().id : 0;
-  e.confirm_url = confirm_url(
-      config_, sign_token({TokenPurpose::confirm, mail.subscriber_id, one,
-                           now + UnixSeconds{86400} * config_.signup.confirm_expiry_days},
-                          keys_.link_key));
-  e.preferences_url = preferences_url(
-      config_, sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, keys_.link_key));
-  e.unsubscribe_url = unsubscribe_url(
-      config_, sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0}, keys_.link_key));
-  auto message = build_confirmation_email(config_, e);
-  if (!message) {
-    return make_error(message.error().code, fmt::format("cannot render the confirmation email: {}",
-                                                        message.error().message));
-  }
-  AddressPolicy sender_policy;
-  sender_policy.allow_special_use_domains = true;
-  auto from = parse_mailbox(config_.mail.from, sender_policy);
-  return OutgoingMail{Envelope{from ? from->address : "", mail.email}, std::move(*message)};
 }
 
 }  // namespace broadsheet::web

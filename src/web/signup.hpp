@@ -1,8 +1,8 @@
 // Reader sign-up: validates what the box posts (address, newsletters, robot check,
 // consent), applies rate limits, and records the sign-up durably together with the
 // emails it makes due (the store's mail queue). Used by both the JSON API and the plain
-// HTML form. The emails themselves are sent by the mail queue sender
-// (send/mail_queue.hpp), which renders them with render_queued().
+// HTML form. The emails themselves are rendered and sent on the sending side
+// (send/reader_emails.hpp, send/mail_queue.hpp).
 //
 // Trusts nothing in the form. Answers the same whatever the state of the address
 // (new, unconfirmed, confirmed, unsubscribed, blocked), so no answer tells whether an
@@ -20,9 +20,7 @@
 #include "config/config.hpp"
 #include "http/rate_limiter.hpp"
 #include "robot/altcha.hpp"
-#include "send/mail_queue.hpp"
 #include "store/newsletters.hpp"
-#include "store/queued_mail.hpp"
 #include "store/signups.hpp"
 
 namespace broadsheet::web {
@@ -64,13 +62,6 @@ class SignupService {
 
   SignupAnswer submit(const SignupForm& form, const std::string& request_id);
 
-  // The reader side's MailRenderer (send/mail_queue.hpp): a queued confirmation or
-  // welcome email as a message with freshly signed links, from `newsletters` (all of
-  // them). nullopt when none of the newsletters it names exists any more (or, for a
-  // welcome, has a welcome email). Safe from any thread.
-  Result<std::optional<OutgoingMail>> render_queued(
-      const store::QueuedMail& mail, const std::vector<Newsletter>& newsletters) const;
-
   // The 422 for a form that cannot be submitted because its body had wrongly typed
   // fields (`type_errors`), with the errors submit() would report for the rest of
   // `form` added. It costs what submit() costs, so it is rate limited like a sign-up
@@ -88,9 +79,6 @@ class SignupService {
   // `read_newsletters` or another error is found; else record_signup decides it.
   std::vector<FieldError> validate(const SignupForm& form, store::SignupRequest& request,
                                    bool read_newsletters);
-  Result<OutgoingMail> render_confirmation(const store::QueuedMail& mail,
-                                           std::vector<Newsletter> awaiting) const;
-  Result<OutgoingMail> render_welcome(const store::QueuedMail& mail, const Newsletter& n) const;
   std::string stored_client_address(const std::string& ip) const;
 
   const Config& config_;

@@ -1,6 +1,7 @@
-#include "send/outbox.hpp"
+#include "transport/outbox.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,8 +13,13 @@
 #include <sstream>
 #include <thread>
 
-namespace broadsheet {
+#include "transport/outbox_testing.hpp"
+
+namespace broadsheet::transport {
 namespace {
+
+using testing::list_outbox;
+using testing::read_outbox_message;
 
 namespace fs = std::filesystem;
 
@@ -51,8 +57,14 @@ std::size_t count_files(const fs::path& dir) {
   return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
 }
 
-std::unique_ptr<OutboxTransport> open_outbox(const std::string& dir) {
-  auto outbox = OutboxTransport::open(dir);
+// One message, as a batch of one.
+DeliveryResult send(Outbox& outbox, const Envelope& envelope, const std::string& message) {
+  return send_and_wait(outbox, {Mail{envelope, std::make_shared<const std::string>(message)}})
+      .front();
+}
+
+std::unique_ptr<Outbox> open_outbox(const std::string& dir) {
+  auto outbox = Outbox::open(dir);
   EXPECT_TRUE(outbox.ok()) << outbox.error().message;
   return outbox.ok() ? std::move(*outbox) : nullptr;
 }
@@ -67,27 +79,27 @@ TEST(Outbox, OpenCreatesPrivateMaildirFolders) {
     EXPECT_TRUE(S_ISDIR(st.st_mode)) << sub;
     EXPECT_EQ(st.st_mode & 0777, 0700u) << sub;
   }
-  EXPECT_TRUE(OutboxTransport::open(tmp / "outbox").ok()) << "opening again is fine";
-  EXPECT_TRUE(OutboxTransport::open(tmp / "outbox/").ok());
+  EXPECT_TRUE(Outbox::open(tmp / "outbox").ok()) << "opening again is fine";
+  EXPECT_TRUE(Outbox::open(tmp / "outbox/").ok());
 }
 
 TEST(Outbox, OpenRefusesWhatCannotBeAMaildir) {
   TempDir tmp;
   std::ofstream(tmp / "file") << "x";
-  auto on_file = OutboxTransport::open(tmp / "file");
+  auto on_file = Outbox::open(tmp / "file");
   ASSERT_FALSE(on_file.ok());
   EXPECT_EQ(on_file.error().code, Errc::io);
-  auto no_parent = OutboxTransport::open(tmp / "missing/outbox");
+  auto no_parent = Outbox::open(tmp / "missing/outbox");
   ASSERT_FALSE(no_parent.ok());
   EXPECT_EQ(no_parent.error().code, Errc::io);
-  EXPECT_EQ(OutboxTransport::open("").error().code, Errc::invalid_argument);
+  EXPECT_EQ(Outbox::open("").error().code, Errc::invalid_argument);
 }
 
 TEST(Outbox, DeliversTheExactBytesIntoNew) {
   TempDir tmp;
   auto outbox = open_outbox(tmp / "outbox");
   ASSERT_TRUE(outbox);
-  DeliveryResult r = outbox->send(kEnvelope, kMessage);
+  DeliveryResult r = send(*outbox, kEnvelope, kMessage);
   ASSERT_EQ(r.kind, DeliveryResult::Kind::delivered) << r.reply;
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(std::regex_match(r.reply, std::regex(R"(\d+\.M\d{1,6}P\d+Q\d+\.[^/:]+)"))) << r.reply;
@@ -96,7 +108,7 @@ TEST(Outbox, DeliversTheExactBytesIntoNew) {
       "Return-Path: <bounces@news.example.com>\r\nDelivered-To: ada@example.org\r\n" + kMessage);
   EXPECT_EQ(count_files(tmp.path() / "outbox/tmp"), 0u);
 
-  DeliveryResult null_sender = outbox->send({"", "ada@example.org"}, kMessage);
+  DeliveryResult null_sender = send(*outbox, {"", "ada@example.org"}, kMessage);
   ASSERT_EQ(null_sender.kind, DeliveryResult::Kind::delivered);
   EXPECT_TRUE(
       slurp(tmp.path() / "outbox/new" / null_sender.reply).starts_with("Return-Path: <>\r\n"));
@@ -113,7 +125,7 @@ TEST(Outbox, NamesAreUniqueAcrossThreads) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto r = outbox->send(kEnvelope, kMessage + std::to_string(t * kEach + i));
+        auto r = send(*outbox, kEnvelope, kMessage + std::to_string(t * kEach + i));
         names[t].push_back(r.kind == DeliveryResult::Kind::delivered ? r.reply : "failed");
       }
     });
@@ -139,7 +151,7 @@ TEST(Outbox, RefusesEnvelopesThatWouldBreakTheHeader) {
            {"a@example.org", "ada @example.org"},
            {"a@example.org", std::string(300, 'a') + "@example.org"},
        }) {
-    auto r = outbox->send(bad, kMessage);
+    auto r = send(*outbox, bad, kMessage);
     EXPECT_EQ(r.kind, DeliveryResult::Kind::failed) << bad.mail_from << " / " << bad.rcpt_to;
   }
   EXPECT_EQ(count_files(tmp.path() / "outbox/new"), 0u);
@@ -152,7 +164,7 @@ TEST(Outbox, UnwritableFolderDefersInsteadOfCrashing) {
   // Works as root too, where permission bits would not stop a write: tmp/ becomes a file.
   fs::remove(tmp.path() / "outbox/tmp");
   std::ofstream(tmp / "outbox/tmp") << "not a folder";
-  DeliveryResult r = outbox->send(kEnvelope, kMessage);
+  DeliveryResult r = send(*outbox, kEnvelope, kMessage);
   EXPECT_EQ(r.kind, DeliveryResult::Kind::deferred);
   EXPECT_NE(r.reply.find("Not a directory"), std::string::npos) << r.reply;
 
@@ -160,7 +172,7 @@ TEST(Outbox, UnwritableFolderDefersInsteadOfCrashing) {
   fs::remove(tmp.path() / "outbox/tmp");
   fs::create_directory(tmp.path() / "outbox/tmp");
   fs::remove(tmp.path() / "outbox/new");
-  r = outbox->send(kEnvelope, kMessage);
+  r = send(*outbox, kEnvelope, kMessage);
   EXPECT_EQ(r.kind, DeliveryResult::Kind::deferred);
   EXPECT_NE(r.reply.find("rename"), std::string::npos) << r.reply;
   EXPECT_EQ(count_files(tmp.path() / "outbox/tmp"), 0u);
@@ -168,7 +180,7 @@ TEST(Outbox, UnwritableFolderDefersInsteadOfCrashing) {
   if (::geteuid() != 0) {
     fs::create_directory(tmp.path() / "outbox/new");
     fs::permissions(tmp.path() / "outbox/tmp", fs::perms::owner_read | fs::perms::owner_exec);
-    r = outbox->send(kEnvelope, kMessage);
+    r = send(*outbox, kEnvelope, kMessage);
     EXPECT_EQ(r.kind, DeliveryResult::Kind::deferred);
     EXPECT_NE(r.reply.find("Permission denied"), std::string::npos) << r.reply;
   }
@@ -185,7 +197,7 @@ TEST(Outbox, ListsNewestFirstWithinTheLimit) {
   ASSERT_TRUE(outbox);
   std::vector<std::string> names;
   for (int i = 0; i < 5; ++i) {
-    auto r = outbox->send(kEnvelope, kMessage + std::string(static_cast<std::size_t>(i), 'x'));
+    auto r = send(*outbox, kEnvelope, kMessage + std::string(static_cast<std::size_t>(i), 'x'));
     ASSERT_EQ(r.kind, DeliveryResult::Kind::delivered);
     set_mtime(tmp.path() / "outbox/new" / r.reply, 1'700'000'000 + i * 60);
     names.push_back(r.reply);
@@ -219,7 +231,7 @@ TEST(Outbox, ReadsMessagesBackButNothingOutsideIt) {
   TempDir tmp;
   auto outbox = open_outbox(tmp / "outbox");
   ASSERT_TRUE(outbox);
-  auto r = outbox->send(kEnvelope, kMessage);
+  auto r = send(*outbox, kEnvelope, kMessage);
   ASSERT_EQ(r.kind, DeliveryResult::Kind::delivered);
   auto bytes = read_outbox_message(tmp / "outbox", r.reply);
   ASSERT_TRUE(bytes.ok()) << bytes.error().message;
@@ -243,5 +255,46 @@ TEST(Outbox, ReadsMessagesBackButNothingOutsideIt) {
   EXPECT_FALSE(read_outbox_message(tmp / "outbox", "link").ok());
 }
 
+TEST(OutboxBatch, DeliversEachMessageAndRefusesBadEnvelopesAlone) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("bs-outbox-batch-{}", ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto outbox = Outbox::open((dir / "outbox").string());
+  ASSERT_TRUE(outbox.ok());
+  std::vector<Mail> mails;
+  for (int i = 0; i < 150; ++i) {  // more than one sync group
+    mails.push_back(
+        {Envelope{"desk@example.org", fmt::format("r{}@example.org", i)},
+         std::make_shared<const std::string>(fmt::format("Subject: {}\r\n\r\nbody\r\n", i))});
+  }
+  mails[7].envelope.rcpt_to = "two words@example.org";
+  auto results = send_and_wait(**outbox, mails);
+  ASSERT_EQ(results.size(), mails.size());
+  std::size_t delivered = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (i == 7) {
+      EXPECT_EQ(results[i].kind, DeliveryResult::Kind::failed);
+      continue;
+    }
+    ASSERT_EQ(results[i].kind, DeliveryResult::Kind::delivered) << results[i].reply;
+    std::ifstream in(dir / "outbox/new" / results[i].reply, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    EXPECT_EQ(bytes.str(), fmt::format("Return-Path: <desk@example.org>\r\nDelivered-To: "
+                                       "r{}@example.org\r\nSubject: {}\r\n\r\nbody\r\n",
+                                       i, i));
+    ++delivered;
+  }
+  EXPECT_EQ(delivered, 149u);
+  EXPECT_TRUE(fs::is_empty(dir / "outbox/tmp"));
+
+  // A broken outbox defers every message and leaves nothing behind.
+  fs::remove_all(dir / "outbox/new");
+  results = send_and_wait(**outbox, {mails.begin(), mails.begin() + 3});
+  for (const auto& r : results) EXPECT_EQ(r.kind, DeliveryResult::Kind::deferred);
+  EXPECT_TRUE(fs::is_empty(dir / "outbox/tmp"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::transport

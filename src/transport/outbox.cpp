@@ -1,4 +1,4 @@
-#include "send/outbox.hpp"
+#include "transport/outbox.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -11,13 +11,13 @@
 #include <chrono>
 #include <optional>
 
-#include "send/fd.hpp"
+#include "transport/fd.hpp"
 
-namespace broadsheet {
+namespace broadsheet::transport {
 namespace {
 
-using send_detail::errno_text;
-using send_detail::UniqueFd;
+using detail::errno_text;
+using detail::UniqueFd;
 
 constexpr std::size_t kMaxEnvelopeAddress = 254;
 
@@ -96,26 +96,6 @@ std::string delivery_head(const Envelope& envelope) {
                      envelope.rcpt_to);
 }
 
-// Creates `path` (never over an existing file), writes the whole of it and makes its
-// content durable; on failure removes what it created and says what went wrong.
-std::optional<std::string> write_durably(const std::string& path, std::string_view head,
-                                         std::string_view body) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!fd.valid()) return errno_text("create", path, errno);
-  std::optional<std::string> failure;
-  int err = write_all(fd.get(), head);
-  if (err == 0) err = write_all(fd.get(), body);
-  if (err != 0) {
-    failure = errno_text("write", path, err);
-  } else if (::fsync(fd.get()) != 0) {
-    failure = errno_text("fsync", path, errno);
-  } else if (int close_err = fd.close()) {
-    failure = errno_text("close", path, close_err);
-  }
-  if (failure) ::unlink(path.c_str());
-  return failure;
-}
-
 int fsync_directory(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return errno;
@@ -125,64 +105,37 @@ int fsync_directory(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<OutboxTransport>> OutboxTransport::open(std::string dir) {
+Result<std::unique_ptr<Outbox>> Outbox::open(std::string dir) {
   if (dir.empty()) return make_error(Errc::invalid_argument, "the outbox folder is empty");
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
     if (auto ok = make_directory(dir + sub); !ok) return ok.error();
   }
-  return std::unique_ptr<OutboxTransport>(new OutboxTransport(std::move(dir), maildir_host()));
+  return std::unique_ptr<Outbox>(new Outbox(std::move(dir), maildir_host()));
 }
 
-OutboxTransport::OutboxTransport(std::string dir, std::string host)
-    : dir_(std::move(dir)), host_(std::move(host)) {}
+Outbox::Outbox(std::string dir, std::string host) : dir_(std::move(dir)), host_(std::move(host)) {}
 
-std::string OutboxTransport::unique_name() const {
+std::string Outbox::unique_name() const {
   using namespace std::chrono;
   const auto now = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
   return fmt::format("{}.M{}P{}Q{}.{}", now / 1'000'000, now % 1'000'000, ::getpid(),
                      ++g_delivery_counter, host_);
 }
 
-DeliveryResult OutboxTransport::send(const Envelope& envelope, std::string_view message) {
-  if (!header_safe(envelope.mail_from) || envelope.rcpt_to.empty() ||
-      !header_safe(envelope.rcpt_to)) {
-    return bad_envelope();
+void Outbox::submit(std::vector<Mail> batch, Completion done) {
+  std::vector<DeliveryResult> results(batch.size());
+  for (std::size_t start = 0; start < batch.size(); start += kSyncGroup) {
+    send_group(std::span(batch).subspan(start, std::min(kSyncGroup, batch.size() - start)),
+               std::span(results).subspan(start));
   }
-  const std::string name = unique_name();
-  const std::string tmp = fmt::format("{}/tmp/{}", dir_, name);
-  const std::string final_path = fmt::format("{}/new/{}", dir_, name);
-
-  if (auto failure = write_durably(tmp, delivery_head(envelope), message)) {
-    return deferred(std::move(*failure));
-  }
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return deferred(errno_text("rename", final_path, err));
-  }
-  if (int err = fsync_directory(dir_ + "/new")) {
-    // Not known to be durable: take it back so that the retry does not duplicate it.
-    ::unlink(final_path.c_str());
-    return deferred(errno_text("fsync", dir_ + "/new", err));
-  }
-  return {DeliveryResult::Kind::delivered, 0, name};
-}
-
-std::vector<DeliveryResult> OutboxTransport::send_batch(std::span<const OutgoingMail> mails) {
-  std::vector<DeliveryResult> out(mails.size());
-  for (std::size_t start = 0; start < mails.size(); start += kSyncGroup) {
-    send_group(mails.subspan(start, std::min(kSyncGroup, mails.size() - start)),
-               std::span(out).subspan(start));
-  }
-  return out;
+  for (std::size_t i = 0; i < results.size(); ++i) done(i, std::move(results[i]));
 }
 
 // Every message of the group is written into tmp/ before any is synced, so the syncs
 // find most of the work already done by the first; then all are renamed into new/ and
 // new/ is synced once for all of them.
-void OutboxTransport::send_group(std::span<const OutgoingMail> mails,
-                                 std::span<DeliveryResult> out) {
+void Outbox::send_group(std::span<const Mail> mails, std::span<DeliveryResult> out) {
   struct Written {
     std::size_t index;
     std::string name, tmp;
@@ -205,7 +158,7 @@ void OutboxTransport::send_group(std::span<const OutgoingMail> mails,
       continue;
     }
     int err = write_all(w.fd.get(), delivery_head(envelope));
-    if (err == 0) err = write_all(w.fd.get(), mails[i].message);
+    if (err == 0) err = write_all(w.fd.get(), *mails[i].message);
     if (err != 0) {
       out[i] = deferred(errno_text("write", w.tmp, err));
       ::unlink(w.tmp.c_str());
@@ -245,4 +198,4 @@ void OutboxTransport::send_group(std::span<const OutgoingMail> mails,
   }
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::transport

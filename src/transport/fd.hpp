@@ -1,4 +1,4 @@
-// Small POSIX helpers for the file-backed transports of src/send. Internal.
+// Small POSIX helpers for the file-backed transports of src/transport. Internal.
 #pragma once
 
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <system_error>
 #include <utility>
 
-namespace broadsheet::send_detail {
+namespace broadsheet::transport::detail {
 
 // Owns one file descriptor and closes it once.
 class UniqueFd {
@@ -48,4 +48,4 @@ inline std::string errno_text(std::string_view operation, std::string_view path,
          std::system_category().message(err);
 }
 
-}  // namespace broadsheet::send_detail
+}  // namespace broadsheet::transport::detail
