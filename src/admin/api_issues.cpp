@@ -59,7 +59,7 @@ Response no_issue(const Request& req) {
 
 // The issue with its body and delivery counts, as GET /api/v1/issues/{id} shows it.
 Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
-  auto progress = issue_progress(ctx.deliveries, issue, ctx.clock.now());
+  auto progress = send::issue_progress(ctx.deliveries, issue, ctx.clock.now());
   if (!progress) return progress.error();
   auto out = issue_json(issue);
   out["body_markdown"] = issue.body_markdown;
@@ -73,10 +73,10 @@ Response issue_answer(ApiContext& ctx, const Request& req, int status, const Iss
   return Response::json(status, *out);
 }
 
-Response steer(ApiContext& ctx, const Request& req, IssueAction action) {
+Response steer(ApiContext& ctx, const Request& req, send::IssueAction action) {
   auto id = issue_id(req);
   if (!id) return no_issue(req);
-  auto issue = steer_issue({ctx.issues, ctx.deliveries, ctx.audit}, *id, action, req.principal);
+  auto issue = send::steer_issue({ctx.issues, ctx.deliveries, ctx.audit}, *id, action, req.principal);
   if (!issue) return error_answer(req, issue.error());
   if (issue->status == IssueStatus::sending && ctx.sending_changed) ctx.sending_changed();
   return issue_answer(ctx, req, 200, *issue);
@@ -242,7 +242,7 @@ Response api_get_issue(ApiContext& ctx, const Request& req) {
 Response api_send_issue(ApiContext& ctx, const Request& req) {
   auto id = issue_id(req);
   if (!id) return no_issue(req);
-  auto started = start_send({ctx.issues, ctx.deliveries, ctx.audit}, *id, req.principal);
+  auto started = send::start_send({ctx.issues, ctx.deliveries, ctx.audit}, *id, req.principal);
   if (!started) return error_answer(req, started.error());
   if (ctx.sending_changed) ctx.sending_changed();
   auto out = full_issue(ctx, started->issue);
@@ -253,15 +253,15 @@ Response api_send_issue(ApiContext& ctx, const Request& req) {
 }
 
 Response api_pause_issue(ApiContext& ctx, const Request& req) {
-  return steer(ctx, req, IssueAction::pause);
+  return steer(ctx, req, send::IssueAction::pause);
 }
 
 Response api_resume_issue(ApiContext& ctx, const Request& req) {
-  return steer(ctx, req, IssueAction::resume);
+  return steer(ctx, req, send::IssueAction::resume);
 }
 
 Response api_cancel_issue(ApiContext& ctx, const Request& req) {
-  return steer(ctx, req, IssueAction::cancel);
+  return steer(ctx, req, send::IssueAction::cancel);
 }
 
 Response api_openapi(ApiContext&, const Request&) {

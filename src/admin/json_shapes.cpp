@@ -87,7 +87,7 @@ json::object issue_json(const Issue& i) {
                       {"updated_at", format_iso8601(i.updated_at)}};
 }
 
-json::object progress_json(const IssueProgress& p) {
+json::object progress_json(const send::IssueProgress& p) {
   json::object out{{"queued", p.counts.queued},     {"sent", p.counts.sent},
                    {"deferred", p.counts.deferred}, {"failed", p.counts.failed},
                    {"total", p.counts.total()}};

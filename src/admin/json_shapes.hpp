@@ -20,6 +20,6 @@ boost::json::object user_json(const User& u);
 boost::json::object api_token_json(const ApiToken& t);
 // {"queued","sent","deferred","failed","total"} and, once begun, "rate" (messages per
 // second).
-boost::json::object progress_json(const IssueProgress& p);
+boost::json::object progress_json(const send::IssueProgress& p);
 
 }  // namespace broadsheet::admin

@@ -89,7 +89,7 @@ int show(const std::string& data, const IssueArgs& a) {
   auto i = ctx->store->issue_by_id(a.id);
   if (!i) return fail(i.error());
   auto out = issue_json(*i);
-  auto progress = issue_progress(*ctx->store, *i, SystemClock::instance().now());
+  auto progress = send::issue_progress(*ctx->store, *i, SystemClock::instance().now());
   if (!progress) return fail(progress.error());
   out["deliveries"] = progress_json(*progress);
   if (a.json) {

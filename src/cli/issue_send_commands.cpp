@@ -30,14 +30,14 @@ namespace {
 // waiting for a retry, or a run that was stopped, paused or cancelled).
 constexpr int kExitPending = 3;
 
-std::atomic<SendEngine*> g_engine{nullptr};
+std::atomic<send::SendEngine*> g_engine{nullptr};
 
 void on_stop_signal(int) {
-  if (SendEngine* e = g_engine.load()) e->request_stop();
+  if (send::SendEngine* e = g_engine.load()) e->request_stop();
 }
 
 struct SignalScope {
-  explicit SignalScope(SendEngine& e) {
+  explicit SignalScope(send::SendEngine& e) {
     g_engine.store(&e);
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
@@ -85,19 +85,19 @@ int run_here(Context& ctx, Id id) {
   auto sending = open_sending(ctx.config);
   if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();
-  SendEngine engine({*ctx.store, *ctx.store, *ctx.store}, sending->transport(),
-                    issue_messages_factory(sending->messages, *ctx.store, clock), sending->engine,
-                    clock);
+  send::SendEngine engine({*ctx.store, *ctx.store, *ctx.store}, sending->transport(),
+                          send::issue_messages_factory(sending->messages, *ctx.store, clock),
+                          sending->engine, clock);
   SignalScope signals(engine);
   Progress bar(fmt::format("issue {}", id), 0);
-  auto progress = [&](const SendProgress& p) {
+  auto progress = [&](const send::SendProgress& p) {
     bar.update(p.counts.sent + p.counts.failed, p.counts.total());
   };
   for (;;) {
     auto summary = engine.run(id, progress);
     if (summary) {
       bar.finish();
-      if (summary->outcome != RunOutcome::finished) {
+      if (summary->outcome != send::RunOutcome::finished) {
         std::cerr << fmt::format("issue {}: {}\n", id, to_string(summary->outcome));
       }
       break;
@@ -108,7 +108,7 @@ int run_here(Context& ctx, Id id) {
     auto issue = ctx.store->issue_by_id(id);
     if (!issue) return fail(issue.error());
     if (issue->status != IssueStatus::sending) return fail(summary.error());
-    if (lease_owner_is_dead(issue->lease_owner)) {
+    if (send::lease_owner_is_dead(issue->lease_owner)) {
       (void)ctx.store->release_lease(id, issue->lease_owner);
       continue;
     }
@@ -126,7 +126,7 @@ int run_here(Context& ctx, Id id) {
 int send(const std::string& data, Id id, bool wait) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto started = start_send({*ctx->store, *ctx->store, *ctx->store}, id, "cli");
+  auto started = send::start_send({*ctx->store, *ctx->store, *ctx->store}, id, "cli");
   if (!started) return fail(started.error());
   if (started->resumed) {
     std::cerr << fmt::format("issue {} is already sending; resuming\n", id);
@@ -140,10 +140,10 @@ int send(const std::string& data, Id id, bool wait) {
   return run_here(*ctx, id);
 }
 
-int steer(const std::string& data, Id id, IssueAction action, bool wait) {
+int steer(const std::string& data, Id id, send::IssueAction action, bool wait) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto issue = steer_issue({*ctx->store, *ctx->store, *ctx->store}, id, action, "cli");
+  auto issue = send::steer_issue({*ctx->store, *ctx->store, *ctx->store}, id, action, "cli");
   if (!issue) return fail(issue.error());
   auto counts = ctx->store->delivery_counts(id);
   if (!counts) return fail(counts.error());
@@ -175,13 +175,13 @@ int render(const std::string& data, const RenderArgs& a) {
   default_base_url(ctx->config);
   auto keys = web::load_reader_keys(ctx->config);
   if (!keys) return fail(keys.error());
-  IssueMessageSettings settings;
+  send::IssueMessageSettings settings;
   settings.config = &ctx->config;
   settings.link_key = keys->link_key;
   auto signer = load_dkim_signer(ctx->config.dkim.keys, ctx->config.data_dir);
   if (!signer) return fail(signer.error());
   settings.signer = std::move(*signer);
-  auto input = issue_render_input(settings, *issue, *newsletter);
+  auto input = send::issue_render_input(settings, *issue, *newsletter);
   if (!input) return fail(input.error());
   auto prepared = PreparedIssue::prepare(*input);
   if (!prepared) return fail(fmt::format("issue {} cannot be rendered: {}", a.id, prepared.error().message));
@@ -197,10 +197,10 @@ int render(const std::string& data, const RenderArgs& a) {
     reader.email_display = known->subscriber.email_display;
   }
   const UnixSeconds now = SystemClock::instance().now();
-  auto fields = reader_fields(settings, *prepared, issue->id, newsletter->id, reader, now);
+  auto fields = send::reader_fields(settings, *prepared, issue->id, newsletter->id, reader, now);
   Result<std::string> out = a.html   ? prepared->html_for(fields)
                             : a.text ? prepared->text_for(fields)
-                                     : signed_message(settings, *prepared, fields, now);
+                                     : send::signed_message(settings, *prepared, fields, now);
   if (!out) return fail(out.error());
   std::cout << *out;
   return kExitOk;
@@ -240,24 +240,21 @@ void add_issue_send_commands(CLI::App& group, Shared& shared) {
   auto* pause_cmd = group.add_subcommand("pause", "Pause an issue that is sending");
   auto& pause_data = add_data_option(pause_cmd);
   pause_cmd->add_option("id", id, "The issue's id")->required();
-  pause_cmd->callback([&] {
-    shared.exit_code = steer(pause_data, id, IssueAction::pause, false);
-  });
+  pause_cmd->callback(
+      [&] { shared.exit_code = steer(pause_data, id, send::IssueAction::pause, false); });
 
   auto* resume_cmd = group.add_subcommand("resume", "Resume a paused issue");
   auto& resume_data = add_data_option(resume_cmd);
   resume_cmd->add_option("id", id, "The issue's id")->required();
   resume_cmd->add_flag("--wait", wait, "As for send");
-  resume_cmd->callback([&] {
-    shared.exit_code = steer(resume_data, id, IssueAction::resume, wait);
-  });
+  resume_cmd->callback(
+      [&] { shared.exit_code = steer(resume_data, id, send::IssueAction::resume, wait); });
 
   auto* cancel_cmd = group.add_subcommand("cancel", "Stop an issue for good; the rest is not sent");
   auto& cancel_data = add_data_option(cancel_cmd);
   cancel_cmd->add_option("id", id, "The issue's id")->required();
-  cancel_cmd->callback([&] {
-    shared.exit_code = steer(cancel_data, id, IssueAction::cancel, false);
-  });
+  cancel_cmd->callback(
+      [&] { shared.exit_code = steer(cancel_data, id, send::IssueAction::cancel, false); });
 }
 
 }  // namespace broadsheet::cli

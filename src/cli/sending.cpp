@@ -26,7 +26,7 @@ Result<Sending> open_sending(Config& config) {
   if (!signer) return signer.error();
   s.messages.signer = std::move(*signer);
 
-  s.engine.owner = process_owner_id();
+  s.engine.owner = send::process_owner_id();
   s.engine.workers = config.send.workers;
   s.engine.batch_size = static_cast<std::size_t>(config.send.batch_size);
   s.engine.in_flight = static_cast<std::size_t>(config.send.in_flight);

@@ -21,8 +21,8 @@ struct Sending {
   transport::Transport& transport() {
     return outbox ? static_cast<transport::Transport&>(*outbox) : *pool;
   }
-  IssueMessageSettings messages;
-  EngineOptions engine;
+  send::IssueMessageSettings messages;
+  send::EngineOptions engine;
   std::string description;                   // "outbox DATA/outbox", "smtp HOST:PORT"
 };
 

@@ -90,7 +90,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // Sign-up emails are rendered on the sending side, signed with the same keys as issues.
   send::ReaderEmails reader_emails(config, sending->messages.link_key, sending->messages.signer,
                                    clock);
-  MailQueueSender mail_queue(
+  send::MailQueueSender mail_queue(
       {*ctx->store, *ctx->store}, sending->transport(),
       [&reader_emails](const store::QueuedMail& m, const std::vector<Newsletter>& n) {
         return reader_emails.render(m, n);
@@ -103,16 +103,16 @@ int run_serve(const std::string& data, const std::string& listen_override) {
                       if (!state) return {};
                       return {{"", static_cast<double>(state->pending)}};
                     });
-  SendMetrics send_metrics;
+  send::SendMetrics send_metrics;
   metrics.add_text([&send_metrics] { return send_metrics.render(); });
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
                     [store = ctx->store.get()] { return sending_issue_gauges(*store); });
-  SendEngine engine({*ctx->store, *ctx->store, *ctx->store}, sending->transport(),
-                    issue_messages_factory(sending->messages, *ctx->store, clock), sending->engine,
-                    clock, send_metrics.observer());
-  SendDispatcher dispatcher({*ctx->store, *ctx->store}, engine, sending->engine.owner,
-                            sending->engine.lease_seconds, clock);
+  send::SendEngine engine({*ctx->store, *ctx->store, *ctx->store}, sending->transport(),
+                          send::issue_messages_factory(sending->messages, *ctx->store, clock),
+                          sending->engine, clock, send_metrics.observer());
+  send::SendDispatcher dispatcher({*ctx->store, *ctx->store}, engine, sending->engine.owner,
+                                  sending->engine.lease_seconds, clock);
   // An issue the API began or resumed is taken up now, not at the dispatcher's next look.
   web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };
   ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });

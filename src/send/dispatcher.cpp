@@ -4,7 +4,7 @@
 
 #include <vector>
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 SendDispatcher::SendDispatcher(Roles store, SendEngine& engine, std::string owner,
                                int lease_seconds, const Clock& clock, int max_issues)
@@ -138,4 +138,4 @@ void SendDispatcher::loop() {
   }
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

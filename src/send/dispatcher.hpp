@@ -22,7 +22,7 @@
 
 #include "send/engine.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 class SendDispatcher {
  public:
@@ -72,4 +72,4 @@ class SendDispatcher {
   std::thread thread_;
 };
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -15,7 +15,7 @@
 
 #include "send/engine_test_support.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
 
 using namespace std::chrono_literals;
@@ -44,7 +44,7 @@ class CountingSink : public transport::Transport {
   std::map<std::string, int> delivered_;
 };
 
-class DispatcherTest : public send_test::StoreFixture {
+class DispatcherTest : public testing::StoreFixture {
  protected:
   DispatcherTest() : StoreFixture("dispatcher-test-") {}
 
@@ -124,7 +124,7 @@ TEST_F(DispatcherTest, PauseAndResumeInQuickTurnsHandTheIssueOverAndEveryoneGets
   constexpr int kReaders = 3000;
   Id issue = sending_issue(kReaders);
   CountingSink sink;
-  SendEngine engine(engine_roles(), sink, send_test::plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sink, testing::plain(), options(), clock_);
   SendDispatcher dispatcher({*store_, *store_}, engine, "test-owner", 30, clock_);
   dispatcher.start();
   EXPECT_GT(churn(issue, dispatcher, 4, 3s), 100);
@@ -146,7 +146,7 @@ TEST_F(DispatcherTest, ACancelDuringTheTurnsEndsTheSendAndTheDispatcherStopsClea
   constexpr int kReaders = 3000;
   Id issue = sending_issue(kReaders);
   CountingSink sink;
-  SendEngine engine(engine_roles(), sink, send_test::plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sink, testing::plain(), options(), clock_);
   SendDispatcher dispatcher({*store_, *store_}, engine, "test-owner", 30, clock_);
   dispatcher.start();
   EXPECT_GT(churn(issue, dispatcher, 3, 1s), 10);
@@ -166,4 +166,4 @@ TEST_F(DispatcherTest, ACancelDuringTheTurnsEndsTheSendAndTheDispatcherStopsClea
 }
 
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::send

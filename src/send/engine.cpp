@@ -19,10 +19,8 @@
 
 #include "send/flow.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
-
-using send::SteadyClock;
 
 struct Work {
   store::PendingDelivery reader;
@@ -361,7 +359,7 @@ struct SendEngine::Run {
       }
       const store::PendingDelivery& reader = item->reader;
       window.acquire();
-      const std::string domain = send::domain_of(reader.email);
+      const std::string domain = domain_of(reader.email);
       limits.acquire(domain);
       if (halt.load()) {
         limits.release(domain);
@@ -487,4 +485,4 @@ bool lease_owner_is_dead(const std::string& owner) {
   return ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

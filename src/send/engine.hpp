@@ -42,7 +42,7 @@
 #include "store/send_leases.hpp"
 #include "transport/transport.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 struct EngineOptions {
   std::string owner;             // lease owner: unique per process
@@ -129,4 +129,4 @@ std::string process_owner_id();
 // -9): its leases can be freed at once instead of waiting for them to expire.
 bool lease_owner_is_dead(const std::string& owner);
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -13,15 +13,15 @@
 #include "transport/outbox.hpp"
 #include "transport/outbox_testing.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
 
 namespace fs = std::filesystem;
 using transport::DeliveryResult;
 
-using send_test::plain;
+using testing::plain;
 
-class EngineTest : public send_test::StoreFixture {
+class EngineTest : public testing::StoreFixture {
  protected:
   EngineTest() : StoreFixture("engine-test-") {}
 
@@ -253,4 +253,4 @@ TEST_F(EngineTest, ARateLimitSpacesTheMessages) {
 }
 
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::send

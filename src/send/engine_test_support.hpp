@@ -11,7 +11,7 @@
 #include "send/engine.hpp"
 #include "store/store.hpp"
 
-namespace broadsheet::send_test {
+namespace broadsheet::send::testing {
 
 class PlainMessages : public IssueMessages {
  public:
@@ -63,4 +63,4 @@ class StoreFixture : public ::testing::Test {
   Newsletter newsletter_;
 };
 
-}  // namespace broadsheet::send_test
+}  // namespace broadsheet::send::testing

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 Result<SendStart> start_send(const IssueControlStore& store, Id issue_id,
                              const std::string& actor) {
@@ -96,4 +96,4 @@ Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue
   return out;
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -17,7 +17,7 @@
 #include "store/delivery_log.hpp"
 #include "store/issues.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 // The roles of the store that starting and steering an issue use.
 struct IssueControlStore {
@@ -57,4 +57,4 @@ struct IssueProgress {
 Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue& issue,
                                      UnixSeconds now);
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

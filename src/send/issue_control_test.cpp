@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
 
 // Issues by id, one audience size for all, and the audit log as lines.
@@ -170,4 +170,4 @@ TEST(IssueControl, ProgressCountsTheRateFromStartToEnd) {
 }
 
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::send

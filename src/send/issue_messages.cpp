@@ -8,7 +8,7 @@
 #include "mail/token.hpp"
 #include "schedule/schedule.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
 
 class RenderedIssueMessages final : public IssueMessages {
@@ -108,4 +108,4 @@ IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings,
   };
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -24,7 +24,7 @@
 #include "send/engine.hpp"
 #include "store/newsletters.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 struct IssueMessageSettings {
   const Config* config = nullptr;  // publication, mail and data folder
@@ -53,4 +53,4 @@ Result<std::string> signed_message(const IssueMessageSettings& settings,
 IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings,
                                             store::Newsletters& newsletters, const Clock& clock);
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

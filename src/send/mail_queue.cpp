@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <utility>
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -220,4 +220,4 @@ void MailQueueSender::purge_done_rows() {
   if (!purged) spdlog::warn("mail queue: purging done rows: {}", purged.error().message);
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

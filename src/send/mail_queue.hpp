@@ -48,7 +48,7 @@
 #include "store/queued_mail.hpp"
 #include "transport/transport.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 struct MailQueueOptions {
   std::size_t batch_size = 256;                   // rows read, sent and settled together
@@ -126,4 +126,4 @@ class MailQueueSender {
   std::thread thread_;
 };
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

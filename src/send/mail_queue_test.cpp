@@ -13,7 +13,7 @@
 #include "store/sqlite/test_support.hpp"
 #include "transport/outbox.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 namespace {
 
 namespace fs = std::filesystem;
@@ -264,4 +264,4 @@ TEST_F(MailQueueTest, AtStartTheThreadSendsWhatAnEarlierRunLeft) {
 }
 
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 void SendMetrics::observe(const transport::DeliveryResult& result,
                           std::chrono::duration<double> latency) {
@@ -47,4 +47,4 @@ std::string SendMetrics::render() const {
   return out;
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

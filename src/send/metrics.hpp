@@ -10,7 +10,7 @@
 
 #include "send/engine.hpp"
 
-namespace broadsheet {
+namespace broadsheet::send {
 
 class SendMetrics {
  public:
@@ -29,4 +29,4 @@ class SendMetrics {
   std::atomic<unsigned long long> sum_micros_{0};
 };
 
-}  // namespace broadsheet
+}  // namespace broadsheet::send

@@ -82,9 +82,9 @@ std::string issue_path(const Newsletter& n, Id issue) {
 
 Result<std::string> render_web_version(const Config& config, const Issue& issue,
                                        const Newsletter& newsletter) {
-  IssueMessageSettings settings;
+  send::IssueMessageSettings settings;
   settings.config = &config;
-  auto input = issue_render_input(settings, issue, newsletter);
+  auto input = send::issue_render_input(settings, issue, newsletter);
   if (!input) return input.error();
   auto prepared = PreparedIssue::prepare(*input);
   if (!prepared) return prepared.error();
