@@ -58,8 +58,9 @@ struct EngineOptions {
   int lease_seconds = 30;
 };
 
-// The messages of one issue, built once per run by the caller (mail/issue_render.hpp
-// and DKIM): message_for() is called from every worker at once.
+// The messages of one issue, one signed copy per reader: made once per run by the
+// IssueMessagesFactory (issue_messages.hpp tells the stages from input to signed);
+// message_for() is called from every worker at once.
 class IssueMessages {
  public:
   virtual ~IssueMessages() = default;

@@ -11,9 +11,10 @@
 namespace broadsheet::send {
 namespace {
 
-class RenderedIssueMessages final : public IssueMessages {
+// The signed copies of one rendered issue.
+class SignedIssueMessages final : public IssueMessages {
  public:
-  RenderedIssueMessages(IssueMessageSettings settings, PreparedIssue prepared, Id newsletter_id,
+  SignedIssueMessages(IssueMessageSettings settings, PreparedIssue prepared, Id newsletter_id,
                         const Clock& clock)
       : settings_(std::move(settings)),
         prepared_(std::move(prepared)),
@@ -104,7 +105,7 @@ IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings,
                                     prepared.error().message));
     }
     return std::unique_ptr<IssueMessages>(
-        new RenderedIssueMessages(settings, std::move(*prepared), newsletter->id, clock));
+        new SignedIssueMessages(settings, std::move(*prepared), newsletter->id, clock));
   };
 }
 

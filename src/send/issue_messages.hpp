@@ -10,6 +10,18 @@
 // `mail.unsubscribe_mailbox` (or unsubscribe@ the From domain) whose subject holds the
 // reader's unsubscribe token.
 //
+// An issue on its way out passes three stages, each with its type:
+//   input     IssueRenderInput (mail/issue_render.hpp): the issue, its newsletter, the
+//             publication's fields and the email layout; issue_render_input() below.
+//   rendered  PreparedIssue (mail/issue_render.hpp): Markdown and layout rendered once
+//             per issue, waiting for one reader's ReaderFields (reader_fields() below).
+//   signed    SignedIssue (mail/signed_issue.hpp): a reader's copy, merged and
+//             DKIM-signed, as the one string a transport takes.
+// The engine sees none of them: it asks IssueMessages (engine.hpp) for each reader's
+// signed copy, and issue_messages_factory() makes those from the three stages.
+// IssueMessageSettings is what the sending side adds: the configuration, the link key
+// and the DKIM keys.
+//
 // Thread-safety: the IssueMessages made here are immutable; message_for() is safe from
 // every worker at once.
 #pragma once

@@ -28,7 +28,7 @@ class SmtpOptions : public ::testing::Test {
                          return it->second;
                        });
   }
-  test::TempDir dir_;
+  testing::TempDir dir_;
   std::map<std::string, std::string> env_;
 };
 

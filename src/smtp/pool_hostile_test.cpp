@@ -10,13 +10,13 @@ namespace broadsheet::smtp {
 namespace {
 
 using namespace std::chrono_literals;
-using test::Outcomes;
+using testing::Outcomes;
 using ::testing::HasSubstr;
 using Kind = transport::DeliveryResult::Kind;
 
 TEST(PoolHostile, AReplyTrickledAByteAtATimeTimesOutAsAWhole) {
   // One byte every 0.4 s: each read comes well within the 2 s limit, the reply never.
-  test::TricklingRelay relay(400ms);
+  testing::TricklingRelay relay(400ms);
   PoolOptions o;
   RelayOptions r;
   r.host = "127.0.0.1";

@@ -12,8 +12,8 @@ namespace broadsheet::smtp {
 namespace {
 
 using namespace std::chrono_literals;
-using test::AioRelay;
-using test::Outcomes;
+using testing::AioRelay;
+using testing::Outcomes;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -26,9 +26,9 @@ const std::string kMessage =
 class PoolRelay : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    certs_ = new test::TempDir;
-    cert_ = test::make_certificate(certs_->path());
-    other_ = test::make_certificate(certs_->path(), "other.test", "DNS:other.test");
+    certs_ = new testing::TempDir;
+    cert_ = testing::make_certificate(certs_->path());
+    other_ = testing::make_certificate(certs_->path(), "other.test", "DNS:other.test");
   }
   static void TearDownTestSuite() {
     delete certs_;
@@ -85,8 +85,8 @@ class PoolRelay : public ::testing::Test {
     return r[0];
   }
 
-  static inline test::TempDir* certs_ = nullptr;
-  static inline test::Certificate cert_, other_;
+  static inline testing::TempDir* certs_ = nullptr;
+  static inline testing::Certificate cert_, other_;
   const transport::Envelope reader_{"news@example.org", "reader@example.net"};
 };
 
@@ -279,7 +279,7 @@ INSTANTIATE_TEST_SUITE_P(WithAndWithout, PoolRelayPipelining, ::testing::Bool())
 // allows, not one message after another, and each result comes back at its index.
 TEST_F(PoolRelay, SendsABatchOverSeveralConnectionsAndWaits) {
   AioRelay relay({});
-  test::RecordingProxy proxy(relay.port());
+  testing::RecordingProxy proxy(relay.port());
   auto o = options(relay, TlsMode::none);
   o.relays[0].port = proxy.port();
   o.relays[0].pool_size = 3;

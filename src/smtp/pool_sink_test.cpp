@@ -11,9 +11,9 @@ namespace broadsheet::smtp {
 namespace {
 
 using namespace std::chrono_literals;
-using test::Outcomes;
-using test::RecordingProxy;
-using test::SmtpSink;
+using testing::Outcomes;
+using testing::RecordingProxy;
+using testing::SmtpSink;
 using ::testing::HasSubstr;
 using Kind = transport::DeliveryResult::Kind;
 
@@ -268,7 +268,7 @@ TEST(PoolSink, SlowReplyTimesOutAndDefers) {
 }
 
 TEST(PoolSink, RelayDownAtFirstIsReconnected) {
-  const auto port = test::free_port();
+  const auto port = testing::free_port();
   auto pool = start(options_for(port, 1));
   Outcomes outcomes;
   pool->submit_one({{"news@example.org", "reader@example.net"}, message("early")},
@@ -283,7 +283,7 @@ TEST(PoolSink, RelayDownAtFirstIsReconnected) {
 }
 
 TEST(PoolSink, RelayThatStaysDownDefersAfterTheConnectTimeout) {
-  auto o = options_for(test::free_port(), 1);
+  auto o = options_for(testing::free_port(), 1);
   o.timeouts.connect = 1s;
   auto pool = start(o);
   auto r = send(*pool, 2);
@@ -312,7 +312,7 @@ TEST(PoolSink, WeightsShareTheMessages) {
 
 TEST(PoolSink, MessagesGoToTheRelayThatIsUp) {
   SmtpSink up;
-  auto o = options_for(test::free_port(), 2);  // nobody listens there
+  auto o = options_for(testing::free_port(), 2);  // nobody listens there
   RelayOptions second = o.relays[0];
   second.port = up.port();
   o.relays.push_back(second);
@@ -324,7 +324,7 @@ TEST(PoolSink, MessagesGoToTheRelayThatIsUp) {
 
 TEST(PoolSink, ARelayThatComesBackGetsItsShareAgain) {
   SmtpSink up;
-  const auto port = test::free_port();
+  const auto port = testing::free_port();
   auto o = options_for(port, 2);
   RelayOptions second = o.relays[0];
   second.port = up.port();
@@ -381,7 +381,7 @@ TEST(PoolSink, RefusesABrokenEnvelopeWithoutAConnection) {
 }
 
 TEST(PoolSink, StopDefersWhatIsQueuedAndLaterSubmits) {
-  const auto port = test::free_port();  // nothing there: the messages stay queued
+  const auto port = testing::free_port();  // nothing there: the messages stay queued
   auto pool = start(options_for(port, 1));
   Outcomes outcomes;
   pool->submit_one({{"news@example.org", "reader@example.net"}, message("queued")},

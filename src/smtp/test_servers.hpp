@@ -35,7 +35,7 @@
 
 #include "transport/transport.hpp"
 
-namespace broadsheet::smtp::test {
+namespace broadsheet::smtp::testing {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -578,4 +578,4 @@ class Outcomes {
   std::size_t count_ = 0;
 };
 
-}  // namespace broadsheet::smtp::test
+}  // namespace broadsheet::smtp::testing

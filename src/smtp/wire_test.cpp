@@ -74,11 +74,11 @@ TEST(ScanMessage, FindsWhatAByteByByteScanFindsAtEveryOffset) {
     if (round % 4 == 0) std::replace(m.begin(), m.end(), '\xc3', 'z');  // all ASCII
     const MessageScan want = byte_by_byte_scan(m);
     const MessageScan got = scan_message(m);
-    ASSERT_EQ(got.dot_lines, want.dot_lines) << testing::PrintToString(m);
-    ASSERT_EQ(got.eight_bit, want.eight_bit) << testing::PrintToString(m);
-    ASSERT_EQ(got.eight_bit_header, want.eight_bit_header) << testing::PrintToString(m);
-    ASSERT_EQ(got.ends_with_crlf, want.ends_with_crlf) << testing::PrintToString(m);
-    ASSERT_EQ(got.wire_size, want.wire_size) << testing::PrintToString(m);
+    ASSERT_EQ(got.dot_lines, want.dot_lines) << ::testing::PrintToString(m);
+    ASSERT_EQ(got.eight_bit, want.eight_bit) << ::testing::PrintToString(m);
+    ASSERT_EQ(got.eight_bit_header, want.eight_bit_header) << ::testing::PrintToString(m);
+    ASSERT_EQ(got.ends_with_crlf, want.ends_with_crlf) << ::testing::PrintToString(m);
+    ASSERT_EQ(got.wire_size, want.wire_size) << ::testing::PrintToString(m);
   }
 }
 

@@ -36,7 +36,8 @@ struct SignupRequest {
   UnixSeconds resend_after = 0;
   // The robot check this sign-up spends, in the same transaction: a sign-up and the
   // spending of its proof of work happen together or not at all, and share the commit.
-  // Empty: none. A challenge already spent makes the request Errc::conflict.
+  // Empty: none. A challenge already spent records nothing and says so in the outcome
+  // (SignupOutcome::challenge_spent_before).
   std::string challenge_id;
   UnixSeconds challenge_expires_at = 0;
   // Written to the audit log as the sign-up's "signup" entry, in its transaction.

@@ -414,7 +414,28 @@ TEST_F(SqliteSignup, NewslettersNamedBySlugAreReadInTheTransaction) {
   EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue"), 1);
 }
 
-TEST_F(SqliteSignup, ARobotCheckIsSpentOnceUntilItExpires) {
+TEST_F(SqliteSignup, AReplayedRobotCheckRecordsNothingAndSaysSo) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  SignupRequest first = request("ann@example.org", {n.id});
+  first.challenge_id = "challenge-1";
+  first.challenge_expires_at = clock_.now() + kHour;
+  auto out = store.record_signup(first);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_FALSE(out->challenge_spent_before);
+
+  SignupRequest replay = request("bob@example.org", {n.id});
+  replay.challenge_id = "challenge-1";
+  replay.challenge_expires_at = clock_.now() + kHour;
+  auto again = store.record_signup(replay);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again->challenge_spent_before);
+  EXPECT_EQ(again->subscriber_id, 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscribers WHERE email = 'bob@example.org'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue"), 1);
+}
+
+TEST_F(SqliteSignup, AnExpiredRobotCheckIsTakenOver) {
   auto& store = open();
   Newsletter n = newsletter("morning");
   const UnixSeconds expiry = clock_.now() + kHour;
@@ -424,17 +445,18 @@ TEST_F(SqliteSignup, ARobotCheckIsSpentOnceUntilItExpires) {
     r.challenge_expires_at = until;
     return store.record_signup(r);
   };
-  ASSERT_TRUE(with_challenge("a@example.org", "c1", expiry).ok());
-  auto replay = with_challenge("b@example.org", "c1", expiry);
-  ASSERT_FALSE(replay.ok());
-  EXPECT_EQ(replay.error().code, Errc::conflict);
-  EXPECT_EQ(scalar("SELECT count(*) FROM subscribers WHERE email = 'b@example.org'"), 0);
-  EXPECT_TRUE(with_challenge("b@example.org", "c2", expiry).ok());
+  auto spent_before = [&](const std::string& email, const std::string& id, UnixSeconds until) {
+    auto out = with_challenge(email, id, until);
+    EXPECT_TRUE(out.ok()) << out.error().message;
+    return out.ok() && out->challenge_spent_before;
+  };
+  EXPECT_FALSE(spent_before("a@example.org", "c1", expiry));
+  EXPECT_TRUE(spent_before("b@example.org", "c1", expiry));
 
   // Expired: a row purge would have dropped counts as not spent, and is taken over.
   clock_.set(expiry);
-  EXPECT_TRUE(with_challenge("c@example.org", "c1", expiry + kHour).ok());
-  EXPECT_FALSE(with_challenge("d@example.org", "c1", expiry + kHour).ok());
+  EXPECT_FALSE(spent_before("c@example.org", "c1", expiry + kHour));
+  EXPECT_TRUE(spent_before("d@example.org", "c1", expiry + kHour));
   EXPECT_EQ(scalar("SELECT expires_at FROM robot_spent WHERE challenge_hash = 'c1'"),
             expiry + kHour);
 }
