@@ -50,6 +50,9 @@ struct SignupOutcome {
   std::vector<Id> confirmation_due;  // unconfirmed newsletters to send a confirmation for
   std::vector<Id> confirmed_now;     // single opt-in newsletters confirmed by this sign-up
   std::size_t emails_queued = 0;     // rows this sign-up added to the mail queue
+  // The request's robot check was spent before (a replay): nothing was recorded, and
+  // the other fields are empty.
+  bool challenge_spent_before = false;
 };
 
 class Signups {
