@@ -16,19 +16,24 @@ FUZZ_SECONDS ?= 15
 # server under test, so more than the cores.
 PYTEST_WORKERS ?= 4
 
-.PHONY: run test deps build build-tsan build-fuzz unit-test unit-test-asan unit-test-tsan \
+.PHONY: run test deps deps-run build build-tsan build-fuzz unit-test unit-test-asan unit-test-tsan \
         system-test e2e-test fuzz-test bench clean
 
-run: deps build
+run: deps-run
+	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build -j $(JOBS) --target broadsheet
 	@if [ ! -f $(DATA)/broadsheet.toml ]; then \
 	  build/broadsheet init --data $(DATA) && build/broadsheet demo --data $(DATA); fi
 	build/broadsheet serve --data $(DATA) --listen 127.0.0.1:$(PORT)
 
-# Debian packages, and node_modules/ (esbuild, the ALTCHA widget, playwright-core):
-# every CMake build needs the latter, as it bundles web/embed/signup.js. Cheap when
-# everything is already there.
+# What building and running needs (Debian packages, the npm packages that bundle the
+# sign-up script); `deps` adds the test tools (GoogleTest, Clang, Postfix, Chromium,
+# playwright-core...). Cheap when everything is already there.
+deps-run:
+	@scripts/install-deps
+
 deps:
-	@scripts/install-deps --npm
+	@scripts/install-deps --test
 
 build: deps
 	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null

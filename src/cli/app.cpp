@@ -29,15 +29,15 @@ int run(int argc, char** argv) {
   // Logs go to stderr so that stdout carries only what a command prints (JSON, CSV).
   spdlog::set_default_logger(spdlog::stderr_color_mt("broadsheet"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  Shared shared;
-  add_init_commands(app, shared);
-  add_serve_command(app, shared);
-  add_newsletter_commands(app, shared);
-  add_subscriber_commands(app, shared);
-  add_transfer_commands(app, shared);
-  add_dkim_commands(app, shared);
-  add_issue_commands(app, shared);
-  add_user_commands(app, shared);
+  Invocation invocation;
+  add_init_commands(app, invocation);
+  add_serve_command(app, invocation);
+  add_newsletter_commands(app, invocation);
+  add_subscriber_commands(app, invocation);
+  add_transfer_commands(app, invocation);
+  add_dkim_commands(app, invocation);
+  add_issue_commands(app, invocation);
+  add_user_commands(app, invocation);
   // Name a mistyped command rather than CLI11's "a subcommand is required".
   CLI::App* level = &app;
   std::string path;
@@ -68,7 +68,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "broadsheet: %s (see --help)\n", e.what());
     return kExitUsage;
   }
-  return shared.exit_code;
+  return invocation.exit_code;
 }
 
 }  // namespace broadsheet::cli

@@ -1,5 +1,6 @@
 // The subcommands, one registration function per group. Each adds its commands to
-// the app; a command's callback stores its exit code in `exit_code`.
+// the app; the callback of the command that runs stores its exit code in the
+// Invocation, which main() returns.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,20 +8,21 @@
 
 namespace broadsheet::cli {
 
-struct Shared {
+// What run() learns from the one command that ran.
+struct Invocation {
   int exit_code = 0;
 };
 
 // Adds `--data DIR` (default var) to a command and returns where it is stored.
 std::string& add_data_option(CLI::App* command);
 
-void add_init_commands(CLI::App& app, Shared& shared);        // init, demo
-void add_serve_command(CLI::App& app, Shared& shared);        // serve
-void add_newsletter_commands(CLI::App& app, Shared& shared);  // newsletter ...
-void add_subscriber_commands(CLI::App& app, Shared& shared);  // subscriber ...
-void add_transfer_commands(CLI::App& app, Shared& shared);    // import, export
-void add_dkim_commands(CLI::App& app, Shared& shared);        // dkim keygen|check
-void add_issue_commands(CLI::App& app, Shared& shared);       // issue ...
-void add_user_commands(CLI::App& app, Shared& shared);        // user ..., token ...
+void add_init_commands(CLI::App& app, Invocation& invocation);        // init, demo
+void add_serve_command(CLI::App& app, Invocation& invocation);        // serve
+void add_newsletter_commands(CLI::App& app, Invocation& invocation);  // newsletter ...
+void add_subscriber_commands(CLI::App& app, Invocation& invocation);  // subscriber ...
+void add_transfer_commands(CLI::App& app, Invocation& invocation);    // import, export
+void add_dkim_commands(CLI::App& app, Invocation& invocation);        // dkim keygen|check
+void add_issue_commands(CLI::App& app, Invocation& invocation);       // issue ...
+void add_user_commands(CLI::App& app, Invocation& invocation);        // user ..., token ...
 
 }  // namespace broadsheet::cli

@@ -184,7 +184,7 @@ int check(const std::string& data) {
 
 }  // namespace
 
-void add_dkim_commands(CLI::App& app, Shared& shared) {
+void add_dkim_commands(CLI::App& app, Invocation& invocation) {
   auto* group = app.add_subcommand("dkim", "Make DKIM signing keys and check their DNS records");
   group->require_subcommand(1);
   static KeygenArgs a;
@@ -200,12 +200,12 @@ void add_dkim_commands(CLI::App& app, Shared& shared) {
       ->check(CLI::IsMember({"rsa", "ed25519"}));
   keygen_cmd->add_flag("--no-enable", a.no_enable,
                        "Only write the key; do not add it to dkim.keys");
-  keygen_cmd->callback([&] { shared.exit_code = keygen(keygen_data, a); });
+  keygen_cmd->callback([&] { invocation.exit_code = keygen(keygen_data, a); });
 
   auto* check_cmd = group->add_subcommand(
       "check", "Look up each signing key's DNS record and say whether it matches");
   auto& check_data = add_data_option(check_cmd);
-  check_cmd->callback([&] { shared.exit_code = check(check_data); });
+  check_cmd->callback([&] { invocation.exit_code = check(check_data); });
 }
 
 }  // namespace broadsheet::cli

@@ -153,16 +153,16 @@ int run_demo(const std::string& data) {
 
 }  // namespace
 
-void add_init_commands(CLI::App& app, Shared& shared) {
+void add_init_commands(CLI::App& app, Invocation& invocation) {
   auto* init = app.add_subcommand(
       "init", "Create the data folder: configuration, database and secrets");
   auto& init_data = add_data_option(init);
-  init->callback([&] { shared.exit_code = run_init(init_data); });
+  init->callback([&] { invocation.exit_code = run_init(init_data); });
 
   auto* demo = app.add_subcommand(
       "demo", "Load a fictional publication: newsletters, articles and readers");
   auto& demo_data = add_data_option(demo);
-  demo->callback([&] { shared.exit_code = run_demo(demo_data); });
+  demo->callback([&] { invocation.exit_code = run_demo(demo_data); });
 }
 
 }  // namespace broadsheet::cli

@@ -145,7 +145,7 @@ int remove(const std::string& data, const IssueArgs& a) {
 
 }  // namespace
 
-void add_issue_commands(CLI::App& app, Shared& shared) {
+void add_issue_commands(CLI::App& app, Invocation& invocation) {
   auto* group = app.add_subcommand("issue", "Write, list, render and send issues of a newsletter");
   group->require_subcommand(1);
   static IssueArgs a;
@@ -156,7 +156,7 @@ void add_issue_commands(CLI::App& app, Shared& shared) {
   create_cmd->add_option("--subject", a.subject, "Subject line")->required();
   create_cmd->add_option("--preheader", a.preheader, "Preview text shown after the subject");
   create_cmd->add_option("--body-file", a.body_file, "The issue in Markdown (UTF-8)")->required();
-  create_cmd->callback([&] { shared.exit_code = create(create_data, a); });
+  create_cmd->callback([&] { invocation.exit_code = create(create_data, a); });
 
   auto* list_cmd = group->add_subcommand("list", "List issues, newest first");
   auto& list_data = add_data_option(list_cmd);
@@ -164,13 +164,13 @@ void add_issue_commands(CLI::App& app, Shared& shared) {
   list_cmd->add_option("--status", a.status, "Only issues with this status");
   list_cmd->add_option("--limit", a.limit, "At most this many")->default_val(50)->check(CLI::Range(1, 100000));
   list_cmd->add_flag("--json", a.json, "Print a JSON array");
-  list_cmd->callback([&] { shared.exit_code = list(list_data, a); });
+  list_cmd->callback([&] { invocation.exit_code = list(list_data, a); });
 
   auto* show_cmd = group->add_subcommand("show", "Show one issue with its delivery counts");
   auto& show_data = add_data_option(show_cmd);
   show_cmd->add_option("id", a.id, "The issue's id")->required();
   show_cmd->add_flag("--json", a.json, "Print JSON");
-  show_cmd->callback([&] { shared.exit_code = show(show_data, a); });
+  show_cmd->callback([&] { invocation.exit_code = show(show_data, a); });
 
   auto* update_cmd = group->add_subcommand("update", "Change a draft or scheduled issue");
   auto& update_data = add_data_option(update_cmd);
@@ -178,15 +178,16 @@ void add_issue_commands(CLI::App& app, Shared& shared) {
   update_cmd->add_option("--subject", a.subject, "Subject line");
   update_cmd->add_option("--preheader", a.preheader, "Preview text");
   update_cmd->add_option("--body-file", a.body_file, "The issue in Markdown");
-  update_cmd->callback([&, update_cmd] { shared.exit_code = update(update_data, a, update_cmd); });
+  update_cmd->callback(
+      [&, update_cmd] { invocation.exit_code = update(update_data, a, update_cmd); });
 
   auto* remove_cmd = group->add_subcommand("remove", "Remove a draft or scheduled issue");
   auto& remove_data = add_data_option(remove_cmd);
   remove_cmd->add_option("id", a.id, "The issue's id")->required();
-  remove_cmd->callback([&] { shared.exit_code = remove(remove_data, a); });
+  remove_cmd->callback([&] { invocation.exit_code = remove(remove_data, a); });
 
-  add_issue_render_command(*group, shared);
-  add_issue_send_commands(*group, shared);
+  add_issue_render_command(*group, invocation);
+  add_issue_send_commands(*group, invocation);
 }
 
 }  // namespace broadsheet::cli

@@ -13,7 +13,8 @@ namespace broadsheet::cli {
 // "sent=N deferred=N failed=N queued=N"
 std::string delivery_counts_line(const DeliveryCounts& counts);
 
-void add_issue_render_command(CLI::App& group, Shared& shared);  // issue render
-void add_issue_send_commands(CLI::App& group, Shared& shared);   // send, pause, resume, cancel
+void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
+void add_issue_send_commands(CLI::App& group,
+                             Invocation& invocation);  // send, pause, resume, cancel
 
 }  // namespace broadsheet::cli

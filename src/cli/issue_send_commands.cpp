@@ -213,7 +213,7 @@ std::string delivery_counts_line(const DeliveryCounts& counts) {
                      counts.failed, counts.queued);
 }
 
-void add_issue_render_command(CLI::App& group, Shared& shared) {
+void add_issue_render_command(CLI::App& group, Invocation& invocation) {
   static RenderArgs a;
   auto* cmd = group.add_subcommand(
       "render", "Print the exact message one reader would get (signed), or one of its bodies");
@@ -222,10 +222,10 @@ void add_issue_render_command(CLI::App& group, Shared& shared) {
   cmd->add_option("--to", a.to, "The reader's email address")->required();
   cmd->add_flag("--html", a.html, "Only the HTML body, decoded");
   cmd->add_flag("--text", a.text, "Only the plain-text body, decoded");
-  cmd->callback([&] { shared.exit_code = render(data, a); });
+  cmd->callback([&] { invocation.exit_code = render(data, a); });
 }
 
-void add_issue_send_commands(CLI::App& group, Shared& shared) {
+void add_issue_send_commands(CLI::App& group, Invocation& invocation) {
   static Id id = 0;
   static bool wait = false;
   auto* send_cmd = group.add_subcommand(
@@ -235,26 +235,29 @@ void add_issue_send_commands(CLI::App& group, Shared& shared) {
   send_cmd->add_flag("--wait", wait,
                      "When a server sends it, follow until done; exit 0 only when nothing is "
                      "pending (3 otherwise)");
-  send_cmd->callback([&] { shared.exit_code = send(send_data, id, wait); });
+  send_cmd->callback([&] { invocation.exit_code = send(send_data, id, wait); });
 
   auto* pause_cmd = group.add_subcommand("pause", "Pause an issue that is sending");
   auto& pause_data = add_data_option(pause_cmd);
   pause_cmd->add_option("id", id, "The issue's id")->required();
-  pause_cmd->callback(
-      [&] { shared.exit_code = steer(pause_data, id, send::IssueAction::pause, false); });
+  pause_cmd->callback([&] {
+    invocation.exit_code = steer(pause_data, id, send::IssueAction::pause, false);
+  });
 
   auto* resume_cmd = group.add_subcommand("resume", "Resume a paused issue");
   auto& resume_data = add_data_option(resume_cmd);
   resume_cmd->add_option("id", id, "The issue's id")->required();
   resume_cmd->add_flag("--wait", wait, "As for send");
-  resume_cmd->callback(
-      [&] { shared.exit_code = steer(resume_data, id, send::IssueAction::resume, wait); });
+  resume_cmd->callback([&] {
+    invocation.exit_code = steer(resume_data, id, send::IssueAction::resume, wait);
+  });
 
   auto* cancel_cmd = group.add_subcommand("cancel", "Stop an issue for good; the rest is not sent");
   auto& cancel_data = add_data_option(cancel_cmd);
   cancel_cmd->add_option("id", id, "The issue's id")->required();
-  cancel_cmd->callback(
-      [&] { shared.exit_code = steer(cancel_data, id, send::IssueAction::cancel, false); });
+  cancel_cmd->callback([&] {
+    invocation.exit_code = steer(cancel_data, id, send::IssueAction::cancel, false);
+  });
 }
 
 }  // namespace broadsheet::cli

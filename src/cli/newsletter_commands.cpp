@@ -195,7 +195,7 @@ int remove(const std::string& data, const std::string& slug) {
 
 }  // namespace
 
-void add_newsletter_commands(CLI::App& app, Shared& shared) {
+void add_newsletter_commands(CLI::App& app, Invocation& invocation) {
   auto* group = app.add_subcommand("newsletter", "Add, list, show, change and remove newsletters");
   group->require_subcommand(1);
   static NewsletterArgs a;
@@ -213,18 +213,18 @@ void add_newsletter_commands(CLI::App& app, Shared& shared) {
   add_cmd->add_option("--opt-in", a.opt_in, "double (default) or single");
   add_cmd->add_option("--welcome-subject", a.welcome_subject, "Subject of a welcome email sent on confirmation");
   add_cmd->add_option("--welcome-body-file", a.welcome_body_file, "Plain-text body of the welcome email");
-  add_cmd->callback([&] { shared.exit_code = add(add_data, a); });
+  add_cmd->callback([&] { invocation.exit_code = add(add_data, a); });
 
   auto* list_cmd = group->add_subcommand("list", "List newsletters");
   auto& list_data = add_data_option(list_cmd);
   list_cmd->add_flag("--json", a.json, "Print a JSON array");
-  list_cmd->callback([&] { shared.exit_code = list(list_data, a.json); });
+  list_cmd->callback([&] { invocation.exit_code = list(list_data, a.json); });
 
   auto* show_cmd = group->add_subcommand("show", "Show one newsletter with its subscriber counts");
   auto& show_data = add_data_option(show_cmd);
   show_cmd->add_option("slug", a.slug, "The newsletter's slug")->required();
   show_cmd->add_flag("--json", a.json, "Print JSON");
-  show_cmd->callback([&] { shared.exit_code = show(show_data, a.slug, a.json); });
+  show_cmd->callback([&] { invocation.exit_code = show(show_data, a.slug, a.json); });
 
   auto* update_cmd = group->add_subcommand("update", "Change a newsletter");
   auto& update_data = add_data_option(update_cmd);
@@ -238,12 +238,13 @@ void add_newsletter_commands(CLI::App& app, Shared& shared) {
   update_cmd->add_option("--opt-in", a.opt_in, "double or single");
   update_cmd->add_option("--welcome-subject", a.welcome_subject, "Subject of the welcome email (\"\" for none)");
   update_cmd->add_option("--welcome-body-file", a.welcome_body_file, "Plain-text body of the welcome email");
-  update_cmd->callback([&, update_cmd] { shared.exit_code = update(update_data, a, update_cmd); });
+  update_cmd->callback(
+      [&, update_cmd] { invocation.exit_code = update(update_data, a, update_cmd); });
 
   auto* remove_cmd = group->add_subcommand("remove", "Remove a newsletter and its subscriptions");
   auto& remove_data = add_data_option(remove_cmd);
   remove_cmd->add_option("slug", a.slug, "The newsletter's slug")->required();
-  remove_cmd->callback([&] { shared.exit_code = remove(remove_data, a.slug); });
+  remove_cmd->callback([&] { invocation.exit_code = remove(remove_data, a.slug); });
 }
 
 }  // namespace broadsheet::cli

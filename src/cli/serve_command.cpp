@@ -16,8 +16,9 @@
 #include "send/dispatcher.hpp"
 #include "send/mail_queue.hpp"
 #include "send/metrics.hpp"
+#include "app/routes.hpp"
 #include "send/reader_emails.hpp"
-#include "web/routes.hpp"
+#include "web/web_context.hpp"
 
 namespace broadsheet::cli {
 namespace {
@@ -78,7 +79,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   web::SignupService signup(config, *ctx->store, clock, std::move(keys).value());
   http::Metrics metrics;
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {}};
-  http::Router router = web::build_router(web_ctx);
+  http::Router router = app::build_router(web_ctx);
   http::Server server(config.http, router, metrics);
   auto port = server.listen(where->host, where->port);
   if (!port) return fail(port.error());
@@ -133,12 +134,12 @@ int run_serve(const std::string& data, const std::string& listen_override) {
 
 }  // namespace
 
-void add_serve_command(CLI::App& app, Shared& shared) {
+void add_serve_command(CLI::App& app, Invocation& invocation) {
   static std::string listen;
   auto* serve = app.add_subcommand("serve", "Run the web server until SIGINT or SIGTERM");
   auto& data = add_data_option(serve);
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default: [http] listen)");
-  serve->callback([&] { shared.exit_code = run_serve(data, listen); });
+  serve->callback([&] { invocation.exit_code = run_serve(data, listen); });
 }
 
 }  // namespace broadsheet::cli

@@ -152,7 +152,7 @@ int remove(const std::string& data, const SubscriberArgs& a) {
 
 }  // namespace
 
-void add_subscriber_commands(CLI::App& app, Shared& shared) {
+void add_subscriber_commands(CLI::App& app, Invocation& invocation) {
   auto* group = app.add_subcommand("subscriber", "Add, list, show and remove subscribers");
   group->require_subcommand(1);
   static SubscriberArgs a;
@@ -164,7 +164,7 @@ void add_subscriber_commands(CLI::App& app, Shared& shared) {
   add_cmd->add_option("--timezone", a.timezone, "IANA time zone, e.g. Europe/Paris");
   add_cmd->add_option("--newsletter", a.newsletters, "Subscribe to this newsletter (repeatable)");
   add_cmd->add_flag("--confirmed", a.confirmed, "Subscriptions start confirmed (consent given elsewhere)");
-  add_cmd->callback([&] { shared.exit_code = add(add_data, a); });
+  add_cmd->callback([&] { invocation.exit_code = add(add_data, a); });
 
   auto* list_cmd = group->add_subcommand("list", "List subscribers, oldest first");
   auto& list_data = add_data_option(list_cmd);
@@ -174,18 +174,18 @@ void add_subscriber_commands(CLI::App& app, Shared& shared) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   list_cmd->add_option("--after", a.after, "Start after this subscriber id (paging)");
   list_cmd->add_flag("--json", a.json, "Print a JSON array");
-  list_cmd->callback([&] { shared.exit_code = list(list_data, a); });
+  list_cmd->callback([&] { invocation.exit_code = list(list_data, a); });
 
   auto* show_cmd = group->add_subcommand("show", "Show a subscriber and their subscriptions");
   auto& show_data = add_data_option(show_cmd);
   show_cmd->add_option("email", a.email, "Email address")->required();
   show_cmd->add_flag("--json", a.json, "Print JSON");
-  show_cmd->callback([&] { shared.exit_code = show(show_data, a); });
+  show_cmd->callback([&] { invocation.exit_code = show(show_data, a); });
 
   auto* remove_cmd = group->add_subcommand("remove", "Remove a subscriber and their subscriptions");
   auto& remove_data = add_data_option(remove_cmd);
   remove_cmd->add_option("email", a.email, "Email address")->required();
-  remove_cmd->callback([&] { shared.exit_code = remove(remove_data, a); });
+  remove_cmd->callback([&] { invocation.exit_code = remove(remove_data, a); });
 }
 
 }  // namespace broadsheet::cli

@@ -108,7 +108,7 @@ int run_export(const std::string& data, const TransferArgs& a) {
 
 }  // namespace
 
-void add_transfer_commands(CLI::App& app, Shared& shared) {
+void add_transfer_commands(CLI::App& app, Invocation& invocation) {
   static TransferArgs a;
   auto* import_cmd = app.add_subcommand(
       "import", "Import subscribers from a CSV file (columns: email, name, timezone)");
@@ -118,13 +118,13 @@ void add_transfer_commands(CLI::App& app, Shared& shared) {
   import_cmd->add_flag("--confirmed", a.confirmed,
                        "Subscriptions start confirmed (consent was given elsewhere)");
   import_cmd->add_flag("--strict", a.strict, "Import nothing if any row is rejected");
-  import_cmd->callback([&] { shared.exit_code = run_import(import_data, a); });
+  import_cmd->callback([&] { invocation.exit_code = run_import(import_data, a); });
 
   auto* export_cmd = app.add_subcommand("export", "Export subscribers as CSV to stdout");
   auto& export_data = add_data_option(export_cmd);
   export_cmd->add_option("--newsletter", a.newsletter, "Only subscribers of this newsletter");
   export_cmd->add_option("--status", a.status, "With --newsletter: only this subscription status");
-  export_cmd->callback([&] { shared.exit_code = run_export(export_data, a); });
+  export_cmd->callback([&] { invocation.exit_code = run_export(export_data, a); });
 }
 
 }  // namespace broadsheet::cli

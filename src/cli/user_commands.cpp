@@ -176,7 +176,7 @@ int revoke_token(const std::string& data, const UserArgs& a) {
 
 }  // namespace
 
-void add_user_commands(CLI::App& app, Shared& shared) {
+void add_user_commands(CLI::App& app, Invocation& invocation) {
   static UserArgs a;
   auto* user = app.add_subcommand("user", "People who may use the API and the admin pages");
   user->require_subcommand(1);
@@ -186,11 +186,11 @@ void add_user_commands(CLI::App& app, Shared& shared) {
   add->add_option("username", a.username, "Lowercase letters, digits, '.', '_', '-'")->required();
   add->add_option("--role", a.role, "admin or editor")->capture_default_str();
   add->add_option("--password-file", a.password_file, "A file whose first line is the password");
-  add->callback([&] { shared.exit_code = add_user(add_data, a); });
+  add->callback([&] { invocation.exit_code = add_user(add_data, a); });
   auto* list = user->add_subcommand("list", "List the users");
   auto& list_data = add_data_option(list);
   list->add_flag("--json", a.json, "Print a JSON array");
-  list->callback([&] { shared.exit_code = list_users(list_data, a); });
+  list->callback([&] { invocation.exit_code = list_users(list_data, a); });
 
   auto* token = app.add_subcommand("token", "API tokens (Authorization: Bearer ...)");
   token->require_subcommand(1);
@@ -198,15 +198,15 @@ void add_user_commands(CLI::App& app, Shared& shared) {
   auto& create_data = add_data_option(create);
   create->add_option("--user", a.username, "Whose token it is (may be left out with one user)");
   create->add_option("--name", a.token_name, "What it is for, e.g. \"newsroom CMS\"")->required();
-  create->callback([&] { shared.exit_code = create_token(create_data, a); });
+  create->callback([&] { invocation.exit_code = create_token(create_data, a); });
   auto* tlist = token->add_subcommand("list", "List the tokens (never their secrets)");
   auto& tlist_data = add_data_option(tlist);
   tlist->add_flag("--json", a.json, "Print a JSON array");
-  tlist->callback([&] { shared.exit_code = list_tokens(tlist_data, a); });
+  tlist->callback([&] { invocation.exit_code = list_tokens(tlist_data, a); });
   auto* revoke = token->add_subcommand("revoke", "Revoke a token: it stops working at once");
   auto& revoke_data = add_data_option(revoke);
   revoke->add_option("id", a.token_id, "The token's id (see token list)")->required();
-  revoke->callback([&] { shared.exit_code = revoke_token(revoke_data, a); });
+  revoke->callback([&] { invocation.exit_code = revoke_token(revoke_data, a); });
 }
 
 }  // namespace broadsheet::cli

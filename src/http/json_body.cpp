@@ -3,6 +3,8 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 
+#include "core/types.hpp"
+
 namespace broadsheet::http {
 namespace {
 
@@ -44,6 +46,13 @@ struct Counter {
   bool on_comment(json::string_view, error_code&) { return true; }
 };
 
+// Why `body` is not JSON. Boost.JSON says only "syntax error" for bad UTF-8, so the
+// body is scanned for it here: on the refusal path alone, not for every good body.
+Error refusal(std::string_view body, const error_code& ec) {
+  if (!is_valid_utf8(body)) return Error{Errc::invalid_argument, std::string(kInvalidUtf8)};
+  return Error{Errc::invalid_argument, "not JSON (" + ec.message() + ")"};
+}
+
 }  // namespace
 
 Result<JsonBody> parse_json_body(std::string_view body, const JsonLimits& limits) {
@@ -58,7 +67,7 @@ Result<JsonBody> parse_json_body(std::string_view body, const JsonLimits& limits
       return make_error(Errc::invalid_argument,
                         "more than " + std::to_string(limits.max_values) + " JSON values");
     }
-    if (ec) return make_error(Errc::invalid_argument, "not JSON (" + ec.message() + ")");
+    if (ec) return refusal(body, ec);
   }
   // Strings take at most the body's bytes, and every value a few words.
   auto memory = std::make_unique<json::monotonic_resource>(body.size() +
@@ -67,7 +76,7 @@ Result<JsonBody> parse_json_body(std::string_view body, const JsonLimits& limits
   // Constructed in place, not assigned: assigning a value to one of another storage
   // would copy it out of the block.
   json::value value = json::parse(body, ec, json::storage_ptr(memory.get()), options);
-  if (ec) return make_error(Errc::invalid_argument, "not JSON (" + ec.message() + ")");
+  if (ec) return refusal(body, ec);
   return JsonBody{std::move(memory), std::move(value)};
 }
 

@@ -28,6 +28,10 @@ struct JsonBody {
   boost::json::value value;
 };
 
+// A body refused for invalid UTF-8 (anywhere in it, in a string or not) fails with
+// exactly this message, so a caller may answer it with its own code.
+inline constexpr std::string_view kInvalidUtf8 = "not valid UTF-8";
+
 Result<JsonBody> parse_json_body(std::string_view body, const JsonLimits& limits = {});
 
 }  // namespace broadsheet::http

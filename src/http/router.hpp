@@ -1,5 +1,5 @@
 // The routing table: every route Broadsheet serves, with the permission it needs, is
-// one row of one table (built in web/routes.cpp), so access rules can be audited on one
+// one row of one table (built in app/routes.cpp), so access rules can be audited on one
 // screen. Patterns are literal segments and {name} segments ("/archive/{slug}").
 // A segment named {token} is a capability: whoever has the address may use it (the
 // links of emails, /u/{token}), so it is never written to a log, and its pages are

@@ -1,11 +1,9 @@
 // Our challenges, solved by the real ALTCHA code (testdata/solve_with_altcha.mjs under
 // node), must verify here; and altcha-lib's own verifier must accept our signatures.
-// Runs only when BROADSHEET_ALTCHA_PACKAGES names a folder holding the unpacked npm
-// packages as altcha/ (3.x) and altcha-lib/ (2.x), and node is on the PATH:
-//   cd /tmp && npm pack altcha@3 altcha-lib && mkdir -p pkgs/altcha pkgs/altcha-lib &&
-//   tar xzf altcha-3*.tgz -C pkgs/altcha --strip-components=1 &&
-//   tar xzf altcha-lib-*.tgz -C pkgs/altcha-lib --strip-components=1
-//   BROADSHEET_ALTCHA_PACKAGES=/tmp/pkgs test_robot --gtest_filter='RobotWidget*'
+// The packages are the project's own node_modules/ (altcha 3.x and altcha-lib 2.x, pinned
+// by package.json and installed by scripts/install-deps --test); BROADSHEET_ALTCHA_PACKAGES
+// may name another folder holding both. Without node or the packages the test fails: it
+// must not pass by not running.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -24,11 +22,15 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 TEST(RobotWidgetCompat, RealAltchaSolutionsVerify) {
-  const char* packages = std::getenv("BROADSHEET_ALTCHA_PACKAGES");
-  if (packages == nullptr) GTEST_SKIP() << "BROADSHEET_ALTCHA_PACKAGES is not set";
+  const char* from_env = std::getenv("BROADSHEET_ALTCHA_PACKAGES");
+  std::string packages = from_env != nullptr ? from_env : BROADSHEET_NODE_MODULES;
+  for (const char* package : {"altcha/package.json", "altcha-lib/package.json"}) {
+    ASSERT_TRUE(fs::exists(fs::path(packages) / package))
+        << "no " << package << " in " << packages << ": run scripts/install-deps --test";
+  }
   fs::path script = fs::path(__FILE__).parent_path() / "testdata" / "solve_with_altcha.mjs";
-  if (!fs::exists(script)) GTEST_SKIP() << "no " << script;
-  if (std::system("command -v node >/dev/null 2>&1") != 0) GTEST_SKIP() << "no node";
+  ASSERT_TRUE(fs::exists(script)) << "no " << script;
+  ASSERT_EQ(std::system("command -v node >/dev/null 2>&1"), 0) << "node is not on the PATH";
 
   RobotConfig config;
   config.hmac_key = "compat-test-key-0123456789";

@@ -97,7 +97,8 @@ struct SignupRequest {
   UnixSeconds resend_after = 0;
   // The robot check this sign-up spends, in the same transaction: a sign-up and the
   // spending of its proof of work happen together or not at all, and share the commit.
-  // Empty: none. A challenge already spent makes the request Errc::conflict.
+  // Empty: none. A challenge already spent records nothing and says so in the outcome
+  // (SignupOutcome::challenge_spent_before).
   std::string challenge_id;
   UnixSeconds challenge_expires_at = 0;
   // Written to the audit log as the sign-up's "signup" entry, in its transaction.
@@ -110,6 +111,9 @@ struct SignupOutcome {
   std::vector<Id> confirmation_due;      // unconfirmed newsletters to send a confirmation for
   std::vector<Id> confirmed_now;         // single opt-in newsletters confirmed by this sign-up
   std::size_t emails_queued = 0;         // rows this sign-up added to the mail queue
+  // The request's robot check was spent before (a replay): nothing was recorded, and
+  // the other fields are empty.
+  bool challenge_spent_before = false;
 };
 
 // --- Outgoing mail queue of the reader side ----------------------------------------

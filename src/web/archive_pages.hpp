@@ -45,7 +45,7 @@
 
 #include "http/message.hpp"
 #include "web/page_cache.hpp"
-#include "web/routes.hpp"
+#include "web/web_context.hpp"
 
 namespace broadsheet::web {
 

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "http/message.hpp"
-#include "web/routes.hpp"
+#include "web/web_context.hpp"
 
 namespace broadsheet::web {
 

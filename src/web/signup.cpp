@@ -259,7 +259,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   // the mail queue sender once it is committed: nothing is written to disk here
   // beyond the group's one commit.
   auto outcome = store_.record_signup(request);
-  if (!outcome && outcome.error().code == Errc::conflict) {
+  if (outcome && outcome->challenge_spent_before) {
     return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
   }
   if (!outcome && outcome.error().code == Errc::not_found) {  // a slug of no public newsletter

@@ -151,12 +151,12 @@ Response api_subscribe_json(WebContext& ctx, const Request& req) {
   if (!has_content_type(req, "application/json")) {
     return Response::json_error(415, "unsupported_media_type", "Send the sign-up as application/json.");
   }
-  if (!is_valid_utf8(req.body)) {
-    return Response::json_error(400, "invalid_utf8", "The request body is not valid UTF-8.");
-  }
   // A sign-up is a flat object of a few fields and one short list (the same limits as
   // the token API's bodies would allow a stranger far more than it needs).
   auto parsed = http::parse_json_body(req.body, {.max_depth = 4, .max_values = 256});
+  if (!parsed && parsed.error().message == http::kInvalidUtf8) {
+    return Response::json_error(400, "invalid_utf8", "The request body is not valid UTF-8.");
+  }
   if (!parsed || !parsed->value.is_object()) {
     return Response::json_error(400, "invalid_json", "The request body must be a JSON object.");
   }

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "http/message.hpp"
-#include "web/routes.hpp"
+#include "web/web_context.hpp"
 
 namespace broadsheet::web {
 

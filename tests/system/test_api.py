@@ -2,7 +2,7 @@
 made with `broadsheet user add` and `token create|list|revoke`, issues written, sent,
 paused, resumed and cancelled over HTTP against a real server sending into Postfix's
 smtp-sink, the errors a careless client meets, and the OpenAPI document checked
-against the routing table in src/web/routes.cpp."""
+against the routing table in src/app/routes.cpp."""
 
 from __future__ import annotations
 
@@ -559,10 +559,10 @@ ROUTE_ROW = re.compile(r'\{\s*Method::(\w+),\s*"([^"]+)",\s*Permission::(\w+)')
 
 
 def routing_table() -> list[tuple[str, str, str]]:
-    """(method, pattern, permission) of every row of src/web/routes.cpp."""
-    source = (REPO / "src" / "web" / "routes.cpp").read_text()
+    """(method, pattern, permission) of every row of src/app/routes.cpp."""
+    source = (REPO / "src" / "app" / "routes.cpp").read_text()
     rows = ROUTE_ROW.findall(source)
-    assert len(rows) > 20, "the routing table was not found in src/web/routes.cpp"
+    assert len(rows) > 20, "the routing table was not found in src/app/routes.cpp"
     return rows
 
 

@@ -1,7 +1,6 @@
 // The SQLite backend's bulk import, against real database files.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <future>
@@ -14,13 +13,6 @@ namespace {
 using SqliteImport = testing::SqliteTest;
 
 ImportRow row(const std::string& email) { return ImportRow{email, email, "Name", ""}; }
-
-double cpu_seconds() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return secs(r.ru_utime) + secs(r.ru_stime);
-}
 
 TEST_F(SqliteImport, CommitsAndCounts) {
   auto& store = open();
@@ -176,38 +168,6 @@ TEST_F(SqliteImport, CanEndOnAnotherThread) {
     session->reset();  // rolls back and frees the store from this thread
   }).join();
   EXPECT_EQ(*store.count_subscriptions(n.id, SubscriptionStatus::unconfirmed), 0u);
-}
-
-// A timing, not a test: run with --gtest_also_run_disabled_tests
-// --gtest_filter='*Million*'. Compare with the sqlite3 CLI importing the same rows:
-//   seq 1 1000000 | sed 's/.*/user&@example.org,User &/' > /tmp/m.csv
-//   sqlite3 /tmp/t.db 'CREATE TABLE t(email TEXT UNIQUE, name TEXT)'
-//   time sqlite3 /tmp/t.db '.mode csv' '.import /tmp/m.csv t'
-TEST_F(SqliteImport, DISABLED_ImportsAMillionRows) {
-  auto& store = open();
-  Newsletter n = newsletter("morning");
-  constexpr int kRows = 1'000'000;
-  std::vector<ImportRow> rows;
-  rows.reserve(kRows);
-  for (int i = 1; i <= kRows; ++i) {
-    std::string email = fmt::format("user{}@example.org", i);
-    rows.push_back(ImportRow{email, email, fmt::format("User {}", i), ""});
-  }
-  auto start = std::chrono::steady_clock::now();
-  const double cpu_start = cpu_seconds();
-  auto session = store.begin_import(ImportOptions{n.id, false, "import"});
-  ASSERT_TRUE(session.ok());
-  for (const auto& r : rows) ASSERT_TRUE((*session)->add(r).ok());
-  auto added = std::chrono::steady_clock::now();
-  auto counts = (*session)->commit();
-  ASSERT_TRUE(counts.ok()) << counts.error().message;
-  session->reset();
-  auto done = std::chrono::steady_clock::now();
-  EXPECT_EQ(counts->subscriptions_added, static_cast<std::size_t>(kRows));
-  auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
-  std::printf("imported %d rows in %.2f s (adds %.2f s, commit %.2f s, CPU %.2f s): %.0f rows/s\n",
-              kRows, secs(done - start), secs(added - start), secs(done - added),
-              cpu_seconds() - cpu_start, kRows / secs(done - start));
 }
 
 }  // namespace

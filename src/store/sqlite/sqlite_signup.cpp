@@ -229,7 +229,11 @@ Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
     q.bind_text(1, r.challenge_id).bind_int(2, r.challenge_expires_at).bind_int(3, tx.now);
     bool newly_spent = false;
     if (auto s = q.each_row([&] { newly_spent = true; }); !s) return s.error();
-    if (!newly_spent) return make_error(Errc::conflict, "the robot check was already used");
+    if (!newly_spent) {  // a replayed proof of work: nothing is written
+      SignupOutcome replayed;
+      replayed.challenge_spent_before = true;
+      return replayed;
+    }
   }
   auto newsletters = signup_newsletters(tx, r);
   if (!newsletters) return newsletters.error();

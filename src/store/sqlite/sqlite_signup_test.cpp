@@ -414,5 +414,26 @@ TEST_F(SqliteSignup, NewslettersNamedBySlugAreReadInTheTransaction) {
   EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue"), 1);
 }
 
+TEST_F(SqliteSignup, AReplayedRobotCheckRecordsNothingAndSaysSo) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  SignupRequest first = request("ann@example.org", {n.id});
+  first.challenge_id = "challenge-1";
+  first.challenge_expires_at = clock_.now() + kHour;
+  auto out = store.record_signup(first);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_FALSE(out->challenge_spent_before);
+
+  SignupRequest replay = request("bob@example.org", {n.id});
+  replay.challenge_id = "challenge-1";
+  replay.challenge_expires_at = clock_.now() + kHour;
+  auto again = store.record_signup(replay);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again->challenge_spent_before);
+  EXPECT_EQ(again->subscriber_id, 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM subscribers WHERE email = 'bob@example.org'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue"), 1);
+}
+
 }  // namespace
 }  // namespace broadsheet::sqlite

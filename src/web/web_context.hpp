@@ -1,20 +1,17 @@
-// The one routing table of Broadsheet: every route, its method, path pattern,
-// permission and handler, listed in routes.cpp so access rules are audited there.
-// Protected routes are checked by admin/api_auth.hpp's authorizer.
+// What the handlers of the readers' pages and public JSON share. Built by the
+// application (app/routes.hpp wires them into the routing table); outlives the router.
 #pragma once
 
 #include <functional>
 
 #include "config/config.hpp"
 #include "http/metrics.hpp"
-#include "http/router.hpp"
 #include "store/store.hpp"
 #include "web/signup.hpp"
 #include "web/templates.hpp"
 
 namespace broadsheet::web {
 
-// What handlers may use. Outlives the router.
 struct WebContext {
   const Config& config;
   Store& store;
@@ -26,7 +23,5 @@ struct WebContext {
   // dispatcher). May be empty, and may be set after the router is built.
   std::function<void()> sending_changed;
 };
-
-http::Router build_router(WebContext& ctx);
 
 }  // namespace broadsheet::web

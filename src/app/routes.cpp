@@ -1,0 +1,93 @@
+#include "app/routes.hpp"
+
+#include "admin/api_auth.hpp"
+#include "admin/api_issues.hpp"
+#include "web/archive_pages.hpp"
+#include "web/pages.hpp"
+#include "web/signup_pages.hpp"
+
+namespace broadsheet::app {
+
+using http::Method;
+using http::Permission;
+using web::ArchivePages;
+using web::WebContext;
+
+http::Router build_router(WebContext& ctx) {
+  // Each kind of handler bound to what it works on: the readers' pages and public JSON
+  // to the web context, the archive's pages to their cache, the token API to its context.
+  auto page = [&ctx](http::Response (*handler)(WebContext&, const http::Request&)) {
+    return [&ctx, handler](const http::Request& req) { return handler(ctx, req); };
+  };
+  // The archive keeps its cache of rendered issues for as long as the routes live.
+  auto archive = std::make_shared<ArchivePages>(ctx);
+  auto archive_page = [archive](http::Response (ArchivePages::*handler)(const http::Request&)) {
+    return [archive, handler](const http::Request& req) { return ((*archive).*handler)(req); };
+  };
+  auto api_context =
+      std::make_shared<admin::ApiContext>(admin::ApiContext{ctx.store, ctx.clock, [&ctx] {
+                                                              if (ctx.sending_changed)
+                                                                ctx.sending_changed();
+                                                            }});
+  auto api = [api_context](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
+    return [api_context, handler](const http::Request& req) { return handler(*api_context, req); };
+  };
+  // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
+  constexpr std::size_t kIssueBodyLimit = 6 * 1024 * 1024 + 4096;
+  // method, pattern, who may call it, handler
+  std::vector<http::Route> routes = {
+      // Readers' pages.
+      {Method::get, "/", Permission::public_access, page(web::article_home)},
+      {Method::get, "/articles/{slug}", Permission::public_access, page(web::article_page)},
+      {Method::get, "/newsletters", Permission::public_access, page(web::newsletters_page)},
+      {Method::get, "/archive/{slug}", Permission::public_access,
+       archive_page(&ArchivePages::newsletter_archive)},
+      {Method::get, "/archive/{slug}/feed.atom", Permission::public_access,
+       archive_page(&ArchivePages::feed)},
+      {Method::get, "/archive/{slug}/{issue}", Permission::public_access,
+       archive_page(&ArchivePages::issue_page)},
+      {Method::get, "/static/{file}", Permission::public_access, page(web::static_asset)},
+      {Method::get, "/subscribe", Permission::public_access, page(web::subscribe_page)},
+      {Method::post, "/subscribe", Permission::public_access, page(web::subscribe_form)},
+      {Method::get, "/confirm/{token}", Permission::public_access, page(web::confirm_page)},
+      {Method::post, "/confirm/{token}", Permission::public_access, page(web::confirm_post)},
+      {Method::get, "/u/{token}", Permission::public_access, page(web::unsubscribe_page)},
+      {Method::post, "/u/{token}", Permission::public_access, page(web::unsubscribe_post)},
+      {Method::get, "/p/{token}", Permission::public_access, page(web::preferences_page)},
+      {Method::post, "/p/{token}", Permission::public_access, page(web::preferences_post)},
+      // The embeddable sign-up box.
+      {Method::get, "/embed/signup.js", Permission::public_access, page(web::embed_script)},
+      {Method::get, "/embed/box", Permission::public_access, page(web::embed_box)},
+      // Public JSON for embeds and apps.
+      {Method::get, "/api/v1/public/newsletters", Permission::public_access,
+       page(web::api_public_newsletters)},
+      {Method::get, "/api/v1/public/challenge", Permission::public_access,
+       page(web::api_challenge)},
+      {Method::post, "/api/v1/public/subscriptions", Permission::public_access,
+       page(web::api_subscribe)},
+      {Method::options, "/api/v1/public/subscriptions", Permission::public_access,
+       page(web::api_preflight)},
+      {Method::options, "/api/v1/public/challenge", Permission::public_access,
+       page(web::api_preflight)},
+      // The API for editors' tools (bearer tokens: `broadsheet token create`).
+      {Method::get, "/api/v1/openapi.json", Permission::public_access, api(admin::api_openapi)},
+      {Method::get, "/api/v1/newsletters", Permission::api_token, api(admin::api_list_newsletters)},
+      {Method::get, "/api/v1/issues", Permission::api_token, api(admin::api_list_issues)},
+      {Method::post, "/api/v1/issues", Permission::api_token, api(admin::api_create_issue),
+       kIssueBodyLimit},
+      {Method::get, "/api/v1/issues/{id}", Permission::api_token, api(admin::api_get_issue)},
+      {Method::post, "/api/v1/issues/{id}/send", Permission::api_token, api(admin::api_send_issue)},
+      {Method::post, "/api/v1/issues/{id}/pause", Permission::api_token,
+       api(admin::api_pause_issue)},
+      {Method::post, "/api/v1/issues/{id}/resume", Permission::api_token,
+       api(admin::api_resume_issue)},
+      {Method::post, "/api/v1/issues/{id}/cancel", Permission::api_token,
+       api(admin::api_cancel_issue)},
+      // Operations.
+      {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
+      {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},
+  };
+  return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock));
+}
+
+}  // namespace broadsheet::app

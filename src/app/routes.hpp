@@ -1,0 +1,15 @@
+// The one routing table of Broadsheet: every route, its method, path pattern,
+// permission and handler, listed in routes.cpp so access rules are audited there.
+// The application is assembled here: the readers' pages (web/), the token API
+// (admin/) and operations share one router, whose protected routes are checked by
+// admin/api_auth.hpp's authorizer.
+#pragma once
+
+#include "http/router.hpp"
+#include "web/web_context.hpp"
+
+namespace broadsheet::app {
+
+http::Router build_router(web::WebContext& ctx);
+
+}  // namespace broadsheet::app

@@ -1,0 +1,72 @@
+// The permission matrix of the real routing table: every route and who may call it.
+// A route added, removed or given another permission in app/routes.cpp fails here
+// until this list says the same, so an access change is always a reviewed change.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "app/routes.hpp"
+#include "store/sqlite/test_support.hpp"
+
+namespace broadsheet::app {
+namespace {
+
+class RoutesTest : public sqlite::testing::SqliteTest {};
+
+TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
+  const std::map<std::string, std::string> expected = {
+      {"GET /", "public"},
+      {"GET /articles/{slug}", "public"},
+      {"GET /newsletters", "public"},
+      {"GET /archive/{slug}", "public"},
+      {"GET /archive/{slug}/feed.atom", "public"},
+      {"GET /archive/{slug}/{issue}", "public"},
+      {"GET /static/{file}", "public"},
+      {"GET /subscribe", "public"},
+      {"POST /subscribe", "public"},
+      {"GET /confirm/{token}", "public"},
+      {"POST /confirm/{token}", "public"},
+      {"GET /u/{token}", "public"},
+      {"POST /u/{token}", "public"},
+      {"GET /p/{token}", "public"},
+      {"POST /p/{token}", "public"},
+      {"GET /embed/signup.js", "public"},
+      {"GET /embed/box", "public"},
+      {"GET /api/v1/public/newsletters", "public"},
+      {"GET /api/v1/public/challenge", "public"},
+      {"POST /api/v1/public/subscriptions", "public"},
+      {"OPTIONS /api/v1/public/subscriptions", "public"},
+      {"OPTIONS /api/v1/public/challenge", "public"},
+      {"GET /api/v1/openapi.json", "public"},
+      {"GET /api/v1/newsletters", "api_token"},
+      {"GET /api/v1/issues", "api_token"},
+      {"POST /api/v1/issues", "api_token"},
+      {"GET /api/v1/issues/{id}", "api_token"},
+      {"POST /api/v1/issues/{id}/send", "api_token"},
+      {"POST /api/v1/issues/{id}/pause", "api_token"},
+      {"POST /api/v1/issues/{id}/resume", "api_token"},
+      {"POST /api/v1/issues/{id}/cancel", "api_token"},
+      {"GET /healthz", "public"},
+      {"GET /metrics", "local_or_token"},
+  };
+  open();
+  Config config;
+  http::Metrics metrics;
+  auto templates = web::Templates::load();
+  ASSERT_TRUE(templates.ok());
+  web::SignupService signup(config, *store_, clock_, web::ReaderKeys{"link-key-0123456789", {}});
+  web::WebContext ctx{config, *store_, metrics, *templates, signup, clock_, {}};
+  http::Router router = build_router(ctx);
+
+  std::map<std::string, std::string> actual;
+  for (const auto& route : router.routes()) {
+    std::string key = std::string(http::method_name(route.method)) + " " + route.pattern;
+    EXPECT_TRUE(actual.emplace(key, std::string(http::permission_name(route.permission))).second)
+        << key << " is in the table twice";
+  }
+  EXPECT_EQ(actual, expected);
+}
+
+}  // namespace
+}  // namespace broadsheet::app
