@@ -9,7 +9,7 @@
 #include "core/text.hpp"
 #include "core/types.hpp"
 #include "fuzz/fuzz_support.hpp"
-#include "mail/markdown.hpp"
+#include "markdown/markdown.hpp"
 
 using namespace broadsheet;
 
@@ -52,7 +52,7 @@ std::vector<std::string_view> link_targets(std::string_view html) {
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
   auto input = fuzz::as_text(data, size);
-  if (input.size() > kMaxMarkdown) return 0;
+  if (input.size() > markdown::kMaxMarkdown) return 0;
   auto newline = input.find('\n');
   std::string name(input.substr(0, std::min(newline, input.size())));
   auto body = newline == std::string_view::npos ? input : input.substr(newline + 1);
@@ -60,13 +60,13 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   // without NUL (check_document), a name is one line of printable text.
   if (!is_valid_utf8(body) || body.find('\0') != std::string_view::npos) return 0;
   if (!is_valid_utf8(name) || has_unprintable_chars(name)) name = "reader";
-  MarkdownOptions options;
+  markdown::MarkdownOptions options;
   options.base_url = "https://news.example.com";
   options.merge_field = [&](std::string_view field, bool html) -> std::optional<std::string> {
     if (field == "name") return html ? html_escaped(name) : name;  // as the issue renderer does
     return std::nullopt;
   };
-  auto html = markdown_to_email_html(body, options);
+  auto html = markdown::markdown_to_email_html(body, options);
   if (html) {
     fuzz::require(is_valid_utf8(*html), "HTML is UTF-8");
     auto l = lower(*html);
@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
       fuzz::require(allowed, "link targets are http(s), mailto or fragments");
     }
   }
-  auto text = markdown_to_text(body, options);
+  auto text = markdown::markdown_to_text(body, options);
   if (text) fuzz::require(is_valid_utf8(*text), "text is UTF-8");
   return 0;
 }

@@ -2,7 +2,7 @@
 // each physical line at most 78 characters, and breaks only as CRLF followed by a
 // space (folding), so no value can add a header or end the header block.
 #include "fuzz/fuzz_support.hpp"
-#include "mail/mime.hpp"
+#include "mime/mime.hpp"
 
 using namespace broadsheet;
 
@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   if (size < 1) return 0;
   std::size_t used = data[0] % 40;
   auto text = fuzz::as_text(data + 1, size - 1);
-  auto encoded = encode_header_words(text, used);
+  auto encoded = mime::encode_header_words(text, used);
   if (!encoded) return 0;
   const std::string& s = *encoded;
   std::size_t column = used;

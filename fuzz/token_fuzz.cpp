@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz/fuzz_support.hpp"
-#include "mail/token.hpp"
+#include "links/token.hpp"
 
 using namespace broadsheet;
 
@@ -14,12 +14,12 @@ const std::string kKey(32, 'k');
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
   auto input = fuzz::as_text(data, size);
-  for (auto purpose : {TokenPurpose::confirm, TokenPurpose::unsubscribe, TokenPurpose::preferences,
-                       TokenPurpose::delivery}) {
-    auto claims = verify_token(input, purpose, kKey, 1'000'000);
+  for (auto purpose : {links::TokenPurpose::confirm, links::TokenPurpose::unsubscribe,
+                       links::TokenPurpose::preferences, links::TokenPurpose::delivery}) {
+    auto claims = links::verify_token(input, purpose, kKey, 1'000'000);
     if (!claims) continue;
     // Accepted: then it must be exactly what signing those claims gives.
-    fuzz::require(sign_token(*claims, kKey) == input, "only signed tokens are accepted");
+    fuzz::require(links::sign_token(*claims, kKey) == input, "only signed tokens are accepted");
   }
   return 0;
 }

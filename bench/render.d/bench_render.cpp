@@ -3,7 +3,7 @@
 //
 //   bench_render [--algorithm none|rsa|ed25519] [--threads N] [--seconds S] [--kb K]
 //
-// The issue is the realistic sample of mail/issue_test_support.hpp (headings, links,
+// The issue is the realistic sample of render/testing.hpp (headings, links,
 // tables, quotes, lists, merge fields), grown until a message is about K kilobytes
 // (default 30). Readers differ in name, address and links, as in a real send. Prints
 // one line of key=value pairs; bench/render runs it and compares with `openssl speed`.
@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include "mail/dkim.hpp"
-#include "mail/issue_test_support.hpp"
-#include "mail/signed_issue.hpp"
+#include "dkim/signer.hpp"
+#include "render/signed_issue.hpp"
+#include "render/testing.hpp"
 
 using namespace broadsheet;
 
@@ -55,37 +55,38 @@ int main(int argc, char** argv) {
   }
   if (threads < 1 || seconds <= 0) return die("--threads and --seconds must be positive");
 
-  DkimSigner signer;
+  dkim::DkimSigner signer;
   if (algorithm != "none") {
     auto parsed = parse_dkim_algorithm(algorithm);
     if (!parsed) return die(parsed.error().message);
-    auto pem = generate_dkim_key_pem(*parsed);
+    auto pem = dkim::generate_dkim_key_pem(*parsed);
     if (!pem) return die(pem.error().message);
-    auto key = parse_dkim_key(*pem, *parsed, "bench");
+    auto key = dkim::parse_dkim_key(*pem, *parsed, "bench");
     if (!key) return die(key.error().message);
-    auto made = DkimSigner::create({DkimSigner::Key{"news.example.com", "bench", *key}});
+    auto made =
+        dkim::DkimSigner::create({dkim::DkimSigner::Key{"news.example.com", "bench", *key}});
     if (!made) return die(made.error().message);
     signer = *made;
   }
 
   // Grow the issue until one message is about `kb` kilobytes.
   const UnixSeconds date = 1732860000;
-  IssueRenderInput input;
+  render::IssueRenderInput input;
   std::string probe;
   for (int sections = 1; sections < 200; ++sections) {
-    input = issue_test::sample_input(sections);
-    auto prepared = PreparedIssue::prepare(input);
+    input = render::testing::sample_input(sections);
+    auto prepared = render::PreparedIssue::prepare(input);
     if (!prepared) return die(prepared.error().message);
-    probe = prepared->message_for(issue_test::sample_reader(), date).value();
+    probe = prepared->message_for(render::testing::sample_reader(), date).value();
     if (probe.size() >= kb * 1024) break;
   }
-  auto prepared = PreparedIssue::prepare(input);
+  auto prepared = render::PreparedIssue::prepare(input);
   if (!prepared) return die(prepared.error().message);
-  const SignedIssue issue(*prepared, signer);
+  const render::SignedIssue issue(*prepared, signer);
 
-  std::vector<ReaderFields> readers;
+  std::vector<render::ReaderFields> readers;
   for (int i = 0; i < 1000; ++i) {
-    ReaderFields r = issue_test::sample_reader(i);
+    render::ReaderFields r = render::testing::sample_reader(i);
     r.name = i % 7 == 0   ? ""
              : i % 3 == 0 ? "Zoë Ångström " + std::to_string(i)
                           : "Reader Number " + std::to_string(i);

@@ -4,9 +4,9 @@
 #include <memory>
 #include <string>
 
+#include "address/address.hpp"
 #include "config/config.hpp"
 #include "core/result.hpp"
-#include "mail/address.hpp"
 #include "store/store.hpp"
 
 namespace broadsheet::cli {
@@ -14,7 +14,7 @@ namespace broadsheet::cli {
 struct Context {
   Config config;
   std::unique_ptr<Store> store;
-  AddressPolicy address_policy;  // how readers' addresses are checked
+  address::AddressPolicy address_policy;  // how readers' addresses are checked
 };
 
 // Loads DATA/broadsheet.toml and opens the store. Errc::config when DATA has not been

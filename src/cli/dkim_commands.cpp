@@ -17,11 +17,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "address/mx.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/toml_edit.hpp"
-#include "mail/dkim.hpp"
-#include "mail/mx.hpp"
+#include "dkim/signer.hpp"
 
 namespace broadsheet::cli {
 namespace {
@@ -73,7 +73,7 @@ int keygen(const std::string& data, const KeygenArgs& a) {
       return fail(
           fmt::format("dkim.keys already has a key for {}; choose another selector "
                       "(a DNS name holds one key)",
-                      dkim_record_name(selector, domain)));
+                      dkim::dkim_record_name(selector, domain)));
     }
   }
 
@@ -94,11 +94,11 @@ int keygen(const std::string& data, const KeygenArgs& a) {
                     "if it is not in use",
                     key_path.string()));
   }
-  auto pem = generate_dkim_key_pem(*algorithm);
+  auto pem = dkim::generate_dkim_key_pem(*algorithm);
   if (!pem) return fail(pem.error());
-  auto key = parse_dkim_key(*pem, *algorithm, key_path.string());
+  auto key = dkim::parse_dkim_key(*pem, *algorithm, key_path.string());
   if (!key) return fail(key.error());
-  if (auto st = write_private_file(key_path.string(), *pem); !st) return fail(st.error());
+  if (auto st = dkim::write_private_file(key_path.string(), *pem); !st) return fail(st.error());
   std::cout << fmt::format("wrote {} ({}, mode 0600)\n", key_path.string(), a.algo);
 
   DkimKeySpec spec{domain, selector, *algorithm, relative.string()};
@@ -134,7 +134,7 @@ int keygen(const std::string& data, const KeygenArgs& a) {
     }
   }
   std::cout << "Publish this DNS TXT record, then run `broadsheet dkim check`:\n"
-            << dkim_zone_line(selector, domain, *key) << "\n";
+            << dkim::dkim_zone_line(selector, domain, *key) << "\n";
   return kExitOk;
 }
 
@@ -142,17 +142,17 @@ int check(const std::string& data) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   const Config& config = ctx->config;
-  auto signer = load_dkim_signer(config.dkim.keys, config.data_dir);
+  auto signer = dkim::load_dkim_signer(config.dkim.keys, config.data_dir);
   if (!signer) return fail(signer.error());
   if (signer->empty()) {
     return fail("dkim.keys names no key; make one with `broadsheet dkim keygen`");
   }
-  MxOptions dns{.timeout = 5000ms, .dns_servers = config.mail.dns_servers};
+  address::MxOptions dns{.timeout = 5000ms, .dns_servers = config.mail.dns_servers};
   std::size_t bad = 0;
   for (const auto& k : signer->keys()) {
-    std::string name = dkim_record_name(k.selector, k.domain);
+    std::string name = dkim::dkim_record_name(k.selector, k.domain);
     std::string label = fmt::format("{} ({})", name, dkim_algorithm_name(k.key.algorithm));
-    auto records = lookup_txt(name, dns);
+    auto records = address::lookup_txt(name, dns);
     std::string verdict;
     bool ok = false;
     if (!records) {
@@ -163,8 +163,8 @@ int check(const std::string& data) {
       verdict = fmt::format("{} TXT records are published; verifiers may take any, keep only one",
                             records->size());
     } else {
-      auto result = check_dkim_record(records->front(), k.key);
-      ok = result.verdict == DkimRecordVerdict::matches;
+      auto result = dkim::check_dkim_record(records->front(), k.key);
+      ok = result.verdict == dkim::DkimRecordVerdict::matches;
       verdict = result.reason;
     }
     if (ok) {
@@ -172,7 +172,7 @@ int check(const std::string& data) {
     } else {
       ++bad;
       std::cout << fmt::format("{}: MISMATCH, {}; publish:\n  {}\n", label, verdict,
-                               dkim_zone_line(k.selector, k.domain, k.key));
+                               dkim::dkim_zone_line(k.selector, k.domain, k.key));
     }
   }
   if (bad > 0) {

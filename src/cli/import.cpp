@@ -69,7 +69,7 @@ std::string trimmed(std::string_view s) {
 
 // Validates one record into a row, or says why not.
 Result<ImportRow> row_from(const std::vector<std::string>& f, const Columns& cols,
-                           const AddressPolicy& policy) {
+                           const address::AddressPolicy& policy) {
   for (const auto& value : f) {
     if (!is_valid_utf8(value)) {
       return make_error(Errc::invalid_argument, "not valid UTF-8 text");
@@ -77,7 +77,7 @@ Result<ImportRow> row_from(const std::vector<std::string>& f, const Columns& col
   }
   std::string_view raw_email = field(f, cols.email);
   if (trimmed(raw_email).empty()) return make_error(Errc::invalid_argument, "no email address");
-  auto email = parse_email(raw_email, policy);
+  auto email = address::parse_email(raw_email, policy);
   if (!email) {
     return make_error(Errc::invalid_argument,
                       fmt::format("invalid email address: {}", email.error().message));

@@ -13,8 +13,8 @@
 #include <functional>
 #include <string>
 
+#include "address/address.hpp"
 #include "core/result.hpp"
-#include "mail/address.hpp"
 #include "store/store.hpp"
 
 namespace broadsheet::cli {
@@ -24,7 +24,7 @@ struct ImportRequest {
   bool confirmed = false;
   bool strict = false;                     // any rejected row cancels the import
   std::size_t max_line_bytes = 64 * 1024;  // longer records are rejected
-  AddressPolicy address_policy;
+  address::AddressPolicy address_policy;
 };
 
 struct ImportReport {

@@ -123,7 +123,7 @@ int run_demo(const std::string& data) {
     }
   }
   for (const auto& r : demo_readers()) {
-    auto email = parse_email(r.email, ctx->address_policy);
+    auto email = address::parse_email(r.email, ctx->address_policy);
     if (!email) return fail(fmt::format("demo reader {}: {}", r.email, email.error().message));
     Subscriber s;
     s.email = email->normalized;

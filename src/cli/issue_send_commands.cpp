@@ -15,11 +15,11 @@
 #include <iostream>
 #include <thread>
 
+#include "address/address.hpp"
 #include "cli/context.hpp"
 #include "cli/issue_commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/sending.hpp"
-#include "mail/address.hpp"
 #include "send/issue_control.hpp"
 #include "web/signup.hpp"
 
@@ -164,9 +164,9 @@ int render(const std::string& data, const RenderArgs& a) {
   if (a.html && a.text) return fail("--html and --text exclude each other");
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  AddressPolicy policy = ctx->address_policy;
+  address::AddressPolicy policy = ctx->address_policy;
   policy.allow_special_use_domains = true;  // previews go to test addresses too
-  auto address = parse_email(a.to, policy);
+  auto address = address::parse_email(a.to, policy);
   if (!address) return fail(fmt::format("--to: {}", address.error().message));
   auto issue = ctx->store->issue_by_id(a.id);
   if (!issue) return fail(issue.error());
@@ -178,12 +178,12 @@ int render(const std::string& data, const RenderArgs& a) {
   send::IssueMessageSettings settings;
   settings.config = &ctx->config;
   settings.link_key = keys->link_key;
-  auto signer = load_dkim_signer(ctx->config.dkim.keys, ctx->config.data_dir);
+  auto signer = dkim::load_dkim_signer(ctx->config.dkim.keys, ctx->config.data_dir);
   if (!signer) return fail(signer.error());
   settings.signer = std::move(*signer);
   auto input = send::issue_render_input(settings, *issue, *newsletter);
   if (!input) return fail(input.error());
-  auto prepared = PreparedIssue::prepare(*input);
+  auto prepared = render::PreparedIssue::prepare(*input);
   if (!prepared) return fail(fmt::format("issue {} cannot be rendered: {}", a.id, prepared.error().message));
 
   // The reader as the store knows them, or a stranger with that address.

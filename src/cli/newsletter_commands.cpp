@@ -6,10 +6,10 @@
 #include <iostream>
 #include <iterator>
 
+#include "address/mailbox.hpp"
+#include "admin/json_shapes.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
-#include "admin/json_shapes.hpp"
-#include "mail/mailbox.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::cli {
@@ -22,10 +22,10 @@ struct NewsletterArgs {
   bool is_private = false, is_public = false, json = false;
 };
 
-Result<Mailbox> from_mailbox(const std::string& from) {
-  AddressPolicy policy;
+Result<address::Mailbox> from_mailbox(const std::string& from) {
+  address::AddressPolicy policy;
   policy.allow_special_use_domains = true;  // the publisher's own sending domain
-  auto box = parse_mailbox(from, policy);
+  auto box = address::parse_mailbox(from, policy);
   if (!box) return make_error(Errc::invalid_argument, fmt::format("--from: {}", box.error().message));
   return box;
 }
@@ -128,10 +128,9 @@ int show(const std::string& data, const std::string& slug, bool as_json) {
       "unsubscribed\n",
       n->slug, n->name, n->description, n->schedule, schedule ? schedule->describe() : "?",
       n->from_address.empty() ? "(the [mail] from address)"
-                              : Mailbox{n->from_name, n->from_address}.text(),
-      n->is_public ? "public" : "private", to_string(n->opt_in),
-      counts["confirmed"].as_uint64(), counts["unconfirmed"].as_uint64(),
-      counts["unsubscribed"].as_uint64());
+                              : address::Mailbox{n->from_name, n->from_address}.text(),
+      n->is_public ? "public" : "private", to_string(n->opt_in), counts["confirmed"].as_uint64(),
+      counts["unconfirmed"].as_uint64(), counts["unsubscribed"].as_uint64());
   return kExitOk;
 }
 

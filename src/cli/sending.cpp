@@ -22,7 +22,7 @@ Result<Sending> open_sending(Config& config) {
   if (!keys) return keys.error();
   s.messages.config = &config;
   s.messages.link_key = keys->link_key;
-  auto signer = load_dkim_signer(config.dkim.keys, config.data_dir);
+  auto signer = dkim::load_dkim_signer(config.dkim.keys, config.data_dir);
   if (!signer) return signer.error();
   s.messages.signer = std::move(*signer);
 

@@ -26,7 +26,7 @@ struct SubscriberArgs {
 int add(const std::string& data, const SubscriberArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto email = parse_email(a.email, ctx->address_policy);
+  auto email = address::parse_email(a.email, ctx->address_policy);
   if (!email) return fail(fmt::format("invalid email address: {}", email.error().message));
   if (!is_valid_utf8(a.name) || has_unprintable_chars(a.name) || a.name.size() > 200) {
     return fail("--name must be one line of UTF-8 text of at most 200 bytes");
@@ -114,7 +114,7 @@ int list(const std::string& data, const SubscriberArgs& a) {
 int show(const std::string& data, const SubscriberArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto email = parse_email(a.email, ctx->address_policy);
+  auto email = address::parse_email(a.email, ctx->address_policy);
   std::string key = email ? email->normalized : a.email;
   auto s = ctx->store->subscriber_by_email(key);
   if (!s) {
@@ -139,7 +139,7 @@ int show(const std::string& data, const SubscriberArgs& a) {
 int remove(const std::string& data, const SubscriberArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto email = parse_email(a.email, ctx->address_policy);
+  auto email = address::parse_email(a.email, ctx->address_policy);
   std::string key = email ? email->normalized : a.email;
   if (auto st = ctx->store->remove_subscriber(key); !st) {
     if (st.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));

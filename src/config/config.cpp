@@ -1,20 +1,20 @@
 #include "config/config.hpp"
 
-#include "core/clock.hpp"
-#include "core/ip_network.hpp"
-#include "mail/address.hpp"
-#include "mail/dkim_key.hpp"
-#include "mail/mailbox.hpp"
-#include "mail/mx.hpp"
-
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
-#include <toml++/toml.h>
 #include <vector>
+
+#include "address/address.hpp"
+#include "address/mailbox.hpp"
+#include "address/mx.hpp"
+#include "config/dkim_keys.hpp"
+#include "core/clock.hpp"
+#include "core/ip_network.hpp"
 
 namespace broadsheet {
 namespace {
@@ -112,23 +112,23 @@ auto flag(Section Config::*section, bool Section::*field) {
 
 Status check_mailbox(const std::string& v) {
   // The publisher's own address may sit on any domain it controls, reserved or not.
-  AddressPolicy policy;
+  address::AddressPolicy policy;
   policy.allow_special_use_domains = true;
-  auto box = parse_mailbox(v, policy);
+  auto box = address::parse_mailbox(v, policy);
   if (!box) return box.error();
   return {};
 }
 
 Status check_optional_address(const std::string& v) {
   if (v.empty()) return {};
-  AddressPolicy policy;
+  address::AddressPolicy policy;
   policy.allow_special_use_domains = true;  // the publisher's own domain
-  auto parsed = parse_email(v, policy);
+  auto parsed = address::parse_email(v, policy);
   if (!parsed) return parsed.error();
   return {};
 }
 
-Status check_dns_servers(const std::string& v) { return validate_dns_servers(v); }
+Status check_dns_servers(const std::string& v) { return address::validate_dns_servers(v); }
 
 Status check_dkim_keys(const std::string& v) {
   auto specs = parse_dkim_key_specs(v);

@@ -88,8 +88,8 @@ struct Config {
   } robot;
 
   struct Dkim {
-    // Signing keys, "domain:selector:algorithm:path" separated by commas (mail/dkim_key.hpp
-    // parses them, mail/dkim.hpp loads them); "" signs nothing.
+    // Signing keys, "domain:selector:algorithm:path" separated by commas (config/dkim_keys.hpp
+    // parses them, dkim/signer.hpp loads them); "" signs nothing.
     std::string keys;
   } dkim;
 

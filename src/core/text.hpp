@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace broadsheet {
 
@@ -24,5 +25,12 @@ void append_xml_escaped(std::string& out, std::string_view text);
 // `max_bytes` of it, cut at a character boundary (then "…" follows), with every
 // invalid UTF-8 sequence and control character replaced by U+FFFD.
 std::string excerpt(std::string_view text, std::size_t max_bytes = 64);
+
+// `s` without the spaces, tabs, CRs and LFs at either end.
+std::string_view trim_whitespace(std::string_view s);
+
+// The parts of `text` between the separators: one empty part for empty text, an empty
+// part between two separators in a row.
+std::vector<std::string_view> split_at(std::string_view text, char separator);
 
 }  // namespace broadsheet

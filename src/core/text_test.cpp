@@ -74,5 +74,18 @@ TEST(Excerpt, ReplacesWhatCannotBeShown) {
   EXPECT_EQ(excerpt("x\xC2\x85y"), "x\xEF\xBF\xBDy");  // U+0085, a C1 control
 }
 
+TEST(TrimWhitespace, DropsSpacesTabsAndLineEndsAtBothEnds) {
+  EXPECT_EQ(trim_whitespace(" \t a b \r\n"), "a b");
+  EXPECT_EQ(trim_whitespace("   "), "");
+  EXPECT_EQ(trim_whitespace(""), "");
+}
+
+TEST(SplitAt, KeepsEmptyParts) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(split_at("a,b", ','), (V{"a", "b"}));
+  EXPECT_EQ(split_at("a,,b,", ','), (V{"a", "", "b", ""}));
+  EXPECT_EQ(split_at("", ','), (V{""}));
+}
+
 }  // namespace
 }  // namespace broadsheet

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "mail/email_layout.hpp"
-#include "mail/mailbox.hpp"
-#include "mail/signed_issue.hpp"
-#include "mail/token.hpp"
+#include "address/mailbox.hpp"
+#include "links/token.hpp"
+#include "render/email_layout.hpp"
+#include "render/signed_issue.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::send {
@@ -14,8 +14,8 @@ namespace {
 // The signed copies of one rendered issue.
 class SignedIssueMessages final : public IssueMessages {
  public:
-  SignedIssueMessages(IssueMessageSettings settings, PreparedIssue prepared, Id newsletter_id,
-                        const Clock& clock)
+  SignedIssueMessages(IssueMessageSettings settings, render::PreparedIssue prepared,
+                      Id newsletter_id, const Clock& clock)
       : settings_(std::move(settings)),
         prepared_(std::move(prepared)),
         signed_(prepared_, settings_.signer),
@@ -31,45 +31,49 @@ class SignedIssueMessages final : public IssueMessages {
 
  private:
   IssueMessageSettings settings_;
-  PreparedIssue prepared_;
-  SignedIssue signed_;  // over prepared_ and settings_.signer: declared after them
+  render::PreparedIssue prepared_;
+  render::SignedIssue signed_;  // over prepared_ and settings_.signer: declared after them
   Id newsletter_id_;
   const Clock& clock_;
 };
 
 }  // namespace
 
-Result<IssueRenderInput> issue_render_input(const IssueMessageSettings& settings,
-                                            const Issue& issue, const Newsletter& newsletter) {
+Result<render::IssueRenderInput> issue_render_input(const IssueMessageSettings& settings,
+                                                    const Issue& issue,
+                                                    const Newsletter& newsletter) {
   const Config& config = *settings.config;
-  IssueRenderInput in;
+  render::IssueRenderInput in;
   in.issue = issue;
   in.newsletter = newsletter;
   in.publication_name = config.publication.name;
   in.base_url = config.publication.base_url;
   in.postal_address = config.publication.postal_address;
   in.from = config.mail.from;
-  auto layout = load_email_layout(config.data_dir, newsletter.slug);
+  auto layout = render::load_email_layout(config.data_dir, newsletter.slug);
   if (!layout) return layout.error();
   in.layout = std::move(*layout);
   return in;
 }
 
-ReaderFields reader_fields(const IssueMessageSettings& settings, const PreparedIssue& prepared,
-                           Id issue_id, Id newsletter_id, const PendingDelivery& reader,
-                           UnixSeconds now) {
+render::ReaderFields reader_fields(const IssueMessageSettings& settings,
+                                   const render::PreparedIssue& prepared, Id issue_id,
+                                   Id newsletter_id, const PendingDelivery& reader,
+                                   UnixSeconds now) {
   const Config& config = *settings.config;
-  ReaderFields f;
+  render::ReaderFields f;
   f.email = reader.email;
   f.email_display = reader.email_display;
   f.name = reader.name;
-  f.issue_date = format_issue_date(local_time(now, reader.timezone));
-  const std::string unsubscribe = sign_token(
-      {TokenPurpose::unsubscribe, reader.subscriber_id, newsletter_id, 0}, settings.link_key);
+  f.issue_date = render::format_issue_date(local_time(now, reader.timezone));
+  const std::string unsubscribe =
+      links::sign_token({links::TokenPurpose::unsubscribe, reader.subscriber_id, newsletter_id, 0},
+                        settings.link_key);
   f.unsubscribe_url = config.publication.base_url + "/u/" + unsubscribe;
   f.preferences_url =
       config.publication.base_url + "/p/" +
-      sign_token({TokenPurpose::preferences, reader.subscriber_id, 0, 0}, settings.link_key);
+      links::sign_token({links::TokenPurpose::preferences, reader.subscriber_id, 0, 0},
+                        settings.link_key);
   std::string mailbox = config.mail.unsubscribe_mailbox;
   if (mailbox.empty()) {
     const std::string& from = prepared.from().address;
@@ -79,14 +83,15 @@ ReaderFields reader_fields(const IssueMessageSettings& settings, const PreparedI
   if (!mailbox.empty()) f.unsubscribe_mailto = "mailto:" + mailbox + "?subject=unsubscribe%20" + unsubscribe;
   f.delivery_header = fmt::format(
       "{}.{}.{}", issue_id, reader.subscriber_id,
-      sign_token({TokenPurpose::delivery, reader.subscriber_id, issue_id, 0}, settings.link_key));
+      links::sign_token({links::TokenPurpose::delivery, reader.subscriber_id, issue_id, 0},
+                        settings.link_key));
   return f;
 }
 
 Result<std::string> signed_message(const IssueMessageSettings& settings,
-                                   const PreparedIssue& prepared, const ReaderFields& fields,
-                                   UnixSeconds now) {
-  return SignedIssue(prepared, settings.signer).message_for(fields, now);
+                                   const render::PreparedIssue& prepared,
+                                   const render::ReaderFields& fields, UnixSeconds now) {
+  return render::SignedIssue(prepared, settings.signer).message_for(fields, now);
 }
 
 IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings, Store& store,
@@ -97,7 +102,7 @@ IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings, Store
     if (!newsletter) return newsletter.error();
     auto input = issue_render_input(settings, issue, *newsletter);
     if (!input) return input.error();
-    auto prepared = PreparedIssue::prepare(*input);
+    auto prepared = render::PreparedIssue::prepare(*input);
     if (!prepared) {
       return make_error(prepared.error().code,
                         fmt::format("issue {} cannot be rendered: {}", issue.id,

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "address/mailbox.hpp"
 #include "core/text.hpp"
-#include "mail/mailbox.hpp"
-#include "mail/mime.hpp"
-#include "mail/token.hpp"
+#include "links/token.hpp"
+#include "mime/mime.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::send {
@@ -31,10 +31,10 @@ struct WelcomeEmail {
 
 // mail.from, which config validation has checked; special-use domains (example.org)
 // are allowed, as the demo uses them.
-Result<Mailbox> configured_sender(const Config& config) {
-  AddressPolicy sender_policy;
+Result<address::Mailbox> configured_sender(const Config& config) {
+  address::AddressPolicy sender_policy;
   sender_policy.allow_special_use_domains = true;
-  return parse_mailbox(config.mail.from, sender_policy);
+  return address::parse_mailbox(config.mail.from, sender_policy);
 }
 
 // The frame of every email the reader side sends: nested tables at most 600 px wide
@@ -72,9 +72,9 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
           ? fmt::format("Please confirm your subscription to {}", e.newsletters.front().name)
           : fmt::format("Please confirm your subscriptions to {}", pub.name);
 
-  OutgoingMessage m;
+  mime::OutgoingMessage m;
   m.from = *from;
-  m.to = Mailbox{e.to_name, e.to_address};
+  m.to = address::Mailbox{e.to_name, e.to_address};
   m.subject = subject;
   m.date = e.now;
   // Message-IDs sit on the sending domain, as receivers' filters expect.
@@ -104,16 +104,16 @@ Result<std::string> build_confirmation_email(const Config& config, const Confirm
       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
       {"Auto-Submitted", "auto-generated"},
   };
-  return build_message(m);
+  return mime::build_message(m);
 }
 
 // The newsletter's welcome email, from the newsletter's own sender when it has one.
 Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail& e) {
   auto fallback = configured_sender(config);
   if (!fallback) return fallback.error();
-  Mailbox from = e.newsletter.from_address.empty()
-                     ? *fallback
-                     : Mailbox{e.newsletter.from_name, e.newsletter.from_address};
+  address::Mailbox from = e.newsletter.from_address.empty()
+                              ? *fallback
+                              : address::Mailbox{e.newsletter.from_name, e.newsletter.from_address};
   std::string body = e.newsletter.welcome_body;
   std::string html;
   std::size_t start = 0;
@@ -124,9 +124,9 @@ Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail
     if (!para.empty()) html += "<p>" + html_escaped(para) + "</p>";
     start = end + 2;
   }
-  OutgoingMessage m;
+  mime::OutgoingMessage m;
   m.from = from;
-  m.to = Mailbox{e.to_name, e.to_address};
+  m.to = address::Mailbox{e.to_name, e.to_address};
   m.subject = e.newsletter.welcome_subject;
   m.date = e.now;
   m.message_id_domain = from.address.substr(from.address.find('@') + 1);
@@ -146,12 +146,12 @@ Result<std::string> build_welcome_email(const Config& config, const WelcomeEmail
       {"List-Unsubscribe", fmt::format("<{}>", e.unsubscribe_url)},
       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"},
   };
-  return build_message(m);
+  return mime::build_message(m);
 }
 
 }  // namespace
 
-ReaderEmails::ReaderEmails(const Config& config, std::string link_key, DkimSigner signer,
+ReaderEmails::ReaderEmails(const Config& config, std::string link_key, dkim::DkimSigner signer,
                            const Clock& clock)
     : config_(config), link_key_(std::move(link_key)), signer_(std::move(signer)), clock_(clock) {}
 
@@ -191,17 +191,20 @@ Result<transport::Mail> ReaderEmails::welcome(const QueuedMail& mail, const News
   e.to_name = mail.name;
   e.newsletter = n;
   e.now = clock_.now();
-  e.preferences_url =
-      link("/p/", sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, link_key_));
+  e.preferences_url = link(
+      "/p/",
+      links::sign_token({links::TokenPurpose::preferences, mail.subscriber_id, 0, 0}, link_key_));
   e.unsubscribe_url =
-      link("/u/", sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0}, link_key_));
+      link("/u/", links::sign_token({links::TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0},
+                                    link_key_));
   auto message = build_welcome_email(config_, e);
   if (!message) {
     return make_error(message.error().code, fmt::format("cannot render the welcome email of {}: {}",
                                                         n.slug, message.error().message));
   }
-  auto sender = n.from_address.empty() ? configured_sender(config_)
-                                       : Result<Mailbox>(Mailbox{n.from_name, n.from_address});
+  auto sender = n.from_address.empty()
+                    ? configured_sender(config_)
+                    : Result<address::Mailbox>(address::Mailbox{n.from_name, n.from_address});
   auto bytes = signed_message(std::move(*message));
   if (!bytes) return bytes.error();
   return transport::Mail{{sender ? sender->address : "", mail.email}, std::move(*bytes)};
@@ -218,13 +221,16 @@ Result<transport::Mail> ReaderEmails::confirmation(const QueuedMail& mail,
   e.newsletters = std::move(awaiting);
   Id one = e.newsletters.size() == 1 ? e.newsletters.front().id : 0;
   e.confirm_url =
-      link("/confirm/", sign_token({TokenPurpose::confirm, mail.subscriber_id, one,
-                                    now + UnixSeconds{86400} * config_.signup.confirm_expiry_days},
-                                   link_key_));
-  e.preferences_url =
-      link("/p/", sign_token({TokenPurpose::preferences, mail.subscriber_id, 0, 0}, link_key_));
-  e.unsubscribe_url =
-      link("/u/", sign_token({TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0}, link_key_));
+      link("/confirm/",
+           links::sign_token({links::TokenPurpose::confirm, mail.subscriber_id, one,
+                              now + UnixSeconds{86400} * config_.signup.confirm_expiry_days},
+                             link_key_));
+  e.preferences_url = link(
+      "/p/",
+      links::sign_token({links::TokenPurpose::preferences, mail.subscriber_id, 0, 0}, link_key_));
+  e.unsubscribe_url = link(
+      "/u/",
+      links::sign_token({links::TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0}, link_key_));
   auto message = build_confirmation_email(config_, e);
   if (!message) {
     return make_error(message.error().code, fmt::format("cannot render the confirmation email: {}",

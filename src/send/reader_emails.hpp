@@ -18,7 +18,7 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/types.hpp"
-#include "mail/dkim.hpp"
+#include "dkim/signer.hpp"
 #include "store/store.hpp"
 #include "transport/transport.hpp"
 
@@ -29,7 +29,8 @@ class ReaderEmails {
   // `link_key` signs the links (web/signup.hpp ReaderKeys); an empty `signer` leaves
   // the emails unsigned. REQUIRES: `config` and `clock` outlive the object; links are
   // made from config.publication.base_url as it is when render() is called.
-  ReaderEmails(const Config& config, std::string link_key, DkimSigner signer, const Clock& clock);
+  ReaderEmails(const Config& config, std::string link_key, dkim::DkimSigner signer,
+               const Clock& clock);
 
   // A queued confirmation or welcome email as a signed message with its envelope, from
   // `newsletters` (all of them). nullopt when none of the newsletters it names exists
@@ -47,7 +48,7 @@ class ReaderEmails {
 
   const Config& config_;
   const std::string link_key_;
-  const DkimSigner signer_;
+  const dkim::DkimSigner signer_;
   const Clock& clock_;
 };
 

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "mail/dkim_test_support.hpp"
-#include "mail/token.hpp"
+#include "dkim/testing.hpp"
+#include "links/token.hpp"
 
 namespace broadsheet::send {
 namespace {
@@ -64,7 +64,7 @@ class ReaderEmailsTest : public ::testing::Test {
 };
 
 TEST_F(ReaderEmailsTest, ConfirmationCarriesALinkThatConfirmsTheReader) {
-  ReaderEmails emails(config_, kLinkKey, DkimSigner(), clock_);
+  ReaderEmails emails(config_, kLinkKey, dkim::DkimSigner(), clock_);
   auto mail = emails.render(row(QueuedMailKind::confirmation, {1}), {morning_, evening_});
   ASSERT_TRUE(mail.ok()) << mail.error().message;
   ASSERT_TRUE(mail->has_value());
@@ -74,19 +74,19 @@ TEST_F(ReaderEmailsTest, ConfirmationCarriesALinkThatConfirmsTheReader) {
   EXPECT_NE(m.message->find("Subject: Please confirm your subscription to Morning"),
             std::string::npos);
   EXPECT_EQ(m.message->find("DKIM-Signature"), std::string::npos);
-  auto claims = verify_token(token_after(*m.message, "/confirm/"), TokenPurpose::confirm, kLinkKey,
-                             clock_.now());
+  auto claims = links::verify_token(token_after(*m.message, "/confirm/"),
+                                    links::TokenPurpose::confirm, kLinkKey, clock_.now());
   ASSERT_TRUE(claims.ok()) << claims.error().message;
   EXPECT_EQ(claims->subscriber_id, 42);
   EXPECT_EQ(claims->newsletter_id, 1);
-  EXPECT_TRUE(verify_token(token_after(*m.message, "/u/"), TokenPurpose::unsubscribe, kLinkKey,
-                           clock_.now())
+  EXPECT_TRUE(links::verify_token(token_after(*m.message, "/u/"), links::TokenPurpose::unsubscribe,
+                                  kLinkKey, clock_.now())
                   .ok());
 }
 
 TEST_F(ReaderEmailsTest, WelcomeComesFromTheNewslettersOwnSenderAndIsSigned) {
-  auto signer = DkimSigner::create(
-      {{"example.org", "s1", dkim_test::shared_key(DkimAlgorithm::ed25519_sha256)}}, clock_);
+  auto signer = dkim::DkimSigner::create(
+      {{"example.org", "s1", dkim::testing::shared_key(DkimAlgorithm::ed25519_sha256)}}, clock_);
   ASSERT_TRUE(signer.ok()) << signer.error().message;
   ReaderEmails emails(config_, kLinkKey, *signer, clock_);
   auto mail = emails.render(row(QueuedMailKind::welcome, {2}), {morning_, evening_});
@@ -96,14 +96,14 @@ TEST_F(ReaderEmailsTest, WelcomeComesFromTheNewslettersOwnSenderAndIsSigned) {
   EXPECT_EQ((*mail)->envelope.mail_from, "eve@example.org");
   EXPECT_EQ(bytes.rfind("DKIM-Signature:", 0), 0u) << "the signature comes first";
   EXPECT_NE(bytes.find("Subject: Welcome to Evening"), std::string::npos);
-  auto claims =
-      verify_token(token_after(bytes, "/u/"), TokenPurpose::unsubscribe, kLinkKey, clock_.now());
+  auto claims = links::verify_token(token_after(bytes, "/u/"), links::TokenPurpose::unsubscribe,
+                                    kLinkKey, clock_.now());
   ASSERT_TRUE(claims.ok()) << claims.error().message;
   EXPECT_EQ(claims->newsletter_id, 2);
 }
 
 TEST_F(ReaderEmailsTest, NothingToSendWhenItsNewslettersAreGone) {
-  ReaderEmails emails(config_, kLinkKey, DkimSigner(), clock_);
+  ReaderEmails emails(config_, kLinkKey, dkim::DkimSigner(), clock_);
   auto gone = emails.render(row(QueuedMailKind::confirmation, {7}), {morning_});
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
@@ -115,7 +115,7 @@ TEST_F(ReaderEmailsTest, NothingToSendWhenItsNewslettersAreGone) {
 
 TEST_F(ReaderEmailsTest, ABadSenderIsAnErrorToRetry) {
   config_.mail.from = "not an address";
-  ReaderEmails emails(config_, kLinkKey, DkimSigner(), clock_);
+  ReaderEmails emails(config_, kLinkKey, dkim::DkimSigner(), clock_);
   auto mail = emails.render(row(QueuedMailKind::confirmation, {1}), {morning_});
   EXPECT_FALSE(mail.ok());
 }

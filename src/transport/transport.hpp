@@ -38,7 +38,7 @@ struct DeliveryResult {
 
 // One message to one recipient. The bytes are shared, not copied, while the message
 // waits for a connection or a retry.
-// REQUIRES of `message`: a complete message as build_message (mail/mime.hpp) writes it:
+// REQUIRES of `message`: a complete message as build_message (mime/mime.hpp) writes it:
 // CRLF line ends, ending in CRLF.
 struct Mail {
   Envelope envelope;

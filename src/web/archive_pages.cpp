@@ -7,7 +7,7 @@
 #include <charconv>
 
 #include "core/text.hpp"
-#include "mail/issue_render.hpp"
+#include "render/issue_render.hpp"
 #include "schedule/schedule.hpp"
 #include "send/issue_messages.hpp"
 #include "web/pages.hpp"
@@ -86,7 +86,7 @@ Result<std::string> render_web_version(const Config& config, const Issue& issue,
   settings.config = &config;
   auto input = send::issue_render_input(settings, issue, newsletter);
   if (!input) return input.error();
-  auto prepared = PreparedIssue::prepare(*input);
+  auto prepared = render::PreparedIssue::prepare(*input);
   if (!prepared) return prepared.error();
   return prepared->web_html();
 }
@@ -185,7 +185,7 @@ Result<std::string> ArchivePages::render_list(const Newsletter& newsletter, Id b
     d.set("url", issue_path(newsletter, issue.id));
     d.set("subject", issue.subject);
     d.set("preheader", issue.preheader);
-    d.set("date", format_issue_date(issue.published_at));
+    d.set("date", render::format_issue_date(issue.published_at));
     d.set("datetime", format_iso8601(issue.published_at));
     list.push_back(d);
   }
@@ -249,7 +249,7 @@ Result<std::string> ArchivePages::render_feed(const Newsletter& newsletter) {
   feed.updated = newsletter.updated_at;
   for (const auto& issue : *issues) {
     AtomEntry entry;
-    entry.url = base + issue_path(newsletter, issue.id);  // PreparedIssue::web_version_url
+    entry.url = base + issue_path(newsletter, issue.id);  // render::PreparedIssue::web_version_url
     entry.id = entry.url;
     entry.title = issue.subject;
     entry.summary = issue.preheader;

@@ -8,7 +8,7 @@
 #include <algorithm>
 
 #include "http/form.hpp"
-#include "mail/token.hpp"
+#include "links/token.hpp"
 #include "schedule/schedule.hpp"
 #include "web/pages.hpp"
 #include "web/signup_pages.hpp"
@@ -28,12 +28,15 @@ Response notice(WebContext& ctx, int status, const std::string& heading, const s
   return Response::html(status, ctx.templates.page("notice", heading, d, site_data(ctx)));
 }
 
-Result<TokenClaims> claims_of(WebContext& ctx, const Request& req, TokenPurpose purpose) {
-  return verify_token(req.params.at("token"), purpose, ctx.signup.keys().link_key, ctx.clock.now());
+Result<links::TokenClaims> claims_of(WebContext& ctx, const Request& req,
+                                     links::TokenPurpose purpose) {
+  return links::verify_token(req.params.at("token"), purpose, ctx.signup.keys().link_key,
+                             ctx.clock.now());
 }
 
 std::string preferences_path(WebContext& ctx, Id subscriber) {
-  return "/p/" + sign_token({TokenPurpose::preferences, subscriber, 0, 0}, ctx.signup.keys().link_key);
+  return "/p/" + links::sign_token({links::TokenPurpose::preferences, subscriber, 0, 0},
+                                   ctx.signup.keys().link_key);
 }
 
 Response fault(WebContext& ctx, const Request& req, const Error& e) {
@@ -51,7 +54,7 @@ Response bad_link(WebContext& ctx, const Error& e) {
 }  // namespace
 
 Response confirm_page(WebContext& ctx, const Request& req) {
-  auto claims = claims_of(ctx, req, TokenPurpose::confirm);
+  auto claims = claims_of(ctx, req, links::TokenPurpose::confirm);
   if (!claims) return bad_link(ctx, claims.error());
   auto subscriber = ctx.store.subscriber_by_id(claims->subscriber_id);
   if (!subscriber) {
@@ -88,7 +91,7 @@ Response confirm_page(WebContext& ctx, const Request& req) {
 }
 
 Response confirm_post(WebContext& ctx, const Request& req) {
-  auto claims = claims_of(ctx, req, TokenPurpose::confirm);
+  auto claims = claims_of(ctx, req, links::TokenPurpose::confirm);
   if (!claims) return bad_link(ctx, claims.error());
   auto confirmed = ctx.store.confirm(claims->subscriber_id, claims->newsletter_id);
   if (!confirmed) {
@@ -107,7 +110,7 @@ Response confirm_post(WebContext& ctx, const Request& req) {
 }
 
 Response unsubscribe_page(WebContext& ctx, const Request& req) {
-  auto claims = claims_of(ctx, req, TokenPurpose::unsubscribe);
+  auto claims = claims_of(ctx, req, links::TokenPurpose::unsubscribe);
   if (!claims) return bad_link(ctx, claims.error());
   auto subscriber = ctx.store.subscriber_by_id(claims->subscriber_id);
   if (!subscriber) {
@@ -127,7 +130,7 @@ Response unsubscribe_page(WebContext& ctx, const Request& req) {
 }
 
 Response unsubscribe_post(WebContext& ctx, const Request& req) {
-  auto claims = claims_of(ctx, req, TokenPurpose::unsubscribe);
+  auto claims = claims_of(ctx, req, links::TokenPurpose::unsubscribe);
   if (!claims) return bad_link(ctx, claims.error());
   bool one_click = req.body.find("List-Unsubscribe=One-Click") != std::string::npos;
   auto changed = ctx.store.unsubscribe(claims->subscriber_id, claims->newsletter_id,
@@ -187,13 +190,13 @@ Response render_preferences(WebContext& ctx, const Request& req, Id subscriber_i
 }  // namespace
 
 Response preferences_page(WebContext& ctx, const Request& req) {
-  auto claims = claims_of(ctx, req, TokenPurpose::preferences);
+  auto claims = claims_of(ctx, req, links::TokenPurpose::preferences);
   if (!claims) return bad_link(ctx, claims.error());
   return render_preferences(ctx, req, claims->subscriber_id, 200, "", "");
 }
 
 Response preferences_post(WebContext& ctx, const Request& req) {
-  auto claims = claims_of(ctx, req, TokenPurpose::preferences);
+  auto claims = claims_of(ctx, req, links::TokenPurpose::preferences);
   if (!claims) return bad_link(ctx, claims.error());
   Id who = claims->subscriber_id;
   auto fields = http::parse_form(req.body);

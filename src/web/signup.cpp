@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mail/address.hpp"
-#include "mail/mx.hpp"
+#include "address/address.hpp"
+#include "address/mx.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::web {
@@ -107,10 +107,10 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
                                                 bool read_newsletters) {
   const auto& msg = config_.signup;
   std::vector<FieldError> errors;
-  AddressPolicy policy;
+  address::AddressPolicy policy;
   policy.allow_special_use_domains = config_.mail.allow_special_use_domains;
   policy.allow_utf8_local_part = config_.mail.allow_utf8_local_part;
-  auto email = parse_email(form.email, policy);
+  auto email = address::parse_email(form.email, policy);
   if (!email) {
     errors.push_back({"email", "invalid_email", msg.msg_invalid_email});
   } else {
@@ -242,11 +242,11 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   if (config_.mail.check_mx) {
     // Only a domain known not to take mail is refused: a DNS hiccup must not lose a reader.
     std::string domain = request.email.substr(request.email.rfind('@') + 1);
-    auto verdict = check_deliverable(domain, {.dns_servers = config_.mail.dns_servers});
-    if (verdict.d == Deliverability::undeliverable) {
+    auto verdict = address::check_deliverable(domain, {.dns_servers = config_.mail.dns_servers});
+    if (verdict.d == address::Deliverability::undeliverable) {
       return SignupAnswer{422, {{"email", "invalid_email", msg.msg_invalid_email}}, ""};
     }
-    if (verdict.d == Deliverability::unknown) {
+    if (verdict.d == address::Deliverability::unknown) {
       spdlog::warn("MX check of {} inconclusive ({}); sign-up accepted", domain, verdict.reason);
     }
   }

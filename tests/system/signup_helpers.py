@@ -9,7 +9,7 @@ email that is due (wait_for_mail_queue): then the outbox is complete, and a test
 expects no email is not fooled by one still on its way.
 
 Wire formats are those documented in src/robot/altcha.hpp; link tokens are those of
-src/mail/token.hpp.
+src/links/token.hpp.
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ def db_rows(data, sql: str, params=()) -> list[tuple]:
         con.close()
 
 
-# --- link tokens (src/mail/token.hpp) ---------------------------------------------------
+# --- link tokens (src/links/token.hpp) ---------------------------------------------------
 
 
 def decode_token(token: str) -> dict:

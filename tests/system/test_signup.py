@@ -40,7 +40,7 @@ NAMES = {"morning-briefing": "Morning Briefing", "the-long-read": "The Long Read
          "breaking-news": "Breaking News"}
 CONSENT_VERSION = "consent-test-7"
 
-# Token purposes of src/mail/token.hpp.
+# Token purposes of src/links/token.hpp.
 CONFIRM, UNSUBSCRIBE, PREFERENCES = 1, 2, 3
 
 
@@ -513,7 +513,7 @@ def test_confirm_token_expires_after_the_configured_days(site):
 
 def test_confirm_link_past_its_expiry_is_refused(site):
     """An expired confirm token, signed with the data folder's own key (the format is
-    that of src/mail/token.hpp): the server refuses it as expired (410), while the same
+    that of src/links/token.hpp): the server refuses it as expired (410), while the same
     claims with a future expiry are accepted, which shows the key and format are right."""
     address, _, l = signed_up(site)
     claims = decode_token(l["confirm"].rsplit("/", 1)[1])

@@ -1,0 +1,328 @@
+#include "render/issue_render.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <chrono>
+
+#include "core/text.hpp"
+#include "markdown/fields.hpp"
+#include "markdown/markdown.hpp"
+#include "mime/header.hpp"
+#include "render/issue_headers.hpp"
+#include "render/issue_layout.hpp"
+
+namespace broadsheet::render {
+namespace {
+
+using detail::append_field;
+using detail::append_hex;
+using detail::check_domain;
+using detail::check_url;
+using detail::list_id_value;
+using detail::mailto_uri;
+using detail::refuse;
+using detail::refuse_fields;
+using mime::check_header_text;
+using mime::split_spaces;
+
+constexpr std::size_t kMessageIdBytes = 16;
+constexpr std::size_t kBoundaryBytes = 12;
+
+constexpr std::string_view kTextPart =
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+constexpr std::string_view kHtmlPart =
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+
+}  // namespace
+
+std::string format_issue_date(UnixSeconds local_time) {
+  using namespace std::chrono;
+  static constexpr const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                          "Thursday", "Friday", "Saturday"};
+  static constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
+                                            "May",       "June",     "July",     "August",
+                                            "September", "October",  "November", "December"};
+  const auto day =
+      floor<days>(sys_seconds{seconds{std::clamp<UnixSeconds>(local_time, 0, 253402300799)}});
+  const year_month_day date{day};
+  return fmt::format(
+      "{}, {} {} {}", kDays[weekday{day}.c_encoding()], static_cast<unsigned>(date.day()),
+      kMonths[static_cast<unsigned>(date.month()) - 1], static_cast<int>(date.year()));
+}
+
+struct PreparedIssue::Values {
+  std::string name, email, date;                    // as shown in the text body
+  std::array<std::string, kReaderFieldCount> html;  // escaped for the HTML body
+  const ReaderFields* reader = nullptr;
+
+  FieldValues text_values() const {
+    return {name, email, date, reader->unsubscribe_url, reader->preferences_url};
+  }
+  FieldValues html_values() const { return {html[0], html[1], html[2], html[3], html[4]}; }
+};
+
+Status PreparedIssue::reader_values(const ReaderFields& reader, Values& out) const {
+  if (auto ok = mime::check_header_text("the reader's name", reader.name); !ok) return ok;
+  if (auto ok = mime::check_header_text("the reader's address", reader.email); !ok) return ok;
+  if (reader.email.empty()) return refuse("the reader's address", "is empty");
+  if (auto ok = mime::check_header_text("the reader's displayed address", reader.email_display);
+      !ok) {
+    return ok;
+  }
+  if (auto ok = mime::check_header_text("the issue date", reader.issue_date); !ok) return ok;
+  if (auto ok = check_url("the unsubscribe URL", reader.unsubscribe_url); !ok) return ok;
+  if (auto ok = check_url("the preferences URL", reader.preferences_url); !ok) return ok;
+  out.reader = &reader;
+  out.name = reader.name.empty() ? name_fallback_ : reader.name;
+  out.email = reader.email_display.empty() ? reader.email : reader.email_display;
+  out.date = reader.issue_date.empty() ? default_issue_date_ : reader.issue_date;
+  out.html = {html_escaped(out.name), html_escaped(out.email), html_escaped(out.date),
+              html_escaped(reader.unsubscribe_url), html_escaped(reader.preferences_url)};
+  return {};
+}
+
+Result<std::string> PreparedIssue::html_for(const ReaderFields& reader) const {
+  Values values;
+  if (auto ok = reader_values(reader, values); !ok) return ok.error();
+  std::string out;
+  html_.append_plain(values.html_values(), out);
+  return out;
+}
+
+Result<std::string> PreparedIssue::text_for(const ReaderFields& reader) const {
+  Values values;
+  if (auto ok = reader_values(reader, values); !ok) return ok.error();
+  std::string out;
+  text_.append_plain(values.text_values(), out);
+  return out;
+}
+
+std::size_t PreparedIssue::size_hint() const {
+  return 1024 + from_lines_.size() + subject_lines_.size() + list_lines_.size() +
+         post_lines_.size() + html_.encoded_size_hint() + text_.encoded_size_hint();
+}
+
+Result<std::string> PreparedIssue::message_for(const ReaderFields& reader, UnixSeconds date,
+                                               const mime::RandomSource& random) const {
+  std::string out;
+  out.reserve(size_hint());
+  if (auto ok = append_message(reader, date, random, out); !ok) return ok.error();
+  return out;
+}
+
+Status PreparedIssue::append_message(const ReaderFields& reader, UnixSeconds date,
+                                     const mime::RandomSource& random, std::string& out) const {
+  Values values;
+  if (auto ok = reader_values(reader, values); !ok) return ok;
+  std::vector<std::string> unsubscribe{"<" + reader.unsubscribe_url + ">"};
+  if (!reader.unsubscribe_mailto.empty()) {
+    auto mailto = mailto_uri(reader.unsubscribe_mailto);
+    if (!mailto) return mailto.error();
+    unsubscribe.front() += ',';
+    unsubscribe.push_back("<" + *mailto + ">");
+  }
+  if (auto ok = mime::check_header_text("the delivery header", reader.delivery_header); !ok)
+    return ok;
+  for (unsigned char c : reader.delivery_header) {
+    if (c < 0x20 || c >= 0x7F) return refuse("the delivery header", "is not printable ASCII");
+  }
+  if (date < 0 || date > 253402300799) {
+    return refuse("the date", "must lie between 1970 and 9999");
+  }
+  auto to = mime::mailbox_tokens("To", address::Mailbox{reader.name, reader.email}, 4);
+  if (!to) return to.error();
+  std::array<unsigned char, kMessageIdBytes + kBoundaryBytes> bytes{};
+  if (auto ok = random(bytes); !ok) return ok;
+  const std::span<const unsigned char> all(bytes);
+
+  const std::size_t start = out.size();
+  out.reserve(start + size_hint());
+  out.append("Date: ").append(mime::rfc5322_date(date)).append("\r\n");
+  out += from_lines_;
+  Status ok = append_field(out, "To", *to);
+  out += subject_lines_;
+  out += "Message-ID: <";
+  append_hex(out, all.first(kMessageIdBytes));
+  out.append("@").append(message_id_domain_).append(">\r\n");
+  out += list_lines_;
+  if (ok) ok = append_field(out, "List-Unsubscribe", unsubscribe);
+  out += post_lines_;
+  if (ok && !reader.delivery_header.empty()) {
+    ok = append_field(out, "X-Broadsheet-Delivery", split_spaces(reader.delivery_header));
+  }
+  if (!ok) {
+    out.resize(start);
+    return ok;
+  }
+  // "=_" never occurs in quoted-printable output, so no body can hold the boundary.
+  std::string boundary = "=_bs_";
+  append_hex(boundary, all.subspan(kMessageIdBytes));
+  out.append("Content-Type: multipart/alternative; boundary=\"")
+      .append(boundary)
+      .append("\"\r\n\r\n--")
+      .append(boundary)
+      .append("\r\n")
+      .append(kTextPart);
+  text_.append_quoted_printable(values.text_values(), out);
+  out.append("\r\n--").append(boundary).append("\r\n").append(kHtmlPart);
+  html_.append_quoted_printable(values.html_values(), out);
+  out.append("\r\n--").append(boundary).append("--\r\n");
+  return {};
+}
+
+Result<PreparedIssue> PreparedIssue::prepare(const IssueRenderInput& in) {
+  const Issue& issue = in.issue;
+  const Newsletter& newsletter = in.newsletter;
+  if (auto ok = validate_slug(newsletter.slug); !ok) return ok.error();
+  if (issue.subject.empty()) return refuse("the subject", "is empty");
+  if (issue.subject.size() > 998) return refuse("the subject", "is longer than 998 bytes");
+  for (auto [what, value] :
+       {std::pair{"the subject", &issue.subject}, std::pair{"the preheader", &issue.preheader},
+        std::pair{"the newsletter's name", &newsletter.name},
+        std::pair{"the newsletter's description", &newsletter.description},
+        std::pair{"the publication's name", &in.publication_name},
+        std::pair{"the postal address", &in.postal_address},
+        std::pair{"the name fallback", &in.name_fallback}}) {
+    if (auto ok = mime::check_header_text(what, *value); !ok) return ok.error();
+  }
+  if (auto ok = refuse_fields("the subject", issue.subject); !ok) return ok.error();
+  if (auto ok = refuse_fields("the preheader", issue.preheader); !ok) return ok.error();
+
+  PreparedIssue p;
+  std::string base_url = in.base_url;
+  while (base_url.ends_with('/')) base_url.pop_back();
+  if (auto ok = check_url("the base URL", base_url); !ok) return ok.error();
+  p.name_fallback_ = in.name_fallback;
+  p.web_version_url_ = fmt::format("{}/archive/{}/{}", base_url, newsletter.slug, issue.id);
+  if (auto ok = p.prepare_headers(in); !ok) return ok.error();
+  if (auto ok = p.prepare_bodies(in, base_url); !ok) return ok.error();
+  return p;
+}
+
+Status PreparedIssue::prepare_headers(const IssueRenderInput& in) {
+  const Newsletter& newsletter = in.newsletter;
+  address::AddressPolicy sender_policy;
+  sender_policy.allow_special_use_domains = true;  // the publisher's own choice
+  if (!newsletter.from_address.empty()) {
+    auto address = address::parse_email(newsletter.from_address, sender_policy);
+    if (!address) return refuse("the newsletter's From address", address.error().message);
+    from_ = address::Mailbox{newsletter.from_name, address->normalized};
+  } else {
+    auto from = address::parse_mailbox(in.from, sender_policy);
+    if (!from) return refuse("the From mailbox", from.error().message);
+    from_ = *from;
+  }
+  message_id_domain_ = from_.address.substr(from_.address.rfind('@') + 1);
+  const std::string list_domain =
+      in.list_id_domain.empty() ? message_id_domain_ : in.list_id_domain;
+  if (auto ok = check_domain("the List-Id domain", list_domain); !ok) return ok.error();
+  const bool sender_ok =
+      !in.feedback_id_sender.empty() && in.feedback_id_sender.size() <= 64 &&
+      std::all_of(in.feedback_id_sender.begin(), in.feedback_id_sender.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+      });
+  if (!sender_ok) return refuse("the Feedback-ID sender", "must be 1 to 64 of [A-Za-z0-9._-]");
+
+  // Headers that are the same for every reader.
+  auto from_tokens = mime::mailbox_tokens("From", from_, 6);
+  if (!from_tokens) return from_tokens.error();
+  if (auto ok = append_field(from_lines_, "From", *from_tokens); !ok) return ok.error();
+  if (!in.reply_to.empty()) {
+    auto reply_to = address::parse_mailbox(in.reply_to, sender_policy);
+    if (!reply_to) return refuse("the Reply-To mailbox", reply_to.error().message);
+    auto tokens = mime::mailbox_tokens("Reply-To", *reply_to, 10);
+    if (!tokens) return tokens.error();
+    if (auto ok = append_field(subject_lines_, "Reply-To", *tokens); !ok) return ok.error();
+  }
+  if (auto ok =
+          append_field(subject_lines_, "Subject", mime::unstructured_tokens(in.issue.subject, 9));
+      !ok) {
+    return ok.error();
+  }
+  list_lines_ = "MIME-Version: 1.0\r\n";
+  const std::string list_id = list_id_value(newsletter.name, newsletter.slug + "." + list_domain);
+  if (auto ok = append_field(list_lines_, "List-Id", split_spaces(list_id)); !ok) {
+    return ok.error();
+  }
+  post_lines_ = fmt::format(
+      "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\nFeedback-ID: {}:{}:newsletter:{}\r\n",
+      in.issue.id, newsletter.slug, in.feedback_id_sender);
+  return {};
+}
+
+Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::string& base_url) {
+  const Issue& issue = in.issue;
+  const Newsletter& newsletter = in.newsletter;
+  // Markdown once, then the layouts around it.
+  markdown::MarkdownOptions markdown;
+  markdown.base_url = base_url;
+  markdown.merge_field = [&](std::string_view name, bool html) -> std::optional<std::string> {
+    if (auto field = reader_field_named(name)) return field_marker(*field);
+    std::string_view value;
+    if (name == "newsletter_name") {
+      value = newsletter.name;
+    } else if (name == "publication_name") {
+      value = in.publication_name;
+    } else if (name == "web_version_url") {
+      value = web_version_url_;
+    } else {
+      return std::nullopt;
+    }
+    return html ? html_escaped(value) : std::string(value);
+  };
+  auto body_error = [](const Error& e) {
+    return refuse("the issue's body:", e.message +
+                                           " (merge fields: name, email, issue_date, "
+                                           "unsubscribe_url, preferences_url, "
+                                           "newsletter_name, publication_name, "
+                                           "web_version_url)");
+  };
+  auto body_html = markdown::markdown_to_email_html(issue.body_markdown, markdown);
+  if (!body_html) return body_error(body_html.error());
+  auto body_text = markdown::markdown_to_text(issue.body_markdown, markdown);
+  if (!body_text) return body_error(body_text.error());
+
+  const UnixSeconds web_date = in.web_date != 0     ? in.web_date
+                               : issue.started_at   ? *issue.started_at
+                               : issue.scheduled_at ? *issue.scheduled_at
+                                                    : issue.created_at;
+  default_issue_date_ = format_issue_date(web_date);
+  std::vector<std::pair<std::string, std::string>> fixed = {
+      {"publication_name", in.publication_name},
+      {"newsletter_name", newsletter.name},
+      {"newsletter_description", newsletter.description},
+      {"newsletter_slug", newsletter.slug},
+      {"subject", issue.subject},
+      {"preheader", issue.preheader},
+      {"postal_address", in.postal_address},
+      {"base_url", base_url},
+      {"web_version_url", web_version_url_},
+      {"subscribe_url", base_url + "/newsletters"},
+      {"body", *body_html}};
+  const std::string html_what = "the HTML layout (" + in.layout.html_origin + ")";
+  auto html = detail::render_layout(html_what, in.layout.html, true, fixed, false);
+  if (!html) return html.error();
+  auto web = detail::render_layout(html_what, in.layout.html, true, fixed, true);
+  if (!web) return web.error();
+  fixed.back().second = *body_text;
+  auto text = detail::render_layout("the text layout (" + in.layout.text_origin + ")",
+                                    in.layout.text, false, fixed, false);
+  if (!text) return text.error();
+  if (!is_valid_utf8(*html) || !is_valid_utf8(*text)) {
+    return refuse("the rendered issue", "is not valid UTF-8");
+  }
+  html_ = MergeText::compile(*html);
+  text_ = MergeText::compile(*text);
+
+  // The web version: no reader, so neutral values, and links to the catalogue.
+  const std::string catalogue = html_escaped(base_url + "/newsletters");
+  const std::string fallback = html_escaped(in.name_fallback);
+  const std::string date = html_escaped(default_issue_date_);
+  MergeText::compile(*web).append_plain({fallback, "", date, catalogue, catalogue}, web_html_);
+  return {};
+}
+
+}  // namespace broadsheet::render
