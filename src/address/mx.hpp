@@ -23,7 +23,7 @@ namespace broadsheet::address {
 enum class Deliverability { deliverable, undeliverable, unknown };
 
 struct MxVerdict {
-  Deliverability d;
+  Deliverability deliverability;
   std::string reason;  // one line for the operator's log, e.g. "the domain does not exist"
 };
 

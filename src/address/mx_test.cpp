@@ -44,30 +44,30 @@ class MxCheck : public ::testing::Test {
 };
 
 TEST_F(MxCheck, MxRecordsAreDeliverable) {
-  EXPECT_EQ(check("mx.test-mail.net").d, Deliverability::deliverable);
-  EXPECT_EQ(check("mixed.test-mail.net").d, Deliverability::deliverable);
+  EXPECT_EQ(check("mx.test-mail.net").deliverability, Deliverability::deliverable);
+  EXPECT_EQ(check("mixed.test-mail.net").deliverability, Deliverability::deliverable);
 }
 
 TEST_F(MxCheck, NullMxRefuses) {
   auto v = check("nullmx.test-mail.net");
-  EXPECT_EQ(v.d, Deliverability::undeliverable);
+  EXPECT_EQ(v.deliverability, Deliverability::undeliverable);
   EXPECT_EQ(v.reason, "the domain does not accept email");
 }
 
 TEST_F(MxCheck, NxdomainRefuses) {
   auto v = check("no-such-domain.test-mail.net");
-  EXPECT_EQ(v.d, Deliverability::undeliverable);
+  EXPECT_EQ(v.deliverability, Deliverability::undeliverable);
   EXPECT_EQ(v.reason, "the domain does not exist");
 }
 
 TEST_F(MxCheck, NoMxButAnAddressIsDeliverable) {
-  EXPECT_EQ(check("a-only.test-mail.net").d, Deliverability::deliverable);
-  EXPECT_EQ(check("aaaa-only.test-mail.net").d, Deliverability::deliverable);
+  EXPECT_EQ(check("a-only.test-mail.net").deliverability, Deliverability::deliverable);
+  EXPECT_EQ(check("aaaa-only.test-mail.net").deliverability, Deliverability::deliverable);
 }
 
 TEST_F(MxCheck, NoMxAndNoAddressRefuses) {
   auto v = check("nothing.test-mail.net");
-  EXPECT_EQ(v.d, Deliverability::undeliverable);
+  EXPECT_EQ(v.deliverability, Deliverability::undeliverable);
   EXPECT_EQ(v.reason, "the domain has no mail server");
 }
 
@@ -75,14 +75,14 @@ TEST_F(MxCheck, SilenceIsUnknownWithinTheTimeout) {
   auto start = std::chrono::steady_clock::now();
   auto v = check("silent.test-mail.net");
   auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(v.d, Deliverability::unknown) << v.reason;
+  EXPECT_EQ(v.deliverability, Deliverability::unknown) << v.reason;
   EXPECT_GE(took, 400ms);
   EXPECT_LT(took, 1000ms);
   EXPECT_LE(dns_.queries(), 2) << "one query, sent at most twice";
 }
 
 TEST_F(MxCheck, ServfailIsUnknown) {
-  EXPECT_EQ(check("broken.test-mail.net").d, Deliverability::unknown);
+  EXPECT_EQ(check("broken.test-mail.net").deliverability, Deliverability::unknown);
 }
 
 TEST_F(MxCheck, ConcurrentChecksEachGetTheirAnswer) {
@@ -99,7 +99,7 @@ TEST_F(MxCheck, ConcurrentChecksEachGetTheirAnswer) {
   }
   for (auto& t : threads) t.join();
   for (std::size_t i = 0; i < got.size(); ++i) {
-    EXPECT_EQ(got[i].d, want[i % want.size()].second) << want[i % want.size()].first;
+    EXPECT_EQ(got[i].deliverability, want[i % want.size()].second) << want[i % want.size()].first;
   }
 }
 
@@ -116,7 +116,7 @@ TEST(MxNetwork, UnreachableServerIsUnknown) {
   auto server = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
   auto start = std::chrono::steady_clock::now();
   auto v = check_deliverable("mx.test-mail.net", {.timeout = 500ms, .dns_servers = server});
-  EXPECT_EQ(v.d, Deliverability::unknown) << v.reason;
+  EXPECT_EQ(v.deliverability, Deliverability::unknown) << v.reason;
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
 }
 

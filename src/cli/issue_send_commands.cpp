@@ -82,7 +82,9 @@ int follow(Context& ctx, Id id) {
 // command is stopped.
 int run_here(Context& ctx, Id id) {
   default_base_url(ctx.config);
-  auto sending = open_sending(ctx.config);
+  auto keys = web::load_reader_keys(ctx.config);
+  if (!keys) return fail(keys.error());
+  auto sending = open_sending(ctx.config, std::move(keys->link_key));
   if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();
   send::SendEngine engine({*ctx.store, *ctx.store, *ctx.store}, sending->transport(),

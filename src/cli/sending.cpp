@@ -7,8 +7,6 @@
 
 #include <filesystem>
 
-#include "web/signup.hpp"
-
 namespace broadsheet::cli {
 
 void default_base_url(Config& config) {
@@ -16,12 +14,10 @@ void default_base_url(Config& config) {
   config.publication.base_url = "http://" + config.http.listen;
 }
 
-Result<Sending> open_sending(Config& config) {
+Result<Sending> open_sending(Config& config, std::string link_key) {
   Sending s;
-  auto keys = web::load_reader_keys(config);
-  if (!keys) return keys.error();
   s.messages.config = &config;
-  s.messages.link_key = keys->link_key;
+  s.messages.link_key = std::move(link_key);
   auto signer = dkim::load_dkim_signer(config.dkim.keys, config.data_dir);
   if (!signer) return signer.error();
   s.messages.signer = std::move(*signer);

@@ -29,7 +29,9 @@ struct Sending {
 // Errc::config for a bad transport, relay, DKIM key or link key. The config must
 // outlive the result (messages.config points at it, and links are made from its
 // publication.base_url when messages are rendered: set it first, or default_base_url).
-Result<Sending> open_sending(Config& config);
+// `link_key` is the key of signed links, read once by the caller (web::load_reader_keys)
+// that may need it for other things too.
+Result<Sending> open_sending(Config& config, std::string link_key);
 
 // The base URL of links when the publisher has not set one: http://LISTEN.
 void default_base_url(Config& config);

@@ -73,7 +73,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   if (!lock) return fail(lock.error());
   // Transport, DKIM keys and link key are checked before anything listens. Links in
   // emails are made from publication.base_url, set below once the port is known.
-  auto sending = open_sending(config);
+  auto sending = open_sending(config, keys->link_key);
   if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();
   web::SignupService signup(config, {*ctx->store, *ctx->store}, clock, std::move(keys).value());

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/secret_file.hpp"
 #include "core/text.hpp"
 #include "dkim/openssl.hpp"
 
@@ -153,48 +154,10 @@ Result<DkimKey> parse_dkim_key(std::string_view pem, DkimAlgorithm algorithm,
 }
 
 Result<DkimKey> load_dkim_key_file(const std::string& path, DkimAlgorithm algorithm) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    int err = errno;
-    if (err == ENOENT) {
-      return make_error(Errc::config, fmt::format("DKIM key file {} does not exist", path));
-    }
-    return make_error(Errc::config,
-                      fmt::format("cannot read DKIM key file {}: {}", path, std::strerror(err)));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return make_error(Errc::config, fmt::format("DKIM key file {} is not a regular file", path));
-  }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    ::close(fd);
-    return make_error(Errc::config,
-                      fmt::format("DKIM key file {} is open to others (mode {:04o}); it must "
-                                  "be readable by its owner only: chmod 600 {}",
-                                  path, st.st_mode & 07777, path));
-  }
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return make_error(Errc::config,
-                        fmt::format("cannot read DKIM key file {}: {}", path, std::strerror(err)));
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxKeyFile) {
-      ::close(fd);
-      return make_error(Errc::config, fmt::format("DKIM key file {} is too large", path));
-    }
-  }
-  ::close(fd);
-  auto key = parse_dkim_key(text, algorithm, path);
-  OPENSSL_cleanse(text.data(), text.size());
+  auto text = read_secret_file({path, "DKIM key file", kMaxKeyFile, ""});
+  if (!text) return text.error();
+  auto key = parse_dkim_key(*text, algorithm, path);
+  OPENSSL_cleanse(text->data(), text->size());
   return key;
 }
 

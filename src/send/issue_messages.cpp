@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "address/mailbox.hpp"
-#include "links/token.hpp"
+#include "links/pages.hpp"
 #include "render/email_layout.hpp"
 #include "render/signed_issue.hpp"
 #include "schedule/schedule.hpp"
@@ -70,11 +70,11 @@ render::ReaderFields reader_fields(const IssueMessageSettings& settings,
   const std::string unsubscribe =
       links::sign_token({links::TokenPurpose::unsubscribe, reader.subscriber_id, newsletter_id, 0},
                         settings.link_key);
-  f.unsubscribe_url = config.publication.base_url + "/u/" + unsubscribe;
-  f.preferences_url =
-      config.publication.base_url + "/p/" +
-      links::sign_token({links::TokenPurpose::preferences, reader.subscriber_id, 0, 0},
-                        settings.link_key);
+  f.unsubscribe_url =
+      links::page_url(config.publication.base_url, links::TokenPurpose::unsubscribe, unsubscribe);
+  f.preferences_url = links::signed_page_url(
+      config.publication.base_url, {links::TokenPurpose::preferences, reader.subscriber_id, 0, 0},
+      settings.link_key);
   std::string mailbox = config.mail.unsubscribe_mailbox;
   if (mailbox.empty()) {
     const std::string& from = prepared.from().address;

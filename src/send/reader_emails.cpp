@@ -7,7 +7,7 @@
 
 #include "address/mailbox.hpp"
 #include "core/text.hpp"
-#include "links/token.hpp"
+#include "links/pages.hpp"
 #include "mime/mime.hpp"
 #include "schedule/schedule.hpp"
 
@@ -155,10 +155,6 @@ ReaderEmails::ReaderEmails(const Config& config, std::string link_key, dkim::Dki
                            const Clock& clock)
     : config_(config), link_key_(std::move(link_key)), signer_(std::move(signer)), clock_(clock) {}
 
-std::string ReaderEmails::link(const char* path, const std::string& token) const {
-  return config_.publication.base_url + path + token;
-}
-
 Result<std::shared_ptr<const std::string>> ReaderEmails::signed_message(std::string message) const {
   if (!signer_.empty()) {
     auto signature = signer_.sign(message);
@@ -191,12 +187,12 @@ Result<transport::Mail> ReaderEmails::welcome(const store::QueuedMail& mail, con
   e.to_name = mail.name;
   e.newsletter = n;
   e.now = clock_.now();
-  e.preferences_url = link(
-      "/p/",
-      links::sign_token({links::TokenPurpose::preferences, mail.subscriber_id, 0, 0}, link_key_));
-  e.unsubscribe_url =
-      link("/u/", links::sign_token({links::TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0},
-                                    link_key_));
+  e.preferences_url = links::signed_page_url(
+      config_.publication.base_url, {links::TokenPurpose::preferences, mail.subscriber_id, 0, 0},
+      link_key_);
+  e.unsubscribe_url = links::signed_page_url(
+      config_.publication.base_url, {links::TokenPurpose::unsubscribe, mail.subscriber_id, n.id, 0},
+      link_key_);
   auto message = build_welcome_email(config_, e);
   if (!message) {
     return make_error(message.error().code, fmt::format("cannot render the welcome email of {}: {}",
@@ -221,16 +217,16 @@ Result<transport::Mail> ReaderEmails::confirmation(const store::QueuedMail& mail
   e.newsletters = std::move(awaiting);
   Id one = e.newsletters.size() == 1 ? e.newsletters.front().id : 0;
   e.confirm_url =
-      link("/confirm/",
-           links::sign_token({links::TokenPurpose::confirm, mail.subscriber_id, one,
+      links::signed_page_url(config_.publication.base_url,
+                             {links::TokenPurpose::confirm, mail.subscriber_id, one,
                               now + UnixSeconds{86400} * config_.signup.confirm_expiry_days},
-                             link_key_));
-  e.preferences_url = link(
-      "/p/",
-      links::sign_token({links::TokenPurpose::preferences, mail.subscriber_id, 0, 0}, link_key_));
-  e.unsubscribe_url = link(
-      "/u/",
-      links::sign_token({links::TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0}, link_key_));
+                             link_key_);
+  e.preferences_url = links::signed_page_url(
+      config_.publication.base_url, {links::TokenPurpose::preferences, mail.subscriber_id, 0, 0},
+      link_key_);
+  e.unsubscribe_url = links::signed_page_url(
+      config_.publication.base_url, {links::TokenPurpose::unsubscribe, mail.subscriber_id, 0, 0},
+      link_key_);
   auto message = build_confirmation_email(config_, e);
   if (!message) {
     return make_error(message.error().code, fmt::format("cannot render the confirmation email: {}",

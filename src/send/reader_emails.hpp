@@ -44,7 +44,6 @@ class ReaderEmails {
   Result<transport::Mail> welcome(const store::QueuedMail& mail, const Newsletter& n) const;
   // DKIM-Signature fields, then `message`.
   Result<std::shared_ptr<const std::string>> signed_message(std::string message) const;
-  std::string link(const char* path, const std::string& token) const;
 
   const Config& config_;
   const std::string link_key_;

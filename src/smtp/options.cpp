@@ -1,12 +1,11 @@
 // pool_options_from: the [smtp] section of broadsheet.toml as PoolOptions. Reads only
 // the Config struct (a header of plain data), so bs_smtp needs no link to bs_config.
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "config/config.hpp"
+#include "core/secret_file.hpp"
 #include "smtp/smtp.hpp"
 
 namespace broadsheet::smtp {
@@ -23,24 +22,9 @@ TlsMode tls_mode(const std::string& name) {
 Result<std::string> read_password(const Config& config) {
   fs::path path = config.smtp.password_file;
   if (path.is_relative()) path = fs::path(config.data_dir) / config.secrets_dir / path;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return make_error(Errc::config,
-                      fmt::format("smtp.password_file: {} is missing", path.string()));
-  }
-  if ((st.st_mode & 077) != 0) {
-    return make_error(Errc::config,
-                      fmt::format("smtp.password_file: {} is readable by others (mode {:o}); "
-                                  "run chmod 600 on it",
-                                  path.string(), st.st_mode & 0777));
-  }
-  std::ifstream in(path);
-  std::string password;
-  if (!in || !std::getline(in, password)) {
-    return make_error(Errc::config,
-                      fmt::format("smtp.password_file: cannot read {}", path.string()));
-  }
-  if (!password.empty() && password.back() == '\r') password.pop_back();
+  auto line = read_secret_line({path.string(), "smtp.password_file", 4096, ""});
+  if (!line) return line.error();
+  std::string password = std::move(*line);
   if (password.empty()) {
     return make_error(Errc::config, fmt::format("smtp.password_file: {} starts with an empty line",
                                                 path.string()));

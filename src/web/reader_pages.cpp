@@ -8,7 +8,7 @@
 #include <algorithm>
 
 #include "http/form.hpp"
-#include "links/token.hpp"
+#include "links/pages.hpp"
 #include "schedule/schedule.hpp"
 #include "web/pages.hpp"
 #include "web/signup_pages.hpp"
@@ -35,8 +35,8 @@ Result<links::TokenClaims> claims_of(WebContext& ctx, const Request& req,
 }
 
 std::string preferences_path(WebContext& ctx, Id subscriber) {
-  return "/p/" + links::sign_token({links::TokenPurpose::preferences, subscriber, 0, 0},
-                                   ctx.signup.keys().link_key);
+  return links::signed_page_path({links::TokenPurpose::preferences, subscriber, 0, 0},
+                                 ctx.signup.keys().link_key);
 }
 
 Response fault(WebContext& ctx, const Request& req, const Error& e) {

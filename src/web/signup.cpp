@@ -5,14 +5,13 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include "address/address.hpp"
 #include "address/mx.hpp"
+#include "core/secret_file.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::web {
@@ -37,19 +36,9 @@ std::string hmac_hex(std::string_view key, std::string_view data) {
 Result<ReaderKeys> load_reader_keys(const Config& config) {
   namespace fs = std::filesystem;
   fs::path path = fs::path(config.data_dir) / config.secrets_dir / "hmac.key";
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return make_error(Errc::config,
-                      fmt::format("secret {} is missing; run `broadsheet init`", path.string()));
-  }
-  if ((st.st_mode & 077) != 0) {
-    return make_error(Errc::config, fmt::format("secret {} is readable by others (mode {:o}); "
-                                                "run chmod 600 on it",
-                                                path.string(), st.st_mode & 0777));
-  }
-  std::ifstream in(path);
-  std::string hex;
-  std::getline(in, hex);
+  auto line = read_secret_line({path.string(), "secret", 4096, "; run `broadsheet init`"});
+  if (!line) return line.error();
+  const std::string& hex = *line;
   if (hex.size() < 64) {
     return make_error(Errc::config, fmt::format("secret {} is too short", path.string()));
   }
@@ -243,10 +232,10 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
     // Only a domain known not to take mail is refused: a DNS hiccup must not lose a reader.
     std::string domain = request.email.substr(request.email.rfind('@') + 1);
     auto verdict = address::check_deliverable(domain, {.dns_servers = config_.mail.dns_servers});
-    if (verdict.d == address::Deliverability::undeliverable) {
+    if (verdict.deliverability == address::Deliverability::undeliverable) {
       return SignupAnswer{422, {{"email", "invalid_email", msg.msg_invalid_email}}, ""};
     }
-    if (verdict.d == address::Deliverability::unknown) {
+    if (verdict.deliverability == address::Deliverability::unknown) {
       spdlog::warn("MX check of {} inconclusive ({}); sign-up accepted", domain, verdict.reason);
     }
   }

@@ -1,0 +1,76 @@
+#include "core/secret_file.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace broadsheet {
+namespace {
+
+// Closes the descriptor on every way out.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+Result<std::string> read_secret_file(const SecretFile& file) {
+  const std::string& path = file.path;
+  Fd in{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
+  if (in.fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      return make_error(Errc::config,
+                        fmt::format("{} {} does not exist{}", file.what, path, file.missing_hint));
+    }
+    return make_error(Errc::config,
+                      fmt::format("cannot read {} {}: {}", file.what, path, std::strerror(err)));
+  }
+  struct stat st {};
+  if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return make_error(Errc::config, fmt::format("{} {} is not a regular file", file.what, path));
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return make_error(Errc::config,
+                      fmt::format("{} {} is open to others (mode {:04o}); it must be readable "
+                                  "by its owner only: chmod 600 {}",
+                                  file.what, path, st.st_mode & 07777, path));
+  }
+  if (static_cast<std::size_t>(st.st_size) > file.max_bytes) {
+    return make_error(Errc::config, fmt::format("{} {} is too large", file.what, path));
+  }
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(in.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return make_error(Errc::config, fmt::format("cannot read {} {}: {}", file.what, path,
+                                                  std::strerror(errno)));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > file.max_bytes) {  // it grew since fstat
+      return make_error(Errc::config, fmt::format("{} {} is too large", file.what, path));
+    }
+  }
+  return text;
+}
+
+Result<std::string> read_secret_line(const SecretFile& file) {
+  auto text = read_secret_file(file);
+  if (!text) return text.error();
+  const auto end = text->find('\n');
+  if (end != std::string::npos) text->resize(end);
+  if (!text->empty() && text->back() == '\r') text->pop_back();
+  return text;
+}
+
+}  // namespace broadsheet
