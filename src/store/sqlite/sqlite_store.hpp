@@ -39,8 +39,7 @@ namespace broadsheet::store::sqlite {
 // The SQL the backend runs. By default the files built into the binary; tests pass
 // their own to see a broken query or migration fail the open.
 struct SqliteSql {
-  std::string_view queries;          // text of queries.sql
-  std::string queries_origin;        // its name, for messages
+  std::vector<Resource> queries;     // the named queries, one file per role (queries/*.sql)
   std::vector<Resource> migrations;  // NNNN_what.sql files, sorted by path
 
   static SqliteSql embedded();
