@@ -47,7 +47,7 @@ bool is_loopback(std::string_view address) {
 
 class TokenAuthorizer {
  public:
-  TokenAuthorizer(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  TokenAuthorizer(store::ApiTokens& tokens, const Clock& clock) : tokens_(tokens), clock_(clock) {}
 
   std::optional<http::Response> operator()(http::Permission permission, http::Request& request) {
     if (permission == http::Permission::local_or_token && is_loopback(request.remote_address)) {
@@ -72,7 +72,7 @@ class TokenAuthorizer {
     auto unusable = [] {
       return refuse("invalid_token", "This API token is not known or has been revoked.");
     };
-    auto token = store_.api_token_by_hash(api_token_hash(*secret));
+    auto token = tokens_.api_token_by_hash(api_token_hash(*secret));
     if (!token) {
       if (token.error().code == Errc::not_found) return unusable();
       spdlog::error("request {}: cannot check an API token: {}", request.request_id,
@@ -95,12 +95,12 @@ class TokenAuthorizer {
       if (!fresh && now - it->second < kTouchEvery) return;
       it->second = now;
     }
-    if (auto s = store_.touch_api_token(id, now); !s) {
+    if (auto s = tokens_.touch_api_token(id, now); !s) {
       spdlog::warn("cannot record the use of API token {}: {}", id, s.error().message);
     }
   }
 
-  Store& store_;
+  store::ApiTokens& tokens_;
   const Clock& clock_;
   std::mutex mutex_;
   std::map<Id, UnixSeconds> last_touch_;  // one entry per token used since start
@@ -108,8 +108,8 @@ class TokenAuthorizer {
 
 }  // namespace
 
-http::Authorizer make_authorizer(Store& store, const Clock& clock) {
-  auto authorizer = std::make_shared<TokenAuthorizer>(store, clock);
+http::Authorizer make_authorizer(store::ApiTokens& tokens, const Clock& clock) {
+  auto authorizer = std::make_shared<TokenAuthorizer>(tokens, clock);
   return [authorizer](http::Permission p, http::Request& r) { return (*authorizer)(p, r); };
 }
 

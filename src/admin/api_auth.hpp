@@ -11,15 +11,15 @@
 // Refusals are 401 JSON errors with a WWW-Authenticate challenge (RFC 6750), and they
 // say why: no token, a malformed one, an unknown one, a revoked one.
 //
-// Thread-safe; the store and clock must outlive it.
+// Thread-safe; `tokens` and the clock must outlive it.
 #pragma once
 
 #include "core/clock.hpp"
 #include "http/router.hpp"
-#include "store/store.hpp"
+#include "store/api_tokens.hpp"
 
 namespace broadsheet::admin {
 
-http::Authorizer make_authorizer(Store& store, const Clock& clock);
+http::Authorizer make_authorizer(store::ApiTokens& tokens, const Clock& clock);
 
 }  // namespace broadsheet::admin

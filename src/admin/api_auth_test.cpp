@@ -9,7 +9,7 @@
 namespace broadsheet::admin {
 namespace {
 
-class ApiAuthTest : public sqlite::testing::SqliteTest {};
+class ApiAuthTest : public store::sqlite::testing::SqliteTest {};
 
 TEST_F(ApiAuthTest, AdminSessionsAreRefusedEvenWithAGoodToken) {
   open();

@@ -59,7 +59,7 @@ Response no_issue(const Request& req) {
 
 // The issue with its body and delivery counts, as GET /api/v1/issues/{id} shows it.
 Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
-  auto progress = send::issue_progress(ctx.store, issue, ctx.clock.now());
+  auto progress = send::issue_progress(ctx.deliveries, issue, ctx.clock.now());
   if (!progress) return progress.error();
   auto out = issue_json(issue);
   out["body_markdown"] = issue.body_markdown;
@@ -76,7 +76,7 @@ Response issue_answer(ApiContext& ctx, const Request& req, int status, const Iss
 Response steer(ApiContext& ctx, const Request& req, send::IssueAction action) {
   auto id = issue_id(req);
   if (!id) return no_issue(req);
-  auto issue = send::steer_issue(ctx.store, *id, action, req.principal);
+  auto issue = send::steer_issue({ctx.issues, ctx.deliveries, ctx.audit}, *id, action, req.principal);
   if (!issue) return error_answer(req, issue.error());
   if (issue->status == IssueStatus::sending && ctx.sending_changed) ctx.sending_changed();
   return issue_answer(ctx, req, 200, *issue);
@@ -137,7 +137,7 @@ Result<std::string> string_field(const json::object& o, std::string_view name,
 }  // namespace
 
 Response api_list_newsletters(ApiContext& ctx, const Request& req) {
-  auto all = ctx.store.list_newsletters(false);
+  auto all = ctx.newsletters.list_newsletters(false);
   if (!all) return error_answer(req, all.error());
   json::array out;
   for (const auto& n : *all) out.push_back(newsletter_json(n));
@@ -145,10 +145,10 @@ Response api_list_newsletters(ApiContext& ctx, const Request& req) {
 }
 
 Response api_list_issues(ApiContext& ctx, const Request& req) {
-  IssueQuery q;
+  store::IssueQuery q;
   q.limit = kDefaultLimit;
   if (auto slug = req.query_param("newsletter")) {
-    auto n = ctx.store.newsletter_by_slug(std::string(*slug));
+    auto n = ctx.newsletters.newsletter_by_slug(std::string(*slug));
     if (!n) {
       if (n.error().code != Errc::not_found) return error_answer(req, n.error());
       return Response::json_error(400, "invalid_field",
@@ -173,7 +173,7 @@ Response api_list_issues(ApiContext& ctx, const Request& req) {
     }
     q.limit = n;
   }
-  auto issues = ctx.store.list_issues(q);
+  auto issues = ctx.issues.list_issues(q);
   if (!issues) return error_answer(req, issues.error());
   json::array out;
   for (const auto& i : *issues) out.push_back(issue_json(i));
@@ -211,7 +211,7 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   if (subject->find_first_not_of(' ') == std::string::npos) {
     return Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
   }
-  auto newsletter = ctx.store.newsletter_by_slug(*slug);
+  auto newsletter = ctx.newsletters.newsletter_by_slug(*slug);
   if (!newsletter) {
     if (newsletter.error().code != Errc::not_found) return error_answer(req, newsletter.error());
     return Response::json_error(400, "invalid_field",
@@ -222,9 +222,9 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   draft.subject = std::move(*subject);
   draft.preheader = std::move(*preheader);
   draft.body_markdown = std::move(*markdown);
-  auto added = ctx.store.add_issue(draft);
+  auto added = ctx.issues.add_issue(draft);
   if (!added) return error_answer(req, added.error());
-  (void)ctx.store.audit(req.principal, "issue.create", std::to_string(added->id), added->subject);
+  (void)ctx.audit.audit(req.principal, "issue.create", std::to_string(added->id), added->subject);
   added->newsletter_slug = newsletter->slug;
   auto r = issue_answer(ctx, req, 201, *added);
   r.set_header("Location", fmt::format("/api/v1/issues/{}", added->id));
@@ -234,7 +234,7 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
 Response api_get_issue(ApiContext& ctx, const Request& req) {
   auto id = issue_id(req);
   if (!id) return no_issue(req);
-  auto issue = ctx.store.issue_by_id(*id);
+  auto issue = ctx.issues.issue_by_id(*id);
   if (!issue) return error_answer(req, issue.error());
   return issue_answer(ctx, req, 200, *issue);
 }
@@ -242,7 +242,7 @@ Response api_get_issue(ApiContext& ctx, const Request& req) {
 Response api_send_issue(ApiContext& ctx, const Request& req) {
   auto id = issue_id(req);
   if (!id) return no_issue(req);
-  auto started = send::start_send(ctx.store, *id, req.principal);
+  auto started = send::start_send({ctx.issues, ctx.deliveries, ctx.audit}, *id, req.principal);
   if (!started) return error_answer(req, started.error());
   if (ctx.sending_changed) ctx.sending_changed();
   auto out = full_issue(ctx, started->issue);

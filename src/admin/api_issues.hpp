@@ -21,12 +21,19 @@
 
 #include "core/clock.hpp"
 #include "http/message.hpp"
-#include "store/store.hpp"
+#include "store/audit_log.hpp"
+#include "store/delivery_log.hpp"
+#include "store/issues.hpp"
+#include "store/newsletters.hpp"
 
 namespace broadsheet::admin {
 
+// What the handlers use: the roles of the store, the clock, a wake-up call.
 struct ApiContext {
-  Store& store;
+  store::Newsletters& newsletters;
+  store::Issues& issues;
+  store::DeliveryLog& deliveries;
+  store::AuditLog& audit;
   const Clock& clock;
   // Called after an issue began or resumed sending, to wake whoever sends (the
   // server's dispatcher) rather than wait for its next look. May be empty.

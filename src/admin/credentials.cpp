@@ -74,9 +74,4 @@ Result<std::string> hash_password(std::string_view password) {
   return std::string(out.data());
 }
 
-bool password_matches(const std::string& stored_hash, std::string_view password) {
-  init_sodium();
-  return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
-}
-
 }  // namespace broadsheet::admin

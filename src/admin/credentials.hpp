@@ -30,6 +30,5 @@ bool looks_like_api_token(std::string_view secret);
 // Errc::invalid_argument for a password shorter than 12 or longer than 1024 bytes;
 // Errc::internal when Argon2id cannot get its memory.
 Result<std::string> hash_password(std::string_view password);
-bool password_matches(const std::string& stored_hash, std::string_view password);
 
 }  // namespace broadsheet::admin

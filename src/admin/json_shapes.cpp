@@ -32,7 +32,7 @@ json::object subscriber_json(const Subscriber& s) {
                       {"created_at", format_iso8601(s.created_at)}};
 }
 
-json::object subscriber_json(const SubscriberWithSubscriptions& s) {
+json::object subscriber_json(const store::SubscriberWithSubscriptions& s) {
   auto out = subscriber_json(s.subscriber);
   json::array subs;
   for (const auto& sub : s.subscriptions) {

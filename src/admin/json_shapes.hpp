@@ -12,7 +12,7 @@ namespace broadsheet::admin {
 
 boost::json::object newsletter_json(const Newsletter& n);
 boost::json::object subscriber_json(const Subscriber& s);
-boost::json::object subscriber_json(const SubscriberWithSubscriptions& s);
+boost::json::object subscriber_json(const store::SubscriberWithSubscriptions& s);
 // An issue without its body (add "body_markdown" where wanted).
 boost::json::object issue_json(const Issue& i);
 // A user without the password hash; a token without its hash (the secret is never kept).

@@ -21,7 +21,7 @@ using http::Permission;
 using http::Request;
 using http::Response;
 
-class ApiTest : public sqlite::testing::SqliteTest {
+class ApiTest : public store::sqlite::testing::SqliteTest {
  protected:
   void SetUp() override {
     SqliteTest::SetUp();
@@ -36,7 +36,7 @@ class ApiTest : public sqlite::testing::SqliteTest {
     token_id_ = store_->add_api_token(user_.id, "cms", token_.hash)->id;
     templates_ = std::make_unique<web::Templates>(std::move(web::Templates::load()).value());
     signup_ = std::make_unique<web::SignupService>(
-        config_, *store_, clock_, web::ReaderKeys{"link-key-0123456789abcdef", {}});
+        config_, web::SignupService::Roles{*store_, *store_}, clock_, web::ReaderKeys{"link-key-0123456789abcdef", {}});
     web_ = std::make_unique<web::WebContext>(web::WebContext{
         config_, *store_, metrics_, *templates_, *signup_, clock_, [this] { ++wakes_; }});
     router_ = std::make_unique<http::Router>(build_router(*web_));

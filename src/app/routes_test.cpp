@@ -12,7 +12,7 @@
 namespace broadsheet::app {
 namespace {
 
-class RoutesTest : public sqlite::testing::SqliteTest {};
+class RoutesTest : public store::sqlite::testing::SqliteTest {};
 
 TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
   const std::map<std::string, std::string> expected = {
@@ -55,7 +55,7 @@ TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
   http::Metrics metrics;
   auto templates = web::Templates::load();
   ASSERT_TRUE(templates.ok());
-  web::SignupService signup(config, *store_, clock_, web::ReaderKeys{"link-key-0123456789", {}});
+  web::SignupService signup(config, {*store_, *store_}, clock_, web::ReaderKeys{"link-key-0123456789", {}});
   web::WebContext ctx{config, *store_, metrics, *templates, signup, clock_, {}};
   http::Router router = build_router(ctx);
 

@@ -19,7 +19,7 @@ Result<Context> open_context(const std::string& data_dir) {
   }
   auto config = load_config(data_dir, process_env());
   if (!config) return config.error();
-  auto store = open_store(config->database, data_dir, SystemClock::instance());
+  auto store = store::open_store(config->database, data_dir, SystemClock::instance());
   if (!store) return store.error();
   Context ctx{std::move(config).value(), std::move(store).value(), {}};
   ctx.address_policy.allow_special_use_domains = ctx.config.mail.allow_special_use_domains;
@@ -27,9 +27,9 @@ Result<Context> open_context(const std::string& data_dir) {
   return ctx;
 }
 
-Result<SubscriberQuery> subscriber_filter(Store& store, const std::string& newsletter,
-                                          const std::string& status) {
-  SubscriberQuery q;
+Result<store::SubscriberQuery> subscriber_filter(store::Store& store, const std::string& newsletter,
+                                                 const std::string& status) {
+  store::SubscriberQuery q;
   if (!newsletter.empty()) {
     auto n = store.newsletter_by_slug(newsletter);
     if (!n) return n.error();

@@ -13,7 +13,7 @@ namespace broadsheet::cli {
 
 struct Context {
   Config config;
-  std::unique_ptr<Store> store;
+  std::unique_ptr<store::Store> store;
   address::AddressPolicy address_policy;  // how readers' addresses are checked
 };
 
@@ -22,8 +22,8 @@ struct Context {
 Result<Context> open_context(const std::string& data_dir);
 
 // The subscribers that --newsletter SLUG and --status S select (either may be empty).
-Result<SubscriberQuery> subscriber_filter(Store& store, const std::string& newsletter,
-                                          const std::string& status);
+Result<store::SubscriberQuery> subscriber_filter(store::Store& store, const std::string& newsletter,
+                                                 const std::string& status);
 
 // Reads a UTF-8 text file of at most `max` bytes without NUL bytes; the message names
 // `what` (the option) and the path.

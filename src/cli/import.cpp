@@ -68,8 +68,8 @@ std::string trimmed(std::string_view s) {
 }
 
 // Validates one record into a row, or says why not.
-Result<ImportRow> row_from(const std::vector<std::string>& f, const Columns& cols,
-                           const address::AddressPolicy& policy) {
+Result<store::ImportRow> row_from(const std::vector<std::string>& f, const Columns& cols,
+                                  const address::AddressPolicy& policy) {
   for (const auto& value : f) {
     if (!is_valid_utf8(value)) {
       return make_error(Errc::invalid_argument, "not valid UTF-8 text");
@@ -82,7 +82,7 @@ Result<ImportRow> row_from(const std::vector<std::string>& f, const Columns& col
     return make_error(Errc::invalid_argument,
                       fmt::format("invalid email address: {}", email.error().message));
   }
-  ImportRow row;
+  store::ImportRow row;
   row.email = std::move(email->normalized);
   row.email_display = std::move(email->display);
   row.name = trimmed(field(f, cols.name));
@@ -104,7 +104,7 @@ Result<ImportRow> row_from(const std::vector<std::string>& f, const Columns& col
 
 }  // namespace
 
-Result<ImportReport> import_csv(Store& store, std::FILE* file, const ImportRequest& request,
+Result<ImportReport> import_csv(store::Store& store, std::FILE* file, const ImportRequest& request,
                                 const RejectSink& on_reject, const ProgressSink& on_progress) {
   auto newsletter = store.newsletter_by_slug(request.newsletter_slug);
   if (!newsletter) return newsletter.error();
@@ -132,7 +132,7 @@ Result<ImportReport> import_csv(Store& store, std::FILE* file, const ImportReque
   auto cols = columns_from(fields);
   if (!cols) return cols.error();
 
-  ImportOptions options;
+  store::ImportOptions options;
   options.newsletter_id = newsletter->id;
   options.confirmed = request.confirmed;
   auto session = store.begin_import(options);

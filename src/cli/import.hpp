@@ -30,7 +30,7 @@ struct ImportRequest {
 struct ImportReport {
   std::size_t rows = 0;  // data rows read (header excluded)
   std::size_t rejected = 0;
-  ImportCounts counts;
+  store::ImportCounts counts;
   bool committed = false;
 };
 
@@ -41,7 +41,7 @@ using ProgressSink = std::function<void(std::size_t bytes, std::size_t rows)>;
 
 // Errors: Errc::not_found (newsletter), Errc::invalid_argument (empty file, no email
 // column, strict import with rejected rows), Errc::io, Errc::database.
-Result<ImportReport> import_csv(Store& store, std::FILE* file, const ImportRequest& request,
+Result<ImportReport> import_csv(store::Store& store, std::FILE* file, const ImportRequest& request,
                                 const RejectSink& on_reject, const ProgressSink& on_progress);
 
 }  // namespace broadsheet::cli

@@ -92,7 +92,7 @@ int run_init(const std::string& data) {
     std::cout << fmt::format("wrote {} (mode 0600)\n", key_path.string());
   }
 
-  auto store = open_store(config->database, data, SystemClock::instance());
+  auto store = store::open_store(config->database, data, SystemClock::instance());
   if (!store) return fail(store.error());
   auto version = (*store)->schema_version();
   if (!version) return fail(version.error());
@@ -104,7 +104,7 @@ int run_init(const std::string& data) {
 int run_demo(const std::string& data) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  Store& store = *ctx->store;
+  store::Store& store = *ctx->store;
   std::size_t newsletters = 0, articles = 0, readers = 0;
   for (const auto& n : demo_newsletters()) {
     auto added = store.add_newsletter(n);

@@ -49,7 +49,7 @@ int create(const std::string& data, const IssueArgs& a) {
 int list(const std::string& data, const IssueArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  IssueQuery q;
+  store::IssueQuery q;
   q.limit = a.limit;
   if (!a.newsletter.empty()) {
     auto n = ctx->store->newsletter_by_slug(a.newsletter);
@@ -109,7 +109,7 @@ int show(const std::string& data, const IssueArgs& a) {
 }
 
 int update(const std::string& data, const IssueArgs& a, const CLI::App* cmd) {
-  IssueUpdate u;
+  store::IssueUpdate u;
   auto given = [&](const char* opt) { return cmd->count(opt) > 0; };
   if (given("--subject")) {
     if (auto st = check_text("--subject", a.subject, kMaxIssueSubject); !st) return fail(st.error());

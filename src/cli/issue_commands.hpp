@@ -11,7 +11,7 @@
 namespace broadsheet::cli {
 
 // "sent=N deferred=N failed=N queued=N"
-std::string delivery_counts_line(const DeliveryCounts& counts);
+std::string delivery_counts_line(const store::DeliveryCounts& counts);
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
 void add_issue_send_commands(CLI::App& group,

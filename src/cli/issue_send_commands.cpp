@@ -53,7 +53,7 @@ struct SignalScope {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-int finish(const DeliveryCounts& counts) {
+int finish(const store::DeliveryCounts& counts) {
   std::cout << delivery_counts_line(counts) << "\n";
   return counts.queued > 0 || counts.deferred > 0 ? kExitPending : kExitOk;
 }
@@ -87,7 +87,7 @@ int run_here(Context& ctx, Id id) {
   auto sending = open_sending(ctx.config, std::move(keys->link_key));
   if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();
-  send::SendEngine engine(*ctx.store, sending->transport(),
+  send::SendEngine engine({*ctx.store, *ctx.store, *ctx.store}, sending->transport(),
                           send::issue_messages_factory(sending->messages, *ctx.store, clock),
                           sending->engine, clock);
   SignalScope signals(engine);
@@ -128,7 +128,7 @@ int run_here(Context& ctx, Id id) {
 int send(const std::string& data, Id id, bool wait) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto started = send::start_send(*ctx->store, id, "cli");
+  auto started = send::start_send({*ctx->store, *ctx->store, *ctx->store}, id, "cli");
   if (!started) return fail(started.error());
   if (started->resumed) {
     std::cerr << fmt::format("issue {} is already sending; resuming\n", id);
@@ -145,7 +145,7 @@ int send(const std::string& data, Id id, bool wait) {
 int steer(const std::string& data, Id id, send::IssueAction action, bool wait) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto issue = send::steer_issue(*ctx->store, id, action, "cli");
+  auto issue = send::steer_issue({*ctx->store, *ctx->store, *ctx->store}, id, action, "cli");
   if (!issue) return fail(issue.error());
   auto counts = ctx->store->delivery_counts(id);
   if (!counts) return fail(counts.error());
@@ -189,7 +189,7 @@ int render(const std::string& data, const RenderArgs& a) {
   if (!prepared) return fail(fmt::format("issue {} cannot be rendered: {}", a.id, prepared.error().message));
 
   // The reader as the store knows them, or a stranger with that address.
-  PendingDelivery reader;
+  store::PendingDelivery reader;
   reader.email = address->normalized;
   reader.email_display = address->display;
   if (auto known = ctx->store->subscriber_by_email(address->normalized)) {
@@ -210,7 +210,7 @@ int render(const std::string& data, const RenderArgs& a) {
 
 }  // namespace
 
-std::string delivery_counts_line(const DeliveryCounts& counts) {
+std::string delivery_counts_line(const store::DeliveryCounts& counts) {
   return fmt::format("sent={} deferred={} failed={} queued={}", counts.sent, counts.deferred,
                      counts.failed, counts.queued);
 }

@@ -135,7 +135,7 @@ int show(const std::string& data, const std::string& slug, bool as_json) {
 }
 
 int update(const std::string& data, const NewsletterArgs& a, const CLI::App* cmd) {
-  NewsletterUpdate u;
+  store::NewsletterUpdate u;
   auto given = [&](const char* opt) { return cmd->count(opt) > 0; };
   if (given("--name")) {
     if (auto st = check_text("--name", a.name, 120); !st) return fail(st.error());

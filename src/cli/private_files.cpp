@@ -30,7 +30,7 @@ std::vector<PrivatePath> private_paths(const Config& config, const std::string& 
   const fs::path dir(data_dir);
   add_if_present(out, dir);
   add_if_present(out, dir / "broadsheet.toml");
-  if (std::string db = database_file(config.database, data_dir); !db.empty()) {
+  if (std::string db = store::database_file(config.database, data_dir); !db.empty()) {
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) add_if_present(out, db + suffix);
   }
   const fs::path secrets = dir / config.secrets_dir;

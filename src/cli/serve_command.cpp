@@ -24,9 +24,9 @@ namespace broadsheet::cli {
 namespace {
 
 // broadsheet_issue_deliveries{issue="ID",status="sent"} for every issue being sent.
-std::vector<std::pair<std::string, double>> sending_issue_gauges(Store& store) {
+std::vector<std::pair<std::string, double>> sending_issue_gauges(store::Store& store) {
   std::vector<std::pair<std::string, double>> out;
-  IssueQuery q;
+  store::IssueQuery q;
   q.status = IssueStatus::sending;
   auto issues = store.list_issues(q);
   if (!issues) return out;
@@ -76,7 +76,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   auto sending = open_sending(config, keys->link_key);
   if (!sending) return fail(sending.error());
   const Clock& clock = SystemClock::instance();
-  web::SignupService signup(config, *ctx->store, clock, std::move(keys).value());
+  web::SignupService signup(config, {*ctx->store, *ctx->store}, clock, std::move(keys).value());
   http::Metrics metrics;
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {}};
   http::Router router = app::build_router(web_ctx);
@@ -92,8 +92,8 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   send::ReaderEmails reader_emails(config, sending->messages.link_key, sending->messages.signer,
                                    clock);
   send::MailQueueSender mail_queue(
-      *ctx->store, sending->transport(),
-      [&reader_emails](const QueuedMail& m, const std::vector<Newsletter>& n) {
+      {*ctx->store, *ctx->store}, sending->transport(),
+      [&reader_emails](const store::QueuedMail& m, const std::vector<Newsletter>& n) {
         return reader_emails.render(m, n);
       },
       clock);
@@ -109,10 +109,10 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
                     [store = ctx->store.get()] { return sending_issue_gauges(*store); });
-  send::SendEngine engine(*ctx->store, sending->transport(),
+  send::SendEngine engine({*ctx->store, *ctx->store, *ctx->store}, sending->transport(),
                           send::issue_messages_factory(sending->messages, *ctx->store, clock),
                           sending->engine, clock, send_metrics.observer());
-  send::SendDispatcher dispatcher(*ctx->store, engine, sending->engine.owner,
+  send::SendDispatcher dispatcher({*ctx->store, *ctx->store}, engine, sending->engine.owner,
                                   sending->engine.lease_seconds, clock);
   // An issue the API began or resumed is taken up now, not at the dispatcher's next look.
   web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };

@@ -90,7 +90,7 @@ int list(const std::string& data, const SubscriberArgs& a) {
   if (!ctx) return fail(ctx.error());
   auto filter = subscriber_filter(*ctx->store, a.newsletter, a.status);
   if (!filter) return fail(filter.error());
-  SubscriberQuery q = *filter;
+  store::SubscriberQuery q = *filter;
   q.after_id = a.after;
   q.limit = a.limit;
   auto rows = ctx->store->list_subscribers(q);

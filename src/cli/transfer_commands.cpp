@@ -79,7 +79,7 @@ int run_export(const std::string& data, const TransferArgs& a) {
   if (!ctx) return fail(ctx.error());
   auto filter = subscriber_filter(*ctx->store, a.newsletter, a.status);
   if (!filter) return fail(filter.error());
-  SubscriberQuery q = *filter;
+  store::SubscriberQuery q = *filter;
   q.limit = 5000;
   std::string out = "email,name,timezone,status,created_at\n";
   while (true) {

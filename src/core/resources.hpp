@@ -1,5 +1,5 @@
 // Files built into the binary: SQL queries and migrations, page templates, static
-// assets. Paths are relative to the source tree ("src/store/sqlite/queries.sql",
+// assets. Paths are relative to the source tree ("src/store/sqlite/queries/issues.sql",
 // "web/templates/article.mustache"). Immutable; safe from any thread.
 #pragma once
 

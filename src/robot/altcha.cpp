@@ -116,14 +116,4 @@ Result<Solution> verify_solution(std::string_view payload, const RobotConfig& co
   return wire::malformed("neither a v1 nor a v2 solution");
 }
 
-Result<Solution> redeem_solution(std::string_view payload, const RobotConfig& config,
-                                 const Clock& clock, SpentChallenges& spent) {
-  auto solution = verify_solution(payload, config, clock);
-  if (!solution) return solution;
-  auto fresh = spent.spend(solution->challenge_id, solution->expires_at);
-  if (!fresh) return fresh.error();
-  if (!*fresh) return make_error(Errc::conflict, "challenge already used");
-  return solution;
-}
-
 }  // namespace broadsheet::robot

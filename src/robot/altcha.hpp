@@ -1,13 +1,15 @@
 // The robot check: a proof of work the ALTCHA widget (npm `altcha` 3.x) solves in the
 // reader's browser before a sign-up is accepted. The server issues HMAC-signed challenges
-// that expire, and verifies the solutions the widget posts back; a SpentChallenges store
-// (robot/spent.hpp) makes each solution count once.
+// that expire, and verifies the solutions the widget posts back; the sign-up spends the
+// challenge a solution names in its own transaction (store/signups.hpp), so each
+// solution counts once.
 //
 // Trusts: nothing in a payload until its HMAC signature checks out; the KDF parameters
 // even then only within RobotConfig's limits. Holds one secret, hmac_key, which must be
 // used for nothing else (derive it, e.g. HMAC(hmac.key, "robot"); never the link key).
-// Fails: every refusal is Errc::invalid_argument with a one-line reason, a replay is
-// Errc::conflict, unusable configuration is Errc::config. Thread-safe: no shared state.
+// Fails: every refusal is Errc::invalid_argument with a one-line reason, unusable
+// configuration is Errc::config (a replay is refused by the sign-up, Errc::conflict).
+// Thread-safe: no shared state.
 //
 // Wire formats, as read from altcha@3.2.2 (the widget) and altcha-lib@2.8.0 (the
 // reference server library). Hex is lowercase; times are Unix seconds; the widget posts
@@ -51,7 +53,6 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "robot/kdf.hpp"
-#include "robot/spent.hpp"
 
 namespace broadsheet::robot {
 
@@ -93,20 +94,15 @@ Result<boost::json::object> issue_challenge(int version, const RobotConfig& conf
                                             const Clock& clock);
 
 struct Solution {
-  std::string challenge_id;  // hex SHA-256 naming the challenge, for SpentChallenges
+  std::string challenge_id;  // hex SHA-256 naming the challenge: what the store spends
   UnixSeconds expires_at = 0;
   int version = 0;  // 1 or 2
 };
 
 // Checks a payload as the widget posts it (base64 of the JSON, or the JSON itself), up
 // to kMaxPayloadBytes; the solution of a version config does not accept is refused
-// before any work. Does not consult the replay store: see redeem_solution.
+// before any work. Does not consult the replay ledger: the sign-up spends challenge_id.
 Result<Solution> verify_solution(std::string_view payload, const RobotConfig& config,
                                  const Clock& clock);
-
-// verify_solution, then spends the challenge: the second redemption of one challenge is
-// Errc::conflict. What a sign-up handler calls.
-Result<Solution> redeem_solution(std::string_view payload, const RobotConfig& config,
-                                 const Clock& clock, SpentChallenges& spent);
 
 }  // namespace broadsheet::robot

@@ -25,7 +25,8 @@ Result<std::string_view> string_field(const boost::json::object& object, std::st
 Result<std::int64_t> integer_field(const boost::json::object& object, std::string_view name,
                                    std::int64_t min, std::int64_t max);
 
-// The identifier SpentChallenges keys on: stable for one challenge, opaque otherwise.
+// The identifier the replay ledger keys on (Solution::challenge_id): stable for one
+// challenge, opaque otherwise.
 std::string challenge_id(int version, std::string_view signature);
 
 Error expired(UnixSeconds expires_at);

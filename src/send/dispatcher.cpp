@@ -6,7 +6,7 @@
 
 namespace broadsheet::send {
 
-SendDispatcher::SendDispatcher(Store& store, SendEngine& engine, std::string owner,
+SendDispatcher::SendDispatcher(Roles store, SendEngine& engine, std::string owner,
                                int lease_seconds, const Clock& clock, int max_issues)
     : store_(store),
       engine_(engine),
@@ -47,16 +47,16 @@ void SendDispatcher::stop() {
 // A sender of this host killed with -9 keeps its lease until it expires; free it now,
 // so a restarted server resumes at once.
 void SendDispatcher::free_dead_leases() {
-  IssueQuery q;
+  store::IssueQuery q;
   q.status = IssueStatus::sending;
-  auto sending = store_.list_issues(q);
+  auto sending = store_.issues.list_issues(q);
   if (!sending) return;
   for (const auto& issue : *sending) {
     if (!issue.lease_owner.empty() && issue.lease_owner != owner_ &&
         lease_owner_is_dead(issue.lease_owner)) {
       spdlog::info("send: issue {}: its sender {} is gone; taking over", issue.id,
                    issue.lease_owner);
-      (void)store_.release_lease(issue.id, issue.lease_owner);
+      (void)store_.leases.release_lease(issue.id, issue.lease_owner);
     }
   }
 }
@@ -71,7 +71,7 @@ std::unique_ptr<SendDispatcher::Sender> SendDispatcher::start_sender(Id id) {
                    summary->counts.failed);
     } else {
       spdlog::error("send: issue {}: {}", id, summary.error().message);
-      (void)store_.release_lease(id, owner_);
+      (void)store_.leases.release_lease(id, owner_);
     }
     std::lock_guard done(mu_);
     self->finished = true;
@@ -108,7 +108,7 @@ void SendDispatcher::loop() {
     lock.lock();
     while (static_cast<int>(running_.size()) < max_issues_ && !stopping_) {
       lock.unlock();
-      auto claimed = store_.claim_sending_issue(owner_, 0, clock_.now() + lease_seconds_);
+      auto claimed = store_.leases.claim_sending_issue(owner_, 0, clock_.now() + lease_seconds_);
       lock.lock();
       if (!claimed) {
         spdlog::warn("send: cannot look for issues to send: {}", claimed.error().message);

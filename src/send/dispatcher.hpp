@@ -26,9 +26,15 @@ namespace broadsheet::send {
 
 class SendDispatcher {
  public:
+  // The roles of the store it uses: the sending issues and their leases.
+  struct Roles {
+    store::Issues& issues;
+    store::SendLeases& leases;
+  };
+
   // REQUIRES: `store`, `engine` and `clock` outlive the dispatcher; `owner` is the
   // engine's lease owner.
-  SendDispatcher(Store& store, SendEngine& engine, std::string owner, int lease_seconds,
+  SendDispatcher(Roles store, SendEngine& engine, std::string owner, int lease_seconds,
                  const Clock& clock, int max_issues = 4);
   ~SendDispatcher();  // stop()
 
@@ -51,7 +57,7 @@ class SendDispatcher {
   // REQUIRES: `lock` holds mu_. Joins (with mu_ released) the senders that finished.
   void reap_finished(std::unique_lock<std::mutex>& lock);
 
-  Store& store_;
+  Roles store_;
   SendEngine& engine_;
   const std::string owner_;
   const int lease_seconds_;

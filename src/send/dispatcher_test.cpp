@@ -59,11 +59,11 @@ class DispatcherTest : public testing::StoreFixture {
 
   // `count` confirmed readers and an issue to them, begun (status sending).
   Id sending_issue(int count) {
-    auto session = store_->begin_import(ImportOptions{newsletter_.id, true, "test"});
+    auto session = store_->begin_import(store::ImportOptions{newsletter_.id, true, "test"});
     EXPECT_TRUE(session.ok());
     for (int k = 0; k < count; ++k) {
       const std::string email = "r" + std::to_string(k) + "@example.org";
-      EXPECT_TRUE((*session)->add(ImportRow{email, email, "Reader", ""}).ok());
+      EXPECT_TRUE((*session)->add(store::ImportRow{email, email, "Reader", ""}).ok());
     }
     EXPECT_TRUE((*session)->commit().ok());
     Issue i;
@@ -124,8 +124,8 @@ TEST_F(DispatcherTest, PauseAndResumeInQuickTurnsHandTheIssueOverAndEveryoneGets
   constexpr int kReaders = 3000;
   Id issue = sending_issue(kReaders);
   CountingSink sink;
-  SendEngine engine(*store_, sink, testing::plain(), options(), clock_);
-  SendDispatcher dispatcher(*store_, engine, "test-owner", 30, clock_);
+  SendEngine engine(engine_roles(), sink, testing::plain(), options(), clock_);
+  SendDispatcher dispatcher({*store_, *store_}, engine, "test-owner", 30, clock_);
   dispatcher.start();
   EXPECT_GT(churn(issue, dispatcher, 4, 3s), 100);
   // Whatever the last change was, the issue goes on to the end.
@@ -146,8 +146,8 @@ TEST_F(DispatcherTest, ACancelDuringTheTurnsEndsTheSendAndTheDispatcherStopsClea
   constexpr int kReaders = 3000;
   Id issue = sending_issue(kReaders);
   CountingSink sink;
-  SendEngine engine(*store_, sink, testing::plain(), options(), clock_);
-  SendDispatcher dispatcher(*store_, engine, "test-owner", 30, clock_);
+  SendEngine engine(engine_roles(), sink, testing::plain(), options(), clock_);
+  SendDispatcher dispatcher({*store_, *store_}, engine, "test-owner", 30, clock_);
   dispatcher.start();
   EXPECT_GT(churn(issue, dispatcher, 3, 1s), 10);
   ASSERT_TRUE(store_

@@ -23,11 +23,11 @@ namespace broadsheet::send {
 namespace {
 
 struct Work {
-  PendingDelivery reader;
+  store::PendingDelivery reader;
 };
 
 struct Outcome {
-  DeliveryUpdate update;
+  store::DeliveryUpdate update;
   bool holds_permit = true;
 };
 
@@ -51,7 +51,7 @@ std::string process_owner_id() {
   return fmt::format("{}:{}:{:08x}", host, getpid(), rd());
 }
 
-SendEngine::SendEngine(Store& store, transport::Transport& transport, IssueMessagesFactory messages,
+SendEngine::SendEngine(Roles store, transport::Transport& transport, IssueMessagesFactory messages,
                        EngineOptions options, const Clock& clock, SendObserver observer)
     : store_(store),
       transport_(transport),
@@ -115,7 +115,7 @@ struct SendEngine::Run {
 
   SendEngine& engine;
   const EngineOptions& options;
-  Store& store;
+  const Roles& store;
   const Id issue_id;
   const IssueMessages& messages;
   const std::string mail_from;
@@ -158,7 +158,7 @@ struct SendEngine::Run {
     pass(false);
     drain();
     while (going_on()) {
-      auto counts = store.delivery_counts(issue_id);
+      auto counts = store.deliveries.delivery_counts(issue_id);
       if (!counts) {
         failure = counts.error();
         break;
@@ -170,7 +170,7 @@ struct SendEngine::Run {
         continue;
       }
       if (counts->deferred == 0) break;
-      auto next = store.next_retry_at(issue_id);
+      auto next = store.deliveries.next_retry_at(issue_id);
       if (!next) {
         failure = next.error();
         break;
@@ -188,8 +188,8 @@ struct SendEngine::Run {
     Id after = 0;
     while (going_on()) {
       auto batch =
-          retries ? store.due_deliveries(issue_id, engine.clock_.now(), after, options.batch_size)
-                  : store.queued_deliveries(issue_id, after, options.batch_size);
+          retries ? store.deliveries.due_deliveries(issue_id, engine.clock_.now(), after, options.batch_size)
+                  : store.deliveries.queued_deliveries(issue_id, after, options.batch_size);
       if (!batch) {
         failure = batch.error();
         halt.store(true);
@@ -199,7 +199,7 @@ struct SendEngine::Run {
       after = batch->back().subscriber_id;
       for (auto& reader : *batch) {
         if (!reader.still_subscribed) {
-          DeliveryUpdate drop;
+          store::DeliveryUpdate drop;
           drop.subscriber_id = reader.subscriber_id;
           drop.drop = true;
           results.push(Outcome{drop, false});
@@ -252,12 +252,12 @@ struct SendEngine::Run {
     if (code != kNoVerdict) {
       summary.outcome = static_cast<RunOutcome>(code);
     } else if (!failure) {
-      auto done = store.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
+      auto done = store.issues.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
       if (!done) failure = done.error();
       summary.outcome = RunOutcome::finished;
     }
-    (void)store.release_lease(issue_id, options.owner);
-    auto counts = store.delivery_counts(issue_id);
+    (void)store.leases.release_lease(issue_id, options.owner);
+    auto counts = store.deliveries.delivery_counts(issue_id);
     if (counts) summary.counts = *counts;
     report(true);
     if (failure) return *failure;
@@ -277,7 +277,7 @@ struct SendEngine::Run {
   void look() {
     if (engine.stop_.load()) decide(RunOutcome::stopped);
     if (verdict.load() != kNoVerdict) return;
-    auto now = store.issue_status(issue_id);
+    auto now = store.issues.issue_status(issue_id);
     if (now && *now == IssueStatus::paused) decide(RunOutcome::paused);
     if (now && *now == IssueStatus::cancelled) decide(RunOutcome::cancelled);
   }
@@ -294,7 +294,7 @@ struct SendEngine::Run {
     auto now = SteadyClock::now();
     if (!force && now - last_report < kReportEvery) return;
     last_report = now;
-    auto counts = store.delivery_counts(issue_id);
+    auto counts = store.deliveries.delivery_counts(issue_id);
     if (!counts) return;
     const double secs = std::chrono::duration<double>(now - run_started).count();
     progress(SendProgress{*counts, secs > 0 ? static_cast<double>(recorded.load()) / secs : 0});
@@ -312,16 +312,16 @@ struct SendEngine::Run {
       look();
       if (SteadyClock::now() - renewed >= renew_every) {
         renewed = SteadyClock::now();
-        auto held = store.renew_lease(issue_id, options.owner, lease_until(engine.clock_, options));
+        auto held = store.leases.renew_lease(issue_id, options.owner, lease_until(engine.clock_, options));
         if (held && !*held) decide(RunOutcome::lease_lost);
       }
     }
   }
 
   // What a transport result means for the log.
-  DeliveryUpdate update_for(const PendingDelivery& reader,
+  store::DeliveryUpdate update_for(const store::PendingDelivery& reader,
                             const transport::DeliveryResult& r) const {
-    DeliveryUpdate u;
+    store::DeliveryUpdate u;
     u.subscriber_id = reader.subscriber_id;
     u.attempts = reader.attempts + 1;
     u.code = r.code;
@@ -357,7 +357,7 @@ struct SendEngine::Run {
         outstanding.release(1);
         continue;
       }
-      const PendingDelivery& reader = item->reader;
+      const store::PendingDelivery& reader = item->reader;
       window.acquire();
       const std::string domain = domain_of(reader.email);
       limits.acquire(domain);
@@ -407,7 +407,7 @@ struct SendEngine::Run {
         continue;
       }
       const auto round_began = std::exchange(last_round, SteadyClock::now());
-      std::vector<DeliveryUpdate> updates;
+      std::vector<store::DeliveryUpdate> updates;
       updates.reserve(batch.size());
       std::size_t permits = 0;
       for (auto& o : batch) {
@@ -416,7 +416,7 @@ struct SendEngine::Run {
       }
       Status s;
       for (int attempt = 0; attempt < 5; ++attempt) {
-        s = store.record_deliveries(issue_id, updates);
+        s = store.deliveries.record_deliveries(issue_id, updates);
         if (s) break;
         spdlog::warn("send: issue {}: cannot record {} deliveries (try {}): {}", issue_id,
                      updates.size(), attempt + 1, s.error().message);
@@ -445,10 +445,10 @@ struct SendEngine::Run {
 
 Result<RunSummary> SendEngine::run(Id issue_id,
                                    const std::function<void(const SendProgress&)>& progress) {
-  auto issue = store_.issue_by_id(issue_id);
+  auto issue = store_.issues.issue_by_id(issue_id);
   if (!issue) return issue.error();
   auto claimed =
-      store_.claim_sending_issue(options_.owner, issue_id, lease_until(clock_, options_));
+      store_.leases.claim_sending_issue(options_.owner, issue_id, lease_until(clock_, options_));
   if (!claimed) return claimed.error();
   if (!claimed->has_value()) {
     if (issue->status != IssueStatus::sending) {
@@ -460,7 +460,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   }
   auto messages = messages_(*issue);
   if (!messages) {
-    (void)store_.release_lease(issue_id, options_.owner);
+    (void)store_.leases.release_lease(issue_id, options_.owner);
     return messages.error();
   }
   Run run(*this, issue_id, **messages, issue->started_at.value_or(clock_.now()), progress);

@@ -37,7 +37,9 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "store/store.hpp"
+#include "store/delivery_log.hpp"
+#include "store/issues.hpp"
+#include "store/send_leases.hpp"
 #include "transport/transport.hpp"
 
 namespace broadsheet::send {
@@ -63,14 +65,14 @@ class IssueMessages {
  public:
   virtual ~IssueMessages() = default;
   // The complete, signed message for one reader.
-  virtual Result<std::string> message_for(Id issue_id, const PendingDelivery& reader) const = 0;
+  virtual Result<std::string> message_for(Id issue_id, const store::PendingDelivery& reader) const = 0;
   // The envelope's reverse path (MAIL FROM).
   virtual std::string mail_from() const = 0;
 };
 using IssueMessagesFactory = std::function<Result<std::unique_ptr<IssueMessages>>(const Issue&)>;
 
 struct SendProgress {
-  DeliveryCounts counts;  // as recorded in the log
+  store::DeliveryCounts counts;  // as recorded in the log
   double rate = 0;        // messages recorded per second in this run
 };
 
@@ -79,7 +81,7 @@ std::string_view to_string(RunOutcome o);
 
 struct RunSummary {
   RunOutcome outcome = RunOutcome::finished;
-  DeliveryCounts counts;
+  store::DeliveryCounts counts;
 };
 
 // Per-message observations, for /metrics.
@@ -90,8 +92,15 @@ struct SendObserver {
 
 class SendEngine {
  public:
+  // The roles of the store a run uses: the issue's status, its lease, its deliveries.
+  struct Roles {
+    store::Issues& issues;
+    store::SendLeases& leases;
+    store::DeliveryLog& deliveries;
+  };
+
   // REQUIRES: every reference outlives the engine.
-  SendEngine(Store& store, transport::Transport& transport, IssueMessagesFactory messages,
+  SendEngine(Roles store, transport::Transport& transport, IssueMessagesFactory messages,
              EngineOptions options, const Clock& clock, SendObserver observer = {});
 
   // Sends issue `issue_id` (status sending) until it is finished, paused, cancelled,
@@ -106,7 +115,7 @@ class SendEngine {
 
  private:
   struct Run;
-  Store& store_;
+  Roles store_;
   transport::Transport& transport_;
   IssueMessagesFactory messages_;
   EngineOptions options_;

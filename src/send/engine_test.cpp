@@ -106,7 +106,7 @@ TEST_F(EngineTest, DeliversToEveryReaderThroughTheOutboxAndFinishes) {
   Id issue = audience(40);
   auto outbox = transport::Outbox::open((dir_ / "outbox").string());
   ASSERT_TRUE(outbox.ok());
-  SendEngine engine(*store_, **outbox, plain(), options(), clock_);
+  SendEngine engine(engine_roles(), **outbox, plain(), options(), clock_);
   int reports = 0;
   auto summary = engine.run(issue, [&](const SendProgress&) { ++reports; });
   ASSERT_TRUE(summary.ok()) << summary.error().message;
@@ -133,7 +133,7 @@ TEST_F(EngineTest, RetriesDeferredDeliveriesWithBackoffAndFailsOn5xx) {
   ScriptedSender sender;
   sender.script["r1@b.example"] = {{DeliveryResult::Kind::deferred, 451, "451 4.3.0 later"}};
   sender.script["r2@c.example"] = {{DeliveryResult::Kind::failed, 550, "550 5.1.1 unknown"}};
-  SendEngine engine(*store_, sender, plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok()) << summary.error().message;
   EXPECT_EQ(summary->outcome, RunOutcome::finished);
@@ -155,7 +155,7 @@ TEST_F(EngineTest, GivesUpWhenTheNextRetryWouldBeTooLate) {
   auto o = options();
   o.give_up_after = 2;  // the first retry (1 s) fits, the third does not
   o.backoff = {1, 1, 5};
-  SendEngine engine(*store_, sender, plain(), o, clock_);
+  SendEngine engine(engine_roles(), sender, plain(), o, clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok()) << summary.error().message;
   EXPECT_EQ(summary->counts.failed, 1u);
@@ -174,7 +174,7 @@ TEST_F(EngineTest, PauseStopsTheRunAndResumeSendsTheRestOnce) {
           store_->change_issue_status(issue, {IssueStatus::sending}, IssueStatus::paused).ok());
     }
   };
-  SendEngine engine(*store_, sender, plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto first = engine.run(issue);
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_EQ(first->outcome, RunOutcome::paused);
@@ -208,7 +208,7 @@ TEST_F(EngineTest, CancelEndsTheRunAndLeavesTheRestUnsent) {
                       .ok());
     }
   };
-  SendEngine engine(*store_, sender, plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->outcome, RunOutcome::cancelled);
@@ -220,7 +220,7 @@ TEST_F(EngineTest, AReaderWhoLeftAfterTheStartIsNotSent) {
   Id issue = audience(5);
   ASSERT_TRUE(store_->unsubscribe(readers_[3], newsletter_.id, "test").ok());
   ScriptedSender sender;
-  SendEngine engine(*store_, sender, plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->counts.sent, 4u);
@@ -232,7 +232,7 @@ TEST_F(EngineTest, AnIssueLeasedByAnotherSenderIsRefused) {
   Id issue = audience(2);
   ASSERT_TRUE(store_->claim_sending_issue("someone-else", issue, clock_.now() + 60)->has_value());
   ScriptedSender sender;
-  SendEngine engine(*store_, sender, plain(), options(), clock_);
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
   auto summary = engine.run(issue);
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(summary.error().code, Errc::conflict);
@@ -246,7 +246,7 @@ TEST_F(EngineTest, ARateLimitSpacesTheMessages) {
   o.rate = 20;  // a burst of 20, so 6 go at once; the domain rate below spaces them
   o.domain_rate = 10;
   o.domain_in_flight = 1;
-  SendEngine engine(*store_, sender, plain(), o, clock_);
+  SendEngine engine(engine_roles(), sender, plain(), o, clock_);
   auto summary = engine.run(issue);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->counts.sent, 6u);

@@ -15,7 +15,7 @@ namespace broadsheet::send::testing {
 
 class PlainMessages : public IssueMessages {
  public:
-  Result<std::string> message_for(Id issue_id, const PendingDelivery& r) const override {
+  Result<std::string> message_for(Id issue_id, const store::PendingDelivery& r) const override {
     return "From: desk@example.org\r\nTo: " + r.email + "\r\nSubject: issue " +
            std::to_string(issue_id) + "\r\n\r\nHello " + r.name + "\r\n";
   }
@@ -40,7 +40,7 @@ class StoreFixture : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto s = open_store("sqlite:test.db", dir_.string(), clock_);
+    auto s = store::open_store("sqlite:test.db", dir_.string(), clock_);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
     Newsletter n;
@@ -48,6 +48,9 @@ class StoreFixture : public ::testing::Test {
     n.name = "Morning";
     newsletter_ = *store_->add_newsletter(n);
   }
+  // The store in the roles the engine takes.
+  SendEngine::Roles engine_roles() { return {*store_, *store_, *store_}; }
+
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -56,7 +59,7 @@ class StoreFixture : public ::testing::Test {
   std::string prefix_;
   std::filesystem::path dir_;
   SystemClock clock_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<store::Store> store_;
   Newsletter newsletter_;
 };
 

@@ -6,19 +6,20 @@
 
 namespace broadsheet::send {
 
-Result<SendStart> start_send(Store& store, Id issue_id, const std::string& actor) {
-  auto issue = store.issue_by_id(issue_id);
+Result<SendStart> start_send(const IssueControlStore& store, Id issue_id,
+                             const std::string& actor) {
+  auto issue = store.issues.issue_by_id(issue_id);
   if (!issue) return issue.error();
   SendStart out;
   switch (issue->status) {
     case IssueStatus::draft:
     case IssueStatus::scheduled: {
-      auto queued = store.begin_sending(issue_id);
+      auto queued = store.deliveries.begin_sending(issue_id);
       if (!queued) return queued.error();
       out.queued = *queued;
-      (void)store.audit(actor, "issue.send", std::to_string(issue_id),
-                        fmt::format("{} readers", *queued));
-      issue = store.issue_by_id(issue_id);
+      (void)store.audit.audit(actor, "issue.send", std::to_string(issue_id),
+                              fmt::format("{} readers", *queued));
+      issue = store.issues.issue_by_id(issue_id);
       if (!issue) return issue.error();
       break;
     }
@@ -46,17 +47,20 @@ std::string_view to_string(IssueAction a) {
   return "pause";
 }
 
-Result<Issue> steer_issue(Store& store, Id issue_id, IssueAction action, const std::string& actor) {
+Result<Issue> steer_issue(const IssueControlStore& store, Id issue_id, IssueAction action,
+                          const std::string& actor) {
   Result<Issue> issue = [&] {
     switch (action) {
       case IssueAction::pause:
-        return store.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::paused);
+        return store.issues.change_issue_status(issue_id, {IssueStatus::sending},
+                                                IssueStatus::paused);
       case IssueAction::resume:
-        return store.change_issue_status(issue_id, {IssueStatus::paused}, IssueStatus::sending);
+        return store.issues.change_issue_status(issue_id, {IssueStatus::paused},
+                                                IssueStatus::sending);
       case IssueAction::cancel:
         break;
     }
-    return store.change_issue_status(
+    return store.issues.change_issue_status(
         issue_id, {IssueStatus::scheduled, IssueStatus::sending, IssueStatus::paused},
         IssueStatus::cancelled);
   }();
@@ -66,7 +70,7 @@ Result<Issue> steer_issue(Store& store, Id issue_id, IssueAction action, const s
                                : action == IssueAction::resume ? IssueStatus::sending
                                                                : IssueStatus::cancelled;
     if (issue.error().code == Errc::conflict) {
-      auto now = store.issue_by_id(issue_id);
+      auto now = store.issues.issue_by_id(issue_id);
       if (now && now->status == target) {
         return make_error(Errc::conflict,
                           fmt::format("issue {} is already {}", issue_id, to_string(target)));
@@ -74,12 +78,14 @@ Result<Issue> steer_issue(Store& store, Id issue_id, IssueAction action, const s
     }
     return issue.error();
   }
-  (void)store.audit(actor, fmt::format("issue.{}", to_string(action)), std::to_string(issue_id), "");
+  (void)store.audit.audit(actor, fmt::format("issue.{}", to_string(action)),
+                          std::to_string(issue_id), "");
   return issue;
 }
 
-Result<IssueProgress> issue_progress(Store& store, const Issue& issue, UnixSeconds now) {
-  auto counts = store.delivery_counts(issue.id);
+Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue& issue,
+                                     UnixSeconds now) {
+  auto counts = deliveries.delivery_counts(issue.id);
   if (!counts) return counts.error();
   IssueProgress out{*counts, std::nullopt};
   if (issue.started_at) {

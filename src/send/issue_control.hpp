@@ -4,7 +4,7 @@
 // dispatcher, or the CLI's own engine) sees the change and acts on it.
 //
 // Every change is written to the audit log under `actor` ("cli", "api:NAME").
-// Thread-safe as the Store is.
+// Thread-safe as the store's roles are.
 #pragma once
 
 #include <optional>
@@ -13,9 +13,18 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/types.hpp"
-#include "store/store.hpp"
+#include "store/audit_log.hpp"
+#include "store/delivery_log.hpp"
+#include "store/issues.hpp"
 
 namespace broadsheet::send {
+
+// The roles of the store that starting and steering an issue use.
+struct IssueControlStore {
+  store::Issues& issues;
+  store::DeliveryLog& deliveries;  // the audience, fixed when sending begins
+  store::AuditLog& audit;
+};
 
 struct SendStart {
   Issue issue;              // as it is now (sending)
@@ -27,7 +36,7 @@ struct SendStart {
 // reader now) is fixed in the delivery log. An issue already sending is left as it is
 // (resumed). Errc::conflict for a paused one (resume it instead) and for one that was
 // sent or cancelled; Errc::not_found for no such issue.
-Result<SendStart> start_send(Store& store, Id issue_id, const std::string& actor);
+Result<SendStart> start_send(const IssueControlStore& store, Id issue_id, const std::string& actor);
 
 enum class IssueAction { pause, resume, cancel };
 std::string_view to_string(IssueAction a);
@@ -35,15 +44,17 @@ std::string_view to_string(IssueAction a);
 // pause: sending → paused; resume: paused → sending; cancel: scheduled, sending or
 // paused → cancelled (the rest is never sent). Errc::conflict naming the status when
 // the issue is in none of those.
-Result<Issue> steer_issue(Store& store, Id issue_id, IssueAction action, const std::string& actor);
+Result<Issue> steer_issue(const IssueControlStore& store, Id issue_id, IssueAction action,
+                          const std::string& actor);
 
 // An issue's delivery counts and, once it has started, its rate in messages per
 // second (sent and failed, from its start to its end or `now`).
 struct IssueProgress {
-  DeliveryCounts counts;
+  store::DeliveryCounts counts;
   std::optional<double> rate;
   bool pending() const { return counts.queued > 0 || counts.deferred > 0; }
 };
-Result<IssueProgress> issue_progress(Store& store, const Issue& issue, UnixSeconds now);
+Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue& issue,
+                                     UnixSeconds now);
 
 }  // namespace broadsheet::send

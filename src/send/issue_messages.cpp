@@ -22,7 +22,8 @@ class SignedIssueMessages final : public IssueMessages {
         newsletter_id_(newsletter_id),
         clock_(clock) {}
 
-  Result<std::string> message_for(Id issue_id, const PendingDelivery& reader) const override {
+  Result<std::string> message_for(Id issue_id,
+                                  const store::PendingDelivery& reader) const override {
     const UnixSeconds now = clock_.now();
     auto fields = reader_fields(settings_, prepared_, issue_id, newsletter_id_, reader, now);
     return signed_.message_for(fields, now);
@@ -58,7 +59,7 @@ Result<render::IssueRenderInput> issue_render_input(const IssueMessageSettings& 
 
 render::ReaderFields reader_fields(const IssueMessageSettings& settings,
                                    const render::PreparedIssue& prepared, Id issue_id,
-                                   Id newsletter_id, const PendingDelivery& reader,
+                                   Id newsletter_id, const store::PendingDelivery& reader,
                                    UnixSeconds now) {
   const Config& config = *settings.config;
   render::ReaderFields f;
@@ -94,11 +95,11 @@ Result<std::string> signed_message(const IssueMessageSettings& settings,
   return render::SignedIssue(prepared, settings.signer).message_for(fields, now);
 }
 
-IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings, Store& store,
-                                            const Clock& clock) {
-  return [settings = std::move(settings), &store,
+IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings,
+                                            store::Newsletters& newsletters, const Clock& clock) {
+  return [settings = std::move(settings), &newsletters,
           &clock](const Issue& issue) -> Result<std::unique_ptr<IssueMessages>> {
-    auto newsletter = store.newsletter_by_id(issue.newsletter_id);
+    auto newsletter = newsletters.newsletter_by_id(issue.newsletter_id);
     if (!newsletter) return newsletter.error();
     auto input = issue_render_input(settings, issue, *newsletter);
     if (!input) return input.error();

@@ -34,6 +34,7 @@
 #include "dkim/signer.hpp"
 #include "render/issue_render.hpp"
 #include "send/engine.hpp"
+#include "store/newsletters.hpp"
 
 namespace broadsheet::send {
 
@@ -52,7 +53,7 @@ Result<render::IssueRenderInput> issue_render_input(const IssueMessageSettings& 
 // The reader-specific fields of one reader's copy: links, date in their zone, header.
 render::ReaderFields reader_fields(const IssueMessageSettings& settings,
                                    const render::PreparedIssue& prepared, Id issue_id,
-                                   Id newsletter_id, const PendingDelivery& reader,
+                                   Id newsletter_id, const store::PendingDelivery& reader,
                                    UnixSeconds now);
 
 // The complete message for one reader: DKIM-Signature fields, then the message.
@@ -61,8 +62,9 @@ Result<std::string> signed_message(const IssueMessageSettings& settings,
                                    const render::ReaderFields& fields, UnixSeconds now);
 
 // The engine's factory: renders each issue once, with its newsletter read from
-// `store`. REQUIRES: settings.config, `store` and `clock` outlive what it makes.
-IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings, Store& store,
-                                            const Clock& clock);
+// `newsletters`. REQUIRES: settings.config, `newsletters` and `clock` outlive what it
+// makes.
+IssueMessagesFactory issue_messages_factory(IssueMessageSettings settings,
+                                            store::Newsletters& newsletters, const Clock& clock);
 
 }  // namespace broadsheet::send

@@ -21,14 +21,14 @@ constexpr std::chrono::milliseconds kSettleRetry{200};
 constexpr std::size_t kPurgeBatch = 10000;
 constexpr UnixSeconds kPurgeEvery = 3600;
 
-std::string describe(const QueuedMail& row) {
+std::string describe(const store::QueuedMail& row) {
   return fmt::format("{} email {} to subscriber {}", to_string(row.kind), row.id,
                      row.subscriber_id);
 }
 
 }  // namespace
 
-MailQueueSender::MailQueueSender(Store& store, transport::Transport& transport, MailRenderer render,
+MailQueueSender::MailQueueSender(Roles store, transport::Transport& transport, MailRenderer render,
                                  const Clock& clock, MailQueueOptions options)
     : store_(store),
       transport_(transport),
@@ -111,7 +111,7 @@ Result<MailPass> MailQueueSender::run_pass(SteadyClock::time_point deadline, boo
     // What was sent is recorded before anything more is read: a row sent but not
     // recorded is still due in the store and would be sent twice.
     while (!unsettled_.empty()) {
-      auto settled = store_.settle_mail(unsettled_);
+      auto settled = store_.queue.settle_mail(unsettled_);
       if (settled) {
         unsettled_.clear();
         break;
@@ -129,15 +129,15 @@ Result<MailPass> MailQueueSender::run_pass(SteadyClock::time_point deadline, boo
 
 Result<bool> MailQueueSender::send_batch(MailPass& pass) {
   const UnixSeconds now = clock_.now();
-  auto rows = store_.due_mail(now, options_.batch_size);
+  auto rows = store_.queue.due_mail(now, options_.batch_size);
   if (!rows) return rows.error();
   if (rows->empty()) return false;
-  auto newsletters = store_.list_newsletters(false);
+  auto newsletters = store_.newsletters.list_newsletters(false);
   if (!newsletters) return newsletters.error();
 
   std::size_t retried = 0;
   std::string retry_reason;  // of the first row retried, for the log
-  auto not_sent = [&](const QueuedMail& row, std::string error, UnixSeconds at) {
+  auto not_sent = [&](const store::QueuedMail& row, std::string error, UnixSeconds at) {
     if (retried == 0) retry_reason = error;
     unsettled_.push_back(retry_or_give_up(row, std::move(error), at));
     if (unsettled_.back().next_attempt_at) {
@@ -147,9 +147,9 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
     }
   };
   std::vector<transport::Mail> mails;
-  std::vector<const QueuedMail*> sent_rows;  // the row of each of `mails`
+  std::vector<const store::QueuedMail*> sent_rows;  // the row of each of `mails`
   mails.reserve(rows->size());
-  for (const QueuedMail& row : *rows) {
+  for (const store::QueuedMail& row : *rows) {
     if (row.blocked) {
       unsettled_.push_back(
           {row.id, std::nullopt, std::nullopt, "not sent: the address is blocked"});
@@ -174,7 +174,7 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
   auto results = transport::send_and_wait(transport_, std::move(mails));
   const UnixSeconds done_at = clock_.now();
   for (std::size_t i = 0; i < sent_rows.size(); ++i) {
-    const QueuedMail& row = *sent_rows[i];
+    const store::QueuedMail& row = *sent_rows[i];
     const transport::DeliveryResult r =
         i < results.size() ? results[i] : transport::DeliveryResult{};
     switch (r.kind) {
@@ -199,7 +199,7 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
   return true;
 }
 
-MailSettlement MailQueueSender::retry_or_give_up(const QueuedMail& row, std::string error,
+store::MailSettlement MailQueueSender::retry_or_give_up(const store::QueuedMail& row, std::string error,
                                                  UnixSeconds now) {
   if (now - row.created_at >= options_.give_up_after) {
     spdlog::error("mail queue: giving up on {} after {} attempts: {}", describe(row),
@@ -216,7 +216,7 @@ void MailQueueSender::purge_done_rows() {
   const UnixSeconds now = clock_.now();
   if (now - last_purge_ < kPurgeEvery) return;
   last_purge_ = now;
-  auto purged = store_.purge_mail_queue(now - options_.keep_done, kPurgeBatch);
+  auto purged = store_.queue.purge_mail_queue(now - options_.keep_done, kPurgeBatch);
   if (!purged) spdlog::warn("mail queue: purging done rows: {}", purged.error().message);
 }
 

@@ -44,7 +44,8 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "store/store.hpp"
+#include "store/newsletters.hpp"
+#include "store/queued_mail.hpp"
 #include "transport/transport.hpp"
 
 namespace broadsheet::send {
@@ -65,7 +66,7 @@ struct MailQueueOptions {
 // like a deferred delivery. `newsletters` are all newsletters, read once per batch.
 // Called on the sender's thread only.
 using MailRenderer = std::function<Result<std::optional<transport::Mail>>(
-    const QueuedMail& mail, const std::vector<Newsletter>& newsletters)>;
+    const store::QueuedMail& mail, const std::vector<Newsletter>& newsletters)>;
 
 // What one send_due() did.
 struct MailPass {
@@ -74,8 +75,14 @@ struct MailPass {
 
 class MailQueueSender {
  public:
+  // The roles of the store it uses: the queue, and the newsletters its emails name.
+  struct Roles {
+    store::QueuedMailStore& queue;
+    store::Newsletters& newsletters;
+  };
+
   // REQUIRES: store, transport and clock outlive the sender.
-  MailQueueSender(Store& store, transport::Transport& transport, MailRenderer render,
+  MailQueueSender(Roles store, transport::Transport& transport, MailRenderer render,
                   const Clock& clock, MailQueueOptions options = {});
   ~MailQueueSender();  // stop()s
   MailQueueSender(const MailQueueSender&) = delete;
@@ -100,16 +107,16 @@ class MailQueueSender {
   // One batch: read, render, send. Fills unsettled_; false when nothing was due.
   Result<bool> send_batch(MailPass& pass);
   bool stop_requested();
-  MailSettlement retry_or_give_up(const QueuedMail& row, std::string error, UnixSeconds now);
+  store::MailSettlement retry_or_give_up(const store::QueuedMail& row, std::string error, UnixSeconds now);
   void run();
   void purge_done_rows();
 
-  Store& store_;
+  Roles store_;
   transport::Transport& transport_;
   MailRenderer render_;
   const Clock& clock_;
   const MailQueueOptions options_;
-  std::vector<MailSettlement> unsettled_;  // sent, not yet recorded (sender thread only)
+  std::vector<store::MailSettlement> unsettled_;  // sent, not yet recorded (sender thread only)
   UnixSeconds last_purge_ = 0;             // sender thread only
 
   std::mutex mutex_;

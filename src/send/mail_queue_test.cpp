@@ -17,11 +17,11 @@ namespace broadsheet::send {
 namespace {
 
 namespace fs = std::filesystem;
-using sqlite::testing::wait_until;
+using store::sqlite::testing::wait_until;
 
 // A renderer of the shape the reader side's is: one message per row, naming the
 // newsletters, addressed to the reader as the row reads them now.
-Result<std::optional<transport::Mail>> render(const QueuedMail& m,
+Result<std::optional<transport::Mail>> render(const store::QueuedMail& m,
                                               const std::vector<Newsletter>& all) {
   std::string names;
   for (Id id : m.newsletter_ids) {
@@ -36,7 +36,7 @@ Result<std::optional<transport::Mail>> render(const QueuedMail& m,
       {"desk@example.org", m.email}, std::make_shared<const std::string>(std::move(message))});
 }
 
-class MailQueueTest : public sqlite::testing::SqliteTest {
+class MailQueueTest : public store::sqlite::testing::SqliteTest {
  protected:
   void SetUp() override {
     SqliteTest::SetUp();
@@ -48,7 +48,7 @@ class MailQueueTest : public sqlite::testing::SqliteTest {
   }
 
   MailQueueSender sender(MailRenderer r = render, MailQueueOptions o = {}) {
-    return MailQueueSender(*store_, *outbox_, std::move(r), clock_, o);
+    return MailQueueSender({*store_, *store_}, *outbox_, std::move(r), clock_, o);
   }
 
   Id sign_up(const std::string& email) {
@@ -111,7 +111,7 @@ TEST_F(MailQueueTest, SendsWhatIsDueOnceAndRecordsIt) {
   // restart).
   EXPECT_EQ(s.send_due()->sent, 0u);
   open();
-  auto restarted = MailQueueSender(*store_, *outbox_, render, clock_);
+  auto restarted = MailQueueSender({*store_, *store_}, *outbox_, render, clock_);
   EXPECT_EQ(restarted.send_due()->sent, 0u);
   EXPECT_EQ(delivered().size(), 2u);
 }
@@ -198,7 +198,7 @@ TEST_F(MailQueueTest, ABlockedReaderGetsNothing) {
   sign_up("bob@example.org");
   execute("UPDATE subscribers SET status = 'blocked' WHERE email = 'ann@example.org'");
   int rendered = 0;
-  auto s = sender([&](const QueuedMail& m, const std::vector<Newsletter>& all) {
+  auto s = sender([&](const store::QueuedMail& m, const std::vector<Newsletter>& all) {
     ++rendered;
     return render(m, all);
   });
@@ -221,7 +221,7 @@ TEST_F(MailQueueTest, NothingLeftToRenderGivesUpAndARenderingFaultIsRetried) {
   briefing_ = newsletter("briefing2");
   sign_up("bob@example.org");
   auto faulty =
-      sender([](const QueuedMail&,
+      sender([](const store::QueuedMail&,
                 const std::vector<Newsletter>&) -> Result<std::optional<transport::Mail>> {
         return make_error(Errc::config, "mail.from is not an address");
       });
@@ -236,7 +236,7 @@ TEST_F(MailQueueTest, NothingLeftToRenderGivesUpAndARenderingFaultIsRetried) {
 TEST_F(MailQueueTest, TheThreadIsWokenByCommitsAndDrainsWhenStopped) {
   MailQueueOptions o;
   o.poll_interval = std::chrono::minutes(10);  // only a wake can explain a quick send
-  auto s = std::make_unique<MailQueueSender>(*store_, *outbox_, render, clock_, o);
+  auto s = std::make_unique<MailQueueSender>(MailQueueSender::Roles{*store_, *store_}, *outbox_, render, clock_, o);
   store_->set_mail_listener([&] { s->wake(); });
   s->start();
   sign_up("ann@example.org");
@@ -256,7 +256,7 @@ TEST_F(MailQueueTest, AtStartTheThreadSendsWhatAnEarlierRunLeft) {
   sign_up("ann@example.org");  // queued while no sender ran (a crash, or the CLI)
   MailQueueOptions o;
   o.poll_interval = std::chrono::minutes(10);
-  MailQueueSender s(*store_, *outbox_, render, clock_, o);
+  MailQueueSender s({*store_, *store_}, *outbox_, render, clock_, o);
   s.start();
   wait_until([&] { return store_->mail_queue_state()->pending == 0; });
   s.stop();

@@ -165,23 +165,23 @@ Result<std::shared_ptr<const std::string>> ReaderEmails::signed_message(std::str
 }
 
 Result<std::optional<transport::Mail>> ReaderEmails::render(
-    const QueuedMail& mail, const std::vector<Newsletter>& newsletters) const {
+    const store::QueuedMail& mail, const std::vector<Newsletter>& newsletters) const {
   std::vector<Newsletter> named;  // in the order the row names them
   for (Id id : mail.newsletter_ids) {
     auto n = std::find_if(newsletters.begin(), newsletters.end(),
                           [&](const Newsletter& x) { return x.id == id; });
     if (n == newsletters.end()) continue;
-    if (mail.kind == QueuedMailKind::welcome && n->welcome_subject.empty()) continue;
+    if (mail.kind == store::QueuedMailKind::welcome && n->welcome_subject.empty()) continue;
     named.push_back(*n);
   }
   if (named.empty()) return std::optional<transport::Mail>();
-  auto rendered = mail.kind == QueuedMailKind::welcome ? welcome(mail, named.front())
+  auto rendered = mail.kind == store::QueuedMailKind::welcome ? welcome(mail, named.front())
                                                        : confirmation(mail, std::move(named));
   if (!rendered) return rendered.error();
   return std::optional<transport::Mail>(std::move(*rendered));
 }
 
-Result<transport::Mail> ReaderEmails::welcome(const QueuedMail& mail, const Newsletter& n) const {
+Result<transport::Mail> ReaderEmails::welcome(const store::QueuedMail& mail, const Newsletter& n) const {
   WelcomeEmail e;
   e.to_address = mail.email;
   e.to_name = mail.name;
@@ -206,7 +206,7 @@ Result<transport::Mail> ReaderEmails::welcome(const QueuedMail& mail, const News
   return transport::Mail{{sender ? sender->address : "", mail.email}, std::move(*bytes)};
 }
 
-Result<transport::Mail> ReaderEmails::confirmation(const QueuedMail& mail,
+Result<transport::Mail> ReaderEmails::confirmation(const store::QueuedMail& mail,
                                                    std::vector<Newsletter> awaiting) const {
   const UnixSeconds now = clock_.now();
   ConfirmationEmail e;

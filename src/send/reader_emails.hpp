@@ -35,13 +35,13 @@ class ReaderEmails {
   // A queued confirmation or welcome email as a signed message with its envelope, from
   // `newsletters` (all of them). nullopt when none of the newsletters it names exists
   // any more (or, for a welcome, has a welcome email).
-  Result<std::optional<transport::Mail>> render(const QueuedMail& mail,
+  Result<std::optional<transport::Mail>> render(const store::QueuedMail& mail,
                                                 const std::vector<Newsletter>& newsletters) const;
 
  private:
-  Result<transport::Mail> confirmation(const QueuedMail& mail,
+  Result<transport::Mail> confirmation(const store::QueuedMail& mail,
                                        std::vector<Newsletter> awaiting) const;
-  Result<transport::Mail> welcome(const QueuedMail& mail, const Newsletter& n) const;
+  Result<transport::Mail> welcome(const store::QueuedMail& mail, const Newsletter& n) const;
   // DKIM-Signature fields, then `message`.
   Result<std::shared_ptr<const std::string>> signed_message(std::string message) const;
 

@@ -32,8 +32,8 @@ class ReaderEmailsTest : public ::testing::Test {
     evening_.welcome_body = "First paragraph.\n\nSecond.";
   }
 
-  QueuedMail row(QueuedMailKind kind, std::vector<Id> newsletters) const {
-    QueuedMail m;
+  store::QueuedMail row(store::QueuedMailKind kind, std::vector<Id> newsletters) const {
+    store::QueuedMail m;
     m.id = 9;
     m.kind = kind;
     m.subscriber_id = 42;
@@ -65,7 +65,7 @@ class ReaderEmailsTest : public ::testing::Test {
 
 TEST_F(ReaderEmailsTest, ConfirmationCarriesALinkThatConfirmsTheReader) {
   ReaderEmails emails(config_, kLinkKey, dkim::DkimSigner(), clock_);
-  auto mail = emails.render(row(QueuedMailKind::confirmation, {1}), {morning_, evening_});
+  auto mail = emails.render(row(store::QueuedMailKind::confirmation, {1}), {morning_, evening_});
   ASSERT_TRUE(mail.ok()) << mail.error().message;
   ASSERT_TRUE(mail->has_value());
   const transport::Mail& m = **mail;
@@ -89,7 +89,7 @@ TEST_F(ReaderEmailsTest, WelcomeComesFromTheNewslettersOwnSenderAndIsSigned) {
       {{"example.org", "s1", dkim::testing::shared_key(DkimAlgorithm::ed25519_sha256)}}, clock_);
   ASSERT_TRUE(signer.ok()) << signer.error().message;
   ReaderEmails emails(config_, kLinkKey, *signer, clock_);
-  auto mail = emails.render(row(QueuedMailKind::welcome, {2}), {morning_, evening_});
+  auto mail = emails.render(row(store::QueuedMailKind::welcome, {2}), {morning_, evening_});
   ASSERT_TRUE(mail.ok()) << mail.error().message;
   ASSERT_TRUE(mail->has_value());
   const std::string& bytes = *(*mail)->message;
@@ -104,11 +104,11 @@ TEST_F(ReaderEmailsTest, WelcomeComesFromTheNewslettersOwnSenderAndIsSigned) {
 
 TEST_F(ReaderEmailsTest, NothingToSendWhenItsNewslettersAreGone) {
   ReaderEmails emails(config_, kLinkKey, dkim::DkimSigner(), clock_);
-  auto gone = emails.render(row(QueuedMailKind::confirmation, {7}), {morning_});
+  auto gone = emails.render(row(store::QueuedMailKind::confirmation, {7}), {morning_});
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
   // Morning has no welcome email.
-  auto no_welcome = emails.render(row(QueuedMailKind::welcome, {1}), {morning_});
+  auto no_welcome = emails.render(row(store::QueuedMailKind::welcome, {1}), {morning_});
   ASSERT_TRUE(no_welcome.ok());
   EXPECT_FALSE(no_welcome->has_value());
 }
@@ -116,7 +116,7 @@ TEST_F(ReaderEmailsTest, NothingToSendWhenItsNewslettersAreGone) {
 TEST_F(ReaderEmailsTest, ABadSenderIsAnErrorToRetry) {
   config_.mail.from = "not an address";
   ReaderEmails emails(config_, kLinkKey, dkim::DkimSigner(), clock_);
-  auto mail = emails.render(row(QueuedMailKind::confirmation, {1}), {morning_});
+  auto mail = emails.render(row(store::QueuedMailKind::confirmation, {1}), {morning_});
   EXPECT_FALSE(mail.ok());
 }
 

@@ -4,7 +4,7 @@
 
 #include <unordered_set>
 
-namespace broadsheet {
+namespace broadsheet::store {
 namespace {
 
 constexpr std::string_view kMarker = "-- name:";
@@ -93,7 +93,7 @@ Result<NamedQueries> NamedQueries::parse(std::string_view text, std::string_view
       if (!seen.insert(name).second) {
         return fail(line_no, fmt::format("duplicate query name '{}'", name));
       }
-      out.queries_.push_back(NamedQuery{std::move(name), {}, line_no});
+      out.queries_.push_back(NamedQuery{std::move(name), {}, line_no, out.origin_});
       has_sql = false;
       continue;
     }
@@ -116,6 +116,25 @@ Result<NamedQueries> NamedQueries::parse(std::string_view text, std::string_view
   return out;
 }
 
+Result<NamedQueries> NamedQueries::parse_files(const std::vector<Resource>& files,
+                                               std::string_view origin) {
+  NamedQueries out;
+  out.origin_ = std::string(origin);
+  for (const Resource& file : files) {
+    auto parsed = parse(file.content, file.path);
+    if (!parsed) return parsed.error();
+    for (NamedQuery& q : parsed->queries_) {
+      if (const NamedQuery* before = out.find(q.name)) {
+        return make_error(Errc::invalid_argument,
+                          fmt::format("{} line {}: query name '{}' is taken by {} line {}",
+                                      q.origin, q.line, q.name, before->origin, before->line));
+      }
+      out.queries_.push_back(std::move(q));
+    }
+  }
+  return out;
+}
+
 const NamedQuery* NamedQueries::find(std::string_view name) const {
   for (const auto& q : queries_) {
     if (q.name == name) return &q;
@@ -123,4 +142,4 @@ const NamedQuery* NamedQueries::find(std::string_view name) const {
   return nullptr;
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::store

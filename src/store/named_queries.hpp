@@ -12,14 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include "core/resources.hpp"
 #include "core/result.hpp"
 
-namespace broadsheet {
+namespace broadsheet::store {
 
 struct NamedQuery {
   std::string name;
   std::string sql;  // the block without its name line, trimmed
   int line = 0;     // line of the `-- name:` marker, for messages
+  std::string origin;  // the file it came from, for messages
 };
 
 class NamedQueries {
@@ -27,6 +29,11 @@ class NamedQueries {
   // Parses `text`; `origin` (a file name) prefixes every error message.
   // Errc::invalid_argument names the line and what is wrong with it.
   static Result<NamedQueries> parse(std::string_view text, std::string_view origin);
+  // Parses several files as one set (a backend keeps one file per role of the store):
+  // names are unique across them, and a name in two files is Errc::invalid_argument
+  // naming both. `origin` names the set (a folder) in messages.
+  static Result<NamedQueries> parse_files(const std::vector<Resource>& files,
+                                          std::string_view origin);
 
   const std::string& origin() const { return origin_; }
   const std::vector<NamedQuery>& all() const { return queries_; }  // in file order
@@ -37,4 +44,4 @@ class NamedQueries {
   std::vector<NamedQuery> queries_;
 };
 
-}  // namespace broadsheet
+}  // namespace broadsheet::store

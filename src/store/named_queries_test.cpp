@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace broadsheet {
+namespace broadsheet::store {
 namespace {
 
 Error parse_error(std::string_view text) {
@@ -91,5 +91,21 @@ TEST(NamedQueries, RefusesMarkersThatWouldPassForComments) {
             std::string::npos);
 }
 
+TEST(NamedQueries, FilesAreOneSetWithNamesUniqueAcrossThem) {
+  std::vector<Resource> files = {{"a.sql", "-- name: one\nSELECT 1;\n"},
+                                 {"b.sql", "-- name: two\nSELECT 2;\n"}};
+  auto set = NamedQueries::parse_files(files, "queries/");
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  ASSERT_NE(set->find("two"), nullptr);
+  EXPECT_EQ(set->find("two")->origin, "b.sql");
+  EXPECT_EQ(set->origin(), "queries/");
+
+  files.push_back({"c.sql", "\n-- name: one\nSELECT 3;\n"});
+  auto clash = NamedQueries::parse_files(files, "queries/");
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, Errc::invalid_argument);
+  EXPECT_EQ(clash.error().message, "c.sql line 2: query name 'one' is taken by a.sql line 1");
+}
+
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::store

@@ -15,7 +15,7 @@
 
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet {
+namespace broadsheet::store {
 namespace {
 
 constexpr std::string_view kSqliteScheme = "sqlite:";
@@ -78,4 +78,4 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::str
   return std::unique_ptr<Store>(std::move(*store));
 }
 
-}  // namespace broadsheet
+}  // namespace broadsheet::store

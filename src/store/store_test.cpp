@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-namespace broadsheet {
+namespace broadsheet::store {
 namespace {
 
 class OpenStore : public ::testing::Test {
@@ -74,4 +74,4 @@ TEST_F(OpenStore, UnopenableFilesAreDatabaseErrors) {
 }
 
 }  // namespace
-}  // namespace broadsheet
+}  // namespace broadsheet::store

@@ -45,7 +45,7 @@ Result<ReaderKeys> load_reader_keys(const Config& config) {
   return keys;
 }
 
-SignupService::SignupService(const Config& config, Store& store, const Clock& clock,
+SignupService::SignupService(const Config& config, Roles store, const Clock& clock,
                              ReaderKeys keys)
     : config_(config),
       store_(store),
@@ -81,7 +81,7 @@ std::string SignupService::stored_client_address(const std::string& ip) const {
   return "";
 }
 
-std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRequest& request,
+std::vector<FieldError> SignupService::validate(const SignupForm& form, store::SignupRequest& request,
                                                 bool read_newsletters) {
   const auto& msg = config_.signup;
   std::vector<FieldError> errors;
@@ -134,7 +134,7 @@ std::vector<FieldError> SignupService::validate(const SignupForm& form, SignupRe
   }
   if (newsletters_ok && (read_newsletters || !errors.empty())) {
     for (const auto& slug : request.newsletter_slugs) {
-      auto n = store_.newsletter_by_slug(slug);
+      auto n = store_.newsletters.newsletter_by_slug(slug);
       if (n && n->is_public) continue;
       if (n.ok() || n.error().code == Errc::not_found) {
         errors.insert(errors.begin() + static_cast<std::ptrdiff_t>(newsletters_at),
@@ -171,7 +171,7 @@ SignupAnswer SignupService::refuse(const SignupForm& form, std::vector<FieldErro
   if (exhausted(client)) return rate_limited();
   if (config_.signup.rate_limits && !garbage_per_client_.allow(client)) return rate_limited();
   // Report every error at once: the wrongly typed fields, and what else is wrong.
-  SignupRequest request;
+  store::SignupRequest request;
   for (auto& e : validate(form, request, true)) {
     bool covered = std::any_of(type_errors.begin(), type_errors.end(),
                                [&](const FieldError& t) { return t.field == e.field; });
@@ -193,7 +193,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   // run more checks than the limit; moved to the real attempts once the robot check
   // is known to hold.
   if (config_.signup.rate_limits && !garbage_per_client_.allow(client)) return rate_limited();
-  SignupRequest request;
+  store::SignupRequest request;
   auto errors = validate(form, request, false);
   if (config_.signup.rate_limits && !request.challenge_id.empty()) {
     garbage_per_client_.refund(client);
@@ -208,7 +208,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   // Spent challenges are kept only until they expire; sweep them now and then.
   if (UnixSeconds now = clock_.now(), last = last_purge_.load();
       now - last >= 60 && last_purge_.compare_exchange_strong(last, now)) {
-    if (auto st = store_.purge_spent_challenges(now); !st) {
+    if (auto st = store_.signups.purge_spent_challenges(now); !st) {
       spdlog::warn("purging spent robot challenges: {}", st.error().message);
     }
   }
@@ -236,7 +236,7 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   // The emails the sign-up makes due are queued in its own transaction, and sent by
   // the mail queue sender once it is committed: nothing is written to disk here
   // beyond the group's one commit.
-  auto outcome = store_.record_signup(request);
+  auto outcome = store_.signups.record_signup(request);
   if (outcome && outcome->challenge_spent_before) {
     return SignupAnswer{422, {{"altcha", "robot_check_failed", msg.msg_robot_check_failed}}, ""};
   }

@@ -20,7 +20,8 @@
 #include "config/config.hpp"
 #include "http/rate_limiter.hpp"
 #include "robot/altcha.hpp"
-#include "store/store.hpp"
+#include "store/newsletters.hpp"
+#include "store/signups.hpp"
 
 namespace broadsheet::web {
 
@@ -51,7 +52,13 @@ struct ReaderKeys {
 
 class SignupService {
  public:
-  SignupService(const Config& config, Store& store, const Clock& clock, ReaderKeys keys);
+  // The roles of the store it uses: the public newsletters, and the sign-ups.
+  struct Roles {
+    store::Newsletters& newsletters;
+    store::Signups& signups;
+  };
+
+  SignupService(const Config& config, Roles store, const Clock& clock, ReaderKeys keys);
 
   SignupAnswer submit(const SignupForm& form, const std::string& request_id);
 
@@ -70,12 +77,12 @@ class SignupService {
   // Checks `form` and fills `request` (with the robot check's challenge when it
   // holds). Whether the newsletters exist is read from the store only when
   // `read_newsletters` or another error is found; else record_signup decides it.
-  std::vector<FieldError> validate(const SignupForm& form, SignupRequest& request,
+  std::vector<FieldError> validate(const SignupForm& form, store::SignupRequest& request,
                                    bool read_newsletters);
   std::string stored_client_address(const std::string& ip) const;
 
   const Config& config_;
-  Store& store_;
+  Roles store_;
   const Clock& clock_;
   ReaderKeys keys_;
   // Whether `client` has used up either of its budgets for now: checked before any work.

@@ -14,7 +14,7 @@ namespace broadsheet::web {
 
 struct WebContext {
   const Config& config;
-  Store& store;
+  store::Store& store;
   http::Metrics& metrics;
   const Templates& templates;
   SignupService& signup;

@@ -6,7 +6,7 @@
 
 #include "store/sqlite/query.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
@@ -107,10 +107,10 @@ Connection::~Connection() {
   sqlite3_close_v2(db_);
 }
 
-Result<sqlite3_stmt*> Connection::prepare(const NamedQuery& query, const std::string& origin) {
+Result<sqlite3_stmt*> Connection::prepare(const NamedQuery& query) {
   auto fail = [&](const Error& e) {
-    return make_error(Errc::database, fmt::format("query '{}' ({} line {}): {}", query.name, origin,
-                                                  query.line, e.message));
+    return make_error(Errc::database, fmt::format("query '{}' ({} line {}): {}", query.name,
+                                                  query.origin, query.line, e.message));
   };
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
@@ -138,7 +138,7 @@ Result<sqlite3_stmt*> Connection::statement(const NamedQueries& queries, std::st
     return make_error(Errc::database,
                       fmt::format("query '{}' is missing from {}", name, queries.origin()));
   }
-  auto stmt = prepare(*query, queries.origin());
+  auto stmt = prepare(*query);
   if (!stmt) return stmt.error();
   prepared_.emplace(query->name, *stmt);
   return *stmt;
@@ -182,4 +182,4 @@ Result<std::int64_t> Connection::pragma_int(const char* sql) {
   return value;
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -1,5 +1,5 @@
 // One SQLite connection: opened with Broadsheet's settings, holding the backend's
-// prepared statements (from sqlite/queries.sql) until it closes.
+// prepared statements (from sqlite/queries/) until it closes.
 //
 // Settings: WAL journal (readers never wait for the writer), synchronous=FULL (a write
 // acknowledged to a reader survives a power cut), foreign_keys=ON, a 5 s busy timeout
@@ -18,10 +18,10 @@
 #include "core/result.hpp"
 #include "store/named_queries.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
-// The named queries the C++ side runs. Every one must exist in queries.sql (the open
-// fails otherwise); queries.sql may hold more, and those are prepared too.
+// The named queries the C++ side runs. Every one must exist in queries/ (the open
+// fails otherwise); the files may hold more, and those are prepared too.
 // clang-format off
 #define BROADSHEET_SQLITE_QUERIES(X)                                                      \
   X(begin_immediate) X(begin_read) X(commit) X(rollback)                                  \
@@ -90,11 +90,11 @@ class Connection {
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
-  Result<sqlite3_stmt*> prepare(const NamedQuery& query, const std::string& origin);
+  Result<sqlite3_stmt*> prepare(const NamedQuery& query);
 
   sqlite3* db_;
   std::map<std::string, sqlite3_stmt*, std::less<>> prepared_;
   Statements statements_;
 };
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -31,7 +31,7 @@
 
 #include "core/result.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
 template <typename Request, typename Outcome>
 class GroupCommit {
@@ -138,4 +138,4 @@ class GroupCommit {
   std::uint64_t batches_ = 0;
 };
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

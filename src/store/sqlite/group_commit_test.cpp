@@ -13,7 +13,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using Group = GroupCommit<int, int>;
@@ -227,4 +227,4 @@ TEST(GroupCommit, UnderLoadAThrowingBatchFailsOnlyItsOwnCallers) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -7,7 +7,7 @@
 
 #include "store/sqlite/query.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 // "…/0003_add_issue_index.sql" → 3; 0 when the name does not follow NNNN_what.sql.
@@ -104,4 +104,4 @@ Result<int> migrate(Connection& connection, const NamedQueries& queries,
   return applied;
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

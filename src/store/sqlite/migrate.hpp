@@ -17,7 +17,7 @@
 #include "store/named_queries.hpp"
 #include "store/sqlite/connection.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
 struct Migration {
   int version = 0;
@@ -36,4 +36,4 @@ Result<int> migrate(Connection& connection, const NamedQueries& queries,
 // The version recorded in schema_migrations (0 for a new database).
 Result<int> current_version(Connection& connection, const NamedQueries& queries);
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <limits>
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
 Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   // The connection's message is only about this failure when it reported this code.
@@ -123,4 +123,4 @@ Status Transaction::commit() {
   return {};
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -12,7 +12,7 @@
 
 #include "core/result.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
 // SQLITE_CONSTRAINT_UNIQUE and _PRIMARYKEY become Errc::conflict, everything else
 // Errc::database; the message is `what` followed by SQLite's own words.
@@ -116,4 +116,4 @@ class Transaction {
   bool open_ = false;
 };
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

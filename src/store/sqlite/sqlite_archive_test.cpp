@@ -8,7 +8,7 @@
 #include "store/named_queries.hpp"
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using testing::SqliteTest;
@@ -172,7 +172,7 @@ TEST_F(ArchiveTest, TheVersionChangesWithEveryStatusChangeAndEveryEdit) {
 }
 
 TEST_F(ArchiveTest, TheListIsReadFromTheIndexAloneNotFromTheIssuesRows) {
-  auto queries = NamedQueries::parse(SqliteSql::embedded().queries, "queries.sql");
+  auto queries = NamedQueries::parse_files(SqliteSql::embedded().queries, "queries/");
   ASSERT_TRUE(queries.ok());
   for (const char* name : {"archive_list", "archive_list_before"}) {
     const NamedQuery* q = queries->find(name);
@@ -243,4 +243,4 @@ TEST_F(ArchiveTest, ManyThreadsReadAtOnceWhileOneWrites) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

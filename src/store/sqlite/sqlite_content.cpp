@@ -5,7 +5,7 @@
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 // Paragraphs are stored as one text, separated by a blank line, which is what a
@@ -138,4 +138,4 @@ Result<std::vector<AuditEntry>> SqliteStore::recent_audit(std::size_t limit) {
   return out;
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -7,7 +7,7 @@
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 constexpr std::size_t kMaxReply = 512;
@@ -269,4 +269,4 @@ Result<DeliveryUpdate> SqliteStore::delivery_of(Id issue_id, Id subscriber_id) {
   return d;
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

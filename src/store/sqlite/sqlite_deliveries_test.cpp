@@ -5,7 +5,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using testing::SqliteTest;
@@ -157,4 +157,4 @@ TEST_F(DeliveriesTest, OneLeaseHolderAtATimeUntilItExpires) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

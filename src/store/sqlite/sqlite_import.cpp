@@ -22,7 +22,7 @@
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
 namespace {
 // Negative: KiB rather than pages. About 200 MB, enough for the b-trees of a few
@@ -239,4 +239,4 @@ Result<std::unique_ptr<ImportSession>> SqliteStore::begin_import(const ImportOpt
       *this, std::move(*h), o, clock_.now(), *saved, high_water, batch_size));
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

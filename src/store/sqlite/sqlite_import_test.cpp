@@ -7,7 +7,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using SqliteImport = testing::SqliteTest;
@@ -171,4 +171,4 @@ TEST_F(SqliteImport, CanEndOnAnotherThread) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

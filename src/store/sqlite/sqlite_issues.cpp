@@ -5,7 +5,7 @@
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 // Columns: id, newsletter_id, newsletter slug, subject, preheader, body_markdown,
@@ -186,4 +186,4 @@ Result<Issue> SqliteStore::archive_issue(Id newsletter_id, Id issue_id) {
   return out;
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -4,7 +4,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using testing::SqliteTest;
@@ -131,4 +131,4 @@ TEST_F(IssuesTest, RemovesADraft) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

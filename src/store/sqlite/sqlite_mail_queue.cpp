@@ -16,7 +16,7 @@
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 constexpr std::size_t kMaxError = 512;
@@ -166,4 +166,4 @@ void SqliteStore::mail_queued() {
   if (listener) listener();
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

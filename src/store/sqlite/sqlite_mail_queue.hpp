@@ -11,7 +11,7 @@
 #include "core/types.hpp"
 #include "store/sqlite/connection.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
 // Queues one confirmation email naming `newsletters` (not empty), due at once.
 Status enqueue_confirmation(sqlite3* db, const Statements& sql, Id subscriber_id,
@@ -22,4 +22,4 @@ Status enqueue_confirmation(sqlite3* db, const Statements& sql, Id subscriber_id
 Result<bool> enqueue_welcome(sqlite3* db, const Statements& sql, Id subscriber_id, Id newsletter,
                              UnixSeconds now);
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -9,7 +9,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 constexpr UnixSeconds kHour = 3600;
@@ -256,4 +256,4 @@ TEST_F(SqliteMailQueue, RemovingASubscriberRemovesTheirQueuedMail) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -29,7 +29,7 @@
 #include "store/sqlite/sqlite_mail_queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 constexpr std::string_view kSourcePrefix = "signup:";  // then the page of the form
@@ -302,4 +302,15 @@ bool SqliteStore::commit_signups(SignupGroup::Batch batch) {
   return queued_mail;
 }
 
-}  // namespace broadsheet::sqlite
+// The robot checks spent by sign-ups (run_signup) that have expired. An id whose row has
+// expired counts as new to a sign-up anyway (the spend_challenge query takes it over).
+Status SqliteStore::purge_spent_challenges(UnixSeconds now) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().purge_spent_challenges);
+  q.bind_int(1, now);
+  if (auto s = q.run(); !s) return failed_to("purge spent robot-check challenges", s.error());
+  return {};
+}
+
+}  // namespace broadsheet::store::sqlite

@@ -10,7 +10,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using testing::wait_until;
@@ -435,5 +435,43 @@ TEST_F(SqliteSignup, AReplayedRobotCheckRecordsNothingAndSaysSo) {
   EXPECT_EQ(scalar("SELECT count(*) FROM mail_queue"), 1);
 }
 
+TEST_F(SqliteSignup, AnExpiredRobotCheckIsTakenOver) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  const UnixSeconds expiry = clock_.now() + kHour;
+  auto with_challenge = [&](const std::string& email, const std::string& id, UnixSeconds until) {
+    SignupRequest r = request(email, {n.id});
+    r.challenge_id = id;
+    r.challenge_expires_at = until;
+    return store.record_signup(r);
+  };
+  auto spent_before = [&](const std::string& email, const std::string& id, UnixSeconds until) {
+    auto out = with_challenge(email, id, until);
+    EXPECT_TRUE(out.ok()) << out.error().message;
+    return out.ok() && out->challenge_spent_before;
+  };
+  EXPECT_FALSE(spent_before("a@example.org", "c1", expiry));
+  EXPECT_TRUE(spent_before("b@example.org", "c1", expiry));
+
+  // Expired: a row purge would have dropped counts as not spent, and is taken over.
+  clock_.set(expiry);
+  EXPECT_FALSE(spent_before("c@example.org", "c1", expiry + kHour));
+  EXPECT_TRUE(spent_before("d@example.org", "c1", expiry + kHour));
+  EXPECT_EQ(scalar("SELECT expires_at FROM robot_spent WHERE challenge_hash = 'c1'"),
+            expiry + kHour);
+}
+
+TEST_F(SqliteSignup, PurgeDropsSpentChallengesThatHaveExpired) {
+  auto& store = open();
+  const UnixSeconds now = clock_.now();
+  execute(fmt::format(
+      "INSERT INTO robot_spent (challenge_hash, expires_at) VALUES ('old', {}), ('edge', {}), "
+      "('live', {})",
+      now - 1, now, now + 1));
+  ASSERT_TRUE(store.purge_spent_challenges(now).ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM robot_spent"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM robot_spent WHERE challenge_hash = 'live'"), 1);
+}
+
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -1,11 +1,10 @@
 // SQLite backend of the Store: opening, schema and health, newsletters.
 // Subscribers are in sqlite_subscribers.cpp, sign-ups (group commit) in
 // sqlite_signup.cpp, articles and the audit log in sqlite_content.cpp, bulk import in
-// sqlite_import.cpp, the robot-check replay store in sqlite_spent.cpp; the SQL in
-// queries.sql.
+// sqlite_import.cpp; the SQL in queries/, one file per role.
 //
 // What it does: opens one database file, brings its schema up to date with the
-// embedded migrations (migrate.hpp), prepares every named query of queries.sql, and
+// embedded migrations (migrate.hpp), prepares every named query of queries/, and
 // serves the Store methods over that one connection, one at a time, each as one
 // statement or one transaction; the few methods the public side reads on every request
 // run on a small pool of read-only connections instead (sqlite_store.hpp, "Readers").
@@ -31,10 +30,10 @@
 #include "store/sqlite/migrate.hpp"
 #include "store/sqlite/query.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
-constexpr std::string_view kQueriesPath = "src/store/sqlite/queries.sql";
+constexpr std::string_view kQueriesPath = "src/store/sqlite/queries/";
 constexpr std::string_view kMigrationsPath = "src/store/sqlite/migrations/";
 
 // Columns: id, slug, name, description, schedule, from_name, from_address, is_public,
@@ -67,13 +66,12 @@ std::string no_newsletter(const std::string& slug) {
 }  // namespace
 
 SqliteSql SqliteSql::embedded() {
-  return SqliteSql{resource(kQueriesPath).value_or(""), std::string(kQueriesPath),
-                   resources_under(kMigrationsPath)};
+  return SqliteSql{resources_under(kQueriesPath), resources_under(kMigrationsPath)};
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const Clock& clock,
                                                        const SqliteSql& sql) {
-  auto queries = NamedQueries::parse(sql.queries, sql.queries_origin);
+  auto queries = NamedQueries::parse_files(sql.queries, kQueriesPath);
   if (!queries) return make_error(Errc::database, queries.error().message);
   auto migrations = parse_migrations(sql.migrations);
   if (!migrations) return migrations.error();
@@ -255,4 +253,4 @@ Status SqliteStore::remove_newsletter(const std::string& slug) {
   return {};
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -34,13 +34,12 @@
 #include "store/sqlite/group_commit.hpp"
 #include "store/store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 
 // The SQL the backend runs. By default the files built into the binary; tests pass
 // their own to see a broken query or migration fail the open.
 struct SqliteSql {
-  std::string_view queries;          // text of queries.sql
-  std::string queries_origin;        // its name, for messages
+  std::vector<Resource> queries;     // the named queries, one file per role (queries/*.sql)
   std::vector<Resource> migrations;  // NNNN_what.sql files, sorted by path
 
   static SqliteSql embedded();
@@ -94,7 +93,6 @@ class SqliteStore final : public Store {
   Result<std::size_t> purge_mail_queue(UnixSeconds before, std::size_t limit) override;
   void set_mail_listener(std::function<void()> listener) override;
 
-  Result<bool> spend_challenge(const std::string& challenge_id, UnixSeconds expires_at) override;
   Status purge_spent_challenges(UnixSeconds now) override;
 
   // REQUIRES: the session ends (commit or destruction) before the store is destroyed,
@@ -230,4 +228,4 @@ class SqliteStore final : public Store {
   std::function<void()> mail_listener_;  // guarded by mail_listener_mutex_
 };
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

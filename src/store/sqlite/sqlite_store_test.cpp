@@ -9,7 +9,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using testing::SqliteTest;
@@ -17,11 +17,15 @@ using testing::SqliteTest;
 // The embedded SQL with one piece of text replaced; fails the test if it is absent.
 SqliteSql sql_with(std::string_view from, std::string_view to, std::string& storage) {
   SqliteSql sql = SqliteSql::embedded();
-  storage = std::string(sql.queries);
-  auto at = storage.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  if (at != std::string::npos) storage.replace(at, from.size(), to);
-  sql.queries = storage;
+  for (Resource& file : sql.queries) {
+    auto at = file.content.find(from);
+    if (at == std::string_view::npos) continue;
+    storage = std::string(file.content);
+    storage.replace(at, from.size(), to);
+    file.content = storage;
+    return sql;
+  }
+  ADD_FAILURE() << from;
   return sql;
 }
 
@@ -369,4 +373,4 @@ TEST_F(SqliteTest, AuditLogKeepsEntriesNewestFirst) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -8,7 +8,7 @@
 #include "store/sqlite/sqlite_mail_queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 // Columns: id, email, email_display, name, timezone, status, created_at, updated_at.
@@ -287,4 +287,4 @@ Status SqliteStore::set_timezone(Id subscriber_id, const std::string& timezone) 
   return {};
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

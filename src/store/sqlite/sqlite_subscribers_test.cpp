@@ -6,7 +6,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using SqliteSubscribers = testing::SqliteTest;
@@ -358,4 +358,4 @@ TEST_F(SqliteSubscribers, ServesManyThreadsAtOnce) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

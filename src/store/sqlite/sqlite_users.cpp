@@ -5,7 +5,7 @@
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 // Columns: id, username, password_hash, role, created_at.
@@ -150,4 +150,4 @@ Status SqliteStore::touch_api_token(Id token_id, UnixSeconds used_at) {
   return {};
 }
 
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

@@ -4,7 +4,7 @@
 
 #include "store/sqlite/test_support.hpp"
 
-namespace broadsheet::sqlite {
+namespace broadsheet::store::sqlite {
 namespace {
 
 using testing::SqliteTest;
@@ -87,4 +87,4 @@ TEST_F(UsersTest, RevokesOnce) {
 }
 
 }  // namespace
-}  // namespace broadsheet::sqlite
+}  // namespace broadsheet::store::sqlite

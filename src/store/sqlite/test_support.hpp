@@ -16,7 +16,7 @@
 #include "core/clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
-namespace broadsheet::sqlite::testing {
+namespace broadsheet::store::sqlite::testing {
 
 // Polls `done()` every millisecond; fails the test when it is still false after ten
 // seconds. For waiting on another thread to reach a state the test can observe.
@@ -131,4 +131,4 @@ class SqliteTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
 };
 
-}  // namespace broadsheet::sqlite::testing
+}  // namespace broadsheet::store::sqlite::testing

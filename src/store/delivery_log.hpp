@@ -1,0 +1,69 @@
+// Store role: the delivery log of an issue, one row per reader it goes to: the send
+// engine's side (src/send/engine.hpp), and the counts the CLI and /metrics show.
+// Thread-safe; each method is one transaction (store/store.hpp).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "core/types.hpp"
+
+namespace broadsheet::store {
+
+// The delivery log of one issue, counted by status.
+struct DeliveryCounts {
+  std::size_t queued = 0, sent = 0, deferred = 0, failed = 0;
+  std::size_t total() const { return queued + sent + deferred + failed; }
+};
+
+// One reader an issue is still going to.
+struct PendingDelivery {
+  Id subscriber_id = 0;
+  std::string email, email_display, name, timezone;
+  int attempts = 0;
+  // False when the reader left (unsubscribed, or was blocked) after the send began:
+  // the engine drops the delivery instead of sending it.
+  bool still_subscribed = true;
+};
+
+// What became of one delivery attempt, for record_deliveries().
+struct DeliveryUpdate {
+  Id subscriber_id = 0;
+  DeliveryStatus status = DeliveryStatus::sent;
+  int attempts = 0;   // attempts made so far, this one included
+  int code = 0;       // SMTP reply code, 0 when none; a 5xx counts as a hard bounce
+  std::string reply;  // the reply, one line, at most 512 bytes
+  std::optional<UnixSeconds> next_attempt_at;  // deferred: when to try again
+  bool drop = false;                           // remove the row: the reader left before it was sent
+};
+
+class DeliveryLog {
+ public:
+  virtual ~DeliveryLog() = default;
+
+  // Turns a draft or scheduled issue into a sending one and, in the same transaction,
+  // writes one queued delivery per confirmed, active reader of its newsletter: the
+  // audience is fixed when sending begins. Returns how many were queued.
+  // Errc::conflict when the issue is not a draft or scheduled.
+  virtual Result<std::size_t> begin_sending(Id issue_id) = 0;
+  // Queued deliveries with subscriber_id > after_id, in id order (the keyset cursor).
+  virtual Result<std::vector<PendingDelivery>> queued_deliveries(Id issue_id, Id after_id,
+                                                                 std::size_t limit) = 0;
+  // Deferred deliveries due at `now`, in id order after `after_id`.
+  virtual Result<std::vector<PendingDelivery>> due_deliveries(Id issue_id, UnixSeconds now,
+                                                              Id after_id, std::size_t limit) = 0;
+  // Writes a batch of outcomes in one transaction; a failed delivery with a 5xx
+  // code adds one to the reader's bounce count.
+  virtual Status record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) = 0;
+  virtual Result<DeliveryCounts> delivery_counts(Id issue_id) = 0;
+  // The earliest next_attempt_at of the issue's deferred deliveries; none: nullopt.
+  virtual Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) = 0;
+  // One reader's delivery row, for tests and support: status, attempts, last reply.
+  virtual Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) = 0;
+};
+
+}  // namespace broadsheet::store

@@ -1,0 +1,49 @@
+// Store role: a newsletter's issues and their status, as the CLI and the admin API
+// edit them and the send engine steers them.
+// Thread-safe; each method is one transaction (store/store.hpp).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/types.hpp"
+
+namespace broadsheet::store {
+
+// Fields a caller may change on an issue; unset ones stay as they are.
+struct IssueUpdate {
+  std::optional<std::string> subject, preheader, body_markdown;
+};
+
+// Filter for listing issues, newest first.
+struct IssueQuery {
+  std::optional<Id> newsletter_id;
+  std::optional<IssueStatus> status;
+  std::size_t limit = 100;
+};
+
+// add_issue() stamps created_at/updated_at and starts as a draft; Errc::not_found when
+// the newsletter does not exist. Only drafts and scheduled issues can be edited or
+// removed: others are Errc::conflict (what has been sent stays as it was sent).
+class Issues {
+ public:
+  virtual ~Issues() = default;
+
+  virtual Result<Issue> add_issue(const Issue& i) = 0;
+  virtual Result<Issue> issue_by_id(Id id) = 0;
+  // Only the status, without reading the issue's body: what the send engine polls.
+  virtual Result<IssueStatus> issue_status(Id id) = 0;
+  // Newest first, without their bodies (body_markdown empty): read one with issue_by_id().
+  virtual Result<std::vector<Issue>> list_issues(const IssueQuery& q) = 0;
+  virtual Result<Issue> update_issue(Id id, const IssueUpdate& u) = 0;
+  virtual Status remove_issue(Id id) = 0;
+  // Moves an issue from one of `from` to `to` (stamping finished_at for sent and
+  // cancelled); Errc::conflict naming the current status when it is in none of them.
+  virtual Result<Issue> change_issue_status(Id issue_id, std::vector<IssueStatus> from,
+                                            IssueStatus to) = 0;
+};
+
+}  // namespace broadsheet::store

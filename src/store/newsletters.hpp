@@ -1,0 +1,38 @@
+// Store role: the newsletters, looked up by slug or id. Used by the CLI, the admin API,
+// the public pages and the senders (a newsletter's sender and welcome email).
+// Thread-safe; each method is one transaction (store/store.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/types.hpp"
+
+namespace broadsheet::store {
+
+// Fields a caller may change on a newsletter; unset ones stay as they are.
+struct NewsletterUpdate {
+  std::optional<std::string> name, description, schedule, from_name, from_address;
+  std::optional<std::string> welcome_subject, welcome_body;
+  std::optional<bool> is_public;
+  std::optional<OptIn> opt_in;
+};
+
+// Slugs are unique: add_newsletter() of a taken slug is Errc::conflict.
+class Newsletters {
+ public:
+  virtual ~Newsletters() = default;
+
+  virtual Result<Newsletter> add_newsletter(const Newsletter& n) = 0;
+  virtual Result<std::vector<Newsletter>> list_newsletters(bool public_only) = 0;
+  virtual Result<Newsletter> newsletter_by_slug(const std::string& slug) = 0;
+  virtual Result<Newsletter> newsletter_by_id(Id id) = 0;
+  virtual Result<Newsletter> update_newsletter(const std::string& slug,
+                                               const NewsletterUpdate& u) = 0;
+  // Removes the newsletter with its subscriptions. Errc::not_found when absent.
+  virtual Status remove_newsletter(const std::string& slug) = 0;
+};
+
+}  // namespace broadsheet::store

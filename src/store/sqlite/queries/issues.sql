@@ -1,0 +1,48 @@
+-- Named queries of the SQLite backend: issues (the role of store/issues.hpp).
+-- Rules for every file of this folder: see connection.sql.
+
+-- Issues: id, newsletter_id, newsletter slug, subject, preheader, body_markdown, status,
+-- scheduled_at, started_at, finished_at, created_at, updated_at, lease_owner,
+-- lease_expires_at ----------------------------------------------------------------------
+
+-- name: insert_issue
+INSERT INTO issues (newsletter_id, subject, preheader, body_markdown, status, created_at,
+                    updated_at)
+VALUES (?1, ?2, ?3, ?4, 'draft', ?5, ?5)
+RETURNING id;
+
+-- name: issue_by_id
+SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, i.body_markdown, i.status,
+       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
+       coalesce(i.lease_owner, ''), i.lease_expires_at
+FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
+WHERE i.id = ?1;
+
+-- name: issue_status
+SELECT status FROM issues WHERE id = ?1;
+
+-- name: list_issues
+-- ?1 newsletter id or NULL for all, ?2 status or NULL for any, ?3 limit. Without bodies
+-- (up to 1 MiB each), which no list shows.
+SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, '', i.status,
+       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
+       coalesce(i.lease_owner, ''), i.lease_expires_at
+FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
+WHERE (?1 IS NULL OR i.newsletter_id = ?1) AND (?2 IS NULL OR i.status = ?2)
+ORDER BY coalesce(i.started_at, i.created_at) DESC, i.id DESC
+LIMIT ?3;
+
+-- name: update_issue
+-- Only drafts and scheduled issues change; the caller has checked the status in the
+-- same transaction, the WHERE keeps it true.
+UPDATE issues
+SET subject = coalesce(?2, subject),
+    preheader = coalesce(?3, preheader),
+    body_markdown = coalesce(?4, body_markdown),
+    updated_at = ?5
+WHERE id = ?1 AND (status = 'draft' OR status = 'scheduled')
+RETURNING id;
+
+-- name: delete_issue
+DELETE FROM issues WHERE id = ?1 AND (status = 'draft' OR status = 'scheduled')
+RETURNING id;

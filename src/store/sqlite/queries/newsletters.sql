@@ -1,0 +1,62 @@
+-- Named queries of the SQLite backend: newsletters (the role of store/newsletters.hpp).
+-- Rules for every file of this folder: see connection.sql.
+
+-- Newsletters: id, slug, name, description, schedule, from_name, from_address,
+-- is_public, opt_in, created_at, updated_at, welcome_subject, welcome_body,
+-- archive_version ------------------------------------------------------------------
+
+-- name: insert_newsletter
+INSERT INTO newsletters (slug, name, description, schedule, from_name, from_address,
+                         is_public, opt_in, created_at, updated_at, welcome_subject,
+                         welcome_body)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)
+RETURNING id;
+
+-- name: list_newsletters
+-- ?1: 1 to list only public newsletters.
+SELECT id, slug, name, description, schedule, from_name, from_address,
+       is_public, opt_in, created_at, updated_at,
+       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
+FROM newsletters
+WHERE ?1 = 0 OR is_public = 1
+ORDER BY name, slug;
+
+-- name: newsletter_by_slug
+SELECT id, slug, name, description, schedule, from_name, from_address,
+       is_public, opt_in, created_at, updated_at,
+       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
+FROM newsletters
+WHERE slug = ?1;
+
+-- name: newsletter_exists
+SELECT 1 FROM newsletters WHERE id = ?1;
+
+-- name: newsletter_by_id
+SELECT id, slug, name, description, schedule, from_name, from_address,
+       is_public, opt_in, created_at, updated_at,
+       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
+FROM newsletters
+WHERE id = ?1;
+
+-- name: update_newsletter
+-- ?1 slug; ?2..?8 new values, NULL for "leave as it is"; ?9 now.
+UPDATE newsletters
+SET name         = coalesce(?2, name),
+    description  = coalesce(?3, description),
+    schedule     = coalesce(?4, schedule),
+    from_name    = coalesce(?5, from_name),
+    from_address = coalesce(?6, from_address),
+    is_public    = coalesce(?7, is_public),
+    opt_in       = coalesce(?8, opt_in),
+    updated_at   = ?9,
+    welcome_subject = coalesce(?10, welcome_subject),
+    welcome_body    = coalesce(?11, welcome_body),
+    -- What the archive shows of the newsletter may have changed: its caches go stale.
+    archive_version = archive_version + 1
+WHERE slug = ?1
+RETURNING id, slug, name, description, schedule, from_name, from_address,
+          is_public, opt_in, created_at, updated_at,
+          coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version;
+
+-- name: delete_newsletter
+DELETE FROM newsletters WHERE slug = ?1 RETURNING id;

@@ -1,0 +1,50 @@
+-- Named queries of the SQLite backend: the outgoing mail queue (the role of store/queued_mail.hpp).
+-- Rules for every file of this folder: see connection.sql.
+
+-- Outgoing mail queue (mail_queue: migration 0003; the sender is src/send/mail_queue.hpp).
+-- Rows are queued inside the transaction that makes an email due; see
+-- sqlite_mail_queue.cpp. Columns of a queued email: id, kind, subscriber_id,
+-- newsletter_ids, created_at, attempts, then the reader: email, name, status.
+
+-- name: enqueue_mail
+-- ?1 kind, ?2 subscriber, ?3 newsletter ids ("3,5"), ?4 now (queued, and due at once).
+INSERT INTO mail_queue (kind, subscriber_id, newsletter_ids, created_at, next_attempt_at)
+VALUES (?1, ?2, ?3, ?4, ?4);
+
+-- name: enqueue_welcome
+-- ?1 subscriber, ?2 newsletter, ?3 now. Queues the newsletter's welcome email when it
+-- has one (a subject); returns a row when it did.
+INSERT INTO mail_queue (kind, subscriber_id, newsletter_ids, created_at, next_attempt_at)
+SELECT 'welcome', ?1, CAST(id AS TEXT), ?3, ?3
+FROM newsletters
+WHERE id = ?2 AND coalesce(welcome_subject, '') <> ''
+RETURNING id;
+
+-- name: due_mail
+-- ?1 now, ?2 limit: the pending rows due, the earliest due first.
+SELECT q.id, q.kind, q.subscriber_id, q.newsletter_ids, q.created_at, q.attempts,
+       s.email, s.name, s.status
+FROM mail_queue AS q
+JOIN subscribers AS s ON s.id = q.subscriber_id
+WHERE q.next_attempt_at IS NOT NULL AND q.next_attempt_at <= ?1
+ORDER BY q.next_attempt_at, q.id
+LIMIT ?2;
+
+-- name: settle_mail
+-- ?1 id, ?2 sent_at or NULL, ?3 next attempt or NULL (both NULL: given up), ?4 the
+-- error ('' when sent). Counts the attempt. A row no longer pending is left alone.
+UPDATE mail_queue
+SET attempts = attempts + 1, sent_at = ?2, next_attempt_at = ?3, last_error = ?4
+WHERE id = ?1 AND next_attempt_at IS NOT NULL;
+
+-- name: mail_queue_state
+-- How many rows are pending, and when the earliest is due (NULL when none).
+SELECT count(*), min(next_attempt_at) FROM mail_queue WHERE next_attempt_at IS NOT NULL;
+
+-- name: purge_mail_queue
+-- ?1 instant, ?2 limit: drops up to ?2 rows done (sent or given up) and queued before
+-- ?1, oldest first, so that one purge holds the write lock only briefly.
+DELETE FROM mail_queue
+WHERE id IN (SELECT id FROM mail_queue
+             WHERE next_attempt_at IS NULL AND created_at < ?1
+             ORDER BY id LIMIT ?2);

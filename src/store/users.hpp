@@ -1,0 +1,24 @@
+// Store role: the users of the admin side and the API (`broadsheet user`).
+// Thread-safe; each method is one transaction (store/store.hpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/types.hpp"
+
+namespace broadsheet::store {
+
+// Usernames are unique: a taken one is Errc::conflict. Errc::not_found for an unknown
+// name.
+class Users {
+ public:
+  virtual ~Users() = default;
+
+  virtual Result<User> add_user(const User& u) = 0;
+  virtual Result<User> user_by_name(const std::string& username) = 0;
+  virtual Result<std::vector<User>> list_users() = 0;
+};
+
+}  // namespace broadsheet::store
