@@ -2,26 +2,17 @@
 
 #include <openssl/pem.h>
 
+#include "core/encoding.hpp"
+
 namespace broadsheet::dkim::detail {
 
 std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3), '\0');
-  int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 std::optional<std::string> unbase64(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t pad = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
+  if (text.empty()) return std::nullopt;
+  return base64_decode_padded(text);
 }
 
 Pkey read_private_key(std::string_view pem, DkimAlgorithm algorithm) {

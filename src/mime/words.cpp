@@ -1,10 +1,10 @@
 // RFC 2047 encoded words and unstructured header values (Subject).
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <optional>
 #include <vector>
 
+#include "core/encoding.hpp"
 #include "mime/header.hpp"
 #include "mime/mime.hpp"
 
@@ -55,11 +55,7 @@ std::string encode_word(std::string_view chunk, Scheme scheme) {
       }
     }
   } else {
-    std::string b64(b_size(chunk.size()) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                            reinterpret_cast<const unsigned char*>(chunk.data()),
-                            static_cast<int>(chunk.size()));
-    out.append(b64.data(), static_cast<std::size_t>(n));
+    out += base64_encode(chunk);
   }
   return out + "?=";
 }

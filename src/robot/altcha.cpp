@@ -4,7 +4,7 @@
 #include <boost/json/parse_options.hpp>
 #include <string>
 
-#include "robot/encoding.hpp"
+#include "core/encoding.hpp"
 #include "robot/wire.hpp"
 
 namespace broadsheet::robot {

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <string>
 
+#include "core/encoding.hpp"
 #include "robot/crypto.hpp"
-#include "robot/encoding.hpp"
 #include "robot/kdf.hpp"
 
 namespace broadsheet::robot {

@@ -3,8 +3,8 @@
 #include <optional>
 #include <string>
 
+#include "core/encoding.hpp"
 #include "robot/crypto.hpp"
-#include "robot/encoding.hpp"
 #include "robot/wire.hpp"
 
 namespace broadsheet::robot::wire {

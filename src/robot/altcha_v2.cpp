@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "core/encoding.hpp"
 #include "robot/crypto.hpp"
-#include "robot/encoding.hpp"
 #include "robot/kdf.hpp"
 #include "robot/wire.hpp"
 

@@ -47,17 +47,6 @@ std::string sha256_hex(std::string_view text) {
   return to_hex(digest_of(Digest::sha256, bytes_of(text)));
 }
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
-           &length) == nullptr) {
-    throw std::runtime_error("HMAC failed");
-  }
-  return to_hex({out, length});
-}
-
 bool equal_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

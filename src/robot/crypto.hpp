@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/encoding.hpp"
 #include "core/result.hpp"
-#include "robot/encoding.hpp"
 
 namespace broadsheet::robot {
 
@@ -20,10 +20,6 @@ Bytes digest_of(Digest digest, std::span<const std::uint8_t> data);
 
 // SHA-256 of the UTF-8 bytes of `text`, lowercase hex.
 std::string sha256_hex(std::string_view text);
-
-// HMAC-SHA256 keyed by the bytes of `key` over the bytes of `data`, lowercase hex. This
-// is what WebCrypto computes for ALTCHA's signatures (the key imported "raw" from UTF-8).
-std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 
 // Compares in time that depends only on the lengths (which are public: hex of a known
 // digest), never on where the first difference is.

@@ -13,8 +13,8 @@
 #include <span>
 #include <string_view>
 
+#include "core/encoding.hpp"
 #include "core/result.hpp"
-#include "robot/encoding.hpp"
 
 namespace broadsheet::robot {
 

@@ -13,6 +13,8 @@
 #include <boost/asio/write.hpp>
 #include <exception>
 
+#include "core/encoding.hpp"
+
 namespace broadsheet::smtp {
 namespace {
 
@@ -316,7 +318,7 @@ Connection::Task<Status> Connection::authenticate() {
     credentials += opt.username;
     credentials.push_back('\0');
     credentials += opt.password;
-    std::string line = "AUTH PLAIN " + base64(credentials) + "\r\n";
+    std::string line = "AUTH PLAIN " + base64_encode(credentials) + "\r\n";
     OPENSSL_cleanse(credentials.data(), credentials.size());
     auto reply = co_await command(line, timeouts_.mail, "AUTH PLAIN");
     OPENSSL_cleanse(line.data(), line.size());
@@ -328,10 +330,10 @@ Connection::Task<Status> Connection::authenticate() {
     auto reply = co_await command("AUTH LOGIN\r\n", timeouts_.mail, "AUTH LOGIN");
     if (!reply) co_return reply.error();
     if (reply->code != 334) co_return refused("LOGIN", *reply);
-    reply = co_await command(base64(opt.username) + "\r\n", timeouts_.mail, "AUTH LOGIN");
+    reply = co_await command(base64_encode(opt.username) + "\r\n", timeouts_.mail, "AUTH LOGIN");
     if (!reply) co_return reply.error();
     if (reply->code != 334) co_return refused("LOGIN", *reply);
-    std::string line = base64(opt.password) + "\r\n";
+    std::string line = base64_encode(opt.password) + "\r\n";
     reply = co_await command(line, timeouts_.mail, "AUTH LOGIN");
     OPENSSL_cleanse(line.data(), line.size());
     if (!reply) co_return reply.error();

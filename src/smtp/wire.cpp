@@ -1,7 +1,5 @@
 #include "smtp/wire.hpp"
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <cstring>
 
@@ -132,15 +130,6 @@ void append_data_pieces(std::vector<Piece>& out, std::string_view message,
   if (message.size() > from) out.push_back({message.data() + from, message.size() - from});
   if (!scan.ends_with_crlf) out.push_back({kCrlf, 2});
   out.push_back({kEnd, 3});
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
 }
 
 }  // namespace broadsheet::smtp

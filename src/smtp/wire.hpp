@@ -46,6 +46,4 @@ struct Piece {
 // end with one, then ".\r\n". Views into `message`, which must outlive them.
 void append_data_pieces(std::vector<Piece>& out, std::string_view message, const MessageScan& scan);
 
-std::string base64(std::string_view bytes);
-
 }  // namespace broadsheet::smtp

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <random>
 
+#include "core/encoding.hpp"
+
 namespace broadsheet::smtp {
 namespace {
 
@@ -135,9 +137,9 @@ TEST(Envelope, MailFromCarriesOnlyTheParametersTheRelayOffers) {
 }
 
 TEST(Base64, EncodesAuthCredentials) {
-  EXPECT_EQ(base64(std::string("\0user\0pass", 10)), "AHVzZXIAcGFzcw==");
-  EXPECT_EQ(base64(""), "");
-  EXPECT_EQ(base64("ab"), "YWI=");
+  EXPECT_EQ(base64_encode(std::string("\0user\0pass", 10)), "AHVzZXIAcGFzcw==");
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("ab"), "YWI=");
 }
 
 }  // namespace

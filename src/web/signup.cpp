@@ -2,8 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 
 #include "address/address.hpp"
 #include "address/mx.hpp"
+#include "core/encoding.hpp"
 #include "core/secret_file.hpp"
 #include "schedule/schedule.hpp"
 
@@ -20,16 +19,6 @@ namespace {
 constexpr std::size_t kMaxNewsletters = 20;
 constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxPageBytes = 500;
-
-std::string hmac_hex(std::string_view key, std::string_view data) {
-  unsigned char out[32];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", out[i]);
-  return hex;
-}
 
 }  // namespace
 
@@ -45,7 +34,7 @@ Result<ReaderKeys> load_reader_keys(const Config& config) {
   ReaderKeys keys;
   keys.link_key = hex;
   // The robot check gets a key of its own, derived so that one secret file suffices.
-  keys.robot.hmac_key = hmac_hex(hex, "broadsheet robot check");
+  keys.robot.hmac_key = hmac_sha256_hex(hex, "broadsheet robot check");
   keys.robot.version = config.robot.version;
   keys.robot.accept_previous = config.robot.accept_previous;
   keys.robot.v1_max_number = config.robot.v1_max_number;
@@ -78,7 +67,7 @@ Result<boost::json::object> SignupService::challenge(std::string_view version) {
 std::string SignupService::stored_client_address(const std::string& ip) const {
   const auto& mode = config_.signup.client_address;
   if (mode == "full") return ip;
-  if (mode == "hash") return hmac_hex(keys_.link_key, "client " + ip).substr(0, 32);
+  if (mode == "hash") return hmac_sha256_hex(keys_.link_key, "client " + ip).substr(0, 32);
   unsigned char buf[16];
   char text[INET6_ADDRSTRLEN];
   if (inet_pton(AF_INET, ip.c_str(), buf) == 1) {
