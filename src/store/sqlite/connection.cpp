@@ -114,7 +114,9 @@ Result<sqlite3_stmt*> Connection::prepare(const NamedQuery& query) {
   };
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db_, query.sql.c_str(), static_cast<int>(query.sql.size() + 1),
+  // The name goes in front as a comment, for Query::name() to tell in messages.
+  const std::string text = fmt::format("-- name: {}\n{}", query.name, query.sql);
+  int rc = sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size() + 1),
                               SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
   if (rc != SQLITE_OK) {
     Error e = sqlite_error(db_, rc, "");

@@ -66,7 +66,36 @@ Query& Query::bind_opt_text(int index, const std::optional<std::string>& value) 
   return value ? bind_text(index, *value) : bind_null(index);
 }
 
+Query& Query::resolve(std::span<const std::string_view> names) {
+  const int count = sqlite3_column_count(stmt_);
+  for (std::size_t i = 0; i < names.size() && i < kMaxColumns; ++i) {
+    int found = -1;
+    for (int col = 0; col < count && found < 0; ++col) {
+      const char* name = sqlite3_column_name(stmt_, col);
+      if (name && names[i] == name) found = col;
+    }
+    if (found < 0) {
+      if (!columns_error_) {
+        columns_error_ = make_error(
+            Errc::internal, fmt::format("query '{}' returns no column '{}'", name(), names[i]));
+      }
+      found = 0;  // never read: the next step fails
+    }
+    positions_[i] = found;
+  }
+  return *this;
+}
+
+std::string Query::name() const {
+  constexpr std::string_view kMarker = "-- name: ";
+  const char* sql = sqlite3_sql(stmt_);
+  std::string_view text = sql ? sql : "";
+  if (text.starts_with(kMarker)) text.remove_prefix(kMarker.size());
+  return std::string(text.substr(0, text.find('\n')));
+}
+
 Result<bool> Query::step() {
+  if (columns_error_) return *columns_error_;
   if (bind_rc_ != SQLITE_OK) return error(bind_rc_);
   int rc = sqlite3_step(stmt_);
   last_rc_ = rc;

@@ -5,8 +5,11 @@
 
 #include <sqlite3.h>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,6 +31,27 @@ Error failed_to(std::string_view what, const Error& e, std::string_view taken);
 // A count for a LIMIT parameter; SQLite's integers are signed.
 std::int64_t as_sql_limit(std::size_t n);
 
+// The result columns a row reader takes, by name. Readers ask for a column by name with
+// `kColumns["id"]`, which is checked when compiling (a name not in the list does not
+// compile) and gives the name's place in the list; Query::columns() resolves the list
+// against the statement's result once per execution, so reading a row costs no lookup:
+//
+//   constexpr ColumnList<2> kColumns{{"id", "slug"}};
+//   q.columns(kColumns);            // before the first step
+//   n.id = q.int_of(kColumns["id"]);
+template <std::size_t N>
+struct ColumnList {
+  std::array<std::string_view, N> names;
+
+  consteval std::size_t operator[](std::string_view name) const {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (names[i] == name) return i;
+    }
+    throw "column not in the reader's list";  // makes the call not compile
+  }
+  std::span<const std::string_view> span() const { return names; }
+};
+
 // A persistent prepared statement in use. Binds, steps and reads columns; on
 // destruction it resets and clears its bindings so the next user finds it clean.
 // Text is bound without copying (SQLITE_STATIC): the bound bytes must outlive the
@@ -47,6 +71,17 @@ class Query {
   Query& bind_null(int index);
   Query& bind_opt_int(int index, const std::optional<std::int64_t>& value);
   Query& bind_opt_text(int index, const std::optional<std::string>& value);
+
+  // Resolves the reader's columns against this statement's result columns (by the names
+  // SQLite reports: the column, or the `AS` alias of an expression). Call before the
+  // first step; `*_of(i)` then reads the column named `names[i]`. A name the statement
+  // does not return makes the next step fail with Errc::internal naming the query and
+  // the column, before any row is read.
+  template <std::size_t N>
+  Query& columns(const ColumnList<N>& list) {
+    static_assert(N <= kMaxColumns, "raise Query::kMaxColumns");
+    return resolve(list.span());
+  }
 
   // True when a row is ready to read, false when the statement is done.
   Result<bool> step();
@@ -85,13 +120,28 @@ class Query {
   std::string text_at(int col) const;
   std::optional<std::int64_t> opt_int_at(int col) const;
 
+  // A column of the list given to columns(), by its place in that list.
+  std::int64_t int_of(std::size_t i) const { return int_at(positions_[i]); }
+  bool bool_of(std::size_t i) const { return bool_at(positions_[i]); }
+  std::string text_of(std::size_t i) const { return text_at(positions_[i]); }
+  std::optional<std::int64_t> opt_int_of(std::size_t i) const { return opt_int_at(positions_[i]); }
+
+  // The name of the query this statement was prepared from (Connection::prepare puts it
+  // in front of the SQL), or the SQL's first line for a statement prepared elsewhere.
+  std::string name() const;
+
+  static constexpr std::size_t kMaxColumns = 24;
+
  private:
   Error error(int rc) const;
+  Query& resolve(std::span<const std::string_view> names);
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   int bind_rc_ = SQLITE_OK;  // first binding failure, reported by the next step
   int last_rc_ = SQLITE_OK;
+  std::optional<Error> columns_error_;  // a missing column, reported by the next step
+  std::array<int, kMaxColumns> positions_{};
 };
 
 // A transaction on the connection: begin() with a BEGIN statement, commit(), and a

@@ -45,20 +45,25 @@ Status check_paragraphs(const std::vector<std::string>& paragraphs) {
   return {};
 }
 
-// Columns: id, slug, title, standfirst, author, section, body, url, published_at.
+// The columns of every query that returns articles, read by name (Query::columns).
+constexpr ColumnList<9> kArticleColumns{
+    {"id", "slug", "title", "standfirst", "author", "section", "body", "url", "published_at"}};
 Article read_article(const Query& q) {
   Article a;
-  a.id = q.int_at(0);
-  a.slug = q.text_at(1);
-  a.title = q.text_at(2);
-  a.standfirst = q.text_at(3);
-  a.author = q.text_at(4);
-  a.section = q.text_at(5);
-  a.paragraphs = split_paragraphs(q.text_at(6));
-  a.url = q.text_at(7);
-  a.published_at = q.int_at(8);
+  a.id = q.int_of(kArticleColumns["id"]);
+  a.slug = q.text_of(kArticleColumns["slug"]);
+  a.title = q.text_of(kArticleColumns["title"]);
+  a.standfirst = q.text_of(kArticleColumns["standfirst"]);
+  a.author = q.text_of(kArticleColumns["author"]);
+  a.section = q.text_of(kArticleColumns["section"]);
+  a.paragraphs = split_paragraphs(q.text_of(kArticleColumns["body"]));
+  a.url = q.text_of(kArticleColumns["url"]);
+  a.published_at = q.int_of(kArticleColumns["published_at"]);
   return a;
 }
+
+// The columns of recent_audit, read by name (Query::columns).
+constexpr ColumnList<6> kAuditColumns{{"id", "at", "actor", "action", "subject", "detail"}};
 
 }  // namespace
 
@@ -91,6 +96,7 @@ Result<std::vector<Article>> SqliteStore::latest_articles(std::size_t limit) {
   if (!h) return h.error();
   std::vector<Article> out;
   Query q(db(), sql().latest_articles);
+  q.columns(kArticleColumns);
   q.bind_int(1, as_sql_limit(limit));
   if (auto s = q.each_row([&] { out.push_back(read_article(q)); }); !s) {
     return failed_to("list articles", s.error());
@@ -102,6 +108,7 @@ Result<Article> SqliteStore::article_by_slug(const std::string& slug) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().article_by_slug);
+  q.columns(kArticleColumns);
   q.bind_text(1, slug);
   if (auto s = q.expect_row(fmt::format("no article with slug '{}'", slug)); !s) {
     return failed_to(fmt::format("read article '{}'", slug), s.error());
@@ -129,10 +136,12 @@ Result<std::vector<AuditEntry>> SqliteStore::recent_audit(std::size_t limit) {
   if (!h) return h.error();
   std::vector<AuditEntry> out;
   Query q(db(), sql().recent_audit);
-  q.bind_int(1, as_sql_limit(limit));
+  q.columns(kAuditColumns).bind_int(1, as_sql_limit(limit));
   auto read = [&] {
-    out.push_back(AuditEntry{q.int_at(0), q.int_at(1), q.text_at(2), q.text_at(3), q.text_at(4),
-                             q.text_at(5)});
+    constexpr const auto& c = kAuditColumns;
+    out.push_back(AuditEntry{q.int_of(c["id"]), q.int_of(c["at"]), q.text_of(c["actor"]),
+                             q.text_of(c["action"]), q.text_of(c["subject"]),
+                             q.text_of(c["detail"])});
   };
   if (auto s = q.each_row(read); !s) return failed_to("read the audit log", s.error());
   return out;

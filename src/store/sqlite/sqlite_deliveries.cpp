@@ -12,19 +12,29 @@ namespace {
 
 constexpr std::size_t kMaxReply = 512;
 
-// Columns: subscriber id, email, email_display, name, timezone, attempts, still
-// subscribed (queued_deliveries and due_deliveries).
+// The one column of issue_by_id the send side checks before changing an issue.
+constexpr ColumnList<1> kIssueStatus{{"status"}};
+
+// The columns of queued_deliveries and due_deliveries, read by name (Query::columns).
+constexpr ColumnList<7> kPendingColumns{{"subscriber_id", "email", "email_display", "name",
+                                         "timezone", "attempts", "still_subscribed"}};
 PendingDelivery read_pending(const Query& q) {
+  constexpr const auto& c = kPendingColumns;
   PendingDelivery d;
-  d.subscriber_id = q.int_at(0);
-  d.email = q.text_at(1);
-  d.email_display = q.text_at(2);
-  d.name = q.text_at(3);
-  d.timezone = q.text_at(4);
-  d.attempts = static_cast<int>(q.int_at(5));
-  d.still_subscribed = q.bool_at(6);
+  d.subscriber_id = q.int_of(c["subscriber_id"]);
+  d.email = q.text_of(c["email"]);
+  d.email_display = q.text_of(c["email_display"]);
+  d.name = q.text_of(c["name"]);
+  d.timezone = q.text_of(c["timezone"]);
+  d.attempts = static_cast<int>(q.int_of(c["attempts"]));
+  d.still_subscribed = q.bool_of(c["still_subscribed"]);
   return d;
 }
+
+// The columns of delivery_counts and of delivery_of.
+constexpr ColumnList<2> kCountColumns{{"status", "count"}};
+constexpr ColumnList<5> kDeliveryColumns{
+    {"subscriber_id", "status", "attempts", "last_reply", "next_attempt_at"}};
 
 std::optional<DeliveryStatus> delivery_status_from(std::string_view s) {
   for (auto v : {DeliveryStatus::queued, DeliveryStatus::sent, DeliveryStatus::deferred,
@@ -63,11 +73,12 @@ Result<std::size_t> SqliteStore::begin_sending(Id issue_id) {
   Transaction tx(db(), sql().commit, sql().rollback);
   if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("begin sending", s.error());
   Query read(db(), sql().issue_by_id);
+  read.columns(kIssueStatus);
   read.bind_int(1, issue_id);
   if (auto s = read.expect_row(fmt::format("no issue with id {}", issue_id)); !s) {
     return failed_to(fmt::format("send issue {}", issue_id), s.error());
   }
-  const std::string status = read.text_at(6);
+  const std::string status = read.text_of(kIssueStatus["status"]);
   if (auto s = read.run(); !s) return failed_to("begin sending", s.error());
   Id newsletter_id = 0;
   {
@@ -98,11 +109,13 @@ Result<Issue> SqliteStore::change_issue_status(Id issue_id, std::vector<IssueSta
     Transaction tx(db(), sql().commit, sql().rollback);
     if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("change issue", s.error());
     Query read(db(), sql().issue_by_id);
+    read.columns(kIssueStatus);
     read.bind_int(1, issue_id);
     if (auto s = read.expect_row(fmt::format("no issue with id {}", issue_id)); !s) {
       return failed_to(fmt::format("change issue {}", issue_id), s.error());
     }
-    auto current = issue_status_from(read.text_at(6)).value_or(IssueStatus::draft);
+    auto current =
+        issue_status_from(read.text_of(kIssueStatus["status"])).value_or(IssueStatus::draft);
     if (auto s = read.run(); !s) return failed_to("change issue", s.error());
     if (std::find(from.begin(), from.end(), current) == from.end()) {
       return make_error(Errc::conflict, fmt::format("issue {} is {}, so it cannot become {}",
@@ -157,7 +170,10 @@ Result<std::vector<PendingDelivery>> SqliteStore::queued_deliveries(Id issue_id,
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().queued_deliveries);
-  q.bind_int(1, issue_id).bind_int(2, after_id).bind_int(3, as_sql_limit(limit));
+  q.columns(kPendingColumns)
+      .bind_int(1, issue_id)
+      .bind_int(2, after_id)
+      .bind_int(3, as_sql_limit(limit));
   std::vector<PendingDelivery> out;
   out.reserve(limit);
   if (auto s = q.each_row([&] { out.push_back(read_pending(q)); }); !s) {
@@ -171,7 +187,11 @@ Result<std::vector<PendingDelivery>> SqliteStore::due_deliveries(Id issue_id, Un
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().due_deliveries);
-  q.bind_int(1, issue_id).bind_int(2, now).bind_int(3, after_id).bind_int(4, as_sql_limit(limit));
+  q.columns(kPendingColumns)
+      .bind_int(1, issue_id)
+      .bind_int(2, now)
+      .bind_int(3, after_id)
+      .bind_int(4, as_sql_limit(limit));
   std::vector<PendingDelivery> out;
   if (auto s = q.each_row([&] { out.push_back(read_pending(q)); }); !s) {
     return failed_to("read due deliveries", s.error());
@@ -222,15 +242,24 @@ Result<DeliveryCounts> SqliteStore::delivery_counts(Id issue_id) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().delivery_counts);
-  q.bind_int(1, issue_id);
+  q.columns(kCountColumns).bind_int(1, issue_id);
   DeliveryCounts c;
   Status s = q.each_row([&] {
-    auto n = static_cast<std::size_t>(q.int_at(1));
-    switch (delivery_status_from(q.text_at(0)).value_or(DeliveryStatus::queued)) {
-      case DeliveryStatus::queued: c.queued = n; break;
-      case DeliveryStatus::sent: c.sent = n; break;
-      case DeliveryStatus::deferred: c.deferred = n; break;
-      case DeliveryStatus::failed: c.failed = n; break;
+    auto n = static_cast<std::size_t>(q.int_of(kCountColumns["count"]));
+    switch (
+        delivery_status_from(q.text_of(kCountColumns["status"])).value_or(DeliveryStatus::queued)) {
+      case DeliveryStatus::queued:
+        c.queued = n;
+        break;
+      case DeliveryStatus::sent:
+        c.sent = n;
+        break;
+      case DeliveryStatus::deferred:
+        c.deferred = n;
+        break;
+      case DeliveryStatus::failed:
+        c.failed = n;
+        break;
     }
   });
   if (!s) return failed_to("count deliveries", s.error());
@@ -253,18 +282,19 @@ Result<DeliveryUpdate> SqliteStore::delivery_of(Id issue_id, Id subscriber_id) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().delivery_of);
-  q.bind_int(1, issue_id).bind_int(2, subscriber_id);
+  q.columns(kDeliveryColumns).bind_int(1, issue_id).bind_int(2, subscriber_id);
   if (auto s = q.expect_row(fmt::format("no delivery of issue {} to subscriber {}", issue_id,
                                         subscriber_id));
       !s) {
     return failed_to("read a delivery", s.error());
   }
   DeliveryUpdate d;
-  d.subscriber_id = q.int_at(0);
-  d.status = delivery_status_from(q.text_at(1)).value_or(DeliveryStatus::queued);
-  d.attempts = static_cast<int>(q.int_at(2));
-  d.reply = q.text_at(3);
-  d.next_attempt_at = q.opt_int_at(4);
+  constexpr const auto& c = kDeliveryColumns;
+  d.subscriber_id = q.int_of(c["subscriber_id"]);
+  d.status = delivery_status_from(q.text_of(c["status"])).value_or(DeliveryStatus::queued);
+  d.attempts = static_cast<int>(q.int_of(c["attempts"]));
+  d.reply = q.text_of(c["last_reply"]);
+  d.next_attempt_at = q.opt_int_of(c["next_attempt_at"]);
   if (auto s = q.run(); !s) return failed_to("read a delivery", s.error());
   return d;
 }

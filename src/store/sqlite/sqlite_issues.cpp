@@ -8,28 +8,33 @@
 namespace broadsheet::store::sqlite {
 namespace {
 
-// Columns: id, newsletter_id, newsletter slug, subject, preheader, body_markdown,
-// status, scheduled_at, started_at, finished_at, created_at, updated_at, lease_owner,
-// lease_expires_at.
+// The columns of every query that returns issues, read by name (Query::columns).
+constexpr ColumnList<14> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
+                                        "preheader", "body_markdown", "status", "scheduled_at",
+                                        "started_at", "finished_at", "created_at", "updated_at",
+                                        "lease_owner", "lease_expires_at"}};
 Issue read_issue(const Query& q) {
   Issue i;
-  i.id = q.int_at(0);
-  i.newsletter_id = q.int_at(1);
-  i.newsletter_slug = q.text_at(2);
-  i.subject = q.text_at(3);
-  i.preheader = q.text_at(4);
-  i.body_markdown = q.text_at(5);
+  i.id = q.int_of(kIssueColumns["id"]);
+  i.newsletter_id = q.int_of(kIssueColumns["newsletter_id"]);
+  i.newsletter_slug = q.text_of(kIssueColumns["newsletter_slug"]);
+  i.subject = q.text_of(kIssueColumns["subject"]);
+  i.preheader = q.text_of(kIssueColumns["preheader"]);
+  i.body_markdown = q.text_of(kIssueColumns["body_markdown"]);
   // The CHECK on the column admits only the names issue_status_from() knows.
-  i.status = issue_status_from(q.text_at(6)).value_or(IssueStatus::draft);
-  i.scheduled_at = q.opt_int_at(7);
-  i.started_at = q.opt_int_at(8);
-  i.finished_at = q.opt_int_at(9);
-  i.created_at = q.int_at(10);
-  i.updated_at = q.int_at(11);
-  i.lease_owner = q.text_at(12);
-  i.lease_expires_at = q.opt_int_at(13);
+  i.status = issue_status_from(q.text_of(kIssueColumns["status"])).value_or(IssueStatus::draft);
+  i.scheduled_at = q.opt_int_of(kIssueColumns["scheduled_at"]);
+  i.started_at = q.opt_int_of(kIssueColumns["started_at"]);
+  i.finished_at = q.opt_int_of(kIssueColumns["finished_at"]);
+  i.created_at = q.int_of(kIssueColumns["created_at"]);
+  i.updated_at = q.int_of(kIssueColumns["updated_at"]);
+  i.lease_owner = q.text_of(kIssueColumns["lease_owner"]);
+  i.lease_expires_at = q.opt_int_of(kIssueColumns["lease_expires_at"]);
   return i;
 }
+
+// The columns of archive_list and archive_list_before, read by name (Query::columns).
+constexpr ColumnList<4> kArchiveColumns{{"id", "subject", "preheader", "started_at"}};
 
 std::string no_issue(Id id) { return fmt::format("no issue with id {}", id); }
 
@@ -70,6 +75,7 @@ Result<Issue> SqliteStore::issue_by_id(Id id) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().issue_by_id);
+  q.columns(kIssueColumns);
   q.bind_int(1, id);
   if (auto s = q.expect_row(no_issue(id)); !s) {
     return failed_to(fmt::format("read issue {}", id), s.error());
@@ -100,6 +106,7 @@ Result<std::vector<Issue>> SqliteStore::list_issues(const IssueQuery& iq) {
   std::optional<std::int64_t> newsletter;
   if (iq.newsletter_id) newsletter = *iq.newsletter_id;
   Query q(db(), sql().list_issues);
+  q.columns(kIssueColumns);
   q.bind_opt_int(1, newsletter).bind_opt_text(2, status).bind_int(3, as_sql_limit(iq.limit));
   std::vector<Issue> out;
   if (auto s = q.each_row([&] { out.push_back(read_issue(q)); }); !s) {
@@ -115,6 +122,7 @@ Result<Issue> SqliteStore::update_issue(Id id, const IssueUpdate& u) {
     Transaction tx(db(), sql().commit, sql().rollback);
     if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("update issue", s.error());
     Query read(db(), sql().issue_by_id);
+    read.columns(kIssueColumns);
     read.bind_int(1, id);
     if (auto s = read.expect_row(no_issue(id)); !s) {
       return failed_to(fmt::format("update issue {}", id), s.error());
@@ -142,6 +150,7 @@ Status SqliteStore::remove_issue(Id id) {
   Transaction tx(db(), sql().commit, sql().rollback);
   if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("remove issue", s.error());
   Query read(db(), sql().issue_by_id);
+  read.columns(kIssueColumns);
   read.bind_int(1, id);
   if (auto s = read.expect_row(no_issue(id)); !s) {
     return failed_to(fmt::format("remove issue {}", id), s.error());
@@ -163,11 +172,13 @@ Result<std::vector<ArchiveEntry>> SqliteStore::archive_list(const ArchiveQuery& 
   // Two queries rather than one with "?3 IS NULL OR": that form keeps SQLite from
   // using the index for the cursor.
   Query q(r->db(), aq.before ? r->sql().archive_list_before : r->sql().archive_list);
-  q.bind_int(1, aq.newsletter_id).bind_int(2, as_sql_limit(aq.limit));
+  q.columns(kArchiveColumns).bind_int(1, aq.newsletter_id).bind_int(2, as_sql_limit(aq.limit));
   if (aq.before) q.bind_int(3, aq.before);
   std::vector<ArchiveEntry> out;
   Status s = q.each_row([&] {
-    out.push_back(ArchiveEntry{q.int_at(0), q.text_at(1), q.text_at(2), q.int_at(3)});
+    constexpr const auto& c = kArchiveColumns;
+    out.push_back(ArchiveEntry{q.int_of(c["id"]), q.text_of(c["subject"]),
+                               q.text_of(c["preheader"]), q.int_of(c["started_at"])});
   });
   if (!s) return failed_to("list the archive", s.error());
   return out;
@@ -177,6 +188,7 @@ Result<Issue> SqliteStore::archive_issue(Id newsletter_id, Id issue_id) {
   auto r = read();
   if (!r) return r.error();
   Query q(r->db(), r->sql().archive_issue);
+  q.columns(kIssueColumns);
   q.bind_int(1, newsletter_id).bind_int(2, issue_id);
   if (auto s = q.expect_row(fmt::format("issue {} is not in the archive", issue_id)); !s) {
     return failed_to(fmt::format("read issue {} of the archive", issue_id), s.error());

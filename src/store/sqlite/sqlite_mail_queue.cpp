@@ -46,23 +46,29 @@ std::vector<Id> split_ids(std::string_view text) {
   return out;
 }
 
-// Columns of due_mail: id, kind, subscriber_id, newsletter_ids, created_at, attempts,
-// email, name, status.
+// The columns of due_mail, read by name (Query::columns); status is the reader's.
+constexpr ColumnList<9> kQueuedColumns{{"id", "kind", "subscriber_id", "newsletter_ids",
+                                        "created_at", "attempts", "email", "name", "status"}};
 QueuedMail read_queued(const Query& q) {
+  constexpr const auto& c = kQueuedColumns;
   QueuedMail m;
-  m.id = q.int_at(0);
+  m.id = q.int_of(c["id"]);
   // The CHECK on the column admits only the two names.
-  m.kind = q.text_at(1) == to_string(QueuedMailKind::welcome) ? QueuedMailKind::welcome
-                                                              : QueuedMailKind::confirmation;
-  m.subscriber_id = q.int_at(2);
-  m.newsletter_ids = split_ids(q.text_at(3));
-  m.created_at = q.int_at(4);
-  m.attempts = static_cast<int>(q.int_at(5));
-  m.email = q.text_at(6);
-  m.name = q.text_at(7);
-  m.blocked = subscriber_status_from(q.text_at(8)) == SubscriberStatus::blocked;
+  m.kind = q.text_of(c["kind"]) == to_string(QueuedMailKind::welcome)
+               ? QueuedMailKind::welcome
+               : QueuedMailKind::confirmation;
+  m.subscriber_id = q.int_of(c["subscriber_id"]);
+  m.newsletter_ids = split_ids(q.text_of(c["newsletter_ids"]));
+  m.created_at = q.int_of(c["created_at"]);
+  m.attempts = static_cast<int>(q.int_of(c["attempts"]));
+  m.email = q.text_of(c["email"]);
+  m.name = q.text_of(c["name"]);
+  m.blocked = subscriber_status_from(q.text_of(c["status"])) == SubscriberStatus::blocked;
   return m;
 }
+
+// The columns of mail_queue_state.
+constexpr ColumnList<2> kQueueStateColumns{{"pending", "next_due_at"}};
 
 // An error kept in the queue: one line, at most kMaxError bytes, never cut inside a
 // UTF-8 character.
@@ -102,7 +108,7 @@ Result<std::vector<QueuedMail>> SqliteStore::due_mail(UnixSeconds now, std::size
   if (!h) return h.error();
   std::vector<QueuedMail> out;
   Query q(db(), sql().due_mail);
-  q.bind_int(1, now).bind_int(2, as_sql_limit(limit));
+  q.columns(kQueuedColumns).bind_int(1, now).bind_int(2, as_sql_limit(limit));
   if (auto s = q.each_row([&] { out.push_back(read_queued(q)); }); !s) {
     return failed_to("read the mail queue", s.error());
   }
@@ -133,12 +139,13 @@ Result<MailQueueState> SqliteStore::mail_queue_state() {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().mail_queue_state);
+  q.columns(kQueueStateColumns);
   if (auto s = q.expect_row("mail_queue_state returned no row"); !s) {
     return failed_to("read the mail queue", s.error());
   }
   MailQueueState state;
-  state.pending = static_cast<std::size_t>(q.int_at(0));
-  state.next_due_at = q.opt_int_at(1);
+  state.pending = static_cast<std::size_t>(q.int_of(kQueueStateColumns["pending"]));
+  state.next_due_at = q.opt_int_of(kQueueStateColumns["next_due_at"]);
   if (auto s = q.run(); !s) return failed_to("read the mail queue", s.error());
   return state;
 }

@@ -103,6 +103,9 @@ Result<std::vector<SignupNewsletter>> signup_newsletters(const SignupTx& tx,
   return out;
 }
 
+// What a sign-up needs of subscriber_by_email's row (the columns of read_subscriber's).
+constexpr ColumnList<2> kReaderColumns{{"id", "status"}};
+
 struct Reader {
   Id id = 0;
   bool blocked = false;
@@ -115,13 +118,14 @@ struct Reader {
 Result<Reader> find_or_create_reader(const SignupTx& tx, const SignupRequest& r) {
   std::optional<Reader> known;
   {
-    Query q(tx.db, tx.sql.subscriber_by_email);  // columns as read_subscriber's
-    q.bind_text(1, r.email);
+    Query q(tx.db, tx.sql.subscriber_by_email);
+    q.columns(kReaderColumns).bind_text(1, r.email);
     auto row = q.step();
     if (!row) return row.error();
     if (*row) {
-      known =
-          Reader{q.int_at(0), subscriber_status_from(q.text_at(5)) == SubscriberStatus::blocked};
+      known = Reader{
+          q.int_of(kReaderColumns["id"]),
+          subscriber_status_from(q.text_of(kReaderColumns["status"])) == SubscriberStatus::blocked};
       if (auto s = q.run(); !s) return s.error();
     }
   }

@@ -36,26 +36,27 @@ namespace {
 constexpr std::string_view kQueriesPath = "src/store/sqlite/queries/";
 constexpr std::string_view kMigrationsPath = "src/store/sqlite/migrations/";
 
-// Columns: id, slug, name, description, schedule, from_name, from_address, is_public,
-// opt_in, created_at, updated_at, welcome_subject, welcome_body, archive_version (the
-// order of every newsletter query).
+// The columns of every query that returns newsletters, read by name (Query::columns).
+constexpr ColumnList<14> kNewsletterColumns{
+    {"id", "slug", "name", "description", "schedule", "from_name", "from_address", "is_public",
+     "opt_in", "created_at", "updated_at", "welcome_subject", "welcome_body", "archive_version"}};
 Newsletter read_newsletter(const Query& q) {
   Newsletter n;
-  n.id = q.int_at(0);
-  n.slug = q.text_at(1);
-  n.name = q.text_at(2);
-  n.description = q.text_at(3);
-  n.schedule = q.text_at(4);
-  n.from_name = q.text_at(5);
-  n.from_address = q.text_at(6);
-  n.is_public = q.bool_at(7);
+  n.id = q.int_of(kNewsletterColumns["id"]);
+  n.slug = q.text_of(kNewsletterColumns["slug"]);
+  n.name = q.text_of(kNewsletterColumns["name"]);
+  n.description = q.text_of(kNewsletterColumns["description"]);
+  n.schedule = q.text_of(kNewsletterColumns["schedule"]);
+  n.from_name = q.text_of(kNewsletterColumns["from_name"]);
+  n.from_address = q.text_of(kNewsletterColumns["from_address"]);
+  n.is_public = q.bool_of(kNewsletterColumns["is_public"]);
   // The CHECK on the column admits only the two values opt_in_from() knows.
-  n.opt_in = opt_in_from(q.text_at(8)).value_or(OptIn::double_opt_in);
-  n.created_at = q.int_at(9);
-  n.updated_at = q.int_at(10);
-  n.welcome_subject = q.text_at(11);
-  n.welcome_body = q.text_at(12);
-  n.archive_version = q.int_at(13);
+  n.opt_in = opt_in_from(q.text_of(kNewsletterColumns["opt_in"])).value_or(OptIn::double_opt_in);
+  n.created_at = q.int_of(kNewsletterColumns["created_at"]);
+  n.updated_at = q.int_of(kNewsletterColumns["updated_at"]);
+  n.welcome_subject = q.text_of(kNewsletterColumns["welcome_subject"]);
+  n.welcome_body = q.text_of(kNewsletterColumns["welcome_body"]);
+  n.archive_version = q.int_of(kNewsletterColumns["archive_version"]);
   return n;
 }
 
@@ -187,6 +188,7 @@ Result<std::vector<Newsletter>> SqliteStore::list_newsletters(bool public_only) 
   if (!r) return r.error();
   std::vector<Newsletter> out;
   Query q(r->db(), r->sql().list_newsletters);
+  q.columns(kNewsletterColumns);
   q.bind_bool(1, public_only);
   if (auto s = q.each_row([&] { out.push_back(read_newsletter(q)); }); !s) {
     return failed_to("list newsletters", s.error());
@@ -198,6 +200,7 @@ Result<Newsletter> SqliteStore::newsletter_by_slug(const std::string& slug) {
   auto r = read();
   if (!r) return r.error();
   Query q(r->db(), r->sql().newsletter_by_slug);
+  q.columns(kNewsletterColumns);
   q.bind_text(1, slug);
   if (auto s = q.expect_row(no_newsletter(slug)); !s) {
     return failed_to(fmt::format("read newsletter '{}'", slug), s.error());
@@ -209,6 +212,7 @@ Result<Newsletter> SqliteStore::newsletter_by_id(Id id) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().newsletter_by_id);
+  q.columns(kNewsletterColumns);
   q.bind_int(1, id);
   if (auto s = q.expect_row(fmt::format("no newsletter with id {}", id)); !s) {
     return failed_to(fmt::format("read newsletter {}", id), s.error());
@@ -226,6 +230,7 @@ Result<Newsletter> SqliteStore::update_newsletter(const std::string& slug,
   if (u.opt_in) opt_in = std::string(to_string(*u.opt_in));
 
   Query q(db(), sql().update_newsletter);
+  q.columns(kNewsletterColumns);
   q.bind_text(1, slug)
       .bind_opt_text(2, u.name)
       .bind_opt_text(3, u.description)

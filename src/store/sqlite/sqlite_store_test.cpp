@@ -82,6 +82,74 @@ TEST_F(SqliteTest, ABrokenQueryFailsTheOpenNamingIt) {
       << s.error().message;
 }
 
+// Readers take columns by name (Query::columns): a query that no longer returns one
+// fails, naming the query and the column, before any row is read.
+TEST_F(SqliteTest, AQueryMissingAReadersColumnFailsNamingIt) {
+  std::string text;
+  auto sql = sql_with("-- name: newsletter_by_slug\nSELECT id, slug, name,",
+                      "-- name: newsletter_by_slug\nSELECT id, slug AS handle, name,", text);
+  auto& store = open(sql);
+  newsletter("morning");
+  auto read = store.newsletter_by_slug("morning");
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, Errc::internal);
+  EXPECT_EQ(read.error().message, "query 'newsletter_by_slug' returns no column 'slug'");
+  // The other queries of the same reader still read.
+  auto all = store.list_newsletters(false);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(all->size(), 1u);
+}
+
+// The order of a query's columns is free: readers find them by name.
+TEST_F(SqliteTest, AReorderedSelectListReadsTheSame) {
+  std::string text;
+  auto sql = sql_with(
+      "-- name: newsletter_by_slug\n"
+      "SELECT id, slug, name, description, schedule, from_name, from_address,\n"
+      "       is_public, opt_in, created_at, updated_at,\n"
+      "       coalesce(welcome_subject, '') AS welcome_subject,\n"
+      "       coalesce(welcome_body, '') AS welcome_body, archive_version\n",
+      "-- name: newsletter_by_slug\n"
+      "SELECT archive_version, coalesce(welcome_body, '') AS welcome_body,\n"
+      "       coalesce(welcome_subject, '') AS welcome_subject, updated_at, created_at,\n"
+      "       opt_in, is_public, from_address, from_name, schedule, description, name,\n"
+      "       slug, id\n",
+      text);
+  auto& store = open(sql);
+  Newsletter n;
+  n.slug = "morning";
+  n.name = "Morning Briefing";
+  n.is_public = false;
+  n.description = "The day ahead.";
+  n.schedule = "mon-fri 06:00";
+  n.from_name = "The Desk";
+  n.from_address = "desk@example.org";
+  n.opt_in = OptIn::single_opt_in;
+  n.welcome_subject = "Welcome";
+  n.welcome_body = "Hello.";
+  ASSERT_TRUE(store.add_newsletter(n).ok());
+  auto listed = store.list_newsletters(false);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1u);
+  const Newsletter& want = listed->front();
+  auto read = store.newsletter_by_slug("morning");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->id, want.id);
+  EXPECT_EQ(read->slug, "morning");
+  EXPECT_EQ(read->name, want.name);
+  EXPECT_EQ(read->description, "The day ahead.");
+  EXPECT_EQ(read->schedule, "mon-fri 06:00");
+  EXPECT_EQ(read->from_name, "The Desk");
+  EXPECT_EQ(read->from_address, "desk@example.org");
+  EXPECT_FALSE(read->is_public);
+  EXPECT_EQ(read->opt_in, OptIn::single_opt_in);
+  EXPECT_EQ(read->created_at, want.created_at);
+  EXPECT_EQ(read->updated_at, want.updated_at);
+  EXPECT_EQ(read->welcome_subject, "Welcome");
+  EXPECT_EQ(read->welcome_body, "Hello.");
+  EXPECT_EQ(read->archive_version, want.archive_version);
+}
+
 TEST_F(SqliteTest, AMissingQueryFailsTheOpen) {
   std::string text;
   auto sql = sql_with("-- name: ping\nSELECT 1;", "", text);

@@ -11,33 +11,39 @@
 namespace broadsheet::store::sqlite {
 namespace {
 
-// Columns: id, email, email_display, name, timezone, status, created_at, updated_at.
+// The columns of every query that returns subscribers, read by name (Query::columns).
+constexpr ColumnList<8> kSubscriberColumns{
+    {"id", "email", "email_display", "name", "timezone", "status", "created_at", "updated_at"}};
 Subscriber read_subscriber(const Query& q) {
   Subscriber s;
-  s.id = q.int_at(0);
-  s.email = q.text_at(1);
-  s.email_display = q.text_at(2);
-  s.name = q.text_at(3);
-  s.timezone = q.text_at(4);
+  s.id = q.int_of(kSubscriberColumns["id"]);
+  s.email = q.text_of(kSubscriberColumns["email"]);
+  s.email_display = q.text_of(kSubscriberColumns["email_display"]);
+  s.name = q.text_of(kSubscriberColumns["name"]);
+  s.timezone = q.text_of(kSubscriberColumns["timezone"]);
   // The CHECK on the column admits only the values the parser knows.
-  s.status = subscriber_status_from(q.text_at(5)).value_or(SubscriberStatus::active);
-  s.created_at = q.int_at(6);
-  s.updated_at = q.int_at(7);
+  s.status = subscriber_status_from(q.text_of(kSubscriberColumns["status"]))
+                 .value_or(SubscriberStatus::active);
+  s.created_at = q.int_of(kSubscriberColumns["created_at"]);
+  s.updated_at = q.int_of(kSubscriberColumns["updated_at"]);
   return s;
 }
 
-// Columns: subscriber_id, newsletter_id, newsletter slug, status, source, created_at,
-// confirmed_at, unsubscribed_at.
+// The columns of every query that returns subscriptions, read by name (Query::columns).
+constexpr ColumnList<8> kSubscriptionColumns{{"subscriber_id", "newsletter_id", "newsletter_slug",
+                                              "status", "source", "created_at", "confirmed_at",
+                                              "unsubscribed_at"}};
 Subscription read_subscription(const Query& q) {
   Subscription s;
-  s.subscriber_id = q.int_at(0);
-  s.newsletter_id = q.int_at(1);
-  s.newsletter_slug = q.text_at(2);
-  s.status = subscription_status_from(q.text_at(3)).value_or(SubscriptionStatus::unconfirmed);
-  s.source = q.text_at(4);
-  s.created_at = q.int_at(5);
-  s.confirmed_at = q.opt_int_at(6);
-  s.unsubscribed_at = q.opt_int_at(7);
+  s.subscriber_id = q.int_of(kSubscriptionColumns["subscriber_id"]);
+  s.newsletter_id = q.int_of(kSubscriptionColumns["newsletter_id"]);
+  s.newsletter_slug = q.text_of(kSubscriptionColumns["newsletter_slug"]);
+  s.status = subscription_status_from(q.text_of(kSubscriptionColumns["status"]))
+                 .value_or(SubscriptionStatus::unconfirmed);
+  s.source = q.text_of(kSubscriptionColumns["source"]);
+  s.created_at = q.int_of(kSubscriptionColumns["created_at"]);
+  s.confirmed_at = q.opt_int_of(kSubscriptionColumns["confirmed_at"]);
+  s.unsubscribed_at = q.opt_int_of(kSubscriptionColumns["unsubscribed_at"]);
   return s;
 }
 
@@ -105,11 +111,13 @@ Result<SubscriberWithSubscriptions> SqliteStore::subscriber_by_email(const std::
   SubscriberWithSubscriptions out;
   {
     Query q(db(), sql().subscriber_by_email);
+    q.columns(kSubscriberColumns);
     q.bind_text(1, email);
     if (auto s = q.expect_row(no_subscriber(email)); !s) return fail(s.error());
     out.subscriber = read_subscriber(q);
   }
   Query q(db(), sql().subscriptions_of_subscriber);
+  q.columns(kSubscriptionColumns);
   q.bind_int(1, out.subscriber.id);
   if (auto s = q.each_row([&] { out.subscriptions.push_back(read_subscription(q)); }); !s) {
     return fail(s.error());
@@ -131,6 +139,7 @@ Result<std::vector<Subscriber>> SqliteStore::list_subscribers(const SubscriberQu
     stmt = sql().list_subscribers_with_status;
   }
   Query q(db(), stmt);
+  q.columns(kSubscriberColumns);
   q.bind_int(1, filter.after_id).bind_int(2, as_sql_limit(filter.limit));
   if (filter.newsletter_id) {
     q.bind_int(3, *filter.newsletter_id);
@@ -199,6 +208,7 @@ Result<Subscriber> SqliteStore::subscriber_by_id(Id id) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().subscriber_by_id);
+  q.columns(kSubscriberColumns);
   q.bind_int(1, id);
   if (auto s = q.expect_row(no_subscriber(id)); !s) {
     return failed_to(fmt::format("read subscriber {}", id), s.error());
@@ -215,6 +225,7 @@ Result<std::vector<Subscription>> SqliteStore::subscriptions_of(Id subscriber_id
   std::vector<Subscription> out;
   {
     Query q(db(), sql().subscriptions_of_subscriber);
+    q.columns(kSubscriptionColumns);
     q.bind_int(1, subscriber_id);
     if (auto s = q.each_row([&] { out.push_back(read_subscription(q)); }); !s) {
       return fail(s.error());

@@ -8,31 +8,33 @@
 namespace broadsheet::store::sqlite {
 namespace {
 
-// Columns: id, username, password_hash, role, created_at.
+// The columns of every query that returns users, read by name (Query::columns).
+constexpr ColumnList<5> kUserColumns{{"id", "username", "password_hash", "role", "created_at"}};
 User read_user(const Query& q) {
   User u;
-  u.id = q.int_at(0);
-  u.username = q.text_at(1);
-  u.password_hash = q.text_at(2);
+  u.id = q.int_of(kUserColumns["id"]);
+  u.username = q.text_of(kUserColumns["username"]);
+  u.password_hash = q.text_of(kUserColumns["password_hash"]);
   // Only add_user() writes the column, with a name user_role_from() knows.
-  u.role = user_role_from(q.text_at(3)).value_or(UserRole::editor);
-  u.created_at = q.int_at(4);
+  u.role = user_role_from(q.text_of(kUserColumns["role"])).value_or(UserRole::editor);
+  u.created_at = q.int_of(kUserColumns["created_at"]);
   return u;
 }
 
-// Columns: id, user_id, username, role, name, token_hash, created_at, last_used_at,
-// revoked_at.
+// The columns of every query that returns API tokens, read by name (Query::columns).
+constexpr ColumnList<9> kTokenColumns{{"id", "user_id", "username", "role", "name", "token_hash",
+                                       "created_at", "last_used_at", "revoked_at"}};
 ApiToken read_token(const Query& q) {
   ApiToken t;
-  t.id = q.int_at(0);
-  t.user_id = q.int_at(1);
-  t.username = q.text_at(2);
-  t.role = user_role_from(q.text_at(3)).value_or(UserRole::editor);
-  t.name = q.text_at(4);
-  t.token_hash = q.text_at(5);
-  t.created_at = q.int_at(6);
-  t.last_used_at = q.opt_int_at(7);
-  t.revoked_at = q.opt_int_at(8);
+  t.id = q.int_of(kTokenColumns["id"]);
+  t.user_id = q.int_of(kTokenColumns["user_id"]);
+  t.username = q.text_of(kTokenColumns["username"]);
+  t.role = user_role_from(q.text_of(kTokenColumns["role"])).value_or(UserRole::editor);
+  t.name = q.text_of(kTokenColumns["name"]);
+  t.token_hash = q.text_of(kTokenColumns["token_hash"]);
+  t.created_at = q.int_of(kTokenColumns["created_at"]);
+  t.last_used_at = q.opt_int_of(kTokenColumns["last_used_at"]);
+  t.revoked_at = q.opt_int_of(kTokenColumns["revoked_at"]);
   return t;
 }
 
@@ -60,6 +62,7 @@ Result<User> SqliteStore::user_by_name(const std::string& username) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().user_by_name);
+  q.columns(kUserColumns);
   q.bind_text(1, username);
   if (auto s = q.expect_row(fmt::format("no user named '{}'", username)); !s) {
     return failed_to("read user", s.error());
@@ -74,6 +77,7 @@ Result<std::vector<User>> SqliteStore::list_users() {
   if (!h) return h.error();
   std::vector<User> out;
   Query q(db(), sql().list_users);
+  q.columns(kUserColumns);
   if (auto s = q.each_row([&] { out.push_back(read_user(q)); }); !s) {
     return failed_to("list users", s.error());
   }
@@ -105,6 +109,7 @@ Result<ApiToken> SqliteStore::api_token_by_hash(const std::string& token_hash) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().api_token_by_hash);
+  q.columns(kTokenColumns);
   q.bind_text(1, token_hash);
   if (auto s = q.expect_row("no such API token"); !s) return failed_to("read API token", s.error());
   ApiToken out = read_token(q);
@@ -117,6 +122,7 @@ Result<std::vector<ApiToken>> SqliteStore::list_api_tokens() {
   if (!h) return h.error();
   std::vector<ApiToken> out;
   Query q(db(), sql().list_api_tokens);
+  q.columns(kTokenColumns);
   if (auto s = q.each_row([&] { out.push_back(read_token(q)); }); !s) {
     return failed_to("list API tokens", s.error());
   }

@@ -3,8 +3,11 @@
 -- transactions, migrations, health. Names are unique across the files.
 -- All are prepared when the store opens, so a mistake here fails the start.
 -- Parameters are numbered (?1, ?2, ...) to mirror PostgreSQL's $1, $2, ...
--- Column lists are repeated on purpose: the C++ readers take columns by position, so
--- every query that returns one kind of row lists the same columns in the same order.
+-- Column lists are repeated on purpose: every query that returns one kind of row lists
+-- the same columns. The C++ readers take columns by NAME (Query::columns, query.hpp),
+-- resolved once per execution, so order does not matter but names do: an expression
+-- column needs an `AS name` alias, and a reader's column missing from a query fails that
+-- query with Errc::internal before any row is read.
 
 -- Transactions -----------------------------------------------------------------------
 

@@ -26,10 +26,10 @@ WHERE id = ?1
 RETURNING id;
 
 -- name: queued_deliveries
--- ?1 issue, ?2 after subscriber id, ?3 limit. Columns: subscriber id, email,
--- email_display, name, timezone, attempts, still subscribed.
+-- ?1 issue, ?2 after subscriber id, ?3 limit. Columns: subscriber_id, email,
+-- email_display, name, timezone, attempts, still_subscribed.
 SELECT d.subscriber_id, s.email, s.email_display, s.name, s.timezone, d.attempts,
-       coalesce(x.status = 'confirmed' AND s.status = 'active', 0)
+       coalesce(x.status = 'confirmed' AND s.status = 'active', 0) AS still_subscribed
 FROM deliveries AS d
 JOIN issues AS i ON i.id = d.issue_id
 JOIN subscribers AS s ON s.id = d.subscriber_id
@@ -42,7 +42,7 @@ LIMIT ?3;
 -- name: due_deliveries
 -- ?1 issue, ?2 now, ?3 after subscriber id, ?4 limit; the columns of queued_deliveries.
 SELECT d.subscriber_id, s.email, s.email_display, s.name, s.timezone, d.attempts,
-       coalesce(x.status = 'confirmed' AND s.status = 'active', 0)
+       coalesce(x.status = 'confirmed' AND s.status = 'active', 0) AS still_subscribed
 FROM deliveries AS d
 JOIN issues AS i ON i.id = d.issue_id
 JOIN subscribers AS s ON s.id = d.subscriber_id
@@ -65,7 +65,7 @@ DELETE FROM deliveries WHERE issue_id = ?1 AND subscriber_id = ?2;
 UPDATE subscribers SET bounce_count = bounce_count + 1, updated_at = ?2 WHERE id = ?1;
 
 -- name: delivery_counts
-SELECT status, count(*) FROM deliveries WHERE issue_id = ?1 GROUP BY status;
+SELECT status, count(*) AS count FROM deliveries WHERE issue_id = ?1 GROUP BY status;
 
 -- name: next_retry_at
 SELECT min(next_attempt_at) FROM deliveries WHERE issue_id = ?1 AND status = 'deferred';

@@ -12,9 +12,9 @@ VALUES (?1, ?2, ?3, ?4, 'draft', ?5, ?5)
 RETURNING id;
 
 -- name: issue_by_id
-SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, i.body_markdown, i.status,
+SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, i.body_markdown, i.status,
        i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
-       coalesce(i.lease_owner, ''), i.lease_expires_at
+       coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE i.id = ?1;
 
@@ -24,9 +24,9 @@ SELECT status FROM issues WHERE id = ?1;
 -- name: list_issues
 -- ?1 newsletter id or NULL for all, ?2 status or NULL for any, ?3 limit. Without bodies
 -- (up to 1 MiB each), which no list shows.
-SELECT i.id, i.newsletter_id, n.slug, i.subject, i.preheader, '', i.status,
+SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, '' AS body_markdown, i.status,
        i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
-       coalesce(i.lease_owner, ''), i.lease_expires_at
+       coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE (?1 IS NULL OR i.newsletter_id = ?1) AND (?2 IS NULL OR i.status = ?2)
 ORDER BY coalesce(i.started_at, i.created_at) DESC, i.id DESC

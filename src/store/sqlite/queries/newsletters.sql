@@ -16,7 +16,8 @@ RETURNING id;
 -- ?1: 1 to list only public newsletters.
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
-       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
+       coalesce(welcome_subject, '') AS welcome_subject,
+       coalesce(welcome_body, '') AS welcome_body, archive_version
 FROM newsletters
 WHERE ?1 = 0 OR is_public = 1
 ORDER BY name, slug;
@@ -24,7 +25,8 @@ ORDER BY name, slug;
 -- name: newsletter_by_slug
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
-       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
+       coalesce(welcome_subject, '') AS welcome_subject,
+       coalesce(welcome_body, '') AS welcome_body, archive_version
 FROM newsletters
 WHERE slug = ?1;
 
@@ -34,7 +36,8 @@ SELECT 1 FROM newsletters WHERE id = ?1;
 -- name: newsletter_by_id
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
-       coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version
+       coalesce(welcome_subject, '') AS welcome_subject,
+       coalesce(welcome_body, '') AS welcome_body, archive_version
 FROM newsletters
 WHERE id = ?1;
 
@@ -56,7 +59,8 @@ SET name         = coalesce(?2, name),
 WHERE slug = ?1
 RETURNING id, slug, name, description, schedule, from_name, from_address,
           is_public, opt_in, created_at, updated_at,
-          coalesce(welcome_subject, ''), coalesce(welcome_body, ''), archive_version;
+          coalesce(welcome_subject, '') AS welcome_subject,
+       coalesce(welcome_body, '') AS welcome_body, archive_version;
 
 -- name: delete_newsletter
 DELETE FROM newsletters WHERE slug = ?1 RETURNING id;

@@ -39,7 +39,7 @@ WHERE id = ?1 AND next_attempt_at IS NOT NULL;
 
 -- name: mail_queue_state
 -- How many rows are pending, and when the earliest is due (NULL when none).
-SELECT count(*), min(next_attempt_at) FROM mail_queue WHERE next_attempt_at IS NOT NULL;
+SELECT count(*) AS pending, min(next_attempt_at) AS next_due_at FROM mail_queue WHERE next_attempt_at IS NOT NULL;
 
 -- name: purge_mail_queue
 -- ?1 instant, ?2 limit: drops up to ?2 rows done (sent or given up) and queued before

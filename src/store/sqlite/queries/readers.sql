@@ -76,7 +76,7 @@ LIMIT ?2;
 -- created_at, confirmed_at, unsubscribed_at ----------------------------------------------
 
 -- name: subscriptions_of_subscriber
-SELECT x.subscriber_id, x.newsletter_id, n.slug, x.status, x.source, x.created_at,
+SELECT x.subscriber_id, x.newsletter_id, n.slug AS newsletter_slug, x.status, x.source, x.created_at,
        x.confirmed_at, x.unsubscribed_at
 FROM subscriptions AS x
 JOIN newsletters AS n ON n.id = x.newsletter_id
