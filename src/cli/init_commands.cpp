@@ -2,14 +2,11 @@
 // publication). Both are idempotent: what exists is kept, what is missing is made, and
 // init leaves every data and secret file readable by its owner alone whatever modes it
 // found (cli/private_files.hpp).
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -17,25 +14,12 @@
 #include "cli/context.hpp"
 #include "cli/demo_content.hpp"
 #include "cli/private_files.hpp"
+#include "dkim/key.hpp"
 
 namespace broadsheet::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Writes `content` to a new file readable by the owner only. Refuses to overwrite.
-Status write_private_file(const fs::path& path, const std::string& content) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return make_error(Errc::io, fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = ::fsync(fd) == 0 && ok;
-  ::close(fd);
-  if (!ok) {
-    fs::remove(path);
-    return make_error(Errc::io, fmt::format("cannot write {}", path.string()));
-  }
-  return {};
-}
 
 // 32 random bytes, hex: the key that signs links in emails (confirm, unsubscribe).
 std::string random_key_hex() {
@@ -66,7 +50,7 @@ int run_init(const std::string& data) {
     std::cout << fmt::format("kept {}\n", config_path.string());
   } else {
     // It may come to name smtp.password: private from the start.
-    if (auto st = write_private_file(config_path, default_config_toml()); !st) {
+    if (auto st = dkim::write_private_file(config_path.string(), default_config_toml()); !st) {
       return fail(st.error());
     }
     std::cout << fmt::format("wrote {}\n", config_path.string());
@@ -88,7 +72,8 @@ int run_init(const std::string& data) {
   if (fs::exists(key_path)) {
     std::cout << fmt::format("kept {}\n", key_path.string());
   } else {
-    if (auto st = write_private_file(key_path, random_key_hex()); !st) return fail(st.error());
+    if (auto st = dkim::write_private_file(key_path.string(), random_key_hex()); !st)
+      return fail(st.error());
     std::cout << fmt::format("wrote {} (mode 0600)\n", key_path.string());
   }
 

@@ -4,20 +4,16 @@
 
 #include <unordered_set>
 
+#include "core/text.hpp"
+
 namespace broadsheet::store {
 namespace {
 
 constexpr std::string_view kMarker = "-- name:";
 
-std::string_view trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 bool is_comment_or_blank(std::string_view line) {
-  line = trim(line);
+  line = trim_whitespace(line);
   return line.empty() || line.substr(0, 2) == "--";
 }
 
@@ -25,7 +21,7 @@ bool is_comment_or_blank(std::string_view line) {
 // heading), so they are not kept as part of the query.
 std::string_view drop_trailing_comments(std::string_view sql) {
   while (!sql.empty()) {
-    std::string_view body = trim(sql);
+    std::string_view body = trim_whitespace(sql);
     std::size_t start = body.rfind('\n');
     std::string_view last = start == std::string_view::npos ? body : body.substr(start + 1);
     if (!is_comment_or_blank(last) || start == std::string_view::npos) return body;
@@ -37,9 +33,9 @@ std::string_view drop_trailing_comments(std::string_view sql) {
 // A line that was surely meant as a marker ("--name: x", "  -- name: x"); taking it for
 // a comment would silently glue two queries together.
 bool is_near_marker(std::string_view line) {
-  line = trim(line);
+  line = trim_whitespace(line);
   if (line.substr(0, 2) != "--") return false;
-  return trim(line.substr(2)).substr(0, 5) == "name:";
+  return trim_whitespace(line.substr(2)).substr(0, 5) == "name:";
 }
 
 bool is_valid_name(std::string_view name) {
@@ -65,7 +61,7 @@ Result<NamedQueries> NamedQueries::parse(std::string_view text, std::string_view
   auto close_block = [&]() -> bool {
     if (out.queries_.empty()) return true;
     NamedQuery& q = out.queries_.back();
-    q.sql = std::string(trim(drop_trailing_comments(q.sql)));
+    q.sql = std::string(trim_whitespace(drop_trailing_comments(q.sql)));
     return has_sql;
   };
 
@@ -83,7 +79,7 @@ Result<NamedQueries> NamedQueries::parse(std::string_view text, std::string_view
         return fail(out.queries_.back().line,
                     fmt::format("query '{}' has no SQL", out.queries_.back().name));
       }
-      std::string name(trim(line.substr(kMarker.size())));
+      std::string name(trim_whitespace(line.substr(kMarker.size())));
       if (name.empty()) return fail(line_no, "query name is empty");
       if (!is_valid_name(name)) {
         return fail(line_no, fmt::format("query name '{}' may hold only letters, digits and "
