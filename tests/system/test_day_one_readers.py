@@ -30,6 +30,15 @@ def import_file(data, tmp_path, text, *extra, slug="the-long-read"):
     return run("import", f, "--newsletter", slug, *extra, *data_args(data))
 
 
+def set_exact_matching(data, on: bool) -> None:
+    """Edits the key in broadsheet.toml as a publisher would."""
+    toml = data / "broadsheet.toml"
+    text, n = re.subn(r"(?m)^case_sensitive_local_part = \w+$",
+                      f"case_sensitive_local_part = {'true' if on else 'false'}", toml.read_text())
+    assert n == 1, "broadsheet.toml has the key once, under [readers]"
+    toml.write_text(text)
+
+
 def readers_named(data, local: str) -> list[dict]:
     return [s for s in subscribers(data) if s["email"].lower().startswith(local.lower() + "@")]
 
@@ -82,8 +91,7 @@ def test_import_of_case_variants_makes_one_reader_and_reports_the_duplicate(demo
 
 
 def test_exact_matching_keeps_case_variants_apart(demo):
-    toml = demo / "broadsheet.toml"
-    toml.write_text(toml.read_text() + "\n[readers]\ncase_sensitive_local_part = true\n")
+    set_exact_matching(demo, True)
     assert_ok(add(demo, f"Exact@{DOMAIN}"))
     assert_ok(add(demo, f"exact@{DOMAIN}"))
     assert len(readers_named(demo, "exact")) == 2
@@ -95,9 +103,7 @@ def test_turning_case_insensitive_matching_on_merges_existing_duplicates(demo):
     """A publication that kept case variants apart (as every database did before) gets
     them merged at the next start under the default rule, keeping the earliest consent
     and an unsubscribe that came after the other row's sign-up."""
-    toml = demo / "broadsheet.toml"
-    original = toml.read_text()
-    toml.write_text(original + "\n[readers]\ncase_sensitive_local_part = true\n")
+    set_exact_matching(demo, True)
     first, later = f"Merge.Me@{DOMAIN}", f"merge.me@{DOMAIN}"
     assert_ok(add(demo, first, "--newsletter", "morning-briefing", "--confirmed"))
     assert_ok(add(demo, later, "--newsletter", "morning-briefing", "--newsletter",
@@ -105,7 +111,7 @@ def test_turning_case_insensitive_matching_on_merges_existing_duplicates(demo):
     assert_ok(run("subscriber", "update", later, "--unsubscribe", "morning-briefing",
                   *data_args(demo)))
     assert len(readers_named(demo, "merge.me")) == 2
-    toml.write_text(original)  # back to the default: one reader per mailbox
+    set_exact_matching(demo, False)  # back to the default: one reader per mailbox
     found = readers_named(demo, "merge.me")
     assert len(found) == 1 and found[0]["email"] == first, found
     assert statuses(demo, later) == {"morning-briefing": "unsubscribed",
