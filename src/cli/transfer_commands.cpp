@@ -138,6 +138,12 @@ int run_import(const std::string& data, const TransferArgs& a) {
       report->rows - report->rejected - report->left_out, a.newsletter,
       report->counts.subscribers_created, report->counts.subscriptions_added,
       report->counts.duplicates_skipped, report->rejected);
+  if (report->counts.suppressed_skipped > 0) {
+    std::cout << fmt::format(
+        "skipped {} suppressed addresses: their readers were removed, and only their own "
+        "confirmed sign-up brings them back\n",
+        report->counts.suppressed_skipped);
+  }
   print_import_details(*report, a.send_confirmations);
   return kExitOk;
 }

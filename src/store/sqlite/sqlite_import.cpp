@@ -14,7 +14,7 @@
 // one statement over the ids above the high-water mark. So subscriptions_added is
 // counted from the statements' changes, and duplicates_skipped is what is left over.
 //
-// A reader's attributes are one JSON object in their row (migration 0005), written by
+// A reader's attributes are one JSON object in their row (migration 0006), written by
 // the same statement. At commit the readers left unconfirmed are counted (one range
 // query for the new ones, the known ones as they were met), and with
 // send_confirmations their confirmation emails are queued by two statements per range
@@ -30,6 +30,7 @@
 
 #include "core/text.hpp"
 
+#include "store/sqlite/mailbox_keys.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -39,14 +40,14 @@ namespace {
 // Negative: KiB rather than pages. About 200 MB, enough for the b-trees of a few
 // million subscribers.
 constexpr std::int64_t kImportCacheKiB = -200000;
-constexpr int kParamsPerRow = 5;  // of import_subscribers_batch; one more for `now`
+constexpr int kParamsPerRow = 6;  // of import_subscribers_batch; one more for `now`
 }  // namespace
 
 class SqliteImportSession final : public ImportSession {
  public:
   SqliteImportSession(SqliteStore& store, SqliteStore::Hold hold, const ImportOptions& o,
                       UnixSeconds now, std::int64_t saved_cache_size, Id high_water,
-                      std::size_t batch_size)
+                      std::size_t batch_size, bool any_suppressed)
       : store_(store),
         hold_(std::move(hold)),
         newsletter_id_(o.newsletter_id),
@@ -57,6 +58,7 @@ class SqliteImportSession final : public ImportSession {
         now_(now),
         saved_cache_size_(saved_cache_size),
         high_water_(high_water),
+        any_suppressed_(any_suppressed),
         pending_(batch_size) {}
 
   ~SqliteImportSession() override {
@@ -74,16 +76,18 @@ class SqliteImportSession final : public ImportSession {
     failed_ = true;
     return failed_to("import subscribers", e);
   }
-  // A row waiting for its batch, with its attributes as the JSON the column holds.
+  // A row waiting for its batch, with its mailbox key and its attributes as the JSON
+  // the column holds.
   struct Pending {
     ImportRow row;
+    std::string key;
     std::string attributes;
   };
   Status insert_batch();
   Status insert_one(const Pending& p);
-  // For a row whose address was already there: subscribes it if it was known before
+  // For a row whose mailbox was already there: subscribes it if it was known before
   // the import; readers the import created are subscribed at commit.
-  Status subscribe_known(const ImportRow& row);
+  Status subscribe_known(const std::string& key);
   // Counts the unconfirmed among subscribers [first, last] and, with
   // send_confirmations_, queues their confirmations.
   Status settle_unconfirmed(Id first, Id last);
@@ -100,6 +104,9 @@ class SqliteImportSession final : public ImportSession {
   const UnixSeconds now_;  // one timestamp for the whole import
   const std::int64_t saved_cache_size_;
   const Id high_water_;
+  // Whether any mailbox is suppressed: when none is (the common case), rows are not
+  // looked up one by one.
+  const bool any_suppressed_;
   std::vector<Pending> pending_;  // one batch; strings keep their capacity
   std::size_t pending_count_ = 0;
   std::size_t rows_ = 0;
@@ -112,7 +119,17 @@ class SqliteImportSession final : public ImportSession {
 Status SqliteImportSession::add(const ImportRow& row) {
   if (!open_) return make_error(Errc::internal, "the import session has ended");
   if (failed_) return make_error(Errc::internal, "the import session failed earlier");
+  std::string key = store_.keys_.of(row.email);
+  if (any_suppressed_) {
+    auto suppressed = is_suppressed(store_.db(), store_.sql(), key);
+    if (!suppressed) return fail(suppressed.error());
+    if (*suppressed) {
+      ++counts_.suppressed_skipped;
+      return {};
+    }
+  }
   Pending& slot = pending_[pending_count_++];
+  slot.key = std::move(key);
   slot.row.email = row.email;
   slot.row.email_display = row.email_display;
   slot.row.name = row.name;
@@ -140,7 +157,8 @@ Status SqliteImportSession::insert_batch() {
           .bind_text(p + 1, r.row.email_display)
           .bind_text(p + 2, r.row.name)
           .bind_text(p + 3, r.row.timezone)
-          .bind_text(p + 4, r.attributes);
+          .bind_text(p + 4, r.key)
+          .bind_text(p + 5, r.attributes);
       p += kParamsPerRow;
     }
     q.bind_int(p, now_);
@@ -150,7 +168,7 @@ Status SqliteImportSession::insert_batch() {
   counts_.subscribers_created += inserted;
   if (inserted < pending_count_) {
     for (const Pending& r : pending_) {
-      if (auto s = subscribe_known(r.row); !s) return s;
+      if (auto s = subscribe_known(r.key); !s) return s;
     }
   }
   pending_count_ = 0;
@@ -166,23 +184,24 @@ Status SqliteImportSession::insert_one(const Pending& p) {
         .bind_text(2, row.email_display)
         .bind_text(3, row.name)
         .bind_text(4, row.timezone)
-        .bind_text(5, p.attributes)
-        .bind_int(6, now_);
+        .bind_text(5, p.key)
+        .bind_text(6, p.attributes)
+        .bind_int(7, now_);
     if (auto s = q.run(); !s) return fail(s.error());
   }
   if (sqlite3_changes(db) == 1) {
     ++counts_.subscribers_created;
     return {};
   }
-  return subscribe_known(row);
+  return subscribe_known(p.key);
 }
 
-Status SqliteImportSession::subscribe_known(const ImportRow& row) {
+Status SqliteImportSession::subscribe_known(const std::string& key) {
   sqlite3* db = store_.db();
   Id id = 0;
   {
     Query q(db, store_.sql().subscriber_id_by_email);
-    q.bind_text(1, row.email);
+    q.bind_text(1, key);
     if (auto s = q.expect_row("a subscriber vanished during the import"); !s)
       return fail(s.error());
     id = q.int_at(0);
@@ -294,6 +313,14 @@ Result<std::unique_ptr<ImportSession>> SqliteStore::begin_import(const ImportOpt
   }
   const auto batch_size = static_cast<std::size_t>((params - 1) / kParamsPerRow);
 
+  bool any_suppressed = false;
+  {
+    Query q(db(), sql().count_suppressions);
+    if (auto s = q.expect_row("count_suppressions returned no row"); !s) {
+      return failed_to("begin an import", s.error());
+    }
+    any_suppressed = q.int_at(0) > 0;
+  }
   auto saved = connection_->pragma_int("PRAGMA cache_size");
   if (!saved) return saved.error();
   Transaction tx(db(), sql().commit, sql().rollback);
@@ -311,7 +338,7 @@ Result<std::unique_ptr<ImportSession>> SqliteStore::begin_import(const ImportOpt
   tx.release();  // the session owns the transaction from here
   importer_.store(std::this_thread::get_id());
   return std::unique_ptr<ImportSession>(new SqliteImportSession(
-      *this, std::move(*h), o, clock_.now(), *saved, high_water, batch_size));
+      *this, std::move(*h), o, clock_.now(), *saved, high_water, batch_size, any_suppressed));
 }
 
 }  // namespace broadsheet::store::sqlite
