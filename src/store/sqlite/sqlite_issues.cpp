@@ -194,11 +194,12 @@ Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std:
     Query bump(db(), sql().bump_archive_version);
     bump.bind_int(1, before.newsletter_id);
     if (auto s = bump.run(); !s) return failed_to("correct issue", s.error());
+    const std::string action = "issue.correct", subject = std::to_string(id);
     Query audit(db(), sql().insert_audit);
     audit.bind_int(1, clock_.now())
         .bind_text(2, actor)
-        .bind_text(3, std::string("issue.correct"))
-        .bind_text(4, std::to_string(id))
+        .bind_text(3, action)
+        .bind_text(4, subject)
         .bind_text(5, detail);
     if (auto s = audit.run(); !s) return failed_to("correct issue", s.error());
     if (auto s = tx.commit(); !s) return failed_to("correct issue", s.error());
