@@ -13,7 +13,7 @@ import dkim
 import pytest
 
 from conftest import (DOMAIN, REPO, assert_fails, assert_ok, data_args, get, request, run,
-                      stderr_lines)
+                      scrape_metrics)
 from send_helpers import add_newsletter, create_issue, make_audience, parse_message
 from signup_helpers import db_rows
 
@@ -195,6 +195,12 @@ def test_the_api_test_send_goes_to_the_outbox_and_records_nothing(paper, tmp_pat
     token = api_token(paper)
     issue_id = create_issue(paper, tmp_path, subject="Draft for review")
     server = server_factory(paper, env=ENV)
+
+    def messages_counted():
+        return {k: v for k, v in scrape_metrics(server).items()
+                if k.startswith("broadsheet_messages_total")}
+
+    counted = messages_counted()
     r = api(server, token, "POST", f"/api/v1/issues/{issue_id}/test",
             {"to": [f"editor@{DOMAIN}"], "name": "Grace"})
     assert r.status == 200, r
@@ -204,6 +210,7 @@ def test_the_api_test_send_goes_to_the_outbox_and_records_nothing(paper, tmp_pat
     assert parse_message(raw)["Subject"] == "[TEST] Draft for review"
     assert "Good morning, Grace" in text_of(raw)
     assert api(server, token, "GET", f"/api/v1/issues/{issue_id}").json()["deliveries"]["total"] == 0
+    assert messages_counted() == counted
     r = api(server, token, "POST", f"/api/v1/issues/{issue_id}/test", {"to": ["nope"]})
     assert r.status == 400 and r.json()["error"]["code"] == "invalid_field", r
     r = api(server, token, "POST", "/api/v1/issues/999/test", {"to": [f"editor@{DOMAIN}"]})
