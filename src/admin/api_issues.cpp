@@ -350,7 +350,7 @@ Response api_test_issue(ApiContext& ctx, const Request& req) {
   auto results = ctx.test_sender->send(*id, addresses, *name);
   if (!results) {
     if (results.error().code == Errc::invalid_argument) {
-      return Response::json_error(400, "invalid_field", "\"to\": " + results.error().message);
+      return Response::json_error(400, "invalid_field", results.error().message);
     }
     return error_answer(req, results.error());
   }

@@ -45,12 +45,7 @@ int test_send(const std::string& data, const TestArgs& a) {
                           ctx->address_policy, SystemClock::instance());
   auto results = sender.send(a.id, a.to, a.name);
   if (sending->pool) sending->pool->stop();
-  if (!results) {
-    if (results.error().code == Errc::invalid_argument) {
-      return fail(fmt::format("--to: {}", results.error().message));
-    }
-    return fail(results.error());
-  }
+  if (!results) return fail(results.error());
   bool all = true;
   for (const auto& r : *results) {
     all = all && r.result.kind == transport::DeliveryResult::Kind::delivered;

@@ -39,6 +39,12 @@ TEST(BodyFields, UnsupportedTagsAndUnknownFieldsNameTheirLine) {
   }
 }
 
+TEST(BodyFields, TheReaderFieldsComeFirstInTheirOrder) {
+  for (std::size_t i = 0; i < markdown::kReaderFieldCount; ++i) {
+    EXPECT_EQ(kBodyFields[i], markdown::field_name(static_cast<markdown::ReaderField>(i)));
+  }
+}
+
 TEST(BodyFields, ValidBodiesPass) {
   for (const char* body :
        {"Hi {{name | default: \"reader\"}}, {{ name }} and {{{email}}}.",

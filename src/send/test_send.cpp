@@ -19,8 +19,8 @@ Result<std::vector<TestSendResult>> TestSender::send(Id id, const std::vector<st
   for (const std::string& text : to) {
     auto address = address::parse_email(text, policy_);
     if (!address) {
-      return make_error(Errc::invalid_argument,
-                        fmt::format("{}: {}", text, address.error().message));
+      return make_error(Errc::invalid_argument, fmt::format("the address {} cannot be used: {}",
+                                                            text, address.error().message));
     }
     addresses.push_back(std::move(*address));
   }
