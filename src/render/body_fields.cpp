@@ -165,12 +165,21 @@ Status check_issue_body(std::string_view text) {
   auto versions = resolve_sections(text);
   if (!versions) return versions.error();
   BodyFieldResolver fields({"Newsletter", "Publication", "https://news.example/archive/x/1"});
-  std::optional<FieldRef> bad;
+  // The first field refused, copied: the renderer's text it points into is gone by the
+  // time the error is reported.
+  struct Bad {
+    std::string name;
+    std::optional<std::string> fallback;
+  };
+  std::optional<Bad> bad;
   markdown::MarkdownOptions options;
   options.base_url = "https://news.example";
   options.merge_field = [&](const FieldRef& field, bool html) -> std::optional<std::string> {
     auto value = fields(field, html);
-    if ((!value || !fields.status()) && !bad) bad = field;
+    if ((!value || !fields.status()) && !bad) {
+      bad = Bad{std::string(field.name), field.fallback ? std::optional<std::string>(*field.fallback)
+                                                        : std::nullopt};
+    }
     return value;
   };
   for (const std::string* version : {&versions->email, &versions->web}) {
@@ -182,7 +191,11 @@ Status check_issue_body(std::string_view text) {
     if (bad) {
       for (at = text.find("{{"); at != std::string_view::npos; at = text.find("{{", at + 1)) {
         auto f = markdown::field_at(text, at);
-        if (f && f->name == bad->name && f->fallback == bad->fallback) break;
+        if (f && f->name == bad->name &&
+            (f->fallback ? std::optional<std::string>(*f->fallback) : std::nullopt) ==
+                bad->fallback) {
+          break;
+        }
       }
       if (at == std::string_view::npos) at = 0;
     }
