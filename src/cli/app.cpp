@@ -19,8 +19,11 @@ std::string default_data_dir() {
   if (const char* env = std::getenv("BROADSHEET_DATA"); env && *env) return env;
   std::error_code ec;
   auto dir = std::filesystem::current_path(ec);
-  for (; !ec && !dir.empty(); dir = dir.parent_path()) {
-    if (std::filesystem::is_regular_file(dir / "broadsheet.toml", ec)) return dir.string();
+  if (ec) return "var";
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    // A folder that cannot be looked into is passed by (is_regular_file is false).
+    std::error_code missing;
+    if (std::filesystem::is_regular_file(dir / "broadsheet.toml", missing)) return dir.string();
     if (dir == dir.parent_path()) break;
   }
   return "var";

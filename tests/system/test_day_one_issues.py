@@ -14,7 +14,7 @@ import pytest
 
 from conftest import (DOMAIN, REPO, assert_fails, assert_ok, data_args, get, request, run,
                       scrape_metrics)
-from send_helpers import add_newsletter, create_issue, make_audience, parse_message
+from send_helpers import add_newsletter, create_issue, make_audience, parse_message, sink_factory  # noqa: F401
 from signup_helpers import db_rows
 
 SLUG = "morning-briefing"
