@@ -43,7 +43,7 @@ namespace broadsheet::store::sqlite {
   X(subscriber_id_by_email) X(import_subscription) X(import_new_subscriptions)            \
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
   X(spend_challenge) X(purge_spent_challenges)                                          \
-  X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(delete_issue)          \
+  X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(correct_issue) X(bump_archive_version) X(delete_issue)          \
   X(archive_list) X(archive_list_before) X(archive_issue)                                 \
   X(start_issue) X(queue_audience) X(set_issue_status) X(claim_sending_issue)             \
   X(renew_lease) X(release_lease) X(queued_deliveries) X(due_deliveries)                  \
