@@ -102,6 +102,12 @@ class SlowRelay:
             return
 
     def close(self):
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave the
+        # socket listening until that accept() returned.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
         for c in self.conns:
             try:
@@ -124,14 +130,19 @@ def hand_over(data, issue_id, env):
     assert "handed to the running server" in cp.stderr
 
 
-def finish_with_a_sink(data, issue_ids, readers, port, sink_factory, server_factory, **extra):
-    """The next start of `serve`, with a working relay on `port`: every issue ends sent
-    and every reader has exactly one copy of each."""
-    sink = sink_factory(name=f"sink-{port}", port=port)
-    server_factory(data, env=relay_env(port, **extra))
+def finish_with_a_sink(data, issue_ids, readers, sink_factory, server_factory, port=None,
+                       **extra):
+    """The next start of `serve`, with a working relay (on `port`, else a new one):
+    every issue ends sent and every reader has exactly one copy of each."""
+    sink = sink_factory(name="good-sink", port=port)
+    server = server_factory(data, env=relay_env(sink.port, **extra))
     for issue_id in issue_ids:
-        wait_for(lambda: show(data, issue_id)["status"] == "sent", timeout=60,
-                 what=f"issue {issue_id} to be sent by the next start")
+        try:
+            wait_for(lambda: show(data, issue_id)["status"] == "sent", timeout=60,
+                     what=f"issue {issue_id} to be sent by the next start")
+        except BaseException:
+            print(show(data, issue_id), server.log()[-3000:])
+            raise
     got = collections.Counter(sink.recipients())
     assert got == collections.Counter({r: len(issue_ids) for r in readers}), got
     return sink
@@ -152,7 +163,7 @@ def test_sigterm_with_the_relay_down(paper, tmp_path, sink_factory, server_facto
     assert left["deliveries"]["sent"] == 0
     # Nothing left the house: nobody was marked as tried, nobody dropped.
     assert left["deliveries"]["queued"] == 40, left
-    finish_with_a_sink(paper, [issue_id], readers, port, sink_factory, server_factory)
+    finish_with_a_sink(paper, [issue_id], readers, sink_factory, server_factory, port=port)
 
 
 def test_sigterm_with_a_relay_that_never_answers_and_a_refused_hand_over(
@@ -190,7 +201,7 @@ def test_sigterm_with_a_relay_that_never_answers_and_a_refused_hand_over(
     for issue_id in (first, second):
         d = show(paper, issue_id)["deliveries"]
         assert d["sent"] == 0 and d["queued"] == 25, d
-    finish_with_a_sink(paper, [first, second], readers, relay.port, sink_factory, server_factory)
+    finish_with_a_sink(paper, [first, second], readers, sink_factory, server_factory)
 
 
 def test_sigterm_with_a_relay_that_answers_too_slowly(paper, tmp_path, sink_factory,
@@ -211,9 +222,9 @@ def test_sigterm_with_a_relay_that_answers_too_slowly(paper, tmp_path, sink_fact
     assert d["sent"] == 0
     assert d["deferred"] == relay.bodies, (d, relay.bodies)
     assert d["queued"] == 30 - relay.bodies
-    # The next start with a working relay on the same port sends each reader one copy
-    # (the slow relay never said it took any).
-    finish_with_a_sink(paper, [issue_id], readers, relay.port, sink_factory, server_factory,
+    # The next start with a working relay sends each reader one copy (the slow relay
+    # never said it took any).
+    finish_with_a_sink(paper, [issue_id], readers, sink_factory, server_factory,
                        BROADSHEET_SEND_BACKOFF="1s")
 
 
