@@ -20,6 +20,7 @@ std::string delivery_counts_line(const store::DeliveryCounts& counts);
 std::optional<std::string> rate_line(const send::IssueProgress& progress);
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
+void add_issue_test_command(CLI::App& group, Invocation& invocation);    // issue test
 void add_issue_send_commands(CLI::App& group,
                              Invocation& invocation);  // send, pause, resume, cancel
 
