@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "store/store.hpp"
@@ -12,6 +13,11 @@ namespace broadsheet::cli {
 
 // "sent=N deferred=N failed=N queued=N"
 std::string delivery_counts_line(const store::DeliveryCounts& counts);
+// "7× 421 try later, 5× cannot connect: Connection refused": the most common reasons
+// of deferrals (send::issue_progress), most common first.
+std::string deferral_reasons_text(const std::vector<store::DeferralReason>& reasons);
+// "deferred 12: 7× 421 try later, …"; empty when nothing is deferred.
+std::string deferral_line(std::size_t deferred, const std::vector<store::DeferralReason>& reasons);
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
 void add_issue_send_commands(CLI::App& group,

@@ -1,11 +1,15 @@
 // `broadsheet issue render|send|pause|resume|cancel`.
 //
-// send: a draft or scheduled issue begins sending (its audience fixed in the delivery
-// log). When a server runs on the data folder, it takes the work over (its dispatcher
-// claims sending issues) and the command returns, or with --wait follows the counts;
-// otherwise the command runs the engine itself until nothing is pending. SIGINT or
-// SIGTERM stops it cleanly; the issue stays sending and the next `issue send` or
-// `serve` resumes it from the log.
+// send (and resume): a draft or scheduled issue begins sending (its audience fixed in
+// the delivery log). When a server runs on the data folder, it takes the work over (its
+// dispatcher claims sending issues) and the command returns, or with --wait follows the
+// counts; otherwise the command runs the engine itself. Either way it ends when nothing
+// is pending (exit 0), when nothing more can be sent before the next retry (the
+// summary with the reasons of the deferrals, exit 3: `serve` or the next `issue send`
+// retries them), or when the relay refuses the configuration (the issue is paused with
+// the one-line reason naming the key to change, exit 1). SIGINT or SIGTERM stops it
+// cleanly; the issue stays sending and the next `issue send` or `serve` resumes it
+// from the log.
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -53,12 +57,51 @@ struct SignalScope {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-int finish(const store::DeliveryCounts& counts) {
-  std::cout << delivery_counts_line(counts) << "\n";
-  return counts.queued > 0 || counts.deferred > 0 ? kExitPending : kExitOk;
+// The summary: the counts and, when some are deferred, their most common reasons, on
+// stdout; then why the send stopped, if it stopped by itself. Exit 1 when the relay
+// refuses the configuration (the issue is paused), else 3 while anything is pending.
+int finish(Context& ctx, Id id) {
+  auto issue = ctx.store->issue_by_id(id);
+  if (!issue) return fail(issue.error());
+  auto progress = send::issue_progress(*ctx.store, *issue, SystemClock::instance().now());
+  if (!progress) return fail(progress.error());
+  std::cout << delivery_counts_line(progress->counts) << "\n";
+  if (auto line = deferral_line(progress->counts.deferred, progress->deferrals); !line.empty()) {
+    std::cout << line << "\n";
+  }
+  if (issue->status == IssueStatus::paused && !issue->stopped_reason.empty()) {
+    return fail(fmt::format("issue {} stopped: {}; then `broadsheet issue resume {}`", id,
+                            issue->stopped_reason, id));
+  }
+  return progress->pending() ? kExitPending : kExitOk;
 }
 
-// Follows a send that the server performs, until the issue is no longer sending.
+// When nothing is left but deferred deliveries whose retry is not yet due: the time of
+// the first retry.
+std::optional<UnixSeconds> waiting_for_retry(Context& ctx, Id id,
+                                             const store::DeliveryCounts& counts) {
+  if (counts.queued > 0 || counts.deferred == 0) return std::nullopt;
+  auto next = ctx.store->next_retry_at(id);
+  if (!next || !*next || **next <= SystemClock::instance().now()) return std::nullopt;
+  return **next;
+}
+
+void say_waiting(Id id, UnixSeconds next, const char* who) {
+  std::cerr << fmt::format(
+      "issue {}: nothing more can be sent before the next retry at {}; {} retries the "
+      "deferred readers\n",
+      id, format_iso8601(next), who);
+}
+
+// The progress line: sent of total, and while some are deferred, why.
+void draw(Progress& bar, Context& ctx, Id id, const store::DeliveryCounts& counts) {
+  bar.update(counts.sent + counts.failed, counts.total());
+  (void)ctx;
+  (void)id;
+}
+
+// Follows a send that the server performs, until the issue is no longer sending or
+// nothing more can be sent before the next retry.
 int follow(Context& ctx, Id id) {
   Progress bar(fmt::format("issue {}", id), 0);
   for (;;) {
@@ -66,13 +109,18 @@ int follow(Context& ctx, Id id) {
     if (!issue) return fail(issue.error());
     auto counts = ctx.store->delivery_counts(id);
     if (!counts) return fail(counts.error());
-    bar.update(counts->sent + counts->failed, counts->total());
+    draw(bar, ctx, id, *counts);
     if (issue->status != IssueStatus::sending) {
       bar.finish();
-      if (issue->status != IssueStatus::sent) {
+      if (issue->status != IssueStatus::sent && issue->stopped_reason.empty()) {
         std::cerr << fmt::format("issue {} is {}\n", id, to_string(issue->status));
       }
-      return finish(*counts);
+      return finish(ctx, id);
+    }
+    if (auto next = waiting_for_retry(ctx, id, *counts)) {
+      bar.finish();
+      say_waiting(id, *next, "the running server");
+      return finish(ctx, id);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
@@ -86,20 +134,24 @@ int run_here(Context& ctx, Id id) {
   if (!keys) return fail(keys.error());
   auto sending = open_sending(ctx.config, std::move(keys->link_key));
   if (!sending) return fail(sending.error());
+  sending->engine.end_when_waiting = true;  // the retries are for `serve` or a later send
   const Clock& clock = SystemClock::instance();
   send::SendEngine engine({*ctx.store, *ctx.store, *ctx.store}, sending->transport(),
                           send::issue_messages_factory(sending->messages, *ctx.store, clock),
                           sending->engine, clock);
   SignalScope signals(engine);
   Progress bar(fmt::format("issue {}", id), 0);
-  auto progress = [&](const send::SendProgress& p) {
-    bar.update(p.counts.sent + p.counts.failed, p.counts.total());
-  };
+  auto progress = [&](const send::SendProgress& p) { draw(bar, ctx, id, p.counts); };
   for (;;) {
     auto summary = engine.run(id, progress);
     if (summary) {
       bar.finish();
-      if (summary->outcome != send::RunOutcome::finished) {
+      if (summary->outcome == send::RunOutcome::waiting) {
+        if (auto next = waiting_for_retry(ctx, id, summary->counts)) {
+          say_waiting(id, *next, "`broadsheet serve` or the next `issue send`");
+        }
+      } else if (summary->outcome != send::RunOutcome::finished &&
+                 summary->outcome != send::RunOutcome::relay_refused) {
         std::cerr << fmt::format("issue {}: {}\n", id, to_string(summary->outcome));
       }
       break;
@@ -120,9 +172,7 @@ int run_here(Context& ctx, Id id) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   if (sending->pool) sending->pool->stop();
-  auto counts = ctx.store->delivery_counts(id);
-  if (!counts) return fail(counts.error());
-  return finish(*counts);
+  return finish(ctx, id);
 }
 
 int send(const std::string& data, Id id, bool wait) {
@@ -215,6 +265,21 @@ std::string delivery_counts_line(const store::DeliveryCounts& counts) {
                      counts.failed, counts.queued);
 }
 
+std::string deferral_reasons_text(const std::vector<store::DeferralReason>& reasons) {
+  std::string out;
+  for (const auto& r : reasons) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{}\u00d7 {}", r.count, r.reply.empty() ? "(no reply)" : r.reply);
+  }
+  return out;
+}
+
+std::string deferral_line(std::size_t deferred, const std::vector<store::DeferralReason>& reasons) {
+  if (deferred == 0) return "";
+  if (reasons.empty()) return fmt::format("deferred {}", deferred);
+  return fmt::format("deferred {}: {}", deferred, deferral_reasons_text(reasons));
+}
+
 void add_issue_render_command(CLI::App& group, Invocation& invocation) {
   static RenderArgs a;
   auto* cmd = group.add_subcommand(
@@ -235,8 +300,9 @@ void add_issue_send_commands(CLI::App& group, Invocation& invocation) {
   auto& send_data = add_data_option(send_cmd);
   send_cmd->add_option("id", id, "The issue's id")->required();
   send_cmd->add_flag("--wait", wait,
-                     "When a server sends it, follow until done; exit 0 only when nothing is "
-                     "pending (3 otherwise)");
+                     "When a server sends it, follow until done or until nothing more can be "
+                     "sent before the next retry; exit 0 only when nothing is pending (3 "
+                     "otherwise, 1 when the relay refuses the configuration)");
   send_cmd->callback([&] { invocation.exit_code = send(send_data, id, wait); });
 
   auto* pause_cmd = group.add_subcommand("pause", "Pause an issue that is sending");

@@ -87,7 +87,12 @@ Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue
                                      UnixSeconds now) {
   auto counts = deliveries.delivery_counts(issue.id);
   if (!counts) return counts.error();
-  IssueProgress out{*counts, std::nullopt};
+  IssueProgress out{*counts, std::nullopt, {}};
+  if (counts->deferred > 0) {
+    auto reasons = deliveries.deferral_reasons(issue.id, kDeferralReasons);
+    if (!reasons) return reasons.error();
+    out.deferrals = std::move(*reasons);
+  }
   if (issue.started_at) {
     const UnixSeconds end = issue.finished_at.value_or(now);
     const double seconds = static_cast<double>(std::max<UnixSeconds>(1, end - *issue.started_at));

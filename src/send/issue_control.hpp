@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -48,10 +49,13 @@ Result<Issue> steer_issue(const IssueControlStore& store, Id issue_id, IssueActi
                           const std::string& actor);
 
 // An issue's delivery counts and, once it has started, its rate in messages per
-// second (sent and failed, from its start to its end or `now`).
+// second (sent and failed, from its start to its end or `now`); while deliveries are
+// deferred, their most common reasons (kDeferralReasons at most).
+inline constexpr std::size_t kDeferralReasons = 3;
 struct IssueProgress {
   store::DeliveryCounts counts;
   std::optional<double> rate;
+  std::vector<store::DeferralReason> deferrals;
   bool pending() const { return counts.queued > 0 || counts.deferred > 0; }
 };
 Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue& issue,
