@@ -6,6 +6,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "core/encoding.hpp"
+
 namespace broadsheet::admin {
 namespace {
 
@@ -23,12 +25,10 @@ NewApiToken generate_api_token() {
   init_sodium();
   std::array<unsigned char, kSecretBytes> raw{};
   randombytes_buf(raw.data(), raw.size());
-  std::array<char, kEncodedLength + 1> encoded{};
-  sodium_bin2base64(encoded.data(), encoded.size(), raw.data(), raw.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  sodium_memzero(raw.data(), raw.size());
   NewApiToken out;
-  out.secret = std::string(kPrefix) + encoded.data();
+  out.secret = std::string(kPrefix) +
+               base64url_encode({reinterpret_cast<const char*>(raw.data()), raw.size()});
+  sodium_memzero(raw.data(), raw.size());
   out.hash = api_token_hash(out.secret);
   return out;
 }
@@ -38,9 +38,7 @@ std::string api_token_hash(std::string_view secret) {
   std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
   crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(secret.data()),
                      secret.size());
-  std::array<char, crypto_hash_sha256_BYTES * 2 + 1> hex{};
-  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
-  return hex.data();
+  return to_hex(digest);
 }
 
 bool looks_like_api_token(std::string_view secret) {

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 
@@ -14,6 +16,7 @@
 #include "cli/context.hpp"
 #include "cli/demo_content.hpp"
 #include "cli/private_files.hpp"
+#include "core/encoding.hpp"
 #include "dkim/key.hpp"
 
 namespace broadsheet::cli {
@@ -23,11 +26,9 @@ namespace fs = std::filesystem;
 
 // 32 random bytes, hex: the key that signs links in emails (confirm, unsubscribe).
 std::string random_key_hex() {
-  unsigned char key[32];
-  randombytes_buf(key, sizeof key);
-  char hex[65];
-  sodium_bin2hex(hex, sizeof hex, key, sizeof key);
-  return std::string(hex) + "\n";
+  std::array<std::uint8_t, 32> key{};
+  randombytes_buf(key.data(), key.size());
+  return to_hex(key) + "\n";
 }
 
 int run_init(const std::string& data) {

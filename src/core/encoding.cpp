@@ -80,13 +80,17 @@ std::optional<std::string> decode64(std::string_view text,
 
 }  // namespace
 
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
+  out.reserve(out.size() + bytes.size() * 2);
   for (std::uint8_t b : bytes) {
     out.push_back(kHexDigits[b >> 4]);
     out.push_back(kHexDigits[b & 0x0f]);
   }
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  append_hex(out, bytes);
   return out;
 }
 

@@ -19,6 +19,8 @@ using Bytes = std::vector<std::uint8_t>;
 
 // Lowercase hex, two characters a byte.
 std::string to_hex(std::span<const std::uint8_t> bytes);
+// The same, appended to `out` (for callers building a string in place).
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes);
 
 // Accepts lowercase and uppercase digits; nullopt on odd length or a non-hex character.
 std::optional<Bytes> from_hex(std::string_view hex);

@@ -107,12 +107,4 @@ std::string list_id_value(std::string_view name, std::string_view id) {
   return value + "<" + std::string(id) + ">";
 }
 
-void append_hex(std::string& out, std::span<const unsigned char> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xF]);
-  }
-}
-
 }  // namespace broadsheet::render::detail

@@ -38,6 +38,4 @@ Status refuse_fields(std::string_view what, std::string_view text);
 // words (RFC 2919 allows a phrase).
 std::string list_id_value(std::string_view name, std::string_view id);
 
-void append_hex(std::string& out, std::span<const unsigned char> bytes);
-
 }  // namespace broadsheet::render::detail

@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 
+#include "core/encoding.hpp"
 #include "core/text.hpp"
 #include "markdown/fields.hpp"
 #include "markdown/markdown.hpp"
@@ -16,7 +17,6 @@ namespace broadsheet::render {
 namespace {
 
 using detail::append_field;
-using detail::append_hex;
 using detail::check_domain;
 using detail::check_url;
 using detail::list_id_value;
