@@ -20,6 +20,7 @@ std::string deferral_reasons_text(const std::vector<store::DeferralReason>& reas
 std::string deferral_line(std::size_t deferred, const std::vector<store::DeferralReason>& reasons);
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
+void add_issue_test_command(CLI::App& group, Invocation& invocation);    // issue test
 void add_issue_send_commands(CLI::App& group,
                              Invocation& invocation);  // send, pause, resume, cancel
 

@@ -43,7 +43,7 @@ namespace broadsheet::store::sqlite {
   X(subscriber_id_by_email) X(import_subscription) X(import_new_subscriptions)            \
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
   X(spend_challenge) X(purge_spent_challenges)                                          \
-  X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(delete_issue)          \
+  X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(correct_issue) X(bump_archive_version) X(delete_issue)          \
   X(archive_list) X(archive_list_before) X(archive_issue)                                 \
   X(start_issue) X(queue_audience) X(set_issue_status) X(claim_sending_issue)             \
   X(renew_lease) X(release_lease) X(queued_deliveries) X(due_deliveries)                  \
@@ -51,7 +51,13 @@ namespace broadsheet::store::sqlite {
   X(next_retry_at) X(deferral_reasons) X(delivery_of)                                     \
   X(insert_user) X(user_by_name) X(list_users) X(insert_api_token)                        \
   X(api_token_by_hash) X(list_api_tokens) X(revoke_api_token) X(touch_api_token)    \
-  X(api_token_exists)
+  X(api_token_exists)                                                                     \
+  X(set_subscriber_name) X(insert_suppression) X(suppression_of) X(delete_suppression)    \
+  X(count_suppressions) X(subscriber_mailbox_key) X(mailbox_key_rule)                     \
+  X(set_mailbox_key_rule) X(all_subscriber_addresses) X(clear_mailbox_keys)               \
+  X(set_mailbox_key) X(merge_reader_fields) X(overwrite_subscription)                     \
+  X(move_subscriptions) X(move_consents) X(move_queued_mail) X(move_deliveries)           \
+  X(delete_subscriber_by_id)
 // clang-format on
 
 struct Statements {
