@@ -114,6 +114,7 @@ int show(const std::string& data, const IssueArgs& a) {
   if (!progress->deferrals.empty()) {
     std::cout << fmt::format("deferred:    {}\n", deferral_reasons_text(progress->deferrals));
   }
+  if (auto line = rate_line(*progress)) std::cout << fmt::format("rate:        {}\n", *line);
   if (!i->stopped_reason.empty()) {
     std::cout << fmt::format("stopped:     {}\n             resume with `broadsheet issue resume {}` "
                              "once it is fixed\n",

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "send/issue_control.hpp"
 #include "store/store.hpp"
 
 namespace broadsheet::cli {
@@ -18,6 +20,10 @@ std::string delivery_counts_line(const store::DeliveryCounts& counts);
 std::string deferral_reasons_text(const std::vector<store::DeferralReason>& reasons);
 // "deferred 12: 7× 421 try later, …"; empty when nothing is deferred.
 std::string deferral_line(std::size_t deferred, const std::vector<store::DeferralReason>& reasons);
+// The pace of a send as `issue show` prints it: "512/s over the last 10 s (498/s on
+// average)" while sending or paused, "498/s on average" once finished; nothing before
+// it began.
+std::optional<std::string> rate_line(const send::IssueProgress& progress);
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
 void add_issue_test_command(CLI::App& group, Invocation& invocation);    // issue test

@@ -7,9 +7,12 @@
 // is pending (exit 0), when nothing more can be sent before the next retry (the
 // summary with the reasons of the deferrals, exit 3: `serve` or the next `issue send`
 // retries them), or when the relay refuses the configuration (the issue is paused with
-// the one-line reason naming the key to change, exit 1). SIGINT or SIGTERM stops it
-// cleanly; the issue stays sending and the next `issue send` or `serve` resumes it
-// from the log.
+// the one-line reason naming the key to change, exit 1). A server that is stopping
+// takes nothing (sending.hpp's locks): the command says so and exits 3, the issue left
+// sending for the server's next start. SIGINT or SIGTERM stops a send run here
+// cleanly; the issue stays sending and the next `issue send` or `serve` resumes it from
+// the log. Progress: progress.hpp's SendProgressLine, with the deferral reasons as its
+// note.
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -17,7 +20,10 @@
 #include <cerrno>
 #include <chrono>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "address/address.hpp"
 #include "cli/context.hpp"
@@ -57,14 +63,16 @@ struct SignalScope {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-// The summary: the counts and, when some are deferred, their most common reasons, on
-// stdout; then why the send stopped, if it stopped by itself. Exit 1 when the relay
-// refuses the configuration (the issue is paused), else 3 while anything is pending.
-int finish(Context& ctx, Id id) {
+// The end of a send followed or run here: the summary line on stderr; the counts and,
+// when some are deferred, their most common reasons, on stdout; then why the send
+// stopped, if it stopped by itself. Exit 1 when the relay refuses the configuration
+// (the issue is paused), else 3 while anything is pending.
+int finish(Context& ctx, Id id, SendProgressLine& bar) {
   auto issue = ctx.store->issue_by_id(id);
   if (!issue) return fail(issue.error());
   auto progress = send::issue_progress(*ctx.store, *issue, SystemClock::instance().now());
   if (!progress) return fail(progress.error());
+  bar.finish(progress->counts, progress->average);
   std::cout << delivery_counts_line(progress->counts) << "\n";
   if (auto line = deferral_line(progress->counts.deferred, progress->deferrals); !line.empty()) {
     std::cout << line << "\n";
@@ -93,17 +101,31 @@ void say_waiting(Id id, UnixSeconds next, const char* who) {
       id, format_iso8601(next), who);
 }
 
-// The progress line: sent of total, and while some are deferred, why.
-void draw(Progress& bar, Context& ctx, Id id, const store::DeliveryCounts& counts) {
-  bar.update(counts.sent + counts.failed, counts.total());
-  (void)ctx;
-  (void)id;
+// The progress line: sent of total, rate and time left, and while some are deferred,
+// why (deferral_line, as the line's note).
+void draw(SendProgressLine& bar, Context& ctx, Id id, const store::DeliveryCounts& counts) {
+  std::string note;
+  if (counts.deferred > 0) {
+    auto reasons = ctx.store->deferral_reasons(id, send::kDeferralReasons);
+    note = deferral_line(counts.deferred,
+                         reasons ? *reasons : std::vector<store::DeferralReason>{});
+  }
+  bar.update(counts, note);
 }
 
-// Follows a send that the server performs, until the issue is no longer sending or
-// nothing more can be sent before the next retry.
-int follow(Context& ctx, Id id) {
-  Progress bar(fmt::format("issue {}", id), 0);
+// Why a stopping server takes no issue: said when it refuses one, and when it stops
+// while one is followed.
+std::string server_stopping(const std::string& data, Id id) {
+  return fmt::format(
+      "the server on {} is stopping; the issue stays sending, and the server's next start "
+      "(or `broadsheet issue send {}` once it has stopped) sends the rest",
+      data, id);
+}
+
+// Follows a send that the server performs, until the issue is no longer sending,
+// nothing more can be sent before the next retry, or the server stops.
+int follow(Context& ctx, const std::string& data, Id id) {
+  SendProgressLine bar(id);
   for (;;) {
     auto issue = ctx.store->issue_by_id(id);
     if (!issue) return fail(issue.error());
@@ -111,16 +133,21 @@ int follow(Context& ctx, Id id) {
     if (!counts) return fail(counts.error());
     draw(bar, ctx, id, *counts);
     if (issue->status != IssueStatus::sending) {
-      bar.finish();
+      const int code = finish(ctx, id, bar);
       if (issue->status != IssueStatus::sent && issue->stopped_reason.empty()) {
         std::cerr << fmt::format("issue {} is {}\n", id, to_string(issue->status));
       }
-      return finish(ctx, id);
+      return code;
     }
     if (auto next = waiting_for_retry(ctx, id, *counts)) {
-      bar.finish();
+      const int code = finish(ctx, id, bar);
       say_waiting(id, *next, "the running server");
-      return finish(ctx, id);
+      return code;
+    }
+    if (!server_accepting(data)) {
+      const int code = finish(ctx, id, bar);
+      std::cerr << fmt::format("issue {}: {}\n", id, server_stopping(data, id));
+      return code == kExitOk ? kExitPending : code;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
@@ -140,19 +167,19 @@ int run_here(Context& ctx, Id id) {
                           send::issue_messages_factory(sending->messages, *ctx.store, clock),
                           sending->engine, clock);
   SignalScope signals(engine);
-  Progress bar(fmt::format("issue {}", id), 0);
+  SendProgressLine bar(id);
   auto progress = [&](const send::SendProgress& p) { draw(bar, ctx, id, p.counts); };
+  // Said after the summary line, which ends the progress line.
+  std::optional<UnixSeconds> waiting;
+  std::optional<send::RunOutcome> ended;
   for (;;) {
     auto summary = engine.run(id, progress);
     if (summary) {
-      bar.finish();
       if (summary->outcome == send::RunOutcome::waiting) {
-        if (auto next = waiting_for_retry(ctx, id, summary->counts)) {
-          say_waiting(id, *next, "`broadsheet serve` or the next `issue send`");
-        }
+        waiting = waiting_for_retry(ctx, id, summary->counts);
       } else if (summary->outcome != send::RunOutcome::finished &&
                  summary->outcome != send::RunOutcome::relay_refused) {
-        std::cerr << fmt::format("issue {}: {}\n", id, to_string(summary->outcome));
+        ended = summary->outcome;
       }
       break;
     }
@@ -172,7 +199,38 @@ int run_here(Context& ctx, Id id) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   if (sending->pool) sending->pool->stop();
-  return finish(ctx, id);
+  const int code = finish(ctx, id, bar);
+  if (waiting) say_waiting(id, *waiting, "`broadsheet serve` or the next `issue send`");
+  if (ended) std::cerr << fmt::format("issue {}: {}\n", id, to_string(*ended));
+  return code;
+}
+
+// Hands a sending issue to the server running on the data folder: it takes it up at
+// its next look (within a second). The server may begin to stop meanwhile; then the
+// issue is not its to send, and false is returned. A server busy with other issues
+// takes this one after them.
+bool hand_over(Context& ctx, const std::string& data, Id id) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  for (;;) {
+    if (!server_accepting(data)) return false;
+    auto issue = ctx.store->issue_by_id(id);
+    if (issue && (issue->status != IssueStatus::sending || !issue->lease_owner.empty())) {
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= until) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// A sending issue: handed to the server running on the folder, or sent here.
+int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait) {
+  if (!server_running(data)) return run_here(ctx, id);
+  if (!hand_over(ctx, data, id)) {
+    std::cerr << fmt::format("issue {}: not handed over: {}\n", id, server_stopping(data, id));
+    return kExitPending;
+  }
+  std::cerr << fmt::format("issue {}: handed to the running server\n", id);
+  return wait ? follow(ctx, data, id) : kExitOk;
 }
 
 int send(const std::string& data, Id id, bool wait) {
@@ -185,11 +243,7 @@ int send(const std::string& data, Id id, bool wait) {
   } else {
     std::cerr << fmt::format("issue {}: sending to {} readers\n", id, started->queued);
   }
-  if (server_running(data)) {
-    std::cerr << fmt::format("issue {}: handed to the running server\n", id);
-    return wait ? follow(*ctx, id) : kExitOk;
-  }
-  return run_here(*ctx, id);
+  return send_or_hand_over(*ctx, data, id, wait);
 }
 
 int steer(const std::string& data, Id id, send::IssueAction action, bool wait) {
@@ -202,8 +256,7 @@ int steer(const std::string& data, Id id, send::IssueAction action, bool wait) {
   std::cout << fmt::format("issue {} is {} ({})\n", id, to_string(issue->status),
                            delivery_counts_line(*counts));
   if (issue->status != IssueStatus::sending) return kExitOk;
-  if (server_running(data)) return wait ? follow(*ctx, id) : kExitOk;
-  return run_here(*ctx, id);
+  return send_or_hand_over(*ctx, data, id, wait);
 }
 
 struct RenderArgs {
@@ -278,6 +331,13 @@ std::string deferral_line(std::size_t deferred, const std::vector<store::Deferra
   if (deferred == 0) return "";
   if (reasons.empty()) return fmt::format("deferred {}", deferred);
   return fmt::format("deferred {}: {}", deferred, deferral_reasons_text(reasons));
+}
+
+std::optional<std::string> rate_line(const send::IssueProgress& p) {
+  if (!p.rate) return std::nullopt;
+  if (p.finished) return fmt::format("{} on average", per_second(*p.rate));
+  return fmt::format("{} over the last {} s ({} on average)", per_second(*p.rate),
+                     send::kRateInterval, per_second(p.average.value_or(0)));
 }
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation) {

@@ -138,6 +138,8 @@ class SqliteStore final : public Store {
   Result<DeliveryCounts> delivery_counts(Id issue_id) override;
   Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) override;
   Result<std::vector<DeferralReason>> deferral_reasons(Id issue_id, std::size_t limit) override;
+  Result<std::size_t> settled_since(Id issue_id, UnixSeconds since) override;
+  Result<DeliveryTotals> delivery_totals() override;
   Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) override;
 
   Result<User> add_user(const User& u) override;
