@@ -116,9 +116,10 @@ int show(const std::string& data, const IssueArgs& a) {
   }
   if (auto line = rate_line(*progress)) std::cout << fmt::format("rate:        {}\n", *line);
   if (!i->stopped_reason.empty()) {
-    std::cout << fmt::format("stopped:     {}\n             resume with `broadsheet issue resume {}` "
-                             "once it is fixed\n",
-                             i->stopped_reason, i->id);
+    std::cout << fmt::format(
+        "stopped:     {}\n             resume with `broadsheet issue resume {}` "
+        "once it is fixed\n",
+        i->stopped_reason, i->id);
   }
   return kExitOk;
 }

@@ -107,8 +107,8 @@ void draw(SendProgressLine& bar, Context& ctx, Id id, const store::DeliveryCount
   std::string note;
   if (counts.deferred > 0) {
     auto reasons = ctx.store->deferral_reasons(id, send::kDeferralReasons);
-    note = deferral_line(counts.deferred,
-                         reasons ? *reasons : std::vector<store::DeferralReason>{});
+    note =
+        deferral_line(counts.deferred, reasons ? *reasons : std::vector<store::DeferralReason>{});
   }
   bar.update(counts, note);
 }

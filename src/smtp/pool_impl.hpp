@@ -86,8 +86,7 @@ struct Pool::Impl {
   void connection_ready(Relay& relay);
   // A set-up that failed with `why`: a configuration failure (diagnosis.hpp) completes
   // the relay's queued jobs at once when no other relay is up, as no retry can work.
-  void connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn,
-                         const Error& why);
+  void connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn, const Error& why);
   void connection_closed(Relay& relay, const std::shared_ptr<Connection>& conn);
   // A job whose body was not sent when its connection failed: tried once more, then
   // completed with `result`.

@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from conftest import (REPO, assert_ok, data_args, free_port, request, run, stderr_lines,
-                      wait_for)
+from conftest import (REPO, assert_ok, data_args, free_port, request, run, run_on_a_terminal,
+                      stderr_lines, wait_for)
 from send_helpers import add_newsletter, create_issue, make_audience
 
 RELAY = REPO / "src" / "smtp" / "testdata" / "relay.py"
@@ -238,3 +238,17 @@ def test_foreground_send_ends_when_only_retries_are_left(paper, tmp_path):
     assert f"deferred {READERS}: {READERS}\u00d7 " in cp.stdout
     assert "`broadsheet serve` or the next `issue send`" in cp.stderr
     assert show_json(paper, issue_id)["status"] == "sending"
+
+
+def test_the_progress_line_on_a_terminal_names_the_deferrals(paper, tmp_path):
+    port = free_port()  # nothing listens: connection refused
+    issue_id = create_issue(paper, tmp_path)
+    code, out, err = run_on_a_terminal(
+        ["issue", "send", issue_id, "--wait", *data_args(paper)], relay_env(port, tls="none"))
+    assert code == 3, (out, err)
+    pieces = [p.replace("\x1b[K", "").strip() for p in re.split(r"[\r\n]+", err)]
+    # STOP's progress line, with the reasons of the deferrals as its note.
+    line = re.compile(rf"issue {issue_id}  0/{READERS}  \S+/s  \S+ left  deferred {READERS}: ")
+    noted = [p for p in pieces if line.match(p)]
+    assert noted, err
+    assert f"{READERS}\u00d7 " in noted[-1] and "Connection refused" in noted[-1], noted[-1]

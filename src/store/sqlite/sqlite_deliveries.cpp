@@ -110,8 +110,7 @@ Result<Issue> SqliteStore::change_issue_status(Id issue_id, std::vector<IssueSta
 }
 
 Result<Issue> SqliteStore::stop_issue(Id issue_id, const std::string& reason) {
-  return move_issue(issue_id, {IssueStatus::sending}, IssueStatus::paused,
-                    bounded_reply(reason));
+  return move_issue(issue_id, {IssueStatus::sending}, IssueStatus::paused, bounded_reply(reason));
 }
 
 Result<Issue> SqliteStore::move_issue(Id issue_id, const std::vector<IssueStatus>& from,
@@ -324,8 +323,7 @@ Result<std::optional<UnixSeconds>> SqliteStore::next_retry_at(Id issue_id) {
   return at;
 }
 
-Result<std::vector<DeferralReason>> SqliteStore::deferral_reasons(Id issue_id,
-                                                                  std::size_t limit) {
+Result<std::vector<DeferralReason>> SqliteStore::deferral_reasons(Id issue_id, std::size_t limit) {
   auto h = hold();
   if (!h) return h.error();
   Query q(db(), sql().deferral_reasons);
