@@ -141,4 +141,21 @@ Result<EmailAddress> parse_email(std::string_view input, const AddressPolicy& po
   return address;
 }
 
+const char* mailbox_match_name(MailboxMatch match) {
+  return match == MailboxMatch::exact ? "exact" : "ignore-local-case";
+}
+
+std::string mailbox_key(std::string_view normalized, MailboxMatch match) {
+  std::string key(normalized);
+  const std::size_t at = key.rfind('@');
+  // The domain is lowercase after parse_email already; an address read from elsewhere
+  // (an old row) is made so too.
+  const std::size_t from = match == MailboxMatch::exact && at != std::string::npos ? at : 0;
+  for (std::size_t i = from; i < key.size(); ++i) {
+    const char c = key[i];
+    if (c >= 'A' && c <= 'Z') key[i] = static_cast<char>(c - 'A' + 'a');
+  }
+  return key;
+}
+
 }  // namespace broadsheet::address

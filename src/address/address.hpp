@@ -37,4 +37,19 @@ struct EmailAddress {
 // characters"; it never echoes more than the first 100 bytes of the input.
 Result<EmailAddress> parse_email(std::string_view input, const AddressPolicy& policy = {});
 
+// Which addresses are one reader's mailbox. Mailbox providers ignore the case of the
+// local part, so by default two addresses that differ only in the case of its ASCII
+// letters are one mailbox; `exact` keeps the local part as typed (for the rare
+// receiving system that tells them apart). The domain never counts case (the
+// normalised form already lowercases it). Non-ASCII letters of an SMTPUTF8 local part
+// are compared as typed.
+enum class MailboxMatch { ignore_local_case, exact };
+
+// The rule's name, recorded by the store beside the keys it made with it.
+const char* mailbox_match_name(MailboxMatch match);
+
+// The key one mailbox is known by: `normalized` (an EmailAddress::normalized) with the
+// rule applied. Equal keys are the same reader.
+std::string mailbox_key(std::string_view normalized, MailboxMatch match);
+
 }  // namespace broadsheet::address

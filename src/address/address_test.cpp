@@ -376,5 +376,35 @@ TEST(ParseEmail, CutsQuotedInputOnACharacterBoundary) {
       << got.error().message;
 }
 
+
+TEST(MailboxKey, IgnoresTheCaseOfTheLocalPartByDefault) {
+  auto upper = parse_email("DEEPAK.Haddad11@Outlook.com");
+  auto lower = parse_email("deepak.haddad11@outlook.com");
+  ASSERT_TRUE(upper.ok() && lower.ok());
+  EXPECT_EQ(upper->normalized, "DEEPAK.Haddad11@outlook.com");  // kept as typed
+  EXPECT_EQ(mailbox_key(upper->normalized, MailboxMatch::ignore_local_case),
+            mailbox_key(lower->normalized, MailboxMatch::ignore_local_case));
+  EXPECT_EQ(mailbox_key(upper->normalized, MailboxMatch::ignore_local_case),
+            "deepak.haddad11@outlook.com");
+}
+
+TEST(MailboxKey, ExactKeepsTheLocalPartButNeverTheDomainCase) {
+  EXPECT_EQ(mailbox_key("Ann@Example.ORG", MailboxMatch::exact), "Ann@example.org");
+  EXPECT_NE(mailbox_key("Ann@example.org", MailboxMatch::exact),
+            mailbox_key("ann@example.org", MailboxMatch::exact));
+}
+
+TEST(MailboxKey, IdnDomainsMatchThroughTheirALabels) {
+  auto unicode = parse_email("Ann@Bücher.de");
+  auto alabel = parse_email("ann@xn--bcher-kva.de");
+  ASSERT_TRUE(unicode.ok() && alabel.ok());
+  EXPECT_EQ(mailbox_key(unicode->normalized, MailboxMatch::ignore_local_case),
+            mailbox_key(alabel->normalized, MailboxMatch::ignore_local_case));
+}
+
+TEST(MailboxKey, NonAsciiLettersOfTheLocalPartAreComparedAsTyped) {
+  EXPECT_EQ(mailbox_key("Ünal@example.org", MailboxMatch::ignore_local_case), "Ünal@example.org");
+}
+
 }  // namespace
 }  // namespace broadsheet::address

@@ -17,6 +17,10 @@ struct Context {
   address::AddressPolicy address_policy;  // how readers' addresses are checked
 };
 
+// Which addresses are one reader, as `readers.case_sensitive_local_part` says: the
+// rule of address::mailbox_key, given to the store.
+store::MailboxKeys mailbox_keys(const Config& config);
+
 // Loads DATA/broadsheet.toml and opens the store. Errc::config when DATA has not been
 // initialised (with the `broadsheet init` command to run), or the file is bad.
 Result<Context> open_context(const std::string& data_dir);

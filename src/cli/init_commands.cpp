@@ -78,7 +78,8 @@ int run_init(const std::string& data) {
     std::cout << fmt::format("wrote {} (mode 0600)\n", key_path.string());
   }
 
-  auto store = store::open_store(config->database, data, SystemClock::instance());
+  auto store =
+      store::open_store(config->database, data, SystemClock::instance(), mailbox_keys(*config));
   if (!store) return fail(store.error());
   auto version = (*store)->schema_version();
   if (!version) return fail(version.error());

@@ -1,4 +1,5 @@
-// `broadsheet subscriber add|list|show|remove`.
+// `broadsheet subscriber add|list|show|update|remove`. Addresses are matched by mailbox
+// (store/mailbox_keys.hpp): any spelling the store counts as the same reader finds them.
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
@@ -17,7 +18,8 @@ namespace {
 
 struct SubscriberArgs {
   std::string email, name, timezone, newsletter, status;
-  std::vector<std::string> newsletters;
+  std::vector<std::string> newsletters, unsubscribe, resubscribe;
+  bool name_given = false, timezone_given = false;
   bool confirmed = false, json = false;
   std::size_t limit = 100;
   Id after = 0;
@@ -131,8 +133,12 @@ int show(const std::string& data, const SubscriberArgs& a) {
                            sub.email_display, sub.name, sub.timezone, to_string(sub.status),
                            format_iso8601(sub.created_at));
   for (const auto& x : s->subscriptions) {
+    // The time of the status shown: an unsubscribe is dated when the reader left.
+    const UnixSeconds since = x.status == SubscriptionStatus::unsubscribed && x.unsubscribed_at
+                                  ? *x.unsubscribed_at
+                                  : x.created_at;
     std::cout << fmt::format("  {:<24} {:<12} since {}\n", x.newsletter_slug, to_string(x.status),
-                             format_iso8601(x.created_at));
+                             format_iso8601(since));
   }
   return kExitOk;
 }
@@ -146,15 +152,119 @@ int remove(const std::string& data, const SubscriberArgs& a) {
     if (st.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));
     return fail(st.error());
   }
-  (void)ctx->store->audit("cli", "subscriber.remove", key, "");
-  std::cout << fmt::format("removed {}\n", key);
+  (void)ctx->store->audit("cli", "subscriber.remove", key, "suppressed");
+  std::cout << fmt::format(
+      "removed {}: their subscriptions, consent records and queued emails are deleted\n"
+      "kept: a suppression of the address (a hash, not the address itself), so imports and "
+      "`subscriber add` skip it; the reader's own confirmed sign-up lifts it\n",
+      key);
+  return kExitOk;
+}
+
+// Changes one reader field by field; every newsletter is resolved (and every value
+// checked) before anything is written, so a typo changes nothing.
+int update(const std::string& data, const SubscriberArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  if (!a.name_given && !a.timezone_given && a.unsubscribe.empty() && a.resubscribe.empty()) {
+    return fail("nothing to change: give --name, --timezone, --unsubscribe or --resubscribe");
+  }
+  auto email = address::parse_email(a.email, ctx->address_policy);
+  std::string key = email ? email->normalized : a.email;
+  auto reader = ctx->store->subscriber_by_email(key);
+  if (!reader) {
+    if (reader.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));
+    return fail(reader.error());
+  }
+  if (a.name_given && (!is_valid_utf8(a.name) || has_unprintable_chars(a.name) || a.name.size() > 200)) {
+    return fail("--name must be one line of UTF-8 text of at most 200 bytes");
+  }
+  if (a.timezone_given && !a.timezone.empty() && !schedule::is_known_timezone(a.timezone)) {
+    return fail(fmt::format("--timezone: unknown time zone \"{}\" (an IANA name such as "
+                            "Europe/Paris, or \"\" for none)",
+                            a.timezone.substr(0, 60)));
+  }
+  auto resolve = [&](const std::vector<std::string>& slugs) -> Result<std::vector<Newsletter>> {
+    std::vector<Newsletter> out;
+    for (const auto& slug : slugs) {
+      auto n = ctx->store->newsletter_by_slug(slug);
+      if (!n) {
+        if (n.error().code == Errc::not_found) {
+          return make_error(Errc::not_found, fmt::format("no newsletter {}", slug));
+        }
+        return n.error();
+      }
+      out.push_back(*n);
+    }
+    return out;
+  };
+  auto leaving = resolve(a.unsubscribe);
+  if (!leaving) return fail(leaving.error());
+  auto returning = resolve(a.resubscribe);
+  if (!returning) return fail(returning.error());
+  for (const auto& n : *leaving) {
+    for (const auto& r : *returning) {
+      if (n.id == r.id) return fail(fmt::format("{} is both to unsubscribe and to resubscribe", n.slug));
+    }
+  }
+
+  const Subscriber& sub = reader->subscriber;
+  std::vector<std::string> changes;
+  if (a.name_given && a.name != sub.name) {
+    if (auto st = ctx->store->set_name(sub.id, a.name); !st) return fail(st.error());
+    changes.push_back(fmt::format("name \"{}\"", a.name));
+  }
+  if (a.timezone_given && a.timezone != sub.timezone) {
+    if (auto st = ctx->store->set_timezone(sub.id, a.timezone); !st) return fail(st.error());
+    changes.push_back(fmt::format("timezone \"{}\"", a.timezone));
+  }
+  auto current = [&](Id newsletter_id) -> const Subscription* {
+    for (const auto& x : reader->subscriptions) {
+      if (x.newsletter_id == newsletter_id) return &x;
+    }
+    return nullptr;
+  };
+  for (const auto& n : *leaving) {
+    const Subscription* x = current(n.id);
+    if (!x || x->status == SubscriptionStatus::unsubscribed) {
+      std::cout << fmt::format("{} was not subscribed to {}\n", sub.email_display, n.slug);
+      continue;
+    }
+    auto changed = ctx->store->unsubscribe(sub.id, n.id, "cli");
+    if (!changed) return fail(changed.error());
+    changes.push_back(fmt::format("unsubscribed from {}", n.slug));
+  }
+  for (const auto& n : *returning) {
+    const Subscription* x = current(n.id);
+    if (x && x->status != SubscriptionStatus::unsubscribed) {
+      std::cout << fmt::format("{} is already subscribed to {} ({})\n", sub.email_display, n.slug,
+                               to_string(x->status));
+      continue;
+    }
+    // Only consent the reader gave before comes back confirmed; a reader who never
+    // confirmed is back as unconfirmed and gets nothing until they do.
+    const auto status = x && x->confirmed_at ? SubscriptionStatus::confirmed
+                                             : SubscriptionStatus::unconfirmed;
+    if (auto st = ctx->store->set_subscription(sub.id, n.id, status, "cli"); !st) {
+      return fail(st.error());
+    }
+    changes.push_back(fmt::format("resubscribed to {} ({})", n.slug, to_string(status)));
+  }
+  if (changes.empty()) {
+    std::cout << fmt::format("{}: nothing changed\n", sub.email_display);
+    return kExitOk;
+  }
+  std::string detail;
+  for (const auto& c : changes) detail += (detail.empty() ? "" : "; ") + c;
+  (void)ctx->store->audit("cli", "subscriber.update", sub.email, detail);
+  std::cout << fmt::format("updated {}: {}\n", sub.email_display, detail);
   return kExitOk;
 }
 
 }  // namespace
 
 void add_subscriber_commands(CLI::App& app, Invocation& invocation) {
-  auto* group = app.add_subcommand("subscriber", "Add, list, show and remove subscribers");
+  auto* group = app.add_subcommand("subscriber", "Add, list, show, update and remove subscribers");
   group->require_subcommand(1);
   static SubscriberArgs a;
 
@@ -183,7 +293,23 @@ void add_subscriber_commands(CLI::App& app, Invocation& invocation) {
   show_cmd->add_flag("--json", a.json, "Print JSON");
   show_cmd->callback([&] { invocation.exit_code = show(show_data, a); });
 
-  auto* remove_cmd = group->add_subcommand("remove", "Remove a subscriber and their subscriptions");
+  auto* update_cmd = group->add_subcommand("update", "Change a subscriber's name, time zone or subscriptions");
+  auto& update_data = add_data_option(update_cmd);
+  update_cmd->add_option("email", a.email, "Email address")->required();
+  update_cmd->add_option("--name", a.name, "New name (\"\" to clear)");
+  update_cmd->add_option("--timezone", a.timezone, "IANA time zone, e.g. Europe/Paris (\"\" to clear)");
+  update_cmd->add_option("--unsubscribe", a.unsubscribe, "Unsubscribe from this newsletter (repeatable)");
+  update_cmd->add_option("--resubscribe", a.resubscribe,
+                         "Subscribe again to this newsletter (repeatable); confirmed only if the "
+                         "reader had confirmed it before");
+  update_cmd->callback([&, update_cmd] {
+    a.name_given = update_cmd->count("--name") > 0;
+    a.timezone_given = update_cmd->count("--timezone") > 0;
+    invocation.exit_code = update(update_data, a);
+  });
+
+  auto* remove_cmd = group->add_subcommand("remove",
+                                           "Remove a subscriber; their address stays suppressed");
   auto& remove_data = add_data_option(remove_cmd);
   remove_cmd->add_option("email", a.email, "Email address")->required();
   remove_cmd->callback([&] { invocation.exit_code = remove(remove_data, a); });

@@ -71,6 +71,12 @@ int run_import(const std::string& data, const TransferArgs& a) {
       "skipped, {} rows rejected\n",
       report->rows - report->rejected, a.newsletter, report->counts.subscribers_created,
       report->counts.subscriptions_added, report->counts.duplicates_skipped, report->rejected);
+  if (report->counts.suppressed_skipped > 0) {
+    std::cout << fmt::format(
+        "skipped {} suppressed addresses: their readers were removed, and only their own "
+        "confirmed sign-up brings them back\n",
+        report->counts.suppressed_skipped);
+  }
   return kExitOk;
 }
 

@@ -341,6 +341,11 @@ const std::vector<KeyDef>& key_defs() {
       {"mail", "unsubscribe_mailbox", Kind::string, "\"\"",
        "Address of the mailto: in List-Unsubscribe; empty: unsubscribe@ the From domain.",
        0, 0, str(&Config::mail, &Config::Mail::unsubscribe_mailbox, check_optional_address)},
+      {"readers", "case_sensitive_local_part", Kind::boolean, "false",
+       "Treat addresses that differ only in the case before the @ as different readers.\n"
+       "false (the default, as mailbox providers do): Ann@x.org and ann@x.org are one\n"
+       "reader, written to as first typed. Changing it re-keys the readers at the next start.",
+       0, 0, flag(&Config::readers, &Config::Readers::case_sensitive_local_part)},
       {"signup", "consent_text", Kind::string,
        "\"By signing up you agree to receive the newsletters you chose and occasional "
        "updates and offers from us. You can unsubscribe at any time; see our privacy "

@@ -61,6 +61,12 @@ struct Config {
     std::string unsubscribe_mailbox;
   } mail;
 
+  struct Readers {
+    // Tell apart addresses that differ only in the case before the @ (most mailbox
+    // providers do not: by default they are one reader).
+    bool case_sensitive_local_part = false;
+  } readers;
+
   struct Signup {
     std::string consent_text;      // the notice shown above the Sign up button
     std::string consent_version;   // recorded in the consent ledger with each sign-up

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -47,6 +48,11 @@ bool is_known_timezone(std::string_view name);
 // The IANA spelling of `name` matched without regard to case ("europe/london" gives
 // "Europe/London", "utc" gives "UTC"), or nullopt when no known zone matches.
 std::optional<std::string> canonical_timezone(std::string_view name);
+
+// The zones offered to a reader to choose from: every zone of the system tzdata's
+// zone.tab (at least one per country) that is_known_timezone, and "UTC", sorted. Read
+// once; only "UTC" when the file cannot be read. Safe from any thread.
+const std::vector<std::string>& selectable_timezones();
 
 // The first send instant strictly after `after`, or nullopt for a manual schedule.
 // "local" schedules use `reader_zone`, or UTC when that is empty or unknown. A day

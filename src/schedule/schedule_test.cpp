@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -339,6 +340,16 @@ TEST(LocalTime, AppliesTheZonesOffsetAtThatInstant) {
   EXPECT_EQ(local_time(t, ""), t);
   EXPECT_EQ(local_time(t, "UTC"), t);
   EXPECT_EQ(local_time(t, "Not/AZone"), t);
+}
+
+TEST(SelectableTimezones, AreTheSystemsZonesSortedWithUtc) {
+  const auto& zones = selectable_timezones();
+  ASSERT_GT(zones.size(), 300u);  // zone.tab names about 400
+  EXPECT_TRUE(std::is_sorted(zones.begin(), zones.end()));
+  for (const char* z : {"UTC", "Europe/Paris", "Asia/Kolkata", "America/New_York"}) {
+    EXPECT_NE(std::find(zones.begin(), zones.end(), z), zones.end()) << z;
+  }
+  for (const auto& z : zones) EXPECT_TRUE(is_known_timezone(z)) << z;
 }
 
 }  // namespace

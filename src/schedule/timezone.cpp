@@ -150,4 +150,27 @@ std::optional<std::string> canonical_timezone(std::string_view name) {
   return canonical;
 }
 
+const std::vector<std::string>& selectable_timezones() {
+  static const std::vector<std::string> zones = [] {
+    std::vector<std::string> out{"UTC"};
+    // Lines of zone.tab: country code, coordinates, zone name, optional comment, by tabs;
+    // '#' starts a comment line. The file is a few kilobytes; a line is bounded anyway.
+    std::ifstream in(std::string(detail::kZoneInfoDir) + "/zone.tab");
+    std::string line;
+    while (out.size() < 2000 && std::getline(in, line)) {
+      if (line.empty() || line.front() == '#' || line.size() > 512) continue;
+      const std::size_t first = line.find('\t');
+      const std::size_t second = first == std::string::npos ? first : line.find('\t', first + 1);
+      if (second == std::string::npos) continue;
+      const std::size_t end = line.find('\t', second + 1);
+      std::string name = line.substr(second + 1, end == std::string::npos ? end : end - second - 1);
+      if (is_known_timezone(name)) out.push_back(std::move(name));
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }();
+  return zones;
+}
+
 }  // namespace broadsheet::schedule

@@ -11,7 +11,9 @@
 
 namespace broadsheet::store {
 
-// One row of an import, already validated and normalised by the caller.
+// One row of an import, already validated and normalised by the caller. Rows are
+// matched to readers by mailbox (store/mailbox_keys.hpp): a case variant of a known
+// address, or of an earlier row, is a duplicate.
 struct ImportRow {
   std::string email;
   std::string email_display;
@@ -23,6 +25,9 @@ struct ImportCounts {
   std::size_t subscribers_created = 0;  // addresses new to the store
   std::size_t subscriptions_added = 0;  // new (subscriber, newsletter) pairs
   std::size_t duplicates_skipped = 0;   // already subscribed, or repeated in the file
+  // Rows whose mailbox is suppressed (its reader was removed): never imported, since
+  // the consent the file stands for was withdrawn after it.
+  std::size_t suppressed_skipped = 0;
 };
 
 // A bulk import into one newsletter, inside one transaction. Rows become visible to

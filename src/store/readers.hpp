@@ -11,6 +11,7 @@
 
 #include "core/result.hpp"
 #include "core/types.hpp"
+#include "store/mailbox_keys.hpp"
 
 namespace broadsheet::store {
 
@@ -27,16 +28,26 @@ struct SubscriberQuery {
   std::size_t limit = 1000;
 };
 
-// Emails are unique (already normalised by the caller).
+// One reader per mailbox: every `email` (normalised by the caller) is looked up by its
+// mailbox key (store/mailbox_keys.hpp), so Ann@x.org finds the reader who signed up as
+// ann@x.org unless the publisher chose exact matching.
 class Readers {
  public:
   virtual ~Readers() = default;
 
+  // Errc::conflict when the mailbox has a reader already, or is suppressed (its reader
+  // was removed; the message says since when): only the reader's own confirmed
+  // sign-up lifts that (Signups::confirm).
   virtual Result<Subscriber> add_subscriber(const Subscriber& s) = 0;
   virtual Result<SubscriberWithSubscriptions> subscriber_by_email(const std::string& email) = 0;
   virtual Result<Subscriber> subscriber_by_id(Id id) = 0;
   virtual Result<std::vector<Subscriber>> list_subscribers(const SubscriberQuery& q) = 0;
+  // Deletes the reader with their subscriptions, consents and queued mail, and in the
+  // same transaction suppresses the mailbox (a hash of its key, not the address).
   virtual Status remove_subscriber(const std::string& email) = 0;
+  // When the mailbox of `email` was suppressed; nothing when it is not.
+  virtual Result<std::optional<UnixSeconds>> suppressed_since(const std::string& email) = 0;
+  virtual Status set_name(Id subscriber_id, const std::string& name) = 0;
   // Creates or changes one subscription; stamps confirmed_at/unsubscribed_at.
   virtual Status set_subscription(Id subscriber_id, Id newsletter_id, SubscriptionStatus status,
                                   const std::string& source) = 0;

@@ -56,7 +56,7 @@ std::string database_file(const std::string& url, const std::string& base_dir) {
 }
 
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
-                                          const Clock& clock) {
+                                          const Clock& clock, MailboxKeys keys) {
   std::string_view u = url;
   if (u.starts_with("postgresql://") || u.starts_with("postgres://")) {
     return make_error(Errc::config, "PostgreSQL backend is not built yet");
@@ -73,7 +73,8 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::str
   }
   auto path = sqlite_path(u.substr(kSqliteScheme.size()), base_dir);
   if (!path) return path.error();
-  auto store = sqlite::SqliteStore::open(*path, clock);
+  auto store = sqlite::SqliteStore::open(*path, clock, sqlite::SqliteSql::embedded(),
+                                         std::move(keys));
   if (!store) return store.error();
   return std::unique_ptr<Store>(std::move(*store));
 }

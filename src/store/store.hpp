@@ -81,7 +81,8 @@ std::string database_file(const std::string& url, const std::string& base_dir);
 // Opens the store named by a database URL: "sqlite:PATH" (relative paths are taken
 // from `base_dir`). Runs migrations and prepares queries. Errc::config for an
 // unknown scheme, Errc::database when the database cannot be opened or migrated.
+// `keys`: which addresses are one reader (store/mailbox_keys.hpp).
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
-                                          const Clock& clock);
+                                          const Clock& clock, MailboxKeys keys = {});
 
 }  // namespace broadsheet::store

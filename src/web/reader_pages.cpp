@@ -20,11 +20,12 @@ using http::Request;
 using http::Response;
 
 Response notice(WebContext& ctx, int status, const std::string& heading, const std::string& message,
-                const std::string& preferences = "") {
+                const std::string& preferences = "", const std::string& preferences_label = "") {
   TemplateData d;
   d.set("heading", heading);
   d.set("message", message);
   if (!preferences.empty()) d.set("preferences_url", preferences);
+  if (!preferences_label.empty()) d.set("preferences_label", preferences_label);
   return Response::html(status, ctx.templates.page("notice", heading, d, site_data(ctx)));
 }
 
@@ -117,13 +118,43 @@ Response unsubscribe_page(WebContext& ctx, const Request& req) {
     if (subscriber.error().code == Errc::not_found) return bad_link(ctx, subscriber.error());
     return fault(ctx, req, subscriber.error());
   }
+  std::string newsletter;
+  if (claims->newsletter_id != 0) {
+    if (auto n = ctx.store.newsletter_by_id(claims->newsletter_id)) newsletter = n->name;
+  }
+  auto subs = ctx.store.subscriptions_of(claims->subscriber_id);
+  if (!subs) return fault(ctx, req, subs.error());
+  // A reader who already left (the link clicked twice, or again from an old email) is
+  // told so, with the way back, instead of being asked again.
+  const bool still_subscribed = std::any_of(subs->begin(), subs->end(), [&](const Subscription& s) {
+    return (claims->newsletter_id == 0 || s.newsletter_id == claims->newsletter_id) &&
+           s.status != SubscriptionStatus::unsubscribed;
+  });
+  if (!still_subscribed) {
+    std::optional<UnixSeconds> left;
+    for (const auto& s : *subs) {
+      if ((claims->newsletter_id == 0 || s.newsletter_id == claims->newsletter_id) &&
+          s.unsubscribed_at && (!left || *s.unsubscribed_at > *left)) {
+        left = s.unsubscribed_at;
+      }
+    }
+    const std::string what = newsletter.empty() ? "our newsletters" : newsletter;
+    const std::string when =
+        left ? fmt::format(" since {} UTC", format_iso8601(*left).substr(0, 10)) : std::string();
+    auto r = notice(ctx, 200, "You are already unsubscribed",
+                    fmt::format("{} gets no more {} from us{}. Changed your mind? You can "
+                                "subscribe again from your preferences.",
+                                subscriber->email_display, what, when),
+                    preferences_path(ctx, claims->subscriber_id),
+                    "Subscribe again or manage your newsletters");
+    r.set_header("Cache-Control", "no-store");
+    return r;
+  }
   TemplateData d;
   d.set("email", subscriber->email_display);
   d.set("token", req.params.at("token"));
   d.set("preferences_url", preferences_path(ctx, claims->subscriber_id));
-  if (claims->newsletter_id != 0) {
-    if (auto n = ctx.store.newsletter_by_id(claims->newsletter_id)) d.set("newsletter", n->name);
-  }
+  if (!newsletter.empty()) d.set("newsletter", newsletter);
   auto r = Response::html(200, ctx.templates.page("unsubscribe", "Unsubscribe", d, site_data(ctx)));
   r.set_header("Cache-Control", "no-store");
   return r;
@@ -150,6 +181,16 @@ Response unsubscribe_post(WebContext& ctx, const Request& req) {
 }
 
 namespace {
+
+// The zones of the preferences page's list, built once.
+const TemplateData& timezone_options() {
+  static const TemplateData options = [] {
+    TemplateData list{TemplateData::type::list};
+    for (const auto& zone : schedule::selectable_timezones()) list.push_back(TemplateData(zone));
+    return list;
+  }();
+  return options;
+}
 
 Response render_preferences(WebContext& ctx, const Request& req, Id subscriber_id, int status,
                             const std::string& message, const std::string& error) {
@@ -178,6 +219,7 @@ Response render_preferences(WebContext& ctx, const Request& req, Id subscriber_i
   TemplateData d;
   d.set("email", subscriber->email_display);
   d.set("timezone", subscriber->timezone);
+  d.set("timezones", timezone_options());
   d.set("token", req.params.at("token"));
   d.set("newsletters", list);
   if (!message.empty()) d.set("message", message);
@@ -214,7 +256,8 @@ Response preferences_post(WebContext& ctx, const Request& req) {
     auto c = schedule::canonical_timezone(zone.substr(0, 128));
     if (!c) {
       return render_preferences(ctx, req, who, 422, "",
-                                "That time zone is not known. Use a name such as Europe/Paris.");
+                                "That time zone is not known. Pick one from the list, such as "
+                                "Europe/Paris; nothing was changed.");
     }
     canonical = *c;
   }

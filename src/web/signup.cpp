@@ -204,7 +204,11 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
     if (e.code == "internal") return fault("reading newsletters");
   }
   if (!errors.empty()) return SignupAnswer{422, std::move(errors), ""};
-  if (config_.signup.rate_limits && !per_email_.allow(request.email)) return rate_limited();
+  // Per mailbox, whatever the case of the spelling (the stricter reading of the rule).
+  if (config_.signup.rate_limits &&
+      !per_email_.allow(address::mailbox_key(request.email, address::MailboxMatch::ignore_local_case))) {
+    return rate_limited();
+  }
 
   // Spent challenges are kept only until they expire; sweep them now and then.
   if (UnixSeconds now = clock_.now(), last = last_purge_.load();

@@ -54,7 +54,13 @@ namespace broadsheet::store::sqlite {
   X(next_retry_at) X(delivery_of)                                                         \
   X(insert_user) X(user_by_name) X(list_users) X(insert_api_token)                        \
   X(api_token_by_hash) X(list_api_tokens) X(revoke_api_token) X(touch_api_token)    \
-  X(api_token_exists)
+  X(api_token_exists)                                                                     \
+  X(set_subscriber_name) X(insert_suppression) X(suppression_of) X(delete_suppression)    \
+  X(count_suppressions) X(subscriber_mailbox_key) X(mailbox_key_rule)                     \
+  X(set_mailbox_key_rule) X(all_subscriber_addresses) X(clear_mailbox_keys)               \
+  X(set_mailbox_key) X(merge_reader_fields) X(overwrite_subscription)                     \
+  X(move_subscriptions) X(move_consents) X(move_queued_mail) X(move_deliveries)           \
+  X(delete_subscriber_by_id)
 // clang-format on
 
 struct Statements {

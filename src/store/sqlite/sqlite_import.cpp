@@ -19,6 +19,7 @@
 // indexes being built stay in memory, and shrinks back after.
 #include <fmt/format.h>
 
+#include "store/sqlite/mailbox_keys.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -28,14 +29,14 @@ namespace {
 // Negative: KiB rather than pages. About 200 MB, enough for the b-trees of a few
 // million subscribers.
 constexpr std::int64_t kImportCacheKiB = -200000;
-constexpr int kParamsPerRow = 4;  // of import_subscribers_batch; one more for `now`
+constexpr int kParamsPerRow = 5;  // of import_subscribers_batch; one more for `now`
 }  // namespace
 
 class SqliteImportSession final : public ImportSession {
  public:
   SqliteImportSession(SqliteStore& store, SqliteStore::Hold hold, const ImportOptions& o,
                       UnixSeconds now, std::int64_t saved_cache_size, Id high_water,
-                      std::size_t batch_size)
+                      std::size_t batch_size, bool any_suppressed)
       : store_(store),
         hold_(std::move(hold)),
         newsletter_id_(o.newsletter_id),
@@ -44,7 +45,9 @@ class SqliteImportSession final : public ImportSession {
         now_(now),
         saved_cache_size_(saved_cache_size),
         high_water_(high_water),
-        pending_(batch_size) {}
+        any_suppressed_(any_suppressed),
+        pending_(batch_size),
+        pending_keys_(batch_size) {}
 
   ~SqliteImportSession() override {
     if (open_) {
@@ -62,10 +65,10 @@ class SqliteImportSession final : public ImportSession {
     return failed_to("import subscribers", e);
   }
   Status insert_batch();
-  Status insert_one(const ImportRow& row);
-  // For a row whose address was already there: subscribes it if it was known before
+  Status insert_one(const ImportRow& row, const std::string& key);
+  // For a row whose mailbox was already there: subscribes it if it was known before
   // the import; readers the import created are subscribed at commit.
-  Status subscribe_known(const ImportRow& row);
+  Status subscribe_known(const std::string& key);
   Query& bind_subscription(Query& q);
   void end();  // gives back the cache and the connection
 
@@ -77,7 +80,11 @@ class SqliteImportSession final : public ImportSession {
   const UnixSeconds now_;  // one timestamp for the whole import
   const std::int64_t saved_cache_size_;
   const Id high_water_;
+  // Whether any mailbox is suppressed: when none is (the common case), rows are not
+  // looked up one by one.
+  const bool any_suppressed_;
   std::vector<ImportRow> pending_;  // one batch; strings keep their capacity
+  std::vector<std::string> pending_keys_;  // the mailbox key of each pending row
   std::size_t pending_count_ = 0;
   std::size_t rows_ = 0;
   ImportCounts counts_;
@@ -88,6 +95,16 @@ class SqliteImportSession final : public ImportSession {
 Status SqliteImportSession::add(const ImportRow& row) {
   if (!open_) return make_error(Errc::internal, "the import session has ended");
   if (failed_) return make_error(Errc::internal, "the import session failed earlier");
+  std::string key = store_.keys_.of(row.email);
+  if (any_suppressed_) {
+    auto suppressed = is_suppressed(store_.db(), store_.sql(), key);
+    if (!suppressed) return fail(suppressed.error());
+    if (*suppressed) {
+      ++counts_.suppressed_skipped;
+      return {};
+    }
+  }
+  pending_keys_[pending_count_] = std::move(key);
   ImportRow& slot = pending_[pending_count_++];
   slot.email = row.email;
   slot.email_display = row.email_display;
@@ -103,11 +120,13 @@ Status SqliteImportSession::insert_batch() {
   {
     Query q(db, store_.sql().import_subscribers_batch);
     int p = 1;
-    for (const ImportRow& r : pending_) {
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      const ImportRow& r = pending_[i];
       q.bind_text(p, r.email)
           .bind_text(p + 1, r.email_display)
           .bind_text(p + 2, r.name)
-          .bind_text(p + 3, r.timezone);
+          .bind_text(p + 3, r.timezone)
+          .bind_text(p + 4, pending_keys_[i]);
       p += kParamsPerRow;
     }
     q.bind_int(p, now_);
@@ -116,15 +135,15 @@ Status SqliteImportSession::insert_batch() {
   auto inserted = static_cast<std::size_t>(sqlite3_changes(db));
   counts_.subscribers_created += inserted;
   if (inserted < pending_count_) {
-    for (const ImportRow& r : pending_) {
-      if (auto s = subscribe_known(r); !s) return s;
+    for (const std::string& key : pending_keys_) {
+      if (auto s = subscribe_known(key); !s) return s;
     }
   }
   pending_count_ = 0;
   return {};
 }
 
-Status SqliteImportSession::insert_one(const ImportRow& row) {
+Status SqliteImportSession::insert_one(const ImportRow& row, const std::string& key) {
   sqlite3* db = store_.db();
   {
     Query q(db, store_.sql().import_subscriber);
@@ -132,22 +151,23 @@ Status SqliteImportSession::insert_one(const ImportRow& row) {
         .bind_text(2, row.email_display)
         .bind_text(3, row.name)
         .bind_text(4, row.timezone)
-        .bind_int(5, now_);
+        .bind_int(5, now_)
+        .bind_text(6, key);
     if (auto s = q.run(); !s) return fail(s.error());
   }
   if (sqlite3_changes(db) == 1) {
     ++counts_.subscribers_created;
     return {};
   }
-  return subscribe_known(row);
+  return subscribe_known(key);
 }
 
-Status SqliteImportSession::subscribe_known(const ImportRow& row) {
+Status SqliteImportSession::subscribe_known(const std::string& key) {
   sqlite3* db = store_.db();
   Id id = 0;
   {
     Query q(db, store_.sql().subscriber_id_by_email);
-    q.bind_text(1, row.email);
+    q.bind_text(1, key);
     if (auto s = q.expect_row("a subscriber vanished during the import"); !s)
       return fail(s.error());
     id = q.int_at(0);
@@ -175,7 +195,7 @@ Result<ImportCounts> SqliteImportSession::commit() {
     return make_error(Errc::database, "the import failed earlier; nothing was imported");
   }
   for (std::size_t i = 0; i < pending_count_; ++i) {
-    if (auto s = insert_one(pending_[i]); !s) return s.error();
+    if (auto s = insert_one(pending_[i], pending_keys_[i]); !s) return s.error();
   }
   pending_count_ = 0;
   sqlite3* db = store_.db();
@@ -231,12 +251,20 @@ Result<std::unique_ptr<ImportSession>> SqliteStore::begin_import(const ImportOpt
     }
     high_water = q.int_at(0);
   }
+  bool any_suppressed = false;
+  {
+    Query q(db(), sql().count_suppressions);
+    if (auto s = q.expect_row("count_suppressions returned no row"); !s) {
+      return failed_to("begin an import", s.error());
+    }
+    any_suppressed = q.int_at(0) > 0;
+  }
   std::string grow = fmt::format("PRAGMA cache_size = {}", kImportCacheKiB);
   if (auto s = connection_->pragma(grow.c_str()); !s) return s.error();
   tx.release();  // the session owns the transaction from here
   importer_.store(std::this_thread::get_id());
   return std::unique_ptr<ImportSession>(new SqliteImportSession(
-      *this, std::move(*h), o, clock_.now(), *saved, high_water, batch_size));
+      *this, std::move(*h), o, clock_.now(), *saved, high_water, batch_size, any_suppressed));
 }
 
 }  // namespace broadsheet::store::sqlite

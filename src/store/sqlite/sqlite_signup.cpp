@@ -25,6 +25,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "store/sqlite/mailbox_keys.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_mail_queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -66,6 +67,7 @@ struct SignupTx {
   sqlite3* db;
   const Statements& sql;
   UnixSeconds now;  // one instant for the whole group
+  const MailboxKeys& keys;
 };
 
 struct SignupNewsletter {
@@ -109,6 +111,9 @@ constexpr ColumnList<2> kReaderColumns{{"id", "status"}};
 struct Reader {
   Id id = 0;
   bool blocked = false;
+  // The mailbox's reader was removed by the publisher: only a confirmed sign-up (the
+  // reader's own, fresh consent) brings them back, whatever the newsletter's opt-in.
+  bool suppressed = false;
 };
 
 // Finds the reader by address or creates them. A known reader is left as they are: an
@@ -117,9 +122,10 @@ struct Reader {
 // only through the reader's own preferences link or an editor.
 Result<Reader> find_or_create_reader(const SignupTx& tx, const SignupRequest& r) {
   std::optional<Reader> known;
+  const std::string key = tx.keys.of(r.email);
   {
     Query q(tx.db, tx.sql.subscriber_by_email);
-    q.columns(kReaderColumns).bind_text(1, r.email);
+    q.columns(kReaderColumns).bind_text(1, key);
     auto row = q.step();
     if (!row) return row.error();
     if (*row) {
@@ -130,14 +136,18 @@ Result<Reader> find_or_create_reader(const SignupTx& tx, const SignupRequest& r)
     }
   }
   if (known) return *known;
+  auto suppressed = is_suppressed(tx.db, tx.sql, key);
+  if (!suppressed) return suppressed.error();
   Query q(tx.db, tx.sql.insert_subscriber);
   q.bind_text(1, r.email)
       .bind_text(2, r.email_display)
       .bind_text(3, r.name)
       .bind_text(4, r.timezone)
       .bind_text(5, to_string(SubscriberStatus::active))
-      .bind_int(6, tx.now);
+      .bind_int(6, tx.now)
+      .bind_text(7, key);
   Reader created;
+  created.suppressed = *suppressed;
   Status s = q.returning_row("insert_subscriber returned no id", [&] { created.id = q.int_at(0); });
   if (!s) return s.error();
   return created;
@@ -247,7 +257,8 @@ Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
   out.subscriber_id = reader->id;
   out.blocked = reader->blocked;
   if (!out.blocked) {
-    for (const SignupNewsletter& n : *newsletters) {
+    for (SignupNewsletter n : *newsletters) {
+      if (reader->suppressed) n.opt_in = OptIn::double_opt_in;
       if (auto s = subscribe(tx, reader->id, n, r, out); !s) return s.error();
     }
     if (auto s = record_consent(tx, reader->id, std::nullopt, kConsentMarketing, r.marketing, r);
@@ -283,7 +294,7 @@ bool SqliteStore::commit_signups(SignupGroup::Batch batch) {
   Transaction group(db(), sql().commit, sql().rollback);
   if (auto s = group.begin(sql().begin_immediate); !s) return fail_all(s.error());
 
-  const SignupTx tx{db(), sql(), clock_.now()};
+  const SignupTx tx{db(), sql(), clock_.now(), keys_};
   bool queued_mail = false;
   for (auto* job : batch) {
     if (auto s = Query(db(), sql().savepoint_request).run(); !s) return fail_all(s.error());

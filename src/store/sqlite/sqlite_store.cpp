@@ -27,6 +27,7 @@
 
 #include <fmt/format.h>
 
+#include "store/sqlite/mailbox_keys.hpp"
 #include "store/sqlite/migrate.hpp"
 #include "store/sqlite/query.hpp"
 
@@ -71,7 +72,7 @@ SqliteSql SqliteSql::embedded() {
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, const Clock& clock,
-                                                       const SqliteSql& sql) {
+                                                       const SqliteSql& sql, MailboxKeys keys) {
   auto queries = NamedQueries::parse_files(sql.queries, kQueriesPath);
   if (!queries) return make_error(Errc::database, queries.error().message);
   auto migrations = parse_migrations(sql.migrations);
@@ -82,6 +83,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   auto version = migrate(**connection, *queries, *migrations, clock.now());
   if (!version) return failed_to(fmt::format("migrate database '{}'", path), version.error());
   if (auto s = (*connection)->prepare_all(*queries); !s) return s.error();
+  if (auto s = apply_mailbox_keys(**connection, keys, clock.now()); !s) {
+    return failed_to(fmt::format("key the readers of '{}'", path), s.error());
+  }
   // Readers open once the schema is migrated: their queries name its tables.
   std::vector<std::unique_ptr<Connection>> readers;
   if (path != ":memory:") {
@@ -93,12 +97,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
     }
   }
   return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(*connection), std::move(readers), clock));
+      new SqliteStore(std::move(*connection), std::move(readers), clock, std::move(keys)));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Connection> connection,
-                         std::vector<std::unique_ptr<Connection>> readers, const Clock& clock)
-    : connection_(std::move(connection)), clock_(clock), readers_(std::move(readers)) {
+                         std::vector<std::unique_ptr<Connection>> readers, const Clock& clock,
+                         MailboxKeys keys)
+    : connection_(std::move(connection)),
+      clock_(clock),
+      keys_(std::move(keys)),
+      readers_(std::move(readers)) {
   for (const auto& r : readers_) idle_readers_.push_back(r.get());
 }
 

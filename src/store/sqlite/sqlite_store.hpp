@@ -31,6 +31,7 @@
 #include "core/clock.hpp"
 #include "core/resources.hpp"
 #include "store/sqlite/connection.hpp"
+#include "store/mailbox_keys.hpp"
 #include "store/sqlite/group_commit.hpp"
 #include "store/store.hpp"
 
@@ -49,10 +50,13 @@ class SqliteStore final : public Store {
  public:
   // Opens or creates the database file at `path` (":memory:" for a private in-memory
   // one), migrates it and prepares every query. Errc::database names the file, the
-  // migration or the query at fault.
+  // migration or the query at fault. `keys` says which addresses are one reader
+  // (store/mailbox_keys.hpp); keys made under another rule are remade, and readers that
+  // share a mailbox merged, before it returns (sqlite/mailbox_keys.hpp).
   // REQUIRES: `clock` outlives the store.
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path, const Clock& clock,
-                                                   const SqliteSql& sql = SqliteSql::embedded());
+                                                   const SqliteSql& sql = SqliteSql::embedded(),
+                                                   MailboxKeys keys = {});
 
   // Reads through a reader.
   Result<int> schema_version() override;
@@ -69,6 +73,8 @@ class SqliteStore final : public Store {
   Result<SubscriberWithSubscriptions> subscriber_by_email(const std::string& email) override;
   Result<std::vector<Subscriber>> list_subscribers(const SubscriberQuery& q) override;
   Status remove_subscriber(const std::string& email) override;
+  Result<std::optional<UnixSeconds>> suppressed_since(const std::string& email) override;
+  Status set_name(Id subscriber_id, const std::string& name) override;
   Status set_subscription(Id subscriber_id, Id newsletter_id, SubscriptionStatus status,
                           const std::string& source) override;
   Result<std::size_t> count_subscriptions(Id newsletter_id, SubscriptionStatus status) override;
@@ -210,7 +216,8 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(std::unique_ptr<Connection> connection,
-              std::vector<std::unique_ptr<Connection>> readers, const Clock& clock);
+              std::vector<std::unique_ptr<Connection>> readers, const Clock& clock,
+              MailboxKeys keys);
 
   Result<Hold> hold();
   // feed_by_id for a caller that holds the writer.
@@ -230,6 +237,7 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<Connection> connection_;
   const Clock& clock_;
+  const MailboxKeys keys_;
   std::binary_semaphore gate_{1};
   const std::vector<std::unique_ptr<Connection>> readers_;  // empty: in-memory database
   std::mutex readers_mutex_;

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
+#include <utility>
 
+#include "store/sqlite/mailbox_keys.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_mail_queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -76,26 +79,92 @@ Result<std::vector<Id>> changed_newsletters(Query& q, sqlite3* db, sqlite3_stmt*
   return out;
 }
 
+// When the mailbox with this key was suppressed; nothing when it is not.
+Result<std::optional<UnixSeconds>> suppression_of(sqlite3* db, const Statements& sql,
+                                                  std::string_view mailbox_key) {
+  Query q(db, sql.suppression_of);
+  const std::string hash = suppression_hash(mailbox_key);
+  q.bind_text(1, hash);
+  auto row = q.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<UnixSeconds>{};
+  std::optional<UnixSeconds> since = q.int_at(0);
+  if (auto s = q.run(); !s) return s.error();
+  return since;
+}
+
 }  // namespace
+
+Status lift_suppression(sqlite3* db, const Statements& sql, Id subscriber_id) {
+  std::optional<std::string> key;
+  {
+    Query q(db, sql.subscriber_mailbox_key);
+    q.bind_int(1, subscriber_id);
+    auto row = q.step();
+    if (!row) return row.error();
+    if (*row) key = q.text_at(0);
+    if (auto s = q.run(); !s) return s;
+  }
+  if (!key) return {};
+  Query q(db, sql.delete_suppression);
+  const std::string hash = suppression_hash(*key);
+  q.bind_text(1, hash);
+  return q.run();
+}
+
+Result<bool> is_suppressed(sqlite3* db, const Statements& sql, std::string_view mailbox_key) {
+  auto since = suppression_of(db, sql, mailbox_key);
+  if (!since) return since.error();
+  return since->has_value();
+}
 
 Result<Subscriber> SqliteStore::add_subscriber(const Subscriber& s) {
   auto h = hold();
   if (!h) return h.error();
   Subscriber out = s;
   out.created_at = out.updated_at = clock_.now();
+  const std::string key = keys_.of(s.email);
+  auto suppressed = suppression_of(db(), sql(), key);
+  if (!suppressed) return failed_to(fmt::format("add subscriber '{}'", s.email), suppressed.error());
+  if (*suppressed) {
+    return make_error(Errc::conflict,
+                      fmt::format("{} is suppressed: a reader with this address was removed on "
+                                  "{}; only their own confirmed sign-up brings them back",
+                                  s.email, format_iso8601(**suppressed)));
+  }
   Query q(db(), sql().insert_subscriber);
   q.bind_text(1, s.email)
       .bind_text(2, s.email_display)
       .bind_text(3, s.name)
       .bind_text(4, s.timezone)
       .bind_text(5, to_string(s.status))
-      .bind_int(6, out.created_at);
+      .bind_int(6, out.created_at)
+      .bind_text(7, key);
   Status st = q.returning_row("insert_subscriber returned no id", [&] { out.id = q.int_at(0); });
   if (!st) {
     return failed_to(fmt::format("add subscriber '{}'", s.email), st.error(),
                      fmt::format("a subscriber with email '{}' already exists", s.email));
   }
   return out;
+}
+
+Result<std::optional<UnixSeconds>> SqliteStore::suppressed_since(const std::string& email) {
+  auto h = hold();
+  if (!h) return h.error();
+  auto since = suppression_of(db(), sql(), keys_.of(email));
+  if (!since) return failed_to(fmt::format("look up the suppression of '{}'", email), since.error());
+  return since;
+}
+
+Status SqliteStore::set_name(Id subscriber_id, const std::string& name) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().set_subscriber_name);
+  q.bind_int(1, subscriber_id).bind_text(2, name).bind_int(3, clock_.now());
+  if (auto s = q.returning_row(no_subscriber(subscriber_id), [] {}); !s) {
+    return failed_to(fmt::format("set the name of subscriber {}", subscriber_id), s.error());
+  }
+  return {};
 }
 
 Result<SubscriberWithSubscriptions> SqliteStore::subscriber_by_email(const std::string& email) {
@@ -112,7 +181,8 @@ Result<SubscriberWithSubscriptions> SqliteStore::subscriber_by_email(const std::
   {
     Query q(db(), sql().subscriber_by_email);
     q.columns(kSubscriberColumns);
-    q.bind_text(1, email);
+    const std::string key = keys_.of(email);
+    q.bind_text(1, key);
     if (auto s = q.expect_row(no_subscriber(email)); !s) return fail(s.error());
     out.subscriber = read_subscriber(q);
   }
@@ -158,10 +228,24 @@ Result<std::vector<Subscriber>> SqliteStore::list_subscribers(const SubscriberQu
 Status SqliteStore::remove_subscriber(const std::string& email) {
   auto h = hold();
   if (!h) return h.error();
-  Query q(db(), sql().delete_subscriber);
-  q.bind_text(1, email);
-  Status s = q.returning_row(no_subscriber(email), [] {});
-  if (!s) return failed_to(fmt::format("remove subscriber '{}'", email), s.error());
+  auto fail = [&](const Error& e) {
+    return failed_to(fmt::format("remove subscriber '{}'", email), e);
+  };
+  const std::string key = keys_.of(email);
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return fail(s.error());
+  {
+    Query q(db(), sql().delete_subscriber);
+    q.bind_text(1, key);
+    if (auto s = q.returning_row(no_subscriber(email), [] {}); !s) return fail(s.error());
+  }
+  {
+    Query q(db(), sql().insert_suppression);
+    const std::string hash = suppression_hash(key);
+    q.bind_text(1, hash).bind_int(2, clock_.now()).bind_text(3, std::string_view("removed"));
+    if (auto s = q.run(); !s) return fail(s.error());
+  }
+  if (auto s = tx.commit(); !s) return fail(s.error());
   return {};
 }
 
@@ -259,6 +343,11 @@ Result<std::vector<Id>> SqliteStore::confirm(Id subscriber_id, Id newsletter_id)
       changed = changed_newsletters(q, db(), sql().subscriber_exists, subscriber_id);
     }
     if (!changed) return fail(changed.error());
+    // A confirmed sign-up is the reader's fresh consent: a suppression left by an
+    // earlier removal of the mailbox ends with it.
+    if (!changed->empty()) {
+      if (auto s = lift_suppression(db(), sql(), subscriber_id); !s) return fail(s.error());
+    }
     for (Id id : *changed) {
       auto queued = enqueue_welcome(db(), sql(), subscriber_id, id, now);
       if (!queued) return fail(queued.error());
@@ -296,6 +385,152 @@ Status SqliteStore::set_timezone(Id subscriber_id, const std::string& timezone) 
     return failed_to(fmt::format("set the time zone of subscriber {}", subscriber_id), s.error());
   }
   return {};
+}
+
+Subscription merge_subscription(const Subscription& kept, const Subscription& other) {
+  using enum SubscriptionStatus;
+  auto joined_at = [](const Subscription& x) { return x.confirmed_at.value_or(x.created_at); };
+  auto left_at = [](const Subscription& x) { return x.unsubscribed_at.value_or(0); };
+  const bool kept_left = kept.status == unsubscribed;
+  const bool other_left = other.status == unsubscribed;
+  const Subscription* winner = &kept;
+  if (kept_left && other_left) {
+    winner = left_at(other) > left_at(kept) ? &other : &kept;
+  } else if (kept_left) {
+    winner = joined_at(other) > left_at(kept) ? &other : &kept;
+  } else if (other_left) {
+    winner = joined_at(kept) > left_at(other) ? &kept : &other;
+  } else if (other.status == confirmed && kept.status != confirmed) {
+    winner = &other;
+  }
+  Subscription out = *winner;
+  out.subscriber_id = kept.subscriber_id;
+  out.newsletter_id = kept.newsletter_id;
+  out.newsletter_slug = kept.newsletter_slug;
+  out.created_at = std::min(kept.created_at, other.created_at);
+  std::optional<UnixSeconds> first_confirmed = kept.confirmed_at;
+  if (other.confirmed_at && (!first_confirmed || *other.confirmed_at < *first_confirmed)) {
+    first_confirmed = other.confirmed_at;
+  }
+  out.confirmed_at = out.status == unconfirmed ? std::nullopt : first_confirmed;
+  if (out.status != unsubscribed) out.unsubscribed_at.reset();
+  return out;
+}
+
+namespace {
+
+Result<std::vector<Subscription>> read_subscriptions(sqlite3* db, const Statements& sql, Id id) {
+  std::vector<Subscription> out;
+  Query q(db, sql.subscriptions_of_subscriber);
+  q.columns(kSubscriptionColumns);
+  q.bind_int(1, id);
+  if (auto s = q.each_row([&] { out.push_back(read_subscription(q)); }); !s) return s.error();
+  return out;
+}
+
+// Runs a statement of two ids, ?1 the reader kept and ?2 the one merged into it.
+Status run_pair(sqlite3* db, sqlite3_stmt* stmt, Id kept, Id merged) {
+  Query q(db, stmt);
+  q.bind_int(1, kept).bind_int(2, merged);
+  return q.run();
+}
+
+// Merges reader `merged` into `kept` (see mailbox_keys.hpp), inside the caller's
+// transaction.
+Status merge_reader(sqlite3* db, const Statements& sql, Id kept, Id merged, UnixSeconds now) {
+  if (auto s = run_pair(db, sql.merge_reader_fields, kept, merged); !s) return s;
+  auto ours = read_subscriptions(db, sql, kept);
+  if (!ours) return ours.error();
+  auto theirs = read_subscriptions(db, sql, merged);
+  if (!theirs) return theirs.error();
+  for (const Subscription& other : *theirs) {
+    auto same = std::find_if(ours->begin(), ours->end(), [&](const Subscription& x) {
+      return x.newsletter_id == other.newsletter_id;
+    });
+    if (same == ours->end()) continue;  // moved as it is below
+    const Subscription m = merge_subscription(*same, other);
+    Query q(db, sql.overwrite_subscription);
+    q.bind_int(1, kept)
+        .bind_int(2, m.newsletter_id)
+        .bind_text(3, to_string(m.status))
+        .bind_text(4, m.source)
+        .bind_int(5, m.created_at)
+        .bind_opt_int(6, m.confirmed_at)
+        .bind_opt_int(7, m.unsubscribed_at);
+    if (auto s = q.run(); !s) return s;
+  }
+  for (sqlite3_stmt* move : {sql.move_subscriptions, sql.move_consents, sql.move_queued_mail,
+                             sql.move_deliveries}) {
+    if (auto s = run_pair(db, move, kept, merged); !s) return s;
+  }
+  {
+    Query q(db, sql.delete_subscriber_by_id);
+    q.bind_int(1, merged);
+    if (auto s = q.run(); !s) return s;
+  }
+  Query q(db, sql.insert_audit);
+  const std::string subject = fmt::format("subscriber:{}", kept);
+  const std::string detail =
+      fmt::format("subscriber {} merged into {}: the same mailbox", merged, kept);
+  q.bind_int(1, now)
+      .bind_text(2, std::string_view("store"))
+      .bind_text(3, std::string_view("subscriber.merge"))
+      .bind_text(4, subject)
+      .bind_text(5, detail);
+  return q.run();
+}
+
+}  // namespace
+
+Result<std::size_t> apply_mailbox_keys(Connection& connection, const MailboxKeys& keys,
+                                       UnixSeconds now) {
+  sqlite3* db = connection.db();
+  const Statements& sql = connection.statements();
+  {
+    Query q(db, sql.mailbox_key_rule);
+    auto row = q.step();
+    if (!row) return row.error();
+    const bool current = *row && q.text_at(0) == keys.rule;
+    if (auto s = q.run(); !s) return s.error();
+    if (current) return std::size_t{0};
+  }
+  Transaction tx(db, sql.commit, sql.rollback);
+  if (auto s = tx.begin(sql.begin_immediate); !s) return s.error();
+  std::vector<std::pair<Id, std::string>> readers;  // id order: the earliest first
+  {
+    Query q(db, sql.all_subscriber_addresses);
+    if (auto s = q.each_row([&] { readers.emplace_back(q.int_at(0), q.text_at(1)); }); !s) {
+      return s.error();
+    }
+  }
+  std::unordered_map<std::string, Id> first_of_key;
+  std::vector<std::pair<Id, std::string>> keyed;
+  std::vector<std::pair<Id, Id>> merges;  // kept, merged
+  for (const auto& [id, email] : readers) {
+    std::string key = keys.of(email);
+    auto [at, fresh] = first_of_key.emplace(key, id);
+    if (fresh) {
+      keyed.emplace_back(id, std::move(key));
+    } else {
+      merges.emplace_back(at->second, id);
+    }
+  }
+  if (auto s = Query(db, sql.clear_mailbox_keys).run(); !s) return s.error();
+  for (const auto& [kept, merged] : merges) {
+    if (auto s = merge_reader(db, sql, kept, merged, now); !s) return s.error();
+  }
+  for (const auto& [id, key] : keyed) {
+    Query q(db, sql.set_mailbox_key);
+    q.bind_int(1, id).bind_text(2, key);
+    if (auto s = q.run(); !s) return s.error();
+  }
+  {
+    Query q(db, sql.set_mailbox_key_rule);
+    q.bind_text(1, keys.rule);
+    if (auto s = q.run(); !s) return s.error();
+  }
+  if (auto s = tx.commit(); !s) return s.error();
+  return merges.size();
 }
 
 }  // namespace broadsheet::store::sqlite

@@ -47,9 +47,9 @@ class SqliteTest : public ::testing::Test {
   std::string db_path() const { return (dir_ / "test.db").string(); }
 
   // Opens (or reopens) the store on the test's file; fails the test if it cannot.
-  SqliteStore& open(const SqliteSql& sql = SqliteSql::embedded()) {
+  SqliteStore& open(const SqliteSql& sql = SqliteSql::embedded(), MailboxKeys keys = {}) {
     store_.reset();
-    auto s = SqliteStore::open(db_path(), clock_, sql);
+    auto s = SqliteStore::open(db_path(), clock_, sql, std::move(keys));
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     if (s.ok()) store_ = std::move(*s);
     return *store_;

@@ -5,14 +5,17 @@
 -- updated_at ---------------------------------------------------------------------------
 
 -- name: insert_subscriber
-INSERT INTO subscribers (email, email_display, name, timezone, status, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+-- ?7 the mailbox key (store/mailbox_keys.hpp).
+INSERT INTO subscribers (email, email_display, name, timezone, status, created_at, updated_at,
+                         email_key)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
 RETURNING id;
 
 -- name: subscriber_by_email
+-- ?1 the mailbox key: any spelling of the reader's address finds them.
 SELECT id, email, email_display, name, timezone, status, created_at, updated_at
 FROM subscribers
-WHERE email = ?1;
+WHERE email_key = ?1;
 
 -- name: subscriber_exists
 SELECT 1 FROM subscribers WHERE id = ?1;
@@ -26,8 +29,13 @@ WHERE id = ?1;
 -- ?1 subscriber, ?2 time zone, ?3 now.
 UPDATE subscribers SET timezone = ?2, updated_at = ?3 WHERE id = ?1 RETURNING id;
 
+-- name: set_subscriber_name
+-- ?1 subscriber, ?2 name, ?3 now.
+UPDATE subscribers SET name = ?2, updated_at = ?3 WHERE id = ?1 RETURNING id;
+
 -- name: delete_subscriber
-DELETE FROM subscribers WHERE email = ?1 RETURNING id;
+-- ?1 the mailbox key.
+DELETE FROM subscribers WHERE email_key = ?1 RETURNING id;
 
 -- Keyset pages of subscribers: ?1 last id seen, ?2 page size. The filtered forms walk
 -- subscribers in id order and probe the subscriptions' primary key, so a page never
@@ -123,3 +131,82 @@ UPDATE subscriptions
 SET status = 'unsubscribed', unsubscribed_at = ?3, source = ?4
 WHERE subscriber_id = ?1 AND (?2 = 0 OR newsletter_id = ?2) AND status <> 'unsubscribed'
 RETURNING newsletter_id;
+
+-- Suppressions: mailboxes of removed readers, by hash (store/mailbox_keys.hpp) --------
+
+-- name: insert_suppression
+-- ?1 hash, ?2 now, ?3 reason. A mailbox suppressed before keeps its first date.
+INSERT INTO suppressions (address_hash, created_at, reason)
+VALUES (?1, ?2, ?3)
+ON CONFLICT (address_hash) DO NOTHING;
+
+-- name: suppression_of
+-- ?1 hash: when it was suppressed; no row when it is not.
+SELECT created_at FROM suppressions WHERE address_hash = ?1;
+
+-- name: delete_suppression
+DELETE FROM suppressions WHERE address_hash = ?1;
+
+-- name: count_suppressions
+SELECT count(*) FROM suppressions;
+
+-- name: subscriber_mailbox_key
+SELECT email_key FROM subscribers WHERE id = ?1;
+
+-- Mailbox keys remade under a new rule (sqlite/mailbox_keys.hpp), in one transaction --
+
+-- name: mailbox_key_rule
+SELECT value FROM store_settings WHERE name = 'mailbox_key_rule';
+
+-- name: set_mailbox_key_rule
+INSERT INTO store_settings (name, value) VALUES ('mailbox_key_rule', ?1)
+ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+
+-- name: all_subscriber_addresses
+SELECT id, email FROM subscribers ORDER BY id;
+
+-- name: clear_mailbox_keys
+UPDATE subscribers SET email_key = NULL;
+
+-- name: set_mailbox_key
+-- ?1 subscriber, ?2 key.
+UPDATE subscribers SET email_key = ?2 WHERE id = ?1;
+
+-- name: merge_reader_fields
+-- ?1 the reader kept (the earliest), ?2 a later row of the same mailbox: what the kept
+-- one lacks is taken from it; a block on either stays; bounces add up.
+UPDATE subscribers AS k
+SET name         = CASE WHEN k.name = '' THEN d.name ELSE k.name END,
+    timezone     = CASE WHEN k.timezone = '' THEN d.timezone ELSE k.timezone END,
+    status       = CASE WHEN d.status = 'blocked' THEN 'blocked' ELSE k.status END,
+    bounce_count = k.bounce_count + d.bounce_count,
+    created_at   = min(k.created_at, d.created_at),
+    updated_at   = max(k.updated_at, d.updated_at)
+FROM subscribers AS d
+WHERE k.id = ?1 AND d.id = ?2;
+
+-- name: overwrite_subscription
+-- ?1 subscriber, ?2 newsletter, ?3 status, ?4 source, ?5 created_at, ?6 confirmed_at,
+-- ?7 unsubscribed_at: a subscription merged from two rows of one mailbox.
+UPDATE subscriptions
+SET status = ?3, source = ?4, created_at = ?5, confirmed_at = ?6, unsubscribed_at = ?7
+WHERE subscriber_id = ?1 AND newsletter_id = ?2;
+
+-- name: move_subscriptions
+-- ?1 kept, ?2 merged: the subscriptions only the merged row has (shared ones collide on
+-- the primary key, are skipped, and were merged by overwrite_subscription).
+UPDATE OR IGNORE subscriptions SET subscriber_id = ?1 WHERE subscriber_id = ?2;
+
+-- name: move_consents
+-- The evidence of consent of both rows stays, under the reader kept.
+UPDATE consent_ledger SET subscriber_id = ?1 WHERE subscriber_id = ?2;
+
+-- name: move_queued_mail
+UPDATE mail_queue SET subscriber_id = ?1 WHERE subscriber_id = ?2;
+
+-- name: move_deliveries
+-- An issue both rows got keeps the kept reader's delivery.
+UPDATE OR IGNORE deliveries SET subscriber_id = ?1 WHERE subscriber_id = ?2;
+
+-- name: delete_subscriber_by_id
+DELETE FROM subscribers WHERE id = ?1;
