@@ -12,7 +12,9 @@
 #include "core/resources.hpp"
 #include "core/text.hpp"
 #include "http/json_body.hpp"
+#include "render/body_fields.hpp"
 #include "send/issue_control.hpp"
+#include "send/issue_edit.hpp"
 
 namespace broadsheet::admin {
 namespace {
@@ -40,6 +42,11 @@ Response error_answer(const Request& req, const Error& e) {
       return Response::json_error(503, "unavailable",
                                   "The request could not be completed. Please try again later.");
   }
+}
+
+// A body whose merge fields or sections the renderer would not fill.
+Response merge_field_refusal(const Error& e) {
+  return Response::json_error(422, "invalid_merge_field", "\"body_markdown\": " + e.message);
 }
 
 // The {id} of the route: a positive decimal integer, else nothing is there.
@@ -211,6 +218,7 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   if (subject->find_first_not_of(' ') == std::string::npos) {
     return Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
   }
+  if (auto st = render::check_issue_body(*markdown); !st) return merge_field_refusal(st.error());
   auto newsletter = ctx.newsletters.newsletter_by_slug(*slug);
   if (!newsletter) {
     if (newsletter.error().code != Errc::not_found) return error_answer(req, newsletter.error());
@@ -229,6 +237,49 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   auto r = issue_answer(ctx, req, 201, *added);
   r.set_header("Location", fmt::format("/api/v1/issues/{}", added->id));
   return r;
+}
+
+Response api_update_issue(ApiContext& ctx, const Request& req) {
+  auto id = issue_id(req);
+  if (!id) return no_issue(req);
+  std::optional<Response> refusal;
+  auto parsed = json_body(req, refusal);
+  if (!parsed) return std::move(*refusal);
+  const json::object& body = parsed->value.as_object();
+  store::IssueUpdate u;
+  for (const auto& field : body) {
+    const std::string_view k = field.key();
+    if (k != "subject" && k != "preheader" && k != "body_markdown") {
+      return Response::json_error(
+          400, "invalid_field",
+          fmt::format("Unknown field \"{}\": an issue's subject, preheader and body_markdown "
+                      "can change.",
+                      excerpt(k)));
+    }
+    auto value = string_field(body, k, std::nullopt);
+    if (!value) return error_answer(req, value.error());
+    Status checked = k == "subject"     ? check_text("\"subject\"", *value, kMaxIssueSubject)
+                     : k == "preheader" ? check_text("\"preheader\"", *value, kMaxIssuePreheader)
+                                        : check_document("\"body_markdown\"", *value, kMaxIssueBody);
+    if (!checked) return error_answer(req, checked.error());
+    if (k == "subject") {
+      if (value->find_first_not_of(' ') == std::string::npos) {
+        return Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
+      }
+      u.subject = std::move(*value);
+    } else if (k == "preheader") {
+      u.preheader = std::move(*value);
+    } else {
+      if (auto st = render::check_issue_body(*value); !st) return merge_field_refusal(st.error());
+      u.body_markdown = std::move(*value);
+    }
+  }
+  auto edit = send::edit_issue(ctx.issues, ctx.audit, *id, u, req.principal);
+  if (!edit) return error_answer(req, edit.error());
+  auto out = full_issue(ctx, edit->issue);
+  if (!out) return error_answer(req, out.error());
+  (*out)["corrected"] = edit->corrected;
+  return Response::json(200, *out);
 }
 
 Response api_get_issue(ApiContext& ctx, const Request& req) {
@@ -262,6 +313,60 @@ Response api_resume_issue(ApiContext& ctx, const Request& req) {
 
 Response api_cancel_issue(ApiContext& ctx, const Request& req) {
   return steer(ctx, req, send::IssueAction::cancel);
+}
+
+Response api_test_issue(ApiContext& ctx, const Request& req) {
+  auto id = issue_id(req);
+  if (!id) return no_issue(req);
+  if (!ctx.test_sender) {
+    return Response::json_error(503, "unavailable", "This server sends no test messages.");
+  }
+  std::optional<Response> refusal;
+  auto parsed = json_body(req, refusal);
+  if (!parsed) return std::move(*refusal);
+  const json::object& body = parsed->value.as_object();
+  for (const auto& field : body) {
+    if (field.key() != "to" && field.key() != "name") {
+      return Response::json_error(
+          400, "invalid_field",
+          fmt::format("Unknown field \"{}\": a test send has to and name.", excerpt(field.key())));
+    }
+  }
+  const json::value* to = body.if_contains("to");
+  if (!to || !to->is_array() || to->as_array().empty()) {
+    return Response::json_error(400, "invalid_field",
+                                "\"to\" must be an array of one or more addresses.");
+  }
+  std::vector<std::string> addresses;
+  for (const auto& v : to->as_array()) {
+    if (!v.is_string()) {
+      return Response::json_error(400, "invalid_field", "\"to\" must hold strings.");
+    }
+    addresses.emplace_back(v.as_string());
+  }
+  auto name = string_field(body, "name", std::string());
+  if (!name) return error_answer(req, name.error());
+  if (auto st = check_text("\"name\"", *name, 200); !st) return error_answer(req, st.error());
+  auto results = ctx.test_sender->send(*id, addresses, *name);
+  if (!results) {
+    if (results.error().code == Errc::invalid_argument) {
+      return Response::json_error(400, "invalid_field", results.error().message);
+    }
+    return error_answer(req, results.error());
+  }
+  json::array out;
+  for (const auto& r : *results) {
+    using Kind = transport::DeliveryResult::Kind;
+    out.push_back(json::object{{"to", r.to},
+                               {"result", r.result.kind == Kind::delivered  ? "accepted"
+                                          : r.result.kind == Kind::deferred ? "deferred"
+                                                                            : "refused"},
+                               {"code", r.result.code},
+                               {"reply", r.result.reply}});
+  }
+  (void)ctx.audit.audit(req.principal, "issue.test", std::to_string(*id),
+                        fmt::format("{} addresses", addresses.size()));
+  return Response::json(200, json::object{{"results", std::move(out)}});
 }
 
 Response api_openapi(ApiContext&, const Request&) {

@@ -8,10 +8,19 @@
 //   POST /api/v1/issues                       201, a draft: {"newsletter","subject",
 //                                             "preheader"?,"body_markdown"}
 //   GET  /api/v1/issues/{id}                  the issue with its body and "deliveries"
+//   PATCH /api/v1/issues/{id}                 200: {"subject"?,"preheader"?,
+//                                             "body_markdown"?} of a draft or scheduled
+//                                             issue, or a correction of one readers have
+//                                             got (send/issue_edit.hpp); "corrected" says
+//                                             which
 //   POST /api/v1/issues/{id}/send             202: begins sending (or goes on sending)
 //   POST /api/v1/issues/{id}/pause|resume|cancel   200, the issue as it is now
+//   POST /api/v1/issues/{id}/test             200, a test send (send/test_send.hpp) of
+//                                             {"to":["a@x",…],"name"?}: {"results":[{"to",
+//                                             "result","code","reply"}]}
 //
-// Errors are {"error":{"code","message"}}: 400 invalid_json / invalid_field, 404
+// Errors are {"error":{"code","message"}}: 400 invalid_json / invalid_field, 422
+// invalid_merge_field (a body the renderer would not fill: render/body_fields.hpp), 404
 // not_found, 409 conflict (the issue's status does not allow it), 415
 // unsupported_media_type, 503 unavailable (the store failed; logged, not shown).
 // Handlers are plain functions of the request (tested without sockets).
@@ -21,6 +30,7 @@
 
 #include "core/clock.hpp"
 #include "http/message.hpp"
+#include "send/test_send.hpp"
 #include "store/audit_log.hpp"
 #include "store/delivery_log.hpp"
 #include "store/issues.hpp"
@@ -38,16 +48,20 @@ struct ApiContext {
   // Called after an issue began or resumed sending, to wake whoever sends (the
   // server's dispatcher) rather than wait for its next look. May be empty.
   std::function<void()> sending_changed;
+  // What test sends go through (the server's transport); null: answered 503.
+  const send::TestSender* test_sender = nullptr;
 };
 
 http::Response api_list_newsletters(ApiContext& ctx, const http::Request& req);
 http::Response api_list_issues(ApiContext& ctx, const http::Request& req);
 http::Response api_create_issue(ApiContext& ctx, const http::Request& req);
 http::Response api_get_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_update_issue(ApiContext& ctx, const http::Request& req);
 http::Response api_send_issue(ApiContext& ctx, const http::Request& req);
 http::Response api_pause_issue(ApiContext& ctx, const http::Request& req);
 http::Response api_resume_issue(ApiContext& ctx, const http::Request& req);
 http::Response api_cancel_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_test_issue(ApiContext& ctx, const http::Request& req);
 // The OpenAPI 3.1 document of /api/v1 (web/api/openapi.json, built in).
 http::Response api_openapi(ApiContext& ctx, const http::Request& req);
 

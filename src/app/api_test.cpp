@@ -38,7 +38,7 @@ class ApiTest : public store::sqlite::testing::SqliteTest {
     signup_ = std::make_unique<web::SignupService>(
         config_, web::SignupService::Roles{*store_, *store_}, clock_, web::ReaderKeys{"link-key-0123456789abcdef", {}});
     web_ = std::make_unique<web::WebContext>(web::WebContext{
-        config_, *store_, metrics_, *templates_, *signup_, clock_, [this] { ++wakes_; }});
+        config_, *store_, metrics_, *templates_, *signup_, clock_, [this] { ++wakes_; }, nullptr});
     router_ = std::make_unique<http::Router>(build_router(*web_));
   }
 

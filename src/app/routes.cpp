@@ -24,10 +24,12 @@ http::Router build_router(WebContext& ctx) {
   auto archive_page = [archive](http::Response (ArchivePages::*handler)(const http::Request&)) {
     return [archive, handler](const http::Request& req) { return ((*archive).*handler)(req); };
   };
-  auto api_context = std::make_shared<admin::ApiContext>(
-      admin::ApiContext{ctx.store, ctx.store, ctx.store, ctx.store, ctx.clock, [&ctx] {
-                          if (ctx.sending_changed) ctx.sending_changed();
-                        }});
+  auto api_context = std::make_shared<admin::ApiContext>(admin::ApiContext{
+      ctx.store, ctx.store, ctx.store, ctx.store, ctx.clock,
+      [&ctx] {
+        if (ctx.sending_changed) ctx.sending_changed();
+      },
+      ctx.test_sender});
   auto api = [api_context](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
     return [api_context, handler](const http::Request& req) { return handler(*api_context, req); };
   };
@@ -75,6 +77,8 @@ http::Router build_router(WebContext& ctx) {
       {Method::post, "/api/v1/issues", Permission::api_token, api(admin::api_create_issue),
        kIssueBodyLimit},
       {Method::get, "/api/v1/issues/{id}", Permission::api_token, api(admin::api_get_issue)},
+      {Method::patch, "/api/v1/issues/{id}", Permission::api_token, api(admin::api_update_issue),
+       kIssueBodyLimit},
       {Method::post, "/api/v1/issues/{id}/send", Permission::api_token, api(admin::api_send_issue)},
       {Method::post, "/api/v1/issues/{id}/pause", Permission::api_token,
        api(admin::api_pause_issue)},
@@ -82,6 +86,7 @@ http::Router build_router(WebContext& ctx) {
        api(admin::api_resume_issue)},
       {Method::post, "/api/v1/issues/{id}/cancel", Permission::api_token,
        api(admin::api_cancel_issue)},
+      {Method::post, "/api/v1/issues/{id}/test", Permission::api_token, api(admin::api_test_issue)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},

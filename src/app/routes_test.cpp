@@ -43,10 +43,12 @@ TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
       {"GET /api/v1/issues", "api_token"},
       {"POST /api/v1/issues", "api_token"},
       {"GET /api/v1/issues/{id}", "api_token"},
+      {"PATCH /api/v1/issues/{id}", "api_token"},
       {"POST /api/v1/issues/{id}/send", "api_token"},
       {"POST /api/v1/issues/{id}/pause", "api_token"},
       {"POST /api/v1/issues/{id}/resume", "api_token"},
       {"POST /api/v1/issues/{id}/cancel", "api_token"},
+      {"POST /api/v1/issues/{id}/test", "api_token"},
       {"GET /healthz", "public"},
       {"GET /metrics", "local_or_token"},
   };
@@ -56,7 +58,7 @@ TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
   auto templates = web::Templates::load();
   ASSERT_TRUE(templates.ok());
   web::SignupService signup(config, {*store_, *store_}, clock_, web::ReaderKeys{"link-key-0123456789", {}});
-  web::WebContext ctx{config, *store_, metrics, *templates, signup, clock_, {}};
+  web::WebContext ctx{config, *store_, metrics, *templates, signup, clock_, {}, nullptr};
   http::Router router = build_router(ctx);
 
   std::map<std::string, std::string> actual;

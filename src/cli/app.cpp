@@ -6,17 +6,34 @@
 #include <algorithm>
 #include <cstdio>
 #include <string_view>
+#include <cstdlib>
 #include <deque>
+#include <filesystem>
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 
 namespace broadsheet::cli {
 
+std::string default_data_dir() {
+  if (const char* env = std::getenv("BROADSHEET_DATA"); env && *env) return env;
+  std::error_code ec;
+  auto dir = std::filesystem::current_path(ec);
+  if (ec) return "var";
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    // A folder that cannot be looked into is passed by (is_regular_file is false).
+    std::error_code missing;
+    if (std::filesystem::is_regular_file(dir / "broadsheet.toml", missing)) return dir.string();
+    if (dir == dir.parent_path()) break;
+  }
+  return "var";
+}
+
 std::string& add_data_option(CLI::App* command) {
   // Options outlive the parse; a deque keeps their addresses stable.
   static std::deque<std::string> storage;
-  auto& dir = storage.emplace_back("var");
+  static const std::string fallback = default_data_dir();
+  auto& dir = storage.emplace_back(fallback);
   command->add_option("--data", dir, "Data folder (configuration, database, secrets)")
       ->capture_default_str();
   return dir;

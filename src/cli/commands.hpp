@@ -13,8 +13,12 @@ struct Invocation {
   int exit_code = 0;
 };
 
-// Adds `--data DIR` (default var) to a command and returns where it is stored.
+// Adds `--data DIR` to a command and returns where it is stored. Without it: the
+// BROADSHEET_DATA environment variable, else the nearest folder holding a
+// broadsheet.toml from the current folder upwards (a data folder, as `init` makes
+// it), else ./var (default_data_dir()).
 std::string& add_data_option(CLI::App* command);
+std::string default_data_dir();
 
 void add_init_commands(CLI::App& app, Invocation& invocation);        // init, demo
 void add_serve_command(CLI::App& app, Invocation& invocation);        // serve

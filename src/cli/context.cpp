@@ -21,7 +21,8 @@ Result<Context> open_context(const std::string& data_dir) {
   if (!fs::exists(fs::path(data_dir) / "broadsheet.toml", ec)) {
     return make_error(Errc::config,
                       fmt::format("{} is not a Broadsheet data folder; run `broadsheet init "
-                                  "--data {}` first",
+                                  "--data {}` first, or name yours with --data or "
+                                  "BROADSHEET_DATA",
                                   data_dir, data_dir));
   }
   auto config = load_config(data_dir, process_env());

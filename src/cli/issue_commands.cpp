@@ -9,6 +9,8 @@
 #include "cli/context.hpp"
 #include "cli/issue_commands.hpp"
 #include "admin/json_shapes.hpp"
+#include "render/body_fields.hpp"
+#include "send/issue_edit.hpp"
 
 namespace broadsheet::cli {
 
@@ -29,6 +31,9 @@ int create(const std::string& data, const IssueArgs& a) {
   if (auto st = check_text("--preheader", a.preheader, kMaxIssuePreheader); !st) return fail(st.error());
   auto body = read_text_file("--body-file", a.body_file, kMaxIssueBody);
   if (!body) return fail(body.error());
+  if (auto st = render::check_issue_body(*body); !st) {
+    return fail(fmt::format("--body-file {}: {}", a.body_file, st.error().message));
+  }
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   auto n = ctx->store->newsletter_by_slug(a.newsletter);
@@ -123,14 +128,23 @@ int update(const std::string& data, const IssueArgs& a, const CLI::App* cmd) {
   if (given("--body-file")) {
     auto body = read_text_file("--body-file", a.body_file, kMaxIssueBody);
     if (!body) return fail(body.error());
+    if (auto st = render::check_issue_body(*body); !st) {
+      return fail(fmt::format("--body-file {}: {}", a.body_file, st.error().message));
+    }
     u.body_markdown = std::move(*body);
   }
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto i = ctx->store->update_issue(a.id, u);
-  if (!i) return fail(i.error());
-  (void)ctx->store->audit("cli", "issue.update", std::to_string(i->id), "");
-  std::cout << fmt::format("updated issue {}\n", i->id);
+  auto edit = send::edit_issue(*ctx->store, *ctx->store, a.id, u, "cli");
+  if (!edit) return fail(edit.error());
+  if (edit->corrected) {
+    std::cout << fmt::format(
+        "corrected issue {}: its archive page shows the new text; readers who got it keep "
+        "theirs (the change is in the audit log)\n",
+        edit->issue.id);
+  } else {
+    std::cout << fmt::format("updated issue {}\n", edit->issue.id);
+  }
   return kExitOk;
 }
 
@@ -172,7 +186,8 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   show_cmd->add_flag("--json", a.json, "Print JSON");
   show_cmd->callback([&] { invocation.exit_code = show(show_data, a); });
 
-  auto* update_cmd = group->add_subcommand("update", "Change a draft or scheduled issue");
+  auto* update_cmd = group->add_subcommand(
+      "update", "Change a draft or scheduled issue, or correct one readers have got (its archive page)");
   auto& update_data = add_data_option(update_cmd);
   update_cmd->add_option("id", a.id, "The issue's id")->required();
   update_cmd->add_option("--subject", a.subject, "Subject line");
@@ -187,6 +202,7 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   remove_cmd->callback([&] { invocation.exit_code = remove(remove_data, a); });
 
   add_issue_render_command(*group, invocation);
+  add_issue_test_command(*group, invocation);
   add_issue_send_commands(*group, invocation);
 }
 

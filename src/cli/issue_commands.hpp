@@ -14,6 +14,7 @@ namespace broadsheet::cli {
 std::string delivery_counts_line(const store::DeliveryCounts& counts);
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
+void add_issue_test_command(CLI::App& group, Invocation& invocation);    // issue test
 void add_issue_send_commands(CLI::App& group,
                              Invocation& invocation);  // send, pause, resume, cancel
 

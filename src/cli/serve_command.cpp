@@ -12,6 +12,7 @@
 #include "cli/context.hpp"
 #include "cli/private_files.hpp"
 #include "cli/sending.hpp"
+#include "send/test_send.hpp"
 #include "http/server.hpp"
 #include "send/dispatcher.hpp"
 #include "send/mail_queue.hpp"
@@ -78,7 +79,10 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   const Clock& clock = SystemClock::instance();
   web::SignupService signup(config, {*ctx->store, *ctx->store}, clock, std::move(keys).value());
   http::Metrics metrics;
-  web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {}};
+  send::TestSender test_sender(sending->messages, sending->transport(), *ctx->store, *ctx->store,
+                               ctx->address_policy, clock);
+  web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {},
+                          &test_sender};
   http::Router router = app::build_router(web_ctx);
   http::Server server(config.http, router, metrics);
   auto port = server.listen(where->host, where->port);

@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <algorithm>
 #include <iostream>
 
 #include "admin/credentials.hpp"
@@ -104,16 +105,24 @@ int list_users(const std::string& data, const UserArgs& a) {
   if (!ctx) return fail(ctx.error());
   auto users = ctx->store->list_users();
   if (!users) return fail(users.error());
-  json::array out;
-  for (const auto& u : *users) {
-    if (a.json) {
-      out.push_back(admin::user_json(u));
-    } else {
-      std::cout << fmt::format("{}\t{}\t{}\n", u.username, to_string(u.role),
-                               format_iso8601(u.created_at));
-    }
+  if (a.json) {
+    json::array out;
+    for (const auto& u : *users) out.push_back(admin::user_json(u));
+    std::cout << json::serialize(out) << "\n";
+    return kExitOk;
   }
-  if (a.json) std::cout << json::serialize(out) << "\n";
+  if (users->empty()) {
+    std::cout << "no users yet; add one with `broadsheet user add NAME`\n";
+    return kExitOk;
+  }
+  // Columns as `issue list` writes them: a header, then one line per user.
+  std::size_t width = 4;
+  for (const auto& u : *users) width = std::max(width, u.username.size());
+  std::cout << fmt::format("{:<{}}  {:<7} {}\n", "USER", width, "ROLE", "CREATED");
+  for (const auto& u : *users) {
+    std::cout << fmt::format("{:<{}}  {:<7} {}\n", u.username, width, to_string(u.role),
+                             format_iso8601(u.created_at));
+  }
   return kExitOk;
 }
 

@@ -154,4 +154,13 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
   return to_hex(hmac_sha256(key, data));
 }
 
+std::string sha256_hex(std::string_view data) {
+  std::array<std::uint8_t, 32> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("EVP_Digest(SHA-256) failed");
+  }
+  return to_hex(digest);
+}
+
 }  // namespace broadsheet

@@ -48,5 +48,7 @@ std::optional<std::string> base64url_decode(std::string_view text);
 using Sha256Mac = std::array<std::uint8_t, 32>;
 Sha256Mac hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+// SHA-256 of `data` in lower-case hex (64 characters).
+std::string sha256_hex(std::string_view data);
 
 }  // namespace broadsheet

@@ -163,7 +163,7 @@ Status append_with_fields(std::string& out, std::string_view text, bool html,
        at = text.find("{{", at + 1)) {
     auto field = field_at(text, at);
     if (!field) continue;
-    auto value = options.merge_field(field->name, html);
+    auto value = options.merge_field(*field, html);
     if (!value) {
       return make_error(Errc::invalid_argument,
                         fmt::format("unknown merge field {}", text.substr(at, field->length)));
@@ -207,7 +207,7 @@ Result<std::optional<std::string>> link_target(std::string_view target, bool ima
   while (!target.empty() && target.back() == ' ') target.remove_suffix(1);
   if (auto field = field_at(target, 0); field && field->length == target.size()) {
     if (!options.merge_field) return std::optional<std::string>{};
-    auto value = options.merge_field(field->name, false);
+    auto value = options.merge_field(*field, false);
     if (!value) {
       return make_error(Errc::invalid_argument, fmt::format("unknown merge field {}", target));
     }

@@ -67,10 +67,33 @@ std::optional<FieldRef> field_at(std::string_view text, std::size_t at) {
     ++i;
   }
   if (i == name_start || i - name_start > 64) return std::nullopt;
-  std::string_view name = text.substr(name_start, i - name_start);
-  while (i < text.size() && text[i] == ' ') ++i;
+  FieldRef field{0, text.substr(name_start, i - name_start), std::nullopt};
+  auto skip_spaces = [&] {
+    while (i < text.size() && text[i] == ' ') ++i;
+  };
+  skip_spaces();
+  if (i < text.size() && text[i] == '|') {
+    ++i;
+    skip_spaces();
+    constexpr std::string_view kDefault = "default:";
+    if (text.substr(i, kDefault.size()) != kDefault) return std::nullopt;
+    i += kDefault.size();
+    skip_spaces();
+    if (i >= text.size() || text[i] != '"') return std::nullopt;
+    const std::size_t start = ++i;
+    while (i < text.size() && text[i] != '"') {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c < 0x20 || c == 0x7F || c == '{' || c == '}') return std::nullopt;
+      ++i;
+    }
+    if (i >= text.size() || i - start > kMaxFieldFallback) return std::nullopt;
+    field.fallback = text.substr(start, i - start);
+    ++i;
+    skip_spaces();
+  }
   if (text.substr(i, braces) != std::string_view("}}}").substr(0, braces)) return std::nullopt;
-  return FieldRef{i + braces - at, name};
+  field.length = i + braces - at;
+  return field;
 }
 
 }  // namespace broadsheet::markdown

@@ -56,10 +56,14 @@ Marker marker_at(std::string_view text, std::size_t at);
 bool link_scheme_allowed(std::string_view url);
 
 // The length of the merge field "{{name}}" or "{{{name}}}" (spaces allowed inside the
-// braces) starting at text[at], and its name; nullopt when none starts there.
+// braces) starting at text[at], its name, and its fallback when written
+// `{{name | default: "text"}}`; nullopt when none starts there. A fallback is at most
+// kMaxFieldFallback bytes of text without quotes, braces or control characters.
+inline constexpr std::size_t kMaxFieldFallback = 100;
 struct FieldRef {
   std::size_t length = 0;
   std::string_view name;
+  std::optional<std::string_view> fallback;
 };
 std::optional<FieldRef> field_at(std::string_view text, std::size_t at);
 

@@ -23,8 +23,9 @@
 // never wrapped; tables as aligned columns when they fit in 72 columns, otherwise one
 // "Header: value" record per row.
 //
-// Merge fields: "{{name}}" (or "{{{name}}}") in text, link text or as a whole link
-// target is replaced by what `merge_field` answers for that name (a field marker of
+// Merge fields: "{{name}}" (or "{{{name}}}", or `{{name | default: "text"}}`, see
+// fields.hpp) in text, link text or as a whole link target is replaced by what
+// `merge_field` answers for that field (a field marker of
 // render/merge_fields.hpp, or a fixed value). As a link target the value must pass the
 // same scheme check as a target written out: a fixed value is checked here, a reader
 // field's marker becomes its link marker, filled per reader only with an http, https
@@ -44,6 +45,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "markdown/fields.hpp"
 
 namespace broadsheet::markdown {
 
@@ -51,9 +53,10 @@ inline constexpr std::size_t kMaxMarkdown = 1 << 20;
 
 struct MarkdownOptions {
   std::string base_url;  // e.g. "https://news.example.com", no trailing slash
-  // What stands for "{{name}}": escaped for HTML when `html`. nullopt: no such field.
-  // Unset: braces are kept as written.
-  std::function<std::optional<std::string>(std::string_view name, bool html)> merge_field;
+  // What stands for "{{name}}" (field.name, with field.fallback when one is written):
+  // escaped for HTML when `html`. nullopt: no such field. Unset: braces are kept as
+  // written.
+  std::function<std::optional<std::string>(const FieldRef& field, bool html)> merge_field;
 };
 
 Result<std::string> markdown_to_email_html(std::string_view markdown,

@@ -11,7 +11,8 @@ namespace {
 MarkdownOptions options() {
   MarkdownOptions o;
   o.base_url = "https://news.example.com";
-  o.merge_field = [](std::string_view name, bool html) -> std::optional<std::string> {
+  o.merge_field = [](const FieldRef& field, bool html) -> std::optional<std::string> {
+    const std::string_view name = field.name;
     if (name == "name") return std::string(html ? "[H:NAME]" : "[T:NAME]");
     if (name == "preferences_url") return std::string("https://news.example.com/p/TOKEN");
     if (name == "evil") return std::string("javascript:alert(document.cookie)//");

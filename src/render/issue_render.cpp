@@ -10,6 +10,7 @@
 #include "markdown/fields.hpp"
 #include "markdown/markdown.hpp"
 #include "mime/header.hpp"
+#include "render/body_fields.hpp"
 #include "render/issue_headers.hpp"
 #include "render/issue_layout.hpp"
 
@@ -76,6 +77,7 @@ Status PreparedIssue::reader_values(const ReaderFields& reader, Values& out) con
   if (auto ok = check_url("the unsubscribe URL", reader.unsubscribe_url); !ok) return ok;
   if (auto ok = check_url("the preferences URL", reader.preferences_url); !ok) return ok;
   out.reader = &reader;
+  // Defaults of the body ({{name | default: "…"}}) stand in for empty values.
   out.name = reader.name.empty() ? name_fallback_ : reader.name;
   out.email = reader.email_display.empty() ? reader.email : reader.email_display;
   out.date = reader.issue_date.empty() ? default_issue_date_ : reader.issue_date;
@@ -256,34 +258,38 @@ Status PreparedIssue::prepare_headers(const IssueRenderInput& in) {
 Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::string& base_url) {
   const Issue& issue = in.issue;
   const Newsletter& newsletter = in.newsletter;
-  // Markdown once, then the layouts around it.
+  // Sections first (the emails' Markdown and the web version's), then Markdown once
+  // per version, then the layouts around it.
+  auto body_error = [](const Error& e) {
+    return refuse("the issue's body:", e.message);
+  };
+  auto versions = resolve_sections(issue.body_markdown);
+  if (!versions) return body_error(versions.error());
+  BodyFieldResolver fields({newsletter.name, in.publication_name, web_version_url_});
   markdown::MarkdownOptions markdown;
   markdown.base_url = base_url;
-  markdown.merge_field = [&](std::string_view name, bool html) -> std::optional<std::string> {
-    if (auto field = reader_field_named(name)) return field_marker(*field);
-    std::string_view value;
-    if (name == "newsletter_name") {
-      value = newsletter.name;
-    } else if (name == "publication_name") {
-      value = in.publication_name;
-    } else if (name == "web_version_url") {
-      value = web_version_url_;
-    } else {
-      return std::nullopt;
-    }
-    return html ? html_escaped(value) : std::string(value);
+  markdown.merge_field = [&fields](const markdown::FieldRef& field, bool html) {
+    return fields(field, html);
   };
-  auto body_error = [](const Error& e) {
-    return refuse("the issue's body:", e.message +
-                                           " (merge fields: name, email, issue_date, "
-                                           "unsubscribe_url, preferences_url, "
-                                           "newsletter_name, publication_name, "
-                                           "web_version_url)");
+  auto render_body = [&](const std::string& source, bool html) -> Result<std::string> {
+    auto out = html ? markdown::markdown_to_email_html(source, markdown)
+                    : markdown::markdown_to_text(source, markdown);
+    if (!out) return body_error(Error{out.error().code, out.error().message + "; it may hold " +
+                                                            body_fields_help()});
+    if (!fields.status()) return body_error(fields.status().error());
+    return out;
   };
-  auto body_html = markdown::markdown_to_email_html(issue.body_markdown, markdown);
-  if (!body_html) return body_error(body_html.error());
-  auto body_text = markdown::markdown_to_text(issue.body_markdown, markdown);
-  if (!body_text) return body_error(body_text.error());
+  auto body_html = render_body(versions->email, true);
+  if (!body_html) return body_html.error();
+  auto body_text = render_body(versions->email, false);
+  if (!body_text) return body_text.error();
+  Result<std::string> web_body = body_html;
+  if (versions->web != versions->email) web_body = render_body(versions->web, true);
+  if (!web_body) return web_body.error();
+  for (std::size_t i = 0; i < kReaderFieldCount; ++i) {
+    reader_defaults_[i] = fields.default_of(field_name(static_cast<ReaderField>(i)));
+  }
+  if (reader_defaults_[0]) name_fallback_ = *reader_defaults_[0];
 
   const UnixSeconds web_date = in.web_date != 0     ? in.web_date
                                : issue.started_at   ? *issue.started_at
@@ -305,6 +311,7 @@ Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::stri
   const std::string html_what = "the HTML layout (" + in.layout.html_origin + ")";
   auto html = detail::render_layout(html_what, in.layout.html, true, fixed, false);
   if (!html) return html.error();
+  fixed.back().second = *web_body;
   auto web = detail::render_layout(html_what, in.layout.html, true, fixed, true);
   if (!web) return web.error();
   fixed.back().second = *body_text;
@@ -319,9 +326,10 @@ Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::stri
 
   // The web version: no reader, so neutral values, and links to the catalogue.
   const std::string catalogue = html_escaped(base_url + "/newsletters");
-  const std::string fallback = html_escaped(in.name_fallback);
+  const std::string fallback = html_escaped(name_fallback_);
+  const std::string email = html_escaped(reader_defaults_[1].value_or(""));
   const std::string date = html_escaped(default_issue_date_);
-  MergeText::compile(*web).append_plain({fallback, "", date, catalogue, catalogue}, web_html_);
+  MergeText::compile(*web).append_plain({fallback, email, date, catalogue, catalogue}, web_html_);
   return {};
 }
 

@@ -27,9 +27,9 @@
 //   per reader:       name (or name_fallback) email issue_date unsubscribe_url
 //                     preferences_url; always escaped in HTML, even as {{{name}}};
 //                     usable as values only, not as {{#sections}}.
-// In the Markdown body: {{name}} {{email}} {{issue_date}} {{unsubscribe_url}}
-// {{preferences_url}} {{newsletter_name}} {{publication_name}} {{web_version_url}},
-// in text or as a whole link target ([Manage]({{preferences_url}})).
+// In the Markdown body: the fields and sections of body_fields.hpp ({{name}},
+// {{name | default: "reader"}}, {{#reader}}…{{/reader}} …), in text or as a whole link
+// target ([Manage]({{preferences_url}})).
 // The subject and preheader are the same for every reader: a merge field there is
 // refused, not sent as braces.
 //
@@ -50,6 +50,8 @@
 // Thread-safety: a PreparedIssue is immutable; every method is safe from any thread.
 #pragma once
 
+#include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -128,7 +130,9 @@ class PreparedIssue {
 
   address::Mailbox from_;
   std::string message_id_domain_;
-  std::string name_fallback_;
+  std::string name_fallback_;  // the body's {{name | default: …}}, else the input's
+  // The body's defaults of the reader fields, by ReaderField.
+  std::array<std::optional<std::string>, kReaderFieldCount> reader_defaults_;
   std::string web_version_url_;
   std::string default_issue_date_;  // the issue's date in UTC
   // Header lines that are the same for every reader, between the per-reader ones.

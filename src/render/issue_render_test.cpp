@@ -217,6 +217,26 @@ TEST(IssueRender, WebVersionHoldsNoReaderData) {
   EXPECT_EQ(web.find('\x01'), std::string::npos);
 }
 
+TEST(IssueRender, DefaultsAndReaderSectionsDifferBetweenEmailAndWeb) {
+  IssueRenderInput in = sample_input();
+  in.issue.body_markdown =
+      "Dear {{name | default: \"friend\"}},\n\n{{#reader}}\nYou signed up with "
+      "{{email}}.\n{{/reader}}\n{{^reader}}\nRead it by email: sign up.\n{{/reader}}\n";
+  const PreparedIssue p = prepared(in);
+  ReaderFields named = sample_reader(1), nameless = sample_reader(2);
+  named.name = "Ada <b>";
+  nameless.name = "";
+  const std::string html = p.html_for(named).value();
+  EXPECT_NE(html.find("Dear Ada &lt;b&gt;,"), std::string::npos) << html;
+  EXPECT_NE(html.find("You signed up with " + named.email), std::string::npos);
+  EXPECT_EQ(html.find("Read it by email"), std::string::npos);
+  EXPECT_NE(p.text_for(nameless).value().find("Dear friend,"), std::string::npos);
+  const std::string& web = p.web_html();
+  EXPECT_NE(web.find("Dear friend,"), std::string::npos) << web;
+  EXPECT_EQ(web.find("signed up with"), std::string::npos);
+  EXPECT_NE(web.find("Read it by email: sign up."), std::string::npos);
+}
+
 TEST(IssueRender, DatesAreWrittenInFull) {
   EXPECT_EQ(format_issue_date(0), "Thursday, 1 January 1970");
   EXPECT_EQ(format_issue_date(1732860000), "Friday, 29 November 2024");

@@ -56,6 +56,9 @@ class FakeIssueDesk final : public store::Issues,
   Result<Issue> add_issue(const Issue&) override { return unused(); }
   Result<std::vector<Issue>> list_issues(const store::IssueQuery&) override { return unused(); }
   Result<Issue> update_issue(Id, const store::IssueUpdate&) override { return unused(); }
+  Result<Issue> correct_issue(Id, const store::IssueUpdate&, const std::string&) override {
+    return unused();
+  }
   Status remove_issue(Id) override { return unused(); }
 
   // DeliveryLog

@@ -27,7 +27,8 @@ struct IssueQuery {
 
 // add_issue() stamps created_at/updated_at and starts as a draft; Errc::not_found when
 // the newsletter does not exist. Only drafts and scheduled issues can be edited or
-// removed: others are Errc::conflict (what has been sent stays as it was sent).
+// removed: others are Errc::conflict (what has been sent stays as it was sent, but for
+// a correction, recorded in the audit log: correct_issue).
 class Issues {
  public:
   virtual ~Issues() = default;
@@ -39,6 +40,12 @@ class Issues {
   // Newest first, without their bodies (body_markdown empty): read one with issue_by_id().
   virtual Result<std::vector<Issue>> list_issues(const IssueQuery& q) = 0;
   virtual Result<Issue> update_issue(Id id, const IssueUpdate& u) = 0;
+  // A correction of an issue readers have got (sent, paused or cancelled): the fields
+  // of `u` change, so the archive shows them (and a paused issue's remaining readers
+  // get them), and the audit log records `actor`, action "issue.correct" and the old
+  // and new SHA-256 of each changed field, in the same transaction. Errc::conflict for
+  // a draft or scheduled issue (update it instead) and one that is sending (pause it).
+  virtual Result<Issue> correct_issue(Id id, const IssueUpdate& u, const std::string& actor) = 0;
   virtual Status remove_issue(Id id) = 0;
   // Moves an issue from one of `from` to `to` (stamping finished_at for sent and
   // cancelled); Errc::conflict naming the current status when it is in none of them.

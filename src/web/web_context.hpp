@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "http/metrics.hpp"
+#include "send/test_send.hpp"
 #include "store/store.hpp"
 #include "web/signup.hpp"
 #include "web/templates.hpp"
@@ -22,6 +23,8 @@ struct WebContext {
   // Called when the API began or resumed sending an issue (the server wakes its
   // dispatcher). May be empty, and may be set after the router is built.
   std::function<void()> sending_changed;
+  // What the API's test sends go through (the server's transport); null: none.
+  const send::TestSender* test_sender = nullptr;
 };
 
 }  // namespace broadsheet::web

@@ -2,6 +2,9 @@
 // See sqlite_store.cpp for what the backend trusts and how it fails.
 #include <fmt/format.h>
 
+#include <tuple>
+
+#include "core/encoding.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -140,6 +143,66 @@ Result<Issue> SqliteStore::update_issue(Id id, const IssueUpdate& u) {
       return failed_to(fmt::format("update issue {}", id), s.error());
     }
     if (auto s = tx.commit(); !s) return failed_to("update issue", s.error());
+  }
+  return issue_by_id(id);
+}
+
+Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std::string& actor) {
+  {
+    auto h = hold();
+    if (!h) return h.error();
+    Transaction tx(db(), sql().commit, sql().rollback);
+    if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("correct issue", s.error());
+    Query read(db(), sql().issue_by_id);
+    read.columns(kIssueColumns);
+    read.bind_int(1, id);
+    if (auto s = read.expect_row(no_issue(id)); !s) {
+      return failed_to(fmt::format("correct issue {}", id), s.error());
+    }
+    const Issue before = read_issue(read);
+    if (auto s = read.run(); !s) return failed_to("correct issue", s.error());
+    if (editable(before.status)) {
+      return make_error(Errc::conflict,
+                        fmt::format("issue {} is {}: change it with `issue update`", id,
+                                    to_string(before.status)));
+    }
+    if (before.status == IssueStatus::sending) {
+      return make_error(Errc::conflict,
+                        fmt::format("issue {} is sending; pause it (or let it finish) first", id));
+    }
+    // What changed, as the audit log keeps it: hashes, never the texts.
+    std::string detail;
+    for (auto [field, old_value, new_value] :
+         {std::tuple{"subject", &before.subject, &u.subject},
+          std::tuple{"preheader", &before.preheader, &u.preheader},
+          std::tuple{"body_markdown", &before.body_markdown, &u.body_markdown}}) {
+      if (!*new_value || **new_value == *old_value) continue;
+      if (!detail.empty()) detail += "; ";
+      detail += fmt::format("{} sha256 {} -> {}", field, sha256_hex(*old_value),
+                            sha256_hex(**new_value));
+    }
+    if (detail.empty()) detail = "nothing changed";
+    Query q(db(), sql().correct_issue);
+    q.bind_int(1, id)
+        .bind_opt_text(2, u.subject)
+        .bind_opt_text(3, u.preheader)
+        .bind_opt_text(4, u.body_markdown)
+        .bind_int(5, clock_.now());
+    if (auto s = q.returning_row(no_issue(id), [] {}); !s) {
+      return failed_to(fmt::format("correct issue {}", id), s.error());
+    }
+    Query bump(db(), sql().bump_archive_version);
+    bump.bind_int(1, before.newsletter_id);
+    if (auto s = bump.run(); !s) return failed_to("correct issue", s.error());
+    const std::string action = "issue.correct", subject = std::to_string(id);
+    Query audit(db(), sql().insert_audit);
+    audit.bind_int(1, clock_.now())
+        .bind_text(2, actor)
+        .bind_text(3, action)
+        .bind_text(4, subject)
+        .bind_text(5, detail);
+    if (auto s = audit.run(); !s) return failed_to("correct issue", s.error());
+    if (auto s = tx.commit(); !s) return failed_to("correct issue", s.error());
   }
   return issue_by_id(id);
 }

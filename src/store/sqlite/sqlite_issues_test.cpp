@@ -120,6 +120,34 @@ TEST_F(IssuesTest, WhatHasStartedSendingCannotChangeOrGo) {
   EXPECT_EQ(store_->issue_by_id(i.id)->subject, "subject");
 }
 
+TEST_F(IssuesTest, ASentIssueIsCorrectedWithItsHashesInTheAuditLogInOneTransaction) {
+  open();
+  Newsletter n = newsletter("morning");
+  Issue i = draft(n.id, "subject");
+  IssueUpdate u;
+  u.body_markdown = "fixed";
+  auto early = store_->correct_issue(i.id, u, "cli");
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code, Errc::conflict) << "a draft is updated, not corrected";
+  const std::int64_t version = store_->newsletter_by_id(n.id)->archive_version;
+  ASSERT_TRUE(store_->change_issue_status(i.id, {IssueStatus::draft}, IssueStatus::sent).ok());
+  const std::int64_t sent_version = store_->newsletter_by_id(n.id)->archive_version;
+  EXPECT_GT(sent_version, version);
+  auto corrected = store_->correct_issue(i.id, u, "api:ann/cms");
+  ASSERT_TRUE(corrected.ok()) << corrected.error().message;
+  EXPECT_EQ(corrected->body_markdown, "fixed");
+  EXPECT_EQ(corrected->status, IssueStatus::sent);
+  EXPECT_EQ(corrected->subject, "subject");
+  EXPECT_GT(store_->newsletter_by_id(n.id)->archive_version, sent_version);
+  auto log = store_->recent_audit(1);
+  ASSERT_TRUE(log.ok() && log->size() == 1);
+  EXPECT_EQ(log->front().actor, "api:ann/cms");
+  EXPECT_EQ(log->front().action, "issue.correct");
+  EXPECT_EQ(log->front().subject, std::to_string(i.id));
+  EXPECT_EQ(log->front().detail.find("body_markdown sha256 "), 0u) << log->front().detail;
+  EXPECT_NE(log->front().detail.find(" -> "), std::string::npos);
+}
+
 TEST_F(IssuesTest, RemovesADraft) {
   open();
   Newsletter n = newsletter("morning");

@@ -126,6 +126,7 @@ class SqliteStore final : public Store {
   Result<IssueStatus> issue_status(Id id) override;
   Result<std::vector<Issue>> list_issues(const IssueQuery& q) override;
   Result<Issue> update_issue(Id id, const IssueUpdate& u) override;
+  Result<Issue> correct_issue(Id id, const IssueUpdate& u, const std::string& actor) override;
   Status remove_issue(Id id) override;
 
   // The public archive: sqlite_issues.cpp. Reads through a reader.

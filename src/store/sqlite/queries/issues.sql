@@ -29,8 +29,22 @@ SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader,
        coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE (?1 IS NULL OR i.newsletter_id = ?1) AND (?2 IS NULL OR i.status = ?2)
-ORDER BY coalesce(i.started_at, i.created_at) DESC, i.id DESC
+ORDER BY i.created_at DESC, i.id DESC
 LIMIT ?3;
+
+-- name: correct_issue
+-- An issue readers have got; the caller has checked the status in the same
+-- transaction. Its archive pages go stale (the newsletter's archive_version).
+UPDATE issues
+SET subject = coalesce(?2, subject),
+    preheader = coalesce(?3, preheader),
+    body_markdown = coalesce(?4, body_markdown),
+    updated_at = ?5
+WHERE id = ?1 AND status IN ('sent', 'paused', 'cancelled')
+RETURNING id;
+
+-- name: bump_archive_version
+UPDATE newsletters SET archive_version = archive_version + 1 WHERE id = ?1;
 
 -- name: update_issue
 -- Only drafts and scheduled issues change; the caller has checked the status in the
