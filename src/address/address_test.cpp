@@ -376,7 +376,6 @@ TEST(ParseEmail, CutsQuotedInputOnACharacterBoundary) {
       << got.error().message;
 }
 
-
 TEST(MailboxKey, IgnoresTheCaseOfTheLocalPartByDefault) {
   auto upper = parse_email("DEEPAK.Haddad11@Outlook.com");
   auto lower = parse_email("deepak.haddad11@outlook.com");

@@ -258,9 +258,10 @@ Response api_update_issue(ApiContext& ctx, const Request& req) {
     }
     auto value = string_field(body, k, std::nullopt);
     if (!value) return error_answer(req, value.error());
-    Status checked = k == "subject"     ? check_text("\"subject\"", *value, kMaxIssueSubject)
-                     : k == "preheader" ? check_text("\"preheader\"", *value, kMaxIssuePreheader)
-                                        : check_document("\"body_markdown\"", *value, kMaxIssueBody);
+    Status checked = k == "subject" ? check_text("\"subject\"", *value, kMaxIssueSubject)
+                     : k == "preheader"
+                         ? check_text("\"preheader\"", *value, kMaxIssuePreheader)
+                         : check_document("\"body_markdown\"", *value, kMaxIssueBody);
     if (!checked) return error_answer(req, checked.error());
     if (k == "subject") {
       if (value->find_first_not_of(' ') == std::string::npos) {

@@ -24,12 +24,12 @@ http::Router build_router(WebContext& ctx) {
   auto archive_page = [archive](http::Response (ArchivePages::*handler)(const http::Request&)) {
     return [archive, handler](const http::Request& req) { return ((*archive).*handler)(req); };
   };
-  auto api_context = std::make_shared<admin::ApiContext>(admin::ApiContext{
-      ctx.store, ctx.store, ctx.store, ctx.store, ctx.clock,
-      [&ctx] {
-        if (ctx.sending_changed) ctx.sending_changed();
-      },
-      ctx.test_sender});
+  auto api_context = std::make_shared<admin::ApiContext>(
+      admin::ApiContext{ctx.store, ctx.store, ctx.store, ctx.store, ctx.clock,
+                        [&ctx] {
+                          if (ctx.sending_changed) ctx.sending_changed();
+                        },
+                        ctx.test_sender});
   auto api = [api_context](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
     return [api_context, handler](const http::Request& req) { return handler(*api_context, req); };
   };

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <string_view>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"

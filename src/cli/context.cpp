@@ -9,8 +9,9 @@
 namespace broadsheet::cli {
 
 store::MailboxKeys mailbox_keys(const Config& config) {
-  const auto match = config.readers.case_sensitive_local_part ? address::MailboxMatch::exact
-                                                              : address::MailboxMatch::ignore_local_case;
+  const auto match = config.readers.case_sensitive_local_part
+                         ? address::MailboxMatch::exact
+                         : address::MailboxMatch::ignore_local_case;
   return {address::mailbox_match_name(match),
           [match](std::string_view email) { return address::mailbox_key(email, match); }};
 }
@@ -27,8 +28,8 @@ Result<Context> open_context(const std::string& data_dir) {
   }
   auto config = load_config(data_dir, process_env());
   if (!config) return config.error();
-  auto store = store::open_store(config->database, data_dir, SystemClock::instance(),
-                                 mailbox_keys(*config));
+  auto store =
+      store::open_store(config->database, data_dir, SystemClock::instance(), mailbox_keys(*config));
   if (!store) return store.error();
   Context ctx{std::move(config).value(), std::move(store).value(), {}};
   ctx.address_policy.allow_special_use_domains = ctx.config.mail.allow_special_use_domains;

@@ -1,14 +1,15 @@
 // `broadsheet issue create|list|show|update|remove`: the editor's side of an issue.
 // Rendering (`issue render`) and sending (`issue send`) have files of their own.
+#include "cli/issue_commands.hpp"
+
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 #include <iostream>
 
+#include "admin/json_shapes.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
-#include "cli/issue_commands.hpp"
-#include "admin/json_shapes.hpp"
 #include "render/body_fields.hpp"
 #include "send/issue_edit.hpp"
 
@@ -187,7 +188,8 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   show_cmd->callback([&] { invocation.exit_code = show(show_data, a); });
 
   auto* update_cmd = group->add_subcommand(
-      "update", "Change a draft or scheduled issue, or correct one readers have got (its archive page)");
+      "update",
+      "Change a draft or scheduled issue, or correct one readers have got (its archive page)");
   auto& update_data = add_data_option(update_cmd);
   update_cmd->add_option("id", a.id, "The issue's id")->required();
   update_cmd->add_option("--subject", a.subject, "Subject line");

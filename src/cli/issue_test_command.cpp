@@ -60,8 +60,9 @@ int test_send(const std::string& data, const TestArgs& a) {
 void add_issue_test_command(CLI::App& group, Invocation& invocation) {
   static TestArgs a;
   auto* cmd = group.add_subcommand(
-      "test", "Send the issue to a few addresses, as pretend readers, with [TEST] before the "
-              "subject; nothing is recorded");
+      "test",
+      "Send the issue to a few addresses, as pretend readers, with [TEST] before the "
+      "subject; nothing is recorded");
   auto& data = add_data_option(cmd);
   cmd->add_option("id", a.id, "The issue's id")->required();
   cmd->add_option("--to", a.to, "Addresses, separated by commas (at most 20)")

@@ -176,13 +176,15 @@ int update(const std::string& data, const SubscriberArgs& a) {
     if (reader.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));
     return fail(reader.error());
   }
-  if (a.name_given && (!is_valid_utf8(a.name) || has_unprintable_chars(a.name) || a.name.size() > 200)) {
+  if (a.name_given &&
+      (!is_valid_utf8(a.name) || has_unprintable_chars(a.name) || a.name.size() > 200)) {
     return fail("--name must be one line of UTF-8 text of at most 200 bytes");
   }
   if (a.timezone_given && !a.timezone.empty() && !schedule::is_known_timezone(a.timezone)) {
-    return fail(fmt::format("--timezone: unknown time zone \"{}\" (an IANA name such as "
-                            "Europe/Paris, or \"\" for none)",
-                            a.timezone.substr(0, 60)));
+    return fail(
+        fmt::format("--timezone: unknown time zone \"{}\" (an IANA name such as "
+                    "Europe/Paris, or \"\" for none)",
+                    a.timezone.substr(0, 60)));
   }
   auto resolve = [&](const std::vector<std::string>& slugs) -> Result<std::vector<Newsletter>> {
     std::vector<Newsletter> out;
@@ -204,7 +206,8 @@ int update(const std::string& data, const SubscriberArgs& a) {
   if (!returning) return fail(returning.error());
   for (const auto& n : *leaving) {
     for (const auto& r : *returning) {
-      if (n.id == r.id) return fail(fmt::format("{} is both to unsubscribe and to resubscribe", n.slug));
+      if (n.id == r.id)
+        return fail(fmt::format("{} is both to unsubscribe and to resubscribe", n.slug));
     }
   }
 
@@ -243,8 +246,8 @@ int update(const std::string& data, const SubscriberArgs& a) {
     }
     // Only consent the reader gave before comes back confirmed; a reader who never
     // confirmed is back as unconfirmed and gets nothing until they do.
-    const auto status = x && x->confirmed_at ? SubscriptionStatus::confirmed
-                                             : SubscriptionStatus::unconfirmed;
+    const auto status =
+        x && x->confirmed_at ? SubscriptionStatus::confirmed : SubscriptionStatus::unconfirmed;
     if (auto st = ctx->store->set_subscription(sub.id, n.id, status, "cli"); !st) {
       return fail(st.error());
     }
@@ -293,12 +296,15 @@ void add_subscriber_commands(CLI::App& app, Invocation& invocation) {
   show_cmd->add_flag("--json", a.json, "Print JSON");
   show_cmd->callback([&] { invocation.exit_code = show(show_data, a); });
 
-  auto* update_cmd = group->add_subcommand("update", "Change a subscriber's name, time zone or subscriptions");
+  auto* update_cmd =
+      group->add_subcommand("update", "Change a subscriber's name, time zone or subscriptions");
   auto& update_data = add_data_option(update_cmd);
   update_cmd->add_option("email", a.email, "Email address")->required();
   update_cmd->add_option("--name", a.name, "New name (\"\" to clear)");
-  update_cmd->add_option("--timezone", a.timezone, "IANA time zone, e.g. Europe/Paris (\"\" to clear)");
-  update_cmd->add_option("--unsubscribe", a.unsubscribe, "Unsubscribe from this newsletter (repeatable)");
+  update_cmd->add_option("--timezone", a.timezone,
+                         "IANA time zone, e.g. Europe/Paris (\"\" to clear)");
+  update_cmd->add_option("--unsubscribe", a.unsubscribe,
+                         "Unsubscribe from this newsletter (repeatable)");
   update_cmd->add_option("--resubscribe", a.resubscribe,
                          "Subscribe again to this newsletter (repeatable); confirmed only if the "
                          "reader had confirmed it before");
@@ -308,8 +314,8 @@ void add_subscriber_commands(CLI::App& app, Invocation& invocation) {
     invocation.exit_code = update(update_data, a);
   });
 
-  auto* remove_cmd = group->add_subcommand("remove",
-                                           "Remove a subscriber; their address stays suppressed");
+  auto* remove_cmd =
+      group->add_subcommand("remove", "Remove a subscriber; their address stays suppressed");
   auto& remove_data = add_data_option(remove_cmd);
   remove_cmd->add_option("email", a.email, "Email address")->required();
   remove_cmd->callback([&] { invocation.exit_code = remove(remove_data, a); });

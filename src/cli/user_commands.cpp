@@ -11,9 +11,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
-#include <algorithm>
 #include <iostream>
 
 #include "admin/credentials.hpp"

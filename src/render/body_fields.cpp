@@ -18,9 +18,8 @@ std::size_t line_of(std::string_view text, std::size_t at) {
 }
 
 Error refuse_at(std::string_view text, std::size_t at, std::string_view what) {
-  return Error{Errc::invalid_argument,
-               fmt::format("line {}: {}; an issue's body may hold {}", line_of(text, at), what,
-                           body_fields_help())};
+  return Error{Errc::invalid_argument, fmt::format("line {}: {}; an issue's body may hold {}",
+                                                   line_of(text, at), what, body_fields_help())};
 }
 
 // A Mustache tag with a sigil ({{#x}}, {{^x}}, {{/x}}, {{!x}}, {{>x}}, {{&x}}, {{=x}})
@@ -97,17 +96,16 @@ Result<BodyVersions> resolve_sections(std::string_view text) {
       return refuse_at(text, at, fmt::format("{} is not supported", written));
     }
     if (tag->sigil != '/' && open) {
-      return refuse_at(text, at, fmt::format("{} inside another section (sections do not nest)",
-                                             written));
+      return refuse_at(text, at,
+                       fmt::format("{} inside another section (sections do not nest)", written));
     }
     if (tag->sigil == '/' && !open) {
       return refuse_at(text, at, fmt::format("{} closes no section", written));
     }
     // A tag alone on its line takes the line with it.
     std::size_t begin = at, end = at + tag->length;
-    const std::size_t line_start = text.rfind('\n', at) == std::string_view::npos
-                                       ? 0
-                                       : text.rfind('\n', at) + 1;
+    const std::size_t line_start =
+        text.rfind('\n', at) == std::string_view::npos ? 0 : text.rfind('\n', at) + 1;
     std::size_t after = end;
     while (after < text.size() && (text[after] == ' ' || text[after] == '\t')) ++after;
     const bool alone_before =
@@ -147,9 +145,10 @@ std::optional<std::string> BodyFieldResolver::operator()(const FieldRef& field, 
                                        field.name, it->second, *field.fallback));
     }
   }
-  if (auto reader = markdown::reader_field_named(field.name)) return markdown::field_marker(*reader);
-  const auto index = static_cast<std::size_t>(known - kBodyFields.begin()) -
-                     markdown::kReaderFieldCount;
+  if (auto reader = markdown::reader_field_named(field.name))
+    return markdown::field_marker(*reader);
+  const auto index =
+      static_cast<std::size_t>(known - kBodyFields.begin()) - markdown::kReaderFieldCount;
   std::string_view value = fixed_[index];
   if (value.empty() && field.fallback) value = *field.fallback;
   return html ? html_escaped(value) : std::string(value);
@@ -177,8 +176,8 @@ Status check_issue_body(std::string_view text) {
   options.merge_field = [&](const FieldRef& field, bool html) -> std::optional<std::string> {
     auto value = fields(field, html);
     if ((!value || !fields.status()) && !bad) {
-      bad = Bad{std::string(field.name), field.fallback ? std::optional<std::string>(*field.fallback)
-                                                        : std::nullopt};
+      bad = Bad{std::string(field.name),
+                field.fallback ? std::optional<std::string>(*field.fallback) : std::nullopt};
     }
     return value;
   };
@@ -207,8 +206,7 @@ Status check_issue_body(std::string_view text) {
                                                        ? markdown::field_at(text, at)->length
                                                        : 2)));
     }
-    return make_error(Errc::invalid_argument,
-                      (html ? plain.error() : html.error()).message);
+    return make_error(Errc::invalid_argument, (html ? plain.error() : html.error()).message);
   }
   return {};
 }

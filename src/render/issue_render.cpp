@@ -260,9 +260,7 @@ Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::stri
   const Newsletter& newsletter = in.newsletter;
   // Sections first (the emails' Markdown and the web version's), then Markdown once
   // per version, then the layouts around it.
-  auto body_error = [](const Error& e) {
-    return refuse("the issue's body:", e.message);
-  };
+  auto body_error = [](const Error& e) { return refuse("the issue's body:", e.message); };
   auto versions = resolve_sections(issue.body_markdown);
   if (!versions) return body_error(versions.error());
   BodyFieldResolver fields({newsletter.name, in.publication_name, web_version_url_});
@@ -274,8 +272,9 @@ Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::stri
   auto render_body = [&](const std::string& source, bool html) -> Result<std::string> {
     auto out = html ? markdown::markdown_to_email_html(source, markdown)
                     : markdown::markdown_to_text(source, markdown);
-    if (!out) return body_error(Error{out.error().code, out.error().message + "; it may hold " +
-                                                            body_fields_help()});
+    if (!out)
+      return body_error(
+          Error{out.error().code, out.error().message + "; it may hold " + body_fields_help()});
     if (!fields.status()) return body_error(fields.status().error());
     return out;
   };

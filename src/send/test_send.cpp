@@ -33,8 +33,8 @@ Result<std::vector<TestSendResult>> TestSender::send(Id id, const std::vector<st
   if (!input) return input.error();
   auto prepared = render::PreparedIssue::prepare(*input);
   if (!prepared) {
-    return make_error(prepared.error().code, fmt::format("issue {} cannot be rendered: {}", id,
-                                                         prepared.error().message));
+    return make_error(prepared.error().code,
+                      fmt::format("issue {} cannot be rendered: {}", id, prepared.error().message));
   }
   const UnixSeconds now = clock_.now();
   std::vector<transport::Mail> batch;

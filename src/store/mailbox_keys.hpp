@@ -23,9 +23,7 @@ struct MailboxKeys {
   std::string rule = "exact";
   std::function<std::string(std::string_view)> key;  // empty: the address as it is
 
-  std::string of(std::string_view email) const {
-    return key ? key(email) : std::string(email);
-  }
+  std::string of(std::string_view email) const { return key ? key(email) : std::string(email); }
 };
 
 // The suppression record of a mailbox key: lowercase hex of HMAC-SHA256 under a fixed

@@ -73,8 +73,8 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::str
   }
   auto path = sqlite_path(u.substr(kSqliteScheme.size()), base_dir);
   if (!path) return path.error();
-  auto store = sqlite::SqliteStore::open(*path, clock, sqlite::SqliteSql::embedded(),
-                                         std::move(keys));
+  auto store =
+      sqlite::SqliteStore::open(*path, clock, sqlite::SqliteSql::embedded(), std::move(keys));
   if (!store) return store.error();
   return std::unique_ptr<Store>(std::move(*store));
 }

@@ -140,10 +140,11 @@ Response unsubscribe_page(WebContext& ctx, const Request& req) {
     }
     const std::string what = newsletter.empty() ? "our newsletters" : newsletter;
     const std::string when =
-        left ? fmt::format(" since {} UTC", format_iso8601(*left).substr(0, 10)) : std::string();
+        left ? fmt::format(" on {}", format_iso8601(*left).substr(0, 10)) : std::string();
     auto r = notice(ctx, 200, "You are already unsubscribed",
-                    fmt::format("{} gets no more {} from us{}. Changed your mind? You can "
-                                "subscribe again from your preferences.",
+                    fmt::format("{} was unsubscribed from {}{}, and gets nothing more from us. "
+                                "Changed your mind? You can subscribe again from your "
+                                "preferences.",
                                 subscriber->email_display, what, when),
                     preferences_path(ctx, claims->subscriber_id),
                     "Subscribe again or manage your newsletters");

@@ -205,8 +205,8 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
   }
   if (!errors.empty()) return SignupAnswer{422, std::move(errors), ""};
   // Per mailbox, whatever the case of the spelling (the stricter reading of the rule).
-  if (config_.signup.rate_limits &&
-      !per_email_.allow(address::mailbox_key(request.email, address::MailboxMatch::ignore_local_case))) {
+  if (config_.signup.rate_limits && !per_email_.allow(address::mailbox_key(
+                                        request.email, address::MailboxMatch::ignore_local_case))) {
     return rate_limited();
   }
 

@@ -26,8 +26,9 @@ MailboxKeys folding() {
           }};
 }
 
-Subscription sub(SubscriptionStatus status, UnixSeconds created, std::optional<UnixSeconds> confirmed,
-                 std::optional<UnixSeconds> left, std::string source = "s") {
+Subscription sub(SubscriptionStatus status, UnixSeconds created,
+                 std::optional<UnixSeconds> confirmed, std::optional<UnixSeconds> left,
+                 std::string source = "s") {
   Subscription s;
   s.subscriber_id = 1;
   s.newsletter_id = 7;

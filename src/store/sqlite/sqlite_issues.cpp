@@ -162,9 +162,8 @@ Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std:
     const Issue before = read_issue(read);
     if (auto s = read.run(); !s) return failed_to("correct issue", s.error());
     if (editable(before.status)) {
-      return make_error(Errc::conflict,
-                        fmt::format("issue {} is {}: change it with `issue update`", id,
-                                    to_string(before.status)));
+      return make_error(Errc::conflict, fmt::format("issue {} is {}: change it with `issue update`",
+                                                    id, to_string(before.status)));
     }
     if (before.status == IssueStatus::sending) {
       return make_error(Errc::conflict,
@@ -178,8 +177,8 @@ Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std:
           std::tuple{"body_markdown", &before.body_markdown, &u.body_markdown}}) {
       if (!*new_value || **new_value == *old_value) continue;
       if (!detail.empty()) detail += "; ";
-      detail += fmt::format("{} sha256 {} -> {}", field, sha256_hex(*old_value),
-                            sha256_hex(**new_value));
+      detail +=
+          fmt::format("{} sha256 {} -> {}", field, sha256_hex(*old_value), sha256_hex(**new_value));
     }
     if (detail.empty()) detail = "nothing changed";
     Query q(db(), sql().correct_issue);

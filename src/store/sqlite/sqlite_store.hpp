@@ -30,8 +30,8 @@
 
 #include "core/clock.hpp"
 #include "core/resources.hpp"
-#include "store/sqlite/connection.hpp"
 #include "store/mailbox_keys.hpp"
+#include "store/sqlite/connection.hpp"
 #include "store/sqlite/group_commit.hpp"
 #include "store/store.hpp"
 

@@ -125,7 +125,8 @@ Result<Subscriber> SqliteStore::add_subscriber(const Subscriber& s) {
   out.created_at = out.updated_at = clock_.now();
   const std::string key = keys_.of(s.email);
   auto suppressed = suppression_of(db(), sql(), key);
-  if (!suppressed) return failed_to(fmt::format("add subscriber '{}'", s.email), suppressed.error());
+  if (!suppressed)
+    return failed_to(fmt::format("add subscriber '{}'", s.email), suppressed.error());
   if (*suppressed) {
     return make_error(Errc::conflict,
                       fmt::format("{} is suppressed: a reader with this address was removed on "
@@ -152,7 +153,8 @@ Result<std::optional<UnixSeconds>> SqliteStore::suppressed_since(const std::stri
   auto h = hold();
   if (!h) return h.error();
   auto since = suppression_of(db(), sql(), keys_.of(email));
-  if (!since) return failed_to(fmt::format("look up the suppression of '{}'", email), since.error());
+  if (!since)
+    return failed_to(fmt::format("look up the suppression of '{}'", email), since.error());
   return since;
 }
 
@@ -459,8 +461,8 @@ Status merge_reader(sqlite3* db, const Statements& sql, Id kept, Id merged, Unix
         .bind_opt_int(7, m.unsubscribed_at);
     if (auto s = q.run(); !s) return s;
   }
-  for (sqlite3_stmt* move : {sql.move_subscriptions, sql.move_consents, sql.move_queued_mail,
-                             sql.move_deliveries}) {
+  for (sqlite3_stmt* move :
+       {sql.move_subscriptions, sql.move_consents, sql.move_queued_mail, sql.move_deliveries}) {
     if (auto s = run_pair(db, move, kept, merged); !s) return s;
   }
   {
