@@ -359,9 +359,9 @@ Response api_test_issue(ApiContext& ctx, const Request& req) {
   for (const auto& r : *results) {
     using Kind = transport::DeliveryResult::Kind;
     out.push_back(json::object{{"to", r.to},
-                               {"result", r.result.kind == Kind::delivered  ? "accepted"
-                                          : r.result.kind == Kind::deferred ? "deferred"
-                                                                            : "refused"},
+                               {"result", r.result.kind == Kind::delivered ? "accepted"
+                                          : r.result.kind == Kind::failed  ? "refused"
+                                                                           : "deferred"},
                                {"code", r.result.code},
                                {"reply", r.result.reply}});
   }

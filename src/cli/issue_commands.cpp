@@ -111,6 +111,7 @@ int show(const std::string& data, const IssueArgs& a) {
   if (i->started_at) std::cout << fmt::format("started:     {}\n", format_iso8601(*i->started_at));
   if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
   std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress->counts));
+  if (auto line = rate_line(*progress)) std::cout << fmt::format("rate:        {}\n", *line);
   return kExitOk;
 }
 

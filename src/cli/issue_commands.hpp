@@ -3,15 +3,21 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "send/issue_control.hpp"
 #include "store/store.hpp"
 
 namespace broadsheet::cli {
 
 // "sent=N deferred=N failed=N queued=N"
 std::string delivery_counts_line(const store::DeliveryCounts& counts);
+// The pace of a send as `issue show` prints it: "512/s over the last 10 s (498/s on
+// average)" while sending or paused, "498/s on average" once finished; nothing before
+// it began.
+std::optional<std::string> rate_line(const send::IssueProgress& progress);
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
 void add_issue_test_command(CLI::App& group, Invocation& invocation);    // issue test

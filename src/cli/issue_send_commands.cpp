@@ -3,9 +3,11 @@
 // send: a draft or scheduled issue begins sending (its audience fixed in the delivery
 // log). When a server runs on the data folder, it takes the work over (its dispatcher
 // claims sending issues) and the command returns, or with --wait follows the counts;
-// otherwise the command runs the engine itself until nothing is pending. SIGINT or
-// SIGTERM stops it cleanly; the issue stays sending and the next `issue send` or
-// `serve` resumes it from the log.
+// otherwise the command runs the engine itself until nothing is pending. A server that
+// is stopping takes nothing (sending.hpp's locks): the command says so and exits 3,
+// the issue left sending for the server's next start. SIGINT or SIGTERM stops a send
+// run here cleanly; the issue stays sending and the next `issue send` or `serve`
+// resumes it from the log. Progress: progress.hpp's SendProgressLine.
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -53,26 +55,48 @@ struct SignalScope {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-int finish(const store::DeliveryCounts& counts) {
-  std::cout << delivery_counts_line(counts) << "\n";
-  return counts.queued > 0 || counts.deferred > 0 ? kExitPending : kExitOk;
+// The end of a send followed or run here: the summary line on stderr, the counts on
+// stdout, and the exit code (3 while something is pending).
+int finish(Context& ctx, Id id, SendProgressLine& bar) {
+  auto issue = ctx.store->issue_by_id(id);
+  if (!issue) return fail(issue.error());
+  auto progress = send::issue_progress(*ctx.store, *issue, SystemClock::instance().now());
+  if (!progress) return fail(progress.error());
+  bar.finish(progress->counts, progress->average);
+  std::cout << delivery_counts_line(progress->counts) << "\n";
+  return progress->pending() ? kExitPending : kExitOk;
 }
 
-// Follows a send that the server performs, until the issue is no longer sending.
-int follow(Context& ctx, Id id) {
-  Progress bar(fmt::format("issue {}", id), 0);
+// Why a stopping server takes no issue: said when it refuses one, and when it stops
+// while one is followed.
+std::string server_stopping(const std::string& data, Id id) {
+  return fmt::format(
+      "the server on {} is stopping; the issue stays sending, and the server's next start "
+      "(or `broadsheet issue send {}` once it has stopped) sends the rest",
+      data, id);
+}
+
+// Follows a send that the server performs, until the issue is no longer sending or the
+// server stops.
+int follow(Context& ctx, const std::string& data, Id id) {
+  SendProgressLine bar(id);
   for (;;) {
     auto issue = ctx.store->issue_by_id(id);
     if (!issue) return fail(issue.error());
     auto counts = ctx.store->delivery_counts(id);
     if (!counts) return fail(counts.error());
-    bar.update(counts->sent + counts->failed, counts->total());
+    bar.update(*counts);
     if (issue->status != IssueStatus::sending) {
-      bar.finish();
+      const int code = finish(ctx, id, bar);
       if (issue->status != IssueStatus::sent) {
         std::cerr << fmt::format("issue {} is {}\n", id, to_string(issue->status));
       }
-      return finish(*counts);
+      return code;
+    }
+    if (!server_accepting(data)) {
+      const int code = finish(ctx, id, bar);
+      std::cerr << fmt::format("issue {}: {}\n", id, server_stopping(data, id));
+      return code == kExitOk ? kExitPending : code;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
@@ -91,14 +115,11 @@ int run_here(Context& ctx, Id id) {
                           send::issue_messages_factory(sending->messages, *ctx.store, clock),
                           sending->engine, clock);
   SignalScope signals(engine);
-  Progress bar(fmt::format("issue {}", id), 0);
-  auto progress = [&](const send::SendProgress& p) {
-    bar.update(p.counts.sent + p.counts.failed, p.counts.total());
-  };
+  SendProgressLine bar(id);
+  auto progress = [&](const send::SendProgress& p) { bar.update(p.counts); };
   for (;;) {
     auto summary = engine.run(id, progress);
     if (summary) {
-      bar.finish();
       if (summary->outcome != send::RunOutcome::finished) {
         std::cerr << fmt::format("issue {}: {}\n", id, to_string(summary->outcome));
       }
@@ -120,9 +141,35 @@ int run_here(Context& ctx, Id id) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   if (sending->pool) sending->pool->stop();
-  auto counts = ctx.store->delivery_counts(id);
-  if (!counts) return fail(counts.error());
-  return finish(*counts);
+  return finish(ctx, id, bar);
+}
+
+// Hands a sending issue to the server running on the data folder: it takes it up at
+// its next look (within a second). The server may begin to stop meanwhile; then the
+// issue is not its to send, and false is returned. A server busy with other issues
+// takes this one after them.
+bool hand_over(Context& ctx, const std::string& data, Id id) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  for (;;) {
+    if (!server_accepting(data)) return false;
+    auto issue = ctx.store->issue_by_id(id);
+    if (issue && (issue->status != IssueStatus::sending || !issue->lease_owner.empty())) {
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= until) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// A sending issue: handed to the server running on the folder, or sent here.
+int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait) {
+  if (!server_running(data)) return run_here(ctx, id);
+  if (!hand_over(ctx, data, id)) {
+    std::cerr << fmt::format("issue {}: not handed over: {}\n", id, server_stopping(data, id));
+    return kExitPending;
+  }
+  std::cerr << fmt::format("issue {}: handed to the running server\n", id);
+  return wait ? follow(ctx, data, id) : kExitOk;
 }
 
 int send(const std::string& data, Id id, bool wait) {
@@ -135,11 +182,7 @@ int send(const std::string& data, Id id, bool wait) {
   } else {
     std::cerr << fmt::format("issue {}: sending to {} readers\n", id, started->queued);
   }
-  if (server_running(data)) {
-    std::cerr << fmt::format("issue {}: handed to the running server\n", id);
-    return wait ? follow(*ctx, id) : kExitOk;
-  }
-  return run_here(*ctx, id);
+  return send_or_hand_over(*ctx, data, id, wait);
 }
 
 int steer(const std::string& data, Id id, send::IssueAction action, bool wait) {
@@ -152,8 +195,7 @@ int steer(const std::string& data, Id id, send::IssueAction action, bool wait) {
   std::cout << fmt::format("issue {} is {} ({})\n", id, to_string(issue->status),
                            delivery_counts_line(*counts));
   if (issue->status != IssueStatus::sending) return kExitOk;
-  if (server_running(data)) return wait ? follow(*ctx, id) : kExitOk;
-  return run_here(*ctx, id);
+  return send_or_hand_over(*ctx, data, id, wait);
 }
 
 struct RenderArgs {
@@ -213,6 +255,13 @@ int render(const std::string& data, const RenderArgs& a) {
 std::string delivery_counts_line(const store::DeliveryCounts& counts) {
   return fmt::format("sent={} deferred={} failed={} queued={}", counts.sent, counts.deferred,
                      counts.failed, counts.queued);
+}
+
+std::optional<std::string> rate_line(const send::IssueProgress& p) {
+  if (!p.rate) return std::nullopt;
+  if (p.finished) return fmt::format("{} on average", per_second(*p.rate));
+  return fmt::format("{} over the last {} s ({} on average)", per_second(*p.rate),
+                     send::kRateInterval, per_second(p.average.value_or(0)));
 }
 
 void add_issue_render_command(CLI::App& group, Invocation& invocation) {

@@ -26,6 +26,7 @@ const char* result_name(transport::DeliveryResult::Kind kind) {
     case transport::DeliveryResult::Kind::delivered:
       return "accepted";
     case transport::DeliveryResult::Kind::deferred:
+    case transport::DeliveryResult::Kind::not_sent:  // the transport was stopping
       return "deferred";
     case transport::DeliveryResult::Kind::failed:
       return "refused";

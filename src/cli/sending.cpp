@@ -52,8 +52,25 @@ Result<Sending> open_sending(Config& config, std::string link_key) {
   return s;
 }
 
-Result<ServerLock> ServerLock::acquire(const std::string& data_dir) {
-  const std::string path = (std::filesystem::path(data_dir) / "serve.lock").string();
+namespace {
+
+std::string lock_path(const std::string& data_dir, ServerLock::Kind kind) {
+  const char* name = kind == ServerLock::Kind::running ? "serve.lock" : "serve.accepting";
+  return (std::filesystem::path(data_dir) / name).string();
+}
+
+bool lock_held(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
+}  // namespace
+
+Result<ServerLock> ServerLock::acquire(const std::string& data_dir, Kind kind) {
+  const std::string path = lock_path(data_dir, kind);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return make_error(Errc::io, fmt::format("cannot open {}", path));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -64,17 +81,19 @@ Result<ServerLock> ServerLock::acquire(const std::string& data_dir) {
   return ServerLock(fd);
 }
 
-ServerLock::~ServerLock() {
+ServerLock::~ServerLock() { release(); }
+
+void ServerLock::release() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  fd_ = -1;
 }
 
 bool server_running(const std::string& data_dir) {
-  const std::string path = (std::filesystem::path(data_dir) / "serve.lock").string();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
-  ::close(fd);
-  return held;
+  return lock_held(lock_path(data_dir, ServerLock::Kind::running));
+}
+
+bool server_accepting(const std::string& data_dir) {
+  return lock_held(lock_path(data_dir, ServerLock::Kind::accepting));
 }
 
 }  // namespace broadsheet::cli

@@ -36,22 +36,31 @@ Result<Sending> open_sending(Config& config, std::string link_key);
 // The base URL of links when the publisher has not set one: http://LISTEN.
 void default_base_url(Config& config);
 
-// The data folder's server lock: a running `serve` holds DATA/serve.lock, so a
-// command can tell whether to hand work to it.
+// The data folder's server locks, both held by a running `serve`: DATA/serve.lock for
+// its whole life (one server per folder), and DATA/serve.accepting while it takes
+// issues over, let go the moment it begins to stop. `issue send` hands an issue to a
+// server only while the second is held. Locks die with their process, even kill -9.
 class ServerLock {
  public:
+  enum class Kind {
+    running,    // serve.lock
+    accepting,  // serve.accepting
+  };
   // Takes the lock; Errc::conflict when another server holds it.
-  static Result<ServerLock> acquire(const std::string& data_dir);
+  static Result<ServerLock> acquire(const std::string& data_dir, Kind kind = Kind::running);
   ServerLock(ServerLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   ServerLock& operator=(ServerLock&&) = delete;
   ~ServerLock();
+  // Lets the lock go now rather than at destruction. Not thread-safe against itself.
+  void release();
 
  private:
   explicit ServerLock(int fd) : fd_(fd) {}
   int fd_;
 };
 
-// True when a server holds the data folder's lock now.
+// True when a server holds the data folder's lock of that kind now.
 bool server_running(const std::string& data_dir);
+bool server_accepting(const std::string& data_dir);
 
 }  // namespace broadsheet::cli

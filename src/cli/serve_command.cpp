@@ -1,10 +1,19 @@
 // `broadsheet serve`: the web server, until SIGINT or SIGTERM, with the sender of the
-// reader side's mail queue (send/mail_queue.hpp) beside it. On SIGTERM the server
-// drains its requests first, then the sender sends what is queued (for a few seconds
-// at most; the rest waits in the queue for the next start).
+// reader side's mail queue (send/mail_queue.hpp) and the dispatcher of issues
+// (send/dispatcher.hpp) beside it.
+//
+// Stopping takes seconds whatever the relay does. The moment SIGTERM comes, the server
+// takes no more hand-overs (`issue send` is told so), the issues being sent stop
+// handing messages over, and the SMTP pool gets kShutdownGrace to finish what is in
+// progress before every connection is cut (no connect or command timeout applies to
+// shutting down). Meanwhile the HTTP server finishes its requests. Then the sign-up
+// emails queued are sent while the pool still takes them. Messages that did not leave
+// stay in the delivery log as they were (queued or deferred), so the next start sends
+// them, once.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -23,6 +32,9 @@
 
 namespace broadsheet::cli {
 namespace {
+
+// How long the SMTP pool may go on after SIGTERM before its connections are cut.
+constexpr std::chrono::milliseconds kShutdownGrace{2000};
 
 // broadsheet_issue_deliveries{issue="ID",status="sent"} for every issue being sent.
 std::vector<std::pair<std::string, double>> sending_issue_gauges(store::Store& store) {
@@ -72,6 +84,8 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // One server per data folder: `issue send` looks for it to hand the work over.
   auto lock = ServerLock::acquire(data);
   if (!lock) return fail(lock.error());
+  auto hand_overs = ServerLock::acquire(data, ServerLock::Kind::accepting);
+  if (!hand_overs) return fail(hand_overs.error());
   // Transport, DKIM keys and link key are checked before anything listens. Links in
   // emails are made from publication.base_url, set below once the port is known.
   auto sending = open_sending(config, keys->link_key);
@@ -108,7 +122,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
                       if (!state) return {};
                       return {{"", static_cast<double>(state->pending)}};
                     });
-  send::SendMetrics send_metrics;
+  send::SendMetrics send_metrics(*ctx->store);
   metrics.add_text([&send_metrics] { return send_metrics.render(); });
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
@@ -121,6 +135,12 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // An issue the API began or resumed is taken up now, not at the dispatcher's next look.
   web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };
   ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
+  server.on_stopping([&] {
+    hand_overs->release();
+    dispatcher.request_stop();
+    if (sending->pool) sending->pool->stop_within(kShutdownGrace);
+    spdlog::info("send: stopping; no more hand-overs, the issues being sent stop where they are");
+  });
   mail_queue.start();
   dispatcher.start();
   spdlog::info("Broadsheet serving {} on http://{}:{}; sending through {}",

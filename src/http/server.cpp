@@ -135,6 +135,7 @@ struct Server::Impl {
   net::steady_timer accept_retry;
   net::steady_timer drain_deadline;
   std::optional<net::signal_set> signals;
+  std::function<void()> on_stopping;
   LogThrottle accept_failed_log{kLogEvery};
   LogThrottle refused_log{kLogEvery};
   bool stopping = false;
@@ -183,6 +184,7 @@ void Server::Impl::begin_stop() {
   acceptor.close(ignored);
   accept_retry.cancel();
   if (signals) signals->cancel(ignored);
+  if (on_stopping) on_stopping();
   auto live = shared.begin_stop();
   spdlog::info("http: stopping; {} connection(s) to finish", live.size());
   if (live.empty()) {
@@ -270,6 +272,8 @@ void Server::run() {
   impl.signals.reset();
   spdlog::info("http: stopped");
 }
+
+void Server::on_stopping(std::function<void()> f) { impl_->on_stopping = std::move(f); }
 
 void Server::stop() {
   net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->begin_stop(); });

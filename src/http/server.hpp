@@ -13,6 +13,7 @@
 // from listen(); nothing else in it is fatal.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "config/config.hpp"
@@ -36,6 +37,12 @@ class Server {
 
   // Asks run() to drain and return. Safe from any thread.
   void stop();
+
+  // Called once, on a server thread, the moment stopping begins (stop() or a signal),
+  // before the requests in progress are finished: what must stop taking work at once
+  // does it here (serve: hand-overs, sending). Must not block.
+  // REQUIRES: set before run().
+  void on_stopping(std::function<void()> f);
 
  private:
   struct Impl;

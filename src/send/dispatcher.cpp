@@ -27,6 +27,15 @@ void SendDispatcher::poke() {
   cv_.notify_all();
 }
 
+void SendDispatcher::request_stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  engine_.request_stop();
+}
+
 void SendDispatcher::stop() {
   {
     std::lock_guard lock(mu_);

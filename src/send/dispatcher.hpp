@@ -10,8 +10,8 @@
 // while the old thread still exists. The old thread is then joined before the new one
 // takes its place, and its end is recorded on its own Sender, which goes with it.
 //
-// Thread-safety: start() and stop() from one thread; poke() from any thread; the rest
-// is internal.
+// Thread-safety: start() and stop() from one thread; poke() and request_stop() from any
+// thread; the rest is internal.
 #pragma once
 
 #include <condition_variable>
@@ -39,6 +39,9 @@ class SendDispatcher {
   ~SendDispatcher();  // stop()
 
   void start();
+  // The first half of stop(), for a signal: no new run begins and every run is asked
+  // to end now (its issue stays sending). Returns at once; safe from any thread.
+  void request_stop();
   void stop();
   // Wakes the dispatcher now rather than at its next tick (after a hand-over).
   void poke();

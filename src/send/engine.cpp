@@ -29,6 +29,7 @@ struct Work {
 struct Outcome {
   store::DeliveryUpdate update;
   bool holds_permit = true;
+  bool record = true;  // false: the transport stopped first; the row stays as it is
 };
 
 }  // namespace
@@ -333,6 +334,7 @@ struct SendEngine::Run {
       case transport::DeliveryResult::Kind::failed:
         u.status = DeliveryStatus::failed;
         break;
+      case transport::DeliveryResult::Kind::not_sent:  // not recorded (worker)
       case transport::DeliveryResult::Kind::deferred: {
         const auto& backoff = options.backoff;
         const int wait = backoff[std::min<std::size_t>(static_cast<std::size_t>(u.attempts - 1),
@@ -384,7 +386,12 @@ struct SendEngine::Run {
             if (engine.observer_.on_result) {
               engine.observer_.on_result(r, SteadyClock::now() - start);
             }
-            results.push(Outcome{update_for(reader, r)});
+            // Stopping is not an attempt: the reader stays queued (or deferred) as the
+            // log has them, for the next run.
+            // A transport that stops takes nothing more: the run stops with it.
+            const bool record = r.kind != transport::DeliveryResult::Kind::not_sent;
+            if (!record) decide(RunOutcome::stopped);
+            results.push(Outcome{update_for(reader, r), true, record});
           });
     }
   }
@@ -412,7 +419,12 @@ struct SendEngine::Run {
       std::size_t permits = 0;
       for (auto& o : batch) {
         permits += o.holds_permit ? 1 : 0;
-        updates.push_back(std::move(o.update));
+        if (o.record) updates.push_back(std::move(o.update));
+      }
+      if (updates.empty()) {
+        window.release(permits);
+        outstanding.release(permits);
+        continue;
       }
       Status s;
       for (int attempt = 0; attempt < 5; ++attempt) {

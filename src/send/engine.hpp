@@ -14,7 +14,9 @@
 // Crash safety: a message counts against the in-flight window from the moment it is
 // handed to the sender until its result is durable in the log. After a crash the next
 // run resumes from the log (queued and deferred rows), so at most `in_flight` readers
-// per crash can receive the issue twice, and nobody is skipped.
+// per crash can receive the issue twice, and nobody is skipped. A message the
+// transport gives back not_sent (it is shutting down) is left in the log as it was and
+// stops the run: stopping is not an attempt.
 //
 // Limits: an optional global rate (messages per second) and, per recipient domain, a
 // cap on messages in flight and an optional rate. Memory is bounded by the batch

@@ -147,6 +147,30 @@ TEST_F(EngineTest, RetriesDeferredDeliveriesWithBackoffAndFailsOn5xx) {
   EXPECT_EQ(failed->reply, "550 5.1.1 unknown");
 }
 
+TEST_F(EngineTest, ATransportThatStopsStopsTheRunAndLeavesTheRowsAsTheyWere) {
+  Id issue = audience(10);
+  ScriptedSender sender;
+  // The fourth reader's message comes back not sent: the transport is shutting down.
+  sender.script["r3@a.example"] = {
+      {DeliveryResult::Kind::not_sent, 0, "not sent: the SMTP pool stopped first"}};
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary->outcome, RunOutcome::stopped);
+  auto row = store_->delivery_of(issue, readers_[3]);
+  EXPECT_EQ(row->status, DeliveryStatus::queued);  // no attempt counted, no retry time
+  EXPECT_EQ(row->attempts, 0);
+  EXPECT_EQ(summary->counts.sent + summary->counts.queued, 10u);
+  EXPECT_EQ(*store_->issue_status(issue), IssueStatus::sending);
+  // The next run sends the rest, the stopped one included, once each.
+  sender.script.clear();
+  auto again = engine.run(issue);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->outcome, RunOutcome::finished);
+  EXPECT_EQ(again->counts.sent, 10u);
+  for (const auto& [rcpt, n] : sender.delivered_all()) EXPECT_EQ(n, 1) << rcpt;
+}
+
 TEST_F(EngineTest, GivesUpWhenTheNextRetryWouldBeTooLate) {
   Id issue = audience(3);
   ScriptedSender sender;

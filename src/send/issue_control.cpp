@@ -87,12 +87,23 @@ Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue
                                      UnixSeconds now) {
   auto counts = deliveries.delivery_counts(issue.id);
   if (!counts) return counts.error();
-  IssueProgress out{*counts, std::nullopt};
-  if (issue.started_at) {
-    const UnixSeconds end = issue.finished_at.value_or(now);
-    const double seconds = static_cast<double>(std::max<UnixSeconds>(1, end - *issue.started_at));
-    out.rate = static_cast<double>(counts->sent + counts->failed) / seconds;
+  IssueProgress out;
+  out.counts = *counts;
+  if (!issue.started_at) return out;
+  const UnixSeconds end = issue.finished_at.value_or(now);
+  const double seconds = static_cast<double>(std::max<UnixSeconds>(1, end - *issue.started_at));
+  out.average = static_cast<double>(counts->sent + counts->failed) / seconds;
+  out.finished = issue.status == IssueStatus::sent || issue.status == IssueStatus::cancelled;
+  if (out.finished) {
+    out.rate = out.average;
+    return out;
   }
+  // The last interval, or what there is of it when the send began less long ago.
+  const UnixSeconds since = std::max(*issue.started_at, now - kRateInterval);
+  auto recent = deliveries.settled_since(issue.id, since);
+  if (!recent) return recent.error();
+  out.rate =
+      static_cast<double>(*recent) / static_cast<double>(std::max<UnixSeconds>(1, now - since));
   return out;
 }
 

@@ -47,11 +47,17 @@ std::string_view to_string(IssueAction a);
 Result<Issue> steer_issue(const IssueControlStore& store, Id issue_id, IssueAction action,
                           const std::string& actor);
 
-// An issue's delivery counts and, once it has started, its rate in messages per
-// second (sent and failed, from its start to its end or `now`).
+// An issue's delivery counts and, once it has started, its pace in messages (sent or
+// failed) per second. `rate` is the one the API and `issue show` give: while the issue
+// is sending or paused, over the last kRateInterval (the log's clock has whole
+// seconds); once it is sent or cancelled, the average over the whole send. `average`
+// is always the latter, from its start to its end or `now`.
+inline constexpr UnixSeconds kRateInterval = 10;
 struct IssueProgress {
   store::DeliveryCounts counts;
   std::optional<double> rate;
+  std::optional<double> average;
+  bool finished = false;  // sent or cancelled: `rate` is the average
   bool pending() const { return counts.queued > 0 || counts.deferred > 0; }
 };
 Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue& issue,

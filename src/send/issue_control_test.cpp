@@ -24,6 +24,8 @@ class FakeIssueDesk final : public store::Issues,
   store::DeliveryCounts counts;
   std::vector<std::string> audit_lines;  // "actor action subject detail"
   int begin_sending_calls = 0;
+  std::size_t recent = 0;                // settled_since's answer
+  UnixSeconds settled_since_asked = 0;  // and what it was asked
 
   Issue& add(Id id, IssueStatus status) {
     Issue& i = issues[id];
@@ -83,6 +85,11 @@ class FakeIssueDesk final : public store::Issues,
   }
   Result<std::optional<UnixSeconds>> next_retry_at(Id) override { return unused(); }
   Result<store::DeliveryUpdate> delivery_of(Id, Id) override { return unused(); }
+  Result<std::size_t> settled_since(Id, UnixSeconds since) override {
+    settled_since_asked = since;
+    return recent;
+  }
+  Result<store::DeliveryTotals> delivery_totals() override { return unused(); }
 
   // AuditLog
   Status audit(const std::string& actor, const std::string& action, const std::string& subject,
@@ -169,7 +176,30 @@ TEST(IssueControl, ProgressCountsTheRateFromStartToEnd) {
   ASSERT_TRUE(done.ok());
   ASSERT_TRUE(done->rate);
   EXPECT_DOUBLE_EQ(*done->rate, 2.0) << "100 messages in 50 s, not up to now";
+  EXPECT_DOUBLE_EQ(*done->average, 2.0);
   EXPECT_FALSE(done->pending());
+}
+
+TEST(IssueControl, WhileSendingTheRateIsOverTheLastInterval) {
+  FakeIssueDesk desk;
+  Issue& i = desk.add(9, IssueStatus::sending);
+  i.started_at = 1000;
+  desk.counts.sent = 500;
+  desk.recent = 40;  // settled in the last 10 s
+  auto now = issue_progress(desk, i, 1100);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(desk.settled_since_asked, 1100 - kRateInterval);
+  EXPECT_DOUBLE_EQ(*now->rate, 4.0);
+  EXPECT_DOUBLE_EQ(*now->average, 5.0) << "500 in 100 s";
+  EXPECT_FALSE(now->finished);
+  // Less than an interval since it began: over what there is of it.
+  auto early = issue_progress(desk, i, 1004);
+  EXPECT_EQ(desk.settled_since_asked, 1000);
+  EXPECT_DOUBLE_EQ(*early->rate, 10.0) << "40 in 4 s";
+  // Paused: still the last interval, which soon says nothing is going out.
+  i.status = IssueStatus::paused;
+  desk.recent = 0;
+  EXPECT_DOUBLE_EQ(*issue_progress(desk, i, 1200)->rate, 0.0);
 }
 
 }  // namespace

@@ -107,6 +107,7 @@ Result<MailPass> MailQueueSender::run_pass(SteadyClock::time_point deadline, boo
     return SteadyClock::now() >= deadline || (until_stop && stop_requested());
   };
   MailPass pass;
+  bool last = false;  // the batch before was the last one: settle it and end
   for (;;) {
     // What was sent is recorded before anything more is read: a row sent but not
     // recorded is still due in the store and would be sent twice.
@@ -120,10 +121,10 @@ Result<MailPass> MailQueueSender::run_pass(SteadyClock::time_point deadline, boo
       spdlog::warn("mail queue: {}; trying again", settled.error().message);
       std::this_thread::sleep_for(kSettleRetry);
     }
-    if (should_end()) return pass;
+    if (last || should_end()) return pass;
     auto more = send_batch(pass);
     if (!more) return more.error();
-    if (!*more) return pass;
+    last = !*more;
   }
 }
 
@@ -173,6 +174,7 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
 
   auto results = transport::send_and_wait(transport_, std::move(mails));
   const UnixSeconds done_at = clock_.now();
+  bool transport_stopped = false;
   for (std::size_t i = 0; i < sent_rows.size(); ++i) {
     const store::QueuedMail& row = *sent_rows[i];
     const transport::DeliveryResult r =
@@ -185,6 +187,10 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
       case transport::DeliveryResult::Kind::deferred:
         not_sent(row, r.reply.empty() ? "the transport gave no result" : r.reply, done_at);
         break;
+      case transport::DeliveryResult::Kind::not_sent:
+        // The transport is shutting down: the row stays due as it is, for the next start.
+        transport_stopped = true;
+        break;
       case transport::DeliveryResult::Kind::failed:
         spdlog::error("mail queue: {} failed for good: {}", describe(row), r.reply);
         unsettled_.push_back({row.id, std::nullopt, std::nullopt, r.reply});
@@ -196,7 +202,7 @@ Result<bool> MailQueueSender::send_batch(MailPass& pass) {
     spdlog::warn("mail queue: {} email(s) not sent, to be tried again: {}", retried, retry_reason);
   }
   pass.retried += retried;
-  return true;
+  return !transport_stopped;
 }
 
 store::MailSettlement MailQueueSender::retry_or_give_up(const store::QueuedMail& row, std::string error,

@@ -23,7 +23,8 @@
 // `batch_size`), and a settled row never is.
 //
 // Stopping: stop() (on SIGTERM) has the thread send what is due, for at most
-// `drain_time`, then it ends; what is left stays queued for the next start.
+// `drain_time` or until the transport stops, then it ends; what is left stays queued
+// for the next start (a message the transport gives back not_sent is no attempt).
 //
 // Priority: the thread runs niced (`nice`, +10): in a burst of sign-ups the CPU goes to
 // answering readers first, and the queue, which is durable, catches up after.
@@ -104,7 +105,8 @@ class MailQueueSender {
  private:
   // Batches until none is due, `deadline` passes or (with `until_stop`) stop() is called.
   Result<MailPass> run_pass(std::chrono::steady_clock::time_point deadline, bool until_stop);
-  // One batch: read, render, send. Fills unsettled_; false when nothing was due.
+  // One batch: read, render, send. Fills unsettled_; false when nothing was due, or
+  // the transport stopped (what it did not send stays due).
   Result<bool> send_batch(MailPass& pass);
   bool stop_requested();
   store::MailSettlement retry_or_give_up(const store::QueuedMail& row, std::string error, UnixSeconds now);

@@ -4,9 +4,12 @@
 
 namespace broadsheet::send {
 
+SendMetrics::SendMetrics(store::DeliveryLog& log, std::chrono::milliseconds cache_for)
+    : log_(log), cache_for_(cache_for) {}
+
 void SendMetrics::observe(const transport::DeliveryResult& result,
                           std::chrono::duration<double> latency) {
-  results_[static_cast<std::size_t>(result.kind)].fetch_add(1, std::memory_order_relaxed);
+  if (result.kind == transport::DeliveryResult::Kind::not_sent) return;  // no transaction
   const double s = latency.count();
   std::size_t b = 0;
   while (b < kBounds.size() && s > kBounds[b]) ++b;
@@ -20,14 +23,29 @@ SendObserver SendMetrics::observer() {
                              std::chrono::duration<double> latency) { observe(r, latency); }};
 }
 
-std::string SendMetrics::render() const {
+std::optional<store::DeliveryTotals> SendMetrics::totals() {
+  std::lock_guard lock(cache_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (cached_ && now - read_at_ < cache_for_) return cached_;
+  auto read = log_.delivery_totals();
+  if (!read) return std::nullopt;
+  cached_ = *read;
+  read_at_ = now;
+  return cached_;
+}
+
+std::string SendMetrics::render() {
   std::string out;
-  out += "# HELP broadsheet_messages_total Messages handed to the transport, by result.\n";
-  out += "# TYPE broadsheet_messages_total counter\n";
-  const char* names[] = {"sent", "deferred", "failed"};
-  for (std::size_t i = 0; i < 3; ++i) {
-    out += fmt::format("broadsheet_messages_total{{result=\"{}\"}} {}\n", names[i],
-                       results_[i].load(std::memory_order_relaxed));
+  if (auto t = totals()) {
+    out +=
+        "# HELP broadsheet_messages_total Messages of issues by result, from the delivery "
+        "log (deferred: attempts put off for a retry).\n";
+    out += "# TYPE broadsheet_messages_total counter\n";
+    for (auto [name, n] : {std::pair<const char*, std::uint64_t>{"sent", t->sent},
+                           {"deferred", t->deferred},
+                           {"failed", t->failed}}) {
+      out += fmt::format("broadsheet_messages_total{{result=\"{}\"}} {}\n", name, n);
+    }
   }
   out += "# HELP broadsheet_smtp_transaction_seconds Time from handing a message to the "
          "transport to its reply.\n";

@@ -74,6 +74,13 @@ void Connection::abort() {
   });
 }
 
+void Connection::cut() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->cut_ = true;
+    self->close();
+  });
+}
+
 void Connection::close() {
   if (closed_) return;
   closed_ = true;
@@ -123,6 +130,7 @@ void Connection::set_deadline_at(SteadyClock::time_point deadline) {
 
 std::string Connection::io_error(const boost::system::error_code& ec, const char* doing,
                                  const char* what, Duration limit) const {
+  if (cut_) return fmt::format("{}: stopped {} {}: shutting down", relay_.name, doing, what);
   if (timed_out_) {
     return fmt::format("{}: timeout after {} {} {}", relay_.name, seconds(limit), doing, what);
   }

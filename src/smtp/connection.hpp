@@ -1,7 +1,7 @@
 // One SMTP session with one relay, as a coroutine on a strand of its own: connect,
 // greeting, EHLO (or HELO), STARTTLS, AUTH, then transactions taken from the relay's
 // queue until the queue stays empty for `idle`, messages_per_connection is reached, the
-// pool stops, or the connection fails; then QUIT. Internal to src/smtp.
+// pool stops, or the connection fails; then QUIT. cut() ends it at once. Internal to src/smtp.
 //
 // Thread-safety: start(), wake() and abort() are safe from any thread; everything
 // else runs on the connection's strand.
@@ -30,6 +30,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
   void wake();   // work was queued for this idle connection, or the pool stops
   void abort();  // stop during set-up: close the socket
+  void cut();    // stop now, whatever it is doing: close the socket
 
  private:
   using Strand = asio::strand<asio::io_context::executor_type>;
@@ -92,6 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer wake_timer_;
   SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
   bool timed_out_ = false;
+  bool cut_ = false;  // closed by cut(): the pool is shutting down
   bool closed_ = false;
   bool woken_ = false;
   bool ready_ = false;

@@ -90,7 +90,8 @@ const char* tls_mode_name(TlsMode mode) {
 Pool::Impl::Impl(PoolOptions opts)
     : options(std::move(opts)),
       io(static_cast<int>(options.threads)),
-      work(asio::make_work_guard(io)) {}
+      work(asio::make_work_guard(io)),
+      cut_timer(std::make_unique<asio::steady_timer>(io)) {}
 
 Result<std::unique_ptr<Pool>> Pool::start(PoolOptions options) {
   if (auto st = check(options); !st) return st.error();
@@ -132,10 +133,7 @@ void Pool::submit(std::vector<transport::Mail> batch, Completion done) {
   std::unique_lock lock(impl_->mu);
   if (impl_->stopping) {
     lock.unlock();
-    for (auto& job : jobs) {
-      Impl::complete(job, {transport::DeliveryResult::Kind::deferred, 0,
-                           "not sent: the SMTP pool is stopped"});
-    }
+    for (auto& job : jobs) Impl::complete(job, Impl::not_sent("the SMTP pool is stopped"));
     return;
   }
   impl_->probe_down_relays();
@@ -150,31 +148,66 @@ void Pool::submit(std::vector<transport::Mail> batch, Completion done) {
   }
 }
 
+void Pool::stop_within(std::chrono::milliseconds grace) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->cut_armed || impl_->stopped) return;
+  impl_->cut_armed = true;
+  // stop() cancels the timer when nothing is left to cut.
+  impl_->cut_timer->expires_after(grace);
+  impl_->cut_timer->async_wait([impl = impl_.get()](const boost::system::error_code& ec) {
+    if (!ec) impl->cut();
+  });
+}
+
 void Pool::stop() {
   std::vector<Job> dropped;
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(impl_->mu);
-    if (impl_->stopping) return;
-    impl_->stopping = true;
-    for (auto& relay : impl_->relays) {
-      for (auto& job : relay->queue) dropped.push_back(std::move(job));
-      relay->queue.clear();
-      relay->retry->cancel();
-      for (auto& conn : relay->idle) conn->wake();
-      relay->idle.clear();
-    }
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+    impl_->begin_stopping(dropped);
     for (const auto& conn : impl_->connections) conn->abort();
+    if (impl_->connections.empty()) impl_->cut_timer->cancel();
     threads.swap(impl_->threads);
   }
   for (auto& job : dropped) {
     asio::post(impl_->io, [job = std::move(job)]() mutable {
-      Impl::complete(job, {transport::DeliveryResult::Kind::deferred, 0,
-                           "not sent: the SMTP pool stopped first"});
+      Impl::complete(job, Impl::not_sent("the SMTP pool stopped first"));
     });
   }
   impl_->work.reset();
   for (auto& t : threads) t.join();
+}
+
+void Pool::Impl::begin_stopping(std::vector<Job>& dropped) {
+  if (stopping) return;
+  stopping = true;
+  for (auto& relay : relays) {
+    for (auto& job : relay->queue) dropped.push_back(std::move(job));
+    relay->queue.clear();
+    relay->retry->cancel();
+    for (auto& conn : relay->idle) conn->wake();
+    relay->idle.clear();
+  }
+}
+
+void Pool::Impl::cut() {
+  std::vector<Job> dropped;
+  {
+    std::lock_guard lock(mu);
+    begin_stopping(dropped);
+    for (const auto& conn : connections) conn->cut();
+  }
+  for (auto& job : dropped) complete(job, not_sent("the SMTP pool stopped first"));
+}
+
+void Pool::Impl::connection_gone() {
+  if (stopping && connections.empty()) cut_timer->cancel();
+}
+
+transport::DeliveryResult Pool::Impl::not_sent(std::string why) {
+  return {transport::DeliveryResult::Kind::not_sent, 0, "not sent: " + std::move(why)};
 }
 
 void Pool::Impl::complete(Job& job, transport::DeliveryResult result) {
@@ -332,6 +365,7 @@ void Pool::Impl::connection_failed(Relay& relay, const std::shared_ptr<Connectio
       }
     }
     if (!relay.queue.empty() && !stopping) schedule_retry(relay);
+    connection_gone();
   }
   for (auto& job : expired) {
     complete(job, {transport::DeliveryResult::Kind::deferred, 0, "no connection: " + reason});
@@ -345,12 +379,16 @@ void Pool::Impl::connection_closed(Relay& relay, const std::shared_ptr<Connectio
   --relay.open;
   --relay.ready;
   kick(relay);
+  connection_gone();
 }
 
 void Pool::Impl::retry_or_complete(Relay& relay, Job job, transport::DeliveryResult result) {
   {
     std::lock_guard lock(mu);
-    if (job.tries == 0 && !stopping) {
+    if (stopping) {
+      // Its body never left: it cannot have been delivered, and stopping is no attempt.
+      result = not_sent(result.reply);
+    } else if (job.tries == 0) {
       ++job.tries;
       enqueue(relay, std::move(job), true);
       return;
@@ -374,8 +412,7 @@ void Pool::Impl::too_large(Relay& relay, Job job, std::uint64_t size, std::uint6
     }
   }
   if (stopped_first) {
-    complete(job, {transport::DeliveryResult::Kind::deferred, 0,
-                   "not sent: the SMTP pool stopped first"});
+    complete(job, not_sent("the SMTP pool stopped first"));
   } else if (job.too_large_for.size() == 1) {
     complete(job, {transport::DeliveryResult::Kind::failed, 0,
                    fmt::format("{}: message of {} bytes is larger than the relay's limit of {} "

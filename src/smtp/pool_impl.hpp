@@ -70,8 +70,10 @@ struct Pool::Impl {
   std::mutex mu;
   std::vector<std::unique_ptr<Relay>> relays;  // fixed after start
   std::unordered_set<std::shared_ptr<Connection>> connections;
-  bool stopping = false;
-  bool stopped = false;
+  bool stopping = false;   // no new work: submit() and the queues answer not_sent
+  bool stopped = false;    // stop() has begun
+  bool cut_armed = false;  // stop_within() has set the deadline
+  std::unique_ptr<asio::steady_timer> cut_timer;  // stop_within()'s deadline
 
   // --- called by connections (any pool thread) ---
   enum class Next { job, wait, stop };
@@ -92,6 +94,17 @@ struct Pool::Impl {
   // relay it has not been too large for yet, else failed naming every limit.
   void too_large(Relay& relay, Job job, std::uint64_t size, std::uint64_t limit);
   static void complete(Job& job, transport::DeliveryResult result);
+  // What a message that never left gets when the pool stops.
+  static transport::DeliveryResult not_sent(std::string why);
+
+  // --- stopping, under mu ---
+  // Sets `stopping`: moves every queued job into `dropped` (to be completed not_sent
+  // without mu), cancels the retry timers, wakes the idle connections to QUIT.
+  void begin_stopping(std::vector<Job>& dropped);
+  // The end of stop_within()'s grace: every connection is closed now.
+  void cut();
+  // A connection has ended: once stopping and none is left, nothing waits for the cut.
+  void connection_gone();
 
   // --- under mu ---
   // The next relay by weight, never one of `except`; among those, the ones that are

@@ -380,7 +380,7 @@ TEST(PoolSink, RefusesABrokenEnvelopeWithoutAConnection) {
   EXPECT_EQ(proxy.connections(), 0);
 }
 
-TEST(PoolSink, StopDefersWhatIsQueuedAndLaterSubmits) {
+TEST(PoolSink, StopGivesBackWhatIsQueuedAndLaterSubmitsAsNotSent) {
   const auto port = testing::free_port();  // nothing there: the messages stay queued
   auto pool = start(options_for(port, 1));
   Outcomes outcomes;
@@ -388,10 +388,10 @@ TEST(PoolSink, StopDefersWhatIsQueuedAndLaterSubmits) {
                    outcomes.slot(0));
   pool->stop();
   ASSERT_EQ(outcomes.count(), 1u);
-  EXPECT_EQ(outcomes.results()[0].kind, Kind::deferred);
+  EXPECT_EQ(outcomes.results()[0].kind, Kind::not_sent);  // no attempt: nothing left
   pool->submit_one({{"news@example.org", "reader@example.net"}, message("late")}, outcomes.slot(1));
   ASSERT_EQ(outcomes.count(), 2u);
-  EXPECT_EQ(outcomes.results()[1].kind, Kind::deferred);
+  EXPECT_EQ(outcomes.results()[1].kind, Kind::not_sent);
 }
 
 TEST(PoolOptionsCheck, RefusesUnusableOptions) {

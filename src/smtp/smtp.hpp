@@ -29,7 +29,8 @@
 // error. Refused locally as failed (code 0): an envelope address with control
 // characters, spaces or angle brackets; a message larger than every relay's SIZE (one
 // too large for a relay goes to the others first); a non-ASCII envelope address when
-// the relay does not offer SMTPUTF8.
+// the relay does not offer SMTPUTF8. Stopping is the exception to every timeout: see
+// stop_within().
 //
 // Trust: replies are parsed strictly and bounded (lines of 2048 bytes, 200 lines per
 // reply); a malformed reply fails the connection. Certificates are verified against
@@ -105,12 +106,22 @@ class Pool final : public transport::Transport {
   Pool& operator=(const Pool&) = delete;
 
   // Queues every message of `batch`. `done` is called once per message, on a pool
-  // thread; it may call submit() again. After stop() it is called at once, on the
-  // caller's thread, with deferred.
+  // thread; it may call submit() again. Once the pool stops it is called at once, on
+  // the caller's thread, with not_sent.
   void submit(std::vector<transport::Mail> batch, Completion done) override;
 
-  // Defers the messages not yet started, lets every transaction in progress finish,
-  // sends QUIT on every connection and joins the threads. Idempotent.
+  // Shutting down whatever the relays do: the pool works on for `grace` (a
+  // transaction in progress may finish, a queue may drain), then stops taking work
+  // and cuts every connection at once, without waiting for any timeout. The messages
+  // that had not left are completed not_sent; one whose body was sent and not
+  // answered is deferred (it may have been delivered). Returns at once; stop()
+  // joins. Safe from any thread, also from a `done` callback. Later calls are ignored.
+  void stop_within(std::chrono::milliseconds grace);
+
+  // Completes the messages not yet started as not_sent, closes the connections still
+  // setting up, lets every transaction in progress finish (until the stop_within()
+  // deadline, when one was set), sends QUIT on every connection and joins the
+  // threads. Idempotent.
   // REQUIRES: not called from a `done` callback.
   void stop();
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,13 @@ namespace broadsheet::store {
 struct DeliveryCounts {
   std::size_t queued = 0, sent = 0, deferred = 0, failed = 0;
   std::size_t total() const { return queued + sent + deferred + failed; }
+};
+
+// Every issue's delivery log together: messages sent and failed, and attempts
+// deferred (each attempt that was put off for a retry counts once), whoever sent them:
+// /metrics' counters. Only erasing readers (or issues) makes them go down.
+struct DeliveryTotals {
+  std::uint64_t sent = 0, failed = 0, deferred = 0;
 };
 
 // One reader an issue is still going to.
@@ -60,6 +68,11 @@ class DeliveryLog {
   // code adds one to the reader's bounce count.
   virtual Status record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) = 0;
   virtual Result<DeliveryCounts> delivery_counts(Id issue_id) = 0;
+  // Deliveries of the issue that became sent or failed at or after `since` (the log's
+  // clock has whole seconds): the pace of a send over its last interval.
+  virtual Result<std::size_t> settled_since(Id issue_id, UnixSeconds since) = 0;
+  // Over every issue; one scan of the log, so callers cache it (send/metrics.hpp).
+  virtual Result<DeliveryTotals> delivery_totals() = 0;
   // The earliest next_attempt_at of the issue's deferred deliveries; none: nullopt.
   virtual Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) = 0;
   // One reader's delivery row, for tests and support: status, attempts, last reply.

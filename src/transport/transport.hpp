@@ -30,6 +30,8 @@ struct DeliveryResult {
     delivered,  // accepted for delivery; nothing more to do
     deferred,   // a temporary failure: retry later with backoff
     failed,     // a permanent failure: becomes a bounce, never retried
+    not_sent,   // never reached the relay: the transport stopped first (shutting down).
+                // Not an attempt: the caller keeps the message as it was, for later
   };
   Kind kind = Kind::deferred;
   int code = 0;       // the SMTP reply code when the transport speaks SMTP, else 0
@@ -55,7 +57,7 @@ class Transport {
   virtual ~Transport() = default;
 
   // Hands over `batch`; `done` is called for each of its messages (see Completion). A
-  // transport that is stopped completes each message at once as deferred.
+  // transport that is stopped completes each message at once as not_sent.
   virtual void submit(std::vector<Mail> batch, Completion done) = 0;
 
   // A batch of one, for a caller that hands messages over one at a time.

@@ -33,6 +33,8 @@ PendingDelivery read_pending(const Query& q) {
 
 // The columns of delivery_counts and of delivery_of.
 constexpr ColumnList<2> kCountColumns{{"status", "count"}};
+constexpr ColumnList<1> kSettledColumns{{"count"}};
+constexpr ColumnList<3> kTotalColumns{{"sent", "failed", "deferred"}};
 constexpr ColumnList<5> kDeliveryColumns{
     {"subscriber_id", "status", "attempts", "last_reply", "next_attempt_at"}};
 
@@ -264,6 +266,35 @@ Result<DeliveryCounts> SqliteStore::delivery_counts(Id issue_id) {
   });
   if (!s) return failed_to("count deliveries", s.error());
   return c;
+}
+
+Result<std::size_t> SqliteStore::settled_since(Id issue_id, UnixSeconds since) {
+  auto h = hold();
+  if (!h) return h.error();
+  constexpr const auto& kColumns = kSettledColumns;
+  Query q(db(), sql().settled_since);
+  q.columns(kColumns).bind_int(1, issue_id).bind_int(2, since);
+  std::size_t n = 0;
+  if (auto s = q.each_row([&] { n = static_cast<std::size_t>(q.int_of(kColumns["count"])); }); !s) {
+    return failed_to("count recent deliveries", s.error());
+  }
+  return n;
+}
+
+Result<DeliveryTotals> SqliteStore::delivery_totals() {
+  auto h = hold();
+  if (!h) return h.error();
+  constexpr const auto& kColumns = kTotalColumns;
+  Query q(db(), sql().delivery_totals);
+  q.columns(kColumns);
+  DeliveryTotals t;
+  Status s = q.each_row([&] {
+    t.sent = static_cast<std::uint64_t>(q.int_of(kColumns["sent"]));
+    t.failed = static_cast<std::uint64_t>(q.int_of(kColumns["failed"]));
+    t.deferred = static_cast<std::uint64_t>(q.int_of(kColumns["deferred"]));
+  });
+  if (!s) return failed_to("total the delivery log", s.error());
+  return t;
 }
 
 Result<std::optional<UnixSeconds>> SqliteStore::next_retry_at(Id issue_id) {

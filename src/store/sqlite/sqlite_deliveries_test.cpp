@@ -56,6 +56,28 @@ TEST_F(DeliveriesTest, BeginningFixesTheConfirmedAudience) {
   EXPECT_EQ(scalar("SELECT count(*) FROM deliveries"), 4);
 }
 
+TEST_F(DeliveriesTest, TotalsAndTheRecentPaceComeFromTheLog) {
+  ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
+  EXPECT_EQ(*store_->settled_since(issue_.id, clock_.now()), 0u);
+  const UnixSeconds before = clock_.now();
+  std::vector<DeliveryUpdate> updates(3);
+  updates[0] = {readers_[0], DeliveryStatus::sent, 2, 250, "250 Ok", {}, false};  // 1 deferral
+  updates[1] = {readers_[1], DeliveryStatus::deferred, 1, 451, "451 later", clock_.now() + 60,
+                false};
+  updates[2] = {readers_[2], DeliveryStatus::failed, 1, 550, "550 no", {}, false};
+  clock_.advance(5);
+  ASSERT_TRUE(store_->record_deliveries(issue_.id, updates).ok());
+  // Sent and failed count toward the pace; a deferral does not.
+  EXPECT_EQ(*store_->settled_since(issue_.id, before), 2u);
+  EXPECT_EQ(*store_->settled_since(issue_.id, clock_.now()), 2u);
+  EXPECT_EQ(*store_->settled_since(issue_.id, clock_.now() + 1), 0u);
+  auto t = store_->delivery_totals();
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->sent, 1u);
+  EXPECT_EQ(t->failed, 1u);
+  EXPECT_EQ(t->deferred, 2u);  // reader 0's first attempt, reader 1's only one
+}
+
 TEST_F(DeliveriesTest, ReadsQueuedDeliveriesInKeysetBatches) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   auto first = store_->queued_deliveries(issue_.id, 0, 3);

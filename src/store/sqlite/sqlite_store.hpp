@@ -147,6 +147,8 @@ class SqliteStore final : public Store {
   Status record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) override;
   Result<DeliveryCounts> delivery_counts(Id issue_id) override;
   Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) override;
+  Result<std::size_t> settled_since(Id issue_id, UnixSeconds since) override;
+  Result<DeliveryTotals> delivery_totals() override;
   Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) override;
 
   Result<User> add_user(const User& u) override;

@@ -67,6 +67,18 @@ UPDATE subscribers SET bounce_count = bounce_count + 1, updated_at = ?2 WHERE id
 -- name: delivery_counts
 SELECT status, count(*) AS count FROM deliveries WHERE issue_id = ?1 GROUP BY status;
 
+-- name: settled_since
+-- ?1 issue, ?2 since: reads the issue's rows only (the primary key's prefix).
+SELECT count(*) AS count FROM deliveries
+WHERE issue_id = ?1 AND (status = 'sent' OR status = 'failed') AND updated_at >= ?2;
+
+-- name: delivery_totals
+-- Every row's attempts were deferred but the last one of a row that ended sent or failed.
+SELECT coalesce(sum(status = 'sent'), 0) AS sent, coalesce(sum(status = 'failed'), 0) AS failed,
+       coalesce(sum(attempts), 0) - coalesce(sum(status = 'sent' OR status = 'failed'), 0)
+         AS deferred
+FROM deliveries;
+
 -- name: next_retry_at
 SELECT min(next_attempt_at) FROM deliveries WHERE issue_id = ?1 AND status = 'deferred';
 
