@@ -90,6 +90,36 @@ json::object issue_json(const Issue& i) {
                                              : json::value(i.stopped_reason)}};
 }
 
+json::object article_json(const Article& a) {
+  json::object out{{"id", a.id},
+                   {"title", a.title},
+                   {"link", a.url},
+                   {"summary", a.standfirst},
+                   {"section", a.section},
+                   {"image", a.image},
+                   {"author", a.author},
+                   {"published_at", format_iso8601(a.published_at)},
+                   {"guid", a.guid},
+                   {"source", a.feed_id ? a.feed_url : std::string("this publication")}};
+  out["feed_id"] = a.feed_id ? json::value(*a.feed_id) : json::value(nullptr);
+  return out;
+}
+
+json::object feed_json(const store::Feed& f) {
+  json::object out{{"id", f.id},
+                   {"newsletter", f.newsletter_slug},
+                   {"url", f.url},
+                   {"section", f.section},
+                   {"interval_seconds", f.interval_seconds},
+                   {"last_poll_at", when(f.last_poll_at)},
+                   {"last_error", f.last_error},
+                   {"failures", f.failures},
+                   {"articles", f.article_count},
+                   {"next_poll_at", format_iso8601(f.next_poll_at)},
+                   {"created_at", format_iso8601(f.created_at)}};
+  return out;
+}
+
 json::object progress_json(const send::IssueProgress& p) {
   json::object out{{"queued", p.counts.queued},     {"sent", p.counts.sent},
                    {"deferred", p.counts.deferred}, {"failed", p.counts.failed},

@@ -42,6 +42,9 @@ namespace broadsheet::store::sqlite {
   X(import_high_water) X(import_subscribers_batch) X(import_subscriber)                   \
   X(subscriber_id_by_email) X(import_subscription) X(import_new_subscriptions)            \
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
+  X(insert_feed_article) X(list_articles)                                                 \
+  X(insert_feed) X(feed_by_id) X(list_feeds) X(due_feeds) X(delete_feed)                  \
+  X(record_feed_poll)                                                                     \
   X(spend_challenge) X(purge_spent_challenges)                                          \
   X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(correct_issue) X(bump_archive_version) X(delete_issue)          \
   X(archive_list) X(archive_list_before) X(archive_issue)                                 \

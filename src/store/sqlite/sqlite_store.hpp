@@ -109,6 +109,17 @@ class SqliteStore final : public Store {
   Result<Article> add_article(const Article& a) override;
   Result<std::vector<Article>> latest_articles(std::size_t limit) override;
   Result<Article> article_by_slug(const std::string& slug) override;
+  // Reads through a reader.
+  Result<std::vector<Article>> list_articles(const ArticleQuery& q) override;
+
+  // Feeds: sqlite_feeds.cpp.
+  Result<std::size_t> add_feed_articles(Id feed_id, const std::vector<Article>& items) override;
+  Result<Feed> add_feed(const Feed& f) override;
+  Result<Feed> feed_by_id(Id id) override;
+  Result<std::vector<Feed>> list_feeds() override;
+  Status remove_feed(Id id) override;
+  Result<std::vector<Feed>> due_feeds(UnixSeconds now, std::size_t limit) override;
+  Status record_poll(Id feed_id, const FeedPollRecord& r) override;
 
   Result<Issue> add_issue(const Issue& i) override;
   Result<Issue> issue_by_id(Id id) override;
@@ -217,6 +228,8 @@ class SqliteStore final : public Store {
               MailboxKeys keys);
 
   Result<Hold> hold();
+  // feed_by_id for a caller that holds the writer.
+  Result<Feed> feed_by_id_held(Id id);
   // A reader, waiting while every one is in use.
   Result<Read> read();
   void give_back(Connection& reader);
