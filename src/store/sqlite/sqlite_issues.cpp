@@ -42,6 +42,20 @@ constexpr ColumnList<4> kArchiveColumns{{"id", "subject", "preheader", "started_
 
 std::string no_issue(Id id) { return fmt::format("no issue with id {}", id); }
 
+// Issue `id` through the issue_by_id statement `stmt`, in whatever transaction the
+// caller holds; errors say "<what> <id>: ...".
+Result<Issue> read_issue_by_id(sqlite3* db, sqlite3_stmt* stmt, Id id, std::string_view what) {
+  Query q(db, stmt);
+  q.columns(kIssueColumns);
+  q.bind_int(1, id);
+  if (auto s = q.expect_row(no_issue(id)); !s) {
+    return failed_to(fmt::format("{} {}", what, id), s.error());
+  }
+  Issue out = read_issue(q);
+  if (auto s = q.run(); !s) return failed_to(fmt::format("{} {}", what, id), s.error());
+  return out;
+}
+
 bool editable(IssueStatus s) { return s == IssueStatus::draft || s == IssueStatus::scheduled; }
 
 Error not_editable(Id id, IssueStatus s) {
@@ -78,15 +92,7 @@ Result<Issue> SqliteStore::add_issue(const Issue& i) {
 Result<Issue> SqliteStore::issue_by_id(Id id) {
   auto h = hold();
   if (!h) return h.error();
-  Query q(db(), sql().issue_by_id);
-  q.columns(kIssueColumns);
-  q.bind_int(1, id);
-  if (auto s = q.expect_row(no_issue(id)); !s) {
-    return failed_to(fmt::format("read issue {}", id), s.error());
-  }
-  Issue out = read_issue(q);
-  if (auto s = q.run(); !s) return failed_to(fmt::format("read issue {}", id), s.error());
-  return out;
+  return read_issue_by_id(db(), sql().issue_by_id, id, "read issue");
 }
 
 Result<IssueStatus> SqliteStore::issue_status(Id id) {
@@ -125,14 +131,9 @@ Result<Issue> SqliteStore::update_issue(Id id, const IssueUpdate& u) {
     if (!h) return h.error();
     Transaction tx(db(), sql().commit, sql().rollback);
     if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("update issue", s.error());
-    Query read(db(), sql().issue_by_id);
-    read.columns(kIssueColumns);
-    read.bind_int(1, id);
-    if (auto s = read.expect_row(no_issue(id)); !s) {
-      return failed_to(fmt::format("update issue {}", id), s.error());
-    }
-    const IssueStatus status = read_issue(read).status;
-    if (auto s = read.run(); !s) return failed_to("update issue", s.error());
+    auto read = read_issue_by_id(db(), sql().issue_by_id, id, "update issue");
+    if (!read) return read.error();
+    const IssueStatus status = read->status;
     if (!editable(status)) return not_editable(id, status);
     Query q(db(), sql().update_issue);
     q.bind_int(1, id)
@@ -154,14 +155,9 @@ Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std:
     if (!h) return h.error();
     Transaction tx(db(), sql().commit, sql().rollback);
     if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("correct issue", s.error());
-    Query read(db(), sql().issue_by_id);
-    read.columns(kIssueColumns);
-    read.bind_int(1, id);
-    if (auto s = read.expect_row(no_issue(id)); !s) {
-      return failed_to(fmt::format("correct issue {}", id), s.error());
-    }
-    const Issue before = read_issue(read);
-    if (auto s = read.run(); !s) return failed_to("correct issue", s.error());
+    auto read = read_issue_by_id(db(), sql().issue_by_id, id, "correct issue");
+    if (!read) return read.error();
+    const Issue before = std::move(*read);
     if (editable(before.status)) {
       return make_error(Errc::conflict, fmt::format("issue {} is {}: change it with `issue update`",
                                                     id, to_string(before.status)));
@@ -212,14 +208,9 @@ Status SqliteStore::remove_issue(Id id) {
   if (!h) return h.error();
   Transaction tx(db(), sql().commit, sql().rollback);
   if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("remove issue", s.error());
-  Query read(db(), sql().issue_by_id);
-  read.columns(kIssueColumns);
-  read.bind_int(1, id);
-  if (auto s = read.expect_row(no_issue(id)); !s) {
-    return failed_to(fmt::format("remove issue {}", id), s.error());
-  }
-  const IssueStatus status = read_issue(read).status;
-  if (auto s = read.run(); !s) return failed_to("remove issue", s.error());
+  auto read = read_issue_by_id(db(), sql().issue_by_id, id, "remove issue");
+  if (!read) return read.error();
+  const IssueStatus status = read->status;
   if (!editable(status)) return not_editable(id, status);
   Query q(db(), sql().delete_issue);
   q.bind_int(1, id);
