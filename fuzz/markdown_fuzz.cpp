@@ -62,8 +62,9 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   if (!is_valid_utf8(name) || has_unprintable_chars(name)) name = "reader";
   markdown::MarkdownOptions options;
   options.base_url = "https://news.example.com";
-  options.merge_field = [&](std::string_view field, bool html) -> std::optional<std::string> {
-    if (field == "name") return html ? html_escaped(name) : name;  // as the issue renderer does
+  options.merge_field = [&](const markdown::FieldRef& field,
+                            bool html) -> std::optional<std::string> {
+    if (field.name == "name") return html ? html_escaped(name) : name;  // as the issue renderer does
     return std::nullopt;
   };
   auto html = markdown::markdown_to_email_html(body, options);

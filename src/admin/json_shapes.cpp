@@ -87,13 +87,49 @@ json::object issue_json(const Issue& i) {
                       {"started_at", when(i.started_at)},
                       {"finished_at", when(i.finished_at)},
                       {"created_at", format_iso8601(i.created_at)},
-                      {"updated_at", format_iso8601(i.updated_at)}};
+                      {"updated_at", format_iso8601(i.updated_at)},
+                      {"stopped_reason", i.stopped_reason.empty()
+                                             ? json::value(nullptr)
+                                             : json::value(i.stopped_reason)}};
+}
+
+json::object article_json(const Article& a) {
+  json::object out{{"id", a.id},
+                   {"title", a.title},
+                   {"link", a.url},
+                   {"summary", a.standfirst},
+                   {"section", a.section},
+                   {"image", a.image},
+                   {"author", a.author},
+                   {"published_at", format_iso8601(a.published_at)},
+                   {"guid", a.guid},
+                   {"source", a.feed_id ? a.feed_url : std::string("this publication")}};
+  out["feed_id"] = a.feed_id ? json::value(*a.feed_id) : json::value(nullptr);
+  return out;
+}
+
+json::object feed_json(const store::Feed& f) {
+  json::object out{{"id", f.id},
+                   {"newsletter", f.newsletter_slug},
+                   {"url", f.url},
+                   {"section", f.section},
+                   {"interval_seconds", f.interval_seconds},
+                   {"last_poll_at", when(f.last_poll_at)},
+                   {"last_error", f.last_error},
+                   {"failures", f.failures},
+                   {"articles", f.article_count},
+                   {"next_poll_at", format_iso8601(f.next_poll_at)},
+                   {"created_at", format_iso8601(f.created_at)}};
+  return out;
 }
 
 json::object progress_json(const send::IssueProgress& p) {
   json::object out{{"queued", p.counts.queued},     {"sent", p.counts.sent},
                    {"deferred", p.counts.deferred}, {"failed", p.counts.failed},
                    {"total", p.counts.total()}};
+  json::array reasons;
+  for (const auto& r : p.deferrals) reasons.push_back(json::object{{"reply", r.reply}, {"count", r.count}});
+  out["deferred_reasons"] = std::move(reasons);
   if (p.rate) {
     // Two decimals are plenty, and a whole number is written as one ("7", not "7E0").
     const double rate = std::round(*p.rate * 100) / 100;

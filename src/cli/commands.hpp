@@ -28,5 +28,6 @@ void add_transfer_commands(CLI::App& app, Invocation& invocation);    // import,
 void add_dkim_commands(CLI::App& app, Invocation& invocation);        // dkim keygen|check
 void add_issue_commands(CLI::App& app, Invocation& invocation);       // issue ...
 void add_user_commands(CLI::App& app, Invocation& invocation);        // user ..., token ...
+void add_feed_commands(CLI::App& app, Invocation& invocation);        // feed ..., article list
 
 }  // namespace broadsheet::cli

@@ -527,6 +527,18 @@ const std::vector<KeyDef>& key_defs() {
       {"send", "lease_seconds", Kind::integer, "30",
        "Seconds a sender holds an issue without renewing; another takes over after.", 5, 3600,
        num(&Config::send, &Config::Send::lease_seconds)},
+      {"feeds", "interval", Kind::integer, "900",
+       "Seconds between two polls of a feed that answered.", 60, 86400,
+       num(&Config::feeds, &Config::Feeds::interval)},
+      {"feeds", "timeout_connect", Kind::integer, "10",
+       "Seconds to connect to a feed's server.", 1, 300,
+       num(&Config::feeds, &Config::Feeds::timeout_connect)},
+      {"feeds", "timeout", Kind::integer, "30",
+       "Seconds a feed's whole fetch may take, redirects included.", 1, 600,
+       num(&Config::feeds, &Config::Feeds::timeout)},
+      {"feeds", "max_size", Kind::integer, "10485760",
+       "Bytes of a feed at most; a larger one is refused.", 1024, 104857600,
+       num(&Config::feeds, &Config::Feeds::max_size)},
   };
   return defs;
 }

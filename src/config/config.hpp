@@ -140,6 +140,13 @@ struct Config {
     int give_up_after = 0;           // seconds after the send began
     int lease_seconds = 0;
   } send;
+
+  struct Feeds {  // polling feeds of other sites (src/feeds/)
+    int interval = 0;         // seconds between polls of a feed that answered
+    int timeout_connect = 0;  // seconds
+    int timeout = 0;          // seconds for a whole fetch
+    int max_size = 0;         // bytes of a feed at most
+  } feeds;
 };
 
 // Looks up an environment variable; tests pass their own.

@@ -14,5 +14,25 @@ TEST(WaitList, ParsesSecondsAndUnits) {
   }
 }
 
+TEST(Rfc3339, ParsesInstantsWithOffsetsAndFractions) {
+  EXPECT_EQ(*parse_rfc3339("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(*parse_rfc3339("2026-12-08T06:00:00Z"), 1796709600);
+  EXPECT_EQ(*parse_rfc3339("2026-12-08T07:00:00+01:00"), 1796709600);
+  EXPECT_EQ(*parse_rfc3339("2026-12-08T01:00:00.250-05:00"), 1796709600);
+  EXPECT_EQ(*parse_rfc3339("2024-02-29T00:00:00z"), *parse_rfc3339("2024-02-29", true));
+  EXPECT_EQ(format_iso8601(*parse_rfc3339("2026-12-08", true)), "2026-12-08T00:00:00Z");
+}
+
+TEST(Rfc3339, RefusesWhatIsNotOne) {
+  for (const char* bad : {"", "2026-12-08", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+                          "2026-12-08T24:00:00Z", "2026-12-08T06:00:00", "2026-12-08T06:00Z",
+                          "2026-12-08T06:00:00+0100", "tomorrow"}) {
+    auto r = parse_rfc3339(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Errc::invalid_argument);
+  }
+  EXPECT_FALSE(parse_rfc3339("2026-12-8", true));
+}
+
 }  // namespace
 }  // namespace broadsheet

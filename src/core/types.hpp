@@ -92,8 +92,13 @@ struct Article {
   std::string author;
   std::string section;
   std::vector<std::string> paragraphs;  // plain text, one entry per paragraph
-  std::string url;                      // canonical URL when it came from a feed
+  std::string url;                      // canonical URL; the link of a feed's article
   UnixSeconds published_at = 0;
+  // Of an article polled from a feed (src/feeds/); empty for the publication's own.
+  std::optional<Id> feed_id;
+  std::string feed_url;  // filled when read back
+  std::string guid;      // the feed's id of the item; may be empty
+  std::string image;     // absolute URL of its picture; may be empty
 };
 
 // An issue of a newsletter: written once in Markdown, sent to every confirmed reader.
@@ -116,6 +121,9 @@ struct Issue {
   UnixSeconds updated_at = 0;
   std::string lease_owner;  // the sender holding it while sending ("host:pid:random")
   std::optional<UnixSeconds> lease_expires_at;
+  // Why sending stopped by itself (paused: the relay refuses the configuration), the
+  // one line naming the setting to change; empty otherwise.
+  std::string stopped_reason;
 };
 
 // Where one reader's copy of an issue stands in the delivery log.

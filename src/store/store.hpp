@@ -9,7 +9,8 @@
 //   signups.hpp      Signups          sign-up, confirmation, leaving (queue mail in-transaction)
 //   queued_mail.hpp  QueuedMailStore  the reader side's outgoing mail queue
 //   imports.hpp      Imports          bulk import sessions
-//   articles.hpp     Articles         articles of the public pages
+//   articles.hpp     Articles         articles: the publication's own and its feeds'
+//   feeds.hpp        Feeds            feeds of other sites that newsletters follow
 //   issues.hpp       Issues           issues and their status
 //   archive.hpp      Archive          the public archive of issues
 //   delivery_log.hpp DeliveryLog      an issue's deliveries, for the send engine
@@ -38,6 +39,7 @@
 #include "store/articles.hpp"
 #include "store/audit_log.hpp"
 #include "store/delivery_log.hpp"
+#include "store/feeds.hpp"
 #include "store/health.hpp"
 #include "store/imports.hpp"
 #include "store/issues.hpp"
@@ -59,6 +61,7 @@ class Store : public Health,
               public QueuedMailStore,
               public Imports,
               public Articles,
+              public Feeds,
               public Issues,
               public Archive,
               public DeliveryLog,

@@ -44,13 +44,17 @@ namespace broadsheet::store::sqlite {
   X(import_queue_confirmations) X(import_stamp_confirmations) X(import_count_unconfirmed)  \
   X(attributes_of_subscriber)                                                             \
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
+  X(insert_feed_article) X(list_articles)                                                 \
+  X(insert_feed) X(feed_by_id) X(list_feeds) X(due_feeds) X(delete_feed)                  \
+  X(record_feed_poll)                                                                     \
   X(spend_challenge) X(purge_spent_challenges)                                          \
   X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(correct_issue) X(bump_archive_version) X(delete_issue)          \
   X(archive_list) X(archive_list_before) X(archive_issue)                                 \
   X(start_issue) X(queue_audience) X(set_issue_status) X(claim_sending_issue)             \
   X(renew_lease) X(release_lease) X(queued_deliveries) X(due_deliveries)                  \
   X(update_delivery) X(delete_delivery) X(count_bounce) X(delivery_counts)                \
-  X(next_retry_at) X(delivery_of) X(settled_since) X(delivery_totals)                     \
+  X(next_retry_at) X(deferral_reasons) X(delivery_of) X(settled_since)                    \
+  X(delivery_totals)                                                                      \
   X(insert_user) X(user_by_name) X(list_users) X(insert_api_token)                        \
   X(api_token_by_hash) X(list_api_tokens) X(revoke_api_token) X(touch_api_token)    \
   X(api_token_exists)                                                                     \

@@ -1,6 +1,9 @@
-// SQLite backend of the Store: articles and the audit log.
+// SQLite backend of the Store: articles and the audit log (a feed's articles are stored
+// by sqlite_feeds.cpp).
 // See sqlite_store.cpp for what the backend trusts and how it fails.
 #include <fmt/format.h>
+
+#include <limits>
 
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -46,8 +49,9 @@ Status check_paragraphs(const std::vector<std::string>& paragraphs) {
 }
 
 // The columns of every query that returns articles, read by name (Query::columns).
-constexpr ColumnList<9> kArticleColumns{
-    {"id", "slug", "title", "standfirst", "author", "section", "body", "url", "published_at"}};
+constexpr ColumnList<13> kArticleColumns{{"id", "slug", "title", "standfirst", "author", "section",
+                                           "body", "url", "published_at", "feed_id", "feed_url",
+                                           "guid", "image"}};
 Article read_article(const Query& q) {
   Article a;
   a.id = q.int_of(kArticleColumns["id"]);
@@ -59,6 +63,10 @@ Article read_article(const Query& q) {
   a.paragraphs = split_paragraphs(q.text_of(kArticleColumns["body"]));
   a.url = q.text_of(kArticleColumns["url"]);
   a.published_at = q.int_of(kArticleColumns["published_at"]);
+  a.feed_id = q.opt_int_of(kArticleColumns["feed_id"]);
+  a.feed_url = q.text_of(kArticleColumns["feed_url"]);
+  a.guid = q.text_of(kArticleColumns["guid"]);
+  a.image = q.text_of(kArticleColumns["image"]);
   return a;
 }
 
@@ -114,6 +122,20 @@ Result<Article> SqliteStore::article_by_slug(const std::string& slug) {
     return failed_to(fmt::format("read article '{}'", slug), s.error());
   }
   return read_article(q);
+}
+
+Result<std::vector<Article>> SqliteStore::list_articles(const ArticleQuery& query) {
+  auto r = read();
+  if (!r) return r.error();
+  std::vector<Article> out;
+  Query q(r->db(), r->sql().list_articles);
+  q.columns(kArticleColumns);
+  q.bind_int(1, query.since.value_or(std::numeric_limits<UnixSeconds>::min()))
+      .bind_int(2, as_sql_limit(query.limit));
+  if (auto s = q.each_row([&] { out.push_back(read_article(q)); }); !s) {
+    return failed_to("list articles", s.error());
+  }
+  return out;
 }
 
 Status SqliteStore::audit(const std::string& actor, const std::string& action,

@@ -12,10 +12,10 @@ namespace broadsheet::store::sqlite {
 namespace {
 
 // The columns of every query that returns issues, read by name (Query::columns).
-constexpr ColumnList<14> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
+constexpr ColumnList<15> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
                                         "preheader", "body_markdown", "status", "scheduled_at",
                                         "started_at", "finished_at", "created_at", "updated_at",
-                                        "lease_owner", "lease_expires_at"}};
+                                        "lease_owner", "lease_expires_at", "stopped_reason"}};
 Issue read_issue(const Query& q) {
   Issue i;
   i.id = q.int_of(kIssueColumns["id"]);
@@ -33,6 +33,7 @@ Issue read_issue(const Query& q) {
   i.updated_at = q.int_of(kIssueColumns["updated_at"]);
   i.lease_owner = q.text_of(kIssueColumns["lease_owner"]);
   i.lease_expires_at = q.opt_int_of(kIssueColumns["lease_expires_at"]);
+  i.stopped_reason = q.text_of(kIssueColumns["stopped_reason"]);
   return i;
 }
 
@@ -40,6 +41,20 @@ Issue read_issue(const Query& q) {
 constexpr ColumnList<4> kArchiveColumns{{"id", "subject", "preheader", "started_at"}};
 
 std::string no_issue(Id id) { return fmt::format("no issue with id {}", id); }
+
+// Issue `id` through the issue_by_id statement `stmt`, in whatever transaction the
+// caller holds; errors say "<what> <id>: ...".
+Result<Issue> read_issue_by_id(sqlite3* db, sqlite3_stmt* stmt, Id id, std::string_view what) {
+  Query q(db, stmt);
+  q.columns(kIssueColumns);
+  q.bind_int(1, id);
+  if (auto s = q.expect_row(no_issue(id)); !s) {
+    return failed_to(fmt::format("{} {}", what, id), s.error());
+  }
+  Issue out = read_issue(q);
+  if (auto s = q.run(); !s) return failed_to(fmt::format("{} {}", what, id), s.error());
+  return out;
+}
 
 bool editable(IssueStatus s) { return s == IssueStatus::draft || s == IssueStatus::scheduled; }
 
@@ -77,15 +92,7 @@ Result<Issue> SqliteStore::add_issue(const Issue& i) {
 Result<Issue> SqliteStore::issue_by_id(Id id) {
   auto h = hold();
   if (!h) return h.error();
-  Query q(db(), sql().issue_by_id);
-  q.columns(kIssueColumns);
-  q.bind_int(1, id);
-  if (auto s = q.expect_row(no_issue(id)); !s) {
-    return failed_to(fmt::format("read issue {}", id), s.error());
-  }
-  Issue out = read_issue(q);
-  if (auto s = q.run(); !s) return failed_to(fmt::format("read issue {}", id), s.error());
-  return out;
+  return read_issue_by_id(db(), sql().issue_by_id, id, "read issue");
 }
 
 Result<IssueStatus> SqliteStore::issue_status(Id id) {
@@ -124,14 +131,9 @@ Result<Issue> SqliteStore::update_issue(Id id, const IssueUpdate& u) {
     if (!h) return h.error();
     Transaction tx(db(), sql().commit, sql().rollback);
     if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("update issue", s.error());
-    Query read(db(), sql().issue_by_id);
-    read.columns(kIssueColumns);
-    read.bind_int(1, id);
-    if (auto s = read.expect_row(no_issue(id)); !s) {
-      return failed_to(fmt::format("update issue {}", id), s.error());
-    }
-    const IssueStatus status = read_issue(read).status;
-    if (auto s = read.run(); !s) return failed_to("update issue", s.error());
+    auto read = read_issue_by_id(db(), sql().issue_by_id, id, "update issue");
+    if (!read) return read.error();
+    const IssueStatus status = read->status;
     if (!editable(status)) return not_editable(id, status);
     Query q(db(), sql().update_issue);
     q.bind_int(1, id)
@@ -153,14 +155,9 @@ Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std:
     if (!h) return h.error();
     Transaction tx(db(), sql().commit, sql().rollback);
     if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("correct issue", s.error());
-    Query read(db(), sql().issue_by_id);
-    read.columns(kIssueColumns);
-    read.bind_int(1, id);
-    if (auto s = read.expect_row(no_issue(id)); !s) {
-      return failed_to(fmt::format("correct issue {}", id), s.error());
-    }
-    const Issue before = read_issue(read);
-    if (auto s = read.run(); !s) return failed_to("correct issue", s.error());
+    auto read = read_issue_by_id(db(), sql().issue_by_id, id, "correct issue");
+    if (!read) return read.error();
+    const Issue before = std::move(*read);
     if (editable(before.status)) {
       return make_error(Errc::conflict, fmt::format("issue {} is {}: change it with `issue update`",
                                                     id, to_string(before.status)));
@@ -211,14 +208,9 @@ Status SqliteStore::remove_issue(Id id) {
   if (!h) return h.error();
   Transaction tx(db(), sql().commit, sql().rollback);
   if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("remove issue", s.error());
-  Query read(db(), sql().issue_by_id);
-  read.columns(kIssueColumns);
-  read.bind_int(1, id);
-  if (auto s = read.expect_row(no_issue(id)); !s) {
-    return failed_to(fmt::format("remove issue {}", id), s.error());
-  }
-  const IssueStatus status = read_issue(read).status;
-  if (auto s = read.run(); !s) return failed_to("remove issue", s.error());
+  auto read = read_issue_by_id(db(), sql().issue_by_id, id, "remove issue");
+  if (!read) return read.error();
+  const IssueStatus status = read->status;
   if (!editable(status)) return not_editable(id, status);
   Query q(db(), sql().delete_issue);
   q.bind_int(1, id);
