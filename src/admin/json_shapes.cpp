@@ -142,4 +142,21 @@ json::object progress_json(const send::IssueProgress& p) {
   return out;
 }
 
+boost::json::array bounce_events_json(const std::vector<store::BounceEventRow>& events) {
+  boost::json::array out;
+  for (const auto& e : events) {
+    out.push_back(boost::json::object{
+        {"kind", std::string(store::to_string(e.kind))},
+        {"subscriber_id", e.subscriber_id},
+        {"issue_id", e.issue_id ? boost::json::value(*e.issue_id) : boost::json::value(nullptr)},
+        {"newsletter_id", e.newsletter_id},
+        {"recipient", e.recipient},
+        {"status", e.status},
+        {"source", e.source},
+        {"action", e.action},
+        {"at", format_iso8601(e.created_at)}});
+  }
+  return out;
+}
+
 }  // namespace broadsheet::admin

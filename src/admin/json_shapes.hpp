@@ -26,5 +26,8 @@ boost::json::object feed_json(const store::Feed& f);
 // {"queued","sent","deferred","failed","total"}, "deferred_reasons" ([{"reply","count"}],
 // the most common first) and, once begun, "rate" (messages per second).
 boost::json::object progress_json(const send::IssueProgress& p);
+// Inbound events, oldest first: [{"kind","subscriber_id","issue_id" (null when none),
+// "newsletter_id","recipient","status","source","action","at"}].
+boost::json::array bounce_events_json(const std::vector<store::BounceEventRow>& events);
 
 }  // namespace broadsheet::admin

@@ -33,6 +33,11 @@ Result<store::SubscriberQuery> subscriber_filter(store::Store& store, const std:
 // `what` (the option) and the path.
 Result<std::string> read_text_file(const char* what, const std::string& path, std::size_t max);
 
+// The inbound events (bounces, complaints, unsubscribe mail) for `issue show` and
+// `subscriber show`: one indented line each, e.g.
+// "  2026-12-07T08:00:00Z  hard  reader 3  issue 2  5.1.1 ...  suppressed".
+std::string bounce_event_lines(const std::vector<store::BounceEventRow>& events);
+
 // Exit codes shared by all commands.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;

@@ -99,6 +99,9 @@ int show(const std::string& data, const IssueArgs& a) {
   if (!progress) return fail(progress.error());
   out["deliveries"] = progress_json(*progress);
   if (a.json) {
+    auto events = ctx->store->bounce_events_of_issue(i->id, 1000);
+    if (!events) return fail(events.error());
+    out["bounces"] = admin::bounce_events_json(*events);
     out["body_markdown"] = i->body_markdown;
     std::cout << boost::json::serialize(out) << "\n";
     return kExitOk;
@@ -115,6 +118,12 @@ int show(const std::string& data, const IssueArgs& a) {
     std::cout << fmt::format("deferred:    {}\n", deferral_reasons_text(progress->deferrals));
   }
   if (auto line = rate_line(*progress)) std::cout << fmt::format("rate:        {}\n", *line);
+  auto events = ctx->store->bounce_events_of_issue(i->id, 100);
+  if (!events) return fail(events.error());
+  if (!events->empty()) {
+    std::cout << fmt::format("bounces:     {} (bounces, complaints, unsubscribe mail)\n{}",
+                             events->size(), bounce_event_lines(*events));
+  }
   if (!i->stopped_reason.empty()) {
     std::cout << fmt::format(
         "stopped:     {}\n             resume with `broadsheet issue resume {}` "

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "bounce/bounce.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/private_files.hpp"
@@ -125,6 +126,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
                     });
   send::SendMetrics send_metrics(*ctx->store);
   metrics.add_text([&send_metrics] { return send_metrics.render(); });
+  metrics.add_text([&ctx] { return bounce::metrics_text(*ctx->store); });
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
                     [store = ctx->store.get()] { return sending_issue_gauges(*store); });

@@ -124,8 +124,16 @@ int show(const std::string& data, const SubscriberArgs& a) {
     if (s.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));
     return fail(s.error());
   }
+  auto events = ctx->store->bounce_events_of_subscriber(s->subscriber.id, 100);
+  if (!events) return fail(events.error());
+  auto suppressed = ctx->store->suppressed_since(key);
+  if (!suppressed) return fail(suppressed.error());
   if (a.json) {
-    std::cout << boost::json::serialize(subscriber_json(*s)) << "\n";
+    auto out = subscriber_json(*s);
+    out["bounces"] = admin::bounce_events_json(*events);
+    out["suppressed_since"] =
+        *suppressed ? boost::json::value(format_iso8601(**suppressed)) : boost::json::value(nullptr);
+    std::cout << boost::json::serialize(out) << "\n";
     return kExitOk;
   }
   const auto& sub = s->subscriber;
@@ -144,6 +152,12 @@ int show(const std::string& data, const SubscriberArgs& a) {
   for (const auto& attr : s->attributes) {
     std::cout << fmt::format("  {}: {}\n", attr.key, attr.value);
   }
+  if (*suppressed) {
+    std::cout << fmt::format("suppressed: since {} (never sent to; `broadsheet suppression "
+                             "remove` lifts it)\n",
+                             format_iso8601(**suppressed));
+  }
+  if (!events->empty()) std::cout << "bounces:\n" << bounce_event_lines(*events);
   return kExitOk;
 }
 

@@ -128,6 +128,11 @@ Status check_optional_address(const std::string& v) {
   return {};
 }
 
+Status check_optional_domain(const std::string& v) {
+  if (v.empty()) return {};
+  return check_optional_address("bounce@" + v);
+}
+
 Status check_dns_servers(const std::string& v) { return address::validate_dns_servers(v); }
 
 Status check_dkim_keys(const std::string& v) {
@@ -341,6 +346,26 @@ const std::vector<KeyDef>& key_defs() {
       {"mail", "unsubscribe_mailbox", Kind::string, "\"\"",
        "Address of the mailto: in List-Unsubscribe; empty: unsubscribe@ the From domain.",
        0, 0, str(&Config::mail, &Config::Mail::unsubscribe_mailbox, check_optional_address)},
+      {"bounce", "domain", Kind::string, "\"\"",
+       "Domain of the return path \"bounce+TOKEN@DOMAIN\" each message is sent with, where\n"
+       "bounces come back; empty: the From domain. Route it to `broadsheet bounce process`.",
+       0, 0, str(&Config::bounce, &Config::Bounce::domain, check_optional_domain)},
+      {"bounce", "hard_suppresses", Kind::boolean, "true",
+       "A hard bounce (5.x.x) suppresses the address: it is never sent to again.", 0, 0,
+       flag(&Config::bounce, &Config::Bounce::hard_suppresses)},
+      {"bounce", "soft_limit", Kind::integer, "3",
+       "Soft bounces (4.x.x) within soft_window_days that suppress the address; 0: never.", 0,
+       1000, num(&Config::bounce, &Config::Bounce::soft_limit)},
+      {"bounce", "soft_window_days", Kind::integer, "14", "Days soft bounces are counted over.",
+       1, 365, num(&Config::bounce, &Config::Bounce::soft_window_days)},
+      {"bounce", "complaint_unsubscribes", Kind::boolean, "true",
+       "A complaint (a feedback-loop report) unsubscribes the reader from every newsletter\n"
+       "and suppresses the address.",
+       0, 0, flag(&Config::bounce, &Config::Bounce::complaint_unsubscribes)},
+      {"bounce", "max_message_bytes", Kind::integer, "10485760",
+       "Largest inbound message (a bounce, report or unsubscribe mail) read; larger ones are\n"
+       "ignored.",
+       1024, 1 << 30, num(&Config::bounce, &Config::Bounce::max_message_bytes)},
       {"readers", "case_sensitive_local_part", Kind::boolean, "false",
        "Treat addresses that differ only in the case before the @ as different readers.\n"
        "false (the default, as mailbox providers do): Ann@x.org and ann@x.org are one\n"

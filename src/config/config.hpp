@@ -61,6 +61,16 @@ struct Config {
     std::string unsubscribe_mailbox;
   } mail;
 
+  // Bounces, complaints and unsubscribe mail (src/bounce/bounce.hpp).
+  struct Bounce {
+    std::string domain;             // of the VERP return path; "" = the From domain
+    bool hard_suppresses = true;    // a hard bounce suppresses the address
+    int soft_limit = 0;             // soft bounces within soft_window_days that suppress; 0: never
+    int soft_window_days = 0;
+    bool complaint_unsubscribes = true;  // a complaint unsubscribes from all and suppresses
+    std::size_t max_message_bytes = 0;   // `bounce process` reads at most this much
+  } bounce;
+
   struct Readers {
     // Tell apart addresses that differ only in the case before the @ (most mailbox
     // providers do not: by default they are one reader).

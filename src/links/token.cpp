@@ -69,4 +69,58 @@ Result<TokenClaims> verify_token(std::string_view token, TokenPurpose expected,
   return claims;
 }
 
+namespace {
+
+constexpr std::size_t kReturnBodySize = 1 + 8 + 8;
+constexpr std::size_t kReturnTagSize = 10;
+constexpr std::string_view kReturnLabel = "broadsheet return path\n";
+
+Sha256Mac return_tag(std::string_view key, std::string_view body) {
+  std::string data(kReturnLabel);
+  data.append(body);
+  return hmac_sha256(key, data);
+}
+
+}  // namespace
+
+std::string sign_return_token(const ReturnClaims& claims, std::string_view key) {
+  std::array<unsigned char, kReturnBodySize + kReturnTagSize> raw{};
+  raw[0] = static_cast<unsigned char>(claims.kind);
+  put64(&raw[1], static_cast<std::uint64_t>(claims.subscriber_id));
+  put64(&raw[9], static_cast<std::uint64_t>(claims.ref));
+  const auto tag =
+      return_tag(key, {reinterpret_cast<const char*>(raw.data()), kReturnBodySize});
+  std::copy(tag.begin(), tag.begin() + kReturnTagSize, raw.begin() + kReturnBodySize);
+  return to_hex(raw);
+}
+
+std::string return_path(const ReturnClaims& claims, std::string_view key,
+                        std::string_view domain) {
+  std::string out(kReturnPrefix);
+  out += sign_return_token(claims, key);
+  out += '@';
+  out += domain;
+  return out;
+}
+
+Result<ReturnClaims> verify_return_token(std::string_view token, std::string_view key) {
+  const auto raw = token.size() == (kReturnBodySize + kReturnTagSize) * 2
+                       ? from_hex(token)
+                       : std::nullopt;
+  if (!raw || ((*raw)[0] != static_cast<unsigned char>(ReturnKind::issue) &&
+               (*raw)[0] != static_cast<unsigned char>(ReturnKind::reader_mail))) {
+    return make_error(Errc::invalid_argument, "malformed return token");
+  }
+  const auto tag =
+      return_tag(key, {reinterpret_cast<const char*>(raw->data()), kReturnBodySize});
+  if (CRYPTO_memcmp(tag.data(), raw->data() + kReturnBodySize, kReturnTagSize) != 0) {
+    return make_error(Errc::invalid_argument, "bad signature");
+  }
+  ReturnClaims claims;
+  claims.kind = static_cast<ReturnKind>((*raw)[0]);
+  claims.subscriber_id = static_cast<Id>(get64(raw->data() + 1));
+  claims.ref = static_cast<Id>(get64(raw->data() + 9));
+  return claims;
+}
+
 }  // namespace broadsheet::links

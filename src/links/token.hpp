@@ -43,4 +43,32 @@ std::string sign_token(const TokenClaims& claims, std::string_view key);
 Result<TokenClaims> verify_token(std::string_view token, TokenPurpose expected,
                                  std::string_view key, UnixSeconds now);
 
+// Return-path tokens (VERP, issue 13): the local part of a message's envelope sender,
+// "bounce+TOKEN@BOUNCE_DOMAIN", so that a bounce names the copy it is about without
+// parsing guesswork. TOKEN is lowercase hex (MTAs may change the case of a local part;
+// hex decodes either way) of kind(1) subscriber(8) ref(8) tag(10): 54 characters, so
+// "bounce+TOKEN" stays within the 64 characters a local part may have. The tag is
+// HMAC-SHA256 under the link key of a label of its own and the rest, so no link token
+// is ever a return-path token. It never expires: bounces come days later.
+enum class ReturnKind : unsigned char {
+  issue = 1,       // a copy of an issue: ref is the issue id
+  reader_mail = 2  // a confirmation or welcome email: ref is the mail queue row
+};
+
+struct ReturnClaims {
+  ReturnKind kind = ReturnKind::issue;
+  Id subscriber_id = 0;
+  Id ref = 0;
+};
+
+inline constexpr std::string_view kReturnPrefix = "bounce+";
+
+// REQUIRES: key is at least 32 bytes.
+std::string sign_return_token(const ReturnClaims& claims, std::string_view key);
+// "bounce+TOKEN@domain".
+std::string return_path(const ReturnClaims& claims, std::string_view key, std::string_view domain);
+
+// Errc::invalid_argument "malformed return token" or "bad signature"; either case of hex.
+Result<ReturnClaims> verify_return_token(std::string_view token, std::string_view key);
+
 }  // namespace broadsheet::links

@@ -96,7 +96,6 @@ struct SendEngine::Run {
         store(e.store_),
         issue_id(id),
         messages(m),
-        mail_from(m.mail_from()),
         started_at(started),
         progress(p),
         work(static_cast<std::size_t>(options.workers) * 8),
@@ -121,7 +120,6 @@ struct SendEngine::Run {
   const Roles& store;
   const Id issue_id;
   const IssueMessages& messages;
-  const std::string mail_from;
   const UnixSeconds started_at;
   const Progress& progress;
 
@@ -412,7 +410,7 @@ struct SendEngine::Run {
       auto shared = std::make_shared<const std::string>(std::move(*message));
       const auto start = SteadyClock::now();
       engine.transport_.submit_one(
-          {transport::Envelope{mail_from, reader.email}, std::move(shared)},
+          {transport::Envelope{messages.mail_from(issue_id, reader), reader.email}, std::move(shared)},
           [this, reader, domain, start](transport::DeliveryResult r) {
             limits.release(domain);
             if (engine.observer_.on_result) {

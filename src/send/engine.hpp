@@ -76,8 +76,9 @@ class IssueMessages {
   virtual ~IssueMessages() = default;
   // The complete, signed message for one reader.
   virtual Result<std::string> message_for(Id issue_id, const store::PendingDelivery& reader) const = 0;
-  // The envelope's reverse path (MAIL FROM).
-  virtual std::string mail_from() const = 0;
+  // The envelope's reverse path (MAIL FROM) of one reader's copy: a return path that
+  // names the delivery (send/return_path.hpp).
+  virtual std::string mail_from(Id issue_id, const store::PendingDelivery& reader) const = 0;
 };
 using IssueMessagesFactory = std::function<Result<std::unique_ptr<IssueMessages>>(const Issue&)>;
 

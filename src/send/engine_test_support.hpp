@@ -19,7 +19,9 @@ class PlainMessages : public IssueMessages {
     return "From: desk@example.org\r\nTo: " + r.email + "\r\nSubject: issue " +
            std::to_string(issue_id) + "\r\n\r\nHello " + r.name + "\r\n";
   }
-  std::string mail_from() const override { return "bounces@example.org"; }
+  std::string mail_from(Id, const store::PendingDelivery&) const override {
+    return "bounces@example.org";
+  }
 };
 
 inline IssueMessagesFactory plain() {

@@ -7,6 +7,7 @@
 #include "render/email_layout.hpp"
 #include "render/signed_issue.hpp"
 #include "schedule/schedule.hpp"
+#include "send/return_path.hpp"
 
 namespace broadsheet::send {
 namespace {
@@ -28,7 +29,11 @@ class SignedIssueMessages final : public IssueMessages {
     auto fields = reader_fields(settings_, prepared_, issue_id, newsletter_id_, reader, now);
     return signed_.message_for(fields, now);
   }
-  std::string mail_from() const override { return prepared_.from().address; }
+  std::string mail_from(Id issue_id, const store::PendingDelivery& reader) const override {
+    return return_path(*settings_.config,
+                       {links::ReturnKind::issue, reader.subscriber_id, issue_id},
+                       settings_.link_key, prepared_.from().address);
+  }
 
  private:
   IssueMessageSettings settings_;

@@ -10,6 +10,7 @@
 #include "links/pages.hpp"
 #include "mime/mime.hpp"
 #include "schedule/schedule.hpp"
+#include "send/return_path.hpp"
 
 namespace broadsheet::send {
 namespace {
@@ -181,6 +182,12 @@ Result<std::optional<transport::Mail>> ReaderEmails::render(
   return std::optional<transport::Mail>(std::move(*rendered));
 }
 
+std::string ReaderEmails::reader_return_path(const store::QueuedMail& mail,
+                                             std::string_view from_address) const {
+  return return_path(config_, {links::ReturnKind::reader_mail, mail.subscriber_id, mail.id},
+                     link_key_, from_address);
+}
+
 Result<transport::Mail> ReaderEmails::welcome(const store::QueuedMail& mail, const Newsletter& n) const {
   WelcomeEmail e;
   e.to_address = mail.email;
@@ -203,7 +210,8 @@ Result<transport::Mail> ReaderEmails::welcome(const store::QueuedMail& mail, con
                     : Result<address::Mailbox>(address::Mailbox{n.from_name, n.from_address});
   auto bytes = signed_message(std::move(*message));
   if (!bytes) return bytes.error();
-  return transport::Mail{{sender ? sender->address : "", mail.email}, std::move(*bytes)};
+  return transport::Mail{{reader_return_path(mail, sender ? sender->address : ""), mail.email},
+                         std::move(*bytes)};
 }
 
 Result<transport::Mail> ReaderEmails::confirmation(const store::QueuedMail& mail,
@@ -235,7 +243,8 @@ Result<transport::Mail> ReaderEmails::confirmation(const store::QueuedMail& mail
   auto from = configured_sender(config_);
   auto bytes = signed_message(std::move(*message));
   if (!bytes) return bytes.error();
-  return transport::Mail{{from ? from->address : "", mail.email}, std::move(*bytes)};
+  return transport::Mail{{reader_return_path(mail, from ? from->address : ""), mail.email},
+                         std::move(*bytes)};
 }
 
 }  // namespace broadsheet::send

@@ -42,6 +42,8 @@ class ReaderEmails {
   Result<transport::Mail> confirmation(const store::QueuedMail& mail,
                                        std::vector<Newsletter> awaiting) const;
   Result<transport::Mail> welcome(const store::QueuedMail& mail, const Newsletter& n) const;
+  // The envelope sender: a return path naming this email (send/return_path.hpp).
+  std::string reader_return_path(const store::QueuedMail& mail, std::string_view from_address) const;
   // DKIM-Signature fields, then `message`.
   Result<std::shared_ptr<const std::string>> signed_message(std::string message) const;
 

@@ -18,6 +18,8 @@
 //   users.hpp        Users            users of the admin side
 //   api_tokens.hpp   ApiTokens        API tokens
 //   audit_log.hpp    AuditLog         who did what
+//   bounces.hpp      Bounces          bounces, complaints, unsubscribe mail, and the policy
+//   bounces.hpp      Suppressions     the suppression list
 //
 // One backend object implements every role: sqlite/ (embedded, the default) and,
 // later, postgres/. A backend runs its versioned migrations and prepares every named
@@ -38,6 +40,7 @@
 #include "store/archive.hpp"
 #include "store/articles.hpp"
 #include "store/audit_log.hpp"
+#include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
 #include "store/feeds.hpp"
 #include "store/health.hpp"
@@ -68,7 +71,9 @@ class Store : public Health,
               public SendLeases,
               public Users,
               public ApiTokens,
-              public AuditLog {
+              public AuditLog,
+              public Bounces,
+              public Suppressions {
  public:
   ~Store() override = default;
 };

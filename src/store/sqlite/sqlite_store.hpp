@@ -167,6 +167,20 @@ class SqliteStore final : public Store {
                const std::string& detail) override;
   Result<std::vector<AuditEntry>> recent_audit(std::size_t limit) override;
 
+  // Bounces and suppressions: sqlite_bounces.cpp.
+  Result<BounceRecord> record_bounce(const BounceEvent& event, const BouncePolicy& policy,
+                                     UnixSeconds now) override;
+  Result<std::vector<BounceEventRow>> bounce_events_of_issue(Id issue_id,
+                                                             std::size_t limit) override;
+  Result<std::vector<BounceEventRow>> bounce_events_of_subscriber(Id subscriber_id,
+                                                                  std::size_t limit) override;
+  Result<std::map<BounceKind, std::uint64_t>> bounce_totals() override;
+  Result<std::vector<Suppression>> list_suppressions(const std::string& after_hash,
+                                                     std::size_t limit) override;
+  Result<bool> add_suppression(const std::string& email, const std::string& reason,
+                               const std::string& source) override;
+  Result<bool> remove_suppression(const std::string& email) override;
+
   // For tests: transactions record_signup has committed, and callers queued for the next.
   std::uint64_t signup_commits() const { return signups_.batches(); }
   std::size_t signups_waiting() const { return signups_.waiting(); }

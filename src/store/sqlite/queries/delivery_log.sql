@@ -9,12 +9,14 @@ WHERE id = ?1 AND (status = 'draft' OR status = 'scheduled')
 RETURNING newsletter_id;
 
 -- name: queue_audience
--- ?1 issue, ?2 newsletter, ?3 now: the audience is fixed when sending begins.
+-- ?1 issue, ?2 newsletter, ?3 now: the audience is fixed when sending begins; a
+-- suppressed address (bounces.sql) is never in it.
 INSERT INTO deliveries (issue_id, subscriber_id, status, attempts, last_reply, updated_at)
 SELECT ?1, x.subscriber_id, 'queued', 0, '', ?3
 FROM subscriptions AS x
 JOIN subscribers AS s ON s.id = x.subscriber_id
-WHERE x.newsletter_id = ?2 AND x.status = 'confirmed' AND s.status = 'active'
+WHERE x.newsletter_id = ?2 AND x.status = 'confirmed' AND s.status = 'active' AND
+      NOT EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key)
 ORDER BY x.subscriber_id;
 
 -- name: set_issue_status
@@ -31,7 +33,9 @@ RETURNING id;
 -- ?1 issue, ?2 after subscriber id, ?3 limit. Columns: subscriber_id, email,
 -- email_display, name, timezone, attempts, still_subscribed.
 SELECT d.subscriber_id, s.email, s.email_display, s.name, s.timezone, d.attempts,
-       coalesce(x.status = 'confirmed' AND s.status = 'active', 0) AS still_subscribed
+       coalesce(x.status = 'confirmed' AND s.status = 'active' AND
+                NOT EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key),
+                0) AS still_subscribed
 FROM deliveries AS d
 JOIN issues AS i ON i.id = d.issue_id
 JOIN subscribers AS s ON s.id = d.subscriber_id
@@ -44,7 +48,9 @@ LIMIT ?3;
 -- name: due_deliveries
 -- ?1 issue, ?2 now, ?3 after subscriber id, ?4 limit; the columns of queued_deliveries.
 SELECT d.subscriber_id, s.email, s.email_display, s.name, s.timezone, d.attempts,
-       coalesce(x.status = 'confirmed' AND s.status = 'active', 0) AS still_subscribed
+       coalesce(x.status = 'confirmed' AND s.status = 'active' AND
+                NOT EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key),
+                0) AS still_subscribed
 FROM deliveries AS d
 JOIN issues AS i ON i.id = d.issue_id
 JOIN subscribers AS s ON s.id = d.subscriber_id

@@ -21,9 +21,12 @@ WHERE id = ?2 AND coalesce(welcome_subject, '') <> ''
 RETURNING id;
 
 -- name: due_mail
--- ?1 now, ?2 limit: the pending rows due, the earliest due first.
+-- ?1 now, ?2 limit: the pending rows due, the earliest due first. A suppressed
+-- address reads as blocked: its mail is given up, never sent.
 SELECT q.id, q.kind, q.subscriber_id, q.newsletter_ids, q.created_at, q.attempts,
-       s.email, s.name, s.status
+       s.email, s.name,
+       CASE WHEN EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key)
+            THEN 'blocked' ELSE s.status END AS status
 FROM mail_queue AS q
 JOIN subscribers AS s ON s.id = q.subscriber_id
 WHERE q.next_attempt_at IS NOT NULL AND q.next_attempt_at <= ?1

@@ -142,10 +142,11 @@ RETURNING newsletter_id;
 -- Suppressions: mailboxes of removed readers, by hash (store/mailbox_keys.hpp) --------
 
 -- name: insert_suppression
--- ?1 hash, ?2 now, ?3 reason. A mailbox suppressed before keeps its first date.
-INSERT INTO suppressions (address_hash, created_at, reason)
-VALUES (?1, ?2, ?3)
-ON CONFLICT (address_hash) DO NOTHING;
+-- ?1 hash, ?2 now, ?3 reason. A mailbox suppressed before keeps its first date; a
+-- removed reader's row keeps only the hash (a bounce's address and key are forgotten).
+INSERT INTO suppressions (address_hash, created_at, reason, source)
+VALUES (?1, ?2, ?3, 'removed')
+ON CONFLICT (address_hash) DO UPDATE SET address = NULL, email_key = NULL;
 
 -- name: suppression_of
 -- ?1 hash: when it was suppressed; no row when it is not.

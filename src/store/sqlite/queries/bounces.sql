@@ -1,0 +1,61 @@
+-- Named queries of the SQLite backend: bounces and the suppression list (the roles of
+-- store/bounces.hpp). Rules for every file of this folder: see connection.sql.
+
+-- name: insert_bounce_event
+-- ?1 fingerprint, ?2 kind, ?3 subscriber, ?4 issue or NULL, ?5 newsletter, ?6 recipient,
+-- ?7 status, ?8 source, ?9 now. No row back: the same event was kept before.
+INSERT INTO bounce_events (fingerprint, kind, subscriber_id, issue_id, newsletter_id,
+                           recipient, status, source, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT (fingerprint) DO NOTHING
+RETURNING id;
+
+-- name: set_bounce_action
+UPDATE bounce_events SET action = ?2 WHERE id = ?1;
+
+-- name: count_recent_bounces
+-- ?1 subscriber, ?2 kind, ?3 since.
+SELECT count(*) AS count FROM bounce_events
+WHERE subscriber_id = ?1 AND kind = ?2 AND created_at >= ?3;
+
+-- name: bounce_subscriber
+-- ?1 subscriber: the address and key the policy suppresses.
+SELECT email, email_key FROM subscribers WHERE id = ?1;
+
+-- name: upsert_suppression
+-- ?1 hash, ?2 address, ?3 key, ?4 reason, ?5 source, ?6 now. A mailbox suppressed before
+-- keeps its first date, and gains the address it lacked.
+INSERT INTO suppressions (address_hash, created_at, reason, address, email_key, source)
+VALUES (?1, ?6, ?4, ?2, ?3, ?5)
+ON CONFLICT (address_hash) DO UPDATE
+SET address = coalesce(address, excluded.address),
+    email_key = coalesce(email_key, excluded.email_key)
+RETURNING created_at;
+
+-- name: unsubscribe_all
+-- ?1 subscriber, ?2 now, ?3 source.
+UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = ?2, source = ?3
+WHERE subscriber_id = ?1 AND status <> 'unsubscribed';
+
+-- name: unsubscribe_one
+-- ?1 subscriber, ?2 newsletter, ?3 now, ?4 source.
+UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = ?3, source = ?4
+WHERE subscriber_id = ?1 AND newsletter_id = ?2 AND status <> 'unsubscribed';
+
+-- name: bounce_events_of_issue
+SELECT e.id, e.kind, e.subscriber_id, e.issue_id, e.newsletter_id, e.recipient, e.status,
+       e.source, e.action, e.created_at
+FROM bounce_events AS e WHERE e.issue_id = ?1 ORDER BY e.id LIMIT ?2;
+
+-- name: bounce_events_of_subscriber
+SELECT e.id, e.kind, e.subscriber_id, e.issue_id, e.newsletter_id, e.recipient, e.status,
+       e.source, e.action, e.created_at
+FROM bounce_events AS e WHERE e.subscriber_id = ?1 ORDER BY e.id LIMIT ?2;
+
+-- name: bounce_totals
+SELECT kind, count(*) AS count FROM bounce_events GROUP BY kind;
+
+-- name: list_suppressions
+-- ?1 after this hash (keyset), ?2 limit.
+SELECT address_hash, coalesce(address, '') AS address, reason, source, created_at
+FROM suppressions WHERE address_hash > ?1 ORDER BY address_hash LIMIT ?2;
