@@ -22,7 +22,7 @@ CREATE TABLE bounce_events (
   kind          TEXT    NOT NULL
                 CHECK (kind IN ('hard', 'soft', 'complaint', 'unsubscribe')),
   subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
-  issue_id      INTEGER REFERENCES issues (id) ON DELETE SET NULL,
+  issue_id      INTEGER,  -- not a reference: a bounce may outlive its issue
   newsletter_id INTEGER NOT NULL DEFAULT 0,
   recipient     TEXT    NOT NULL DEFAULT '',
   status        TEXT    NOT NULL DEFAULT '',
