@@ -71,6 +71,9 @@ Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
   auto out = issue_json(issue);
   out["body_markdown"] = issue.body_markdown;
   out["deliveries"] = progress_json(*progress);
+  auto events = ctx.bounces.bounce_events_of_issue(issue.id, 1000);
+  if (!events) return events.error();
+  out["bounces"] = bounce_events_json(*events);
   return out;
 }
 

@@ -32,6 +32,7 @@
 #include "http/message.hpp"
 #include "send/test_send.hpp"
 #include "store/audit_log.hpp"
+#include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
@@ -44,6 +45,7 @@ struct ApiContext {
   store::Issues& issues;
   store::DeliveryLog& deliveries;
   store::AuditLog& audit;
+  store::Bounces& bounces;  // an issue's bounces, complaints and unsubscribe mail
   const Clock& clock;
   // Called after an issue began or resumed sending, to wake whoever sends (the
   // server's dispatcher) rather than wait for its next look. May be empty.
