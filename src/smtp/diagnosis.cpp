@@ -85,7 +85,8 @@ transport::DeliveryResult mail_from_refused(std::string_view relay, std::string_
   result.configuration = true;
   result.reply = fmt::format(
       "relay {} refuses the sender <{}>: {}: use a From address the relay accepts "
-      "(newsletter update SLUG --from), or authenticate (smtp.username)",
+      "(newsletter update SLUG --from) and a return-path domain it accepts (bounce.domain; "
+      "empty: the From domain), or authenticate (smtp.username)",
       relay, sender, result.reply);
   return result;
 }

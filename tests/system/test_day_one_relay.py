@@ -126,7 +126,7 @@ REFUSALS = {
                   "BROADSHEET_SMTP_PASSWORD": "not-the-password"},
                  "AUTH PLAIN refused: 535", "smtp.username"),
     "sender-553": (["--reject-sender", "*"], {"BROADSHEET_SMTP_TLS": "none"},
-                   "refuses the sender <desk@", "newsletter update SLUG --from"),
+                   "refuses the sender <bounce+", "newsletter update SLUG --from"),
 }
 
 
