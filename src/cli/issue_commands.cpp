@@ -98,6 +98,18 @@ int show(const std::string& data, const IssueArgs& a) {
   auto progress = send::issue_progress(*ctx->store, *i, SystemClock::instance().now());
   if (!progress) return fail(progress.error());
   out["deliveries"] = progress_json(*progress);
+  // The scheduler's releases of it, cohort by cohort (scheduler/releases.hpp).
+  auto releases = ctx->store->cohort_releases(i->id);
+  if (!releases) return fail(releases.error());
+  boost::json::array cohorts;
+  for (const auto& r : *releases) {
+    cohorts.push_back(boost::json::object{{"zone", r.zone},
+                                          {"release_at", format_iso8601(r.release_at)},
+                                          {"outcome", store::to_string(r.outcome)},
+                                          {"readers", r.readers},
+                                          {"decided_at", format_iso8601(r.decided_at)}});
+  }
+  out["releases"] = std::move(cohorts);
   if (a.json) {
     out["body_markdown"] = i->body_markdown;
     std::cout << boost::json::serialize(out) << "\n";
@@ -112,6 +124,16 @@ int show(const std::string& data, const IssueArgs& a) {
   if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
   std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress->counts));
   if (auto line = rate_line(*progress)) std::cout << fmt::format("rate:        {}\n", *line);
+  for (const auto& r : *releases) {
+    const std::string who = r.zone.empty() ? "everyone" : r.zone;
+    if (r.outcome == store::CohortOutcome::skipped) {
+      std::cout << fmt::format("release:     {} due {}: skipped (later than the late window)\n",
+                               who, format_iso8601(r.release_at));
+    } else {
+      std::cout << fmt::format("release:     {} due {}: released to {} readers\n", who,
+                               format_iso8601(r.release_at), r.readers);
+    }
+  }
   return kExitOk;
 }
 

@@ -86,9 +86,13 @@ int follow(Context& ctx, const std::string& data, Id id) {
     auto counts = ctx.store->delivery_counts(id);
     if (!counts) return fail(counts.error());
     bar.update(*counts);
-    if (issue->status != IssueStatus::sending) {
+    // Sending, nothing left in the log and nobody holding it: the scheduler has sent
+    // the cohorts released so far and releases the next ones later.
+    const bool between_releases = issue->status == IssueStatus::sending && counts->queued == 0 &&
+                                  counts->deferred == 0 && issue->lease_owner.empty();
+    if (issue->status != IssueStatus::sending || between_releases) {
       const int code = finish(ctx, id, bar);
-      if (issue->status != IssueStatus::sent) {
+      if (issue->status != IssueStatus::sent && !between_releases) {
         std::cerr << fmt::format("issue {} is {}\n", id, to_string(issue->status));
       }
       return code;
@@ -120,7 +124,8 @@ int run_here(Context& ctx, Id id) {
   for (;;) {
     auto summary = engine.run(id, progress);
     if (summary) {
-      if (summary->outcome != send::RunOutcome::finished) {
+      if (summary->outcome != send::RunOutcome::finished &&
+          summary->outcome != send::RunOutcome::awaiting_release) {
         std::cerr << fmt::format("issue {}: {}\n", id, to_string(summary->outcome));
       }
       break;
@@ -161,7 +166,8 @@ bool hand_over(Context& ctx, const std::string& data, Id id) {
   }
 }
 
-// A sending issue: handed to the server running on the folder, or sent here.
+}  // namespace
+
 int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait) {
   if (!server_running(data)) return run_here(ctx, id);
   if (!hand_over(ctx, data, id)) {
@@ -171,6 +177,8 @@ int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait) {
   std::cerr << fmt::format("issue {}: handed to the running server\n", id);
   return wait ? follow(ctx, data, id) : kExitOk;
 }
+
+namespace {
 
 int send(const std::string& data, Id id, bool wait) {
   auto ctx = open_context(data);
