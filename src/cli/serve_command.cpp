@@ -22,6 +22,7 @@
 #include "cli/context.hpp"
 #include "cli/feed_limits.hpp"
 #include "cli/private_files.hpp"
+#include "cli/relay_check.hpp"
 #include "cli/scheduling.hpp"
 #include "cli/sending.hpp"
 #include "send/test_send.hpp"
@@ -168,6 +169,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   scheduler.start();
   spdlog::info("Broadsheet serving {} on http://{}:{}; sending through {}",
                config.publication.name, host, *port, sending->description);
+  if (sending->pool) log_relay_checks(*sending->pool);
   server.run();
   // Issues being sent stop where they are and resume at the next start; sign-up
   // emails already queued go out first. The scheduler's step under way ends first.
