@@ -108,31 +108,20 @@ int show(const std::string& data, const ShowArgs& a) {
   if (!newsletter) return fail(newsletter.error());
   auto sched = schedule::parse_schedule(newsletter->schedule);
   if (!sched) return fail(fmt::format("newsletter {}: {}", a.slug, sched.error().message));
-  schedule::EditionDate from{};
+  schedule::Day from{};
   if (a.from.empty()) {
-    const auto days = std::chrono::floor<std::chrono::days>(
-        std::chrono::sys_seconds{std::chrono::seconds{SystemClock::instance().now()}});
-    from = schedule::EditionDate{days};
+    from = schedule::day_at(SystemClock::instance().now(), "UTC");
   } else {
-    auto parsed = schedule::parse_edition_date(a.from);
+    auto parsed = schedule::parse_day(a.from);
     if (!parsed) return fail("--from: " + parsed.error().message);
     from = *parsed;
   }
-  const auto dates = schedule::editions_between(*sched, from, a.days);
-  const schedule::EditionDate last{std::chrono::sys_days{from} + std::chrono::days{a.days - 1}};
-  auto issues = ctx->store->edition_issues(newsletter->id, schedule::format_edition_date(from),
-                                           schedule::format_edition_date(last));
-  if (!issues) return fail(issues.error());
+  const auto dates = schedule::edition_days(*sched, from, a.days);
   auto by_zone = ctx->store->readers_by_zone(newsletter->id);
   if (!by_zone) return fail(by_zone.error());
-  auto candidates = ctx->store->release_candidates();
-  if (!candidates) return fail(candidates.error());
-  const auto options = release_options(ctx->config);
-  std::string default_zone = options.default_zone;
-  for (const auto& c : *candidates) {
-    if (c.newsletter_id == newsletter->id) default_zone = c.default_timezone;
-  }
-  default_zone = schedule::cohort_zone(default_zone, options.default_zone);
+  const std::string default_zone = schedule::cohort_zone(
+      schedule::effective_zone("", newsletter->default_timezone, ctx->config.publication.timezone),
+      "UTC");
   // Readers per cohort zone.
   std::vector<std::string> zones;
   std::map<std::string, std::size_t> readers;
@@ -143,14 +132,12 @@ int show(const std::string& data, const ShowArgs& a) {
 
   json::array editions;
   for (const auto& date : dates) {
-    const std::string day = schedule::format_edition_date(date);
-    std::optional<store::EditionIssue> issue;
-    for (const auto& i : *issues) {
-      if (i.edition == day) issue = i;
-    }
+    const std::string day = schedule::format_day(date);
+    auto issue = ctx->store->issue_of_edition(newsletter->id, day);
+    if (!issue) return fail(issue.error());
     std::map<std::string, store::CohortRelease> recorded;
-    if (issue) {
-      auto rs = ctx->store->cohort_releases(issue->issue_id);
+    if (*issue) {
+      auto rs = ctx->store->cohort_releases((*issue)->id);
       if (!rs) return fail(rs.error());
       for (const auto& r : *rs) recorded[r.zone] = r;
     }
@@ -168,8 +155,8 @@ int show(const std::string& data, const ShowArgs& a) {
                                      {"state", state}});
     }
     json::object e{{"date", day},
-                   {"issue", issue ? json::value(issue->issue_id) : json::value(nullptr)},
-                   {"state", issue ? std::string(to_string(issue->status)) : "none"},
+                   {"issue", *issue ? json::value((*issue)->id) : json::value(nullptr)},
+                   {"state", *issue ? std::string(to_string((*issue)->status)) : "none"},
                    {"cohorts", std::move(cohorts)}};
     editions.push_back(std::move(e));
   }
@@ -220,6 +207,7 @@ scheduler::TickParts scheduler_parts(Context& ctx, feeds::Fetcher& fetcher) {
 scheduler::ReleaseOptions release_options(const Config& config) {
   scheduler::ReleaseOptions o;
   o.late_window = config.schedule.late_window;
+  o.default_zone = config.publication.timezone;
   return o;
 }
 

@@ -12,7 +12,6 @@
 // Pure functions of their arguments and the system tzdata; safe from any thread.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,25 +19,16 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
+#include "schedule/editions.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::schedule {
-
-using EditionDate = std::chrono::year_month_day;
-
-// "2026-12-08" as a valid date; Errc::invalid_argument otherwise.
-Result<EditionDate> parse_edition_date(std::string_view text);
-std::string format_edition_date(EditionDate date);
-
-// True when `schedule` has an edition on `date` (its weekday is one of the schedule's
-// days). Never for a manual schedule.
-bool has_edition(const Schedule& schedule, EditionDate date);
 
 // The release instant of the edition of `date` for readers in `zone`: the schedule's
 // time of day on that date in `zone` for a local schedule, or in the schedule's own
 // zone otherwise (then `zone` does not matter). An empty or unknown `zone` counts as
 // UTC. nullopt for a manual schedule and for dates outside years 1970 to 9999.
-std::optional<UnixSeconds> release_instant(const Schedule& schedule, EditionDate date,
+std::optional<UnixSeconds> release_instant(const Schedule& schedule, Day date,
                                            std::string_view zone);
 
 // One release of an edition: the readers whose zone is `zone` ("" for everyone, the
@@ -51,19 +41,16 @@ struct Cohort {
 
 // The cohorts of the edition of `date`, in release order (earliest first, then by
 // zone name). A local schedule gives one cohort per distinct zone of `reader_zones`,
-// where "" and names unknown to the tzdata stand for `default_zone` (which must be
-// known, or UTC is used), and with no zone at all the default zone's cohort; a
-// fixed-zone schedule gives one cohort, zone "", whatever the readers' zones. Empty for
-// a manual schedule or a day without an edition.
-std::vector<Cohort> edition_cohorts(const Schedule& schedule, EditionDate date,
+// where "" and names unknown to the tzdata stand for `default_zone` (cohort_zone), and with no zone
+// at all the default zone's cohort; a fixed-zone schedule gives one cohort, zone "", whatever the
+// readers' zones. Empty for a manual schedule or a day without an edition.
+std::vector<Cohort> edition_cohorts(const Schedule& schedule, Day date,
                                     const std::vector<std::string>& reader_zones,
                                     std::string_view default_zone);
 
-// The zone a reader's stored zone stands for in a local schedule's cohorts: itself
-// when known to the tzdata, `default_zone` when empty or unknown.
+// The cohort of a reader whose stored zone is `reader_zone` in a local schedule: that
+// zone when the tzdata knows it, else `default_zone` (effective_zone's answer for a
+// reader without one), itself UTC when unknown.
 std::string cohort_zone(std::string_view reader_zone, std::string_view default_zone);
-
-// The edition dates of `schedule` from `from` (included) over `days` days, in order.
-std::vector<EditionDate> editions_between(const Schedule& schedule, EditionDate from, int days);
 
 }  // namespace broadsheet::schedule

@@ -24,7 +24,7 @@ std::vector<schedule::Cohort> issue_cohorts(const store::ReleaseCandidate& issue
     return {};
   }
   auto parsed = schedule::parse_schedule(issue.schedule);
-  auto date = schedule::parse_edition_date(issue.edition);
+  auto date = schedule::parse_day(issue.edition);
   if (!parsed || !date) return {};
   return schedule::edition_cohorts(*parsed, *date, reader_zones,
                                    effective_default(issue, default_zone));

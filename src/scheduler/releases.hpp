@@ -5,7 +5,8 @@
 //
 // Which cohorts an issue has: an issue tied to an edition of a recurring schedule has
 // the edition's cohorts (schedule/cohorts.hpp) over the zones readers have now, readers
-// with no zone (or an unknown one) counting in the newsletter's default zone; an issue
+// with no zone (or an unknown one) counting in the newsletter's default zone
+// (schedule::effective_zone: the newsletter's, else publication.timezone); an issue
 // scheduled at an instant (a manual newsletter's) has one release of everyone then.
 // A cohort is due when its instant has come; released when less than `late_window`
 // late, skipped otherwise ("late_window" of [schedule], default 2 h). A reader who
@@ -30,7 +31,9 @@ namespace broadsheet::scheduler {
 struct ReleaseOptions {
   UnixSeconds late_window = 2 * 3600;  // [schedule] late_window
   std::size_t batch_size = 5000;       // readers per transaction
-  std::string default_zone = "UTC";    // for newsletters without a default zone
+  // publication.timezone: the zone of readers who have none, for newsletters that set
+  // no default of their own (schedule::effective_zone); "" is UTC.
+  std::string default_zone;
 };
 
 // What one due cohort became.

@@ -56,13 +56,6 @@ struct CohortMembers {
   std::vector<std::string> zones;
 };
 
-// An issue tied to an edition, as `schedule show` lists it.
-struct EditionIssue {
-  Id issue_id = 0;
-  std::string edition;
-  IssueStatus status = IssueStatus::draft;
-};
-
 class Releases {
  public:
   virtual ~Releases() = default;
@@ -95,11 +88,6 @@ class Releases {
   virtual Result<IssueStatus> finish_releasing(Id issue_id, UnixSeconds now) = 0;
   // Cohorts skipped as late, over every issue: /metrics' counter.
   virtual Result<std::uint64_t> skipped_cohorts_total() = 0;
-  // The issues of a newsletter tied to editions from `from` to `to` ("YYYY-MM-DD",
-  // both included), by edition then id.
-  virtual Result<std::vector<EditionIssue>> edition_issues(Id newsletter_id,
-                                                           const std::string& from,
-                                                           const std::string& to) = 0;
   // Confirmed, active readers of the newsletter by stored zone ("" for none).
   virtual Result<std::vector<std::pair<std::string, std::size_t>>> readers_by_zone(
       Id newsletter_id) = 0;

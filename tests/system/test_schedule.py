@@ -53,12 +53,7 @@ def reader(z: int, k: int) -> str:
 
 def schedule_edition(data, tmp_path, day: datetime.date) -> int:
     issue = create_issue(data, tmp_path, subject=f"Edition {day.isoformat()}")
-    # TEMPORARY until `issue schedule --edition` (EDITIONS) is on this branch.
-    db = sqlite3.connect(data / "broadsheet.db")
-    db.execute("UPDATE issues SET status = 'scheduled', edition = ? WHERE id = ?",
-               (day.isoformat(), issue))
-    db.commit()
-    db.close()
+    assert_ok(run("issue", "schedule", issue, "--edition", day.isoformat(), *data_args(data)))
     return issue
 
 

@@ -259,24 +259,6 @@ Result<std::vector<std::pair<std::string, std::size_t>>> SqliteStore::readers_by
   return out;
 }
 
-Result<std::vector<EditionIssue>> SqliteStore::edition_issues(Id newsletter_id,
-                                                              const std::string& from,
-                                                              const std::string& to) {
-  auto h = hold();
-  if (!h) return h.error();
-  constexpr ColumnList<3> kColumns{{"issue_id", "edition", "status"}};
-  std::vector<EditionIssue> out;
-  Query q(db(), sql().edition_issues);
-  q.columns(kColumns).bind_int(1, newsletter_id).bind_text(2, from).bind_text(3, to);
-  Status s = q.each_row([&] {
-    out.push_back(EditionIssue{
-        q.int_of(kColumns["issue_id"]), q.text_of(kColumns["edition"]),
-        issue_status_from(q.text_of(kColumns["status"])).value_or(IssueStatus::draft)});
-  });
-  if (!s) return failed_to("list the issues of editions", s.error());
-  return out;
-}
-
 Result<bool> SqliteStore::finish_sending(Id issue_id) {
   auto h = hold();
   if (!h) return h.error();

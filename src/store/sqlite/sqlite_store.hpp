@@ -126,6 +126,10 @@ class SqliteStore final : public Store {
   Result<IssueStatus> issue_status(Id id) override;
   Result<std::vector<Issue>> list_issues(const IssueQuery& q) override;
   Result<Issue> update_issue(Id id, const IssueUpdate& u) override;
+  Result<std::optional<Issue>> issue_of_edition(Id newsletter_id,
+                                                const std::string& edition) override;
+  Result<Issue> schedule_issue(Id id, const IssueSchedule& s, const std::string& actor) override;
+  Result<Issue> unschedule_issue(Id id, const std::string& actor) override;
   Result<Issue> correct_issue(Id id, const IssueUpdate& u, const std::string& actor) override;
   Status remove_issue(Id id) override;
 
@@ -167,8 +171,6 @@ class SqliteStore final : public Store {
   Result<std::uint64_t> skipped_cohorts_total() override;
   Result<std::vector<std::pair<std::string, std::size_t>>> readers_by_zone(
       Id newsletter_id) override;
-  Result<std::vector<EditionIssue>> edition_issues(Id newsletter_id, const std::string& from,
-                                                   const std::string& to) override;
 
   Result<User> add_user(const User& u) override;
   Result<User> user_by_name(const std::string& username) override;

@@ -102,7 +102,3 @@ UPDATE issues SET status = 'sent', finished_at = ?2, updated_at = ?2
 WHERE id = ?1 AND status = 'sending' AND releasing = 0
 RETURNING id;
 
--- name: edition_issues
-SELECT id AS issue_id, edition, status FROM issues
-WHERE newsletter_id = ?1 AND edition >= ?2 AND edition <= ?3
-ORDER BY edition, id;
