@@ -72,6 +72,9 @@ Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
   auto out = issue_json(issue);
   out["body_markdown"] = issue.body_markdown;
   out["deliveries"] = progress_json(*progress);
+  auto releases = ctx.releases.cohort_releases(issue.id);
+  if (!releases) return releases.error();
+  out["releases"] = releases_json(*releases);
   return out;
 }
 

@@ -105,15 +105,7 @@ int show(const std::string& data, const IssueArgs& a) {
   // The scheduler's releases of it, cohort by cohort (scheduler/releases.hpp).
   auto releases = ctx->store->cohort_releases(i->id);
   if (!releases) return fail(releases.error());
-  boost::json::array cohorts;
-  for (const auto& r : *releases) {
-    cohorts.push_back(boost::json::object{{"zone", r.zone},
-                                          {"release_at", format_iso8601(r.release_at)},
-                                          {"outcome", store::to_string(r.outcome)},
-                                          {"readers", r.readers},
-                                          {"decided_at", format_iso8601(r.decided_at)}});
-  }
-  out["releases"] = std::move(cohorts);
+  out["releases"] = admin::releases_json(*releases);
   if (a.json) {
     out["body_markdown"] = i->body_markdown;
     std::cout << boost::json::serialize(out) << "\n";
