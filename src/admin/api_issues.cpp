@@ -75,6 +75,9 @@ Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
   auto events = ctx.bounces.bounce_events_of_issue(issue.id, 1000);
   if (!events) return events.error();
   out["bounces"] = bounce_events_json(*events);
+  auto releases = ctx.releases.cohort_releases(issue.id);
+  if (!releases) return releases.error();
+  out["releases"] = releases_json(*releases);
   return out;
 }
 

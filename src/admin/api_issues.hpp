@@ -42,6 +42,7 @@
 #include "store/audit_log.hpp"
 #include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
+#include "store/releases.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
 
@@ -55,6 +56,7 @@ struct ApiContext {
   store::AuditLog& audit;
   store::Bounces& bounces;  // an issue's bounces, complaints and unsubscribe mail
   const Clock& clock;
+  store::Releases& releases;  // the scheduler's releases of an issue, cohort by cohort
   // Called after an issue began or resumed sending, to wake whoever sends (the
   // server's dispatcher) rather than wait for its next look. May be empty.
   std::function<void()> sending_changed;

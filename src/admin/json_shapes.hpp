@@ -29,5 +29,8 @@ boost::json::object progress_json(const send::IssueProgress& p);
 // Inbound events, oldest first: [{"kind","subscriber_id","issue_id" (null when none),
 // "newsletter_id","recipient","status","source","action","at"}].
 boost::json::array bounce_events_json(const std::vector<store::BounceEventRow>& events);
+// The scheduler's releases of an issue, in release order: [{"zone" ("" for everyone),
+// "release_at", "outcome" ("released" or "skipped"), "readers", "decided_at"}].
+boost::json::array releases_json(const std::vector<store::CohortRelease>& releases);
 
 }  // namespace broadsheet::admin
