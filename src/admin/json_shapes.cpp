@@ -87,6 +87,11 @@ json::object issue_json(const Issue& i) {
                       {"updated_at", format_iso8601(i.updated_at)}};
 }
 
+json::value sponsor_json(const Issue& i) {
+  if (i.sponsor_markdown.empty()) return nullptr;
+  return json::value(i.sponsor_markdown);
+}
+
 json::object article_json(const Article& a) {
   json::object out{{"id", a.id},
                    {"title", a.title},

@@ -100,6 +100,7 @@ struct Issue {
   std::string subject;          // one line, UTF-8, at most 998 bytes
   std::string preheader;        // the hidden preview line; may be empty
   std::string body_markdown;    // CommonMark with tables
+  std::string sponsor_markdown;  // the sponsor block, Markdown; empty: none
   IssueStatus status = IssueStatus::draft;
   std::optional<UnixSeconds> scheduled_at;
   std::optional<UnixSeconds> started_at;
@@ -175,5 +176,7 @@ Status check_document(std::string_view what, std::string_view text, std::size_t 
 inline constexpr std::size_t kMaxIssueSubject = 250;
 inline constexpr std::size_t kMaxIssuePreheader = 300;
 inline constexpr std::size_t kMaxIssueBody = 1024 * 1024;
+// A sponsor block is an advertisement of a paragraph or two and a link or an image.
+inline constexpr std::size_t kMaxIssueSponsor = 4 * 1024;
 
 }  // namespace broadsheet
