@@ -84,7 +84,10 @@ json::object issue_json(const Issue& i) {
                       {"started_at", when(i.started_at)},
                       {"finished_at", when(i.finished_at)},
                       {"created_at", format_iso8601(i.created_at)},
-                      {"updated_at", format_iso8601(i.updated_at)}};
+                      {"updated_at", format_iso8601(i.updated_at)},
+                      {"stopped_reason", i.stopped_reason.empty()
+                                             ? json::value(nullptr)
+                                             : json::value(i.stopped_reason)}};
 }
 
 json::value sponsor_json(const Issue& i) {
@@ -126,6 +129,9 @@ json::object progress_json(const send::IssueProgress& p) {
   json::object out{{"queued", p.counts.queued},     {"sent", p.counts.sent},
                    {"deferred", p.counts.deferred}, {"failed", p.counts.failed},
                    {"total", p.counts.total()}};
+  json::array reasons;
+  for (const auto& r : p.deferrals) reasons.push_back(json::object{{"reply", r.reply}, {"count", r.count}});
+  out["deferred_reasons"] = std::move(reasons);
   if (p.rate) {
     // Two decimals are plenty, and a whole number is written as one ("7", not "7E0").
     const double rate = std::round(*p.rate * 100) / 100;

@@ -13,7 +13,8 @@ namespace broadsheet::admin {
 boost::json::object newsletter_json(const Newsletter& n);
 boost::json::object subscriber_json(const Subscriber& s);
 boost::json::object subscriber_json(const store::SubscriberWithSubscriptions& s);
-// An issue without its body (add "body_markdown" and "sponsor" where wanted).
+// An issue without its body (add "body_markdown" and "sponsor" where wanted);
+// "stopped_reason" is null unless sending stopped by itself.
 boost::json::object issue_json(const Issue& i);
 // The issue's sponsor block: its Markdown, or null when it has none.
 boost::json::value sponsor_json(const Issue& i);
@@ -24,8 +25,8 @@ boost::json::object api_token_json(const ApiToken& t);
 // "feed_id"; times in RFC 3339.
 boost::json::object article_json(const Article& a);
 boost::json::object feed_json(const store::Feed& f);
-// {"queued","sent","deferred","failed","total"} and, once begun, "rate" (messages per
-// second).
+// {"queued","sent","deferred","failed","total"}, "deferred_reasons" ([{"reply","count"}],
+// the most common first) and, once begun, "rate" (messages per second).
 boost::json::object progress_json(const send::IssueProgress& p);
 
 }  // namespace broadsheet::admin

@@ -133,7 +133,16 @@ int show(const std::string& data, const IssueArgs& a) {
   if (i->started_at) std::cout << fmt::format("started:     {}\n", format_iso8601(*i->started_at));
   if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
   std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress->counts));
+  if (!progress->deferrals.empty()) {
+    std::cout << fmt::format("deferred:    {}\n", deferral_reasons_text(progress->deferrals));
+  }
   if (auto line = rate_line(*progress)) std::cout << fmt::format("rate:        {}\n", *line);
+  if (!i->stopped_reason.empty()) {
+    std::cout << fmt::format(
+        "stopped:     {}\n             resume with `broadsheet issue resume {}` "
+        "once it is fixed\n",
+        i->stopped_reason, i->id);
+  }
   if (i->sponsor_markdown.empty()) {
     std::cout << "sponsor:     none\n";
   } else {

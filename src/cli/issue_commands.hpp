@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "send/issue_control.hpp"
@@ -14,6 +15,11 @@ namespace broadsheet::cli {
 
 // "sent=N deferred=N failed=N queued=N"
 std::string delivery_counts_line(const store::DeliveryCounts& counts);
+// "7× 421 try later, 5× cannot connect: Connection refused": the most common reasons
+// of deferrals (send::issue_progress), most common first.
+std::string deferral_reasons_text(const std::vector<store::DeferralReason>& reasons);
+// "deferred 12: 7× 421 try later, …"; empty when nothing is deferred.
+std::string deferral_line(std::size_t deferred, const std::vector<store::DeferralReason>& reasons);
 // The pace of a send as `issue show` prints it: "512/s over the last 10 s (498/s on
 // average)" while sending or paused, "498/s on average" once finished; nothing before
 // it began.

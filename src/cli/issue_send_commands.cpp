@@ -1,13 +1,18 @@
 // `broadsheet issue render|send|pause|resume|cancel`.
 //
-// send: a draft or scheduled issue begins sending (its audience fixed in the delivery
-// log). When a server runs on the data folder, it takes the work over (its dispatcher
-// claims sending issues) and the command returns, or with --wait follows the counts;
-// otherwise the command runs the engine itself until nothing is pending. A server that
-// is stopping takes nothing (sending.hpp's locks): the command says so and exits 3,
-// the issue left sending for the server's next start. SIGINT or SIGTERM stops a send
-// run here cleanly; the issue stays sending and the next `issue send` or `serve`
-// resumes it from the log. Progress: progress.hpp's SendProgressLine.
+// send (and resume): a draft or scheduled issue begins sending (its audience fixed in
+// the delivery log). When a server runs on the data folder, it takes the work over (its
+// dispatcher claims sending issues) and the command returns, or with --wait follows the
+// counts; otherwise the command runs the engine itself. Either way it ends when nothing
+// is pending (exit 0), when nothing more can be sent before the next retry (the
+// summary with the reasons of the deferrals, exit 3: `serve` or the next `issue send`
+// retries them), or when the relay refuses the configuration (the issue is paused with
+// the one-line reason naming the key to change, exit 1). A server that is stopping
+// takes nothing (sending.hpp's locks): the command says so and exits 3, the issue left
+// sending for the server's next start. SIGINT or SIGTERM stops a send run here
+// cleanly; the issue stays sending and the next `issue send` or `serve` resumes it from
+// the log. Progress: progress.hpp's SendProgressLine, with the deferral reasons as its
+// note.
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -15,7 +20,10 @@
 #include <cerrno>
 #include <chrono>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "address/address.hpp"
 #include "cli/context.hpp"
@@ -55,8 +63,10 @@ struct SignalScope {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-// The end of a send followed or run here: the summary line on stderr, the counts on
-// stdout, and the exit code (3 while something is pending).
+// The end of a send followed or run here: the summary line on stderr; the counts and,
+// when some are deferred, their most common reasons, on stdout; then why the send
+// stopped, if it stopped by itself. Exit 1 when the relay refuses the configuration
+// (the issue is paused), else 3 while anything is pending.
 int finish(Context& ctx, Id id, SendProgressLine& bar) {
   auto issue = ctx.store->issue_by_id(id);
   if (!issue) return fail(issue.error());
@@ -64,7 +74,43 @@ int finish(Context& ctx, Id id, SendProgressLine& bar) {
   if (!progress) return fail(progress.error());
   bar.finish(progress->counts, progress->average);
   std::cout << delivery_counts_line(progress->counts) << "\n";
+  if (auto line = deferral_line(progress->counts.deferred, progress->deferrals); !line.empty()) {
+    std::cout << line << "\n";
+  }
+  if (issue->status == IssueStatus::paused && !issue->stopped_reason.empty()) {
+    return fail(fmt::format("issue {} stopped: {}; then `broadsheet issue resume {}`", id,
+                            issue->stopped_reason, id));
+  }
   return progress->pending() ? kExitPending : kExitOk;
+}
+
+// When nothing is left but deferred deliveries whose retry is not yet due: the time of
+// the first retry.
+std::optional<UnixSeconds> waiting_for_retry(Context& ctx, Id id,
+                                             const store::DeliveryCounts& counts) {
+  if (counts.queued > 0 || counts.deferred == 0) return std::nullopt;
+  auto next = ctx.store->next_retry_at(id);
+  if (!next || !*next || **next <= SystemClock::instance().now()) return std::nullopt;
+  return **next;
+}
+
+void say_waiting(Id id, UnixSeconds next, const char* who) {
+  std::cerr << fmt::format(
+      "issue {}: nothing more can be sent before the next retry at {}; {} retries the "
+      "deferred readers\n",
+      id, format_iso8601(next), who);
+}
+
+// The progress line: sent of total, rate and time left, and while some are deferred,
+// why (deferral_line, as the line's note).
+void draw(SendProgressLine& bar, Context& ctx, Id id, const store::DeliveryCounts& counts) {
+  std::string note;
+  if (counts.deferred > 0) {
+    auto reasons = ctx.store->deferral_reasons(id, send::kDeferralReasons);
+    note =
+        deferral_line(counts.deferred, reasons ? *reasons : std::vector<store::DeferralReason>{});
+  }
+  bar.update(counts, note);
 }
 
 // Why a stopping server takes no issue: said when it refuses one, and when it stops
@@ -76,8 +122,8 @@ std::string server_stopping(const std::string& data, Id id) {
       data, id);
 }
 
-// Follows a send that the server performs, until the issue is no longer sending or the
-// server stops.
+// Follows a send that the server performs, until the issue is no longer sending,
+// nothing more can be sent before the next retry, or the server stops.
 int follow(Context& ctx, const std::string& data, Id id) {
   SendProgressLine bar(id);
   for (;;) {
@@ -85,12 +131,17 @@ int follow(Context& ctx, const std::string& data, Id id) {
     if (!issue) return fail(issue.error());
     auto counts = ctx.store->delivery_counts(id);
     if (!counts) return fail(counts.error());
-    bar.update(*counts);
+    draw(bar, ctx, id, *counts);
     if (issue->status != IssueStatus::sending) {
       const int code = finish(ctx, id, bar);
-      if (issue->status != IssueStatus::sent) {
+      if (issue->status != IssueStatus::sent && issue->stopped_reason.empty()) {
         std::cerr << fmt::format("issue {} is {}\n", id, to_string(issue->status));
       }
+      return code;
+    }
+    if (auto next = waiting_for_retry(ctx, id, *counts)) {
+      const int code = finish(ctx, id, bar);
+      say_waiting(id, *next, "the running server");
       return code;
     }
     if (!server_accepting(data)) {
@@ -110,18 +161,25 @@ int run_here(Context& ctx, Id id) {
   if (!keys) return fail(keys.error());
   auto sending = open_sending(ctx.config, std::move(keys->link_key));
   if (!sending) return fail(sending.error());
+  sending->engine.end_when_waiting = true;  // the retries are for `serve` or a later send
   const Clock& clock = SystemClock::instance();
   send::SendEngine engine({*ctx.store, *ctx.store, *ctx.store}, sending->transport(),
                           send::issue_messages_factory(sending->messages, *ctx.store, clock),
                           sending->engine, clock);
   SignalScope signals(engine);
   SendProgressLine bar(id);
-  auto progress = [&](const send::SendProgress& p) { bar.update(p.counts); };
+  auto progress = [&](const send::SendProgress& p) { draw(bar, ctx, id, p.counts); };
+  // Said after the summary line, which ends the progress line.
+  std::optional<UnixSeconds> waiting;
+  std::optional<send::RunOutcome> ended;
   for (;;) {
     auto summary = engine.run(id, progress);
     if (summary) {
-      if (summary->outcome != send::RunOutcome::finished) {
-        std::cerr << fmt::format("issue {}: {}\n", id, to_string(summary->outcome));
+      if (summary->outcome == send::RunOutcome::waiting) {
+        waiting = waiting_for_retry(ctx, id, summary->counts);
+      } else if (summary->outcome != send::RunOutcome::finished &&
+                 summary->outcome != send::RunOutcome::relay_refused) {
+        ended = summary->outcome;
       }
       break;
     }
@@ -141,7 +199,10 @@ int run_here(Context& ctx, Id id) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   if (sending->pool) sending->pool->stop();
-  return finish(ctx, id, bar);
+  const int code = finish(ctx, id, bar);
+  if (waiting) say_waiting(id, *waiting, "`broadsheet serve` or the next `issue send`");
+  if (ended) std::cerr << fmt::format("issue {}: {}\n", id, to_string(*ended));
+  return code;
 }
 
 // Hands a sending issue to the server running on the data folder: it takes it up at
@@ -257,6 +318,21 @@ std::string delivery_counts_line(const store::DeliveryCounts& counts) {
                      counts.failed, counts.queued);
 }
 
+std::string deferral_reasons_text(const std::vector<store::DeferralReason>& reasons) {
+  std::string out;
+  for (const auto& r : reasons) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{}\u00d7 {}", r.count, r.reply.empty() ? "(no reply)" : r.reply);
+  }
+  return out;
+}
+
+std::string deferral_line(std::size_t deferred, const std::vector<store::DeferralReason>& reasons) {
+  if (deferred == 0) return "";
+  if (reasons.empty()) return fmt::format("deferred {}", deferred);
+  return fmt::format("deferred {}: {}", deferred, deferral_reasons_text(reasons));
+}
+
 std::optional<std::string> rate_line(const send::IssueProgress& p) {
   if (!p.rate) return std::nullopt;
   if (p.finished) return fmt::format("{} on average", per_second(*p.rate));
@@ -284,8 +360,9 @@ void add_issue_send_commands(CLI::App& group, Invocation& invocation) {
   auto& send_data = add_data_option(send_cmd);
   send_cmd->add_option("id", id, "The issue's id")->required();
   send_cmd->add_flag("--wait", wait,
-                     "When a server sends it, follow until done; exit 0 only when nothing is "
-                     "pending (3 otherwise)");
+                     "When a server sends it, follow until done or until nothing more can be "
+                     "sent before the next retry; exit 0 only when nothing is pending (3 "
+                     "otherwise, 1 when the relay refuses the configuration)");
   send_cmd->callback([&] { invocation.exit_code = send(send_data, id, wait); });
 
   auto* pause_cmd = group.add_subcommand("pause", "Pause an issue that is sending");

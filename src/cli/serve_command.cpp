@@ -20,6 +20,7 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/private_files.hpp"
+#include "cli/relay_check.hpp"
 #include "cli/sending.hpp"
 #include "send/test_send.hpp"
 #include "http/server.hpp"
@@ -145,6 +146,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   dispatcher.start();
   spdlog::info("Broadsheet serving {} on http://{}:{}; sending through {}",
                config.publication.name, host, *port, sending->description);
+  if (sending->pool) log_relay_checks(*sending->pool);
   server.run();
   // Issues being sent stop where they are and resume at the next start; sign-up
   // emails already queued go out first.

@@ -109,6 +109,9 @@ struct Issue {
   UnixSeconds updated_at = 0;
   std::string lease_owner;  // the sender holding it while sending ("host:pid:random")
   std::optional<UnixSeconds> lease_expires_at;
+  // Why sending stopped by itself (paused: the relay refuses the configuration), the
+  // one line naming the setting to change; empty otherwise.
+  std::string stopped_reason;
 };
 
 // Where one reader's copy of an issue stands in the delivery log.

@@ -74,7 +74,9 @@ std::unique_ptr<SendDispatcher::Sender> SendDispatcher::start_sender(Id id) {
   auto sender = std::make_unique<Sender>();
   sender->thread = std::thread([this, id, self = sender.get()] {
     auto summary = engine_.run(id);
-    if (summary) {
+    if (summary && summary->outcome == RunOutcome::relay_refused) {
+      spdlog::error("send: issue {} stopped (paused): {}", id, summary->stopped_reason);
+    } else if (summary) {
       spdlog::info("send: issue {}: {} (sent {}, deferred {}, failed {})", id,
                    to_string(summary->outcome), summary->counts.sent, summary->counts.deferred,
                    summary->counts.failed);

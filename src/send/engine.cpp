@@ -41,6 +41,8 @@ std::string_view to_string(RunOutcome o) {
     case RunOutcome::cancelled: return "cancelled";
     case RunOutcome::stopped: return "stopped";
     case RunOutcome::lease_lost: return "lease_lost";
+    case RunOutcome::relay_refused: return "relay_refused";
+    case RunOutcome::waiting: return "waiting";
   }
   return "finished";
 }
@@ -135,6 +137,7 @@ struct SendEngine::Run {
   std::mutex error_mu;
   std::optional<Error> log_error;  // a store failure of the log writer (guarded by error_mu)
   std::optional<Error> failure;    // a store failure of the producer (producer only)
+  std::string refusal;             // relay_refused: the first such reply (guarded by error_mu)
 
   std::vector<std::thread> workers;
   std::thread writer, watcher;
@@ -174,6 +177,10 @@ struct SendEngine::Run {
       auto next = store.deliveries.next_retry_at(issue_id);
       if (!next) {
         failure = next.error();
+        break;
+      }
+      if (options.end_when_waiting && *next && **next > engine.clock_.now()) {
+        decide(RunOutcome::waiting);
         break;
       }
       if (*next) wait_until(**next);
@@ -252,6 +259,15 @@ struct SendEngine::Run {
     const int code = verdict.load();
     if (code != kNoVerdict) {
       summary.outcome = static_cast<RunOutcome>(code);
+      if (summary.outcome == RunOutcome::relay_refused) {
+        {
+          std::lock_guard lock(error_mu);
+          summary.stopped_reason = refusal;
+        }
+        // Conflict: paused or cancelled meanwhile by someone, which stands.
+        auto stopped = store.issues.stop_issue(issue_id, summary.stopped_reason);
+        if (!stopped && stopped.error().code != Errc::conflict) failure = stopped.error();
+      }
     } else if (!failure) {
       auto done = store.issues.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
       if (!done) failure = done.error();
@@ -271,6 +287,15 @@ struct SendEngine::Run {
     int none = kNoVerdict;
     verdict.compare_exchange_strong(none, static_cast<int>(o));
     halt.store(true);
+  }
+
+  // The relay refuses what the configuration asks (any thread): the run stops.
+  void refused(const std::string& reply) {
+    {
+      std::lock_guard lock(error_mu);
+      if (refusal.empty()) refusal = reply;
+    }
+    decide(RunOutcome::relay_refused);
   }
 
   // The one look at what may end the run from outside: the stop request and the
@@ -327,6 +352,13 @@ struct SendEngine::Run {
     u.attempts = reader.attempts + 1;
     u.code = r.code;
     u.reply = r.reply;
+    if (r.configuration) {
+      // Not the reader's fault nor a try: due again as soon as the issue is resumed.
+      u.status = DeliveryStatus::deferred;
+      u.attempts = reader.attempts;
+      u.next_attempt_at = engine.clock_.now();
+      return u;
+    }
     switch (r.kind) {
       case transport::DeliveryResult::Kind::delivered:
         u.status = DeliveryStatus::sent;
@@ -386,6 +418,7 @@ struct SendEngine::Run {
             if (engine.observer_.on_result) {
               engine.observer_.on_result(r, SteadyClock::now() - start);
             }
+            if (r.configuration) refused(r.reply);
             // Stopping is not an attempt: the reader stays queued (or deferred) as the
             // log has them, for the next run.
             // A transport that stops takes nothing more: the run stops with it.

@@ -25,6 +25,10 @@
 // Control: pause, resume and cancel are issue statuses (store.hpp
 // change_issue_status), seen by a run within a batch or a second; request_stop() ends
 // a run early (SIGTERM) with the issue still sending, for the next run to resume.
+// A result that says the relay refuses the configuration (no STARTTLS, AUTH refused,
+// the sender refused: smtp/diagnosis.hpp) stops the run at once and pauses the issue
+// with the reason; those readers stay deferred and due, without an attempt counted, so
+// `issue resume` after the fix sends to them first.
 //
 // Thread-safety: run() may be called from several threads for different issues;
 // request_stop() from any thread.
@@ -58,6 +62,10 @@ struct EngineOptions {
                                                  // parse_wait_list (core/clock.hpp)
   int give_up_after = 86400;     // seconds after the send began: later retries fail
   int lease_seconds = 30;
+  // When nothing is left but deferred deliveries whose retry is not due, end the run
+  // (RunOutcome::waiting, the issue still sending) instead of waiting for the retry:
+  // what `issue send` in the foreground wants; `serve` waits.
+  bool end_when_waiting = false;
 };
 
 // The messages of one issue, one signed copy per reader: made once per run by the
@@ -78,12 +86,16 @@ struct SendProgress {
   double rate = 0;        // messages recorded per second in this run
 };
 
-enum class RunOutcome { finished, paused, cancelled, stopped, lease_lost };
+// relay_refused: a result said the relay refuses the configuration
+// (transport::DeliveryResult::configuration); the issue is paused with that reason
+// (store::Issues::stop_issue). waiting: EngineOptions::end_when_waiting.
+enum class RunOutcome { finished, paused, cancelled, stopped, lease_lost, relay_refused, waiting };
 std::string_view to_string(RunOutcome o);
 
 struct RunSummary {
   RunOutcome outcome = RunOutcome::finished;
   store::DeliveryCounts counts;
+  std::string stopped_reason;  // relay_refused: the relay's refusal and the key to change
 };
 
 // Per-message observations, for /metrics.

@@ -276,5 +276,75 @@ TEST_F(EngineTest, ARateLimitSpacesTheMessages) {
   EXPECT_EQ(summary->counts.sent, 6u);
 }
 
+// A relay that refuses the configuration (no STARTTLS, AUTH refused, the sender
+// refused) stops the run at once: the issue is paused with the reason, its readers
+// stay deferred and due, without an attempt counted, and a resume sends to them.
+TEST_F(EngineTest, AConfigurationFailureStopsTheRunAndPausesWithTheReason) {
+  Id issue = audience(60);
+  ScriptedSender sender;
+  const std::string why =
+      "relay 127.0.0.1:2525 does not offer STARTTLS: set smtp.tls = \"none\" or \"tls\", or "
+      "use a relay that offers it";
+  for (int k = 0; k < 60; ++k) {
+    const std::string email = "r" + std::to_string(k) + "@" +
+                              std::string(1, static_cast<char>('a' + k % 3)) + ".example";
+    sender.script[email] = {DeliveryResult{DeliveryResult::Kind::deferred, 0, why, true}};
+  }
+  SendEngine engine(engine_roles(), sender, plain(), options(), clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary->outcome, RunOutcome::relay_refused);
+  EXPECT_EQ(summary->stopped_reason, why);
+  EXPECT_EQ(summary->counts.sent, 0u);
+  EXPECT_EQ(summary->counts.failed, 0u);
+  EXPECT_LT(summary->counts.deferred, 60u);  // stopped, not tried on everyone
+  auto stopped = store_->issue_by_id(issue);
+  EXPECT_EQ(stopped->status, IssueStatus::paused);
+  EXPECT_EQ(stopped->stopped_reason, why);
+  auto row = store_->delivery_of(issue, readers_[0]);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->status, DeliveryStatus::deferred);
+  EXPECT_EQ(row->attempts, 0);
+  EXPECT_LE(*row->next_attempt_at, clock_.now());
+  auto reasons = store_->deferral_reasons(issue, 3);
+  ASSERT_TRUE(reasons.ok());
+  ASSERT_EQ(reasons->size(), 1u);
+  EXPECT_EQ((*reasons)[0].reply, why);
+
+  // Resumed after the fix (the relay now accepts), everyone gets it once.
+  sender.script.clear();
+  ASSERT_TRUE(store_->change_issue_status(issue, {IssueStatus::paused}, IssueStatus::sending).ok());
+  EXPECT_EQ(store_->issue_by_id(issue)->stopped_reason, "");
+  auto second = engine.run(issue);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->outcome, RunOutcome::finished);
+  EXPECT_EQ(second->counts.sent, 60u);
+}
+
+// In the foreground, a run ends when nothing is left but retries not yet due.
+TEST_F(EngineTest, EndWhenWaitingEndsARunThatOnlyHasRetriesLeft) {
+  Id issue = audience(3);
+  ScriptedSender sender;
+  for (const char* email : {"r0@a.example", "r1@b.example", "r2@c.example"}) {
+    sender.script[email] = {DeliveryResult{DeliveryResult::Kind::deferred, 421, "421 later"}};
+  }
+  auto o = options();
+  o.backoff = {60};
+  o.end_when_waiting = true;
+  SendEngine engine(engine_roles(), sender, plain(), o, clock_);
+  const auto began = std::chrono::steady_clock::now();
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(10));
+  EXPECT_EQ(summary->outcome, RunOutcome::waiting);
+  EXPECT_EQ(summary->counts.deferred, 3u);
+  EXPECT_EQ(store_->issue_by_id(issue)->status, IssueStatus::sending);
+  auto reasons = store_->deferral_reasons(issue, 3);
+  ASSERT_TRUE(reasons.ok());
+  ASSERT_EQ(reasons->size(), 1u);
+  EXPECT_EQ((*reasons)[0].count, 3u);
+  EXPECT_EQ((*reasons)[0].reply, "421 later");
+}
+
 }  // namespace
 }  // namespace broadsheet::send

@@ -89,6 +89,11 @@ Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue
   if (!counts) return counts.error();
   IssueProgress out;
   out.counts = *counts;
+  if (counts->deferred > 0) {
+    auto reasons = deliveries.deferral_reasons(issue.id, kDeferralReasons);
+    if (!reasons) return reasons.error();
+    out.deferrals = std::move(*reasons);
+  }
   if (!issue.started_at) return out;
   const UnixSeconds end = issue.finished_at.value_or(now);
   const double seconds = static_cast<double>(std::max<UnixSeconds>(1, end - *issue.started_at));

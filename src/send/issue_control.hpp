@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
@@ -51,13 +52,16 @@ Result<Issue> steer_issue(const IssueControlStore& store, Id issue_id, IssueActi
 // failed) per second. `rate` is the one the API and `issue show` give: while the issue
 // is sending or paused, over the last kRateInterval (the log's clock has whole
 // seconds); once it is sent or cancelled, the average over the whole send. `average`
-// is always the latter, from its start to its end or `now`.
+// is always the latter, from its start to its end or `now`. While deliveries are
+// deferred, `deferrals` holds their most common reasons (kDeferralReasons at most).
 inline constexpr UnixSeconds kRateInterval = 10;
+inline constexpr std::size_t kDeferralReasons = 3;
 struct IssueProgress {
   store::DeliveryCounts counts;
   std::optional<double> rate;
   std::optional<double> average;
   bool finished = false;  // sent or cancelled: `rate` is the average
+  std::vector<store::DeferralReason> deferrals;
   bool pending() const { return counts.queued > 0 || counts.deferred > 0; }
 };
 Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue& issue,

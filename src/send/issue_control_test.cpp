@@ -55,6 +55,7 @@ class FakeIssueDesk final : public store::Issues,
     it->second.status = to;
     return it->second;
   }
+  Result<Issue> stop_issue(Id, const std::string&) override { return unused(); }
   Result<Issue> add_issue(const Issue&) override { return unused(); }
   Result<std::vector<Issue>> list_issues(const store::IssueQuery&) override { return unused(); }
   Result<Issue> update_issue(Id, const store::IssueUpdate&) override { return unused(); }
@@ -84,6 +85,9 @@ class FakeIssueDesk final : public store::Issues,
     return unused();
   }
   Result<std::optional<UnixSeconds>> next_retry_at(Id) override { return unused(); }
+  Result<std::vector<store::DeferralReason>> deferral_reasons(Id, std::size_t) override {
+    return std::vector<store::DeferralReason>{};
+  }
   Result<store::DeliveryUpdate> delivery_of(Id, Id) override { return unused(); }
   Result<std::size_t> settled_since(Id, UnixSeconds since) override {
     settled_since_asked = since;

@@ -1,6 +1,7 @@
 #include "smtp/connection.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
@@ -14,6 +15,7 @@
 #include <exception>
 
 #include "core/encoding.hpp"
+#include "smtp/diagnosis.hpp"
 
 namespace broadsheet::smtp {
 namespace {
@@ -54,10 +56,19 @@ Connection::Connection(Pool::Impl& pool, Relay& relay)
       watchdog_timer_(strand_, SteadyClock::time_point::max()),
       wake_timer_(strand_) {}
 
+Connection::Connection(Pool::Impl& pool, Relay& relay, Checked checked)
+    : Connection(pool, relay) {
+  checked_ = std::move(checked);
+}
+
 void Connection::start() {
   // Each coroutine holds a reference from its creation: the pool may drop its own
   // before either runs.
-  asio::co_spawn(strand_, run(shared_from_this()), rethrow);
+  if (checked_) {
+    asio::co_spawn(strand_, check(shared_from_this()), rethrow);
+  } else {
+    asio::co_spawn(strand_, run(shared_from_this()), rethrow);
+  }
   asio::co_spawn(strand_, watchdog(shared_from_this()), rethrow);
 }
 
@@ -94,7 +105,7 @@ Connection::Task<void> Connection::run(std::shared_ptr<Connection> self) {
   Status up = co_await set_up();
   if (!up) {
     close();
-    pool_.connection_failed(relay_, self, up.error().message);
+    pool_.connection_failed(relay_, self, up.error());
     co_return;
   }
   ready_ = true;
@@ -103,6 +114,39 @@ Connection::Task<void> Connection::run(std::shared_ptr<Connection> self) {
   if (!closed_) co_await quit();
   close();
   pool_.connection_closed(relay_, self);
+}
+
+Connection::Task<void> Connection::check(std::shared_ptr<Connection> self) {
+  Status up = co_await set_up();
+  Pool::RelayCheck out;
+  out.relay = relay_.name;
+  if (up) {
+    out.ok = true;
+    out.what = offers();
+    co_await quit();
+  } else {
+    out.configuration = is_configuration_failure(up.error());
+    out.what = up.error().message;
+  }
+  close();
+  if (pool_.check_finished(self)) checked_(out);
+}
+
+std::string Connection::offers() const {
+  const auto& opt = relay_.options;
+  std::vector<std::string> found;
+  if (tls_on_) {
+    found.push_back(fmt::format("{} (certificate {})",
+                                opt.tls == TlsMode::tls ? "TLS" : "STARTTLS",
+                                opt.verify_certificate ? "verified" : "not verified"));
+  } else {
+    found.emplace_back("no TLS");
+  }
+  if (!opt.username.empty()) found.push_back("AUTH as " + opt.username);
+  if (ext_.pipelining) found.emplace_back("PIPELINING");
+  if (ext_.smtputf8) found.emplace_back("SMTPUTF8");
+  if (ext_.max_size > 0) found.push_back(fmt::format("SIZE {}", ext_.max_size));
+  return fmt::format("relay {} ready: {}", relay_.name, fmt::join(found, ", "));
 }
 
 // Cancels the socket's operations when deadline_ passes. One timer per connection,
@@ -261,10 +305,12 @@ Connection::Task<Status> Connection::handshake() {
   auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, kNoThrow);
   deadline_ = SteadyClock::time_point::max();
   if (ec) {
-    std::string why = timed_out_ ? "timeout" : ec.message();
+    const std::string why = timed_out_ ? "timeout" : ec.message();
     const long verify = SSL_get_verify_result(stream_.native_handle());
-    if (verify != X509_V_OK) why += fmt::format(" ({})", X509_verify_cert_error_string(verify));
-    co_return make_error(Errc::io, fmt::format("{}: TLS handshake failed: {}", relay_.name, why));
+    co_return tls_handshake_failed(opt, relay_.name, why,
+                                   verify != X509_V_OK && !timed_out_
+                                       ? X509_verify_cert_error_string(verify)
+                                       : "");
   }
   tls_on_ = true;
   co_return Status{};
@@ -293,15 +339,10 @@ Connection::Task<Status> Connection::hello() {
           Errc::io, fmt::format("{}: relay refused EHLO: {}", relay_.name, ehlo->one_line()));
     }
     if (opt.tls != TlsMode::starttls || tls_on_) break;
-    if (!ext_.starttls) {
-      co_return make_error(Errc::io, fmt::format("{}: relay does not offer STARTTLS", relay_.name));
-    }
+    if (!ext_.starttls) co_return starttls_not_offered(opt, relay_.name);
     auto go = co_await command("STARTTLS\r\n", timeouts_.mail, "STARTTLS");
     if (!go) co_return go.error();
-    if (go->code != 220) {
-      co_return make_error(
-          Errc::io, fmt::format("{}: relay refused STARTTLS: {}", relay_.name, go->one_line()));
-    }
+    if (go->code != 220) co_return starttls_refused(opt, relay_.name, *go);
     // Bytes that came with the 220 were sent before the handshake: an injection.
     if (!parser_.empty()) {
       co_return make_error(
@@ -317,8 +358,7 @@ Connection::Task<Status> Connection::hello() {
 Connection::Task<Status> Connection::authenticate() {
   const auto& opt = relay_.options;
   auto refused = [&](const char* mechanism, const Reply& reply) {
-    return make_error(
-        Errc::io, fmt::format("{}: AUTH {} refused: {}", relay_.name, mechanism, reply.one_line()));
+    return auth_refused(opt, relay_.name, mechanism, reply);
   };
   if (ext_.auth_plain) {
     std::string credentials;
@@ -348,9 +388,7 @@ Connection::Task<Status> Connection::authenticate() {
     if (reply->code != 235) co_return refused("LOGIN", *reply);
     co_return Status{};
   }
-  co_return make_error(Errc::io,
-                       fmt::format("{}: relay does not offer AUTH PLAIN or LOGIN{}", relay_.name,
-                                   tls_on_ ? "" : " (some offer it only over TLS)"));
+  co_return auth_not_offered(opt, relay_.name, tls_on_);
 }
 
 Connection::Task<void> Connection::quit() {
@@ -425,7 +463,7 @@ Connection::Task<Result<std::optional<transport::DeliveryResult>>> Connection::e
   auto mail = co_await step(pipelined, std::move(line), timeouts_.mail, "MAIL FROM");
   if (!mail) co_return mail.error();
   if (mail->code == 421 || (!pipelined && !mail->positive())) {
-    co_return Outcome(classify(*mail, "MAIL FROM"));
+    co_return Outcome(mail_from_refused(relay_.name, envelope.mail_from, *mail));
   }
   line.clear();
   if (!pipelined) append_rcpt_to(line, envelope);
@@ -438,7 +476,7 @@ Connection::Task<Result<std::optional<transport::DeliveryResult>>> Connection::e
   if (!data) co_return data.error();
   Outcome refusal;
   if (!mail->positive()) {
-    refusal = classify(*mail, "MAIL FROM");
+    refusal = mail_from_refused(relay_.name, envelope.mail_from, *mail);
   } else if (!rcpt->positive()) {
     refusal = classify(*rcpt, "RCPT TO");
   } else if (data->code != 354) {

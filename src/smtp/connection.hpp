@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -27,6 +28,11 @@ namespace broadsheet::smtp {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Pool::Impl& pool, Relay& relay);
+  // A connection that only checks the relay (Pool::check_relays): set-up, QUIT, then
+  // `checked` with what it found; it takes no job and counts in none of the relay's
+  // numbers.
+  using Checked = std::function<void(const Pool::RelayCheck&)>;
+  Connection(Pool::Impl& pool, Relay& relay, Checked checked);
   void start();
   void wake();   // work was queued for this idle connection, or the pool stops
   void abort();  // stop during set-up: close the socket
@@ -47,6 +53,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   Task<void> run(std::shared_ptr<Connection> self);
+  Task<void> check(std::shared_ptr<Connection> self);
+  std::string offers() const;  // what a set-up connection found, for a check
   Task<void> watchdog(std::shared_ptr<Connection> self);
   Task<Status> set_up();
   Task<Status> handshake();
@@ -86,6 +94,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Pool::Impl& pool_;
   Relay& relay_;
+  Checked checked_;  // set for a check
   const Timeouts& timeouts_;
   Strand strand_;
   asio::ssl::stream<asio::ip::tcp::socket> stream_;

@@ -72,6 +72,7 @@ Result<PoolOptions> pool_options_from(const Config& config) {
     relay.port = static_cast<std::uint16_t>(extra.port);
     if (!extra.tls.empty()) relay.tls = tls_mode(extra.tls);
     relay.weight = extra.weight;
+    relay.listed = true;
     options.relays.push_back(std::move(relay));
   }
   options.helo_name = s.helo_name;

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include "smtp/connection.hpp"
+#include "smtp/diagnosis.hpp"
 #include "smtp/pool_impl.hpp"
 #include "smtp/wire.hpp"
 
@@ -180,6 +181,25 @@ void Pool::stop() {
   for (auto& t : threads) t.join();
 }
 
+void Pool::check_relays(std::function<void(const RelayCheck&)> done) {
+  auto shared = std::make_shared<std::function<void(const RelayCheck&)>>(std::move(done));
+  std::lock_guard lock(impl_->mu);
+  if (impl_->stopping) return;
+  for (auto& relay : impl_->relays) {
+    auto conn = std::make_shared<Connection>(*impl_, *relay,
+                                             [shared](const RelayCheck& c) { (*shared)(c); });
+    impl_->connections.insert(conn);
+    conn->start();
+  }
+}
+
+bool Pool::Impl::check_finished(const std::shared_ptr<Connection>& conn) {
+  std::lock_guard lock(mu);
+  connections.erase(conn);
+  connection_gone();
+  return !stopping;
+}
+
 void Pool::Impl::begin_stopping(std::vector<Job>& dropped) {
   if (stopping) return;
   stopping = true;
@@ -335,7 +355,9 @@ void Pool::Impl::connection_ready(Relay& relay) {
 }
 
 void Pool::Impl::connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn,
-                                   const std::string& reason) {
+                                   const Error& why) {
+  const std::string& reason = why.message;
+  const bool configuration = is_configuration_failure(why);
   std::vector<Job> expired;
   {
     std::lock_guard lock(mu);
@@ -347,6 +369,8 @@ void Pool::Impl::connection_failed(Relay& relay, const std::shared_ptr<Connectio
     if (relay.ready == 0 && !stopping) {
       // Nothing goes out through this relay now. Messages that waited as long as a
       // connection may take are given up on; the others move to relays that are up.
+      // A configuration failure will not go away by waiting: with no relay up, its
+      // messages are given up on at once.
       const auto now = SteadyClock::now();
       for (auto it = relay.queue.begin(); it != relay.queue.end();) {
         if (now - it->queued_at >= options.timeouts.connect) {
@@ -363,12 +387,20 @@ void Pool::Impl::connection_failed(Relay& relay, const std::shared_ptr<Connectio
         relay.queue.pop_front();
         enqueue(*other, std::move(job), false);
       }
+      if (configuration) {
+        for (auto& job : relay.queue) expired.push_back(std::move(job));
+        relay.queue.clear();
+      }
     }
     if (!relay.queue.empty() && !stopping) schedule_retry(relay);
     connection_gone();
   }
   for (auto& job : expired) {
-    complete(job, {transport::DeliveryResult::Kind::deferred, 0, "no connection: " + reason});
+    if (configuration) {
+      complete(job, {transport::DeliveryResult::Kind::deferred, 0, reason, true});
+    } else {
+      complete(job, {transport::DeliveryResult::Kind::deferred, 0, "no connection: " + reason});
+    }
   }
 }
 

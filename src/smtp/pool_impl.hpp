@@ -84,8 +84,9 @@ struct Pool::Impl {
   // True when `conn` was still idle (and now is not): nobody gave it work.
   bool leave_idle(Relay& relay, const Connection* conn);
   void connection_ready(Relay& relay);
-  void connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn,
-                         const std::string& reason);
+  // A set-up that failed with `why`: a configuration failure (diagnosis.hpp) completes
+  // the relay's queued jobs at once when no other relay is up, as no retry can work.
+  void connection_failed(Relay& relay, const std::shared_ptr<Connection>& conn, const Error& why);
   void connection_closed(Relay& relay, const std::shared_ptr<Connection>& conn);
   // A job whose body was not sent when its connection failed: tried once more, then
   // completed with `result`.
@@ -94,6 +95,8 @@ struct Pool::Impl {
   // relay it has not been too large for yet, else failed naming every limit.
   void too_large(Relay& relay, Job job, std::uint64_t size, std::uint64_t limit);
   static void complete(Job& job, transport::DeliveryResult result);
+  // A check of check_relays() ended; false when the pool is stopping (no report then).
+  bool check_finished(const std::shared_ptr<Connection>& conn);
   // What a message that never left gets when the pool stops.
   static transport::DeliveryResult not_sent(std::string why);
 

@@ -3,6 +3,9 @@
 // SMTPUTF8, SIZE, RSET after a refused recipient, QUIT at stop, and batches over several
 // connections.
 #include <gmock/gmock.h>
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <gtest/gtest.h>
 
 #include "smtp/smtp.hpp"
@@ -83,6 +86,48 @@ class PoolRelay : public ::testing::Test {
     EXPECT_THAT(r[0].reply, HasSubstr(why));
     EXPECT_TRUE(relay.messages().empty());
     return r[0];
+  }
+
+  // A relay that refuses the configuration: every message is deferred at once (well
+  // before the connect timeout) as a configuration failure with `why`.
+  static transport::DeliveryResult expect_configuration_failure(PoolOptions o,
+                                                                const AioRelay& relay,
+                                                                const std::string& why) {
+    o.timeouts.connect = 30s;  // not waited for
+    const auto began = std::chrono::steady_clock::now();
+    auto r = send(std::move(o), {transport::Envelope{"news@example.org", "reader@example.net"},
+                                 transport::Envelope{"news@example.org", "other@example.net"}});
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 10s);
+    EXPECT_EQ(r.size(), 2u);
+    if (r.empty()) return {};
+    for (const auto& x : r) {
+      EXPECT_EQ(x.kind, Kind::deferred);
+      EXPECT_TRUE(x.configuration) << x.reply;
+      EXPECT_THAT(x.reply, HasSubstr(why));
+    }
+    EXPECT_TRUE(relay.messages().empty());
+    return r[0];
+  }
+
+  static std::vector<Pool::RelayCheck> check(PoolOptions o) {
+    const std::size_t expected = o.relays.size();
+    auto pool = Pool::start(std::move(o));
+    EXPECT_TRUE(pool.ok());
+    if (!pool.ok()) return {};
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<Pool::RelayCheck> out;
+    (*pool)->check_relays([&](const Pool::RelayCheck& c) {
+      std::lock_guard lock(mu);
+      out.push_back(c);
+      cv.notify_all();
+    });
+    {
+      std::unique_lock lock(mu);
+      EXPECT_TRUE(cv.wait_for(lock, 20s, [&] { return out.size() == expected; }));
+    }
+    (*pool)->stop();
+    return out;
   }
 
   static inline testing::TempDir* certs_ = nullptr;
@@ -166,6 +211,90 @@ TEST_F(PoolRelay, CertificateForAnotherNameIsRefused) {
 TEST_F(PoolRelay, StartTlsRequiredButNotOffered) {
   AioRelay relay({});
   expect_deferred_at_set_up(options(relay, TlsMode::starttls), relay, "does not offer STARTTLS");
+}
+
+TEST_F(PoolRelay, ConfigurationFailuresDeferEveryMessageAtOnceNamingTheKey) {
+  {
+    AioRelay relay({});
+    expect_configuration_failure(options(relay, TlsMode::starttls), relay,
+                                 "does not offer STARTTLS: set smtp.tls = \"none\" or \"tls\"");
+  }
+  {
+    AioRelay relay({"--auth", "news:pa55word"});
+    auto o = options(relay, TlsMode::none);
+    o.relays[0].username = "news";
+    o.relays[0].password = "wrong-password";
+    expect_configuration_failure(o, relay, "AUTH PLAIN refused: 535");
+  }
+  {
+    AioRelay relay({});
+    auto o = options(relay, TlsMode::none);
+    o.relays[0].username = "news";  // credentials for a relay that offers no AUTH
+    o.relays[0].password = "pa55word";
+    expect_configuration_failure(o, relay, "does not offer AUTH PLAIN or LOGIN");
+  }
+  {
+    AioRelay relay(tls_flags("tls"));
+    auto o = options(relay, TlsMode::tls);
+    o.relays[0].ca_file.clear();
+    expect_configuration_failure(o, relay, "smtp.ca_file");
+  }
+}
+
+TEST_F(PoolRelay, TheSenderRefusedIsAConfigurationFailure) {
+  AioRelay relay({"--reject-sender", "*"});
+  auto r = send(options(relay, TlsMode::none), {reader_});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, Kind::deferred);
+  EXPECT_TRUE(r[0].configuration);
+  EXPECT_EQ(r[0].code, 553);
+  EXPECT_THAT(r[0].reply, HasSubstr("refuses the sender <news@example.org>: 553 5.7.1"));
+  EXPECT_TRUE(relay.messages().empty());
+}
+
+TEST_F(PoolRelay, ARelayThatIsDownIsNotAConfigurationFailure) {
+  AioRelay relay({});
+  auto o = options(relay, TlsMode::none);
+  o.relays[0].port = testing::free_port();
+  auto r = expect_deferred_at_set_up(o, relay, "cannot connect");
+  EXPECT_FALSE(r.configuration);
+}
+
+TEST_F(PoolRelay, ACheckSaysWhatEachRelayOffersOrWhyNot) {
+  auto flags = tls_flags("starttls");
+  flags.insert(flags.end(), {"--auth", "news:pa55word"});
+  AioRelay good(flags);
+  AioRelay plain({});
+  auto o = options(good, TlsMode::starttls);
+  o.relays[0].username = "news";
+  o.relays[0].password = "pa55word";
+  RelayOptions second = o.relays[0];
+  second.port = plain.port();
+  second.listed = true;
+  o.relays.push_back(second);
+  RelayOptions down = o.relays[0];
+  down.port = testing::free_port();
+  o.relays.push_back(down);
+  auto checks = check(o);
+  ASSERT_EQ(checks.size(), 3u);
+  std::sort(checks.begin(), checks.end(),
+            [](const auto& a, const auto& b) { return a.relay < b.relay; });
+  for (const auto& c : checks) {
+    if (c.relay == "127.0.0.1:" + std::to_string(good.port())) {
+      EXPECT_TRUE(c.ok) << c.what;
+      EXPECT_THAT(c.what, HasSubstr("ready: STARTTLS (certificate verified), AUTH as news"));
+    } else if (c.relay == "127.0.0.1:" + std::to_string(plain.port())) {
+      EXPECT_FALSE(c.ok);
+      EXPECT_TRUE(c.configuration);
+      EXPECT_THAT(c.what, HasSubstr("does not offer STARTTLS: set its mode in smtp.relays"));
+    } else {
+      EXPECT_FALSE(c.ok);
+      EXPECT_FALSE(c.configuration);
+      EXPECT_THAT(c.what, HasSubstr("cannot connect"));
+    }
+  }
+  EXPECT_TRUE(good.messages().empty());
+  EXPECT_THAT(good.events(), Contains("QUIT"));
 }
 
 TEST_F(PoolRelay, Smtputf8WhenTheAddressNeedsIt) {

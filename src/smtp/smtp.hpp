@@ -75,6 +75,7 @@ struct RelayOptions {
   int pool_size = 4;               // connections at most
   int messages_per_connection = 1000;
   int weight = 1;  // share of messages against the other relays
+  bool listed = false;  // one of smtp.relays, whose TLS mode is set there (not smtp.tls)
 };
 
 // How long each step may wait for the relay, RFC 5321 4.5.3.2's minimums by default.
@@ -109,6 +110,18 @@ class Pool final : public transport::Transport {
   // thread; it may call submit() again. Once the pool stops it is called at once, on
   // the caller's thread, with not_sent.
   void submit(std::vector<transport::Mail> batch, Completion done) override;
+
+  // What one relay said when checked by check_relays().
+  struct RelayCheck {
+    std::string relay;           // "host:port"
+    bool ok = false;             // it would take messages
+    bool configuration = false;  // !ok: a configuration failure (diagnosis.hpp), not transient
+    std::string what;            // ok: what it offers; else the one-line reason
+  };
+  // Checks every relay once without a message: connect, greeting, EHLO, STARTTLS and
+  // AUTH as configured, QUIT. `done` is called once per relay, on a pool thread, when
+  // its check ends (within the connect and mail timeouts); never after stop() began.
+  void check_relays(std::function<void(const RelayCheck&)> done);
 
   // Shutting down whatever the relays do: the pool works on for `grace` (a
   // transaction in progress may finish, a queue may drain), then stops taking work

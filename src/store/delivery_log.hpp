@@ -49,6 +49,12 @@ struct DeliveryUpdate {
   bool drop = false;                           // remove the row: the reader left before it was sent
 };
 
+// One reason deliveries are deferred: their last reply, and how many share it.
+struct DeferralReason {
+  std::string reply;
+  std::size_t count = 0;
+};
+
 class DeliveryLog {
  public:
   virtual ~DeliveryLog() = default;
@@ -75,6 +81,10 @@ class DeliveryLog {
   virtual Result<DeliveryTotals> delivery_totals() = 0;
   // The earliest next_attempt_at of the issue's deferred deliveries; none: nullopt.
   virtual Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) = 0;
+  // The most common last replies of the issue's deferred deliveries, at most `limit`,
+  // the most common first.
+  virtual Result<std::vector<DeferralReason>> deferral_reasons(Id issue_id,
+                                                               std::size_t limit) = 0;
   // One reader's delivery row, for tests and support: status, attempts, last reply.
   virtual Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) = 0;
 };

@@ -52,6 +52,10 @@ class Issues {
   // cancelled); Errc::conflict naming the current status when it is in none of them.
   virtual Result<Issue> change_issue_status(Id issue_id, std::vector<IssueStatus> from,
                                             IssueStatus to) = 0;
+  // A sending issue stops by itself (the relay refuses the configuration): it becomes
+  // paused with `reason` as its stopped_reason, which the next change of status
+  // (change_issue_status: resume, cancel) clears. Errc::conflict when it is not sending.
+  virtual Result<Issue> stop_issue(Id issue_id, const std::string& reason) = 0;
 };
 
 }  // namespace broadsheet::store

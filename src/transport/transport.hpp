@@ -36,6 +36,10 @@ struct DeliveryResult {
   Kind kind = Kind::deferred;
   int code = 0;       // the SMTP reply code when the transport speaks SMTP, else 0
   std::string reply;  // the server's reply or the transport's own words, one line
+  // Deferred because the sender's configuration does not work with the relay (no
+  // STARTTLS, AUTH refused, an untrusted certificate, the sender refused): every other
+  // message would meet the same, so a sender stops and `reply` names the key to change.
+  bool configuration = false;
 };
 
 // One message to one recipient. The bytes are shared, not copied, while the message

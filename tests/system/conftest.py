@@ -18,6 +18,7 @@ import io
 import json
 import os
 import pathlib
+import pty
 import shutil
 import signal
 import socket
@@ -86,6 +87,28 @@ def run(*args, env: dict | None = None, input: str | bytes | None = None,
         timeout=timeout,
         cwd=cwd,
     )
+
+
+def run_on_a_terminal(args, env, timeout=120):
+    """Runs the binary with stderr on a pseudo-terminal; returns (code, stdout, stderr)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([BIN, *map(str, args)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=slave, env=clean_env(env))
+    os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    out = proc.stdout.read().decode()
+    code = proc.wait(timeout=10)
+    return code, out, b"".join(chunks).decode(errors="replace")
 
 
 def stderr_lines(cp) -> list[str]:

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import collections
 import json
-import os
-import pty
 import re
 import signal
 import socket
-import subprocess
 import threading
 import time
 
-from conftest import (BIN, assert_ok, clean_env, data_args, free_port, request, run,
+from conftest import (assert_ok, data_args, free_port, request, run, run_on_a_terminal,
                       scrape_metrics, wait_for)
 from send_helpers import add_newsletter, create_issue, make_audience, sink_factory  # noqa: F401
 
@@ -230,28 +227,6 @@ def test_sigterm_with_a_relay_that_answers_too_slowly(paper, tmp_path, sink_fact
 
 PROGRESS = re.compile(r"issue (\d+)  ([\d,]+)/([\d,]+)  ([\d.,]+|--)/s  (\d+:\d\d|--:--) left")
 SUMMARY = re.compile(r"issue (\d+)  ([\d,]+)/([\d,]+)  ([\d.,]+|--)/s  in (\d+:\d\d)")
-
-
-def run_on_a_terminal(args, env, timeout=120):
-    """Runs the binary with stderr on a pseudo-terminal; returns (code, stdout, stderr)."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([BIN, *map(str, args)], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=slave, env=clean_env(env))
-    os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    out = proc.stdout.read().decode()
-    code = proc.wait(timeout=10)
-    return code, out, b"".join(chunks).decode(errors="replace")
 
 
 def test_the_progress_line_on_a_terminal(paper, tmp_path, sink_factory):

@@ -66,19 +66,21 @@ def test_4xx_is_retried_after_the_backoff_until_the_relay_accepts(paper, tmp_pat
     readers = make_audience(paper, tmp_path, 5)
     refusing = sink_factory("-r", "RCPT")
     issue_id = create_issue(paper, tmp_path)
-    proc = start_send(paper, issue_id, refusing.env(BROADSHEET_SEND_BACKOFF="1s"))
-    try:
-        wait_for(lambda: show(paper, issue_id)["deliveries"]["deferred"] == 5, what="deferrals")
-        refusing.stop()
-        accepting = sink_factory(name="accepting", port=refusing.port)
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        assert "sent=5 deferred=0 failed=0" in out
-        assert sorted(accepting.recipients()) == sorted(readers)
-        assert refusing.recipients() == []
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # Nothing more can be sent before the retry: the command ends, exit 3, with why.
+    cp = run("issue", "send", issue_id, "--wait", *data_args(paper),
+             env=refusing.env(BROADSHEET_SEND_BACKOFF="2s"))
+    assert cp.returncode == 3, (cp.stdout, cp.stderr)
+    assert "sent=0 deferred=5 failed=0 queued=0" in cp.stdout
+    assert "deferred 5: 5\u00d7 4" in cp.stdout and "(in reply to RCPT TO)" in cp.stdout
+    refusing.stop()
+    accepting = sink_factory(name="accepting", port=refusing.port)
+    # The next `issue send` retries them once they are due.
+    wait_for(lambda: run("issue", "send", issue_id, "--wait", *data_args(paper),
+                         env=accepting.env(BROADSHEET_SEND_BACKOFF="2s")).returncode == 0,
+             timeout=30, what="the retry to go out")
+    assert show(paper, issue_id)["deliveries"]["sent"] == 5
+    assert sorted(accepting.recipients()) == sorted(readers)
+    assert refusing.recipients() == []
 
 
 def test_a_relay_that_is_down_at_first_is_used_when_it_comes_back(paper, tmp_path, sink_factory):
@@ -88,17 +90,14 @@ def test_a_relay_that_is_down_at_first_is_used_when_it_comes_back(paper, tmp_pat
            "BROADSHEET_SMTP_PORT": str(port), "BROADSHEET_SMTP_TLS": "none",
            "BROADSHEET_SEND_BACKOFF": "1s", "BROADSHEET_SMTP_TIMEOUT_CONNECT": "2"}
     issue_id = create_issue(paper, tmp_path)
-    proc = start_send(paper, issue_id, env)
-    try:
-        wait_for(lambda: show(paper, issue_id)["deliveries"]["deferred"] > 0, what="deferrals")
-        sink = sink_factory(name="late", port=port)
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        assert "sent=4" in out
-        assert sorted(sink.recipients()) == sorted(readers)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    cp = run("issue", "send", issue_id, "--wait", *data_args(paper), env=env)
+    assert cp.returncode == 3, (cp.stdout, cp.stderr)  # deferred, waiting for the retry
+    assert "Connection refused" in cp.stdout
+    sink = sink_factory(name="late", port=port)
+    wait_for(lambda: run("issue", "send", issue_id, "--wait", *data_args(paper),
+                         env=env).returncode == 0, timeout=30, what="the retry to go out")
+    assert show(paper, issue_id)["deliveries"]["sent"] == 4
+    assert sorted(sink.recipients()) == sorted(readers)
 
 
 def test_pause_resume_and_cancel(paper, tmp_path, sink_factory):

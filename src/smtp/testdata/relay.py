@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A relay for the tests of src/smtp, on aiosmtpd: STARTTLS or TLS from the first byte
 with the certificate the test made, AUTH PLAIN/LOGIN, SMTPUTF8, SIZE, PIPELINING on
-request, 550 for chosen recipients.
+request, 550 for chosen recipients, 553 for chosen senders.
 
 Each accepted message lands in OUT as N.eml (the bytes as received, dots removed) and
 N.env ("key: value" lines, written last, so a test that sees N.env may read both).
@@ -30,6 +30,7 @@ parser.add_argument("--smtputf8", action="store_true")
 parser.add_argument("--size", type=int, default=0, help="SIZE limit; 0: none announced")
 parser.add_argument("--pipelining", action="store_true")
 parser.add_argument("--reject-rcpt", action="append", default=[])
+parser.add_argument("--reject-sender", action="append", default=[], help="ADDRESS, or * for every one")
 args = parser.parse_args()
 
 
@@ -51,6 +52,8 @@ class Handler:
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         event(f"MAIL {address} {' '.join(mail_options)}".rstrip())
+        if address in args.reject_sender or "*" in args.reject_sender:
+            return "553 5.7.1 <%s>: Sender address rejected: not owned by user" % address
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"

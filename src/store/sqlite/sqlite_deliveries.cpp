@@ -33,6 +33,7 @@ PendingDelivery read_pending(const Query& q) {
 
 // The columns of delivery_counts and of delivery_of.
 constexpr ColumnList<2> kCountColumns{{"status", "count"}};
+constexpr ColumnList<2> kReasonColumns{{"reply", "count"}};
 constexpr ColumnList<1> kSettledColumns{{"count"}};
 constexpr ColumnList<3> kTotalColumns{{"sent", "failed", "deferred"}};
 constexpr ColumnList<5> kDeliveryColumns{
@@ -105,6 +106,15 @@ Result<std::size_t> SqliteStore::begin_sending(Id issue_id) {
 
 Result<Issue> SqliteStore::change_issue_status(Id issue_id, std::vector<IssueStatus> from,
                                                IssueStatus to) {
+  return move_issue(issue_id, from, to, "");
+}
+
+Result<Issue> SqliteStore::stop_issue(Id issue_id, const std::string& reason) {
+  return move_issue(issue_id, {IssueStatus::sending}, IssueStatus::paused, bounded_reply(reason));
+}
+
+Result<Issue> SqliteStore::move_issue(Id issue_id, const std::vector<IssueStatus>& from,
+                                      IssueStatus to, const std::string& stopped_reason) {
   {
     auto h = hold();
     if (!h) return h.error();
@@ -126,7 +136,11 @@ Result<Issue> SqliteStore::change_issue_status(Id issue_id, std::vector<IssueSta
     const bool finished = to == IssueStatus::sent || to == IssueStatus::cancelled;
     const std::string to_name(to_string(to));
     Query q(db(), sql().set_issue_status);
-    q.bind_int(1, issue_id).bind_text(2, to_name).bind_bool(3, finished).bind_int(4, clock_.now());
+    q.bind_int(1, issue_id)
+        .bind_text(2, to_name)
+        .bind_bool(3, finished)
+        .bind_int(4, clock_.now())
+        .bind_text(5, stopped_reason);
     if (auto s = q.returning_row("issue vanished", [] {}); !s) {
       return failed_to("change issue", s.error());
     }
@@ -307,6 +321,20 @@ Result<std::optional<UnixSeconds>> SqliteStore::next_retry_at(Id issue_id) {
     return failed_to("read the next retry", s.error());
   }
   return at;
+}
+
+Result<std::vector<DeferralReason>> SqliteStore::deferral_reasons(Id issue_id, std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().deferral_reasons);
+  q.columns(kReasonColumns).bind_int(1, issue_id).bind_int(2, as_sql_limit(limit));
+  std::vector<DeferralReason> out;
+  Status s = q.each_row([&] {
+    out.push_back(DeferralReason{q.text_of(kReasonColumns["reply"]),
+                                 static_cast<std::size_t>(q.int_of(kReasonColumns["count"]))});
+  });
+  if (!s) return failed_to("read the reasons of deferrals", s.error());
+  return out;
 }
 
 Result<DeliveryUpdate> SqliteStore::delivery_of(Id issue_id, Id subscriber_id) {

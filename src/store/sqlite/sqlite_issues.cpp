@@ -12,10 +12,11 @@ namespace broadsheet::store::sqlite {
 namespace {
 
 // The columns of every query that returns issues, read by name (Query::columns).
-constexpr ColumnList<15> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
+constexpr ColumnList<16> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
                                         "preheader", "body_markdown", "sponsor_markdown", "status",
                                         "scheduled_at", "started_at", "finished_at", "created_at",
-                                        "updated_at", "lease_owner", "lease_expires_at"}};
+                                        "updated_at", "lease_owner", "lease_expires_at",
+                                        "stopped_reason"}};
 Issue read_issue(const Query& q) {
   Issue i;
   i.id = q.int_of(kIssueColumns["id"]);
@@ -34,6 +35,7 @@ Issue read_issue(const Query& q) {
   i.updated_at = q.int_of(kIssueColumns["updated_at"]);
   i.lease_owner = q.text_of(kIssueColumns["lease_owner"]);
   i.lease_expires_at = q.opt_int_of(kIssueColumns["lease_expires_at"]);
+  i.stopped_reason = q.text_of(kIssueColumns["stopped_reason"]);
   return i;
 }
 

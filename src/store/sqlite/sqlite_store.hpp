@@ -136,6 +136,7 @@ class SqliteStore final : public Store {
   Result<std::size_t> begin_sending(Id issue_id) override;
   Result<Issue> change_issue_status(Id issue_id, std::vector<IssueStatus> from,
                                     IssueStatus to) override;
+  Result<Issue> stop_issue(Id issue_id, const std::string& reason) override;
   Result<std::optional<Id>> claim_sending_issue(const std::string& owner, Id issue_id,
                                                 UnixSeconds until) override;
   Result<bool> renew_lease(Id issue_id, const std::string& owner, UnixSeconds until) override;
@@ -147,6 +148,7 @@ class SqliteStore final : public Store {
   Status record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) override;
   Result<DeliveryCounts> delivery_counts(Id issue_id) override;
   Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) override;
+  Result<std::vector<DeferralReason>> deferral_reasons(Id issue_id, std::size_t limit) override;
   Result<std::size_t> settled_since(Id issue_id, UnixSeconds since) override;
   Result<DeliveryTotals> delivery_totals() override;
   Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) override;
@@ -171,6 +173,9 @@ class SqliteStore final : public Store {
 
  private:
   friend class SqliteImportSession;
+  // change_issue_status and stop_issue: the move, with the reason it stopped by itself.
+  Result<Issue> move_issue(Id issue_id, const std::vector<IssueStatus>& from, IssueStatus to,
+                           const std::string& stopped_reason);
   using SignupGroup = GroupCommit<SignupRequest, SignupOutcome>;
   // At most this many sign-ups share a transaction, which bounds how long it holds the
   // write lock (and the connection) away from everyone else.

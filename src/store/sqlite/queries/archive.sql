@@ -38,7 +38,7 @@ LIMIT ?2;
 SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, i.body_markdown,
        i.sponsor_markdown, i.status,
        i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
-       coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at
+       coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at, i.stopped_reason
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE i.id = ?2 AND i.newsletter_id = ?1 AND i.started_at IS NOT NULL
   AND (i.status = 'sending' OR i.status = 'sent' OR

@@ -18,10 +18,12 @@ WHERE x.newsletter_id = ?2 AND x.status = 'confirmed' AND s.status = 'active'
 ORDER BY x.subscriber_id;
 
 -- name: set_issue_status
--- ?3 true: stamp finished_at (sent, cancelled).
+-- ?3 true: stamp finished_at (sent, cancelled); ?5 why it stopped by itself, '' for a
+-- change asked for (which clears an earlier reason).
 UPDATE issues
 SET status = ?2, updated_at = ?4,
-    finished_at = CASE WHEN ?3 THEN ?4 ELSE finished_at END
+    finished_at = CASE WHEN ?3 THEN ?4 ELSE finished_at END,
+    stopped_reason = ?5
 WHERE id = ?1
 RETURNING id;
 
@@ -66,6 +68,15 @@ UPDATE subscribers SET bounce_count = bounce_count + 1, updated_at = ?2 WHERE id
 
 -- name: delivery_counts
 SELECT status, count(*) AS count FROM deliveries WHERE issue_id = ?1 GROUP BY status;
+
+-- name: deferral_reasons
+-- ?1 issue, ?2 limit: the last replies of its deferred deliveries, the most common first.
+SELECT last_reply AS reply, count(*) AS count
+FROM deliveries
+WHERE issue_id = ?1 AND status = 'deferred'
+GROUP BY last_reply
+ORDER BY count DESC, reply
+LIMIT ?2;
 
 -- name: settled_since
 -- ?1 issue, ?2 since: reads the issue's rows only (the primary key's prefix).

@@ -3,7 +3,7 @@
 
 -- Issues: id, newsletter_id, newsletter slug, subject, preheader, body_markdown,
 -- sponsor_markdown, status, scheduled_at, started_at, finished_at, created_at,
--- updated_at, lease_owner, lease_expires_at ---------------------------------------------
+-- updated_at, lease_owner, lease_expires_at, stopped_reason ----------------------------
 
 -- name: insert_issue
 INSERT INTO issues (newsletter_id, subject, preheader, body_markdown, sponsor_markdown, status,
@@ -15,7 +15,7 @@ RETURNING id;
 SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, i.body_markdown,
        i.sponsor_markdown, i.status,
        i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
-       coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at
+       coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at, i.stopped_reason
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE i.id = ?1;
 
@@ -28,7 +28,7 @@ SELECT status FROM issues WHERE id = ?1;
 SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, '' AS body_markdown,
        '' AS sponsor_markdown, i.status,
        i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
-       coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at
+       coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at, i.stopped_reason
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE (?1 IS NULL OR i.newsletter_id = ?1) AND (?2 IS NULL OR i.status = ?2)
 ORDER BY i.created_at DESC, i.id DESC
