@@ -46,6 +46,9 @@ json::object subscriber_json(const store::SubscriberWithSubscriptions& s) {
     subs.push_back(std::move(o));
   }
   out["subscriptions"] = std::move(subs);
+  json::object attributes;
+  for (const auto& a : s.attributes) attributes[a.key] = a.value;
+  out["attributes"] = std::move(attributes);
   return out;
 }
 

@@ -140,6 +140,10 @@ int show(const std::string& data, const SubscriberArgs& a) {
     std::cout << fmt::format("  {:<24} {:<12} since {}\n", x.newsletter_slug, to_string(x.status),
                              format_iso8601(since));
   }
+  if (!s->attributes.empty()) std::cout << "attributes:\n";
+  for (const auto& attr : s->attributes) {
+    std::cout << fmt::format("  {}: {}\n", attr.key, attr.value);
+  }
   return kExitOk;
 }
 

@@ -71,6 +71,25 @@ void append_xml_escaped(std::string& out, std::string_view text) {
   }
 }
 
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (b < 0x20) {
+      out.append("\\u00");
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 0xF]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
 std::string excerpt(std::string_view text, std::size_t max_bytes) {
   constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   std::string out;

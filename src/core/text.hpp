@@ -1,4 +1,4 @@
-// Escaping text for HTML and XML. The one copy every module uses (mail bodies, web
+// Escaping text for HTML, XML and JSON strings. The one copy every module uses (mail bodies, web
 // pages, HTTP error pages, Atom feeds), so they cannot drift apart.
 // Pure functions of their input; no allocation beyond the output string.
 #pragma once
@@ -20,6 +20,10 @@ std::string html_escaped(std::string_view text);
 // Expects UTF-8 otherwise: a lead byte >= 0xC0 and the 1..3 bytes it announces are
 // copied without checking them, so invalid UTF-8 in is not made valid.
 void append_xml_escaped(std::string& out, std::string_view text);
+
+// Appends `text` as a JSON string, quotes included (RFC 8259): " and \ escaped, control
+// characters as \uXXXX, every other byte copied as is (so valid UTF-8 in, valid out).
+void append_json_string(std::string& out, std::string_view text);
 
 // A piece of untrusted text fit to quote in a message or a log line: at most
 // `max_bytes` of it, cut at a character boundary (then "…" follows), with every

@@ -87,5 +87,14 @@ TEST(SplitAt, KeepsEmptyParts) {
   EXPECT_EQ(split_at("", ','), (V{""}));
 }
 
+TEST(JsonString, EscapesQuotesBackslashesAndControls) {
+  std::string out;
+  append_json_string(out, "a\"b\\c\n\x01 Zoë");
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u000a\\u0001 Zoë\"");
+  out.clear();
+  append_json_string(out, "");
+  EXPECT_EQ(out, "\"\"");
+}
+
 }  // namespace
 }  // namespace broadsheet

@@ -2,6 +2,7 @@
 // store, a socket or a clock. Ids are the store's row ids; 0 means "not stored yet".
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +59,18 @@ struct Subscriber {
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
 };
+
+// Something known of a reader beyond name and time zone, for the desk's segments: an
+// imported column other providers export (Mailchimp's Country, Substack's plan). Keys
+// and values are printable UTF-8; every writer keeps to the bounds below, which the
+// store takes as given.
+struct ReaderAttribute {
+  std::string key;
+  std::string value;
+};
+inline constexpr std::size_t kMaxReaderAttributes = 20;   // per reader
+inline constexpr std::size_t kMaxAttributeKeyBytes = 64;
+inline constexpr std::size_t kMaxAttributeValueBytes = 500;
 
 struct Subscription {
   Id subscriber_id = 0;

@@ -63,7 +63,7 @@ class DispatcherTest : public testing::StoreFixture {
     EXPECT_TRUE(session.ok());
     for (int k = 0; k < count; ++k) {
       const std::string email = "r" + std::to_string(k) + "@example.org";
-      EXPECT_TRUE((*session)->add(store::ImportRow{email, email, "Reader", ""}).ok());
+      EXPECT_TRUE((*session)->add(store::ImportRow{email, email, "Reader", "", {}}).ok());
     }
     EXPECT_TRUE((*session)->commit().ok());
     Issue i;

@@ -18,6 +18,7 @@ namespace broadsheet::store {
 struct SubscriberWithSubscriptions {
   Subscriber subscriber;
   std::vector<Subscription> subscriptions;  // ordered by newsletter slug
+  std::vector<ReaderAttribute> attributes;  // ordered by key
 };
 
 // Filter for listing and exporting subscribers.

@@ -257,7 +257,7 @@ def test_bad_utf8_rows(letter, tmp_path):
                + addr("tzbad").encode() + b",T,Europe/\xc0\n"          # in the zone
                + addr("overlong").encode() + b",\xc0\xaf,\n"           # overlong encoding
                + addr("surrogate").encode() + b",\xed\xa0\x80,\n"      # UTF-16 surrogate
-               + addr("cut").encode() + b",caf\xc3\n"                  # cut sequence
+               + addr("cut").encode() + b",caf\xc3,\n"                 # cut sequence
                + addr("ok2").encode() + b",Zo\xc3\xab,\n")
     f = write_csv(tmp_path / "list.csv", content)
     cp = do_import(letter, f)
@@ -429,7 +429,7 @@ def test_folder_instead_of_file(letter, tmp_path):
 
 @pytest.mark.parametrize("content", [
     "name,timezone\nAnn,UTC\n",
-    "mail,name\nann,Ann\n",
+    "mailbox,name\nann,Ann\n",
     "\n\n",
     "email,name,email\na,b,c\n",
 ], ids=["no-email-column", "misnamed-column", "blank-lines", "email-twice"])

@@ -41,6 +41,8 @@ namespace broadsheet::store::sqlite {
   X(purge_mail_queue) X(public_newsletter_opt_in)                                         \
   X(import_high_water) X(import_subscribers_batch) X(import_subscriber)                   \
   X(subscriber_id_by_email) X(import_subscription) X(import_new_subscriptions)            \
+  X(import_queue_confirmations) X(import_stamp_confirmations) X(import_count_unconfirmed)  \
+  X(attributes_of_subscriber)                                                             \
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
   X(insert_feed_article) X(list_articles)                                                 \
   X(insert_feed) X(feed_by_id) X(list_feeds) X(due_feeds) X(delete_feed)                  \

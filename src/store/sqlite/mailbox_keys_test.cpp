@@ -201,9 +201,9 @@ TEST_F(SqliteMailboxKeys, RemovalLeavesAHashedSuppressionThatAddsAndImportsRespe
 
   auto session = store.begin_import(ImportOptions{n.id, true, "import"});
   ASSERT_TRUE(session.ok());
-  ASSERT_TRUE((*session)->add(ImportRow{"GONE@example.org", "GONE@example.org", "", ""}).ok());
-  ASSERT_TRUE((*session)->add(ImportRow{"new@example.org", "new@example.org", "", ""}).ok());
-  ASSERT_TRUE((*session)->add(ImportRow{"NEW@example.org", "NEW@example.org", "", ""}).ok());
+  ASSERT_TRUE((*session)->add(ImportRow{"GONE@example.org", "GONE@example.org", "", "", {}}).ok());
+  ASSERT_TRUE((*session)->add(ImportRow{"new@example.org", "new@example.org", "", "", {}}).ok());
+  ASSERT_TRUE((*session)->add(ImportRow{"NEW@example.org", "NEW@example.org", "", "", {}}).ok());
   auto counts = (*session)->commit();
   ASSERT_TRUE(counts.ok()) << counts.error().message;
   EXPECT_EQ(counts->suppressed_skipped, 1u);

@@ -203,7 +203,7 @@ TEST_F(ArchiveTest, ReadsDoNotWaitForTheWriter) {
   // An import holds the writer until it commits; the public side reads meanwhile.
   auto session = store_->begin_import(ImportOptions{n_.id, false, "import"});
   ASSERT_TRUE(session.ok());
-  ImportRow row{"new@example.org", "new@example.org", "New", ""};
+  ImportRow row{"new@example.org", "new@example.org", "New", "", {}};
   ASSERT_TRUE((*session)->add(row).ok());
   auto reads = std::async(std::launch::async, [&] {
     bool ok = store_->newsletter_by_slug("morning").ok();

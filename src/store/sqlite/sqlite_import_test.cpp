@@ -12,7 +12,7 @@ namespace {
 
 using SqliteImport = testing::SqliteTest;
 
-ImportRow row(const std::string& email) { return ImportRow{email, email, "Name", ""}; }
+ImportRow row(const std::string& email) { return ImportRow{email, email, "Name", "", {}}; }
 
 TEST_F(SqliteImport, CommitsAndCounts) {
   auto& store = open();
@@ -168,6 +168,76 @@ TEST_F(SqliteImport, CanEndOnAnotherThread) {
     session->reset();  // rolls back and frees the store from this thread
   }).join();
   EXPECT_EQ(*store.count_subscriptions(n.id, SubscriptionStatus::unconfirmed), 0u);
+}
+
+TEST_F(SqliteImport, KeepsAttributesOfTheReadersItCreates) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  Subscriber known = subscriber("known@example.org");
+  auto session = store.begin_import(ImportOptions{n.id, false, "import", false, 0});
+  ASSERT_TRUE(session.ok());
+  ImportRow a = row("a@example.org");
+  a.attributes = {{"Country", "Korea, \"South\""}, {"Notes", "line\\break"}};
+  ImportRow k = row("known@example.org");
+  k.attributes = {{"Country", "FR"}};
+  ASSERT_TRUE((*session)->add(a).ok());
+  ASSERT_TRUE((*session)->add(k).ok());
+  ASSERT_TRUE((*session)->add(row("b@example.org")).ok());
+  ASSERT_TRUE((*session)->commit().ok());
+  session->reset();
+
+  auto got = store.subscriber_by_email("a@example.org");
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->attributes.size(), 2u);
+  EXPECT_EQ(got->attributes[0].key, "Country");
+  EXPECT_EQ(got->attributes[0].value, "Korea, \"South\"");
+  EXPECT_EQ(got->attributes[1].value, "line\\break");
+  EXPECT_TRUE(store.subscriber_by_email("b@example.org")->attributes.empty());
+  // A known reader keeps what they have, as with their name.
+  EXPECT_TRUE(store.subscriber_by_email("known@example.org")->attributes.empty());
+}
+
+TEST_F(SqliteImport, CountsTheUnconfirmedAndQueuesTheirConfirmationsOnce) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  Subscriber earlier = subscriber("earlier@example.org");
+  ASSERT_TRUE(store.set_subscription(earlier.id, n.id, SubscriptionStatus::unconfirmed, "cli").ok());
+  Subscriber confirmed = subscriber("confirmed@example.org");
+  ASSERT_TRUE(store.set_subscription(confirmed.id, n.id, SubscriptionStatus::confirmed, "cli").ok());
+
+  auto import = [&](bool send, UnixSeconds resend_after) {
+    auto session = store.begin_import(ImportOptions{n.id, false, "import", send, resend_after});
+    EXPECT_TRUE(session.ok());
+    for (const char* e : {"new1@example.org", "new2@example.org", "new1@example.org",
+                          "earlier@example.org", "confirmed@example.org"}) {
+      EXPECT_TRUE((*session)->add(row(e)).ok());
+    }
+    auto counts = (*session)->commit();
+    EXPECT_TRUE(counts.ok());
+    return *counts;
+  };
+  ImportCounts first = import(false, 0);
+  EXPECT_EQ(first.unconfirmed, 3u);  // new1, new2, earlier
+  EXPECT_EQ(first.confirmations_queued, 0u);
+  EXPECT_EQ(store.mail_queue_state()->pending, 0u);
+
+  const UnixSeconds now = clock_.now();
+  ImportCounts second = import(true, now - 600);
+  EXPECT_EQ(second.unconfirmed, 3u);
+  EXPECT_EQ(second.confirmations_queued, 3u);
+  auto due = store.due_mail(now + 1, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 3u);
+  for (const auto& m : *due) {
+    EXPECT_EQ(m.kind, QueuedMailKind::confirmation);
+    EXPECT_EQ(m.newsletter_ids, std::vector<Id>{n.id});
+    EXPECT_NE(m.email, "confirmed@example.org");
+  }
+  // Within the resend window: nothing more.
+  ImportCounts third = import(true, now - 600);
+  EXPECT_EQ(third.unconfirmed, 3u);
+  EXPECT_EQ(third.confirmations_queued, 0u);
+  EXPECT_EQ(store.mail_queue_state()->pending, 3u);
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ Subscriber read_subscriber(const Query& q) {
   return s;
 }
 
+// The columns of attributes_of_subscriber.
+constexpr ColumnList<2> kAttributeColumns{{"key", "value"}};
+
 // The columns of every query that returns subscriptions, read by name (Query::columns).
 constexpr ColumnList<8> kSubscriptionColumns{{"subscriber_id", "newsletter_id", "newsletter_slug",
                                               "status", "source", "created_at", "confirmed_at",
@@ -192,6 +195,15 @@ Result<SubscriberWithSubscriptions> SqliteStore::subscriber_by_email(const std::
   q.columns(kSubscriptionColumns);
   q.bind_int(1, out.subscriber.id);
   if (auto s = q.each_row([&] { out.subscriptions.push_back(read_subscription(q)); }); !s) {
+    return fail(s.error());
+  }
+  Query attributes(db(), sql().attributes_of_subscriber);
+  attributes.columns(kAttributeColumns).bind_int(1, out.subscriber.id);
+  if (auto s = attributes.each_row([&] {
+        out.attributes.push_back({attributes.text_of(kAttributeColumns["key"]),
+                                  attributes.text_of(kAttributeColumns["value"])});
+      });
+      !s) {
     return fail(s.error());
   }
   if (auto s = tx.commit(); !s) return fail(s.error());

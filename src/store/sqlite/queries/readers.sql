@@ -17,6 +17,13 @@ SELECT id, email, email_display, name, timezone, status, created_at, updated_at
 FROM subscribers
 WHERE email_key = ?1;
 
+-- name: attributes_of_subscriber
+-- ?1 subscriber: their attributes (migration 0006), one row each, by key.
+SELECT a.key AS key, a.value AS value
+FROM subscribers AS s, json_each(s.attributes) AS a
+WHERE s.id = ?1
+ORDER BY a.key;
+
 -- name: subscriber_exists
 SELECT 1 FROM subscribers WHERE id = ?1;
 
