@@ -15,6 +15,7 @@
 #include "render/body_fields.hpp"
 #include "send/issue_control.hpp"
 #include "send/issue_edit.hpp"
+#include "send/issue_schedule.hpp"
 
 namespace broadsheet::admin {
 namespace {
@@ -410,6 +411,72 @@ Response api_test_issue(ApiContext& ctx, const Request& req) {
   (void)ctx.audit.audit(req.principal, "issue.test", std::to_string(*id),
                         fmt::format("{} addresses", addresses.size()));
   return Response::json(200, json::object{{"results", std::move(out)}});
+}
+
+namespace {
+
+// A refused schedule or unschedule: 404, 409 for the issue's state, 422 for the request.
+Response schedule_answer(ApiContext& ctx, const Request& req, send::ScheduleResult done) {
+  using R = send::ScheduleRefusal;
+  if (done.issue) return issue_answer(ctx, req, 200, *done.issue);
+  const std::string& message = done.issue.error().message;
+  const std::string code(send::refusal_code(done.refusal));
+  switch (done.refusal) {
+    case R::none:
+    case R::failed:
+      if (done.issue.error().code == Errc::invalid_argument) {
+        return Response::json_error(422, "invalid_schedule", message);
+      }
+      return error_answer(req, done.issue.error());
+    case R::not_found:
+      return no_issue(req);
+    case R::edition_taken:
+    case R::not_draft:
+    case R::not_scheduled:
+      return Response::json_error(409, code, message);
+    default:
+      return Response::json_error(422, code, message);
+  }
+}
+
+}  // namespace
+
+Response api_schedule_issue(ApiContext& ctx, const Request& req) {
+  auto id = issue_id(req);
+  if (!id) return no_issue(req);
+  std::optional<Response> refusal;
+  auto parsed = json_body(req, refusal);
+  if (!parsed) return std::move(*refusal);
+  const json::object& body = parsed->value.as_object();
+  for (const auto& field : body) {
+    if (field.key() != "edition" && field.key() != "at") {
+      return Response::json_error(
+          400, "invalid_field",
+          fmt::format("Unknown field \"{}\": an issue is scheduled for an \"edition\" or "
+                      "\"at\" an instant.",
+                      excerpt(field.key())));
+    }
+  }
+  auto edition = string_field(body, "edition", std::string());
+  auto at = string_field(body, "at", std::string());
+  for (const auto* r : {&edition, &at}) {
+    if (!*r) return error_answer(req, r->error());
+  }
+  if (edition->empty() == at->empty()) {
+    return Response::json_error(400, "invalid_field",
+                                "Give either \"edition\" (YYYY-MM-DD, of a scheduled "
+                                "newsletter) or \"at\" (an RFC 3339 instant, of a manual one).");
+  }
+  send::ScheduleRequest request{std::move(*edition), std::move(*at), "\"edition\"", "\"at\""};
+  return schedule_answer(ctx, req,
+                         send::schedule_issue(ctx.newsletters, ctx.issues, *id, request,
+                                              ctx.clock.now(), req.principal));
+}
+
+Response api_unschedule_issue(ApiContext& ctx, const Request& req) {
+  auto id = issue_id(req);
+  if (!id) return no_issue(req);
+  return schedule_answer(ctx, req, send::unschedule_issue(ctx.issues, *id, req.principal));
 }
 
 Response api_openapi(ApiContext&, const Request&) {

@@ -15,12 +15,20 @@
 //                                             which
 //   POST /api/v1/issues/{id}/send             202: begins sending (or goes on sending)
 //   POST /api/v1/issues/{id}/pause|resume|cancel   200, the issue as it is now
+//   POST /api/v1/issues/{id}/schedule         200: a draft approved for an edition
+//                                             {"edition":"2026-12-08"} or, of a manual
+//                                             newsletter, an instant {"at":"<RFC 3339>"}
+//                                             (send/issue_schedule.hpp)
+//   POST /api/v1/issues/{id}/unschedule       200: back to draft, before sending began
 //   POST /api/v1/issues/{id}/test             200, a test send (send/test_send.hpp) of
 //                                             {"to":["a@x",…],"name"?}: {"results":[{"to",
 //                                             "result","code","reply"}]}
 //
 // Errors are {"error":{"code","message"}}: 400 invalid_json / invalid_field, 422
-// invalid_merge_field (a body the renderer would not fill: render/body_fields.hpp), 404
+// invalid_merge_field (a body the renderer would not fill: render/body_fields.hpp), 422
+// with the reason a schedule is refused (invalid_edition, not_an_edition_day,
+// edition_in_past, invalid_at, at_in_past, manual_newsletter, recurring_newsletter), 409
+// edition_taken, not_draft, not_scheduled (schedule and unschedule), 404
 // not_found, 409 conflict (the issue's status does not allow it), 415
 // unsupported_media_type, 503 unavailable (the store failed; logged, not shown).
 // Handlers are plain functions of the request (tested without sockets).
@@ -62,6 +70,8 @@ http::Response api_pause_issue(ApiContext& ctx, const http::Request& req);
 http::Response api_resume_issue(ApiContext& ctx, const http::Request& req);
 http::Response api_cancel_issue(ApiContext& ctx, const http::Request& req);
 http::Response api_test_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_schedule_issue(ApiContext& ctx, const http::Request& req);
+http::Response api_unschedule_issue(ApiContext& ctx, const http::Request& req);
 // The OpenAPI 3.1 document of /api/v1 (web/api/openapi.json, built in).
 http::Response api_openapi(ApiContext& ctx, const http::Request& req);
 

@@ -9,17 +9,20 @@ namespace broadsheet::admin {
 namespace json = boost::json;
 
 json::object newsletter_json(const Newsletter& n) {
-  return json::object{{"slug", n.slug},
-                      {"name", n.name},
-                      {"description", n.description},
-                      {"schedule", n.schedule},
-                      {"from_name", n.from_name},
-                      {"from_address", n.from_address},
-                      {"public", n.is_public},
-                      {"opt_in", std::string(to_string(n.opt_in))},
-                      {"welcome_subject", n.welcome_subject},
-                      {"created_at", format_iso8601(n.created_at)},
-                      {"updated_at", format_iso8601(n.updated_at)}};
+  return json::object{
+      {"slug", n.slug},
+      {"name", n.name},
+      {"description", n.description},
+      {"schedule", n.schedule},
+      {"from_name", n.from_name},
+      {"from_address", n.from_address},
+      {"public", n.is_public},
+      {"opt_in", std::string(to_string(n.opt_in))},
+      {"welcome_subject", n.welcome_subject},
+      {"default_timezone",
+       n.default_timezone.empty() ? json::value(nullptr) : json::value(n.default_timezone)},
+      {"created_at", format_iso8601(n.created_at)},
+      {"updated_at", format_iso8601(n.updated_at)}};
 }
 
 json::object subscriber_json(const Subscriber& s) {
@@ -83,6 +86,7 @@ json::object issue_json(const Issue& i) {
                       {"subject", i.subject},
                       {"preheader", i.preheader},
                       {"status", std::string(to_string(i.status))},
+                      {"edition", i.edition ? json::value(*i.edition) : json::value(nullptr)},
                       {"scheduled_at", when(i.scheduled_at)},
                       {"started_at", when(i.started_at)},
                       {"finished_at", when(i.finished_at)},

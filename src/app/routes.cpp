@@ -86,6 +86,10 @@ http::Router build_router(WebContext& ctx) {
        api(admin::api_resume_issue)},
       {Method::post, "/api/v1/issues/{id}/cancel", Permission::api_token,
        api(admin::api_cancel_issue)},
+      {Method::post, "/api/v1/issues/{id}/schedule", Permission::api_token,
+       api(admin::api_schedule_issue)},
+      {Method::post, "/api/v1/issues/{id}/unschedule", Permission::api_token,
+       api(admin::api_unschedule_issue)},
       {Method::post, "/api/v1/issues/{id}/test", Permission::api_token, api(admin::api_test_issue)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},

@@ -48,6 +48,8 @@ TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
       {"POST /api/v1/issues/{id}/pause", "api_token"},
       {"POST /api/v1/issues/{id}/resume", "api_token"},
       {"POST /api/v1/issues/{id}/cancel", "api_token"},
+      {"POST /api/v1/issues/{id}/schedule", "api_token"},
+      {"POST /api/v1/issues/{id}/unschedule", "api_token"},
       {"POST /api/v1/issues/{id}/test", "api_token"},
       {"GET /healthz", "public"},
       {"GET /metrics", "local_or_token"},

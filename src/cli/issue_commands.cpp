@@ -101,11 +101,15 @@ int list(const std::string& data, const IssueArgs& a) {
     std::cout << "no issues yet; write one with `broadsheet issue create`\n";
     return kExitOk;
   }
-  std::cout << fmt::format("{:>6}  {:<20} {:<10} {:<20} {}\n", "ID", "NEWSLETTER", "STATUS",
-                           "CREATED", "SUBJECT");
+  std::cout << fmt::format("{:>6}  {:<20} {:<10} {:<20} {:<20} {}\n", "ID", "NEWSLETTER", "STATUS",
+                           "CREATED", "FOR", "SUBJECT");
   for (const auto& i : *issues) {
-    std::cout << fmt::format("{:>6}  {:<20} {:<10} {:<20} {}\n", i.id, i.newsletter_slug,
-                             to_string(i.status), format_iso8601(i.created_at), i.subject);
+    // FOR: the edition it is tied to, or the instant a manual newsletter's goes out.
+    const std::string when = i.edition        ? *i.edition
+                             : i.scheduled_at ? format_iso8601(*i.scheduled_at)
+                                              : std::string("-");
+    std::cout << fmt::format("{:>6}  {:<20} {:<10} {:<20} {:<20} {}\n", i.id, i.newsletter_slug,
+                             to_string(i.status), format_iso8601(i.created_at), when, i.subject);
   }
   return kExitOk;
 }
@@ -130,6 +134,10 @@ int show(const std::string& data, const IssueArgs& a) {
       "created:     {}\n",
       i->id, i->newsletter_slug, i->subject, i->preheader, to_string(i->status),
       format_iso8601(i->created_at));
+  if (i->edition) std::cout << fmt::format("edition:     {}\n", *i->edition);
+  if (i->scheduled_at) {
+    std::cout << fmt::format("scheduled:   {}\n", format_iso8601(*i->scheduled_at));
+  }
   if (i->started_at) std::cout << fmt::format("started:     {}\n", format_iso8601(*i->started_at));
   if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
   std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress->counts));
@@ -268,6 +276,7 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   add_issue_render_command(*group, invocation);
   add_issue_test_command(*group, invocation);
   add_issue_send_commands(*group, invocation);
+  add_issue_schedule_commands(*group, invocation);
 }
 
 }  // namespace broadsheet::cli

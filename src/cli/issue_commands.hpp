@@ -1,5 +1,6 @@
 // Pieces shared by the `issue` commands (issue_commands.cpp: create, list, show,
-// update, remove; issue_send_commands.cpp: render, send, pause, resume, cancel).
+// update, remove; issue_send_commands.cpp: render, send, pause, resume, cancel;
+// issue_schedule_commands.cpp: schedule, unschedule).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -29,5 +30,7 @@ void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issu
 void add_issue_test_command(CLI::App& group, Invocation& invocation);    // issue test
 void add_issue_send_commands(CLI::App& group,
                              Invocation& invocation);  // send, pause, resume, cancel
+void add_issue_schedule_commands(CLI::App& group,
+                                 Invocation& invocation);  // schedule, unschedule
 
 }  // namespace broadsheet::cli

@@ -10,6 +10,8 @@
 #include "admin/json_shapes.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "core/text.hpp"
+#include "schedule/editions.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::cli {
@@ -19,6 +21,7 @@ namespace {
 
 struct NewsletterArgs {
   std::string slug, name, description, schedule, from, opt_in, welcome_subject, welcome_body_file;
+  std::string default_timezone;
   bool is_private = false, is_public = false, json = false;
 };
 
@@ -80,6 +83,13 @@ int add(const std::string& data, const NewsletterArgs& a) {
   return kExitOk;
 }
 
+// The zone of readers who have none, and where it comes from.
+std::string default_zone_text(const Newsletter& n, const Config& config) {
+  if (!n.default_timezone.empty()) return n.default_timezone;
+  return fmt::format("{} (publication)",
+                     schedule::effective_zone("", "", config.publication.timezone));
+}
+
 int list(const std::string& data, bool as_json) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
@@ -95,10 +105,11 @@ int list(const std::string& data, bool as_json) {
     std::cout << "no newsletters yet; add one with `broadsheet newsletter add`\n";
     return kExitOk;
   }
-  std::cout << fmt::format("{:<24} {:<32} {:<28} {}\n", "SLUG", "NAME", "SCHEDULE", "VISIBILITY");
+  std::cout << fmt::format("{:<24} {:<32} {:<28} {:<10} {}\n", "SLUG", "NAME", "SCHEDULE",
+                           "VISIBILITY", "DEFAULT ZONE");
   for (const auto& n : *all) {
-    std::cout << fmt::format("{:<24} {:<32} {:<28} {}\n", n.slug, n.name, n.schedule,
-                             n.is_public ? "public" : "private");
+    std::cout << fmt::format("{:<24} {:<32} {:<28} {:<10} {}\n", n.slug, n.name, n.schedule,
+                             n.is_public ? "public" : "private", default_zone_text(n, ctx->config));
   }
   return kExitOk;
 }
@@ -124,13 +135,15 @@ int show(const std::string& data, const std::string& slug, bool as_json) {
   auto schedule = schedule::parse_schedule(n->schedule);
   std::cout << fmt::format(
       "slug:        {}\nname:        {}\ndescription: {}\nschedule:    {} ({})\nfrom:        {}\n"
-      "visibility:  {}\nopt-in:      {}\nsubscribers: {} confirmed, {} unconfirmed, {} "
-      "unsubscribed\n",
+      "timezone:    {} (readers without one)\nvisibility:  {}\nopt-in:      {}\nsubscribers: {} "
+      "confirmed, {} "
+      "unconfirmed, {} unsubscribed\n",
       n->slug, n->name, n->description, n->schedule, schedule ? schedule->describe() : "?",
       n->from_address.empty() ? "(the [mail] from address)"
                               : address::Mailbox{n->from_name, n->from_address}.text(),
-      n->is_public ? "public" : "private", to_string(n->opt_in), counts["confirmed"].as_uint64(),
-      counts["unconfirmed"].as_uint64(), counts["unsubscribed"].as_uint64());
+      default_zone_text(*n, ctx->config), n->is_public ? "public" : "private", to_string(n->opt_in),
+      counts["confirmed"].as_uint64(), counts["unconfirmed"].as_uint64(),
+      counts["unsubscribed"].as_uint64());
   return kExitOk;
 }
 
@@ -165,6 +178,20 @@ int update(const std::string& data, const NewsletterArgs& a, const CLI::App* cmd
     auto body = read_welcome_body(a.welcome_body_file);
     if (!body) return fail(body.error());
     u.welcome_body = *body;
+  }
+  if (given("--default-timezone")) {
+    if (a.default_timezone.empty()) {
+      u.default_timezone = std::string();  // back to publication.timezone
+    } else {
+      auto zone = schedule::canonical_timezone(a.default_timezone);
+      if (!zone) {
+        return fail(
+            fmt::format("--default-timezone: unknown time zone \"{}\" (an IANA name such "
+                        "as Europe/London, or UTC)",
+                        excerpt(a.default_timezone, 60)));
+      }
+      u.default_timezone = *zone;
+    }
   }
   if (a.is_private && a.is_public) return fail("--public and --private exclude each other");
   if (a.is_private) u.is_public = false;
@@ -237,6 +264,9 @@ void add_newsletter_commands(CLI::App& app, Invocation& invocation) {
   update_cmd->add_option("--opt-in", a.opt_in, "double or single");
   update_cmd->add_option("--welcome-subject", a.welcome_subject, "Subject of the welcome email (\"\" for none)");
   update_cmd->add_option("--welcome-body-file", a.welcome_body_file, "Plain-text body of the welcome email");
+  update_cmd->add_option("--default-timezone", a.default_timezone,
+                         "Zone of readers who have none, for a \"local\" schedule (\"\": "
+                         "publication.timezone)");
   update_cmd->callback(
       [&, update_cmd] { invocation.exit_code = update(update_data, a, update_cmd); });
 

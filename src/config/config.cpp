@@ -15,6 +15,7 @@
 #include "config/dkim_keys.hpp"
 #include "core/clock.hpp"
 #include "core/ip_network.hpp"
+#include "schedule/schedule.hpp"
 
 namespace broadsheet {
 namespace {
@@ -67,6 +68,15 @@ Status check_url(const std::string& v) {
   }
   return make_error(Errc::invalid_argument,
                     "must be an absolute http:// or https:// URL without a trailing slash");
+}
+
+Status check_timezone(const std::string& v) {
+  if (schedule::is_known_timezone(v)) return {};
+  if (auto spelled = schedule::canonical_timezone(v)) {
+    return make_error(Errc::invalid_argument, "must be spelled \"" + *spelled + "\"");
+  }
+  return make_error(Errc::invalid_argument,
+                    "must be a time zone of the system tzdata, e.g. \"Europe/London\", or \"UTC\"");
 }
 
 Status check_line(const std::string& v) {
@@ -318,6 +328,11 @@ const std::vector<KeyDef>& key_defs() {
        "\"1 Harbour Street, Springfield\"",
        "Postal address printed in every email footer (required by anti-spam laws).", 0, 0,
        str(&Config::publication, &Config::Publication::postal_address, any_text)},
+      {"publication", "timezone", Kind::string, "\"UTC\"",
+       "Time zone of readers who gave none, for \"local\" schedules of newsletters that\n"
+       "set no default zone of their own (newsletter update --default-timezone): an\n"
+       "IANA name such as \"Europe/London\", or \"UTC\".",
+       0, 0, str(&Config::publication, &Config::Publication::timezone, check_timezone)},
       {"archive", "cache_bytes", Kind::integer, "33554432",
        "Bytes of rendered archive pages (issues, lists, feeds) kept in memory; 0: none.",
        0, std::int64_t{1} << 40, num(&Config::archive, &Config::Archive::cache_bytes)},

@@ -45,6 +45,9 @@ struct Config {
     std::string tagline;
     std::string base_url;        // public URL, used in links and emails
     std::string postal_address;  // shown in email footers
+    // The zone of readers who have none, for newsletters that set no default of their
+    // own (schedule::effective_zone); an IANA name or "UTC".
+    std::string timezone;
   } publication;
 
   struct Archive {  // the public archive (src/web/archive_pages.hpp)

@@ -31,6 +31,9 @@ struct Newsletter {
   // Sent once a subscription is confirmed; no welcome email when the subject is empty.
   std::string welcome_subject;
   std::string welcome_body;  // plain text, paragraphs separated by blank lines
+  // The zone of a reader who has none, for a "local" schedule; empty: the publication's
+  // (schedule::effective_zone says which zone wins).
+  std::string default_timezone;
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
   // Changes whenever what the public archive shows of this newsletter may have changed
@@ -115,6 +118,9 @@ struct Issue {
   std::string body_markdown;    // CommonMark with tables
   std::string sponsor_markdown;  // the sponsor block, Markdown; empty: none
   IssueStatus status = IssueStatus::draft;
+  // The edition it is tied to, "YYYY-MM-DD" (schedule/editions.hpp), if any.
+  std::optional<std::string> edition;
+  // The instant a manual newsletter's scheduled issue goes out (issue schedule --at).
   std::optional<UnixSeconds> scheduled_at;
   std::optional<UnixSeconds> started_at;
   std::optional<UnixSeconds> finished_at;

@@ -63,6 +63,13 @@ class FakeIssueDesk final : public store::Issues,
     return unused();
   }
   Status remove_issue(Id) override { return unused(); }
+  Result<std::optional<Issue>> issue_of_edition(Id, const std::string&) override {
+    return unused();
+  }
+  Result<Issue> schedule_issue(Id, const store::IssueSchedule&, const std::string&) override {
+    return unused();
+  }
+  Result<Issue> unschedule_issue(Id, const std::string&) override { return unused(); }
 
   // DeliveryLog
   Result<std::size_t> begin_sending(Id id) override {

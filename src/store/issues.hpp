@@ -19,6 +19,13 @@ struct IssueUpdate {
   std::optional<std::string> subject, preheader, body_markdown, sponsor_markdown;
 };
 
+// Where a scheduled issue goes: an edition of a recurring newsletter ("YYYY-MM-DD",
+// schedule/editions.hpp) or, for a manual newsletter, an instant. Exactly one is set.
+struct IssueSchedule {
+  std::optional<std::string> edition;
+  std::optional<UnixSeconds> at;
+};
+
 // Filter for listing issues, newest first.
 struct IssueQuery {
   std::optional<Id> newsletter_id;
@@ -56,6 +63,25 @@ class Issues {
   // paused with `reason` as its stopped_reason, which the next change of status
   // (change_issue_status: resume, cancel) clears. Errc::conflict when it is not sending.
   virtual Result<Issue> stop_issue(Id issue_id, const std::string& reason) = 0;
+
+  // Editions (schedule/editions.hpp). The caller has checked the edition or instant
+  // against the newsletter's schedule and the clock (send/issue_schedule.hpp); these
+  // keep the rules that hold whatever the schedule says.
+  //
+  // The issue tied to `edition` of the newsletter, if any (without its body).
+  virtual Result<std::optional<Issue>> issue_of_edition(Id newsletter_id,
+                                                        const std::string& edition) = 0;
+  // A draft becomes scheduled: tied to `s.edition` (and no longer to another), or to go
+  // out at `s.at`; the audit log records `actor`, "issue.schedule" and where, in the
+  // same transaction. Errc::conflict when the issue is not a draft (naming its status)
+  // or another issue of its newsletter has the edition (naming that issue).
+  virtual Result<Issue> schedule_issue(Id id, const IssueSchedule& s, const std::string& actor) = 0;
+  // A scheduled issue becomes a draft again: its instant is forgotten, its edition kept
+  // (a draft of that edition, edited and scheduled again; or remove it, or schedule it
+  // for another edition). Audited as "issue.unschedule" in the same transaction.
+  // Errc::conflict naming the status when it is not scheduled (a draft, or sending
+  // has started).
+  virtual Result<Issue> unschedule_issue(Id id, const std::string& actor) = 0;
 };
 
 }  // namespace broadsheet::store

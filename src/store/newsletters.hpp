@@ -16,6 +16,8 @@ namespace broadsheet::store {
 struct NewsletterUpdate {
   std::optional<std::string> name, description, schedule, from_name, from_address;
   std::optional<std::string> welcome_subject, welcome_body;
+  // A time zone as schedule::canonical_timezone spells it; "" for the publication's.
+  std::optional<std::string> default_timezone;
   std::optional<bool> is_public;
   std::optional<OptIn> opt_in;
 };

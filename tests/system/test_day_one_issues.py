@@ -249,7 +249,7 @@ def test_issue_list_is_newest_created_first_as_its_column_says(paper, tmp_path):
     assert_ok(run("issue", "send", older, "--wait", *data_args(paper), env=ENV))  # starts later
     assert issue_ids(paper) == [newer, older]
     lines = assert_ok(run("issue", "list", *data_args(paper))).stdout.splitlines()
-    assert lines[0].split()[:5] == ["ID", "NEWSLETTER", "STATUS", "CREATED", "SUBJECT"]
+    assert lines[0].split()[:6] == ["ID", "NEWSLETTER", "STATUS", "CREATED", "FOR", "SUBJECT"]
     created = [line.split()[3] for line in lines[1:]]
     assert created == sorted(created, reverse=True)
 

@@ -128,6 +128,11 @@ std::optional<std::int64_t> Query::opt_int_at(int col) const {
   return sqlite3_column_int64(stmt_, col);
 }
 
+std::optional<std::string> Query::opt_text_at(int col) const {
+  if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+  return text_at(col);
+}
+
 Error Query::error(int rc) const { return sqlite_error(db_, rc, ""); }
 
 Transaction::~Transaction() {

@@ -119,12 +119,14 @@ class Query {
   bool bool_at(int col) const { return int_at(col) != 0; }
   std::string text_at(int col) const;
   std::optional<std::int64_t> opt_int_at(int col) const;
+  std::optional<std::string> opt_text_at(int col) const;  // nullopt for NULL
 
   // A column of the list given to columns(), by its place in that list.
   std::int64_t int_of(std::size_t i) const { return int_at(positions_[i]); }
   bool bool_of(std::size_t i) const { return bool_at(positions_[i]); }
   std::string text_of(std::size_t i) const { return text_at(positions_[i]); }
   std::optional<std::int64_t> opt_int_of(std::size_t i) const { return opt_int_at(positions_[i]); }
+  std::optional<std::string> opt_text_of(std::size_t i) const { return opt_text_at(positions_[i]); }
 
   // The name of the query this statement was prepared from (Connection::prepare puts it
   // in front of the SQL), or the SQL's first line for a statement prepared elsewhere.

@@ -12,11 +12,11 @@ namespace broadsheet::store::sqlite {
 namespace {
 
 // The columns of every query that returns issues, read by name (Query::columns).
-constexpr ColumnList<16> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
+constexpr ColumnList<17> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
                                         "preheader", "body_markdown", "sponsor_markdown", "status",
-                                        "scheduled_at", "started_at", "finished_at", "created_at",
-                                        "updated_at", "lease_owner", "lease_expires_at",
-                                        "stopped_reason"}};
+                                        "edition", "scheduled_at", "started_at", "finished_at",
+                                        "created_at", "updated_at", "lease_owner",
+                                        "lease_expires_at", "stopped_reason"}};
 Issue read_issue(const Query& q) {
   Issue i;
   i.id = q.int_of(kIssueColumns["id"]);
@@ -28,6 +28,7 @@ Issue read_issue(const Query& q) {
   i.sponsor_markdown = q.text_of(kIssueColumns["sponsor_markdown"]);
   // The CHECK on the column admits only the names issue_status_from() knows.
   i.status = issue_status_from(q.text_of(kIssueColumns["status"])).value_or(IssueStatus::draft);
+  i.edition = q.opt_text_of(kIssueColumns["edition"]);
   i.scheduled_at = q.opt_int_of(kIssueColumns["scheduled_at"]);
   i.started_at = q.opt_int_of(kIssueColumns["started_at"]);
   i.finished_at = q.opt_int_of(kIssueColumns["finished_at"]);
@@ -205,6 +206,127 @@ Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std:
         .bind_text(5, detail);
     if (auto s = audit.run(); !s) return failed_to("correct issue", s.error());
     if (auto s = tx.commit(); !s) return failed_to("correct issue", s.error());
+  }
+  return issue_by_id(id);
+}
+
+namespace {
+
+// The id of the issue tied to `edition` of the newsletter, in the caller's transaction.
+Result<std::optional<Id>> edition_holder(sqlite3* db, sqlite3_stmt* stmt, Id newsletter_id,
+                                         const std::string& edition) {
+  Query q(db, stmt);
+  q.bind_int(1, newsletter_id).bind_text(2, edition);
+  std::optional<Id> out;
+  if (auto s = q.each_row([&] { out = q.int_at(0); }); !s) {
+    return failed_to(fmt::format("read edition {}", edition), s.error());
+  }
+  return out;
+}
+
+std::string schedule_detail(const IssueSchedule& s) {
+  if (s.edition) return "edition " + *s.edition;
+  return s.at ? "at " + format_iso8601(*s.at) : std::string();
+}
+
+Status audit_in(sqlite3* db, sqlite3_stmt* insert, UnixSeconds now, const std::string& actor,
+                std::string_view action, Id id, const std::string& detail) {
+  const std::string subject = std::to_string(id);
+  Query audit(db, insert);
+  audit.bind_int(1, now)
+      .bind_text(2, actor)
+      .bind_text(3, action)
+      .bind_text(4, subject)
+      .bind_text(5, detail);
+  return audit.run();
+}
+
+}  // namespace
+
+Result<std::optional<Issue>> SqliteStore::issue_of_edition(Id newsletter_id,
+                                                           const std::string& edition) {
+  auto h = hold();
+  if (!h) return h.error();
+  auto holder = edition_holder(db(), sql().issue_of_edition, newsletter_id, edition);
+  if (!holder) return holder.error();
+  if (!*holder) return std::optional<Issue>();
+  auto issue = read_issue_by_id(db(), sql().issue_by_id, **holder, "read issue");
+  if (!issue) return issue.error();
+  issue->body_markdown.clear();
+  return std::optional<Issue>(std::move(*issue));
+}
+
+Result<Issue> SqliteStore::schedule_issue(Id id, const IssueSchedule& sched,
+                                          const std::string& actor) {
+  {
+    auto h = hold();
+    if (!h) return h.error();
+    Transaction tx(db(), sql().commit, sql().rollback);
+    if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("schedule issue", s.error());
+    auto read = read_issue_by_id(db(), sql().issue_by_id, id, "schedule issue");
+    if (!read) return read.error();
+    if (read->status != IssueStatus::draft) {
+      return make_error(Errc::conflict, fmt::format("issue {} is {}; only a draft can be scheduled",
+                                                    id, to_string(read->status)));
+    }
+    if (sched.edition) {
+      auto holder =
+          edition_holder(db(), sql().issue_of_edition, read->newsletter_id, *sched.edition);
+      if (!holder) return holder.error();
+      if (*holder && **holder != id) {
+        return make_error(Errc::conflict,
+                          fmt::format("edition {} of {} already has issue {}", *sched.edition,
+                                      read->newsletter_slug, **holder));
+      }
+    }
+    const UnixSeconds now = clock_.now();
+    Query q(db(), sql().schedule_issue);
+    q.bind_int(1, id).bind_opt_text(2, sched.edition).bind_opt_int(3, sched.at).bind_int(4, now);
+    if (auto s = q.returning_row(no_issue(id), [] {}); !s) {
+      return failed_to(fmt::format("schedule issue {}", id), s.error());
+    }
+    if (auto s = audit_in(db(), sql().insert_audit, now, actor, "issue.schedule", id,
+                          schedule_detail(sched));
+        !s) {
+      return failed_to("schedule issue", s.error());
+    }
+    if (auto s = tx.commit(); !s) return failed_to("schedule issue", s.error());
+  }
+  return issue_by_id(id);
+}
+
+Result<Issue> SqliteStore::unschedule_issue(Id id, const std::string& actor) {
+  {
+    auto h = hold();
+    if (!h) return h.error();
+    Transaction tx(db(), sql().commit, sql().rollback);
+    if (auto s = tx.begin(sql().begin_immediate); !s) {
+      return failed_to("unschedule issue", s.error());
+    }
+    auto read = read_issue_by_id(db(), sql().issue_by_id, id, "unschedule issue");
+    if (!read) return read.error();
+    if (read->status != IssueStatus::scheduled) {
+      return make_error(
+          Errc::conflict,
+          read->status == IssueStatus::draft
+              ? fmt::format("issue {} is a draft already; nothing to unschedule", id)
+              : fmt::format("issue {} is {}; sending has started, so it cannot be unscheduled "
+                            "(pause or cancel it instead)",
+                            id, to_string(read->status)));
+    }
+    const UnixSeconds now = clock_.now();
+    Query q(db(), sql().unschedule_issue);
+    q.bind_int(1, id).bind_int(2, now);
+    if (auto s = q.returning_row(no_issue(id), [] {}); !s) {
+      return failed_to(fmt::format("unschedule issue {}", id), s.error());
+    }
+    IssueSchedule was{read->edition, read->scheduled_at};
+    if (auto s = audit_in(db(), sql().insert_audit, now, actor, "issue.unschedule", id,
+                          schedule_detail(was));
+        !s) {
+      return failed_to("unschedule issue", s.error());
+    }
+    if (auto s = tx.commit(); !s) return failed_to("unschedule issue", s.error());
   }
   return issue_by_id(id);
 }

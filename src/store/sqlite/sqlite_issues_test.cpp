@@ -158,5 +158,115 @@ TEST_F(IssuesTest, RemovesADraft) {
   EXPECT_EQ(store_->remove_issue(i.id).error().code, Errc::not_found);
 }
 
+TEST_F(IssuesTest, ADraftIsScheduledForAnEditionWithItsAuditEntry) {
+  open();
+  Newsletter n = newsletter("morning");
+  Issue i = draft(n.id, "Tuesday");
+  auto scheduled = store_->schedule_issue(i.id, IssueSchedule{"2026-12-08", std::nullopt}, "cli");
+  ASSERT_TRUE(scheduled.ok()) << scheduled.error().message;
+  EXPECT_EQ(scheduled->status, IssueStatus::scheduled);
+  EXPECT_EQ(scheduled->edition, "2026-12-08");
+  EXPECT_FALSE(scheduled->scheduled_at.has_value());
+  auto log = store_->recent_audit(1);
+  ASSERT_TRUE(log.ok() && log->size() == 1);
+  EXPECT_EQ(log->front().action, "issue.schedule");
+  EXPECT_EQ(log->front().subject, std::to_string(i.id));
+  EXPECT_EQ(log->front().detail, "edition 2026-12-08");
+  auto holder = store_->issue_of_edition(n.id, "2026-12-08");
+  ASSERT_TRUE(holder.ok() && holder->has_value());
+  EXPECT_EQ((*holder)->id, i.id);
+  EXPECT_FALSE(store_->issue_of_edition(n.id, "2026-12-09")->has_value());
+  auto listed = store_->list_issues(IssueQuery{});
+  ASSERT_TRUE(listed.ok() && listed->size() == 1);
+  EXPECT_EQ(listed->front().edition, "2026-12-08");
+}
+
+TEST_F(IssuesTest, AnEditionHasOneIssueNamedWhenASecondAsks) {
+  open();
+  Newsletter n = newsletter("morning");
+  Newsletter other = newsletter("evening");
+  Issue first = draft(n.id, "first");
+  Issue second = draft(n.id, "second");
+  Issue elsewhere = draft(other.id, "elsewhere");
+  ASSERT_TRUE(store_->schedule_issue(first.id, {"2026-12-08", std::nullopt}, "cli").ok());
+  auto refused = store_->schedule_issue(second.id, {"2026-12-08", std::nullopt}, "cli");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::conflict);
+  EXPECT_NE(refused.error().message.find("issue " + std::to_string(first.id)), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(store_->issue_status(second.id).value(), IssueStatus::draft);
+  // Another newsletter's edition of the same day is its own.
+  EXPECT_TRUE(store_->schedule_issue(elsewhere.id, {"2026-12-08", std::nullopt}, "cli").ok());
+  // The unique index holds even against a writer that skips the check.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE issues SET edition = '2026-12-08' WHERE subject = 'second'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+}
+
+TEST_F(IssuesTest, OnlyADraftIsScheduledAndOnlyAScheduledIssueIsUnscheduled) {
+  open();
+  Newsletter n = newsletter("breaking");
+  Issue i = draft(n.id, "flash");
+  auto not_yet = store_->unschedule_issue(i.id, "cli");
+  ASSERT_FALSE(not_yet.ok());
+  EXPECT_EQ(not_yet.error().code, Errc::conflict);
+  auto at = store_->schedule_issue(i.id, {std::nullopt, 1796709600}, "api:ann/cms");
+  ASSERT_TRUE(at.ok()) << at.error().message;
+  EXPECT_EQ(at->scheduled_at, 1796709600);
+  EXPECT_FALSE(at->edition.has_value());
+  auto again = store_->schedule_issue(i.id, {std::nullopt, 1796709600}, "cli");
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message.find("scheduled"), std::string::npos);
+  auto back = store_->unschedule_issue(i.id, "cli");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->status, IssueStatus::draft);
+  EXPECT_FALSE(back->scheduled_at.has_value());
+  EXPECT_EQ(store_->recent_audit(1)->front().action, "issue.unschedule");
+  ASSERT_TRUE(store_->schedule_issue(i.id, {std::nullopt, 1796709600}, "cli").ok());
+  ASSERT_TRUE(
+      store_->change_issue_status(i.id, {IssueStatus::scheduled}, IssueStatus::sending).ok());
+  auto late = store_->unschedule_issue(i.id, "cli");
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, Errc::conflict);
+  EXPECT_NE(late.error().message.find("sending"), std::string::npos);
+}
+
+TEST_F(IssuesTest, UnschedulingKeepsTheEditionAndSchedulingElsewhereMovesIt) {
+  open();
+  Newsletter n = newsletter("morning");
+  Issue i = draft(n.id, "Tuesday");
+  ASSERT_TRUE(store_->schedule_issue(i.id, {"2026-12-08", std::nullopt}, "cli").ok());
+  auto back = store_->unschedule_issue(i.id, "cli");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->edition, "2026-12-08");
+  ASSERT_TRUE(store_->schedule_issue(i.id, {"2026-12-08", std::nullopt}, "cli").ok())
+      << "its own edition is not taken";
+  ASSERT_TRUE(store_->unschedule_issue(i.id, "cli").ok());
+  ASSERT_TRUE(store_->schedule_issue(i.id, {"2026-12-09", std::nullopt}, "cli").ok());
+  EXPECT_FALSE(store_->issue_of_edition(n.id, "2026-12-08")->has_value());
+}
+
+TEST_F(IssuesTest, ANewsletterKeepsADefaultZoneUntilCleared) {
+  open();
+  Newsletter n = newsletter("morning");
+  EXPECT_EQ(n.default_timezone, "");
+  NewsletterUpdate u;
+  u.default_timezone = "Europe/London";
+  auto set = store_->update_newsletter("morning", u);
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->default_timezone, "Europe/London");
+  EXPECT_EQ(store_->newsletter_by_slug("morning")->default_timezone, "Europe/London");
+  NewsletterUpdate other;
+  other.name = "Morning";
+  EXPECT_EQ(store_->update_newsletter("morning", other)->default_timezone, "Europe/London");
+  NewsletterUpdate clear;
+  clear.default_timezone = "";
+  EXPECT_EQ(store_->update_newsletter("morning", clear)->default_timezone, "");
+  EXPECT_EQ(scalar("SELECT count(*) FROM newsletters WHERE default_timezone IS NULL"), 1);
+}
+
 }  // namespace
 }  // namespace broadsheet::store::sqlite

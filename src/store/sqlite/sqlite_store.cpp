@@ -38,9 +38,10 @@ constexpr std::string_view kQueriesPath = "src/store/sqlite/queries/";
 constexpr std::string_view kMigrationsPath = "src/store/sqlite/migrations/";
 
 // The columns of every query that returns newsletters, read by name (Query::columns).
-constexpr ColumnList<14> kNewsletterColumns{
+constexpr ColumnList<15> kNewsletterColumns{
     {"id", "slug", "name", "description", "schedule", "from_name", "from_address", "is_public",
-     "opt_in", "created_at", "updated_at", "welcome_subject", "welcome_body", "archive_version"}};
+     "opt_in", "created_at", "updated_at", "welcome_subject", "welcome_body", "archive_version",
+     "default_timezone"}};
 Newsletter read_newsletter(const Query& q) {
   Newsletter n;
   n.id = q.int_of(kNewsletterColumns["id"]);
@@ -58,6 +59,7 @@ Newsletter read_newsletter(const Query& q) {
   n.welcome_subject = q.text_of(kNewsletterColumns["welcome_subject"]);
   n.welcome_body = q.text_of(kNewsletterColumns["welcome_body"]);
   n.archive_version = q.int_of(kNewsletterColumns["archive_version"]);
+  n.default_timezone = q.text_of(kNewsletterColumns["default_timezone"]);
   return n;
 }
 
@@ -249,7 +251,8 @@ Result<Newsletter> SqliteStore::update_newsletter(const std::string& slug,
       .bind_opt_text(8, opt_in)
       .bind_int(9, clock_.now())
       .bind_opt_text(10, u.welcome_subject)
-      .bind_opt_text(11, u.welcome_body);
+      .bind_opt_text(11, u.welcome_body)
+      .bind_opt_text(12, u.default_timezone);
   Newsletter out;
   Status s = q.returning_row(no_newsletter(slug), [&] { out = read_newsletter(q); });
   if (!s) return failed_to(fmt::format("update newsletter '{}'", slug), s.error());

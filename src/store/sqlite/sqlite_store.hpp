@@ -126,6 +126,10 @@ class SqliteStore final : public Store {
   Result<IssueStatus> issue_status(Id id) override;
   Result<std::vector<Issue>> list_issues(const IssueQuery& q) override;
   Result<Issue> update_issue(Id id, const IssueUpdate& u) override;
+  Result<std::optional<Issue>> issue_of_edition(Id newsletter_id,
+                                                const std::string& edition) override;
+  Result<Issue> schedule_issue(Id id, const IssueSchedule& s, const std::string& actor) override;
+  Result<Issue> unschedule_issue(Id id, const std::string& actor) override;
   Result<Issue> correct_issue(Id id, const IssueUpdate& u, const std::string& actor) override;
   Status remove_issue(Id id) override;
 

@@ -108,9 +108,11 @@ TEST_F(SqliteTest, AReorderedSelectListReadsTheSame) {
       "SELECT id, slug, name, description, schedule, from_name, from_address,\n"
       "       is_public, opt_in, created_at, updated_at,\n"
       "       coalesce(welcome_subject, '') AS welcome_subject,\n"
-      "       coalesce(welcome_body, '') AS welcome_body, archive_version\n",
+      "       coalesce(welcome_body, '') AS welcome_body, archive_version,\n"
+      "       coalesce(default_timezone, '') AS default_timezone\n",
       "-- name: newsletter_by_slug\n"
-      "SELECT archive_version, coalesce(welcome_body, '') AS welcome_body,\n"
+      "SELECT coalesce(default_timezone, '') AS default_timezone,\n"
+      "       archive_version, coalesce(welcome_body, '') AS welcome_body,\n"
       "       coalesce(welcome_subject, '') AS welcome_subject, updated_at, created_at,\n"
       "       opt_in, is_public, from_address, from_name, schedule, description, name,\n"
       "       slug, id\n",

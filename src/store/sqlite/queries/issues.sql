@@ -2,7 +2,7 @@
 -- Rules for every file of this folder: see connection.sql.
 
 -- Issues: id, newsletter_id, newsletter slug, subject, preheader, body_markdown,
--- sponsor_markdown, status, scheduled_at, started_at, finished_at, created_at,
+-- sponsor_markdown, status, edition, scheduled_at, started_at, finished_at, created_at,
 -- updated_at, lease_owner, lease_expires_at, stopped_reason ----------------------------
 
 -- name: insert_issue
@@ -14,7 +14,7 @@ RETURNING id;
 -- name: issue_by_id
 SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, i.body_markdown,
        i.sponsor_markdown, i.status,
-       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
+       i.edition, i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
        coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at, i.stopped_reason
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE i.id = ?1;
@@ -27,7 +27,7 @@ SELECT status FROM issues WHERE id = ?1;
 -- (up to 1 MiB each) or sponsor blocks, which no list shows.
 SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, '' AS body_markdown,
        '' AS sponsor_markdown, i.status,
-       i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
+       i.edition, i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
        coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at, i.stopped_reason
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
 WHERE (?1 IS NULL OR i.newsletter_id = ?1) AND (?2 IS NULL OR i.status = ?2)
@@ -63,4 +63,23 @@ RETURNING id;
 
 -- name: delete_issue
 DELETE FROM issues WHERE id = ?1 AND (status = 'draft' OR status = 'scheduled')
+RETURNING id;
+
+-- name: issue_of_edition
+-- ?1 newsletter id, ?2 edition 'YYYY-MM-DD': the issue tied to it, if any.
+SELECT id, status FROM issues WHERE newsletter_id = ?1 AND edition = ?2;
+
+-- name: schedule_issue
+-- ?1 issue id, ?2 edition or NULL, ?3 instant or NULL, ?4 now. Only a draft is
+-- scheduled; the caller has checked the status in the same transaction.
+UPDATE issues
+SET status = 'scheduled', edition = ?2, scheduled_at = ?3, updated_at = ?4
+WHERE id = ?1 AND status = 'draft'
+RETURNING id;
+
+-- name: unschedule_issue
+-- Back to a draft, still tied to its edition (if any); the instant is forgotten.
+UPDATE issues
+SET status = 'draft', scheduled_at = NULL, updated_at = ?2
+WHERE id = ?1 AND status = 'scheduled'
 RETURNING id;

@@ -3,7 +3,7 @@
 
 -- Newsletters: id, slug, name, description, schedule, from_name, from_address,
 -- is_public, opt_in, created_at, updated_at, welcome_subject, welcome_body,
--- archive_version ------------------------------------------------------------------
+-- archive_version, default_timezone ------------------------------------------------------------------
 
 -- name: insert_newsletter
 INSERT INTO newsletters (slug, name, description, schedule, from_name, from_address,
@@ -17,7 +17,8 @@ RETURNING id;
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
        coalesce(welcome_subject, '') AS welcome_subject,
-       coalesce(welcome_body, '') AS welcome_body, archive_version
+       coalesce(welcome_body, '') AS welcome_body, archive_version,
+       coalesce(default_timezone, '') AS default_timezone
 FROM newsletters
 WHERE ?1 = 0 OR is_public = 1
 ORDER BY name, slug;
@@ -26,7 +27,8 @@ ORDER BY name, slug;
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
        coalesce(welcome_subject, '') AS welcome_subject,
-       coalesce(welcome_body, '') AS welcome_body, archive_version
+       coalesce(welcome_body, '') AS welcome_body, archive_version,
+       coalesce(default_timezone, '') AS default_timezone
 FROM newsletters
 WHERE slug = ?1;
 
@@ -37,12 +39,13 @@ SELECT 1 FROM newsletters WHERE id = ?1;
 SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
        coalesce(welcome_subject, '') AS welcome_subject,
-       coalesce(welcome_body, '') AS welcome_body, archive_version
+       coalesce(welcome_body, '') AS welcome_body, archive_version,
+       coalesce(default_timezone, '') AS default_timezone
 FROM newsletters
 WHERE id = ?1;
 
 -- name: update_newsletter
--- ?1 slug; ?2..?8 new values, NULL for "leave as it is"; ?9 now.
+-- ?1 slug; ?2..?8, ?10..?12 new values, NULL for "leave as it is"; ?9 now.
 UPDATE newsletters
 SET name         = coalesce(?2, name),
     description  = coalesce(?3, description),
@@ -54,13 +57,16 @@ SET name         = coalesce(?2, name),
     updated_at   = ?9,
     welcome_subject = coalesce(?10, welcome_subject),
     welcome_body    = coalesce(?11, welcome_body),
+    -- ?12: a zone, '' to go back to the publication's, NULL to leave it.
+    default_timezone = CASE WHEN ?12 IS NULL THEN default_timezone ELSE nullif(?12, '') END,
     -- What the archive shows of the newsletter may have changed: its caches go stale.
     archive_version = archive_version + 1
 WHERE slug = ?1
 RETURNING id, slug, name, description, schedule, from_name, from_address,
           is_public, opt_in, created_at, updated_at,
           coalesce(welcome_subject, '') AS welcome_subject,
-       coalesce(welcome_body, '') AS welcome_body, archive_version;
+       coalesce(welcome_body, '') AS welcome_body, archive_version,
+       coalesce(default_timezone, '') AS default_timezone;
 
 -- name: delete_newsletter
 DELETE FROM newsletters WHERE slug = ?1 RETURNING id;
