@@ -73,6 +73,9 @@ Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
   out["body_markdown"] = issue.body_markdown;
   out["sponsor"] = sponsor_json(issue);
   out["deliveries"] = progress_json(*progress);
+  auto releases = ctx.releases.cohort_releases(issue.id);
+  if (!releases) return releases.error();
+  out["releases"] = releases_json(*releases);
   return out;
 }
 

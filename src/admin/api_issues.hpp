@@ -41,6 +41,7 @@
 #include "send/test_send.hpp"
 #include "store/audit_log.hpp"
 #include "store/delivery_log.hpp"
+#include "store/releases.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
 
@@ -53,6 +54,7 @@ struct ApiContext {
   store::DeliveryLog& deliveries;
   store::AuditLog& audit;
   const Clock& clock;
+  store::Releases& releases;  // the scheduler's releases of an issue, cohort by cohort
   // Called after an issue began or resumed sending, to wake whoever sends (the
   // server's dispatcher) rather than wait for its next look. May be empty.
   std::function<void()> sending_changed;

@@ -132,6 +132,18 @@ json::object feed_json(const store::Feed& f) {
   return out;
 }
 
+json::array releases_json(const std::vector<store::CohortRelease>& releases) {
+  json::array out;
+  for (const auto& r : releases) {
+    out.push_back(json::object{{"zone", r.zone},
+                               {"release_at", format_iso8601(r.release_at)},
+                               {"outcome", store::to_string(r.outcome)},
+                               {"readers", r.readers},
+                               {"decided_at", format_iso8601(r.decided_at)}});
+  }
+  return out;
+}
+
 json::object progress_json(const send::IssueProgress& p) {
   json::object out{{"queued", p.counts.queued},     {"sent", p.counts.sent},
                    {"deferred", p.counts.deferred}, {"failed", p.counts.failed},

@@ -28,5 +28,8 @@ boost::json::object feed_json(const store::Feed& f);
 // {"queued","sent","deferred","failed","total"}, "deferred_reasons" ([{"reply","count"}],
 // the most common first) and, once begun, "rate" (messages per second).
 boost::json::object progress_json(const send::IssueProgress& p);
+// The scheduler's releases of an issue, in release order: [{"zone" ("" for everyone),
+// "release_at", "outcome" ("released" or "skipped"), "readers", "decided_at"}].
+boost::json::array releases_json(const std::vector<store::CohortRelease>& releases);
 
 }  // namespace broadsheet::admin

@@ -25,7 +25,7 @@ http::Router build_router(WebContext& ctx) {
     return [archive, handler](const http::Request& req) { return ((*archive).*handler)(req); };
   };
   auto api_context = std::make_shared<admin::ApiContext>(
-      admin::ApiContext{ctx.store, ctx.store, ctx.store, ctx.store, ctx.clock,
+      admin::ApiContext{ctx.store, ctx.store, ctx.store, ctx.store, ctx.clock, ctx.store,
                         [&ctx] {
                           if (ctx.sending_changed) ctx.sending_changed();
                         },

@@ -29,5 +29,6 @@ void add_dkim_commands(CLI::App& app, Invocation& invocation);        // dkim ke
 void add_issue_commands(CLI::App& app, Invocation& invocation);       // issue ...
 void add_user_commands(CLI::App& app, Invocation& invocation);        // user ..., token ...
 void add_feed_commands(CLI::App& app, Invocation& invocation);        // feed ..., article list
+void add_schedule_commands(CLI::App& app, Invocation& invocation);    // schedule tick|show
 
 }  // namespace broadsheet::cli

@@ -20,6 +20,7 @@
 #include "admin/json_shapes.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/feed_limits.hpp"
 #include "core/text.hpp"
 #include "feeds/fetch.hpp"
 #include "feeds/poll.hpp"
@@ -41,20 +42,6 @@ Result<UnixSeconds> instant_option(const std::string& now) {
   auto t = parse_rfc3339(now);
   if (!t) return make_error(Errc::invalid_argument, "--now: " + t.error().message);
   return t;
-}
-
-// The [feeds] settings of broadsheet.toml.
-feeds::FetchLimits fetch_limits(const Config& config) {
-  feeds::FetchLimits l;
-  l.connect_timeout = std::chrono::seconds(config.feeds.timeout_connect);
-  l.total_timeout = std::chrono::seconds(config.feeds.timeout);
-  l.max_bytes = static_cast<std::size_t>(config.feeds.max_size);
-  return l;
-}
-feeds::ParseLimits parse_limits(const Config& config) {
-  feeds::ParseLimits l;
-  l.max_bytes = static_cast<std::size_t>(config.feeds.max_size);
-  return l;
 }
 
 std::string when(const std::optional<UnixSeconds>& t) { return t ? format_iso8601(*t) : "never"; }
@@ -202,6 +189,20 @@ int list_articles(const std::string& data, const FeedArgs& a) {
 }
 
 }  // namespace
+
+feeds::FetchLimits fetch_limits(const Config& config) {
+  feeds::FetchLimits l;
+  l.connect_timeout = std::chrono::seconds(config.feeds.timeout_connect);
+  l.total_timeout = std::chrono::seconds(config.feeds.timeout);
+  l.max_bytes = static_cast<std::size_t>(config.feeds.max_size);
+  return l;
+}
+
+feeds::ParseLimits parse_limits(const Config& config) {
+  feeds::ParseLimits l;
+  l.max_bytes = static_cast<std::size_t>(config.feeds.max_size);
+  return l;
+}
 
 void add_feed_commands(CLI::App& app, Invocation& invocation) {
   static FeedArgs a;

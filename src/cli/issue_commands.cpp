@@ -123,6 +123,10 @@ int show(const std::string& data, const IssueArgs& a) {
   auto progress = send::issue_progress(*ctx->store, *i, SystemClock::instance().now());
   if (!progress) return fail(progress.error());
   out["deliveries"] = progress_json(*progress);
+  // The scheduler's releases of it, cohort by cohort (scheduler/releases.hpp).
+  auto releases = ctx->store->cohort_releases(i->id);
+  if (!releases) return fail(releases.error());
+  out["releases"] = admin::releases_json(*releases);
   if (a.json) {
     out["body_markdown"] = i->body_markdown;
     out["sponsor"] = sponsor_json(*i);
@@ -145,6 +149,16 @@ int show(const std::string& data, const IssueArgs& a) {
     std::cout << fmt::format("deferred:    {}\n", deferral_reasons_text(progress->deferrals));
   }
   if (auto line = rate_line(*progress)) std::cout << fmt::format("rate:        {}\n", *line);
+  for (const auto& r : *releases) {
+    const std::string who = r.zone.empty() ? "everyone" : r.zone;
+    if (r.outcome == store::CohortOutcome::skipped) {
+      std::cout << fmt::format("release:     {} due {}: skipped (later than the late window)\n",
+                               who, format_iso8601(r.release_at));
+    } else {
+      std::cout << fmt::format("release:     {} due {}: released to {} readers\n", who,
+                               format_iso8601(r.release_at), r.readers);
+    }
+  }
   if (!i->stopped_reason.empty()) {
     std::cout << fmt::format(
         "stopped:     {}\n             resume with `broadsheet issue resume {}` "

@@ -26,6 +26,13 @@ std::string deferral_line(std::size_t deferred, const std::vector<store::Deferra
 // it began.
 std::optional<std::string> rate_line(const send::IssueProgress& progress);
 
+// A sending issue: handed to the server running on the data folder (and with `wait`
+// followed until it is no longer sending), or sent here by this process's engine until
+// nothing is pending. Prints the counts line; returns the exit code (3 while
+// deliveries are pending). Used by `issue send|resume` and `schedule tick --wait`.
+struct Context;
+int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait);
+
 void add_issue_render_command(CLI::App& group, Invocation& invocation);  // issue render
 void add_issue_test_command(CLI::App& group, Invocation& invocation);    // issue test
 void add_issue_send_commands(CLI::App& group,

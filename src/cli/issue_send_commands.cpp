@@ -132,9 +132,14 @@ int follow(Context& ctx, const std::string& data, Id id) {
     auto counts = ctx.store->delivery_counts(id);
     if (!counts) return fail(counts.error());
     draw(bar, ctx, id, *counts);
-    if (issue->status != IssueStatus::sending) {
+    // Sending, nothing left in the log and nobody holding it: the scheduler has sent
+    // the cohorts released so far and releases the next ones later.
+    const bool between_releases = issue->status == IssueStatus::sending && counts->queued == 0 &&
+                                  counts->deferred == 0 && issue->lease_owner.empty();
+    if (issue->status != IssueStatus::sending || between_releases) {
       const int code = finish(ctx, id, bar);
-      if (issue->status != IssueStatus::sent && issue->stopped_reason.empty()) {
+      if (issue->status != IssueStatus::sent && issue->stopped_reason.empty() &&
+          !between_releases) {
         std::cerr << fmt::format("issue {} is {}\n", id, to_string(issue->status));
       }
       return code;
@@ -178,7 +183,8 @@ int run_here(Context& ctx, Id id) {
       if (summary->outcome == send::RunOutcome::waiting) {
         waiting = waiting_for_retry(ctx, id, summary->counts);
       } else if (summary->outcome != send::RunOutcome::finished &&
-                 summary->outcome != send::RunOutcome::relay_refused) {
+                 summary->outcome != send::RunOutcome::relay_refused &&
+                 summary->outcome != send::RunOutcome::awaiting_release) {
         ended = summary->outcome;
       }
       break;
@@ -222,7 +228,8 @@ bool hand_over(Context& ctx, const std::string& data, Id id) {
   }
 }
 
-// A sending issue: handed to the server running on the folder, or sent here.
+}  // namespace
+
 int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait) {
   if (!server_running(data)) return run_here(ctx, id);
   if (!hand_over(ctx, data, id)) {
@@ -232,6 +239,8 @@ int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait) {
   std::cerr << fmt::format("issue {}: handed to the running server\n", id);
   return wait ? follow(ctx, data, id) : kExitOk;
 }
+
+namespace {
 
 int send(const std::string& data, Id id, bool wait) {
   auto ctx = open_context(data);

@@ -1,6 +1,7 @@
 // `broadsheet serve`: the web server, until SIGINT or SIGTERM, with the sender of the
-// reader side's mail queue (send/mail_queue.hpp) and the dispatcher of issues
-// (send/dispatcher.hpp) beside it.
+// reader side's mail queue (send/mail_queue.hpp), the dispatcher of issues
+// (send/dispatcher.hpp) and the scheduler's step every few seconds (scheduler/tick.hpp)
+// beside it.
 //
 // Stopping takes seconds whatever the relay does. The moment SIGTERM comes, the server
 // takes no more hand-overs (`issue send` is told so), the issues being sent stop
@@ -19,8 +20,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/feed_limits.hpp"
 #include "cli/private_files.hpp"
 #include "cli/relay_check.hpp"
+#include "cli/scheduling.hpp"
 #include "cli/sending.hpp"
 #include "send/test_send.hpp"
 #include "http/server.hpp"
@@ -36,6 +39,8 @@ namespace {
 
 // How long the SMTP pool may go on after SIGTERM before its connections are cut.
 constexpr std::chrono::milliseconds kShutdownGrace{2000};
+// How often the scheduler's step runs (feeds, drafts, releases: scheduler/tick.hpp).
+constexpr std::chrono::milliseconds kScheduleInterval{5000};
 
 // broadsheet_issue_deliveries{issue="ID",status="sent"} for every issue being sent.
 std::vector<std::pair<std::string, double>> sending_issue_gauges(store::Store& store) {
@@ -135,8 +140,25 @@ int run_serve(const std::string& data, const std::string& listen_override) {
                                   sending->engine.lease_seconds, clock);
   // An issue the API began or resumed is taken up now, not at the dispatcher's next look.
   web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };
+  // The scheduler's step on its own thread; what it releases is sent at once.
+  feeds::CurlFetcher fetcher(fetch_limits(config));
+  scheduler::Runner scheduler(scheduler_parts(*ctx, fetcher), data, release_options(config), clock,
+                              kScheduleInterval, [&dispatcher](const scheduler::TickReport& r) {
+                                if (!r.releases.empty()) dispatcher.poke();
+                              });
+  metrics.add_text([store = ctx->store.get()]() -> std::string {
+    auto skipped = store->skipped_cohorts_total();
+    if (!skipped) return {};
+    return fmt::format(
+        "# HELP broadsheet_schedule_cohorts_skipped_total Cohorts of scheduled issues skipped "
+        "as later than schedule.late_window.\n"
+        "# TYPE broadsheet_schedule_cohorts_skipped_total counter\n"
+        "broadsheet_schedule_cohorts_skipped_total {}\n",
+        *skipped);
+  });
   ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
   server.on_stopping([&] {
+    scheduler.request_stop();
     hand_overs->release();
     dispatcher.request_stop();
     if (sending->pool) sending->pool->stop_within(kShutdownGrace);
@@ -144,12 +166,14 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   });
   mail_queue.start();
   dispatcher.start();
+  scheduler.start();
   spdlog::info("Broadsheet serving {} on http://{}:{}; sending through {}",
                config.publication.name, host, *port, sending->description);
   if (sending->pool) log_relay_checks(*sending->pool);
   server.run();
   // Issues being sent stop where they are and resume at the next start; sign-up
-  // emails already queued go out first.
+  // emails already queued go out first. The scheduler's step under way ends first.
+  scheduler.stop();
   dispatcher.stop();
   ctx->store->set_mail_listener({});
   mail_queue.stop();

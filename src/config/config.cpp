@@ -554,6 +554,19 @@ const std::vector<KeyDef>& key_defs() {
       {"feeds", "max_size", Kind::integer, "10485760",
        "Bytes of a feed at most; a larger one is refused.", 1024, 104857600,
        num(&Config::feeds, &Config::Feeds::max_size)},
+      {"schedule", "late_window", Kind::string, "\"2h\"",
+       "A cohort of a scheduled issue whose release time passed while nothing ran is\n"
+       "released when the scheduler next runs if it is less late than this (\"90m\",\n"
+       "\"2h\", in seconds without a unit); otherwise it is skipped and recorded.",
+       0, 0,
+       [](Config& c, const std::string& v, std::int64_t, bool) -> Status {
+         auto waits = parse_wait_list(v);
+         if (!waits || waits->size() != 1) {
+           return make_error(Errc::invalid_argument, "must be one duration such as \"2h\" or \"90m\", 1 s to 7 days");
+         }
+         c.schedule.late_window = waits->front();
+         return {};
+       }},
   };
   return defs;
 }

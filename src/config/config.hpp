@@ -150,6 +150,10 @@ struct Config {
     int timeout = 0;          // seconds for a whole fetch
     int max_size = 0;         // bytes of a feed at most
   } feeds;
+
+  struct Schedule {  // the scheduler's step (src/scheduler/)
+    int late_window = 0;  // seconds: a cohort later than this is skipped, not released
+  } schedule;
 };
 
 // Looks up an environment variable; tests pass their own.

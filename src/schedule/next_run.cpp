@@ -140,4 +140,11 @@ UnixSeconds local_time(UnixSeconds t, std::string_view zone) {
   return clock->to_local(sys_seconds{std::chrono::seconds{t}}).time_since_epoch().count();
 }
 
+std::optional<UnixSeconds> utc_time(UnixSeconds local, std::string_view zone) {
+  if (local < kFirst || local > kLast) return std::nullopt;
+  auto clock = zone.empty() ? nullptr : clock_for(zone);
+  if (!clock) clock = clock_for("UTC");
+  return clock->to_sys(local_seconds{std::chrono::seconds{local}}).time_since_epoch().count();
+}
+
 }  // namespace broadsheet::schedule

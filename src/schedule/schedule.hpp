@@ -66,4 +66,10 @@ std::optional<UnixSeconds> next_run(const Schedule& schedule, UnixSeconds after,
 // unknown. Zones are cached, as for next_run; safe from any thread.
 UnixSeconds local_time(UnixSeconds t, std::string_view zone);
 
+// The inverse of local_time: the instant at which the wall clock in `zone` reads
+// `local` (seconds since 1970-01-01 00:00 local). A wall-clock time in a daylight-saving
+// gap gives the instant the gap ends; one that occurs twice gives the first. UTC when
+// `zone` is empty or unknown; nullopt outside years 1970 to 9999. Same zone cache.
+std::optional<UnixSeconds> utc_time(UnixSeconds local, std::string_view zone);
+
 }  // namespace broadsheet::schedule

@@ -43,6 +43,7 @@ std::string_view to_string(RunOutcome o) {
     case RunOutcome::lease_lost: return "lease_lost";
     case RunOutcome::relay_refused: return "relay_refused";
     case RunOutcome::waiting: return "waiting";
+    case RunOutcome::awaiting_release: return "awaiting_release";
   }
   return "finished";
 }
@@ -269,9 +270,10 @@ struct SendEngine::Run {
         if (!stopped && stopped.error().code != Errc::conflict) failure = stopped.error();
       }
     } else if (!failure) {
-      auto done = store.issues.change_issue_status(issue_id, {IssueStatus::sending}, IssueStatus::sent);
+      // Sent, unless the scheduler has cohorts of it left to release (releases.hpp).
+      auto done = store.deliveries.finish_sending(issue_id);
       if (!done) failure = done.error();
-      summary.outcome = RunOutcome::finished;
+      summary.outcome = done && !*done ? RunOutcome::awaiting_release : RunOutcome::finished;
     }
     (void)store.leases.release_lease(issue_id, options.owner);
     auto counts = store.deliveries.delivery_counts(issue_id);

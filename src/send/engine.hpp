@@ -9,7 +9,7 @@
 // (transport/transport.hpp: the SMTP pool or the outbox). Results go to one log writer
 // that records them in batched transactions. Then the deferred deliveries are retried
 // as they fall due, with the configured backoff, until none is left; the issue becomes
-// sent. The queue, window and limits are in flow.hpp.
+// sent (unless the scheduler has cohorts of it left to release: then it stays sending). The queue, window and limits are in flow.hpp.
 //
 // Crash safety: a message counts against the in-flight window from the moment it is
 // handed to the sender until its result is durable in the log. After a crash the next
@@ -89,7 +89,18 @@ struct SendProgress {
 // relay_refused: a result said the relay refuses the configuration
 // (transport::DeliveryResult::configuration); the issue is paused with that reason
 // (store::Issues::stop_issue). waiting: EngineOptions::end_when_waiting.
-enum class RunOutcome { finished, paused, cancelled, stopped, lease_lost, relay_refused, waiting };
+// awaiting_release: everything released so far is sent; the scheduler has more cohorts
+// of the issue to release, so it stays sending (store/releases.hpp).
+enum class RunOutcome {
+  finished,
+  paused,
+  cancelled,
+  stopped,
+  lease_lost,
+  relay_refused,
+  waiting,
+  awaiting_release
+};
 std::string_view to_string(RunOutcome o);
 
 struct RunSummary {

@@ -81,6 +81,7 @@ class FakeIssueDesk final : public store::Issues,
     return audience;
   }
   Result<store::DeliveryCounts> delivery_counts(Id) override { return counts; }
+  Result<bool> finish_sending(Id) override { return unused(); }
   Result<std::vector<store::PendingDelivery>> queued_deliveries(Id, Id, std::size_t) override {
     return unused();
   }

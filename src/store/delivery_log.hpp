@@ -64,6 +64,11 @@ class DeliveryLog {
   // audience is fixed when sending begins. Returns how many were queued.
   // Errc::conflict when the issue is not a draft or scheduled.
   virtual Result<std::size_t> begin_sending(Id issue_id) = 0;
+  // The engine has sent everything in the log: a sending issue becomes sent, unless the
+  // scheduler still has cohorts of it to release (store/releases.hpp), when it stays
+  // sending until the next release. True when it became sent; Errc::conflict when it
+  // is not sending.
+  virtual Result<bool> finish_sending(Id issue_id) = 0;
   // Queued deliveries with subscriber_id > after_id, in id order (the keyset cursor).
   virtual Result<std::vector<PendingDelivery>> queued_deliveries(Id issue_id, Id after_id,
                                                                  std::size_t limit) = 0;

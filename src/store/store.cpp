@@ -80,3 +80,11 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::str
 }
 
 }  // namespace broadsheet::store
+
+namespace broadsheet::store {
+
+std::string_view to_string(CohortOutcome o) {
+  return o == CohortOutcome::skipped ? "skipped" : "released";
+}
+
+}  // namespace broadsheet::store

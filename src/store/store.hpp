@@ -15,6 +15,7 @@
 //   archive.hpp      Archive          the public archive of issues
 //   delivery_log.hpp DeliveryLog      an issue's deliveries, for the send engine
 //   send_leases.hpp  SendLeases       which node sends which issue
+//   releases.hpp     Releases         the scheduler's cohort releases into the log
 //   users.hpp        Users            users of the admin side
 //   api_tokens.hpp   ApiTokens        API tokens
 //   audit_log.hpp    AuditLog         who did what
@@ -46,6 +47,7 @@
 #include "store/newsletters.hpp"
 #include "store/queued_mail.hpp"
 #include "store/readers.hpp"
+#include "store/releases.hpp"
 #include "store/send_leases.hpp"
 #include "store/signups.hpp"
 #include "store/users.hpp"
@@ -66,6 +68,7 @@ class Store : public Health,
               public Archive,
               public DeliveryLog,
               public SendLeases,
+              public Releases,
               public Users,
               public ApiTokens,
               public AuditLog {

@@ -63,7 +63,11 @@ namespace broadsheet::store::sqlite {
   X(set_mailbox_key_rule) X(all_subscriber_addresses) X(clear_mailbox_keys)               \
   X(set_mailbox_key) X(merge_reader_fields) X(overwrite_subscription)                     \
   X(move_subscriptions) X(move_consents) X(move_queued_mail) X(move_deliveries)           \
-  X(delete_subscriber_by_id)
+  X(delete_subscriber_by_id)                                                               \
+  X(release_candidates) X(reader_zones) X(cohort_releases_of) X(cohort_recorded)           \
+  X(releasing_state) X(begin_releasing) X(zone_batch_end) X(queue_zone_batch)              \
+  X(audience_batch_end) X(queue_audience_batch) X(record_cohort) X(released_count)         \
+  X(end_releasing) X(skipped_cohorts_total) X(readers_by_zone) X(finish_sending)
 // clang-format on
 
 struct Statements {

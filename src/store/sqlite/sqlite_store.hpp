@@ -156,6 +156,21 @@ class SqliteStore final : public Store {
   Result<std::size_t> settled_since(Id issue_id, UnixSeconds since) override;
   Result<DeliveryTotals> delivery_totals() override;
   Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) override;
+  Result<bool> finish_sending(Id issue_id) override;
+
+  // The scheduler's releases: sqlite_releases.cpp.
+  Result<std::vector<ReleaseCandidate>> release_candidates() override;
+  Result<std::vector<std::string>> reader_zones() override;
+  Result<std::vector<CohortRelease>> cohort_releases(Id issue_id) override;
+  Result<std::size_t> release_cohort(Id issue_id, const std::string& zone,
+                                     const CohortMembers& members, UnixSeconds release_at,
+                                     UnixSeconds now, std::size_t batch_size) override;
+  Status skip_cohort(Id issue_id, const std::string& zone, UnixSeconds release_at,
+                     UnixSeconds now, const std::string& why) override;
+  Result<IssueStatus> finish_releasing(Id issue_id, UnixSeconds now) override;
+  Result<std::uint64_t> skipped_cohorts_total() override;
+  Result<std::vector<std::pair<std::string, std::size_t>>> readers_by_zone(
+      Id newsletter_id) override;
 
   Result<User> add_user(const User& u) override;
   Result<User> user_by_name(const std::string& username) override;

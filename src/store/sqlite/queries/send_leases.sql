@@ -8,7 +8,12 @@ UPDATE issues SET lease_owner = ?1, lease_expires_at = ?3
 WHERE id = (SELECT id FROM issues
             WHERE status = 'sending' AND (?4 = 0 OR id = ?4) AND
                   (lease_owner IS NULL OR lease_expires_at < ?2 OR
-                   (?4 <> 0 AND lease_owner = ?1))
+                   (?4 <> 0 AND lease_owner = ?1)) AND
+                  -- an issue still releasing cohorts waits for the next release when
+                  -- nothing of it is left to send
+                  (?4 <> 0 OR releasing = 0 OR
+                   EXISTS (SELECT 1 FROM deliveries AS d
+                           WHERE d.issue_id = issues.id AND d.status IN ('queued', 'deferred')))
             ORDER BY started_at, id
             LIMIT 1)
 RETURNING id;
