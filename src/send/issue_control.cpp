@@ -103,12 +103,16 @@ Result<IssueProgress> issue_progress(store::DeliveryLog& deliveries, const Issue
     out.rate = out.average;
     return out;
   }
-  // The last interval, or what there is of it when the send began less long ago.
-  const UnixSeconds since = std::max(*issue.started_at, now - kRateInterval);
+  // The last interval, or what there is of it when the send began less long ago. The
+  // log's times are whole seconds, so the window is the kRateInterval seconds ending
+  // with the current one, both ends included: dividing the rows of `since..now` by
+  // `now - since` instead would count up to one second too many (twice the true rate
+  // two seconds into a send).
+  const UnixSeconds since = std::max(*issue.started_at, now - kRateInterval + 1);
   auto recent = deliveries.settled_since(issue.id, since);
   if (!recent) return recent.error();
-  out.rate =
-      static_cast<double>(*recent) / static_cast<double>(std::max<UnixSeconds>(1, now - since));
+  out.rate = static_cast<double>(*recent) /
+             static_cast<double>(std::max<UnixSeconds>(1, now - since + 1));
   return out;
 }
 

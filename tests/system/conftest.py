@@ -498,7 +498,7 @@ def scrape_metrics(base) -> dict[str, float]:
     return out
 
 
-def scrape_metrics_until(base, predicate, timeout: float = 3) -> dict[str, float]:
+def scrape_metrics_until(base, predicate, timeout: float = 10) -> dict[str, float]:
     """Scrapes until predicate(metrics) holds or `timeout` passes; returns the last
     scrape. A request is counted once its response has been written, which can be a
     moment after the client has read it."""
@@ -508,3 +508,20 @@ def scrape_metrics_until(base, predicate, timeout: float = 3) -> dict[str, float
         if predicate(m) or time.monotonic() > deadline:
             return m
         time.sleep(0.05)
+
+
+def quiet_metrics(base, timeout: float = 10) -> dict[str, float]:
+    """A baseline scrape taken once the request counters (other than /metrics' own) stop
+    moving: a request made before it, by an earlier test or the fixture's start-up probe,
+    is counted once its response has been written, which can be after the client read it."""
+    def counters(m):
+        return {k: v for k, v in m.items()
+                if k.startswith("broadsheet_http_requests_total{") and 'route="/metrics"' not in k}
+    previous = scrape_metrics(base)
+    deadline = time.monotonic() + timeout
+    while True:
+        time.sleep(0.05)
+        current = scrape_metrics(base)
+        if counters(current) == counters(previous) or time.monotonic() > deadline:
+            return current
+        previous = current
