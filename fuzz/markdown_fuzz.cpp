@@ -80,5 +80,15 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   }
   auto text = markdown::markdown_to_text(body, options);
   if (text) fuzz::require(is_valid_utf8(*text), "text is UTF-8");
+  // Where the first story ends (the sponsor's place) is inside what was written, at a
+  // line's end, in both renderers.
+  for (bool as_html : {true, false}) {
+    auto stories =
+        as_html ? markdown::render_email_html(body, options) : markdown::render_text(body, options);
+    if (!stories) continue;
+    const std::size_t end = stories->first_story_end;
+    fuzz::require(end <= stories->out.size(), "the first story ends inside the output");
+    fuzz::require(end == 0 || stories->out[end - 1] == '\n', "the first story ends a line");
+  }
   return 0;
 }

@@ -71,6 +71,7 @@ Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
   if (!progress) return progress.error();
   auto out = issue_json(issue);
   out["body_markdown"] = issue.body_markdown;
+  out["sponsor"] = sponsor_json(issue);
   out["deliveries"] = progress_json(*progress);
   auto events = ctx.bounces.bounce_events_of_issue(issue.id, 1000);
   if (!events) return events.error();
@@ -148,6 +149,35 @@ Result<std::string> string_field(const json::object& o, std::string_view name,
   return std::string(v->as_string());
 }
 
+// "sponsor": the sponsor block's Markdown, checked as the renderer will take it;
+// nullopt when absent or null (no sponsor). Sets `refusal` when it cannot be taken.
+std::optional<std::string> sponsor_field(const json::object& o, std::optional<Response>& refusal) {
+  const json::value* v = o.if_contains("sponsor");
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_string()) {
+    refusal = Response::json_error(400, "invalid_field",
+                                   "\"sponsor\" must be a string of Markdown, or null for none");
+    return std::nullopt;
+  }
+  std::string text(v->as_string());
+  if (auto st = check_document("\"sponsor\"", text, kMaxIssueSponsor); !st) {
+    refusal = Response::json_error(400, "invalid_field", st.error().message);
+    return std::nullopt;
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    refusal = Response::json_error(400, "invalid_field",
+                                   "\"sponsor\" is empty; send null to remove the sponsor block");
+    return std::nullopt;
+  }
+  // What is left to refuse is what the body's merge fields and sections refuse.
+  if (auto st = render::check_issue_sponsor(text); !st) {
+    refusal =
+        Response::json_error(422, "invalid_merge_field", "\"sponsor\": " + st.error().message);
+    return std::nullopt;
+  }
+  return text;
+}
+
 }  // namespace
 
 Response api_list_newsletters(ApiContext& ctx, const Request& req) {
@@ -201,14 +231,18 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   const json::object* body = &parsed->value.as_object();
   for (const auto& field : *body) {
     const std::string_view k = field.key();
-    if (k != "newsletter" && k != "subject" && k != "preheader" && k != "body_markdown") {
+    if (k != "newsletter" && k != "subject" && k != "preheader" && k != "body_markdown" &&
+        k != "sponsor") {
       return Response::json_error(
           400, "invalid_field",
-          fmt::format("Unknown field \"{}\": an issue has newsletter, subject, preheader and "
-                      "body_markdown.",
+          fmt::format("Unknown field \"{}\": an issue has newsletter, subject, preheader, "
+                      "body_markdown and sponsor.",
                       excerpt(k)));
     }
   }
+  std::optional<Response> sponsor_refusal;
+  auto sponsor = sponsor_field(*body, sponsor_refusal);
+  if (sponsor_refusal) return std::move(*sponsor_refusal);
   auto slug = string_field(*body, "newsletter", std::nullopt);
   auto subject = string_field(*body, "subject", std::nullopt);
   auto preheader = string_field(*body, "preheader", std::string());
@@ -237,6 +271,7 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   draft.subject = std::move(*subject);
   draft.preheader = std::move(*preheader);
   draft.body_markdown = std::move(*markdown);
+  draft.sponsor_markdown = sponsor.value_or("");
   auto added = ctx.issues.add_issue(draft);
   if (!added) return error_answer(req, added.error());
   (void)ctx.audit.audit(req.principal, "issue.create", std::to_string(added->id), added->subject);
@@ -256,11 +291,18 @@ Response api_update_issue(ApiContext& ctx, const Request& req) {
   store::IssueUpdate u;
   for (const auto& field : body) {
     const std::string_view k = field.key();
+    if (k == "sponsor") {
+      std::optional<Response> sponsor_refusal;
+      auto sponsor = sponsor_field(body, sponsor_refusal);
+      if (sponsor_refusal) return std::move(*sponsor_refusal);
+      u.sponsor_markdown = sponsor.value_or("");  // null removes it
+      continue;
+    }
     if (k != "subject" && k != "preheader" && k != "body_markdown") {
       return Response::json_error(
           400, "invalid_field",
-          fmt::format("Unknown field \"{}\": an issue's subject, preheader and body_markdown "
-                      "can change.",
+          fmt::format("Unknown field \"{}\": an issue's subject, preheader, body_markdown "
+                      "and sponsor can change.",
                       excerpt(k)));
     }
     auto value = string_field(body, k, std::nullopt);

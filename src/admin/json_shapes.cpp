@@ -97,6 +97,11 @@ json::object issue_json(const Issue& i) {
                                              : json::value(i.stopped_reason)}};
 }
 
+json::value sponsor_json(const Issue& i) {
+  if (i.sponsor_markdown.empty()) return nullptr;
+  return json::value(i.sponsor_markdown);
+}
+
 json::object article_json(const Article& a) {
   json::object out{{"id", a.id},
                    {"title", a.title},

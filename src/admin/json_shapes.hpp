@@ -13,9 +13,11 @@ namespace broadsheet::admin {
 boost::json::object newsletter_json(const Newsletter& n);
 boost::json::object subscriber_json(const Subscriber& s);
 boost::json::object subscriber_json(const store::SubscriberWithSubscriptions& s);
-// An issue without its body (add "body_markdown" where wanted); "stopped_reason" is null
-// unless sending stopped by itself.
+// An issue without its body (add "body_markdown" and "sponsor" where wanted);
+// "stopped_reason" is null unless sending stopped by itself.
 boost::json::object issue_json(const Issue& i);
+// The issue's sponsor block: its Markdown, or null when it has none.
+boost::json::value sponsor_json(const Issue& i);
 // A user without the password hash; a token without its hash (the secret is never kept).
 boost::json::object user_json(const User& u);
 boost::json::object api_token_json(const ApiToken& t);

@@ -17,14 +17,28 @@ namespace broadsheet::cli {
 
 using admin::issue_json;
 using admin::progress_json;
+using admin::sponsor_json;
 namespace {
 
 struct IssueArgs {
-  std::string newsletter, subject, preheader, body_file, status;
+  std::string newsletter, subject, preheader, body_file, sponsor_file, status;
   Id id = 0;
   std::size_t limit = 50;
   bool json = false;
+  bool no_sponsor = false;
 };
+
+// The sponsor block in `path` (--sponsor-file), checked as the renderer will take it.
+Result<std::string> read_sponsor(const std::string& path) {
+  // Read up to a body's size, so a block too long is refused saying by how much.
+  auto sponsor = read_text_file("--sponsor-file", path, kMaxIssueBody);
+  if (!sponsor) return sponsor.error();
+  if (auto st = render::check_issue_sponsor(*sponsor); !st) {
+    return make_error(st.error().code,
+                      fmt::format("--sponsor-file {}: {}", path, st.error().message));
+  }
+  return sponsor;
+}
 
 int create(const std::string& data, const IssueArgs& a) {
   if (auto st = check_text("--subject", a.subject, kMaxIssueSubject); !st) return fail(st.error());
@@ -35,6 +49,12 @@ int create(const std::string& data, const IssueArgs& a) {
   if (auto st = render::check_issue_body(*body); !st) {
     return fail(fmt::format("--body-file {}: {}", a.body_file, st.error().message));
   }
+  std::string sponsor;
+  if (!a.sponsor_file.empty()) {
+    auto read = read_sponsor(a.sponsor_file);
+    if (!read) return fail(read.error());
+    sponsor = std::move(*read);
+  }
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   auto n = ctx->store->newsletter_by_slug(a.newsletter);
@@ -44,6 +64,7 @@ int create(const std::string& data, const IssueArgs& a) {
   i.subject = a.subject;
   i.preheader = a.preheader;
   i.body_markdown = std::move(*body);
+  i.sponsor_markdown = std::move(sponsor);
   auto added = ctx->store->add_issue(i);
   if (!added) return fail(added.error());
   (void)ctx->store->audit("cli", "issue.create", std::to_string(added->id), a.subject);
@@ -111,6 +132,7 @@ int show(const std::string& data, const IssueArgs& a) {
     if (!events) return fail(events.error());
     out["bounces"] = admin::bounce_events_json(*events);
     out["body_markdown"] = i->body_markdown;
+    out["sponsor"] = sponsor_json(*i);
     std::cout << boost::json::serialize(out) << "\n";
     return kExitOk;
   }
@@ -152,6 +174,20 @@ int show(const std::string& data, const IssueArgs& a) {
         "once it is fixed\n",
         i->stopped_reason, i->id);
   }
+  if (i->sponsor_markdown.empty()) {
+    std::cout << "sponsor:     none\n";
+  } else {
+    // The block as written, indented, so an editor sees which advertisement goes out.
+    std::cout << fmt::format(
+        "sponsor:     {} bytes of Markdown, shown as \"Advertisement\" after the first story\n",
+        i->sponsor_markdown.size());
+    std::string_view rest = i->sponsor_markdown;
+    while (!rest.empty()) {
+      const std::size_t end = std::min(rest.find('\n'), rest.size());
+      std::cout << "  | " << rest.substr(0, end) << "\n";
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
+  }
   return kExitOk;
 }
 
@@ -175,6 +211,15 @@ int update(const std::string& data, const IssueArgs& a, const CLI::App* cmd) {
     }
     u.body_markdown = std::move(*body);
   }
+  if (given("--sponsor-file") && a.no_sponsor) {
+    return fail("--sponsor-file and --no-sponsor exclude each other");
+  }
+  if (given("--sponsor-file")) {
+    auto sponsor = read_sponsor(a.sponsor_file);
+    if (!sponsor) return fail(sponsor.error());
+    u.sponsor_markdown = std::move(*sponsor);
+  }
+  if (a.no_sponsor) u.sponsor_markdown = std::string();
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   auto edit = send::edit_issue(*ctx->store, *ctx->store, a.id, u, "cli");
@@ -212,6 +257,9 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   create_cmd->add_option("--subject", a.subject, "Subject line")->required();
   create_cmd->add_option("--preheader", a.preheader, "Preview text shown after the subject");
   create_cmd->add_option("--body-file", a.body_file, "The issue in Markdown (UTF-8)")->required();
+  create_cmd->add_option("--sponsor-file", a.sponsor_file,
+                         "A sponsor block in Markdown, shown as an advertisement after the first "
+                         "story");
   create_cmd->callback([&] { invocation.exit_code = create(create_data, a); });
 
   auto* list_cmd = group->add_subcommand("list", "List issues, newest first");
@@ -236,6 +284,10 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   update_cmd->add_option("--subject", a.subject, "Subject line");
   update_cmd->add_option("--preheader", a.preheader, "Preview text");
   update_cmd->add_option("--body-file", a.body_file, "The issue in Markdown");
+  update_cmd->add_option("--sponsor-file", a.sponsor_file,
+                         "Set the sponsor block (Markdown), shown as an advertisement after the "
+                         "first story");
+  update_cmd->add_flag("--no-sponsor", a.no_sponsor, "Remove the sponsor block");
   update_cmd->callback(
       [&, update_cmd] { invocation.exit_code = update(update_data, a, update_cmd); });
 

@@ -116,6 +116,7 @@ struct Issue {
   std::string subject;          // one line, UTF-8, at most 998 bytes
   std::string preheader;        // the hidden preview line; may be empty
   std::string body_markdown;    // CommonMark with tables
+  std::string sponsor_markdown;  // the sponsor block, Markdown; empty: none
   IssueStatus status = IssueStatus::draft;
   // The edition it is tied to, "YYYY-MM-DD" (schedule/editions.hpp), if any.
   std::optional<std::string> edition;
@@ -197,5 +198,7 @@ Status check_document(std::string_view what, std::string_view text, std::size_t 
 inline constexpr std::size_t kMaxIssueSubject = 250;
 inline constexpr std::size_t kMaxIssuePreheader = 300;
 inline constexpr std::size_t kMaxIssueBody = 1024 * 1024;
+// A sponsor block is an advertisement of a paragraph or two and a link or an image.
+inline constexpr std::size_t kMaxIssueSponsor = 4 * 1024;
 
 }  // namespace broadsheet

@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <utility>
+#include <vector>
 
 #include "core/text.hpp"
 #include "core/types.hpp"
@@ -218,6 +219,60 @@ Result<std::optional<std::string>> link_target(std::string_view target, bool ima
     return checked_target(*value, image, html, options);
   }
   return checked_target(target, image, html, options);
+}
+
+namespace {
+
+// The top-level blocks that may begin a story: thematic breaks and headings (level).
+struct StoryScanner {
+  struct Block {
+    bool rule = false;
+    unsigned level = 0;  // a heading's; 0 for other blocks
+  };
+  std::vector<Block> blocks;
+  std::size_t depth = 0;
+
+  int enter_block(MD_BLOCKTYPE type, void* detail) {
+    if (depth++ == 1) {
+      Block b;
+      b.rule = type == MD_BLOCK_HR;
+      if (type == MD_BLOCK_H) b.level = static_cast<MD_BLOCK_H_DETAIL*>(detail)->level;
+      blocks.push_back(b);
+    }
+    return 0;
+  }
+  int leave_block(MD_BLOCKTYPE, void*) {
+    --depth;
+    return 0;
+  }
+  int enter_span(MD_SPANTYPE, void*) { return 0; }
+  int leave_span(MD_SPANTYPE, void*) { return 0; }
+  int text(MD_TEXTTYPE, std::string_view) { return 0; }
+};
+
+}  // namespace
+
+std::optional<std::size_t> second_story_block(std::string_view markdown) {
+  StoryScanner scan;
+  if (parse(markdown, scan) != 0) return std::nullopt;
+  std::array<std::size_t, 7> headings{};  // by level, 1 to 6
+  for (const auto& b : scan.blocks) {
+    if (b.level >= 1 && b.level <= 6) ++headings[b.level];
+  }
+  unsigned story_level = 0;
+  for (unsigned level = 1; level <= 6 && story_level == 0; ++level) {
+    if (headings[level] >= 2) story_level = level;
+  }
+  bool story_heading_seen = false;
+  for (std::size_t i = 0; i < scan.blocks.size(); ++i) {
+    const auto& b = scan.blocks[i];
+    if (b.rule && i > 0) return i;
+    if (story_level != 0 && b.level == story_level) {
+      if (story_heading_seen) return i;
+      story_heading_seen = true;
+    }
+  }
+  return std::nullopt;
 }
 
 std::size_t display_width(std::string_view text) {

@@ -73,6 +73,28 @@ int parse(std::string_view markdown, Renderer& renderer) {
   return md_parse(markdown.data(), target.size, &parser, &target);
 }
 
+// The index among the top-level blocks of the one that begins the second story
+// (markdown.hpp, "Stories"), or nullopt when the body is one story. Parses the
+// Markdown once more; the renderers note where they are when they enter that block.
+std::optional<std::size_t> second_story_block(std::string_view markdown);
+
+// Counts the top-level blocks as md4c enters them (the document itself is not one), so
+// a renderer can tell when it enters the block second_story_block() named.
+class TopLevelBlocks {
+ public:
+  // Call on every enter_block; true when `type` begins the top-level block `index`.
+  bool enter(MD_BLOCKTYPE type, std::optional<std::size_t> index) {
+    const bool top = depth_++ == 1;
+    if (type == MD_BLOCK_DOC || !top) return false;
+    return index && count_++ == *index;
+  }
+  void leave() { --depth_; }
+
+ private:
+  std::size_t depth_ = 0;  // 1 inside the document
+  std::size_t count_ = 0;
+};
+
 // Columns `text` takes on a terminal: code points, counting East Asian wide ones twice
 // and a reader field's marker as a typical name.
 std::size_t display_width(std::string_view text);

@@ -69,12 +69,16 @@ class HtmlRenderer {
  public:
   explicit HtmlRenderer(const MarkdownOptions& options) : options_(options) {}
 
-  Result<std::string> render(std::string_view markdown) {
+  Result<Rendered> render(std::string_view markdown) {
     out_.reserve(markdown.size() * 2);
+    second_story_ = detail::second_story_block(markdown);
     const int rc = detail::parse(markdown, *this);
     if (!error_) return error_.error();
     if (rc != 0) return make_error(Errc::internal, "md4c could not parse the Markdown");
-    return std::move(out_);
+    Rendered out;
+    out.first_story_end = first_story_end_.value_or(out_.size());
+    out.out = std::move(out_);
+    return out;
   }
 
  private:
@@ -98,6 +102,7 @@ class HtmlRenderer {
 
   int enter_block(MD_BLOCKTYPE type, void* detail) {
     if (!flush()) return 1;
+    if (blocks_.enter(type, second_story_)) first_story_end_ = out_.size();
     switch (type) {
       case MD_BLOCK_QUOTE:
         out_ += fmt::format("<blockquote class=\"bs-rule\" style=\"{}\">\n", kQuote);
@@ -159,6 +164,7 @@ class HtmlRenderer {
 
   int leave_block(MD_BLOCKTYPE type, void* detail) {
     if (!flush()) return 1;
+    blocks_.leave();
     switch (type) {
       case MD_BLOCK_QUOTE:
         out_ += "</blockquote>\n";
@@ -360,14 +366,23 @@ class HtmlRenderer {
   int image_depth_ = 0;
   std::optional<std::string> image_src_;
   std::string image_title_, alt_;
+  detail::TopLevelBlocks blocks_;
+  std::optional<std::size_t> second_story_;     // the top-level block that begins it
+  std::optional<std::size_t> first_story_end_;  // where out_ was when it began
 };
 
 }  // namespace
 
-Result<std::string> markdown_to_email_html(std::string_view markdown,
-                                           const MarkdownOptions& options) {
+Result<Rendered> render_email_html(std::string_view markdown, const MarkdownOptions& options) {
   if (auto ok = detail::check_markdown(markdown); !ok) return ok.error();
   return HtmlRenderer(options).render(markdown);
+}
+
+Result<std::string> markdown_to_email_html(std::string_view markdown,
+                                           const MarkdownOptions& options) {
+  auto out = render_email_html(markdown, options);
+  if (!out) return out.error();
+  return std::move(out->out);
 }
 
 }  // namespace broadsheet::markdown

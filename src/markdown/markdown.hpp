@@ -33,6 +33,15 @@
 // not know is an error that names it, so a typo never reaches a reader. Inside code,
 // braces are kept as written.
 //
+// Stories: a body is read as a run of stories, so that a block (an issue's sponsor) can
+// stand between the first and the second. The second story begins at the first
+// top-level block (not inside a list or a quote), after at least one other, that is
+// either a thematic break ("---") or a heading of the story level that follows an
+// earlier heading of that level; the story level is the smallest heading level that
+// two or more top-level headings use ("# Title" once, then "## One", "## Two": level
+// 2). A body with neither is one story, and the block goes after it. The render_*
+// functions say where the first story ends in what they wrote.
+//
 // What it trusts: nothing in the Markdown. Errors (Errc::invalid_argument): more than
 // kMaxMarkdown bytes, invalid UTF-8, control characters other than TAB, CR and LF, an
 // unknown merge field. Pure functions; safe from any thread.
@@ -57,11 +66,27 @@ struct MarkdownOptions {
   // escaped for HTML when `html`. nullopt: no such field. Unset: braces are kept as
   // written.
   std::function<std::optional<std::string>(const FieldRef& field, bool html)> merge_field;
+  // Plain text: the number of the first link footnote, so a block rendered apart (the
+  // sponsor) continues the body's numbers instead of repeating "[1]".
+  std::size_t first_footnote = 1;
+};
+
+// What a render_* function wrote: `out`, of which out.substr(0, first_story_end) is
+// the first story (see "Stories" above; out.size() when the body is one story), and
+// the number of link footnotes the plain text lists.
+struct Rendered {
+  std::string out;
+  std::size_t first_story_end = 0;
+  std::size_t footnotes = 0;
 };
 
 Result<std::string> markdown_to_email_html(std::string_view markdown,
                                            const MarkdownOptions& options = {});
 Result<std::string> markdown_to_text(std::string_view markdown,
                                      const MarkdownOptions& options = {});
+// The same, with where the first story ends: after its last line break, so in the
+// plain text the rest begins with the blank line between the stories.
+Result<Rendered> render_email_html(std::string_view markdown, const MarkdownOptions& options = {});
+Result<Rendered> render_text(std::string_view markdown, const MarkdownOptions& options = {});
 
 }  // namespace broadsheet::markdown

@@ -249,5 +249,55 @@ TEST(MarkdownText, TablesAreColumnsWhenTheyFitElseRecords) {
             "Thursday night to build the line through the old town\n");
 }
 
+// Where the first story ends, as the renderers report it: "lead|rest" with the split
+// marked, for both renderers (the text one without the blank line between).
+std::string stories(std::string_view md, bool as_html) {
+  auto out = as_html ? render_email_html(md, options()) : render_text(md, options());
+  EXPECT_TRUE(out.ok()) << out.error().message;
+  if (!out.ok()) return "";
+  std::string lead = out->out.substr(0, out->first_story_end);
+  std::string rest = out->out.substr(out->first_story_end);
+  return lead + "|" + rest;
+}
+
+TEST(MarkdownStories, TheSecondStoryBeginsAtASecondHeadingOfTheStoryLevel) {
+  // "# Title" is used once, so the stories are the level-2 headings.
+  EXPECT_EQ(stories("# Briefing\n\nHello.\n\n## One\n\nA.\n\n### Detail\n\n## Two\n\nB.\n", false),
+            "Briefing\n========\n\nHello.\n\nOne\n---\n\nA.\n\nDetail\n|\nTwo\n---\n\nB.\n");
+  const std::string h = stories("## One\n\nA.\n\n## Two\n\nB.\n\n## Three\n", true);
+  const auto bar = h.find('|');
+  EXPECT_NE(h.substr(0, bar).find(">One</h2>"), std::string::npos) << h;
+  EXPECT_TRUE(h.substr(bar + 1).starts_with("<h2 ")) << h;
+  EXPECT_NE(h.substr(bar + 1).find(">Two</h2>"), std::string::npos) << h;
+}
+
+TEST(MarkdownStories, AThematicBreakEndsTheFirstStoryIfItComesFirst) {
+  EXPECT_EQ(stories("One.\n\n---\n\nTwo.\n\n---\n\nThree.\n", false),
+            "One.\n|\n* * *\n\nTwo.\n\n* * *\n\nThree.\n");
+  EXPECT_EQ(stories("# A\n\nx\n\n---\n\n# B\n", false), "A\n=\n\nx\n|\n* * *\n\nB\n=\n");
+  // A break first of all ends nothing.
+  EXPECT_EQ(stories("---\n\nOnly.\n", false), "* * *\n\nOnly.\n|");
+}
+
+TEST(MarkdownStories, OneStoryEndsAtTheEndAndNestedBlocksDoNotCount) {
+  EXPECT_EQ(stories("Just one story.\n", false), "Just one story.\n|");
+  EXPECT_EQ(stories("# One heading\n\ntext\n", true).back(), '|');
+  // Headings and breaks inside quotes and lists are not stories.
+  EXPECT_EQ(stories("> ## a\n>\n> ---\n>\n> ## b\n\n- ## c\n- ## d\n", false).back(), '|');
+}
+
+TEST(MarkdownStories, LinkFootnotesStayAtTheEndAndMayStartAtAnyNumber) {
+  const std::string out =
+      stories("[A](https://a.example/)\n\n---\n\n[B](https://b.example/)\n", false);
+  EXPECT_EQ(out,
+            "A [1]\n|\n* * *\n\nB [2]\n\nLinks:\n[1] https://a.example/\n[2] https://b.example/\n");
+  MarkdownOptions o = options();
+  o.first_footnote = 3;
+  auto ad = render_text("[Shop](https://shop.example/)\n", o);
+  ASSERT_TRUE(ad.ok());
+  EXPECT_EQ(ad->out, "Shop [3]\n\nLinks:\n[3] https://shop.example/\n");
+  EXPECT_EQ(ad->footnotes, 1u);
+}
+
 }  // namespace
 }  // namespace broadsheet::markdown

@@ -75,12 +75,17 @@ class TextRenderer {
  public:
   explicit TextRenderer(const MarkdownOptions& options) : options_(options) {}
 
-  Result<std::string> render(std::string_view markdown) {
+  Result<Rendered> render(std::string_view markdown) {
+    second_story_ = detail::second_story_block(markdown);
     const int rc = detail::parse(markdown, *this);
     if (!error_) return error_.error();
     if (rc != 0) return make_error(Errc::internal, "md4c could not parse the Markdown");
     write_footnotes();
-    return std::move(out_);
+    Rendered out;
+    out.first_story_end = first_story_end_.value_or(out_.size());
+    out.footnotes = footnotes_.size();
+    out.out = std::move(out_);
+    return out;
   }
 
  private:
@@ -203,7 +208,8 @@ class TextRenderer {
   }
 
   std::size_t footnote(const std::string& target) {
-    auto [it, added] = footnote_numbers_.emplace(target, footnotes_.size() + 1);
+    auto [it, added] =
+        footnote_numbers_.emplace(target, options_.first_footnote + footnotes_.size());
     if (added) footnotes_.push_back(target);
     return it->second;
   }
@@ -215,7 +221,7 @@ class TextRenderer {
     begin_block();
     out_ += "Links:\n";
     for (std::size_t i = 0; i < footnotes_.size(); ++i) {
-      out_ += fmt::format("[{}] {}\n", i + 1, footnotes_[i]);
+      out_ += fmt::format("[{}] {}\n", options_.first_footnote + i, footnotes_[i]);
     }
   }
 
@@ -273,6 +279,8 @@ class TextRenderer {
 
   int enter_block(MD_BLOCKTYPE type, void* detail) {
     if (!flush_inline()) return 1;
+    // The blank line before the block is written when its first line is.
+    if (blocks_.enter(type, second_story_)) first_story_end_ = out_.size();
     switch (type) {
       case MD_BLOCK_QUOTE:
         begin_block();  // the blank line before a quote is not part of it
@@ -341,6 +349,7 @@ class TextRenderer {
   }
 
   int leave_block(MD_BLOCKTYPE type, void*) {
+    blocks_.leave();
     if (type == MD_BLOCK_TH || type == MD_BLOCK_TD) {
       if (!flush_pending()) return 1;
       if (table_ && !table_->rows.empty()) table_->rows.back().push_back(collapse_spaces(inline_));
@@ -512,13 +521,22 @@ class TextRenderer {
   std::string code_;
   int image_depth_ = 0;
   std::string alt_, image_title_;
+  detail::TopLevelBlocks blocks_;
+  std::optional<std::size_t> second_story_;     // the top-level block that begins it
+  std::optional<std::size_t> first_story_end_;  // where out_ was when it began
 };
 
 }  // namespace
 
-Result<std::string> markdown_to_text(std::string_view markdown, const MarkdownOptions& options) {
+Result<Rendered> render_text(std::string_view markdown, const MarkdownOptions& options) {
   if (auto ok = detail::check_markdown(markdown); !ok) return ok.error();
   return TextRenderer(options).render(markdown);
+}
+
+Result<std::string> markdown_to_text(std::string_view markdown, const MarkdownOptions& options) {
+  auto out = render_text(markdown, options);
+  if (!out) return out.error();
+  return std::move(out->out);
 }
 
 }  // namespace broadsheet::markdown

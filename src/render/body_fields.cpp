@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "core/text.hpp"
+#include "core/types.hpp"
 #include "markdown/markdown.hpp"
 
 namespace broadsheet::render {
@@ -209,6 +210,19 @@ Status check_issue_body(std::string_view text) {
     return make_error(Errc::invalid_argument, (html ? plain.error() : html.error()).message);
   }
   return {};
+}
+
+Status check_issue_sponsor(std::string_view markdown) {
+  if (markdown.size() > kMaxIssueSponsor) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("the sponsor block is {} bytes; it may have at most {} ({} KiB)",
+                                  markdown.size(), kMaxIssueSponsor, kMaxIssueSponsor / 1024));
+  }
+  if (markdown.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return make_error(Errc::invalid_argument,
+                      "the sponsor block is empty (remove the sponsor instead)");
+  }
+  return check_issue_body(markdown);
 }
 
 }  // namespace broadsheet::render

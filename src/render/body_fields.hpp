@@ -73,4 +73,11 @@ class BodyFieldResolver {
 // line of the first mistake and the valid fields and sections.
 Status check_issue_body(std::string_view markdown);
 
+// The checks made when an issue's sponsor block is written (Issue::sponsor_markdown):
+// at most kMaxIssueSponsor bytes, not blank, and what check_issue_body checks. The
+// block goes through the same renderer as the body, with the same fields. A default
+// that differs from the body's for the same field is refused when the issue is
+// rendered (preview, test, send), which sees both.
+Status check_issue_sponsor(std::string_view markdown);
+
 }  // namespace broadsheet::render

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/types.hpp"
+
 namespace broadsheet::render {
 namespace {
 
@@ -57,6 +59,23 @@ TEST(BodyFields, ValidBodiesPass) {
     auto st = check_issue_body(body);
     EXPECT_TRUE(st.ok()) << body << ": " << (st.ok() ? "" : st.error().message);
   }
+}
+
+TEST(BodyFields, ASponsorBlockIsCheckedAsABodyAndBounded) {
+  EXPECT_TRUE(check_issue_sponsor("**Acme** for {{name}}: [20% off](https://acme.example/)").ok());
+  auto st = check_issue_sponsor(std::string(kMaxIssueSponsor + 1, 'x'));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message,
+            "the sponsor block is 4097 bytes; it may have at most 4096 (4 KiB)");
+  EXPECT_TRUE(check_issue_sponsor(std::string(kMaxIssueSponsor, 'x')).ok());
+  st = check_issue_sponsor(" \n\t\n");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("is empty"), std::string::npos);
+  st = check_issue_sponsor("Buy\n\n{{first_name}}");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("line 3: unknown merge field {{first_name}}"),
+            std::string::npos)
+      << st.error().message;
 }
 
 }  // namespace

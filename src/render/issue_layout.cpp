@@ -18,14 +18,9 @@ namespace {
 
 namespace mustache = kainjow::mustache;
 
-Status check_source(std::string_view what, std::string_view source) {
-  for (unsigned char c : source) {
-    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-      return make_error(Errc::invalid_argument,
-                        fmt::format("{} contains the control character 0x{:02X}", what, c));
-    }
-  }
-  // "{{^name}}" would silently never show (a lambda is never false); say so instead.
+// Calls f(kind, name) for each section tag ({{#name}} or {{^name}}) of `source`.
+template <typename F>
+void for_each_section(std::string_view source, F f) {
   for (std::size_t at = source.find("{{"); at != std::string_view::npos;
        at = source.find("{{", at + 2)) {
     std::size_t i = at + 2;
@@ -38,21 +33,42 @@ Status check_source(std::string_view what, std::string_view source) {
            (std::isalnum(static_cast<unsigned char>(source[end])) || source[end] == '_')) {
       ++end;
     }
-    if (auto field = reader_field_named(source.substr(i, end - i))) {
-      return make_error(
-          Errc::invalid_argument,
-          fmt::format("{} uses the reader field {} as a section ({{{{{}{}}}}}); "
-                      "reader fields can only be shown, as {{{{{}}}}}",
-                      what, field_name(*field), kind, field_name(*field), field_name(*field)));
+    f(kind, source.substr(i, end - i));
+  }
+}
+
+Status check_source(std::string_view what, std::string_view source) {
+  for (unsigned char c : source) {
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("{} contains the control character 0x{:02X}", what, c));
     }
   }
-  return {};
+  // "{{^name}}" would silently never show (a lambda is never false); say so instead.
+  Status out;
+  for_each_section(source, [&](char kind, std::string_view name) {
+    auto field = reader_field_named(name);
+    if (!field || !out) return;
+    out = make_error(
+        Errc::invalid_argument,
+        fmt::format("{} uses the reader field {} as a section ({{{{{}{}}}}}); "
+                    "reader fields can only be shown, as {{{{{}}}}}",
+                    what, field_name(*field), kind, field_name(*field), field_name(*field)));
+  });
+  return out;
 }
 
 }  // namespace
 
+bool has_section(std::string_view source, std::string_view name) {
+  bool found = false;
+  for_each_section(source,
+                   [&](char kind, std::string_view n) { found |= kind == '#' && n == name; });
+  return found;
+}
+
 Result<std::string> render_layout(std::string_view what, std::string_view source, bool html,
-                                  const std::vector<std::pair<std::string, std::string>>& fixed,
+                                  const LayoutValues& fixed, const LayoutValues& optional,
                                   bool web) {
   if (auto ok = check_source(what, source); !ok) return ok.error();
   try {
@@ -64,6 +80,9 @@ Result<std::string> render_layout(std::string_view what, std::string_view source
     if (!html) tmpl.set_custom_escape([](const std::string& s) { return s; });
     mustache::data data;
     for (const auto& [name, value] : fixed) data.set(name, value);
+    for (const auto& [name, value] : optional) {
+      data.set(name, value.empty() ? mustache::data(false) : mustache::data(value));
+    }
     data.set("web", web);
     std::string misused;
     for (std::size_t i = 0; i < kReaderFieldCount; ++i) {

@@ -11,13 +11,20 @@
 
 namespace broadsheet::render::detail {
 
-// Renders the Mustache `source` with the `fixed` values (name, value) and the
+using LayoutValues = std::vector<std::pair<std::string, std::string>>;
+
+// Renders the Mustache `source` with the `fixed` values (name, value), the `optional`
+// ones (false when empty, so {{#name}}…{{/name}} shows only with a value) and the
 // boolean `web`, leaving each reader field (merge_fields.hpp) as its marker. In an
 // HTML layout {{x}} is HTML-escaped; in a text layout nothing is. Errc::invalid_argument
 // naming `what` for control characters, invalid Mustache, or a reader field used as
 // a section.
 Result<std::string> render_layout(std::string_view what, std::string_view source, bool html,
-                                  const std::vector<std::pair<std::string, std::string>>& fixed,
+                                  const LayoutValues& fixed, const LayoutValues& optional,
                                   bool web);
+
+// True when `source` opens the section `name` ({{#name}}): a layout that places a
+// block itself.
+bool has_section(std::string_view source, std::string_view name);
 
 }  // namespace broadsheet::render::detail

@@ -30,12 +30,35 @@ using mime::split_spaces;
 constexpr std::size_t kMessageIdBytes = 16;
 constexpr std::size_t kBoundaryBytes = 12;
 
+// The rule above and below a sponsor block in the text part, 72 columns.
+constexpr std::string_view kTextSponsorRule =
+    "----------------------------- Advertisement ----------------------------";
+
 constexpr std::string_view kTextPart =
     "Content-Type: text/plain; charset=utf-8\r\n"
     "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
 constexpr std::string_view kHtmlPart =
     "Content-Type: text/html; charset=utf-8\r\n"
     "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+
+// The sponsor block in the built-in look, for a layout that does not place it itself
+// (it has no {{#sponsor}} section): labelled, and set apart from the stories.
+std::string builtin_sponsor_html(std::string_view sponsor_html) {
+  return fmt::format(
+      "<div class=\"bs-sponsor\" style=\"margin:8px 0 24px;padding:14px 16px 0;"
+      "border:1px solid #d9d4c7;background-color:#f8f6f1;\">\n"
+      "<p class=\"bs-sponsor-label\" style=\"margin:0 0 8px;font-family:Arial,Helvetica,"
+      "sans-serif;font-size:11px;line-height:1.4;letter-spacing:1px;text-transform:uppercase;"
+      "color:#5f5a50;\">Advertisement</p>\n{}</div>\n",
+      sponsor_html);
+}
+
+// The same in the text part: between rules, after a blank line (the second story
+// brings its own).
+std::string builtin_sponsor_text(std::string_view sponsor_text) {
+  return fmt::format("\n{}\n{}{}\n", kTextSponsorRule, sponsor_text,
+                     std::string(kTextSponsorRule.size(), '-'));
+}
 
 }  // namespace
 
@@ -259,31 +282,71 @@ Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::stri
   const Issue& issue = in.issue;
   const Newsletter& newsletter = in.newsletter;
   // Sections first (the emails' Markdown and the web version's), then Markdown once
-  // per version, then the layouts around it.
+  // per version, then the layouts around it. The sponsor block goes the same way.
   auto body_error = [](const Error& e) { return refuse("the issue's body:", e.message); };
+  auto sponsor_error = [](const Error& e) {
+    return refuse("the issue's sponsor block:", e.message);
+  };
   auto versions = resolve_sections(issue.body_markdown);
   if (!versions) return body_error(versions.error());
+  BodyVersions sponsor_versions;
+  const bool sponsored = !issue.sponsor_markdown.empty();
+  if (sponsored) {
+    auto resolved = resolve_sections(issue.sponsor_markdown);
+    if (!resolved) return sponsor_error(resolved.error());
+    sponsor_versions = std::move(*resolved);
+  }
   BodyFieldResolver fields({newsletter.name, in.publication_name, web_version_url_});
   markdown::MarkdownOptions markdown;
   markdown.base_url = base_url;
   markdown.merge_field = [&fields](const markdown::FieldRef& field, bool html) {
     return fields(field, html);
   };
-  auto render_body = [&](const std::string& source, bool html) -> Result<std::string> {
-    auto out = html ? markdown::markdown_to_email_html(source, markdown)
-                    : markdown::markdown_to_text(source, markdown);
+  auto render_markdown = [&](const std::string& source, bool html, auto& on_error,
+                             std::size_t first_footnote = 1) -> Result<markdown::Rendered> {
+    markdown.first_footnote = first_footnote;
+    auto out = html ? markdown::render_email_html(source, markdown)
+                    : markdown::render_text(source, markdown);
     if (!out)
-      return body_error(
+      return on_error(
           Error{out.error().code, out.error().message + "; it may hold " + body_fields_help()});
-    if (!fields.status()) return body_error(fields.status().error());
+    if (!fields.status()) return on_error(fields.status().error());
     return out;
   };
-  auto body_html = render_body(versions->email, true);
+  // One version of the body (email HTML, web HTML, text) with the sponsor's after its
+  // first story: the layout places it ({{#sponsor}}), else the built-in look does.
+  struct Body {
+    std::string whole, lead, rest, sponsor;
+  };
+  auto render_body = [&](const std::string& source, const std::string& sponsor_source, bool html,
+                         bool layout_places_sponsor) -> Result<Body> {
+    auto body = render_markdown(source, html, body_error);
+    if (!body) return body.error();
+    Body out;
+    out.lead = body->out.substr(0, body->first_story_end);
+    out.rest = body->out.substr(body->first_story_end);
+    out.whole = std::move(body->out);
+    if (!sponsored) return out;
+    auto sponsor = render_markdown(sponsor_source, html, sponsor_error, 1 + body->footnotes);
+    if (!sponsor) return sponsor.error();
+    out.sponsor = std::move(sponsor->out);
+    if (!layout_places_sponsor) {
+      out.whole = out.lead +
+                  (html ? builtin_sponsor_html(out.sponsor) : builtin_sponsor_text(out.sponsor)) +
+                  out.rest;
+    }
+    return out;
+  };
+  const bool html_places = detail::has_section(in.layout.html, "sponsor");
+  const bool text_places = detail::has_section(in.layout.text, "sponsor");
+  auto body_html = render_body(versions->email, sponsor_versions.email, true, html_places);
   if (!body_html) return body_html.error();
-  auto body_text = render_body(versions->email, false);
+  auto body_text = render_body(versions->email, sponsor_versions.email, false, text_places);
   if (!body_text) return body_text.error();
-  Result<std::string> web_body = body_html;
-  if (versions->web != versions->email) web_body = render_body(versions->web, true);
+  Result<Body> web_body = body_html;
+  if (versions->web != versions->email || sponsor_versions.web != sponsor_versions.email) {
+    web_body = render_body(versions->web, sponsor_versions.web, true, html_places);
+  }
   if (!web_body) return web_body.error();
   for (std::size_t i = 0; i < kReaderFieldCount; ++i) {
     reader_defaults_[i] = fields.default_of(field_name(static_cast<ReaderField>(i)));
@@ -295,27 +358,36 @@ Status PreparedIssue::prepare_bodies(const IssueRenderInput& in, const std::stri
                                : issue.scheduled_at ? *issue.scheduled_at
                                                     : issue.created_at;
   default_issue_date_ = format_issue_date(web_date);
-  std::vector<std::pair<std::string, std::string>> fixed = {
-      {"publication_name", in.publication_name},
-      {"newsletter_name", newsletter.name},
-      {"newsletter_description", newsletter.description},
-      {"newsletter_slug", newsletter.slug},
-      {"subject", issue.subject},
-      {"preheader", issue.preheader},
-      {"postal_address", in.postal_address},
-      {"base_url", base_url},
-      {"web_version_url", web_version_url_},
-      {"subscribe_url", base_url + "/newsletters"},
-      {"body", *body_html}};
+  detail::LayoutValues fixed = {{"publication_name", in.publication_name},
+                                {"newsletter_name", newsletter.name},
+                                {"newsletter_description", newsletter.description},
+                                {"newsletter_slug", newsletter.slug},
+                                {"subject", issue.subject},
+                                {"preheader", issue.preheader},
+                                {"postal_address", in.postal_address},
+                                {"base_url", base_url},
+                                {"web_version_url", web_version_url_},
+                                {"subscribe_url", base_url + "/newsletters"}};
+  // The body's fields, last in `fixed`, and the sponsor, for one version of the body.
+  auto with_body = [&fixed](const Body& body) {
+    auto values = fixed;
+    values.insert(values.end(),
+                  {{"body", body.whole}, {"body_lead", body.lead}, {"body_rest", body.rest}});
+    return values;
+  };
+  auto sponsor_of = [](const Body& body) {
+    return detail::LayoutValues{{"sponsor", body.sponsor}};
+  };
   const std::string html_what = "the HTML layout (" + in.layout.html_origin + ")";
-  auto html = detail::render_layout(html_what, in.layout.html, true, fixed, false);
+  auto html = detail::render_layout(html_what, in.layout.html, true, with_body(*body_html),
+                                    sponsor_of(*body_html), false);
   if (!html) return html.error();
-  fixed.back().second = *web_body;
-  auto web = detail::render_layout(html_what, in.layout.html, true, fixed, true);
+  auto web = detail::render_layout(html_what, in.layout.html, true, with_body(*web_body),
+                                   sponsor_of(*web_body), true);
   if (!web) return web.error();
-  fixed.back().second = *body_text;
-  auto text = detail::render_layout("the text layout (" + in.layout.text_origin + ")",
-                                    in.layout.text, false, fixed, false);
+  auto text =
+      detail::render_layout("the text layout (" + in.layout.text_origin + ")", in.layout.text,
+                            false, with_body(*body_text), sponsor_of(*body_text), false);
   if (!text) return text.error();
   if (!is_valid_utf8(*html) || !is_valid_utf8(*text)) {
     return refuse("the rendered issue", "is not valid UTF-8");

@@ -24,6 +24,15 @@
 //                     web_version_url subscribe_url, {{{body}}} (the rendered
 //                     Markdown), and the boolean web (true on the archive page, so
 //                     {{^web}}…{{/web}} is for emails only)
+//   the sponsor:      {{#sponsor}}…{{{sponsor}}}…{{/sponsor}} shows the issue's sponsor
+//                     block (its Markdown rendered as the body's is) where the layout
+//                     puts it, and nothing when the issue has none; {{{body_lead}}} is
+//                     the body's first story and {{{body_rest}}} the rest (markdown.hpp,
+//                     "Stories"), so the layout sets the block between them, labelled
+//                     "Advertisement". A layout without a {{#sponsor}} section gets the
+//                     block inside {{{body}}}, after the first story, in a built-in
+//                     labelled look (<div class="bs-sponsor">; in text, between rules);
+//                     with one, {{{body}}} is the body alone.
 //   per reader:       name (or name_fallback) email issue_date unsubscribe_url
 //                     preferences_url; always escaped in HTML, even as {{{name}}};
 //                     usable as values only, not as {{#sections}}.

@@ -433,6 +433,98 @@ TEST(IssueRender, PublishersReplaceLayoutsPerNewsletterOrForAll) {
   fs::remove_all(data);
 }
 
+TEST(IssueRender, TheSponsorStandsLabelledBetweenTheFirstAndSecondStory) {
+  IssueRenderInput in = sample_input(3);
+  in.issue.sponsor_markdown =
+      "**Acme** for {{name}}: [offer](/acme) <b>raw</b>\n\n{{#reader}}Yours, "
+      "{{email}}{{/reader}}\n";
+  const PreparedIssue p = prepared(in);
+  const ReaderFields reader = sample_reader();
+  const std::string html = p.html_for(reader).value();
+  const auto first = html.find(">1. Council"), ad = html.find("class=\"bs-sponsor\"");
+  const auto second = html.find(">2. Council");
+  ASSERT_NE(ad, std::string::npos) << html;
+  EXPECT_LT(first, ad);
+  EXPECT_LT(ad, second);
+  const std::string block = html.substr(ad, second - ad);
+  EXPECT_NE(block.find(">Advertisement</p>"), std::string::npos) << block;
+  EXPECT_NE(block.find("<strong>Acme</strong> for Ada Lovelace"), std::string::npos) << block;
+  EXPECT_NE(block.find("href=\"https://news.example.com/acme\""), std::string::npos);
+  EXPECT_NE(block.find("&lt;b&gt;raw&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(block.find("Yours, " + reader.email), std::string::npos);
+
+  const std::string text = p.text_for(reader).value();
+  const auto tad = text.find("----- Advertisement -----");
+  ASSERT_NE(tad, std::string::npos) << text;
+  EXPECT_LT(text.find("1. Council"), tad);
+  EXPECT_LT(tad, text.find("2. Council"));
+  // The body's three links come first ([1]-[6]); the block's continue the numbers.
+  EXPECT_NE(text.find("*Acme* for Ada Lovelace: offer [7] <b>raw</b>\n\nYours, " + reader.email +
+                      "\n\nLinks:\n[7] https://news.example.com/acme\n-----"),
+            std::string::npos)
+      << text;
+
+  const std::string& web = p.web_html();
+  EXPECT_NE(web.find(">Advertisement</p>"), std::string::npos);
+  EXPECT_NE(web.find("<strong>Acme</strong> for reader"), std::string::npos) << web;
+  EXPECT_EQ(web.find("Yours,"), std::string::npos);  // {{#reader}} is for emails only
+}
+
+TEST(IssueRender, WithoutASponsorTheBodyIsAsBefore) {
+  IssueRenderInput in = sample_input(2);
+  in.layout.html = "[{{{body}}}]";
+  in.layout.text = "[{{{body}}}]";
+  const PreparedIssue whole = prepared(in);
+  in.layout.html = "[{{{body_lead}}}{{#sponsor}}AD{{/sponsor}}{{{body_rest}}}]";
+  in.layout.text = in.layout.html;
+  const PreparedIssue split = prepared(in);
+  EXPECT_EQ(whole.html_for(sample_reader()).value(), split.html_for(sample_reader()).value());
+  EXPECT_EQ(whole.text_for(sample_reader()).value(), split.text_for(sample_reader()).value());
+  EXPECT_EQ(whole.web_html(), split.web_html());
+  // The built-in layouts too: no trace of a block, nor of their comments.
+  const std::string html = prepared().html_for(sample_reader()).value();
+  EXPECT_LT(html.find("<!DOCTYPE html>"), 2u) << html.substr(0, 200);
+  EXPECT_EQ(html.find("bs-sponsor\""), std::string::npos);
+  EXPECT_EQ(html.find("Advertisement"), std::string::npos);
+  EXPECT_EQ(prepared().text_for(sample_reader()).value().find("Advertisement"), std::string::npos);
+}
+
+TEST(IssueRender, ALayoutPlacesTheSponsorOrGetsTheBuiltInLook) {
+  IssueRenderInput in = sample_input(2);
+  in.issue.sponsor_markdown = "Buy *now*.";
+  in.layout.html = "{{{body}}}";
+  in.layout.text = "{{{body}}}";
+  PreparedIssue p = prepared(in);
+  std::string html = p.html_for(sample_reader()).value();
+  EXPECT_NE(html.find("<div class=\"bs-sponsor\""), std::string::npos) << html;
+  EXPECT_NE(html.find(">Advertisement</p>\n<p style="), std::string::npos) << html;
+  const std::string text = p.text_for(sample_reader()).value();
+  EXPECT_NE(text.find("\n\n----------------------------- Advertisement ----------------------------"
+                      "\nBuy _now_.\n-------"),
+            std::string::npos)
+      << text;
+  EXPECT_LT(text.find("Advertisement"), text.find("2. Council"));
+
+  in.layout.html = "{{{body}}}|{{#sponsor}}<aside>{{{sponsor}}}</aside>{{/sponsor}}";
+  p = prepared(in);
+  html = p.html_for(sample_reader()).value();
+  EXPECT_EQ(html.find("bs-sponsor"), std::string::npos) << html;  // {{{body}}} is the body alone
+  EXPECT_NE(html.find("|<aside><p style="), std::string::npos) << html;
+}
+
+TEST(IssueRender, TheSponsorIsRefusedWhereTheBodyWouldBe) {
+  IssueRenderInput in = sample_input(1);
+  in.issue.sponsor_markdown = "Hi {{first_name}}";
+  auto p = PreparedIssue::prepare(in);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("sponsor block"), std::string::npos) << p.error().message;
+  EXPECT_NE(p.error().message.find("{{first_name}}"), std::string::npos);
+  // A second default of one field, across the body and the block.
+  in.issue.body_markdown = "Hi {{name | default: \"friend\"}}\n";
+  in.issue.sponsor_markdown = "For {{name | default: \"you\"}}\n";
+  EXPECT_FALSE(PreparedIssue::prepare(in).ok());
+}
+
 TEST(IssueRender, ThreadsShareOnePreparedIssue) {
   const PreparedIssue p = prepared();
   std::vector<std::string> expected;

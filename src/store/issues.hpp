@@ -13,9 +13,10 @@
 
 namespace broadsheet::store {
 
-// Fields a caller may change on an issue; unset ones stay as they are.
+// Fields a caller may change on an issue; unset ones stay as they are. An empty
+// sponsor_markdown removes the sponsor block.
 struct IssueUpdate {
-  std::optional<std::string> subject, preheader, body_markdown;
+  std::optional<std::string> subject, preheader, body_markdown, sponsor_markdown;
 };
 
 // Where a scheduled issue goes: an edition of a recurring newsletter ("YYYY-MM-DD",

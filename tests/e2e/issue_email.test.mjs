@@ -6,7 +6,8 @@
 // Mail clients are not browsers, but they share what this checks: the layout must
 // not need horizontal scrolling on a phone, the content column stays at most 600 px
 // wide, the preheader is hidden, images have alt text, and the footer (postal address,
-// why the reader gets this, unsubscribe and preferences links) is visible.
+// why the reader gets this, unsubscribe and preferences links) is visible. The issue
+// carries a sponsor block, which must read as an advertisement, apart from the stories.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -41,7 +42,8 @@ before(async () => {
   const id = runBinary(['issue', 'create', '--data', data, '--newsletter', 'morning-briefing',
                         '--subject', 'Tram line approved, budget talks resume',
                         '--preheader', 'The council voted 31 to 24; shopkeepers worry about the works.',
-                        '--body-file', path.join(REPO, 'tests', 'e2e', 'fixtures', 'issue.md')], env).trim();
+                        '--body-file', path.join(REPO, 'tests', 'e2e', 'fixtures', 'issue.md'),
+                        '--sponsor-file', path.join(REPO, 'tests', 'e2e', 'fixtures', 'sponsor.md')], env).trim();
   html = runBinary(['issue', 'render', id, '--data', data, '--to', reader, '--html'], env);
   browser = await launchBrowser();
 });
@@ -141,4 +143,35 @@ test('dark mode recolours the email and keeps it readable', async () => {
   assert.ok(lum(colours.card) < 0.1, `card is dark in dark mode: ${colours.card}`);
   assert.ok(contrast >= 7, `text contrast ${contrast.toFixed(1)} (${colours.text} on ${colours.card})`);
   await context.close();
+});
+
+test('the sponsor block stands labelled and apart between the first two stories', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { context, page } = await open(375, colorScheme);
+    const box = page.locator('.bs-sponsor');
+    assert.equal(await box.count(), 1);
+    await screenshot(box, `issue-email-sponsor-375-${colorScheme}`);
+    const label = box.getByText('Advertisement', { exact: true });
+    assert.ok(await label.isVisible(), 'labelled');
+    assert.ok(await box.getByText('Harbour Coffee Roasters, Ada Lovelace', { exact: false }).isVisible());
+    const m = await page.evaluate(() => {
+      const top = (text) => [...document.querySelectorAll('h2')]
+        .find((h) => h.textContent.includes(text)).getBoundingClientRect().top;
+      const box = document.querySelector('.bs-sponsor');
+      const cell = box.querySelector('td');
+      const card = document.querySelector('.bs-card');
+      const style = getComputedStyle(cell);
+      return {
+        first: top('Council approves'), second: top('Markets at the close'),
+        box: box.getBoundingClientRect(), scrollWidth: document.documentElement.scrollWidth,
+        background: style.backgroundColor, border: style.borderTopWidth,
+        card: getComputedStyle(card).backgroundColor,
+      };
+    });
+    assert.ok(m.first < m.box.top && m.box.bottom < m.second, 'between the first and second story');
+    assert.ok(m.box.right <= 375 && m.scrollWidth <= 375, 'fits the phone');
+    assert.notEqual(m.background, m.card, 'a tint of its own');
+    assert.equal(m.border, '1px', 'a border of its own');
+    await context.close();
+  }
 });

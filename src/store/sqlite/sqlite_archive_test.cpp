@@ -151,7 +151,7 @@ TEST_F(ArchiveTest, TheVersionChangesWithEveryStatusChangeAndEveryEdit) {
   const auto v0 = version();
   Id id = draft(n_.id, "draft");
   EXPECT_EQ(version(), v0) << "a new draft shows nowhere";
-  ASSERT_TRUE(store_->update_issue(id, IssueUpdate{std::string("edited"), {}, {}}).ok());
+  ASSERT_TRUE(store_->update_issue(id, IssueUpdate{std::string("edited"), {}, {}, {}}).ok());
   EXPECT_EQ(version(), v0) << "nor does an edited draft";
   ASSERT_TRUE(store_->begin_sending(id).ok());
   const auto v1 = version();

@@ -12,11 +12,11 @@ namespace broadsheet::store::sqlite {
 namespace {
 
 // The columns of every query that returns issues, read by name (Query::columns).
-constexpr ColumnList<16> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
-                                        "preheader", "body_markdown", "status", "edition",
-                                        "scheduled_at", "started_at", "finished_at", "created_at",
-                                        "updated_at", "lease_owner", "lease_expires_at",
-                                        "stopped_reason"}};
+constexpr ColumnList<17> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
+                                        "preheader", "body_markdown", "sponsor_markdown", "status",
+                                        "edition", "scheduled_at", "started_at", "finished_at",
+                                        "created_at", "updated_at", "lease_owner",
+                                        "lease_expires_at", "stopped_reason"}};
 Issue read_issue(const Query& q) {
   Issue i;
   i.id = q.int_of(kIssueColumns["id"]);
@@ -25,6 +25,7 @@ Issue read_issue(const Query& q) {
   i.subject = q.text_of(kIssueColumns["subject"]);
   i.preheader = q.text_of(kIssueColumns["preheader"]);
   i.body_markdown = q.text_of(kIssueColumns["body_markdown"]);
+  i.sponsor_markdown = q.text_of(kIssueColumns["sponsor_markdown"]);
   // The CHECK on the column admits only the names issue_status_from() knows.
   i.status = issue_status_from(q.text_of(kIssueColumns["status"])).value_or(IssueStatus::draft);
   i.edition = q.opt_text_of(kIssueColumns["edition"]);
@@ -79,7 +80,8 @@ Result<Issue> SqliteStore::add_issue(const Issue& i) {
       .bind_text(2, i.subject)
       .bind_text(3, i.preheader)
       .bind_text(4, i.body_markdown)
-      .bind_int(5, out.created_at);
+      .bind_int(5, out.created_at)
+      .bind_text(6, i.sponsor_markdown);
   Status s = q.returning_row("insert_issue returned no id", [&] { out.id = q.int_at(0); });
   if (!s) {
     if (q.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -142,7 +144,8 @@ Result<Issue> SqliteStore::update_issue(Id id, const IssueUpdate& u) {
         .bind_opt_text(2, u.subject)
         .bind_opt_text(3, u.preheader)
         .bind_opt_text(4, u.body_markdown)
-        .bind_int(5, clock_.now());
+        .bind_int(5, clock_.now())
+        .bind_opt_text(6, u.sponsor_markdown);
     if (auto s = q.returning_row(no_issue(id), [] {}); !s) {
       return failed_to(fmt::format("update issue {}", id), s.error());
     }
@@ -173,7 +176,8 @@ Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std:
     for (auto [field, old_value, new_value] :
          {std::tuple{"subject", &before.subject, &u.subject},
           std::tuple{"preheader", &before.preheader, &u.preheader},
-          std::tuple{"body_markdown", &before.body_markdown, &u.body_markdown}}) {
+          std::tuple{"body_markdown", &before.body_markdown, &u.body_markdown},
+          std::tuple{"sponsor_markdown", &before.sponsor_markdown, &u.sponsor_markdown}}) {
       if (!*new_value || **new_value == *old_value) continue;
       if (!detail.empty()) detail += "; ";
       detail +=
@@ -185,7 +189,8 @@ Result<Issue> SqliteStore::correct_issue(Id id, const IssueUpdate& u, const std:
         .bind_opt_text(2, u.subject)
         .bind_opt_text(3, u.preheader)
         .bind_opt_text(4, u.body_markdown)
-        .bind_int(5, clock_.now());
+        .bind_int(5, clock_.now())
+        .bind_opt_text(6, u.sponsor_markdown);
     if (auto s = q.returning_row(no_issue(id), [] {}); !s) {
       return failed_to(fmt::format("correct issue {}", id), s.error());
     }

@@ -35,7 +35,8 @@ LIMIT ?2;
 
 -- name: archive_issue
 -- ?1 newsletter id, ?2 issue id: the issue as issue_by_id reads it, when it is public.
-SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, i.body_markdown, i.status,
+SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, i.body_markdown,
+       i.sponsor_markdown, i.status,
        i.edition, i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
        coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at, i.stopped_reason
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id

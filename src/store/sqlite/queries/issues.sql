@@ -1,18 +1,19 @@
 -- Named queries of the SQLite backend: issues (the role of store/issues.hpp).
 -- Rules for every file of this folder: see connection.sql.
 
--- Issues: id, newsletter_id, newsletter slug, subject, preheader, body_markdown, status,
--- edition, scheduled_at, started_at, finished_at, created_at, updated_at, lease_owner,
--- lease_expires_at, stopped_reason -------------------------------------------------------
+-- Issues: id, newsletter_id, newsletter slug, subject, preheader, body_markdown,
+-- sponsor_markdown, status, edition, scheduled_at, started_at, finished_at, created_at,
+-- updated_at, lease_owner, lease_expires_at, stopped_reason ----------------------------
 
 -- name: insert_issue
-INSERT INTO issues (newsletter_id, subject, preheader, body_markdown, status, created_at,
-                    updated_at)
-VALUES (?1, ?2, ?3, ?4, 'draft', ?5, ?5)
+INSERT INTO issues (newsletter_id, subject, preheader, body_markdown, sponsor_markdown, status,
+                    created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?6, 'draft', ?5, ?5)
 RETURNING id;
 
 -- name: issue_by_id
-SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, i.body_markdown, i.status,
+SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, i.body_markdown,
+       i.sponsor_markdown, i.status,
        i.edition, i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
        coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at, i.stopped_reason
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
@@ -23,8 +24,9 @@ SELECT status FROM issues WHERE id = ?1;
 
 -- name: list_issues
 -- ?1 newsletter id or NULL for all, ?2 status or NULL for any, ?3 limit. Without bodies
--- (up to 1 MiB each), which no list shows.
-SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, '' AS body_markdown, i.status,
+-- (up to 1 MiB each) or sponsor blocks, which no list shows.
+SELECT i.id, i.newsletter_id, n.slug AS newsletter_slug, i.subject, i.preheader, '' AS body_markdown,
+       '' AS sponsor_markdown, i.status,
        i.edition, i.scheduled_at, i.started_at, i.finished_at, i.created_at, i.updated_at,
        coalesce(i.lease_owner, '') AS lease_owner, i.lease_expires_at, i.stopped_reason
 FROM issues i JOIN newsletters n ON n.id = i.newsletter_id
@@ -39,6 +41,7 @@ UPDATE issues
 SET subject = coalesce(?2, subject),
     preheader = coalesce(?3, preheader),
     body_markdown = coalesce(?4, body_markdown),
+    sponsor_markdown = coalesce(?6, sponsor_markdown),
     updated_at = ?5
 WHERE id = ?1 AND status IN ('sent', 'paused', 'cancelled')
 RETURNING id;
@@ -53,6 +56,7 @@ UPDATE issues
 SET subject = coalesce(?2, subject),
     preheader = coalesce(?3, preheader),
     body_markdown = coalesce(?4, body_markdown),
+    sponsor_markdown = coalesce(?6, sponsor_markdown),
     updated_at = ?5
 WHERE id = ?1 AND (status = 'draft' OR status = 'scheduled')
 RETURNING id;
