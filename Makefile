@@ -15,6 +15,9 @@ FUZZ_SECONDS ?= 15
 # Test processes at once for the system tests (pytest-xdist): they mostly wait on the
 # server under test, so more than the cores.
 PYTEST_WORKERS ?= 4
+# Browser test files at once: each mostly waits on Chromium and the server (node's
+# default is one less than the cores, so one here).
+E2E_CONCURRENCY ?= 4
 
 .PHONY: run test deps deps-run build build-tsan build-fuzz unit-test unit-test-asan unit-test-tsan \
         system-test e2e-test fuzz-test lint bench clean
@@ -83,7 +86,7 @@ system-test: build build-asan
 
 # Browser tests: Chromium (Debian's) driven by playwright-core against the real binary.
 e2e-test: build
-	BROADSHEET_BIN=$(CURDIR)/build/broadsheet node --test tests/e2e/
+	BROADSHEET_BIN=$(CURDIR)/build/broadsheet node --test --test-concurrency=$(E2E_CONCURRENCY) tests/e2e/
 
 test: deps unit-test unit-test-asan unit-test-tsan fuzz-test system-test e2e-test
 
