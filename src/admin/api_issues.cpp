@@ -4,9 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <initializer_list>
 #include <semaphore>
+#include <string_view>
 
 #include "admin/json_shapes.hpp"
 #include "core/resources.hpp"
@@ -108,6 +111,21 @@ std::counting_semaphore<kLargeParses> large_parses(kLargeParses);
 // What an API body may hold: an issue is a flat object of four strings; the limits
 // leave room for what may come, and none for a document of a million values.
 constexpr http::JsonLimits kApiJsonLimits{.max_depth = 8, .max_values = 1024};
+
+// The 400 refusal of a body's first field that is not among `allowed`, whose message
+// ends with `expected` (what the route takes); nullopt when every field is allowed.
+std::optional<Response> unknown_field(const json::object& body,
+                                      std::initializer_list<std::string_view> allowed,
+                                      std::string_view expected) {
+  for (const auto& field : body) {
+    if (std::find(allowed.begin(), allowed.end(), field.key()) == allowed.end()) {
+      return Response::json_error(
+          400, "invalid_field",
+          fmt::format("Unknown field \"{}\": {}", excerpt(field.key()), expected));
+    }
+  }
+  return std::nullopt;
+}
 
 // Reads a JSON object body; the refusal when it is not one.
 Result<http::JsonBody> json_body(const Request& req, std::optional<Response>& refusal) {
@@ -375,12 +393,8 @@ Response api_test_issue(ApiContext& ctx, const Request& req) {
   auto parsed = json_body(req, refusal);
   if (!parsed) return std::move(*refusal);
   const json::object& body = parsed->value.as_object();
-  for (const auto& field : body) {
-    if (field.key() != "to" && field.key() != "name") {
-      return Response::json_error(
-          400, "invalid_field",
-          fmt::format("Unknown field \"{}\": a test send has to and name.", excerpt(field.key())));
-    }
+  if (auto r = unknown_field(body, {"to", "name"}, "a test send has to and name.")) {
+    return std::move(*r);
   }
   const json::value* to = body.if_contains("to");
   if (!to || !to->is_array() || to->as_array().empty()) {
@@ -454,14 +468,9 @@ Response api_schedule_issue(ApiContext& ctx, const Request& req) {
   auto parsed = json_body(req, refusal);
   if (!parsed) return std::move(*refusal);
   const json::object& body = parsed->value.as_object();
-  for (const auto& field : body) {
-    if (field.key() != "edition" && field.key() != "at") {
-      return Response::json_error(
-          400, "invalid_field",
-          fmt::format("Unknown field \"{}\": an issue is scheduled for an \"edition\" or "
-                      "\"at\" an instant.",
-                      excerpt(field.key())));
-    }
+  if (auto r = unknown_field(body, {"edition", "at"},
+                             "an issue is scheduled for an \"edition\" or \"at\" an instant.")) {
+    return std::move(*r);
   }
   auto edition = string_field(body, "edition", std::string());
   auto at = string_field(body, "at", std::string());
