@@ -30,7 +30,7 @@ constexpr std::array<std::string_view, 9> kSpecialUseTlds{
 constexpr std::array<std::string_view, 3> kSpecialUseDomains{"example.com", "example.net",
                                                              "example.org"};
 
-Error invalid(std::string message) {
+Error invalid_domain(std::string message) {
   return make_error(Errc::invalid_argument, std::move(message));
 }
 
@@ -74,10 +74,10 @@ Result<std::string> to_ascii(std::string_view raw) {
   Idn2String owned(out);
   // Length failures get the same words as for ASCII domains: the limits are the same,
   // they only bite after conversion.
-  if (rc == IDN2_TOO_BIG_LABEL || rc == IDN2_PUNYCODE_BIG_OUTPUT) return invalid(kLabelTooLong);
-  if (rc == IDN2_TOO_BIG_DOMAIN) return invalid(kDomainTooLong);
+  if (rc == IDN2_TOO_BIG_LABEL || rc == IDN2_PUNYCODE_BIG_OUTPUT) return invalid_domain(kLabelTooLong);
+  if (rc == IDN2_TOO_BIG_DOMAIN) return invalid_domain(kDomainTooLong);
   if (rc != IDN2_OK || owned == nullptr) {
-    return invalid("the domain is not a valid internationalised domain name");
+    return invalid_domain("the domain is not a valid internationalised domain name");
   }
   std::string ascii(owned.get());
   std::transform(ascii.begin(), ascii.end(), ascii.begin(), lower);
@@ -100,20 +100,20 @@ Status check_labels(std::string_view ascii) {
   for (std::size_t i = 0; i < labels.size(); ++i) {
     std::string_view label = labels[i];
     if (label.empty()) {
-      if (i == 0) return invalid("the domain cannot start with a dot");
-      if (i + 1 == labels.size()) return invalid("the domain cannot end with a dot");
-      return invalid("the domain cannot contain two dots in a row");
+      if (i == 0) return invalid_domain("the domain cannot start with a dot");
+      if (i + 1 == labels.size()) return invalid_domain("the domain cannot end with a dot");
+      return invalid_domain("the domain cannot contain two dots in a row");
     }
     if (label.size() > kMaxLabel) {
-      return invalid(kLabelTooLong);
+      return invalid_domain(kLabelTooLong);
     }
     const auto* bad = std::find_if_not(label.begin(), label.end(), is_ldh);
     if (bad != label.end()) {
-      return invalid(std::string("the domain contains '") + *bad +
+      return invalid_domain(std::string("the domain contains '") + *bad +
                      "', but only letters, digits, hyphens and dots are allowed");
     }
     if (label.front() == '-' || label.back() == '-') {
-      return invalid("a part of the domain cannot start or end with a hyphen");
+      return invalid_domain("a part of the domain cannot start or end with a hyphen");
     }
   }
   return {};
@@ -141,27 +141,27 @@ std::string excerpt(std::string_view text, std::size_t max_bytes) {
 
 Result<MailDomain> normalize_mail_domain(std::string_view raw, bool allow_special_use) {
   if (raw.front() == '[') {
-    return invalid("addresses at an IP address (such as [192.0.2.1]) are not accepted");
+    return invalid_domain("addresses at an IP address (such as [192.0.2.1]) are not accepted");
   }
   // Checked before IDN mapping too, because libidn2 would report a trailing dot as a
   // generic failure and the reader deserves the specific reason.
-  if (raw.back() == '.') return invalid("the domain cannot end with a dot");
+  if (raw.back() == '.') return invalid_domain("the domain cannot end with a dot");
   auto ascii = to_ascii(raw);
   if (!ascii) return ascii.error();
   if (auto labels = check_labels(*ascii); !labels) return labels.error();
-  if (ascii->size() > kMaxDomain) return invalid(kDomainTooLong);
+  if (ascii->size() > kMaxDomain) return invalid_domain(kDomainTooLong);
   std::string quoted = "'" + excerpt(raw) + "'";
   if (ascii->find('.') == std::string::npos) {
-    return invalid("the domain " + quoted + " needs a dot and an ending such as .com or .org");
+    return invalid_domain("the domain " + quoted + " needs a dot and an ending such as .com or .org");
   }
   // A top-level name ends in a letter; that refuses IP addresses and numeric endings.
   // Punycode TLDs qualify too: the last digit of a Punycode delta is always a-z.
   if (!is_letter(ascii->back())) {
-    return invalid("the domain " + quoted +
+    return invalid_domain("the domain " + quoted +
                    " does not end in a name such as .com (IP addresses are not accepted)");
   }
   if (!allow_special_use && is_special_use(*ascii)) {
-    return invalid("the domain " + quoted + " is reserved and cannot receive mail");
+    return invalid_domain("the domain " + quoted + " is reserved and cannot receive mail");
   }
   std::string unicode = to_unicode(*ascii);
   return MailDomain{std::move(*ascii), std::move(unicode)};

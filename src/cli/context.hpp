@@ -42,6 +42,9 @@ std::string bounce_event_lines(const std::vector<store::BounceEventRow>& events)
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+// `issue send --wait` and `schedule tick --wait`: deliveries are still pending (deferred
+// ones waiting for a retry, or a run that was stopped, paused or cancelled).
+inline constexpr int kExitPending = 3;
 
 // Prints "broadsheet: MESSAGE" on stderr and returns kExitFailure.
 int fail(const std::string& message);

@@ -47,7 +47,7 @@ Result<UnixSeconds> instant_option(const std::string& now) {
 std::string when(const std::optional<UnixSeconds>& t) { return t ? format_iso8601(*t) : "never"; }
 
 // One line for a poll's outcome, e.g. "feed 3 https://…: 4 new of 20 (RSS 2.0)".
-std::string describe(const feeds::PollOutcome& o) {
+std::string describe_poll(const feeds::PollOutcome& o) {
   const std::string head = fmt::format("feed {} {}", o.feed.id, o.feed.url);
   switch (o.kind) {
     case feeds::PollOutcome::Kind::fresh:
@@ -149,7 +149,7 @@ int poll_feeds(const std::string& data, const FeedArgs& a) {
   if (outcomes->empty()) {
     std::cout << fmt::format("no feed is due at {}\n", format_iso8601(*now));
   }
-  for (const auto& o : *outcomes) std::cout << describe(o) << "\n";
+  for (const auto& o : *outcomes) std::cout << describe_poll(o) << "\n";
   return kExitOk;
 }
 

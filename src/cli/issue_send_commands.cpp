@@ -36,10 +36,6 @@
 namespace broadsheet::cli {
 namespace {
 
-// Exit code of `issue send --wait` when deliveries are still pending (deferred ones
-// waiting for a retry, or a run that was stopped, paused or cancelled).
-constexpr int kExitPending = 3;
-
 std::atomic<send::SendEngine*> g_engine{nullptr};
 
 void on_stop_signal(int) {

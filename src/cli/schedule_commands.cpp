@@ -30,8 +30,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kExitPending = 3;
-
 struct TickArgs {
   std::string now;
   bool wait = false;

@@ -11,10 +11,10 @@
 namespace broadsheet::feeds {
 namespace {
 
-struct DocFree {
+struct HtmlDocFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
 };
-using Doc = std::unique_ptr<xmlDoc, DocFree>;
+using Doc = std::unique_ptr<xmlDoc, HtmlDocFree>;
 
 constexpr std::size_t kMaxHtml = 4 * 1024 * 1024;
 

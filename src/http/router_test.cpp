@@ -48,7 +48,7 @@ Response call(const Router& router, Method m, std::string path, std::string* lab
   return res;
 }
 
-std::string header_of(const Response& r, std::string_view name) {
+std::string response_header(const Response& r, std::string_view name) {
   for (const auto& [n, v] : r.headers) {
     if (n == name) return v;
   }
@@ -103,17 +103,17 @@ TEST(Router, NotFoundIsJsonUnderApiAndHtmlElsewhere) {
   EXPECT_NE(api.body.find(R"("code":"not_found")"), std::string::npos);
   Response page = call(router, Method::get, "/nothing");
   EXPECT_EQ(page.status, 404);
-  EXPECT_EQ(header_of(page, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(response_header(page, "Content-Type"), "text/html; charset=utf-8");
 }
 
 TEST(Router, MethodNotAllowedListsTheAllowedOnes) {
   Router router = table();
   Response r = call(router, Method::post, "/archive/x");
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(header_of(r, "Allow"), "GET, HEAD");
+  EXPECT_EQ(response_header(r, "Allow"), "GET, HEAD");
   Response api = call(router, Method::put, "/api/v1/newsletters/x");
   EXPECT_EQ(api.status, 405);
-  EXPECT_EQ(header_of(api, "Allow"), "DELETE");
+  EXPECT_EQ(response_header(api, "Allow"), "DELETE");
   EXPECT_NE(api.body.find(R"("code":"method_not_allowed")"), std::string::npos);
   std::map<std::string, std::string> params;
   Match m = router.match(Method::get, "/subscribe", params);

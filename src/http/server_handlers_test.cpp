@@ -8,11 +8,6 @@
 namespace broadsheet::http::testing {
 namespace {
 
-Route hello() {
-  return {Method::get, "/hello", Permission::public_access,
-          [](const Request&) { return Response::text(200, "hello world"); }};
-}
-
 TEST(ServerHandlers, BlockingHandlersWaitTogether) {
   Sleeper sleeper(200ms);
   auto config = test_config();  // two I/O threads

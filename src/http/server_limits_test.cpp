@@ -12,7 +12,7 @@ Handler body_size() {
   return [](const Request& r) { return Response::text(200, std::to_string(r.body.size())); };
 }
 
-std::vector<Route> routes() {
+std::vector<Route> limit_routes() {
   return {
       {Method::get, "/hello", Permission::public_access,
        [](const Request&) { return Response::text(200, "hello world"); }},
@@ -33,7 +33,7 @@ class LimitsTest : public ::testing::Test {
     if (!client.send(raw)) return std::nullopt;
     return client.read();
   }
-  TestServer server_{routes()};
+  TestServer server_{limit_routes()};
 };
 
 TEST_F(LimitsTest, BodyLimitFollowsTheRoutePermission) {
@@ -278,7 +278,7 @@ TEST_F(LimitsTest, MalformedRequestsAre400) {
 TEST(ServerLimits, MaxRequestsClosesTheConnection) {
   auto config = test_config();
   config.max_requests = 2;
-  TestServer server(routes(), config);
+  TestServer server(limit_routes(), config);
   TestClient client(server.port());
   ASSERT_TRUE(client.send(get("/hello")));
   auto first = client.read();
@@ -295,7 +295,7 @@ TEST(ServerLimits, MaxRequestsClosesTheConnection) {
 TEST(ServerTimeouts, HalfARequestIsCutAfterReadTimeout) {
   auto config = test_config();
   config.read_timeout = 1;
-  TestServer server(routes(), config);
+  TestServer server(limit_routes(), config);
   TestClient client(server.port());
   ASSERT_TRUE(client.send("GET /hello HTTP/1.1\r\nHost: t\r\n"));  // and never the end
   auto closed = client.time_to_close(5s);
@@ -307,7 +307,7 @@ TEST(ServerTimeouts, HalfARequestIsCutAfterReadTimeout) {
 TEST(ServerTimeouts, DrippingBytesDoNotExtendTheRequest) {
   auto config = test_config();
   config.read_timeout = 1;
-  TestServer server(routes(), config);
+  TestServer server(limit_routes(), config);
   TestClient client(server.port());
   auto start = std::chrono::steady_clock::now();
   for (char c : std::string("GET /hello HTTP/1.1\r\nHost: t\r\n")) {
@@ -321,7 +321,7 @@ TEST(ServerTimeouts, DrippingBytesDoNotExtendTheRequest) {
 TEST(ServerTimeouts, IdleKeepAliveIsClosed) {
   auto config = test_config();
   config.keepalive_timeout = 1;
-  TestServer server(routes(), config);
+  TestServer server(limit_routes(), config);
   TestClient client(server.port());
   ASSERT_TRUE(client.send(get("/hello")));
   ASSERT_TRUE(client.read());

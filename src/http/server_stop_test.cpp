@@ -24,11 +24,6 @@ struct SlowHandler {
   }
 };
 
-Route hello() {
-  return {Method::get, "/hello", Permission::public_access,
-          [](const Request&) { return Response::text(200, "hello world"); }};
-}
-
 TEST(ServerStop, ARunningHandlerStillDeliversItsResponse) {
   SlowHandler slow;
   TestServer server({slow.route(), hello()});

@@ -57,6 +57,12 @@ inline Config::Http test_config() {
 // Lets every request through: the server tests are about transport, not permissions.
 inline std::optional<Response> allow_all(Permission, const Request&) { return std::nullopt; }
 
+// GET /hello, answering "hello world" at once.
+inline Route hello() {
+  return {Method::get, "/hello", Permission::public_access,
+          [](const Request&) { return Response::text(200, "hello world"); }};
+}
+
 class TestServer {
  public:
   explicit TestServer(std::vector<Route> routes, const Config::Http& config = test_config())

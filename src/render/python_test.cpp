@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kPython = "/usr/bin/python3";
-constexpr UnixSeconds kDate = 1732860000;
+constexpr UnixSeconds kPythonDate = 1732860000;
 
 using mime::testing::json_string;
 
@@ -48,7 +48,7 @@ Case make_case(std::string name, IssueRenderInput input, ReaderFields reader, st
 void write_case(const fs::path& dir, const Case& c) {
   auto prepared = PreparedIssue::prepare(c.input);
   ASSERT_TRUE(prepared.ok()) << c.name << ": " << prepared.error().message;
-  auto message = prepared->message_for(c.reader, kDate);
+  auto message = prepared->message_for(c.reader, kPythonDate);
   ASSERT_TRUE(message.ok()) << c.name << ": " << message.error().message;
   std::ofstream(dir / (c.name + ".eml"), std::ios::binary) << *message;
   const auto& r = c.reader;

@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using mime::testing::counting_random;
 
-constexpr UnixSeconds kDate = 1732860000;
+constexpr UnixSeconds kSignedDate = 1732860000;
 
 dkim::DkimSigner::Key make_key(DkimAlgorithm algorithm, const std::string& selector) {
   auto pem = dkim::generate_dkim_key_pem(algorithm);
@@ -75,10 +75,10 @@ TEST(SignedIssue, SignatureSitsInFrontOfTheUnchangedMessageAndVerifies) {
   for (int i = 0; i < 4; ++i) {
     auto reader = testing::sample_reader(i);
     if (i == 2) reader.name = "Zoë Ångström 日本";
-    auto wire = signed_issue.message_for(reader, kDate, counting_random);
+    auto wire = signed_issue.message_for(reader, kSignedDate, counting_random);
     ASSERT_TRUE(wire.ok()) << wire.error().message;
     const std::string unsigned_message =
-        prepared->message_for(reader, kDate, counting_random).value();
+        prepared->message_for(reader, kSignedDate, counting_random).value();
     ASSERT_TRUE(wire->ends_with(unsigned_message));
     const std::string fields = wire->substr(0, wire->size() - unsigned_message.size());
     EXPECT_TRUE(fields.starts_with("DKIM-Signature: ")) << fields;
@@ -101,8 +101,8 @@ TEST(SignedIssue, WithoutKeysTheMessageIsUnsigned) {
   const dkim::DkimSigner none;
   const SignedIssue signed_issue(*prepared, none);
   const auto reader = testing::sample_reader();
-  EXPECT_EQ(signed_issue.message_for(reader, kDate, counting_random).value(),
-            prepared->message_for(reader, kDate, counting_random).value());
+  EXPECT_EQ(signed_issue.message_for(reader, kSignedDate, counting_random).value(),
+            prepared->message_for(reader, kSignedDate, counting_random).value());
 }
 
 }  // namespace

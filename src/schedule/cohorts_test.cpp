@@ -1,4 +1,5 @@
 #include "schedule/cohorts.hpp"
+#include "schedule/testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,11 +10,10 @@
 namespace broadsheet::schedule {
 namespace {
 
-using namespace std::chrono;
+using testing::parsed;
+using testing::utc;
 
-UnixSeconds utc(year_month_day date, int hour = 0, int minute = 0) {
-  return sys_days(date).time_since_epoch().count() * 86400 + hour * 3600 + minute * 60;
-}
+using namespace std::chrono;
 
 Day day_of(year_month_day ymd) { return Day{sys_days(ymd).time_since_epoch().count()}; }
 std::optional<UnixSeconds> release_instant(const Schedule& s, year_month_day d,
@@ -24,12 +24,6 @@ std::vector<Cohort> edition_cohorts(const Schedule& s, year_month_day d,
                                     const std::vector<std::string>& zones,
                                     std::string_view default_zone) {
   return schedule::edition_cohorts(s, day_of(d), zones, default_zone);
-}
-
-Schedule parsed(std::string_view text) {
-  auto s = parse_schedule(text);
-  EXPECT_TRUE(s.ok()) << text;
-  return s.ok() ? *s : Schedule{};
 }
 
 const std::vector<std::string> kZones{

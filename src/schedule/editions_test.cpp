@@ -1,4 +1,5 @@
 #include "schedule/editions.hpp"
+#include "schedule/testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,11 +10,7 @@
 namespace broadsheet::schedule {
 namespace {
 
-Schedule parsed(std::string_view text) {
-  auto s = parse_schedule(text);
-  EXPECT_TRUE(s.ok()) << text;
-  return s.ok() ? *s : Schedule{};
-}
+using testing::parsed;
 
 Day day(std::string_view text) {
   auto d = parse_day(text);

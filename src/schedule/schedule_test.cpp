@@ -1,4 +1,5 @@
 #include "schedule/schedule.hpp"
+#include "schedule/testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,25 +13,16 @@
 namespace broadsheet::schedule {
 namespace {
 
+using testing::parsed;
+using testing::utc;
+
 using std::chrono::April;
 using std::chrono::January;
 using std::chrono::July;
 using std::chrono::March;
 using std::chrono::October;
 
-// Seconds since the epoch of a UTC civil time.
-UnixSeconds utc(std::chrono::year_month_day date, int hour = 0, int minute = 0) {
-  auto days = std::chrono::sys_days(date).time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::seconds>(days).count() + hour * 3600 + minute * 60;
-}
-
 constexpr std::chrono::year k2026{2026};
-
-Schedule parsed(std::string_view text) {
-  auto s = parse_schedule(text);
-  EXPECT_TRUE(s.ok()) << text << ": " << s.error().message;
-  return s.ok() ? *s : Schedule{};
-}
 
 TEST(ParseSchedule, ReadsEachPart) {
   Schedule s = parsed("mon-fri 06:00 local");

@@ -15,7 +15,7 @@ using ::testing::HasSubstr;
 using testing::Outcomes;
 using Kind = transport::DeliveryResult::Kind;
 
-PoolOptions options_for(std::uint16_t port) {
+PoolOptions options_with_default_timeouts(std::uint16_t port) {
   PoolOptions o;
   RelayOptions r;
   r.host = "127.0.0.1";
@@ -39,7 +39,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 TEST(PoolStop, ARelayThatNeverGreetsIsCutAfterTheGrace) {
   std::uint16_t port = 0;
   const int listener = testing::listen_on_loopback("silent relay", port);  // never accepts
-  auto pool = Pool::start(options_for(port));
+  auto pool = Pool::start(options_with_default_timeouts(port));
   ASSERT_TRUE(pool.ok()) << pool.error().message;
   Outcomes outcomes;
   (*pool)->submit_one(mail("a@example.net"), outcomes.slot(0));
@@ -64,7 +64,7 @@ TEST(PoolStop, ARelayThatNeverGreetsIsCutAfterTheGrace) {
 TEST(PoolStop, AMessageWhoseBodyLeftIsDeferredWhenCut) {
   // The reply to the final dot comes a byte every 10 s: under the 10-minute limit.
   testing::TricklingRelay relay(10s);
-  auto pool = Pool::start(options_for(relay.port()));
+  auto pool = Pool::start(options_with_default_timeouts(relay.port()));
   ASSERT_TRUE(pool.ok()) << pool.error().message;
   Outcomes outcomes;
   (*pool)->submit_one(mail("a@example.net"), outcomes.slot(0));
@@ -84,7 +84,7 @@ TEST(PoolStop, AMessageWhoseBodyLeftIsDeferredWhenCut) {
 
 TEST(PoolStop, TheGraceLetsAWorkingRelayFinish) {
   testing::SmtpSink sink;
-  auto pool = Pool::start(options_for(sink.port()));
+  auto pool = Pool::start(options_with_default_timeouts(sink.port()));
   ASSERT_TRUE(pool.ok()) << pool.error().message;
   Outcomes outcomes;
   (*pool)->stop_within(5s);

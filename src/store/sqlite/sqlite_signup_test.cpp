@@ -15,7 +15,7 @@ namespace {
 
 using testing::wait_until;
 
-constexpr UnixSeconds kHour = 3600;
+constexpr UnixSeconds kOneHour = 3600;
 
 class SqliteSignup : public testing::SqliteTest {
  protected:
@@ -153,7 +153,7 @@ TEST_F(SqliteSignup, AConfirmationIsResentOnlyOutsideTheWindow) {
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->confirmation_due, std::vector<Id>{n.id});
 
-  clock_.advance(kHour - 1);  // sent 59:59 ago: still inside the hour
+  clock_.advance(kOneHour - 1);  // sent 59:59 ago: still inside the hour
   auto soon = store.record_signup(request("a@example.org", {n.id}));
   ASSERT_TRUE(soon.ok());
   EXPECT_TRUE(soon->confirmation_due.empty());
@@ -392,7 +392,7 @@ TEST_F(SqliteSignup, NewslettersNamedBySlugAreReadInTheTransaction) {
   SignupRequest r = request("ann@example.org", {});
   r.newsletter_slugs = {"b", "a", "b"};
   r.challenge_id = "challenge-1";
-  r.challenge_expires_at = clock_.now() + kHour;
+  r.challenge_expires_at = clock_.now() + kOneHour;
   auto out = store.record_signup(r);
   ASSERT_TRUE(out.ok()) << out.error().message;
   EXPECT_EQ(out->confirmation_due, (std::vector<Id>{b.id, a.id})) << "each once, in order";
@@ -403,7 +403,7 @@ TEST_F(SqliteSignup, NewslettersNamedBySlugAreReadInTheTransaction) {
     SignupRequest refused = request("bob@example.org", {});
     refused.newsletter_slugs = {"a", bad};
     refused.challenge_id = "challenge-2";
-    refused.challenge_expires_at = clock_.now() + kHour;
+    refused.challenge_expires_at = clock_.now() + kOneHour;
     auto no = store.record_signup(refused);
     ASSERT_FALSE(no.ok()) << bad;
     EXPECT_EQ(no.error().code, Errc::not_found) << bad;
@@ -419,14 +419,14 @@ TEST_F(SqliteSignup, AReplayedRobotCheckRecordsNothingAndSaysSo) {
   Newsletter n = newsletter("morning");
   SignupRequest first = request("ann@example.org", {n.id});
   first.challenge_id = "challenge-1";
-  first.challenge_expires_at = clock_.now() + kHour;
+  first.challenge_expires_at = clock_.now() + kOneHour;
   auto out = store.record_signup(first);
   ASSERT_TRUE(out.ok()) << out.error().message;
   EXPECT_FALSE(out->challenge_spent_before);
 
   SignupRequest replay = request("bob@example.org", {n.id});
   replay.challenge_id = "challenge-1";
-  replay.challenge_expires_at = clock_.now() + kHour;
+  replay.challenge_expires_at = clock_.now() + kOneHour;
   auto again = store.record_signup(replay);
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_TRUE(again->challenge_spent_before);
@@ -438,7 +438,7 @@ TEST_F(SqliteSignup, AReplayedRobotCheckRecordsNothingAndSaysSo) {
 TEST_F(SqliteSignup, AnExpiredRobotCheckIsTakenOver) {
   auto& store = open();
   Newsletter n = newsletter("morning");
-  const UnixSeconds expiry = clock_.now() + kHour;
+  const UnixSeconds expiry = clock_.now() + kOneHour;
   auto with_challenge = [&](const std::string& email, const std::string& id, UnixSeconds until) {
     SignupRequest r = request(email, {n.id});
     r.challenge_id = id;
@@ -455,10 +455,10 @@ TEST_F(SqliteSignup, AnExpiredRobotCheckIsTakenOver) {
 
   // Expired: a row purge would have dropped counts as not spent, and is taken over.
   clock_.set(expiry);
-  EXPECT_FALSE(spent_before("c@example.org", "c1", expiry + kHour));
-  EXPECT_TRUE(spent_before("d@example.org", "c1", expiry + kHour));
+  EXPECT_FALSE(spent_before("c@example.org", "c1", expiry + kOneHour));
+  EXPECT_TRUE(spent_before("d@example.org", "c1", expiry + kOneHour));
   EXPECT_EQ(scalar("SELECT expires_at FROM robot_spent WHERE challenge_hash = 'c1'"),
-            expiry + kHour);
+            expiry + kOneHour);
 }
 
 TEST_F(SqliteSignup, PurgeDropsSpentChallengesThatHaveExpired) {
