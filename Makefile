@@ -22,6 +22,9 @@ PYTEST_WORKERS ?= 4
 E2E_CONCURRENCY ?= 4
 # Jobs `make test` runs at once once the plain build is done (see `test` below).
 TEST_LANES ?= 2
+# Builds yield the CPU to tests running beside them: the tests wait on timeouts and
+# rates, a build only takes longer.
+BUILD_NICE ?= nice -n 10
 
 .PHONY: run test suites deps deps-run build build-test build-asan build-tsan build-fuzz unit-test \
         unit-test-asan unit-test-tsan system-test system-test-asan e2e-test fuzz-test lint bench clean
@@ -44,30 +47,30 @@ deps:
 
 build: deps
 	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
-	@cmake --build build -j $(JOBS)
+	@$(BUILD_NICE) cmake --build build -j $(JOBS)
 
 # What the suites need of the plain build: the binary and the unit tests (CMake's
 # `tests` target), not the benches.
 build-test: deps
 	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
-	@cmake --build build -j $(JOBS) --target tests
+	@$(BUILD_NICE) cmake --build build -j $(JOBS) --target tests
 
 build-asan: deps
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBROADSHEET_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
-	@cmake --build build-asan -j $(JOBS) --target tests
+	@$(BUILD_NICE) cmake --build build-asan -j $(JOBS) --target tests
 
 # The libFuzzer targets: Clang's, with AddressSanitizer and UBSan, building only the
 # libraries the parsers live in.
 build-fuzz: deps
 	@CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DBROADSHEET_SANITIZE=ON -DBROADSHEET_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
+	@$(BUILD_NICE) cmake --build build-fuzz -j $(JOBS) --target fuzzers
 
 # ThreadSanitizer: only the unit tests of code that shares state between threads.
 TSAN_TESTS = test_send test_transport test_store test_smtp test_http
 build-tsan: deps
 	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROADSHEET_TSAN=ON $(CMAKE_FLAGS) >/dev/null
-	@cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
+	@$(BUILD_NICE) cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
 
 unit-test: build-test
 	cd build && ctest --output-on-failure -j $(JOBS)
