@@ -20,13 +20,11 @@ PYTEST_WORKERS ?= 4
 # Browser test files at once: each mostly waits on Chromium and the server (node's
 # default is one less than the cores, so one here).
 E2E_CONCURRENCY ?= 4
-# Jobs `make test` runs at once once the plain build is done (see `test` below).
-TEST_LANES ?= 2
 # Builds yield the CPU to tests running beside them: the tests wait on timeouts and
 # rates, a build only takes longer.
 BUILD_NICE ?= nice -n 10
 
-.PHONY: run test suites deps deps-run build build-test build-asan build-tsan build-fuzz unit-test \
+.PHONY: run test test-lane-plain test-lane-asan deps deps-run build build-test build-asan build-tsan build-fuzz unit-test \
         unit-test-asan unit-test-tsan system-test system-test-asan e2e-test fuzz-test lint bench clean
 
 run: deps-run
@@ -113,16 +111,21 @@ system-test-asan: build-asan
 e2e-test: build-test
 	BROADSHEET_BIN=$(CURDIR)/build/broadsheet node --test --test-concurrency=$(E2E_CONCURRENCY) tests/e2e/
 
-# The plain build first, alone (it has the whole CPU); then the suites, TEST_LANES jobs at
-# a time, make starting the first ready one of `suites` in its order: one lane runs the
-# plain build's suites (mostly waiting on the server and Chromium) while the other
-# compiles the sanitizer builds, whose suites follow. A job's output is printed in one
-# piece when it ends (--output-sync), and any failure fails `make test`.
+# The plain build first, alone (it has the whole CPU); then two lanes side by side, each
+# a sequence of passes, every pass right after its build: one lane runs the plain build's
+# passes (mostly waiting on the server and Chromium), then builds and runs TSan and the
+# fuzzers; the other builds the ASan binary and runs its passes. A lane's output is
+# printed in one piece when it ends (--output-sync), a failing pass ends its lane, and
+# any failure fails `make test`.
 test: deps
 	@$(MAKE) --no-print-directory build-test
-	@$(MAKE) --no-print-directory -j $(TEST_LANES) --output-sync=target suites
+	@$(MAKE) --no-print-directory -j 2 --output-sync=target test-lane-plain test-lane-asan
 
-suites: unit-test unit-test-asan system-test e2e-test system-test-asan unit-test-tsan fuzz-test
+LANE_PLAIN = unit-test system-test e2e-test unit-test-tsan fuzz-test
+LANE_ASAN = unit-test-asan system-test-asan
+test-lane-plain test-lane-asan:
+	@for pass in $(if $(filter test-lane-plain,$@),$(LANE_PLAIN),$(LANE_ASAN)); do \
+	  $(MAKE) --no-print-directory $$pass || exit 1; done
 
 # clang-tidy with the checks of .clang-tidy over every source file (not part of `make
 # test`: it takes about as long as a build of everything). It reads the compile commands
