@@ -25,18 +25,9 @@ namespace broadsheet::drafts {
 
 inline constexpr std::size_t kMaxDraftLayout = 64 * 1024;
 
-enum class OnCutoff { hold, send };
-
-// A newsletter's drafts from feeds (newsletter update --draft-items, --draft-sections,
-// --draft-lead, --on-cutoff): how many articles, in which order of sections, how long
-// before the edition's first release the draft is made, and what an edition whose
-// draft is still not approved at that release becomes.
-struct DraftSettings {
-  int items = 10;
-  std::vector<std::string> sections;
-  UnixSeconds lead = 3 * 3600;
-  OnCutoff on_cutoff = OnCutoff::hold;
-};
+// The settings live with the newsletter (core/types.hpp).
+using broadsheet::DraftSettings;
+using broadsheet::OnCutoff;
 
 // The articles of a draft, at most `settings.items`: sections in the order of
 // `settings.sections` (compared without regard to case), then the other sections,
