@@ -1,7 +1,6 @@
 // Drafts from the day's articles (issue 12 item 6): which articles a newsletter's
 // draft of an edition takes, and the Markdown body they make through a Mustache draft
-// layout. Not yet wired: the maker that reads the store, writes the draft issue and
-// applies the cutoff from the scheduler's step is still to come.
+// layout. The maker (maker.hpp) calls these for the scheduler's step and `issue draft`.
 //
 // The layout is the publisher's DATA/templates/draft/SLUG.md.mustache, or the built-in
 // web/templates/draft/draft.md.mustache. It sees newsletter_name, edition (YYYY-MM-DD),
