@@ -71,7 +71,8 @@ class Bounces {
   // Keeps the event and applies `policy` at `now`: hard (policy.hard_suppresses) and
   // the soft_limit-th soft bounce within the window suppress the reader's address; a
   // complaint unsubscribes from every newsletter and suppresses; an unsubscribe mail
-  // unsubscribes from event.newsletter_id. Errc::not_found when the reader is gone.
+  // unsubscribes from event.newsletter_id (0: from every newsletter, as a provider's
+  // account-wide unsubscribe asks). Errc::not_found when the reader is gone.
   virtual Result<BounceRecord> record_bounce(const BounceEvent& event, const BouncePolicy& policy,
                                              UnixSeconds now) = 0;
   virtual Result<std::vector<BounceEventRow>> bounce_events_of_issue(Id issue_id,

@@ -118,6 +118,13 @@ Result<BounceRecord> SqliteStore::record_bounce(const BounceEvent& e, const Boun
       break;
     }
     case BounceKind::unsubscribe: {
+      if (e.newsletter_id == 0) {  // a provider's account-wide unsubscribe
+        Query q(db(), sql().unsubscribe_all);
+        q.bind_int(1, e.subscriber_id).bind_int(2, now).bind_text(3, source);
+        if (auto s = q.run(); !s) return fail(s.error());
+        record.action = "unsubscribed";
+        break;
+      }
       Query q(db(), sql().unsubscribe_one);
       q.bind_int(1, e.subscriber_id).bind_int(2, e.newsletter_id).bind_int(3, now);
       q.bind_text(4, std::string_view("unsubscribe mail"));
