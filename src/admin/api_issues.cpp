@@ -67,6 +67,9 @@ Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
   auto events = ctx.bounces.bounce_events_of_issue(issue.id, 1000);
   if (!events) return events.error();
   out["bounces"] = bounce_events_json(*events);
+  auto domains = ctx.bounces.domain_counts_of_issue(issue.id, bounce::kMaxRateDomains);
+  if (!domains) return domains.error();
+  out["domain_rates"] = domain_rates_json(bounce::domain_rates(*domains));
   auto releases = ctx.releases.cohort_releases(issue.id);
   if (!releases) return releases.error();
   out["releases"] = releases_json(*releases);

@@ -109,8 +109,9 @@ Result<Outcome> record(const Analysis& analysis, store::Bounces& bounces,
 std::optional<Finding> delivery_in(std::string_view text, std::string_view link_key);
 
 // broadsheet_bounces_total{kind="hard|soft|complaint|unsubscribe"} in Prometheus text,
-// from the events kept (so events processed by any process count); "" when the store
-// cannot be read.
+// from the totals the store keeps with the events (so events processed by any process
+// count, and a scrape reads four rows, not the event table); "" when the store cannot
+// be read.
 std::string metrics_text(store::Bounces& bounces);
 
 }  // namespace broadsheet::bounce
