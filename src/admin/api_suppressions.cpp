@@ -24,8 +24,7 @@ constexpr std::size_t kMaxLimit = 1000;
 Result<std::string> normalised(const ApiContext& ctx, std::string_view email) {
   auto parsed = address::parse_email(email, ctx.address_policy);
   if (!parsed) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("\"email\": {}", parsed.error().message));
+    return make_error(Errc::invalid_argument, fmt::format("\"email\": {}", parsed.error().message));
   }
   return parsed->normalized;
 }
@@ -43,8 +42,8 @@ Response api_list_suppressions(ApiContext& ctx, const Request& req) {
     std::size_t n = 0;
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
     if (ec != std::errc() || end != text->data() + text->size() || n < 1 || n > kMaxLimit) {
-      return Response::json_error(400, "invalid_field",
-                                  fmt::format("\"limit\" must be a number from 1 to {}.", kMaxLimit));
+      return Response::json_error(
+          400, "invalid_field", fmt::format("\"limit\" must be a number from 1 to {}.", kMaxLimit));
     }
     limit = n;
   }
@@ -57,12 +56,12 @@ Response api_list_suppressions(ApiContext& ctx, const Request& req) {
   if (!rows) return error_answer(req, rows.error());
   json::array out;
   for (const auto& s : *rows) {
-    out.push_back(json::object{
-        {"address", s.address.empty() ? json::value(nullptr) : json::value(s.address)},
-        {"address_hash", s.address_hash},
-        {"reason", s.reason},
-        {"source", s.source},
-        {"created_at", format_iso8601(s.created_at)}});
+    out.push_back(
+        json::object{{"address", s.address.empty() ? json::value(nullptr) : json::value(s.address)},
+                     {"address_hash", s.address_hash},
+                     {"reason", s.reason},
+                     {"source", s.source},
+                     {"created_at", format_iso8601(s.created_at)}});
   }
   json::value next = nullptr;
   if (rows->size() == limit) next = json::value(rows->back().address_hash);
@@ -75,8 +74,8 @@ Response api_add_suppression(ApiContext& ctx, const Request& req) {
   auto parsed = detail::json_body(req, refusal);
   if (!parsed) return std::move(*refusal);
   const json::object& body = parsed->value.as_object();
-  if (auto r = detail::unknown_field(body, {"email", "reason"},
-                                     "a suppression has email and reason.")) {
+  if (auto r =
+          detail::unknown_field(body, {"email", "reason"}, "a suppression has email and reason.")) {
     return std::move(*r);
   }
   auto email = detail::string_field(body, "email", std::nullopt);
@@ -84,7 +83,8 @@ Response api_add_suppression(ApiContext& ctx, const Request& req) {
   auto reason = detail::string_field(body, "reason", std::string("added through the API"));
   if (!reason) return error_answer(req, reason.error());
   if (reason->size() > 500 || reason->find_first_of("\r\n") != std::string::npos) {
-    return Response::json_error(400, "invalid_field", "\"reason\" must be one line of at most 500 bytes.");
+    return Response::json_error(400, "invalid_field",
+                                "\"reason\" must be one line of at most 500 bytes.");
   }
   auto address = normalised(ctx, *email);
   if (!address) return error_answer(req, address.error());

@@ -29,10 +29,10 @@ std::string domain_rate_line(const DomainRate& r) {
     return fmt::format("{} {}{} ({:.2g}%{})", n, what, n == 1 ? "" : "s", rate * 100,
                        over ? fmt::format(", over {:.2g}%", limit * 100) : "");
   };
-  return fmt::format("{}: {} sent, {}, {}", r.domain, r.sent,
-                     part(r.bounces, "bounce", r.bounce_rate, r.bounces_over, kBounceRateLimit),
-                     part(r.complaints, "complaint", r.complaint_rate, r.complaints_over,
-                          kComplaintRateLimit));
+  return fmt::format(
+      "{}: {} sent, {}, {}", r.domain, r.sent,
+      part(r.bounces, "bounce", r.bounce_rate, r.bounces_over, kBounceRateLimit),
+      part(r.complaints, "complaint", r.complaint_rate, r.complaints_over, kComplaintRateLimit));
 }
 
 }  // namespace broadsheet::bounce

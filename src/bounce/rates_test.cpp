@@ -11,11 +11,11 @@ namespace broadsheet::bounce {
 namespace {
 
 TEST(DomainRates, FlagsWhatIsOverTheLimits) {
-  auto rates = domain_rates({{"gmail.com", 1000, 5, 10, 3}, {"yahoo.com", 1000, 0, 21, 4},
-                             {"tiny.example", 0, 0, 0, 0}});
+  auto rates = domain_rates(
+      {{"gmail.com", 1000, 5, 10, 3}, {"yahoo.com", 1000, 0, 21, 4}, {"tiny.example", 0, 0, 0, 0}});
   ASSERT_EQ(rates.size(), 3u);
-  EXPECT_EQ(rates[0].bounces, 15u);  // refused by the relay, and bounced afterwards
-  EXPECT_FALSE(rates[0].bounces_over);   // 1.5%
+  EXPECT_EQ(rates[0].bounces, 15u);        // refused by the relay, and bounced afterwards
+  EXPECT_FALSE(rates[0].bounces_over);     // 1.5%
   EXPECT_FALSE(rates[0].complaints_over);  // 0.3% is not over 0.3%
   EXPECT_TRUE(rates[1].bounces_over);      // 2.1%
   EXPECT_TRUE(rates[1].complaints_over);   // 0.4%
@@ -30,7 +30,8 @@ TEST_F(Rates, CountsCopiesByDomainAndKeepsTotalsAsCounters) {
   auto& s = open();
   const Newsletter n = newsletter("daily");
   std::vector<Subscriber> readers;
-  for (const char* e : {"a@gmail.com", "b@gmail.com", "c@GMail.com", "d@yahoo.com", "e@yahoo.com"}) {
+  for (const char* e :
+       {"a@gmail.com", "b@gmail.com", "c@GMail.com", "d@yahoo.com", "e@yahoo.com"}) {
     readers.push_back(subscriber(e));
   }
   Issue i;
@@ -42,7 +43,10 @@ TEST_F(Rates, CountsCopiesByDomainAndKeepsTotalsAsCounters) {
   for (std::size_t k = 0; k < readers.size(); ++k) {
     execute("INSERT INTO deliveries (issue_id, subscriber_id, status, updated_at) VALUES (" +
             std::to_string(issue->id) + ", " + std::to_string(readers[k].id) + ", '" +
-            (k == 3 ? "failed" : k == 4 ? "queued" : "sent") + "', 0)");
+            (k == 3   ? "failed"
+             : k == 4 ? "queued"
+                      : "sent") +
+            "', 0)");
   }
   store::BouncePolicy policy;
   auto keep = [&](store::BounceKind kind, Id reader, const std::string& fp) {

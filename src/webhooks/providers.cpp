@@ -130,9 +130,12 @@ Result<ProviderEvents> postmark_events(std::string_view body) {
   if (record == "SpamComplaint" || (record == "Bounce" && type == "SpamComplaint")) {
     kind = BounceKind::complaint;
   } else if (record == "Bounce") {
-    if (type == "HardBounce" || type == "BadEmailAddress") kind = BounceKind::hard;
-    else if (type == "SoftBounce" || type == "Transient" || type == "DnsError") kind = BounceKind::soft;
-    else if (type == "Unsubscribe") kind = BounceKind::unsubscribe;
+    if (type == "HardBounce" || type == "BadEmailAddress")
+      kind = BounceKind::hard;
+    else if (type == "SoftBounce" || type == "Transient" || type == "DnsError")
+      kind = BounceKind::soft;
+    else if (type == "Unsubscribe")
+      kind = BounceKind::unsubscribe;
   } else if (record.empty()) {
     return malformed("Postmark");
   }
@@ -200,8 +203,7 @@ Result<ProviderEvents> mailgun_events(std::string_view body) {
                                text_at(*data, {"delivery-status", "code"}),
                                text_at(*data, {"delivery-status", "description"}),
                                text_at(*data, {"delivery-status", "message"})});
-  add(out, *kind, text_at(*data, {"recipient"}), std::move(status), text_at(*data, {"id"}),
-      *data);
+  add(out, *kind, text_at(*data, {"recipient"}), std::move(status), text_at(*data, {"id"}), *data);
   return out;
 }
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <filesystem>
 
@@ -66,7 +66,8 @@ Result<std::string> secret(const Config& config, const std::string& file, std::s
   auto line = read_secret_line({path.string(), key, 4096, ""});
   if (!line) return line.error();
   if (line->empty()) {
-    return make_error(Errc::config, fmt::format("{}: {} starts with an empty line", key, path.string()));
+    return make_error(Errc::config,
+                      fmt::format("{}: {} starts with an empty line", key, path.string()));
   }
   return line;
 }
@@ -140,7 +141,8 @@ http::Response Receiver::ses(const http::Request& request, UnixSeconds now) cons
   }
   if (std::find(settings_.ses_topic_arns.begin(), settings_.ses_topic_arns.end(), m->topic_arn) ==
       settings_.ses_topic_arns.end()) {
-    return unauthorized("ses", fmt::format("topic {} is not in webhooks.ses_topic_arns", excerpt(m->topic_arn, 256)));
+    return unauthorized("ses", fmt::format("topic {} is not in webhooks.ses_topic_arns",
+                                           excerpt(m->topic_arn, 256)));
   }
   auto at = parse_rfc3339(m->timestamp);
   if (!at || !fresh(*at, now, settings_.max_age)) {
@@ -253,10 +255,9 @@ http::Response Receiver::keep(std::string_view provider, const Result<ProviderEv
   }
   if (outcome->recorded > 0) spdlog::info("webhook {}: {}", provider, outcome->summary());
   const std::size_t gone = analysis.findings.size() - outcome->recorded - outcome->duplicates;
-  return http::Response::json(
-      200, json::object{{"recorded", outcome->recorded},
-                        {"duplicates", outcome->duplicates},
-                        {"ignored", ignored + gone}});
+  return http::Response::json(200, json::object{{"recorded", outcome->recorded},
+                                                {"duplicates", outcome->duplicates},
+                                                {"ignored", ignored + gone}});
 }
 
 }  // namespace broadsheet::webhooks

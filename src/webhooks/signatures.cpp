@@ -41,8 +41,7 @@ bool verify_with(EVP_PKEY* key, const EVP_MD* md, std::string_view data,
   Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) != 1) return false;
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(),
-                          reinterpret_cast<const unsigned char*>(data.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
                           data.size()) == 1;
 }
 

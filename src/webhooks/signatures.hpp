@@ -17,9 +17,9 @@ enum class RsaDigest { sha1, sha256 };
 
 // What an X.509 certificate in PEM says of itself.
 struct CertificateFacts {
-  std::string common_name;          // of the subject
+  std::string common_name;  // of the subject
   UnixSeconds not_before = 0, not_after = 0;
-  bool rsa = false;                 // its key is an RSA key
+  bool rsa = false;  // its key is an RSA key
 };
 std::optional<CertificateFacts> certificate_facts(std::string_view pem);
 

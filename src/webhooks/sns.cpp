@@ -65,7 +65,8 @@ Result<SnsMessage> parse_sns(std::string_view body) {
   SnsMessage m;
   if (!text("Type", m.type, true) || !text("MessageId", m.message_id, true) ||
       !text("TopicArn", m.topic_arn, true) || !text("Message", m.message, true) ||
-      !text("Timestamp", m.timestamp, true) || !text("SignatureVersion", m.signature_version, true) ||
+      !text("Timestamp", m.timestamp, true) ||
+      !text("SignatureVersion", m.signature_version, true) ||
       !text("Signature", m.signature, true) || !text("SigningCertURL", m.signing_cert_url, true)) {
     return refused("not an SNS message (a field is missing or not a string)");
   }
@@ -113,7 +114,8 @@ bool sns_certificate_url_ok(std::string_view url) {
   if (slash == std::string_view::npos) return false;
   const std::string_view host = url.substr(0, slash), path = url.substr(slash);
   if (!sns_host(host)) return false;  // no user, no port: only the letters of a host
-  if (path.find_first_of("?#%\\") != std::string_view::npos || path.find("..") != std::string_view::npos) {
+  if (path.find_first_of("?#%\\") != std::string_view::npos ||
+      path.find("..") != std::string_view::npos) {
     return false;
   }
   return path.size() > 5 && path.ends_with(".pem");
@@ -131,10 +133,12 @@ Result<std::string> SnsCertificates::pem(const std::string& url) {
     return *pem;
   }
   if (fetcher_ == nullptr) {
-    return Error{Errc::not_found, fmt::format("no SNS certificate {} in {}", file.filename().string(), folder_)};
+    return Error{Errc::not_found,
+                 fmt::format("no SNS certificate {} in {}", file.filename().string(), folder_)};
   }
   auto got = fetcher_->fetch({url, "", ""});
-  if (!got) return Error{Errc::io, fmt::format("fetching {}: {}", excerpt(url, 512), got.error().message)};
+  if (!got)
+    return Error{Errc::io, fmt::format("fetching {}: {}", excerpt(url, 512), got.error().message)};
   if (got->status != 200 || got->body.size() > kMaxCertificateBytes) {
     return Error{Errc::io, fmt::format("fetching {}: status {}", url, got->status)};
   }
@@ -152,9 +156,12 @@ Result<std::string> SnsCertificates::pem(const std::string& url) {
 
 Status verify_sns(const SnsMessage& m, SnsCertificates& certificates, UnixSeconds now) {
   RsaDigest digest;
-  if (m.signature_version == "1") digest = RsaDigest::sha1;
-  else if (m.signature_version == "2") digest = RsaDigest::sha256;
-  else return refused("unknown SNS SignatureVersion");
+  if (m.signature_version == "1")
+    digest = RsaDigest::sha1;
+  else if (m.signature_version == "2")
+    digest = RsaDigest::sha256;
+  else
+    return refused("unknown SNS SignatureVersion");
   if (!sns_certificate_url_ok(m.signing_cert_url)) {
     return refused("SigningCertURL is not an https URL on sns.REGION.amazonaws.com");
   }

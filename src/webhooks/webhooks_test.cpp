@@ -37,7 +37,8 @@ std::string sign(EVP_PKEY* key, const EVP_MD* md, std::string_view data) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EXPECT_EQ(EVP_DigestSignInit(ctx, nullptr, md, nullptr, key), 1);
   std::size_t len = 0;
-  EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
+                 data.size());
   std::string out(len, '\0');
   EXPECT_EQ(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(out.data()), &len,
                            reinterpret_cast<const unsigned char*>(data.data()), data.size()),
@@ -141,9 +142,14 @@ class Webhooks : public store::sqlite::testing::SqliteTest {
     const std::string signature = base64_encode(
         sign(rsa_.get(), version == "1" ? EVP_sha1() : EVP_sha256(), sns_string_to_sign(m)));
     return boost::json::serialize(boost::json::object{
-        {"Type", m.type}, {"MessageId", m.message_id}, {"TopicArn", m.topic_arn},
-        {"Message", m.message}, {"Timestamp", m.timestamp}, {"SignatureVersion", version},
-        {"Signature", signature}, {"SigningCertURL", kCertUrl},
+        {"Type", m.type},
+        {"MessageId", m.message_id},
+        {"TopicArn", m.topic_arn},
+        {"Message", m.message},
+        {"Timestamp", m.timestamp},
+        {"SignatureVersion", version},
+        {"Signature", signature},
+        {"SigningCertURL", kCertUrl},
         {"UnsubscribeURL", "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe"}});
   }
 
@@ -168,13 +174,19 @@ class Webhooks : public store::sqlite::testing::SqliteTest {
 
   static std::string mailgun(const std::string& event_data, const std::string& key,
                              UnixSeconds at = kNow) {
-    const std::string ts = std::to_string(at), token = "a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0";
-    return fmt::format(R"({{"signature":{{"timestamp":"{}","token":"{}","signature":"{}"}},"event-data":{}}})",
-                       ts, token, hmac_sha256_hex(key, ts + token), event_data);
+    const std::string ts = std::to_string(at),
+                      token = "a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0";
+    return fmt::format(
+        R"({{"signature":{{"timestamp":"{}","token":"{}","signature":"{}"}},"event-data":{}}})", ts,
+        token, hmac_sha256_hex(key, ts + token), event_data);
   }
 
-  int events_of(Id reader) { return static_cast<int>(store_ref_->bounce_events_of_subscriber(reader, 100)->size()); }
-  bool suppressed(const std::string& email) { return store_ref_->suppressed_since(email)->has_value(); }
+  int events_of(Id reader) {
+    return static_cast<int>(store_ref_->bounce_events_of_subscriber(reader, 100)->size());
+  }
+  bool suppressed(const std::string& email) {
+    return store_ref_->suppressed_since(email)->has_value();
+  }
 
   store::sqlite::SqliteStore* store_ref_ = nullptr;
   Newsletter daily_;
@@ -186,7 +198,8 @@ class Webhooks : public store::sqlite::testing::SqliteTest {
 };
 
 TEST_F(Webhooks, SesBounceSignedV1AndV2ByVerpTokenCountsOnce) {
-  const std::string message = ses_bounce("Permanent", "ann@example.net", return_path(ann_.id, issue_));
+  const std::string message =
+      ses_bounce("Permanent", "ann@example.net", return_path(ann_.id, issue_));
   auto r = post("ses", sns(message, "1"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"recorded\":1"), std::string::npos) << r.body;
@@ -231,7 +244,8 @@ TEST_F(Webhooks, SesCertificateMustNameSns) {
       settings_, ReceiverRoles{*store_ref_, *store_ref_, *store_ref_},
       std::make_shared<SnsCertificates>((dir_ / "certs").string(), nullptr), clock_);
   receiver_ = std::move(fresh);
-  EXPECT_EQ(post("ses", sns(ses_bounce("Permanent", "ann@example.net", "x@example.org"))).status, 401);
+  EXPECT_EQ(post("ses", sns(ses_bounce("Permanent", "ann@example.net", "x@example.org"))).status,
+            401);
 }
 
 TEST_F(Webhooks, SesComplaintByAddressUnsubscribesAndSuppresses) {
@@ -261,7 +275,9 @@ TEST_F(Webhooks, PostmarkNeedsItsBasicCredentials) {
       R"("DumpAvailable":true,"Inactive":true,"CanActivate":true,"Subject":"Monday"}})",
       return_path(ann_.id, issue_));
   EXPECT_EQ(post("postmark", body).status, 401);
-  EXPECT_EQ(post("postmark", body, {{"authorization", "Basic " + base64_encode("hook:wrong")}}).status, 401);
+  EXPECT_EQ(
+      post("postmark", body, {{"authorization", "Basic " + base64_encode("hook:wrong")}}).status,
+      401);
   EXPECT_EQ(events_of(ann_.id), 0);
   auto r = post("postmark", body, {{"authorization", "Basic " + base64_encode("hook:s3cret")}});
   ASSERT_EQ(r.status, 200) << r.body;

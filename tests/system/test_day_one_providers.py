@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
-from conftest import assert_ok, data_args, request, run, scrape_metrics
+from conftest import DOMAIN, assert_ok, data_args, request, run, scrape_metrics
 from send_helpers import add_newsletter, create_issue, make_audience, sink_factory  # noqa: F401
 from test_bounces import sent, show_subscriber
 
@@ -176,6 +176,16 @@ def test_each_provider_authenticated_suppresses_and_the_next_issue_skips(
     assert metrics['broadsheet_bounces_total{kind="hard"}'] == 3
     assert metrics['broadsheet_bounces_total{kind="complaint"}'] == 1
 
+    # The first issue's rates at its one receiving domain, over both limits.
+    shown = json.loads(assert_ok(run("issue", "show", first, "--json", *data_args(paper))).stdout)
+    assert shown["domain_rates"]["limits"] == {"bounce_rate": 0.02, "complaint_rate": 0.003}
+    assert shown["domain_rates"]["domains"] == [
+        {"domain": DOMAIN, "sent": 6, "bounces": 3, "complaints": 1, "bounce_rate": 0.5,
+         "complaint_rate": 1 / 6, "over": ["bounce_rate", "complaint_rate"]}]
+    text = assert_ok(run("issue", "show", first, *data_args(paper))).stdout
+    assert (f"domain:      {DOMAIN}: 6 sent, 3 bounces (50%, over 2%), 1 complaint (17%, over 0.3%)"
+            in text), text
+
     assert server.terminate()[0] == 0  # the next send runs in the foreground, into sink2
     second = create_issue(paper, tmp_path, subject="Tuesday")
     sink2 = sink_factory(name="sink2")
@@ -193,7 +203,6 @@ def test_a_provider_not_configured_is_not_found_and_a_large_body_refused(paper, 
 
 # --- the suppression list in the token API ------------------------------------------------
 
-from conftest import DOMAIN  # noqa: E402
 from test_api import Api, _desk_template, assert_error, desk  # noqa: E402,F401
 
 
