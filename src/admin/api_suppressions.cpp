@@ -18,8 +18,8 @@ using detail::error_answer;
 using http::Request;
 using http::Response;
 
-constexpr std::size_t kDefaultLimit = 100;
-constexpr std::size_t kMaxLimit = 1000;
+constexpr std::size_t kDefaultSuppressionLimit = 100;
+constexpr std::size_t kMaxSuppressionLimit = 1000;
 
 Result<std::string> normalised(const ApiContext& ctx, std::string_view email) {
   auto parsed = address::parse_email(email, ctx.address_policy);
@@ -37,13 +37,13 @@ Response unavailable() {
 
 Response api_list_suppressions(ApiContext& ctx, const Request& req) {
   if (ctx.suppressions == nullptr) return unavailable();
-  std::size_t limit = kDefaultLimit;
+  std::size_t limit = kDefaultSuppressionLimit;
   if (auto text = req.query_param("limit")) {
     std::size_t n = 0;
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-    if (ec != std::errc() || end != text->data() + text->size() || n < 1 || n > kMaxLimit) {
+    if (ec != std::errc() || end != text->data() + text->size() || n < 1 || n > kMaxSuppressionLimit) {
       return Response::json_error(
-          400, "invalid_field", fmt::format("\"limit\" must be a number from 1 to {}.", kMaxLimit));
+          400, "invalid_field", fmt::format("\"limit\" must be a number from 1 to {}.", kMaxSuppressionLimit));
     }
     limit = n;
   }
