@@ -8,6 +8,16 @@ namespace broadsheet::admin {
 
 namespace json = boost::json;
 
+json::object drafts_json(const Newsletter& n) {
+  json::array sections;
+  for (const auto& name : n.drafts.sections) sections.emplace_back(name);
+  return json::object{{"from_feeds", n.draft_from_feeds},
+                      {"items", n.drafts.items},
+                      {"sections", std::move(sections)},
+                      {"lead_seconds", n.drafts.lead},
+                      {"on_cutoff", std::string(to_string(n.drafts.on_cutoff))}};
+}
+
 json::object newsletter_json(const Newsletter& n) {
   return json::object{
       {"slug", n.slug},
@@ -21,6 +31,7 @@ json::object newsletter_json(const Newsletter& n) {
       {"welcome_subject", n.welcome_subject},
       {"default_timezone",
        n.default_timezone.empty() ? json::value(nullptr) : json::value(n.default_timezone)},
+      {"drafts", drafts_json(n)},
       {"created_at", format_iso8601(n.created_at)},
       {"updated_at", format_iso8601(n.updated_at)}};
 }

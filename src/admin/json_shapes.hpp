@@ -11,6 +11,9 @@
 namespace broadsheet::admin {
 
 boost::json::object newsletter_json(const Newsletter& n);
+// The newsletter's drafts from feeds: {"from_feeds", "items", "sections", "lead_seconds",
+// "on_cutoff"}, part of newsletter_json.
+boost::json::object drafts_json(const Newsletter& n);
 boost::json::object subscriber_json(const Subscriber& s);
 boost::json::object subscriber_json(const store::SubscriberWithSubscriptions& s);
 // An issue without its body (add "body_markdown" and "sponsor" where wanted);

@@ -300,6 +300,7 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   add_issue_test_command(*group, invocation);
   add_issue_send_commands(*group, invocation);
   add_issue_schedule_commands(*group, invocation);
+  add_issue_draft_command(*group, invocation);
 }
 
 }  // namespace broadsheet::cli

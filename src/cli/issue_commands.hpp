@@ -1,6 +1,6 @@
 // Pieces shared by the `issue` commands (issue_commands.cpp: create, list, show,
 // update, remove; issue_send_commands.cpp: render, send, pause, resume, cancel;
-// issue_schedule_commands.cpp: schedule, unschedule).
+// issue_schedule_commands.cpp: schedule, unschedule; issue_draft_command.cpp: draft).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -39,5 +39,6 @@ void add_issue_send_commands(CLI::App& group,
                              Invocation& invocation);  // send, pause, resume, cancel
 void add_issue_schedule_commands(CLI::App& group,
                                  Invocation& invocation);  // schedule, unschedule
+void add_issue_draft_command(CLI::App& group, Invocation& invocation);  // issue draft
 
 }  // namespace broadsheet::cli

@@ -23,7 +23,47 @@ struct NewsletterArgs {
   std::string slug, name, description, schedule, from, opt_in, welcome_subject, welcome_body_file;
   std::string default_timezone;
   bool is_private = false, is_public = false, json = false;
+  // Drafts from feeds.
+  bool draft_from_feeds = false, no_draft_from_feeds = false;
+  int draft_items = 0;
+  std::string draft_sections, draft_lead, on_cutoff;
 };
+
+// "3h", "30m", "1d" (or seconds) within kMinDraftLead..kMaxDraftLead.
+Result<UnixSeconds> parse_draft_lead(const std::string& text) {
+  auto waits = parse_wait_list(text);
+  if (text.find(',') != std::string::npos || !waits || waits->front() < kMinDraftLead || waits->front() > kMaxDraftLead) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("--draft-lead: \"{}\" is not a lead such as 30m, 3h or 1d "
+                                  "(from 1 minute to 7 days)",
+                                  excerpt(text, 40)));
+  }
+  return static_cast<UnixSeconds>(waits->front());
+}
+
+// "World, Business" as the sections' order: names of printable text without commas.
+Result<std::vector<std::string>> parse_draft_sections(const std::string& text) {
+  if (auto st = check_text("--draft-sections", text, 1000); !st) return st.error();
+  auto sections = split_sections(text);
+  if (sections.size() > 20) {
+    return make_error(Errc::invalid_argument, "--draft-sections: at most 20 sections");
+  }
+  return sections;
+}
+
+// How the drafts from feeds read in `newsletter show`.
+std::string drafts_text(const Newsletter& n) {
+  const auto& d = n.drafts;
+  const std::string lead = d.lead % 86400 == 0  ? fmt::format("{}d", d.lead / 86400)
+                           : d.lead % 3600 == 0 ? fmt::format("{}h", d.lead / 3600)
+                           : d.lead % 60 == 0   ? fmt::format("{}m", d.lead / 60)
+                                                : fmt::format("{}s", d.lead);
+  return fmt::format("{}, {} items, sections {}, {} before the first release, on cutoff {}",
+                     n.draft_from_feeds ? "from feeds" : "off", d.items,
+                     d.sections.empty() ? std::string("in the feeds' order")
+                                        : join_sections(d.sections),
+                     lead, to_string(d.on_cutoff));
+}
 
 Result<address::Mailbox> from_mailbox(const std::string& from) {
   address::AddressPolicy policy;
@@ -137,13 +177,13 @@ int show(const std::string& data, const std::string& slug, bool as_json) {
       "slug:        {}\nname:        {}\ndescription: {}\nschedule:    {} ({})\nfrom:        {}\n"
       "timezone:    {} (readers without one)\nvisibility:  {}\nopt-in:      {}\nsubscribers: {} "
       "confirmed, {} "
-      "unconfirmed, {} unsubscribed\n",
+      "unconfirmed, {} unsubscribed\ndrafts:      {}\n",
       n->slug, n->name, n->description, n->schedule, schedule ? schedule->describe() : "?",
       n->from_address.empty() ? "(the [mail] from address)"
                               : address::Mailbox{n->from_name, n->from_address}.text(),
       default_zone_text(*n, ctx->config), n->is_public ? "public" : "private", to_string(n->opt_in),
       counts["confirmed"].as_uint64(), counts["unconfirmed"].as_uint64(),
-      counts["unsubscribed"].as_uint64());
+      counts["unsubscribed"].as_uint64(), drafts_text(*n));
   return kExitOk;
 }
 
@@ -201,8 +241,51 @@ int update(const std::string& data, const NewsletterArgs& a, const CLI::App* cmd
     if (!o) return fail("--opt-in must be double or single");
     u.opt_in = *o;
   }
+  if (a.draft_from_feeds && a.no_draft_from_feeds) {
+    return fail("--draft-from-feeds and --no-draft-from-feeds exclude each other");
+  }
+  if (a.draft_from_feeds) u.draft_from_feeds = true;
+  if (a.no_draft_from_feeds) u.draft_from_feeds = false;
+  if (given("--draft-items")) {
+    if (a.draft_items < kMinDraftItems || a.draft_items > kMaxDraftItems) {
+      return fail(fmt::format("--draft-items: from {} to {} articles", kMinDraftItems,
+                              kMaxDraftItems));
+    }
+    u.draft_items = a.draft_items;
+  }
+  if (given("--draft-sections")) {
+    auto sections = parse_draft_sections(a.draft_sections);
+    if (!sections) return fail(sections.error());
+    u.draft_sections = std::move(*sections);
+  }
+  if (given("--draft-lead")) {
+    auto lead = parse_draft_lead(a.draft_lead);
+    if (!lead) return fail(lead.error());
+    u.draft_lead = *lead;
+  }
+  if (given("--on-cutoff")) {
+    auto c = on_cutoff_from(a.on_cutoff);
+    if (!c) {
+      return fail(fmt::format("--on-cutoff: \"{}\" is neither send nor hold",
+                              excerpt(a.on_cutoff, 40)));
+    }
+    u.on_cutoff = *c;
+  }
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
+  if (u.schedule || u.draft_from_feeds.value_or(false)) {
+    // Drafts from feeds need editions: a manual newsletter has none.
+    auto current = ctx->store->newsletter_by_slug(a.slug);
+    if (!current) return fail(current.error());
+    const bool drafting = u.draft_from_feeds.value_or(current->draft_from_feeds);
+    auto parsed = schedule::parse_schedule(u.schedule.value_or(current->schedule));
+    if (drafting && parsed && parsed->manual) {
+      return fail(fmt::format(
+          "newsletter {} has a manual schedule: drafts from feeds need editions (give it a "
+          "recurring --schedule such as \"mon-fri 06:00 local\", or --no-draft-from-feeds)",
+          a.slug));
+    }
+  }
   auto n = ctx->store->update_newsletter(a.slug, u);
   if (!n) return fail(n.error());
   (void)ctx->store->audit("cli", "newsletter.update", n->slug, "");
@@ -267,6 +350,21 @@ void add_newsletter_commands(CLI::App& app, Invocation& invocation) {
   update_cmd->add_option("--default-timezone", a.default_timezone,
                          "Zone of readers who have none, for a \"local\" schedule (\"\": "
                          "publication.timezone)");
+  update_cmd->add_flag("--draft-from-feeds", a.draft_from_feeds,
+                       "The scheduler drafts each edition from the articles of the feeds");
+  update_cmd->add_flag("--no-draft-from-feeds", a.no_draft_from_feeds,
+                       "No more drafts from feeds (the settings are kept)");
+  update_cmd->add_option("--draft-items", a.draft_items,
+                         "Articles in a draft, 1 to 50 (default 10)");
+  update_cmd->add_option("--draft-sections", a.draft_sections,
+                         "Order of sections in a draft, e.g. \"World,Business\" (\"\": the "
+                         "feeds' order)");
+  update_cmd->add_option("--draft-lead", a.draft_lead,
+                         "How long before the edition's first release the draft is made: 30m, "
+                         "3h (default), 1d");
+  update_cmd->add_option("--on-cutoff", a.on_cutoff,
+                         "A draft not approved by the first release: hold (default: the edition "
+                         "is skipped) or send (as it is)");
   update_cmd->callback(
       [&, update_cmd] { invocation.exit_code = update(update_data, a, update_cmd); });
 

@@ -9,7 +9,8 @@
 // with the counts line of each issue and `issue send --wait`'s exit codes (3 while
 // something is pending).
 // show SLUG [--from DATE] [--days N] [--json]: the coming editions, each with its
-// issue (or none), state, and cohorts: zone, readers, release instant in UTC and local.
+// issue (or none), state (skipped, with the reason, for an edition the drafts from
+// feeds skipped), and cohorts: zone, readers, release instant in UTC and local.
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
@@ -23,6 +24,7 @@
 #include "cli/issue_commands.hpp"
 #include "cli/scheduling.hpp"
 #include "feeds/poll.hpp"
+#include "render/body_fields.hpp"
 #include "schedule/cohorts.hpp"
 
 namespace broadsheet::cli {
@@ -57,7 +59,7 @@ int tick(const std::string& data, const TickArgs& a) {
   if (!ctx) return fail(ctx.error());
   feeds::CurlFetcher fetcher(fetch_limits(ctx->config));
   auto report =
-      scheduler::run_tick(scheduler_parts(*ctx, fetcher), data, *now, release_options(ctx->config));
+      scheduler::run_tick(scheduler_parts(*ctx, fetcher, data), data, *now, release_options(ctx->config));
   if (!report) return fail(report.error());
   if (report->busy) {
     std::cerr << fmt::format("another scheduler step is running on {}; nothing done\n", data);
@@ -66,9 +68,9 @@ int tick(const std::string& data, const TickArgs& a) {
   for (const auto& w : report->warnings) std::cerr << "warning: " << w << "\n";
   if (report->feeds_polled > 0)
     std::cout << fmt::format("feeds polled: {}\n", report->feeds_polled);
-  if (report->drafts_made > 0) std::cout << fmt::format("drafts made: {}\n", report->drafts_made);
+  for (const auto& d : report->drafts) std::cout << d << "\n";
   for (const auto& r : report->releases) std::cout << describe(r) << "\n";
-  if (report->releases.empty() && report->feeds_polled == 0 && report->drafts_made == 0) {
+  if (report->releases.empty() && report->feeds_polled == 0 && report->drafts.empty()) {
     std::cout << fmt::format("nothing due at {}\n", format_iso8601(*now));
   }
   if (!a.wait) return kExitOk;
@@ -130,6 +132,15 @@ int show(const std::string& data, const ShowArgs& a) {
     readers[sched->zone == "local" ? schedule::cohort_zone(zone, default_zone) : ""] += n;
   }
 
+  // Editions skipped (drafts from feeds: no new articles, or a draft held at the cutoff).
+  std::map<std::string, std::string> skipped;
+  if (!dates.empty()) {
+    auto skips = ctx->store->edition_skips(newsletter->id, schedule::format_day(dates.front()),
+                                           schedule::format_day(dates.back()));
+    if (!skips) return fail(skips.error());
+    for (const auto& k : *skips) skipped[k.edition] = k.reason;
+  }
+
   json::array editions;
   for (const auto& date : dates) {
     const std::string day = schedule::format_day(date);
@@ -154,9 +165,13 @@ int show(const std::string& data, const ShowArgs& a) {
                                      {"release_local", local_text(c.release_at, shown_zone)},
                                      {"state", state}});
     }
+    const auto skip = skipped.find(day);
+    const bool was_skipped = skip != skipped.end();
     json::object e{{"date", day},
                    {"issue", *issue ? json::value((*issue)->id) : json::value(nullptr)},
-                   {"state", *issue ? std::string(to_string((*issue)->status)) : "none"},
+                   {"state", *issue ? std::string(to_string((*issue)->status))
+                                    : (was_skipped ? "skipped" : "none")},
+                   {"skipped", was_skipped ? json::value(skip->second) : json::value(nullptr)},
                    {"cohorts", std::move(cohorts)}};
     editions.push_back(std::move(e));
   }
@@ -176,6 +191,10 @@ int show(const std::string& data, const ShowArgs& a) {
                                  ? std::string("no issue")
                                  : fmt::format("issue {}", e.at("issue").as_int64()),
                              json::value_to<std::string>(e.at("state")));
+    if (!e.at("skipped").is_null()) {
+      std::cout << fmt::format("  edition skipped: {}\n",
+                               json::value_to<std::string>(e.at("skipped")));
+    }
     for (const auto& cv : e.at("cohorts").as_array()) {
       const auto& c = cv.as_object();
       std::cout << fmt::format("  {:<24} {:>8} readers  {}  {} local  {}\n",
@@ -191,7 +210,22 @@ int show(const std::string& data, const ShowArgs& a) {
 
 }  // namespace
 
-scheduler::TickParts scheduler_parts(Context& ctx, feeds::Fetcher& fetcher) {
+drafts::MakerParts maker_parts(Context& ctx, const std::string& data_dir) {
+  store::Store& s = *ctx.store;
+  return drafts::MakerParts{s,
+                            s,
+                            s,
+                            s,
+                            s,
+                            s,
+                            data_dir,
+                            ctx.config.publication.timezone,
+                            ctx.config.schedule.late_window,
+                            [](std::string_view body) { return render::check_issue_body(body); }};
+}
+
+scheduler::TickParts scheduler_parts(Context& ctx, feeds::Fetcher& fetcher,
+                                     const std::string& data_dir) {
   scheduler::TickParts parts{*ctx.store, {}, {}};
   store::Store* store = ctx.store.get();
   const feeds::ParseLimits limits = parse_limits(ctx.config);
@@ -200,7 +234,15 @@ scheduler::TickParts scheduler_parts(Context& ctx, feeds::Fetcher& fetcher) {
     if (!polled) return polled.error();
     return polled->size();
   };
-  // Drafts from the day's articles (issue 12 item 6) hook in here: parts.make_drafts.
+  parts.make_drafts = [maker = maker_parts(ctx, data_dir)](
+                          UnixSeconds now) -> Result<scheduler::DraftsDone> {
+    auto done = drafts::make_due_drafts(maker, now);
+    if (!done) return done.error();
+    scheduler::DraftsDone out;
+    for (const auto& r : done->reports) out.lines.push_back(drafts::describe(r));
+    out.warnings = std::move(done->warnings);
+    return out;
+  };
   return parts;
 }
 

@@ -187,7 +187,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };
   // The scheduler's step on its own thread; what it releases is sent at once.
   feeds::CurlFetcher fetcher(fetch_limits(config));
-  scheduler::Runner scheduler(scheduler_parts(*ctx, fetcher), data, release_options(config), clock,
+  scheduler::Runner scheduler(scheduler_parts(*ctx, fetcher, data), data, release_options(config), clock,
                               kScheduleInterval, [&dispatcher](const scheduler::TickReport& r) {
                                 if (!r.releases.empty()) dispatcher.poke();
                               });

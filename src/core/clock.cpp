@@ -117,8 +117,9 @@ Result<std::vector<int>> parse_wait_list(std::string_view text) {
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     int unit = 1;
-    if (!item.empty() && (item.back() == 's' || item.back() == 'm' || item.back() == 'h')) {
-      unit = item.back() == 'h' ? 3600 : item.back() == 'm' ? 60 : 1;
+    if (!item.empty() && (item.back() == 's' || item.back() == 'm' || item.back() == 'h' ||
+                          item.back() == 'd')) {
+      unit = item.back() == 'd' ? 86400 : item.back() == 'h' ? 3600 : item.back() == 'm' ? 60 : 1;
       item.remove_suffix(1);
     }
     int value = 0;

@@ -55,7 +55,7 @@ Result<UnixSeconds> parse_rfc3339(std::string_view text, bool date_alone = false
 // Days from 1970-01-01 to the proleptic Gregorian date (month 1-12, day 1-31).
 std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day);
 
-// A list of waits, "60,300,900" in seconds or with units "1m, 5m, 1h, 10s": each at
+// A list of waits, "60,300,900" in seconds or with units "1m, 5m, 1h, 10s, 1d": each at
 // least 1 s and at most 7 days, 1 to 32 of them. Errc::invalid_argument otherwise.
 Result<std::vector<int>> parse_wait_list(std::string_view text);
 

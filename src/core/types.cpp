@@ -19,6 +19,37 @@ std::string_view to_string(SubscriptionStatus s) {
 
 std::string_view to_string(OptIn o) { return o == OptIn::double_opt_in ? "double" : "single"; }
 
+std::string_view to_string(OnCutoff c) { return c == OnCutoff::send ? "send" : "hold"; }
+
+std::optional<OnCutoff> on_cutoff_from(std::string_view s) {
+  if (s == "hold") return OnCutoff::hold;
+  if (s == "send") return OnCutoff::send;
+  return std::nullopt;
+}
+
+std::string join_sections(const std::vector<std::string>& sections) {
+  std::string out;
+  for (const auto& name : sections) {
+    if (!out.empty()) out += ',';
+    out += name;
+  }
+  return out;
+}
+
+std::vector<std::string> split_sections(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    std::string_view name = text.substr(0, comma);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (!name.empty()) out.emplace_back(name);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 std::optional<SubscriberStatus> subscriber_status_from(std::string_view s) {
   if (s == "active") return SubscriberStatus::active;
   if (s == "blocked") return SubscriberStatus::blocked;

@@ -18,6 +18,33 @@ using Id = std::int64_t;
 
 enum class OptIn { double_opt_in, single_opt_in };
 
+// What an edition whose draft from feeds is still not approved at its first release
+// becomes: skipped and recorded (hold), or sent as it is (send).
+enum class OnCutoff { hold, send };
+std::string_view to_string(OnCutoff c);
+std::optional<OnCutoff> on_cutoff_from(std::string_view s);
+
+// A newsletter's drafts from feeds (newsletter update --draft-items, --draft-sections,
+// --draft-lead, --on-cutoff; src/drafts/): how many articles, in which order of
+// sections, how long before the edition's first release the draft is made, and what
+// becomes of an edition whose draft is still not approved at that release. Bounds:
+// kMinDraftItems..kMaxDraftItems, kMinDraftLead..kMaxDraftLead; section names hold no
+// comma.
+struct DraftSettings {
+  int items = 10;
+  std::vector<std::string> sections;
+  UnixSeconds lead = 3 * 3600;
+  OnCutoff on_cutoff = OnCutoff::hold;
+};
+inline constexpr int kMinDraftItems = 1;
+inline constexpr int kMaxDraftItems = 50;
+inline constexpr UnixSeconds kMinDraftLead = 60;
+inline constexpr UnixSeconds kMaxDraftLead = 7 * 24 * 3600;
+// "World,Business": the sections as one comma-separated text (how they are stored and
+// typed), and back; empty names are dropped, spaces around names trimmed.
+std::string join_sections(const std::vector<std::string>& sections);
+std::vector<std::string> split_sections(std::string_view text);
+
 struct Newsletter {
   Id id = 0;
   std::string slug;         // [a-z0-9-], 1..64, unique; used in URLs and List-Id
@@ -34,6 +61,10 @@ struct Newsletter {
   // The zone of a reader who has none, for a "local" schedule; empty: the publication's
   // (schedule::effective_zone says which zone wins).
   std::string default_timezone;
+  // Drafts made by the scheduler from the articles of the newsletter's feeds (only for a
+  // recurring schedule), with their settings (kept also while off).
+  bool draft_from_feeds = false;
+  DraftSettings drafts;
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
   // Changes whenever what the public archive shows of this newsletter may have changed

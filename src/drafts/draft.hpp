@@ -1,7 +1,6 @@
 // Drafts from the day's articles (issue 12 item 6): which articles a newsletter's
 // draft of an edition takes, and the Markdown body they make through a Mustache draft
-// layout. Not yet wired: the maker that reads the store, writes the draft issue and
-// applies the cutoff from the scheduler's step is still to come.
+// layout. The maker (maker.hpp) calls these for the scheduler's step and `issue draft`.
 //
 // The layout is the publisher's DATA/templates/draft/SLUG.md.mustache, or the built-in
 // web/templates/draft/draft.md.mustache. It sees newsletter_name, edition (YYYY-MM-DD),
@@ -25,18 +24,9 @@ namespace broadsheet::drafts {
 
 inline constexpr std::size_t kMaxDraftLayout = 64 * 1024;
 
-enum class OnCutoff { hold, send };
-
-// A newsletter's drafts from feeds (newsletter update --draft-items, --draft-sections,
-// --draft-lead, --on-cutoff): how many articles, in which order of sections, how long
-// before the edition's first release the draft is made, and what an edition whose
-// draft is still not approved at that release becomes.
-struct DraftSettings {
-  int items = 10;
-  std::vector<std::string> sections;
-  UnixSeconds lead = 3 * 3600;
-  OnCutoff on_cutoff = OnCutoff::hold;
-};
+// The settings live with the newsletter (core/types.hpp).
+using broadsheet::DraftSettings;
+using broadsheet::OnCutoff;
 
 // The articles of a draft, at most `settings.items`: sections in the order of
 // `settings.sections` (compared without regard to case), then the other sections,

@@ -56,10 +56,12 @@ Result<TickReport> run_tick(const TickParts& parts, const std::string& data_dir,
   }
   if (parts.make_drafts) {
     auto made = parts.make_drafts(now);
-    if (made)
-      report.drafts_made = *made;
-    else
+    if (made) {
+      report.drafts = std::move(made->lines);
+      for (auto& w : made->warnings) report.warnings.push_back("drafts: " + w);
+    } else {
       report.warnings.push_back("drafts: " + made.error().message);
+    }
   }
   auto released = release_due(parts.releases, now, options);
   if (!released) return released.error();
@@ -104,6 +106,7 @@ void Runner::loop() {
       spdlog::warn("schedule: the step failed (the next one goes on): {}", report.error().message);
     } else {
       for (const auto& w : report->warnings) spdlog::warn("schedule: {}", w);
+      for (const auto& d : report->drafts) spdlog::info("schedule: {}", d);
       for (const auto& r : report->releases) {
         if (r.outcome == store::CohortOutcome::released) {
           spdlog::info("schedule: issue {} ({}) released to {}: {} readers", r.issue_id,

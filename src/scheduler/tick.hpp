@@ -1,9 +1,10 @@
 // The scheduler's one step: everything due at an instant. `broadsheet schedule tick`
 // runs it once (cron may run it every minute); `serve` runs it every few seconds on
 // its own thread (Runner). In order: poll the feeds that are due, make the drafts that
-// are due, release the cohorts that are due (releases.hpp). The first two are hooks
-// the caller fills (feeds/poll.hpp's poll_due_feeds; drafts from articles), so this
-// folder needs neither network nor rendering.
+// are due (and cut off those whose first release has come), release the cohorts that
+// are due (releases.hpp). The first two are hooks the caller fills (feeds/poll.hpp's
+// poll_due_feeds; drafts/maker.hpp's make_due_drafts), so this folder needs neither
+// network nor rendering.
 //
 // Idempotent: a second step at the same instant finds everything recorded and does
 // nothing. Safe from cron beside `serve`: a step holds DATA/schedule.lock (flock, let
@@ -45,18 +46,26 @@ class TickLock {
   int fd_;
 };
 
+// What the drafts hook did: one line per draft made, edition skipped or draft cut off,
+// and one per newsletter whose drafts failed.
+struct DraftsDone {
+  std::vector<std::string> lines;
+  std::vector<std::string> warnings;
+};
+
 struct TickParts {
   store::Releases& releases;
   // Polls the feeds due at the instant; returns how many were polled. Empty: none.
   std::function<Result<std::size_t>(UnixSeconds now)> poll_feeds;
-  // Makes the drafts due at the instant (issue 12's drafts from feeds); returns how
-  // many. Empty until drafts exist.
-  std::function<Result<std::size_t>(UnixSeconds now)> make_drafts;
+  // Makes the drafts due at the instant and applies the cutoff of those whose first
+  // release has come (drafts/maker.hpp), before the releases. Empty: none.
+  std::function<Result<DraftsDone>(UnixSeconds now)> make_drafts;
 };
 
 struct TickReport {
   bool busy = false;  // another step held the lock: nothing was done
-  std::size_t feeds_polled = 0, drafts_made = 0;
+  std::size_t feeds_polled = 0;
+  std::vector<std::string> drafts;  // DraftsDone::lines
   std::vector<ReleaseReport> releases;
   std::vector<std::string> warnings;  // hooks that failed, one line each
   std::size_t released_readers() const;

@@ -37,6 +37,10 @@ class Articles {
   virtual Result<std::size_t> add_feed_articles(Id feed_id, const std::vector<Article>& items) = 0;
   // Every article, the publication's own and the feeds', newest first.
   virtual Result<std::vector<Article>> list_articles(const ArticleQuery& q) = 0;
+  // The articles of the feeds newsletter `newsletter_id` follows published at or after
+  // `since`, newest first, at most `limit`: what a draft of its edition draws on.
+  virtual Result<std::vector<Article>> newsletter_articles(Id newsletter_id, UnixSeconds since,
+                                                           std::size_t limit) = 0;
 };
 
 }  // namespace broadsheet::store

@@ -33,8 +33,10 @@ struct IssueQuery {
   std::size_t limit = 100;
 };
 
-// add_issue() stamps created_at/updated_at and starts as a draft; Errc::not_found when
-// the newsletter does not exist. Only drafts and scheduled issues can be edited or
+// add_issue() stamps created_at/updated_at and starts as a draft, tied to `edition`
+// when set (a draft made for an edition); Errc::not_found when the newsletter does not
+// exist, Errc::conflict when the edition already has an issue (one per edition: so two
+// makers racing make one draft). Only drafts and scheduled issues can be edited or
 // removed: others are Errc::conflict (what has been sent stays as it was sent, but for
 // a correction, recorded in the audit log: correct_issue).
 class Issues {

@@ -20,6 +20,12 @@ struct NewsletterUpdate {
   std::optional<std::string> default_timezone;
   std::optional<bool> is_public;
   std::optional<OptIn> opt_in;
+  // Drafts from feeds (Newsletter::drafts), each within the bounds of core/types.hpp.
+  std::optional<bool> draft_from_feeds;
+  std::optional<int> draft_items;
+  std::optional<std::vector<std::string>> draft_sections;
+  std::optional<UnixSeconds> draft_lead;
+  std::optional<OnCutoff> on_cutoff;
 };
 
 // Slugs are unique: add_newsletter() of a taken slug is Errc::conflict.

@@ -16,6 +16,7 @@
 //   delivery_log.hpp DeliveryLog      an issue's deliveries, for the send engine
 //   send_leases.hpp  SendLeases       which node sends which issue
 //   releases.hpp     Releases         the scheduler's cohort releases into the log
+//   editions.hpp     Editions         editions skipped (drafts from feeds), with why
 //   users.hpp        Users            users of the admin side
 //   api_tokens.hpp   ApiTokens        API tokens
 //   audit_log.hpp    AuditLog         who did what
@@ -43,6 +44,7 @@
 #include "store/audit_log.hpp"
 #include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
+#include "store/editions.hpp"
 #include "store/feeds.hpp"
 #include "store/health.hpp"
 #include "store/imports.hpp"
@@ -72,6 +74,7 @@ class Store : public Health,
               public DeliveryLog,
               public SendLeases,
               public Releases,
+              public Editions,
               public Users,
               public ApiTokens,
               public AuditLog,

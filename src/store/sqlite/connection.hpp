@@ -44,9 +44,9 @@ namespace broadsheet::store::sqlite {
   X(import_queue_confirmations) X(import_stamp_confirmations) X(import_count_unconfirmed)  \
   X(attributes_of_subscriber)                                                             \
   X(insert_article) X(latest_articles) X(article_by_slug) X(insert_audit) X(recent_audit) \
-  X(insert_feed_article) X(list_articles)                                                 \
+  X(insert_feed_article) X(list_articles) X(newsletter_articles)                          \
   X(insert_feed) X(feed_by_id) X(list_feeds) X(due_feeds) X(delete_feed)                  \
-  X(record_feed_poll)                                                                     \
+  X(record_feed_poll) X(insert_edition_skip) X(edition_skips)                             \
   X(spend_challenge) X(purge_spent_challenges)                                          \
   X(mailbox_held_back)                                                                    \
   X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(correct_issue) X(bump_archive_version) X(delete_issue) X(issue_of_edition) X(schedule_issue) X(unschedule_issue)          \

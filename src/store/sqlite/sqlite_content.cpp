@@ -138,6 +138,20 @@ Result<std::vector<Article>> SqliteStore::list_articles(const ArticleQuery& quer
   return out;
 }
 
+Result<std::vector<Article>> SqliteStore::newsletter_articles(Id newsletter_id, UnixSeconds since,
+                                                              std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  std::vector<Article> out;
+  Query q(db(), sql().newsletter_articles);
+  q.columns(kArticleColumns);
+  q.bind_int(1, newsletter_id).bind_int(2, since).bind_int(3, as_sql_limit(limit));
+  if (auto s = q.each_row([&] { out.push_back(read_article(q)); }); !s) {
+    return failed_to("list a newsletter's articles", s.error());
+  }
+  return out;
+}
+
 Status SqliteStore::audit(const std::string& actor, const std::string& action,
                           const std::string& subject, const std::string& detail) {
   auto h = hold();

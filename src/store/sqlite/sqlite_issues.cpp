@@ -81,14 +81,16 @@ Result<Issue> SqliteStore::add_issue(const Issue& i) {
       .bind_text(3, i.preheader)
       .bind_text(4, i.body_markdown)
       .bind_int(5, out.created_at)
-      .bind_text(6, i.sponsor_markdown);
+      .bind_text(6, i.sponsor_markdown)
+      .bind_opt_text(7, i.edition);
   Status s = q.returning_row("insert_issue returned no id", [&] { out.id = q.int_at(0); });
   if (!s) {
     if (q.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
       return make_error(Errc::not_found,
                         fmt::format("no newsletter with id {}", i.newsletter_id));
     }
-    return failed_to("add issue", s.error());
+    return failed_to("add issue", s.error(),
+                     fmt::format("the edition {} already has an issue", i.edition.value_or("")));
   }
   return out;
 }

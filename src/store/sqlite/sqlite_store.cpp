@@ -38,10 +38,11 @@ constexpr std::string_view kQueriesPath = "src/store/sqlite/queries/";
 constexpr std::string_view kMigrationsPath = "src/store/sqlite/migrations/";
 
 // The columns of every query that returns newsletters, read by name (Query::columns).
-constexpr ColumnList<15> kNewsletterColumns{
+constexpr ColumnList<20> kNewsletterColumns{
     {"id", "slug", "name", "description", "schedule", "from_name", "from_address", "is_public",
      "opt_in", "created_at", "updated_at", "welcome_subject", "welcome_body", "archive_version",
-     "default_timezone"}};
+     "default_timezone", "draft_from_feeds", "draft_items", "draft_sections", "draft_lead",
+     "draft_on_cutoff"}};
 Newsletter read_newsletter(const Query& q) {
   Newsletter n;
   n.id = q.int_of(kNewsletterColumns["id"]);
@@ -60,6 +61,12 @@ Newsletter read_newsletter(const Query& q) {
   n.welcome_body = q.text_of(kNewsletterColumns["welcome_body"]);
   n.archive_version = q.int_of(kNewsletterColumns["archive_version"]);
   n.default_timezone = q.text_of(kNewsletterColumns["default_timezone"]);
+  n.draft_from_feeds = q.bool_of(kNewsletterColumns["draft_from_feeds"]);
+  n.drafts.items = static_cast<int>(q.int_of(kNewsletterColumns["draft_items"]));
+  n.drafts.sections = split_sections(q.text_of(kNewsletterColumns["draft_sections"]));
+  n.drafts.lead = q.int_of(kNewsletterColumns["draft_lead"]);
+  n.drafts.on_cutoff =
+      on_cutoff_from(q.text_of(kNewsletterColumns["draft_on_cutoff"])).value_or(OnCutoff::hold);
   return n;
 }
 
@@ -238,6 +245,12 @@ Result<Newsletter> SqliteStore::update_newsletter(const std::string& slug,
   if (u.is_public) is_public = *u.is_public ? 1 : 0;
   std::optional<std::string> opt_in;
   if (u.opt_in) opt_in = std::string(to_string(*u.opt_in));
+  std::optional<std::int64_t> from_feeds, items;
+  if (u.draft_from_feeds) from_feeds = *u.draft_from_feeds ? 1 : 0;
+  if (u.draft_items) items = *u.draft_items;
+  std::optional<std::string> sections, on_cutoff;
+  if (u.draft_sections) sections = join_sections(*u.draft_sections);
+  if (u.on_cutoff) on_cutoff = std::string(to_string(*u.on_cutoff));
 
   Query q(db(), sql().update_newsletter);
   q.columns(kNewsletterColumns);
@@ -252,7 +265,12 @@ Result<Newsletter> SqliteStore::update_newsletter(const std::string& slug,
       .bind_int(9, clock_.now())
       .bind_opt_text(10, u.welcome_subject)
       .bind_opt_text(11, u.welcome_body)
-      .bind_opt_text(12, u.default_timezone);
+      .bind_opt_text(12, u.default_timezone)
+      .bind_opt_int(13, from_feeds)
+      .bind_opt_int(14, items)
+      .bind_opt_text(15, sections)
+      .bind_opt_int(16, u.draft_lead)
+      .bind_opt_text(17, on_cutoff);
   Newsletter out;
   Status s = q.returning_row(no_newsletter(slug), [&] { out = read_newsletter(q); });
   if (!s) return failed_to(fmt::format("update newsletter '{}'", slug), s.error());

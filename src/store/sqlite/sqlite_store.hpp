@@ -111,6 +111,14 @@ class SqliteStore final : public Store {
   Result<Article> article_by_slug(const std::string& slug) override;
   // Reads through a reader.
   Result<std::vector<Article>> list_articles(const ArticleQuery& q) override;
+  Result<std::vector<Article>> newsletter_articles(Id newsletter_id, UnixSeconds since,
+                                                   std::size_t limit) override;
+
+  // Editions skipped: sqlite_editions.cpp.
+  Result<bool> skip_edition(Id newsletter_id, const std::string& edition,
+                            const std::string& reason, UnixSeconds now) override;
+  Result<std::vector<EditionSkip>> edition_skips(Id newsletter_id, const std::string& first,
+                                                 const std::string& last) override;
 
   // Feeds: sqlite_feeds.cpp.
   Result<std::size_t> add_feed_articles(Id feed_id, const std::vector<Article>& items) override;

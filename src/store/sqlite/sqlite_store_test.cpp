@@ -109,9 +109,11 @@ TEST_F(SqliteTest, AReorderedSelectListReadsTheSame) {
       "       is_public, opt_in, created_at, updated_at,\n"
       "       coalesce(welcome_subject, '') AS welcome_subject,\n"
       "       coalesce(welcome_body, '') AS welcome_body, archive_version,\n"
-      "       coalesce(default_timezone, '') AS default_timezone\n",
+      "       coalesce(default_timezone, '') AS default_timezone,\n"
+      "       draft_from_feeds, draft_items, draft_sections, draft_lead, draft_on_cutoff\n",
       "-- name: newsletter_by_slug\n"
-      "SELECT coalesce(default_timezone, '') AS default_timezone,\n"
+      "SELECT draft_on_cutoff, draft_lead, draft_sections, draft_items, draft_from_feeds,\n"
+      "       coalesce(default_timezone, '') AS default_timezone,\n"
       "       archive_version, coalesce(welcome_body, '') AS welcome_body,\n"
       "       coalesce(welcome_subject, '') AS welcome_subject, updated_at, created_at,\n"
       "       opt_in, is_public, from_address, from_name, schedule, description, name,\n"

@@ -43,3 +43,12 @@ FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id
 WHERE a.published_at >= ?1
 ORDER BY a.published_at DESC, a.id DESC
 LIMIT ?2;
+
+-- name: newsletter_articles
+-- ?1 newsletter, ?2 since, ?3 limit: the articles of the newsletter's feeds.
+SELECT a.id, a.slug, a.title, a.standfirst, a.author, a.section, a.body, a.url,
+       a.published_at, a.feed_id, f.url AS feed_url, a.guid, a.image
+FROM articles a JOIN feeds f ON f.id = a.feed_id
+WHERE f.newsletter_id = ?1 AND a.published_at >= ?2
+ORDER BY a.published_at DESC, a.id DESC
+LIMIT ?3;

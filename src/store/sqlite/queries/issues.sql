@@ -6,9 +6,11 @@
 -- updated_at, lease_owner, lease_expires_at, stopped_reason ----------------------------
 
 -- name: insert_issue
+-- ?7: the edition a draft is made for (issue draft, the scheduler's drafts), or NULL;
+-- the unique index issues_edition refuses a second issue of an edition.
 INSERT INTO issues (newsletter_id, subject, preheader, body_markdown, sponsor_markdown, status,
-                    created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?6, 'draft', ?5, ?5)
+                    created_at, updated_at, edition)
+VALUES (?1, ?2, ?3, ?4, ?6, 'draft', ?5, ?5, ?7)
 RETURNING id;
 
 -- name: issue_by_id

@@ -3,7 +3,8 @@
 
 -- Newsletters: id, slug, name, description, schedule, from_name, from_address,
 -- is_public, opt_in, created_at, updated_at, welcome_subject, welcome_body,
--- archive_version, default_timezone ------------------------------------------------------------------
+-- archive_version, default_timezone, draft_from_feeds, draft_items, draft_sections,
+-- draft_lead, draft_on_cutoff ------------------------------------------------------------------
 
 -- name: insert_newsletter
 INSERT INTO newsletters (slug, name, description, schedule, from_name, from_address,
@@ -18,7 +19,8 @@ SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
        coalesce(welcome_subject, '') AS welcome_subject,
        coalesce(welcome_body, '') AS welcome_body, archive_version,
-       coalesce(default_timezone, '') AS default_timezone
+       coalesce(default_timezone, '') AS default_timezone,
+       draft_from_feeds, draft_items, draft_sections, draft_lead, draft_on_cutoff
 FROM newsletters
 WHERE ?1 = 0 OR is_public = 1
 ORDER BY name, slug;
@@ -28,7 +30,8 @@ SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
        coalesce(welcome_subject, '') AS welcome_subject,
        coalesce(welcome_body, '') AS welcome_body, archive_version,
-       coalesce(default_timezone, '') AS default_timezone
+       coalesce(default_timezone, '') AS default_timezone,
+       draft_from_feeds, draft_items, draft_sections, draft_lead, draft_on_cutoff
 FROM newsletters
 WHERE slug = ?1;
 
@@ -40,12 +43,13 @@ SELECT id, slug, name, description, schedule, from_name, from_address,
        is_public, opt_in, created_at, updated_at,
        coalesce(welcome_subject, '') AS welcome_subject,
        coalesce(welcome_body, '') AS welcome_body, archive_version,
-       coalesce(default_timezone, '') AS default_timezone
+       coalesce(default_timezone, '') AS default_timezone,
+       draft_from_feeds, draft_items, draft_sections, draft_lead, draft_on_cutoff
 FROM newsletters
 WHERE id = ?1;
 
 -- name: update_newsletter
--- ?1 slug; ?2..?8, ?10..?12 new values, NULL for "leave as it is"; ?9 now.
+-- ?1 slug; ?2..?8, ?10..?17 new values, NULL for "leave as it is"; ?9 now.
 UPDATE newsletters
 SET name         = coalesce(?2, name),
     description  = coalesce(?3, description),
@@ -59,6 +63,12 @@ SET name         = coalesce(?2, name),
     welcome_body    = coalesce(?11, welcome_body),
     -- ?12: a zone, '' to go back to the publication's, NULL to leave it.
     default_timezone = CASE WHEN ?12 IS NULL THEN default_timezone ELSE nullif(?12, '') END,
+    -- ?13..?17: the drafts from feeds (0013_drafts.sql), NULL to leave each.
+    draft_from_feeds = coalesce(?13, draft_from_feeds),
+    draft_items      = coalesce(?14, draft_items),
+    draft_sections   = coalesce(?15, draft_sections),
+    draft_lead       = coalesce(?16, draft_lead),
+    draft_on_cutoff  = coalesce(?17, draft_on_cutoff),
     -- What the archive shows of the newsletter may have changed: its caches go stale.
     archive_version = archive_version + 1
 WHERE slug = ?1
@@ -66,7 +76,8 @@ RETURNING id, slug, name, description, schedule, from_name, from_address,
           is_public, opt_in, created_at, updated_at,
           coalesce(welcome_subject, '') AS welcome_subject,
        coalesce(welcome_body, '') AS welcome_body, archive_version,
-       coalesce(default_timezone, '') AS default_timezone;
+       coalesce(default_timezone, '') AS default_timezone,
+       draft_from_feeds, draft_items, draft_sections, draft_lead, draft_on_cutoff;
 
 -- name: delete_newsletter
 DELETE FROM newsletters WHERE slug = ?1 RETURNING id;
