@@ -141,7 +141,13 @@ int show(const std::string& data, const IssueArgs& a) {
       "created:     {}\n",
       i->id, i->newsletter_slug, i->subject, i->preheader, to_string(i->status),
       format_iso8601(i->created_at));
-  if (i->edition) std::cout << fmt::format("edition:     {}\n", *i->edition);
+  if (i->edition) {
+    std::cout << fmt::format("edition:     {}\n", *i->edition);
+    // Skipped by the drafts from feeds (held at the cutoff): the edition's record.
+    auto skips = ctx->store->edition_skips(i->newsletter_id, *i->edition, *i->edition);
+    if (!skips) return fail(skips.error());
+    for (const auto& k : *skips) std::cout << fmt::format("skipped:     {}\n", k.reason);
+  }
   if (i->scheduled_at) {
     std::cout << fmt::format("scheduled:   {}\n", format_iso8601(*i->scheduled_at));
   }

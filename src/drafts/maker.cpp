@@ -171,14 +171,15 @@ Status newsletter_drafts(const MakerParts& parts, const Newsletter& n, UnixSecon
       continue;
     }
     report.outcome = DraftOutcome::held_at_cutoff;
-    report.reason =
-        n.drafts.on_cutoff == OnCutoff::hold
-            ? fmt::format("draft issue {} was not approved by the first release at {} "
-                          "(--on-cutoff hold)",
-                          (*issue)->id, format_iso8601(*first))
-            : fmt::format("draft issue {} was not approved by the first release at {}, and "
-                          "the cutoff came {} s late, beyond the late window of {} s",
-                          (*issue)->id, format_iso8601(*first), late, parts.late_window);
+    report.reason = n.drafts.on_cutoff == OnCutoff::hold
+                        ? fmt::format(
+                              "draft issue {} was not approved by the first release at {} "
+                              "(--on-cutoff hold)",
+                              (*issue)->id, format_iso8601(*first))
+                        : fmt::format(
+                              "draft issue {} was not approved by the first release at {}, and "
+                              "the cutoff came {} s late, beyond the late window of {} s",
+                              (*issue)->id, format_iso8601(*first), late, parts.late_window);
     auto recorded = parts.editions.skip_edition(n.id, edition, report.reason, now);
     if (!recorded) return recorded.error();
     if (*recorded) done.reports.push_back(std::move(report));
@@ -236,9 +237,9 @@ Result<Issue> make_draft_now(const MakerParts& parts, const Newsletter& n, sched
                                   n.slug));
   }
   if (!schedule::is_edition_day(*sched, edition)) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("{} is not an edition of {} (schedule: {})", date, n.slug,
-                                  n.schedule));
+    return make_error(
+        Errc::invalid_argument,
+        fmt::format("{} is not an edition of {} (schedule: {})", date, n.slug, n.schedule));
   }
   if (edition < schedule::first_open_day(*sched, now)) {
     return make_error(Errc::invalid_argument,
@@ -253,9 +254,9 @@ Result<Issue> make_draft_now(const MakerParts& parts, const Newsletter& n, sched
   auto holder = parts.issues.issue_of_edition(n.id, date);
   if (!holder) return holder.error();
   if (*holder) {
-    return make_error(Errc::conflict, fmt::format("the edition {} of {} already has issue {} ({})",
-                                                  date, n.slug, (*holder)->id,
-                                                  to_string((*holder)->status)));
+    return make_error(Errc::conflict,
+                      fmt::format("the edition {} of {} already has issue {} ({})", date, n.slug,
+                                  (*holder)->id, to_string((*holder)->status)));
   }
   auto zones = parts.releases.reader_zones();
   if (!zones) return zones.error();
@@ -264,9 +265,8 @@ Result<Issue> make_draft_now(const MakerParts& parts, const Newsletter& n, sched
   auto made = draft_edition(parts, n, *sched, edition, *first, *zones, "cli");
   if (!made) return made.error();
   if (!made->issue) {
-    return make_error(Errc::not_found,
-                      fmt::format("{}: {} for the edition {}: no draft made", n.slug,
-                                  no_articles_reason(made->since), date));
+    return make_error(Errc::not_found, fmt::format("{}: {} for the edition {}: no draft made",
+                                                   n.slug, no_articles_reason(made->since), date));
   }
   return std::move(*made->issue);
 }

@@ -55,8 +55,8 @@ struct MakerParts {
   store::Releases& releases;  // the readers' zones, for the first release
   store::Editions& editions;
   store::AuditLog& audit;
-  std::string data_dir;          // DATA/templates/draft/SLUG.md.mustache
-  std::string publication_zone;  // publication.timezone: readers without a zone
+  std::string data_dir;                // DATA/templates/draft/SLUG.md.mustache
+  std::string publication_zone;        // publication.timezone: readers without a zone
   UnixSeconds late_window = 2 * 3600;  // [schedule] late_window
   // Checks a draft's body as any issue's (render::check_issue_body); empty: none.
   std::function<Status(std::string_view markdown)> check_body;
@@ -69,9 +69,9 @@ struct DraftReport {
   std::string newsletter_slug;
   std::string edition;
   DraftOutcome outcome = DraftOutcome::made;
-  Id issue_id = 0;            // the draft made, or cut off; 0 for no_articles
-  std::size_t articles = 0;   // in the draft made
-  std::string reason;         // of a skip
+  Id issue_id = 0;           // the draft made, or cut off; 0 for no_articles
+  std::size_t articles = 0;  // in the draft made
+  std::string reason;        // of a skip
 };
 
 // "morning 2026-12-08: draft issue 7 made (5 articles)", "... skipped: ...".

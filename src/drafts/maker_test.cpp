@@ -37,8 +37,8 @@ class MakerTest : public store::sqlite::testing::SqliteTest {
   }
 
   MakerParts parts() {
-    return MakerParts{*store_, *store_, *store_, *store_, *store_, *store_,
-                      dir_.string(), "", 2 * kHour, {}};
+    return MakerParts{*store_, *store_,       *store_, *store_,   *store_,
+                      *store_, dir_.string(), "",      2 * kHour, {}};
   }
 
   void article(const std::string& title, UnixSeconds published, const std::string& section = "") {

@@ -33,8 +33,7 @@ class Editions {
                                     const std::string& reason, UnixSeconds now) = 0;
   // The skipped editions of the newsletter from `first` to `last` ("YYYY-MM-DD",
   // inclusive), by date.
-  virtual Result<std::vector<EditionSkip>> edition_skips(Id newsletter_id,
-                                                         const std::string& first,
+  virtual Result<std::vector<EditionSkip>> edition_skips(Id newsletter_id, const std::string& first,
                                                          const std::string& last) = 0;
 };
 

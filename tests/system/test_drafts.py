@@ -176,6 +176,8 @@ def test_hold_skips_and_records_the_edition_and_sends_nothing(data, tmp_path, si
                          *data_args(data))).stdout
     assert "edition skipped: draft issue" in text
     assert issue(data, draft_id)["status"] == "draft"
+    shown = assert_ok(run("issue", "show", draft_id, *data_args(data))).stdout
+    assert "skipped:     draft issue" in shown, shown
 
 
 def test_no_new_articles_no_draft_the_edition_skipped_and_recorded(data, tmp_path, site,
