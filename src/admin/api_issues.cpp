@@ -11,6 +11,7 @@
 #include <semaphore>
 #include <string_view>
 
+#include "admin/api_common.hpp"
 #include "admin/json_shapes.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
@@ -24,29 +25,16 @@ namespace broadsheet::admin {
 namespace {
 
 namespace json = boost::json;
+using detail::error_answer;
+using detail::json_body;
+using detail::string_field;
+using detail::unknown_field;
 using http::Request;
 using http::Response;
 
 constexpr std::size_t kDefaultLimit = 50;
 constexpr std::size_t kMaxLimit = 100;
 
-// The answer to a failed store call: what the caller can act on is told, a database
-// failure is logged under the request id and answered in general words.
-Response error_answer(const Request& req, const Error& e) {
-  switch (e.code) {
-    case Errc::not_found:
-      return Response::json_error(404, "not_found", e.message);
-    case Errc::conflict:
-      return Response::json_error(409, "conflict", e.message);
-    case Errc::invalid_argument:
-      return Response::json_error(400, "invalid_field", e.message);
-    default:
-      spdlog::error("request {}: {} {}: {}", req.request_id, http::method_name(req.method),
-                    req.path, e.message);
-      return Response::json_error(503, "unavailable",
-                                  "The request could not be completed. Please try again later.");
-  }
-}
 
 // A body whose merge fields or sections the renderer would not fill.
 Response merge_field_refusal(const Error& e) {
@@ -79,6 +67,9 @@ Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
   auto events = ctx.bounces.bounce_events_of_issue(issue.id, 1000);
   if (!events) return events.error();
   out["bounces"] = bounce_events_json(*events);
+  auto domains = ctx.bounces.domain_counts_of_issue(issue.id, bounce::kMaxRateDomains);
+  if (!domains) return domains.error();
+  out["domain_rates"] = domain_rates_json(bounce::domain_rates(*domains));
   auto releases = ctx.releases.cohort_releases(issue.id);
   if (!releases) return releases.error();
   out["releases"] = releases_json(*releases);
@@ -100,72 +91,9 @@ Response steer(ApiContext& ctx, const Request& req, send::IssueAction action) {
   return issue_answer(ctx, req, 200, *issue);
 }
 
-// Bodies above this size are parsed a few at a time (kLargeParses): even bounded, a
-// parse of a body near http.api_body_limit holds memory of about its size, and many at
-// once from clients with a token must not add up to what the machine has.
-constexpr std::size_t kLargeBody = 64 * 1024;
-constexpr std::ptrdiff_t kLargeParses = 4;
-constexpr auto kLargeParseWait = std::chrono::seconds(2);
-std::counting_semaphore<kLargeParses> large_parses(kLargeParses);
 
-// What an API body may hold: an issue is a flat object of four strings; the limits
-// leave room for what may come, and none for a document of a million values.
-constexpr http::JsonLimits kApiJsonLimits{.max_depth = 8, .max_values = 1024};
 
-// The 400 refusal of a body's first field that is not among `allowed`, whose message
-// ends with `expected` (what the route takes); nullopt when every field is allowed.
-std::optional<Response> unknown_field(const json::object& body,
-                                      std::initializer_list<std::string_view> allowed,
-                                      std::string_view expected) {
-  for (const auto& field : body) {
-    if (std::find(allowed.begin(), allowed.end(), field.key()) == allowed.end()) {
-      return Response::json_error(
-          400, "invalid_field",
-          fmt::format("Unknown field \"{}\": {}", excerpt(field.key()), expected));
-    }
-  }
-  return std::nullopt;
-}
 
-// Reads a JSON object body; the refusal when it is not one.
-Result<http::JsonBody> json_body(const Request& req, std::optional<Response>& refusal) {
-  if (!http::has_content_type(req, "application/json")) {
-    refusal = Response::json_error(415, "unsupported_media_type",
-                                   "Send the request body as application/json.");
-    return make_error(Errc::invalid_argument, "");
-  }
-  const bool large = req.body.size() > kLargeBody;
-  if (large && !large_parses.try_acquire_for(kLargeParseWait)) {
-    refusal = Response::json_error(503, "unavailable",
-                                   "The server is busy reading other large requests. Please "
-                                   "try again in a moment.");
-    refusal->set_header("Retry-After", "1");
-    return make_error(Errc::io, "");
-  }
-  auto body = http::parse_json_body(req.body, kApiJsonLimits);
-  if (large) large_parses.release();
-  // Boost.JSON refuses invalid UTF-8 itself (parse_options::allow_invalid_utf8 is off).
-  if (!body || !body->value.is_object()) {
-    refusal = Response::json_error(400, "invalid_json",
-                                   "The request body must be a JSON object in UTF-8.");
-    return make_error(Errc::invalid_argument, "");
-  }
-  return body;
-}
-
-// A string field: absent gives `fallback`; any other type is an error naming it.
-Result<std::string> string_field(const json::object& o, std::string_view name,
-                                 std::optional<std::string> fallback) {
-  const json::value* v = o.if_contains(name);
-  if (!v || v->is_null()) {
-    if (fallback) return *fallback;
-    return make_error(Errc::invalid_argument, fmt::format("\"{}\" is required", name));
-  }
-  if (!v->is_string()) {
-    return make_error(Errc::invalid_argument, fmt::format("\"{}\" must be a string", name));
-  }
-  return std::string(v->as_string());
-}
 
 // "sponsor": the sponsor block's Markdown, checked as the renderer will take it;
 // nullopt when absent or null (no sponsor). Sets `refusal` when it cannot be taken.

@@ -36,6 +36,7 @@
 
 #include <functional>
 
+#include "address/address.hpp"
 #include "core/clock.hpp"
 #include "http/message.hpp"
 #include "send/test_send.hpp"
@@ -62,6 +63,10 @@ struct ApiContext {
   std::function<void()> sending_changed;
   // What test sends go through (the server's transport); null: answered 503.
   const send::TestSender* test_sender = nullptr;
+  // The suppression list (api_suppressions.hpp); null: answered 503.
+  store::Suppressions* suppressions = nullptr;
+  // How addresses given to the API are checked (mail.allow_* keys).
+  address::AddressPolicy address_policy{};
 };
 
 http::Response api_list_newsletters(ApiContext& ctx, const http::Request& req);

@@ -174,6 +174,26 @@ json::object progress_json(const send::IssueProgress& p) {
   return out;
 }
 
+boost::json::object domain_rates_json(const std::vector<bounce::DomainRate>& rates) {
+  boost::json::array domains;
+  for (const auto& r : rates) {
+    boost::json::array over;
+    if (r.bounces_over) over.emplace_back("bounce_rate");
+    if (r.complaints_over) over.emplace_back("complaint_rate");
+    domains.push_back(boost::json::object{{"domain", r.domain},
+                                          {"sent", r.sent},
+                                          {"bounces", r.bounces},
+                                          {"complaints", r.complaints},
+                                          {"bounce_rate", r.bounce_rate},
+                                          {"complaint_rate", r.complaint_rate},
+                                          {"over", std::move(over)}});
+  }
+  return boost::json::object{
+      {"limits", boost::json::object{{"bounce_rate", bounce::kBounceRateLimit},
+                                     {"complaint_rate", bounce::kComplaintRateLimit}}},
+      {"domains", std::move(domains)}};
+}
+
 boost::json::array bounce_events_json(const std::vector<store::BounceEventRow>& events) {
   boost::json::array out;
   for (const auto& e : events) {

@@ -4,6 +4,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "bounce/rates.hpp"
 #include "core/types.hpp"
 #include "send/issue_control.hpp"
 #include "store/store.hpp"
@@ -34,6 +35,10 @@ boost::json::object progress_json(const send::IssueProgress& p);
 // Inbound events, oldest first: [{"kind","subscriber_id","issue_id" (null when none),
 // "newsletter_id","recipient","status","source","action","at"}].
 boost::json::array bounce_events_json(const std::vector<store::BounceEventRow>& events);
+// An issue's rates by receiving domain (bounce/rates.hpp): {"limits":{"bounce_rate",
+// "complaint_rate"},"domains":[{"domain","sent","bounces","complaints","bounce_rate",
+// "complaint_rate","over":["bounce_rate"?,"complaint_rate"?]}]}, rates from 0 to 1.
+boost::json::object domain_rates_json(const std::vector<bounce::DomainRate>& rates);
 // The scheduler's releases of an issue, in release order: [{"zone" ("" for everyone),
 // "release_at", "outcome" ("released" or "skipped"), "readers", "decided_at"}].
 boost::json::array releases_json(const std::vector<store::CohortRelease>& releases);

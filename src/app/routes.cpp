@@ -2,6 +2,7 @@
 
 #include "admin/api_auth.hpp"
 #include "admin/api_issues.hpp"
+#include "admin/api_suppressions.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
 #include "web/signup_pages.hpp"
@@ -13,7 +14,7 @@ using http::Permission;
 using web::ArchivePages;
 using web::WebContext;
 
-http::Router build_router(WebContext& ctx) {
+http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
   // Each kind of handler bound to what it works on: the readers' pages and public JSON
   // to the web context, the archive's pages to their cache, the token API to its context.
   auto page = [&ctx](http::Response (*handler)(WebContext&, const http::Request&)) {
@@ -29,12 +30,18 @@ http::Router build_router(WebContext& ctx) {
                         [&ctx] {
                           if (ctx.sending_changed) ctx.sending_changed();
                         },
-                        ctx.test_sender});
+                        ctx.test_sender, &ctx.store,
+                        address::AddressPolicy{ctx.config.mail.allow_special_use_domains,
+                                               ctx.config.mail.allow_utf8_local_part}});
   auto api = [api_context](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
     return [api_context, handler](const http::Request& req) { return handler(*api_context, req); };
   };
   // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
   constexpr std::size_t kIssueBodyLimit = 6 * 1024 * 1024 + 4096;
+  http::Handler webhook = [webhooks](const http::Request& req) {
+    if (webhooks == nullptr) return http::Response::json_error(404, "not_found", "no such webhook");
+    return webhooks->handle(req);
+  };
   // method, pattern, who may call it, handler
   std::vector<http::Route> routes = {
       // Readers' pages.
@@ -91,9 +98,19 @@ http::Router build_router(WebContext& ctx) {
       {Method::post, "/api/v1/issues/{id}/unschedule", Permission::api_token,
        api(admin::api_unschedule_issue)},
       {Method::post, "/api/v1/issues/{id}/test", Permission::api_token, api(admin::api_test_issue)},
+      {Method::get, "/api/v1/suppressions", Permission::api_token,
+       api(admin::api_list_suppressions)},
+      {Method::post, "/api/v1/suppressions", Permission::api_token,
+       api(admin::api_add_suppression)},
+      {Method::delete_, "/api/v1/suppressions/{email}", Permission::api_token,
+       api(admin::api_remove_suppression)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},
+      // Sending providers' bounce and complaint events: public, each authenticated by
+      // the provider's own signature or credentials inside the handler (webhooks/).
+      {Method::post, "/webhooks/{provider}", Permission::public_access, webhook,
+       webhooks != nullptr ? webhooks->max_body_bytes() : 0},
   };
   return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock));
 }

@@ -7,9 +7,11 @@
 
 #include "http/router.hpp"
 #include "web/web_context.hpp"
+#include "webhooks/receiver.hpp"
 
 namespace broadsheet::app {
 
-http::Router build_router(web::WebContext& ctx);
+// `webhooks` null: POST /webhooks/{provider} answers 404. Both outlive the router.
+http::Router build_router(web::WebContext& ctx, const webhooks::Receiver* webhooks = nullptr);
 
 }  // namespace broadsheet::app

@@ -51,8 +51,12 @@ TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
       {"POST /api/v1/issues/{id}/schedule", "api_token"},
       {"POST /api/v1/issues/{id}/unschedule", "api_token"},
       {"POST /api/v1/issues/{id}/test", "api_token"},
+      {"GET /api/v1/suppressions", "api_token"},
+      {"POST /api/v1/suppressions", "api_token"},
+      {"DELETE /api/v1/suppressions/{email}", "api_token"},
       {"GET /healthz", "public"},
       {"GET /metrics", "local_or_token"},
+      {"POST /webhooks/{provider}", "public"},
   };
   open();
   Config config;

@@ -287,12 +287,13 @@ Analysis best_effort_bounce(const InboundMessage& m, std::string_view key) {
 }
 
 std::string fingerprint(const Finding& f) {
-  const std::string what =
+  std::string what =
       f.kind == store::BounceKind::unsubscribe
           ? fmt::format("unsubscribe|{}|{}", f.subscriber_id, f.newsletter_id)
           : fmt::format("{}|{}|{}|{}", store::to_string(f.kind), f.subscriber_id,
                         f.issue_id ? fmt::format("issue {}", *f.issue_id) : "",
                         f.mail_id ? fmt::format("mail {}", *f.mail_id) : "");
+  if (!f.reference.empty()) what += "|ref " + f.reference;
   return sha256_hex(what);
 }
 
@@ -358,9 +359,20 @@ std::string Outcome::summary() const {
   return out;
 }
 
+std::optional<Finding> delivery_in(std::string_view text, std::string_view link_key) {
+  auto n = return_token_in(text, link_key);
+  if (!n) n = delivery_header_in(text, link_key);
+  if (!n) return std::nullopt;
+  return finding_for(*n, store::BounceKind::hard, n->source);
+}
+
 Result<Outcome> process(std::string_view raw, store::Bounces& bounces, const Settings& settings,
                         UnixSeconds now) {
-  Analysis a = analyse(raw, settings.link_key, settings.limits);
+  return record(analyse(raw, settings.link_key, settings.limits), bounces, settings.policy, now);
+}
+
+Result<Outcome> record(const Analysis& a, store::Bounces& bounces,
+                       const store::BouncePolicy& policy, UnixSeconds now) {
   Outcome out;
   out.ignored = a.ignored;
   for (const auto& f : a.findings) {
@@ -373,7 +385,7 @@ Result<Outcome> process(std::string_view raw, store::Bounces& bounces, const Set
     e.status = f.status;
     e.source = f.source;
     e.fingerprint = fingerprint(f);
-    auto r = bounces.record_bounce(e, settings.policy, now);
+    auto r = bounces.record_bounce(e, policy, now);
     if (!r) {
       if (r.error().code == Errc::not_found) {
         out.ignored = fmt::format("reader {} no longer exists", f.subscriber_id);

@@ -60,7 +60,11 @@ struct Finding {
   Id newsletter_id = 0;         // unsubscribe: the newsletter named by the token
   std::string recipient;        // as the report names it
   std::string status;           // raw status and diagnostic
-  std::string source;           // dsn, verp, arf, mailto
+  std::string source;           // dsn, verp, arf, mailto, or a provider's name
+  // Set when the delivery is known only by address (a provider's event without a token):
+  // the provider's id of the event, so two events about one reader are two, one event
+  // sent twice is one.
+  std::string reference;
 };
 
 struct Analysis {
@@ -93,9 +97,21 @@ struct Outcome {
 Result<Outcome> process(std::string_view raw, store::Bounces& bounces, const Settings& settings,
                         UnixSeconds now);
 
+// Records each finding of `analysis` through `bounces` at `now`: the one path every way
+// in (mail, provider webhooks) keeps events by, so one event reported twice, or by mail
+// and by a webhook, counts once (same kind, reader and copy: same fingerprint).
+Result<Outcome> record(const Analysis& analysis, store::Bounces& bounces,
+                       const store::BouncePolicy& policy, UnixSeconds now);
+
+// The delivery a verified token in `text` names (a VERP return path "bounce+TOKEN", or
+// an X-Broadsheet-Delivery token), as a finding with subscriber_id, issue_id or mail_id
+// and source set; nullopt when no token in it verifies under `link_key`.
+std::optional<Finding> delivery_in(std::string_view text, std::string_view link_key);
+
 // broadsheet_bounces_total{kind="hard|soft|complaint|unsubscribe"} in Prometheus text,
-// from the events kept (so events processed by any process count); "" when the store
-// cannot be read.
+// from the totals the store keeps with the events (so events processed by any process
+// count, and a scrape reads four rows, not the event table); "" when the store cannot
+// be read.
 std::string metrics_text(store::Bounces& bounces);
 
 }  // namespace broadsheet::bounce

@@ -127,10 +127,14 @@ int show(const std::string& data, const IssueArgs& a) {
   auto releases = ctx->store->cohort_releases(i->id);
   if (!releases) return fail(releases.error());
   out["releases"] = admin::releases_json(*releases);
+  auto domains = ctx->store->domain_counts_of_issue(i->id, bounce::kMaxRateDomains);
+  if (!domains) return fail(domains.error());
+  const auto rates = bounce::domain_rates(*domains);
   if (a.json) {
     auto events = ctx->store->bounce_events_of_issue(i->id, 1000);
     if (!events) return fail(events.error());
     out["bounces"] = admin::bounce_events_json(*events);
+    out["domain_rates"] = admin::domain_rates_json(rates);
     out["body_markdown"] = i->body_markdown;
     out["sponsor"] = sponsor_json(*i);
     std::cout << boost::json::serialize(out) << "\n";
@@ -174,6 +178,17 @@ int show(const std::string& data, const IssueArgs& a) {
     std::cout << fmt::format("bounces:     {} (bounces, complaints, unsubscribe mail)\n{}",
                              events->size(), bounce_event_lines(*events));
   }
+  // Receiving domains against the providers' limits: every one over, then the five
+  // with most copies of the rest (--json has them all).
+  std::size_t others = 0;
+  for (bool over : {true, false}) {
+    for (const auto& r : rates) {
+      if ((r.bounces_over || r.complaints_over) != over) continue;
+      if (!over && ++others > 5) continue;
+      std::cout << fmt::format("domain:      {}\n", bounce::domain_rate_line(r));
+    }
+  }
+  if (others > 5) std::cout << fmt::format("             and {} more domains\n", others - 5);
   if (!i->stopped_reason.empty()) {
     std::cout << fmt::format(
         "stopped:     {}\n             resume with `broadsheet issue resume {}` "

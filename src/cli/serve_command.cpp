@@ -147,7 +147,18 @@ int run_serve(const std::string& data, const std::string& listen_override) {
                                ctx->address_policy, clock);
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {},
                           &test_sender};
-  http::Router router = app::build_router(web_ctx);
+  // Provider webhooks: their secrets are read now, so a bad one fails the start.
+  auto webhook_settings = webhooks::settings_from(config, sending->messages.link_key);
+  if (!webhook_settings) return fail(webhook_settings.error());
+  feeds::CurlFetcher certificate_fetcher(
+      {std::chrono::seconds(5), std::chrono::seconds(10), 64 * 1024, 0});
+  auto sns_certificates = std::make_shared<webhooks::SnsCertificates>(
+      (std::filesystem::path(config.data_dir) / config.webhooks.sns_certificates).string(),
+      config.webhooks.sns_fetch_certificates ? &certificate_fetcher : nullptr);
+  webhooks::Receiver webhook_receiver(std::move(*webhook_settings),
+                                      {*ctx->store, *ctx->store, *ctx->store}, sns_certificates,
+                                      clock);
+  http::Router router = app::build_router(web_ctx, &webhook_receiver);
   http::Server server(config.http, router, metrics);
   auto port = server.listen(where->host, where->port);
   if (!port) return fail(port.error());

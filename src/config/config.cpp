@@ -396,6 +396,37 @@ const std::vector<KeyDef>& key_defs() {
       {"inbound", "timeout", Kind::integer, "60",
        "Seconds the inbound listener waits for each command or line of a message.", 1, 3600,
        num(&Config::inbound, &Config::Inbound::timeout)},
+      {"webhooks", "max_age", Kind::integer, "300",
+       "Seconds a provider's signed timestamp stays good: an older (replayed) event is\n"
+       "refused. SES, SendGrid and Mailgun sign one; Postmark does not.",
+       30, 86400, num(&Config::webhooks, &Config::Webhooks::max_age)},
+      {"webhooks", "max_body_bytes", Kind::integer, "1048576",
+       "Largest body POST /webhooks/{provider} reads; a larger one is refused (413).", 1024,
+       64 << 20, num(&Config::webhooks, &Config::Webhooks::max_body_bytes)},
+      {"webhooks", "ses_topic_arns", Kind::string, "\"\"",
+       "Amazon SES through SNS: the topic ARNs whose notifications are accepted,\n"
+       "comma-separated; empty: /webhooks/ses is off.",
+       0, 0, str(&Config::webhooks, &Config::Webhooks::ses_topic_arns, any_text)},
+      {"webhooks", "sns_certificates", Kind::string, "\"sns-certificates\"",
+       "Folder (relative to the data folder) of SNS signing certificates, one PEM file a\n"
+       "certificate named by the SHA-256 (hex) of its SigningCertURL.",
+       0, 0, str(&Config::webhooks, &Config::Webhooks::sns_certificates, any_text)},
+      {"webhooks", "sns_fetch_certificates", Kind::boolean, "true",
+       "Fetch a certificate missing from that folder from its https://sns.REGION.amazonaws.com\n"
+       "URL (TLS verified against the system's roots) and keep it there.",
+       0, 0, flag(&Config::webhooks, &Config::Webhooks::sns_fetch_certificates)},
+      {"webhooks", "postmark_credentials_file", Kind::string, "\"\"",
+       "Postmark: a file in secrets_dir whose first line is the \"user:password\" of the\n"
+       "webhook's HTTP Basic authentication; empty: /webhooks/postmark is off.",
+       0, 0, str(&Config::webhooks, &Config::Webhooks::postmark_credentials_file, any_text)},
+      {"webhooks", "sendgrid_public_key", Kind::string, "\"\"",
+       "SendGrid's Signed Event Webhook verification key (base64, as SendGrid shows it);\n"
+       "empty: /webhooks/sendgrid is off.",
+       0, 0, str(&Config::webhooks, &Config::Webhooks::sendgrid_public_key, any_text)},
+      {"webhooks", "mailgun_signing_key_file", Kind::string, "\"\"",
+       "Mailgun: a file in secrets_dir holding the HTTP webhook signing key; empty:\n"
+       "/webhooks/mailgun is off.",
+       0, 0, str(&Config::webhooks, &Config::Webhooks::mailgun_signing_key_file, any_text)},
       {"readers", "case_sensitive_local_part", Kind::boolean, "false",
        "Treat addresses that differ only in the case before the @ as different readers.\n"
        "false (the default, as mailbox providers do): Ann@x.org and ann@x.org are one\n"

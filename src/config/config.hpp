@@ -81,6 +81,19 @@ struct Config {
     int timeout = 0;          // seconds per command or message line
   } inbound;
 
+  // Bounce and complaint events from sending providers (src/webhooks/receiver.hpp):
+  // POST /webhooks/{ses,postmark,sendgrid,mailgun}; a provider left unset is off (404).
+  struct Webhooks {
+    int max_age = 0;                     // seconds a signed timestamp stays good
+    std::size_t max_body_bytes = 0;      // largest webhook body read
+    std::string ses_topic_arns;          // SNS topics accepted, comma-separated; "": SES off
+    std::string sns_certificates;        // folder of SNS signing certificates, relative to data
+    bool sns_fetch_certificates = true;  // fetch one that is missing from its https URL
+    std::string postmark_credentials_file;  // "user:password"; relative to secrets_dir
+    std::string sendgrid_public_key;        // base64 DER of SendGrid's ECDSA P-256 key
+    std::string mailgun_signing_key_file;   // relative to secrets_dir
+  } webhooks;
+
   struct Readers {
     // Tell apart addresses that differ only in the case before the @ (most mailbox
     // providers do not: by default they are one reader).

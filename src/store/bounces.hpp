@@ -57,6 +57,15 @@ struct BounceEventRow {
   UnixSeconds created_at = 0;
 };
 
+// One receiving domain of an issue's copies (the part of the address after the @).
+struct DomainCounts {
+  std::string domain;
+  std::uint64_t sent = 0;        // copies that left: accepted or refused by the relay
+  std::uint64_t failed = 0;      // refused by the relay during the transaction (5xx)
+  std::uint64_t hard = 0;        // hard bounces kept about them afterwards
+  std::uint64_t complaints = 0;  // complaints kept about them
+};
+
 struct Suppression {
   std::string address_hash;
   std::string address;  // "" for a removed reader: only the hash is kept
@@ -71,7 +80,8 @@ class Bounces {
   // Keeps the event and applies `policy` at `now`: hard (policy.hard_suppresses) and
   // the soft_limit-th soft bounce within the window suppress the reader's address; a
   // complaint unsubscribes from every newsletter and suppresses; an unsubscribe mail
-  // unsubscribes from event.newsletter_id. Errc::not_found when the reader is gone.
+  // unsubscribes from event.newsletter_id (0: from every newsletter, as a provider's
+  // account-wide unsubscribe asks). Errc::not_found when the reader is gone.
   // Returns once durable; concurrent calls share one commit (group commit).
   virtual Result<BounceRecord> record_bounce(const BounceEvent& event, const BouncePolicy& policy,
                                              UnixSeconds now) = 0;
@@ -80,7 +90,11 @@ class Bounces {
   virtual Result<std::vector<BounceEventRow>> bounce_events_of_subscriber(Id subscriber_id,
                                                                           std::size_t limit) = 0;
   // Events kept, by kind, over every issue: /metrics' broadsheet_bounces_total{kind}.
+  // A counter: one row per kind kept as events are, never lowered by a reader's removal.
   virtual Result<std::map<BounceKind, std::uint64_t>> bounce_totals() = 0;
+  // The issue's copies by receiving domain, the `limit` domains with most copies.
+  virtual Result<std::vector<DomainCounts>> domain_counts_of_issue(Id issue_id,
+                                                                   std::size_t limit) = 0;
 };
 
 // The suppression list: an address on it is never sent to (issues, sign-up mail) and

@@ -71,7 +71,8 @@ namespace broadsheet::store::sqlite {
   X(end_releasing) X(skipped_cohorts_total) X(readers_by_zone) X(finish_sending) \
   X(insert_bounce_event) X(set_bounce_action) X(count_recent_bounces) X(bounce_subscriber) \
   X(upsert_suppression) X(unsubscribe_all) X(unsubscribe_one) X(bounce_events_of_issue)   \
-  X(bounce_events_of_subscriber) X(bounce_totals) X(list_suppressions)
+  X(bounce_events_of_subscriber) X(bounce_totals) X(list_suppressions) \
+  X(issue_domain_counts) X(suppression_exists)
 // clang-format on
 
 struct Statements {

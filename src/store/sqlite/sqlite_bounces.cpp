@@ -39,17 +39,24 @@ Result<std::vector<BounceEventRow>> read_events(sqlite3* db, sqlite3_stmt* stmt,
 Result<bool> suppress(sqlite3* db, const Statements& sql, const std::string& email,
                       const std::string& key, const std::string& reason,
                       const std::string& source, UnixSeconds now) {
-  Query q(db, sql.upsert_suppression);
   const std::string hash = suppression_hash(key);
+  // Asked first: the upsert's RETURNING cannot tell a row added now from one added
+  // earlier in the same second.
+  bool existed = false;
+  {
+    Query q(db, sql.suppression_exists);
+    q.bind_text(1, hash);
+    if (auto s = q.returning_row("suppression_exists returned no row",
+                                 [&] { existed = q.int_at(0) > 0; });
+        !s) {
+      return s.error();
+    }
+  }
+  Query q(db, sql.upsert_suppression);
   q.bind_text(1, hash).bind_text(2, email).bind_text(3, key).bind_text(4, reason);
   q.bind_text(5, source).bind_int(6, now);
-  bool added = false;
-  if (auto s = q.returning_row("upsert_suppression returned no row",
-                               [&] { added = q.int_at(0) == now; });
-      !s) {
-    return s.error();
-  }
-  return added;
+  if (auto s = q.run(); !s) return s.error();
+  return !existed;
 }
 
 }  // namespace
@@ -117,6 +124,13 @@ Result<BounceRecord> apply_bounce(sqlite3* db, const Statements& sql, const Boun
       break;
     }
     case BounceKind::unsubscribe: {
+      if (e.newsletter_id == 0) {  // a provider's account-wide unsubscribe
+        Query q(db, sql.unsubscribe_all);
+        q.bind_int(1, e.subscriber_id).bind_int(2, now).bind_text(3, source);
+        if (auto s = q.run(); !s) return fail(s.error());
+        record.action = "unsubscribed";
+        break;
+      }
       Query q(db, sql.unsubscribe_one);
       q.bind_int(1, e.subscriber_id).bind_int(2, e.newsletter_id).bind_int(3, now);
       q.bind_text(4, std::string_view("unsubscribe mail"));
@@ -198,6 +212,25 @@ Result<std::map<BounceKind, std::uint64_t>> SqliteStore::bounce_totals() {
     if (auto k = bounce_kind_from(q.text_at(0))) out[*k] = static_cast<std::uint64_t>(q.int_at(1));
   });
   if (!s) return failed_to("count bounces", s.error());
+  return out;
+}
+
+Result<std::vector<DomainCounts>> SqliteStore::domain_counts_of_issue(Id issue_id,
+                                                                     std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  static constexpr ColumnList<5> kColumns{{"domain", "sent", "failed", "hard", "complaints"}};
+  Query q(db(), sql().issue_domain_counts);
+  q.columns(kColumns);
+  q.bind_int(1, issue_id).bind_int(2, static_cast<std::int64_t>(limit));
+  std::vector<DomainCounts> out;
+  auto count = [&](std::size_t column) { return static_cast<std::uint64_t>(q.int_of(column)); };
+  auto s = q.each_row([&] {
+    out.push_back({q.text_of(kColumns["domain"]), count(kColumns["sent"]),
+                   count(kColumns["failed"]), count(kColumns["hard"]),
+                   count(kColumns["complaints"])});
+  });
+  if (!s) return failed_to(fmt::format("count issue {}'s copies by domain", issue_id), s.error());
   return out;
 }
 

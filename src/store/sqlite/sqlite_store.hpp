@@ -205,6 +205,8 @@ class SqliteStore final : public Store {
   Result<std::vector<BounceEventRow>> bounce_events_of_subscriber(Id subscriber_id,
                                                                   std::size_t limit) override;
   Result<std::map<BounceKind, std::uint64_t>> bounce_totals() override;
+  Result<std::vector<DomainCounts>> domain_counts_of_issue(Id issue_id,
+                                                           std::size_t limit) override;
   Result<std::vector<Suppression>> list_suppressions(const std::string& after_hash,
                                                      std::size_t limit) override;
   Result<bool> add_suppression(const std::string& email, const std::string& reason,

@@ -22,6 +22,10 @@ WHERE subscriber_id = ?1 AND kind = ?2 AND created_at >= ?3;
 -- ?1 subscriber: the address and key the policy suppresses.
 SELECT email, email_key FROM subscribers WHERE id = ?1;
 
+-- name: suppression_exists
+-- ?1 hash.
+SELECT count(*) FROM suppressions WHERE address_hash = ?1;
+
 -- name: upsert_suppression
 -- ?1 hash, ?2 address, ?3 key, ?4 reason, ?5 source, ?6 now. A mailbox suppressed before
 -- keeps its first date, and gains the address it lacked.
@@ -53,7 +57,28 @@ SELECT e.id, e.kind, e.subscriber_id, e.issue_id, e.newsletter_id, e.recipient, 
 FROM bounce_events AS e WHERE e.subscriber_id = ?1 ORDER BY e.id LIMIT ?2;
 
 -- name: bounce_totals
-SELECT kind, count(*) AS count FROM bounce_events GROUP BY kind;
+-- Kept by the trigger of migration 0014: one row per kind, no scan of the events.
+SELECT kind, total AS count FROM bounce_totals;
+
+-- name: issue_domain_counts
+-- ?1 issue, ?2 limit. Per receiving domain of the issue's copies: those that left
+-- (sent, or refused by the relay: failed), those refused, and the hard bounces and
+-- complaints kept about them; the domains with most copies first.
+SELECT d.domain AS domain, d.sent AS sent, d.failed AS failed,
+       coalesce(b.hard, 0) AS hard, coalesce(b.complaints, 0) AS complaints
+FROM (SELECT lower(substr(s.email, instr(s.email, '@') + 1)) AS domain,
+             sum(dl.status IN ('sent', 'failed')) AS sent, sum(dl.status = 'failed') AS failed
+      FROM deliveries dl JOIN subscribers s ON s.id = dl.subscriber_id
+      WHERE dl.issue_id = ?1
+      GROUP BY 1) d
+LEFT JOIN (SELECT lower(substr(s.email, instr(s.email, '@') + 1)) AS domain,
+                  sum(e.kind = 'hard') AS hard, sum(e.kind = 'complaint') AS complaints
+           FROM bounce_events e JOIN subscribers s ON s.id = e.subscriber_id
+           WHERE e.issue_id = ?1
+           GROUP BY 1) b ON b.domain = d.domain
+WHERE d.sent > 0
+ORDER BY d.sent DESC, d.domain
+LIMIT ?2;
 
 -- name: list_suppressions
 -- ?1 after this hash (keyset), ?2 limit.

@@ -1,0 +1,107 @@
+#include "admin/api_common.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <semaphore>
+
+#include "core/text.hpp"
+
+namespace broadsheet::admin::detail {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+// Bodies above this size are parsed a few at a time (kLargeParses): even bounded, a
+// parse of a body near http.api_body_limit holds memory of about its size, and many at
+// once from clients with a token must not add up to what the machine has.
+constexpr std::size_t kLargeBody = 64 * 1024;
+constexpr std::ptrdiff_t kLargeParses = 4;
+constexpr auto kLargeParseWait = std::chrono::seconds(2);
+std::counting_semaphore<kLargeParses> large_parses(kLargeParses);
+
+// What an API body may hold: an issue is a flat object of four strings; the limits
+// leave room for what may come, and none for a document of a million values.
+constexpr http::JsonLimits kApiJsonLimits{.max_depth = 8, .max_values = 1024};
+
+}  // namespace
+
+// The answer to a failed store call: what the caller can act on is told, a database
+// failure is logged under the request id and answered in general words.
+Response error_answer(const Request& req, const Error& e) {
+  switch (e.code) {
+    case Errc::not_found:
+      return Response::json_error(404, "not_found", e.message);
+    case Errc::conflict:
+      return Response::json_error(409, "conflict", e.message);
+    case Errc::invalid_argument:
+      return Response::json_error(400, "invalid_field", e.message);
+    default:
+      spdlog::error("request {}: {} {}: {}", req.request_id, http::method_name(req.method),
+                    req.path, e.message);
+      return Response::json_error(503, "unavailable",
+                                  "The request could not be completed. Please try again later.");
+  }
+}
+
+// The 400 refusal of a body's first field that is not among `allowed`, whose message
+// ends with `expected` (what the route takes); nullopt when every field is allowed.
+std::optional<Response> unknown_field(const json::object& body,
+                                      std::initializer_list<std::string_view> allowed,
+                                      std::string_view expected) {
+  for (const auto& field : body) {
+    if (std::find(allowed.begin(), allowed.end(), field.key()) == allowed.end()) {
+      return Response::json_error(
+          400, "invalid_field",
+          fmt::format("Unknown field \"{}\": {}", excerpt(field.key()), expected));
+    }
+  }
+  return std::nullopt;
+}
+
+// Reads a JSON object body; the refusal when it is not one.
+Result<http::JsonBody> json_body(const Request& req, std::optional<Response>& refusal) {
+  if (!http::has_content_type(req, "application/json")) {
+    refusal = Response::json_error(415, "unsupported_media_type",
+                                   "Send the request body as application/json.");
+    return make_error(Errc::invalid_argument, "");
+  }
+  const bool large = req.body.size() > kLargeBody;
+  if (large && !large_parses.try_acquire_for(kLargeParseWait)) {
+    refusal = Response::json_error(503, "unavailable",
+                                   "The server is busy reading other large requests. Please "
+                                   "try again in a moment.");
+    refusal->set_header("Retry-After", "1");
+    return make_error(Errc::io, "");
+  }
+  auto body = http::parse_json_body(req.body, kApiJsonLimits);
+  if (large) large_parses.release();
+  // Boost.JSON refuses invalid UTF-8 itself (parse_options::allow_invalid_utf8 is off).
+  if (!body || !body->value.is_object()) {
+    refusal = Response::json_error(400, "invalid_json",
+                                   "The request body must be a JSON object in UTF-8.");
+    return make_error(Errc::invalid_argument, "");
+  }
+  return body;
+}
+
+// A string field: absent gives `fallback`; any other type is an error naming it.
+Result<std::string> string_field(const json::object& o, std::string_view name,
+                                 std::optional<std::string> fallback) {
+  const json::value* v = o.if_contains(name);
+  if (!v || v->is_null()) {
+    if (fallback) return *fallback;
+    return make_error(Errc::invalid_argument, fmt::format("\"{}\" is required", name));
+  }
+  if (!v->is_string()) {
+    return make_error(Errc::invalid_argument, fmt::format("\"{}\" must be a string", name));
+  }
+  return std::string(v->as_string());
+}
+
+}  // namespace broadsheet::admin::detail

@@ -1,0 +1,37 @@
+// What the token API's handlers share (api_issues.cpp, api_suppressions.cpp): how a
+// failed store call is answered, and how a JSON body and its fields are read within
+// limits. Internal to src/admin. Safe from any thread.
+#pragma once
+
+#include <boost/json.hpp>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "http/json_body.hpp"
+#include "http/message.hpp"
+
+namespace broadsheet::admin::detail {
+
+// The answer to a failed store call: what the caller can act on is told (404
+// not_found, 409 conflict, 400 invalid_field), a database failure is logged under the
+// request id and answered 503 in general words.
+http::Response error_answer(const http::Request& req, const Error& e);
+
+// Reads a JSON object body (415 unless application/json, 400 invalid_json); sets
+// `refusal` when it is not one.
+Result<http::JsonBody> json_body(const http::Request& req, std::optional<http::Response>& refusal);
+
+// A string field: absent gives `fallback`; any other type is an error naming it.
+Result<std::string> string_field(const boost::json::object& o, std::string_view name,
+                                 std::optional<std::string> fallback);
+
+// The 400 refusal of a body's first field that is not among `allowed`, whose message
+// ends with `expected`; nullopt when every field is allowed.
+std::optional<http::Response> unknown_field(const boost::json::object& body,
+                                            std::initializer_list<std::string_view> allowed,
+                                            std::string_view expected);
+
+}  // namespace broadsheet::admin::detail
