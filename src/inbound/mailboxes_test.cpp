@@ -71,6 +71,9 @@ class FakeBounces : public store::Bounces {
   Result<std::map<store::BounceKind, std::uint64_t>> bounce_totals() override {
     return std::map<store::BounceKind, std::uint64_t>{};
   }
+  Result<std::vector<store::DomainCounts>> domain_counts_of_issue(Id, std::size_t) override {
+    return std::vector<store::DomainCounts>{};
+  }
 };
 
 // A DSN as the MTA hands it over: nothing in it names the return path but the envelope.
