@@ -1,7 +1,8 @@
 // `broadsheet bounce process [FILE]` and `broadsheet suppression list|add|remove`.
 //
 // bounce process: one RFC 5322 message from FILE or stdin (a Postfix pipe transport or
-// a .forward), handed to the inbound processor (bounce/bounce.hpp). Exit 0 when it was
+// a .forward), handed to the inbound processor (bounce/bounce.hpp); several FILEs are
+// processed in turn in one process. Exit 0 when it was
 // handled or deliberately ignored, with one line saying which ("handled: ..." on
 // stdout, "ignored: ..." on stderr); 75 (EX_TEMPFAIL) when it could not be stored (the
 // data folder or the database unavailable or busy), so the MTA keeps it and retries.
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "bounce/bounce.hpp"
 #include "cli/commands.hpp"
@@ -27,7 +29,8 @@ namespace {
 constexpr int kExitTempFail = 75;  // EX_TEMPFAIL of sysexits.h
 
 struct BounceArgs {
-  std::string file, email, reason, after, now;
+  std::vector<std::string> files;
+  std::string email, reason, after, now;
   std::size_t limit = 1000;
 };
 
@@ -47,35 +50,62 @@ std::string read_bounded(std::istream& in, std::size_t max) {
   return out;
 }
 
+// One message: its line printed, false when it could not be stored.
+bool process_one(std::string_view raw, std::string_view name, store::Bounces& bounces,
+                 const bounce::Settings& settings, UnixSeconds now) {
+  auto outcome = bounce::process(raw, bounces, settings, now);
+  const std::string prefix = name.empty() ? "" : fmt::format("{}: ", name);
+  if (!outcome) {
+    std::fprintf(stderr, "broadsheet: %snot stored, try again later: %s\n", prefix.c_str(),
+                 outcome.error().message.c_str());
+    return false;
+  }
+  const std::string line = prefix + outcome->summary();
+  if (outcome->recorded == 0 && outcome->duplicates == 0) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  } else {
+    std::cout << line << "\n";
+  }
+  return true;
+}
+
+// Several FILEs are processed in turn in this one process (a folder of bounces, a
+// benchmark), each line prefixed with its file; exit 75 when any could not be stored
+// (or read), after trying every one: the MTA or the caller retries, and what was kept
+// counts once.
 int process(const std::string& data, const BounceArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return temp_fail(ctx.error().message);
   auto keys = web::load_reader_keys(ctx->config);
   if (!keys) return temp_fail(keys.error().message);
   const bounce::Settings settings = bounce::settings_from(ctx->config, keys->link_key);
-  std::string raw;
-  if (a.file.empty() || a.file == "-") {
-    raw = read_bounded(std::cin, settings.limits.max_bytes);
-  } else {
-    std::ifstream in(a.file, std::ios::binary);
-    if (!in) return temp_fail(fmt::format("cannot read {}", a.file));
-    raw = read_bounded(in, settings.limits.max_bytes);
-  }
-  UnixSeconds now = SystemClock::instance().now();
+  const Clock& clock = SystemClock::instance();
+  std::optional<UnixSeconds> fixed_now;
   if (!a.now.empty()) {
     auto t = parse_rfc3339(a.now);
     if (!t) return fail("--now: " + t.error().message);
-    now = *t;
+    fixed_now = *t;
   }
-  auto outcome = bounce::process(raw, *ctx->store, settings, now);
-  if (!outcome) return temp_fail(outcome.error().message);
-  const std::string line = outcome->summary();
-  if (outcome->recorded == 0 && outcome->duplicates == 0) {
-    std::fprintf(stderr, "%s\n", line.c_str());
-  } else {
-    std::cout << line << "\n";
+  if (a.files.empty() || (a.files.size() == 1 && a.files[0] == "-")) {
+    const std::string raw = read_bounded(std::cin, settings.limits.max_bytes);
+    return process_one(raw, "", *ctx->store, settings, fixed_now.value_or(clock.now()))
+               ? kExitOk
+               : kExitTempFail;
   }
-  return kExitOk;
+  const bool named = a.files.size() > 1;
+  bool all_stored = true;
+  for (const auto& file : a.files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "broadsheet: cannot read %s\n", file.c_str());
+      all_stored = false;
+      continue;
+    }
+    const std::string raw = read_bounded(in, settings.limits.max_bytes);
+    all_stored &= process_one(raw, named ? file : "", *ctx->store, settings,
+                              fixed_now.value_or(clock.now()));
+  }
+  return all_stored ? kExitOk : kExitTempFail;
 }
 
 int list(const std::string& data, const BounceArgs& a) {
@@ -148,7 +178,8 @@ void add_bounce_commands(CLI::App& app, Invocation& invocation) {
   auto* proc = bounce->add_subcommand(
       "process", "Process one message (a bounce, complaint or unsubscribe mail) from FILE or stdin");
   auto& proc_data = add_data_option(proc);
-  proc->add_option("file", a.file, "The message (RFC 5322); none or - for stdin");
+  proc->add_option("file", a.files,
+                   "The message (RFC 5322); none or - for stdin; several are processed in turn");
   proc->add_option("--now", a.now, "Process as at this RFC 3339 instant (default: now)");
   proc->callback([&] { invocation.exit_code = process(proc_data, a); });
 

@@ -1,7 +1,8 @@
 // `broadsheet serve`: the web server, until SIGINT or SIGTERM, with the sender of the
 // reader side's mail queue (send/mail_queue.hpp), the dispatcher of issues
-// (send/dispatcher.hpp) and the scheduler's step every few seconds (scheduler/tick.hpp)
-// beside it.
+// (send/dispatcher.hpp), the scheduler's step every few seconds (scheduler/tick.hpp)
+// and, with `[inbound] listen`, the LMTP/SMTP listener for bounces and unsubscribe mail
+// (inbound/listener.hpp) beside it.
 //
 // Stopping takes seconds whatever the relay does. The moment SIGTERM comes, the server
 // takes no more hand-overs (`issue send` is told so), the issues being sent stop
@@ -28,6 +29,8 @@
 #include "cli/sending.hpp"
 #include "send/test_send.hpp"
 #include "http/server.hpp"
+#include "inbound/listener.hpp"
+#include "inbound/mailboxes.hpp"
 #include "send/dispatcher.hpp"
 #include "send/mail_queue.hpp"
 #include "send/metrics.hpp"
@@ -60,6 +63,46 @@ std::vector<std::pair<std::string, double>> sending_issue_gauges(store::Store& s
     }
   }
   return out;
+}
+
+// The LMTP/SMTP listener of `[inbound] listen` (inbound/listener.hpp), serving on its
+// own threads; nothing when the key is empty. Errc::io when it cannot bind.
+Result<std::unique_ptr<inbound::Listener>> start_inbound(Context& ctx, const std::string& link_key,
+                                                        const Clock& clock) {
+  const Config& config = ctx.config;
+  if (config.inbound.listen.empty()) return std::unique_ptr<inbound::Listener>();
+  auto where = parse_listen(config.inbound.listen);
+  if (!where) return make_error(Errc::config, "inbound.listen: " + where.error().message);
+  auto newsletters = ctx.store->list_newsletters(false);
+  if (!newsletters) return newsletters.error();
+  auto mailboxes = std::make_shared<inbound::Mailboxes>(
+      inbound::mailboxes_of(config, *newsletters, link_key));
+  auto settings = std::make_shared<bounce::Settings>(bounce::settings_from(config, link_key));
+  inbound::ListenerOptions options;
+  options.host_name = mailboxes->bounce_domains().empty() ? "localhost"
+                                                           : mailboxes->bounce_domains().front();
+  options.limits.max_message_bytes = settings->limits.max_bytes;
+  options.max_connections = config.inbound.max_connections;
+  // Deliveries wait on the store's commit; the more wait at once, the more share one.
+  options.workers = std::min(config.inbound.max_connections, 16);
+  options.timeout = std::chrono::seconds(config.inbound.timeout);
+  store::Bounces& bounces = *ctx.store;
+  auto listener = std::make_unique<inbound::Listener>(
+      options, inbound::Hooks{[mailboxes](std::string_view a) { return mailboxes->accepts(a); }},
+      [&bounces, settings, &clock](std::string_view recipient, std::string_view message) {
+        return inbound::deliver(recipient, message, bounces, *settings, clock);
+      });
+  auto port = listener->listen(where->host, where->port);
+  if (!port) return port.error();
+  listener->start();
+  std::string domains, unsubscribe;
+  for (const auto& d : mailboxes->bounce_domains()) domains += (domains.empty() ? "" : ", ") + d;
+  for (const auto& a : mailboxes->unsubscribe_addresses()) {
+    unsubscribe += (unsubscribe.empty() ? "" : ", ") + a;
+  }
+  spdlog::info("inbound: LMTP/SMTP on {}:{} for bounce+TOKEN@ {} and {}", where->host, *port,
+               domains.empty() ? "(no domain)" : domains, unsubscribe);
+  return listener;
 }
 
 int run_serve(const std::string& data, const std::string& listen_override) {
@@ -170,7 +213,11 @@ int run_serve(const std::string& data, const std::string& listen_override) {
         *skipped);
   });
   ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
+  // Bounces and unsubscribe mail from the publisher's MTA, when `[inbound] listen` is set.
+  auto inbound = start_inbound(*ctx, sending->messages.link_key, clock);
+  if (!inbound) return fail(inbound.error());
   server.on_stopping([&] {
+    if (*inbound) (*inbound)->request_stop();
     scheduler.request_stop();
     hand_overs->release();
     dispatcher.request_stop();
@@ -187,6 +234,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // Issues being sent stop where they are and resume at the next start; sign-up
   // emails already queued go out first. The scheduler's step under way ends first.
   scheduler.stop();
+  if (*inbound) (*inbound)->stop();
   dispatcher.stop();
   ctx->store->set_mail_listener({});
   mail_queue.stop();

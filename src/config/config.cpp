@@ -40,6 +40,11 @@ Status check_listen(const std::string& v) {
   return {};
 }
 
+Status check_optional_listen(const std::string& v) {
+  if (v.empty()) return {};
+  return check_listen(v);
+}
+
 Status check_networks(const std::string& v) {
   auto networks = parse_networks(v);
   if (!networks) return networks.error();
@@ -381,6 +386,16 @@ const std::vector<KeyDef>& key_defs() {
        "Largest inbound message (a bounce, report or unsubscribe mail) read; larger ones are\n"
        "ignored.",
        1024, 1 << 30, num(&Config::bounce, &Config::Bounce::max_message_bytes)},
+      {"inbound", "listen", Kind::string, "\"\"",
+       "Address and port of serve's LMTP/SMTP listener for bounces and unsubscribe mail, which\n"
+       "the publisher's MTA relays the bounce domain to (e.g. \"127.0.0.1:2525\"); empty: off.",
+       0, 0, str(&Config::inbound, &Config::Inbound::listen, check_optional_listen)},
+      {"inbound", "max_connections", Kind::integer, "16",
+       "Sessions the inbound listener serves at once; more are told 421 (try later).", 1, 1000,
+       num(&Config::inbound, &Config::Inbound::max_connections)},
+      {"inbound", "timeout", Kind::integer, "60",
+       "Seconds the inbound listener waits for each command or line of a message.", 1, 3600,
+       num(&Config::inbound, &Config::Inbound::timeout)},
       {"webhooks", "max_age", Kind::integer, "300",
        "Seconds a provider's signed timestamp stays good: an older (replayed) event is\n"
        "refused. SES, SendGrid and Mailgun sign one; Postmark does not.",
@@ -481,6 +496,11 @@ const std::vector<KeyDef>& key_defs() {
        "subscription.\"",
        "Shown after a sign-up is accepted.", 0, 0,
        str(&Config::signup, &Config::Signup::msg_success, any_text)},
+      {"signup", "msg_check_address", Kind::string,
+       "\"We cannot deliver mail to that address. Please check it, or use another one.\"",
+       "Shown when the address is on the suppression list (it bounced, complained or was\n"
+       "suppressed by the publisher); it does not say which, and nothing is sent to it.",
+       0, 0, str(&Config::signup, &Config::Signup::msg_check_address, any_text)},
       {"robot", "version", Kind::integer, "2",
        "ALTCHA challenge served by default: 1 (SHA-256) or 2 (key derivation).", 1, 2,
        num(&Config::robot, &Config::Robot::version)},

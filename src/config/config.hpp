@@ -74,6 +74,13 @@ struct Config {
     std::size_t max_message_bytes = 0;   // `bounce process` reads at most this much
   } bounce;
 
+  // serve's LMTP/SMTP listener for inbound mail (src/inbound/listener.hpp).
+  struct Inbound {
+    std::string listen;       // "HOST:PORT"; "" = off
+    int max_connections = 0;  // sessions at once
+    int timeout = 0;          // seconds per command or message line
+  } inbound;
+
   // Bounce and complaint events from sending providers (src/webhooks/receiver.hpp):
   // POST /webhooks/{ses,postmark,sendgrid,mailgun}; a provider left unset is off (404).
   struct Webhooks {
@@ -107,7 +114,8 @@ struct Config {
     std::string client_address;    // "truncate", "hash" or "full": what the ledger keeps
     // Messages readers see, by code.
     std::string msg_invalid_email, msg_no_newsletter, msg_unknown_newsletter,
-        msg_robot_check_failed, msg_rate_limited, msg_internal, msg_success;
+        msg_robot_check_failed, msg_rate_limited, msg_internal, msg_success,
+        msg_check_address;
   } signup;
 
   struct Robot {

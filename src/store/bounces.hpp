@@ -82,6 +82,7 @@ class Bounces {
   // complaint unsubscribes from every newsletter and suppresses; an unsubscribe mail
   // unsubscribes from event.newsletter_id (0: from every newsletter, as a provider's
   // account-wide unsubscribe asks). Errc::not_found when the reader is gone.
+  // Returns once durable; concurrent calls share one commit (group commit).
   virtual Result<BounceRecord> record_bounce(const BounceEvent& event, const BouncePolicy& policy,
                                              UnixSeconds now) = 0;
   virtual Result<std::vector<BounceEventRow>> bounce_events_of_issue(Id issue_id,

@@ -53,6 +53,10 @@ struct SignupOutcome {
   // The request's robot check was spent before (a replay): nothing was recorded, and
   // the other fields are empty.
   bool challenge_spent_before = false;
+  // The address is on the suppression list (a bounce, a complaint, the publisher):
+  // nothing was recorded but the robot check spent and the audit entry, nothing is
+  // queued, and the other fields are empty.
+  bool suppressed = false;
 };
 
 class Signups {
@@ -66,7 +70,8 @@ class Signups {
   // the audit log gets the "signup" entry. In the same transaction the emails due are
   // queued (store/queued_mail.hpp): one confirmation for the newsletters of
   // confirmation_due (stamped as sent now), and the welcome email of each newsletter of
-  // confirmed_now that has one. Nothing is queued for a blocked address.
+  // confirmed_now that has one. Nothing is queued for a blocked address, and nothing
+  // at all is recorded for a suppressed one (SignupOutcome::suppressed).
   virtual Result<SignupOutcome> record_signup(const SignupRequest& r) = 0;
   // Confirms the unconfirmed subscriptions of `subscriber_id` (to `newsletter_id`, or
   // to all when 0). Returns the newsletters that became confirmed (may be empty); the

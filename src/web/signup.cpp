@@ -250,6 +250,9 @@ SignupAnswer SignupService::submit(const SignupForm& form, const std::string& re
         422, {{"newsletters", "unknown_newsletter", msg.msg_unknown_newsletter}}, ""};
   }
   if (!outcome) return fault(outcome.error().message);
+  if (outcome->suppressed) {  // told to check the address, not why; nothing is sent
+    return SignupAnswer{422, {{"email", "check_address", msg.msg_check_address}}, ""};
+  }
   return SignupAnswer{202, {}, msg.msg_success};
 }
 

@@ -6,7 +6,10 @@
 //
 // Trusts nothing in the form. Answers the same whatever the state of the address
 // (new, unconfirmed, confirmed, unsubscribed, blocked), so no answer tells whether an
-// address is on a list. Faults are logged with the request id; the reader sees only
+// address is on a list; the one exception is a suppressed address (it bounced,
+// complained, or the publisher suppressed it), which is told to check the address
+// (code check_address, signup.msg_check_address) without saying why, and is sent
+// nothing. Faults are logged with the request id; the reader sees only
 // the configured "internal" message. Thread-safe.
 #pragma once
 

@@ -48,6 +48,7 @@ namespace broadsheet::store::sqlite {
   X(insert_feed) X(feed_by_id) X(list_feeds) X(due_feeds) X(delete_feed)                  \
   X(record_feed_poll) X(insert_edition_skip) X(edition_skips)                             \
   X(spend_challenge) X(purge_spent_challenges)                                          \
+  X(mailbox_held_back)                                                                    \
   X(insert_issue) X(issue_by_id) X(issue_status) X(list_issues) X(update_issue) X(correct_issue) X(bump_archive_version) X(delete_issue) X(issue_of_edition) X(schedule_issue) X(unschedule_issue)          \
   X(archive_list) X(archive_list_before) X(archive_issue)                                 \
   X(start_issue) X(queue_audience) X(set_issue_status) X(claim_sending_issue)             \

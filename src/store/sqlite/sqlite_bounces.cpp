@@ -61,20 +61,19 @@ Result<bool> suppress(sqlite3* db, const Statements& sql, const std::string& ema
 
 }  // namespace
 
-Result<BounceRecord> SqliteStore::record_bounce(const BounceEvent& e, const BouncePolicy& policy,
-                                                UnixSeconds now) {
-  auto h = hold();
-  if (!h) return h.error();
+namespace {
+
+// One event and its policy, inside the group's transaction (commit_bounces).
+Result<BounceRecord> apply_bounce(sqlite3* db, const Statements& sql, const BounceEvent& e,
+                                  const BouncePolicy& policy, UnixSeconds now) {
   auto fail = [&](const Error& err) {
     return failed_to(fmt::format("record a {} bounce of reader {}", to_string(e.kind),
                                  e.subscriber_id),
                      err);
   };
-  Transaction tx(db(), sql().commit, sql().rollback);
-  if (auto s = tx.begin(sql().begin_immediate); !s) return fail(s.error());
   std::string email, key;
   {
-    Query q(db(), sql().bounce_subscriber);
+    Query q(db, sql.bounce_subscriber);
     q.bind_int(1, e.subscriber_id);
     if (auto s = q.returning_row(fmt::format("no reader {}", e.subscriber_id), [&] {
           email = q.text_at(0);
@@ -86,7 +85,7 @@ Result<BounceRecord> SqliteStore::record_bounce(const BounceEvent& e, const Boun
   }
   Id event_id = 0;
   {
-    Query q(db(), sql().insert_bounce_event);
+    Query q(db, sql.insert_bounce_event);
     q.bind_text(1, e.fingerprint).bind_text(2, to_string(e.kind)).bind_int(3, e.subscriber_id);
     q.bind_opt_int(4, e.issue_id).bind_int(5, e.newsletter_id).bind_text(6, e.recipient);
     q.bind_text(7, e.status).bind_text(8, e.source).bind_int(9, now);
@@ -108,7 +107,7 @@ Result<BounceRecord> SqliteStore::record_bounce(const BounceEvent& e, const Boun
       break;
     case BounceKind::soft: {
       if (policy.soft_limit <= 0) break;
-      Query q(db(), sql().count_recent_bounces);
+      Query q(db, sql.count_recent_bounces);
       q.bind_int(1, e.subscriber_id).bind_text(2, std::string_view("soft")).bind_int(3, now - policy.soft_window_seconds);
       std::int64_t n = 0;
       if (auto s = q.returning_row("no count", [&] { n = q.int_at(0); }); !s) return fail(s.error());
@@ -117,7 +116,7 @@ Result<BounceRecord> SqliteStore::record_bounce(const BounceEvent& e, const Boun
     }
     case BounceKind::complaint: {
       if (!policy.complaint_unsubscribes) break;
-      Query q(db(), sql().unsubscribe_all);
+      Query q(db, sql.unsubscribe_all);
       q.bind_int(1, e.subscriber_id).bind_int(2, now).bind_text(3, source);
       if (auto s = q.run(); !s) return fail(s.error());
       do_suppress = true;
@@ -126,13 +125,13 @@ Result<BounceRecord> SqliteStore::record_bounce(const BounceEvent& e, const Boun
     }
     case BounceKind::unsubscribe: {
       if (e.newsletter_id == 0) {  // a provider's account-wide unsubscribe
-        Query q(db(), sql().unsubscribe_all);
+        Query q(db, sql.unsubscribe_all);
         q.bind_int(1, e.subscriber_id).bind_int(2, now).bind_text(3, source);
         if (auto s = q.run(); !s) return fail(s.error());
         record.action = "unsubscribed";
         break;
       }
-      Query q(db(), sql().unsubscribe_one);
+      Query q(db, sql.unsubscribe_one);
       q.bind_int(1, e.subscriber_id).bind_int(2, e.newsletter_id).bind_int(3, now);
       q.bind_text(4, std::string_view("unsubscribe mail"));
       if (auto s = q.run(); !s) return fail(s.error());
@@ -142,19 +141,52 @@ Result<BounceRecord> SqliteStore::record_bounce(const BounceEvent& e, const Boun
   }
   if (do_suppress) {
     const std::string kind(to_string(e.kind));
-    auto added = suppress(db(), sql(), email, key, e.status.empty() ? kind : e.status,
+    auto added = suppress(db, sql, email, key, e.status.empty() ? kind : e.status,
                           kind == "complaint" ? "complaint" : "bounce", now);
     if (!added) return fail(added.error());
     record.action = "suppressed";
   }
   if (record.action.empty()) record.action = "counted";
   {
-    Query q(db(), sql().set_bounce_action);
+    Query q(db, sql.set_bounce_action);
     q.bind_int(1, event_id).bind_text(2, record.action);
     if (auto s = q.run(); !s) return fail(s.error());
   }
-  if (auto s = tx.commit(); !s) return fail(s.error());
   return record;
+}
+
+}  // namespace
+
+Result<BounceRecord> SqliteStore::record_bounce(const BounceEvent& e, const BouncePolicy& policy,
+                                                UnixSeconds now) {
+  // Checked here, not only in hold(): the caller may end up leading others' requests.
+  if (auto s = refuse_importer(); !s) return s.error();
+  return bounces_.submit(BounceRequest{e, policy, now},
+                         [this](BounceGroup::Batch batch) { commit_bounces(batch); });
+}
+
+void SqliteStore::commit_bounces(BounceGroup::Batch batch) {
+  auto fail_all = [&](const Error& err) {
+    for (auto* job : batch) job->outcome = failed_to("record bounces", err);
+  };
+  auto h = hold();
+  if (!h) return fail_all(h.error());
+  Transaction group(db(), sql().commit, sql().rollback);
+  if (auto s = group.begin(sql().begin_immediate); !s) return fail_all(s.error());
+  for (auto* job : batch) {
+    if (auto s = Query(db(), sql().savepoint_request).run(); !s) return fail_all(s.error());
+    auto record = apply_bounce(db(), sql(), job->request.event, job->request.policy,
+                               job->request.now);
+    if (!record) {
+      // SQLite abandons the whole transaction itself on some errors (a full disk, I/O).
+      if (sqlite3_get_autocommit(db())) return fail_all(record.error());
+      if (auto s = Query(db(), sql().rollback_to_request).run(); !s) return fail_all(s.error());
+    }
+    job->outcome = std::move(record);
+    // ROLLBACK TO keeps the savepoint open; RELEASE ends it either way.
+    if (auto s = Query(db(), sql().release_request).run(); !s) return fail_all(s.error());
+  }
+  if (auto s = group.commit(); !s) fail_all(s.error());
 }
 
 Result<std::vector<BounceEventRow>> SqliteStore::bounce_events_of_issue(Id issue_id,

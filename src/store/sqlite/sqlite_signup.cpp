@@ -224,9 +224,10 @@ Status queue_emails(const SignupTx& tx, SignupOutcome& out) {
   return {};
 }
 
-Status audit_signup(const SignupTx& tx, const SignupOutcome& out, const SignupRequest& r) {
-  const std::string actor = fmt::format("reader:{}", out.subscriber_id);
-  const std::string_view action = "signup";
+Status audit_signup(const SignupTx& tx, const SignupOutcome& out, const SignupRequest& r,
+                    std::string_view action = "signup") {
+  const std::string actor =
+      out.subscriber_id == 0 ? std::string("anonymous") : fmt::format("reader:{}", out.subscriber_id);
   Query q(tx.db, tx.sql.insert_audit);
   q.bind_int(1, tx.now)
       .bind_text(2, actor)
@@ -234,6 +235,17 @@ Status audit_signup(const SignupTx& tx, const SignupOutcome& out, const SignupRe
       .bind_text(4, r.email)
       .bind_text(5, r.audit_detail);
   return q.run();
+}
+
+// Whether the address is on the suppression list by a bounce, a complaint or the
+// publisher: a sign-up from it records nothing and sends nothing.
+Result<bool> mailbox_held_back(const SignupTx& tx, const SignupRequest& r) {
+  const std::string key = tx.keys.of(r.email);
+  Query q(tx.db, tx.sql.mailbox_held_back);
+  q.bind_text(1, key);
+  bool held = false;
+  if (auto s = q.each_row([&] { held = true; }); !s) return s.error();
+  return held;
 }
 
 // One sign-up, inside the group's transaction and its own savepoint.
@@ -251,6 +263,14 @@ Result<SignupOutcome> run_signup(const SignupTx& tx, const SignupRequest& r) {
   }
   auto newsletters = signup_newsletters(tx, r);
   if (!newsletters) return newsletters.error();
+  auto held_back = mailbox_held_back(tx, r);
+  if (!held_back) return held_back.error();
+  if (*held_back) {
+    SignupOutcome refused;
+    refused.suppressed = true;
+    if (auto s = audit_signup(tx, refused, r, "signup.suppressed"); !s) return s.error();
+    return refused;
+  }
   auto reader = find_or_create_reader(tx, r);
   if (!reader) return reader.error();
   SignupOutcome out;

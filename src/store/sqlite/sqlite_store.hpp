@@ -195,6 +195,9 @@ class SqliteStore final : public Store {
   Result<std::vector<AuditEntry>> recent_audit(std::size_t limit) override;
 
   // Bounces and suppressions: sqlite_bounces.cpp.
+  // Bounces are committed in groups like sign-ups (group_commit.hpp): concurrent
+  // callers (the inbound listener's sessions) share one COMMIT, each event inside its
+  // own savepoint, so one that fails (a reader gone) is undone alone.
   Result<BounceRecord> record_bounce(const BounceEvent& event, const BouncePolicy& policy,
                                      UnixSeconds now) override;
   Result<std::vector<BounceEventRow>> bounce_events_of_issue(Id issue_id,
@@ -220,6 +223,14 @@ class SqliteStore final : public Store {
   Result<Issue> move_issue(Id issue_id, const std::vector<IssueStatus>& from, IssueStatus to,
                            const std::string& stopped_reason);
   using SignupGroup = GroupCommit<SignupRequest, SignupOutcome>;
+  struct BounceRequest {
+    const BounceEvent& event;
+    const BouncePolicy& policy;
+    UnixSeconds now;
+  };
+  using BounceGroup = GroupCommit<BounceRequest, BounceRecord>;
+  // Runs as the leader of a group of bounce events: one transaction, one COMMIT.
+  void commit_bounces(BounceGroup::Batch batch);
   // At most this many sign-ups share a transaction, which bounds how long it holds the
   // write lock (and the connection) away from everyone else.
   static constexpr std::size_t kMaxSignupBatch = 256;
@@ -296,6 +307,7 @@ class SqliteStore final : public Store {
   std::vector<Connection*> idle_readers_;    // guarded by readers_mutex_
   std::atomic<std::thread::id> importer_{};  // the thread that began the open import
   SignupGroup signups_{kMaxSignupBatch};
+  BounceGroup bounces_{kMaxSignupBatch};
   std::mutex mail_listener_mutex_;
   std::function<void()> mail_listener_;  // guarded by mail_listener_mutex_
 };

@@ -10,6 +10,12 @@ SELECT opt_in FROM newsletters WHERE id = ?1;
 -- ?1 slug: the id and opt-in of the public newsletter with that slug; no row when none.
 SELECT id, opt_in FROM newsletters WHERE slug = ?1 AND is_public = 1;
 
+-- name: mailbox_held_back
+-- ?1 mailbox key: a row when the mailbox is on the suppression list by a bounce, a
+-- complaint or the publisher (those rows keep the key; a removed reader's keeps only
+-- its hash, and such a reader may sign up again).
+SELECT 1 FROM suppressions WHERE email_key = ?1 LIMIT 1;
+
 -- name: subscription_state
 -- ?1 subscriber, ?2 newsletter: status, last_confirmation_sent_at.
 SELECT status, last_confirmation_sent_at
