@@ -65,7 +65,7 @@ build-fuzz: deps
 	@$(BUILD_NICE) cmake --build build-fuzz -j $(JOBS) --target fuzzers
 
 # ThreadSanitizer: only the unit tests of code that shares state between threads.
-TSAN_TESTS = test_send test_transport test_store test_smtp test_http
+TSAN_TESTS = test_send test_transport test_store test_smtp test_http test_inbound
 build-tsan: deps
 	@cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROADSHEET_TSAN=ON $(CMAKE_FLAGS) >/dev/null
 	@$(BUILD_NICE) cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
@@ -77,11 +77,12 @@ unit-test-asan: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# The engine, group commit, SMTP pool, dispatcher, mail queue and HTTP server suites.
+# The engine, group commit, SMTP pool, dispatcher, mail queue, HTTP server and inbound
+# (LMTP) listener suites.
 unit-test-tsan: build-tsan
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j $(JOBS) \
-	  -R '^(EngineTest|DispatcherTest|MailQueueTest|FlowTest|TransportTest|OutboxBatch|GroupCommit|Pool[A-Za-z]*|Server[A-Za-z]*|LimitsTest)\.'
+	  -R '^(EngineTest|DispatcherTest|MailQueueTest|FlowTest|TransportTest|OutboxBatch|GroupCommit|Pool[A-Za-z]*|Server[A-Za-z]*|LimitsTest|InboundListener)\.'
 
 # Each libFuzzer target for FUZZ_SECONDS from its seeds (fuzz/corpus/NAME, read only);
 # what it finds new goes to a scratch folder. A crash fails the run and is kept in
@@ -102,7 +103,8 @@ system-test: build-test
 ASAN_SYSTEM_TESTS = test_http.py test_attacks.py test_attacks_signup.py test_signup.py \
   test_api.py test_import.py test_day_one_import.py test_feeds.py test_bounces.py \
   test_send.py test_day_one_relay.py test_day_one_stop.py test_hardening_send.py \
-  test_mail_queue.py test_shutdown.py test_archive.py test_sponsor.py test_proxy.py
+  test_mail_queue.py test_shutdown.py test_archive.py test_sponsor.py test_proxy.py \
+  test_inbound.py test_day_one_providers.py
 system-test-asan: build-asan
 	BROADSHEET_BIN=$(CURDIR)/build-asan/broadsheet ASAN_OPTIONS=detect_leaks=1 \
 	  /usr/bin/python3 -m pytest -q -n $(PYTEST_WORKERS) $(addprefix tests/system/,$(ASAN_SYSTEM_TESTS))
