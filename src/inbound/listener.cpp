@@ -6,13 +6,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
-#include <array>
 #include <optional>
 #include <set>
 #include <thread>
@@ -223,8 +223,8 @@ void Listener::Impl::accept() {
     }
     if (static_cast<int>(self->live.size()) >= self->options.max_connections) {
       auto refused = std::make_shared<tcp::socket>(std::move(socket));
-      auto text = std::make_shared<std::string>(
-          "421 4.7.0 Too many connections, try again later\r\n");
+      auto text =
+          std::make_shared<std::string>("421 4.7.0 Too many connections, try again later\r\n");
       net::async_write(*refused, net::buffer(*text),
                        [refused, text](const boost::system::error_code&, std::size_t) {
                          boost::system::error_code ignored;
@@ -250,8 +250,8 @@ void Listener::Impl::begin_stop() {
   drain_deadline.expires_after(kDrainLimit);
   drain_deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec) return;
-    spdlog::warn("inbound: {} session(s) still open after {} s; stopping anyway",
-                 self->live.size(), kDrainLimit.count());
+    spdlog::warn("inbound: {} session(s) still open after {} s; stopping anyway", self->live.size(),
+                 kDrainLimit.count());
     self->ioc.stop();
   });
 }
@@ -301,7 +301,12 @@ void Listener::start() {
 }
 
 void Listener::request_stop() {
-  net::post(impl_->ioc, [impl = impl_] { impl->begin_stop(); });
+  // A weak reference: once the I/O thread has ended (serve asks to stop on SIGTERM, then
+  // stop() asks again), the posted handler never runs, and a strong one would keep Impl,
+  // which owns the io_context that holds the handler, alive for ever.
+  net::post(impl_->ioc, [weak = std::weak_ptr<Impl>(impl_)] {
+    if (auto impl = weak.lock()) impl->begin_stop();
+  });
 }
 
 void Listener::stop() {

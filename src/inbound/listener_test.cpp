@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 namespace broadsheet::inbound {
 namespace {
@@ -78,7 +79,9 @@ TEST(InboundListener, PipelinedLmtpTransactionOverASocket) {
   c.send("LHLO mx\r\n");
   EXPECT_NE(c.read_lines(5).find("250 SIZE"), std::string::npos);
   // PIPELINING: the envelope in one write.
-  c.send("MAIL FROM:<>\r\nRCPT TO:<bounce+ok@x>\r\nRCPT TO:<bounce+fail@x>\r\nRCPT TO:<x@y>\r\nDATA\r\n");
+  c.send(
+      "MAIL FROM:<>\r\nRCPT TO:<bounce+ok@x>\r\nRCPT TO:<bounce+fail@x>\r\nRCPT "
+      "TO:<x@y>\r\nDATA\r\n");
   const std::string env = c.read_lines(5);
   EXPECT_NE(env.find("550 5.1.1"), std::string::npos) << env;
   EXPECT_NE(env.find("354 "), std::string::npos) << env;
@@ -127,6 +130,25 @@ TEST(InboundListener, StopsAtOnceWithIdleSessionsOpen) {
   EXPECT_EQ(c.read_lines(1).substr(0, 10), "421 4.3.2 ");
   // Nothing listens any more.
   EXPECT_THROW(Client{f.port}, boost::system::system_error);
+}
+
+// serve asks the listener to stop on SIGTERM, then stops it as it ends: the second request
+// reaches an io_context that no longer runs, and must not keep the listener's state (and
+// what its delivery function holds) alive for ever.
+TEST(InboundListener, AStopAskedForTwiceLeavesNothingBehind) {
+  auto held = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = held;
+  auto listener = std::make_unique<Listener>(
+      ListenerOptions{}, Hooks{[](std::string_view) { return true; }},
+      [held](std::string_view, std::string_view) { return Outcome::handled; });
+  held.reset();
+  ASSERT_TRUE(listener->listen("127.0.0.1", 0));
+  listener->start();
+  listener->request_stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the I/O thread ends
+  listener->stop();
+  listener.reset();
+  EXPECT_TRUE(watch.expired());
 }
 
 }  // namespace
