@@ -33,7 +33,21 @@ std::string_view first_char(std::string_view s) {
   return s.substr(0, std::min(n, s.size()));
 }
 
+// `c` with an ASCII capital made small; every other byte as it is.
+char ascii_lower_char(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 }  // namespace
+
+bool ascii_iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](char x, char y) { return ascii_lower_char(x) == ascii_lower_char(y); });
+}
+
+bool ascii_istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && ascii_iequals(s.substr(0, prefix.size()), prefix);
+}
 
 void append_html_escaped(std::string& out, std::string_view text) {
   for (char c : text) {

@@ -30,6 +30,13 @@ void append_json_string(std::string& out, std::string_view text);
 // invalid UTF-8 sequence and control character replaced by U+FFFD.
 std::string excerpt(std::string_view text, std::size_t max_bytes = 64);
 
+// Whether `a` and `b` are the same bytes once ASCII letters are compared without
+// regard to case (header names, protocol verbs, zone names); no locale is consulted.
+bool ascii_iequals(std::string_view a, std::string_view b);
+
+// Whether `s` begins with `prefix`, compared as ascii_iequals does.
+bool ascii_istarts_with(std::string_view s, std::string_view prefix);
+
 // `s` without the spaces, tabs, CRs and LFs at either end.
 std::string_view trim_whitespace(std::string_view s);
 

@@ -1,7 +1,7 @@
 // html_escaped / append_xml_escaped: the shared escaping of mail, web and HTTP.
-#include <gtest/gtest.h>
-
 #include "core/text.hpp"
+
+#include <gtest/gtest.h>
 
 namespace broadsheet {
 namespace {
@@ -38,7 +38,10 @@ TEST(XmlEscaped, EscapesWithApos) {
 
 TEST(XmlEscaped, DropsWhatXml10Forbids) {
   EXPECT_EQ(xml("a\tb\nc\rd"), "a\tb\nc\rd");
-  EXPECT_EQ(xml(std::string_view("a\0b\x01\x1F" "c", 6)), "abc");
+  EXPECT_EQ(xml(std::string_view("a\0b\x01\x1F"
+                                 "c",
+                                 6)),
+            "abc");
   EXPECT_EQ(xml("x\xEF\xBF\xBEy\xEF\xBF\xBFz"), "xyz");  // U+FFFE, U+FFFF
   EXPECT_EQ(xml("stray \x80\xBF bytes"), "stray  bytes");
 }
@@ -68,9 +71,14 @@ TEST(Excerpt, CutsAtACharacterBoundary) {
 }
 
 TEST(Excerpt, ReplacesWhatCannotBeShown) {
-  EXPECT_EQ(excerpt("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(excerpt("a\r\nb"), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
-  EXPECT_EQ(excerpt("\xC3"), "\xEF\xBF\xBD");         // a lead byte cut off
+  EXPECT_EQ(excerpt("a\xFF"
+                    "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(excerpt("a\r\nb"),
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(excerpt("\xC3"), "\xEF\xBF\xBD");          // a lead byte cut off
   EXPECT_EQ(excerpt("x\xC2\x85y"), "x\xEF\xBF\xBDy");  // U+0085, a C1 control
 }
 
@@ -85,6 +93,16 @@ TEST(SplitAt, KeepsEmptyParts) {
   EXPECT_EQ(split_at("a,b", ','), (V{"a", "b"}));
   EXPECT_EQ(split_at("a,,b,", ','), (V{"a", "", "b", ""}));
   EXPECT_EQ(split_at("", ','), (V{""}));
+}
+
+TEST(AsciiIequals, FoldsOnlyAsciiLetters) {
+  EXPECT_TRUE(ascii_iequals("Content-Type", "content-TYPE"));
+  EXPECT_TRUE(ascii_iequals("", ""));
+  EXPECT_FALSE(ascii_iequals("LHLO", "LHL"));
+  EXPECT_FALSE(ascii_iequals("[", "{"));                // 0x5B is not 0x7B made small
+  EXPECT_FALSE(ascii_iequals("\xC3\x89", "\xC3\xA9"));  // É and é are other bytes
+  EXPECT_TRUE(ascii_istarts_with("size=1000", "SIZE="));
+  EXPECT_FALSE(ascii_istarts_with("SIZ", "SIZE="));
 }
 
 TEST(JsonString, EscapesQuotesBackslashesAndControls) {

@@ -21,13 +21,6 @@ constexpr std::array<std::pair<Method, std::string_view>, 7> kMethods{{
     {Method::options, "OPTIONS"},
 }};
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 }  // namespace
 
 std::string_view method_name(Method m) {
@@ -60,7 +53,7 @@ std::optional<std::string_view> Request::query_param(std::string_view name) cons
 
 Response& Response::set_header(std::string name, std::string value) {
   for (auto& [existing, old_value] : headers) {
-    if (iequals(existing, name)) {
+    if (ascii_iequals(existing, name)) {
       old_value = std::move(value);
       return *this;
     }

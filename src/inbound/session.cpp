@@ -5,27 +5,15 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text.hpp"
+
 namespace broadsheet::inbound {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool istarts(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -59,7 +47,7 @@ std::optional<std::size_t> size_param(std::string_view params) {
     const auto space = params.find(' ');
     std::string_view p = params.substr(0, space);
     params = space == std::string_view::npos ? std::string_view{} : trim(params.substr(space));
-    if (!istarts(p, "SIZE=")) continue;
+    if (!ascii_istarts_with(p, "SIZE=")) continue;
     std::size_t n = 0;
     p.remove_prefix(5);
     auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
@@ -125,28 +113,30 @@ Step Session::command(std::string_view line) {
   const std::string_view rest =
       space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
 
-  if (iequals(verb, "LHLO") || iequals(verb, "EHLO") || iequals(verb, "HELO")) {
+  if (ascii_iequals(verb, "LHLO") || ascii_iequals(verb, "EHLO") || ascii_iequals(verb, "HELO")) {
     if (trim(rest).empty()) return error(fmt::format("501 5.5.4 Syntax: {} hostname\r\n", verb));
-    lmtp_ = iequals(verb, "LHLO");
+    lmtp_ = ascii_iequals(verb, "LHLO");
     state_ = State::greeted;
     reset();
-    if (iequals(verb, "HELO")) return say(fmt::format("250 {}\r\n", host_));
-    return say(fmt::format("250-{}\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n"
-                            "250-8BITMIME\r\n250 SIZE {}\r\n",
-                            host_, limits_.max_message_bytes));
+    if (ascii_iequals(verb, "HELO")) return say(fmt::format("250 {}\r\n", host_));
+    return say(
+        fmt::format("250-{}\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n"
+                    "250-8BITMIME\r\n250 SIZE {}\r\n",
+                    host_, limits_.max_message_bytes));
   }
-  if (iequals(verb, "QUIT")) return say("221 2.0.0 Bye\r\n", true);
-  if (iequals(verb, "NOOP")) return say("250 2.0.0 OK\r\n");
-  if (iequals(verb, "RSET")) {
+  if (ascii_iequals(verb, "QUIT")) return say("221 2.0.0 Bye\r\n", true);
+  if (ascii_iequals(verb, "NOOP")) return say("250 2.0.0 OK\r\n");
+  if (ascii_iequals(verb, "RSET")) {
     reset();
     return say("250 2.0.0 OK\r\n");
   }
-  if (iequals(verb, "VRFY")) return say("252 2.5.2 Cannot VRFY user\r\n");
-  if (state_ == State::start && (istarts(line, "MAIL ") || istarts(line, "RCPT ") ||
-                                 iequals(verb, "DATA"))) {
+  if (ascii_iequals(verb, "VRFY")) return say("252 2.5.2 Cannot VRFY user\r\n");
+  if (state_ == State::start &&
+      (ascii_istarts_with(line, "MAIL ") || ascii_istarts_with(line, "RCPT ") ||
+       ascii_iequals(verb, "DATA"))) {
     return error("503 5.5.1 Error: send LHLO, EHLO or HELO first\r\n");
   }
-  if (istarts(line, "MAIL FROM:")) {
+  if (ascii_istarts_with(line, "MAIL FROM:")) {
     if (state_ != State::greeted) return error("503 5.5.1 Error: nested MAIL command\r\n");
     auto arg = path_arg(line.substr(10));
     if (!arg) return error("501 5.1.7 Bad sender address syntax\r\n");
@@ -157,7 +147,7 @@ Step Session::command(std::string_view line) {
     state_ = State::mail;
     return say("250 2.1.0 OK\r\n");
   }
-  if (istarts(line, "RCPT TO:")) {
+  if (ascii_istarts_with(line, "RCPT TO:")) {
     if (state_ != State::mail && state_ != State::rcpt) {
       return error("503 5.5.1 Error: need MAIL command\r\n");
     }
@@ -167,15 +157,16 @@ Step Session::command(std::string_view line) {
       return say("452 4.5.3 Error: too many recipients\r\n");
     }
     if (!hooks_.accepts || !hooks_.accepts(arg->path)) {
-      return error(fmt::format("550 5.1.1 <{}>: Recipient address rejected: not a bounce or "
-                               "unsubscribe address of this server\r\n",
-                               printable_prefix(arg->path, 256)));
+      return error(
+          fmt::format("550 5.1.1 <{}>: Recipient address rejected: not a bounce or "
+                      "unsubscribe address of this server\r\n",
+                      printable_prefix(arg->path, 256)));
     }
     envelope_.recipients.push_back(std::move(arg->path));
     state_ = State::rcpt;
     return say("250 2.1.5 OK\r\n");
   }
-  if (iequals(verb, "DATA")) {
+  if (ascii_iequals(verb, "DATA")) {
     if (state_ != State::rcpt) {
       return error(state_ == State::mail ? "554 5.5.1 Error: no valid recipients\r\n"
                                          : "503 5.5.1 Error: need RCPT command\r\n");
@@ -183,7 +174,8 @@ Step Session::command(std::string_view line) {
     state_ = State::data;
     return say("354 End data with <CR><LF>.<CR><LF>\r\n");
   }
-  if (iequals(verb, "BDAT") || iequals(verb, "STARTTLS") || iequals(verb, "AUTH")) {
+  if (ascii_iequals(verb, "BDAT") || ascii_iequals(verb, "STARTTLS") ||
+      ascii_iequals(verb, "AUTH")) {
     return error("502 5.5.1 Error: command not implemented\r\n");
   }
   return error("500 5.5.2 Error: command not recognized\r\n");

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/text.hpp"
 #include "schedule/schedule.hpp"
 #include "schedule/zoneinfo.hpp"
 
@@ -31,13 +32,6 @@ constexpr std::array<std::string_view, 3> kNotZones{"Factory", "localtime", "pos
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '+' || c == '-';
-}
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 fs::path zone_path(std::string_view name) { return fs::path(kZoneInfoDir) / std::string(name); }
@@ -72,7 +66,7 @@ std::optional<std::string> find_entry(const fs::path& dir, std::string_view part
   std::optional<std::string> best;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string entry = it->path().filename().string();
-    if (iequals(entry, part) && (!best || entry < *best)) best = entry;
+    if (ascii_iequals(entry, part) && (!best || entry < *best)) best = entry;
   }
   return best;
 }
@@ -131,7 +125,7 @@ bool is_known_timezone(std::string_view name) {
 
 std::optional<std::string> canonical_timezone(std::string_view name) {
   using namespace detail;
-  if (iequals(name, "UTC")) return "UTC";
+  if (ascii_iequals(name, "UTC")) return "UTC";
   if (!is_zone_name(name)) return std::nullopt;
   if (is_known_timezone(name)) return std::string(name);
   // Walk the tree one part at a time, matching each part without regard to case.

@@ -34,17 +34,6 @@ bool fresh(UnixSeconds t, UnixSeconds now, int max_age) {
   return t >= now - max_age && t <= now + max_age;
 }
 
-bool ascii_iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string ascii_lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -164,7 +153,7 @@ http::Response Receiver::postmark(const http::Request& request) const {
   constexpr std::string_view kBasic = "Basic ";
   auto header = request.header("authorization");
   if (!header || header->size() <= kBasic.size() ||
-      !ascii_iequal(header->substr(0, kBasic.size()), kBasic)) {
+      !ascii_iequals(header->substr(0, kBasic.size()), kBasic)) {
     return unauthorized("postmark", "no HTTP Basic credentials");
   }
   auto credentials = base64_decode(trim_whitespace(header->substr(kBasic.size())));
