@@ -176,7 +176,9 @@ Step Session::command(std::string_view line) {
   }
   if (ascii_iequals(verb, "BDAT") || ascii_iequals(verb, "STARTTLS") ||
       ascii_iequals(verb, "AUTH")) {
-    return error("502 5.5.1 Error: command not implemented\r\n");
+    // Deliberately not offered: the publisher's own MTA relays to this listener over
+    // loopback or a private network, in plain LMTP/SMTP, with DATA.
+    return error("502 5.5.1 BDAT, STARTTLS and AUTH are not offered here\r\n");
   }
   return error("500 5.5.2 Error: command not recognized\r\n");
 }
