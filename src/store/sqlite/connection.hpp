@@ -72,7 +72,13 @@ namespace broadsheet::store::sqlite {
   X(insert_bounce_event) X(set_bounce_action) X(count_recent_bounces) X(bounce_subscriber) \
   X(upsert_suppression) X(unsubscribe_all) X(unsubscribe_one) X(bounce_events_of_issue)   \
   X(bounce_events_of_subscriber) X(bounce_totals) X(list_suppressions) \
-  X(issue_domain_counts) X(suppression_exists)
+  X(issue_domain_counts) X(suppression_exists)                                           \
+  X(delete_user) X(set_password_hash) X(delete_user_sessions)                             \
+  X(insert_session) X(session_by_hash) X(touch_session) X(delete_session)                 \
+  X(purge_sessions) X(purge_sign_in_failures) X(insert_sign_in_failure)                   \
+  X(sign_in_failures) X(clear_sign_in_failures)                                          \
+  X(readers_per_newsletter) X(activity_since) X(recent_delivery_failures)                 \
+  X(recent_stopped_issues)
 // clang-format on
 
 struct Statements {
