@@ -230,14 +230,9 @@ Result<CurlMailboxOptions> curl_mailbox_options_from(const Config& config) {
   options.url = std::move(*url);
   fs::path path = in.mailbox_password_file;
   if (path.is_relative()) path = fs::path(config.data_dir) / config.secrets_dir / path;
-  auto line = read_secret_line({path.string(), "inbound.mailbox_password_file", 4096, ""});
-  if (!line) return line.error();
-  if (line->empty()) {
-    return make_error(Errc::config, fmt::format("inbound.mailbox_password_file: {} starts with "
-                                                "an empty line",
-                                                path.string()));
-  }
-  options.password = std::move(*line);
+  auto password = read_password_line({path.string(), "inbound.mailbox_password_file", 4096, ""});
+  if (!password) return password.error();
+  options.password = std::move(*password);
   if (!in.mailbox_ca_file.empty()) {
     fs::path ca = in.mailbox_ca_file;
     options.ca_file = ca.is_relative() ? (fs::path(config.data_dir) / ca).string() : ca.string();
