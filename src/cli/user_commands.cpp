@@ -81,15 +81,20 @@ Result<std::string> read_password(const std::string& file) {
   return chomp(line);
 }
 
+// The password (read as read_password does) as Argon2id, ready to store.
+Result<std::string> read_password_hash(const std::string& file) {
+  auto password = read_password(file);
+  if (!password) return password.error();
+  return admin::hash_password(*password);
+}
+
 int add_user(const std::string& data, const UserArgs& a) {
   if (auto s = check_username(a.username); !s) return fail(s.error());
   auto role = user_role_from(a.role);
   if (!role) return fail("--role must be admin, editor, audience or viewer");
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto password = read_password(a.password_file);
-  if (!password) return fail(password.error());
-  auto hash = admin::hash_password(*password);
+  auto hash = read_password_hash(a.password_file);
   if (!hash) return fail(hash.error());
   User u;
   u.username = a.username;
@@ -131,9 +136,7 @@ int list_users(const std::string& data, const UserArgs& a) {
 int change_password(const std::string& data, const UserArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto password = read_password(a.password_file);
-  if (!password) return fail(password.error());
-  auto hash = admin::hash_password(*password);
+  auto hash = read_password_hash(a.password_file);
   if (!hash) return fail(hash.error());
   if (auto s = ctx->store->set_password_hash(a.username, *hash); !s) return fail(s.error());
   (void)ctx->store->audit("cli", "user.passwd", a.username, "");

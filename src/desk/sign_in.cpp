@@ -26,7 +26,8 @@ http::Response form(DeskContext& ctx, const http::Request& request, int status,
                     std::string_view message, std::string_view username, std::string_view next) {
   web::TemplateData data;
   if (!message.empty()) data.set("message", std::string(message));
-  data.set("username", std::string(username));
+  // Only a name typed before: an empty one would still open {{#username}} sections.
+  if (!username.empty()) data.set("username", std::string(username));
   data.set("next", safe_next(next));
   return render_page(ctx.templates, ctx.config, request, {"desk/login", "Sign in", data, "", status});
 }
