@@ -162,6 +162,11 @@ class SqliteStore final : public Store {
   Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) override;
   Result<std::vector<DeferralReason>> deferral_reasons(Id issue_id, std::size_t limit) override;
   Result<std::size_t> settled_since(Id issue_id, UnixSeconds since) override;
+  // DeliveryReports
+  Result<std::vector<DeliveryBucket>> delivery_buckets(Id issue_id, UnixSeconds width,
+                                                       std::size_t limit) override;
+  Result<std::vector<FailedDelivery>> failed_deliveries(Id issue_id, Id after_id,
+                                                        std::size_t limit) override;
   Result<DeliveryTotals> delivery_totals() override;
   Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) override;
   Result<bool> finish_sending(Id issue_id) override;
