@@ -26,6 +26,10 @@ namespace {
 
 namespace json = boost::json;
 using detail::error_answer;
+using detail::issue_id;
+using detail::merge_field_refusal;
+using detail::no_issue;
+using detail::sponsor_field;
 using detail::json_body;
 using detail::string_field;
 using detail::unknown_field;
@@ -35,26 +39,6 @@ using http::Response;
 constexpr std::size_t kDefaultLimit = 50;
 constexpr std::size_t kMaxLimit = 100;
 
-
-// A body whose merge fields or sections the renderer would not fill.
-Response merge_field_refusal(const Error& e) {
-  return Response::json_error(422, "invalid_merge_field", "\"body_markdown\": " + e.message);
-}
-
-// The {id} of the route: a positive decimal integer, else nothing is there.
-std::optional<Id> issue_id(const Request& req) {
-  const std::string& text = req.params.at("id");
-  Id id = 0;
-  if (text.empty() || text.size() > 15 || text.front() == '0') return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return id;
-}
-
-Response no_issue(const Request& req) {
-  return Response::json_error(404, "not_found",
-                              fmt::format("There is no issue {}.", excerpt(req.params.at("id"), 24)));
-}
 
 // The issue with its body and delivery counts, as GET /api/v1/issues/{id} shows it.
 Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
@@ -94,35 +78,6 @@ Response steer(ApiContext& ctx, const Request& req, send::IssueAction action) {
 
 
 
-
-// "sponsor": the sponsor block's Markdown, checked as the renderer will take it;
-// nullopt when absent or null (no sponsor). Sets `refusal` when it cannot be taken.
-std::optional<std::string> sponsor_field(const json::object& o, std::optional<Response>& refusal) {
-  const json::value* v = o.if_contains("sponsor");
-  if (!v || v->is_null()) return std::nullopt;
-  if (!v->is_string()) {
-    refusal = Response::json_error(400, "invalid_field",
-                                   "\"sponsor\" must be a string of Markdown, or null for none");
-    return std::nullopt;
-  }
-  std::string text(v->as_string());
-  if (auto st = check_document("\"sponsor\"", text, kMaxIssueSponsor); !st) {
-    refusal = Response::json_error(400, "invalid_field", st.error().message);
-    return std::nullopt;
-  }
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    refusal = Response::json_error(400, "invalid_field",
-                                   "\"sponsor\" is empty; send null to remove the sponsor block");
-    return std::nullopt;
-  }
-  // What is left to refuse is what the body's merge fields and sections refuse.
-  if (auto st = render::check_issue_sponsor(text); !st) {
-    refusal =
-        Response::json_error(422, "invalid_merge_field", "\"sponsor\": " + st.error().message);
-    return std::nullopt;
-  }
-  return text;
-}
 
 }  // namespace
 

@@ -1,7 +1,10 @@
 #include "app/routes.hpp"
 
 #include "admin/api_auth.hpp"
+#include "admin/api_issue_views.hpp"
 #include "admin/api_issues.hpp"
+#include "admin/api_newsletters.hpp"
+#include "admin/api_settings.hpp"
 #include "admin/api_suppressions.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
@@ -33,11 +36,23 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
                         ctx.test_sender, &ctx.store,
                         address::AddressPolicy{ctx.config.mail.allow_special_use_domains,
                                                ctx.config.mail.allow_utf8_local_part}});
-  auto api = [api_context](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
-    return [api_context, handler](const http::Request& req) { return handler(*api_context, req); };
+  // The newsroom's parts (issue 14 items 3, 5, 6).
+  auto maker = std::make_shared<drafts::MakerParts>(admin::draft_maker_parts(ctx.store, ctx.config));
+  api_context->config = &ctx.config;
+  api_context->drafts = maker.get();
+  api_context->messages = ctx.messages;
+  api_context->readers = &ctx.store;
+  api_context->reports = &ctx.store;
+  // Each handler holds the context and the drafts maker's parts it points at.
+  auto api = [api_context, maker](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
+    return [api_context, maker, handler](const http::Request& req) {
+      return handler(*api_context, req);
+    };
   };
   // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
   constexpr std::size_t kIssueBodyLimit = 6 * 1024 * 1024 + 4096;
+  // A newsletter's welcome body may be 64 KiB (escaped: up to 384 KiB).
+  constexpr std::size_t kNewsletterBodyLimit = 6 * 64 * 1024 + 8192;
   http::Handler webhook = [webhooks](const http::Request& req) {
     if (webhooks == nullptr) return http::Response::json_error(404, "not_found", "no such webhook");
     return webhooks->handle(req);
@@ -80,6 +95,26 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       // The API for editors' tools (bearer tokens: `broadsheet token create`).
       {Method::get, "/api/v1/openapi.json", Permission::public_access, api(admin::api_openapi)},
       {Method::get, "/api/v1/newsletters", Permission::api_token, api(admin::api_list_newsletters)},
+      // Until the roles land (issue 14 item 1) these take any token; their access:
+      // content (editor or admin) for writes, read for GETs.
+      {Method::post, "/api/v1/newsletters", Permission::api_token,
+       api(admin::api_create_newsletter), kNewsletterBodyLimit},
+      {Method::get, "/api/v1/newsletters/{slug}", Permission::api_token,
+       api(admin::api_get_newsletter)},
+      {Method::patch, "/api/v1/newsletters/{slug}", Permission::api_token,
+       api(admin::api_update_newsletter), kNewsletterBodyLimit},
+      {Method::post, "/api/v1/newsletters/{slug}/draft", Permission::api_token,
+       api(admin::api_draft_edition)},
+      {Method::post, "/api/v1/preview", Permission::api_token, api(admin::api_preview_markdown),
+       kIssueBodyLimit},
+      {Method::get, "/api/v1/issues/{id}/preview", Permission::api_token,
+       api(admin::api_preview_issue)},
+      {Method::get, "/api/v1/issues/{id}/report", Permission::api_token,
+       api(admin::api_issue_report)},
+      {Method::get, "/api/v1/issues/{id}/failures", Permission::api_token,
+       api(admin::api_issue_failures)},
+      {Method::get, "/api/v1/issues/{id}/failures.csv", Permission::api_token,
+       api(admin::api_issue_failures_csv)},
       {Method::get, "/api/v1/issues", Permission::api_token, api(admin::api_list_issues)},
       {Method::post, "/api/v1/issues", Permission::api_token, api(admin::api_create_issue),
        kIssueBodyLimit},
@@ -98,6 +133,14 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::post, "/api/v1/issues/{id}/unschedule", Permission::api_token,
        api(admin::api_unschedule_issue)},
       {Method::post, "/api/v1/issues/{id}/test", Permission::api_token, api(admin::api_test_issue)},
+      // Settings; their access: admin.
+      {Method::post, "/api/v1/settings/relay/test", Permission::api_token,
+       api(admin::api_relay_test)},
+      {Method::get, "/api/v1/settings/dkim", Permission::api_token, api(admin::api_dkim_keys)},
+      {Method::get, "/api/v1/settings/outbox", Permission::api_token,
+       api(admin::api_outbox_list)},
+      {Method::get, "/api/v1/settings/outbox/{name}", Permission::api_token,
+       api(admin::api_outbox_message)},
       {Method::get, "/api/v1/suppressions", Permission::api_token,
        api(admin::api_list_suppressions)},
       {Method::post, "/api/v1/suppressions", Permission::api_token,
