@@ -94,9 +94,10 @@ def refused(reply, method, path, status, code, *fragments):
 
 
 class Newsroom:
-    def __init__(self, data, token):
+    def __init__(self, data, token, admin_token):
         self.data = data
-        self.token = token
+        self.token = token              # the editor's: content and read
+        self.admin_token = admin_token  # the chief's: settings too
 
 
 @pytest.fixture(scope="module")
@@ -105,14 +106,19 @@ def _newsroom_template(_templates, tmp_path_factory):
     shutil.copytree(_templates["init"], data)
     add_newsletter(data)
     assert_ok(run("user", "add", "editor", *data_args(data), input=PASSWORD + "\n"))
-    return Newsroom(data, create_token(data, "desk"))
+    assert_ok(run("user", "add", "chief", "--role", "admin", *data_args(data),
+                  input=PASSWORD + "\n"))
+    assert_ok(run("user", "add", "reader", "--role", "viewer", *data_args(data),
+                  input=PASSWORD + "\n"))
+    return Newsroom(data, create_token(data, "desk", "--user", "editor"),
+                    create_token(data, "settings", "--user", "chief"))
 
 
 @pytest.fixture
 def newsroom(_newsroom_template, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(_newsroom_template.data, data)
-    return Newsroom(data, _newsroom_template.token)
+    return Newsroom(data, _newsroom_template.token, _newsroom_template.admin_token)
 
 
 @pytest.fixture
@@ -191,6 +197,18 @@ def test_a_bad_newsletter_is_refused_naming_the_field(api, case):
     body, fragment = BAD_NEWSLETTERS[case]
     refused(api.post("/api/v1/newsletters", body), "post", "/api/v1/newsletters", 400,
             "invalid_field", fragment)
+
+
+def test_a_viewer_reads_newsletters_and_previews_but_changes_nothing(newsroom, api):
+    viewer = Api(api.server, create_token(newsroom.data, "viewer", "--user", "reader"))
+    answer(viewer.get(f"/api/v1/newsletters/{NEWSLETTER}"), "get", "/api/v1/newsletters/{slug}", 200)
+    refused(viewer.call("PATCH", f"/api/v1/newsletters/{NEWSLETTER}", {"name": "X"}), "patch",
+            "/api/v1/newsletters/{slug}", 403, "forbidden")
+    refused(viewer.post("/api/v1/newsletters", {"slug": "x", "name": "X"}), "post",
+            "/api/v1/newsletters", 403, "forbidden")
+    refused(viewer.post("/api/v1/preview", {"newsletter": NEWSLETTER, "body_markdown": "x"}),
+            "post", "/api/v1/preview", 403, "forbidden")
+    refused(viewer.get("/api/v1/settings/dkim"), "get", "/api/v1/settings/dkim", 403, "forbidden")
 
 
 def test_newsletter_errors_not_found_taken_and_not_json(api):
@@ -316,7 +334,7 @@ def test_the_report_counts_a_send_over_time_and_lists_failures_with_replies(
 
 def test_the_relay_test_shows_each_step_of_smtp_sink(newsroom, server_factory, sink_factory):
     sink = sink_factory()
-    api = Api(server_factory(newsroom.data, env=sink.env()), newsroom.token)
+    api = Api(server_factory(newsroom.data, env=sink.env()), newsroom.admin_token)
     result = answer(api.post("/api/v1/settings/relay/test"), "post", "/api/v1/settings/relay/test",
                     200)
     assert result["transport"] == "smtp"
@@ -332,7 +350,7 @@ def test_the_relay_test_names_a_relay_without_starttls(newsroom, server_factory,
     try:
         env = relay_env(relay.port, tls="starttls", BROADSHEET_SMTP_USERNAME="news",
                         BROADSHEET_SMTP_PASSWORD="pa55word")
-        api = Api(server_factory(newsroom.data, env=env), newsroom.token)
+        api = Api(server_factory(newsroom.data, env=env), newsroom.admin_token)
         result = answer(api.post("/api/v1/settings/relay/test"), "post",
                         "/api/v1/settings/relay/test", 200)
         (check,) = result["relays"]
@@ -345,7 +363,11 @@ def test_the_relay_test_names_a_relay_without_starttls(newsroom, server_factory,
         relay.stop()
 
 
-def test_the_relay_test_with_the_outbox_says_no_relay_is_used(api):
+def test_the_relay_test_with_the_outbox_says_no_relay_is_used(api, newsroom):
+    # An editor may not; an admin may.
+    refused(api.post("/api/v1/settings/relay/test"), "post", "/api/v1/settings/relay/test", 403,
+            "forbidden")
+    api = Api(api.server, newsroom.admin_token)
     result = answer(api.post("/api/v1/settings/relay/test"), "post", "/api/v1/settings/relay/test",
                     200)
     assert result["transport"] == "outbox" and result["relays"] == []
@@ -356,7 +378,7 @@ def test_dkim_keys_show_their_records_and_the_live_check(newsroom, server_factor
                   "--algo", "ed25519", *data_args(newsroom.data)))
     with DnsResponder() as dns:
         env = {"BROADSHEET_MAIL_DNS_SERVERS": dns.address}
-        api = Api(server_factory(newsroom.data, env=env), newsroom.token)
+        api = Api(server_factory(newsroom.data, env=env), newsroom.admin_token)
         doc = "/api/v1/settings/dkim"
         keys = answer(api.get(doc), "get", doc, 200)["keys"]
         (key,) = keys
@@ -372,12 +394,14 @@ def test_dkim_keys_show_their_records_and_the_live_check(newsroom, server_factor
         refused(api.get(doc + "?check=maybe"), "get", doc, 400, "invalid_field", "check")
 
 
-def test_the_outbox_lists_messages_newest_first_and_opens_one(api):
+def test_the_outbox_lists_messages_newest_first_and_opens_one(api, newsroom):
     issue = api.create()
     for to in ("first@example.com", "second@example.com"):
         r = api.post(f"/api/v1/issues/{issue['id']}/test", {"to": [to]})
         assert r.status == 200 and r.json()["results"][0]["result"] == "accepted", r
     doc = "/api/v1/settings/outbox"
+    refused(api.get(doc), "get", doc, 403, "forbidden")
+    api = Api(api.server, newsroom.admin_token)
     listing = answer(api.get(doc), "get", doc, 200)
     assert len(listing["messages"]) == 2 and listing["next_offset"] is None
     assert [m["to"] for m in listing["messages"]] == ["second@example.com", "first@example.com"] or \
