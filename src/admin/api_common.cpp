@@ -155,4 +155,71 @@ std::optional<std::string> sponsor_field(const json::object& o, std::optional<Re
   return text;
 }
 
+std::optional<Issue> new_issue_fields(store::Newsletters& newsletters, const Request& req,
+                                      const json::object& body,
+                                      std::optional<std::string> subject_fallback,
+                                      std::optional<Response>& refusal) {
+  auto sponsor = sponsor_field(body, refusal);
+  if (refusal) return std::nullopt;
+  auto slug = string_field(body, "newsletter", std::nullopt);
+  auto subject = string_field(body, "subject", std::move(subject_fallback));
+  auto preheader = string_field(body, "preheader", std::string());
+  auto markdown = string_field(body, "body_markdown", std::nullopt);
+  for (const auto* r : {&slug, &subject, &preheader, &markdown}) {
+    if (!*r) {
+      refusal = error_answer(req, r->error());
+      return std::nullopt;
+    }
+  }
+  Status checks[] = {check_text("\"subject\"", *subject, kMaxIssueSubject),
+                     check_text("\"preheader\"", *preheader, kMaxIssuePreheader),
+                     check_document("\"body_markdown\"", *markdown, kMaxIssueBody)};
+  for (const auto& s : checks) {
+    if (!s) {
+      refusal = error_answer(req, s.error());
+      return std::nullopt;
+    }
+  }
+  if (subject->find_first_not_of(' ') == std::string::npos) {
+    refusal = Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
+    return std::nullopt;
+  }
+  if (auto st = render::check_issue_body(*markdown); !st) {
+    refusal = merge_field_refusal(st.error());
+    return std::nullopt;
+  }
+  auto newsletter = newsletters.newsletter_by_slug(*slug);
+  if (!newsletter) {
+    refusal = newsletter.error().code != Errc::not_found
+                  ? error_answer(req, newsletter.error())
+                  : Response::json_error(
+                        400, "invalid_field",
+                        fmt::format("There is no newsletter \"{}\".", excerpt(*slug)));
+    return std::nullopt;
+  }
+  Issue issue;
+  issue.newsletter_id = newsletter->id;
+  issue.newsletter_slug = newsletter->slug;
+  issue.subject = std::move(*subject);
+  issue.preheader = std::move(*preheader);
+  issue.body_markdown = std::move(*markdown);
+  issue.sponsor_markdown = sponsor.value_or("");
+  return issue;
+}
+
+std::optional<std::int64_t> bounded_number(const Request& req, std::string_view name,
+                                           std::int64_t fallback, std::int64_t lo,
+                                           std::int64_t hi, std::optional<Response>& refusal) {
+  auto text = req.query_param(name);
+  if (!text) return fallback;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n < lo || n > hi) {
+    refusal = Response::json_error(
+        400, "invalid_field", fmt::format("\"{}\" must be a number from {} to {}.", name, lo, hi));
+    return std::nullopt;
+  }
+  return n;
+}
+
 }  // namespace broadsheet::admin::detail

@@ -14,6 +14,7 @@
 #include "core/types.hpp"
 #include "http/json_body.hpp"
 #include "http/message.hpp"
+#include "store/newsletters.hpp"
 
 namespace broadsheet::admin::detail {
 
@@ -46,5 +47,21 @@ http::Response merge_field_refusal(const Error& e);
 // nullopt when absent or null (no sponsor). Sets `refusal` when it cannot be taken.
 std::optional<std::string> sponsor_field(const boost::json::object& o,
                                          std::optional<http::Response>& refusal);
+
+// A new issue from a body's "newsletter", "subject", "preheader", "body_markdown" and
+// "sponsor", each checked as POST /api/v1/issues checks them (the newsletter looked up
+// in `newsletters`); `subject_fallback` stands for an absent subject (nullopt: required).
+// Not stored. Sets `refusal` (400 invalid_field, 422 invalid_merge_field) when refused.
+std::optional<Issue> new_issue_fields(store::Newsletters& newsletters, const http::Request& req,
+                                      const boost::json::object& body,
+                                      std::optional<std::string> subject_fallback,
+                                      std::optional<http::Response>& refusal);
+
+// A decimal query parameter `name` within [lo, hi], `fallback` when absent; nullopt with
+// `refusal` set (400 invalid_field) otherwise.
+std::optional<std::int64_t> bounded_number(const http::Request& req, std::string_view name,
+                                           std::int64_t fallback, std::int64_t lo,
+                                           std::int64_t hi,
+                                           std::optional<http::Response>& refusal);
 
 }  // namespace broadsheet::admin::detail

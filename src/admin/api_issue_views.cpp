@@ -34,22 +34,6 @@ Response unavailable(std::string_view what) {
                               fmt::format("{} are not available on this server.", what));
 }
 
-// A decimal query parameter within [lo, hi]; `fallback` when absent.
-std::optional<std::int64_t> number_param(const Request& req, std::string_view name,
-                                         std::int64_t fallback, std::int64_t lo, std::int64_t hi,
-                                         std::optional<Response>& refusal) {
-  auto text = req.query_param(name);
-  if (!text) return fallback;
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc() || end != text->data() + text->size() || n < lo || n > hi) {
-    refusal = Response::json_error(
-        400, "invalid_field", fmt::format("\"{}\" must be a number from {} to {}.", name, lo, hi));
-    return std::nullopt;
-  }
-  return n;
-}
-
 // The issue rendered for the reader at `to` (empty: the sample reader), as JSON.
 Response preview_answer(ApiContext& ctx, const Request& req, const Issue& issue,
                         const Newsletter& newsletter, std::string_view to) {
@@ -141,46 +125,20 @@ Response api_preview_markdown(ApiContext& ctx, const Request& req) {
           "a preview takes newsletter, subject, preheader, body_markdown, sponsor and to.")) {
     return std::move(*r);
   }
-  auto sponsor = detail::sponsor_field(body, refusal);
-  if (refusal) return std::move(*refusal);
-  auto slug = detail::string_field(body, "newsletter", std::nullopt);
-  auto subject = detail::string_field(body, "subject", std::string("(no subject yet)"));
-  auto preheader = detail::string_field(body, "preheader", std::string());
-  auto markdown = detail::string_field(body, "body_markdown", std::nullopt);
   auto to = detail::string_field(body, "to", std::string());
-  for (const auto* r : {&slug, &subject, &preheader, &markdown, &to}) {
-    if (!*r) return error_answer(req, r->error());
-  }
-  Status checks[] = {check_text("\"subject\"", *subject, kMaxIssueSubject),
-                     check_text("\"preheader\"", *preheader, kMaxIssuePreheader),
-                     check_document("\"body_markdown\"", *markdown, kMaxIssueBody)};
-  for (const auto& s : checks) {
-    if (!s) return error_answer(req, s.error());
-  }
-  if (auto st = render::check_issue_body(*markdown); !st) {
-    return detail::merge_field_refusal(st.error());
-  }
-  auto newsletter = ctx.newsletters.newsletter_by_slug(*slug);
-  if (!newsletter) {
-    if (newsletter.error().code != Errc::not_found) return error_answer(req, newsletter.error());
-    return Response::json_error(400, "invalid_field",
-                                fmt::format("There is no newsletter \"{}\".", excerpt(*slug)));
-  }
-  Issue unsaved;
-  unsaved.newsletter_id = newsletter->id;
-  unsaved.newsletter_slug = newsletter->slug;
-  unsaved.subject = std::move(*subject);
-  unsaved.preheader = std::move(*preheader);
-  unsaved.body_markdown = std::move(*markdown);
-  unsaved.sponsor_markdown = sponsor.value_or("");
-  unsaved.created_at = ctx.clock.now();
-  return preview_answer(ctx, req, unsaved, *newsletter, *to);
+  if (!to) return error_answer(req, to.error());
+  auto unsaved = detail::new_issue_fields(ctx.newsletters, req, body, "(no subject yet)", refusal);
+  if (!unsaved) return std::move(*refusal);
+  unsaved->created_at = ctx.clock.now();
+  auto newsletter = ctx.newsletters.newsletter_by_id(unsaved->newsletter_id);
+  if (!newsletter) return error_answer(req, newsletter.error());
+  return preview_answer(ctx, req, *unsaved, *newsletter, *to);
 }
 
 Response api_issue_report(ApiContext& ctx, const Request& req) {
   if (ctx.reports == nullptr) return unavailable("Delivery reports");
   std::optional<Response> refusal;
-  auto bucket = number_param(req, "bucket", kDefaultBucket, 60, kMaxBucket, refusal);
+  auto bucket = detail::bounded_number(req, "bucket", kDefaultBucket, 60, kMaxBucket, refusal);
   if (!bucket) return std::move(*refusal);
   auto issue = route_issue(ctx, req, refusal);
   if (!issue) return std::move(*refusal);
@@ -204,9 +162,9 @@ Response api_issue_report(ApiContext& ctx, const Request& req) {
 Response api_issue_failures(ApiContext& ctx, const Request& req) {
   if (ctx.reports == nullptr) return unavailable("Delivery reports");
   std::optional<Response> refusal;
-  auto after = number_param(req, "after", 0, 0, std::int64_t{1} << 53, refusal);
+  auto after = detail::bounded_number(req, "after", 0, 0, std::int64_t{1} << 53, refusal);
   if (!after) return std::move(*refusal);
-  auto limit = number_param(req, "limit", kFailuresPage, 1, kMaxFailuresPage, refusal);
+  auto limit = detail::bounded_number(req, "limit", kFailuresPage, 1, kMaxFailuresPage, refusal);
   if (!limit) return std::move(*refusal);
   auto issue = route_issue(ctx, req, refusal);
   if (!issue) return std::move(*refusal);

@@ -141,42 +141,12 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
                       excerpt(k)));
     }
   }
-  std::optional<Response> sponsor_refusal;
-  auto sponsor = sponsor_field(*body, sponsor_refusal);
-  if (sponsor_refusal) return std::move(*sponsor_refusal);
-  auto slug = string_field(*body, "newsletter", std::nullopt);
-  auto subject = string_field(*body, "subject", std::nullopt);
-  auto preheader = string_field(*body, "preheader", std::string());
-  auto markdown = string_field(*body, "body_markdown", std::nullopt);
-  for (const auto* r : {&slug, &subject, &preheader, &markdown}) {
-    if (!*r) return error_answer(req, r->error());
-  }
-  Status checks[] = {check_text("\"subject\"", *subject, kMaxIssueSubject),
-                     check_text("\"preheader\"", *preheader, kMaxIssuePreheader),
-                     check_document("\"body_markdown\"", *markdown, kMaxIssueBody)};
-  for (const auto& s : checks) {
-    if (!s) return error_answer(req, s.error());
-  }
-  if (subject->find_first_not_of(' ') == std::string::npos) {
-    return Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
-  }
-  if (auto st = render::check_issue_body(*markdown); !st) return merge_field_refusal(st.error());
-  auto newsletter = ctx.newsletters.newsletter_by_slug(*slug);
-  if (!newsletter) {
-    if (newsletter.error().code != Errc::not_found) return error_answer(req, newsletter.error());
-    return Response::json_error(400, "invalid_field",
-                                fmt::format("There is no newsletter \"{}\".", excerpt(*slug)));
-  }
-  Issue draft;
-  draft.newsletter_id = newsletter->id;
-  draft.subject = std::move(*subject);
-  draft.preheader = std::move(*preheader);
-  draft.body_markdown = std::move(*markdown);
-  draft.sponsor_markdown = sponsor.value_or("");
-  auto added = ctx.issues.add_issue(draft);
+  auto draft = detail::new_issue_fields(ctx.newsletters, req, *body, std::nullopt, refusal);
+  if (!draft) return std::move(*refusal);
+  auto added = ctx.issues.add_issue(*draft);
   if (!added) return error_answer(req, added.error());
   (void)ctx.audit.audit(req.principal, "issue.create", std::to_string(added->id), added->subject);
-  added->newsletter_slug = newsletter->slug;
+  added->newsletter_slug = draft->newsletter_slug;
   auto r = issue_answer(ctx, req, 201, *added);
   r.set_header("Location", fmt::format("/api/v1/issues/{}", added->id));
   return r;

@@ -45,7 +45,9 @@
 #include "store/audit_log.hpp"
 #include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
+#include "store/api_tokens.hpp"
 #include "store/delivery_reports.hpp"
+#include "store/users.hpp"
 #include "store/readers.hpp"
 #include "send/issue_messages.hpp"
 #include "store/releases.hpp"
@@ -79,6 +81,8 @@ struct ApiContext {
   const send::IssueMessageSettings* messages = nullptr;  // previews, rendered as sent
   store::Readers* readers = nullptr;                    // a preview's chosen reader
   store::DeliveryReports* reports = nullptr;            // delivery reports
+  store::Users* users = nullptr;                        // users and API tokens
+  store::ApiTokens* tokens = nullptr;
 };
 
 http::Response api_list_newsletters(ApiContext& ctx, const http::Request& req);

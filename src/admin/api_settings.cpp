@@ -35,22 +35,6 @@ std::string outbox_dir(const Config& config) {
   return (std::filesystem::path(config.data_dir) / "outbox").string();
 }
 
-// A decimal query parameter within [lo, hi]; `fallback` when absent.
-std::optional<std::size_t> size_param(const Request& req, std::string_view name,
-                                      std::size_t fallback, std::size_t lo, std::size_t hi,
-                                      std::optional<Response>& refusal) {
-  auto text = req.query_param(name);
-  if (!text) return fallback;
-  std::size_t n = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc() || end != text->data() + text->size() || n < lo || n > hi) {
-    refusal = Response::json_error(
-        400, "invalid_field", fmt::format("\"{}\" must be a number from {} to {}.", name, lo, hi));
-    return std::nullopt;
-  }
-  return n;
-}
-
 }  // namespace
 
 Response api_relay_test(ApiContext& ctx, const Request& req) {
@@ -137,20 +121,22 @@ Response api_dkim_keys(ApiContext& ctx, const Request& req) {
 Response api_outbox_list(ApiContext& ctx, const Request& req) {
   if (ctx.config == nullptr) return no_configuration();
   std::optional<Response> refusal;
-  auto limit = size_param(req, "limit", kOutboxPage, 1, kMaxOutboxPage, refusal);
+  auto limit = detail::bounded_number(req, "limit", kOutboxPage, 1, kMaxOutboxPage, refusal);
   if (!limit) return std::move(*refusal);
-  auto offset = size_param(req, "offset", 0, 0, kMaxOutboxOffset, refusal);
+  auto offset = detail::bounded_number(req, "offset", 0, 0, kMaxOutboxOffset, refusal);
   if (!offset) return std::move(*refusal);
   const std::string dir = outbox_dir(*ctx.config);
   // One more than the page, to know whether another follows.
-  auto newest = transport::list_outbox(dir, *offset + *limit + 1);
+  const auto first = static_cast<std::size_t>(*offset);
+  const auto count = static_cast<std::size_t>(*limit);
+  auto newest = transport::list_outbox(dir, first + count + 1);
   if (!newest && newest.error().code != Errc::not_found) {
     return detail::error_answer(req, newest.error());
   }
   std::vector<transport::OutboxEntry> none;
   const auto& all = newest ? *newest : none;
   json::array messages;
-  for (std::size_t i = *offset; i < all.size() && i < *offset + *limit; ++i) {
+  for (std::size_t i = first; i < all.size() && i < first + count; ++i) {
     const auto& e = all[i];
     json::object m{{"name", e.name}, {"bytes", e.size}, {"received_at", format_iso8601(e.mtime)}};
     auto head = transport::read_outbox_message(dir, e.name, kOutboxHeadBytes);
@@ -158,7 +144,7 @@ Response api_outbox_list(ApiContext& ctx, const Request& req) {
     m["subject"] = head ? transport::outbox_header(*head, "Subject") : "";
     messages.push_back(std::move(m));
   }
-  const std::size_t next = *offset + *limit;
+  const std::size_t next = first + count;
   return Response::json(
       200, json::object{{"transport", ctx.config->transport},
                         {"messages", std::move(messages)},

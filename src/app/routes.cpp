@@ -1,6 +1,7 @@
 #include "app/routes.hpp"
 
 #include "admin/api_auth.hpp"
+#include "admin/api_accounts.hpp"
 #include "admin/api_issue_views.hpp"
 #include "admin/api_issues.hpp"
 #include "admin/api_newsletters.hpp"
@@ -43,6 +44,8 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
   api_context->messages = ctx.messages;
   api_context->readers = &ctx.store;
   api_context->reports = &ctx.store;
+  api_context->users = &ctx.store;
+  api_context->tokens = &ctx.store;
   // Each handler holds the context and the drafts maker's parts it points at.
   auto api = [api_context, maker](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
     return [api_context, maker, handler](const http::Request& req) {
@@ -140,6 +143,15 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        api(admin::api_outbox_list)},
       {Method::get, "/api/v1/settings/outbox/{name}", Permission::api_admin,
        api(admin::api_outbox_message)},
+      // Users and API tokens.
+      {Method::get, "/api/v1/users", Permission::api_admin, api(admin::api_list_users)},
+      {Method::post, "/api/v1/users", Permission::api_admin, api(admin::api_add_user)},
+      {Method::patch, "/api/v1/users/{username}", Permission::api_admin,
+       api(admin::api_update_user)},
+      {Method::get, "/api/v1/tokens", Permission::api_admin, api(admin::api_list_tokens)},
+      {Method::post, "/api/v1/tokens", Permission::api_admin, api(admin::api_create_token)},
+      {Method::delete_, "/api/v1/tokens/{id}", Permission::api_admin,
+       api(admin::api_revoke_token)},
       {Method::get, "/api/v1/suppressions", Permission::api_read,
        api(admin::api_list_suppressions)},
       {Method::post, "/api/v1/suppressions", Permission::api_audience,

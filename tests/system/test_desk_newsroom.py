@@ -420,3 +420,52 @@ def test_the_outbox_lists_messages_newest_first_and_opens_one(api, newsroom):
         assert r.status in (400, 404) and "error" in r.json(), r
     refused(api.get(f"{doc}/1234.M1P1Q1.nowhere"), "get", doc + "/{name}", 404, "not_found")
     refused(api.get(doc + "?limit=1000"), "get", doc, 400, "invalid_field", "limit")
+
+
+def test_admins_manage_users_and_tokens_as_the_cli_does(newsroom, server_factory):
+    api = Api(server_factory(newsroom.data), newsroom.admin_token)
+    users = answer(api.get("/api/v1/users"), "get", "/api/v1/users", 200)["users"]
+    assert {u["username"]: u["role"] for u in users} == {
+        "chief": "admin", "editor": "editor", "reader": "viewer"}
+    made = answer(api.post("/api/v1/users", {"username": "aud", "password": "long enough pass",
+                                             "role": "audience"}), "post", "/api/v1/users", 201)
+    assert made == {**made, "username": "aud", "role": "audience"}
+    refused(api.post("/api/v1/users", {"username": "aud", "password": "long enough pass"}),
+            "post", "/api/v1/users", 409, "conflict")
+    refused(api.post("/api/v1/users", {"username": "Bad Name", "password": "long enough pass"}),
+            "post", "/api/v1/users", 400, "invalid_field", "username")
+    refused(api.post("/api/v1/users", {"username": "short", "password": "tiny"}),
+            "post", "/api/v1/users", 400, "invalid_field", "12 characters")
+    refused(api.post("/api/v1/users", {"username": "x", "password": "long enough pass",
+                                       "role": "owner"}),
+            "post", "/api/v1/users", 400, "invalid_field", "\"role\"")
+    changed = answer(api.call("PATCH", "/api/v1/users/aud", {"role": "viewer"}), "patch",
+                     "/api/v1/users/{username}", 200)
+    assert changed["role"] == "viewer"
+    refused(api.call("PATCH", "/api/v1/users/nobody", {"role": "viewer"}), "patch",
+            "/api/v1/users/{username}", 404, "not_found")
+
+    issued = answer(api.post("/api/v1/tokens", {"name": "cms", "user": "aud"}), "post",
+                    "/api/v1/tokens", 201)
+    assert issued["secret"].startswith("bs_") and issued["user"] == "aud"
+    refused(api.post("/api/v1/tokens", {"name": "cms"}), "post", "/api/v1/tokens", 400,
+            "invalid_field", "\"user\"")
+    # The new token works, with its user's role: a viewer reads, and no more.
+    aud = Api(api.server, issued["secret"])
+    assert aud.get("/api/v1/newsletters").status == 200
+    refused(aud.get("/api/v1/users"), "get", "/api/v1/users", 403, "forbidden")
+    listed = answer(api.get("/api/v1/tokens"), "get", "/api/v1/tokens", 200)["tokens"]
+    assert issued["secret"] not in json.dumps(listed)
+    assert any(t["id"] == issued["id"] and t["revoked_at"] is None for t in listed)
+    answer(api.call("DELETE", f"/api/v1/tokens/{issued['id']}"), "delete", "/api/v1/tokens/{id}", 200)
+    refused(api.call("DELETE", f"/api/v1/tokens/{issued['id']}"), "delete", "/api/v1/tokens/{id}",
+            409, "conflict")
+    refused(api.call("DELETE", "/api/v1/tokens/99999"), "delete", "/api/v1/tokens/{id}", 404,
+            "not_found")
+    assert aud.get("/api/v1/newsletters").status == 401
+    # The CLI sees the same users and tokens.
+    cli = json.loads(assert_ok(run("token", "list", "--json", *data_args(newsroom.data))).stdout)
+    assert any(t["id"] == issued["id"] and t["revoked_at"] for t in cli)
+    # An editor manages no one.
+    refused(Api(api.server, newsroom.token).get("/api/v1/tokens"), "get", "/api/v1/tokens", 403,
+            "forbidden")

@@ -57,7 +57,7 @@ namespace broadsheet::store::sqlite {
   X(next_retry_at) X(deferral_reasons) X(delivery_of) X(settled_since)   \
   X(delivery_buckets) X(failed_deliveries)                 \
   X(delivery_totals)                                                                      \
-  X(insert_user) X(user_by_name) X(list_users) X(insert_api_token)                        \
+  X(insert_user) X(user_by_name) X(list_users) X(set_user_role) X(insert_api_token)                        \
   X(api_token_by_hash) X(list_api_tokens) X(revoke_api_token) X(touch_api_token)    \
   X(api_token_exists)                                                                     \
   X(set_subscriber_name) X(insert_suppression) X(suppression_of) X(delete_suppression)    \

@@ -187,6 +187,7 @@ class SqliteStore final : public Store {
 
   Result<User> add_user(const User& u) override;
   Result<User> user_by_name(const std::string& username) override;
+  Result<User> set_user_role(const std::string& username, UserRole role) override;
   Result<std::vector<User>> list_users() override;
   Result<ApiToken> add_api_token(Id user_id, const std::string& name,
                                  const std::string& token_hash) override;
