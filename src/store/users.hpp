@@ -24,6 +24,8 @@ class Users {
   // Replaces the password and ends the user's desk sessions. Errc::not_found.
   virtual Status set_password_hash(const std::string& username,
                                    const std::string& password_hash) = 0;
+  // The user with their new role. Errc::not_found for an unknown name.
+  virtual Result<User> set_user_role(const std::string& username, UserRole role) = 0;
 };
 
 }  // namespace broadsheet::store
