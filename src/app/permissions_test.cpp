@@ -68,7 +68,8 @@ class PermissionMatrixTest : public store::sqlite::testing::SqliteTest {
     router_ = std::make_unique<http::Router>(build_router(*web_));
   }
 
-  // A path that matches `pattern`: each {param} replaced by a value of its kind.
+  // A path that matches `pattern`: each {param} replaced by a value of its kind, ids of
+  // nothing (so DELETE /api/v1/tokens/{id} revokes none of the callers' tokens).
   static std::string path_of(const std::string& pattern) {
     static const std::regex param(R"(\{(\w+)\})");
     std::string out;
@@ -77,7 +78,7 @@ class PermissionMatrixTest : public store::sqlite::testing::SqliteTest {
     for (; it != end; ++it) {
       out += pattern.substr(at, it->position() - at);
       const std::string name = (*it)[1];
-      out += name == "email" ? "ann@example.com" : name == "file" ? "desk.css" : name == "slug" ? "morning" : "1";
+      out += name == "email" ? "ann@example.com" : name == "file" ? "desk.css" : name == "slug" ? "morning" : "999999";
       at = it->position() + it->length();
     }
     return out + pattern.substr(at);
