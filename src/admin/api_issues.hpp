@@ -37,12 +37,19 @@
 #include <functional>
 
 #include "address/address.hpp"
+#include "config/config.hpp"
 #include "core/clock.hpp"
+#include "drafts/maker.hpp"
 #include "http/message.hpp"
 #include "send/test_send.hpp"
 #include "store/audit_log.hpp"
 #include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
+#include "store/api_tokens.hpp"
+#include "store/delivery_reports.hpp"
+#include "store/users.hpp"
+#include "store/readers.hpp"
+#include "send/issue_messages.hpp"
 #include "store/releases.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
@@ -67,6 +74,15 @@ struct ApiContext {
   store::Suppressions* suppressions = nullptr;
   // How addresses given to the API are checked (mail.allow_* keys).
   address::AddressPolicy address_policy{};
+  // What the newsroom's routes use (api_newsletters.hpp, api_issue_views.hpp,
+  // api_settings.hpp); a route whose part is null answers 503.
+  const Config* config = nullptr;                       // settings: relays, DKIM, outbox
+  const drafts::MakerParts* drafts = nullptr;           // drafts of editions at once
+  const send::IssueMessageSettings* messages = nullptr;  // previews, rendered as sent
+  store::Readers* readers = nullptr;                    // a preview's chosen reader
+  store::DeliveryReports* reports = nullptr;            // delivery reports
+  store::Users* users = nullptr;                        // users and API tokens
+  store::ApiTokens* tokens = nullptr;
 };
 
 http::Response api_list_newsletters(ApiContext& ctx, const http::Request& req);
