@@ -7,13 +7,15 @@
 namespace broadsheet::send {
 
 SendDispatcher::SendDispatcher(Roles store, SendEngine& engine, std::string owner,
-                               int lease_seconds, const Clock& clock, int max_issues)
+                               int lease_seconds, const Clock& clock, int max_issues,
+                               bool share)
     : store_(store),
       engine_(engine),
       owner_(std::move(owner)),
       lease_seconds_(lease_seconds),
       clock_(clock),
-      max_issues_(std::max(1, max_issues)) {}
+      max_issues_(std::max(1, max_issues)),
+      share_(share) {}
 
 SendDispatcher::~SendDispatcher() { stop(); }
 
@@ -110,6 +112,55 @@ void SendDispatcher::reap_finished(std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
+void SendDispatcher::start_claimed(std::unique_lock<std::mutex>& lock) {
+  while (static_cast<int>(running_.size()) < max_issues_ && !stopping_) {
+    lock.unlock();
+    auto claimed = store_.leases.claim_sending_issue(owner_, 0, clock_.now() + lease_seconds_);
+    lock.lock();
+    if (!claimed) {
+      spdlog::warn("send: cannot look for issues to send: {}", claimed.error().message);
+      break;
+    }
+    if (!claimed->has_value()) break;
+    const Id id = **claimed;
+    if (auto it = running_.find(id); it != running_.end()) {
+      // The issue's last run has released its lease (it was paused and resumed at
+      // once) but its thread has not ended yet. It must be gone before another run
+      // of the issue begins; it ends without waiting for anything (unless its lease
+      // ran out while it still ran: then this waits for its end, and the new run
+      // takes the issue as that one left it). mu_ is released meanwhile, as that
+      // thread takes it to record its end.
+      std::unique_ptr<Sender> previous = std::move(it->second);
+      running_.erase(it);
+      lock.unlock();
+      previous->thread.join();
+      previous.reset();
+      lock.lock();
+    }
+    spdlog::info("send: issue {}: sending", id);
+    running_.emplace(id, start_sender(id));
+  }
+}
+
+void SendDispatcher::start_shared(std::unique_lock<std::mutex>& lock) {
+  if (static_cast<int>(running_.size()) >= max_issues_) return;
+  lock.unlock();
+  auto issues = store_.leases.issues_with_claimable_work(clock_.now());
+  lock.lock();
+  if (!issues) {
+    spdlog::warn("send: cannot look for issues to send: {}", issues.error().message);
+    return;
+  }
+  for (const Id id : *issues) {
+    if (stopping_ || static_cast<int>(running_.size()) >= max_issues_) break;
+    // A run of it here already: it claims what there is (or, finished, is reaped at
+    // the next look and the issue taken up again then).
+    if (running_.count(id) != 0) continue;
+    spdlog::info("send: issue {}: sending", id);
+    running_.emplace(id, start_sender(id));
+  }
+}
+
 void SendDispatcher::loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -117,32 +168,10 @@ void SendDispatcher::loop() {
     lock.unlock();
     free_dead_leases();
     lock.lock();
-    while (static_cast<int>(running_.size()) < max_issues_ && !stopping_) {
-      lock.unlock();
-      auto claimed = store_.leases.claim_sending_issue(owner_, 0, clock_.now() + lease_seconds_);
-      lock.lock();
-      if (!claimed) {
-        spdlog::warn("send: cannot look for issues to send: {}", claimed.error().message);
-        break;
-      }
-      if (!claimed->has_value()) break;
-      const Id id = **claimed;
-      if (auto it = running_.find(id); it != running_.end()) {
-        // The issue's last run has released its lease (it was paused and resumed at
-        // once) but its thread has not ended yet. It must be gone before another run
-        // of the issue begins; it ends without waiting for anything (unless its lease
-        // ran out while it still ran: then this waits for its end, and the new run
-        // takes the issue as that one left it). mu_ is released meanwhile, as that
-        // thread takes it to record its end.
-        std::unique_ptr<Sender> previous = std::move(it->second);
-        running_.erase(it);
-        lock.unlock();
-        previous->thread.join();
-        previous.reset();
-        lock.lock();
-      }
-      spdlog::info("send: issue {}: sending", id);
-      running_.emplace(id, start_sender(id));
+    if (share_) {
+      start_shared(lock);
+    } else {
+      start_claimed(lock);
     }
     cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_ || poked_ || reap_; });
     poked_ = false;

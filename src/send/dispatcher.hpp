@@ -5,6 +5,11 @@
 // stop() asks every run to stop (the issues stay sending, for the next start) and
 // waits for them.
 //
+// Several nodes (`share`): the dispatcher of each sender node runs every sending issue
+// with deliveries it may claim (store::SendLeases::issues_with_claimable_work), whoever
+// holds the issue's lease, and the runs of the nodes share the issue by their row
+// leases (engine.hpp). Without `share`, it runs only the issues whose lease it takes.
+//
 // One sender thread per issue: a run releases the issue's lease a moment before its
 // thread ends, so a resume in that moment lets the dispatcher claim the issue again
 // while the old thread still exists. The old thread is then joined before the new one
@@ -34,8 +39,9 @@ class SendDispatcher {
 
   // REQUIRES: `store`, `engine` and `clock` outlive the dispatcher; `owner` is the
   // engine's lease owner.
+  // REQUIRES with `share`: the engine's EngineOptions::share.
   SendDispatcher(Roles store, SendEngine& engine, std::string owner, int lease_seconds,
-                 const Clock& clock, int max_issues = 4);
+                 const Clock& clock, int max_issues = 4, bool share = false);
   ~SendDispatcher();  // stop()
 
   void start();
@@ -57,6 +63,9 @@ class SendDispatcher {
   void loop();
   void free_dead_leases();
   std::unique_ptr<Sender> start_sender(Id id);
+  // REQUIRES: `lock` holds mu_. Starts runs of the issues to send, as many as allowed.
+  void start_claimed(std::unique_lock<std::mutex>& lock);
+  void start_shared(std::unique_lock<std::mutex>& lock);
   // REQUIRES: `lock` holds mu_. Joins (with mu_ released) the senders that finished.
   void reap_finished(std::unique_lock<std::mutex>& lock);
 
@@ -66,6 +75,7 @@ class SendDispatcher {
   const int lease_seconds_;
   const Clock& clock_;
   const int max_issues_;
+  const bool share_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

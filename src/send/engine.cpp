@@ -91,7 +91,8 @@ UnixSeconds lease_until(const Clock& clock, const EngineOptions& options) {
 struct SendEngine::Run {
   using Progress = std::function<void(const SendProgress&)>;
 
-  Run(SendEngine& e, Id id, const IssueMessages& m, UnixSeconds started, const Progress& p)
+  Run(SendEngine& e, Id id, const IssueMessages& m, UnixSeconds started, const Progress& p,
+      bool issue_lease)
       : engine(e),
         options(e.options_),
         store(e.store_),
@@ -102,7 +103,8 @@ struct SendEngine::Run {
         work(static_cast<std::size_t>(options.workers) * 8),
         results(1 << 16),
         window(options.in_flight),
-        limits(options.rate, options.domain_in_flight, options.domain_rate) {}
+        limits(options.rate, options.domain_in_flight, options.domain_rate),
+        holds_issue_lease(issue_lease) {}
 
   Result<RunSummary> execute() {
     start_threads();
@@ -133,6 +135,14 @@ struct SendEngine::Run {
   std::atomic<bool> halt{false};         // stop handing messages over
   std::atomic<int> verdict{kNoVerdict};  // the first RunOutcome that halted the run
   std::atomic<std::size_t> recorded{0};  // results made durable in this run
+  // Whether this run holds the issue's lease (with EngineOptions::share it may not:
+  // another node does). Watcher only.
+  bool holds_issue_lease;
+  // The row leases: while this run holds rows (claimed, result not yet recorded), the
+  // earliest instant any of them may run out, as last written by a claim or renewal.
+  std::mutex lease_mu;
+  bool holding_rows = false;          // guarded by lease_mu
+  UnixSeconds rows_leased_until = 0;  // guarded by lease_mu
   std::mutex error_mu;
   std::optional<Error> log_error;  // a store failure of the log writer (guarded by error_mu)
   std::optional<Error> failure;    // a store failure of the producer (producer only)
@@ -155,73 +165,116 @@ struct SendEngine::Run {
     watcher = std::thread([this] { watch(); });
   }
 
-  // The queued deliveries, then the deferred ones as they fall due, until none is left
-  // or the run halts. Each pass ends drained, so the next one reads the log as it is.
+  // Claims batches of the log (queued rows, and deferred ones due) and hands them to
+  // the workers, until nothing is left to send or the run halts. The cursor moves on
+  // through the log; when a claim past it finds nothing, one more from the start picks
+  // up what fell due or was left by a node that died. When that finds nothing either,
+  // the run drains what it has in flight and looks at the log: done; only retries not
+  // yet due (wait for the first); or rows other nodes hold (look again shortly, to take
+  // them over should their node die).
   void send_passes() {
-    pass(false);
-    drain();
+    Id after = 0;
     while (going_on()) {
+      const UnixSeconds now = engine.clock_.now();
+      const UnixSeconds until = now + options.lease_seconds;
+      auto batch = store.deliveries.claim_deliveries(issue_id, options.owner, now, until, after,
+                                                     options.batch_size);
+      if (!batch) {
+        failure = batch.error();
+        halt.store(true);
+        break;
+      }
+      if (!batch->empty()) {
+        rows_claimed(until);
+        after = batch->back().subscriber_id;
+        hand_over(*batch);
+        report(false);
+        continue;
+      }
+      if (after != 0) {
+        after = 0;
+        continue;
+      }
+      drain();
+      rows_settled();
       auto counts = store.deliveries.delivery_counts(issue_id);
       if (!counts) {
         failure = counts.error();
         break;
       }
       report(true);
-      if (counts->queued > 0) {
-        pass(false);
-        drain();
-        continue;
-      }
-      if (counts->deferred == 0) break;
+      if (counts->queued == 0 && counts->deferred == 0) break;
       auto next = store.deliveries.next_retry_at(issue_id);
       if (!next) {
         failure = next.error();
         break;
       }
-      if (options.end_when_waiting && *next && **next > engine.clock_.now()) {
-        decide(RunOutcome::waiting);
-        break;
+      if (counts->queued == 0 && *next && **next > engine.clock_.now()) {
+        if (options.end_when_waiting) {
+          decide(RunOutcome::waiting);
+          break;
+        }
+        wait_until(**next);
+        continue;
       }
-      if (*next) wait_until(**next);
-      if (halt.load()) break;
-      pass(true);
-      drain();
+      // Rows other nodes hold: theirs to send, or ours once their leases run out.
+      pause_briefly();
     }
   }
 
-  // One pass over a kind of delivery (queued, or deferred and due), keyset by
-  // subscriber id, handing each reader to the workers.
-  void pass(bool retries) {
-    Id after = 0;
-    while (going_on()) {
-      auto batch =
-          retries ? store.deliveries.due_deliveries(issue_id, engine.clock_.now(), after, options.batch_size)
-                  : store.deliveries.queued_deliveries(issue_id, after, options.batch_size);
-      if (!batch) {
-        failure = batch.error();
-        halt.store(true);
+  // Hands one claimed batch to the workers; readers who left are dropped.
+  void hand_over(std::vector<store::PendingDelivery>& batch) {
+    for (auto& reader : batch) {
+      if (!reader.still_subscribed) {
+        store::DeliveryUpdate drop;
+        drop.subscriber_id = reader.subscriber_id;
+        drop.drop = true;
+        results.push(Outcome{drop, false});
+        continue;
+      }
+      if (halt.load()) break;  // the rest stay leased until finish() gives them back
+      outstanding.add();
+      if (!work.push(Work{std::move(reader)})) {
+        outstanding.release(1);
         break;
       }
-      if (batch->empty()) break;
-      after = batch->back().subscriber_id;
-      for (auto& reader : *batch) {
-        if (!reader.still_subscribed) {
-          store::DeliveryUpdate drop;
-          drop.subscriber_id = reader.subscriber_id;
-          drop.drop = true;
-          results.push(Outcome{drop, false});
-          continue;
-        }
-        if (halt.load()) break;
-        outstanding.add();
-        if (!work.push(Work{std::move(reader)})) {
-          outstanding.release(1);
-          break;
-        }
-      }
-      report(false);
-      if (batch->size() < options.batch_size) break;
     }
+  }
+
+  void pause_briefly() {
+    for (int i = 0; i < 5 && !halt.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  // --- the row leases ---
+
+  void rows_claimed(UnixSeconds until) {
+    std::lock_guard lock(lease_mu);
+    rows_leased_until = holding_rows ? std::min(rows_leased_until, until) : until;
+    holding_rows = true;
+  }
+  // Everything claimed has its result recorded (the run is drained).
+  void rows_settled() {
+    std::lock_guard lock(lease_mu);
+    holding_rows = false;
+  }
+  // A renewal asked at `asked_at` extended every row lease to `until`. False when it
+  // came too late: a lease may have run out first, and another node may hold its row.
+  bool rows_renewed(UnixSeconds asked_at, UnixSeconds until) {
+    std::lock_guard lock(lease_mu);
+    if (!holding_rows) return true;
+    if (asked_at >= rows_leased_until) return false;
+    rows_leased_until = until;
+    return true;
+  }
+  // Whether a message may be handed over now: the leases have at least a quarter of
+  // their length to go (the renewals keep two thirds).
+  bool rows_still_ours() {
+    std::lock_guard lock(lease_mu);
+    if (!holding_rows) return true;
+    const UnixSeconds margin = std::max(1, options.lease_seconds / 4);
+    return engine.clock_.now() + margin < rows_leased_until;
   }
 
   // Waits until every delivery handed to the workers has its result recorded (or was
@@ -270,9 +323,19 @@ struct SendEngine::Run {
     } else if (!failure) {
       // Sent, unless the scheduler has cohorts of it left to release (releases.hpp).
       auto done = store.deliveries.finish_sending(issue_id);
-      if (!done) failure = done.error();
-      summary.outcome = done && !*done ? RunOutcome::awaiting_release : RunOutcome::finished;
+      if (!done && done.error().code == Errc::conflict && options.share) {
+        // Another node's run of the issue finished it first, or it was paused or
+        // cancelled in the meantime: what its status says stands.
+        auto status = store.issues.issue_status(issue_id);
+        summary.outcome = status && *status == IssueStatus::paused      ? RunOutcome::paused
+                          : status && *status == IssueStatus::cancelled ? RunOutcome::cancelled
+                                                                        : RunOutcome::finished;
+      } else {
+        if (!done) failure = done.error();
+        summary.outcome = done && !*done ? RunOutcome::awaiting_release : RunOutcome::finished;
+      }
     }
+    // The issue's lease when this run holds it, and the rows claimed and not sent.
     (void)store.leases.release_lease(issue_id, options.owner);
     auto counts = store.deliveries.delivery_counts(issue_id);
     if (counts) summary.counts = *counts;
@@ -338,9 +401,27 @@ struct SendEngine::Run {
       look();
       if (SteadyClock::now() - renewed >= renew_every) {
         renewed = SteadyClock::now();
-        auto held = store.leases.renew_lease(issue_id, options.owner, lease_until(engine.clock_, options));
-        if (held && !*held) decide(RunOutcome::lease_lost);
+        renew();
       }
+    }
+  }
+
+  // Renews the issue's lease (when this run holds it) and the rows'.
+  void renew() {
+    const UnixSeconds asked_at = engine.clock_.now();
+    const UnixSeconds until = lease_until(engine.clock_, options);
+    if (holds_issue_lease) {
+      auto held = store.leases.renew_lease(issue_id, options.owner, until);
+      if (held && !*held) {
+        if (!options.share) decide(RunOutcome::lease_lost);
+        holds_issue_lease = false;  // sharing: the rows' leases are what count
+      }
+    }
+    // A failed renewal is not retried here: the leases run out, and rows_still_ours()
+    // stops the workers before they do.
+    if (store.deliveries.renew_delivery_leases(issue_id, options.owner, until) &&
+        !rows_renewed(asked_at, until)) {
+      decide(RunOutcome::lease_lost);
     }
   }
 
@@ -395,6 +476,12 @@ struct SendEngine::Run {
       window.acquire();
       const std::string domain = domain_of(reader.email);
       limits.acquire(domain);
+      if (!halt.load() && !rows_still_ours()) {
+        spdlog::warn("send: issue {}: the leases of this node's rows ran out before they were "
+                     "renewed; stopping (another node takes them over)",
+                     issue_id);
+        decide(RunOutcome::lease_lost);
+      }
       if (halt.load()) {
         limits.release(domain);
         window.release(1);
@@ -461,7 +548,13 @@ struct SendEngine::Run {
       }
       Status s;
       for (int attempt = 0; attempt < 5; ++attempt) {
-        s = store.deliveries.record_deliveries(issue_id, updates);
+        auto written = store.deliveries.record_leased_deliveries(issue_id, options.owner, updates);
+        if (written && *written < updates.size()) {
+          spdlog::warn("send: issue {}: {} results not recorded: another node took their rows "
+                       "over",
+                       issue_id, updates.size() - *written);
+        }
+        s = written ? Status{} : Status{written.error()};
         if (s) break;
         spdlog::warn("send: issue {}: cannot record {} deliveries (try {}): {}", issue_id,
                      updates.size(), attempt + 1, s.error().message);
@@ -495,7 +588,7 @@ Result<RunSummary> SendEngine::run(Id issue_id,
   auto claimed =
       store_.leases.claim_sending_issue(options_.owner, issue_id, lease_until(clock_, options_));
   if (!claimed) return claimed.error();
-  if (!claimed->has_value()) {
+  if (!claimed->has_value() && !(options_.share && issue->status == IssueStatus::sending)) {
     if (issue->status != IssueStatus::sending) {
       return make_error(Errc::conflict, fmt::format("issue {} is {}, not sending", issue_id,
                                                     to_string(issue->status)));
@@ -508,7 +601,8 @@ Result<RunSummary> SendEngine::run(Id issue_id,
     (void)store_.leases.release_lease(issue_id, options_.owner);
     return messages.error();
   }
-  Run run(*this, issue_id, **messages, issue->started_at.value_or(clock_.now()), progress);
+  Run run(*this, issue_id, **messages, issue->started_at.value_or(clock_.now()), progress,
+          claimed->has_value());
   return run.execute();
 }
 

@@ -3,18 +3,31 @@
 // beyond the in-flight window.
 //
 // The walk: begin_sending (store.hpp) has fixed the audience as queued deliveries.
-// run() holds the issue's lease (renewed in the background), reads the queued
-// deliveries with a keyset cursor in batches, hands them through a bounded queue to
-// one render-and-sign worker per core, which hand each message to the transport
-// (transport/transport.hpp: the SMTP pool or the outbox). Results go to one log writer
-// that records them in batched transactions. Then the deferred deliveries are retried
-// as they fall due, with the configured backoff, until none is left; the issue becomes
-// sent (unless the scheduler has cohorts of it left to release: then it stays sending). The queue, window and limits are in flow.hpp.
+// run() holds the issue's lease (or, with EngineOptions::share, joins an issue another
+// node holds), claims batches of the delivery log with a keyset cursor (queued rows,
+// and deferred ones as they fall due: store::DeliveryLog::claim_deliveries, each row
+// leased to this run and renewed in the background), hands them through a bounded
+// queue to one render-and-sign worker per core, which hand each message to the
+// transport (transport/transport.hpp: the SMTP pool or the outbox). Results go to one
+// log writer that records them in batched transactions, each only while its row is
+// still leased to this run, giving the lease back. Deferred deliveries are retried as
+// they fall due, with the configured backoff, until none is left; the issue becomes
+// sent (unless the scheduler has cohorts of it left to release: then it stays
+// sending). The queue, window and limits are in flow.hpp.
+//
+// Several nodes: any number of runs (one per sender node) share an issue by their
+// row leases. A run sends a row only while the lease it last wrote has at least a
+// quarter of its length to go (checked before each message is handed over), and a row
+// another node took over (the lease ran out: this node stalled or lost the database)
+// is not recorded at commit; a node that dies leaves its rows to the others once their
+// leases run out. Rows leased by others that are still to send keep a run waiting (it
+// takes them over if their node dies) until the whole log is settled.
 //
 // Crash safety: a message counts against the in-flight window from the moment it is
 // handed to the sender until its result is durable in the log. After a crash the next
-// run resumes from the log (queued and deferred rows), so at most `in_flight` readers
-// per crash can receive the issue twice, and nobody is skipped. A message the
+// run (here or on another node, once the leases ran out) resumes from the log (queued
+// and deferred rows), so at most `in_flight` readers per crash can receive the issue
+// twice, and nobody is skipped. A message the
 // transport gives back not_sent (it is shutting down) is left in the log as it was and
 // stops the run: stopping is not an attempt.
 //
@@ -66,6 +79,9 @@ struct EngineOptions {
   // (RunOutcome::waiting, the issue still sending) instead of waiting for the retry:
   // what `issue send` in the foreground wants; `serve` waits.
   bool end_when_waiting = false;
+  // Several sender nodes: a run joins an issue whose lease another node holds (`serve`)
+  // instead of refusing it (Errc::conflict: the CLI's foreground send).
+  bool share = false;
 };
 
 // The messages of one issue, one signed copy per reader: made once per run by the

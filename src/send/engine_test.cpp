@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "send/engine_test_support.hpp"
 #include "transport/outbox.hpp"
@@ -350,6 +351,79 @@ TEST_F(EngineTest, EndWhenWaitingEndsARunThatOnlyHasRetriesLeft) {
   ASSERT_EQ(reasons->size(), 1u);
   EXPECT_EQ((*reasons)[0].count, 3u);
   EXPECT_EQ((*reasons)[0].reply, "421 later");
+}
+
+}  // namespace
+}  // namespace broadsheet::send
+
+namespace broadsheet::send {
+namespace {
+
+// Several sender nodes (issue 15 item 3): runs that share an issue by their row leases.
+class SharedEngineTest : public EngineTest {
+ protected:
+  EngineOptions node(const std::string& owner) {
+    EngineOptions o = options();
+    o.owner = owner;
+    o.share = true;
+    return o;
+  }
+};
+
+TEST_F(SharedEngineTest, TwoNodesShareAnIssueAndEveryReaderGetsItOnce) {
+  Id issue = audience(120);
+  ScriptedSender a, b;
+  auto slow = [](int) { std::this_thread::sleep_for(std::chrono::milliseconds(1)); };
+  a.after_each = slow;
+  b.after_each = slow;
+  SendEngine engine_a(engine_roles(), a, plain(), node("node-a"), clock_);
+  SendEngine engine_b(engine_roles(), b, plain(), node("node-b"), clock_);
+  Result<RunSummary> summary_b = make_error(Errc::internal, "not run");
+  std::thread other([&] { summary_b = engine_b.run(issue); });
+  auto summary_a = engine_a.run(issue);
+  other.join();
+  ASSERT_TRUE(summary_a.ok()) << summary_a.error().message;
+  ASSERT_TRUE(summary_b.ok()) << summary_b.error().message;
+  EXPECT_EQ(summary_a->outcome, RunOutcome::finished);
+  EXPECT_EQ(summary_b->outcome, RunOutcome::finished);
+  EXPECT_EQ(store_->issue_by_id(issue)->status, IssueStatus::sent);
+  std::map<std::string, int> all = a.delivered_all();
+  int from_b = 0;
+  for (const auto& [rcpt, n] : b.delivered_all()) {
+    all[rcpt] += n;
+    from_b += n;
+  }
+  EXPECT_EQ(all.size(), 120u);
+  for (const auto& [rcpt, n] : all) EXPECT_EQ(n, 1) << rcpt;
+  EXPECT_GT(from_b, 0);
+  EXPECT_LT(from_b, 120);
+}
+
+TEST_F(SharedEngineTest, ASharingRunJoinsAnIssueAnotherNodeHolds) {
+  Id issue = audience(4);
+  ASSERT_TRUE(store_->claim_sending_issue("someone-else", issue, clock_.now() + 60)->has_value());
+  ScriptedSender sender;
+  SendEngine engine(engine_roles(), sender, plain(), node("node-a"), clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary->outcome, RunOutcome::finished);
+  EXPECT_EQ(summary->counts.sent, 4u);
+}
+
+TEST_F(SharedEngineTest, RowsOfANodeThatDiedAreTakenOverWhenTheirLeasesRunOut) {
+  Id issue = audience(10);
+  // A node claimed three rows and died: its leases run out two seconds from now.
+  auto dead = store_->claim_deliveries(issue, "dead-node", clock_.now(), clock_.now() + 2, 0, 3);
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 3u);
+  ScriptedSender sender;
+  SendEngine engine(engine_roles(), sender, plain(), node("node-a"), clock_);
+  auto summary = engine.run(issue);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_EQ(summary->outcome, RunOutcome::finished);
+  EXPECT_EQ(summary->counts.sent, 10u);
+  for (const auto& r : *dead) EXPECT_EQ(sender.delivered(r.email), 1) << r.email;
+  EXPECT_EQ(sender.delivered_all().size(), 10u);
 }
 
 }  // namespace

@@ -92,6 +92,16 @@ class FakeIssueDesk final : public store::Issues,
   Status record_deliveries(Id, const std::vector<store::DeliveryUpdate>&) override {
     return unused();
   }
+  Result<std::vector<store::PendingDelivery>> claim_deliveries(Id, const std::string&, UnixSeconds,
+                                                               UnixSeconds, Id,
+                                                               std::size_t) override {
+    return unused();
+  }
+  Status renew_delivery_leases(Id, const std::string&, UnixSeconds) override { return unused(); }
+  Result<std::size_t> record_leased_deliveries(
+      Id, const std::string&, const std::vector<store::DeliveryUpdate>&) override {
+    return unused();
+  }
   Result<std::optional<UnixSeconds>> next_retry_at(Id) override { return unused(); }
   Result<std::vector<store::DeferralReason>> deferral_reasons(Id, std::size_t) override {
     return std::vector<store::DeferralReason>{};

@@ -130,7 +130,8 @@ Result<MailPass> MailQueueSender::run_pass(SteadyClock::time_point deadline, boo
 
 Result<bool> MailQueueSender::send_batch(MailPass& pass) {
   const UnixSeconds now = clock_.now();
-  auto rows = store_.queue.due_mail(now, options_.batch_size);
+  auto rows = store_.queue.claim_mail(options_.owner, now, now + options_.lease_seconds,
+                                     options_.batch_size);
   if (!rows) return rows.error();
   if (rows->empty()) return false;
   auto newsletters = store_.newsletters.list_newsletters(false);

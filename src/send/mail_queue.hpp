@@ -4,8 +4,9 @@
 //
 // What it does: it sleeps until wake() is called (the store's mail listener calls it
 // after every commit that queued mail) or the poll interval passes (retries falling
-// due, rows left by a crash or queued by another process). Then it reads the due rows
-// in batches; renders each with the renderer it was given; hands the batch to the
+// due, rows left by a crash or queued by another process). Then it claims the due rows
+// in batches (leased to it, so that the senders of several nodes never take the same
+// row); renders each with the renderer it was given; hands the batch to the
 // transport at once (the SMTP pool spreads it over its connections, the outbox shares
 // its syncs), waits for every result; and settles the whole batch in one transaction.
 //
@@ -20,7 +21,7 @@
 //
 // Crash safety: a row is settled only after the transport has said what became of it,
 // so after a crash the rows of the batch in flight are sent again (at most
-// `batch_size`), and a settled row never is.
+// `batch_size`) once their lease has run out, and a settled row never is.
 //
 // Stopping: stop() (on SIGTERM) has the thread send what is due, for at most
 // `drain_time` or until the transport stops, then it ends; what is left stays queued
@@ -40,6 +41,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -60,6 +62,10 @@ struct MailQueueOptions {
   std::chrono::milliseconds drain_time{5000};  // sending on after stop()
   UnixSeconds keep_done = 7 * 86400;           // done rows are purged after this
   int nice = 10;  // the thread's CPU priority, below the request handlers' (Linux)
+  // The lease on the rows of a batch (store::QueuedMailStore::claim_mail), so that the
+  // senders of several nodes share the queue: unique per process, like the engine's.
+  std::string owner = "mail-queue";
+  UnixSeconds lease_seconds = 120;  // longer than a batch takes to send
 };
 
 // Renders one queued email with its envelope. nullopt: there is nothing to send any

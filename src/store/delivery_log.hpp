@@ -75,6 +75,29 @@ class DeliveryLog {
   // Deferred deliveries due at `now`, in id order after `after_id`.
   virtual Result<std::vector<PendingDelivery>> due_deliveries(Id issue_id, UnixSeconds now,
                                                               Id after_id, std::size_t limit) = 0;
+  // Sender nodes share an issue by leasing rows of its log (several nodes: every
+  // sender of serve claims; the CLI's foreground send too). Claims up to `limit`
+  // deliveries that are queued, or deferred and due at `now`, whose lease is free or
+  // ran out (before `now`), with subscriber_id > after_id, in id order, and leases them
+  // to `owner` until `until`; returns them. Concurrent claimers never get the same row
+  // (SQLite: one writer at a time; PostgreSQL: FOR UPDATE SKIP LOCKED). A row stays
+  // leased until its result is recorded (record_leased_deliveries), the owner's leases
+  // are released (SendLeases::release_lease), or the lease runs out.
+  virtual Result<std::vector<PendingDelivery>> claim_deliveries(Id issue_id,
+                                                                const std::string& owner,
+                                                                UnixSeconds now, UnixSeconds until,
+                                                                Id after_id, std::size_t limit) = 0;
+  // Extends every lease `owner` holds on the issue's rows to `until`. A row another
+  // node took over (its lease had run out) is not the owner's any more and stays as
+  // it is: the owner must not send past the `until` it last wrote.
+  virtual Status renew_delivery_leases(Id issue_id, const std::string& owner,
+                                       UnixSeconds until) = 0;
+  // record_deliveries for a claimer: each outcome is written only while its row is
+  // still leased to `owner`, and gives the lease back; an outcome whose row another
+  // node took over is left out (that node sends and records it). One transaction.
+  // Returns how many were written.
+  virtual Result<std::size_t> record_leased_deliveries(
+      Id issue_id, const std::string& owner, const std::vector<DeliveryUpdate>& updates) = 0;
   // Writes a batch of outcomes in one transaction; a failed delivery with a 5xx
   // code adds one to the reader's bounce count.
   virtual Status record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) = 0;

@@ -4,7 +4,8 @@
 // The emails a reader is owed (a confirmation, a welcome) are queued by the very
 // transaction that makes them due: Signups::record_signup() and confirm() queue them
 // beside the sign-up or the confirmation, so both are durable or neither is. The sender
-// reads due rows, sends them and settles them. Meant for one sender per database.
+// claims due rows (a lease, so that the senders of several nodes share the queue and
+// never take the same row), sends them and settles them.
 // Thread-safe; each method is one transaction (store/store.hpp).
 #pragma once
 
@@ -60,8 +61,16 @@ class QueuedMailStore {
 
   // Up to `limit` pending emails due at `now`, the earliest due first. Reads only.
   virtual Result<std::vector<QueuedMail>> due_mail(UnixSeconds now, std::size_t limit) = 0;
+  // due_mail for one of several senders: up to `limit` due rows whose lease is free,
+  // ran out at `now`, or is `owner`'s (its rows not sent, the transport stopping), leased to `owner` until `until`, in one transaction;
+  // concurrent claimers never get the same row (PostgreSQL: FOR UPDATE SKIP LOCKED).
+  // Settling a row gives its lease back; a sender that dies leaves its rows to the
+  // next claimer once `until` has passed.
+  virtual Result<std::vector<QueuedMail>> claim_mail(const std::string& owner, UnixSeconds now,
+                                                     UnixSeconds until, std::size_t limit) = 0;
   // Records what became of a batch of attempts, in one transaction; each counts as an
-  // attempt. A row no longer pending (settled before) is left as it is.
+  // attempt and frees the row's lease. A row no longer pending (settled before) is
+  // left as it is.
   virtual Status settle_mail(const std::vector<MailSettlement>& settlements) = 0;
   virtual Result<MailQueueState> mail_queue_state() = 0;
   // Drops up to `limit` rows done (sent or given up) that were queued before `before`,

@@ -16,6 +16,7 @@
 //   delivery_log.hpp DeliveryLog      an issue's deliveries, for the send engine
 //   delivery_reports.hpp DeliveryReports  an issue's delivery report: over time, failures
 //   send_leases.hpp  SendLeases       which node sends which issue
+//   node_locks.hpp   NodeLocks        locks with a lease (the scheduler's), nodes alive
 //   releases.hpp     Releases         the scheduler's cohort releases into the log
 //   editions.hpp     Editions         editions skipped (drafts from feeds), with why
 //   users.hpp        Users            users of the admin side
@@ -55,6 +56,7 @@
 #include "store/imports.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
+#include "store/node_locks.hpp"
 #include "store/queued_mail.hpp"
 #include "store/readers.hpp"
 #include "store/releases.hpp"
@@ -80,6 +82,7 @@ class Store : public Health,
               public DeliveryLog,
               public DeliveryReports,
               public SendLeases,
+              public NodeLocks,
               public Releases,
               public Editions,
               public Users,

@@ -53,6 +53,11 @@ namespace broadsheet::store::sqlite {
   X(archive_list) X(archive_list_before) X(archive_issue)                                 \
   X(start_issue) X(queue_audience) X(set_issue_status) X(claim_sending_issue)             \
   X(renew_lease) X(release_lease) X(queued_deliveries) X(due_deliveries)                  \
+  X(claimable_deliveries) X(claim_deliveries) X(renew_delivery_leases)                    \
+  X(release_delivery_leases) X(record_leased_delivery) X(delete_leased_delivery)          \
+  X(issues_with_claimable_work) X(hold_node_lock) X(release_node_lock)                    \
+  X(node_lock_holder) X(node_heartbeat) X(node_gone) X(live_nodes)                        \
+  X(claimable_mail) X(claim_mail_row)                                                     \
   X(update_delivery) X(delete_delivery) X(count_bounce) X(delivery_counts)                \
   X(next_retry_at) X(deferral_reasons) X(delivery_of) X(settled_since)   \
   X(delivery_buckets) X(failed_deliveries)                 \

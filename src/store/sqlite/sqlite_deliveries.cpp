@@ -175,10 +175,139 @@ Result<bool> SqliteStore::renew_lease(Id issue_id, const std::string& owner, Uni
 Status SqliteStore::release_lease(Id issue_id, const std::string& owner) {
   auto h = hold();
   if (!h) return h.error();
-  Query q(db(), sql().release_lease);
-  q.bind_int(1, issue_id).bind_text(2, owner);
-  if (auto s = q.run(); !s) return failed_to("release a lease", s.error());
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("release a lease", s.error());
+  for (sqlite3_stmt* stmt : {sql().release_lease, sql().release_delivery_leases}) {
+    Query q(db(), stmt);
+    q.bind_int(1, issue_id).bind_text(2, owner);
+    if (auto s = q.run(); !s) return failed_to("release a lease", s.error());
+  }
+  if (auto s = tx.commit(); !s) return failed_to("release a lease", s.error());
   return {};
+}
+
+Result<std::vector<Id>> SqliteStore::issues_with_claimable_work(UnixSeconds now) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().issues_with_claimable_work);
+  q.bind_int(1, now);
+  std::vector<Id> out;
+  if (auto s = q.each_row([&] { out.push_back(q.int_at(0)); }); !s) {
+    return failed_to("look for issues to send", s.error());
+  }
+  return out;
+}
+
+Result<std::vector<PendingDelivery>> SqliteStore::claim_deliveries(Id issue_id,
+                                                                   const std::string& owner,
+                                                                   UnixSeconds now,
+                                                                   UnixSeconds until, Id after_id,
+                                                                   std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) {
+    return failed_to("claim deliveries", s.error());
+  }
+  std::vector<PendingDelivery> out;
+  {
+    Query q(db(), sql().claimable_deliveries);
+    q.columns(kPendingColumns)
+        .bind_int(1, issue_id)
+        .bind_int(2, now)
+        .bind_int(3, after_id)
+        .bind_int(4, as_sql_limit(limit));
+    if (auto s = q.each_row([&] { out.push_back(read_pending(q)); }); !s) {
+      return failed_to("claim deliveries", s.error());
+    }
+  }
+  if (out.empty()) return out;
+  // The rows read are every claimable row of their id range (same transaction, id
+  // order): one UPDATE of the range leases exactly them.
+  Query q(db(), sql().claim_deliveries);
+  q.bind_int(1, issue_id)
+      .bind_int(2, now)
+      .bind_int(3, out.front().subscriber_id)
+      .bind_int(4, out.back().subscriber_id)
+      .bind_text(5, owner)
+      .bind_int(6, until);
+  if (auto s = q.run(); !s) return failed_to("claim deliveries", s.error());
+  if (auto s = tx.commit(); !s) return failed_to("claim deliveries", s.error());
+  return out;
+}
+
+Status SqliteStore::renew_delivery_leases(Id issue_id, const std::string& owner,
+                                          UnixSeconds until) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().renew_delivery_leases);
+  q.bind_int(1, issue_id).bind_text(2, owner).bind_int(3, until);
+  if (auto s = q.run(); !s) return failed_to("renew delivery leases", s.error());
+  return {};
+}
+
+Result<bool> SqliteStore::hold_lock(const std::string& name, const std::string& owner,
+                                    UnixSeconds now, UnixSeconds until) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().hold_node_lock);
+  q.bind_text(1, name).bind_text(2, owner).bind_int(3, now).bind_int(4, until);
+  bool held = false;
+  if (auto s = q.each_row([&] { held = true; }); !s) return failed_to("take a lock", s.error());
+  return held;
+}
+
+Status SqliteStore::release_lock(const std::string& name, const std::string& owner) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().release_node_lock);
+  q.bind_text(1, name).bind_text(2, owner);
+  if (auto s = q.run(); !s) return failed_to("release a lock", s.error());
+  return {};
+}
+
+Result<std::optional<LockHolder>> SqliteStore::lock_holder(const std::string& name) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().node_lock_holder);
+  q.bind_text(1, name);
+  std::optional<LockHolder> out;
+  if (auto s = q.each_row([&] { out = LockHolder{q.text_at(0), q.int_at(1)}; }); !s) {
+    return failed_to("read a lock", s.error());
+  }
+  return out;
+}
+
+Status SqliteStore::node_heartbeat(const std::string& owner, const std::string& roles,
+                                   UnixSeconds now) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().node_heartbeat);
+  q.bind_text(1, owner).bind_text(2, roles).bind_int(3, now);
+  if (auto s = q.run(); !s) return failed_to("record a heartbeat", s.error());
+  return {};
+}
+
+Status SqliteStore::node_gone(const std::string& owner) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().node_gone);
+  q.bind_text(1, owner);
+  if (auto s = q.run(); !s) return failed_to("forget a node", s.error());
+  return {};
+}
+
+Result<std::vector<NodeSeen>> SqliteStore::live_nodes(UnixSeconds since) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().live_nodes);
+  q.bind_int(1, since);
+  std::vector<NodeSeen> out;
+  if (auto s = q.each_row([&] { out.push_back(NodeSeen{q.text_at(0), q.text_at(1), q.int_at(2)}); });
+      !s) {
+    return failed_to("read the nodes", s.error());
+  }
+  return out;
 }
 
 Result<std::vector<PendingDelivery>> SqliteStore::queued_deliveries(Id issue_id, Id after_id,
@@ -216,7 +345,19 @@ Result<std::vector<PendingDelivery>> SqliteStore::due_deliveries(Id issue_id, Un
 }
 
 Status SqliteStore::record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) {
-  if (updates.empty()) return {};
+  auto written = write_deliveries(issue_id, nullptr, updates);
+  if (!written) return written.error();
+  return {};
+}
+
+Result<std::size_t> SqliteStore::record_leased_deliveries(
+    Id issue_id, const std::string& owner, const std::vector<DeliveryUpdate>& updates) {
+  return write_deliveries(issue_id, &owner, updates);
+}
+
+Result<std::size_t> SqliteStore::write_deliveries(Id issue_id, const std::string* owner,
+                                                  const std::vector<DeliveryUpdate>& updates) {
+  if (updates.empty()) return std::size_t{0};
   auto h = hold();
   if (!h) return h.error();
   const UnixSeconds now = clock_.now();
@@ -224,18 +365,21 @@ Status SqliteStore::record_deliveries(Id issue_id, const std::vector<DeliveryUpd
   if (auto s = tx.begin(sql().begin_immediate); !s) {
     return failed_to("record deliveries", s.error());
   }
+  std::size_t written = 0;
   for (const auto& u : updates) {
     if (u.drop) {
-      Query q(db(), sql().delete_delivery);
+      Query q(db(), owner ? sql().delete_leased_delivery : sql().delete_delivery);
       q.bind_int(1, issue_id).bind_int(2, u.subscriber_id);
+      if (owner) q.bind_text(3, *owner);
       if (auto s = q.run(); !s) return failed_to("record deliveries", s.error());
+      written += static_cast<std::size_t>(sqlite3_changes(db()));
       continue;
     }
     const std::string status(to_string(u.status));
     const std::string reply = bounded_reply(u.reply);
     std::optional<std::int64_t> next;
     if (u.status == DeliveryStatus::deferred && u.next_attempt_at) next = *u.next_attempt_at;
-    Query q(db(), sql().update_delivery);
+    Query q(db(), owner ? sql().record_leased_delivery : sql().update_delivery);
     q.bind_int(1, issue_id)
         .bind_int(2, u.subscriber_id)
         .bind_text(3, status)
@@ -243,7 +387,11 @@ Status SqliteStore::record_deliveries(Id issue_id, const std::vector<DeliveryUpd
         .bind_text(5, reply)
         .bind_opt_int(6, next)
         .bind_int(7, now);
+    if (owner) q.bind_text(8, *owner);
     if (auto s = q.run(); !s) return failed_to("record deliveries", s.error());
+    const bool changed = sqlite3_changes(db()) > 0;
+    if (!changed) continue;  // another node's row now (leased), or gone
+    ++written;
     if (u.status == DeliveryStatus::failed && u.code >= 500 && u.code < 600) {
       Query b(db(), sql().count_bounce);
       b.bind_int(1, u.subscriber_id).bind_int(2, now);
@@ -251,7 +399,7 @@ Status SqliteStore::record_deliveries(Id issue_id, const std::vector<DeliveryUpd
     }
   }
   if (auto s = tx.commit(); !s) return failed_to("record deliveries", s.error());
-  return {};
+  return written;
 }
 
 Result<DeliveryCounts> SqliteStore::delivery_counts(Id issue_id) {

@@ -4,9 +4,10 @@
 //
 // Rows are written by the transactions that make an email due (sqlite_signup.cpp,
 // confirm() in sqlite_subscribers.cpp) through the helpers of sqlite_mail_queue.hpp,
-// and read and settled by the one sender (send/mail_queue.hpp). due_mail() only reads:
-// SQLite is one node with one sender, so a row needs no lease. A crash between sending
-// and settling sends that row again after the restart; a settled row never is.
+// and claimed and settled by the senders (send/mail_queue.hpp): claim_mail() leases
+// the rows it returns, so the senders of several nodes never take the same row. A
+// crash between sending and settling sends that row again once its lease has run out;
+// a settled row never is.
 #include "store/sqlite/sqlite_mail_queue.hpp"
 
 #include <fmt/format.h>
@@ -112,6 +113,29 @@ Result<std::vector<QueuedMail>> SqliteStore::due_mail(UnixSeconds now, std::size
   if (auto s = q.each_row([&] { out.push_back(read_queued(q)); }); !s) {
     return failed_to("read the mail queue", s.error());
   }
+  return out;
+}
+
+Result<std::vector<QueuedMail>> SqliteStore::claim_mail(const std::string& owner, UnixSeconds now,
+                                                        UnixSeconds until, std::size_t limit) {
+  auto h = hold();
+  if (!h) return h.error();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("claim queued mail", s.error());
+  std::vector<QueuedMail> out;
+  {
+    Query q(db(), sql().claimable_mail);
+    q.columns(kQueuedColumns).bind_int(1, now).bind_int(2, as_sql_limit(limit)).bind_text(3, owner);
+    if (auto s = q.each_row([&] { out.push_back(read_queued(q)); }); !s) {
+      return failed_to("read the mail queue", s.error());
+    }
+  }
+  for (const auto& m : out) {
+    Query q(db(), sql().claim_mail_row);
+    q.bind_int(1, m.id).bind_text(2, owner).bind_int(3, until);
+    if (auto s = q.run(); !s) return failed_to("claim queued mail", s.error());
+  }
+  if (auto s = tx.commit(); !s) return failed_to("claim queued mail", s.error());
   return out;
 }
 

@@ -94,6 +94,8 @@ class SqliteStore final : public Store {
 
   // The mail queue: sqlite_mail_queue.cpp.
   Result<std::vector<QueuedMail>> due_mail(UnixSeconds now, std::size_t limit) override;
+  Result<std::vector<QueuedMail>> claim_mail(const std::string& owner, UnixSeconds now,
+                                             UnixSeconds until, std::size_t limit) override;
   Status settle_mail(const std::vector<MailSettlement>& settlements) override;
   Result<MailQueueState> mail_queue_state() override;
   Result<std::size_t> purge_mail_queue(UnixSeconds before, std::size_t limit) override;
@@ -153,6 +155,22 @@ class SqliteStore final : public Store {
                                                 UnixSeconds until) override;
   Result<bool> renew_lease(Id issue_id, const std::string& owner, UnixSeconds until) override;
   Status release_lease(Id issue_id, const std::string& owner) override;
+  Result<std::vector<Id>> issues_with_claimable_work(UnixSeconds now) override;
+  Result<std::vector<PendingDelivery>> claim_deliveries(Id issue_id, const std::string& owner,
+                                                        UnixSeconds now, UnixSeconds until,
+                                                        Id after_id, std::size_t limit) override;
+  Status renew_delivery_leases(Id issue_id, const std::string& owner, UnixSeconds until) override;
+  Result<std::size_t> record_leased_deliveries(Id issue_id, const std::string& owner,
+                                               const std::vector<DeliveryUpdate>& updates) override;
+  // NodeLocks: sqlite_deliveries.cpp.
+  Result<bool> hold_lock(const std::string& name, const std::string& owner, UnixSeconds now,
+                         UnixSeconds until) override;
+  Status release_lock(const std::string& name, const std::string& owner) override;
+  Result<std::optional<LockHolder>> lock_holder(const std::string& name) override;
+  Status node_heartbeat(const std::string& owner, const std::string& roles,
+                        UnixSeconds now) override;
+  Status node_gone(const std::string& owner) override;
+  Result<std::vector<NodeSeen>> live_nodes(UnixSeconds since) override;
   Result<std::vector<PendingDelivery>> queued_deliveries(Id issue_id, Id after_id,
                                                          std::size_t limit) override;
   Result<std::vector<PendingDelivery>> due_deliveries(Id issue_id, UnixSeconds now, Id after_id,
@@ -302,6 +320,9 @@ class SqliteStore final : public Store {
               MailboxKeys keys);
 
   Result<Hold> hold();
+  // record_deliveries and record_leased_deliveries (`owner` null: any row).
+  Result<std::size_t> write_deliveries(Id issue_id, const std::string* owner,
+                                       const std::vector<DeliveryUpdate>& updates);
   // feed_by_id for a caller that holds the writer.
   Result<Feed> feed_by_id_held(Id id);
   // A reader, waiting while every one is in use.

@@ -61,6 +61,64 @@ WHERE d.issue_id = ?1 AND d.status = 'deferred' AND d.next_attempt_at <= ?2 AND
 ORDER BY d.subscriber_id
 LIMIT ?4;
 
+-- name: claimable_deliveries
+-- ?1 issue, ?2 now, ?3 after subscriber id, ?4 limit: queued deliveries, and deferred
+-- ones due, whose lease is free or ran out, in id order; the columns of
+-- queued_deliveries. claim_deliveries then leases exactly these (same transaction).
+SELECT d.subscriber_id, s.email, s.email_display, s.name, s.timezone, d.attempts,
+       coalesce(x.status = 'confirmed' AND s.status = 'active' AND
+                NOT EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key),
+                0) AS still_subscribed
+FROM deliveries AS d
+JOIN issues AS i ON i.id = d.issue_id
+JOIN subscribers AS s ON s.id = d.subscriber_id
+LEFT JOIN subscriptions AS x
+  ON x.subscriber_id = d.subscriber_id AND x.newsletter_id = i.newsletter_id
+WHERE d.issue_id = ?1 AND d.subscriber_id > ?3 AND
+      (d.status = 'queued' OR (d.status = 'deferred' AND d.next_attempt_at <= ?2)) AND
+      (d.lease_owner IS NULL OR d.lease_until < ?2)
+ORDER BY d.subscriber_id
+LIMIT ?4;
+
+-- name: claim_deliveries
+-- ?1 issue, ?2 now, ?3 first and ?4 last subscriber id of what claimable_deliveries
+-- read, ?5 owner, ?6 lease until: leases the claimable rows of that range.
+UPDATE deliveries SET lease_owner = ?5, lease_until = ?6
+WHERE issue_id = ?1 AND subscriber_id BETWEEN ?3 AND ?4 AND
+      (status = 'queued' OR (status = 'deferred' AND next_attempt_at <= ?2)) AND
+      (lease_owner IS NULL OR lease_until < ?2);
+
+-- name: renew_delivery_leases
+-- ?1 issue, ?2 owner, ?3 until: the owner's leases on rows still to send.
+UPDATE deliveries SET lease_until = ?3
+WHERE issue_id = ?1 AND lease_owner = ?2;
+
+-- name: release_delivery_leases
+UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
+WHERE issue_id = ?1 AND lease_owner = ?2;
+
+-- name: record_leased_delivery
+-- ?1 issue, ?2 subscriber, ?3 status, ?4 attempts, ?5 reply, ?6 next attempt, ?7 now,
+-- ?8 the lease owner that sent it: recorded only while the row is still leased to it
+-- (a row taken over by another node is that node's now); the lease is given back.
+UPDATE deliveries
+SET status = ?3, attempts = ?4, last_reply = ?5, next_attempt_at = ?6, updated_at = ?7,
+    lease_owner = NULL, lease_until = NULL
+WHERE issue_id = ?1 AND subscriber_id = ?2 AND lease_owner = ?8;
+
+-- name: delete_leased_delivery
+DELETE FROM deliveries WHERE issue_id = ?1 AND subscriber_id = ?2 AND lease_owner = ?3;
+
+-- name: issues_with_claimable_work
+-- ?1 now: sending issues with deliveries some node may claim now, oldest send first.
+SELECT i.id FROM issues AS i
+WHERE i.status = 'sending' AND
+      EXISTS (SELECT 1 FROM deliveries AS d
+              WHERE d.issue_id = i.id AND
+                    (d.status = 'queued' OR (d.status = 'deferred' AND d.next_attempt_at <= ?1)) AND
+                    (d.lease_owner IS NULL OR d.lease_until < ?1))
+ORDER BY i.started_at, i.id;
+
 -- name: update_delivery
 UPDATE deliveries
 SET status = ?3, attempts = ?4, last_reply = ?5, next_attempt_at = ?6, updated_at = ?7

@@ -33,11 +33,31 @@ WHERE q.next_attempt_at IS NOT NULL AND q.next_attempt_at <= ?1
 ORDER BY q.next_attempt_at, q.id
 LIMIT ?2;
 
+-- name: claimable_mail
+-- ?1 now, ?2 limit, ?3 owner: due_mail's rows whose lease is free, ran out, or is the
+-- owner's (the columns of due_mail); claim_mail_row then leases each, in the same
+-- transaction.
+SELECT q.id, q.kind, q.subscriber_id, q.newsletter_ids, q.created_at, q.attempts,
+       s.email, s.name,
+       CASE WHEN EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key)
+            THEN 'blocked' ELSE s.status END AS status
+FROM mail_queue AS q
+JOIN subscribers AS s ON s.id = q.subscriber_id
+WHERE q.next_attempt_at IS NOT NULL AND q.next_attempt_at <= ?1 AND
+      (q.lease_owner IS NULL OR q.lease_until < ?1 OR q.lease_owner = ?3)
+ORDER BY q.next_attempt_at, q.id
+LIMIT ?2;
+
+-- name: claim_mail_row
+-- ?1 id, ?2 owner, ?3 until.
+UPDATE mail_queue SET lease_owner = ?2, lease_until = ?3 WHERE id = ?1;
+
 -- name: settle_mail
 -- ?1 id, ?2 sent_at or NULL, ?3 next attempt or NULL (both NULL: given up), ?4 the
 -- error ('' when sent). Counts the attempt. A row no longer pending is left alone.
 UPDATE mail_queue
-SET attempts = attempts + 1, sent_at = ?2, next_attempt_at = ?3, last_error = ?4
+SET attempts = attempts + 1, sent_at = ?2, next_attempt_at = ?3, last_error = ?4,
+    lease_owner = NULL, lease_until = NULL
 WHERE id = ?1 AND next_attempt_at IS NOT NULL;
 
 -- name: mail_queue_state

@@ -24,3 +24,31 @@ UPDATE issues SET lease_expires_at = ?3 WHERE id = ?1 AND lease_owner = ?2 RETUR
 -- name: release_lease
 UPDATE issues SET lease_owner = NULL, lease_expires_at = NULL
 WHERE id = ?1 AND lease_owner = ?2;
+
+-- Locks with a lease (node_locks, migration 0017; store/node_locks.hpp) -----------------
+
+-- name: hold_node_lock
+-- ?1 name, ?2 owner, ?3 now, ?4 until: takes the lock when it is free or ran out, or
+-- renews it when it is the owner's; returns a row only then.
+INSERT INTO node_locks (name, owner, until) VALUES (?1, ?2, ?4)
+ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
+WHERE node_locks.owner = excluded.owner OR node_locks.until < ?3
+RETURNING owner;
+
+-- name: release_node_lock
+DELETE FROM node_locks WHERE name = ?1 AND owner = ?2;
+
+-- name: node_lock_holder
+SELECT owner, until FROM node_locks WHERE name = ?1;
+
+-- name: node_heartbeat
+-- ?1 owner, ?2 roles ("web,sender"), ?3 now.
+INSERT INTO nodes (owner, roles, seen_at) VALUES (?1, ?2, ?3)
+ON CONFLICT (owner) DO UPDATE SET roles = excluded.roles, seen_at = excluded.seen_at;
+
+-- name: node_gone
+DELETE FROM nodes WHERE owner = ?1;
+
+-- name: live_nodes
+-- ?1 seen since: the nodes whose heartbeat is that recent, by owner.
+SELECT owner, roles, seen_at FROM nodes WHERE seen_at >= ?1 ORDER BY owner;

@@ -1,0 +1,182 @@
+// Several nodes on one database (issue 15 item 3), on a fake clock: the rules by which
+// sender nodes claim the rows of a delivery log and of the mail queue (never the same
+// row twice; a lease that ran out is taken over, and its old holder's results are not
+// recorded), and the locks with a lease, of which the scheduler's is one.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "store/sqlite/test_support.hpp"
+
+namespace broadsheet::store::sqlite {
+namespace {
+
+using testing::SqliteTest;
+
+constexpr UnixSeconds kLease = 30;
+
+class LeasesTest : public SqliteTest {
+ protected:
+  void SetUp() override {
+    SqliteTest::SetUp();
+    open();
+    n_ = newsletter("morning");
+    for (int k = 0; k < 6; ++k) {
+      Subscriber s = subscriber("r" + std::to_string(k) + "@example.org");
+      EXPECT_TRUE(
+          store_->set_subscription(s.id, n_.id, SubscriptionStatus::confirmed, "test").ok());
+    }
+    Issue i;
+    i.newsletter_id = n_.id;
+    i.subject = "Today";
+    issue_ = *store_->add_issue(i);
+    ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
+  }
+
+  std::vector<PendingDelivery> claim(const std::string& owner, std::size_t limit, Id after = 0) {
+    auto rows = store_->claim_deliveries(issue_.id, owner, clock_.now(), clock_.now() + kLease,
+                                         after, limit);
+    EXPECT_TRUE(rows.ok()) << (rows.ok() ? "" : rows.error().message);
+    return rows.ok() ? *rows : std::vector<PendingDelivery>{};
+  }
+
+  static std::vector<DeliveryUpdate> sent(const std::vector<PendingDelivery>& rows) {
+    std::vector<DeliveryUpdate> out;
+    for (const auto& r : rows) {
+      DeliveryUpdate u;
+      u.subscriber_id = r.subscriber_id;
+      u.status = DeliveryStatus::sent;
+      u.attempts = r.attempts + 1;
+      out.push_back(u);
+    }
+    return out;
+  }
+
+  Newsletter n_;
+  Issue issue_;
+};
+
+TEST_F(LeasesTest, ClaimersNeverGetTheSameRow) {
+  auto a = claim("node-a", 4);
+  auto b = claim("node-b", 4);
+  auto c = claim("node-c", 4);
+  EXPECT_EQ(a.size(), 4u);
+  EXPECT_EQ(b.size(), 2u);
+  EXPECT_TRUE(c.empty());
+  std::set<Id> ids;
+  for (const auto& r : a) ids.insert(r.subscriber_id);
+  for (const auto& r : b) ids.insert(r.subscriber_id);
+  EXPECT_EQ(ids.size(), 6u);
+  // The keyset cursor: past the last row claimed.
+  EXPECT_TRUE(claim("node-a", 4, a.back().subscriber_id).empty());
+}
+
+TEST_F(LeasesTest, ARowIsRecordedOnlyByItsHolderAndGivesItsLeaseBack) {
+  auto a = claim("node-a", 6);
+  ASSERT_EQ(a.size(), 6u);
+  auto written = store_->record_leased_deliveries(issue_.id, "node-b", sent(a));
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(*written, 0u);
+  EXPECT_EQ(store_->delivery_counts(issue_.id)->queued, 6u);
+  written = store_->record_leased_deliveries(issue_.id, "node-a", sent({a[0], a[1]}));
+  EXPECT_EQ(*written, 2u);
+  EXPECT_EQ(store_->delivery_counts(issue_.id)->sent, 2u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL"), 4);
+}
+
+TEST_F(LeasesTest, ALeaseThatRanOutIsTakenOverAndItsOldHolderRecordsNothing) {
+  auto a = claim("node-a", 6);
+  ASSERT_EQ(a.size(), 6u);
+  clock_.advance(kLease - 1);
+  EXPECT_TRUE(claim("node-b", 6).empty());  // not yet run out
+  clock_.advance(2);
+  auto b = claim("node-b", 6);
+  ASSERT_EQ(b.size(), 6u);  // node-a died, or stalled past its lease
+  EXPECT_EQ(*store_->record_leased_deliveries(issue_.id, "node-a", sent(a)), 0u);
+  EXPECT_EQ(*store_->record_leased_deliveries(issue_.id, "node-b", sent(b)), 6u);
+  EXPECT_EQ(store_->delivery_counts(issue_.id)->sent, 6u);
+}
+
+TEST_F(LeasesTest, RenewingKeepsTheRowsAndReleasingGivesThemBack) {
+  auto a = claim("node-a", 3);
+  ASSERT_EQ(a.size(), 3u);
+  clock_.advance(kLease - 5);
+  ASSERT_TRUE(store_->renew_delivery_leases(issue_.id, "node-a", clock_.now() + kLease).ok());
+  clock_.advance(10);  // past the first lease, within the renewed one
+  EXPECT_EQ(claim("node-b", 6).size(), 3u);  // only the rows node-a never had
+  ASSERT_TRUE(store_->release_lease(issue_.id, "node-a").ok());
+  EXPECT_EQ(claim("node-c", 6).size(), 3u);  // a clean stop hands them over at once
+}
+
+TEST_F(LeasesTest, DeferredRowsAreClaimedOnceDueAndIssuesWithWorkAreListed) {
+  auto a = claim("node-a", 6);
+  auto updates = sent(a);
+  updates[0].status = DeliveryStatus::deferred;
+  updates[0].next_attempt_at = clock_.now() + 60;
+  ASSERT_EQ(*store_->record_leased_deliveries(issue_.id, "node-a", updates), 6u);
+  EXPECT_TRUE(claim("node-b", 6).empty());
+  EXPECT_TRUE(store_->issues_with_claimable_work(clock_.now())->empty());
+  clock_.advance(60);
+  EXPECT_EQ(*store_->issues_with_claimable_work(clock_.now()), std::vector<Id>{issue_.id});
+  auto b = claim("node-b", 6);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].subscriber_id, a[0].subscriber_id);
+  EXPECT_EQ(b[0].attempts, 1);
+  EXPECT_TRUE(store_->issues_with_claimable_work(clock_.now())->empty());  // leased
+}
+
+TEST_F(LeasesTest, OneHolderOfALockAtATimeHandedOverWhenItRunsOut) {
+  const UnixSeconds t = clock_.now();
+  EXPECT_TRUE(*store_->hold_lock("scheduler", "node-a", t, t + 15));
+  EXPECT_FALSE(*store_->hold_lock("scheduler", "node-b", t, t + 15));
+  EXPECT_TRUE(*store_->hold_lock("scheduler", "node-a", t + 5, t + 20));  // renewed
+  EXPECT_FALSE(*store_->hold_lock("scheduler", "node-b", t + 20, t + 35));
+  auto holder = store_->lock_holder("scheduler");
+  ASSERT_TRUE(holder.ok() && holder->has_value());
+  EXPECT_EQ((*holder)->owner, "node-a");
+  EXPECT_EQ((*holder)->until, t + 20);
+  EXPECT_TRUE(*store_->hold_lock("scheduler", "node-b", t + 21, t + 36));  // node-a died
+  EXPECT_FALSE(*store_->hold_lock("scheduler", "node-a", t + 22, t + 37));
+  ASSERT_TRUE(store_->release_lock("scheduler", "node-a").ok());  // not its: no effect
+  EXPECT_FALSE(*store_->hold_lock("scheduler", "node-a", t + 22, t + 37));
+  ASSERT_TRUE(store_->release_lock("scheduler", "node-b").ok());
+  EXPECT_TRUE(*store_->hold_lock("scheduler", "node-a", t + 22, t + 37));
+  EXPECT_TRUE(*store_->hold_lock("other", "node-b", t + 22, t + 37));  // locks are apart
+}
+
+TEST_F(LeasesTest, NodesAliveAreTheRecentHeartbeats) {
+  const UnixSeconds t = clock_.now();
+  ASSERT_TRUE(store_->node_heartbeat("node-a", "sender", t).ok());
+  ASSERT_TRUE(store_->node_heartbeat("node-b", "web,sender", t + 10).ok());
+  auto seen = store_->live_nodes(t + 5);
+  ASSERT_TRUE(seen.ok());
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ((*seen)[0].owner, "node-b");
+  EXPECT_EQ((*seen)[0].roles, "web,sender");
+  ASSERT_TRUE(store_->node_gone("node-b").ok());
+  EXPECT_TRUE(store_->live_nodes(t)->size() == 1u);
+}
+
+TEST_F(LeasesTest, TheMailQueueIsClaimedTheSameWay) {
+  Newsletter welcome = newsletter("welcome");
+  for (const char* who : {"m1@example.org", "m2@example.org", "m3@example.org"}) {
+    ASSERT_TRUE(store_->record_signup(signup_request(who, {welcome.id})).ok());
+  }
+  const UnixSeconds t = clock_.now();
+  auto a = store_->claim_mail("node-a", t, t + kLease, 2);
+  auto b = store_->claim_mail("node-b", t, t + kLease, 5);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 2u);
+  EXPECT_EQ(b->size(), 1u);
+  EXPECT_NE((*a)[0].id, (*b)[0].id);
+  EXPECT_NE((*a)[1].id, (*b)[0].id);
+  // Its own rows again (not sent: the transport stopped), nobody else's.
+  EXPECT_EQ(store_->claim_mail("node-a", t, t + kLease, 5)->size(), 2u);
+  EXPECT_TRUE(store_->claim_mail("node-c", t, t + kLease, 5)->empty());
+  ASSERT_TRUE(store_->settle_mail({{(*b)[0].id, t, std::nullopt, ""}}).ok());
+  clock_.advance(kLease + 1);  // node-a died: its rows go to the next claimer
+  EXPECT_EQ(store_->claim_mail("node-c", clock_.now(), clock_.now() + kLease, 5)->size(), 2u);
+}
+
+}  // namespace
+}  // namespace broadsheet::store::sqlite
