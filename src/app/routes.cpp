@@ -193,4 +193,15 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
   return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock, desk_auth));
 }
 
+http::Router build_node_router(WebContext& ctx) {
+  auto page = [&ctx](http::Response (*handler)(WebContext&, const http::Request&)) {
+    return [&ctx, handler](const http::Request& req) { return handler(ctx, req); };
+  };
+  std::vector<http::Route> routes{
+      {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
+      {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},
+  };
+  return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock));
+}
+
 }  // namespace broadsheet::app

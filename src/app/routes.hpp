@@ -13,5 +13,8 @@ namespace broadsheet::app {
 
 // `webhooks` null: POST /webhooks/{provider} answers 404. Both outlive the router.
 http::Router build_router(web::WebContext& ctx, const webhooks::Receiver* webhooks = nullptr);
+// The routes of a node without the web role (`serve --role sender,scheduler`): its
+// health and metrics only, with the same permissions as in build_router.
+http::Router build_node_router(web::WebContext& ctx);
 
 }  // namespace broadsheet::app

@@ -6,6 +6,14 @@
 // (inbound/poller.hpp), whose failures (cannot connect, login refused, certificate not
 // trusted) are logged at each poll they change and do not stop serve.
 //
+// Several nodes on one database (`--role`, cli/nodes.hpp): a node runs only the parts
+// of its roles. web: the HTTP routes (others answer /healthz and /metrics only) and the
+// inbound listener; sender: the dispatcher of issues and the mail queue's sender, whose
+// runs share issues and the queue with the other sender nodes by leases in the store;
+// scheduler: the scheduler's step, run only while this node holds the scheduler's lock,
+// and the mailbox poller. Every node keeps its heartbeat in the store (the sender
+// nodes share the sending limits by it).
+//
 // Stopping takes seconds whatever the relay does. The moment SIGTERM comes, the server
 // takes no more hand-overs (`issue send` is told so), the issues being sent stop
 // handing messages over, and the SMTP pool gets kShutdownGrace to finish what is in
@@ -26,6 +34,7 @@
 #include "cli/context.hpp"
 #include "cli/feed_limits.hpp"
 #include "cli/mailbox_polling.hpp"
+#include "cli/nodes.hpp"
 #include "cli/private_files.hpp"
 #include "cli/relay_check.hpp"
 #include "cli/scheduling.hpp"
@@ -143,7 +152,10 @@ Result<std::unique_ptr<inbound::Poller>> start_mailbox_poller(Context& ctx,
   return poller;
 }
 
-int run_serve(const std::string& data, const std::string& listen_override) {
+int run_serve(const std::string& data, const std::string& listen_override,
+              const std::string& role_text) {
+  auto roles = parse_roles(role_text);
+  if (!roles) return fail(roles.error());
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   auto& config = ctx->config;
@@ -172,8 +184,13 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // One server per data folder: `issue send` looks for it to hand the work over.
   auto lock = ServerLock::acquire(data);
   if (!lock) return fail(lock.error());
-  auto hand_overs = ServerLock::acquire(data, ServerLock::Kind::accepting);
-  if (!hand_overs) return fail(hand_overs.error());
+  // Only a node that sends takes `issue send`'s hand-overs.
+  std::optional<ServerLock> hand_overs;
+  if (roles->sender) {
+    auto accepting = ServerLock::acquire(data, ServerLock::Kind::accepting);
+    if (!accepting) return fail(accepting.error());
+    hand_overs.emplace(std::move(*accepting));
+  }
   // Transport, DKIM keys and link key are checked before anything listens. Links in
   // emails are made from publication.base_url, set below once the port is known.
   auto sending = open_sending(config, keys->link_key);
@@ -186,6 +203,9 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {},
                           &test_sender};
   web_ctx.messages = &sending->messages;
+  NodeBeacon beacon(*ctx->store, {sending->engine.owner, *roles}, clock, send::lease_owner_is_dead);
+  web::NodeStatus node_status{roles->names(), [&beacon] { return beacon.holds_scheduler(); }};
+  web_ctx.node = &node_status;
   // Provider webhooks: their secrets are read now, so a bad one fails the start.
   auto webhook_settings = webhooks::settings_from(config, sending->messages.link_key);
   if (!webhook_settings) return fail(webhook_settings.error());
@@ -197,7 +217,8 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   webhooks::Receiver webhook_receiver(std::move(*webhook_settings),
                                       {*ctx->store, *ctx->store, *ctx->store}, sns_certificates,
                                       clock);
-  http::Router router = app::build_router(web_ctx, &webhook_receiver);
+  http::Router router = roles->web ? app::build_router(web_ctx, &webhook_receiver)
+                                   : app::build_node_router(web_ctx);
   http::Server server(config.http, router, metrics);
   auto port = server.listen(where->host, where->port);
   if (!port) return fail(port.error());
@@ -209,12 +230,14 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // Sign-up emails are rendered on the sending side, signed with the same keys as issues.
   send::ReaderEmails reader_emails(config, sending->messages.link_key, sending->messages.signer,
                                    clock);
+  send::MailQueueOptions mail_options;
+  mail_options.owner = sending->engine.owner;
   send::MailQueueSender mail_queue(
       {*ctx->store, *ctx->store}, sending->transport(),
       [&reader_emails](const store::QueuedMail& m, const std::vector<Newsletter>& n) {
         return reader_emails.render(m, n);
       },
-      clock);
+      clock, mail_options);
   metrics.add_gauge("broadsheet_mail_queue_pending",
                     "Sign-up emails (confirmations, welcomes) queued and not yet sent.",
                     [store = ctx->store.get()]() -> std::vector<std::pair<std::string, double>> {
@@ -228,19 +251,25 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   metrics.add_gauge("broadsheet_issue_deliveries",
                     "Deliveries of the issues being sent, by status.",
                     [store = ctx->store.get()] { return sending_issue_gauges(*store); });
+  // Sender nodes share the issues being sent, and their limits.
+  sending->engine.share = true;
+  sending->engine.sender_nodes = [&beacon] { return beacon.sender_nodes(); };
   send::SendEngine engine({*ctx->store, *ctx->store, *ctx->store}, sending->transport(),
                           send::issue_messages_factory(sending->messages, *ctx->store, clock),
                           sending->engine, clock, send_metrics.observer());
   send::SendDispatcher dispatcher({*ctx->store, *ctx->store}, engine, sending->engine.owner,
-                                  sending->engine.lease_seconds, clock);
-  // An issue the API began or resumed is taken up now, not at the dispatcher's next look.
-  web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };
+                                  sending->engine.lease_seconds, clock, 4, true);
+  // An issue the API began or resumed is taken up now, not at the dispatcher's next
+  // look; a node that does not send leaves it to the sender nodes' dispatchers.
+  if (roles->sender) web_ctx.sending_changed = [&dispatcher] { dispatcher.poke(); };
   // The scheduler's step on its own thread; what it releases is sent at once.
   feeds::CurlFetcher fetcher(fetch_limits(config));
   scheduler::Runner scheduler(scheduler_parts(*ctx, fetcher, data), data, release_options(config), clock,
-                              kScheduleInterval, [&dispatcher](const scheduler::TickReport& r) {
+                              kScheduleInterval,
+                              [&dispatcher](const scheduler::TickReport& r) {
                                 if (!r.releases.empty()) dispatcher.poke();
-                              });
+                              },
+                              [&beacon] { return beacon.holds_scheduler(); });
   metrics.add_text([store = ctx->store.get()]() -> std::string {
     auto skipped = store->skipped_cohorts_total();
     if (!skipped) return {};
@@ -251,26 +280,32 @@ int run_serve(const std::string& data, const std::string& listen_override) {
         "broadsheet_schedule_cohorts_skipped_total {}\n",
         *skipped);
   });
-  ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
+  if (roles->sender) ctx->store->set_mail_listener([&mail_queue] { mail_queue.wake(); });
   // Bounces and unsubscribe mail from the publisher's MTA, when `[inbound] listen` is set.
-  auto inbound = start_inbound(*ctx, sending->messages.link_key, clock);
+  Result<std::unique_ptr<inbound::Listener>> inbound = std::unique_ptr<inbound::Listener>();
+  if (roles->web) inbound = start_inbound(*ctx, sending->messages.link_key, clock);
   if (!inbound) return fail(inbound.error());
-  auto poller = start_mailbox_poller(*ctx, sending->messages.link_key, clock);
+  Result<std::unique_ptr<inbound::Poller>> poller = std::unique_ptr<inbound::Poller>();
+  if (roles->scheduler) poller = start_mailbox_poller(*ctx, sending->messages.link_key, clock);
   if (!poller) return fail(poller.error());
   server.on_stopping([&] {
     if (*inbound) (*inbound)->request_stop();
     if (*poller) (*poller)->request_stop();
     scheduler.request_stop();
-    hand_overs->release();
+    if (hand_overs) hand_overs->release();
     dispatcher.request_stop();
     if (sending->pool) sending->pool->stop_within(kShutdownGrace);
     spdlog::info("send: stopping; no more hand-overs, the issues being sent stop where they are");
   });
-  mail_queue.start();
-  dispatcher.start();
-  scheduler.start();
-  spdlog::info("Broadsheet serving {} on http://{}:{}; sending through {}",
-               config.publication.name, host, *port, sending->description);
+  beacon.start();
+  if (roles->sender) {
+    mail_queue.start();
+    dispatcher.start();
+  }
+  if (roles->scheduler) scheduler.start();
+  spdlog::info("Broadsheet serving {} on http://{}:{} as {} ({}); sending through {}",
+               config.publication.name, host, *port, roles->text(), sending->engine.owner,
+               sending->description);
   if (sending->pool) log_relay_checks(*sending->pool);
   server.run();
   // Issues being sent stop where they are and resume at the next start; sign-up
@@ -281,6 +316,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   dispatcher.stop();
   ctx->store->set_mail_listener({});
   mail_queue.stop();
+  beacon.stop();  // the scheduler's lock to another node at once
   if (sending->pool) sending->pool->stop();
   spdlog::info("stopped");
   return kExitOk;
@@ -290,10 +326,14 @@ int run_serve(const std::string& data, const std::string& listen_override) {
 
 void add_serve_command(CLI::App& app, Invocation& invocation) {
   static std::string listen;
+  static std::string role = "all";
   auto* serve = app.add_subcommand("serve", "Run the web server until SIGINT or SIGTERM");
   auto& data = add_data_option(serve);
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default: [http] listen)");
-  serve->callback([&] { invocation.exit_code = run_serve(data, listen); });
+  serve->add_option("--role", role,
+                    "What this node runs, with others on one database: web, sender, scheduler, "
+                    "a comma list of them, or all (default)");
+  serve->callback([&] { invocation.exit_code = run_serve(data, listen, role); });
 }
 
 }  // namespace broadsheet::cli

@@ -70,13 +70,15 @@ Result<TickReport> run_tick(const TickParts& parts, const std::string& data_dir,
 }
 
 Runner::Runner(TickParts parts, std::string data_dir, ReleaseOptions options, const Clock& clock,
-               std::chrono::milliseconds interval, std::function<void(const TickReport&)> after)
+               std::chrono::milliseconds interval, std::function<void(const TickReport&)> after,
+               std::function<bool()> may_step)
     : parts_(std::move(parts)),
       data_dir_(std::move(data_dir)),
       options_(std::move(options)),
       clock_(clock),
       interval_(interval),
-      after_(std::move(after)) {}
+      after_(std::move(after)),
+      may_step_(std::move(may_step)) {}
 
 Runner::~Runner() { stop(); }
 
@@ -100,6 +102,10 @@ void Runner::stop() {
 void Runner::loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
+    if (may_step_ && !may_step_()) {
+      cv_.wait_for(lock, interval_, [this] { return stopping_; });
+      continue;
+    }
     lock.unlock();
     auto report = run_tick(parts_, data_dir_, clock_.now(), options_);
     if (!report) {

@@ -77,11 +77,14 @@ Result<TickReport> run_tick(const TickParts& parts, const std::string& data_dir,
 
 // Runs a step every `interval` on the real clock, on its own thread, until stop().
 // `after` (optional) sees each report: serve wakes its send dispatcher with it.
+// `may_step` (optional) is asked before each step; false skips it: with several nodes,
+// only the one holding the scheduler's lock steps (cli/nodes.hpp).
 class Runner {
  public:
   // REQUIRES: `parts` and `clock` outlive the runner.
   Runner(TickParts parts, std::string data_dir, ReleaseOptions options, const Clock& clock,
-         std::chrono::milliseconds interval, std::function<void(const TickReport&)> after = {});
+         std::chrono::milliseconds interval, std::function<void(const TickReport&)> after = {},
+         std::function<bool()> may_step = {});
   ~Runner();  // stop()
   void start();
   // No further step begins; returns at once (safe from any thread, e.g. a signal's).
@@ -97,6 +100,7 @@ class Runner {
   const Clock& clock_;
   const std::chrono::milliseconds interval_;
   std::function<void(const TickReport&)> after_;
+  std::function<bool()> may_step_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

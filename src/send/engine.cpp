@@ -117,6 +117,7 @@ struct SendEngine::Run {
   static constexpr int kNoVerdict = -1;
   static constexpr auto kLookEvery = std::chrono::milliseconds(250);
   static constexpr auto kReportEvery = std::chrono::milliseconds(500);
+  static constexpr auto kShareEvery = std::chrono::seconds(2);
 
   SendEngine& engine;
   const EngineOptions& options;
@@ -138,6 +139,7 @@ struct SendEngine::Run {
   // Whether this run holds the issue's lease (with EngineOptions::share it may not:
   // another node does). Watcher only.
   bool holds_issue_lease;
+  int sharing_nodes = 1;  // the limits are shared by (producer, then watcher)
   // The row leases: while this run holds rows (claimed, result not yet recorded), the
   // earliest instant any of them may run out, as last written by a claim or renewal.
   std::mutex lease_mu;
@@ -160,6 +162,7 @@ struct SendEngine::Run {
   // --- the steps ---
 
   void start_threads() {
+    share_limits();
     writer = std::thread([this] { log_writer(); });
     for (int i = 0; i < options.workers; ++i) workers.emplace_back([this] { worker(); });
     watcher = std::thread([this] { watch(); });
@@ -397,13 +400,27 @@ struct SendEngine::Run {
     const auto renew_every =
         std::chrono::milliseconds(std::max(1, options.lease_seconds) * 1000 / 3);
     auto renewed = SteadyClock::now();
+    auto shared = renewed;
     while (!watcher_cv.wait_for(lock, kLookEvery, [&] { return watcher_done; })) {
       look();
+      if (SteadyClock::now() - shared >= kShareEvery) {
+        shared = SteadyClock::now();
+        share_limits();
+      }
       if (SteadyClock::now() - renewed >= renew_every) {
         renewed = SteadyClock::now();
         renew();
       }
     }
+  }
+
+  // This run's part of the limits, for the sender nodes there are now.
+  void share_limits() {
+    if (!options.sender_nodes) return;
+    const int nodes = std::max(1, options.sender_nodes());
+    if (nodes == sharing_nodes) return;
+    sharing_nodes = nodes;
+    limits.share(nodes);
   }
 
   // Renews the issue's lease (when this run holds it) and the rows'.

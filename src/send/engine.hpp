@@ -82,6 +82,10 @@ struct EngineOptions {
   // Several sender nodes: a run joins an issue whose lease another node holds (`serve`)
   // instead of refusing it (Errc::conflict: the CLI's foreground send).
   bool share = false;
+  // How many sender nodes send now (the nodes' heartbeats: store::NodeLocks), so that
+  // the limits above hold over all of them: each run takes its part (flow.hpp
+  // Limits::share), looked at every few seconds. Empty: this node alone.
+  std::function<int()> sender_nodes;
 };
 
 // The messages of one issue, one signed copy per reader: made once per run by the

@@ -50,8 +50,30 @@ void TokenBucket::take() {
   if (rate_ > 0) tokens_ -= 1;
 }
 
+void TokenBucket::set_rate(double rate) {
+  if (rate_ <= 0 && rate > 0) last_ = SteadyClock::now();
+  rate_ = rate;
+  burst_ = std::max(1.0, rate);
+  tokens_ = std::min(tokens_, burst_);
+}
+
 Limits::Limits(double rate, int domain_in_flight, double domain_rate)
-    : global_(rate), domain_in_flight_(domain_in_flight), domain_rate_(domain_rate) {}
+    : global_(rate),
+      rate_all_(rate),
+      domain_in_flight_all_(domain_in_flight),
+      domain_rate_all_(domain_rate),
+      domain_in_flight_(domain_in_flight),
+      domain_rate_(domain_rate) {}
+
+void Limits::share(int nodes) {
+  std::lock_guard lock(mu_);
+  const int n = std::max(1, nodes);
+  global_.set_rate(rate_all_ / n);
+  domain_in_flight_ = domain_in_flight_all_ > 0 ? (domain_in_flight_all_ + n - 1) / n : 0;
+  domain_rate_ = domain_rate_all_ / n;
+  for (auto& [name, d] : domains_) d.bucket.set_rate(domain_rate_);
+  cv_.notify_all();
+}
 
 void Limits::acquire(const std::string& domain) {
   std::unique_lock lock(mu_);

@@ -120,6 +120,8 @@ class TokenBucket {
   std::chrono::nanoseconds wait(SteadyClock::time_point now);
   // Spends a token. REQUIRES: wait() just said zero.
   void take();
+  // A new rate from now on (the burst follows it; tokens above it are dropped).
+  void set_rate(double rate);
 
  private:
   double rate_, burst_, tokens_;
@@ -127,7 +129,8 @@ class TokenBucket {
 };
 
 // The limits of a run: the global rate and, per recipient domain, a cap on messages in
-// flight and a rate. 0 is no limit for each. Memory: one entry per domain in flight
+// flight and a rate. 0 is no limit for each. Sender nodes that share an issue share
+// its limits: share(n) gives this run its part (a rate over n, a cap over n rounded up). Memory: one entry per domain in flight
 // (per domain ever seen when a per-domain rate needs its bucket).
 class Limits {
  public:
@@ -137,6 +140,8 @@ class Limits {
   void acquire(const std::string& domain);
   // The message to `domain` is no longer in flight.
   void release(const std::string& domain);
+  // This run's part of the limits when `nodes` (at least 1) send at once.
+  void share(int nodes);
 
  private:
   struct Domain {
@@ -148,8 +153,11 @@ class Limits {
   std::mutex mu_;
   std::condition_variable cv_;
   TokenBucket global_;
-  const int domain_in_flight_;
-  const double domain_rate_;
+  const double rate_all_;          // the limits of all nodes together
+  const int domain_in_flight_all_;
+  const double domain_rate_all_;
+  int domain_in_flight_;           // this run's part of them (guarded by mu_)
+  double domain_rate_;
   std::map<std::string, Domain, std::less<>> domains_;
 };
 

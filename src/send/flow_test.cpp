@@ -196,3 +196,33 @@ TEST(FlowTest, DomainOfTakesWhatFollowsTheLastAt) {
 
 }  // namespace
 }  // namespace broadsheet::send
+
+namespace broadsheet::send {
+namespace {
+
+TEST(LimitsShare, ThreeNodesEachTakeAThirdOfTheRateAndOfTheDomainCap) {
+  Limits limits(300, 4, 0);
+  limits.share(3);  // 100 a second each: a burst of 100, then one every 10 ms
+  const auto start = SteadyClock::now();
+  for (int k = 0; k < 110; ++k) {
+    limits.acquire("d" + std::to_string(k));
+    limits.release("d" + std::to_string(k));
+  }
+  EXPECT_GE(SteadyClock::now() - start, std::chrono::milliseconds(80));
+  // The cap of 4 in flight per domain over three nodes: 2 each (rounded up).
+  limits.acquire("x.example");
+  limits.acquire("x.example");
+  std::atomic<bool> third{false};
+  std::thread t([&] {
+    limits.acquire("x.example");
+    third = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(third.load());
+  limits.release("x.example");
+  t.join();
+  EXPECT_TRUE(third.load());
+}
+
+}  // namespace
+}  // namespace broadsheet::send

@@ -49,9 +49,11 @@ class NodeLocks {
   // Records that node `owner` runs `roles` and is alive at `now`.
   virtual Status node_heartbeat(const std::string& owner, const std::string& roles,
                                 UnixSeconds now) = 0;
-  // Forgets node `owner` (it stops).
+  // Forgets node `owner`, which stopped or died: its heartbeat, and every lease it
+  // still holds (rows of delivery logs and of the mail queue, locks) is freed, so the
+  // other nodes take its work over at once. One transaction.
   virtual Status node_gone(const std::string& owner) = 0;
-  // The nodes seen at or after `since`, by owner.
+  // The nodes seen at or after `since` (0: every node recorded), by owner.
   virtual Result<std::vector<NodeSeen>> live_nodes(UnixSeconds since) = 0;
 };
 

@@ -243,9 +243,17 @@ Response healthz(WebContext& ctx, const Request&) {
   if (!version) {
     return Response::json(503, json::object{{"status", "unavailable"}, {"database", "error"}});
   }
+  const NodeStatus everything;
+  const NodeStatus& node = ctx.node != nullptr ? *ctx.node : everything;
+  json::array roles;
+  for (const auto& r : node.roles) roles.emplace_back(r);
   return Response::json(200, json::object{{"status", "ok"},
                                           {"database", "ok"},
-                                          {"schema_version", *version}});
+                                          {"schema_version", *version},
+                                          {"roles", std::move(roles)},
+                                          {"scheduler", node.holds_scheduler
+                                                            ? node.holds_scheduler()
+                                                            : false}});
 }
 
 Response metrics(WebContext& ctx, const Request&) {

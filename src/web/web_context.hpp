@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "http/metrics.hpp"
@@ -13,6 +15,13 @@
 #include "web/templates.hpp"
 
 namespace broadsheet::web {
+
+// What /healthz says of the node (several nodes: cli/nodes.hpp).
+struct NodeStatus {
+  std::vector<std::string> roles{"web", "sender", "scheduler"};
+  // Whether this node holds the scheduler's lock now; empty: it does not.
+  std::function<bool()> holds_scheduler;
+};
 
 struct WebContext {
   const Config& config;
@@ -28,6 +37,9 @@ struct WebContext {
   const send::TestSender* test_sender = nullptr;
   // How the server renders issues for readers (the API's previews); null: none.
   const send::IssueMessageSettings* messages = nullptr;
+  // The node's roles and whether it holds the scheduler, for /healthz; null: a node
+  // of every role that holds no scheduler (tests).
+  const NodeStatus* node = nullptr;
 };
 
 }  // namespace broadsheet::web

@@ -56,7 +56,7 @@ namespace broadsheet::store::sqlite {
   X(claimable_deliveries) X(claim_deliveries) X(renew_delivery_leases)                    \
   X(release_delivery_leases) X(record_leased_delivery) X(delete_leased_delivery)          \
   X(issues_with_claimable_work) X(hold_node_lock) X(release_node_lock)                    \
-  X(node_lock_holder) X(node_heartbeat) X(node_gone) X(live_nodes)                        \
+  X(node_lock_holder) X(node_heartbeat) X(node_gone) X(live_nodes) X(free_node_deliveries) X(free_node_mail) X(free_node_locks)                        \
   X(claimable_mail) X(claim_mail_row)                                                     \
   X(update_delivery) X(delete_delivery) X(count_bounce) X(delivery_counts)                \
   X(next_retry_at) X(deferral_reasons) X(delivery_of) X(settled_since)   \

@@ -291,9 +291,15 @@ Status SqliteStore::node_heartbeat(const std::string& owner, const std::string& 
 Status SqliteStore::node_gone(const std::string& owner) {
   auto h = hold();
   if (!h) return h.error();
-  Query q(db(), sql().node_gone);
-  q.bind_text(1, owner);
-  if (auto s = q.run(); !s) return failed_to("forget a node", s.error());
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("forget a node", s.error());
+  for (sqlite3_stmt* stmt : {sql().free_node_deliveries, sql().free_node_mail,
+                             sql().free_node_locks, sql().node_gone}) {
+    Query q(db(), stmt);
+    q.bind_text(1, owner);
+    if (auto s = q.run(); !s) return failed_to("forget a node", s.error());
+  }
+  if (auto s = tx.commit(); !s) return failed_to("forget a node", s.error());
   return {};
 }
 

@@ -180,3 +180,20 @@ TEST_F(LeasesTest, TheMailQueueIsClaimedTheSameWay) {
 
 }  // namespace
 }  // namespace broadsheet::store::sqlite
+
+namespace broadsheet::store::sqlite {
+namespace {
+
+TEST_F(LeasesTest, ANodeGoneLeavesNoLeaseBehind) {
+  const UnixSeconds t = clock_.now();
+  ASSERT_TRUE(store_->node_heartbeat("node-a", "sender,scheduler", t).ok());
+  ASSERT_EQ(claim("node-a", 6).size(), 6u);
+  ASSERT_TRUE(*store_->hold_lock("scheduler", "node-a", t, t + 15));
+  ASSERT_TRUE(store_->node_gone("node-a").ok());
+  EXPECT_EQ(claim("node-b", 6).size(), 6u);
+  EXPECT_TRUE(*store_->hold_lock("scheduler", "node-b", t, t + 15));
+  EXPECT_TRUE(store_->live_nodes(0)->empty());
+}
+
+}  // namespace
+}  // namespace broadsheet::store::sqlite

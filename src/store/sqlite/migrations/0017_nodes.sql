@@ -6,7 +6,7 @@
 -- taken by the next claimer. The sign-up mail queue is leased the same way.
 ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
 ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
-CREATE INDEX deliveries_leased ON deliveries (issue_id, lease_owner) WHERE lease_owner IS NOT NULL;
+CREATE INDEX deliveries_leased ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
 ALTER TABLE mail_queue ADD COLUMN lease_owner TEXT;
 ALTER TABLE mail_queue ADD COLUMN lease_until INTEGER;
 

@@ -49,6 +49,15 @@ ON CONFLICT (owner) DO UPDATE SET roles = excluded.roles, seen_at = excluded.see
 -- name: node_gone
 DELETE FROM nodes WHERE owner = ?1;
 
+-- name: free_node_deliveries
+UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?1;
+
+-- name: free_node_mail
+UPDATE mail_queue SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?1;
+
+-- name: free_node_locks
+DELETE FROM node_locks WHERE owner = ?1;
+
 -- name: live_nodes
 -- ?1 seen since: the nodes whose heartbeat is that recent, by owner.
 SELECT owner, roles, seen_at FROM nodes WHERE seen_at >= ?1 ORDER BY owner;
