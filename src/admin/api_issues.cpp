@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "admin/api_common.hpp"
+#include "admin/reader_fields.hpp"
 #include "admin/json_shapes.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
@@ -73,6 +74,13 @@ Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
   auto releases = ctx.releases.cohort_releases(issue.id);
   if (!releases) return releases.error();
   out["releases"] = releases_json(*releases);
+  // The segment it goes to (api_readers.hpp), null: the whole newsletter.
+  out["segment"] = nullptr;
+  if (ctx.segments != nullptr) {
+    auto segment = issue_segment_name(*ctx.segments, issue.id);
+    if (!segment) return segment.error();
+    if (*segment) out["segment"] = **segment;
+  }
   return out;
 }
 
@@ -289,6 +297,31 @@ Response api_get_issue(ApiContext& ctx, const Request& req) {
 Response api_send_issue(ApiContext& ctx, const Request& req) {
   auto id = issue_id(req);
   if (!id) return no_issue(req);
+  // {"segment":"NAME"} sends to a segment (api_readers.hpp), null to the whole
+  // newsletter; no body or no field leaves the issue's audience as it was.
+  if (!req.body.empty()) {
+    std::optional<Response> refusal;
+    auto parsed = detail::json_body(req, refusal);
+    if (!parsed) return std::move(*refusal);
+    const json::object& body = parsed->value.as_object();
+    if (auto r = detail::unknown_field(body, {"segment"}, "a send may name a segment.")) {
+      return std::move(*r);
+    }
+    if (body.contains("segment")) {
+      if (ctx.segments == nullptr) {
+        return Response::json_error(503, "unavailable", "Segments are not served here.");
+      }
+      std::optional<std::string> segment;
+      if (!body.at("segment").is_null()) {
+        auto name = detail::string_field(body, "segment", std::nullopt);
+        if (!name) return error_answer(req, name.error());
+        segment = *name;
+      }
+      if (auto st = choose_issue_segment(*ctx.segments, *id, segment); !st) {
+        return error_answer(req, st.error());
+      }
+    }
+  }
   auto started = send::start_send({ctx.issues, ctx.deliveries, ctx.audit}, *id, req.principal);
   if (!started) return error_answer(req, started.error());
   if (ctx.sending_changed) ctx.sending_changed();

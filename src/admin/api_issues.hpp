@@ -46,6 +46,9 @@
 #include "store/releases.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
+#include "store/reader_directory.hpp"
+#include "store/segments.hpp"
+#include "store/signups.hpp"
 
 namespace broadsheet::admin {
 
@@ -67,6 +70,11 @@ struct ApiContext {
   store::Suppressions* suppressions = nullptr;
   // How addresses given to the API are checked (mail.allow_* keys).
   address::AddressPolicy address_policy{};
+  // Readers and segments (api_readers.hpp); null: answered 503.
+  store::Readers* readers = nullptr;
+  store::Signups* signups = nullptr;
+  store::ReaderDirectory* directory = nullptr;
+  store::Segments* segments = nullptr;
 };
 
 http::Response api_list_newsletters(ApiContext& ctx, const http::Request& req);

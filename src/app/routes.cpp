@@ -2,6 +2,7 @@
 
 #include "admin/api_auth.hpp"
 #include "admin/api_issues.hpp"
+#include "admin/api_readers.hpp"
 #include "admin/api_suppressions.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
@@ -33,6 +34,10 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
                         ctx.test_sender, &ctx.store,
                         address::AddressPolicy{ctx.config.mail.allow_special_use_domains,
                                                ctx.config.mail.allow_utf8_local_part}});
+  api_context->readers = &ctx.store;
+  api_context->signups = &ctx.store;
+  api_context->directory = &ctx.store;
+  api_context->segments = &ctx.store;
   auto api = [api_context](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
     return [api_context, handler](const http::Request& req) { return handler(*api_context, req); };
   };
@@ -104,6 +109,27 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        api(admin::api_add_suppression)},
       {Method::delete_, "/api/v1/suppressions/{email}", Permission::api_token,
        api(admin::api_remove_suppression)},
+      // Readers, segments and exports (admin/api_readers.hpp). Until the roles land:
+      // reads need api_read, changes api_audience.
+      {Method::get, "/api/v1/readers", Permission::api_token, api(admin::api_list_readers)},
+      {Method::post, "/api/v1/readers", Permission::api_token, api(admin::api_add_reader)},
+      {Method::get, "/api/v1/readers/{id}", Permission::api_token, api(admin::api_get_reader)},
+      {Method::patch, "/api/v1/readers/{id}", Permission::api_token,
+       api(admin::api_update_reader)},
+      {Method::delete_, "/api/v1/readers/{id}", Permission::api_token,
+       api(admin::api_erase_reader)},
+      {Method::post, "/api/v1/readers/{id}/unsubscribe", Permission::api_token,
+       api(admin::api_unsubscribe_reader)},
+      {Method::post, "/api/v1/readers/{id}/block", Permission::api_token,
+       api(admin::api_block_reader)},
+      {Method::get, "/api/v1/segments", Permission::api_token, api(admin::api_list_segments)},
+      {Method::post, "/api/v1/segments", Permission::api_token, api(admin::api_add_segment)},
+      {Method::get, "/api/v1/segments/{id}", Permission::api_token, api(admin::api_get_segment)},
+      {Method::patch, "/api/v1/segments/{id}", Permission::api_token,
+       api(admin::api_update_segment)},
+      {Method::delete_, "/api/v1/segments/{id}", Permission::api_token,
+       api(admin::api_remove_segment)},
+      {Method::get, "/api/v1/exports", Permission::api_token, api(admin::api_export_readers)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},

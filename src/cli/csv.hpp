@@ -9,6 +9,8 @@
 // Not thread-safe; one reader per file.
 #pragma once
 
+#include "core/csv_field.hpp"
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -56,10 +58,8 @@ class CsvReader {
   const char* problem_ = nullptr;
 };
 
-// Appends one field to `out`, quoted when it holds a comma, quote or line break. A
-// field a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage
-// return) gets a ' in front, as OWASP recommends: the CSV is read by people's
-// spreadsheets, and the fields come from strangers (a sign-up's name).
-void csv_append_field(std::string& out, std::string_view field);
+// csv_append_field: core/csv_field.hpp (the API's exports write CSV too).
+using broadsheet::csv_append_field;
+
 
 }  // namespace broadsheet::cli

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "admin/json_shapes.hpp"
+#include "admin/reader_fields.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "render/body_fields.hpp"
@@ -127,6 +128,10 @@ int show(const std::string& data, const IssueArgs& a) {
   auto releases = ctx->store->cohort_releases(i->id);
   if (!releases) return fail(releases.error());
   out["releases"] = admin::releases_json(*releases);
+  // The segment it is sent to (`issue send --segment`); null: the whole newsletter.
+  auto segment = admin::issue_segment_name(*ctx->store, i->id);
+  if (!segment) return fail(segment.error());
+  out["segment"] = *segment ? boost::json::value(**segment) : boost::json::value(nullptr);
   auto domains = ctx->store->domain_counts_of_issue(i->id, bounce::kMaxRateDomains);
   if (!domains) return fail(domains.error());
   const auto rates = bounce::domain_rates(*domains);
@@ -155,6 +160,7 @@ int show(const std::string& data, const IssueArgs& a) {
   if (i->scheduled_at) {
     std::cout << fmt::format("scheduled:   {}\n", format_iso8601(*i->scheduled_at));
   }
+  if (*segment) std::cout << fmt::format("segment:     {}\n", **segment);
   if (i->started_at) std::cout << fmt::format("started:     {}\n", format_iso8601(*i->started_at));
   if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
   std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress->counts));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/reader_fields.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/csv.hpp"
@@ -155,22 +156,11 @@ int run_export(const std::string& data, const TransferArgs& a) {
   if (!filter) return fail(filter.error());
   store::SubscriberQuery q = *filter;
   q.limit = 5000;
-  std::string out = "email,name,timezone,status,created_at\n";
+  std::string out(admin::kReaderCsvHeader);
   while (true) {
     auto rows = ctx->store->list_subscribers(q);
     if (!rows) return fail(rows.error());
-    for (const auto& s : *rows) {
-      csv_append_field(out, s.email);
-      out += ',';
-      csv_append_field(out, s.name);
-      out += ',';
-      csv_append_field(out, s.timezone);
-      out += ',';
-      out += to_string(s.status);
-      out += ',';
-      out += format_iso8601(s.created_at);
-      out += '\n';
-    }
+    for (const auto& s : *rows) admin::append_reader_csv(out, s);
     std::fwrite(out.data(), 1, out.size(), stdout);
     out.clear();
     if (rows->size() < q.limit) break;
