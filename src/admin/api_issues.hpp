@@ -35,6 +35,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "address/address.hpp"
 #include "core/clock.hpp"
@@ -51,6 +52,8 @@
 #include "store/signups.hpp"
 
 namespace broadsheet::admin {
+
+class ImportJobs;  // import_jobs.hpp
 
 // What the handlers use: the roles of the store, the clock, a wake-up call.
 struct ApiContext {
@@ -75,6 +78,11 @@ struct ApiContext {
   store::Signups* signups = nullptr;
   store::ReaderDirectory* directory = nullptr;
   store::Segments* segments = nullptr;
+  // Imports in the background (api_imports.hpp); null: answered 503.
+  std::shared_ptr<ImportJobs> imports;
+  // The sign-up's resend window (signup.resend_window): an import's confirmations
+  // skip readers sent one within it.
+  UnixSeconds resend_window = 0;
 };
 
 http::Response api_list_newsletters(ApiContext& ctx, const http::Request& req);

@@ -1,7 +1,9 @@
 #include "app/routes.hpp"
 
 #include "admin/api_auth.hpp"
+#include "admin/api_imports.hpp"
 #include "admin/api_issues.hpp"
+#include "admin/import_jobs.hpp"
 #include "admin/api_readers.hpp"
 #include "admin/api_suppressions.hpp"
 #include "web/archive_pages.hpp"
@@ -38,6 +40,8 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
   api_context->signups = &ctx.store;
   api_context->directory = &ctx.store;
   api_context->segments = &ctx.store;
+  api_context->imports = std::make_shared<admin::ImportJobs>(ctx.store, ctx.clock);
+  api_context->resend_window = ctx.config.signup.resend_window;
   auto api = [api_context](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
     return [api_context, handler](const http::Request& req) { return handler(*api_context, req); };
   };
@@ -130,6 +134,11 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::delete_, "/api/v1/segments/{id}", Permission::api_token,
        api(admin::api_remove_segment)},
       {Method::get, "/api/v1/exports", Permission::api_token, api(admin::api_export_readers)},
+      {Method::post, "/api/v1/imports", Permission::api_token, api(admin::api_start_import),
+       admin::kImportBodyLimit},
+      {Method::get, "/api/v1/imports/{id}", Permission::api_token, api(admin::api_get_import)},
+      {Method::get, "/api/v1/imports/{id}/errors.csv", Permission::api_token,
+       api(admin::api_import_errors)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},

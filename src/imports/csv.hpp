@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace broadsheet::cli {
+namespace broadsheet::imports {
 
 class CsvReader {
  public:
@@ -62,4 +62,4 @@ class CsvReader {
 using broadsheet::csv_append_field;
 
 
-}  // namespace broadsheet::cli
+}  // namespace broadsheet::imports
