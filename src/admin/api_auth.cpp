@@ -8,6 +8,8 @@
 #include <mutex>
 
 #include "admin/credentials.hpp"
+#include "admin/roles.hpp"
+#include "http/form.hpp"
 
 namespace broadsheet::admin {
 namespace {
@@ -45,6 +47,16 @@ bool is_loopback(std::string_view address) {
   return address.starts_with("127.") || address == "::1";
 }
 
+// A desk route without a signed-in session: pages send the browser to the sign-in
+// form (which brings it back), the desk's fetches and forms get a 401.
+http::Response desk_refusal(const http::Request& request) {
+  const bool page = request.method == http::Method::get || request.method == http::Method::head;
+  if (page && !request.path.starts_with("/admin/api/")) {
+    return http::Response::redirect(303, "/admin/login?next=" + http::percent_encode(request.target));
+  }
+  return http::Response::json_error(401, "unauthorized", "Sign in to the desk first.");
+}
+
 class TokenAuthorizer {
  public:
   TokenAuthorizer(store::ApiTokens& tokens, const Clock& clock) : tokens_(tokens), clock_(clock) {}
@@ -54,10 +66,7 @@ class TokenAuthorizer {
       request.principal = "local";
       return std::nullopt;
     }
-    if (permission == http::Permission::admin_session) {
-      return refuse("", "This page needs an administrator's login, which this server does not "
-                        "offer yet.");
-    }
+    if (http::is_desk(permission)) return desk_refusal(request);
     auto secret = bearer_token(request);
     if (!secret) {
       return refuse("", "An API token is required: send \"Authorization: Bearer TOKEN\" (create "
@@ -81,8 +90,14 @@ class TokenAuthorizer {
                                         "Tokens cannot be checked now. Please try again later.");
     }
     if (token->revoked_at) return unusable();
-    request.principal = fmt::format("api:{}/{}", token->username, token->name);
     touch(token->id);
+    if (!role_allows(token->role, http::access_of(permission))) {
+      return http::Response::json_error(403, "forbidden",
+                                        role_refusal(token->role, http::access_of(permission)));
+    }
+    request.principal = fmt::format("api:{}/{}", token->username, token->name);
+    request.caller.username = token->username;
+    request.caller.role = std::string(to_string(token->role));
     return std::nullopt;
   }
 

@@ -4,7 +4,8 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+
+#include "core/files.hpp"
 
 namespace broadsheet::cli {
 
@@ -62,19 +63,13 @@ int fail(const std::string& message) {
 int fail(const Error& error) { return fail(error.message); }
 
 Result<std::string> read_text_file(const char* what, const std::string& path, std::size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(Errc::io, fmt::format("{}: cannot read {}", what, path));
-  std::string text;
-  char buffer[16384];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > max) {
-      return make_error(Errc::invalid_argument,
-                        fmt::format("{}: {} is longer than {} KiB", what, path, max / 1024));
-    }
+  auto text = read_small_file(path, max, FileKinds::regular_or_pipe);
+  if (!text && text.error().code == Errc::invalid_argument) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{}: {} is longer than {} KiB", what, path, max / 1024));
   }
-  if (in.bad()) return make_error(Errc::io, fmt::format("{}: cannot read {}", what, path));
-  if (auto s = check_document(fmt::format("{}: {}", what, path), text, max); !s) return s.error();
+  if (!text) return make_error(Errc::io, fmt::format("{}: {}", what, text.error().message));
+  if (auto s = check_document(fmt::format("{}: {}", what, path), *text, max); !s) return s.error();
   return text;
 }
 

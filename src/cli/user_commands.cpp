@@ -1,9 +1,9 @@
 // `broadsheet user add|list` and `broadsheet token create|list|revoke`: who may use the
 // API (and, later, the admin pages).
 //
-// user add NAME [--role admin|editor] [--password-file F]: the password comes from the
-// file's first line, else from standard input (first line), prompted without echo on
-// a terminal. At least 12 characters; stored as Argon2id.
+// user add NAME [--role admin|editor|audience|viewer] [--password-file F]: the password
+// comes from the file's first line, else from standard input (first line), prompted
+// without echo on a terminal. At least 12 characters; stored as Argon2id.
 // token create [--user NAME] --name LABEL: prints the new token's secret, alone on
 // stdout, once: only its hash is kept. --user may be left out when there is one user.
 // token revoke ID: the token stops working at once (each request looks it up).
@@ -82,7 +82,7 @@ Result<std::string> read_password(const std::string& file) {
 int add_user(const std::string& data, const UserArgs& a) {
   if (auto s = check_username(a.username); !s) return fail(s.error());
   auto role = user_role_from(a.role);
-  if (!role) return fail("--role must be admin or editor");
+  if (!role) return fail("--role must be admin, editor, audience or viewer");
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   auto password = read_password(a.password_file);
@@ -118,9 +118,9 @@ int list_users(const std::string& data, const UserArgs& a) {
   // Columns as `issue list` writes them: a header, then one line per user.
   std::size_t width = 4;
   for (const auto& u : *users) width = std::max(width, u.username.size());
-  std::cout << fmt::format("{:<{}}  {:<7} {}\n", "USER", width, "ROLE", "CREATED");
+  std::cout << fmt::format("{:<{}}  {:<8} {}\n", "USER", width, "ROLE", "CREATED");
   for (const auto& u : *users) {
-    std::cout << fmt::format("{:<{}}  {:<7} {}\n", u.username, width, to_string(u.role),
+    std::cout << fmt::format("{:<{}}  {:<8} {}\n", u.username, width, to_string(u.role),
                              format_iso8601(u.created_at));
   }
   return kExitOk;
@@ -193,7 +193,7 @@ void add_user_commands(CLI::App& app, Invocation& invocation) {
                                           "or standard input)");
   auto& add_data = add_data_option(add);
   add->add_option("username", a.username, "Lowercase letters, digits, '.', '_', '-'")->required();
-  add->add_option("--role", a.role, "admin or editor")->capture_default_str();
+  add->add_option("--role", a.role, "admin, editor, audience or viewer")->capture_default_str();
   add->add_option("--password-file", a.password_file, "A file whose first line is the password");
   add->callback([&] { invocation.exit_code = add_user(add_data, a); });
   auto* list = user->add_subcommand("list", "List the users");

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/files.hpp"
+
 namespace broadsheet {
 namespace {
 
@@ -46,20 +48,13 @@ Result<std::string> read_secret_file(const SecretFile& file) {
   if (static_cast<std::size_t>(st.st_size) > file.max_bytes) {
     return make_error(Errc::config, fmt::format("{} {} is too large", file.what, path));
   }
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(in.fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      return make_error(Errc::config, fmt::format("cannot read {} {}: {}", file.what, path,
-                                                  std::strerror(errno)));
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > file.max_bytes) {  // it grew since fstat
-      return make_error(Errc::config, fmt::format("{} {} is too large", file.what, path));
-    }
+  auto text = detail::read_to_end(in.fd, file.max_bytes);
+  if (!text && text.error().code == Errc::invalid_argument) {  // it grew since fstat
+    return make_error(Errc::config, fmt::format("{} {} is too large", file.what, path));
+  }
+  if (!text) {
+    return make_error(Errc::config,
+                      fmt::format("cannot read {} {}: {}", file.what, path, text.error().message));
   }
   return text;
 }

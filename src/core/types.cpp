@@ -184,11 +184,21 @@ std::string_view to_string(DeliveryStatus s) {
   return "queued";
 }
 
-std::string_view to_string(UserRole r) { return r == UserRole::admin ? "admin" : "editor"; }
+std::string_view to_string(UserRole r) {
+  switch (r) {
+    case UserRole::admin: return "admin";
+    case UserRole::editor: return "editor";
+    case UserRole::audience: return "audience";
+    case UserRole::viewer: return "viewer";
+  }
+  return "viewer";
+}
 
 std::optional<UserRole> user_role_from(std::string_view name) {
   if (name == "admin") return UserRole::admin;
   if (name == "editor") return UserRole::editor;
+  if (name == "audience") return UserRole::audience;
+  if (name == "viewer") return UserRole::viewer;
   return std::nullopt;
 }
 

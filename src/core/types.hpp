@@ -177,8 +177,10 @@ struct AuditEntry {
   std::string detail;   // JSON or a short sentence
 };
 
-// Who may use the admin side. Every role may use the API; only admins manage users.
-enum class UserRole { admin, editor };
+// Who may use the desk and the API, and for what (admin/roles.hpp has the rules):
+// admin everything (users, tokens, settings); editor newsletters' content, issues and
+// sending; audience readers, imports, exports, segments, suppressions; viewer reads.
+enum class UserRole { admin, editor, audience, viewer };
 std::string_view to_string(UserRole r);
 std::optional<UserRole> user_role_from(std::string_view name);
 

@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <kainjow/mustache.hpp>
-#include <sstream>
 
+#include "core/files.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
 
@@ -92,23 +91,14 @@ std::string escape_markdown(std::string_view text) {
 Result<DraftLayout> load_draft_layout(const std::string& data_dir, std::string_view slug) {
   namespace fs = std::filesystem;
   const fs::path file = fs::path(data_dir) / "templates" / "draft" / (std::string(slug) + ".md.mustache");
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) {
+  auto read = read_small_file(file.string(), kMaxDraftLayout);
+  if (!read && read.error().code == Errc::not_found) {
     auto builtin = resource(kBuiltin);
     if (!builtin) return make_error(Errc::internal, std::string(kBuiltin) + " is not built in");
     return DraftLayout{std::string(*builtin), "built-in"};
   }
-  const auto size = fs::file_size(file, ec);
-  if (ec || size > kMaxDraftLayout) {
-    return make_error(Errc::io, fmt::format("{}: {}", file.string(),
-                                            ec ? ec.message()
-                                               : fmt::format("larger than {} bytes", kMaxDraftLayout)));
-  }
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) return make_error(Errc::io, file.string() + ": cannot be read");
-  std::string source = text.str();
+  if (!read) return make_error(Errc::io, "draft layout: " + read.error().message);
+  std::string source = std::move(*read);
   if (!is_valid_utf8(source)) {
     return make_error(Errc::invalid_argument, file.string() + " is not UTF-8");
   }

@@ -46,7 +46,8 @@ struct DraftLayout {
   std::string origin;  // "built-in" or the file's path, for messages
 };
 
-// The newsletter's layout (REQUIRES: a valid slug). Errc::io for a file that exists but
+// The newsletter's layout (REQUIRES: a valid slug): DATA/templates/draft/SLUG.md.mustache,
+// else the built-in one. Errc::io for a file that exists but is not a regular file,
 // cannot be read or is larger than kMaxDraftLayout, Errc::invalid_argument for one that
 // is not UTF-8.
 Result<DraftLayout> load_draft_layout(const std::string& data_dir, std::string_view slug);

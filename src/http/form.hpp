@@ -19,6 +19,9 @@ Result<FormFields> parse_form(std::string_view body, std::size_t max_fields = 10
 // Percent-decodes one component; '+' becomes a space when `plus_is_space`.
 Result<std::string> percent_decode(std::string_view s, bool plus_is_space);
 
+// Percent-encodes one component: everything but ASCII letters, digits and "-._~".
+std::string percent_encode(std::string_view s);
+
 // The first value of `name`, or "" when absent.
 std::string form_value(const FormFields& fields, std::string_view name);
 // Every value of `name`, in order.

@@ -24,5 +24,11 @@ TEST(Form, RefusesBadEscapesUtf8AndTooManyFields) {
   EXPECT_FALSE(parse_form(many).ok());
 }
 
+TEST(Form, PercentEncodeRoundTrips) {
+  const std::string raw = "/admin/issues?x=1&y=a b/é";
+  EXPECT_EQ(percent_encode(raw), "%2Fadmin%2Fissues%3Fx%3D1%26y%3Da%20b%2F%C3%A9");
+  EXPECT_EQ(*percent_decode(percent_encode(raw), false), raw);
+}
+
 }  // namespace
 }  // namespace broadsheet::http

@@ -33,6 +33,13 @@ struct Request {
   // Who the router's authorizer recognised ("api:USER/TOKEN-NAME"); empty on public
   // routes. For audit entries.
   std::string principal;
+  // The user behind a token or a desk session, set by the authorizer with principal:
+  // for handlers that act as them (audit entries, the desk's layout, CSRF fields).
+  struct Caller {
+    std::string username;    // empty for public routes and for "local"
+    std::string role;        // "admin", "editor", "audience" or "viewer"
+    std::string csrf_token;  // desk sessions only: to put in forms (field csrf_token)
+  } caller;
   std::map<std::string, std::string> params;  // from {name} segments of the route
 
   // The first header with this (lowercase) name, or nullopt.

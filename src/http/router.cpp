@@ -90,16 +90,44 @@ void check_route(const Route& route, const std::vector<Route>& earlier) {
 
 std::string_view permission_name(Permission p) {
   switch (p) {
-    case Permission::public_access:
-      return "public";
-    case Permission::api_token:
-      return "api_token";
-    case Permission::local_or_token:
-      return "local_or_token";
-    case Permission::admin_session:
-      return "admin_session";
+    case Permission::public_access: return "public";
+    case Permission::local_or_token: return "local_or_token";
+    case Permission::api_read: return "api_read";
+    case Permission::api_content: return "api_content";
+    case Permission::api_audience: return "api_audience";
+    case Permission::api_admin: return "api_admin";
+    case Permission::desk_read: return "desk_read";
+    case Permission::desk_content: return "desk_content";
+    case Permission::desk_audience: return "desk_audience";
+    case Permission::desk_admin: return "desk_admin";
   }
   return "unknown";
+}
+
+Access access_of(Permission p) {
+  switch (p) {
+    case Permission::api_read:
+    case Permission::desk_read: return Access::read;
+    case Permission::api_content:
+    case Permission::desk_content: return Access::content;
+    case Permission::api_audience:
+    case Permission::desk_audience: return Access::audience;
+    case Permission::api_admin:
+    case Permission::desk_admin: return Access::admin;
+    case Permission::public_access:
+    case Permission::local_or_token: return Access::none;
+  }
+  return Access::admin;
+}
+
+bool is_api(Permission p) {
+  return p == Permission::api_read || p == Permission::api_content ||
+         p == Permission::api_audience || p == Permission::api_admin;
+}
+
+bool is_desk(Permission p) {
+  return p == Permission::desk_read || p == Permission::desk_content ||
+         p == Permission::desk_audience || p == Permission::desk_admin;
 }
 
 // A broken table is a bug in the program, not a condition to run with: it throws

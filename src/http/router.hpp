@@ -20,14 +20,35 @@
 
 namespace broadsheet::http {
 
+// Who may use a route. The api_* values need a bearer token, which carries its user's
+// role; the desk_* values need a signed-in desk session (and its CSRF token on every
+// request that is not GET or HEAD). The suffix is the access the role must have:
+//   read     any role
+//   content  editor or admin: newsletters' content, issues, sending
+//   audience audience or admin: readers, imports, exports, segments, suppressions
+//   admin    admin only: users, tokens, settings
+// (admin/roles.hpp holds the rules.) The authorizer answers 401 to a caller it does not
+// know (for desk pages: a redirect to /admin/login), 403 to a role that is not enough.
 enum class Permission {
   public_access,  // anyone on the internet
-  api_token,      // a bearer token from the API tokens table
   local_or_token, // a client on this machine (loopback), or an API token (metrics)
-  admin_session,  // a logged-in administrator with a CSRF token on writes
+  api_read,
+  api_content,
+  api_audience,
+  api_admin,
+  desk_read,
+  desk_content,
+  desk_audience,
+  desk_admin,
 };
 
+// What a role must be allowed, whatever the way in (token or desk session).
+enum class Access { none, read, content, audience, admin };
+
 std::string_view permission_name(Permission p);
+Access access_of(Permission p);  // none for public_access and local_or_token
+bool is_api(Permission p);       // api_*
+bool is_desk(Permission p);      // desk_*
 
 using Handler = std::function<Response(const Request&)>;
 

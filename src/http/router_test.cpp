@@ -23,9 +23,9 @@ Router table(Authorizer authorize = nullptr) {
            [](const Request& r) {
              return Response::text(200, r.params.at("slug") + "#" + r.params.at("id"));
            }},
-          {Method::get, "/api/v1/newsletters", Permission::api_token, says("list")},
-          {Method::delete_, "/api/v1/newsletters/{slug}", Permission::api_token, says("gone")},
-          {Method::get, "/admin/", Permission::admin_session, says("admin")},
+          {Method::get, "/api/v1/newsletters", Permission::api_read, says("list")},
+          {Method::delete_, "/api/v1/newsletters/{slug}", Permission::api_admin, says("gone")},
+          {Method::get, "/admin/", Permission::desk_read, says("admin")},
           {Method::get, "/boom", Permission::public_access,
            [](const Request&) -> Response {
              throw std::runtime_error("secret table t_users is corrupt");
@@ -162,8 +162,8 @@ TEST(Router, AuthorizerDecides) {
   r.headers.emplace_back("authorization", "Bearer good");
   EXPECT_EQ(router.dispatch(r, label).body, "list");
   EXPECT_EQ(call(router, Method::get, "/admin/").status, 403);
-  EXPECT_EQ(asked, (std::vector<Permission>{Permission::api_token, Permission::api_token,
-                                            Permission::admin_session}));
+  EXPECT_EQ(asked, (std::vector<Permission>{Permission::api_read, Permission::api_read,
+                                            Permission::desk_read}));
 }
 
 TEST(Router, HandlerExceptionBecomesAnOpaque500) {
@@ -187,7 +187,8 @@ TEST(Router, BrokenTablesAreRefusedAtConstruction) {
                std::invalid_argument);
   EXPECT_THROW(Router({{Method::get, "x", Permission::public_access, says("a")}}),
                std::invalid_argument);
-  EXPECT_EQ(permission_name(Permission::api_token), "api_token");
+  EXPECT_EQ(permission_name(Permission::api_read), "api_read");
+  EXPECT_EQ(permission_name(Permission::desk_admin), "desk_admin");
 }
 
 }  // namespace

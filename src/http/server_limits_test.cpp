@@ -17,7 +17,7 @@ std::vector<Route> limit_routes() {
       {Method::get, "/hello", Permission::public_access,
        [](const Request&) { return Response::text(200, "hello world"); }},
       {Method::post, "/upload", Permission::public_access, body_size()},
-      {Method::post, "/api/v1/upload", Permission::api_token, body_size()},
+      {Method::post, "/api/v1/upload", Permission::api_read, body_size()},
       {Method::post, "/tiny", Permission::public_access, body_size(), /*body_limit=*/10},
   };
 }

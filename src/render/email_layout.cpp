@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
+#include "core/files.hpp"
 #include "core/resources.hpp"
 #include "core/types.hpp"
 
@@ -19,24 +19,14 @@ constexpr std::string_view kBuiltinText = "web/templates/email/issue.txt.mustach
 
 // The file's content, nullopt when there is no such file.
 Result<std::optional<std::string>> read_layout(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return std::optional<std::string>{};
-  auto fail = [&](std::string_view why) {
-    return make_error(Errc::io, fmt::format("email layout {}: {}", path.string(), why));
-  };
-  if (!fs::is_regular_file(path, ec)) return fail("not a regular file");
-  const auto size = fs::file_size(path, ec);
-  if (ec) return fail(ec.message());
-  if (size > kMaxLayout) return fail(fmt::format("larger than {} bytes", kMaxLayout));
-  std::ifstream in(path, std::ios::binary);
-  std::string content(size, '\0');
-  in.read(content.data(), static_cast<std::streamsize>(size));
-  if (!in || static_cast<std::uintmax_t>(in.gcount()) != size) return fail("cannot be read");
-  if (!is_valid_utf8(content)) {
+  auto content = read_small_file(path.string(), kMaxLayout);
+  if (!content && content.error().code == Errc::not_found) return std::optional<std::string>{};
+  if (!content) return make_error(Errc::io, "email layout: " + content.error().message);
+  if (!is_valid_utf8(*content)) {
     return make_error(Errc::invalid_argument,
                       fmt::format("email layout {} is not valid UTF-8", path.string()));
   }
-  return std::optional<std::string>{std::move(content)};
+  return std::optional<std::string>{std::move(*content)};
 }
 
 // The first of `candidates` that exists, else the built-in layout.

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/files.hpp"
 #include "core/text.hpp"
 #include "schedule/schedule.hpp"
 #include "schedule/zoneinfo.hpp"
@@ -35,19 +36,6 @@ bool is_name_char(char c) {
 }
 
 fs::path zone_path(std::string_view name) { return fs::path(kZoneInfoDir) / std::string(name); }
-
-// Reads the whole file when it is a regular file no larger than kMaxTzif.
-std::optional<std::string> read_small_file(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return std::nullopt;
-  auto size = fs::file_size(path, ec);
-  if (ec || size > kMaxTzif) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  std::string data(size, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size) return std::nullopt;
-  return data;
-}
 
 bool is_tzif_file(const fs::path& path) {
   std::error_code ec;
@@ -88,7 +76,7 @@ bool is_zone_name(std::string_view name) {
 }
 
 std::optional<std::string> read_posix_rule(std::string_view name) {
-  auto data = read_small_file(zone_path(name));
+  auto data = read_small_file(zone_path(name).string(), kMaxTzif);
   // Version 2 and later files end "\n<rule>\n"; version 1 files have no rule.
   if (!data || data->size() < 6 || !data->starts_with("TZif") || (*data)[4] < '2' ||
       data->back() != '\n') {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/encoding.hpp"
+#include "core/files.hpp"
 #include "core/text.hpp"
 #include "webhooks/signatures.hpp"
 
@@ -38,15 +39,6 @@ bool sns_host(std::string_view host) {
   return region_label(host.substr(kPrefix.size(), host.size() - kPrefix.size() - kSuffix.size()));
 }
 
-std::optional<std::string> read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string out(kMaxCertificateBytes + 1, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  out.resize(static_cast<std::size_t>(in.gcount()));
-  if (out.size() > kMaxCertificateBytes) return std::nullopt;
-  return out;
-}
 
 }  // namespace
 
@@ -128,7 +120,7 @@ Result<std::string> SnsCertificates::pem(const std::string& url) {
   std::lock_guard lock(mutex_);
   if (auto it = cache_.find(url); it != cache_.end()) return it->second;
   const std::filesystem::path file = std::filesystem::path(folder_) / (sha256_hex(url) + ".pem");
-  if (auto pem = read_file(file)) {
+  if (auto pem = read_small_file(file.string(), kMaxCertificateBytes); pem.ok()) {
     cache_.emplace(url, *pem);
     return *pem;
   }

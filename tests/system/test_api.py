@@ -579,7 +579,8 @@ def test_openapi_describes_exactly_the_token_routes(desk, server_factory):
     assert doc["security"] == [{"bearer": []}]
 
     table = routing_table()
-    token_routes = {(m, p) for m, p, perm in table if perm == "api_token"}
+    token_routes = {(m, p) for m, p, perm in table if perm.startswith("api_")}
+    access = {(m, p): perm.removeprefix("api_") for m, p, perm in table if perm.startswith("api_")}
     assert token_routes and all(p.startswith("/api/v1/") for _, p in token_routes)
     public_api = {(m, p) for m, p, perm in table if perm == "public_access"}
     described, open_ops = set(), set()
@@ -593,6 +594,9 @@ def test_openapi_describes_exactly_the_token_routes(desk, server_factory):
                 open_ops.add(key)
             else:
                 assert "401" in op["responses"], f"{key} needs a token but lists no 401"
+                assert "403" in op["responses"], f"{key} needs a role but lists no 403"
+                assert op.get("x-access") == access.get(key), (
+                    f"{key}: x-access {op.get('x-access')}, the table says {access.get(key)}")
             declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
             assert declared == set(re.findall(r"\{(\w+)\}", path)), key
     assert described - open_ops == token_routes, (

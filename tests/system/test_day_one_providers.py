@@ -203,15 +203,22 @@ def test_a_provider_not_configured_is_not_found_and_a_large_body_refused(paper, 
 
 # --- the suppression list in the token API ------------------------------------------------
 
-from test_api import Api, _desk_template, assert_error, desk  # noqa: E402,F401
+from test_api import (Api, PASSWORD, _desk_template, add_user, assert_error,  # noqa: E402,F401
+                      create_token, desk)
 
 
 def test_the_api_lists_adds_and_removes_suppressions(desk, server_factory):
     server = server_factory(desk.data)
-    api, stranger = Api(server, desk.token), Api(server, None)
+    editor, stranger = Api(server, desk.token), Api(server, None)
     assert stranger.get("/api/v1/suppressions").status == 401
     assert stranger.post("/api/v1/suppressions", {"email": f"x@{DOMAIN}"}).status == 401
     assert stranger.call("DELETE", f"/api/v1/suppressions/x@{DOMAIN}").status == 401
+    # The list is the audience's: an editor's token reads it and changes nothing.
+    assert editor.get("/api/v1/suppressions").status == 200
+    assert_error(editor.post("/api/v1/suppressions", {"email": f"x@{DOMAIN}"}), 403, "forbidden")
+    assert_error(editor.call("DELETE", f"/api/v1/suppressions/x@{DOMAIN}"), 403, "forbidden")
+    assert add_user(desk.data, "aud", PASSWORD, "--role", "audience").returncode == 0
+    api = Api(server, create_token(desk.data, "crm", "--user", "aud"))
 
     added = []
     for i in range(5):

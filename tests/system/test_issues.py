@@ -57,6 +57,18 @@ def test_update_and_remove_a_draft(paper, tmp_path):
     assert_fails(run("issue", "show", issue_id, *data_args(paper)), f"no issue with id {issue_id}")
 
 
+def test_a_body_can_come_from_a_pipe(paper, tmp_path):
+    """`--body-file /dev/stdin` reads a pipe to its end, bounded like a file."""
+    issue_id = create_issue(paper, tmp_path)
+    assert_ok(run("issue", "update", issue_id, "--body-file", "/dev/stdin", *data_args(paper),
+                  input="Piped *in*.\n"))
+    assert issue_json(paper, issue_id)["body_markdown"] == "Piped *in*.\n"
+    cp = run("issue", "update", issue_id, "--body-file", "/dev/stdin", *data_args(paper),
+             input="x" * (1024 * 1024 + 1))
+    assert_fails(cp, "--body-file", "longer than 1024 KiB")
+    assert issue_json(paper, issue_id)["body_markdown"] == "Piped *in*.\n"
+
+
 @pytest.mark.parametrize("subject,fragment", [
     ("Line one\nBcc: victim@example.org", "control characters"),
     ("Tab\there", "control characters"),
@@ -86,7 +98,7 @@ def test_bad_bodies_and_newsletters_are_refused(paper, tmp_path):
     assert_fails(run("issue", "create", "--newsletter", "morning-briefing", "--subject", "S",
                      "--body-file", huge, *data_args(paper)), "longer than 1024 KiB")
     assert_fails(run("issue", "create", "--newsletter", "missing", "--subject", "S",
-                     "--body-file", latin.with_name("none.md"), *data_args(paper)), "cannot read")
+                     "--body-file", latin.with_name("none.md"), *data_args(paper)), "none.md does not exist")
     ok = tmp_path / "ok.md"
     ok.write_text("fine\n")
     assert_fails(run("issue", "create", "--newsletter", "missing", "--subject", "S",

@@ -64,4 +64,4 @@ def test_bad_welcome_body_file_is_refused(demo, tmp_path):
     assert cp.returncode != 0 and "UTF-8" in cp.stderr
     cp = run("newsletter", "update", "morning-briefing", "--welcome-body-file",
              str(tmp_path / "missing.txt"), *data_args(demo))
-    assert cp.returncode != 0 and "cannot read" in cp.stderr
+    assert cp.returncode != 0 and "does not exist" in cp.stderr

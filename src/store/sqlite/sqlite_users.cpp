@@ -15,8 +15,9 @@ User read_user(const Query& q) {
   u.id = q.int_of(kUserColumns["id"]);
   u.username = q.text_of(kUserColumns["username"]);
   u.password_hash = q.text_of(kUserColumns["password_hash"]);
-  // Only add_user() writes the column, with a name user_role_from() knows.
-  u.role = user_role_from(q.text_of(kUserColumns["role"])).value_or(UserRole::editor);
+  // Only add_user() writes the column, with a name user_role_from() knows; anything
+  // else would get the least access.
+  u.role = user_role_from(q.text_of(kUserColumns["role"])).value_or(UserRole::viewer);
   u.created_at = q.int_of(kUserColumns["created_at"]);
   return u;
 }
@@ -29,7 +30,7 @@ ApiToken read_token(const Query& q) {
   t.id = q.int_of(kTokenColumns["id"]);
   t.user_id = q.int_of(kTokenColumns["user_id"]);
   t.username = q.text_of(kTokenColumns["username"]);
-  t.role = user_role_from(q.text_of(kTokenColumns["role"])).value_or(UserRole::editor);
+  t.role = user_role_from(q.text_of(kTokenColumns["role"])).value_or(UserRole::viewer);
   t.name = q.text_of(kTokenColumns["name"]);
   t.token_hash = q.text_of(kTokenColumns["token_hash"]);
   t.created_at = q.int_of(kTokenColumns["created_at"]);
