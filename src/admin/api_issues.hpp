@@ -79,7 +79,7 @@ struct ApiContext {
   store::ReaderDirectory* directory = nullptr;
   store::Segments* segments = nullptr;
   // Imports in the background (api_imports.hpp); null: answered 503.
-  std::shared_ptr<ImportJobs> imports;
+  std::shared_ptr<ImportJobs> imports = nullptr;
   // The sign-up's resend window (signup.resend_window): an import's confirmations
   // skip readers sent one within it.
   UnixSeconds resend_window = 0;

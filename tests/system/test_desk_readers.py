@@ -19,7 +19,7 @@ import pytest
 from conftest import DOMAIN, assert_ok, data_args, run, wait_for, write_csv
 from openapi_check import check_answer
 from send_helpers import add_newsletter, sink_factory  # noqa: F401
-from test_api import Api, add_user, assert_error, create_token
+from test_api import PASSWORD, Api, add_user, assert_error, create_token
 
 NEWSLETTER = "morning-briefing"
 
@@ -44,15 +44,25 @@ def _readers_template(_templates, tmp_path_factory) -> Desk:
         rows.append(f"reader{i:02}@{DOMAIN},Reader,N{i:02},{country},{zone}")
     path = write_csv(tmp_path_factory.mktemp("csv") / "readers.csv", "\n".join(rows) + "\n")
     assert_ok(run("import", str(path), "--newsletter", NEWSLETTER, "--confirmed", *data_args(data)))
-    assert_ok(add_user(data, "audience"))
-    return Desk(data, create_token(data, "audience tool"))
+    # An admin's token: the segment test also writes and sends an issue (content).
+    assert_ok(add_user(data, "chief", PASSWORD, "--role", "admin"))
+    token = create_token(data, "desk tool", "--user", "chief")
+    assert_ok(add_user(data, "aud", PASSWORD, "--role", "audience"))
+    assert_ok(add_user(data, "ed", PASSWORD, "--role", "editor"))
+    assert_ok(add_user(data, "view", PASSWORD, "--role", "viewer"))
+    desk = Desk(data, token)
+    desk.roles = {role: create_token(data, f"{role} tool", "--user", user)
+                  for role, user in (("audience", "aud"), ("editor", "ed"), ("viewer", "view"))}
+    return desk
 
 
 @pytest.fixture
 def desk(_readers_template, tmp_path) -> Desk:
     data = tmp_path / "data"
     shutil.copytree(_readers_template.data, data)
-    return Desk(data, _readers_template.token)
+    desk = Desk(data, _readers_template.token)
+    desk.roles = _readers_template.roles
+    return desk
 
 
 class ReadersApi(Api):
@@ -303,3 +313,22 @@ def test_an_import_without_an_email_column_fails_and_says_why(api):
                    and j, timeout=30, what="the import to finish")
     assert job["status"] == "failed" and "email" in job["error"], job
     assert_error(api.get("/api/v1/imports/999"), 404, "not_found")
+
+
+def test_roles_an_audience_manager_changes_readers_others_only_read(desk, server_factory):
+    server = server_factory(desk.data)
+    audience, editor, viewer = (ReadersApi(server, desk.roles[r]) for r in ("audience", "editor",
+                                                                         "viewer"))
+    rid = reader_id(viewer, f"reader01@{DOMAIN}")
+    for api in (editor, viewer):
+        assert api.get(f"/api/v1/readers/{rid}").status == 200
+        assert api.get("/api/v1/segments").status == 200
+        assert_error(api.patch(f"/api/v1/readers/{rid}", {"name": "x"}), 403, "forbidden")
+        assert_error(api.delete(f"/api/v1/readers/{rid}"), 403, "forbidden")
+        assert_error(api.post("/api/v1/segments", {"name": "x"}), 403, "forbidden")
+        assert_error(api.get("/api/v1/exports"), 403, "forbidden")
+        assert_error(api.call("POST", "/api/v1/imports?newsletter=" + NEWSLETTER, b"email\n",
+                              content_type="text/csv"), 403, "forbidden")
+    r = audience.patch(f"/api/v1/readers/{rid}", {"name": "By the audience desk"})
+    assert r.status == 200 and r.json()["name"] == "By the audience desk", r
+    assert audience.get("/api/v1/exports").status == 200
