@@ -104,7 +104,7 @@ ASAN_SYSTEM_TESTS = test_http.py test_attacks.py test_attacks_signup.py test_sig
   test_api.py test_import.py test_day_one_import.py test_feeds.py test_bounces.py \
   test_send.py test_day_one_relay.py test_day_one_stop.py test_hardening_send.py \
   test_mail_queue.py test_shutdown.py test_archive.py test_sponsor.py test_proxy.py \
-  test_inbound.py test_day_one_providers.py
+  test_inbound.py test_inbound_mailbox.py test_day_one_providers.py
 system-test-asan: build-asan
 	BROADSHEET_BIN=$(CURDIR)/build-asan/broadsheet ASAN_OPTIONS=detect_leaks=1 \
 	  /usr/bin/python3 -m pytest -q -n $(PYTEST_WORKERS) $(addprefix tests/system/,$(ASAN_SYSTEM_TESTS))

@@ -1,4 +1,5 @@
-// `broadsheet bounce process [FILE]` and `broadsheet suppression list|add|remove`.
+// `broadsheet bounce process [FILE]`, `broadsheet bounce poll` and
+// `broadsheet suppression list|add|remove`.
 //
 // bounce process: one RFC 5322 message from FILE or stdin (a Postfix pipe transport or
 // a .forward), handed to the inbound processor (bounce/bounce.hpp); several FILEs are
@@ -7,6 +8,9 @@
 // stdout, "ignored: ..." on stderr); 75 (EX_TEMPFAIL) when it could not be stored (the
 // data folder or the database unavailable or busy), so the MTA keeps it and retries.
 // At most `[bounce] max_message_bytes` is read; a larger message is ignored.
+//
+// bounce poll: one poll of `[inbound] mailbox` (inbound/poller.hpp), as serve does
+// every `inbound.poll_interval`: for cron, or to try the settings.
 //
 // suppression list|add ADDRESS [--reason TEXT]|remove ADDRESS: the one suppression
 // list (store/bounces.hpp): bounces and complaints add to it, and so does removing a
@@ -21,6 +25,7 @@
 #include "bounce/bounce.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/mailbox_polling.hpp"
 #include "web/signup.hpp"
 
 namespace broadsheet::cli {
@@ -108,6 +113,38 @@ int process(const std::string& data, const BounceArgs& a) {
   return all_stored ? kExitOk : kExitTempFail;
 }
 
+// `bounce poll`: one poll of `[inbound] mailbox`, each message's line on stdout, the
+// summary last. Exit 1 when the mailbox could not be polled (the line names the key to
+// change), 75 when a message could not be stored (it stays for the next poll).
+int poll(const std::string& data, const BounceArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  if (ctx->config.inbound.mailbox.empty()) {
+    return fail("inbound.mailbox is not set: nothing to poll");
+  }
+  auto keys = web::load_reader_keys(ctx->config);
+  if (!keys) return fail(keys.error());
+  std::optional<UnixSeconds> fixed_now;
+  if (!a.now.empty()) {
+    auto t = parse_rfc3339(a.now);
+    if (!t) return fail("--now: " + t.error().message);
+    fixed_now = *t;
+  }
+  auto polling = mailbox_polling(ctx->config, *ctx->store, keys->link_key,
+                                 SystemClock::instance(), fixed_now);
+  if (!polling) return fail(polling.error());
+  const std::atomic<bool> never{false};
+  auto client = inbound::open_curl_mailbox(polling->client, never);
+  if (!client) return fail(client.error());
+  const auto report = inbound::poll_once(**client, polling->process, polling->limits, never);
+  client->reset();  // ends the session: POP3 carries out its deletions at QUIT
+  for (const auto& line : report.lines) std::cout << line << "\n";
+  std::cout << polling->client.url.display() << ": " << report.summary() << "\n";
+  if (report.kept > 0) return temp_fail(report.failure);
+  if (!report.failure.empty()) return fail(report.failure);
+  return kExitOk;
+}
+
 int list(const std::string& data, const BounceArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
@@ -182,6 +219,12 @@ void add_bounce_commands(CLI::App& app, Invocation& invocation) {
                    "The message (RFC 5322); none or - for stdin; several are processed in turn");
   proc->add_option("--now", a.now, "Process as at this RFC 3339 instant (default: now)");
   proc->callback([&] { invocation.exit_code = process(proc_data, a); });
+
+  auto* poll_cmd = bounce->add_subcommand(
+      "poll", "Poll inbound.mailbox (IMAP or POP3 over TLS) once: process and delete its messages");
+  auto& poll_data = add_data_option(poll_cmd);
+  poll_cmd->add_option("--now", a.now, "Process as at this RFC 3339 instant (default: now)");
+  poll_cmd->callback([&] { invocation.exit_code = poll(poll_data, a); });
 
   auto* supp = app.add_subcommand("suppression", "The suppression list: addresses never sent to");
   supp->require_subcommand(1);

@@ -2,7 +2,9 @@
 // reader side's mail queue (send/mail_queue.hpp), the dispatcher of issues
 // (send/dispatcher.hpp), the scheduler's step every few seconds (scheduler/tick.hpp)
 // and, with `[inbound] listen`, the LMTP/SMTP listener for bounces and unsubscribe mail
-// (inbound/listener.hpp) beside it.
+// (inbound/listener.hpp) beside it; with `[inbound] mailbox`, the poller of that mailbox
+// (inbound/poller.hpp), whose failures (cannot connect, login refused, certificate not
+// trusted) are logged at each poll they change and do not stop serve.
 //
 // Stopping takes seconds whatever the relay does. The moment SIGTERM comes, the server
 // takes no more hand-overs (`issue send` is told so), the issues being sent stop
@@ -23,6 +25,7 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/feed_limits.hpp"
+#include "cli/mailbox_polling.hpp"
 #include "cli/private_files.hpp"
 #include "cli/relay_check.hpp"
 #include "cli/scheduling.hpp"
@@ -103,6 +106,41 @@ Result<std::unique_ptr<inbound::Listener>> start_inbound(Context& ctx, const std
   spdlog::info("inbound: LMTP/SMTP on {}:{} for bounce+TOKEN@ {} and {}", where->host, *port,
                domains.empty() ? "(no domain)" : domains, unsubscribe);
   return listener;
+}
+
+// The poller of `[inbound] mailbox`, started; nothing when the key is empty. Errc::config
+// when the mailbox or its password file cannot be used (a fatal error at start); what
+// happens at the server (refused login, untrusted certificate) is logged, not fatal.
+Result<std::unique_ptr<inbound::Poller>> start_mailbox_poller(Context& ctx,
+                                                              const std::string& link_key,
+                                                              const Clock& clock) {
+  const Config& config = ctx.config;
+  if (config.inbound.mailbox.empty()) return std::unique_ptr<inbound::Poller>();
+  auto polling = mailbox_polling(config, *ctx.store, link_key, clock);
+  if (!polling) return polling.error();
+  const std::string where = polling->client.url.display();
+  auto log = [where, last_failure = std::string()](const inbound::PollReport& r) mutable {
+    for (const auto& line : r.lines) spdlog::info("inbound {}: {}", where, line);
+    if (r.stopped) return;
+    if (r.failure != last_failure) {
+      if (!r.failure.empty()) {
+        spdlog::error("inbound {}: {}", where, r.failure);
+      } else {
+        spdlog::info("inbound {}: polled again without error", where);
+      }
+      last_failure = r.failure;
+    }
+    if (r.listed > 0) spdlog::info("inbound {}: {}", where, r.summary());
+  };
+  auto poller = std::make_unique<inbound::Poller>(
+      [client = polling->client](const std::atomic<bool>& stop) {
+        return inbound::open_curl_mailbox(client, stop);
+      },
+      polling->process, polling->limits, std::chrono::seconds(config.inbound.poll_interval),
+      std::move(log));
+  poller->start();
+  spdlog::info("inbound: polling {} every {} s", where, config.inbound.poll_interval);
+  return poller;
 }
 
 int run_serve(const std::string& data, const std::string& listen_override) {
@@ -216,8 +254,11 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // Bounces and unsubscribe mail from the publisher's MTA, when `[inbound] listen` is set.
   auto inbound = start_inbound(*ctx, sending->messages.link_key, clock);
   if (!inbound) return fail(inbound.error());
+  auto poller = start_mailbox_poller(*ctx, sending->messages.link_key, clock);
+  if (!poller) return fail(poller.error());
   server.on_stopping([&] {
     if (*inbound) (*inbound)->request_stop();
+    if (*poller) (*poller)->request_stop();
     scheduler.request_stop();
     hand_overs->release();
     dispatcher.request_stop();
@@ -235,6 +276,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
   // emails already queued go out first. The scheduler's step under way ends first.
   scheduler.stop();
   if (*inbound) (*inbound)->stop();
+  if (*poller) (*poller)->stop();
   dispatcher.stop();
   ctx->store->set_mail_listener({});
   mail_queue.stop();

@@ -13,6 +13,7 @@
 #include "address/mailbox.hpp"
 #include "address/mx.hpp"
 #include "config/dkim_keys.hpp"
+#include "config/mailbox_url.hpp"
 #include "core/clock.hpp"
 #include "core/ip_network.hpp"
 #include "schedule/schedule.hpp"
@@ -43,6 +44,13 @@ Status check_listen(const std::string& v) {
 Status check_optional_listen(const std::string& v) {
   if (v.empty()) return {};
   return check_listen(v);
+}
+
+Status check_optional_mailbox(const std::string& v) {
+  if (v.empty()) return {};
+  auto url = parse_mailbox_url(v);
+  if (!url) return url.error();
+  return {};
 }
 
 Status check_networks(const std::string& v) {
@@ -396,6 +404,22 @@ const std::vector<KeyDef>& key_defs() {
       {"inbound", "timeout", Kind::integer, "60",
        "Seconds the inbound listener waits for each command or line of a message.", 1, 3600,
        num(&Config::inbound, &Config::Inbound::timeout)},
+      {"inbound", "mailbox", Kind::string, "\"\"",
+       "A mailbox serve polls for bounces and unsubscribe mail, over TLS:\n"
+       "\"imaps://USER@HOST[:PORT][/FOLDER]\" (993, INBOX) or \"pop3s://USER@HOST[:PORT]\" (995);\n"
+       "the messages it handled are deleted. Plain imap:// and pop3:// are refused. Empty: off.",
+       0, 0, str(&Config::inbound, &Config::Inbound::mailbox, check_optional_mailbox)},
+      {"inbound", "mailbox_password_file", Kind::string, "\"\"",
+       "File in secrets_dir whose first line is the mailbox's password (mode 0600); required\n"
+       "with inbound.mailbox.",
+       0, 0, str(&Config::inbound, &Config::Inbound::mailbox_password_file, any_text)},
+      {"inbound", "mailbox_ca_file", Kind::string, "\"\"",
+       "PEM file of the roots the mailbox server's certificate must chain to, relative to the\n"
+       "data folder; empty: the system's.",
+       0, 0, str(&Config::inbound, &Config::Inbound::mailbox_ca_file, any_text)},
+      {"inbound", "poll_interval", Kind::integer, "60",
+       "Seconds between two polls of inbound.mailbox.", 1, 86400,
+       num(&Config::inbound, &Config::Inbound::poll_interval)},
       {"webhooks", "max_age", Kind::integer, "300",
        "Seconds a provider's signed timestamp stays good: an older (replayed) event is\n"
        "refused. SES, SendGrid and Mailgun sign one; Postmark does not.",

@@ -74,11 +74,16 @@ struct Config {
     std::size_t max_message_bytes = 0;   // `bounce process` reads at most this much
   } bounce;
 
-  // serve's LMTP/SMTP listener for inbound mail (src/inbound/listener.hpp).
+  // serve's LMTP/SMTP listener for inbound mail (src/inbound/listener.hpp), and the
+  // mailbox it polls (src/inbound/poller.hpp).
   struct Inbound {
     std::string listen;       // "HOST:PORT"; "" = off
     int max_connections = 0;  // sessions at once
     int timeout = 0;          // seconds per command or message line
+    std::string mailbox;      // "imaps://USER@HOST[:PORT][/FOLDER]" or "pop3s://USER@HOST[:PORT]"; "" = off
+    std::string mailbox_password_file;  // first line is the password; relative to secrets_dir
+    std::string mailbox_ca_file;        // PEM roots, relative to data; "" = the system's
+    int poll_interval = 0;              // seconds between two polls of the mailbox
   } inbound;
 
   // Bounce and complaint events from sending providers (src/webhooks/receiver.hpp):

@@ -68,4 +68,14 @@ Result<std::string> read_secret_line(const SecretFile& file) {
   return text;
 }
 
+Result<std::string> read_password_line(const SecretFile& file) {
+  auto line = read_secret_line(file);
+  if (!line) return line.error();
+  if (line->empty()) {
+    return make_error(Errc::config,
+                      fmt::format("{}: {} starts with an empty line", file.what, file.path));
+  }
+  return line;
+}
+
 }  // namespace broadsheet

@@ -39,4 +39,8 @@ Result<std::string> read_secret_file(const SecretFile& file);
 // The first line of the file, without its CR LF or LF.
 Result<std::string> read_secret_line(const SecretFile& file);
 
+// A password file (smtp.password_file, inbound.mailbox_password_file): its first line,
+// refused when empty ("WHAT: PATH starts with an empty line").
+Result<std::string> read_password_line(const SecretFile& file);
+
 }  // namespace broadsheet

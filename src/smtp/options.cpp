@@ -22,14 +22,7 @@ TlsMode tls_mode(const std::string& name) {
 Result<std::string> read_password(const Config& config) {
   fs::path path = config.smtp.password_file;
   if (path.is_relative()) path = fs::path(config.data_dir) / config.secrets_dir / path;
-  auto line = read_secret_line({path.string(), "smtp.password_file", 4096, ""});
-  if (!line) return line.error();
-  std::string password = std::move(*line);
-  if (password.empty()) {
-    return make_error(Errc::config, fmt::format("smtp.password_file: {} starts with an empty line",
-                                                path.string()));
-  }
-  return password;
+  return read_password_line({path.string(), "smtp.password_file", 4096, ""});
 }
 
 }  // namespace

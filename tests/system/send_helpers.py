@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import pathlib
 import shutil
@@ -52,6 +53,30 @@ def make_audience(data, tmp_path, count: int, newsletter: str = "morning-briefin
 def add_newsletter(data, slug="morning-briefing", name="Morning Briefing"):
     assert_ok(run("newsletter", "add", "--slug", slug, "--name", name,
                   "--from", f"Morning Desk <desk@{DOMAIN}>", *data_args(data)))
+
+
+@pytest.fixture
+def paper(data):
+    """A fresh data folder with the morning-briefing newsletter (no readers)."""
+    add_newsletter(data)
+    return data
+
+
+def write_text(tmp_path, name, text) -> pathlib.Path:
+    """`text` written as UTF-8 to tmp_path/name, for the CLI's --body-file and kin."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def issue_json(data, issue_id) -> dict:
+    return json.loads(assert_ok(run("issue", "show", issue_id, "--json", *data_args(data))).stdout)
+
+
+def outbox_messages(data) -> list[bytes]:
+    """The messages the embedded outbox transport delivered, oldest name first."""
+    new = pathlib.Path(data) / "outbox" / "new"
+    return [p.read_bytes() for p in sorted(new.iterdir())] if new.exists() else []
 
 
 def create_issue(data, tmp_path, subject="Tuesday: the news", body=ISSUE_MARKDOWN,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-import pathlib
 import re
 import subprocess
 import time
@@ -23,7 +22,7 @@ import pytest
 
 from conftest import (BIN, DOMAIN, assert_ok, clean_env, data_args, free_port, get, request, run,
                       start_server, wait_for)
-from send_helpers import add_newsletter, create_issue, make_audience, parse_message, start_sink
+from send_helpers import add_newsletter, create_issue, make_audience, parse_message, start_sink, outbox_messages
 
 BASE = "https://news.broadsheet-test.net"
 ENV = {"BROADSHEET_PUBLICATION_BASE_URL": BASE}
@@ -70,11 +69,6 @@ def pause_mid_send(data, issue_id, env, started):
             proc.kill()
             proc.wait()
     return show(data, issue_id)
-
-
-def outbox_messages(data) -> list[bytes]:
-    new = pathlib.Path(data) / "outbox" / "new"
-    return [p.read_bytes() for p in sorted(new.iterdir())] if new.exists() else []
 
 
 @pytest.fixture(scope="module")

@@ -7,18 +7,11 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 
 from conftest import DOMAIN, assert_ok, data_args, run
-from send_helpers import add_newsletter, create_issue, make_audience, parse_message, sink_factory  # noqa: F401
+from send_helpers import create_issue, make_audience, parse_message, sink_factory, paper  # noqa: F401
 
 EX_TEMPFAIL = 75
-
-
-@pytest.fixture
-def paper(data):
-    add_newsletter(data)
-    return data
 
 
 def sent(sink) -> dict[str, tuple[str, bytes]]:

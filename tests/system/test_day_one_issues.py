@@ -6,7 +6,6 @@ a sent issue's archive page corrected with the change in the audit log."""
 from __future__ import annotations
 
 import json
-import pathlib
 import re
 
 import dkim
@@ -14,7 +13,10 @@ import pytest
 
 from conftest import (DOMAIN, REPO, assert_fails, assert_ok, data_args, get, request, run,
                       scrape_metrics)
-from send_helpers import add_newsletter, create_issue, make_audience, parse_message, sink_factory  # noqa: F401
+from send_helpers import (  # noqa: F401
+    create_issue, make_audience, parse_message, sink_factory, paper, write_text,
+    issue_json, outbox_messages,
+)
 from signup_helpers import db_rows
 
 SLUG = "morning-briefing"
@@ -23,30 +25,9 @@ ENV = {"BROADSHEET_PUBLICATION_BASE_URL": BASE}
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def paper(data):
-    add_newsletter(data)
-    return data
-
-
-def write(tmp_path, name, text) -> pathlib.Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def issue_json(data, issue_id) -> dict:
-    return json.loads(assert_ok(run("issue", "show", issue_id, "--json", *data_args(data))).stdout)
-
-
 def issue_ids(data) -> list[int]:
     return [i["id"] for i in json.loads(assert_ok(run("issue", "list", "--json",
                                                       *data_args(data))).stdout)]
-
-
-def outbox_messages(data) -> list[bytes]:
-    new = pathlib.Path(data) / "outbox" / "new"
-    return [p.read_bytes() for p in sorted(new.iterdir())] if new.exists() else []
 
 
 def text_of(raw: bytes) -> str:
@@ -77,7 +58,7 @@ MISTAKES = [
 @pytest.mark.parametrize("body,line,what", MISTAKES)
 def test_merge_field_mistakes_are_refused_at_create_with_line_and_valid_list(
         paper, tmp_path, body, line, what):
-    path = write(tmp_path, "issue.md", body)
+    path = write_text(tmp_path, "issue.md", body)
     cp = run("issue", "create", "--newsletter", SLUG, "--subject", "S", "--body-file", path,
              *data_args(paper))
     assert_fails(cp, "--body-file", line, what, "name, email, issue_date", "{{#reader}}")
@@ -87,14 +68,14 @@ def test_merge_field_mistakes_are_refused_at_create_with_line_and_valid_list(
 def test_merge_field_mistakes_are_refused_at_update(paper, tmp_path):
     issue_id = create_issue(paper, tmp_path)
     before = issue_json(paper, issue_id)["body_markdown"]
-    path = write(tmp_path, "bad.md", "One\nTwo {{frist_name}}\n")
+    path = write_text(tmp_path, "bad.md", "One\nTwo {{frist_name}}\n")
     assert_fails(run("issue", "update", issue_id, "--body-file", path, *data_args(paper)),
                  "line 2", "{{frist_name}}")
     assert issue_json(paper, issue_id)["body_markdown"] == before
 
 
 def test_the_fields_the_error_lists_are_those_the_readme_and_openapi_list(paper, tmp_path):
-    path = write(tmp_path, "bad.md", "{{nope}}\n")
+    path = write_text(tmp_path, "bad.md", "{{nope}}\n")
     line = assert_fails(run("issue", "create", "--newsletter", SLUG, "--subject", "S",
                             "--body-file", path, *data_args(paper)))
     fields = re.search(r"the merge fields ([a-z_, ]+) \(", line).group(1).split(", ")
@@ -222,7 +203,7 @@ def test_the_api_test_send_goes_to_the_outbox_and_records_nothing(paper, tmp_pat
 
 def test_broadsheet_data_and_the_walk_up_find_the_data_folder(paper, tmp_path):
     assert_ok(run("issue", "create", "--newsletter", SLUG, "--subject", "From the env",
-                  "--body-file", write(tmp_path, "b.md", "Hi\n"),
+                  "--body-file", write_text(tmp_path, "b.md", "Hi\n"),
                   env={"BROADSHEET_DATA": str(paper)}))
     # From inside the data folder, or a folder below it, no --data is needed.
     for cwd in (paper, paper / "secrets"):
@@ -269,7 +250,7 @@ def test_a_sent_issue_is_corrected_on_the_archive_with_an_audit_entry(paper, tmp
     assert_ok(run("issue", "send", issue_id, "--wait", *data_args(paper), env=ENV))
     server = server_factory(paper, env=ENV)
     assert "teh works" in get(server, f"/archive/{SLUG}/{issue_id}").text  # now cached
-    fixed = write(tmp_path, "fixed.md", "The mayor said the works start in May.\n")
+    fixed = write_text(tmp_path, "fixed.md", "The mayor said the works start in May.\n")
     cp = assert_ok(run("issue", "update", issue_id, "--body-file", fixed, *data_args(paper)))
     assert "corrected" in cp.stdout
     page = get(server, f"/archive/{SLUG}/{issue_id}").text

@@ -16,15 +16,9 @@ import time
 
 from conftest import (assert_ok, data_args, free_port, request, run, run_on_a_terminal,
                       scrape_metrics, wait_for)
-from send_helpers import add_newsletter, create_issue, make_audience, sink_factory  # noqa: F401
+from send_helpers import create_issue, make_audience, sink_factory, paper  # noqa: F401
 
 import pytest
-
-
-@pytest.fixture
-def paper(data):
-    add_newsletter(data)
-    return data
 
 
 def relay_env(port: int, **extra) -> dict:

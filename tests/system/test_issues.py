@@ -4,27 +4,14 @@ sending through the outbox, with every message read back the way a mail client w
 from __future__ import annotations
 
 import json
-import pathlib
 
 import pytest
 
 from conftest import DOMAIN, assert_fails, assert_ok, data_args, run
-from send_helpers import ISSUE_MARKDOWN, add_newsletter, create_issue, make_audience, parse_message
-
-
-@pytest.fixture
-def paper(data):
-    add_newsletter(data)
-    return data
-
-
-def outbox_messages(data) -> list[bytes]:
-    new = pathlib.Path(data) / "outbox" / "new"
-    return [p.read_bytes() for p in sorted(new.iterdir())] if new.exists() else []
-
-
-def issue_json(data, issue_id) -> dict:
-    return json.loads(assert_ok(run("issue", "show", issue_id, "--json", *data_args(data))).stdout)
+from send_helpers import (  # noqa: F401
+    ISSUE_MARKDOWN, create_issue, make_audience, parse_message, paper, issue_json,
+    outbox_messages,
+)
 
 
 def test_create_prints_the_id_and_show_list_read_it_back(paper, tmp_path):

@@ -11,16 +11,9 @@ import signal
 import subprocess
 import time
 
-import pytest
 
 from conftest import BIN, assert_ok, clean_env, data_args, free_port, request, run, wait_for
-from send_helpers import add_newsletter, create_issue, make_audience, parse_message, sink_factory  # noqa: F401
-
-
-@pytest.fixture
-def paper(data):
-    add_newsletter(data)
-    return data
+from send_helpers import create_issue, make_audience, parse_message, sink_factory, paper  # noqa: F401
 
 
 def show(data, issue_id) -> dict:

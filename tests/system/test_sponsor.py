@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import pathlib
 
-import pytest
 
 from conftest import DOMAIN, assert_fails, assert_ok, data_args, get, request, run
-from send_helpers import add_newsletter, make_audience, parse_message, sink_factory  # noqa: F401
+from send_helpers import make_audience, parse_message, sink_factory, paper, write_text  # noqa: F401
 
 SLUG = "morning-briefing"
 BASE = "https://news.broadsheet-test.net"
@@ -43,23 +42,11 @@ SPONSOR = """**Acme Coffee** keeps {{name}} awake: [20% off this week](/offers/a
 """
 
 
-@pytest.fixture
-def paper(data):
-    add_newsletter(data)
-    return data
-
-
-def write(tmp_path, name, text) -> pathlib.Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def create(data, tmp_path, body=BODY, sponsor: str | None = SPONSOR, subject="Tuesday") -> int:
     args = ["issue", "create", "--newsletter", SLUG, "--subject", subject,
-            "--body-file", write(tmp_path, f"body-{subject}.md", body)]
+            "--body-file", write_text(tmp_path, f"body-{subject}.md", body)]
     if sponsor is not None:
-        args += ["--sponsor-file", write(tmp_path, f"ad-{subject}.md", sponsor)]
+        args += ["--sponsor-file", write_text(tmp_path, f"ad-{subject}.md", sponsor)]
     return int(assert_ok(run(*args, *data_args(data), env=ENV)).stdout.strip())
 
 
@@ -96,7 +83,7 @@ def test_cli_sets_shows_renders_and_removes_the_sponsor(paper, tmp_path):
     assert "sponsor:     none" in assert_ok(run("issue", "show", issue_id, *data_args(paper))).stdout
     assert "Advertisement" not in render(paper, issue_id, "text")
 
-    ad = write(tmp_path, "ad.md", SPONSOR)
+    ad = write_text(tmp_path, "ad.md", SPONSOR)
     assert_ok(run("issue", "update", issue_id, "--sponsor-file", ad, *data_args(paper)))
     assert shown(paper, issue_id)["sponsor"] == SPONSOR
     out = assert_ok(run("issue", "show", issue_id, *data_args(paper))).stdout
@@ -128,20 +115,20 @@ def test_cli_sets_shows_renders_and_removes_the_sponsor(paper, tmp_path):
 
 def test_sponsor_mistakes_are_refused_with_a_clear_message(paper, tmp_path):
     issue_id = create(paper, tmp_path, sponsor=None)
-    big = write(tmp_path, "big.md", "Buy now. " * 500)
+    big = write_text(tmp_path, "big.md", "Buy now. " * 500)
     err = assert_fails(run("issue", "update", issue_id, "--sponsor-file", big, *data_args(paper)),
                        "the sponsor block is 4500 bytes; it may have at most 4096 (4 KiB)")
     assert "--sponsor-file" in err
-    bad = write(tmp_path, "bad.md", "Hello\n\n{{first_name}}\n")
+    bad = write_text(tmp_path, "bad.md", "Hello\n\n{{first_name}}\n")
     assert_fails(run("issue", "update", issue_id, "--sponsor-file", bad, *data_args(paper)),
                  "line 3", "unknown merge field {{first_name}}")
-    blank = write(tmp_path, "blank.md", " \n\n")
+    blank = write_text(tmp_path, "blank.md", " \n\n")
     assert_fails(run("issue", "update", issue_id, "--sponsor-file", blank, *data_args(paper)),
                  "the sponsor block is empty")
-    assert_fails(run("issue", "update", issue_id, "--sponsor-file", write(tmp_path, "ok.md", "Hi"),
+    assert_fails(run("issue", "update", issue_id, "--sponsor-file", write_text(tmp_path, "ok.md", "Hi"),
                      "--no-sponsor", *data_args(paper)), "exclude each other")
     assert_fails(run("issue", "create", "--newsletter", SLUG, "--subject", "S", "--body-file",
-                     write(tmp_path, "b.md", BODY), "--sponsor-file", big, *data_args(paper)),
+                     write_text(tmp_path, "b.md", BODY), "--sponsor-file", big, *data_args(paper)),
                  "at most 4096")
     assert shown(paper, issue_id)["sponsor"] is None
 
