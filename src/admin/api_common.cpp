@@ -8,6 +8,8 @@
 #include <semaphore>
 
 #include "core/text.hpp"
+#include "render/body_fields.hpp"
+#include <charconv>
 
 namespace broadsheet::admin::detail {
 
@@ -102,6 +104,122 @@ Result<std::string> string_field(const json::object& o, std::string_view name,
     return make_error(Errc::invalid_argument, fmt::format("\"{}\" must be a string", name));
   }
   return std::string(v->as_string());
+}
+
+// A body whose merge fields or sections the renderer would not fill.
+Response merge_field_refusal(const Error& e) {
+  return Response::json_error(422, "invalid_merge_field", "\"body_markdown\": " + e.message);
+}
+
+// The {id} of the route: a positive decimal integer, else nothing is there.
+std::optional<Id> issue_id(const Request& req) {
+  const std::string& text = req.params.at("id");
+  Id id = 0;
+  if (text.empty() || text.size() > 15 || text.front() == '0') return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return id;
+}
+
+Response no_issue(const Request& req) {
+  return Response::json_error(404, "not_found",
+                              fmt::format("There is no issue {}.", excerpt(req.params.at("id"), 24)));
+}
+
+// "sponsor": the sponsor block's Markdown, checked as the renderer will take it;
+// nullopt when absent or null (no sponsor). Sets `refusal` when it cannot be taken.
+std::optional<std::string> sponsor_field(const json::object& o, std::optional<Response>& refusal) {
+  const json::value* v = o.if_contains("sponsor");
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_string()) {
+    refusal = Response::json_error(400, "invalid_field",
+                                   "\"sponsor\" must be a string of Markdown, or null for none");
+    return std::nullopt;
+  }
+  std::string text(v->as_string());
+  if (auto st = check_document("\"sponsor\"", text, kMaxIssueSponsor); !st) {
+    refusal = Response::json_error(400, "invalid_field", st.error().message);
+    return std::nullopt;
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    refusal = Response::json_error(400, "invalid_field",
+                                   "\"sponsor\" is empty; send null to remove the sponsor block");
+    return std::nullopt;
+  }
+  // What is left to refuse is what the body's merge fields and sections refuse.
+  if (auto st = render::check_issue_sponsor(text); !st) {
+    refusal =
+        Response::json_error(422, "invalid_merge_field", "\"sponsor\": " + st.error().message);
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::optional<Issue> new_issue_fields(store::Newsletters& newsletters, const Request& req,
+                                      const json::object& body,
+                                      std::optional<std::string> subject_fallback,
+                                      std::optional<Response>& refusal) {
+  auto sponsor = sponsor_field(body, refusal);
+  if (refusal) return std::nullopt;
+  auto slug = string_field(body, "newsletter", std::nullopt);
+  auto subject = string_field(body, "subject", std::move(subject_fallback));
+  auto preheader = string_field(body, "preheader", std::string());
+  auto markdown = string_field(body, "body_markdown", std::nullopt);
+  for (const auto* r : {&slug, &subject, &preheader, &markdown}) {
+    if (!*r) {
+      refusal = error_answer(req, r->error());
+      return std::nullopt;
+    }
+  }
+  Status checks[] = {check_text("\"subject\"", *subject, kMaxIssueSubject),
+                     check_text("\"preheader\"", *preheader, kMaxIssuePreheader),
+                     check_document("\"body_markdown\"", *markdown, kMaxIssueBody)};
+  for (const auto& s : checks) {
+    if (!s) {
+      refusal = error_answer(req, s.error());
+      return std::nullopt;
+    }
+  }
+  if (subject->find_first_not_of(' ') == std::string::npos) {
+    refusal = Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
+    return std::nullopt;
+  }
+  if (auto st = render::check_issue_body(*markdown); !st) {
+    refusal = merge_field_refusal(st.error());
+    return std::nullopt;
+  }
+  auto newsletter = newsletters.newsletter_by_slug(*slug);
+  if (!newsletter) {
+    refusal = newsletter.error().code != Errc::not_found
+                  ? error_answer(req, newsletter.error())
+                  : Response::json_error(
+                        400, "invalid_field",
+                        fmt::format("There is no newsletter \"{}\".", excerpt(*slug)));
+    return std::nullopt;
+  }
+  Issue issue;
+  issue.newsletter_id = newsletter->id;
+  issue.newsletter_slug = newsletter->slug;
+  issue.subject = std::move(*subject);
+  issue.preheader = std::move(*preheader);
+  issue.body_markdown = std::move(*markdown);
+  issue.sponsor_markdown = sponsor.value_or("");
+  return issue;
+}
+
+std::optional<std::int64_t> bounded_number(const Request& req, std::string_view name,
+                                           std::int64_t fallback, std::int64_t lo,
+                                           std::int64_t hi, std::optional<Response>& refusal) {
+  auto text = req.query_param(name);
+  if (!text) return fallback;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n < lo || n > hi) {
+    refusal = Response::json_error(
+        400, "invalid_field", fmt::format("\"{}\" must be a number from {} to {}.", name, lo, hi));
+    return std::nullopt;
+  }
+  return n;
 }
 
 }  // namespace broadsheet::admin::detail

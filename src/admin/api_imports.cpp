@@ -8,7 +8,6 @@
 
 #include "admin/api_common.hpp"
 #include "admin/import_jobs.hpp"
-#include "core/csv_field.hpp"
 #include "core/text.hpp"
 
 namespace broadsheet::admin {

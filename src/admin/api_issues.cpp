@@ -27,6 +27,10 @@ namespace {
 
 namespace json = boost::json;
 using detail::error_answer;
+using detail::issue_id;
+using detail::merge_field_refusal;
+using detail::no_issue;
+using detail::sponsor_field;
 using detail::json_body;
 using detail::string_field;
 using detail::unknown_field;
@@ -36,26 +40,6 @@ using http::Response;
 constexpr std::size_t kDefaultLimit = 50;
 constexpr std::size_t kMaxLimit = 100;
 
-
-// A body whose merge fields or sections the renderer would not fill.
-Response merge_field_refusal(const Error& e) {
-  return Response::json_error(422, "invalid_merge_field", "\"body_markdown\": " + e.message);
-}
-
-// The {id} of the route: a positive decimal integer, else nothing is there.
-std::optional<Id> issue_id(const Request& req) {
-  const std::string& text = req.params.at("id");
-  Id id = 0;
-  if (text.empty() || text.size() > 15 || text.front() == '0') return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return id;
-}
-
-Response no_issue(const Request& req) {
-  return Response::json_error(404, "not_found",
-                              fmt::format("There is no issue {}.", excerpt(req.params.at("id"), 24)));
-}
 
 // The issue with its body and delivery counts, as GET /api/v1/issues/{id} shows it.
 Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
@@ -102,35 +86,6 @@ Response steer(ApiContext& ctx, const Request& req, send::IssueAction action) {
 
 
 
-
-// "sponsor": the sponsor block's Markdown, checked as the renderer will take it;
-// nullopt when absent or null (no sponsor). Sets `refusal` when it cannot be taken.
-std::optional<std::string> sponsor_field(const json::object& o, std::optional<Response>& refusal) {
-  const json::value* v = o.if_contains("sponsor");
-  if (!v || v->is_null()) return std::nullopt;
-  if (!v->is_string()) {
-    refusal = Response::json_error(400, "invalid_field",
-                                   "\"sponsor\" must be a string of Markdown, or null for none");
-    return std::nullopt;
-  }
-  std::string text(v->as_string());
-  if (auto st = check_document("\"sponsor\"", text, kMaxIssueSponsor); !st) {
-    refusal = Response::json_error(400, "invalid_field", st.error().message);
-    return std::nullopt;
-  }
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    refusal = Response::json_error(400, "invalid_field",
-                                   "\"sponsor\" is empty; send null to remove the sponsor block");
-    return std::nullopt;
-  }
-  // What is left to refuse is what the body's merge fields and sections refuse.
-  if (auto st = render::check_issue_sponsor(text); !st) {
-    refusal =
-        Response::json_error(422, "invalid_merge_field", "\"sponsor\": " + st.error().message);
-    return std::nullopt;
-  }
-  return text;
-}
 
 }  // namespace
 
@@ -194,42 +149,12 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
                       excerpt(k)));
     }
   }
-  std::optional<Response> sponsor_refusal;
-  auto sponsor = sponsor_field(*body, sponsor_refusal);
-  if (sponsor_refusal) return std::move(*sponsor_refusal);
-  auto slug = string_field(*body, "newsletter", std::nullopt);
-  auto subject = string_field(*body, "subject", std::nullopt);
-  auto preheader = string_field(*body, "preheader", std::string());
-  auto markdown = string_field(*body, "body_markdown", std::nullopt);
-  for (const auto* r : {&slug, &subject, &preheader, &markdown}) {
-    if (!*r) return error_answer(req, r->error());
-  }
-  Status checks[] = {check_text("\"subject\"", *subject, kMaxIssueSubject),
-                     check_text("\"preheader\"", *preheader, kMaxIssuePreheader),
-                     check_document("\"body_markdown\"", *markdown, kMaxIssueBody)};
-  for (const auto& s : checks) {
-    if (!s) return error_answer(req, s.error());
-  }
-  if (subject->find_first_not_of(' ') == std::string::npos) {
-    return Response::json_error(400, "invalid_field", "\"subject\" must not be empty");
-  }
-  if (auto st = render::check_issue_body(*markdown); !st) return merge_field_refusal(st.error());
-  auto newsletter = ctx.newsletters.newsletter_by_slug(*slug);
-  if (!newsletter) {
-    if (newsletter.error().code != Errc::not_found) return error_answer(req, newsletter.error());
-    return Response::json_error(400, "invalid_field",
-                                fmt::format("There is no newsletter \"{}\".", excerpt(*slug)));
-  }
-  Issue draft;
-  draft.newsletter_id = newsletter->id;
-  draft.subject = std::move(*subject);
-  draft.preheader = std::move(*preheader);
-  draft.body_markdown = std::move(*markdown);
-  draft.sponsor_markdown = sponsor.value_or("");
-  auto added = ctx.issues.add_issue(draft);
+  auto draft = detail::new_issue_fields(ctx.newsletters, req, *body, std::nullopt, refusal);
+  if (!draft) return std::move(*refusal);
+  auto added = ctx.issues.add_issue(*draft);
   if (!added) return error_answer(req, added.error());
   (void)ctx.audit.audit(req.principal, "issue.create", std::to_string(added->id), added->subject);
-  added->newsletter_slug = newsletter->slug;
+  added->newsletter_slug = draft->newsletter_slug;
   auto r = issue_answer(ctx, req, 201, *added);
   r.set_header("Location", fmt::format("/api/v1/issues/{}", added->id));
   return r;

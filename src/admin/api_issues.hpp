@@ -38,12 +38,19 @@
 #include <memory>
 
 #include "address/address.hpp"
+#include "config/config.hpp"
 #include "core/clock.hpp"
+#include "drafts/maker.hpp"
 #include "http/message.hpp"
 #include "send/test_send.hpp"
 #include "store/audit_log.hpp"
 #include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
+#include "store/api_tokens.hpp"
+#include "store/delivery_reports.hpp"
+#include "store/users.hpp"
+#include "store/readers.hpp"
+#include "send/issue_messages.hpp"
 #include "store/releases.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
@@ -73,8 +80,16 @@ struct ApiContext {
   store::Suppressions* suppressions = nullptr;
   // How addresses given to the API are checked (mail.allow_* keys).
   address::AddressPolicy address_policy{};
-  // Readers and segments (api_readers.hpp); null: answered 503.
-  store::Readers* readers = nullptr;
+  // What the newsroom's routes use (api_newsletters.hpp, api_issue_views.hpp,
+  // api_settings.hpp); a route whose part is null answers 503.
+  const Config* config = nullptr;                       // settings: relays, DKIM, outbox
+  const drafts::MakerParts* drafts = nullptr;           // drafts of editions at once
+  const send::IssueMessageSettings* messages = nullptr;  // previews, rendered as sent
+  store::Readers* readers = nullptr;                    // a preview's chosen reader
+  store::DeliveryReports* reports = nullptr;            // delivery reports
+  store::Users* users = nullptr;                        // users and API tokens
+  store::ApiTokens* tokens = nullptr;
+  // Readers, segments (api_readers.hpp; `readers` above too); null: answered 503.
   store::Signups* signups = nullptr;
   store::ReaderDirectory* directory = nullptr;
   store::Segments* segments = nullptr;

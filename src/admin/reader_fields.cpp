@@ -5,7 +5,6 @@
 #include <set>
 
 #include "core/clock.hpp"
-#include "core/csv_field.hpp"
 #include "core/text.hpp"
 #include "schedule/schedule.hpp"
 

@@ -1,10 +1,14 @@
 #include "app/routes.hpp"
 
 #include "admin/api_auth.hpp"
+#include "admin/api_accounts.hpp"
 #include "admin/api_imports.hpp"
+#include "admin/api_issue_views.hpp"
 #include "admin/api_issues.hpp"
-#include "admin/import_jobs.hpp"
+#include "admin/api_newsletters.hpp"
 #include "admin/api_readers.hpp"
+#include "admin/api_settings.hpp"
+#include "admin/import_jobs.hpp"
 #include "admin/api_suppressions.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
@@ -36,17 +40,30 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
                         ctx.test_sender, &ctx.store,
                         address::AddressPolicy{ctx.config.mail.allow_special_use_domains,
                                                ctx.config.mail.allow_utf8_local_part}});
+  // The newsroom's parts (issue 14 items 3, 5, 6).
+  auto maker = std::make_shared<drafts::MakerParts>(admin::draft_maker_parts(ctx.store, ctx.config));
+  api_context->config = &ctx.config;
+  api_context->drafts = maker.get();
+  api_context->messages = ctx.messages;
   api_context->readers = &ctx.store;
+  api_context->reports = &ctx.store;
+  api_context->users = &ctx.store;
+  api_context->tokens = &ctx.store;
   api_context->signups = &ctx.store;
   api_context->directory = &ctx.store;
   api_context->segments = &ctx.store;
   api_context->imports = std::make_shared<admin::ImportJobs>(ctx.store, ctx.clock);
   api_context->resend_window = ctx.config.signup.resend_window;
-  auto api = [api_context](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
-    return [api_context, handler](const http::Request& req) { return handler(*api_context, req); };
+  // Each handler holds the context and the drafts maker's parts it points at.
+  auto api = [api_context, maker](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
+    return [api_context, maker, handler](const http::Request& req) {
+      return handler(*api_context, req);
+    };
   };
   // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
   constexpr std::size_t kIssueBodyLimit = 6 * 1024 * 1024 + 4096;
+  // A newsletter's welcome body may be 64 KiB (escaped: up to 384 KiB).
+  constexpr std::size_t kNewsletterBodyLimit = 6 * 64 * 1024 + 8192;
   http::Handler webhook = [webhooks](const http::Request& req) {
     if (webhooks == nullptr) return http::Response::json_error(404, "not_found", "no such webhook");
     return webhooks->handle(req);
@@ -90,6 +107,24 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       // token acts with its user's role (http/router.hpp: read, content, audience, admin).
       {Method::get, "/api/v1/openapi.json", Permission::public_access, api(admin::api_openapi)},
       {Method::get, "/api/v1/newsletters", Permission::api_read, api(admin::api_list_newsletters)},
+      {Method::post, "/api/v1/newsletters", Permission::api_content,
+       api(admin::api_create_newsletter), kNewsletterBodyLimit},
+      {Method::get, "/api/v1/newsletters/{slug}", Permission::api_read,
+       api(admin::api_get_newsletter)},
+      {Method::patch, "/api/v1/newsletters/{slug}", Permission::api_content,
+       api(admin::api_update_newsletter), kNewsletterBodyLimit},
+      {Method::post, "/api/v1/newsletters/{slug}/draft", Permission::api_content,
+       api(admin::api_draft_edition)},
+      {Method::post, "/api/v1/preview", Permission::api_content, api(admin::api_preview_markdown),
+       kIssueBodyLimit},
+      {Method::get, "/api/v1/issues/{id}/preview", Permission::api_read,
+       api(admin::api_preview_issue)},
+      {Method::get, "/api/v1/issues/{id}/report", Permission::api_read,
+       api(admin::api_issue_report)},
+      {Method::get, "/api/v1/issues/{id}/failures", Permission::api_read,
+       api(admin::api_issue_failures)},
+      {Method::get, "/api/v1/issues/{id}/failures.csv", Permission::api_read,
+       api(admin::api_issue_failures_csv)},
       {Method::get, "/api/v1/issues", Permission::api_read, api(admin::api_list_issues)},
       {Method::post, "/api/v1/issues", Permission::api_content, api(admin::api_create_issue),
        kIssueBodyLimit},
@@ -108,6 +143,23 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::post, "/api/v1/issues/{id}/unschedule", Permission::api_content,
        api(admin::api_unschedule_issue)},
       {Method::post, "/api/v1/issues/{id}/test", Permission::api_content, api(admin::api_test_issue)},
+      // Settings: what the server sends with.
+      {Method::post, "/api/v1/settings/relay/test", Permission::api_admin,
+       api(admin::api_relay_test)},
+      {Method::get, "/api/v1/settings/dkim", Permission::api_admin, api(admin::api_dkim_keys)},
+      {Method::get, "/api/v1/settings/outbox", Permission::api_admin,
+       api(admin::api_outbox_list)},
+      {Method::get, "/api/v1/settings/outbox/{name}", Permission::api_admin,
+       api(admin::api_outbox_message)},
+      // Users and API tokens.
+      {Method::get, "/api/v1/users", Permission::api_admin, api(admin::api_list_users)},
+      {Method::post, "/api/v1/users", Permission::api_admin, api(admin::api_add_user)},
+      {Method::patch, "/api/v1/users/{username}", Permission::api_admin,
+       api(admin::api_update_user)},
+      {Method::get, "/api/v1/tokens", Permission::api_admin, api(admin::api_list_tokens)},
+      {Method::post, "/api/v1/tokens", Permission::api_admin, api(admin::api_create_token)},
+      {Method::delete_, "/api/v1/tokens/{id}", Permission::api_admin,
+       api(admin::api_revoke_token)},
       {Method::get, "/api/v1/suppressions", Permission::api_read,
        api(admin::api_list_suppressions)},
       {Method::post, "/api/v1/suppressions", Permission::api_audience,

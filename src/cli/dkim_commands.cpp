@@ -21,6 +21,7 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/toml_edit.hpp"
+#include "dkim/dns_check.hpp"
 #include "dkim/signer.hpp"
 
 namespace broadsheet::cli {
@@ -150,23 +151,10 @@ int check(const std::string& data) {
   address::MxOptions dns{.timeout = 5000ms, .dns_servers = config.mail.dns_servers};
   std::size_t bad = 0;
   for (const auto& k : signer->keys()) {
-    std::string name = dkim::dkim_record_name(k.selector, k.domain);
-    std::string label = fmt::format("{} ({})", name, dkim_algorithm_name(k.key.algorithm));
-    auto records = address::lookup_txt(name, dns);
-    std::string verdict;
-    bool ok = false;
-    if (!records) {
-      verdict = records.error().code == Errc::not_found
-                    ? "no TXT record is published"
-                    : "DNS lookup failed: " + records.error().message;
-    } else if (records->size() > 1) {
-      verdict = fmt::format("{} TXT records are published; verifiers may take any, keep only one",
-                            records->size());
-    } else {
-      auto result = dkim::check_dkim_record(records->front(), k.key);
-      ok = result.verdict == dkim::DkimRecordVerdict::matches;
-      verdict = result.reason;
-    }
+    auto found = dkim::check_published_key(k, dns);
+    std::string label = fmt::format("{} ({})", found.name, dkim_algorithm_name(k.key.algorithm));
+    const bool ok = found.ok;
+    const std::string& verdict = found.verdict;
     if (ok) {
       std::cout << fmt::format("{}: ok, {}\n", label, verdict);
     } else {

@@ -32,6 +32,7 @@
 #include "cli/progress.hpp"
 #include "cli/sending.hpp"
 #include "send/issue_control.hpp"
+#include "send/issue_preview.hpp"
 #include "web/signup.hpp"
 
 namespace broadsheet::cli {
@@ -281,10 +282,8 @@ int render(const std::string& data, const RenderArgs& a) {
   if (a.html && a.text) return fail("--html and --text exclude each other");
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  address::AddressPolicy policy = ctx->address_policy;
-  policy.allow_special_use_domains = true;  // previews go to test addresses too
-  auto address = address::parse_email(a.to, policy);
-  if (!address) return fail(fmt::format("--to: {}", address.error().message));
+  auto reader = send::preview_reader(*ctx->store, a.to, ctx->address_policy);
+  if (!reader) return fail(fmt::format("--to: {}", reader.error().message));
   auto issue = ctx->store->issue_by_id(a.id);
   if (!issue) return fail(issue.error());
   auto newsletter = ctx->store->newsletter_by_id(issue->newsletter_id);
@@ -298,26 +297,14 @@ int render(const std::string& data, const RenderArgs& a) {
   auto signer = dkim::load_dkim_signer(ctx->config.dkim.keys, ctx->config.data_dir);
   if (!signer) return fail(signer.error());
   settings.signer = std::move(*signer);
-  auto input = send::issue_render_input(settings, *issue, *newsletter);
-  if (!input) return fail(input.error());
-  auto prepared = render::PreparedIssue::prepare(*input);
-  if (!prepared) return fail(fmt::format("issue {} cannot be rendered: {}", a.id, prepared.error().message));
-
-  // The reader as the store knows them, or a stranger with that address.
-  store::PendingDelivery reader;
-  reader.email = address->normalized;
-  reader.email_display = address->display;
-  if (auto known = ctx->store->subscriber_by_email(address->normalized)) {
-    reader.subscriber_id = known->subscriber.id;
-    reader.name = known->subscriber.name;
-    reader.timezone = known->subscriber.timezone;
-    reader.email_display = known->subscriber.email_display;
-  }
   const UnixSeconds now = SystemClock::instance().now();
-  auto fields = send::reader_fields(settings, *prepared, issue->id, newsletter->id, reader, now);
-  Result<std::string> out = a.html   ? prepared->html_for(fields)
-                            : a.text ? prepared->text_for(fields)
-                                     : send::signed_message(settings, *prepared, fields, now);
+  auto preview = send::preview_for(settings, *issue, *newsletter, *reader, now);
+  if (!preview) return fail(preview.error());
+  const auto& prepared = preview->prepared;
+  const auto& fields = preview->fields;
+  Result<std::string> out = a.html   ? prepared.html_for(fields)
+                            : a.text ? prepared.text_for(fields)
+                                     : send::signed_message(settings, prepared, fields, now);
   if (!out) return fail(out.error());
   std::cout << *out;
   return kExitOk;

@@ -8,6 +8,7 @@
 
 #include "address/mailbox.hpp"
 #include "admin/json_shapes.hpp"
+#include "admin/newsletter_input.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "core/text.hpp"
@@ -29,28 +30,6 @@ struct NewsletterArgs {
   std::string draft_sections, draft_lead, on_cutoff;
 };
 
-// "3h", "30m", "1d" (or seconds) within kMinDraftLead..kMaxDraftLead.
-Result<UnixSeconds> parse_draft_lead(const std::string& text) {
-  auto waits = parse_wait_list(text);
-  if (text.find(',') != std::string::npos || !waits || waits->front() < kMinDraftLead || waits->front() > kMaxDraftLead) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("--draft-lead: \"{}\" is not a lead such as 30m, 3h or 1d "
-                                  "(from 1 minute to 7 days)",
-                                  excerpt(text, 40)));
-  }
-  return static_cast<UnixSeconds>(waits->front());
-}
-
-// "World, Business" as the sections' order: names of printable text without commas.
-Result<std::vector<std::string>> parse_draft_sections(const std::string& text) {
-  if (auto st = check_text("--draft-sections", text, 1000); !st) return st.error();
-  auto sections = split_sections(text);
-  if (sections.size() > 20) {
-    return make_error(Errc::invalid_argument, "--draft-sections: at most 20 sections");
-  }
-  return sections;
-}
-
 // How the drafts from feeds read in `newsletter show`.
 std::string drafts_text(const Newsletter& n) {
   const auto& d = n.drafts;
@@ -65,60 +44,33 @@ std::string drafts_text(const Newsletter& n) {
                      lead, to_string(d.on_cutoff));
 }
 
-Result<address::Mailbox> from_mailbox(const std::string& from) {
-  address::AddressPolicy policy;
-  policy.allow_special_use_domains = true;  // the publisher's own sending domain
-  auto box = address::parse_mailbox(from, policy);
-  if (!box) return make_error(Errc::invalid_argument, fmt::format("--from: {}", box.error().message));
-  return box;
-}
-
 Result<std::string> read_welcome_body(const std::string& path) {
-  return read_text_file("--welcome-body-file", path, 64 * 1024);
-}
-
-Result<std::string> canonical_schedule(const std::string& text) {
-  auto s = schedule::parse_schedule(text);
-  if (!s) return make_error(Errc::invalid_argument, fmt::format("--schedule: {}", s.error().message));
-  return s->text();
+  return read_text_file("--welcome-body-file", path, admin::kMaxWelcomeBody);
 }
 
 int add(const std::string& data, const NewsletterArgs& a) {
-  if (auto st = validate_slug(a.slug); !st) return fail("--slug: " + st.error().message);
-  if (auto st = check_text("--name", a.name, 120); !st) return fail(st.error());
-  if (auto st = check_text("--description", a.description, 500); !st) return fail(st.error());
-  if (a.name.empty()) return fail("--name must not be empty");
-  Newsletter n;
-  n.slug = a.slug;
-  n.name = a.name;
-  n.description = a.description;
-  auto schedule = canonical_schedule(a.schedule.empty() ? "manual" : a.schedule);
-  if (!schedule) return fail(schedule.error());
-  n.schedule = *schedule;
-  if (!a.from.empty()) {
-    auto box = from_mailbox(a.from);
-    if (!box) return fail(box.error());
-    n.from_name = box->name;
-    n.from_address = box->address;
-  }
-  n.is_public = !a.is_private;
-  if (auto st = check_text("--welcome-subject", a.welcome_subject, 200); !st) return fail(st.error());
-  n.welcome_subject = a.welcome_subject;
+  admin::NewsletterFields f;
+  f.name = a.name;
+  f.description = a.description;
+  f.schedule = a.schedule.empty() ? "manual" : a.schedule;
+  if (!a.from.empty()) f.from = a.from;
+  f.is_public = !a.is_private;
+  f.welcome_subject = a.welcome_subject;
   if (!a.welcome_body_file.empty()) {
     auto body = read_welcome_body(a.welcome_body_file);
     if (!body) return fail(body.error());
-    n.welcome_body = *body;
+    f.welcome_body = *body;
   }
-  if (!a.opt_in.empty()) {
-    auto o = opt_in_from(a.opt_in);
-    if (!o) return fail("--opt-in must be double or single");
-    n.opt_in = *o;
-  }
+  if (!a.opt_in.empty()) f.opt_in = a.opt_in;
+  auto u = admin::check_newsletter_fields(f, admin::flag_name);
+  if (!u) return fail(u.error());
+  auto n = admin::new_newsletter(a.slug, *u, admin::flag_name);
+  if (!n) return fail(n.error());
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  auto added = ctx->store->add_newsletter(n);
+  auto added = ctx->store->add_newsletter(*n);
   if (!added) return fail(added.error());
-  (void)ctx->store->audit("cli", "newsletter.add", n.slug, n.name);
+  (void)ctx->store->audit("cli", "newsletter.add", n->slug, n->name);
   std::cout << fmt::format("added newsletter {} ({})\n", added->slug, added->name);
   return kExitOk;
 }
@@ -188,105 +140,44 @@ int show(const std::string& data, const std::string& slug, bool as_json) {
 }
 
 int update(const std::string& data, const NewsletterArgs& a, const CLI::App* cmd) {
-  store::NewsletterUpdate u;
+  admin::NewsletterFields f;
   auto given = [&](const char* opt) { return cmd->count(opt) > 0; };
-  if (given("--name")) {
-    if (auto st = check_text("--name", a.name, 120); !st) return fail(st.error());
-    if (a.name.empty()) return fail("--name must not be empty");
-    u.name = a.name;
-  }
-  if (given("--description")) {
-    if (auto st = check_text("--description", a.description, 500); !st) return fail(st.error());
-    u.description = a.description;
-  }
-  if (given("--schedule")) {
-    auto s = canonical_schedule(a.schedule);
-    if (!s) return fail(s.error());
-    u.schedule = *s;
-  }
-  if (given("--from")) {
-    auto box = from_mailbox(a.from);
-    if (!box) return fail(box.error());
-    u.from_name = box->name;
-    u.from_address = box->address;
-  }
-  if (given("--welcome-subject")) {
-    if (auto st = check_text("--welcome-subject", a.welcome_subject, 200); !st) return fail(st.error());
-    u.welcome_subject = a.welcome_subject;
-  }
+  if (given("--name")) f.name = a.name;
+  if (given("--description")) f.description = a.description;
+  if (given("--schedule")) f.schedule = a.schedule;
+  if (given("--from")) f.from = a.from;
+  if (given("--welcome-subject")) f.welcome_subject = a.welcome_subject;
   if (given("--welcome-body-file")) {
     auto body = read_welcome_body(a.welcome_body_file);
     if (!body) return fail(body.error());
-    u.welcome_body = *body;
+    f.welcome_body = *body;
   }
-  if (given("--default-timezone")) {
-    if (a.default_timezone.empty()) {
-      u.default_timezone = std::string();  // back to publication.timezone
-    } else {
-      auto zone = schedule::canonical_timezone(a.default_timezone);
-      if (!zone) {
-        return fail(
-            fmt::format("--default-timezone: unknown time zone \"{}\" (an IANA name such "
-                        "as Europe/London, or UTC)",
-                        excerpt(a.default_timezone, 60)));
-      }
-      u.default_timezone = *zone;
-    }
-  }
+  if (given("--default-timezone")) f.default_timezone = a.default_timezone;
   if (a.is_private && a.is_public) return fail("--public and --private exclude each other");
-  if (a.is_private) u.is_public = false;
-  if (a.is_public) u.is_public = true;
-  if (given("--opt-in")) {
-    auto o = opt_in_from(a.opt_in);
-    if (!o) return fail("--opt-in must be double or single");
-    u.opt_in = *o;
-  }
+  if (a.is_private) f.is_public = false;
+  if (a.is_public) f.is_public = true;
+  if (given("--opt-in")) f.opt_in = a.opt_in;
   if (a.draft_from_feeds && a.no_draft_from_feeds) {
     return fail("--draft-from-feeds and --no-draft-from-feeds exclude each other");
   }
-  if (a.draft_from_feeds) u.draft_from_feeds = true;
-  if (a.no_draft_from_feeds) u.draft_from_feeds = false;
-  if (given("--draft-items")) {
-    if (a.draft_items < kMinDraftItems || a.draft_items > kMaxDraftItems) {
-      return fail(fmt::format("--draft-items: from {} to {} articles", kMinDraftItems,
-                              kMaxDraftItems));
-    }
-    u.draft_items = a.draft_items;
-  }
-  if (given("--draft-sections")) {
-    auto sections = parse_draft_sections(a.draft_sections);
-    if (!sections) return fail(sections.error());
-    u.draft_sections = std::move(*sections);
-  }
-  if (given("--draft-lead")) {
-    auto lead = parse_draft_lead(a.draft_lead);
-    if (!lead) return fail(lead.error());
-    u.draft_lead = *lead;
-  }
-  if (given("--on-cutoff")) {
-    auto c = on_cutoff_from(a.on_cutoff);
-    if (!c) {
-      return fail(fmt::format("--on-cutoff: \"{}\" is neither send nor hold",
-                              excerpt(a.on_cutoff, 40)));
-    }
-    u.on_cutoff = *c;
-  }
+  if (a.draft_from_feeds) f.draft_from_feeds = true;
+  if (a.no_draft_from_feeds) f.draft_from_feeds = false;
+  if (given("--draft-items")) f.draft_items = a.draft_items;
+  if (given("--draft-sections")) f.draft_sections = a.draft_sections;
+  if (given("--draft-lead")) f.draft_lead = a.draft_lead;
+  if (given("--on-cutoff")) f.on_cutoff = a.on_cutoff;
+  auto u = admin::check_newsletter_fields(f, admin::flag_name);
+  if (!u) return fail(u.error());
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  if (u.schedule || u.draft_from_feeds.value_or(false)) {
-    // Drafts from feeds need editions: a manual newsletter has none.
+  if (u->schedule || u->draft_from_feeds.value_or(false)) {
     auto current = ctx->store->newsletter_by_slug(a.slug);
     if (!current) return fail(current.error());
-    const bool drafting = u.draft_from_feeds.value_or(current->draft_from_feeds);
-    auto parsed = schedule::parse_schedule(u.schedule.value_or(current->schedule));
-    if (drafting && parsed && parsed->manual) {
-      return fail(fmt::format(
-          "newsletter {} has a manual schedule: drafts from feeds need editions (give it a "
-          "recurring --schedule such as \"mon-fri 06:00 local\", or --no-draft-from-feeds)",
-          a.slug));
+    if (auto st = admin::check_drafting_schedule(*current, *u, admin::flag_name); !st) {
+      return fail(st.error());
     }
   }
-  auto n = ctx->store->update_newsletter(a.slug, u);
+  auto n = ctx->store->update_newsletter(a.slug, *u);
   if (!n) return fail(n.error());
   (void)ctx->store->audit("cli", "newsletter.update", n->slug, "");
   std::cout << fmt::format("updated newsletter {}\n", n->slug);

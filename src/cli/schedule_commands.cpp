@@ -18,6 +18,7 @@
 #include <map>
 #include <set>
 
+#include "admin/api_newsletters.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/feed_limits.hpp"
@@ -209,17 +210,9 @@ int show(const std::string& data, const ShowArgs& a) {
 }  // namespace
 
 drafts::MakerParts maker_parts(Context& ctx, const std::string& data_dir) {
-  store::Store& s = *ctx.store;
-  return drafts::MakerParts{s,
-                            s,
-                            s,
-                            s,
-                            s,
-                            s,
-                            data_dir,
-                            ctx.config.publication.timezone,
-                            ctx.config.schedule.late_window,
-                            [](std::string_view body) { return render::check_issue_body(body); }};
+  auto parts = admin::draft_maker_parts(*ctx.store, ctx.config);
+  parts.data_dir = data_dir;
+  return parts;
 }
 
 scheduler::TickParts scheduler_parts(Context& ctx, feeds::Fetcher& fetcher,

@@ -185,6 +185,7 @@ int run_serve(const std::string& data, const std::string& listen_override) {
                                ctx->address_policy, clock);
   web::WebContext web_ctx{config, *ctx->store, metrics, *templates, signup, clock, {},
                           &test_sender};
+  web_ctx.messages = &sending->messages;
   // Provider webhooks: their secrets are read now, so a bad one fails the start.
   auto webhook_settings = webhooks::settings_from(config, sending->messages.link_key);
   if (!webhook_settings) return fail(webhook_settings.error());

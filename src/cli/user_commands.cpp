@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "admin/accounts.hpp"
 #include "admin/credentials.hpp"
 #include "admin/json_shapes.hpp"
 #include "cli/commands.hpp"
@@ -32,21 +33,6 @@ struct UserArgs {
   Id token_id = 0;
   bool json = false;
 };
-
-Status check_username(const std::string& name) {
-  if (name.empty() || name.size() > 64) {
-    return make_error(Errc::invalid_argument, "a user name has 1 to 64 characters");
-  }
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                    c == '-';
-    if (!ok) {
-      return make_error(Errc::invalid_argument,
-                        "a user name has only lowercase letters, digits, '.', '_' and '-'");
-    }
-  }
-  return {};
-}
 
 // One line without its line ending.
 std::string chomp(std::string line) {
@@ -80,23 +66,16 @@ Result<std::string> read_password(const std::string& file) {
 }
 
 int add_user(const std::string& data, const UserArgs& a) {
-  if (auto s = check_username(a.username); !s) return fail(s.error());
-  auto role = user_role_from(a.role);
-  if (!role) return fail("--role must be admin, editor, audience or viewer");
+  if (auto s = admin::check_username(a.username); !s) return fail(s.error());
+  if (!user_role_from(a.role)) return fail("--role must be admin, editor, audience or viewer");
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   auto password = read_password(a.password_file);
   if (!password) return fail(password.error());
-  auto hash = admin::hash_password(*password);
-  if (!hash) return fail(hash.error());
-  User u;
-  u.username = a.username;
-  u.password_hash = std::move(*hash);
-  u.role = *role;
-  auto added = ctx->store->add_user(u);
+  auto added = admin::add_account(*ctx->store, a.username, a.role, *password, admin::flag_name);
   if (!added) return fail(added.error());
-  (void)ctx->store->audit("cli", "user.add", a.username, std::string(to_string(*role)));
-  std::cerr << fmt::format("user {} added ({})\n", a.username, to_string(*role));
+  (void)ctx->store->audit("cli", "user.add", a.username, std::string(to_string(added->role)));
+  std::cerr << fmt::format("user {} added ({})\n", a.username, to_string(added->role));
   return kExitOk;
 }
 
@@ -127,29 +106,19 @@ int list_users(const std::string& data, const UserArgs& a) {
 }
 
 int create_token(const std::string& data, const UserArgs& a) {
-  if (auto s = check_text("--name", a.token_name, 100); !s) return fail(s.error());
+  if (auto s = check_text("--name", a.token_name, admin::kMaxTokenName); !s) return fail(s.error());
   if (a.token_name.empty()) return fail("--name must say what the token is for");
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  std::string username = a.username;
-  if (username.empty()) {
-    auto users = ctx->store->list_users();
-    if (!users) return fail(users.error());
-    if (users->empty()) return fail("there are no users yet; add one with `broadsheet user add NAME`");
-    if (users->size() > 1) return fail("--user is required when there is more than one user");
-    username = users->front().username;
-  }
-  auto user = ctx->store->user_by_name(username);
-  if (!user) return fail(user.error());
-  auto token = admin::generate_api_token();
-  auto added = ctx->store->add_api_token(user->id, a.token_name, token.hash);
-  if (!added) return fail(added.error());
-  (void)ctx->store->audit("cli", "token.create", std::to_string(added->id),
-                          fmt::format("{} for {}", a.token_name, username));
+  auto issued =
+      admin::issue_token(*ctx->store, *ctx->store, a.username, a.token_name, admin::flag_name);
+  if (!issued) return fail(issued.error());
+  (void)ctx->store->audit("cli", "token.create", std::to_string(issued->token.id),
+                          fmt::format("{} for {}", a.token_name, issued->token.username));
   // The secret alone on stdout, so scripts can take it: TOKEN=$(broadsheet token create ...).
-  std::cout << token.secret << "\n";
+  std::cout << issued->secret << "\n";
   std::cerr << fmt::format("token {} for {} created; it is shown only now, so keep it safe\n",
-                           added->id, username);
+                           issued->token.id, issued->token.username);
   return kExitOk;
 }
 

@@ -44,4 +44,10 @@ std::string_view trim_whitespace(std::string_view s);
 // part between two separators in a row.
 std::vector<std::string_view> split_at(std::string_view text, char separator);
 
+// Appends one field to `out`, quoted when it holds a comma, quote or line break. A
+// field a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage
+// return) gets a ' in front, as OWASP recommends: the CSV is read by people's
+// spreadsheets, and the fields come from strangers (a sign-up's name).
+void csv_append_field(std::string& out, std::string_view field);
+
 }  // namespace broadsheet

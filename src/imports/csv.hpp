@@ -9,7 +9,7 @@
 // Not thread-safe; one reader per file.
 #pragma once
 
-#include "core/csv_field.hpp"
+#include "core/text.hpp"
 
 #include <cstdio>
 #include <string>
@@ -58,7 +58,7 @@ class CsvReader {
   const char* problem_ = nullptr;
 };
 
-// csv_append_field: core/csv_field.hpp (the API's exports write CSV too).
+// Appends one CSV field (core/text.hpp: shared with the API's CSV answers).
 using broadsheet::csv_append_field;
 
 

@@ -128,6 +128,7 @@ Connection::Task<void> Connection::check(std::shared_ptr<Connection> self) {
     out.configuration = is_configuration_failure(up.error());
     out.what = up.error().message;
   }
+  out.steps = std::move(steps_);
   close();
   if (pool_.check_finished(self)) checked_(out);
 }
@@ -230,6 +231,7 @@ Connection::Task<Result<Reply>> Connection::read_reply(Duration limit, const cha
         co_return make_error(Errc::io, fmt::format("{}: {} (in reply to {})", relay_.name,
                                                    reply->error().message, what));
       }
+      if (checked_) steps_.emplace_back(what, (*reply)->one_line());
       co_return std::move(*reply);
     }
     set_deadline_at(deadline);
@@ -313,6 +315,10 @@ Connection::Task<Status> Connection::handshake() {
                                        : "");
   }
   tls_on_ = true;
+  if (checked_) {
+    steps_.emplace_back("TLS", opt.verify_certificate ? "handshake done, certificate verified"
+                                                      : "handshake done, certificate not verified");
+  }
   co_return Status{};
 }
 

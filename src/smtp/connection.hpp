@@ -95,6 +95,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Pool::Impl& pool_;
   Relay& relay_;
   Checked checked_;  // set for a check
+  std::vector<std::pair<std::string, std::string>> steps_;  // a check's replies
   const Timeouts& timeouts_;
   Strand strand_;
   asio::ssl::stream<asio::ip::tcp::socket> stream_;

@@ -117,6 +117,10 @@ class Pool final : public transport::Transport {
     bool ok = false;             // it would take messages
     bool configuration = false;  // !ok: a configuration failure (diagnosis.hpp), not transient
     std::string what;            // ok: what it offers; else the one-line reason
+    // Each step that was answered, in order: {"the greeting", "220 ..."}, {"EHLO",
+    // "250 ..."}, {"STARTTLS", "220 ..."}, {"TLS", "handshake done"}, {"AUTH PLAIN",
+    // "235 ..."}, {"QUIT", "221 ..."}; replies on one line, never a credential.
+    std::vector<std::pair<std::string, std::string>> steps;
   };
   // Checks every relay once without a message: connect, greeting, EHLO, STARTTLS and
   // AUTH as configured, QUIT. `done` is called once per relay, on a pool thread, when

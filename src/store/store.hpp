@@ -14,6 +14,7 @@
 //   issues.hpp       Issues           issues and their status
 //   archive.hpp      Archive          the public archive of issues
 //   delivery_log.hpp DeliveryLog      an issue's deliveries, for the send engine
+//   delivery_reports.hpp DeliveryReports  an issue's delivery report: over time, failures
 //   send_leases.hpp  SendLeases       which node sends which issue
 //   releases.hpp     Releases         the scheduler's cohort releases into the log
 //   editions.hpp     Editions         editions skipped (drafts from feeds), with why
@@ -46,6 +47,7 @@
 #include "store/audit_log.hpp"
 #include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
+#include "store/delivery_reports.hpp"
 #include "store/editions.hpp"
 #include "store/feeds.hpp"
 #include "store/health.hpp"
@@ -76,6 +78,7 @@ class Store : public Health,
               public Issues,
               public Archive,
               public DeliveryLog,
+              public DeliveryReports,
               public SendLeases,
               public Releases,
               public Editions,

@@ -19,6 +19,8 @@ class Users {
   virtual Result<User> add_user(const User& u) = 0;
   virtual Result<User> user_by_name(const std::string& username) = 0;
   virtual Result<std::vector<User>> list_users() = 0;
+  // The user with their new role. Errc::not_found for an unknown name.
+  virtual Result<User> set_user_role(const std::string& username, UserRole role) = 0;
 };
 
 }  // namespace broadsheet::store

@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "http/metrics.hpp"
+#include "send/issue_messages.hpp"
 #include "send/test_send.hpp"
 #include "store/store.hpp"
 #include "web/signup.hpp"
@@ -25,6 +26,8 @@ struct WebContext {
   std::function<void()> sending_changed;
   // What the API's test sends go through (the server's transport); null: none.
   const send::TestSender* test_sender = nullptr;
+  // How the server renders issues for readers (the API's previews); null: none.
+  const send::IssueMessageSettings* messages = nullptr;
 };
 
 }  // namespace broadsheet::web

@@ -528,7 +528,7 @@ def test_a_password_needs_12_characters_not_12_bytes(data):
     ("GET", "/api/v1/issues/1/cancel", "POST"),
     ("PUT", "/api/v1/issues/1", "GET"),
     ("DELETE", "/api/v1/issues", "GET"),
-    ("POST", "/api/v1/newsletters", "GET"),
+    ("DELETE", "/api/v1/newsletters", "GET"),
 ])
 def test_a_wrong_method_is_405_with_allow(shared_api, method, path, allowed):
     r = shared_api.call(method, path)
@@ -607,7 +607,9 @@ def test_openapi_describes_exactly_the_token_routes(desk, server_factory):
     # And the server agrees with the table: every token route refuses a call without one.
     for method, path in sorted(token_routes):
         reply = request(server, method.upper(),
-                        path.replace("{id}", "1").replace("{email}", "ann@example.com"),
+                        path.replace("{id}", "1").replace("{email}", "ann@example.com")
+                        .replace("{slug}", "morning").replace("{name}", "1.M1P1Q1.host")
+                        .replace("{username}", "ann"),
                         body=b"{}" if method == "post" else None,
                         headers={"Content-Type": "application/json"})
         assert_error(reply, 401, "unauthorized")

@@ -8,6 +8,7 @@ naming the key to change."""
 from __future__ import annotations
 
 import pathlib
+import socket
 import sqlite3
 
 import pytest
@@ -37,13 +38,17 @@ def sent_issue(data, tmp_path, sink_factory):
     return readers, {r: copies[r][0] for r in readers}
 
 
-def mailbox_env(dovecot, protocol: str, data, password=PASSWORD, trust=True) -> dict:
+def mailbox_env_for(data, url: str, password=PASSWORD) -> dict:
     secret = data / "secrets" / "mailbox.password"
     secret.write_text(password + "\n")
     secret.chmod(0o600)
-    env = {"BROADSHEET_INBOUND_MAILBOX": dovecot.url(protocol),
-           "BROADSHEET_INBOUND_MAILBOX_PASSWORD_FILE": "mailbox.password",
-           "BROADSHEET_BOUNCE_MAX_MESSAGE_BYTES": str(MAX_BYTES)}
+    return {"BROADSHEET_INBOUND_MAILBOX": url,
+            "BROADSHEET_INBOUND_MAILBOX_PASSWORD_FILE": "mailbox.password",
+            "BROADSHEET_BOUNCE_MAX_MESSAGE_BYTES": str(MAX_BYTES)}
+
+
+def mailbox_env(dovecot, protocol: str, data, password=PASSWORD, trust=True) -> dict:
+    env = mailbox_env_for(data, dovecot.url(protocol), password)
     if trust:
         env["BROADSHEET_INBOUND_MAILBOX_CA_FILE"] = str(dovecot.cert)
     return env
@@ -152,3 +157,26 @@ def test_serve_polls_the_mailbox_and_survives_its_errors(data, sent_issue, dovec
     assert PASSWORD not in server.log() and "not-the-pa55word" not in server.log()
     code, took = server.terminate()
     assert code == 0 and took < 5, (code, took, server.log()[-2000:])
+
+
+def test_sigterm_ends_a_poll_under_way(data, server_factory):
+    """A server that takes the connection and never answers: serve is mid-poll (in the
+    TLS handshake) when SIGTERM comes, and still exits within seconds."""
+    add_newsletter(data)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    port = silent.getsockname()[1]
+    try:
+        env = {**mailbox_env_for(data, f"imaps://bounces@127.0.0.1:{port}/INBOX"),
+               "BROADSHEET_INBOUND_POLL_INTERVAL": "1"}
+        server = server_factory(data, env)
+        silent.settimeout(30)
+        conn, _ = silent.accept()  # the poll has begun
+        try:
+            code, took = server.terminate()
+        finally:
+            conn.close()
+        assert code == 0 and took < 5, (code, took, server.log()[-2000:])
+    finally:
+        silent.close()

@@ -54,9 +54,10 @@ namespace broadsheet::store::sqlite {
   X(start_issue) X(queue_audience) X(set_issue_status) X(claim_sending_issue)             \
   X(renew_lease) X(release_lease) X(queued_deliveries) X(due_deliveries)                  \
   X(update_delivery) X(delete_delivery) X(count_bounce) X(delivery_counts)                \
-  X(next_retry_at) X(deferral_reasons) X(delivery_of) X(settled_since)                    \
+  X(next_retry_at) X(deferral_reasons) X(delivery_of) X(settled_since)   \
+  X(delivery_buckets) X(failed_deliveries)                 \
   X(delivery_totals)                                                                      \
-  X(insert_user) X(user_by_name) X(list_users) X(insert_api_token)                        \
+  X(insert_user) X(user_by_name) X(list_users) X(set_user_role) X(insert_api_token)                        \
   X(api_token_by_hash) X(list_api_tokens) X(revoke_api_token) X(touch_api_token)    \
   X(api_token_exists)                                                                     \
   X(set_subscriber_name) X(insert_suppression) X(suppression_of) X(delete_suppression)    \

@@ -348,6 +348,41 @@ Result<std::vector<DeferralReason>> SqliteStore::deferral_reasons(Id issue_id, s
   return out;
 }
 
+Result<std::vector<DeliveryBucket>> SqliteStore::delivery_buckets(Id issue_id,
+                                                                  UnixSeconds width,
+                                                                  std::size_t limit) {
+  constexpr ColumnList<3> c{{"start", "sent", "failed"}};
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().delivery_buckets);
+  q.columns(c).bind_int(1, issue_id).bind_int(2, std::max<UnixSeconds>(width, 1));
+  q.bind_int(3, as_sql_limit(limit));
+  std::vector<DeliveryBucket> out;
+  Status s = q.each_row([&] {
+    out.push_back(DeliveryBucket{q.int_of(c["start"]), static_cast<std::size_t>(q.int_of(c["sent"])),
+                                 static_cast<std::size_t>(q.int_of(c["failed"]))});
+  });
+  if (!s) return failed_to("read the delivery report", s.error());
+  return out;
+}
+
+Result<std::vector<FailedDelivery>> SqliteStore::failed_deliveries(Id issue_id, Id after_id,
+                                                                   std::size_t limit) {
+  constexpr ColumnList<5> c{{"subscriber_id", "email", "attempts", "last_reply", "updated_at"}};
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().failed_deliveries);
+  q.columns(c).bind_int(1, issue_id).bind_int(2, after_id).bind_int(3, as_sql_limit(limit));
+  std::vector<FailedDelivery> out;
+  Status s = q.each_row([&] {
+    out.push_back(FailedDelivery{q.int_of(c["subscriber_id"]), q.text_of(c["email"]),
+                                 static_cast<int>(q.int_of(c["attempts"])),
+                                 q.text_of(c["last_reply"]), q.int_of(c["updated_at"])});
+  });
+  if (!s) return failed_to("read the failed deliveries", s.error());
+  return out;
+}
+
 Result<DeliveryUpdate> SqliteStore::delivery_of(Id issue_id, Id subscriber_id) {
   auto h = hold();
   if (!h) return h.error();

@@ -162,6 +162,11 @@ class SqliteStore final : public Store {
   Result<std::optional<UnixSeconds>> next_retry_at(Id issue_id) override;
   Result<std::vector<DeferralReason>> deferral_reasons(Id issue_id, std::size_t limit) override;
   Result<std::size_t> settled_since(Id issue_id, UnixSeconds since) override;
+  // DeliveryReports
+  Result<std::vector<DeliveryBucket>> delivery_buckets(Id issue_id, UnixSeconds width,
+                                                       std::size_t limit) override;
+  Result<std::vector<FailedDelivery>> failed_deliveries(Id issue_id, Id after_id,
+                                                        std::size_t limit) override;
   Result<DeliveryTotals> delivery_totals() override;
   Result<DeliveryUpdate> delivery_of(Id issue_id, Id subscriber_id) override;
   Result<bool> finish_sending(Id issue_id) override;
@@ -182,6 +187,7 @@ class SqliteStore final : public Store {
 
   Result<User> add_user(const User& u) override;
   Result<User> user_by_name(const std::string& username) override;
+  Result<User> set_user_role(const std::string& username, UserRole role) override;
   Result<std::vector<User>> list_users() override;
   Result<ApiToken> add_api_token(Id user_id, const std::string& name,
                                  const std::string& token_hash) override;

@@ -73,6 +73,20 @@ Result<User> SqliteStore::user_by_name(const std::string& username) {
   return out;
 }
 
+Result<User> SqliteStore::set_user_role(const std::string& username, UserRole role) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().set_user_role);
+  const std::string_view role_text = to_string(role);
+  q.columns(kUserColumns).bind_text(1, username).bind_text(2, role_text);
+  if (auto s = q.expect_row(fmt::format("no user named '{}'", username)); !s) {
+    return failed_to("change a user's role", s.error());
+  }
+  User u = read_user(q);
+  if (auto s = q.run(); !s) return failed_to("change a user's role", s.error());
+  return u;
+}
+
 Result<std::vector<User>> SqliteStore::list_users() {
   auto h = hold();
   if (!h) return h.error();

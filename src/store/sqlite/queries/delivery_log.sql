@@ -102,3 +102,24 @@ SELECT min(next_attempt_at) FROM deliveries WHERE issue_id = ?1 AND status = 'de
 -- name: delivery_of
 SELECT subscriber_id, status, attempts, last_reply, next_attempt_at
 FROM deliveries WHERE issue_id = ?1 AND subscriber_id = ?2;
+
+-- The delivery report (store/delivery_reports.hpp) ---------------------------------------
+
+-- name: delivery_buckets
+-- ?1 issue, ?2 bucket width in seconds, ?3 limit: copies settled per interval.
+SELECT (updated_at / ?2) * ?2 AS start,
+       sum(status = 'sent') AS sent, sum(status = 'failed') AS failed
+FROM deliveries
+WHERE issue_id = ?1 AND (status = 'sent' OR status = 'failed')
+GROUP BY start
+ORDER BY start
+LIMIT ?3;
+
+-- name: failed_deliveries
+-- ?1 issue, ?2 after subscriber id, ?3 limit.
+SELECT d.subscriber_id, s.email, d.attempts, d.last_reply, d.updated_at
+FROM deliveries AS d
+JOIN subscribers AS s ON s.id = d.subscriber_id
+WHERE d.issue_id = ?1 AND d.status = 'failed' AND d.subscriber_id > ?2
+ORDER BY d.subscriber_id
+LIMIT ?3;

@@ -13,6 +13,10 @@ SELECT id, username, password_hash, role, created_at FROM users WHERE username =
 -- name: list_users
 SELECT id, username, password_hash, role, created_at FROM users ORDER BY username;
 
+-- name: set_user_role
+UPDATE users SET role = ?2 WHERE username = ?1
+RETURNING id, username, password_hash, role, created_at;
+
 -- name: insert_api_token
 INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
 RETURNING id;
