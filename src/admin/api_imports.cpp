@@ -31,7 +31,7 @@ std::optional<Id> import_path_id(const Request& req) {
 }
 
 // true/false (or 1/0); absent: false.
-Result<bool> flag(const Request& req, std::string_view name) {
+Result<bool> import_flag(const Request& req, std::string_view name) {
   auto text = req.query_param(name);
   if (!text || *text == "false" || *text == "0") return false;
   if (*text == "true" || *text == "1" || text->empty()) return true;
@@ -115,7 +115,7 @@ Response api_start_import(ApiContext& ctx, const Request& req) {
   for (auto [name, field] : {std::pair{"confirmed", &request.confirmed},
                              std::pair{"send_confirmations", &request.send_confirmations},
                              std::pair{"strict", &request.strict}}) {
-    auto value = flag(req, name);
+    auto value = import_flag(req, name);
     if (!value) return error_answer(req, value.error());
     *field = *value;
   }

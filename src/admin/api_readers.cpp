@@ -35,7 +35,7 @@ bool readers_served(const ApiContext& ctx) {
          ctx.segments != nullptr;
 }
 
-Response invalid(std::string message) {
+Response invalid_field_answer(std::string message) {
   return Response::json_error(400, "invalid_field", message);
 }
 
@@ -351,7 +351,7 @@ Response api_list_readers(ApiContext& ctx, const Request& req) {
   Id after = 0;
   if (auto cursor = req.query_param("cursor"); cursor && !cursor->empty()) {
     auto id = id_of_cursor(*cursor);
-    if (!id) return invalid("\"cursor\" must be the next_cursor of a page.");
+    if (!id) return invalid_field_answer("\"cursor\" must be the next_cursor of a page.");
     after = *id;
   }
   auto rows = ctx.directory->find_readers(*filter, after, *limit);
@@ -377,7 +377,7 @@ Response api_add_reader(ApiContext& ctx, const Request& req) {
   auto email = detail::string_field(body, "email", std::nullopt);
   if (!email) return error_answer(req, email.error());
   auto address = address::parse_email(*email, ctx.address_policy);
-  if (!address) return invalid(fmt::format("\"email\": {}", address.error().message));
+  if (!address) return invalid_field_answer(fmt::format("\"email\": {}", address.error().message));
   Subscriber s;
   s.email = address->normalized;
   s.email_display = address->display;
@@ -397,7 +397,7 @@ Response api_add_reader(ApiContext& ctx, const Request& req) {
   }
   bool confirmed = false;
   if (body.contains("confirmed")) {
-    if (!body.at("confirmed").is_bool()) return invalid("\"confirmed\" must be true or false.");
+    if (!body.at("confirmed").is_bool()) return invalid_field_answer("\"confirmed\" must be true or false.");
     confirmed = body.at("confirmed").as_bool();
   }
   // Every newsletter is resolved first, so a typo adds nothing.
@@ -405,10 +405,10 @@ Response api_add_reader(ApiContext& ctx, const Request& req) {
   if (body.contains("newsletters")) {
     const json::value& v = body.at("newsletters");
     if (!v.is_array() || v.as_array().size() > 100) {
-      return invalid("\"newsletters\" must be an array of at most 100 newsletter slugs.");
+      return invalid_field_answer("\"newsletters\" must be an array of at most 100 newsletter slugs.");
     }
     for (const auto& slug : v.as_array()) {
-      if (!slug.is_string()) return invalid("\"newsletters\" must be an array of slugs.");
+      if (!slug.is_string()) return invalid_field_answer("\"newsletters\" must be an array of slugs.");
       auto id = newsletter_id(ctx, slug.as_string(), "\"newsletters\"");
       if (!id) return error_answer(req, id.error());
       newsletters.push_back(*id);
@@ -489,7 +489,7 @@ Response api_update_reader(ApiContext& ctx, const Request& req) {
   if (body.contains("status")) {
     const json::value& v = body.at("status");
     if (v.is_string()) status = subscriber_status_from(v.as_string());
-    if (!status) return invalid("\"status\" must be active or blocked.");
+    if (!status) return invalid_field_answer("\"status\" must be active or blocked.");
   }
   auto record = ctx.directory->reader_record(*id);
   if (!record) return error_answer(req, record.error());
@@ -599,7 +599,7 @@ Response api_add_segment(ApiContext& ctx, const Request& req) {
   if (!parsed) return std::move(*refusal);
   const json::object& body = parsed->value.as_object();
   if (auto r = unknown_segment_field(body)) return std::move(*r);
-  if (!body.contains("name")) return invalid("\"name\" is required.");
+  if (!body.contains("name")) return invalid_field_answer("\"name\" is required.");
   store::Segment g;
   if (auto st = apply_segment_fields(ctx, body, g); !st) return error_answer(req, st.error());
   auto existing = ctx.segments->list_segments();
@@ -664,7 +664,7 @@ Response api_export_readers(ApiContext& ctx, const Request& req) {
   Id after = 0;
   if (auto cursor = req.query_param("cursor"); cursor && !cursor->empty()) {
     auto id = id_of_cursor(*cursor);
-    if (!id) return invalid("\"cursor\" must be the X-Next-Cursor of an export.");
+    if (!id) return invalid_field_answer("\"cursor\" must be the X-Next-Cursor of an export.");
     after = *id;
   }
   auto rows = ctx.directory->find_readers(*filter, after, kExportPageRows);
