@@ -83,6 +83,7 @@
 
 #include "http/log_throttle.hpp"
 #include "http/server_connection.hpp"
+#include "net/listen.hpp"
 
 namespace broadsheet::http {
 namespace net = boost::asio;
@@ -208,43 +209,14 @@ Server::Server(const Config::Http& config, const Router& router, Metrics& metric
 Server::~Server() = default;
 
 Result<unsigned short> Server::listen(const std::string& host, unsigned short port) {
-  auto fail = [&](std::string_view what, const boost::system::error_code& ec) {
-    return make_error(
-        Errc::io, fmt::format("cannot listen on {}:{}: {}: {}", host, port, what, ec.message()));
-  };
-  boost::system::error_code ec;
-  tcp::endpoint endpoint;
-  auto address = net::ip::make_address(host, ec);
-  if (!ec) {
-    endpoint = tcp::endpoint(address, port);
-  } else {
-    tcp::resolver resolver(impl_->ioc);
-    auto results = resolver.resolve(host, std::to_string(port), ec);
-    if (ec) return fail("resolve", ec);
-    if (results.empty()) return fail("resolve", net::error::host_not_found);
-    endpoint = results.begin()->endpoint();
-  }
-  auto& acceptor = impl_->acceptor;
-  if (acceptor.open(endpoint.protocol(), ec); ec) return fail("open", ec);
-  if (acceptor.set_option(net::socket_base::reuse_address(true), ec); ec) {
-    return fail("reuse_address", ec);
-  }
-  if (acceptor.bind(endpoint, ec); ec) {
-    acceptor.close(ec);
-    return fail("bind", ec);
-  }
-  if (acceptor.listen(net::socket_base::max_listen_connections, ec); ec) {
-    acceptor.close(ec);
-    return fail("listen", ec);
-  }
-  auto bound = acceptor.local_endpoint(ec);
-  if (ec) return fail("local_endpoint", ec);
+  auto bound = broadsheet::net::listen_on(impl_->acceptor, host, port);
+  if (!bound) return bound.error();
   spdlog::info(
       "http: listening on {}:{} with {} I/O thread(s) and {} handler thread(s); at most {} "
       "connection(s), {} per client",
-      bound.address().to_string(), bound.port(), impl_->threads, impl_->handler_threads,
-      impl_->shared.limits.total, impl_->shared.limits.per_client);
-  return bound.port();
+      host, *bound, impl_->threads, impl_->handler_threads, impl_->shared.limits.total,
+      impl_->shared.limits.per_client);
+  return bound;
 }
 
 void Server::run() {

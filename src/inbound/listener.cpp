@@ -17,6 +17,8 @@
 #include <set>
 #include <thread>
 
+#include "net/listen.hpp"
+
 namespace broadsheet::inbound {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -262,36 +264,9 @@ Listener::Listener(ListenerOptions options, Hooks hooks, Deliver deliver)
 Listener::~Listener() { stop(); }
 
 Result<unsigned short> Listener::listen(const std::string& host, unsigned short port) {
-  auto fail = [&](std::string_view what, const boost::system::error_code& ec) {
-    return make_error(Errc::io, fmt::format("inbound: cannot listen on {}:{}: {}: {}", host, port,
-                                            what, ec.message()));
-  };
-  boost::system::error_code ec;
-  tcp::endpoint endpoint;
-  auto address = net::ip::make_address(host, ec);
-  if (!ec) {
-    endpoint = tcp::endpoint(address, port);
-  } else {
-    tcp::resolver resolver(impl_->ioc);
-    auto results = resolver.resolve(host, std::to_string(port), ec);
-    if (ec) return fail("resolve", ec);
-    if (results.empty()) return fail("resolve", net::error::host_not_found);
-    endpoint = results.begin()->endpoint();
-  }
-  auto& acceptor = impl_->acceptor;
-  if (acceptor.open(endpoint.protocol(), ec); ec) return fail("open", ec);
-  if (acceptor.set_option(net::socket_base::reuse_address(true), ec); ec) return fail("reuse", ec);
-  if (acceptor.bind(endpoint, ec); ec) {
-    acceptor.close(ec);
-    return fail("bind", ec);
-  }
-  if (acceptor.listen(net::socket_base::max_listen_connections, ec); ec) {
-    acceptor.close(ec);
-    return fail("listen", ec);
-  }
-  auto bound = acceptor.local_endpoint(ec);
-  if (ec) return fail("local_endpoint", ec);
-  return bound.port();
+  auto bound = broadsheet::net::listen_on(impl_->acceptor, host, port);
+  if (!bound) return make_error(Errc::io, "inbound: " + bound.error().message);
+  return bound;
 }
 
 void Listener::start() {

@@ -296,5 +296,15 @@ TEST(OutboxBatch, DeliversEachMessageAndRefusesBadEnvelopesAlone) {
   fs::remove_all(dir);
 }
 
+TEST(OutboxHeader, TheFirstValueOfAFieldUnfoldedAndOnlyFromTheHeader) {
+  const std::string m =
+      "Return-Path: <b@x>\r\nsubject: Morning\r\n briefing\r\nTo: ada@example.org\r\n"
+      "Subject: second\r\n\r\nSubject: in the body\r\n";
+  EXPECT_EQ(outbox_header(m, "Subject"), "Morning briefing");
+  EXPECT_EQ(outbox_header(m, "to"), "ada@example.org");
+  EXPECT_EQ(outbox_header(m, "Cc"), "");
+  EXPECT_EQ(outbox_header("\r\nSubject: body only\r\n", "Subject"), "");
+}
+
 }  // namespace
 }  // namespace broadsheet::transport

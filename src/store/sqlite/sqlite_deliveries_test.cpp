@@ -78,6 +78,43 @@ TEST_F(DeliveriesTest, TotalsAndTheRecentPaceComeFromTheLog) {
   EXPECT_EQ(t->deferred, 2u);  // reader 0's first attempt, reader 1's only one
 }
 
+TEST_F(DeliveriesTest, TheReportCountsSettledCopiesPerBucketAndPagesFailures) {
+  ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
+  const UnixSeconds start = clock_.now();
+  ASSERT_TRUE(store_->record_deliveries(
+      issue_.id, {{readers_[0], DeliveryStatus::sent, 1, 250, "250 Ok", {}, false},
+                  {readers_[1], DeliveryStatus::failed, 1, 550, "550 5.1.1 no such user", {}, false}})
+                  .ok());
+  clock_.advance(120);
+  ASSERT_TRUE(store_->record_deliveries(
+      issue_.id, {{readers_[2], DeliveryStatus::failed, 2, 554, "554 refused", {}, false},
+                  {readers_[3], DeliveryStatus::deferred, 1, 451, "451 later", clock_.now() + 60,
+                   false}})
+                  .ok());
+  auto buckets = store_->delivery_buckets(issue_.id, 60, 100);
+  ASSERT_TRUE(buckets.ok()) << buckets.error().message;
+  ASSERT_EQ(buckets->size(), 2u);  // the empty minute between is left out
+  EXPECT_EQ((*buckets)[0].start, start / 60 * 60);
+  EXPECT_EQ((*buckets)[0].sent, 1u);
+  EXPECT_EQ((*buckets)[0].failed, 1u);
+  EXPECT_EQ((*buckets)[1].sent, 0u);
+  EXPECT_EQ((*buckets)[1].failed, 1u);  // a deferral is not settled
+  EXPECT_EQ(store_->delivery_buckets(issue_.id, 86400, 100)->size(), 1u);
+
+  auto first = store_->failed_deliveries(issue_.id, 0, 1);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].subscriber_id, readers_[1]);
+  EXPECT_EQ((*first)[0].email, "r1@example.org");
+  EXPECT_EQ((*first)[0].reply, "550 5.1.1 no such user");
+  auto rest = store_->failed_deliveries(issue_.id, (*first)[0].subscriber_id, 10);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].subscriber_id, readers_[2]);
+  EXPECT_EQ((*rest)[0].attempts, 2);
+  EXPECT_EQ((*rest)[0].at, clock_.now());
+  EXPECT_TRUE(store_->failed_deliveries(other_.id, 0, 10)->empty());
+}
+
 TEST_F(DeliveriesTest, ReadsQueuedDeliveriesInKeysetBatches) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   auto first = store_->queued_deliveries(issue_.id, 0, 3);
