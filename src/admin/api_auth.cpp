@@ -47,26 +47,43 @@ bool is_loopback(std::string_view address) {
   return address.starts_with("127.") || address == "::1";
 }
 
+// The desk's answers carry its policy (desk/layout.hpp says the same for its pages).
+http::Response desk_answer(http::Response r) {
+  r.set_header("Content-Security-Policy",
+               "default-src 'none'; style-src 'self'; frame-ancestors 'none'");
+  r.set_header("Cache-Control", "no-store");
+  return r;
+}
+
 // A desk route without a signed-in session: pages send the browser to the sign-in
 // form (which brings it back), the desk's fetches and forms get a 401.
 http::Response desk_refusal(const http::Request& request) {
   const bool page = request.method == http::Method::get || request.method == http::Method::head;
   if (page && !request.path.starts_with("/admin/api/")) {
-    return http::Response::redirect(303, "/admin/login?next=" + http::percent_encode(request.target));
+    return desk_answer(
+        http::Response::redirect(303, "/admin/login?next=" + http::percent_encode(request.target)));
   }
-  return http::Response::json_error(401, "unauthorized", "Sign in to the desk first.");
+  return desk_answer(http::Response::json_error(401, "unauthorized", "Sign in to the desk first."));
+}
+
+http::Response desk_forbidden(const http::Request& request, std::string_view message) {
+  if (request.path.starts_with("/admin/api/")) {
+    return desk_answer(http::Response::json_error(403, "forbidden", message));
+  }
+  return desk_answer(http::error_response(request.path, 403, "forbidden", message));
 }
 
 class TokenAuthorizer {
  public:
-  TokenAuthorizer(store::ApiTokens& tokens, const Clock& clock) : tokens_(tokens), clock_(clock) {}
+  TokenAuthorizer(store::ApiTokens& tokens, const Clock& clock, std::shared_ptr<DeskAuth> desk)
+      : tokens_(tokens), clock_(clock), desk_(std::move(desk)) {}
 
   std::optional<http::Response> operator()(http::Permission permission, http::Request& request) {
     if (permission == http::Permission::local_or_token && is_loopback(request.remote_address)) {
       request.principal = "local";
       return std::nullopt;
     }
-    if (http::is_desk(permission)) return desk_refusal(request);
+    if (http::is_desk(permission)) return desk_session(permission, request);
     auto secret = bearer_token(request);
     if (!secret) {
       return refuse("", "An API token is required: send \"Authorization: Bearer TOKEN\" (create "
@@ -102,6 +119,27 @@ class TokenAuthorizer {
   }
 
  private:
+  std::optional<http::Response> desk_session(http::Permission permission, http::Request& request) {
+    if (desk_ == nullptr) return desk_refusal(request);
+    auto session = desk_->session_of(request);
+    if (!session) {
+      spdlog::error("request {}: cannot check a desk session: {}", request.request_id,
+                    session.error().message);
+      return desk_answer(http::error_response(request.path, 503, "unavailable",
+                                              "Please try again later."));
+    }
+    if (!*session) return desk_refusal(request);
+    const auto& s = **session;
+    request.caller.username = s.username;
+    request.caller.role = std::string(to_string(s.role));
+    request.caller.csrf_token = s.session.csrf_token;
+    if (!role_allows(s.role, http::access_of(permission))) {
+      return desk_forbidden(request, role_refusal(s.role, http::access_of(permission)));
+    }
+    request.principal = "user:" + s.username;
+    return std::nullopt;
+  }
+
   void touch(Id id) {
     const UnixSeconds now = clock_.now();
     {
@@ -117,14 +155,16 @@ class TokenAuthorizer {
 
   store::ApiTokens& tokens_;
   const Clock& clock_;
+  std::shared_ptr<DeskAuth> desk_;
   std::mutex mutex_;
   std::map<Id, UnixSeconds> last_touch_;  // one entry per token used since start
 };
 
 }  // namespace
 
-http::Authorizer make_authorizer(store::ApiTokens& tokens, const Clock& clock) {
-  auto authorizer = std::make_shared<TokenAuthorizer>(tokens, clock);
+http::Authorizer make_authorizer(store::ApiTokens& tokens, const Clock& clock,
+                                 std::shared_ptr<DeskAuth> desk) {
+  auto authorizer = std::make_shared<TokenAuthorizer>(tokens, clock, std::move(desk));
   return [authorizer](http::Permission p, http::Request& r) { return (*authorizer)(p, r); };
 }
 

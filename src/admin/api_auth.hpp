@@ -9,21 +9,30 @@
 // token, anyone else with one: for /metrics, scraped locally or by a Prometheus that
 // sends a bearer token. (Behind a reverse proxy on the same machine every client looks
 // local: expose /metrics through the proxy only with care.)
-// Permission::desk_*: a signed-in desk session; until sign-in exists every caller is
-// refused: a page (GET or HEAD outside /admin/api/) with a 303 to
-// /admin/login?next=TARGET, anything else with a 401 JSON error.
+// Permission::desk_*: a live desk session (admin/desk_auth.hpp: the bs_desk cookie)
+// whose user's role allows the route's access. The principal becomes "user:NAME" and
+// request.caller names the user, the role and the session's CSRF token (which the
+// router then checks on writes). Without a session: a page (GET or HEAD outside
+// /admin/api/) gets a 303 to /admin/login?next=TARGET, anything else a 401 JSON error;
+// a role that is not enough gets 403 (JSON under /admin/api/, else a page), both with
+// the desk's Content-Security-Policy.
 // Token refusals are 401 JSON errors with a WWW-Authenticate challenge (RFC 6750), and they
 // say why: no token, a malformed one, an unknown one, a revoked one.
 //
 // Thread-safe; `tokens` and the clock must outlive it.
 #pragma once
 
+#include <memory>
+
+#include "admin/desk_auth.hpp"
 #include "core/clock.hpp"
 #include "http/router.hpp"
 #include "store/api_tokens.hpp"
 
 namespace broadsheet::admin {
 
-http::Authorizer make_authorizer(store::ApiTokens& tokens, const Clock& clock);
+// `desk` null: every desk route is refused as to a caller without a session.
+http::Authorizer make_authorizer(store::ApiTokens& tokens, const Clock& clock,
+                                 std::shared_ptr<DeskAuth> desk = nullptr);
 
 }  // namespace broadsheet::admin

@@ -72,4 +72,10 @@ Result<std::string> hash_password(std::string_view password) {
   return std::string(out.data());
 }
 
+bool verify_password(const std::string& stored, std::string_view password) {
+  init_sodium();
+  if (stored.empty()) return false;
+  return crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) == 0;
+}
+
 }  // namespace broadsheet::admin

@@ -1,4 +1,5 @@
-// Credentials of the admin side: API token secrets and user passwords.
+// Credentials of the desk and the API: API token secrets (and desk session cookies,
+// made and stored the same way) and user passwords.
 //
 // An API token is "bs_" followed by 43 base64url characters (32 random bytes). Only
 // its SHA-256 (hex) is stored: a token is random enough that a fast hash cannot be
@@ -30,5 +31,9 @@ bool looks_like_api_token(std::string_view secret);
 // Errc::invalid_argument for a password shorter than 12 or longer than 1024 bytes;
 // Errc::internal when Argon2id cannot get its memory.
 Result<std::string> hash_password(std::string_view password);
+
+// True when `password` is the one `stored` (an Argon2id string of hash_password) was
+// made from; false for anything else, a malformed `stored` included.
+bool verify_password(const std::string& stored, std::string_view password);
 
 }  // namespace broadsheet::admin

@@ -10,6 +10,9 @@
 #include "admin/api_settings.hpp"
 #include "admin/import_jobs.hpp"
 #include "admin/api_suppressions.hpp"
+#include "admin/desk_auth.hpp"
+#include "desk/dashboard.hpp"
+#include "desk/sign_in.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
 #include "web/signup_pages.hpp"
@@ -58,6 +61,17 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
   auto api = [api_context, maker](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
     return [api_context, maker, handler](const http::Request& req) {
       return handler(*api_context, req);
+    };
+  };
+  // The desk: its sign-in, which the authorizer asks about sessions, and its pages.
+  auto desk_auth = std::make_shared<admin::DeskAuth>(ctx.store, ctx.store, ctx.store, ctx.clock,
+                                                     admin::DeskAuthSettings::from(ctx.config));
+  auto desk_context = std::make_shared<desk::DeskContext>(desk::DeskContext{
+      ctx.config, ctx.templates, ctx.clock, *desk_auth, ctx.store, ctx.store, ctx.store, ctx.store});
+  auto on_desk = [desk_context, desk_auth](http::Response (*handler)(desk::DeskContext&,
+                                                                  const http::Request&)) {
+    return [desk_context, desk_auth, handler](const http::Request& req) {
+      return handler(*desk_context, req);
     };
   };
   // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
@@ -193,6 +207,16 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::get, "/api/v1/imports/{id}", Permission::api_read, api(admin::api_get_import)},
       {Method::get, "/api/v1/imports/{id}/errors.csv", Permission::api_read,
        api(admin::api_import_errors)},
+      // The desk (/admin): signed-in users of `broadsheet user add`, by role; every
+      // write carries the session's CSRF token (http/router.hpp). desk/layout.hpp says
+      // how to add a page.
+      {Method::get, "/admin/login", Permission::public_access, on_desk(desk::sign_in_page)},
+      {Method::post, "/admin/login", Permission::public_access, on_desk(desk::sign_in_post)},
+      {Method::post, "/admin/logout", Permission::desk_read, on_desk(desk::sign_out_post)},
+      {Method::get, "/admin/static/{file}", Permission::public_access, on_desk(desk::desk_asset)},
+      {Method::get, "/admin", Permission::desk_read, on_desk(desk::dashboard_page)},
+      {Method::get, "/admin/api/progress", Permission::desk_read, on_desk(desk::progress_api)},
+      {Method::get, "/admin/api/activity", Permission::desk_read, on_desk(desk::activity_api)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},
@@ -201,7 +225,7 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::post, "/webhooks/{provider}", Permission::public_access, webhook,
        webhooks != nullptr ? webhooks->max_body_bytes() : 0},
   };
-  return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock));
+  return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock, desk_auth));
 }
 
 }  // namespace broadsheet::app

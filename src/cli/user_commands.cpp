@@ -1,9 +1,11 @@
-// `broadsheet user add|list` and `broadsheet token create|list|revoke`: who may use the
-// API (and, later, the admin pages).
+// `broadsheet user add|list|passwd|remove` and `broadsheet token create|list|revoke`: who
+// may use the API and the desk (/admin).
 //
 // user add NAME [--role admin|editor|audience|viewer] [--password-file F]: the password
 // comes from the file's first line, else from standard input (first line), prompted
 // without echo on a terminal. At least 12 characters; stored as Argon2id.
+// user passwd NAME [--password-file F]: a new password, read as for add; the user's
+// desk sessions end. user remove NAME: the user goes, with their tokens and sessions.
 // token create [--user NAME] --name LABEL: prints the new token's secret, alone on
 // stdout, once: only its hash is kept. --user may be left out when there is one user.
 // token revoke ID: the token stops working at once (each request looks it up).
@@ -105,6 +107,28 @@ int list_users(const std::string& data, const UserArgs& a) {
   return kExitOk;
 }
 
+int change_password(const std::string& data, const UserArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto password = read_password(a.password_file);
+  if (!password) return fail(password.error());
+  auto hash = admin::hash_password(*password);
+  if (!hash) return fail(hash.error());
+  if (auto s = ctx->store->set_password_hash(a.username, *hash); !s) return fail(s.error());
+  (void)ctx->store->audit("cli", "user.passwd", a.username, "");
+  std::cerr << fmt::format("password of {} changed; their desk sessions have ended\n", a.username);
+  return kExitOk;
+}
+
+int remove_user(const std::string& data, const UserArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  if (auto s = ctx->store->remove_user(a.username); !s) return fail(s.error());
+  (void)ctx->store->audit("cli", "user.remove", a.username, "");
+  std::cerr << fmt::format("user {} removed, with their tokens and desk sessions\n", a.username);
+  return kExitOk;
+}
+
 int create_token(const std::string& data, const UserArgs& a) {
   if (auto s = check_text("--name", a.token_name, admin::kMaxTokenName); !s) return fail(s.error());
   if (a.token_name.empty()) return fail("--name must say what the token is for");
@@ -156,7 +180,7 @@ int revoke_token(const std::string& data, const UserArgs& a) {
 
 void add_user_commands(CLI::App& app, Invocation& invocation) {
   static UserArgs a;
-  auto* user = app.add_subcommand("user", "People who may use the API and the admin pages");
+  auto* user = app.add_subcommand("user", "People who may use the API and the desk (/admin)");
   user->require_subcommand(1);
   auto* add = user->add_subcommand("add", "Add a user (the password is read from --password-file "
                                           "or standard input)");
@@ -169,6 +193,16 @@ void add_user_commands(CLI::App& app, Invocation& invocation) {
   auto& list_data = add_data_option(list);
   list->add_flag("--json", a.json, "Print a JSON array");
   list->callback([&] { invocation.exit_code = list_users(list_data, a); });
+  auto* passwd = user->add_subcommand("passwd", "Give a user a new password (read as for add); "
+                                                "their desk sessions end");
+  auto& passwd_data = add_data_option(passwd);
+  passwd->add_option("username", a.username, "The user")->required();
+  passwd->add_option("--password-file", a.password_file, "A file whose first line is the password");
+  passwd->callback([&] { invocation.exit_code = change_password(passwd_data, a); });
+  auto* remove = user->add_subcommand("remove", "Remove a user with their tokens and sessions");
+  auto& remove_data = add_data_option(remove);
+  remove->add_option("username", a.username, "The user")->required();
+  remove->callback([&] { invocation.exit_code = remove_user(remove_data, a); });
 
   auto* token = app.add_subcommand("token", "API tokens (Authorization: Bearer ...)");
   token->require_subcommand(1);

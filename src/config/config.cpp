@@ -654,6 +654,19 @@ const std::vector<KeyDef>& key_defs() {
       {"feeds", "max_size", Kind::integer, "10485760",
        "Bytes of a feed at most; a larger one is refused.", 1024, 104857600,
        num(&Config::feeds, &Config::Feeds::max_size)},
+      {"admin", "session_idle", Kind::integer, "43200",
+       "Seconds a desk session may go unused before it must sign in again (12 h).", 60,
+       31 * 86400, num(&Config::admin, &Config::Admin::session_idle)},
+      {"admin", "session_lifetime", Kind::integer, "604800",
+       "Seconds a desk session lasts at most, however busy (7 days).", 60, 366 * 86400,
+       num(&Config::admin, &Config::Admin::session_lifetime)},
+      {"admin", "sign_in_attempts", Kind::integer, "5",
+       "Failed sign-ins allowed per user name and per client address within\n"
+       "sign_in_window; more are answered 429 until the window has passed.",
+       1, 1000, num(&Config::admin, &Config::Admin::sign_in_attempts)},
+      {"admin", "sign_in_window", Kind::integer, "900",
+       "Seconds over which failed sign-ins are counted (15 minutes).", 1, 86400,
+       num(&Config::admin, &Config::Admin::sign_in_window)},
       {"schedule", "late_window", Kind::string, "\"2h\"",
        "A cohort of a scheduled issue whose release time passed while nothing ran is\n"
        "released when the scheduler next runs if it is less late than this (\"90m\",\n"

@@ -187,6 +187,14 @@ struct Config {
     int max_size = 0;         // bytes of a feed at most
   } feeds;
 
+  struct Admin {  // the desk's sign-in (src/admin/desk_auth.hpp)
+    // The defaults of the key table, so a Config made in a test behaves as a served one.
+    int session_idle = 43200;       // seconds a session may go unused
+    int session_lifetime = 604800;  // seconds a session lasts at most
+    int sign_in_attempts = 5;       // failed sign-ins per user and per client in the window
+    int sign_in_window = 900;       // seconds
+  } admin;
+
   struct Schedule {  // the scheduler's step (src/scheduler/)
     int late_window = 0;  // seconds: a cohort later than this is skipped, not released
   } schedule;

@@ -1,8 +1,12 @@
 #include "http/router.hpp"
 
+#include <openssl/crypto.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+
+#include "http/form.hpp"
 #include <stdexcept>
 
 namespace broadsheet::http {
@@ -130,6 +134,50 @@ bool is_desk(Permission p) {
          p == Permission::desk_audience || p == Permission::desk_admin;
 }
 
+namespace {
+
+// The csrf_token field of a multipart/form-data body: the part whose headers name it,
+// up to the CRLF before the next boundary. Empty when there is none.
+std::string_view multipart_csrf(std::string_view body) {
+  constexpr std::string_view kName = "name=\"csrf_token\"";
+  auto at = body.find(kName);
+  if (at == std::string_view::npos) return {};
+  auto start = body.find("\r\n\r\n", at);
+  if (start == std::string_view::npos) return {};
+  start += 4;
+  auto end = body.find("\r\n", start);
+  if (end == std::string_view::npos || end - start > 256) return {};
+  return body.substr(start, end - start);
+}
+
+}  // namespace
+
+std::optional<Response> csrf_refusal(Permission p, const Request& request) {
+  if (!is_desk(p) || request.method == Method::get || request.method == Method::head ||
+      request.method == Method::options) {
+    return std::nullopt;
+  }
+  std::string sent;
+  if (auto header = request.header("x-csrf-token")) {
+    sent = std::string(*header);
+  } else if (has_content_type(request, "application/x-www-form-urlencoded")) {
+    if (auto fields = parse_form(request.body, 1000)) sent = form_value(*fields, "csrf_token");
+  } else if (has_content_type(request, "multipart/form-data")) {
+    sent = std::string(multipart_csrf(request.body));
+  }
+  const std::string& expected = request.caller.csrf_token;
+  if (!expected.empty() && sent.size() == expected.size() &&
+      CRYPTO_memcmp(sent.data(), expected.data(), sent.size()) == 0) {
+    return std::nullopt;
+  }
+  const std::string_view message =
+      "This form has expired or did not come from the desk: reload the page and try again.";
+  if (request.path.starts_with("/admin/api/") || request.header("x-csrf-token")) {
+    return Response::json_error(403, "csrf", message);
+  }
+  return error_response(request.path, 403, "csrf", message);
+}
+
 // A broken table is a bug in the program, not a condition to run with: it throws
 // here, at start-up, instead of misrouting requests later.
 Router::Router(std::vector<Route> routes, Authorizer authorize) : authorize_(std::move(authorize)) {
@@ -252,6 +300,8 @@ Response Router::dispatch(Request& request, std::string& route_label) const {
       }
       if (auto refusal = authorize_(m.route->permission, request)) return std::move(*refusal);
     }
+    // After the authorizer, which set the session's token, and after the body is read.
+    if (auto refusal = csrf_refusal(m.route->permission, request)) return std::move(*refusal);
     return m.route->handler(request);
   } catch (const std::exception& e) {
     spdlog::error("request {}: {} {} failed: {}", request.request_id, method_name(request.method),

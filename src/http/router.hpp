@@ -29,6 +29,11 @@ namespace broadsheet::http {
 //   admin    admin only: users, tokens, settings
 // (admin/roles.hpp holds the rules.) The authorizer answers 401 to a caller it does not
 // know (for desk pages: a redirect to /admin/login), 403 to a role that is not enough.
+// On desk routes, every method but GET, HEAD and OPTIONS must also carry the session's
+// CSRF token (request.caller.csrf_token, set by the authorizer): the router compares it,
+// in constant time and once the body is read, with the X-CSRF-Token header or else the
+// csrf_token field of a form (urlencoded or multipart), and answers 403 "csrf" when it
+// is missing or wrong.
 enum class Permission {
   public_access,  // anyone on the internet
   local_or_token, // a client on this machine (loopback), or an API token (metrics)
@@ -49,6 +54,10 @@ std::string_view permission_name(Permission p);
 Access access_of(Permission p);  // none for public_access and local_or_token
 bool is_api(Permission p);       // api_*
 bool is_desk(Permission p);      // desk_*
+
+// The refusal of a request to a desk route whose CSRF token is missing or wrong, or
+// nullopt when it may go on (a safe method, or the token matches).
+std::optional<Response> csrf_refusal(Permission p, const Request& request);
 
 using Handler = std::function<Response(const Request&)>;
 

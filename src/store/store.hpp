@@ -20,6 +20,8 @@
 //   editions.hpp     Editions         editions skipped (drafts from feeds), with why
 //   users.hpp        Users            users of the admin side
 //   api_tokens.hpp   ApiTokens        API tokens
+//   sessions.hpp     Sessions         the desk's sign-in sessions and sign-in throttle
+//   dashboard.hpp    Dashboard        the figures of the desk's dashboard
 //   audit_log.hpp    AuditLog         who did what
 //   bounces.hpp      Bounces          bounces, complaints, unsubscribe mail, and the policy
 //   bounces.hpp      Suppressions     the suppression list
@@ -46,6 +48,7 @@
 #include "store/articles.hpp"
 #include "store/audit_log.hpp"
 #include "store/bounces.hpp"
+#include "store/dashboard.hpp"
 #include "store/delivery_log.hpp"
 #include "store/delivery_reports.hpp"
 #include "store/editions.hpp"
@@ -60,6 +63,7 @@
 #include "store/releases.hpp"
 #include "store/segments.hpp"
 #include "store/send_leases.hpp"
+#include "store/sessions.hpp"
 #include "store/signups.hpp"
 #include "store/users.hpp"
 
@@ -84,6 +88,8 @@ class Store : public Health,
               public Editions,
               public Users,
               public ApiTokens,
+              public Sessions,
+              public Dashboard,
               public AuditLog,
               public Bounces,
               public Suppressions,

@@ -1,4 +1,4 @@
-// Store role: the users of the admin side and the API (`broadsheet user`).
+// Store role: the users of the desk and the API (`broadsheet user`).
 // Thread-safe; each method is one transaction (store/store.hpp).
 #pragma once
 
@@ -19,6 +19,11 @@ class Users {
   virtual Result<User> add_user(const User& u) = 0;
   virtual Result<User> user_by_name(const std::string& username) = 0;
   virtual Result<std::vector<User>> list_users() = 0;
+  // Removes the user with their API tokens and desk sessions. Errc::not_found.
+  virtual Status remove_user(const std::string& username) = 0;
+  // Replaces the password and ends the user's desk sessions. Errc::not_found.
+  virtual Status set_password_hash(const std::string& username,
+                                   const std::string& password_hash) = 0;
   // The user with their new role. Errc::not_found for an unknown name.
   virtual Result<User> set_user_role(const std::string& username, UserRole role) = 0;
 };

@@ -82,7 +82,13 @@ namespace broadsheet::store::sqlite {
   X(erase_suppressed_address) X(insert_segment) X(update_segment) X(segment_by_id)      \
   X(segment_by_name) X(list_segments) X(delete_segment) X(set_issue_segment)            \
   X(issue_segment) X(queue_segment_audience) X(segment_attributes)                      \
-  X(segment_newsletter_of_issue)
+  X(segment_newsletter_of_issue)                                                        \
+  X(delete_user) X(set_password_hash) X(delete_user_sessions)                             \
+  X(insert_session) X(session_by_hash) X(touch_session) X(delete_session)                 \
+  X(purge_sessions) X(purge_sign_in_failures) X(insert_sign_in_failure)                   \
+  X(sign_in_failures) X(clear_sign_in_failures)                                          \
+  X(readers_per_newsletter) X(activity_since) X(recent_delivery_failures)                 \
+  X(recent_stopped_issues)
 // clang-format on
 
 struct Statements {

@@ -195,6 +195,20 @@ class SqliteStore final : public Store {
   Result<std::vector<ApiToken>> list_api_tokens() override;
   Status revoke_api_token(Id token_id) override;
   Status touch_api_token(Id token_id, UnixSeconds used_at) override;
+  Status remove_user(const std::string& username) override;
+  Status set_password_hash(const std::string& username, const std::string& password_hash) override;
+  Status add_session(const DeskSession& session) override;
+  Result<SessionUser> session_by_hash(const std::string& id_hash) override;
+  Status touch_session(const std::string& id_hash, UnixSeconds seen_at) override;
+  Status remove_session(const std::string& id_hash) override;
+  Status purge_sessions(UnixSeconds idle_before, UnixSeconds created_before,
+                        UnixSeconds failures_before) override;
+  Status add_sign_in_failure(const std::string& key, UnixSeconds at) override;
+  Result<SignInFailures> sign_in_failures(const std::string& key, UnixSeconds since) override;
+  Status clear_sign_in_failures(const std::string& key) override;
+  Result<std::vector<NewsletterReaders>> readers_per_newsletter() override;
+  Result<std::vector<ActivityDay>> activity_since(std::int64_t first_day) override;
+  Result<std::vector<RecentFailure>> recent_failures(std::size_t limit) override;
 
   Status audit(const std::string& actor, const std::string& action, const std::string& subject,
                const std::string& detail) override;

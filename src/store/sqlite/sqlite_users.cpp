@@ -172,3 +172,152 @@ Status SqliteStore::touch_api_token(Id token_id, UnixSeconds used_at) {
 }
 
 }  // namespace broadsheet::store::sqlite
+
+namespace broadsheet::store::sqlite {
+
+Status SqliteStore::remove_user(const std::string& username) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().delete_user);
+  q.bind_text(1, username);
+  if (auto s = q.returning_row(fmt::format("no user named '{}'", username), [] {}); !s) {
+    return failed_to("remove user", s.error());
+  }
+  return {};
+}
+
+Status SqliteStore::set_password_hash(const std::string& username,
+                                      const std::string& password_hash) {
+  auto h = hold();
+  if (!h) return h.error();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("change password", s.error());
+  Id user_id = 0;
+  {
+    Query q(db(), sql().set_password_hash);
+    q.bind_text(1, username).bind_text(2, password_hash);
+    Status s = q.returning_row(fmt::format("no user named '{}'", username),
+                               [&] { user_id = q.int_at(0); });
+    if (!s) return failed_to("change password", s.error());
+  }
+  Query end(db(), sql().delete_user_sessions);
+  end.bind_int(1, user_id);
+  if (auto s = end.run(); !s) return failed_to("change password", s.error());
+  if (auto s = tx.commit(); !s) return failed_to("change password", s.error());
+  return {};
+}
+
+namespace {
+
+constexpr ColumnList<8> kSessionColumns{{"id_hash", "user_id", "csrf_token", "created_at",
+                                         "last_seen_at", "client_address", "username", "role"}};
+
+}  // namespace
+
+Status SqliteStore::add_session(const DeskSession& session) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().insert_session);
+  q.bind_text(1, session.id_hash)
+      .bind_int(2, session.user_id)
+      .bind_text(3, session.csrf_token)
+      .bind_int(4, session.created_at)
+      .bind_int(5, session.last_seen_at)
+      .bind_text(6, session.client_address);
+  if (auto s = q.run(); !s) {
+    if (q.last_code() == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return make_error(Errc::not_found, fmt::format("no user with id {}", session.user_id));
+    }
+    return failed_to("add session", s.error());
+  }
+  return {};
+}
+
+Result<SessionUser> SqliteStore::session_by_hash(const std::string& id_hash) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().session_by_hash);
+  q.columns(kSessionColumns);
+  q.bind_text(1, id_hash);
+  if (auto s = q.expect_row("no such session"); !s) return failed_to("read session", s.error());
+  SessionUser out;
+  out.session.id_hash = q.text_of(kSessionColumns["id_hash"]);
+  out.session.user_id = q.int_of(kSessionColumns["user_id"]);
+  out.session.csrf_token = q.text_of(kSessionColumns["csrf_token"]);
+  out.session.created_at = q.int_of(kSessionColumns["created_at"]);
+  out.session.last_seen_at = q.int_of(kSessionColumns["last_seen_at"]);
+  out.session.client_address = q.text_of(kSessionColumns["client_address"]);
+  out.username = q.text_of(kSessionColumns["username"]);
+  out.role = user_role_from(q.text_of(kSessionColumns["role"])).value_or(UserRole::viewer);
+  if (auto s = q.run(); !s) return failed_to("read session", s.error());
+  return out;
+}
+
+Status SqliteStore::touch_session(const std::string& id_hash, UnixSeconds seen_at) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().touch_session);
+  q.bind_text(1, id_hash).bind_int(2, seen_at);
+  if (auto s = q.run(); !s) return failed_to("record the use of a session", s.error());
+  return {};
+}
+
+Status SqliteStore::remove_session(const std::string& id_hash) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().delete_session);
+  q.bind_text(1, id_hash);
+  if (auto s = q.run(); !s) return failed_to("remove session", s.error());
+  return {};
+}
+
+Status SqliteStore::purge_sessions(UnixSeconds idle_before, UnixSeconds created_before,
+                                   UnixSeconds failures_before) {
+  auto h = hold();
+  if (!h) return h.error();
+  Transaction tx(db(), sql().commit, sql().rollback);
+  if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("purge sessions", s.error());
+  {
+    Query q(db(), sql().purge_sessions);
+    q.bind_int(1, idle_before).bind_int(2, created_before);
+    if (auto s = q.run(); !s) return failed_to("purge sessions", s.error());
+  }
+  Query f(db(), sql().purge_sign_in_failures);
+  f.bind_int(1, failures_before);
+  if (auto s = f.run(); !s) return failed_to("purge sign-in failures", s.error());
+  if (auto s = tx.commit(); !s) return failed_to("purge sessions", s.error());
+  return {};
+}
+
+Status SqliteStore::add_sign_in_failure(const std::string& key, UnixSeconds at) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().insert_sign_in_failure);
+  q.bind_text(1, key).bind_int(2, at);
+  if (auto s = q.run(); !s) return failed_to("record a failed sign-in", s.error());
+  return {};
+}
+
+Result<SignInFailures> SqliteStore::sign_in_failures(const std::string& key, UnixSeconds since) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().sign_in_failures);
+  q.bind_text(1, key).bind_int(2, since);
+  SignInFailures out;
+  if (auto s = q.expect_row("no count"); !s) return failed_to("count failed sign-ins", s.error());
+  out.count = static_cast<int>(q.int_at(0));
+  out.oldest = q.int_at(1);
+  if (auto s = q.run(); !s) return failed_to("count failed sign-ins", s.error());
+  return out;
+}
+
+Status SqliteStore::clear_sign_in_failures(const std::string& key) {
+  auto h = hold();
+  if (!h) return h.error();
+  Query q(db(), sql().clear_sign_in_failures);
+  q.bind_text(1, key);
+  if (auto s = q.run(); !s) return failed_to("clear failed sign-ins", s.error());
+  return {};
+}
+
+}  // namespace broadsheet::store::sqlite

@@ -43,3 +43,47 @@ SELECT 1 FROM api_tokens WHERE id = ?1;
 
 -- name: touch_api_token
 UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1;
+
+-- name: delete_user
+-- Its tokens and sessions go with it (ON DELETE CASCADE).
+DELETE FROM users WHERE username = ?1 RETURNING id;
+
+-- name: set_password_hash
+UPDATE users SET password_hash = ?2 WHERE username = ?1 RETURNING id;
+
+-- name: delete_user_sessions
+DELETE FROM sessions WHERE user_id = ?1;
+
+-- Desk sessions and the sign-in throttle ---------------------------------------------
+
+-- name: insert_session
+INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, client_address)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6);
+
+-- name: session_by_hash
+SELECT s.id_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.client_address,
+       u.username, u.role
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id_hash = ?1;
+
+-- name: touch_session
+UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1;
+
+-- name: delete_session
+DELETE FROM sessions WHERE id_hash = ?1;
+
+-- name: purge_sessions
+-- ?1 idle before, ?2 created before. A small table (one row per signed-in browser).
+DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2;
+
+-- name: purge_sign_in_failures
+DELETE FROM sign_in_failures WHERE at < ?1;
+
+-- name: insert_sign_in_failure
+INSERT INTO sign_in_failures (key, at) VALUES (?1, ?2);
+
+-- name: sign_in_failures
+SELECT count(*), coalesce(min(at), 0) FROM sign_in_failures WHERE key = ?1 AND at > ?2;
+
+-- name: clear_sign_in_failures
+DELETE FROM sign_in_failures WHERE key = ?1;

@@ -1,0 +1,68 @@
+// The dashboard's figures: readers per newsletter, and the per-day counts the triggers
+// of migration 0015 keep as subscriptions are made, confirmed and left (and keep when
+// a reader is erased).
+#include <gtest/gtest.h>
+
+#include "store/sqlite/test_support.hpp"
+
+namespace broadsheet::store::sqlite {
+namespace {
+
+class DashboardTest : public testing::SqliteTest {};
+
+TEST_F(DashboardTest, DailyCountsFollowSubscriptionsAndOutliveReaders) {
+  open();
+  Newsletter morning = newsletter("morning");
+  Newsletter weekly = newsletter("weekly");
+  const std::int64_t day0 = clock_.now() / 86400;
+  Subscriber ann = subscriber("ann@example.org");
+  Subscriber bob = subscriber("bob@example.org");
+  ASSERT_TRUE(store_->set_subscription(ann.id, morning.id, SubscriptionStatus::unconfirmed, "web").ok());
+  ASSERT_TRUE(store_->set_subscription(bob.id, morning.id, SubscriptionStatus::confirmed, "import").ok());
+  ASSERT_TRUE(store_->set_subscription(bob.id, weekly.id, SubscriptionStatus::unconfirmed, "web").ok());
+  clock_.advance(86400);
+  ASSERT_TRUE(store_->set_subscription(ann.id, morning.id, SubscriptionStatus::confirmed, "web").ok());
+  // Confirming twice counts once.
+  ASSERT_TRUE(store_->set_subscription(ann.id, morning.id, SubscriptionStatus::confirmed, "web").ok());
+  ASSERT_TRUE(store_->set_subscription(bob.id, morning.id, SubscriptionStatus::unsubscribed, "link").ok());
+
+  auto readers = store_->readers_per_newsletter();
+  ASSERT_TRUE(readers.ok());
+  ASSERT_EQ(readers->size(), 2u);
+  EXPECT_EQ((*readers)[0].slug, "morning");
+  EXPECT_EQ((*readers)[0].confirmed, 1);
+  EXPECT_EQ((*readers)[0].unconfirmed, 0);
+  EXPECT_EQ((*readers)[1].slug, "weekly");
+  EXPECT_EQ((*readers)[1].unconfirmed, 1);
+
+  auto expect_days = [&] {
+    auto days = store_->activity_since(day0);
+    ASSERT_TRUE(days.ok());
+    ASSERT_EQ(days->size(), 2u);
+    EXPECT_EQ((*days)[0].day, day0);
+    EXPECT_EQ((*days)[0].signups, 3);
+    EXPECT_EQ((*days)[0].confirmations, 1);
+    EXPECT_EQ((*days)[0].unsubscribes, 0);
+    EXPECT_EQ((*days)[1].day, day0 + 1);
+    EXPECT_EQ((*days)[1].signups, 0);
+    EXPECT_EQ((*days)[1].confirmations, 1);
+    EXPECT_EQ((*days)[1].unsubscribes, 1);
+  };
+  expect_days();
+  EXPECT_TRUE(store_->activity_since(day0 + 2)->empty());
+
+  // Erasing a reader leaves the history as it was.
+  ASSERT_TRUE(store_->remove_subscriber("bob@example.org").ok());
+  expect_days();
+  EXPECT_EQ((*store_->readers_per_newsletter())[1].unconfirmed, 0);
+}
+
+TEST_F(DashboardTest, NoFailuresOnAFreshStore) {
+  open();
+  auto failures = store_->recent_failures(10);
+  ASSERT_TRUE(failures.ok());
+  EXPECT_TRUE(failures->empty());
+}
+
+}  // namespace
+}  // namespace broadsheet::store::sqlite

@@ -1,0 +1,112 @@
+// The desk's script (bundled by esbuild with uPlot into /admin/static/desk.js): the
+// live parts of the pages. Every page and form works without it; it only adds the
+// charts (drawn from a JSON route; the page holds the same figures as a table) and
+// progress bars that follow sending issues without a reload. It writes text only
+// through textContent, never HTML.
+import uPlot from "uplot";
+
+const COLORS = ["#0b5394", "#1a7f37", "#b3261e", "#8250df"];
+
+// The session's CSRF token, for fetches that change something (X-CSRF-Token).
+export function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+async function getJson(url) {
+  const r = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (r.status === 401) {
+    window.location.assign("/admin/login?next=" + encodeURIComponent(location.pathname));
+    return null;
+  }
+  return r.ok ? r.json() : null;
+}
+
+// .chart[data-src]: {"days":[unix seconds…], "series":[{"label","values":[…]}]}.
+async function drawChart(el) {
+  const data = await getJson(el.dataset.src);
+  if (!data) return;
+  const height = 240;
+  const opts = {
+    width: Math.max(el.clientWidth, 200),
+    height,
+    scales: { x: { time: true } },
+    series: [{}, ...data.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2 }))],
+  };
+  el.textContent = "";
+  const plot = new uPlot(opts, [data.days, ...data.series.map((s) => s.values)], el);
+  new ResizeObserver(() => plot.setSize({ width: Math.max(el.clientWidth, 200), height })).observe(el);
+  el.dataset.drawn = "true";
+}
+
+function duration(seconds) {
+  if (seconds == null || !isFinite(seconds)) return "";
+  seconds = Math.round(seconds);
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+export function figures(issue) {
+  const parts = [`${issue.sent.toLocaleString("en")} of ${issue.total.toLocaleString("en")} sent`];
+  if (issue.failed) parts.push(`${issue.failed.toLocaleString("en")} failed`);
+  if (issue.rate != null) parts.push(`${issue.rate.toFixed(1)} per second`);
+  if (issue.seconds_left != null) parts.push(`${duration(issue.seconds_left)} left`);
+  if (issue.status !== "sending") parts.push(issue.status);
+  return parts.join(" · ");
+}
+
+function progressItem(list, issue) {
+  let li = list.querySelector(`li[data-issue="${issue.id}"]`);
+  if (!li) {
+    li = document.createElement("li");
+    li.dataset.issue = String(issue.id);
+    const title = document.createElement("a");
+    title.href = `/admin/issues/${issue.id}`;
+    title.className = "title";
+    const bar = document.createElement("progress");
+    const text = document.createElement("div");
+    text.className = "figures";
+    li.append(title, bar, text);
+    list.append(li);
+    list.parentElement.querySelector(".none")?.remove();
+  }
+  li.querySelector(".title").textContent = `${issue.subject} (${issue.newsletter})`;
+  const bar = li.querySelector("progress");
+  bar.max = Math.max(issue.total, 1);
+  bar.value = issue.sent + issue.failed;
+  bar.setAttribute("aria-label", `${issue.subject}: ${issue.sent} of ${issue.total} sent`);
+  li.querySelector(".figures").textContent = figures(issue);
+}
+
+// ul[data-progress]: polls the JSON route once a second while the page is shown.
+function followProgress(list) {
+  const tick = async () => {
+    if (!document.hidden) {
+      const data = await getJson(list.dataset.progress).catch(() => null);
+      if (data) {
+        const live = new Set(data.issues.map((i) => String(i.id)));
+        for (const issue of data.issues) progressItem(list, issue);
+        for (const li of list.querySelectorAll("li[data-issue]")) {
+          if (!live.has(li.dataset.issue) && !li.classList.contains("done")) {
+            li.classList.add("done");
+            const bar = li.querySelector("progress");
+            if (bar) bar.value = bar.max;
+            li.querySelector(".figures").textContent += " · finished";
+          }
+        }
+        list.dataset.updated = String(Date.now());
+      }
+    }
+    setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 1000);
+}
+
+function start() {
+  for (const el of document.querySelectorAll(".chart[data-src]")) drawChart(el).catch(() => {});
+  for (const list of document.querySelectorAll("[data-progress]")) followProgress(list);
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
