@@ -12,6 +12,8 @@
 #include "admin/api_suppressions.hpp"
 #include "admin/desk_auth.hpp"
 #include "desk/dashboard.hpp"
+#include "desk/readers.hpp"
+#include "desk/segments.hpp"
 #include "desk/sign_in.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
@@ -72,6 +74,15 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
                                                                   const http::Request&)) {
     return [desk_context, desk_auth, handler](const http::Request& req) {
       return handler(*desk_context, req);
+    };
+  };
+  // The desk's readers pages ask the API's readers handlers (desk/readers.hpp).
+  auto reader_pages =
+      std::make_shared<desk::ReaderPages>(desk::ReaderPages{*desk_context, *api_context});
+  auto on_readers = [reader_pages, desk_context, api_context, maker](
+                        http::Response (*handler)(desk::ReaderPages&, const http::Request&)) {
+    return [reader_pages, desk_context, api_context, maker, handler](const http::Request& req) {
+      return handler(*reader_pages, req);
     };
   };
   // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
@@ -217,6 +228,26 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::get, "/admin", Permission::desk_read, on_desk(desk::dashboard_page)},
       {Method::get, "/admin/api/progress", Permission::desk_read, on_desk(desk::progress_api)},
       {Method::get, "/admin/api/activity", Permission::desk_read, on_desk(desk::activity_api)},
+      {Method::get, "/admin/readers", Permission::desk_read, on_readers(desk::readers_page)},
+      {Method::get, "/admin/readers.csv", Permission::desk_audience,
+       api(admin::api_export_readers)},
+      {Method::get, "/admin/readers/{id}", Permission::desk_read, on_readers(desk::reader_page)},
+      {Method::post, "/admin/readers/{id}", Permission::desk_audience,
+       on_readers(desk::reader_edit_post)},
+      {Method::post, "/admin/readers/{id}/unsubscribe", Permission::desk_audience,
+       on_readers(desk::reader_unsubscribe_post)},
+      {Method::post, "/admin/readers/{id}/block", Permission::desk_audience,
+       on_readers(desk::reader_block_post)},
+      {Method::post, "/admin/readers/{id}/erase", Permission::desk_audience,
+       on_readers(desk::reader_erase_post)},
+      {Method::get, "/admin/segments", Permission::desk_read, on_readers(desk::segments_page)},
+      {Method::post, "/admin/segments", Permission::desk_audience,
+       on_readers(desk::segment_add_post)},
+      {Method::get, "/admin/segments/{id}", Permission::desk_read, on_readers(desk::segment_page)},
+      {Method::post, "/admin/segments/{id}", Permission::desk_audience,
+       on_readers(desk::segment_edit_post)},
+      {Method::post, "/admin/segments/{id}/remove", Permission::desk_audience,
+       on_readers(desk::segment_remove_post)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},
