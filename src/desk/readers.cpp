@@ -89,7 +89,11 @@ Response after_action(ReaderPages& ctx, const Request& request, const Response& 
 
 Response readers_page(ReaderPages& ctx, const Request& request) {
   web::TemplateData data;
-  auto answer = read_answer(admin::api_list_readers(ctx.api, request));
+  // A form sends its empty fields too; for the desk an empty field is no condition
+  // (for the API an empty zone is "readers without one").
+  Request call = request;
+  std::erase_if(call.query, [](const auto& field) { return field.second.empty(); });
+  auto answer = read_answer(admin::api_list_readers(ctx.api, call));
   if (answer.status == 200) {
     data = template_data(answer.body);
   } else {

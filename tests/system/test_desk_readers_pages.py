@@ -43,6 +43,10 @@ def test_search_filters_pages_and_the_export_of_the_filter(desk, server_factory)
     page = browser.call("GET", "/admin/readers?q=READER03")
     assert [email for _, email in reader_links(page)] == [f"reader03@{DOMAIN}"]
     assert 'value="READER03"' in page.text
+    # As the form sends it: every field, the empty ones meaning no condition.
+    page = browser.call("GET", "/admin/readers?q=reader03&newsletter=&status=&zone="
+                               "&signed_up_from=&signed_up_until=&source_page=")
+    assert [email for _, email in reader_links(page)] == [f"reader03@{DOMAIN}"]
 
     # Keyset pages: the next link carries the filter and a cursor; nothing repeats.
     seen = []
@@ -153,3 +157,52 @@ def test_without_a_session_the_pages_send_to_sign_in(desk, server_factory):
     assert reply.headers["location"].startswith("/admin/login")
     assert urllib.parse.quote("/admin/readers", safe="") in reply.headers["location"] or \
         "/admin/readers" in urllib.parse.unquote(reply.headers["location"])
+
+
+def segment_rows(page) -> list[tuple[str, str, str]]:
+    """(id, name, count) of each row of the segments list."""
+    return re.findall(r'<a href="/admin/segments/(\d+)">([^<]+)</a></th><td class="wrap">[^<]*</td>'
+                      r'<td class="num"><a href="[^"]*">(\d+)</a>', page.text)
+
+
+def test_segments_with_counts_add_change_remove(desk, server_factory):
+    server = server_factory(desk.data)
+    browser = signed_in(server, "aud")
+    page = browser.call("GET", "/admin/segments")
+    assert page.status == 200 and segment_rows(page) == []
+    token = browser.csrf(page)
+    fields = {"csrf_token": token, "name": "French readers", "newsletter": "morning-briefing",
+              "status": "", "zone": "", "signed_up_from": "", "signed_up_until": "",
+              "source_page": "", "attributes": "Country=FR\r\n"}
+    reply = browser.call("POST", "/admin/segments", fields)
+    assert reply.status == 303 and reply.headers["location"] == "/admin/segments"
+    page = browser.call("GET", "/admin/segments")
+    (sid, name, count), = segment_rows(page)
+    assert (name, count) == ("French readers", "4")
+    link = re.search(r'<td class="num"><a href="([^"]+)">4</a>', page.text).group(1)
+    readers = browser.call("GET", link.replace("&amp;", "&"))
+    assert len(reader_links(readers)) == 4
+
+    # A refusal keeps what was typed and says why.
+    reply = browser.call("POST", f"/admin/segments/{sid}", {**fields, "zone": "Mars/Base"})
+    assert reply.status == 400 and 'role="alert"' in reply.text and "Mars/Base" in reply.text
+    assert "Country=FR" in reply.text
+
+    reply = browser.call("POST", f"/admin/segments/{sid}", {**fields, "attributes": "Country=UK"})
+    assert reply.status == 303
+    (_, _, count), = segment_rows(browser.call("GET", "/admin/segments"))
+    assert count == "8"
+    page = browser.call("GET", f"/admin/segments/{sid}")
+    assert page.status == 200 and "Country=UK" in page.text and ">Remove</h2>" in page.text
+
+    viewer = signed_in(server, "view")
+    page = viewer.call("GET", f"/admin/segments/{sid}")
+    assert page.status == 200 and "<form method=\"post\" action=\"/admin/segments" not in page.text
+    assert "Country=UK" in page.text
+    assert viewer.call("POST", f"/admin/segments/{sid}/remove",
+                       {"csrf_token": viewer.csrf(page)}).status == 403
+
+    reply = browser.call("POST", f"/admin/segments/{sid}/remove", {"csrf_token": token})
+    assert reply.status == 303
+    assert segment_rows(browser.call("GET", "/admin/segments")) == []
+    assert browser.call("GET", f"/admin/segments/{sid}").status == 404
