@@ -12,6 +12,7 @@
 #include "admin/api_suppressions.hpp"
 #include "admin/desk_auth.hpp"
 #include "desk/dashboard.hpp"
+#include "desk/imports.hpp"
 #include "desk/readers.hpp"
 #include "desk/segments.hpp"
 #include "desk/sign_in.hpp"
@@ -240,6 +241,12 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        on_readers(desk::reader_block_post)},
       {Method::post, "/admin/readers/{id}/erase", Permission::desk_audience,
        on_readers(desk::reader_erase_post)},
+      {Method::get, "/admin/imports", Permission::desk_audience, on_readers(desk::imports_page)},
+      {Method::post, "/admin/api/imports", Permission::desk_audience,
+       api(admin::api_start_import), admin::kImportBodyLimit},
+      {Method::get, "/admin/api/imports/{id}", Permission::desk_read, api(admin::api_get_import)},
+      {Method::get, "/admin/imports/{id}/errors.csv", Permission::desk_read,
+       api(admin::api_import_errors)},
       {Method::get, "/admin/segments", Permission::desk_read, on_readers(desk::segments_page)},
       {Method::post, "/admin/segments", Permission::desk_audience,
        on_readers(desk::segment_add_post)},

@@ -1,17 +1,20 @@
 """The desk's readers pages (issue 14 item 4) as a browser without JavaScript uses them:
 a search with filters and keyset pages, the export link of the current filter, one
 reader's page (subscriptions, consent, deliveries, audit) and its actions as forms with
-the session's CSRF token: edit, unsubscribe, block, and erase only once confirmed. An
-editor and a viewer read the pages but get no forms and a 403 for the actions."""
+the session's CSRF token: edit, unsubscribe, block, and erase only once confirmed;
+segments with their counts, added, changed and removed; an import as the page's script
+sends it. An editor and a viewer read the pages but get no forms and a 403 for the
+actions."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import urllib.parse
 
-from conftest import DOMAIN
+from conftest import DOMAIN, request, wait_for
 from test_api import PASSWORD  # noqa: F401
 from test_desk import Browser
 from test_desk_readers import _readers_template, desk  # noqa: F401
@@ -206,3 +209,33 @@ def test_segments_with_counts_add_change_remove(desk, server_factory):
     assert reply.status == 303
     assert segment_rows(browser.call("GET", "/admin/segments")) == []
     assert browser.call("GET", f"/admin/segments/{sid}").status == 404
+
+
+def test_an_import_from_the_desk_and_its_rejected_rows(desk, server_factory):
+    """What the import page's script does: the file as text/csv with the session's CSRF
+    header, then the job until it is done, then its rejected rows."""
+    server = server_factory(desk.data)
+    browser = signed_in(server, "aud")
+    page = browser.call("GET", "/admin/imports")
+    assert page.status == 200 and 'data-import' in page.text and "<noscript>" in page.text
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+    body = "Courriel,Nom\n" + "".join(f"desk{i}@{DOMAIN},D {i}\n" for i in range(20)) + \
+        "nobody,Bad\n"
+    headers = {"Content-Type": "text/csv", "X-CSRF-Token": token}
+    path = "/admin/api/imports?newsletter=morning-briefing&confirmed=true&map.email=Courriel&map.name=Nom"
+    assert browser.call("POST", path, headers={"Content-Type": "text/csv"}).status == 403
+    reply = request(server, "POST", path, body=body.encode(),
+                    headers={**headers, "Cookie": f"bs_desk={browser.cookie}"})
+    assert reply.status == 202, reply.text
+    job_id = json.loads(reply.text)["id"]
+    job = wait_for(lambda: (lambda j: j if j["status"] in ("done", "failed") else None)(
+        json.loads(browser.call("GET", f"/admin/api/imports/{job_id}").text)), timeout=30)
+    assert job["status"] == "done" and job["rejected"] == 1
+    assert job["report"]["new_readers"] == 20
+    errors = browser.call("GET", f"/admin/imports/{job_id}/errors.csv")
+    assert errors.status == 200 and errors.text.splitlines()[0] == "line,reason"
+    assert len(errors.text.splitlines()) == 2
+
+    viewer = signed_in(server, "view")
+    assert viewer.call("GET", "/admin/imports").status == 403
+    assert viewer.call("GET", f"/admin/api/imports/{job_id}").status == 200
