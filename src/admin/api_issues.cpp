@@ -133,6 +133,26 @@ Response api_list_issues(ApiContext& ctx, const Request& req) {
   return Response::json(200, json::object{{"issues", std::move(out)}});
 }
 
+namespace {
+
+// The "segment" field of an issue's body (create, update, send): absent (nullopt),
+// null (the whole newsletter: an inner nullopt) or a segment's name.
+Result<std::optional<std::optional<std::string>>> segment_field(const json::object& body) {
+  if (!body.contains("segment")) return std::optional<std::optional<std::string>>{};
+  if (body.at("segment").is_null()) {
+    return std::optional<std::optional<std::string>>(std::optional<std::string>{});
+  }
+  auto name = string_field(body, "segment", std::nullopt);
+  if (!name) return name.error();
+  return std::optional<std::optional<std::string>>(std::optional<std::string>(*name));
+}
+
+Response segments_unavailable() {
+  return Response::json_error(503, "unavailable", "Segments are not served here.");
+}
+
+}  // namespace
+
 Response api_create_issue(ApiContext& ctx, const Request& req) {
   std::optional<Response> refusal;
   auto parsed = json_body(req, refusal);
@@ -141,19 +161,43 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   for (const auto& field : *body) {
     const std::string_view k = field.key();
     if (k != "newsletter" && k != "subject" && k != "preheader" && k != "body_markdown" &&
-        k != "sponsor") {
+        k != "sponsor" && k != "segment") {
       return Response::json_error(
           400, "invalid_field",
           fmt::format("Unknown field \"{}\": an issue has newsletter, subject, preheader, "
-                      "body_markdown and sponsor.",
+                      "body_markdown, sponsor and segment.",
                       excerpt(k)));
     }
   }
   auto draft = detail::new_issue_fields(ctx.newsletters, req, *body, std::nullopt, refusal);
   if (!draft) return std::move(*refusal);
+  // The segment is checked before the issue is made, so a refusal makes nothing.
+  auto segment = segment_field(*body);
+  if (!segment) return error_answer(req, segment.error());
+  if (*segment && **segment) {
+    if (ctx.segments == nullptr) return segments_unavailable();
+    auto g = ctx.segments->segment_by_name(***segment);
+    if (!g) {
+      if (g.error().code != Errc::not_found) return error_answer(req, g.error());
+      return Response::json_error(400, "invalid_field",
+                                  fmt::format("\"segment\": no segment named \"{}\".",
+                                              excerpt(***segment)));
+    }
+    if (g->filter.newsletter_id && *g->filter.newsletter_id != draft->newsletter_id) {
+      return Response::json_error(
+          400, "invalid_field",
+          fmt::format("\"segment\": \"{}\" is a segment of another newsletter.",
+                      excerpt(***segment)));
+    }
+  }
   auto added = ctx.issues.add_issue(*draft);
   if (!added) return error_answer(req, added.error());
   (void)ctx.audit.audit(req.principal, "issue.create", std::to_string(added->id), added->subject);
+  if (*segment && **segment) {
+    if (auto st = choose_issue_segment(*ctx.segments, added->id, **segment); !st) {
+      return error_answer(req, st.error());
+    }
+  }
   added->newsletter_slug = draft->newsletter_slug;
   auto r = issue_answer(ctx, req, 201, *added);
   r.set_header("Location", fmt::format("/api/v1/issues/{}", added->id));
@@ -170,6 +214,7 @@ Response api_update_issue(ApiContext& ctx, const Request& req) {
   store::IssueUpdate u;
   for (const auto& field : body) {
     const std::string_view k = field.key();
+    if (k == "segment") continue;  // below, once every other field is checked
     if (k == "sponsor") {
       std::optional<Response> sponsor_refusal;
       auto sponsor = sponsor_field(body, sponsor_refusal);
@@ -180,8 +225,8 @@ Response api_update_issue(ApiContext& ctx, const Request& req) {
     if (k != "subject" && k != "preheader" && k != "body_markdown") {
       return Response::json_error(
           400, "invalid_field",
-          fmt::format("Unknown field \"{}\": an issue's subject, preheader, body_markdown "
-                      "and sponsor can change.",
+          fmt::format("Unknown field \"{}\": an issue's subject, preheader, body_markdown, "
+                      "sponsor and segment can change.",
                       excerpt(k)));
     }
     auto value = string_field(body, k, std::nullopt);
@@ -201,6 +246,14 @@ Response api_update_issue(ApiContext& ctx, const Request& req) {
     } else {
       if (auto st = render::check_issue_body(*value); !st) return merge_field_refusal(st.error());
       u.body_markdown = std::move(*value);
+    }
+  }
+  auto segment = segment_field(body);
+  if (!segment) return error_answer(req, segment.error());
+  if (*segment) {
+    if (ctx.segments == nullptr) return segments_unavailable();
+    if (auto st = choose_issue_segment(*ctx.segments, *id, **segment); !st) {
+      return error_answer(req, st.error());
     }
   }
   auto edit = send::edit_issue(ctx.issues, ctx.audit, *id, u, req.principal);
@@ -232,17 +285,11 @@ Response api_send_issue(ApiContext& ctx, const Request& req) {
     if (auto r = detail::unknown_field(body, {"segment"}, "a send may name a segment.")) {
       return std::move(*r);
     }
-    if (body.contains("segment")) {
-      if (ctx.segments == nullptr) {
-        return Response::json_error(503, "unavailable", "Segments are not served here.");
-      }
-      std::optional<std::string> segment;
-      if (!body.at("segment").is_null()) {
-        auto name = detail::string_field(body, "segment", std::nullopt);
-        if (!name) return error_answer(req, name.error());
-        segment = *name;
-      }
-      if (auto st = choose_issue_segment(*ctx.segments, *id, segment); !st) {
+    auto segment = segment_field(body);
+    if (!segment) return error_answer(req, segment.error());
+    if (*segment) {
+      if (ctx.segments == nullptr) return segments_unavailable();
+      if (auto st = choose_issue_segment(*ctx.segments, *id, **segment); !st) {
         return error_answer(req, st.error());
       }
     }

@@ -332,3 +332,30 @@ def test_roles_an_audience_manager_changes_readers_others_only_read(desk, server
     r = audience.patch(f"/api/v1/readers/{rid}", {"name": "By the audience desk"})
     assert r.status == 200 and r.json()["name"] == "By the audience desk", r
     assert audience.get("/api/v1/exports").status == 200
+
+
+def test_an_issue_names_its_segment_when_made_and_changed(api, desk):
+    """"segment" in POST /api/v1/issues and PATCH /api/v1/issues/{id} (issue 14 item 4):
+    a refused segment makes no issue; null sends to the whole newsletter again."""
+    assert api.post("/api/v1/segments", {"name": "France", "newsletter": NEWSLETTER,
+                                         "attributes": {"Country": "FR"}}).status == 201
+    assert api.post("/api/v1/segments", {"name": "Anyone"}).status == 201
+    draft = {"newsletter": NEWSLETTER, "subject": "Bonjour", "body_markdown": "Hi"}
+    before = len(api.get("/api/v1/issues").json()["issues"])
+    assert_error(api.post("/api/v1/issues", {**draft, "segment": "nope"}), 400, "invalid_field",
+                 "no segment named \"nope\"")
+    assert_error(api.post("/api/v1/issues", {**draft, "segment": 3}), 400, "invalid_field",
+                 "segment")
+    assert len(api.get("/api/v1/issues").json()["issues"]) == before
+    r = api.post("/api/v1/issues", {**draft, "segment": "France"})
+    assert r.status == 201 and r.json()["segment"] == "France", r
+    issue_id = r.json()["id"]
+    r = api.patch(f"/api/v1/issues/{issue_id}", {"segment": "Anyone", "subject": "Salut"})
+    assert r.status == 200 and (r.json()["segment"], r.json()["subject"]) == ("Anyone", "Salut"), r
+    assert_error(api.patch(f"/api/v1/issues/{issue_id}", {"segment": "nope"}), 404, "not_found",
+                 "segment")
+    r = api.patch(f"/api/v1/issues/{issue_id}", {"segment": None})
+    assert r.status == 200 and r.json()["segment"] is None, r
+    shown = json.loads(assert_ok(run("issue", "show", str(issue_id), "--json",
+                                     *data_args(desk.data))).stdout)
+    assert shown["segment"] is None
