@@ -176,19 +176,9 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   if (!segment) return error_answer(req, segment.error());
   if (*segment && **segment) {
     if (ctx.segments == nullptr) return segments_unavailable();
-    auto g = ctx.segments->segment_by_name(***segment);
-    if (!g) {
-      if (g.error().code != Errc::not_found) return error_answer(req, g.error());
-      return Response::json_error(400, "invalid_field",
-                                  fmt::format("\"segment\": no segment named \"{}\".",
-                                              excerpt(***segment)));
-    }
-    if (g->filter.newsletter_id && *g->filter.newsletter_id != draft->newsletter_id) {
-      return Response::json_error(
-          400, "invalid_field",
-          fmt::format("\"segment\": \"{}\" is a segment of another newsletter.",
-                      excerpt(***segment)));
-    }
+    auto g = segment_for_new_issue(*ctx.segments, draft->newsletter_id, ***segment,
+                                   "\"segment\"");
+    if (!g) return error_answer(req, g.error());
   }
   auto added = ctx.issues.add_issue(*draft);
   if (!added) return error_answer(req, added.error());

@@ -67,6 +67,22 @@ Status choose_issue_segment(store::Segments& segments, Id issue_id,
   return segments.set_issue_segment(issue_id, id);
 }
 
+Result<store::Segment> segment_for_new_issue(store::Segments& segments, Id newsletter_id,
+                                             const std::string& segment, std::string_view label) {
+  auto g = segments.segment_by_name(segment);
+  if (!g) {
+    if (g.error().code != Errc::not_found) return g.error();
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{}: no segment named \"{}\".", label, excerpt(segment)));
+  }
+  if (g->filter.newsletter_id && *g->filter.newsletter_id != newsletter_id) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{}: \"{}\" is a segment of another newsletter.", label,
+                                  excerpt(segment)));
+  }
+  return g;
+}
+
 Result<std::optional<std::string>> issue_segment_name(store::Segments& segments, Id issue_id) {
   auto id = segments.issue_segment(issue_id);
   if (!id) return id.error();

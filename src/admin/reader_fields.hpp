@@ -32,6 +32,13 @@ Status check_reader_attributes(const std::vector<ReaderAttribute>& attributes,
 Status choose_issue_segment(store::Segments& segments, Id issue_id,
                             const std::optional<std::string>& segment);
 
+// Before a new issue of newsletter `newsletter_id` is made to go to the segment named
+// `segment` (`issue create --segment`, "segment" in POST /api/v1/issues): the segment,
+// or Errc::invalid_argument naming `label` for no such segment or one of another
+// newsletter, so that a refusal makes nothing.
+Result<store::Segment> segment_for_new_issue(store::Segments& segments, Id newsletter_id,
+                                             const std::string& segment, std::string_view label);
+
 // The name of the segment an issue is sent to, or nothing for its whole newsletter:
 // "segment" of `issue show --json` and of the API's issues.
 Result<std::optional<std::string>> issue_segment_name(store::Segments& segments, Id issue_id);

@@ -22,7 +22,7 @@ using admin::sponsor_json;
 namespace {
 
 struct IssueArgs {
-  std::string newsletter, subject, preheader, body_file, sponsor_file, status;
+  std::string newsletter, subject, preheader, body_file, sponsor_file, status, segment;
   Id id = 0;
   std::size_t limit = 50;
   bool json = false;
@@ -66,9 +66,18 @@ int create(const std::string& data, const IssueArgs& a) {
   i.preheader = a.preheader;
   i.body_markdown = std::move(*body);
   i.sponsor_markdown = std::move(sponsor);
+  if (!a.segment.empty()) {
+    auto g = admin::segment_for_new_issue(*ctx->store, n->id, a.segment, "--segment");
+    if (!g) return fail(g.error());
+  }
   auto added = ctx->store->add_issue(i);
   if (!added) return fail(added.error());
   (void)ctx->store->audit("cli", "issue.create", std::to_string(added->id), a.subject);
+  if (!a.segment.empty()) {
+    if (auto st = admin::choose_issue_segment(*ctx->store, added->id, a.segment); !st) {
+      return fail(st.error());
+    }
+  }
   // The id alone on stdout, so scripts can take it: ID=$(broadsheet issue create ...).
   std::cout << added->id << "\n";
   return kExitOk;
@@ -249,6 +258,11 @@ int update(const std::string& data, const IssueArgs& a, const CLI::App* cmd) {
   if (a.no_sponsor) u.sponsor_markdown = std::string();
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
+  if (given("--segment")) {  // "" : the whole newsletter again
+    std::optional<std::string> name;
+    if (!a.segment.empty()) name = a.segment;
+    if (auto st = admin::choose_issue_segment(*ctx->store, a.id, name); !st) return fail(st.error());
+  }
   auto edit = send::edit_issue(*ctx->store, *ctx->store, a.id, u, "cli");
   if (!edit) return fail(edit.error());
   if (edit->corrected) {
@@ -287,6 +301,8 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   create_cmd->add_option("--sponsor-file", a.sponsor_file,
                          "A sponsor block in Markdown, shown as an advertisement after the first "
                          "story");
+  create_cmd->add_option("--segment", a.segment,
+                         "Send it only to this segment's readers (`broadsheet segment list`)");
   create_cmd->callback([&] { invocation.exit_code = create(create_data, a); });
 
   auto* list_cmd = group->add_subcommand("list", "List issues, newest first");
@@ -315,6 +331,9 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
                          "Set the sponsor block (Markdown), shown as an advertisement after the "
                          "first story");
   update_cmd->add_flag("--no-sponsor", a.no_sponsor, "Remove the sponsor block");
+  update_cmd->add_option("--segment", a.segment,
+                         "Send it only to this segment's readers from now on; \"\" for the whole "
+                         "newsletter (only before sending began)");
   update_cmd->callback(
       [&, update_cmd] { invocation.exit_code = update(update_data, a, update_cmd); });
 

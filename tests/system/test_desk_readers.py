@@ -16,7 +16,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import DOMAIN, assert_ok, data_args, run, wait_for, write_csv
+from conftest import DOMAIN, assert_fails, assert_ok, data_args, run, wait_for, write_csv
 from openapi_check import check_answer
 from send_helpers import add_newsletter, sink_factory  # noqa: F401
 from test_api import PASSWORD, Api, add_user, assert_error, create_token
@@ -359,3 +359,26 @@ def test_an_issue_names_its_segment_when_made_and_changed(api, desk):
     shown = json.loads(assert_ok(run("issue", "show", str(issue_id), "--json",
                                      *data_args(desk.data))).stdout)
     assert shown["segment"] is None
+
+
+def test_issue_create_and_update_take_a_segment(desk, tmp_path):
+    """`issue create --segment` and `issue update --segment` (\"\": the whole newsletter)."""
+    args = data_args(desk.data)
+    assert_ok(run("segment", "add", "france", "--newsletter", NEWSLETTER, "--attribute",
+                  "Country=FR", *args))
+    body = tmp_path / "body.md"
+    body.write_text("Hi\n")
+    base = ["issue", "create", "--newsletter", NEWSLETTER, "--subject", "S", "--body-file",
+            str(body)]
+    listed = assert_ok(run("issue", "list", "--json", *args)).stdout
+    assert_fails(run(*base, "--segment", "nope", *args), 'no segment named "nope"')
+    assert assert_ok(run("issue", "list", "--json", *args)).stdout == listed
+    issue_id = assert_ok(run(*base, "--segment", "france", *args)).stdout.strip()
+    shown = json.loads(assert_ok(run("issue", "show", issue_id, "--json", *args)).stdout)
+    assert shown["segment"] == "france"
+    assert_ok(run("issue", "update", issue_id, "--segment", "", *args))
+    shown = json.loads(assert_ok(run("issue", "show", issue_id, "--json", *args)).stdout)
+    assert shown["segment"] is None
+    assert_ok(run("issue", "update", issue_id, "--segment", "france", *args))
+    shown = json.loads(assert_ok(run("issue", "show", issue_id, "--json", *args)).stdout)
+    assert shown["segment"] == "france"
