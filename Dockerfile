@@ -12,6 +12,13 @@
 
 FROM debian:12 AS build
 ENV DEBIAN_FRONTEND=noninteractive
+# Behind a proxy that re-signs TLS, its CA certificates (PEM) for npm's downloads, in the
+# build stage only: docker build --build-arg EXTRA_CA_CERTS="$(cat proxy-ca.crt)" .
+ARG EXTRA_CA_CERTS=""
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
+      mkdir -p /usr/local/share/ca-certificates && \
+      printf '%s\n' "$EXTRA_CA_CERTS" > /usr/local/share/ca-certificates/build-extra.crt; fi
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/build-extra.crt
 WORKDIR /src
 # What the build needs, from Debian's archive and npm, in a layer of its own that a
 # change of the code does not rebuild.

@@ -3,6 +3,7 @@
 #   /lib/systemd/system/broadsheet@.service   one unit, the role of serve as its instance
 #   /etc/broadsheet/broadsheet.toml           what `broadsheet init` writes (a conffile;
 #                                             root:broadsheet 0640, set by postinst)
+#   /usr/share/lintian/overrides/broadsheet   why two of lintian's warnings do not apply
 #   /usr/share/man/man1/broadsheet.1.gz       generated from --help (cmake/manpage.cmake)
 #   /usr/share/doc/broadsheet/                copyright, changelog.Debian.gz, README.md.gz
 # The maintainer scripts (packaging/debian/) make the system user `broadsheet`, its data
@@ -57,9 +58,12 @@ add_custom_target(broadsheet_package_files DEPENDS ${DEFAULT_CONFIG})
 install(TARGETS broadsheet RUNTIME DESTINATION bin)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/systemd/broadsheet@.service
         DESTINATION /lib/systemd/system)
-install(FILES ${DEFAULT_CONFIG} DESTINATION /etc/broadsheet
-        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+# 0644 as shipped, holding only defaults: postinst's dpkg-statoverride makes it
+# root:broadsheet 0640 before it can name a secret.
+install(FILES ${DEFAULT_CONFIG} DESTINATION /etc/broadsheet)
 install(FILES ${MANPAGE} DESTINATION share/man/man1)
+install(FILES ${CMAKE_SOURCE_DIR}/packaging/debian/lintian-overrides
+        DESTINATION share/lintian/overrides RENAME broadsheet)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/debian/copyright ${PACKAGE_DIR}/changelog.Debian.gz
               ${PACKAGE_DIR}/README.md.gz
         DESTINATION share/doc/broadsheet)
@@ -78,16 +82,18 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # postinst: adduser makes the system user; runuser (util-linux) and dpkg-statoverride
 # are essential.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# TLS to relays, feeds and mailboxes checks certificates against the system's roots.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql, nginx")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "self-hosted newsletter server for news publishers")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "self-hosted newsletter server for news publishers
- Broadsheet serves sign-up forms with double opt-in, sends scheduled,
- personalised and DKIM-signed issues through SMTP relays, handles bounces,
- complaints and unsubscribe mail, and gives editors an API and a desk.
- .
- One binary on SQLite for a small publisher; several nodes (web, sender,
- scheduler) sharing PostgreSQL for a large one. The package runs it as the
- broadsheet user under systemd (broadsheet@all.service).")
+# The long description (CPack puts the summary above it and indents each line).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Broadsheet serves sign-up forms with double opt-in, sends scheduled,
+personalised and DKIM-signed issues through SMTP relays, handles bounces,
+complaints and unsubscribe mail, and gives editors an API and a desk.
+
+One binary on SQLite for a small publisher; several nodes (web, sender,
+scheduler) sharing PostgreSQL for a large one. The package runs it as the
+broadsheet user under systemd (broadsheet@all.service).")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/packaging/debian/conffiles ${CMAKE_SOURCE_DIR}/packaging/debian/postinst
     ${CMAKE_SOURCE_DIR}/packaging/debian/prerm ${CMAKE_SOURCE_DIR}/packaging/debian/postrm)
