@@ -155,8 +155,7 @@ Status replace_file(const std::string& link_or_path, std::string_view text) {
   if (std::filesystem::is_symlink(link_or_path, ec)) {
     auto target = std::filesystem::canonical(link_or_path, ec);
     if (ec) {
-      return make_error(Errc::io,
-                        fmt::format("cannot follow {}: {}", link_or_path, ec.message()));
+      return make_error(Errc::io, fmt::format("cannot follow {}: {}", link_or_path, ec.message()));
     }
     path = target.string();
   }
