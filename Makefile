@@ -3,6 +3,7 @@
 #   make test   install what the tests need, build (plain and sanitized), run every suite
 #               in two lanes: a suite runs as soon as its build is done, beside the next
 #               build, so the CPU is busy while tests wait on servers and Chromium
+#   make package  the .deb (binary, systemd unit, default configuration, man page)
 
 PORT ?= 8080
 DATA ?= var
@@ -24,7 +25,7 @@ E2E_CONCURRENCY ?= 4
 # rates, a build only takes longer.
 BUILD_NICE ?= nice -n 10
 
-.PHONY: run test test-lane-plain test-lane-asan deps deps-run build build-test build-asan build-tsan build-fuzz unit-test \
+.PHONY: run test package test-lane-plain test-lane-asan deps deps-run build build-test build-asan build-tsan build-fuzz unit-test \
         unit-test-asan unit-test-tsan system-test system-test-asan e2e-test fuzz-test lint bench clean
 
 run: deps-run
@@ -120,14 +121,18 @@ e2e-test: build-test
 # printed in one piece when it ends (--output-sync), a failing pass ends its lane, and
 # any failure fails `make test`.
 test: deps
-	@$(MAKE) --no-print-directory build-test
+	@start=$$(date +%s); $(MAKE) --no-print-directory build-test && \
+	  echo "== build-test: $$(( $$(date +%s) - start )) s"
 	@$(MAKE) --no-print-directory -j 2 --output-sync=target test-lane-plain test-lane-asan
 
 LANE_PLAIN = unit-test system-test e2e-test unit-test-tsan fuzz-test
 LANE_ASAN = unit-test-asan system-test-asan
+# Each pass ends with its wall time ("== unit-test: 74 s"), the figures the budget of
+# `make test` is planned from.
 test-lane-plain test-lane-asan:
 	@for pass in $(if $(filter test-lane-plain,$@),$(LANE_PLAIN),$(LANE_ASAN)); do \
-	  $(MAKE) --no-print-directory $$pass || exit 1; done
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$pass || exit 1; \
+	  echo "== $$pass: $$(( $$(date +%s) - start )) s"; done
 
 # clang-tidy with the checks of .clang-tidy over every source file (not part of `make
 # test`: it takes about as long as a build of everything). It reads the compile commands
@@ -135,6 +140,16 @@ test-lane-plain test-lane-asan:
 lint: build
 	@cmake -S . -B build-lint -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROADSHEET_UNITY=OFF $(CMAKE_FLAGS) >/dev/null
 	run-clang-tidy-14 -p build-lint -quiet -j $(JOBS) '$(CURDIR)/src/'
+
+# The Debian package: build/broadsheet_VERSION-1_ARCH.deb (cmake/package.cmake says what
+# it holds), checked by lintian. Builds the binary, its man page and default
+# configuration, not the tests.
+package:
+	@scripts/install-deps --package
+	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@$(BUILD_NICE) cmake --build build -j $(JOBS) --target broadsheet broadsheet_manpage broadsheet_package_files
+	@cd build && cpack -G DEB
+	lintian --fail-on error build/broadsheet_*.deb
 
 bench: deps build
 	bench/import
