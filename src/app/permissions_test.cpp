@@ -168,7 +168,11 @@ TEST_F(PermissionMatrixTest, EveryProtectedRouteRefusesWhoItMustAndOnlyThem) {
       Response r = call(route, &c, api, desk ? c.csrf : "");
       if (!allowed) {
         EXPECT_EQ(r.status, 403);
-        EXPECT_NE(r.body.find("forbidden"), std::string::npos) << r.body;
+        // The API's code, or the desk's 403 page (desk routes beyond read have one).
+        EXPECT_NE(r.body.find(desk && !route.pattern.starts_with("/admin/api/") ? "Forbidden"
+                                                                                 : "forbidden"),
+                  std::string::npos)
+            << r.body;
         continue;
       }
       EXPECT_FALSE(is_refusal(r)) << r.status << " " << r.body;
