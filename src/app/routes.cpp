@@ -9,6 +9,9 @@
 #include "admin/api_suppressions.hpp"
 #include "admin/desk_auth.hpp"
 #include "desk/dashboard.hpp"
+#include "desk/issue_pages.hpp"
+#include "desk/newsletter_pages.hpp"
+#include "desk/settings_pages.hpp"
 #include "desk/sign_in.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
@@ -58,11 +61,15 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
   // The desk: its sign-in, which the authorizer asks about sessions, and its pages.
   auto desk_auth = std::make_shared<admin::DeskAuth>(ctx.store, ctx.store, ctx.store, ctx.clock,
                                                      admin::DeskAuthSettings::from(ctx.config));
-  auto desk_context = std::make_shared<desk::DeskContext>(desk::DeskContext{
-      ctx.config, ctx.templates, ctx.clock, *desk_auth, ctx.store, ctx.store, ctx.store, ctx.store});
-  auto on_desk = [desk_context, desk_auth](http::Response (*handler)(desk::DeskContext&,
-                                                                  const http::Request&)) {
-    return [desk_context, desk_auth, handler](const http::Request& req) {
+  auto frames = std::make_shared<desk::PreviewFrames>(ctx.clock);
+  auto desk_context = std::make_shared<desk::DeskContext>(
+      desk::DeskContext{ctx.config, ctx.templates, ctx.clock, *desk_auth, ctx.store, ctx.store,
+                        ctx.store, ctx.store, *api_context, *frames});
+  // Each desk handler holds what its context points at: sessions, the API's context (and
+  // the drafts maker's parts in it), the previews.
+  auto on_desk = [desk_context, desk_auth, api_context, maker, frames](
+                     http::Response (*handler)(desk::DeskContext&, const http::Request&)) {
+    return [desk_context, desk_auth, api_context, maker, frames, handler](const http::Request& req) {
       return handler(*desk_context, req);
     };
   };
@@ -182,6 +189,60 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::get, "/admin", Permission::desk_read, on_desk(desk::dashboard_page)},
       {Method::get, "/admin/api/progress", Permission::desk_read, on_desk(desk::progress_api)},
       {Method::get, "/admin/api/activity", Permission::desk_read, on_desk(desk::activity_api)},
+      // The newsroom's pages, through the token API's handlers (desk/api_bridge.hpp).
+      {Method::get, "/admin/newsletters", Permission::desk_read, on_desk(desk::newsletters_page)},
+      {Method::get, "/admin/newsletters/new", Permission::desk_content,
+       on_desk(desk::new_newsletter_page)},
+      {Method::post, "/admin/newsletters", Permission::desk_content,
+       on_desk(desk::create_newsletter_post), kNewsletterBodyLimit},
+      {Method::get, "/admin/newsletters/{slug}", Permission::desk_read,
+       on_desk(desk::newsletter_page)},
+      {Method::post, "/admin/newsletters/{slug}", Permission::desk_content,
+       on_desk(desk::update_newsletter_post), kNewsletterBodyLimit},
+      {Method::get, "/admin/issues", Permission::desk_read, on_desk(desk::issues_page)},
+      {Method::get, "/admin/issues/new", Permission::desk_content, on_desk(desk::new_issue_page)},
+      {Method::post, "/admin/issues", Permission::desk_content, on_desk(desk::create_issue_post),
+       kIssueBodyLimit},
+      {Method::get, "/admin/issues/{id}", Permission::desk_read, on_desk(desk::issue_page)},
+      {Method::post, "/admin/issues/{id}", Permission::desk_content,
+       on_desk(desk::update_issue_post), kIssueBodyLimit},
+      {Method::post, "/admin/issues/{id}/preview", Permission::desk_content,
+       on_desk(desk::preview_issue_post), kIssueBodyLimit},
+      {Method::post, "/admin/issues/{id}/send", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/pause", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/resume", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/cancel", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/schedule", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/unschedule", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/test", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::get, "/admin/issues/{id}/report", Permission::desk_read,
+       on_desk(desk::issue_report_page)},
+      {Method::get, "/admin/issues/{id}/failures.csv", Permission::desk_read,
+       on_desk(desk::issue_failures_csv)},
+      {Method::post, "/admin/api/preview", Permission::desk_content,
+       on_desk(desk::live_preview_api), kIssueBodyLimit},
+      {Method::get, "/admin/previews/{key}", Permission::desk_read, on_desk(desk::preview_frame)},
+      // Settings (admins only).
+      {Method::get, "/admin/settings", Permission::desk_admin, on_desk(desk::settings_page)},
+      {Method::post, "/admin/settings/relay-test", Permission::desk_admin,
+       on_desk(desk::relay_test_post)},
+      {Method::get, "/admin/settings/outbox/{name}", Permission::desk_admin,
+       on_desk(desk::outbox_message_page)},
+      {Method::post, "/admin/settings/users", Permission::desk_admin,
+       on_desk(desk::add_user_post)},
+      {Method::post, "/admin/settings/users/{username}", Permission::desk_admin,
+       on_desk(desk::update_user_post)},
+      {Method::post, "/admin/settings/tokens", Permission::desk_admin,
+       on_desk(desk::create_token_post)},
+      {Method::post, "/admin/settings/tokens/{id}/revoke", Permission::desk_admin,
+       on_desk(desk::revoke_token_post)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},
