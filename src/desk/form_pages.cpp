@@ -34,15 +34,7 @@ bool is_admin(const http::Request& request) { return role_allows(request, http::
 
 boost::json::array comma_list(std::string_view text) {
   boost::json::array out;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
+  for (auto& name : split_sections(text)) out.emplace_back(name);
   return out;
 }
 

@@ -30,7 +30,7 @@ bool may_edit(const http::Request& request);
 // True when the caller's role is admin.
 bool is_admin(const http::Request& request);
 
-// "a, b ,c" as the names in it, each trimmed, empty ones left out.
+// "a, b ,c" as the names in it, each trimmed, empty ones left out (split_sections).
 boost::json::array comma_list(std::string_view text);
 
 // Form text with CR LF line ends (as browsers post a textarea) as LF.

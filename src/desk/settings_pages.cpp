@@ -87,7 +87,8 @@ http::Response settings_form(DeskContext& ctx, const http::Request& request, Api
   auto answer = call_api(handler, ctx.api, request, std::move(call));
   if (answer.status >= 500) return detail::refusal_page(ctx, request, answer);
   if (!answer.ok()) return show_settings(ctx, request, {nullptr, nullptr, &answer, form, ""});
-  if (form == "token") return show_settings(ctx, request, {nullptr, &answer.json, nullptr, form, done});
+  // The new token's secret is shown this once, beside the tokens (no redirect).
+  if (form == "token") return show_settings(ctx, request, {nullptr, &answer.json, nullptr, form, ""});
   return detail::see_other("/admin/settings?done=" + done);
 }
 
@@ -149,7 +150,7 @@ http::Response create_token_post(DeskContext& ctx, const http::Request& request)
   const std::string user = http::form_value(*form, "user");
   body["user"] = user.empty() ? request.caller.username : user;
   return settings_form(ctx, request, admin::api_create_token, {http::Method::post, {}, {}, std::move(body)},
-                       "token", "The token was made. Copy its secret now: it is not shown again.");
+                       "token", "");
 }
 
 http::Response revoke_token_post(DeskContext& ctx, const http::Request& request) {

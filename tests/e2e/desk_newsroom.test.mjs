@@ -1,48 +1,26 @@
 // The newsroom's desk pages in Chromium: sign in, create a newsletter (a refused
 // schedule shown beside its field first), compose an issue with the live preview of
 // the real email (HTML in sandboxed iframes at phone and desktop widths, the text part),
-// send a test into Postfix's smtp-sink and read each address's reply; at 1280 and 375 px
+// send a test into Postfix's smtp-sink and read each address's reply; an issue sent and
+// its delivery report; the relay test and a new token in the settings; at 1280 and 375 px
 // wide, screenshots in tests/artifacts/ (desk-newsroom-*.png). No Content-Security-Policy
 // violation, no page error, nothing asked of another host, nothing wider than the screen.
-import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort, launchBrowser, newContext, screenshot, startServer } from './helpers.mjs';
+import { launchBrowser, newContext, screenshot, startServer, startSmtpSink } from './helpers.mjs';
 
 const PASSWORD = 'correct horse battery';
-const SMTP_SINK = fs.existsSync('/usr/sbin/smtp-sink') ? '/usr/sbin/smtp-sink' : 'smtp-sink';
 
 let sink;
 let server;
 let browser;
 
-async function startSink() {
-  const port = await freePort();
-  const args = [`127.0.0.1:${port}`, '64'];
-  if (process.getuid && process.getuid() === 0) args.unshift('-u', 'nobody');
-  const proc = spawn(SMTP_SINK, args, { stdio: 'ignore' });
-  const net = await import('node:net');
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return { port, proc };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  proc.kill();
-  throw new Error('smtp-sink did not start');
-}
 
 before(async () => {
-  sink = await startSink();
+  sink = await startSmtpSink(64);
   server = await startServer({
     BROADSHEET_TRANSPORT: 'smtp',
     BROADSHEET_SMTP_HOST: '127.0.0.1',
@@ -53,6 +31,7 @@ before(async () => {
   const passwordFile = path.join(dir, 'password');
   fs.writeFileSync(passwordFile, `${PASSWORD}\n`);
   server.cli('user', 'add', 'ed', '--role', 'editor', '--password-file', passwordFile);
+  server.cli('user', 'add', 'ada', '--role', 'admin', '--password-file', passwordFile);
   browser = await launchBrowser();
 });
 
@@ -142,6 +121,58 @@ for (const width of [1280, 375]) {
     assert.match(await results.textContent(), /250/);
     await noOverflow(page);
     await screenshot(page, `desk-newsroom-test-sent-${width}`);
+
+    assert.deepEqual(violations, []);
+    assert.deepEqual(context.pageErrors, []);
+    assert.deepEqual(context.foreignRequests, []);
+    await context.close();
+  });
+}
+
+for (const width of [1280, 375]) {
+  test(`send an issue, read its report, test the relay, make a token at ${width} px`, async () => {
+    const context = await newContext(browser, { viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    const violations = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+    });
+    await page.goto(`${server.base}/admin/issues/new?newsletter=morning-briefing`);
+    await page.getByLabel('User name').fill('ada');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/admin\/issues\/new/);
+
+    // An issue sent to the demo's readers through smtp-sink, then its report.
+    await page.getByLabel('Subject').fill(`Report at ${width}`);
+    await page.getByLabel('Body (Markdown)').fill('# Morning\n\nThe news.');
+    await page.getByRole('button', { name: 'Create the draft' }).click();
+    await page.waitForURL(/\/admin\/issues\/\d+$/);
+    await page.getByRole('button', { name: 'Send now to every reader' }).click();
+    await page.getByRole('status').filter({ hasText: 'Sending has begun.' }).waitFor();
+    const issuePath = new URL(page.url()).pathname;
+    for (let i = 0; i < 60; i += 1) {
+      await page.goto(`${server.base}${issuePath}`);
+      if (await page.locator('.meta .status-sent').count()) break;
+      await page.waitForTimeout(500);
+    }
+    await page.getByRole('link', { name: 'Delivery report' }).click();
+    await page.getByRole('heading', { name: 'Copies settled over time' }).waitFor();
+    assert.ok((await page.locator('table.timeline tbody tr').count()) >= 1);
+    await noOverflow(page);
+    await screenshot(page, `desk-newsroom-report-${width}`);
+
+    // Settings: each relay step's reply from smtp-sink; a token shown once.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Test the connection' }).click();
+    await page.locator('.relay-results .ok').waitFor();
+    assert.match(await page.locator('.relay-results .steps').textContent(), /EHLO/i);
+    await screenshot(page, `desk-newsroom-relay-test-${width}`);
+    await page.getByLabel('Name', { exact: true }).fill(`desk ${width}`);
+    await page.getByRole('button', { name: 'Make the token' }).click();
+    assert.match(await page.locator('code.secret').textContent(), /^bs_[A-Za-z0-9_-]{43}$/);
+    await noOverflow(page);
+    await screenshot(page, `desk-newsroom-settings-${width}`);
 
     assert.deepEqual(violations, []);
     assert.deepEqual(context.pageErrors, []);
