@@ -69,9 +69,8 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
   // the drafts maker's parts in it), the previews.
   auto on_desk = [desk_context, desk_auth, api_context, maker, frames](
                      http::Response (*handler)(desk::DeskContext&, const http::Request&)) {
-    return [desk_context, desk_auth, api_context, maker, frames, handler](const http::Request& req) {
-      return handler(*desk_context, req);
-    };
+    return [desk_context, desk_auth, api_context, maker, frames,
+            handler](const http::Request& req) { return handler(*desk_context, req); };
   };
   // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
   constexpr std::size_t kIssueBodyLimit = 6 * 1024 * 1024 + 4096;

@@ -83,12 +83,18 @@ web::TemplateData template_data(const json::value& v) {
       for (const auto& item : v.get_array()) out.push_back(template_data(item));
       return out;
     }
-    case json::kind::string: return std::string(v.get_string());
-    case json::kind::int64: return std::to_string(v.get_int64());
-    case json::kind::uint64: return std::to_string(v.get_uint64());
-    case json::kind::double_: return fmt::format("{:.1f}", v.get_double());
-    case json::kind::bool_: return mustache::data(v.get_bool());
-    case json::kind::null: break;
+    case json::kind::string:
+      return std::string(v.get_string());
+    case json::kind::int64:
+      return std::to_string(v.get_int64());
+    case json::kind::uint64:
+      return std::to_string(v.get_uint64());
+    case json::kind::double_:
+      return fmt::format("{:.1f}", v.get_double());
+    case json::kind::bool_:
+      return mustache::data(v.get_bool());
+    case json::kind::null:
+      break;
   }
   return mustache::data(false);
 }

@@ -24,18 +24,18 @@ using ApiHandler = http::Response (*)(admin::ApiContext&, const http::Request&);
 
 struct ApiCall {
   http::Method method = http::Method::get;
-  std::map<std::string, std::string> params;             // the route's {name} segments
-  std::multimap<std::string, std::string> query;         // query parameters
-  std::optional<boost::json::object> body;               // sent as application/json
+  std::map<std::string, std::string> params;      // the route's {name} segments
+  std::multimap<std::string, std::string> query;  // query parameters
+  std::optional<boost::json::object> body;        // sent as application/json
 };
 
 struct ApiAnswer {
   int status = 0;
   std::string content_type;
-  std::string raw;             // the body as the handler wrote it
-  boost::json::value json;     // parsed when it is JSON, else null
-  std::string code, message;   // of {"error":{...}}, when status >= 400
-  std::string field;           // the field an invalid_field message names ("draft_items")
+  std::string raw;            // the body as the handler wrote it
+  boost::json::value json;    // parsed when it is JSON, else null
+  std::string code, message;  // of {"error":{...}}, when status >= 400
+  std::string field;          // the field an invalid_field message names ("draft_items")
 
   bool ok() const { return status >= 200 && status < 300; }
 };

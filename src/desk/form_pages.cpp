@@ -49,9 +49,9 @@ std::string unix_lines(std::string text) {
 }
 
 http::Response passthrough(const ApiAnswer& answer) {
-  http::Response r = http::Response::text(answer.status, answer.raw,
-                                          answer.content_type.empty() ? "application/json"
-                                                                      : answer.content_type);
+  http::Response r =
+      http::Response::text(answer.status, answer.raw,
+                           answer.content_type.empty() ? "application/json" : answer.content_type);
   return desk_headers(r);
 }
 

@@ -39,8 +39,9 @@ struct Compose {
             detail::unix_lines(http::form_value(form, "sponsor"))};
   }
   static Compose from(const json::value& issue) {
-    return {field_text(issue, "newsletter"), field_text(issue, "subject"), field_text(issue, "preheader"),
-            field_text(issue, "body_markdown"), field_text(issue, "sponsor")};
+    return {field_text(issue, "newsletter"), field_text(issue, "subject"),
+            field_text(issue, "preheader"), field_text(issue, "body_markdown"),
+            field_text(issue, "sponsor")};
   }
   web::TemplateData data() const {
     web::TemplateData v;
@@ -113,7 +114,8 @@ bool editable_status(std::string_view status) {
 http::Response show_issue(DeskContext& ctx, const http::Request& request, const std::string& id,
                           const std::optional<Compose>& unsaved, const ApiAnswer* refusal,
                           std::string notice, const json::value* test_results) {
-  auto stored = call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
+  auto stored =
+      call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
   if (!stored.ok()) return detail::refusal_page(ctx, request, stored);
   const Compose fields = unsaved.value_or(Compose::from(stored.json));
   const std::string status = field_text(stored.json, "status");
@@ -148,11 +150,10 @@ http::Response show_issue(DeskContext& ctx, const http::Request& request, const 
     data.set("manual", !next.is_array() || next.as_array().empty());
   }
 
-  ApiAnswer preview =
-      unsaved ? call_api(admin::api_preview_markdown, ctx.api, request,
-                         {http::Method::post, {}, {}, fields.json_body(true)})
-              : call_api(admin::api_preview_issue, ctx.api, request,
-                         {http::Method::get, {{"id", id}}, {}, {}});
+  ApiAnswer preview = unsaved ? call_api(admin::api_preview_markdown, ctx.api, request,
+                                         {http::Method::post, {}, {}, fields.json_body(true)})
+                              : call_api(admin::api_preview_issue, ctx.api, request,
+                                         {http::Method::get, {{"id", id}}, {}, {}});
   add_preview(ctx, request, data, std::move(preview));
 
   int code = 200;
@@ -161,7 +162,8 @@ http::Response show_issue(DeskContext& ctx, const http::Request& request, const 
     code = refusal->status;
   }
   std::string title = fields.subject.empty() ? "Issue " + id : fields.subject;
-  return render_page(ctx.templates, ctx.config, request, {"desk/issue", title, data, "issues", code});
+  return render_page(ctx.templates, ctx.config, request,
+                     {"desk/issue", title, data, "issues", code});
 }
 
 http::Response new_issue_form(DeskContext& ctx, const http::Request& request, const Compose& fields,
@@ -245,7 +247,8 @@ http::Response issues_page(DeskContext& ctx, const http::Request& request) {
     data.set("issues", mustache::data{mustache::data::type::list});
   }
   auto choices = newsletter_choices(ctx, request, newsletter);
-  if (!choices) return error_page(ctx.templates, ctx.config, request, 503, "Please try again later.");
+  if (!choices)
+    return error_page(ctx.templates, ctx.config, request, 503, "Please try again later.");
   data.set("newsletters", *choices);
   mustache::data statuses{mustache::data::type::list};
   for (std::string_view s : {"draft", "scheduled", "sending", "paused", "sent", "cancelled"}) {
@@ -268,7 +271,8 @@ http::Response new_issue_page(DeskContext& ctx, const http::Request& request) {
 
 http::Response create_issue_post(DeskContext& ctx, const http::Request& request) {
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   const Compose fields = Compose::from(*form);
   auto body = fields.json_body(true);
   if (fields.sponsor.empty()) body.erase("sponsor");
@@ -290,23 +294,28 @@ http::Response issue_page(DeskContext& ctx, const http::Request& request) {
 
 http::Response update_issue_post(DeskContext& ctx, const http::Request& request) {
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   const std::string id = request.params.at("id");
   Compose fields = Compose::from(*form);
   auto answer = call_api(admin::api_update_issue, ctx.api, request,
                          {http::Method::patch, {{"id", id}}, {}, fields.json_body(false)});
   if (answer.ok()) return detail::see_other("/admin/issues/" + id + "?done=saved");
-  if (answer.status >= 500 || answer.status == 404) return detail::refusal_page(ctx, request, answer);
-  auto stored = call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
+  if (answer.status >= 500 || answer.status == 404)
+    return detail::refusal_page(ctx, request, answer);
+  auto stored =
+      call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
   fields.newsletter = field_text(stored.json, "newsletter");
   return show_issue(ctx, request, id, fields, &answer, "", nullptr);
 }
 
 http::Response preview_issue_post(DeskContext& ctx, const http::Request& request) {
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   const std::string id = request.params.at("id");
-  auto stored = call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
+  auto stored =
+      call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
   if (!stored.ok()) return detail::refusal_page(ctx, request, stored);
   Compose fields = Compose::from(*form);
   fields.newsletter = field_text(stored.json, "newsletter");
@@ -318,9 +327,11 @@ http::Response issue_action_post(DeskContext& ctx, const http::Request& request)
   const std::string id = request.params.at("id");
   const std::string_view path = request.path;
   const Action* action = action_named(path.substr(path.rfind('/') + 1));
-  if (action == nullptr) return error_page(ctx.templates, ctx.config, request, 404, "There is no such action.");
+  if (action == nullptr)
+    return error_page(ctx.templates, ctx.config, request, 404, "There is no such action.");
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   ApiCall call{http::Method::post, {{"id", id}}, {}, std::nullopt};
   if (action->name == "schedule") {
     json::object body;
@@ -332,7 +343,8 @@ http::Response issue_action_post(DeskContext& ctx, const http::Request& request)
     call.body = json::object{{"to", addresses(http::form_value(*form, "to"))}};
   }
   auto answer = call_api(action->handler, ctx.api, request, std::move(call));
-  if (answer.status == 404 || answer.status >= 500) return detail::refusal_page(ctx, request, answer);
+  if (answer.status == 404 || answer.status >= 500)
+    return detail::refusal_page(ctx, request, answer);
   if (!answer.ok()) {
     // Beside the form's field: the addresses of a test, the edition or instant of a schedule.
     if (action->name == "test") answer.field = "test_to";
@@ -351,14 +363,18 @@ http::Response issue_action_post(DeskContext& ctx, const http::Request& request)
 
 http::Response issue_report_page(DeskContext& ctx, const http::Request& request) {
   const std::string id = request.params.at("id");
-  auto issue = call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
+  auto issue =
+      call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
   if (!issue.ok()) return detail::refusal_page(ctx, request, issue);
   ApiCall report_call{http::Method::get, {{"id", id}}, {}, std::nullopt};
-  if (auto bucket = request.query_param("bucket")) report_call.query.emplace("bucket", std::string(*bucket));
+  if (auto bucket = request.query_param("bucket"))
+    report_call.query.emplace("bucket", std::string(*bucket));
   auto report = call_api(admin::api_issue_report, ctx.api, request, std::move(report_call));
   if (!report.ok()) return detail::refusal_page(ctx, request, report);
-  ApiCall failures_call{http::Method::get, {{"id", id}}, {{"limit", std::to_string(kFailuresPerPage)}}, std::nullopt};
-  if (auto after = request.query_param("after")) failures_call.query.emplace("after", std::string(*after));
+  ApiCall failures_call{
+      http::Method::get, {{"id", id}}, {{"limit", std::to_string(kFailuresPerPage)}}, std::nullopt};
+  if (auto after = request.query_param("after"))
+    failures_call.query.emplace("after", std::string(*after));
   auto failures = call_api(admin::api_issue_failures, ctx.api, request, std::move(failures_call));
   if (!failures.ok()) return detail::refusal_page(ctx, request, failures);
 
@@ -369,8 +385,7 @@ http::Response issue_report_page(DeskContext& ctx, const http::Request& request)
   // Each bucket's bar is measured against the busiest bucket.
   std::int64_t busiest = 1;
   for (const auto& b : report.json.at("timeline").as_array()) {
-    busiest = std::max(busiest, b.at("sent").as_int64() +
-                                    b.at("failed").as_int64());
+    busiest = std::max(busiest, b.at("sent").as_int64() + b.at("failed").as_int64());
   }
   data.set("busiest", std::to_string(busiest));
   data.set("has_timeline", !report.json.at("timeline").as_array().empty());
@@ -389,8 +404,8 @@ http::Response issue_failures_csv(DeskContext& ctx, const http::Request& request
                          {http::Method::get, {{"id", request.params.at("id")}}, {}, std::nullopt});
   if (!answer.ok()) return detail::refusal_page(ctx, request, answer);
   auto r = detail::passthrough(answer);
-  r.set_header("Content-Disposition",
-               fmt::format("attachment; filename=\"issue-{}-failures.csv\"", request.params.at("id")));
+  r.set_header("Content-Disposition", fmt::format("attachment; filename=\"issue-{}-failures.csv\"",
+                                                  request.params.at("id")));
   return r;
 }
 
@@ -414,8 +429,10 @@ http::Response live_preview_api(DeskContext& ctx, const http::Request& request) 
 
 http::Response preview_frame(DeskContext& ctx, const http::Request& request) {
   auto html = ctx.frames.get(request.caller.username, request.params.at("key"));
-  http::Response r = html ? http::Response::html(200, std::move(*html))
-                          : http::Response::html(404, "<!doctype html><p>This preview has expired; preview again.</p>");
+  http::Response r =
+      html ? http::Response::html(200, std::move(*html))
+           : http::Response::html(404,
+                                  "<!doctype html><p>This preview has expired; preview again.</p>");
   r.set_header("Content-Security-Policy", std::string(kPreviewPolicy));
   r.set_header("Cache-Control", "no-store");
   r.set_header("X-Content-Type-Options", "nosniff");

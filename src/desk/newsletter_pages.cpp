@@ -15,10 +15,10 @@ namespace mustache = kainjow::mustache;
 using detail::posted_form;
 
 // The form's text fields, named as the API's JSON fields are.
-constexpr std::array kTextFields = {"name",        "description",     "schedule",
-                                    "from",        "opt_in",          "welcome_subject",
+constexpr std::array kTextFields = {"name",         "description",      "schedule",
+                                    "from",         "opt_in",           "welcome_subject",
                                     "welcome_body", "default_timezone", "draft_sections",
-                                    "draft_lead",  "on_cutoff",       "draft_items"};
+                                    "draft_lead",   "on_cutoff",        "draft_items"};
 constexpr std::array kFlags = {"public", "draft_from_feeds"};
 
 std::string text_of(const json::object& o, std::string_view key) {
@@ -122,9 +122,9 @@ http::Response form_page(DeskContext& ctx, const http::Request& request, bool cr
   std::string opt_in, on_cutoff;
   if (auto s = values.get("opt_in"); s && s->is_string()) opt_in = s->string_value();
   if (auto s = values.get("on_cutoff"); s && s->is_string()) on_cutoff = s->string_value();
-  data.set("opt_in_choices", choices({{"double", "Double opt-in (confirm by email)"},
-                                      {"single", "Single opt-in"}},
-                                     opt_in.empty() ? "double" : opt_in));
+  data.set("opt_in_choices",
+           choices({{"double", "Double opt-in (confirm by email)"}, {"single", "Single opt-in"}},
+                   opt_in.empty() ? "double" : opt_in));
   data.set("on_cutoff_choices",
            choices({{"hold", "Hold: skip the edition"}, {"send", "Send the draft as it is"}},
                    on_cutoff.empty() ? "hold" : on_cutoff));
@@ -170,7 +170,8 @@ http::Response new_newsletter_page(DeskContext& ctx, const http::Request& reques
 
 http::Response create_newsletter_post(DeskContext& ctx, const http::Request& request) {
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   auto answer = call_api(admin::api_create_newsletter, ctx.api, request,
                          {http::Method::post, {}, {}, body_of(*form, true)});
   if (!answer.ok()) {
@@ -193,12 +194,15 @@ http::Response newsletter_page(DeskContext& ctx, const http::Request& request) {
 
 http::Response update_newsletter_post(DeskContext& ctx, const http::Request& request) {
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   const std::string slug = request.params.at("slug");
   auto answer = call_api(admin::api_update_newsletter, ctx.api, request,
                          {http::Method::patch, {{"slug", slug}}, {}, body_of(*form, false)});
-  if (answer.ok()) return detail::see_other("/admin/newsletters/" + http::percent_encode(slug) + "?saved=1");
-  if (answer.status >= 500 || answer.status == 404) return detail::refusal_page(ctx, request, answer);
+  if (answer.ok())
+    return detail::see_other("/admin/newsletters/" + http::percent_encode(slug) + "?saved=1");
+  if (answer.status >= 500 || answer.status == 404)
+    return detail::refusal_page(ctx, request, answer);
   auto stored = call_api(admin::api_get_newsletter, ctx.api, request,
                          {http::Method::get, {{"slug", slug}}, {}, {}});
   if (!stored.ok()) return detail::refusal_page(ctx, request, stored);

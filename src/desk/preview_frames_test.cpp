@@ -25,10 +25,12 @@ TEST(PreviewFrames, HoldsAtMostItsBoundOldestDroppedFirst) {
   FakeClock clock(1'700'000'000);
   PreviewFrames frames(clock);
   std::vector<std::string> keys;
-  for (std::size_t i = 0; i < kMaxFrames + 3; ++i) keys.push_back(frames.put("ed", std::to_string(i)));
+  for (std::size_t i = 0; i < kMaxFrames + 3; ++i)
+    keys.push_back(frames.put("ed", std::to_string(i)));
   EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), keys.size());
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(frames.get("ed", keys[i]), std::nullopt);
-  for (std::size_t i = 3; i < keys.size(); ++i) EXPECT_EQ(frames.get("ed", keys[i]), std::to_string(i));
+  for (std::size_t i = 3; i < keys.size(); ++i)
+    EXPECT_EQ(frames.get("ed", keys[i]), std::to_string(i));
 }
 
 }  // namespace

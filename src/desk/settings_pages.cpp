@@ -23,7 +23,8 @@ struct Outcome {
   std::string notice;
 };
 
-http::Response show_settings(DeskContext& ctx, const http::Request& request, const Outcome& outcome) {
+http::Response show_settings(DeskContext& ctx, const http::Request& request,
+                             const Outcome& outcome) {
   web::TemplateData data;
   const bool check = request.query_param("check").has_value();
   ApiCall dkim_call;
@@ -37,8 +38,10 @@ http::Response show_settings(DeskContext& ctx, const http::Request& request, con
   }
   data.set("checked", check);
 
-  ApiCall outbox_call{http::Method::get, {}, {{"limit", std::to_string(kOutboxPerPage)}}, std::nullopt};
-  if (auto offset = request.query_param("offset")) outbox_call.query.emplace("offset", std::string(*offset));
+  ApiCall outbox_call{
+      http::Method::get, {}, {{"limit", std::to_string(kOutboxPerPage)}}, std::nullopt};
+  if (auto offset = request.query_param("offset"))
+    outbox_call.query.emplace("offset", std::string(*offset));
   auto outbox = call_api(admin::api_outbox_list, ctx.api, request, outbox_call);
   if (outbox.ok()) {
     data.set("outbox", template_data(outbox.json));
@@ -88,7 +91,8 @@ http::Response settings_form(DeskContext& ctx, const http::Request& request, Api
   if (answer.status >= 500) return detail::refusal_page(ctx, request, answer);
   if (!answer.ok()) return show_settings(ctx, request, {nullptr, nullptr, &answer, form, ""});
   // The new token's secret is shown this once, beside the tokens (no redirect).
-  if (form == "token") return show_settings(ctx, request, {nullptr, &answer.json, nullptr, form, ""});
+  if (form == "token")
+    return show_settings(ctx, request, {nullptr, &answer.json, nullptr, form, ""});
   return detail::see_other("/admin/settings?done=" + done);
 }
 
@@ -105,14 +109,16 @@ http::Response settings_page(DeskContext& ctx, const http::Request& request) {
 }
 
 http::Response relay_test_post(DeskContext& ctx, const http::Request& request) {
-  auto answer = call_api(admin::api_relay_test, ctx.api, request, {http::Method::post, {}, {}, std::nullopt});
+  auto answer =
+      call_api(admin::api_relay_test, ctx.api, request, {http::Method::post, {}, {}, std::nullopt});
   if (!answer.ok()) return detail::refusal_page(ctx, request, answer);
   return show_settings(ctx, request, {&answer.json, nullptr, nullptr, "", ""});
 }
 
 http::Response outbox_message_page(DeskContext& ctx, const http::Request& request) {
-  auto answer = call_api(admin::api_outbox_message, ctx.api, request,
-                         {http::Method::get, {{"name", request.params.at("name")}}, {}, std::nullopt});
+  auto answer =
+      call_api(admin::api_outbox_message, ctx.api, request,
+               {http::Method::get, {{"name", request.params.at("name")}}, {}, std::nullopt});
   if (!answer.ok()) return detail::refusal_page(ctx, request, answer);
   web::TemplateData data;
   data.set("name", request.params.at("name"));
@@ -123,17 +129,19 @@ http::Response outbox_message_page(DeskContext& ctx, const http::Request& reques
 
 http::Response add_user_post(DeskContext& ctx, const http::Request& request) {
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   json::object body{{"username", http::form_value(*form, "username")},
                     {"password", http::form_value(*form, "password")},
                     {"role", http::form_value(*form, "role")}};
-  return settings_form(ctx, request, admin::api_add_user, {http::Method::post, {}, {}, std::move(body)},
-                       "user", "user");
+  return settings_form(ctx, request, admin::api_add_user,
+                       {http::Method::post, {}, {}, std::move(body)}, "user", "user");
 }
 
 http::Response update_user_post(DeskContext& ctx, const http::Request& request) {
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   return settings_form(ctx, request, admin::api_update_user,
                        {http::Method::patch,
                         {{"username", request.params.at("username")}},
@@ -144,13 +152,14 @@ http::Response update_user_post(DeskContext& ctx, const http::Request& request) 
 
 http::Response create_token_post(DeskContext& ctx, const http::Request& request) {
   auto form = posted_form(request);
-  if (!form) return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   json::object body{{"name", http::form_value(*form, "name")}};
   // No user named: the token is the signed-in admin's own.
   const std::string user = http::form_value(*form, "user");
   body["user"] = user.empty() ? request.caller.username : user;
-  return settings_form(ctx, request, admin::api_create_token, {http::Method::post, {}, {}, std::move(body)},
-                       "token", "");
+  return settings_form(ctx, request, admin::api_create_token,
+                       {http::Method::post, {}, {}, std::move(body)}, "token", "");
 }
 
 http::Response revoke_token_post(DeskContext& ctx, const http::Request& request) {
