@@ -166,6 +166,7 @@ def test_issue_pages_compose_preview_test_send_and_report(desk, server_factory, 
     vera = signed_in(server, "vera")
     vpage = vera.call("GET", path)
     assert vpage.status == 200 and f'action="{path}/send"' not in vpage.text
+    assert "data-preview" not in vpage.text  # no live preview to post for a viewer
     assert vera.call("POST", f"{path}/send", {"csrf_token": vera.csrf(vpage)}).status == 403
 
     # Send, then the report and its CSV.

@@ -177,7 +177,7 @@ function livePreview(form) {
   };
   form.addEventListener("input", later);
   form.addEventListener("change", later);
-  if (form.elements.body_markdown && form.elements.body_markdown.value) later();
+  // The page came with the server's preview of what the form holds: nothing to do yet.
 }
 
 function start() {
