@@ -198,6 +198,8 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        on_desk(desk::newsletter_page)},
       {Method::post, "/admin/newsletters/{slug}", Permission::desk_content,
        on_desk(desk::update_newsletter_post), kNewsletterBodyLimit},
+      {Method::post, "/admin/newsletters/{slug}/draft", Permission::desk_content,
+       on_desk(desk::draft_edition_post)},
       {Method::get, "/admin/issues", Permission::desk_read, on_desk(desk::issues_page)},
       {Method::get, "/admin/issues/new", Permission::desk_content, on_desk(desk::new_issue_page)},
       {Method::post, "/admin/issues", Permission::desk_content, on_desk(desk::create_issue_post),

@@ -85,6 +85,7 @@ TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
       {"POST /admin/newsletters", "desk_content"},
       {"GET /admin/newsletters/{slug}", "desk_read"},
       {"POST /admin/newsletters/{slug}", "desk_content"},
+      {"POST /admin/newsletters/{slug}/draft", "desk_content"},
       {"GET /admin/issues", "desk_read"},
       {"GET /admin/issues/new", "desk_content"},
       {"POST /admin/issues", "desk_content"},

@@ -137,6 +137,9 @@ http::Response form_page(DeskContext& ctx, const http::Request& request, bool cr
     }
   }
   if (saved) data.set("saved", true);
+  if (auto drafting = values.get("draft_from_feeds"); stored && drafting && drafting->is_true()) {
+    data.set("drafting", true);
+  }
   int status = 200;
   if (refusal) {
     status = refusal->status;
@@ -190,6 +193,30 @@ http::Response newsletter_page(DeskContext& ctx, const http::Request& request) {
   const auto& n = answer.json.as_object();
   return form_page(ctx, request, false, values_of(n), &n, nullptr,
                    request.query_param("saved").has_value());
+}
+
+http::Response draft_edition_post(DeskContext& ctx, const http::Request& request) {
+  auto form = posted_form(request);
+  if (!form) {
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  }
+  const std::string slug = request.params.at("slug");
+  auto answer = call_api(admin::api_draft_edition, ctx.api, request,
+                         {http::Method::post,
+                          {{"slug", slug}},
+                          {},
+                          json::object{{"edition", http::form_value(*form, "edition")}}});
+  if (answer.ok())
+    return detail::see_other("/admin/issues/" + text_of(answer.json.as_object(), "id"));
+  if (answer.status >= 500 || answer.status == 404) {
+    return detail::refusal_page(ctx, request, answer);
+  }
+  auto stored = call_api(admin::api_get_newsletter, ctx.api, request,
+                         {http::Method::get, {{"slug", slug}}, {}, {}});
+  if (!stored.ok()) return detail::refusal_page(ctx, request, stored);
+  const auto& n = stored.json.as_object();
+  answer.field = "draft_edition";
+  return form_page(ctx, request, false, values_of(n), &n, &answer, false);
 }
 
 http::Response update_newsletter_post(DeskContext& ctx, const http::Request& request) {

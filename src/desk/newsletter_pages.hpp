@@ -6,6 +6,8 @@
 //   POST /admin/newsletters          (desk_content)  creates it; 303 to its page
 //   GET  /admin/newsletters/{slug}   (desk_read)     every field, the next editions
 //   POST /admin/newsletters/{slug}   (desk_content)  saves every field of the form
+//   POST /admin/newsletters/{slug}/draft  (desk_content)  drafts the chosen edition from
+//                                    the feeds' articles now (as `issue draft`); 303 to it
 // Forms are urlencoded with the session's csrf_token (the router checks it). Safe from
 // any thread.
 #pragma once
@@ -20,5 +22,6 @@ http::Response new_newsletter_page(DeskContext& ctx, const http::Request& reques
 http::Response create_newsletter_post(DeskContext& ctx, const http::Request& request);
 http::Response newsletter_page(DeskContext& ctx, const http::Request& request);
 http::Response update_newsletter_post(DeskContext& ctx, const http::Request& request);
+http::Response draft_edition_post(DeskContext& ctx, const http::Request& request);
 
 }  // namespace broadsheet::desk

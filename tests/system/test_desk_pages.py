@@ -84,6 +84,12 @@ def test_newsletter_pages_list_create_and_edit_with_the_apis_messages(desk, serv
     page = b.call("GET", "/admin/newsletters/evening")
     assert value_of(page, "draft_items") == "4"
     assert value_of(page, "draft_sections") == "World, Business"
+    # Drafting an edition now: no articles in any feed, said beside the edition.
+    edition = re.search(r'id="draft_edition" name="edition"[^>]*><option>([\d-]+)</option>', page.text)
+    assert edition, page.text
+    draft = b.call("POST", "/admin/newsletters/evening/draft",
+                   {"edition": edition.group(1), "csrf_token": token})
+    assert draft.status == 422 and "article" in field_error(draft, "draft_edition")
     assert b.call("GET", "/admin/newsletters/no-such").status == 404
 
     viewer = signed_in(server, "vera")
