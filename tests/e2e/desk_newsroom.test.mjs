@@ -161,6 +161,10 @@ for (const width of [1280, 375]) {
     assert.ok((await page.locator('table.timeline tbody tr').count()) >= 1);
     await noOverflow(page);
     await screenshot(page, `desk-newsroom-report-${width}`);
+    await page.getByRole('link', { name: 'Issues', exact: true }).click();
+    await page.getByRole('link', { name: `Report at ${width}` }).waitFor();
+    await noOverflow(page);
+    await screenshot(page, `desk-newsroom-issues-${width}`);
 
     // Settings: each relay step's reply from smtp-sink; a token shown once.
     await page.getByRole('link', { name: 'Settings' }).click();
