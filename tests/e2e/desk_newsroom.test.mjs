@@ -151,11 +151,13 @@ for (const width of [1280, 375]) {
     await page.getByRole('button', { name: 'Send now to every reader' }).click();
     await page.getByRole('status').filter({ hasText: 'Sending has begun.' }).waitFor();
     const issuePath = new URL(page.url()).pathname;
-    for (let i = 0; i < 60; i += 1) {
+    // The page is server-rendered: reloaded until the issue is sent (60 s at most).
+    for (let i = 0; i < 120; i += 1) {
       await page.goto(`${server.base}${issuePath}`);
       if (await page.locator('.meta .status-sent').count()) break;
       await page.waitForTimeout(500);
     }
+    assert.equal(await page.locator('.meta .status-sent').count(), 1, 'the issue was not sent in 60 s');
     await page.getByRole('link', { name: 'Delivery report' }).click();
     await page.getByRole('heading', { name: 'Copies settled over time' }).waitFor();
     assert.ok((await page.locator('table.timeline tbody tr').count()) >= 1);
