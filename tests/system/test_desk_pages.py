@@ -6,6 +6,7 @@ API's validation message shown beside the field it names."""
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
 
@@ -236,3 +237,31 @@ def test_settings_pages_are_for_admins(desk, server_factory):
     raw = b.call("GET", f"/admin/settings/outbox/{name.group(1)}")
     assert raw.status == 200 and "Subject:" in raw.text and "me@example.com" in raw.text
     assert b.call("GET", "/admin/settings/outbox/..%2Fbroadsheet.db").status in (400, 404)
+
+
+def test_issue_actions_schedule_unschedule_cancel_as_forms(desk, server_factory):
+    server = server_factory(desk.data)
+    b = signed_in(server)
+    token = b.csrf(b.call("GET", "/admin/issues/new"))
+    made = b.call("POST", "/admin/issues", {"newsletter": NEWSLETTER, "subject": "Later",
+                                            "body_markdown": "Hello", "csrf_token": token})
+    path = made.headers["location"]
+    # A manual newsletter: an instant, refused in the past beside its field.
+    refused = b.call("POST", f"{path}/schedule", {"at": "2020-01-01T06:00:00Z", "csrf_token": token})
+    assert refused.status == 422 and field_error(refused, "at"), refused
+    at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)).strftime(
+        "%Y-%m-%dT06:00:00Z")
+    assert b.call("POST", f"{path}/schedule", {"at": at}).status == 403  # no CSRF token
+    done = b.call("POST", f"{path}/schedule", {"at": at, "csrf_token": token})
+    assert done.status == 303 and done.headers["location"] == f"{path}?done=schedule", done
+    page = b.call("GET", done.headers["location"])
+    assert "Scheduled." in page.text and "status-scheduled" in page.text
+    done = b.call("POST", f"{path}/unschedule", {"csrf_token": token})
+    assert done.status == 303 and "status-draft" in b.call("GET", path).text
+    assert b.call("POST", f"{path}/schedule", {"at": at, "csrf_token": token}).status == 303
+    done = b.call("POST", f"{path}/cancel", {"csrf_token": token})
+    assert done.status == 303 and "status-cancelled" in b.call("GET", path).text
+    # A cancelled issue is not sent: the API's refusal on the issue's page.
+    refused = b.call("POST", f"{path}/send", {"csrf_token": token})
+    assert refused.status == 409 and 'class="alert"' in refused.text
+    assert b.call("POST", f"{path}/nonsense", {"csrf_token": token}).status in (404, 405)
