@@ -265,3 +265,26 @@ def test_issue_actions_schedule_unschedule_cancel_as_forms(desk, server_factory)
     refused = b.call("POST", f"{path}/send", {"csrf_token": token})
     assert refused.status == 409 and 'class="alert"' in refused.text
     assert b.call("POST", f"{path}/nonsense", {"csrf_token": token}).status in (404, 405)
+
+
+def test_pause_and_resume_a_sending_issue_as_forms(desk, server_factory, tmp_path):
+    make_audience(desk.data, tmp_path, 40)
+    server = server_factory(desk.data, env={"BROADSHEET_SEND_RATE": "4"})  # 10 s of sending
+    b = signed_in(server)
+    token = b.csrf(b.call("GET", "/admin/issues/new"))
+    path = b.call("POST", "/admin/issues", {"newsletter": NEWSLETTER, "subject": "Slowly",
+                                            "body_markdown": "Hello", "csrf_token": token}
+                  ).headers["location"]
+    assert b.call("POST", f"{path}/send", {"csrf_token": token}).status == 303
+    page = b.call("GET", path)
+    assert "status-sending" in page.text and f'action="{path}/pause"' in page.text
+    paused = b.call("POST", f"{path}/pause", {"csrf_token": token})
+    assert paused.status == 303 and paused.headers["location"] == f"{path}?done=pause"
+    page = b.call("GET", paused.headers["location"])
+    assert "Paused." in page.text and "status-paused" in page.text
+    assert f'action="{path}/resume"' in page.text
+    resumed = b.call("POST", f"{path}/resume", {"csrf_token": token})
+    assert resumed.status == 303 and resumed.headers["location"] == f"{path}?done=resume"
+    page = b.call("GET", resumed.headers["location"])
+    assert "Sending again." in page.text
+    assert "status-sending" in page.text or "status-sent" in page.text  # however far it got
