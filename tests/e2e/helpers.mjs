@@ -181,6 +181,10 @@ export async function launchBrowser() {
 export async function newContext(browser, options = {}) {
   const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/London', ...options });
   context.setDefaultTimeout(15_000);
+  // A navigation (a form posted, a redirect followed, the page's scripts and styles
+  // loaded) waits longer: in `make test` four browsers share two cores with the ASan
+  // lane, and a sign-out's 303 once took more than 15 s to load there.
+  context.setDefaultNavigationTimeout(60_000);
   context.foreignRequests = [];
   context.pageErrors = [];
   context.on('request', (request) => {
