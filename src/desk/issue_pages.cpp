@@ -7,8 +7,10 @@
 #include "admin/api_issue_views.hpp"
 #include "admin/api_issues.hpp"
 #include "admin/api_newsletters.hpp"
+#include "core/text.hpp"
 #include "desk/form_pages.hpp"
 #include "desk/layout.hpp"
+#include "schedule/schedule.hpp"
 
 namespace broadsheet::desk {
 namespace {
@@ -60,6 +62,24 @@ struct Compose {
     return o;
   }
 };
+
+// The schedule form of a manual newsletter as posted: `at` as typed (a wall-clock time
+// of `zone`, or an instant with its own offset) and the zone it is read in.
+struct ScheduleForm {
+  std::string at, zone;
+};
+
+// The zones for the schedule form's <select>, `chosen` selected.
+mustache::data zone_choices(std::string_view chosen) {
+  mustache::data list{mustache::data::type::list};
+  for (const auto& zone : schedule::selectable_timezones()) {
+    mustache::data item;
+    item.set("value", zone);
+    item.set("selected", zone == chosen);
+    list.push_back(item);
+  }
+  return list;
+}
 
 // Where a refusal goes: the message beside the field it names, and above the form.
 void show_refusal(web::TemplateData& data, const ApiAnswer& refusal) {
@@ -113,7 +133,8 @@ bool editable_status(std::string_view status) {
 // they are; `refusal` shown beside its field, `notice` above.
 http::Response show_issue(DeskContext& ctx, const http::Request& request, const std::string& id,
                           const std::optional<Compose>& unsaved, const ApiAnswer* refusal,
-                          std::string notice, const json::value* test_results) {
+                          std::string notice, const json::value* test_results,
+                          const ScheduleForm* schedule_form = nullptr) {
   auto stored =
       call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
   if (!stored.ok()) return detail::refusal_page(ctx, request, stored);
@@ -149,6 +170,13 @@ http::Response show_issue(DeskContext& ctx, const http::Request& request, const 
     data.set("editions", template_data(next));
     data.set("manual", !next.is_array() || next.as_array().empty());
   }
+  // The zone an instant is typed in, always shown beside it: as posted, else the
+  // newsletter's default zone, else UTC.
+  std::string zone = schedule_form ? schedule_form->zone : "";
+  if (zone.empty()) zone = newsletter.ok() ? field_text(newsletter.json, "default_timezone") : "";
+  if (zone.empty()) zone = "UTC";
+  data.set("zones", zone_choices(zone));
+  if (schedule_form) data.set("schedule_at", schedule_form->at);
 
   ApiAnswer preview = unsaved ? call_api(admin::api_preview_markdown, ctx.api, request,
                                          {http::Method::post, {}, {}, fields.json_body(true)})
@@ -333,10 +361,29 @@ http::Response issue_action_post(DeskContext& ctx, const http::Request& request)
   if (!form)
     return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
   ApiCall call{http::Method::post, {{"id", id}}, {}, std::nullopt};
+  ScheduleForm schedule_form{http::form_value(*form, "at"), http::form_value(*form, "zone")};
   if (action->name == "schedule") {
     json::object body;
-    for (const char* key : {"edition", "at"}) {
-      if (auto value = http::form_value(*form, key); !value.empty()) body[key] = value;
+    if (auto edition = http::form_value(*form, "edition"); !edition.empty())
+      body["edition"] = edition;
+    if (!schedule_form.at.empty()) {
+      // The API takes an instant; the form's wall-clock time is read in its zone here.
+      auto zone = schedule_form.zone.empty() ? std::optional<std::string>("UTC")
+                                             : schedule::canonical_timezone(schedule_form.zone);
+      auto instant = zone ? schedule::instant_in_zone(schedule_form.at, *zone)
+                          : Result<UnixSeconds>(Error{
+                                Errc::invalid_argument,
+                                fmt::format("\"zone\": {} is not a time zone this server knows",
+                                            excerpt(schedule_form.zone, 64))});
+      if (!instant) {
+        ApiAnswer refusal;
+        refusal.status = 400;
+        refusal.code = "invalid_at";
+        refusal.message = zone ? "\"at\": " + instant.error().message : instant.error().message;
+        refusal.field = "schedule_at";
+        return show_issue(ctx, request, id, std::nullopt, &refusal, "", nullptr, &schedule_form);
+      }
+      body["at"] = format_iso8601(*instant);
     }
     call.body = std::move(body);
   } else if (action->name == "test") {
@@ -352,7 +399,7 @@ http::Response issue_action_post(DeskContext& ctx, const http::Request& request)
       const bool instant = answer.code == "invalid_at" || answer.code == "at_in_past";
       answer.field = instant ? "schedule_at" : "schedule_edition";
     }
-    return show_issue(ctx, request, id, std::nullopt, &answer, "", nullptr);
+    return show_issue(ctx, request, id, std::nullopt, &answer, "", nullptr, &schedule_form);
   }
   if (action->name == "test") {
     return show_issue(ctx, request, id, std::nullopt, nullptr, std::string(action->done),
