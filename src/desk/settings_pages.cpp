@@ -64,6 +64,8 @@ http::Response show_settings(DeskContext& ctx, const http::Request& request,
       roles.push_back(item);
     }
     row.set("roles", roles);
+    // The API refuses removing yourself; the page offers it for the others only.
+    row.set("self", u.at("username").as_string() == request.caller.username);
     user_rows.push_back(row);
   }
   data.set("users", user_rows);
@@ -103,6 +105,7 @@ http::Response settings_page(DeskContext& ctx, const http::Request& request) {
   if (auto done = request.query_param("done")) {
     if (*done == "user") notice = "The user was added.";
     if (*done == "role") notice = "The role was changed.";
+    if (*done == "removed") notice = "The user was removed, with their tokens and sessions.";
     if (*done == "revoked") notice = "The token was revoked.";
   }
   return show_settings(ctx, request, {nullptr, nullptr, nullptr, "", notice});
@@ -148,6 +151,23 @@ http::Response update_user_post(DeskContext& ctx, const http::Request& request) 
                         {},
                         json::object{{"role", http::form_value(*form, "role")}}},
                        "role", "role");
+}
+
+http::Response remove_user_post(DeskContext& ctx, const http::Request& request) {
+  auto form = posted_form(request);
+  if (!form)
+    return error_page(ctx.templates, ctx.config, request, 400, "The form could not be read.");
+  const std::string& username = request.params.at("username");
+  // The table's button asks first; the confirmation's button removes.
+  if (http::form_value(*form, "confirm") != "1") {
+    web::TemplateData data;
+    data.set("username", username);
+    return render_page(ctx.templates, ctx.config, request,
+                       {"desk/remove_user", "Remove a user", data, "settings"});
+  }
+  return settings_form(ctx, request, admin::api_remove_user,
+                       {http::Method::delete_, {{"username", username}}, {}, std::nullopt},
+                       "remove", "removed");
 }
 
 http::Response create_token_post(DeskContext& ctx, const http::Request& request) {

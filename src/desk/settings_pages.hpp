@@ -8,6 +8,10 @@
 //   GET  /admin/settings/outbox/{name}       one outbox message as raw text
 //   POST /admin/settings/users               adds a user (username, password, role)
 //   POST /admin/settings/users/{username}    changes a user's role
+//   POST /admin/settings/users/{username}/remove  without confirm=1: the page asking
+//                                            to confirm; with it: the user removed with
+//                                            their tokens and sessions (not yourself,
+//                                            not the last admin: the API's refusal shown)
 //   POST /admin/settings/tokens              creates a token (name, user): its secret is
 //                                            shown this once
 //   POST /admin/settings/tokens/{id}/revoke  revokes a token
@@ -24,6 +28,7 @@ http::Response relay_test_post(DeskContext& ctx, const http::Request& request);
 http::Response outbox_message_page(DeskContext& ctx, const http::Request& request);
 http::Response add_user_post(DeskContext& ctx, const http::Request& request);
 http::Response update_user_post(DeskContext& ctx, const http::Request& request);
+http::Response remove_user_post(DeskContext& ctx, const http::Request& request);
 http::Response create_token_post(DeskContext& ctx, const http::Request& request);
 http::Response revoke_token_post(DeskContext& ctx, const http::Request& request);
 
