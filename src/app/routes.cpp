@@ -1,15 +1,17 @@
 #include "app/routes.hpp"
 
-#include "admin/api_auth.hpp"
 #include "admin/api_accounts.hpp"
+#include "admin/api_auth.hpp"
 #include "admin/api_issue_views.hpp"
 #include "admin/api_issues.hpp"
 #include "admin/api_newsletters.hpp"
 #include "admin/api_settings.hpp"
 #include "admin/api_suppressions.hpp"
 #include "admin/desk_auth.hpp"
+#include "core/encoding.hpp"
 #include "desk/dashboard.hpp"
 #include "desk/issue_pages.hpp"
+#include "desk/layout.hpp"
 #include "desk/newsletter_pages.hpp"
 #include "desk/settings_pages.hpp"
 #include "desk/sign_in.hpp"
@@ -59,8 +61,15 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
     };
   };
   // The desk: its sign-in, which the authorizer asks about sessions, and its pages.
+  auto desk_settings = admin::DeskAuthSettings::from(ctx.config);
+  // The sign-in form's key, from the secret every node of the site holds (its own use
+  // of it, never the link key itself); without one, a key of this process.
+  if (ctx.messages != nullptr && !ctx.messages->link_key.empty()) {
+    desk_settings.form_key =
+        hmac_sha256_hex(ctx.messages->link_key, "broadsheet desk sign-in form");
+  }
   auto desk_auth = std::make_shared<admin::DeskAuth>(ctx.store, ctx.store, ctx.store, ctx.clock,
-                                                     admin::DeskAuthSettings::from(ctx.config));
+                                                     std::move(desk_settings));
   auto frames = std::make_shared<desk::PreviewFrames>(ctx.clock);
   auto desk_context = std::make_shared<desk::DeskContext>(
       desk::DeskContext{ctx.config, ctx.templates, ctx.clock, *desk_auth, ctx.store, ctx.store,
@@ -143,7 +152,8 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::get, "/api/v1/issues/{id}", Permission::api_read, api(admin::api_get_issue)},
       {Method::patch, "/api/v1/issues/{id}", Permission::api_content, api(admin::api_update_issue),
        kIssueBodyLimit},
-      {Method::post, "/api/v1/issues/{id}/send", Permission::api_content, api(admin::api_send_issue)},
+      {Method::post, "/api/v1/issues/{id}/send", Permission::api_content,
+       api(admin::api_send_issue)},
       {Method::post, "/api/v1/issues/{id}/pause", Permission::api_content,
        api(admin::api_pause_issue)},
       {Method::post, "/api/v1/issues/{id}/resume", Permission::api_content,
@@ -154,13 +164,13 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        api(admin::api_schedule_issue)},
       {Method::post, "/api/v1/issues/{id}/unschedule", Permission::api_content,
        api(admin::api_unschedule_issue)},
-      {Method::post, "/api/v1/issues/{id}/test", Permission::api_content, api(admin::api_test_issue)},
+      {Method::post, "/api/v1/issues/{id}/test", Permission::api_content,
+       api(admin::api_test_issue)},
       // Settings: what the server sends with.
       {Method::post, "/api/v1/settings/relay/test", Permission::api_admin,
        api(admin::api_relay_test)},
       {Method::get, "/api/v1/settings/dkim", Permission::api_admin, api(admin::api_dkim_keys)},
-      {Method::get, "/api/v1/settings/outbox", Permission::api_admin,
-       api(admin::api_outbox_list)},
+      {Method::get, "/api/v1/settings/outbox", Permission::api_admin, api(admin::api_outbox_list)},
       {Method::get, "/api/v1/settings/outbox/{name}", Permission::api_admin,
        api(admin::api_outbox_message)},
       // Users and API tokens.
@@ -168,10 +178,11 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::post, "/api/v1/users", Permission::api_admin, api(admin::api_add_user)},
       {Method::patch, "/api/v1/users/{username}", Permission::api_admin,
        api(admin::api_update_user)},
+      {Method::delete_, "/api/v1/users/{username}", Permission::api_admin,
+       api(admin::api_remove_user)},
       {Method::get, "/api/v1/tokens", Permission::api_admin, api(admin::api_list_tokens)},
       {Method::post, "/api/v1/tokens", Permission::api_admin, api(admin::api_create_token)},
-      {Method::delete_, "/api/v1/tokens/{id}", Permission::api_admin,
-       api(admin::api_revoke_token)},
+      {Method::delete_, "/api/v1/tokens/{id}", Permission::api_admin, api(admin::api_revoke_token)},
       {Method::get, "/api/v1/suppressions", Permission::api_read,
        api(admin::api_list_suppressions)},
       {Method::post, "/api/v1/suppressions", Permission::api_audience,
@@ -236,10 +247,11 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        on_desk(desk::relay_test_post)},
       {Method::get, "/admin/settings/outbox/{name}", Permission::desk_admin,
        on_desk(desk::outbox_message_page)},
-      {Method::post, "/admin/settings/users", Permission::desk_admin,
-       on_desk(desk::add_user_post)},
+      {Method::post, "/admin/settings/users", Permission::desk_admin, on_desk(desk::add_user_post)},
       {Method::post, "/admin/settings/users/{username}", Permission::desk_admin,
        on_desk(desk::update_user_post)},
+      {Method::post, "/admin/settings/users/{username}/remove", Permission::desk_admin,
+       on_desk(desk::remove_user_post)},
       {Method::post, "/admin/settings/tokens", Permission::desk_admin,
        on_desk(desk::create_token_post)},
       {Method::post, "/admin/settings/tokens/{id}/revoke", Permission::desk_admin,
@@ -252,7 +264,12 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::post, "/webhooks/{provider}", Permission::public_access, webhook,
        webhooks != nullptr ? webhooks->max_body_bytes() : 0},
   };
-  return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock, desk_auth));
+  // A role that is not enough for a desk page gets the desk's own page saying so.
+  auto forbidden_page = [&ctx](const http::Request& req, std::string_view message) {
+    return desk::error_page(ctx.templates, ctx.config, req, 403, message);
+  };
+  return http::Router(std::move(routes),
+                      admin::make_authorizer(ctx.store, ctx.clock, desk_auth, forbidden_page));
 }
 
 }  // namespace broadsheet::app

@@ -10,10 +10,11 @@ import datetime
 import html
 import re
 
-from conftest import assert_ok, request, wait_for
+from conftest import assert_fails, assert_ok, data_args, request, run, wait_for
 from send_helpers import make_audience, outbox_messages
-from test_api import PASSWORD, Api, _desk_template, add_user, desk  # noqa: F401
-from test_desk import Browser
+from test_api import PASSWORD, Api, _desk_template, add_user, create_token, desk  # noqa: F401
+from test_desk import Browser, audit_actions
+from test_desk_newsroom import answer, refused
 
 NEWSLETTER = "morning-briefing"
 
@@ -288,3 +289,129 @@ def test_pause_and_resume_a_sending_issue_as_forms(desk, server_factory, tmp_pat
     page = b.call("GET", resumed.headers["location"])
     assert "Sending again." in page.text
     assert "status-sending" in page.text or "status-sent" in page.text  # however far it got
+
+
+def test_the_schedule_forms_instant_is_read_in_its_visible_time_zone(desk, server_factory):
+    server = server_factory(desk.data)
+    b = signed_in(server)
+    token = b.csrf(b.call("GET", "/admin/issues/new"))
+    path = b.call("POST", "/admin/issues", {"newsletter": NEWSLETTER, "subject": "In Tokyo",
+                                            "body_markdown": "Hello", "csrf_token": token}
+                  ).headers["location"]
+    page = b.call("GET", path)
+    # The field says which zone it is read in: a select beside it, UTC unless the
+    # newsletter has a default zone.
+    assert 'type="datetime-local"' in page.text
+    assert re.search(r'<select id="schedule_zone" name="zone">.*<option selected>UTC</option>',
+                     page.text, re.S), page.text
+    day = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    # An unknown zone, and a wall clock that is not one, refused beside the field, as posted.
+    refused = b.call("POST", f"{path}/schedule",
+                     {"at": f"{day}T06:00", "zone": "Mars/Olympus", "csrf_token": token})
+    assert refused.status == 400 and "Mars/Olympus" in field_error(refused, "at"), refused
+    assert f'value="{day}T06:00"' in refused.text
+    refused = b.call("POST", f"{path}/schedule",
+                     {"at": f"{day}T25:00", "zone": "Asia/Tokyo", "csrf_token": token})
+    assert refused.status == 400 and "2026-12-08T06:00" in field_error(refused, "at"), refused
+    assert re.search(r'<option selected>Asia/Tokyo</option>', refused.text)
+    # 06:00 in Tokyo is 21:00 UTC the day before.
+    done = b.call("POST", f"{path}/schedule",
+                  {"at": f"{day}T06:00", "zone": "Asia/Tokyo", "csrf_token": token})
+    assert done.status == 303, done
+    issue = Api(server, desk.token).get(f"/api/v1/issues/{path.rsplit('/', 1)[1]}").json()
+    before = (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
+    assert issue["scheduled_at"] == f"{before}T21:00:00Z", issue
+
+
+def test_a_role_that_is_not_enough_gets_the_desks_own_page(desk, server_factory):
+    assert_ok(add_user(desk.data, "vera", PASSWORD, "--role", "viewer"))
+    server = server_factory(desk.data)
+    vera = signed_in(server, "vera")
+    for path in ("/admin/newsletters/new", "/admin/settings"):
+        page = vera.call("GET", path)
+        assert page.status == 403, page
+        assert 'aria-label="Desk"' in page.text and 'href="/admin/issues"' in page.text  # navigation
+        assert "<h1>Forbidden</h1>" in page.text and "vera" in page.text
+        assert "unsafe-inline" not in page.headers["content-security-policy"]
+    assert "editor or admin role; you are a viewer" in vera.call("GET", "/admin/issues/new").text
+    assert "needs the admin role" in html.unescape(vera.call("GET", "/admin/settings").text)
+    # The desk's fetches keep their JSON.
+    live = vera.call("POST", "/admin/api/preview", None,
+                     {"Content-Type": "application/json",
+                      "X-CSRF-Token": vera.csrf(vera.call("GET", "/admin"))})
+    assert live.status == 403 and live.json()["error"]["code"] == "forbidden"
+
+
+def test_the_sign_in_form_refuses_a_post_without_its_token(desk, server_factory):
+    server = server_factory(desk.data)
+    attacker = Browser(server)
+    attackers_form = attacker.call("GET", "/admin/login")
+    assert attackers_form.status == 200
+    assert attacker.login_cookie and "Path=/admin/login" in attackers_form.headers["set-cookie"]
+    # Another site's form: no pre-session cookie (SameSite=Strict keeps it home), or a
+    # token of another browser's cookie. Refused before any password is checked.
+    victim = Browser(server)
+    fields = {"username": "editor", "password": PASSWORD, "next": "/admin"}
+    for form in (fields, {**fields, "csrf_token": attacker.csrf(attackers_form)}):
+        r = victim.call("POST", "/admin/login", form)
+        assert r.status == 403 and "did not come from this desk" in r.text, r
+        assert victim.cookie is None
+    # The refusal is a fresh form that works.
+    r = victim.call("POST", "/admin/login", {**fields, "csrf_token": victim.csrf(r)})
+    assert r.status == 303 and victim.cookie
+    # Refusals are not failed sign-ins: the throttle did not count them.
+    with_token = {**fields, "csrf_token": attacker.csrf(attackers_form)}
+    assert attacker.call("POST", "/admin/login", with_token).status == 303
+    assert "desk.sign_in_failed" not in audit_actions(desk.data)
+
+
+def test_an_admin_removes_users_by_the_api_and_the_desk(desk, server_factory):
+    for name, role in (("ada", "admin"), ("sam", "audience"), ("tim", "viewer")):
+        assert_ok(add_user(desk.data, name, PASSWORD, "--role", role))
+    server = server_factory(desk.data)
+    ada_token = create_token(desk.data, "ops", "--user", "ada")
+    api = Api(server, ada_token)
+    sam = signed_in(server, "sam")
+    sams_api = Api(server, create_token(desk.data, "sam's", "--user", "sam"))
+    assert sams_api.get("/api/v1/issues").status == 200
+
+    path = "/api/v1/users/{username}"
+    refused(Api(server, desk.token).call("DELETE", "/api/v1/users/sam"), "delete", path, 403,
+            "forbidden")  # an editor
+    refused(api.call("DELETE", "/api/v1/users/ada"), "delete", path, 409, "own_account")
+    refused(api.call("DELETE", "/api/v1/users/nobody"), "delete", path, 404, "not_found")
+    gone = api.call("DELETE", "/api/v1/users/sam")
+    assert answer(gone, "delete", path, 200) == {"username": "sam", "removed": True}
+    # Their session and token are ended, as `user remove` ends them.
+    assert sam.call("GET", "/admin").status == 303
+    assert sams_api.get("/api/v1/issues").status == 401
+    assert "user.remove" in audit_actions(desk.data)
+
+    # The desk: the remove button asks first; not offered for yourself.
+    b = signed_in(server, "ada")
+    page = b.call("GET", "/admin/settings")
+    token = b.csrf(page)
+    assert 'action="/admin/settings/users/tim/remove"' in page.text
+    assert 'action="/admin/settings/users/ada/remove"' not in page.text
+    ask = b.call("POST", "/admin/settings/users/tim/remove", {"csrf_token": token})
+    assert ask.status == 200 and "Remove <strong>tim</strong>?" in ask.text
+    assert 'name="confirm" value="1"' in ask.text
+    assert b.call("POST", "/admin/settings/users/tim/remove", {"confirm": "1"}).status == 403
+    done = b.call("POST", "/admin/settings/users/tim/remove", {"confirm": "1", "csrf_token": token})
+    assert done.status == 303 and done.headers["location"] == "/admin/settings?done=removed"
+    page = b.call("GET", done.headers["location"])
+    assert "The user was removed" in page.text and "role-tim" not in page.text
+    # Yourself, posted anyway: the API's refusal beside the users.
+    own = b.call("POST", "/admin/settings/users/ada/remove", {"confirm": "1", "csrf_token": token})
+    assert own.status == 409 and "your own user" in field_error(own, "remove")
+    # The site's last admin stays, whoever asks: another admin by the API, or the CLI.
+    assert_ok(add_user(desk.data, "max", PASSWORD, "--role", "admin"))
+    maxs = Api(server, create_token(desk.data, "max's", "--user", "max"))
+    assert maxs.call("DELETE", "/api/v1/users/ada").status == 200
+    refused(api.call("DELETE", "/api/v1/users/max"), "delete", path, 401, "unauthorized")
+    assert_fails(run("user", "remove", "max", *data_args(desk.data)), "last admin")
+    assert_ok(add_user(desk.data, "kit", PASSWORD, "--role", "admin"))
+    kits = Api(server, create_token(desk.data, "kit's", "--user", "kit"))
+    assert kits.call("DELETE", "/api/v1/users/max").status == 200
+    # kit is now the last admin; only kit could remove kit, and that is refused as own.
+    refused(kits.call("DELETE", "/api/v1/users/kit"), "delete", path, 409, "own_account")
