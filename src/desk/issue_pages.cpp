@@ -155,6 +155,19 @@ http::Response show_issue(DeskContext& ctx, const http::Request& request, const 
   data.set("can_resume", status == "paused");
   data.set("can_cancel", status == "scheduled" || status == "sending" || status == "paused");
   data.set("can_test", status != "cancelled");
+  // Sending or paused: a progress bar that the desk's script moves (as the dashboard's).
+  if (status == "sending" || status == "paused") {
+    const auto* deliveries = stored.json.as_object().if_contains("deliveries");
+    auto count = [&](std::string_view key) -> std::int64_t {
+      const auto* o = deliveries ? deliveries->if_object() : nullptr;
+      const auto* v = o ? o->if_contains(key) : nullptr;
+      return v && v->is_int64() ? v->as_int64() : 0;
+    };
+    web::TemplateData live;
+    live.set("max", std::to_string(std::max<std::int64_t>(count("total"), 1)));
+    live.set("done", std::to_string(count("sent") + count("failed")));
+    data.set("live", live);
+  }
   if (!notice.empty()) data.set("notice", notice);
   if (unsaved) data.set("unsaved", true);
   if (test_results) {

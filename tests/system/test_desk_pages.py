@@ -283,6 +283,13 @@ def test_pause_and_resume_a_sending_issue_as_forms(desk, server_factory, tmp_pat
     assert paused.status == 303 and paused.headers["location"] == f"{path}?done=pause"
     page = b.call("GET", paused.headers["location"])
     assert "Paused." in page.text and "status-paused" in page.text
+    # The issue's own progress bar, and the JSON that moves it (this issue only).
+    issue_id = path.rsplit("/", 1)[1]
+    assert f'data-progress="/admin/api/progress?issue={issue_id}"' in page.text
+    assert re.search(r'<progress max="40" value="\d+"', page.text), page.text
+    progress = b.call("GET", f"/admin/api/progress?issue={issue_id}").json()["issues"]
+    assert [i["id"] for i in progress] == [int(issue_id)] and progress[0]["status"] == "paused"
+    assert b.call("GET", "/admin/api/progress?issue=999999").json() == {"issues": []}
     assert f'action="{path}/resume"' in page.text
     resumed = b.call("POST", f"{path}/resume", {"csrf_token": token})
     assert resumed.status == 303 and resumed.headers["location"] == f"{path}?done=resume"
