@@ -120,14 +120,18 @@ e2e-test: build-test
 # printed in one piece when it ends (--output-sync), a failing pass ends its lane, and
 # any failure fails `make test`.
 test: deps
-	@$(MAKE) --no-print-directory build-test
+	@start=$$(date +%s); $(MAKE) --no-print-directory build-test && \
+	  echo "== build-test: $$(( $$(date +%s) - start )) s"
 	@$(MAKE) --no-print-directory -j 2 --output-sync=target test-lane-plain test-lane-asan
 
 LANE_PLAIN = unit-test system-test e2e-test unit-test-tsan fuzz-test
 LANE_ASAN = unit-test-asan system-test-asan
+# Each pass ends with its wall time ("== unit-test: 74 s"), the figures the budget of
+# `make test` is planned from.
 test-lane-plain test-lane-asan:
 	@for pass in $(if $(filter test-lane-plain,$@),$(LANE_PLAIN),$(LANE_ASAN)); do \
-	  $(MAKE) --no-print-directory $$pass || exit 1; done
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$pass || exit 1; \
+	  echo "== $$pass: $$(( $$(date +%s) - start )) s"; done
 
 # clang-tidy with the checks of .clang-tidy over every source file (not part of `make
 # test`: it takes about as long as a build of everything). It reads the compile commands

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "admin/api_common.hpp"
+#include "admin/issue_details.hpp"
 #include "admin/json_shapes.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
@@ -42,22 +43,10 @@ constexpr std::size_t kMaxLimit = 100;
 
 // The issue with its body and delivery counts, as GET /api/v1/issues/{id} shows it.
 Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
-  auto progress = send::issue_progress(ctx.deliveries, issue, ctx.clock.now());
-  if (!progress) return progress.error();
-  auto out = issue_json(issue);
-  out["body_markdown"] = issue.body_markdown;
-  out["sponsor"] = sponsor_json(issue);
-  out["deliveries"] = progress_json(*progress);
-  auto events = ctx.bounces.bounce_events_of_issue(issue.id, 1000);
-  if (!events) return events.error();
-  out["bounces"] = bounce_events_json(*events);
-  auto domains = ctx.bounces.domain_counts_of_issue(issue.id, bounce::kMaxRateDomains);
-  if (!domains) return domains.error();
-  out["domain_rates"] = domain_rates_json(bounce::domain_rates(*domains));
-  auto releases = ctx.releases.cohort_releases(issue.id);
-  if (!releases) return releases.error();
-  out["releases"] = releases_json(*releases);
-  return out;
+  auto details =
+      load_issue_details(ctx.deliveries, ctx.bounces, ctx.releases, issue, ctx.clock.now());
+  if (!details) return details.error();
+  return issue_details_json(issue, *details);
 }
 
 Response issue_answer(ApiContext& ctx, const Request& req, int status, const Issue& issue) {

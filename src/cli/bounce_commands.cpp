@@ -85,12 +85,9 @@ int process(const std::string& data, const BounceArgs& a) {
   if (!keys) return temp_fail(keys.error().message);
   const bounce::Settings settings = bounce::settings_from(ctx->config, keys->link_key);
   const Clock& clock = SystemClock::instance();
-  std::optional<UnixSeconds> fixed_now;
-  if (!a.now.empty()) {
-    auto t = parse_rfc3339(a.now);
-    if (!t) return fail("--now: " + t.error().message);
-    fixed_now = *t;
-  }
+  auto now_given = now_option(a.now);
+  if (!now_given) return fail(now_given.error());
+  const std::optional<UnixSeconds> fixed_now = *now_given;
   if (a.files.empty() || (a.files.size() == 1 && a.files[0] == "-")) {
     const std::string raw = read_bounded(std::cin, settings.limits.max_bytes);
     return process_one(raw, "", *ctx->store, settings, fixed_now.value_or(clock.now()))
@@ -124,12 +121,9 @@ int poll(const std::string& data, const BounceArgs& a) {
   }
   auto keys = web::load_reader_keys(ctx->config);
   if (!keys) return fail(keys.error());
-  std::optional<UnixSeconds> fixed_now;
-  if (!a.now.empty()) {
-    auto t = parse_rfc3339(a.now);
-    if (!t) return fail("--now: " + t.error().message);
-    fixed_now = *t;
-  }
+  auto now_given = now_option(a.now);
+  if (!now_given) return fail(now_given.error());
+  const std::optional<UnixSeconds> fixed_now = *now_given;
   auto polling = mailbox_polling(ctx->config, *ctx->store, keys->link_key,
                                  SystemClock::instance(), fixed_now);
   if (!polling) return fail(polling.error());

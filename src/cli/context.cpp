@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/clock.hpp"
 #include "core/files.hpp"
 
 namespace broadsheet::cli {
@@ -61,6 +62,13 @@ int fail(const std::string& message) {
 }
 
 int fail(const Error& error) { return fail(error.message); }
+
+Result<std::optional<UnixSeconds>> now_option(const std::string& text) {
+  if (text.empty()) return std::optional<UnixSeconds>{};
+  auto t = parse_rfc3339(text);
+  if (!t) return make_error(Errc::invalid_argument, "--now: " + t.error().message);
+  return std::optional<UnixSeconds>{*t};
+}
 
 Result<std::string> read_text_file(const char* what, const std::string& path, std::size_t max) {
   auto text = read_small_file(path, max, FileKinds::regular_or_pipe);

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "address/address.hpp"
 #include "config/config.hpp"
 #include "core/result.hpp"
+#include "core/clock.hpp"
 #include "store/store.hpp"
 
 namespace broadsheet::cli {
@@ -32,6 +34,11 @@ Result<store::SubscriberQuery> subscriber_filter(store::Store& store, const std:
 // Reads a UTF-8 text file of at most `max` bytes without NUL bytes; the message names
 // `what` (the option) and the path.
 Result<std::string> read_text_file(const char* what, const std::string& path, std::size_t max);
+
+// A command's `--now` (the instant it acts as at, for tests and replays): the instant the
+// RFC 3339 text gives, or nullopt when it is empty; a bad text is Errc::invalid_argument
+// "--now: …".
+Result<std::optional<UnixSeconds>> now_option(const std::string& text);
 
 // The inbound events (bounces, complaints, unsubscribe mail) for `issue show` and
 // `subscriber show`: one indented line each, e.g.

@@ -37,13 +37,6 @@ struct FeedArgs {
   bool json = false;
 };
 
-Result<UnixSeconds> instant_option(const std::string& now) {
-  if (now.empty()) return SystemClock::instance().now();
-  auto t = parse_rfc3339(now);
-  if (!t) return make_error(Errc::invalid_argument, "--now: " + t.error().message);
-  return t;
-}
-
 std::string when(const std::optional<UnixSeconds>& t) { return t ? format_iso8601(*t) : "never"; }
 
 // One line for a poll's outcome, e.g. "feed 3 https://…: 4 new of 20 (RSS 2.0)".
@@ -138,16 +131,17 @@ int remove_feed(const std::string& data, const FeedArgs& a) {
 }
 
 int poll_feeds(const std::string& data, const FeedArgs& a) {
-  auto now = instant_option(a.now);
-  if (!now) return fail(now.error());
+  auto fixed_now = now_option(a.now);
+  if (!fixed_now) return fail(fixed_now.error());
+  const UnixSeconds now = fixed_now->value_or(SystemClock::instance().now());
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   feeds::CurlFetcher fetcher(fetch_limits(ctx->config));
   auto outcomes =
-      feeds::poll_due_feeds(*ctx->store, *ctx->store, fetcher, *now, parse_limits(ctx->config));
+      feeds::poll_due_feeds(*ctx->store, *ctx->store, fetcher, now, parse_limits(ctx->config));
   if (!outcomes) return fail(outcomes.error());
   if (outcomes->empty()) {
-    std::cout << fmt::format("no feed is due at {}\n", format_iso8601(*now));
+    std::cout << fmt::format("no feed is due at {}\n", format_iso8601(now));
   }
   for (const auto& o : *outcomes) std::cout << describe_poll(o) << "\n";
   return kExitOk;

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <iostream>
 
+#include "admin/issue_details.hpp"
 #include "admin/json_shapes.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
@@ -16,8 +17,6 @@
 namespace broadsheet::cli {
 
 using admin::issue_json;
-using admin::progress_json;
-using admin::sponsor_json;
 namespace {
 
 struct IssueArgs {
@@ -119,27 +118,15 @@ int show(const std::string& data, const IssueArgs& a) {
   if (!ctx) return fail(ctx.error());
   auto i = ctx->store->issue_by_id(a.id);
   if (!i) return fail(i.error());
-  auto out = issue_json(*i);
-  auto progress = send::issue_progress(*ctx->store, *i, SystemClock::instance().now());
-  if (!progress) return fail(progress.error());
-  out["deliveries"] = progress_json(*progress);
-  // The scheduler's releases of it, cohort by cohort (scheduler/releases.hpp).
-  auto releases = ctx->store->cohort_releases(i->id);
-  if (!releases) return fail(releases.error());
-  out["releases"] = admin::releases_json(*releases);
-  auto domains = ctx->store->domain_counts_of_issue(i->id, bounce::kMaxRateDomains);
-  if (!domains) return fail(domains.error());
-  const auto rates = bounce::domain_rates(*domains);
+  auto details = admin::load_issue_details(*ctx->store, *ctx->store, *ctx->store, *i,
+                                           SystemClock::instance().now(),
+                                           a.json ? admin::kIssueEventsShown : 100);
+  if (!details) return fail(details.error());
   if (a.json) {
-    auto events = ctx->store->bounce_events_of_issue(i->id, 1000);
-    if (!events) return fail(events.error());
-    out["bounces"] = admin::bounce_events_json(*events);
-    out["domain_rates"] = admin::domain_rates_json(rates);
-    out["body_markdown"] = i->body_markdown;
-    out["sponsor"] = sponsor_json(*i);
-    std::cout << boost::json::serialize(out) << "\n";
+    std::cout << boost::json::serialize(admin::issue_details_json(*i, *details)) << "\n";
     return kExitOk;
   }
+  const auto& [progress, releases, events, rates] = *details;
   std::cout << fmt::format(
       "id:          {}\nnewsletter:  {}\nsubject:     {}\npreheader:   {}\nstatus:      {}\n"
       "created:     {}\n",
@@ -157,12 +144,12 @@ int show(const std::string& data, const IssueArgs& a) {
   }
   if (i->started_at) std::cout << fmt::format("started:     {}\n", format_iso8601(*i->started_at));
   if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
-  std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress->counts));
-  if (!progress->deferrals.empty()) {
-    std::cout << fmt::format("deferred:    {}\n", deferral_reasons_text(progress->deferrals));
+  std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress.counts));
+  if (!progress.deferrals.empty()) {
+    std::cout << fmt::format("deferred:    {}\n", deferral_reasons_text(progress.deferrals));
   }
-  if (auto line = rate_line(*progress)) std::cout << fmt::format("rate:        {}\n", *line);
-  for (const auto& r : *releases) {
+  if (auto line = rate_line(progress)) std::cout << fmt::format("rate:        {}\n", *line);
+  for (const auto& r : releases) {
     const std::string who = r.zone.empty() ? "everyone" : r.zone;
     if (r.outcome == store::CohortOutcome::skipped) {
       std::cout << fmt::format("release:     {} due {}: skipped (later than the late window)\n",
@@ -172,11 +159,9 @@ int show(const std::string& data, const IssueArgs& a) {
                                format_iso8601(r.release_at), r.readers);
     }
   }
-  auto events = ctx->store->bounce_events_of_issue(i->id, 100);
-  if (!events) return fail(events.error());
-  if (!events->empty()) {
+  if (!events.empty()) {
     std::cout << fmt::format("bounces:     {} (bounces, complaints, unsubscribe mail)\n{}",
-                             events->size(), bounce_event_lines(*events));
+                             events.size(), bounce_event_lines(events));
   }
   // Receiving domains against the providers' limits: every one over, then the five
   // with most copies of the rest (--json has them all).

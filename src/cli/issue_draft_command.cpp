@@ -22,12 +22,9 @@ struct DraftArgs {
 };
 
 int draft(const std::string& data, const DraftArgs& a) {
-  UnixSeconds now = SystemClock::instance().now();
-  if (!a.now.empty()) {
-    auto t = parse_rfc3339(a.now);
-    if (!t) return fail("--now: " + t.error().message);
-    now = *t;
-  }
+  auto fixed_now = now_option(a.now);
+  if (!fixed_now) return fail(fixed_now.error());
+  const UnixSeconds now = fixed_now->value_or(SystemClock::instance().now());
   auto day = schedule::parse_day(a.edition);
   if (!day) return fail("--edition: " + day.error().message);
   auto ctx = open_context(data);

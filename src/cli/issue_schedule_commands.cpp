@@ -21,12 +21,9 @@ struct ScheduleArgs {
 };
 
 int schedule(const std::string& data, const ScheduleArgs& a) {
-  UnixSeconds now = SystemClock::instance().now();
-  if (!a.now.empty()) {
-    auto t = parse_rfc3339(a.now);
-    if (!t) return fail("--now: " + t.error().message);
-    now = *t;
-  }
+  auto fixed_now = now_option(a.now);
+  if (!fixed_now) return fail(fixed_now.error());
+  const UnixSeconds now = fixed_now->value_or(SystemClock::instance().now());
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   send::ScheduleRequest request{a.edition, a.at};

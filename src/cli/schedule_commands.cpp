@@ -44,21 +44,15 @@ struct ShowArgs {
   bool json = false;
 };
 
-Result<UnixSeconds> instant_option(const std::string& now, const Clock& clock) {
-  if (now.empty()) return clock.now();
-  auto t = parse_rfc3339(now);
-  if (!t) return make_error(Errc::invalid_argument, "--now: " + t.error().message);
-  return t;
-}
-
 int tick(const std::string& data, const TickArgs& a) {
-  auto now = instant_option(a.now, SystemClock::instance());
-  if (!now) return fail(now.error());
+  auto fixed_now = now_option(a.now);
+  if (!fixed_now) return fail(fixed_now.error());
+  const UnixSeconds now = fixed_now->value_or(SystemClock::instance().now());
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
   feeds::CurlFetcher fetcher(fetch_limits(ctx->config));
   auto report =
-      scheduler::run_tick(scheduler_parts(*ctx, fetcher, data), data, *now, release_options(ctx->config));
+      scheduler::run_tick(scheduler_parts(*ctx, fetcher, data), data, now, release_options(ctx->config));
   if (!report) return fail(report.error());
   if (report->busy) {
     std::cerr << fmt::format("another scheduler step is running on {}; nothing done\n", data);
@@ -70,7 +64,7 @@ int tick(const std::string& data, const TickArgs& a) {
   for (const auto& d : report->drafts) std::cout << d << "\n";
   for (const auto& r : report->releases) std::cout << describe(r) << "\n";
   if (report->releases.empty() && report->feeds_polled == 0 && report->drafts.empty()) {
-    std::cout << fmt::format("nothing due at {}\n", format_iso8601(*now));
+    std::cout << fmt::format("nothing due at {}\n", format_iso8601(now));
   }
   if (!a.wait) return kExitOk;
   // What is sending now: released by this step or an earlier one.
