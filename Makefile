@@ -1,6 +1,7 @@
 # Broadsheet: the two commands of README.md, and the pieces they are made of.
 #   make run    install what is missing, build, create var/ with demo data, serve
 #   make test   install what the tests need, build (plain and sanitized), run every suite
+#   make package  the .deb (binary, systemd unit, default configuration, man page)
 #               in two lanes: a suite runs as soon as its build is done, beside the next
 #               build, so the CPU is busy while tests wait on servers and Chromium
 
@@ -24,7 +25,7 @@ E2E_CONCURRENCY ?= 4
 # rates, a build only takes longer.
 BUILD_NICE ?= nice -n 10
 
-.PHONY: run test test-lane-plain test-lane-asan deps deps-run build build-test build-asan build-tsan build-fuzz unit-test \
+.PHONY: run test package test-lane-plain test-lane-asan deps deps-run build build-test build-asan build-tsan build-fuzz unit-test \
         unit-test-asan unit-test-tsan system-test system-test-asan e2e-test fuzz-test lint bench clean
 
 run: deps-run
@@ -139,6 +140,16 @@ test-lane-plain test-lane-asan:
 lint: build
 	@cmake -S . -B build-lint -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROADSHEET_UNITY=OFF $(CMAKE_FLAGS) >/dev/null
 	run-clang-tidy-14 -p build-lint -quiet -j $(JOBS) '$(CURDIR)/src/'
+
+# The Debian package: build/broadsheet_VERSION-1_ARCH.deb (cmake/package.cmake says what
+# it holds), checked by lintian. Builds the binary, its man page and default
+# configuration, not the tests.
+package:
+	@scripts/install-deps --package
+	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@$(BUILD_NICE) cmake --build build -j $(JOBS) --target broadsheet broadsheet_manpage broadsheet_package_files
+	@cd build && cpack -G DEB
+	lintian --fail-on error build/broadsheet_*.deb
 
 bench: deps build
 	bench/import

@@ -147,9 +147,21 @@ Result<std::string> set_toml_string(std::string_view text, std::string_view sect
   return out;
 }
 
-Status replace_file(const std::string& path, std::string_view text) {
+Status replace_file(const std::string& link_or_path, std::string_view text) {
+  // A packaged data folder's broadsheet.toml is a link to /etc/broadsheet/: renaming
+  // over the link would leave /etc's file behind and the folder with a copy.
+  std::error_code ec;
+  std::string path = link_or_path;
+  if (std::filesystem::is_symlink(link_or_path, ec)) {
+    auto target = std::filesystem::canonical(link_or_path, ec);
+    if (ec) {
+      return make_error(Errc::io, fmt::format("cannot follow {}: {}", link_or_path, ec.message()));
+    }
+    path = target.string();
+  }
   struct stat st {};
-  mode_t mode = ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+  const bool existed = ::stat(path.c_str(), &st) == 0;
+  mode_t mode = existed ? (st.st_mode & 07777) : 0644;
   std::string temp = path + ".new";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -161,6 +173,10 @@ Status replace_file(const std::string& path, std::string_view text) {
     if (n < 0 && errno == EINTR) continue;
     ok = n > 0;
     if (ok) done += static_cast<std::size_t>(n);
+  }
+  // Its owner and group too (root:broadsheet 0640 in the package), when root edits it.
+  if (ok && existed && (st.st_uid != ::geteuid() || st.st_gid != ::getegid())) {
+    ok = ::fchown(fd, st.st_uid, st.st_gid) == 0;
   }
   ok = ok && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;

@@ -21,7 +21,8 @@ Result<std::string> set_toml_string(std::string_view text, std::string_view sect
                                     std::string_view key, std::string_view value);
 
 // Replaces the file at `path` with `text`: written beside it, flushed, renamed over it,
-// keeping its permission bits.
+// keeping its permission bits, owner and group. A symbolic link is followed: the file
+// it names is replaced and the link stays.
 Status replace_file(const std::string& path, std::string_view text);
 
 }  // namespace broadsheet::cli

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "config/config.hpp"
 
@@ -71,6 +73,28 @@ TEST(TomlEdit, TheDefaultFileTakesTheNewValue) {
   auto config = load_config(dir.string(), [](const std::string&) { return std::nullopt; });
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->dkim.keys, "news.example.com:s1:rsa:secrets/k.pem");
+  fs::remove_all(dir);
+}
+
+TEST(TomlEdit, ALinkedFileIsEditedWhereItIs) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("bs-toml-link-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "etc");
+  fs::create_directories(dir / "data");
+  std::string target = (dir / "etc" / "broadsheet.toml").string();
+  std::ofstream(target) << "[dkim]\nkeys = \"\"\n";
+  ::chmod(target.c_str(), 0640);
+  fs::path link = dir / "data" / "broadsheet.toml";
+  fs::create_symlink(target, link);
+  ASSERT_TRUE(replace_file(link.string(), "[dkim]\nkeys = \"x\"\n").ok());
+  EXPECT_TRUE(fs::is_symlink(link));
+  std::ifstream in(target);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "[dkim]\nkeys = \"x\"\n");
+  struct stat st {};
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_FALSE(fs::exists(dir / "data" / "broadsheet.toml.new"));
   fs::remove_all(dir);
 }
 
