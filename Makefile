@@ -1,9 +1,9 @@
 # Broadsheet: the two commands of README.md, and the pieces they are made of.
 #   make run    install what is missing, build, create var/ with demo data, serve
 #   make test   install what the tests need, build (plain and sanitized), run every suite
-#   make package  the .deb (binary, systemd unit, default configuration, man page)
 #               in two lanes: a suite runs as soon as its build is done, beside the next
 #               build, so the CPU is busy while tests wait on servers and Chromium
+#   make package  the .deb (binary, systemd unit, default configuration, man page)
 
 PORT ?= 8080
 DATA ?= var

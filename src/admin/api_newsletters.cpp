@@ -189,12 +189,8 @@ Response api_create_newsletter(ApiContext& ctx, const Request& req) {
     }
     return error_answer(req, added.error());
   }
-  // add_newsletter keeps the fields `newsletter add` has; the zone and the drafts'
-  // settings are an update's, as with `newsletter update` after `add`.
-  auto stored = ctx.newsletters.update_newsletter(added->slug, *update);
-  if (!stored) return error_answer(req, stored.error());
-  (void)ctx.audit.audit(req.principal, "newsletter.add", stored->slug, stored->name);
-  return Response::json(201, full_newsletter(ctx, *stored));
+  (void)ctx.audit.audit(req.principal, "newsletter.add", added->slug, added->name);
+  return Response::json(201, full_newsletter(ctx, *added));
 }
 
 Response api_update_newsletter(ApiContext& ctx, const Request& req) {

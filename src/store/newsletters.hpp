@@ -28,7 +28,8 @@ struct NewsletterUpdate {
   std::optional<OnCutoff> on_cutoff;
 };
 
-// Slugs are unique: add_newsletter() of a taken slug is Errc::conflict.
+// Slugs are unique: add_newsletter() of a taken slug is Errc::conflict. add_newsletter
+// stores every field of the newsletter at once, the zone and the drafts' settings too.
 class Newsletters {
  public:
   virtual ~Newsletters() = default;

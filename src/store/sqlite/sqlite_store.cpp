@@ -180,6 +180,8 @@ Result<Newsletter> SqliteStore::add_newsletter(const Newsletter& n) {
   if (!h) return h.error();
   Newsletter out = n;
   out.created_at = out.updated_at = clock_.now();
+  const std::string sections = join_sections(n.drafts.sections);
+  const std::string on_cutoff(to_string(n.drafts.on_cutoff));
   Query q(db(), sql().insert_newsletter);
   q.bind_text(1, n.slug)
       .bind_text(2, n.name)
@@ -191,7 +193,13 @@ Result<Newsletter> SqliteStore::add_newsletter(const Newsletter& n) {
       .bind_text(8, to_string(n.opt_in))
       .bind_int(9, out.created_at)
       .bind_text(10, n.welcome_subject)
-      .bind_text(11, n.welcome_body);
+      .bind_text(11, n.welcome_body)
+      .bind_text(12, n.default_timezone)
+      .bind_bool(13, n.draft_from_feeds)
+      .bind_int(14, n.drafts.items)
+      .bind_text(15, sections)
+      .bind_int(16, n.drafts.lead)
+      .bind_text(17, on_cutoff);
   Status s = q.returning_row("insert_newsletter returned no id", [&] { out.id = q.int_at(0); });
   if (!s) {
     return failed_to(fmt::format("add newsletter '{}'", n.slug), s.error(),

@@ -263,6 +263,31 @@ TEST_F(SqliteTest, NewslettersRoundTrip) {
   EXPECT_FALSE(read->is_public);
   EXPECT_EQ(read->opt_in, OptIn::single_opt_in);
   EXPECT_EQ(read->created_at, clock_.now());
+  EXPECT_EQ(read->default_timezone, "");
+  EXPECT_FALSE(read->draft_from_feeds);
+  EXPECT_EQ(read->drafts.items, 10);
+}
+
+// The API's create gives the zone and the drafts' settings with the rest: one row, whole.
+TEST_F(SqliteTest, ANewNewsletterKeepsItsZoneAndDraftSettings) {
+  auto& store = open();
+  Newsletter n;
+  n.slug = "evening";
+  n.name = "Evening";
+  n.schedule = "daily 18:00";
+  n.default_timezone = "Europe/Paris";
+  n.draft_from_feeds = true;
+  n.drafts = {.items = 7, .sections = {"World", "Business"}, .lead = 7200,
+              .on_cutoff = OnCutoff::send};
+  ASSERT_TRUE(store.add_newsletter(n).ok());
+  auto read = store.newsletter_by_slug("evening");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->default_timezone, "Europe/Paris");
+  EXPECT_TRUE(read->draft_from_feeds);
+  EXPECT_EQ(read->drafts.items, 7);
+  EXPECT_EQ(read->drafts.sections, (std::vector<std::string>{"World", "Business"}));
+  EXPECT_EQ(read->drafts.lead, 7200);
+  EXPECT_EQ(read->drafts.on_cutoff, OnCutoff::send);
 }
 
 TEST_F(SqliteTest, ATakenSlugIsAConflict) {

@@ -7,10 +7,14 @@
 -- draft_lead, draft_on_cutoff ------------------------------------------------------------------
 
 -- name: insert_newsletter
+-- Every field at once, so a newsletter is whole from its first row. ?12: a zone, or ''
+-- for the publication's; ?13..?17: the drafts from feeds.
 INSERT INTO newsletters (slug, name, description, schedule, from_name, from_address,
                          is_public, opt_in, created_at, updated_at, welcome_subject,
-                         welcome_body)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)
+                         welcome_body, default_timezone, draft_from_feeds, draft_items,
+                         draft_sections, draft_lead, draft_on_cutoff)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, nullif(?12, ''), ?13, ?14, ?15,
+        ?16, ?17)
 RETURNING id;
 
 -- name: list_newsletters
