@@ -1,4 +1,4 @@
-// libFuzzer target for the CSV reader of `broadsheet import` (src/cli/csv.hpp).
+// libFuzzer target for the CSV reader of `broadsheet import` (src/imports/csv.hpp).
 //
 // The property: a bound on the record size changes which records are returned, never
 // where records begin. The input is read twice, with no bound and with a small one;
@@ -9,7 +9,7 @@
 // open at the end of the file.
 //
 // By hand: clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. -Isrc \
-//   fuzz/csv_fuzz.cpp src/cli/csv.cpp -o fuzz_csv && ./fuzz_csv -max_total_time=30 fuzz/corpus/csv
+//   fuzz/csv_fuzz.cpp src/imports/csv.cpp -o fuzz_csv && ./fuzz_csv -max_total_time=30 fuzz/corpus/csv
 #include <stdio.h>  // fmemopen
 
 #include <cstdint>
@@ -19,12 +19,12 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/csv.hpp"
+#include "imports/csv.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 namespace {
 
-using broadsheet::cli::CsvReader;
+using broadsheet::imports::CsvReader;
 using broadsheet::fuzz::require;
 using Outcome = CsvReader::Outcome;
 
@@ -101,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     good.push_back(&w);
     for (std::size_t k = 0; k < w.fields.size(); ++k) {
       if (k > 0) written += ',';
-      broadsheet::cli::csv_append_field(written, w.fields[k]);
+      broadsheet::imports::csv_append_field(written, w.fields[k]);
     }
     written += '\n';
   }

@@ -13,6 +13,7 @@
 
 #include "admin/api_common.hpp"
 #include "admin/issue_details.hpp"
+#include "admin/reader_fields.hpp"
 #include "admin/json_shapes.hpp"
 #include "core/resources.hpp"
 #include "core/text.hpp"
@@ -43,8 +44,8 @@ constexpr std::size_t kMaxLimit = 100;
 
 // The issue with its body and delivery counts, as GET /api/v1/issues/{id} shows it.
 Result<json::object> full_issue(ApiContext& ctx, const Issue& issue) {
-  auto details =
-      load_issue_details(ctx.deliveries, ctx.bounces, ctx.releases, issue, ctx.clock.now());
+  auto details = load_issue_details(ctx.deliveries, ctx.bounces, ctx.releases, ctx.segments,
+                                    issue, ctx.clock.now());
   if (!details) return details.error();
   return issue_details_json(issue, *details);
 }
@@ -114,6 +115,26 @@ Response api_list_issues(ApiContext& ctx, const Request& req) {
   return Response::json(200, json::object{{"issues", std::move(out)}});
 }
 
+namespace {
+
+// The "segment" field of an issue's body (create, update, send): absent (nullopt),
+// null (the whole newsletter: an inner nullopt) or a segment's name.
+Result<std::optional<std::optional<std::string>>> segment_field(const json::object& body) {
+  if (!body.contains("segment")) return std::optional<std::optional<std::string>>{};
+  if (body.at("segment").is_null()) {
+    return std::optional<std::optional<std::string>>(std::optional<std::string>{});
+  }
+  auto name = string_field(body, "segment", std::nullopt);
+  if (!name) return name.error();
+  return std::optional<std::optional<std::string>>(std::optional<std::string>(*name));
+}
+
+Response segments_unavailable() {
+  return Response::json_error(503, "unavailable", "Segments are not served here.");
+}
+
+}  // namespace
+
 Response api_create_issue(ApiContext& ctx, const Request& req) {
   std::optional<Response> refusal;
   auto parsed = json_body(req, refusal);
@@ -122,19 +143,33 @@ Response api_create_issue(ApiContext& ctx, const Request& req) {
   for (const auto& field : *body) {
     const std::string_view k = field.key();
     if (k != "newsletter" && k != "subject" && k != "preheader" && k != "body_markdown" &&
-        k != "sponsor") {
+        k != "sponsor" && k != "segment") {
       return Response::json_error(
           400, "invalid_field",
           fmt::format("Unknown field \"{}\": an issue has newsletter, subject, preheader, "
-                      "body_markdown and sponsor.",
+                      "body_markdown, sponsor and segment.",
                       excerpt(k)));
     }
   }
   auto draft = detail::new_issue_fields(ctx.newsletters, req, *body, std::nullopt, refusal);
   if (!draft) return std::move(*refusal);
+  // The segment is checked before the issue is made, so a refusal makes nothing.
+  auto segment = segment_field(*body);
+  if (!segment) return error_answer(req, segment.error());
+  if (*segment && **segment) {
+    if (ctx.segments == nullptr) return segments_unavailable();
+    auto g = segment_for_new_issue(*ctx.segments, draft->newsletter_id, ***segment,
+                                   "\"segment\"");
+    if (!g) return error_answer(req, g.error());
+  }
   auto added = ctx.issues.add_issue(*draft);
   if (!added) return error_answer(req, added.error());
   (void)ctx.audit.audit(req.principal, "issue.create", std::to_string(added->id), added->subject);
+  if (*segment && **segment) {
+    if (auto st = choose_issue_segment(*ctx.segments, added->id, **segment); !st) {
+      return error_answer(req, st.error());
+    }
+  }
   added->newsletter_slug = draft->newsletter_slug;
   auto r = issue_answer(ctx, req, 201, *added);
   r.set_header("Location", fmt::format("/api/v1/issues/{}", added->id));
@@ -151,6 +186,7 @@ Response api_update_issue(ApiContext& ctx, const Request& req) {
   store::IssueUpdate u;
   for (const auto& field : body) {
     const std::string_view k = field.key();
+    if (k == "segment") continue;  // below, once every other field is checked
     if (k == "sponsor") {
       std::optional<Response> sponsor_refusal;
       auto sponsor = sponsor_field(body, sponsor_refusal);
@@ -161,8 +197,8 @@ Response api_update_issue(ApiContext& ctx, const Request& req) {
     if (k != "subject" && k != "preheader" && k != "body_markdown") {
       return Response::json_error(
           400, "invalid_field",
-          fmt::format("Unknown field \"{}\": an issue's subject, preheader, body_markdown "
-                      "and sponsor can change.",
+          fmt::format("Unknown field \"{}\": an issue's subject, preheader, body_markdown, "
+                      "sponsor and segment can change.",
                       excerpt(k)));
     }
     auto value = string_field(body, k, std::nullopt);
@@ -184,6 +220,14 @@ Response api_update_issue(ApiContext& ctx, const Request& req) {
       u.body_markdown = std::move(*value);
     }
   }
+  auto segment = segment_field(body);
+  if (!segment) return error_answer(req, segment.error());
+  if (*segment) {
+    if (ctx.segments == nullptr) return segments_unavailable();
+    if (auto st = choose_issue_segment(*ctx.segments, *id, **segment); !st) {
+      return error_answer(req, st.error());
+    }
+  }
   auto edit = send::edit_issue(ctx.issues, ctx.audit, *id, u, req.principal);
   if (!edit) return error_answer(req, edit.error());
   auto out = full_issue(ctx, edit->issue);
@@ -203,6 +247,25 @@ Response api_get_issue(ApiContext& ctx, const Request& req) {
 Response api_send_issue(ApiContext& ctx, const Request& req) {
   auto id = issue_id(req);
   if (!id) return no_issue(req);
+  // {"segment":"NAME"} sends to a segment (api_readers.hpp), null to the whole
+  // newsletter; no body or no field leaves the issue's audience as it was.
+  if (!req.body.empty()) {
+    std::optional<Response> refusal;
+    auto parsed = detail::json_body(req, refusal);
+    if (!parsed) return std::move(*refusal);
+    const json::object& body = parsed->value.as_object();
+    if (auto r = detail::unknown_field(body, {"segment"}, "a send may name a segment.")) {
+      return std::move(*r);
+    }
+    auto segment = segment_field(body);
+    if (!segment) return error_answer(req, segment.error());
+    if (*segment) {
+      if (ctx.segments == nullptr) return segments_unavailable();
+      if (auto st = choose_issue_segment(*ctx.segments, *id, **segment); !st) {
+        return error_answer(req, st.error());
+      }
+    }
+  }
   auto started = send::start_send({ctx.issues, ctx.deliveries, ctx.audit}, *id, req.principal);
   if (!started) return error_answer(req, started.error());
   if (ctx.sending_changed) ctx.sending_changed();

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "address/address.hpp"
 #include "config/config.hpp"
@@ -53,8 +54,13 @@
 #include "store/releases.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
+#include "store/reader_directory.hpp"
+#include "store/segments.hpp"
+#include "store/signups.hpp"
 
 namespace broadsheet::admin {
+
+class ImportJobs;  // import_jobs.hpp
 
 // What the handlers use: the roles of the store, the clock, a wake-up call.
 struct ApiContext {
@@ -83,6 +89,15 @@ struct ApiContext {
   store::DeliveryReports* reports = nullptr;            // delivery reports
   store::Users* users = nullptr;                        // users and API tokens
   store::ApiTokens* tokens = nullptr;
+  // Readers, segments (api_readers.hpp; `readers` above too); null: answered 503.
+  store::Signups* signups = nullptr;
+  store::ReaderDirectory* directory = nullptr;
+  store::Segments* segments = nullptr;
+  // Imports in the background (api_imports.hpp); null: answered 503.
+  std::shared_ptr<ImportJobs> imports = nullptr;
+  // The sign-up's resend window (signup.resend_window): an import's confirmations
+  // skip readers sent one within it.
+  UnixSeconds resend_window = 0;
 };
 
 http::Response api_list_newsletters(ApiContext& ctx, const http::Request& req);

@@ -3,11 +3,13 @@
 #include <boost/json.hpp>
 
 #include "admin/json_shapes.hpp"
+#include "admin/reader_fields.hpp"
 
 namespace broadsheet::admin {
 
 Result<IssueDetails> load_issue_details(store::DeliveryLog& deliveries, store::Bounces& bounces,
-                                        store::Releases& releases, const Issue& issue,
+                                        store::Releases& releases, store::Segments* segments,
+                                        const Issue& issue,
                                         UnixSeconds now, std::size_t max_events) {
   IssueDetails d;
   auto progress = send::issue_progress(deliveries, issue, now);
@@ -22,6 +24,11 @@ Result<IssueDetails> load_issue_details(store::DeliveryLog& deliveries, store::B
   auto domains = bounces.domain_counts_of_issue(issue.id, bounce::kMaxRateDomains);
   if (!domains) return domains.error();
   d.domain_rates = bounce::domain_rates(*domains);
+  if (segments != nullptr) {
+    auto segment = issue_segment_name(*segments, issue.id);
+    if (!segment) return segment.error();
+    d.segment = std::move(*segment);
+  }
   return d;
 }
 
@@ -33,6 +40,7 @@ boost::json::object issue_details_json(const Issue& issue, const IssueDetails& d
   out["bounces"] = bounce_events_json(details.bounces);
   out["domain_rates"] = domain_rates_json(details.domain_rates);
   out["releases"] = releases_json(details.releases);
+  out["segment"] = details.segment ? boost::json::value(*details.segment) : boost::json::value(nullptr);
   return out;
 }
 

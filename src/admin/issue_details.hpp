@@ -1,10 +1,12 @@
 // One issue as `issue show` and GET /api/v1/issues/{id} present it: its delivery
-// progress, the scheduler's releases, its inbound events and its rates by receiving
-// domain, read once and shown by both (the text of `issue show`, or the JSON object both
+// progress, the scheduler's releases, its inbound events, its rates by receiving
+// domain and the segment it goes to, read once and shown by both (the text of `issue show`, or the JSON object both
 // print).
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -17,6 +19,7 @@
 #include "store/bounces.hpp"
 #include "store/delivery_log.hpp"
 #include "store/releases.hpp"
+#include "store/segments.hpp"
 
 namespace broadsheet::admin {
 
@@ -25,6 +28,7 @@ struct IssueDetails {
   std::vector<store::CohortRelease> releases;  // in release order
   std::vector<store::BounceEventRow> bounces;  // at most `max_events`, oldest first
   std::vector<bounce::DomainRate> domain_rates;
+  std::optional<std::string> segment;  // its segment's name; none: the whole newsletter
 };
 
 // The API and `issue show --json` read 1,000 inbound events; the text of `issue show`
@@ -32,12 +36,14 @@ struct IssueDetails {
 inline constexpr std::size_t kIssueEventsShown = 1000;
 
 Result<IssueDetails> load_issue_details(store::DeliveryLog& deliveries, store::Bounces& bounces,
-                                        store::Releases& releases, const Issue& issue,
+                                        store::Releases& releases, store::Segments* segments,
+                                        const Issue& issue,
                                         UnixSeconds now,
                                         std::size_t max_events = kIssueEventsShown);
 
 // The full issue: issue_json with "body_markdown", "sponsor", "deliveries", "bounces",
-// "domain_rates" and "releases" (json_shapes.hpp gives each part's shape).
+// "domain_rates", "releases" (json_shapes.hpp gives each part's shape) and "segment"
+// (null: the whole newsletter). `segments` may be null (no segment is read then).
 boost::json::object issue_details_json(const Issue& issue, const IssueDetails& details);
 
 }  // namespace broadsheet::admin

@@ -2,10 +2,13 @@
 
 #include "admin/api_accounts.hpp"
 #include "admin/api_auth.hpp"
+#include "admin/api_imports.hpp"
 #include "admin/api_issue_views.hpp"
 #include "admin/api_issues.hpp"
 #include "admin/api_newsletters.hpp"
+#include "admin/api_readers.hpp"
 #include "admin/api_settings.hpp"
+#include "admin/import_jobs.hpp"
 #include "admin/api_suppressions.hpp"
 #include "admin/desk_auth.hpp"
 #include "core/encoding.hpp"
@@ -14,6 +17,9 @@
 #include "desk/layout.hpp"
 #include "desk/newsletter_pages.hpp"
 #include "desk/settings_pages.hpp"
+#include "desk/imports.hpp"
+#include "desk/readers.hpp"
+#include "desk/segments.hpp"
 #include "desk/sign_in.hpp"
 #include "web/archive_pages.hpp"
 #include "web/pages.hpp"
@@ -54,6 +60,11 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
   api_context->reports = &ctx.store;
   api_context->users = &ctx.store;
   api_context->tokens = &ctx.store;
+  api_context->signups = &ctx.store;
+  api_context->directory = &ctx.store;
+  api_context->segments = &ctx.store;
+  api_context->imports = std::make_shared<admin::ImportJobs>(ctx.store, ctx.clock);
+  api_context->resend_window = ctx.config.signup.resend_window;
   // Each handler holds the context and the drafts maker's parts it points at.
   auto api = [api_context, maker](http::Response (*handler)(admin::ApiContext&, const http::Request&)) {
     return [api_context, maker, handler](const http::Request& req) {
@@ -189,6 +200,33 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        api(admin::api_add_suppression)},
       {Method::delete_, "/api/v1/suppressions/{email}", Permission::api_audience,
        api(admin::api_remove_suppression)},
+      // Readers, segments, imports and exports (admin/api_readers.hpp, api_imports.hpp):
+      // any role reads them; changing them, and taking them out in bulk (exports), is
+      // the audience role's.
+      {Method::get, "/api/v1/readers", Permission::api_read, api(admin::api_list_readers)},
+      {Method::post, "/api/v1/readers", Permission::api_audience, api(admin::api_add_reader)},
+      {Method::get, "/api/v1/readers/{id}", Permission::api_read, api(admin::api_get_reader)},
+      {Method::patch, "/api/v1/readers/{id}", Permission::api_audience,
+       api(admin::api_update_reader)},
+      {Method::delete_, "/api/v1/readers/{id}", Permission::api_audience,
+       api(admin::api_erase_reader)},
+      {Method::post, "/api/v1/readers/{id}/unsubscribe", Permission::api_audience,
+       api(admin::api_unsubscribe_reader)},
+      {Method::post, "/api/v1/readers/{id}/block", Permission::api_audience,
+       api(admin::api_block_reader)},
+      {Method::get, "/api/v1/segments", Permission::api_read, api(admin::api_list_segments)},
+      {Method::post, "/api/v1/segments", Permission::api_audience, api(admin::api_add_segment)},
+      {Method::get, "/api/v1/segments/{id}", Permission::api_read, api(admin::api_get_segment)},
+      {Method::patch, "/api/v1/segments/{id}", Permission::api_audience,
+       api(admin::api_update_segment)},
+      {Method::delete_, "/api/v1/segments/{id}", Permission::api_audience,
+       api(admin::api_remove_segment)},
+      {Method::get, "/api/v1/exports", Permission::api_audience, api(admin::api_export_readers)},
+      {Method::post, "/api/v1/imports", Permission::api_audience, api(admin::api_start_import),
+       admin::kImportBodyLimit},
+      {Method::get, "/api/v1/imports/{id}", Permission::api_read, api(admin::api_get_import)},
+      {Method::get, "/api/v1/imports/{id}/errors.csv", Permission::api_read,
+       api(admin::api_import_errors)},
       // The desk (/admin): signed-in users of `broadsheet user add`, by role; every
       // write carries the session's CSRF token (http/router.hpp). desk/layout.hpp says
       // how to add a page.
@@ -256,6 +294,34 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        on_desk(desk::create_token_post)},
       {Method::post, "/admin/settings/tokens/{id}/revoke", Permission::desk_admin,
        on_desk(desk::revoke_token_post)},
+      // Readers, segments and imports (desk/readers.hpp, segments.hpp, imports.hpp): pages
+      // through the API's handlers as above, and the API's own handlers for the files.
+      {Method::get, "/admin/readers", Permission::desk_read, on_desk(desk::readers_page)},
+      {Method::get, "/admin/readers.csv", Permission::desk_audience,
+       api(admin::api_export_readers)},
+      {Method::get, "/admin/readers/{id}", Permission::desk_read, on_desk(desk::reader_page)},
+      {Method::post, "/admin/readers/{id}", Permission::desk_audience,
+       on_desk(desk::reader_edit_post)},
+      {Method::post, "/admin/readers/{id}/unsubscribe", Permission::desk_audience,
+       on_desk(desk::reader_unsubscribe_post)},
+      {Method::post, "/admin/readers/{id}/block", Permission::desk_audience,
+       on_desk(desk::reader_block_post)},
+      {Method::post, "/admin/readers/{id}/erase", Permission::desk_audience,
+       on_desk(desk::reader_erase_post)},
+      {Method::get, "/admin/imports", Permission::desk_audience, on_desk(desk::imports_page)},
+      {Method::post, "/admin/api/imports", Permission::desk_audience,
+       api(admin::api_start_import), admin::kImportBodyLimit},
+      {Method::get, "/admin/api/imports/{id}", Permission::desk_read, api(admin::api_get_import)},
+      {Method::get, "/admin/imports/{id}/errors.csv", Permission::desk_read,
+       api(admin::api_import_errors)},
+      {Method::get, "/admin/segments", Permission::desk_read, on_desk(desk::segments_page)},
+      {Method::post, "/admin/segments", Permission::desk_audience,
+       on_desk(desk::segment_add_post)},
+      {Method::get, "/admin/segments/{id}", Permission::desk_read, on_desk(desk::segment_page)},
+      {Method::post, "/admin/segments/{id}", Permission::desk_audience,
+       on_desk(desk::segment_edit_post)},
+      {Method::post, "/admin/segments/{id}/remove", Permission::desk_audience,
+       on_desk(desk::segment_remove_post)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},

@@ -9,6 +9,7 @@
 
 #include "admin/issue_details.hpp"
 #include "admin/json_shapes.hpp"
+#include "admin/reader_fields.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "render/body_fields.hpp"
@@ -20,7 +21,7 @@ using admin::issue_json;
 namespace {
 
 struct IssueArgs {
-  std::string newsletter, subject, preheader, body_file, sponsor_file, status;
+  std::string newsletter, subject, preheader, body_file, sponsor_file, status, segment;
   Id id = 0;
   std::size_t limit = 50;
   bool json = false;
@@ -64,9 +65,18 @@ int create(const std::string& data, const IssueArgs& a) {
   i.preheader = a.preheader;
   i.body_markdown = std::move(*body);
   i.sponsor_markdown = std::move(sponsor);
+  if (!a.segment.empty()) {
+    auto g = admin::segment_for_new_issue(*ctx->store, n->id, a.segment, "--segment");
+    if (!g) return fail(g.error());
+  }
   auto added = ctx->store->add_issue(i);
   if (!added) return fail(added.error());
   (void)ctx->store->audit("cli", "issue.create", std::to_string(added->id), a.subject);
+  if (!a.segment.empty()) {
+    if (auto st = admin::choose_issue_segment(*ctx->store, added->id, a.segment); !st) {
+      return fail(st.error());
+    }
+  }
   // The id alone on stdout, so scripts can take it: ID=$(broadsheet issue create ...).
   std::cout << added->id << "\n";
   return kExitOk;
@@ -118,15 +128,15 @@ int show(const std::string& data, const IssueArgs& a) {
   if (!ctx) return fail(ctx.error());
   auto i = ctx->store->issue_by_id(a.id);
   if (!i) return fail(i.error());
-  auto details = admin::load_issue_details(*ctx->store, *ctx->store, *ctx->store, *i,
-                                           SystemClock::instance().now(),
+  auto details = admin::load_issue_details(*ctx->store, *ctx->store, *ctx->store,
+                                           ctx->store.get(), *i, SystemClock::instance().now(),
                                            a.json ? admin::kIssueEventsShown : 100);
   if (!details) return fail(details.error());
   if (a.json) {
     std::cout << boost::json::serialize(admin::issue_details_json(*i, *details)) << "\n";
     return kExitOk;
   }
-  const auto& [progress, releases, events, rates] = *details;
+  const auto& [progress, releases, events, rates, segment] = *details;
   std::cout << fmt::format(
       "id:          {}\nnewsletter:  {}\nsubject:     {}\npreheader:   {}\nstatus:      {}\n"
       "created:     {}\n",
@@ -142,6 +152,7 @@ int show(const std::string& data, const IssueArgs& a) {
   if (i->scheduled_at) {
     std::cout << fmt::format("scheduled:   {}\n", format_iso8601(*i->scheduled_at));
   }
+  if (segment) std::cout << fmt::format("segment:     {}\n", *segment);
   if (i->started_at) std::cout << fmt::format("started:     {}\n", format_iso8601(*i->started_at));
   if (i->finished_at) std::cout << fmt::format("finished:    {}\n", format_iso8601(*i->finished_at));
   std::cout << fmt::format("deliveries:  {}\n", delivery_counts_line(progress.counts));
@@ -228,6 +239,11 @@ int update(const std::string& data, const IssueArgs& a, const CLI::App* cmd) {
   if (a.no_sponsor) u.sponsor_markdown = std::string();
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
+  if (given("--segment")) {  // "" : the whole newsletter again
+    std::optional<std::string> name;
+    if (!a.segment.empty()) name = a.segment;
+    if (auto st = admin::choose_issue_segment(*ctx->store, a.id, name); !st) return fail(st.error());
+  }
   auto edit = send::edit_issue(*ctx->store, *ctx->store, a.id, u, "cli");
   if (!edit) return fail(edit.error());
   if (edit->corrected) {
@@ -266,6 +282,8 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
   create_cmd->add_option("--sponsor-file", a.sponsor_file,
                          "A sponsor block in Markdown, shown as an advertisement after the first "
                          "story");
+  create_cmd->add_option("--segment", a.segment,
+                         "Send it only to this segment's readers (`broadsheet segment list`)");
   create_cmd->callback([&] { invocation.exit_code = create(create_data, a); });
 
   auto* list_cmd = group->add_subcommand("list", "List issues, newest first");
@@ -294,6 +312,9 @@ void add_issue_commands(CLI::App& app, Invocation& invocation) {
                          "Set the sponsor block (Markdown), shown as an advertisement after the "
                          "first story");
   update_cmd->add_flag("--no-sponsor", a.no_sponsor, "Remove the sponsor block");
+  update_cmd->add_option("--segment", a.segment,
+                         "Send it only to this segment's readers from now on; \"\" for the whole "
+                         "newsletter (only before sending began)");
   update_cmd->callback(
       [&, update_cmd] { invocation.exit_code = update(update_data, a, update_cmd); });
 

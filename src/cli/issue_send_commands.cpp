@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "address/address.hpp"
+#include "admin/reader_fields.hpp"
 #include "cli/context.hpp"
 #include "cli/issue_commands.hpp"
 #include "cli/progress.hpp"
@@ -239,9 +240,15 @@ int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait) {
 
 namespace {
 
-int send(const std::string& data, Id id, bool wait) {
+int send(const std::string& data, Id id, bool wait, const std::optional<std::string>& segment) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
+  if (segment) {
+    // "" sends to the whole newsletter again.
+    std::optional<std::string> name;
+    if (!segment->empty()) name = *segment;
+    if (auto st = admin::choose_issue_segment(*ctx->store, id, name); !st) return fail(st.error());
+  }
   auto started = send::start_send({*ctx->store, *ctx->store, *ctx->store}, id, "cli");
   if (!started) return fail(started.error());
   if (started->resumed) {
@@ -355,7 +362,15 @@ void add_issue_send_commands(CLI::App& group, Invocation& invocation) {
                      "When a server sends it, follow until done or until nothing more can be "
                      "sent before the next retry; exit 0 only when nothing is pending (3 "
                      "otherwise, 1 when the relay refuses the configuration)");
-  send_cmd->callback([&] { invocation.exit_code = send(send_data, id, wait); });
+  static std::string segment;
+  send_cmd->add_option("--segment", segment,
+                       "Send only to this segment's readers (`broadsheet segment list`); \"\" "
+                       "for the whole newsletter again");
+  send_cmd->callback([&, send_cmd] {
+    std::optional<std::string> chosen;
+    if (send_cmd->count("--segment") > 0) chosen = segment;
+    invocation.exit_code = send(send_data, id, wait, chosen);
+  });
 
   auto* pause_cmd = group.add_subcommand("pause", "Pause an issue that is sending");
   auto& pause_data = add_data_option(pause_cmd);

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
 #include "admin/json_shapes.hpp"
+#include "admin/reader_fields.hpp"
 #include "schedule/schedule.hpp"
 
 namespace broadsheet::cli {
@@ -30,12 +31,8 @@ int add(const std::string& data, const SubscriberArgs& a) {
   if (!ctx) return fail(ctx.error());
   auto email = address::parse_email(a.email, ctx->address_policy);
   if (!email) return fail(fmt::format("invalid email address: {}", email.error().message));
-  if (!is_valid_utf8(a.name) || has_unprintable_chars(a.name) || a.name.size() > 200) {
-    return fail("--name must be one line of UTF-8 text of at most 200 bytes");
-  }
-  if (!a.timezone.empty() && !schedule::is_known_timezone(a.timezone)) {
-    return fail(fmt::format("--timezone: unknown time zone \"{}\"", a.timezone.substr(0, 60)));
-  }
+  if (auto st = admin::check_reader_name(a.name, "--name"); !st) return fail(st.error());
+  if (auto st = admin::check_reader_zone(a.timezone, "--timezone"); !st) return fail(st.error());
   // Resolve every newsletter first, so a typo changes nothing.
   std::vector<Newsletter> targets;
   for (const auto& slug : a.newsletters) {
@@ -179,6 +176,29 @@ int remove(const std::string& data, const SubscriberArgs& a) {
   return kExitOk;
 }
 
+// Erases a reader's personal data for good (store::ReaderDirectory::erase_reader).
+int erase_subscriber(const std::string& data, const SubscriberArgs& a) {
+  auto ctx = open_context(data);
+  if (!ctx) return fail(ctx.error());
+  auto email = address::parse_email(a.email, ctx->address_policy);
+  std::string key = email ? email->normalized : a.email;
+  auto reader = ctx->store->subscriber_by_email(key);
+  if (!reader) {
+    if (reader.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));
+    return fail(reader.error());
+  }
+  const Id id = reader->subscriber.id;
+  if (auto st = ctx->store->erase_reader(id, "cli"); !st) return fail(st.error());
+  std::cout << fmt::format(
+      "erased subscriber {}: address, name, time zone, attributes, the network addresses of "
+      "their consents and the relay replies quoting them are gone for good\n"
+      "kept: their deliveries, consent records and bounces as counts (the reader is now "
+      "\"erased:{}\"), and a hash of the address among the suppressions, so an old file "
+      "imported again does not subscribe them\n",
+      id, id);
+  return kExitOk;
+}
+
 // Changes one reader field by field; every newsletter is resolved (and every value
 // checked) before anything is written, so a typo changes nothing.
 int update(const std::string& data, const SubscriberArgs& a) {
@@ -194,15 +214,11 @@ int update(const std::string& data, const SubscriberArgs& a) {
     if (reader.error().code == Errc::not_found) return fail(fmt::format("no subscriber {}", key));
     return fail(reader.error());
   }
-  if (a.name_given &&
-      (!is_valid_utf8(a.name) || has_unprintable_chars(a.name) || a.name.size() > 200)) {
-    return fail("--name must be one line of UTF-8 text of at most 200 bytes");
+  if (a.name_given) {
+    if (auto st = admin::check_reader_name(a.name, "--name"); !st) return fail(st.error());
   }
-  if (a.timezone_given && !a.timezone.empty() && !schedule::is_known_timezone(a.timezone)) {
-    return fail(
-        fmt::format("--timezone: unknown time zone \"{}\" (an IANA name such as "
-                    "Europe/Paris, or \"\" for none)",
-                    a.timezone.substr(0, 60)));
+  if (a.timezone_given) {
+    if (auto st = admin::check_reader_zone(a.timezone, "--timezone"); !st) return fail(st.error());
   }
   auto resolve = [&](const std::vector<std::string>& slugs) -> Result<std::vector<Newsletter>> {
     std::vector<Newsletter> out;
@@ -285,7 +301,7 @@ int update(const std::string& data, const SubscriberArgs& a) {
 }  // namespace
 
 void add_subscriber_commands(CLI::App& app, Invocation& invocation) {
-  auto* group = app.add_subcommand("subscriber", "Add, list, show, update and remove subscribers");
+  auto* group = app.add_subcommand("subscriber", "Add, list, show, update, remove and erase subscribers");
   group->require_subcommand(1);
   static SubscriberArgs a;
 
@@ -337,6 +353,12 @@ void add_subscriber_commands(CLI::App& app, Invocation& invocation) {
   auto& remove_data = add_data_option(remove_cmd);
   remove_cmd->add_option("email", a.email, "Email address")->required();
   remove_cmd->callback([&] { invocation.exit_code = remove(remove_data, a); });
+
+  auto* erase_cmd = group->add_subcommand(
+      "erase", "Erase a subscriber's personal data for good (GDPR), keeping the counts");
+  auto& erase_data = add_data_option(erase_cmd);
+  erase_cmd->add_option("email", a.email, "Email address")->required();
+  erase_cmd->callback([&] { invocation.exit_code = erase_subscriber(erase_data, a); });
 }
 
 }  // namespace broadsheet::cli

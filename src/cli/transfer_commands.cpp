@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "admin/reader_fields.hpp"
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
-#include "cli/csv.hpp"
-#include "cli/import.hpp"
 #include "cli/progress.hpp"
 #include "core/clock.hpp"
+#include "imports/import.hpp"
 
 namespace broadsheet::cli {
 namespace {
@@ -33,7 +33,7 @@ struct TransferArgs {
 
 // The rest of the import's report, after its summary line: what each column became,
 // every ignored column and why, the rows left out, and who is still unconfirmed.
-void print_import_details(const ImportReport& r, bool send_confirmations) {
+void print_import_details(const imports::ImportReport& r, bool send_confirmations) {
   std::vector<std::string> used, attributes;
   for (const auto& c : r.columns) {
     if (c.use == "attribute") {
@@ -87,7 +87,7 @@ int run_import(const std::string& data, const TransferArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
 
-  ImportRequest req;
+  imports::ImportRequest req;
   req.newsletter_slug = a.newsletter;
   req.confirmed = a.confirmed;
   req.strict = a.strict;
@@ -111,7 +111,7 @@ int run_import(const std::string& data, const TransferArgs& a) {
     }
   };
   auto on_progress = [&](std::size_t bytes, std::size_t rows) { progress.update(bytes, rows); };
-  auto report = import_csv(*ctx->store, file.get(), req, on_reject, on_progress, on_note);
+  auto report = imports::import_csv(*ctx->store, file.get(), req, on_reject, on_progress, on_note);
   progress.finish();
   if (shown > kMaxRejectLines) {
     std::fprintf(stderr, "... and %zu more rejected rows\n", shown - kMaxRejectLines);
@@ -155,22 +155,11 @@ int run_export(const std::string& data, const TransferArgs& a) {
   if (!filter) return fail(filter.error());
   store::SubscriberQuery q = *filter;
   q.limit = 5000;
-  std::string out = "email,name,timezone,status,created_at\n";
+  std::string out(admin::kReaderCsvHeader);
   while (true) {
     auto rows = ctx->store->list_subscribers(q);
     if (!rows) return fail(rows.error());
-    for (const auto& s : *rows) {
-      csv_append_field(out, s.email);
-      out += ',';
-      csv_append_field(out, s.name);
-      out += ',';
-      csv_append_field(out, s.timezone);
-      out += ',';
-      out += to_string(s.status);
-      out += ',';
-      out += format_iso8601(s.created_at);
-      out += '\n';
-    }
+    for (const auto& s : *rows) admin::append_reader_csv(out, s);
     std::fwrite(out.data(), 1, out.size(), stdout);
     out.clear();
     if (rows->size() < q.limit) break;

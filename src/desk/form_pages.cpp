@@ -1,5 +1,7 @@
 #include "desk/form_pages.hpp"
 
+#include <fmt/format.h>
+
 #include "admin/roles.hpp"
 #include "desk/layout.hpp"
 
@@ -31,6 +33,38 @@ bool role_allows(const http::Request& request, http::Access access) {
 
 bool may_edit(const http::Request& request) { return role_allows(request, http::Access::content); }
 bool is_admin(const http::Request& request) { return role_allows(request, http::Access::admin); }
+bool may_change_readers(const http::Request& request) {
+  return role_allows(request, http::Access::audience);
+}
+
+Result<boost::json::object> attribute_lines(std::string_view text) {
+  boost::json::object out;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("Attributes: \"{}\" is not KEY=VALUE.", line.substr(0, 60)));
+    }
+    out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
+std::string attribute_lines_of(const boost::json::value& attributes) {
+  std::string out;
+  if (!attributes.is_object()) return out;
+  for (const auto& field : attributes.as_object()) {
+    if (!field.value().is_string()) continue;
+    out += fmt::format("{}={}\n", std::string_view(field.key()),
+                       std::string_view(field.value().as_string()));
+  }
+  return out;
+}
 
 boost::json::array comma_list(std::string_view text) {
   boost::json::array out;

@@ -1,12 +1,14 @@
 // What the desk's form pages share: reading a posted form, the redirect after a change,
-// the answer to an API refusal, and whether the caller may change content. Internal to
-// src/desk. Safe from any thread.
+// the answer to an API refusal, what the caller's role may change, and the form fields
+// that have no JSON of their own (attributes as KEY=VALUE lines). Internal to src/desk;
+// the pages call the API's handlers through api_bridge.hpp. Safe from any thread.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/result.hpp"
 #include "desk/api_bridge.hpp"
 #include "desk/context.hpp"
 #include "http/form.hpp"
@@ -29,6 +31,14 @@ http::Response refusal_page(DeskContext& ctx, const http::Request& request,
 bool may_edit(const http::Request& request);
 // True when the caller's role is admin.
 bool is_admin(const http::Request& request);
+// True when the caller's role may change readers and segments (audience, admin).
+bool may_change_readers(const http::Request& request);
+
+// "KEY=VALUE" lines (blank ones skipped, CRLF or LF) as a JSON object of strings; an
+// error naming the first line that is not one. Bounds are the API's to check.
+Result<boost::json::object> attribute_lines(std::string_view text);
+// The inverse, for a form's textarea.
+std::string attribute_lines_of(const boost::json::value& attributes);
 
 // "a, b ,c" as the names in it, each trimmed, empty ones left out (split_sections).
 boost::json::array comma_list(std::string_view text);

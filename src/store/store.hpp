@@ -25,6 +25,8 @@
 //   audit_log.hpp    AuditLog         who did what
 //   bounces.hpp      Bounces          bounces, complaints, unsubscribe mail, and the policy
 //   bounces.hpp      Suppressions     the suppression list
+//   reader_directory.hpp ReaderDirectory the desk's readers: search, record, erasure
+//   segments.hpp     Segments         saved filters of readers an issue can go to
 //
 // One backend object implements every role: sqlite/ (embedded, the default) and,
 // later, postgres/. A backend runs its versioned migrations and prepares every named
@@ -56,8 +58,10 @@
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
 #include "store/queued_mail.hpp"
+#include "store/reader_directory.hpp"
 #include "store/readers.hpp"
 #include "store/releases.hpp"
+#include "store/segments.hpp"
 #include "store/send_leases.hpp"
 #include "store/sessions.hpp"
 #include "store/signups.hpp"
@@ -88,7 +92,9 @@ class Store : public Health,
               public Dashboard,
               public AuditLog,
               public Bounces,
-              public Suppressions {
+              public Suppressions,
+              public ReaderDirectory,
+              public Segments {
  public:
   ~Store() override = default;
 };

@@ -188,3 +188,89 @@ function start() {
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
 else start();
+
+// form[data-import]: sends the chosen file as text/csv with the form's other fields as
+// the query (empty ones left out), then follows the job until it ends, moving the bar.
+const REPORT_LABELS = [
+  ["rows", "Rows read"], ["new_readers", "New readers"], ["subscriptions_added", "Subscriptions added"],
+  ["duplicates_skipped", "Duplicates skipped"], ["suppressed_skipped", "Suppressed, skipped"],
+  ["rejected", "Rows rejected"], ["confirmations_queued", "Confirmation emails queued"],
+];
+
+export function importQuery(form) {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) {
+    if (name === "file" || name === "csrf_token" || typeof value !== "string" || value === "") continue;
+    params.append(name, value);
+  }
+  return params.toString();
+}
+
+function followImport(form) {
+  const panel = document.querySelector(".import-progress");
+  const bar = panel.querySelector("progress");
+  const text = panel.querySelector(".figures");
+  const error = panel.querySelector(".import-error");
+  const report = panel.querySelector(".import-report");
+  const errors = panel.querySelector(".import-errors");
+  const fail = (message) => {
+    error.textContent = message;
+    error.hidden = false;
+    form.querySelector("button").disabled = false;
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = form.querySelector('input[type="file"]').files[0];
+    if (!file) return;
+    panel.hidden = false;
+    error.hidden = true;
+    report.hidden = true;
+    errors.hidden = true;
+    bar.value = 0;
+    text.textContent = `Sending ${file.name}…`;
+    form.querySelector("button").disabled = true;
+    const r = await fetch(`/admin/api/imports?${importQuery(form)}`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "text/csv", "X-CSRF-Token": csrfToken(), Accept: "application/json" },
+      body: file,
+    }).catch(() => null);
+    const started = r ? await r.json().catch(() => null) : null;
+    if (!r || r.status !== 202 || !started) {
+      fail(started?.error?.message ?? "The file could not be sent. Please try again.");
+      return;
+    }
+    const tick = async () => {
+      const job = await getJson(`/admin/api/imports/${started.id}`).catch(() => null);
+      if (job) {
+        bar.value = job.progress;
+        text.textContent = `${job.status}: ${job.rows_read.toLocaleString("en")} rows read, ${job.rejected.toLocaleString("en")} rejected`;
+        if (job.status === "failed") return fail(job.error ?? "The import failed.");
+        if (job.status === "done") {
+          bar.value = 1;
+          report.textContent = "";
+          for (const [key, label] of REPORT_LABELS) {
+            if (job.report?.[key] == null) continue;
+            const dt = document.createElement("dt");
+            dt.textContent = label;
+            const dd = document.createElement("dd");
+            dd.textContent = String(job.report[key]);
+            report.append(dt, dd);
+          }
+          report.hidden = false;
+          if (job.rejected > 0) {
+            errors.href = `/admin/imports/${job.id}/errors.csv`;
+            errors.hidden = false;
+          }
+          form.querySelector("button").disabled = false;
+          panel.dataset.done = "true";
+          return;
+        }
+      }
+      setTimeout(tick, 300);
+    };
+    tick();
+  });
+}
+
+for (const form of document.querySelectorAll("form[data-import]")) followImport(form);

@@ -73,7 +73,16 @@ namespace broadsheet::store::sqlite {
   X(insert_bounce_event) X(set_bounce_action) X(count_recent_bounces) X(bounce_subscriber) \
   X(upsert_suppression) X(unsubscribe_all) X(unsubscribe_one) X(bounce_events_of_issue)   \
   X(bounce_events_of_subscriber) X(bounce_totals) X(list_suppressions) \
-  X(issue_domain_counts) X(suppression_exists)                                           \
+  X(issue_domain_counts) X(suppression_exists)                                          \
+  X(filter_readers) X(filter_readers_in_audience) X(search_readers) X(count_readers)     \
+  X(reader_erased_at) X(consents_of_reader) X(deliveries_of_reader) X(audit_of_reader)   \
+  X(set_reader_attributes) X(set_reader_status) X(reader_for_erasure) X(erase_reader_row) \
+  X(erase_reader_subscriptions) X(erase_reader_consents) X(erase_reader_mail)           \
+  X(erase_reader_bounces) X(erase_reader_replies) X(erase_reader_audit)                 \
+  X(erase_suppressed_address) X(insert_segment) X(update_segment) X(segment_by_id)      \
+  X(segment_by_name) X(list_segments) X(delete_segment) X(set_issue_segment)            \
+  X(issue_segment) X(queue_segment_audience) X(segment_attributes)                      \
+  X(segment_newsletter_of_issue)                                                        \
   X(delete_user) X(set_password_hash) X(delete_user_sessions)                             \
   X(insert_session) X(session_by_hash) X(touch_session) X(delete_session)                 \
   X(purge_sessions) X(purge_sign_in_failures) X(insert_sign_in_failure)                   \

@@ -96,8 +96,19 @@ Result<std::size_t> SqliteStore::begin_sending(Id issue_id) {
     }
     if (!s) return failed_to(fmt::format("send issue {}", issue_id), s.error());
   }
-  Query queue(db(), sql().queue_audience);
+  // An issue sent to a segment (store/segments.hpp) queues only the segment's readers.
+  std::optional<Id> segment;
+  {
+    Query q(db(), sql().issue_segment);
+    q.bind_int(1, issue_id);
+    if (auto s = q.expect_row(fmt::format("no issue with id {}", issue_id)); !s) {
+      return failed_to("begin sending", s.error());
+    }
+    segment = q.opt_int_at(0);
+  }
+  Query queue(db(), segment ? sql().queue_segment_audience : sql().queue_audience);
   queue.bind_int(1, issue_id).bind_int(2, newsletter_id).bind_int(3, now);
+  if (segment) queue.bind_int(4, *segment);
   if (auto s = queue.run(); !s) return failed_to("queue the audience", s.error());
   const auto queued = static_cast<std::size_t>(sqlite3_changes(db()));
   if (auto s = tx.commit(); !s) return failed_to("begin sending", s.error());

@@ -237,6 +237,23 @@ class SqliteStore final : public Store {
   std::uint64_t signup_commits() const { return signups_.batches(); }
   std::size_t signups_waiting() const { return signups_.waiting(); }
 
+  // The desk's readers and segments: sqlite_reader_directory.cpp, sqlite_segments.cpp.
+  Result<std::vector<Subscriber>> find_readers(const ReaderFilter& f, Id after,
+                                               std::size_t limit) override;
+  Result<std::size_t> count_readers(const ReaderFilter& f) override;
+  Result<ReaderRecord> reader_record(Id id) override;
+  Status set_attributes(Id id, const std::vector<ReaderAttribute>& attributes) override;
+  Status set_reader_status(Id id, SubscriberStatus status) override;
+  Status erase_reader(Id id, const std::string& actor) override;
+  Result<Segment> add_segment(const Segment& s) override;
+  Result<Segment> update_segment(const Segment& s) override;
+  Result<Segment> segment_by_id(Id id) override;
+  Result<Segment> segment_by_name(const std::string& name) override;
+  Result<std::vector<Segment>> list_segments() override;
+  Status remove_segment(Id id) override;
+  Status set_issue_segment(Id issue_id, std::optional<Id> segment_id) override;
+  Result<std::optional<Id>> issue_segment(Id issue_id) override;
+
  private:
   friend class SqliteImportSession;
   // change_issue_status and stop_issue: the move, with the reason it stopped by itself.

@@ -50,7 +50,22 @@ FROM subscribers AS s
 JOIN subscriptions AS x ON x.subscriber_id = s.id AND x.newsletter_id = ?2
 WHERE s.timezone = ?3 AND s.id > ?4 AND s.id <= ?5 AND s.status = 'active' AND
       x.status = 'confirmed' AND
-      NOT EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key);
+      NOT EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key)
+      -- An issue sent to a segment (migration 0016) releases only its readers; the
+      -- conditions are queue_segment_audience's (reader_directory.sql).
+      AND NOT EXISTS (SELECT 1 FROM issues AS i JOIN segments AS g ON g.id = i.segment_id
+                      WHERE i.id = ?1 AND NOT (
+                        (g.zone IS NULL OR s.timezone = g.zone)
+                        AND (g.signed_up_from IS NULL OR s.created_at >= g.signed_up_from)
+                        AND (g.signed_up_until IS NULL OR s.created_at < g.signed_up_until)
+                        AND (g.source_page IS NULL OR
+                             EXISTS (SELECT 1 FROM consent_ledger AS c
+                                     WHERE c.subscriber_id = s.id
+                                       AND c.source_page = g.source_page))
+                        AND NOT EXISTS (SELECT 1 FROM json_each(g.attributes) AS w
+                                        WHERE NOT EXISTS (
+                                          SELECT 1 FROM json_each(s.attributes) AS a
+                                          WHERE a.key = w.key AND a.value = w.value))));
 
 -- name: audience_batch_end
 -- ?1 newsletter, ?2 after subscriber id, ?3 batch size.
@@ -68,7 +83,22 @@ FROM subscriptions AS x
 JOIN subscribers AS s ON s.id = x.subscriber_id
 WHERE x.newsletter_id = ?2 AND x.status = 'confirmed' AND x.subscriber_id > ?3 AND
       x.subscriber_id <= ?4 AND s.status = 'active' AND
-      NOT EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key);
+      NOT EXISTS (SELECT 1 FROM suppressions AS p WHERE p.email_key = s.email_key)
+      -- An issue sent to a segment (migration 0016) releases only its readers; the
+      -- conditions are queue_segment_audience's (reader_directory.sql).
+      AND NOT EXISTS (SELECT 1 FROM issues AS i JOIN segments AS g ON g.id = i.segment_id
+                      WHERE i.id = ?1 AND NOT (
+                        (g.zone IS NULL OR s.timezone = g.zone)
+                        AND (g.signed_up_from IS NULL OR s.created_at >= g.signed_up_from)
+                        AND (g.signed_up_until IS NULL OR s.created_at < g.signed_up_until)
+                        AND (g.source_page IS NULL OR
+                             EXISTS (SELECT 1 FROM consent_ledger AS c
+                                     WHERE c.subscriber_id = s.id
+                                       AND c.source_page = g.source_page))
+                        AND NOT EXISTS (SELECT 1 FROM json_each(g.attributes) AS w
+                                        WHERE NOT EXISTS (
+                                          SELECT 1 FROM json_each(s.attributes) AS a
+                                          WHERE a.key = w.key AND a.value = w.value))));
 
 -- name: record_cohort
 -- ?1 issue, ?2 zone, ?3 release_at, ?4 now, ?5 outcome, ?6 readers.

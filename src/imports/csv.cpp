@@ -1,6 +1,6 @@
-#include "cli/csv.hpp"
+#include "imports/csv.hpp"
 
-namespace broadsheet::cli {
+namespace broadsheet::imports {
 
 CsvReader::CsvReader(std::FILE* file, std::size_t max_record_bytes, std::size_t buffer_bytes)
     : file_(file), max_(max_record_bytes), buf_(buffer_bytes) {}
@@ -107,4 +107,4 @@ CsvReader::Outcome CsvReader::next(std::vector<std::string>& fields) {
   }
 }
 
-}  // namespace broadsheet::cli
+}  // namespace broadsheet::imports

@@ -1,4 +1,4 @@
-#include "cli/import.hpp"
+#include "imports/import.hpp"
 
 #include <fmt/format.h>
 
@@ -7,12 +7,12 @@
 #include <initializer_list>
 #include <optional>
 
-#include "cli/csv.hpp"
+#include "imports/csv.hpp"
 #include "core/text.hpp"
 #include "core/types.hpp"
 #include "schedule/schedule.hpp"
 
-namespace broadsheet::cli {
+namespace broadsheet::imports {
 namespace {
 
 constexpr std::size_t kMaxNameBytes = 200;
@@ -334,6 +334,12 @@ Result<ImportReport> import_csv(store::Store& store, std::FILE* file, const Impo
     return make_error(Errc::invalid_argument,
                       "line 1 is not a readable CSV header (too long or an unclosed quote)");
   }
+  // The column mapping: a mapped header is read as the name of our column.
+  for (const auto& [theirs, ours] : request.column_map) {
+    for (auto& field : fields) {
+      if (trim_whitespace(field) == trim_whitespace(theirs)) field = ours;
+    }
+  }
   auto cols = columns_from(fields);
   if (!cols) return cols.error();
   report.columns = cols->report;
@@ -418,4 +424,4 @@ Result<ImportReport> import_csv(store::Store& store, std::FILE* file, const Impo
   return report;
 }
 
-}  // namespace broadsheet::cli
+}  // namespace broadsheet::imports

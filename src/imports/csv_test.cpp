@@ -1,10 +1,10 @@
-#include "cli/csv.hpp"
+#include "imports/csv.hpp"
 
 #include <gtest/gtest.h>
 
 #include <memory>
 
-namespace broadsheet::cli {
+namespace broadsheet::imports {
 namespace {
 
 struct FileCloser {
@@ -137,4 +137,4 @@ TEST(CsvWriter, NeutralisesFormulas) {
 }
 
 }  // namespace
-}  // namespace broadsheet::cli
+}  // namespace broadsheet::imports

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace broadsheet::cli {
+namespace broadsheet::imports {
 
 class CsvReader {
  public:
@@ -61,4 +61,5 @@ class CsvReader {
 // Appends one CSV field (core/text.hpp: shared with the API's CSV answers).
 using broadsheet::csv_append_field;
 
-}  // namespace broadsheet::cli
+
+}  // namespace broadsheet::imports

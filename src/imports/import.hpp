@@ -17,20 +17,21 @@
 // and characters, IANA time zone); rejected rows are reported with their line number
 // and reason and the rest are imported, or with `strict` nothing is. An attribute value
 // past the bounds is left out with a note, and its reader imported. A record that is
-// too long or not valid CSV is rejected whole (cli/csv.hpp). The whole import is one
+// too long or not valid CSV is rejected whole (imports/csv.hpp). The whole import is one
 // transaction: a failure half-way (I/O, the store) leaves nothing behind.
 #pragma once
 
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "address/address.hpp"
 #include "core/result.hpp"
 #include "store/store.hpp"
 
-namespace broadsheet::cli {
+namespace broadsheet::imports {
 
 struct ImportRequest {
   std::string newsletter_slug;
@@ -42,6 +43,10 @@ struct ImportRequest {
   // went to them at or after `resend_after` (store/imports.hpp ImportOptions).
   bool send_confirmations = false;
   UnixSeconds resend_after = 0;
+  // The file's header names (as written, spaces at the ends aside) taken as one of
+  // ours ("email", "name", "first name", "last name", "timezone") whatever the names
+  // above say: the column mapping of the desk's and the API's imports.
+  std::vector<std::pair<std::string, std::string>> column_map;
 };
 
 // What the import made of one column of the header.
@@ -75,4 +80,4 @@ Result<ImportReport> import_csv(store::Store& store, std::FILE* file, const Impo
                                 const RejectSink& on_reject, const ProgressSink& on_progress,
                                 const NoteSink& on_note = {});
 
-}  // namespace broadsheet::cli
+}  // namespace broadsheet::imports
