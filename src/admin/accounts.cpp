@@ -38,6 +38,13 @@ Result<User> add_account(store::Users& users, std::string_view username, std::st
   return users.add_user(u);
 }
 
+Status remove_account(store::Users& users, store::AuditLog& audit, std::string_view username,
+                      std::string_view principal) {
+  if (auto s = users.remove_user(std::string(username)); !s) return s;
+  (void)audit.audit(std::string(principal), "user.remove", std::string(username), "");
+  return {};
+}
+
 Result<IssuedToken> issue_token(store::Users& users, store::ApiTokens& tokens,
                                 std::string_view username, std::string_view token_name,
                                 const FieldNamer& name) {

@@ -91,6 +91,31 @@ Response api_update_user(ApiContext& ctx, const Request& req) {
   return Response::json(200, user_json(*user));
 }
 
+Response api_remove_user(ApiContext& ctx, const Request& req) {
+  if (ctx.users == nullptr) return no_accounts();
+  const std::string& username = req.params.at("username");
+  // Removing yourself would end the session or token this request came with, and may
+  // lock the desk's last admin out; another admin does it.
+  if (username == req.caller.username) {
+    return Response::json_error(409, "own_account",
+                                "You cannot remove your own user; another admin can.");
+  }
+  if (auto s = remove_account(*ctx.users, ctx.audit, username, req.principal); !s) {
+    if (s.error().code == Errc::conflict) {
+      return Response::json_error(409, "last_admin",
+                                  fmt::format("{} is the last admin; give another user the admin "
+                                              "role first.",
+                                              excerpt(username, 64)));
+    }
+    if (s.error().code == Errc::not_found) {
+      return Response::json_error(404, "not_found",
+                                  fmt::format("There is no user {}.", excerpt(username, 64)));
+    }
+    return error_answer(req, s.error());
+  }
+  return Response::json(200, json::object{{"username", username}, {"removed", true}});
+}
+
 Response api_list_tokens(ApiContext& ctx, const Request& req) {
   if (ctx.tokens == nullptr) return no_accounts();
   auto tokens = ctx.tokens->list_api_tokens();

@@ -6,6 +6,11 @@
 //                                        (role admin|editor|audience|viewer, editor by
 //                                        default; password 12 to 1024 bytes)
 //   PATCH  /api/v1/users/{username}      200, {"role"}: the user with their new role
+//   DELETE /api/v1/users/{username}      200, {"username","removed":true}: the user
+//                                        goes with their tokens and desk sessions (as
+//                                        `user remove`); 409 last_admin for the site's
+//                                        last admin, 409 own_account for the caller's
+//                                        own user, 404 when there is no such user
 //   GET    /api/v1/tokens                {"tokens":[{"id","name","user","created_at",
 //                                        "last_used_at","revoked_at"}]}, never a secret
 //   POST   /api/v1/tokens                201, {"name","user"?}: the token and its
@@ -25,6 +30,7 @@ namespace broadsheet::admin {
 http::Response api_list_users(ApiContext& ctx, const http::Request& req);
 http::Response api_add_user(ApiContext& ctx, const http::Request& req);
 http::Response api_update_user(ApiContext& ctx, const http::Request& req);
+http::Response api_remove_user(ApiContext& ctx, const http::Request& req);
 http::Response api_list_tokens(ApiContext& ctx, const http::Request& req);
 http::Response api_create_token(ApiContext& ctx, const http::Request& req);
 http::Response api_revoke_token(ApiContext& ctx, const http::Request& req);

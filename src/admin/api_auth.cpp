@@ -66,17 +66,23 @@ http::Response desk_refusal(const http::Request& request) {
   return desk_answer(http::Response::json_error(401, "unauthorized", "Sign in to the desk first."));
 }
 
-http::Response desk_forbidden(const http::Request& request, std::string_view message) {
+http::Response desk_forbidden(const http::Request& request, std::string_view message,
+                              const DeskForbiddenPage& page) {
   if (request.path.starts_with("/admin/api/")) {
     return desk_answer(http::Response::json_error(403, "forbidden", message));
   }
+  if (page) return page(request, message);
   return desk_answer(http::error_response(request.path, 403, "forbidden", message));
 }
 
 class TokenAuthorizer {
  public:
-  TokenAuthorizer(store::ApiTokens& tokens, const Clock& clock, std::shared_ptr<DeskAuth> desk)
-      : tokens_(tokens), clock_(clock), desk_(std::move(desk)) {}
+  TokenAuthorizer(store::ApiTokens& tokens, const Clock& clock, std::shared_ptr<DeskAuth> desk,
+                  DeskForbiddenPage forbidden_page)
+      : tokens_(tokens),
+        clock_(clock),
+        desk_(std::move(desk)),
+        forbidden_page_(std::move(forbidden_page)) {}
 
   std::optional<http::Response> operator()(http::Permission permission, http::Request& request) {
     if (permission == http::Permission::local_or_token && is_loopback(request.remote_address)) {
@@ -134,7 +140,8 @@ class TokenAuthorizer {
     request.caller.role = std::string(to_string(s.role));
     request.caller.csrf_token = s.session.csrf_token;
     if (!role_allows(s.role, http::access_of(permission))) {
-      return desk_forbidden(request, role_refusal(s.role, http::access_of(permission)));
+      return desk_forbidden(request, role_refusal(s.role, http::access_of(permission)),
+                            forbidden_page_);
     }
     request.principal = "user:" + s.username;
     return std::nullopt;
@@ -156,6 +163,7 @@ class TokenAuthorizer {
   store::ApiTokens& tokens_;
   const Clock& clock_;
   std::shared_ptr<DeskAuth> desk_;
+  DeskForbiddenPage forbidden_page_;
   std::mutex mutex_;
   std::map<Id, UnixSeconds> last_touch_;  // one entry per token used since start
 };
@@ -163,8 +171,9 @@ class TokenAuthorizer {
 }  // namespace
 
 http::Authorizer make_authorizer(store::ApiTokens& tokens, const Clock& clock,
-                                 std::shared_ptr<DeskAuth> desk) {
-  auto authorizer = std::make_shared<TokenAuthorizer>(tokens, clock, std::move(desk));
+                                 std::shared_ptr<DeskAuth> desk, DeskForbiddenPage forbidden_page) {
+  auto authorizer =
+      std::make_shared<TokenAuthorizer>(tokens, clock, std::move(desk), std::move(forbidden_page));
   return [authorizer](http::Permission p, http::Request& r) { return (*authorizer)(p, r); };
 }
 

@@ -1,11 +1,13 @@
 #include "admin/desk_auth.hpp"
 
 #include <fmt/format.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "admin/credentials.hpp"
+#include "core/encoding.hpp"
 #include "core/text.hpp"
 
 namespace broadsheet::admin {
@@ -19,6 +21,11 @@ constexpr std::size_t kMaxPassword = 1024;
 
 std::string user_key(std::string_view username) { return fmt::format("user:{}", username); }
 std::string client_key(const std::string& client) { return "client:" + client; }
+
+// A pre-session cookie's value: 43 base64url characters, like a token without "bs_".
+bool looks_like_pre_session(std::string_view value) {
+  return value.size() == 43 && looks_like_api_token(fmt::format("bs_{}", value));
+}
 
 }  // namespace
 
@@ -34,7 +41,42 @@ DeskAuthSettings DeskAuthSettings::from(const Config& config) {
 
 DeskAuth::DeskAuth(store::Users& users, store::Sessions& sessions, store::AuditLog& audit,
                    const Clock& clock, DeskAuthSettings settings)
-    : users_(users), sessions_(sessions), audit_(audit), clock_(clock), settings_(settings) {}
+    : users_(users),
+      sessions_(sessions),
+      audit_(audit),
+      clock_(clock),
+      settings_(std::move(settings)) {
+  if (settings_.form_key.empty()) settings_.form_key = generate_api_token().secret;
+}
+
+std::string DeskAuth::form_token(std::string_view pre_session) const {
+  return hmac_sha256_hex(settings_.form_key, fmt::format("desk sign-in form\n{}", pre_session));
+}
+
+DeskAuth::SignInForm DeskAuth::sign_in_form(const http::Request& request) const {
+  SignInForm form;
+  auto value = cookie_value(request, kFormCookie);
+  std::string pre_session;
+  if (value && looks_like_pre_session(*value)) {
+    pre_session = std::string(*value);
+  } else {
+    pre_session = generate_api_token().secret.substr(3);
+    // A browser cookie (no Max-Age): it lives as long as the form may stay open.
+    form.set_cookie =
+        fmt::format("{}={}; Path=/admin/login; HttpOnly; SameSite=Strict{}", kFormCookie,
+                    pre_session, settings_.secure_cookie ? "; Secure" : "");
+  }
+  form.token = form_token(pre_session);
+  return form;
+}
+
+bool DeskAuth::sign_in_form_ok(const http::Request& request, std::string_view token) const {
+  auto value = cookie_value(request, kFormCookie);
+  if (!value || !looks_like_pre_session(*value)) return false;
+  const std::string expected = form_token(*value);
+  return token.size() == expected.size() &&
+         sodium_memcmp(token.data(), expected.data(), expected.size()) == 0;
+}
 
 const std::string& DeskAuth::dummy_hash() {
   // The hash of a password nobody knows (random, then forgotten), made at the first

@@ -12,6 +12,13 @@
 // admin.sign_in_attempts failures within admin.sign_in_window seconds, further tries
 // are refused (Retry-After) without checking the password. An unknown user and a wrong
 // password get the same answer after the same work (a dummy hash is verified).
+// The sign-in form is protected from login CSRF (another site's form signing the victim
+// in as the attacker, whose desk would then see what the victim types): the form's GET
+// gives the browser a pre-session cookie bs_login (32 random bytes; HttpOnly;
+// SameSite=Strict; Path=/admin/login; Secure as above) and the form a token, the
+// cookie's HMAC-SHA256 under the form key (settings.form_key: the same on every node
+// of a site; empty: a random key of this process). A sign-in whose token does not
+// match its cookie is refused before the throttle or any password is looked at.
 // Sign-ins, failures, throttling and sign-outs go to the audit log as desk.sign_in,
 // desk.sign_in_failed, desk.sign_in_throttled and desk.sign_out.
 //
@@ -41,14 +48,17 @@ struct DeskAuthSettings {
   int attempts = 5;
   UnixSeconds window = 15 * 60;
   bool secure_cookie = false;
+  std::string form_key;  // HMAC key of the sign-in form's token; empty: random
 
   // From [admin]; secure_cookie when publication.base_url starts with https://.
+  // form_key stays empty: the caller derives it from a secret the site's nodes share.
   static DeskAuthSettings from(const Config& config);
 };
 
 class DeskAuth {
  public:
   static constexpr std::string_view kCookie = "bs_desk";
+  static constexpr std::string_view kFormCookie = "bs_login";  // the sign-in form's
 
   DeskAuth(store::Users& users, store::Sessions& sessions, store::AuditLog& audit,
            const Clock& clock, DeskAuthSettings settings);
@@ -58,6 +68,18 @@ class DeskAuth {
     std::string set_cookie;       // signed_in: the Set-Cookie header's value
     UnixSeconds retry_after = 0;  // throttled: seconds until a try is counted again
   };
+  // The sign-in form's CSRF token for the browser of `request`, and the Set-Cookie value
+  // of the pre-session cookie it is bound to (empty when the request's cookie serves).
+  struct SignInForm {
+    std::string token;
+    std::string set_cookie;
+  };
+  SignInForm sign_in_form(const http::Request& request) const;
+
+  // True when `token` is the one sign_in_form gave for the request's pre-session
+  // cookie (compared in constant time); false without the cookie.
+  bool sign_in_form_ok(const http::Request& request, std::string_view token) const;
+
   // `client` is the request's client address.
   SignIn sign_in(std::string_view username, std::string_view password, const std::string& client);
 
@@ -74,6 +96,7 @@ class DeskAuth {
 
  private:
   std::string cookie(std::string_view value, UnixSeconds max_age) const;
+  std::string form_token(std::string_view pre_session) const;
   const std::string& dummy_hash();
 
   store::Users& users_;

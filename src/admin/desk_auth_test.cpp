@@ -143,6 +143,41 @@ TEST_F(DeskAuthTest, AnUnknownUserGetsTheAnswerOfAWrongPassword) {
             DeskAuth::SignIn::Outcome::refused);
 }
 
+TEST_F(DeskAuthTest, TheSignInFormsTokenIsBoundToItsBrowsersPreSessionCookie) {
+  DeskAuthSettings settings;
+  settings.form_key = "the site's key";
+  auto desk = auth(settings);
+  http::Request fresh;
+  fresh.path = fresh.target = "/admin/login";
+  auto form = desk.sign_in_form(fresh);
+  EXPECT_TRUE(form.set_cookie.starts_with("bs_login=")) << form.set_cookie;
+  EXPECT_NE(form.set_cookie.find("; Path=/admin/login; HttpOnly; SameSite=Strict"),
+            std::string::npos)
+      << form.set_cookie;
+  EXPECT_FALSE(desk.sign_in_form_ok(fresh, form.token));  // no cookie sent: refused
+
+  auto browser = with_cookie(form.set_cookie);
+  EXPECT_TRUE(desk.sign_in_form_ok(browser, form.token));
+  EXPECT_FALSE(desk.sign_in_form_ok(browser, ""));
+  EXPECT_FALSE(desk.sign_in_form_ok(browser, form.token.substr(1) + "0"));
+  // The form again in the same browser: the cookie stays, the token is the same.
+  auto again = desk.sign_in_form(browser);
+  EXPECT_TRUE(again.set_cookie.empty());
+  EXPECT_EQ(again.token, form.token);
+  // Another node of the site (the same key) takes it; another key does not, nor does
+  // another browser's cookie with this token.
+  settings.form_key = "the site's key";
+  EXPECT_TRUE(auth(settings).sign_in_form_ok(browser, form.token));
+  settings.form_key = "another key";
+  EXPECT_FALSE(auth(settings).sign_in_form_ok(browser, form.token));
+  auto other = desk.sign_in_form(fresh);
+  EXPECT_NE(other.set_cookie, form.set_cookie);
+  EXPECT_FALSE(desk.sign_in_form_ok(with_cookie(other.set_cookie), form.token));
+  // A cookie of another shape is replaced, never trusted.
+  auto odd = with_cookie("bs_login=short");
+  EXPECT_FALSE(desk.sign_in_form(odd).set_cookie.empty());
+}
+
 TEST(DeskCookie, ValueIsFoundAmongOthers) {
   http::Request r;
   r.headers.emplace_back("cookie", "a=1; bs_desk=xyz;b=2");

@@ -1,7 +1,7 @@
 #include "app/routes.hpp"
 
-#include "admin/api_auth.hpp"
 #include "admin/api_accounts.hpp"
+#include "admin/api_auth.hpp"
 #include "admin/api_imports.hpp"
 #include "admin/api_issue_views.hpp"
 #include "admin/api_issues.hpp"
@@ -11,7 +11,12 @@
 #include "admin/import_jobs.hpp"
 #include "admin/api_suppressions.hpp"
 #include "admin/desk_auth.hpp"
+#include "core/encoding.hpp"
 #include "desk/dashboard.hpp"
+#include "desk/issue_pages.hpp"
+#include "desk/layout.hpp"
+#include "desk/newsletter_pages.hpp"
+#include "desk/settings_pages.hpp"
 #include "desk/imports.hpp"
 #include "desk/readers.hpp"
 #include "desk/segments.hpp"
@@ -67,24 +72,25 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
     };
   };
   // The desk: its sign-in, which the authorizer asks about sessions, and its pages.
+  auto desk_settings = admin::DeskAuthSettings::from(ctx.config);
+  // The sign-in form's key, from the secret every node of the site holds (its own use
+  // of it, never the link key itself); without one, a key of this process.
+  if (ctx.messages != nullptr && !ctx.messages->link_key.empty()) {
+    desk_settings.form_key =
+        hmac_sha256_hex(ctx.messages->link_key, "broadsheet desk sign-in form");
+  }
   auto desk_auth = std::make_shared<admin::DeskAuth>(ctx.store, ctx.store, ctx.store, ctx.clock,
-                                                     admin::DeskAuthSettings::from(ctx.config));
-  auto desk_context = std::make_shared<desk::DeskContext>(desk::DeskContext{
-      ctx.config, ctx.templates, ctx.clock, *desk_auth, ctx.store, ctx.store, ctx.store, ctx.store});
-  auto on_desk = [desk_context, desk_auth](http::Response (*handler)(desk::DeskContext&,
-                                                                  const http::Request&)) {
-    return [desk_context, desk_auth, handler](const http::Request& req) {
-      return handler(*desk_context, req);
-    };
-  };
-  // The desk's readers pages ask the API's readers handlers (desk/readers.hpp).
-  auto reader_pages =
-      std::make_shared<desk::ReaderPages>(desk::ReaderPages{*desk_context, *api_context});
-  auto on_readers = [reader_pages, desk_context, api_context, maker](
-                        http::Response (*handler)(desk::ReaderPages&, const http::Request&)) {
-    return [reader_pages, desk_context, api_context, maker, handler](const http::Request& req) {
-      return handler(*reader_pages, req);
-    };
+                                                     std::move(desk_settings));
+  auto frames = std::make_shared<desk::PreviewFrames>(ctx.clock);
+  auto desk_context = std::make_shared<desk::DeskContext>(
+      desk::DeskContext{ctx.config, ctx.templates, ctx.clock, *desk_auth, ctx.store, ctx.store,
+                        ctx.store, ctx.store, *api_context, *frames});
+  // Each desk handler holds what its context points at: sessions, the API's context (and
+  // the drafts maker's parts in it), the previews.
+  auto on_desk = [desk_context, desk_auth, api_context, maker, frames](
+                     http::Response (*handler)(desk::DeskContext&, const http::Request&)) {
+    return [desk_context, desk_auth, api_context, maker, frames,
+            handler](const http::Request& req) { return handler(*desk_context, req); };
   };
   // An issue's Markdown may be 1 MiB, which JSON escaping can make up to 6 MiB.
   constexpr std::size_t kIssueBodyLimit = 6 * 1024 * 1024 + 4096;
@@ -157,7 +163,8 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::get, "/api/v1/issues/{id}", Permission::api_read, api(admin::api_get_issue)},
       {Method::patch, "/api/v1/issues/{id}", Permission::api_content, api(admin::api_update_issue),
        kIssueBodyLimit},
-      {Method::post, "/api/v1/issues/{id}/send", Permission::api_content, api(admin::api_send_issue)},
+      {Method::post, "/api/v1/issues/{id}/send", Permission::api_content,
+       api(admin::api_send_issue)},
       {Method::post, "/api/v1/issues/{id}/pause", Permission::api_content,
        api(admin::api_pause_issue)},
       {Method::post, "/api/v1/issues/{id}/resume", Permission::api_content,
@@ -168,13 +175,13 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
        api(admin::api_schedule_issue)},
       {Method::post, "/api/v1/issues/{id}/unschedule", Permission::api_content,
        api(admin::api_unschedule_issue)},
-      {Method::post, "/api/v1/issues/{id}/test", Permission::api_content, api(admin::api_test_issue)},
+      {Method::post, "/api/v1/issues/{id}/test", Permission::api_content,
+       api(admin::api_test_issue)},
       // Settings: what the server sends with.
       {Method::post, "/api/v1/settings/relay/test", Permission::api_admin,
        api(admin::api_relay_test)},
       {Method::get, "/api/v1/settings/dkim", Permission::api_admin, api(admin::api_dkim_keys)},
-      {Method::get, "/api/v1/settings/outbox", Permission::api_admin,
-       api(admin::api_outbox_list)},
+      {Method::get, "/api/v1/settings/outbox", Permission::api_admin, api(admin::api_outbox_list)},
       {Method::get, "/api/v1/settings/outbox/{name}", Permission::api_admin,
        api(admin::api_outbox_message)},
       // Users and API tokens.
@@ -182,10 +189,11 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::post, "/api/v1/users", Permission::api_admin, api(admin::api_add_user)},
       {Method::patch, "/api/v1/users/{username}", Permission::api_admin,
        api(admin::api_update_user)},
+      {Method::delete_, "/api/v1/users/{username}", Permission::api_admin,
+       api(admin::api_remove_user)},
       {Method::get, "/api/v1/tokens", Permission::api_admin, api(admin::api_list_tokens)},
       {Method::post, "/api/v1/tokens", Permission::api_admin, api(admin::api_create_token)},
-      {Method::delete_, "/api/v1/tokens/{id}", Permission::api_admin,
-       api(admin::api_revoke_token)},
+      {Method::delete_, "/api/v1/tokens/{id}", Permission::api_admin, api(admin::api_revoke_token)},
       {Method::get, "/api/v1/suppressions", Permission::api_read,
        api(admin::api_list_suppressions)},
       {Method::post, "/api/v1/suppressions", Permission::api_audience,
@@ -229,32 +237,91 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::get, "/admin", Permission::desk_read, on_desk(desk::dashboard_page)},
       {Method::get, "/admin/api/progress", Permission::desk_read, on_desk(desk::progress_api)},
       {Method::get, "/admin/api/activity", Permission::desk_read, on_desk(desk::activity_api)},
-      {Method::get, "/admin/readers", Permission::desk_read, on_readers(desk::readers_page)},
+      // The newsroom's pages, through the token API's handlers (desk/api_bridge.hpp).
+      {Method::get, "/admin/newsletters", Permission::desk_read, on_desk(desk::newsletters_page)},
+      {Method::get, "/admin/newsletters/new", Permission::desk_content,
+       on_desk(desk::new_newsletter_page)},
+      {Method::post, "/admin/newsletters", Permission::desk_content,
+       on_desk(desk::create_newsletter_post), kNewsletterBodyLimit},
+      {Method::get, "/admin/newsletters/{slug}", Permission::desk_read,
+       on_desk(desk::newsletter_page)},
+      {Method::post, "/admin/newsletters/{slug}", Permission::desk_content,
+       on_desk(desk::update_newsletter_post), kNewsletterBodyLimit},
+      {Method::post, "/admin/newsletters/{slug}/draft", Permission::desk_content,
+       on_desk(desk::draft_edition_post)},
+      {Method::get, "/admin/issues", Permission::desk_read, on_desk(desk::issues_page)},
+      {Method::get, "/admin/issues/new", Permission::desk_content, on_desk(desk::new_issue_page)},
+      {Method::post, "/admin/issues", Permission::desk_content, on_desk(desk::create_issue_post),
+       kIssueBodyLimit},
+      {Method::get, "/admin/issues/{id}", Permission::desk_read, on_desk(desk::issue_page)},
+      {Method::post, "/admin/issues/{id}", Permission::desk_content,
+       on_desk(desk::update_issue_post), kIssueBodyLimit},
+      {Method::post, "/admin/issues/{id}/preview", Permission::desk_content,
+       on_desk(desk::preview_issue_post), kIssueBodyLimit},
+      {Method::post, "/admin/issues/{id}/send", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/pause", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/resume", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/cancel", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/schedule", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/unschedule", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::post, "/admin/issues/{id}/test", Permission::desk_content,
+       on_desk(desk::issue_action_post)},
+      {Method::get, "/admin/issues/{id}/report", Permission::desk_read,
+       on_desk(desk::issue_report_page)},
+      {Method::get, "/admin/issues/{id}/failures.csv", Permission::desk_read,
+       on_desk(desk::issue_failures_csv)},
+      {Method::post, "/admin/api/preview", Permission::desk_content,
+       on_desk(desk::live_preview_api), kIssueBodyLimit},
+      {Method::get, "/admin/previews/{key}", Permission::desk_read, on_desk(desk::preview_frame)},
+      // Settings (admins only).
+      {Method::get, "/admin/settings", Permission::desk_admin, on_desk(desk::settings_page)},
+      {Method::post, "/admin/settings/relay-test", Permission::desk_admin,
+       on_desk(desk::relay_test_post)},
+      {Method::get, "/admin/settings/outbox/{name}", Permission::desk_admin,
+       on_desk(desk::outbox_message_page)},
+      {Method::post, "/admin/settings/users", Permission::desk_admin, on_desk(desk::add_user_post)},
+      {Method::post, "/admin/settings/users/{username}", Permission::desk_admin,
+       on_desk(desk::update_user_post)},
+      {Method::post, "/admin/settings/users/{username}/remove", Permission::desk_admin,
+       on_desk(desk::remove_user_post)},
+      {Method::post, "/admin/settings/tokens", Permission::desk_admin,
+       on_desk(desk::create_token_post)},
+      {Method::post, "/admin/settings/tokens/{id}/revoke", Permission::desk_admin,
+       on_desk(desk::revoke_token_post)},
+      // Readers, segments and imports (desk/readers.hpp, segments.hpp, imports.hpp): pages
+      // through the API's handlers as above, and the API's own handlers for the files.
+      {Method::get, "/admin/readers", Permission::desk_read, on_desk(desk::readers_page)},
       {Method::get, "/admin/readers.csv", Permission::desk_audience,
        api(admin::api_export_readers)},
-      {Method::get, "/admin/readers/{id}", Permission::desk_read, on_readers(desk::reader_page)},
+      {Method::get, "/admin/readers/{id}", Permission::desk_read, on_desk(desk::reader_page)},
       {Method::post, "/admin/readers/{id}", Permission::desk_audience,
-       on_readers(desk::reader_edit_post)},
+       on_desk(desk::reader_edit_post)},
       {Method::post, "/admin/readers/{id}/unsubscribe", Permission::desk_audience,
-       on_readers(desk::reader_unsubscribe_post)},
+       on_desk(desk::reader_unsubscribe_post)},
       {Method::post, "/admin/readers/{id}/block", Permission::desk_audience,
-       on_readers(desk::reader_block_post)},
+       on_desk(desk::reader_block_post)},
       {Method::post, "/admin/readers/{id}/erase", Permission::desk_audience,
-       on_readers(desk::reader_erase_post)},
-      {Method::get, "/admin/imports", Permission::desk_audience, on_readers(desk::imports_page)},
+       on_desk(desk::reader_erase_post)},
+      {Method::get, "/admin/imports", Permission::desk_audience, on_desk(desk::imports_page)},
       {Method::post, "/admin/api/imports", Permission::desk_audience,
        api(admin::api_start_import), admin::kImportBodyLimit},
       {Method::get, "/admin/api/imports/{id}", Permission::desk_read, api(admin::api_get_import)},
       {Method::get, "/admin/imports/{id}/errors.csv", Permission::desk_read,
        api(admin::api_import_errors)},
-      {Method::get, "/admin/segments", Permission::desk_read, on_readers(desk::segments_page)},
+      {Method::get, "/admin/segments", Permission::desk_read, on_desk(desk::segments_page)},
       {Method::post, "/admin/segments", Permission::desk_audience,
-       on_readers(desk::segment_add_post)},
-      {Method::get, "/admin/segments/{id}", Permission::desk_read, on_readers(desk::segment_page)},
+       on_desk(desk::segment_add_post)},
+      {Method::get, "/admin/segments/{id}", Permission::desk_read, on_desk(desk::segment_page)},
       {Method::post, "/admin/segments/{id}", Permission::desk_audience,
-       on_readers(desk::segment_edit_post)},
+       on_desk(desk::segment_edit_post)},
       {Method::post, "/admin/segments/{id}/remove", Permission::desk_audience,
-       on_readers(desk::segment_remove_post)},
+       on_desk(desk::segment_remove_post)},
       // Operations.
       {Method::get, "/healthz", Permission::public_access, page(web::healthz)},
       {Method::get, "/metrics", Permission::local_or_token, page(web::metrics)},
@@ -263,7 +330,12 @@ http::Router build_router(WebContext& ctx, const webhooks::Receiver* webhooks) {
       {Method::post, "/webhooks/{provider}", Permission::public_access, webhook,
        webhooks != nullptr ? webhooks->max_body_bytes() : 0},
   };
-  return http::Router(std::move(routes), admin::make_authorizer(ctx.store, ctx.clock, desk_auth));
+  // A role that is not enough for a desk page gets the desk's own page saying so.
+  auto forbidden_page = [&ctx](const http::Request& req, std::string_view message) {
+    return desk::error_page(ctx.templates, ctx.config, req, 403, message);
+  };
+  return http::Router(std::move(routes),
+                      admin::make_authorizer(ctx.store, ctx.clock, desk_auth, forbidden_page));
 }
 
 http::Router build_node_router(WebContext& ctx) {

@@ -123,8 +123,9 @@ int change_password(const std::string& data, const UserArgs& a) {
 int remove_user(const std::string& data, const UserArgs& a) {
   auto ctx = open_context(data);
   if (!ctx) return fail(ctx.error());
-  if (auto s = ctx->store->remove_user(a.username); !s) return fail(s.error());
-  (void)ctx->store->audit("cli", "user.remove", a.username, "");
+  if (auto s = admin::remove_account(*ctx->store, *ctx->store, a.username, "cli"); !s) {
+    return fail(s.error());
+  }
   std::cerr << fmt::format("user {} removed, with their tokens and desk sessions\n", a.username);
   return kExitOk;
 }

@@ -223,8 +223,12 @@ http::Response dashboard_page(DeskContext& ctx, const http::Request& request) {
 http::Response progress_api(DeskContext& ctx, const http::Request& request) {
   auto sending = sending_now(ctx);
   if (!sending) return unavailable(ctx, request, sending.error());
+  // ?issue=ID: that issue only (an issue's page), none when it is not sending or paused.
+  const std::string only(request.query_param("issue").value_or(""));
   json::array issues;
-  for (const auto& s : *sending) issues.push_back(sending_json(s));
+  for (const auto& s : *sending) {
+    if (only.empty() || only == std::to_string(s.issue.id)) issues.push_back(sending_json(s));
+  }
   auto r = http::Response::json(200, json::object{{"issues", std::move(issues)}});
   return desk_headers(r);
 }

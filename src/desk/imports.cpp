@@ -6,11 +6,11 @@
 
 namespace broadsheet::desk {
 
-http::Response imports_page(ReaderPages& ctx, const http::Request& request) {
-  auto list = ctx.desk.newsletters.list_newsletters(false);
+http::Response imports_page(DeskContext& ctx, const http::Request& request) {
+  auto list = ctx.newsletters.list_newsletters(false);
   if (!list) {
     spdlog::error("request {}: desk imports: {}", request.request_id, list.error().message);
-    return error_page(ctx.desk.templates, ctx.desk.config, request, 503,
+    return error_page(ctx.templates, ctx.config, request, 503,
                       "The newsletters cannot be read now. Please try again later.");
   }
   kainjow::mustache::data newsletters{kainjow::mustache::data::type::list};
@@ -22,7 +22,7 @@ http::Response imports_page(ReaderPages& ctx, const http::Request& request) {
   }
   web::TemplateData data;
   data.set("newsletters", newsletters);
-  return render_page(ctx.desk.templates, ctx.desk.config, request,
+  return render_page(ctx.templates, ctx.config, request,
                      {"desk/imports", "Import readers", data, "readers"});
 }
 

@@ -19,6 +19,6 @@
 
 namespace broadsheet::desk {
 
-http::Response imports_page(ReaderPages& ctx, const http::Request& request);
+http::Response imports_page(DeskContext& ctx, const http::Request& request);
 
 }  // namespace broadsheet::desk

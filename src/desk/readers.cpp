@@ -7,7 +7,8 @@
 #include <boost/json.hpp>
 
 #include "admin/api_readers.hpp"
-#include "desk/api_view.hpp"
+#include "desk/api_bridge.hpp"
+#include "desk/form_pages.hpp"
 #include "desk/layout.hpp"
 #include "http/form.hpp"
 #include "http/router.hpp"
@@ -17,8 +18,14 @@ namespace {
 
 namespace json = boost::json;
 namespace mustache = kainjow::mustache;
+using detail::attribute_lines;
+using detail::attribute_lines_of;
+using detail::may_change_readers;
+using detail::see_other;
 using http::Request;
 using http::Response;
+
+constexpr std::string_view kUnreadableForm = "The form could not be read; please try again.";
 
 // The reader list's filters, as GET /api/v1/readers names them; attr.KEY pass too.
 constexpr std::string_view kReaderFilterParams[] = {
@@ -42,19 +49,19 @@ std::string query_value(const Request& request, std::string_view name) {
   return v ? std::string(*v) : std::string();
 }
 
-Response failure_page(ReaderPages& ctx, const Request& request, int status,
+Response failure_page(DeskContext& ctx, const Request& request, int status,
                       std::string_view message) {
-  return error_page(ctx.desk.templates, ctx.desk.config, request, status, message);
+  return error_page(ctx.templates, ctx.config, request, status, message);
 }
 
 // The reader's page, with `notice` (an action's refusal) above it.
-Response render_reader(ReaderPages& ctx, const Request& request, int status = 200,
+Response render_reader(DeskContext& ctx, const Request& request, int status = 200,
                        std::string_view notice = "") {
-  auto answer =
-      read_answer(admin::api_get_reader(ctx.api, api_call(request, http::Method::get, nullptr)));
+  auto answer = call_api(admin::api_get_reader, ctx.api, request,
+                         {http::Method::get, request.params, {}, std::nullopt});
   if (answer.status != 200) return failure_page(ctx, request, answer.status, answer.message);
-  const json::object& record = answer.body.as_object();
-  web::TemplateData data = template_data(answer.body);
+  const json::object& record = answer.json.as_object();
+  web::TemplateData data = template_data(answer.json);
   mustache::data attributes{mustache::data::type::list};
   if (const auto* a = record.if_contains("attributes"); a && a->is_object()) {
     for (const auto& field : a->as_object()) {
@@ -71,13 +78,12 @@ Response render_reader(ReaderPages& ctx, const Request& request, int status = 20
   data.set("may_change", may_change_readers(request));
   if (!notice.empty()) data.set("notice", std::string(notice));
   const std::string email = record.at("email").is_string() ? std::string(record.at("email").as_string()) : "";
-  return render_page(ctx.desk.templates, ctx.desk.config, request,
+  return render_page(ctx.templates, ctx.config, request,
                      {"desk/reader", email, data, "readers", status});
 }
 
 // After an action's API answer: back to the reader's page, or the page with its message.
-Response after_action(ReaderPages& ctx, const Request& request, const Response& api_response) {
-  auto answer = read_answer(api_response);
+Response after_action(DeskContext& ctx, const Request& request, const ApiAnswer& answer) {
   if (answer.status >= 400) {
     if (answer.status == 404) return failure_page(ctx, request, 404, answer.message);
     return render_reader(ctx, request, answer.status, answer.message);
@@ -87,22 +93,23 @@ Response after_action(ReaderPages& ctx, const Request& request, const Response& 
 
 }  // namespace
 
-Response readers_page(ReaderPages& ctx, const Request& request) {
+Response readers_page(DeskContext& ctx, const Request& request) {
   web::TemplateData data;
   // A form sends its empty fields too; for the desk an empty field is no condition
   // (for the API an empty zone is "readers without one").
-  Request call = request;
-  std::erase_if(call.query, [](const auto& field) { return field.second.empty(); });
-  auto answer = read_answer(admin::api_list_readers(ctx.api, call));
+  auto query = request.query;
+  std::erase_if(query, [](const auto& field) { return field.second.empty(); });
+  auto answer = call_api(admin::api_list_readers, ctx.api, request,
+                         {http::Method::get, {}, std::move(query), std::nullopt});
   if (answer.status == 200) {
-    data = template_data(answer.body);
+    data = template_data(answer.json);
   } else {
     data.set("readers", mustache::data{mustache::data::type::list});
     data.set("error", answer.message);
   }
   const std::string filter = filter_query(request);
   if (answer.status == 200) {
-    const json::value& next = answer.body.as_object().at("next_cursor");
+    const json::value& next = answer.json.as_object().at("next_cursor");
     if (next.is_string()) {
       data.set("next_page", "/admin/readers?" + filter + (filter.empty() ? "" : "&") +
                                 "cursor=" + http::percent_encode(next.as_string()));
@@ -118,7 +125,7 @@ Response readers_page(ReaderPages& ctx, const Request& request) {
   for (auto name : kReaderFilterParams) data.set(std::string(name), query_value(request, name));
   // The choices of the newsletter and status filters, the current one selected.
   mustache::data newsletters{mustache::data::type::list};
-  if (auto list = ctx.desk.newsletters.list_newsletters(false)) {
+  if (auto list = ctx.newsletters.list_newsletters(false)) {
     const std::string current = query_value(request, "newsletter");
     for (const auto& n : *list) {
       mustache::data row;
@@ -140,18 +147,18 @@ Response readers_page(ReaderPages& ctx, const Request& request) {
     statuses.push_back(row);
   }
   data.set("statuses", statuses);
-  return render_page(ctx.desk.templates, ctx.desk.config, request,
+  return render_page(ctx.templates, ctx.config, request,
                      {"desk/readers", "Readers", data, "readers",
                       answer.status == 200 ? 200 : answer.status});
 }
 
-Response reader_page(ReaderPages& ctx, const Request& request) {
+Response reader_page(DeskContext& ctx, const Request& request) {
   return render_reader(ctx, request);
 }
 
-Response reader_edit_post(ReaderPages& ctx, const Request& request) {
-  auto form = form_of(request);
-  if (!form) return render_reader(ctx, request, 400, form.error().message);
+Response reader_edit_post(DeskContext& ctx, const Request& request) {
+  auto form = detail::posted_form(request, 200);
+  if (!form) return render_reader(ctx, request, 400, kUnreadableForm);
   json::object body{{"name", http::form_value(*form, "name")},
                     {"timezone", http::form_value(*form, "timezone")}};
   if (auto status = http::form_value(*form, "status"); !status.empty()) body["status"] = status;
@@ -159,32 +166,35 @@ Response reader_edit_post(ReaderPages& ctx, const Request& request) {
   if (!attributes) return render_reader(ctx, request, 400, attributes.error().message);
   body["attributes"] = std::move(*attributes);
   return after_action(ctx, request,
-                      admin::api_update_reader(ctx.api, api_call(request, http::Method::patch, body)));
+                      call_api(admin::api_update_reader, ctx.api, request,
+                               {http::Method::patch, request.params, {}, std::move(body)}));
 }
 
-Response reader_unsubscribe_post(ReaderPages& ctx, const Request& request) {
-  auto form = form_of(request);
-  if (!form) return render_reader(ctx, request, 400, form.error().message);
+Response reader_unsubscribe_post(DeskContext& ctx, const Request& request) {
+  auto form = detail::posted_form(request, 200);
+  if (!form) return render_reader(ctx, request, 400, kUnreadableForm);
   json::object body;
   if (auto slug = http::form_value(*form, "newsletter"); !slug.empty()) body["newsletter"] = slug;
   return after_action(ctx, request,
-                      admin::api_unsubscribe_reader(ctx.api, api_call(request, http::Method::post, body)));
+                      call_api(admin::api_unsubscribe_reader, ctx.api, request,
+                               {http::Method::post, request.params, {}, std::move(body)}));
 }
 
-Response reader_block_post(ReaderPages& ctx, const Request& request) {
+Response reader_block_post(DeskContext& ctx, const Request& request) {
   return after_action(ctx, request,
-                      admin::api_block_reader(ctx.api, api_call(request, http::Method::post, nullptr)));
+                      call_api(admin::api_block_reader, ctx.api, request,
+                               {http::Method::post, request.params, {}, std::nullopt}));
 }
 
-Response reader_erase_post(ReaderPages& ctx, const Request& request) {
-  auto form = form_of(request);
-  if (!form) return render_reader(ctx, request, 400, form.error().message);
+Response reader_erase_post(DeskContext& ctx, const Request& request) {
+  auto form = detail::posted_form(request, 200);
+  if (!form) return render_reader(ctx, request, 400, kUnreadableForm);
   if (http::form_value(*form, "confirm") != "erase") {
     return render_reader(ctx, request, 400,
                          "Nothing was erased: tick the box that confirms the erasure.");
   }
-  auto answer =
-      read_answer(admin::api_erase_reader(ctx.api, api_call(request, http::Method::delete_, nullptr)));
+  auto answer = call_api(admin::api_erase_reader, ctx.api, request,
+                         {http::Method::delete_, request.params, {}, std::nullopt});
   if (answer.status >= 400) return failure_page(ctx, request, answer.status, answer.message);
   return see_other("/admin/readers?erased=" + request.params.at("id"));
 }

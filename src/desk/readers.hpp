@@ -1,5 +1,6 @@
 // The desk's readers pages (issue 14 item 4): a view over the token API's readers
-// handlers (admin/api_readers.hpp). Each page asks the API's handler, with the desk's
+// handlers (admin/api_readers.hpp), called through desk/api_bridge.hpp as every desk
+// page calls the API. Each page asks the API's handler, with the desk's
 // query or with its form turned into the API's JSON body, and renders the answer; so
 // the filters, bounds, audit entries and erasure are written once, in admin/, and the
 // desk's user acts as themself (request.principal).
@@ -22,22 +23,16 @@
 // API's message and status (400, 404, 409). Plain functions; safe from any thread.
 #pragma once
 
-#include "admin/api_issues.hpp"
 #include "desk/context.hpp"
 #include "http/message.hpp"
 
 namespace broadsheet::desk {
 
-struct ReaderPages {
-  DeskContext& desk;
-  admin::ApiContext& api;
-};
-
-http::Response readers_page(ReaderPages& ctx, const http::Request& request);
-http::Response reader_page(ReaderPages& ctx, const http::Request& request);
-http::Response reader_edit_post(ReaderPages& ctx, const http::Request& request);
-http::Response reader_unsubscribe_post(ReaderPages& ctx, const http::Request& request);
-http::Response reader_block_post(ReaderPages& ctx, const http::Request& request);
-http::Response reader_erase_post(ReaderPages& ctx, const http::Request& request);
+http::Response readers_page(DeskContext& ctx, const http::Request& request);
+http::Response reader_page(DeskContext& ctx, const http::Request& request);
+http::Response reader_edit_post(DeskContext& ctx, const http::Request& request);
+http::Response reader_unsubscribe_post(DeskContext& ctx, const http::Request& request);
+http::Response reader_block_post(DeskContext& ctx, const http::Request& request);
+http::Response reader_erase_post(DeskContext& ctx, const http::Request& request);
 
 }  // namespace broadsheet::desk

@@ -6,7 +6,8 @@
 #include <boost/json.hpp>
 
 #include "admin/api_readers.hpp"
-#include "desk/api_view.hpp"
+#include "desk/api_bridge.hpp"
+#include "desk/form_pages.hpp"
 #include "desk/layout.hpp"
 #include "http/form.hpp"
 
@@ -15,6 +16,10 @@ namespace {
 
 namespace json = boost::json;
 namespace mustache = kainjow::mustache;
+using detail::attribute_lines;
+using detail::attribute_lines_of;
+using detail::may_change_readers;
+using detail::see_other;
 using http::Request;
 using http::Response;
 
@@ -80,10 +85,10 @@ web::TemplateData form_data(const json::object& g) {
 }
 
 // The choices of the form's newsletter and status, the segment's selected.
-void add_choices(ReaderPages& ctx, const Request& request, web::TemplateData& data,
+void add_choices(DeskContext& ctx, const Request& request, web::TemplateData& data,
                  const json::object& g) {
   mustache::data newsletters{mustache::data::type::list};
-  if (auto list = ctx.desk.newsletters.list_newsletters(false)) {
+  if (auto list = ctx.newsletters.list_newsletters(false)) {
     for (const auto& n : *list) {
       mustache::data row;
       row.set("slug", n.slug);
@@ -106,17 +111,17 @@ void add_choices(ReaderPages& ctx, const Request& request, web::TemplateData& da
   data.set("may_change", may_change_readers(request));
   data.set("csrf_token", request.caller.csrf_token);
   // The form's fields, one template for adding and changing (rendered, so escaped).
-  data.set("fields", ctx.desk.templates.render("desk/segment_fields", data));
+  data.set("fields", ctx.templates.render("desk/segment_fields", data));
 }
 
 // The form of a segment: `g` its values, `action` where it posts, `notice` a refusal.
-Response render_form(ReaderPages& ctx, const Request& request, const json::object& g,
+Response render_form(DeskContext& ctx, const Request& request, const json::object& g,
                      std::string action, std::string title, int status, std::string_view notice) {
   web::TemplateData data = form_data(g);
   add_choices(ctx, request, data, g);
   data.set("action", std::move(action));
   if (!notice.empty()) data.set("notice", std::string(notice));
-  return render_page(ctx.desk.templates, ctx.desk.config, request,
+  return render_page(ctx.templates, ctx.config, request,
                      {"desk/segment", std::move(title), data, "segments", status});
 }
 
@@ -138,19 +143,22 @@ Result<json::object> segment_body(const http::FormFields& form) {
 }
 
 // Add or change: the API's answer, 303 to the list or the form again with its message.
-Response save(ReaderPages& ctx, const Request& request, http::Method method,
-              Response (*handler)(admin::ApiContext&, const Request&), std::string action,
+Response save(DeskContext& ctx, const Request& request, http::Method method,
+              ApiHandler handler, std::string action,
               std::string title) {
-  auto form = form_of(request);
-  if (!form) return render_form(ctx, request, {}, action, title, 400, form.error().message);
+  auto form = detail::posted_form(request, 200);
+  if (!form) {
+    return render_form(ctx, request, {}, action, title, 400,
+                       "The form could not be read; please try again.");
+  }
   json::object values;
   for (const auto& [name, value] : *form) values[name] = value;
   auto body = segment_body(*form);
   if (!body) return render_form(ctx, request, values, action, title, 400, body.error().message);
-  auto answer = read_answer(handler(ctx.api, api_call(request, method, *body)));
+  auto answer = call_api(handler, ctx.api, request, {method, request.params, {}, std::move(*body)});
   if (answer.status >= 400) {
     if (answer.status == 404) {
-      return error_page(ctx.desk.templates, ctx.desk.config, request, 404, answer.message);
+      return error_page(ctx.templates, ctx.config, request, 404, answer.message);
     }
     return render_form(ctx, request, values, action, title, answer.status, answer.message);
   }
@@ -159,13 +167,14 @@ Response save(ReaderPages& ctx, const Request& request, http::Method method,
 
 }  // namespace
 
-Response segments_page(ReaderPages& ctx, const Request& request) {
-  auto answer = read_answer(admin::api_list_segments(ctx.api, request));
+Response segments_page(DeskContext& ctx, const Request& request) {
+  auto answer = call_api(admin::api_list_segments, ctx.api, request,
+                         {http::Method::get, {}, request.query, std::nullopt});
   if (answer.status != 200) {
-    return error_page(ctx.desk.templates, ctx.desk.config, request, answer.status, answer.message);
+    return error_page(ctx.templates, ctx.config, request, answer.status, answer.message);
   }
   mustache::data rows{mustache::data::type::list};
-  for (const auto& g : answer.body.as_object().at("segments").as_array()) {
+  for (const auto& g : answer.json.as_object().at("segments").as_array()) {
     web::TemplateData row = template_data(g);
     row.set("readers_link", readers_link(g.as_object()));
     row.set("conditions", conditions_of(g.as_object()));
@@ -174,35 +183,36 @@ Response segments_page(ReaderPages& ctx, const Request& request) {
   web::TemplateData data;
   data.set("segments", rows);
   add_choices(ctx, request, data, {});
-  return render_page(ctx.desk.templates, ctx.desk.config, request,
+  return render_page(ctx.templates, ctx.config, request,
                      {"desk/segments", "Segments", data, "segments"});
 }
 
-Response segment_page(ReaderPages& ctx, const Request& request) {
-  auto answer = read_answer(admin::api_get_segment(ctx.api, api_call(request, http::Method::get, nullptr)));
+Response segment_page(DeskContext& ctx, const Request& request) {
+  auto answer = call_api(admin::api_get_segment, ctx.api, request,
+                         {http::Method::get, request.params, {}, std::nullopt});
   if (answer.status != 200) {
-    return error_page(ctx.desk.templates, ctx.desk.config, request, answer.status, answer.message);
+    return error_page(ctx.templates, ctx.config, request, answer.status, answer.message);
   }
-  const json::object& g = answer.body.as_object();
+  const json::object& g = answer.json.as_object();
   return render_form(ctx, request, g, fmt::format("/admin/segments/{}", request.params.at("id")),
                      text_of(g, "name"), 200, "");
 }
 
-Response segment_add_post(ReaderPages& ctx, const Request& request) {
+Response segment_add_post(DeskContext& ctx, const Request& request) {
   return save(ctx, request, http::Method::post, admin::api_add_segment, "/admin/segments",
               "New segment");
 }
 
-Response segment_edit_post(ReaderPages& ctx, const Request& request) {
+Response segment_edit_post(DeskContext& ctx, const Request& request) {
   return save(ctx, request, http::Method::patch, admin::api_update_segment,
               fmt::format("/admin/segments/{}", request.params.at("id")), "Segment");
 }
 
-Response segment_remove_post(ReaderPages& ctx, const Request& request) {
-  auto answer = read_answer(
-      admin::api_remove_segment(ctx.api, api_call(request, http::Method::delete_, nullptr)));
+Response segment_remove_post(DeskContext& ctx, const Request& request) {
+  auto answer = call_api(admin::api_remove_segment, ctx.api, request,
+                         {http::Method::delete_, request.params, {}, std::nullopt});
   if (answer.status >= 400) {
-    return error_page(ctx.desk.templates, ctx.desk.config, request, answer.status, answer.message);
+    return error_page(ctx.templates, ctx.config, request, answer.status, answer.message);
   }
   return see_other("/admin/segments");
 }

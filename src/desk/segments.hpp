@@ -20,10 +20,10 @@
 
 namespace broadsheet::desk {
 
-http::Response segments_page(ReaderPages& ctx, const http::Request& request);
-http::Response segment_page(ReaderPages& ctx, const http::Request& request);
-http::Response segment_add_post(ReaderPages& ctx, const http::Request& request);
-http::Response segment_edit_post(ReaderPages& ctx, const http::Request& request);
-http::Response segment_remove_post(ReaderPages& ctx, const http::Request& request);
+http::Response segments_page(DeskContext& ctx, const http::Request& request);
+http::Response segment_page(DeskContext& ctx, const http::Request& request);
+http::Response segment_add_post(DeskContext& ctx, const http::Request& request);
+http::Response segment_edit_post(DeskContext& ctx, const http::Request& request);
+http::Response segment_remove_post(DeskContext& ctx, const http::Request& request);
 
 }  // namespace broadsheet::desk

@@ -22,14 +22,21 @@ std::string safe_next(std::string_view next) {
   return ok && printable && !next.starts_with("/admin/login") ? std::string(next) : "/admin";
 }
 
+// The form with its CSRF token, bound to the browser's pre-session cookie (set here when
+// the browser has none).
 http::Response form(DeskContext& ctx, const http::Request& request, int status,
                     std::string_view message, std::string_view username, std::string_view next) {
+  const auto protection = ctx.auth.sign_in_form(request);
   web::TemplateData data;
+  data.set("csrf_token", protection.token);
   if (!message.empty()) data.set("message", std::string(message));
   // Only a name typed before: an empty one would still open {{#username}} sections.
   if (!username.empty()) data.set("username", std::string(username));
   data.set("next", safe_next(next));
-  return render_page(ctx.templates, ctx.config, request, {"desk/login", "Sign in", data, "", status});
+  auto r =
+      render_page(ctx.templates, ctx.config, request, {"desk/login", "Sign in", data, "", status});
+  if (!protection.set_cookie.empty()) r.set_header("Set-Cookie", protection.set_cookie);
+  return r;
 }
 
 }  // namespace
@@ -50,6 +57,14 @@ http::Response sign_in_post(DeskContext& ctx, const http::Request& request) {
   }
   const std::string username = http::form_value(*fields, "username");
   const std::string next = http::form_value(*fields, "next");
+  // Not this desk's form in this browser (another site's, or one older than the
+  // browser's cookie): refused before the throttle counts it or a password is checked.
+  if (!ctx.auth.sign_in_form_ok(request, http::form_value(*fields, "csrf_token"))) {
+    return form(ctx, request, 403,
+                "This sign-in form did not come from this desk or has expired. Please sign in "
+                "again.",
+                username, next);
+  }
   auto outcome = ctx.auth.sign_in(username, http::form_value(*fields, "password"),
                                   request.remote_address);
   using Outcome = admin::DeskAuth::SignIn::Outcome;

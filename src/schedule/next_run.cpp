@@ -13,6 +13,7 @@ namespace Posix {
 using date::hh_mm_ss;
 }
 #include <date/ptz.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
@@ -145,6 +146,25 @@ std::optional<UnixSeconds> utc_time(UnixSeconds local, std::string_view zone) {
   auto clock = zone.empty() ? nullptr : clock_for(zone);
   if (!clock) clock = clock_for("UTC");
   return clock->to_sys(local_seconds{std::chrono::seconds{local}}).time_since_epoch().count();
+}
+
+Result<UnixSeconds> instant_in_zone(std::string_view text, std::string_view zone) {
+  // Without an offset, the wall clock read as if in UTC gives its local seconds.
+  std::string wall(text);
+  if (wall.size() == 16) wall += ":00";
+  if (wall.size() == 19 && wall[13] == ':') {
+    auto local = parse_rfc3339(wall + "Z");
+    if (!local) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("'{}' is not a date and time such as 2026-12-08T06:00", text));
+    }
+    auto instant = utc_time(*local, zone);
+    if (!instant) {
+      return make_error(Errc::invalid_argument, fmt::format("'{}' is out of range", text));
+    }
+    return *instant;
+  }
+  return parse_rfc3339(text);
 }
 
 }  // namespace broadsheet::schedule

@@ -72,4 +72,11 @@ UnixSeconds local_time(UnixSeconds t, std::string_view zone);
 // `zone` is empty or unknown; nullopt outside years 1970 to 9999. Same zone cache.
 std::optional<UnixSeconds> utc_time(UnixSeconds local, std::string_view zone);
 
+// An instant as a person writes it for `zone`: "2026-12-08T06:00" or "2026-12-08T06:00:00"
+// (a browser's datetime-local field; a space for 'T' too) is that wall-clock time in
+// `zone` (utc_time's rules for gaps and repeated hours; UTC when `zone` is empty or
+// unknown); a text with its own offset ("...Z", "...+01:00") is that instant, whatever
+// `zone`. Errc::invalid_argument saying what was expected.
+Result<UnixSeconds> instant_in_zone(std::string_view text, std::string_view zone);
+
 }  // namespace broadsheet::schedule

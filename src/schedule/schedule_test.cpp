@@ -344,5 +344,29 @@ TEST(SelectableTimezones, AreTheSystemsZonesSortedWithUtc) {
   for (const auto& z : zones) EXPECT_TRUE(is_known_timezone(z)) << z;
 }
 
+TEST(InstantInZone, ReadsAWallClockInTheZoneAndAnOffsetAsItIs) {
+  // 06:00 in London in winter is 06:00 UTC; in summer 05:00 UTC; in Tokyo 21:00 UTC the day before.
+  EXPECT_EQ(format_iso8601(*instant_in_zone("2026-12-08T06:00", "Europe/London")),
+            "2026-12-08T06:00:00Z");
+  EXPECT_EQ(format_iso8601(*instant_in_zone("2026-07-08T06:00:30", "Europe/London")),
+            "2026-07-08T05:00:30Z");
+  EXPECT_EQ(format_iso8601(*instant_in_zone("2026-12-08 06:00", "Asia/Tokyo")),
+            "2026-12-07T21:00:00Z");
+  EXPECT_EQ(format_iso8601(*instant_in_zone("2026-12-08T06:00", "")), "2026-12-08T06:00:00Z");
+  // Its own offset wins over the zone.
+  EXPECT_EQ(format_iso8601(*instant_in_zone("2026-12-08T06:00:00+01:00", "Asia/Tokyo")),
+            "2026-12-08T05:00:00Z");
+  // In London's spring gap, 01:30 does not exist: the instant the gap ends.
+  EXPECT_EQ(format_iso8601(*instant_in_zone("2026-03-29T01:30", "Europe/London")),
+            "2026-03-29T01:00:00Z");
+  for (std::string_view bad : {"", "tomorrow", "2026-13-08T06:00", "2026-12-08T25:00",
+                               "2026-12-08T06:00Z+", "2026-12-08"}) {
+    auto r = instant_in_zone(bad, "Europe/London");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, Errc::invalid_argument) << bad;
+    EXPECT_NE(r.error().message.find("2026-12-08T06:00"), std::string::npos) << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace broadsheet::schedule

@@ -19,7 +19,9 @@ class Users {
   virtual Result<User> add_user(const User& u) = 0;
   virtual Result<User> user_by_name(const std::string& username) = 0;
   virtual Result<std::vector<User>> list_users() = 0;
-  // Removes the user with their API tokens and desk sessions. Errc::not_found.
+  // Removes the user with their API tokens and desk sessions. Errc::not_found;
+  // Errc::conflict for the last admin (a site always keeps one), checked and removed in
+  // one step.
   virtual Status remove_user(const std::string& username) = 0;
   // Replaces the password and ends the user's desk sessions. Errc::not_found.
   virtual Status set_password_hash(const std::string& username,

@@ -2,44 +2,21 @@
 // Postfix's smtp-sink with its progress bar moving without a reload, sign out; at 1280
 // and 375 px wide, screenshots in tests/artifacts/ (desk-*.png). No Content-Security-
 // Policy violation, no page error, nothing asked of another host.
-import { spawn, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { DOMAIN, freePort, launchBrowser, newContext, screenshot, startServer } from './helpers.mjs';
+import { DOMAIN, launchBrowser, newContext, screenshot, startServer, startSmtpSink } from './helpers.mjs';
 
 const PASSWORD = 'correct horse battery';
 const READERS = 300;
-const SMTP_SINK = fs.existsSync('/usr/sbin/smtp-sink') ? '/usr/sbin/smtp-sink' : 'smtp-sink';
 
 let sink;
 let server;
 let browser;
 let token;
 
-async function startSink() {
-  const port = await freePort();
-  const args = [`127.0.0.1:${port}`, '256'];
-  if (process.getuid && process.getuid() === 0) args.unshift('-u', 'nobody');
-  const proc = spawn(SMTP_SINK, args, { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  const net = await import('node:net');
-  while (Date.now() < deadline) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.end();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return { port, proc };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  proc.kill();
-  throw new Error('smtp-sink did not start');
-}
 
 async function api(method, urlPath, body) {
   const r = await fetch(server.base + urlPath, {
@@ -53,7 +30,7 @@ async function api(method, urlPath, body) {
 }
 
 before(async () => {
-  sink = await startSink();
+  sink = await startSmtpSink(256);
   server = await startServer({
     BROADSHEET_TRANSPORT: 'smtp',
     BROADSHEET_SMTP_HOST: '127.0.0.1',

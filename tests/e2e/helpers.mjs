@@ -134,6 +134,30 @@ export async function startServer(extraEnv = {}) {
 
 // Chromium as a user without extensions, sync or background traffic, in a fresh
 // profile (playwright-core makes a new temporary user-data-dir for each launch).
+// Postfix's smtp-sink on a free port of 127.0.0.1, accepting up to `connections` at
+// once (as nobody when run as root): {port, proc}; kill proc when done.
+export async function startSmtpSink(connections = 64) {
+  const binary = fs.existsSync('/usr/sbin/smtp-sink') ? '/usr/sbin/smtp-sink' : 'smtp-sink';
+  const port = await freePort();
+  const args = [`127.0.0.1:${port}`, String(connections)];
+  if (process.getuid && process.getuid() === 0) args.unshift('-u', 'nobody');
+  const proc = spawn(binary, args, { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return { port, proc };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  proc.kill();
+  throw new Error('smtp-sink did not start');
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,

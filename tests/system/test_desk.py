@@ -38,30 +38,48 @@ def test_roles_are_given_at_user_add_and_tokens_act_with_them(desk, server_facto
 
 
 class Browser:
-    """A browser without JavaScript: a cookie jar for the desk and its forms."""
+    """A browser without JavaScript: a cookie jar for the desk and its forms. `cookie` is
+    the session's (bs_desk), `login_cookie` the sign-in form's pre-session cookie
+    (bs_login, sent to /admin/login only, as its Path says)."""
 
     def __init__(self, server):
         self.server = server
         self.cookie = None
+        self.login_cookie = None
 
     def call(self, method, path, form=None, headers=None):
         h = dict(headers or {})
+        cookies = []
         if self.cookie:
-            h["Cookie"] = f"bs_desk={self.cookie}"
+            cookies.append(f"bs_desk={self.cookie}")
+        if self.login_cookie and path.startswith("/admin/login"):
+            cookies.append(f"bs_login={self.login_cookie}")
+        if cookies:
+            h["Cookie"] = "; ".join(cookies)
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
             h["Content-Type"] = "application/x-www-form-urlencoded"
         reply = request(self.server, method, path, body=body, headers=h)
-        set_cookie = reply.headers.get("set-cookie")
-        if set_cookie and set_cookie.startswith("bs_desk="):
-            value = set_cookie.split(";")[0].removeprefix("bs_desk=")
-            self.cookie = value or None
+        for name, value in reply.header_list:
+            if name.lower() != "set-cookie":
+                continue
+            pair = value.split(";")[0]
+            if pair.startswith("bs_desk="):
+                self.cookie = pair.removeprefix("bs_desk=") or None
+            elif pair.startswith("bs_login="):
+                self.login_cookie = pair.removeprefix("bs_login=") or None
         return reply
 
     def sign_in(self, name, password=PASSWORD, next_path="/admin"):
-        return self.call("POST", "/admin/login",
-                         {"username": name, "password": password, "next": next_path})
+        """Signs in as a person does: the form first (fetched as if signed out, since a
+        signed-in browser is sent on), then its POST with the form's token."""
+        session, self.cookie = self.cookie, None
+        form = self.call("GET", "/admin/login")
+        self.cookie = session
+        assert form.status == 200, form
+        return self.call("POST", "/admin/login", {"csrf_token": self.csrf(form), "username": name,
+                                                  "password": password, "next": next_path})
 
     def csrf(self, page: Reply) -> str:
         m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -1,7 +1,8 @@
 // The desk's script (bundled by esbuild with uPlot into /admin/static/desk.js): the
 // live parts of the pages. Every page and form works without it; it only adds the
 // charts (drawn from a JSON route; the page holds the same figures as a table) and
-// progress bars that follow sending issues without a reload. It writes text only
+// progress bars that follow sending issues without a reload, and the live preview of
+// an issue as it is composed. It writes text only
 // through textContent, never HTML.
 import uPlot from "uplot";
 
@@ -103,9 +104,86 @@ function followProgress(list) {
   setTimeout(tick, 1000);
 }
 
+// form[data-preview]: as the editor types, the fields are posted (debounced) to the
+// preview route, which renders the email as readers will get it; the iframes load its
+// HTML (sandboxed, from the server: the desk's policy forbids inline styles here) and
+// the text part is shown as text. Without the script, the form's Preview button does
+// the same on the server.
+function livePreview(form) {
+  const panel = document.querySelector("[data-live-preview]");
+  if (!panel) return;
+  const frames = panel.querySelectorAll("iframe");
+  const error = panel.querySelector(".preview-error");
+  let timer = null;
+  let sent = 0;
+  const render = async () => {
+    const field = (name) => (form.elements[name] ? form.elements[name].value : "");
+    const body = {
+      newsletter: field("newsletter"),
+      subject: field("subject"),
+      preheader: field("preheader"),
+      body_markdown: field("body_markdown"),
+      sponsor: field("sponsor") === "" ? null : field("sponsor"),
+    };
+    if (!body.newsletter || !body.body_markdown) return;
+    const mine = ++sent;
+    const r = await fetch(form.dataset.preview, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfToken() },
+      body: JSON.stringify(body),
+    });
+    if (mine !== sent) return; // a newer preview is on its way
+    if (r.status === 401) {
+      window.location.assign("/admin/login?next=" + encodeURIComponent(location.pathname));
+      return;
+    }
+    const data = await r.json().catch(() => null);
+    if (!r.ok || !data) {
+      error.textContent = data && data.error ? data.error.message : "The preview cannot be made now.";
+      error.hidden = false;
+      panel.dataset.state = "error";
+      return;
+    }
+    error.hidden = true;
+    panel.querySelector(".preview-none")?.remove();
+    for (const frame of frames) frame.src = data.frame;
+    panel.querySelector(".text-part").textContent = data.text;
+    const meta = panel.querySelector(".preview-meta");
+    meta.textContent = "";
+    const p = document.createElement("p");
+    const subject = document.createElement("strong");
+    subject.className = "preview-subject";
+    subject.textContent = data.subject;
+    const who = document.createElement("span");
+    who.className = "muted";
+    who.textContent = `From ${data.from} to ${data.to}`;
+    p.append(subject, document.createElement("br"), who);
+    meta.append(p);
+    const fields = document.querySelector(".merge-fields");
+    if (fields && !fields.children.length) {
+      for (const name of data.merge_fields) {
+        const code = document.createElement("code");
+        code.textContent = `{{${name}}}`;
+        fields.append(code, " ");
+      }
+    }
+    panel.dataset.state = "shown";
+    panel.dataset.updated = String(Date.now());
+  };
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => render().catch(() => {}), 400);
+  };
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  // The page came with the server's preview of what the form holds: nothing to do yet.
+}
+
 function start() {
   for (const el of document.querySelectorAll(".chart[data-src]")) drawChart(el).catch(() => {});
   for (const list of document.querySelectorAll("[data-progress]")) followProgress(list);
+  for (const form of document.querySelectorAll("form[data-preview]")) livePreview(form);
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -178,12 +178,22 @@ namespace broadsheet::store::sqlite {
 Status SqliteStore::remove_user(const std::string& username) {
   auto h = hold();
   if (!h) return h.error();
-  Query q(db(), sql().delete_user);
-  q.bind_text(1, username);
-  if (auto s = q.returning_row(fmt::format("no user named '{}'", username), [] {}); !s) {
-    return failed_to("remove user", s.error());
+  bool removed = false;
+  {
+    Query q(db(), sql().delete_user);
+    q.bind_text(1, username);
+    if (auto s = q.each_row([&] { removed = true; }); !s)
+      return failed_to("remove user", s.error());
   }
-  return {};
+  if (removed) return {};
+  Query q(db(), sql().user_by_name);
+  q.bind_text(1, username);
+  bool exists = false;
+  if (auto s = q.each_row([&] { exists = true; }); !s) return failed_to("remove user", s.error());
+  if (!exists) return make_error(Errc::not_found, fmt::format("no user named '{}'", username));
+  return make_error(
+      Errc::conflict,
+      fmt::format("{} is the last admin; give another user the admin role first", username));
 }
 
 Status SqliteStore::set_password_hash(const std::string& username,

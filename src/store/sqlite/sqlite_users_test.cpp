@@ -86,5 +86,22 @@ TEST_F(UsersTest, RevokesOnce) {
   EXPECT_TRUE((*all)[0].revoked_at.has_value());
 }
 
+TEST_F(UsersTest, RemovingTakesTokensAndSessionsButNeverTheLastAdmin) {
+  open();
+  user("ada", UserRole::admin);
+  User bob = user("bob", UserRole::admin);
+  user("eve", UserRole::editor);
+  ASSERT_TRUE(store_->add_api_token(bob.id, "cms", "hash-bob").ok());
+  ASSERT_TRUE(store_->remove_user("bob").ok());
+  EXPECT_EQ(store_->api_token_by_hash("hash-bob").error().code, Errc::not_found);
+  auto last = store_->remove_user("ada");
+  ASSERT_FALSE(last.ok());
+  EXPECT_EQ(last.error().code, Errc::conflict);
+  EXPECT_NE(last.error().message.find("last admin"), std::string::npos) << last.error().message;
+  EXPECT_TRUE(store_->user_by_name("ada").ok());
+  EXPECT_EQ(store_->remove_user("nobody").error().code, Errc::not_found);
+  EXPECT_TRUE(store_->remove_user("eve").ok());  // not an admin: any number may go
+}
+
 }  // namespace
 }  // namespace broadsheet::store::sqlite

@@ -45,8 +45,13 @@ SELECT 1 FROM api_tokens WHERE id = ?1;
 UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1;
 
 -- name: delete_user
--- Its tokens and sessions go with it (ON DELETE CASCADE).
-DELETE FROM users WHERE username = ?1 RETURNING id;
+-- Its tokens and sessions go with it (ON DELETE CASCADE). Never the last admin: no row
+-- then, like an unknown name (user_by_name tells them apart). One statement, so two
+-- admins removing each other cannot both succeed.
+DELETE FROM users
+WHERE username = ?1
+  AND (role <> 'admin' OR (SELECT count(*) FROM users WHERE role = 'admin') > 1)
+RETURNING id;
 
 -- name: set_password_hash
 UPDATE users SET password_hash = ?2 WHERE username = ?1 RETURNING id;
