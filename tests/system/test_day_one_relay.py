@@ -151,7 +151,13 @@ def test_a_relay_that_refuses_the_configuration_stops_the_send_at_once(
     assert words in line and key in line, line
     assert f"127.0.0.1:{relay.port}" in line
     assert "handed to the running server" in cp.stderr
-    assert f"sent=0 deferred={READERS} failed=0 queued=0" in cp.stdout
+    # The run stops at the first refusal: the readers it had taken are deferred, and
+    # those its producer had not reached yet (how far it got depends on the machine's
+    # load) stay queued, for the resume either way. None is sent or failed.
+    counts = re.search(r"sent=0 deferred=(\d+) failed=0 queued=(\d+)", cp.stdout)
+    assert counts, cp.stdout
+    deferred, queued = int(counts[1]), int(counts[2])
+    assert deferred >= 1 and deferred + queued == READERS, cp.stdout
     assert relay.messages() == 0
 
     shown = show_json(paper, issue_id)
@@ -173,7 +179,7 @@ def test_a_relay_that_refuses_the_configuration_stops_the_send_at_once(
     # Nobody bounced: the readers are deferred for the resume, no attempt counted.
     for row in api["deliveries"]["deferred_reasons"]:
         assert words in row["reply"]
-    assert sum(r["count"] for r in api["deliveries"]["deferred_reasons"]) == READERS
+    assert sum(r["count"] for r in api["deliveries"]["deferred_reasons"]) == deferred
 
 
 def test_foreground_send_stops_on_no_starttls_and_resume_sends_after_the_fix(
