@@ -78,12 +78,12 @@ unit-test-asan: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# The engine, group commit, SMTP pool, dispatcher, mail queue, HTTP server and inbound
-# (LMTP) listener suites.
+# The engine (alone and shared by sender nodes), group commit, SMTP pool, dispatcher, mail
+# queue, HTTP server and inbound (LMTP) listener suites.
 unit-test-tsan: build-tsan
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j $(JOBS) \
-	  -R '^(EngineTest|DispatcherTest|MailQueueTest|FlowTest|TransportTest|OutboxBatch|GroupCommit|Pool[A-Za-z]*|Server[A-Za-z]*|LimitsTest|InboundListener|MailboxPoll|MailboxPoller)\.'
+	  -R '^(EngineTest|SharedEngineTest|DispatcherTest|MailQueueTest|FlowTest|TransportTest|OutboxBatch|GroupCommit|Pool[A-Za-z]*|Server[A-Za-z]*|LimitsTest|InboundListener|MailboxPoll|MailboxPoller)\.'
 
 # Each libFuzzer target for FUZZ_SECONDS from its seeds (fuzz/corpus/NAME, read only);
 # what it finds new goes to a scratch folder. A crash fails the run and is kept in
