@@ -94,8 +94,10 @@ def test_a_relay_that_is_down_at_first_is_used_when_it_comes_back(paper, tmp_pat
 
 
 def test_pause_resume_and_cancel(paper, tmp_path, sink_factory):
-    make_audience(paper, tmp_path, 100)
-    # A rate limit of 20 messages a second keeps the send going long enough to pause it.
+    make_audience(paper, tmp_path, 200)
+    # A rate limit of 20 messages a second keeps the send going long enough to pause it,
+    # and the resumed one (about ten seconds) long enough to cancel it, however slowly
+    # this machine runs the commands in between (the sanitized binary, under load).
     sink = sink_factory()
     issue_id = create_issue(paper, tmp_path)
     env = sink.env(BROADSHEET_SEND_RATE="20")
@@ -106,7 +108,7 @@ def test_pause_resume_and_cancel(paper, tmp_path, sink_factory):
     assert proc.returncode == 3, (out, err)  # pending: the rest is queued
     paused = show(paper, issue_id)
     assert paused["status"] == "paused"
-    assert 0 < paused["deliveries"]["sent"] < 100
+    assert 0 < paused["deliveries"]["sent"] < 200
     time.sleep(1)
     assert show(paper, issue_id)["deliveries"]["sent"] == paused["deliveries"]["sent"]
     # Resume runs it here (no server) in the background; cancel stops it for good.
@@ -119,7 +121,7 @@ def test_pause_resume_and_cancel(paper, tmp_path, sink_factory):
     resumed.communicate(timeout=60)
     final = show(paper, issue_id)
     assert final["status"] == "cancelled"
-    assert final["deliveries"]["sent"] < 100
+    assert final["deliveries"]["sent"] < 200
     assert final["deliveries"]["queued"] > 0
     counts = collections.Counter(sink.recipients())
     assert all(n == 1 for n in counts.values())
