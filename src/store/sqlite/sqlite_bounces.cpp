@@ -1,6 +1,7 @@
 // Bounces and the suppression list (store/bounces.hpp) on SQLite.
 #include <fmt/format.h>
 
+#include "store/sqlite/bounce_events.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -11,8 +12,10 @@ constexpr ColumnList<10> kEventColumns{{"id", "kind", "subscriber_id", "issue_id
                                         "newsletter_id", "recipient", "status", "source",
                                         "action", "created_at"}};
 
-Result<std::vector<BounceEventRow>> read_events(sqlite3* db, sqlite3_stmt* stmt, Id id,
-                                                std::size_t limit) {
+}  // namespace
+
+Result<std::vector<BounceEventRow>> read_bounce_events(sqlite3* db, sqlite3_stmt* stmt, Id id,
+                                                       std::size_t limit) {
   Query q(db, stmt);
   q.columns(kEventColumns);
   q.bind_int(1, id).bind_int(2, static_cast<std::int64_t>(limit));
@@ -34,6 +37,8 @@ Result<std::vector<BounceEventRow>> read_events(sqlite3* db, sqlite3_stmt* stmt,
   if (!s) return s.error();
   return out;
 }
+
+namespace {
 
 // Puts the address on the list; true when it was not on it.
 Result<bool> suppress(sqlite3* db, const Statements& sql, const std::string& email,
@@ -193,14 +198,14 @@ Result<std::vector<BounceEventRow>> SqliteStore::bounce_events_of_issue(Id issue
                                                                         std::size_t limit) {
   auto h = hold();
   if (!h) return h.error();
-  return read_events(db(), sql().bounce_events_of_issue, issue_id, limit);
+  return read_bounce_events(db(), sql().bounce_events_of_issue, issue_id, limit);
 }
 
 Result<std::vector<BounceEventRow>> SqliteStore::bounce_events_of_subscriber(Id subscriber_id,
                                                                              std::size_t limit) {
   auto h = hold();
   if (!h) return h.error();
-  return read_events(db(), sql().bounce_events_of_subscriber, subscriber_id, limit);
+  return read_bounce_events(db(), sql().bounce_events_of_subscriber, subscriber_id, limit);
 }
 
 Result<std::map<BounceKind, std::uint64_t>> SqliteStore::bounce_totals() {

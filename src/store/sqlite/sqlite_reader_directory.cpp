@@ -5,6 +5,7 @@
 
 #include "core/text.hpp"
 #include "store/mailbox_keys.hpp"
+#include "store/sqlite/bounce_events.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/reader_filter.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -71,10 +72,6 @@ constexpr ColumnList<6> kReaderDeliveryColumns{
     {"issue_id", "subject", "status", "attempts", "last_reply", "updated_at"}};
 
 constexpr ColumnList<6> kReaderAuditColumns{{"id", "at", "actor", "action", "subject", "detail"}};
-
-constexpr ColumnList<10> kReaderBounceColumns{{"id", "kind", "subscriber_id", "issue_id",
-                                               "newsletter_id", "recipient", "status", "source",
-                                               "action", "created_at"}};
 
 std::string no_reader(Id id) { return fmt::format("no reader with id {}", id); }
 
@@ -166,23 +163,10 @@ Status record_lists(sqlite3* db, const Statements& sql, Id id, ReaderRecord& out
     if (!s) return s;
   }
   {
-    Query q(db, sql.bounce_events_of_subscriber);
-    q.columns(kReaderBounceColumns).bind_int(1, id).bind_int(2, limit);
-    auto s = q.each_row([&] {
-      BounceEventRow r;
-      r.id = q.int_of(kReaderBounceColumns["id"]);
-      r.kind = bounce_kind_from(q.text_of(kReaderBounceColumns["kind"])).value_or(BounceKind::hard);
-      r.subscriber_id = q.int_of(kReaderBounceColumns["subscriber_id"]);
-      r.issue_id = q.opt_int_of(kReaderBounceColumns["issue_id"]);
-      r.newsletter_id = q.int_of(kReaderBounceColumns["newsletter_id"]);
-      r.recipient = q.text_of(kReaderBounceColumns["recipient"]);
-      r.status = q.text_of(kReaderBounceColumns["status"]);
-      r.source = q.text_of(kReaderBounceColumns["source"]);
-      r.action = q.text_of(kReaderBounceColumns["action"]);
-      r.created_at = q.int_of(kReaderBounceColumns["created_at"]);
-      out.bounces.push_back(std::move(r));
-    });
-    if (!s) return s;
+    auto events = read_bounce_events(db, sql.bounce_events_of_subscriber, id,
+                                     kReaderRecordListLimit);
+    if (!events) return events.error();
+    out.bounces = std::move(*events);
   }
   std::optional<std::string> key;
   {
