@@ -6,6 +6,7 @@ API's validation message shown beside the field it names."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import html
 import re
@@ -517,3 +518,50 @@ def test_the_compose_page_sends_to_a_segment(desk, server_factory, tmp_path):
     assert corrected.status == 303, corrected
     assert Api(server, desk.token).get(f"/api/v1/issues/{issue_id}").json()["segment"] == "parisians"
 
+
+def test_the_last_admin_keeps_the_role(desk, server_factory):
+    """PATCH /api/v1/users/{name} and the desk's users page refuse to give the site's
+    last admin a lower role (409 last_admin), as DELETE refuses removing them; two
+    admins demoting themselves at once: one of them is refused."""
+    for name, role in (("ada", "admin"), ("max", "admin")):
+        assert_ok(add_user(desk.data, name, PASSWORD, "--role", role))
+    server = server_factory(desk.data)
+    path = "/api/v1/users/{username}"
+    apis = {n: Api(server, create_token(desk.data, f"{n}'s", "--user", n)) for n in ("ada", "max")}
+
+    def demote_self(name):
+        return apis[name].call("PATCH", f"/api/v1/users/{name}", {"role": "editor"})
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(demote_self, ["ada", "max"]))
+    statuses = sorted(r.status for r in replies)
+    assert statuses == [200, 409], replies
+    (winner,) = [n for n, r in zip(["ada", "max"], replies) if r.status == 200]
+    (last,) = [n for n in ("ada", "max") if n != winner]
+    for r in replies:
+        if r.status == 409:
+            refused(r, "patch", path, 409, "last_admin", last, "last admin")
+        else:
+            assert answer(r, "patch", path, 200)["role"] == "editor"
+    listed = apis[last].get("/api/v1/users").json()["users"]
+    assert [u["username"] for u in listed if u["role"] == "admin"] == [last]
+    # The same role again is no loss; another role for the last admin is refused.
+    assert answer(apis[last].call("PATCH", f"/api/v1/users/{last}", {"role": "admin"}), "patch",
+                  path, 200)["role"] == "admin"
+    refused(apis[last].call("PATCH", f"/api/v1/users/{last}", {"role": "viewer"}), "patch", path,
+            409, "last_admin")
+
+    # The desk's users page: the refusal beside the users, the role unchanged.
+    b = signed_in(server, last)
+    page = b.call("GET", "/admin/settings")
+    token = b.csrf(page)
+    kept = b.call("POST", f"/admin/settings/users/{last}", {"role": "audience", "csrf_token": token})
+    assert kept.status == 409 and "last admin" in field_error(kept, "role"), kept
+    assert re.search(rf'id="role-{last}" name="role">.*?<option selected>admin</option>', kept.text,
+                     re.S)
+    # Once another admin is there, the role changes.
+    assert b.call("POST", f"/admin/settings/users/{winner}",
+                  {"role": "admin", "csrf_token": token}).status == 303
+    assert b.call("POST", f"/admin/settings/users/{last}",
+                  {"role": "audience", "csrf_token": token}).status == 303
+    assert "user.role" in audit_actions(desk.data)
