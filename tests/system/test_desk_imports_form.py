@@ -8,12 +8,13 @@ nothing is imported."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
-import sqlite3
 import uuid
 
-from conftest import DOMAIN, request, wait_for
+from conftest import DOMAIN, assert_ok, data_args, request, run, wait_for
 from test_api import PASSWORD  # noqa: F401
 from test_desk import Browser
 from test_desk_readers import _readers_template, desk  # noqa: F401
@@ -54,8 +55,9 @@ def post_form(server, browser: Browser, fields, file, headers=None):
 
 
 def readers_count(data) -> int:
-    with sqlite3.connect(data / "broadsheet.db", timeout=10) as db:
-        return db.execute("SELECT count(*) FROM subscribers").fetchone()[0]
+    """The readers of every newsletter, as `broadsheet export` lists them (either backend)."""
+    exported = assert_ok(run("export", *data_args(data))).stdout
+    return len(list(csv.DictReader(io.StringIO(exported))))
 
 
 def refusal(page) -> str:
