@@ -32,6 +32,19 @@ Response account_error(const Request& req, const Error& e) {
   return error_answer(req, e);
 }
 
+// The site keeps one admin at least: neither removed nor given a lower role.
+Response last_admin(std::string_view username) {
+  return Response::json_error(
+      409, "last_admin",
+      fmt::format("{} is the last admin; give another user the admin role first.",
+                  excerpt(username, 64)));
+}
+
+Response no_user(std::string_view username) {
+  return Response::json_error(404, "not_found",
+                              fmt::format("There is no user {}.", excerpt(username, 64)));
+}
+
 }  // namespace
 
 Response api_list_users(ApiContext& ctx, const Request& req) {
@@ -85,7 +98,11 @@ Response api_update_user(ApiContext& ctx, const Request& req) {
   }
   const std::string& username = req.params.at("username");
   auto user = ctx.users->set_user_role(username, *role);
-  if (!user) return error_answer(req, user.error());
+  if (!user) {
+    if (user.error().code == Errc::conflict) return last_admin(username);
+    if (user.error().code == Errc::not_found) return no_user(username);
+    return error_answer(req, user.error());
+  }
   (void)ctx.audit.audit(req.principal, "user.role", user->username,
                         std::string(to_string(user->role)));
   return Response::json(200, user_json(*user));
@@ -101,16 +118,8 @@ Response api_remove_user(ApiContext& ctx, const Request& req) {
                                 "You cannot remove your own user; another admin can.");
   }
   if (auto s = remove_account(*ctx.users, ctx.audit, username, req.principal); !s) {
-    if (s.error().code == Errc::conflict) {
-      return Response::json_error(409, "last_admin",
-                                  fmt::format("{} is the last admin; give another user the admin "
-                                              "role first.",
-                                              excerpt(username, 64)));
-    }
-    if (s.error().code == Errc::not_found) {
-      return Response::json_error(404, "not_found",
-                                  fmt::format("There is no user {}.", excerpt(username, 64)));
-    }
+    if (s.error().code == Errc::conflict) return last_admin(username);
+    if (s.error().code == Errc::not_found) return no_user(username);
     return error_answer(req, s.error());
   }
   return Response::json(200, json::object{{"username", username}, {"removed", true}});

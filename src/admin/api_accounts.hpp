@@ -5,7 +5,11 @@
 //   POST   /api/v1/users                 201, a user: {"username","password","role"?}
 //                                        (role admin|editor|audience|viewer, editor by
 //                                        default; password 12 to 1024 bytes)
-//   PATCH  /api/v1/users/{username}      200, {"role"}: the user with their new role
+//   PATCH  /api/v1/users/{username}      200, {"role"}: the user with their new role;
+//                                        409 last_admin for the site's last admin given
+//                                        a lower role (checked and changed in one
+//                                        statement, so of two admins demoting each other
+//                                        at once one is refused), 404 no such user
 //   DELETE /api/v1/users/{username}      200, {"username","removed":true}: the user
 //                                        goes with their tokens and desk sessions (as
 //                                        `user remove`); 409 last_admin for the site's

@@ -1,6 +1,7 @@
 #include "desk/issue_pages.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -30,20 +31,29 @@ std::string field_text(const json::value& v, std::string_view key) {
   return {};
 }
 
-// An issue's fields as the compose form holds them.
+// An issue's fields as the compose form holds them. `segment` is the "Send to" choice:
+// a segment's name, "" for every confirmed reader of the newsletter; `chooses_segment`
+// says whether the form offered the choice (only while the issue is a draft or
+// scheduled: the store refuses a change of audience after that).
 struct Compose {
-  std::string newsletter, subject, preheader, body, sponsor;
+  std::string newsletter, subject, preheader, body, sponsor, segment;
+  bool chooses_segment = false;
 
   static Compose from(const http::FormFields& form) {
-    return {http::form_value(form, "newsletter"), http::form_value(form, "subject"),
+    const bool chooses = std::any_of(form.begin(), form.end(),
+                                     [](const auto& field) { return field.first == "segment"; });
+    return {http::form_value(form, "newsletter"),
+            http::form_value(form, "subject"),
             http::form_value(form, "preheader"),
             detail::unix_lines(http::form_value(form, "body_markdown")),
-            detail::unix_lines(http::form_value(form, "sponsor"))};
+            detail::unix_lines(http::form_value(form, "sponsor")),
+            http::form_value(form, "segment"),
+            chooses};
   }
   static Compose from(const json::value& issue) {
     return {field_text(issue, "newsletter"), field_text(issue, "subject"),
-            field_text(issue, "preheader"), field_text(issue, "body_markdown"),
-            field_text(issue, "sponsor")};
+            field_text(issue, "preheader"),  field_text(issue, "body_markdown"),
+            field_text(issue, "sponsor"),    field_text(issue, "segment")};
   }
   web::TemplateData data() const {
     web::TemplateData v;
@@ -52,16 +62,62 @@ struct Compose {
     v.set("preheader", preheader);
     v.set("body_markdown", body);
     v.set("sponsor", sponsor);
+    v.set("segment", segment);
     return v;
   }
-  // The JSON the API takes; the sponsor block removed when the field is empty.
+  // The JSON the API takes; the sponsor block removed when the field is empty; the
+  // segment when the form chose one (null: the whole newsletter).
   json::object json_body(bool with_newsletter) const {
     json::object o{{"subject", subject}, {"preheader", preheader}, {"body_markdown", body}};
     if (with_newsletter) o["newsletter"] = newsletter;
     o["sponsor"] = sponsor.empty() ? json::value(nullptr) : json::value(sponsor);
+    if (chooses_segment)
+      o["segment"] = segment.empty() ? json::value(nullptr) : json::value(segment);
     return o;
   }
 };
+
+// The "Send to" choices: every segment of `newsletter` or of none ("" on the new issue
+// page: every segment, each labelled with its newsletter), `chosen` selected and always
+// listed. Read from the store role rather than GET /api/v1/segments, which counts each
+// segment's readers: a compose page needs names, not a count over a million readers.
+// Empty when segments are not served here.
+mustache::data segment_choices(DeskContext& ctx, const http::Request& request,
+                               std::string_view newsletter, std::string_view chosen) {
+  mustache::data list{mustache::data::type::list};
+  if (ctx.api.segments == nullptr) return list;
+  auto segments = ctx.api.segments->list_segments();
+  if (!segments) {
+    spdlog::error("request {}: desk compose: {}", request.request_id, segments.error().message);
+    return list;
+  }
+  for (const auto& g : *segments) {
+    const bool fits =
+        newsletter.empty() || g.newsletter_slug.empty() || g.newsletter_slug == newsletter;
+    if (!fits && g.name != chosen) continue;
+    mustache::data item;
+    item.set("value", g.name);
+    item.set("label", newsletter.empty() && !g.newsletter_slug.empty()
+                          ? fmt::format("{} ({})", g.name, g.newsletter_slug)
+                          : g.name);
+    item.set("selected", g.name == chosen);
+    list.push_back(item);
+  }
+  return list;
+}
+
+// The segment `name` as the issue's page names it: its name and the link to its page.
+void add_audience(DeskContext& ctx, web::TemplateData& data, const std::string& name) {
+  if (name.empty()) return;
+  web::TemplateData segment;
+  segment.set("name", name);
+  if (ctx.api.segments != nullptr) {
+    if (auto g = ctx.api.segments->segment_by_name(name)) {
+      segment.set("href", fmt::format("/admin/segments/{}", g->id));
+    }
+  }
+  data.set("audience", segment);
+}
 
 // The schedule form of a manual newsletter as posted: `at` as typed (a wall-clock time
 // of `zone`, or an instant with its own offset) and the zone it is read in.
@@ -138,8 +194,10 @@ http::Response show_issue(DeskContext& ctx, const http::Request& request, const 
   auto stored =
       call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
   if (!stored.ok()) return detail::refusal_page(ctx, request, stored);
-  const Compose fields = unsaved.value_or(Compose::from(stored.json));
   const std::string status = field_text(stored.json, "status");
+  const std::string saved_segment = field_text(stored.json, "segment");
+  Compose fields = unsaved.value_or(Compose::from(stored.json));
+  if (!fields.chooses_segment) fields.segment = saved_segment;
 
   web::TemplateData data;
   data.set("issue", template_data(stored.json));
@@ -149,6 +207,10 @@ http::Response show_issue(DeskContext& ctx, const http::Request& request, const 
   data.set("may_act", detail::may_edit(request));
   data.set("is_" + status, true);
   data.set("can_send", status == "draft" || status == "scheduled");
+  // The audience changes until sending begins (store::Segments::set_issue_segment).
+  data.set("can_target", detail::may_edit(request) && (status == "draft" || status == "scheduled"));
+  data.set("segments", segment_choices(ctx, request, fields.newsletter, fields.segment));
+  add_audience(ctx, data, saved_segment);
   data.set("can_schedule", status == "draft");
   data.set("can_unschedule", status == "scheduled");
   data.set("can_pause", status == "sending");
@@ -218,6 +280,8 @@ http::Response new_issue_form(DeskContext& ctx, const http::Request& request, co
   data.set("editable", true);
   data.set("v", fields.data());
   data.set("newsletters", *choices);
+  data.set("can_target", true);
+  data.set("segments", segment_choices(ctx, request, "", fields.segment));
   int code = 200;
   if (refusal) {
     show_refusal(data, *refusal);
@@ -342,10 +406,17 @@ http::Response update_issue_post(DeskContext& ctx, const http::Request& request)
   auto answer = call_api(admin::api_update_issue, ctx.api, request,
                          {http::Method::patch, {{"id", id}}, {}, fields.json_body(false)});
   if (answer.ok()) return detail::see_other("/admin/issues/" + id + "?done=saved");
-  if (answer.status >= 500 || answer.status == 404)
-    return detail::refusal_page(ctx, request, answer);
+  if (answer.status >= 500) return detail::refusal_page(ctx, request, answer);
   auto stored =
       call_api(admin::api_get_issue, ctx.api, request, {http::Method::get, {{"id", id}}, {}, {}});
+  if (!stored.ok()) return detail::refusal_page(ctx, request, stored);
+  // The issue is there, so a 404 was the segment (removed since the page was shown), and
+  // a 409 its audience (another newsletter's segment, or sending has begun).
+  if (fields.chooses_segment && (answer.status == 404 || answer.status == 409)) {
+    answer.field = "segment";
+  } else if (answer.status == 404) {
+    return detail::refusal_page(ctx, request, answer);
+  }
   fields.newsletter = field_text(stored.json, "newsletter");
   return show_issue(ctx, request, id, fields, &answer, "", nullptr);
 }

@@ -6,9 +6,15 @@
 //   POST /admin/issues                    (desk_content) creates the draft; 303 to it
 //   GET  /admin/issues/{id}               (desk_read)    compose: the fields, the email
 //        as readers get it (HTML at phone and desktop widths in sandboxed iframes, the
-//        text part), merge fields, test send, schedule, send, pause, resume, cancel
+//        text part), merge fields, who it goes to, test send, schedule, send, pause,
+//        resume, cancel
 //   POST /admin/issues/{id}               (desk_content) saves subject, preheader, body,
-//                                                        sponsor
+//                                                        sponsor and, until sending
+//                                                        begins, "Send to"
+// "Send to" (the form's `segment`): every confirmed reader of the newsletter ("") or
+// one saved segment by name, the API's "segment" of create and update; kept as chosen
+// when the form comes back refused. The choices are the segments of the issue's
+// newsletter and of none (every segment on the new issue page).
 //   POST /admin/issues/{id}/preview       (desk_content) the page with the form's unsaved
 //                                                        fields previewed (no script needed)
 //   POST /admin/issues/{id}/{action}      (desk_content) send, pause, resume, cancel,

@@ -30,18 +30,44 @@ constexpr std::string_view kUnreadableForm = "The form could not be read; please
 // The reader list's filters, as GET /api/v1/readers names them; attr.KEY pass too.
 constexpr std::string_view kReaderFilterParams[] = {
     "q", "newsletter", "status", "zone", "signed_up_from", "signed_up_until", "source_page"};
+// The desk's own filter: readers who gave no time zone (the API's `zone=` with nothing
+// after it, which a form cannot send apart from a field left empty).
+constexpr std::string_view kNoZoneParam = "no_zone";
 
-// The query string of the list's current filter, without its page.
-std::string filter_query(const Request& request) {
+bool is_filter_param(std::string_view name) {
+  return name.starts_with("attr.") || name == kNoZoneParam ||
+         std::find(std::begin(kReaderFilterParams), std::end(kReaderFilterParams), name) !=
+             std::end(kReaderFilterParams);
+}
+
+std::string encode_query(const std::multimap<std::string, std::string>& query) {
   std::string out;
-  for (const auto& [name, value] : request.query) {
-    const bool filter = name.starts_with("attr.") ||
-                        std::find(std::begin(kReaderFilterParams), std::end(kReaderFilterParams),
-                                  name) != std::end(kReaderFilterParams);
-    if (!filter || value.empty()) continue;
+  for (const auto& [name, value] : query) {
     out += (out.empty() ? "" : "&") + http::percent_encode(name) + "=" + http::percent_encode(value);
   }
   return out;
+}
+
+// The query string of the list's current filter as the desk writes it, without its page.
+std::string filter_query(const Request& request) {
+  std::multimap<std::string, std::string> filter;
+  for (const auto& [name, value] : request.query) {
+    if (is_filter_param(name) && !value.empty()) filter.emplace(name, value);
+  }
+  return encode_query(filter);
+}
+
+// The desk's query as GET /api/v1/readers takes it. A form sends its empty fields too;
+// for the desk an empty field is no condition, and "no zone" is the API's empty zone.
+std::multimap<std::string, std::string> api_query(const Request& request) {
+  auto query = request.query;
+  const bool no_zone = request.query_param(kNoZoneParam).value_or("") != "";
+  std::erase_if(query, [no_zone](const auto& field) {
+    return field.second.empty() || field.first == kNoZoneParam ||
+           (no_zone && field.first == "zone");
+  });
+  if (no_zone) query.emplace("zone", "");
+  return query;
 }
 
 std::string query_value(const Request& request, std::string_view name) {
@@ -95,12 +121,9 @@ Response after_action(DeskContext& ctx, const Request& request, const ApiAnswer&
 
 Response readers_page(DeskContext& ctx, const Request& request) {
   web::TemplateData data;
-  // A form sends its empty fields too; for the desk an empty field is no condition
-  // (for the API an empty zone is "readers without one").
-  auto query = request.query;
-  std::erase_if(query, [](const auto& field) { return field.second.empty(); });
+  auto query = api_query(request);
   auto answer = call_api(admin::api_list_readers, ctx.api, request,
-                         {http::Method::get, {}, std::move(query), std::nullopt});
+                         {http::Method::get, {}, query, std::nullopt});
   if (answer.status == 200) {
     data = template_data(answer.json);
   } else {
@@ -119,10 +142,14 @@ Response readers_page(DeskContext& ctx, const Request& request) {
                              ? mustache::data("/admin/readers" + (filter.empty() ? "" : "?" + filter))
                              : mustache::data(false));
   if (may_change_readers(request)) {
-    data.set("export", "/admin/readers.csv" + (filter.empty() ? "" : "?" + filter));
+    // The export is the API's own handler: the filter in its terms.
+    std::erase_if(query, [](const auto& field) { return !is_filter_param(field.first); });
+    const std::string api_filter = encode_query(query);
+    data.set("export", "/admin/readers.csv" + (api_filter.empty() ? "" : "?" + api_filter));
   }
   if (request.query_param("erased")) data.set("erased", true);
   for (auto name : kReaderFilterParams) data.set(std::string(name), query_value(request, name));
+  data.set("no_zone", !query_value(request, kNoZoneParam).empty());
   // The choices of the newsletter and status filters, the current one selected.
   mustache::data newsletters{mustache::data::type::list};
   if (auto list = ctx.newsletters.list_newsletters(false)) {

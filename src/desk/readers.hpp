@@ -6,8 +6,10 @@
 // desk's user acts as themself (request.principal).
 //
 //   GET  /admin/readers            desk_read: search, filters (the query parameters of
-//                                  GET /api/v1/readers), keyset pages (?cursor=), the
-//                                  export link of the current filter
+//                                  GET /api/v1/readers; an empty one is no condition,
+//                                  and no_zone=1 selects the readers who gave no time
+//                                  zone, the API's empty zone), keyset pages
+//                                  (?cursor=), the export link of the current filter
 //   GET  /admin/readers.csv        desk_audience: GET /api/v1/exports of that filter
 //   GET  /admin/readers/{id}       desk_read: subscriptions, attributes, consent,
 //                                  deliveries, audit; the actions' forms for the

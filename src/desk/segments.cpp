@@ -32,6 +32,12 @@ std::string text_of(const json::object& o, std::string_view name) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+// A zone condition of "" (not null): the readers who gave no time zone.
+bool has_no_zone(const json::object& g) {
+  const json::value* v = g.if_contains("zone");
+  return v && v->is_string() && v->as_string().empty();
+}
+
 // The readers list of a segment's conditions (desk/readers.hpp takes the API's filters).
 std::string readers_link(const json::object& g) {
   std::string query;
@@ -41,6 +47,7 @@ std::string readers_link(const json::object& g) {
              http::percent_encode(value);
   };
   for (auto name : kSegmentTextFields) add(name, text_of(g, name));
+  if (has_no_zone(g)) add("no_zone", "1");  // the readers list's own "no zone" filter
   for (auto name : kSegmentDateFields) add(name, text_of(g, name));
   if (const auto* a = g.if_contains("attributes"); a && a->is_object()) {
     for (const auto& field : a->as_object()) {
@@ -58,6 +65,7 @@ std::string conditions_of(const json::object& g) {
   for (auto name : kSegmentTextFields) {
     if (auto v = text_of(g, name); !v.empty()) add(fmt::format("{}: {}", name, v));
   }
+  if (has_no_zone(g)) add("no time zone set");
   for (auto name : kSegmentDateFields) {
     if (auto v = text_of(g, name); !v.empty()) add(fmt::format("{}: {}", name, v.substr(0, 10)));
   }
@@ -81,6 +89,7 @@ web::TemplateData form_data(const json::object& g) {
                                                    : attribute_lines_of(a ? *a : json::value()));
   data.set("readers_link", readers_link(g));
   data.set("conditions", conditions_of(g));
+  data.set("no_zone", has_no_zone(g));
   return data;
 }
 
@@ -125,6 +134,14 @@ Response render_form(DeskContext& ctx, const Request& request, const json::objec
                      {"desk/segment", std::move(title), data, "segments", status});
 }
 
+// The zone condition of the segment's form: "No time zone set" is the API's empty zone
+// (and wins over a zone typed beside it), an empty field none (null).
+json::value posted_zone(const http::FormFields& form) {
+  if (!http::form_value(form, "no_zone").empty()) return json::value("");
+  auto zone = http::form_value(form, "zone");
+  return zone.empty() ? json::value(nullptr) : json::value(zone);
+}
+
 // The JSON body of the API from the segment's form: an empty field is no condition.
 Result<json::object> segment_body(const http::FormFields& form) {
   json::object body{{"name", http::form_value(form, "name")}};
@@ -132,6 +149,7 @@ Result<json::object> segment_body(const http::FormFields& form) {
     auto value = http::form_value(form, name);
     body[name] = value.empty() ? json::value(nullptr) : json::value(value);
   }
+  body["zone"] = posted_zone(form);
   for (auto name : kSegmentDateFields) {
     auto value = http::form_value(form, name);
     body[name] = value.empty() ? json::value(nullptr) : json::value(value);
@@ -154,6 +172,7 @@ Response save(DeskContext& ctx, const Request& request, http::Method method,
   json::object values;
   for (const auto& [name, value] : *form) values[name] = value;
   auto body = segment_body(*form);
+  values["zone"] = posted_zone(*form);  // as the segment's JSON has it (form_data)
   if (!body) return render_form(ctx, request, values, action, title, 400, body.error().message);
   auto answer = call_api(handler, ctx.api, request, {method, request.params, {}, std::move(*body)});
   if (answer.status >= 400) {

@@ -8,7 +8,10 @@
 //                                     the audience role)
 //   POST /admin/segments              desk_audience: add (name, newsletter, status, zone,
 //                                     signed_up_from, signed_up_until, source_page,
-//                                     attributes as KEY=VALUE lines; empty: no condition)
+//                                     attributes as KEY=VALUE lines; empty: no condition;
+//                                     no_zone=1: the readers who gave no time zone, the
+//                                     API's empty zone, which the list describes and
+//                                     links to as such)
 //   POST /admin/segments/{id}         desk_audience: change, the same fields
 //   POST /admin/segments/{id}/remove  desk_audience: remove (409 while an issue uses it)
 //

@@ -26,7 +26,9 @@ class Users {
   // Replaces the password and ends the user's desk sessions. Errc::not_found.
   virtual Status set_password_hash(const std::string& username,
                                    const std::string& password_hash) = 0;
-  // The user with their new role. Errc::not_found for an unknown name.
+  // The user with their new role. Errc::not_found for an unknown name; Errc::conflict
+  // for the last admin given a lower role (a site always keeps one), checked and changed
+  // in one step, so of two admins demoting each other at once one is refused.
   virtual Result<User> set_user_role(const std::string& username, UserRole role) = 0;
 };
 

@@ -6,60 +6,41 @@
 // wide, screenshots in tests/artifacts/ (desk-newsroom-*.png). No Content-Security-Policy
 // violation, no page error, nothing asked of another host, nothing wider than the screen.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchBrowser, newContext, screenshot, startServer, startSmtpSink } from './helpers.mjs';
-
-const PASSWORD = 'correct horse battery';
+import {
+  addDeskUsers,
+  assertNoOverflow as noOverflow,
+  launchBrowser,
+  newContext,
+  screenshot,
+  signInToDesk,
+  startDeskServer,
+  watchPolicyViolations,
+} from './helpers.mjs';
 
 let sink;
 let server;
 let browser;
 
-
 before(async () => {
-  sink = await startSmtpSink(64);
-  server = await startServer({
-    BROADSHEET_TRANSPORT: 'smtp',
-    BROADSHEET_SMTP_HOST: '127.0.0.1',
-    BROADSHEET_SMTP_PORT: String(sink.port),
-    BROADSHEET_SMTP_TLS: 'none',
-  });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desk-newsroom-'));
-  const passwordFile = path.join(dir, 'password');
-  fs.writeFileSync(passwordFile, `${PASSWORD}\n`);
-  server.cli('user', 'add', 'ed', '--role', 'editor', '--password-file', passwordFile);
-  server.cli('user', 'add', 'ada', '--role', 'admin', '--password-file', passwordFile);
+  ({ sink, server } = await startDeskServer());
+  addDeskUsers(server, { ed: 'editor', ada: 'admin' });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
-  sink?.proc.kill();
+  sink?.stop();
 });
-
-async function noOverflow(page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
-}
 
 for (const width of [1280, 375]) {
   test(`create a newsletter, compose with the live preview, send a test at ${width} px`, async () => {
     const context = await newContext(browser, { viewport: { width, height: 900 } });
     const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
-    });
+    const violations = watchPolicyViolations(page);
 
-    await page.goto(`${server.base}/admin/newsletters/new`);
-    await page.getByLabel('User name').fill('ed');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.base}/admin/newsletters/new`);
+    await signInToDesk(page, server.base, '/admin/newsletters/new', 'ed');
 
     // A newsletter: the API's message beside a schedule it refuses, then made.
     const slug = `evening-${width}`;
@@ -133,15 +114,8 @@ for (const width of [1280, 375]) {
   test(`send an issue, read its report, test the relay, make a token at ${width} px`, async () => {
     const context = await newContext(browser, { viewport: { width, height: 900 } });
     const page = await context.newPage();
-    const violations = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
-    });
-    await page.goto(`${server.base}/admin/issues/new?newsletter=morning-briefing`);
-    await page.getByLabel('User name').fill('ada');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/admin\/issues\/new/);
+    const violations = watchPolicyViolations(page);
+    await signInToDesk(page, server.base, '/admin/issues/new?newsletter=morning-briefing', 'ada');
 
     // An issue sent to the demo's readers through smtp-sink, then its report.
     await page.getByLabel('Subject').fill(`Report at ${width}`);

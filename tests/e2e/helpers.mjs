@@ -135,13 +135,47 @@ export async function startServer(extraEnv = {}) {
 // Chromium as a user without extensions, sync or background traffic, in a fresh
 // profile (playwright-core makes a new temporary user-data-dir for each launch).
 // Postfix's smtp-sink on a free port of 127.0.0.1, accepting up to `connections` at
-// once (as nobody when run as root): {port, proc}; kill proc when done.
-export async function startSmtpSink(connections = 64) {
+// once (as nobody when run as root): {port, proc, dump, recipients()}; kill proc when
+// done. With `dump`, each message received is written to a file of its own in a fresh
+// folder (`dump`, removed by stop()), and recipients() lists who each one was for.
+export async function startSmtpSink(connections = 64, { dump = false } = {}) {
   const binary = fs.existsSync('/usr/sbin/smtp-sink') ? '/usr/sbin/smtp-sink' : 'smtp-sink';
   const port = await freePort();
   const args = [`127.0.0.1:${port}`, String(connections)];
+  let dumpDir = null;
+  if (dump) {
+    // smtp-sink runs as nobody under root: a folder of its own that nobody may write.
+    dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'broadsheet-sink-'));
+    fs.chmodSync(dumpDir, 0o777);
+    args.unshift('-d', `${dumpDir}/%Y%m%d%H/`);
+  }
   if (process.getuid && process.getuid() === 0) args.unshift('-u', 'nobody');
   const proc = spawn(binary, args, { stdio: 'ignore' });
+  const sink = {
+    port,
+    proc,
+    dump: dumpDir,
+    // One address per message received (smtp-sink's X-Rcpt-Args line), sorted.
+    recipients() {
+      const out = [];
+      const walk = (dir) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          const file = path.join(dir, entry.name);
+          if (entry.isDirectory()) walk(file);
+          else {
+            const m = /^X-Rcpt-Args: <([^>]*)>/m.exec(fs.readFileSync(file, 'latin1'));
+            if (m) out.push(m[1]);
+          }
+        }
+      };
+      if (dumpDir) walk(dumpDir);
+      return out.sort();
+    },
+    stop() {
+      proc.kill();
+      if (dumpDir) fs.rmSync(dumpDir, { recursive: true, force: true });
+    },
+  };
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const ok = await new Promise((resolve) => {
@@ -151,11 +185,70 @@ export async function startSmtpSink(connections = 64) {
       });
       s.on('error', () => resolve(false));
     });
-    if (ok) return { port, proc };
+    if (ok) return sink;
     await new Promise((r) => setTimeout(r, 50));
   }
-  proc.kill();
+  sink.stop();
   throw new Error('smtp-sink did not start');
+}
+
+// ---------------------------------------------------------------------------------
+// The desk (/admin): a server that sends through smtp-sink, its users, signing in and
+// what every desk page must keep to.
+
+export const DESK_PASSWORD = 'correct horse battery';
+
+// smtp-sink and a server (the demo publication) relaying to it: {sink, server}.
+// `env` adds to the server's environment; `sink` are startSmtpSink's options.
+export async function startDeskServer({ connections = 64, sink: sinkOptions = {}, env = {} } = {}) {
+  const sink = await startSmtpSink(connections, sinkOptions);
+  const server = await startServer({
+    BROADSHEET_TRANSPORT: 'smtp',
+    BROADSHEET_SMTP_HOST: '127.0.0.1',
+    BROADSHEET_SMTP_PORT: String(sink.port),
+    BROADSHEET_SMTP_TLS: 'none',
+    ...env,
+  });
+  return { sink, server };
+}
+
+// Adds the desk users `users` ({name: role}) with DESK_PASSWORD through the CLI.
+export function addDeskUsers(server, users) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desk-users-'));
+  const passwordFile = path.join(dir, 'password');
+  fs.writeFileSync(passwordFile, `${DESK_PASSWORD}\n`);
+  try {
+    for (const [name, role] of Object.entries(users)) {
+      server.cli('user', 'add', name, '--role', role, '--password-file', passwordFile);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Opens `path` of the desk, signs in as `name` on the sign-in page it leads to, and
+// waits until the browser is back on `path`.
+export async function signInToDesk(page, base, path, name) {
+  await page.goto(`${base}${path}`);
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(DESK_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname === path.split('?')[0]);
+}
+
+// The Content-Security-Policy refusals the page reports on its console, as they come.
+export function watchPolicyViolations(page) {
+  const violations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+  });
+  return violations;
+}
+
+// Fails unless the page fits the screen's width (no horizontal scrolling).
+export async function assertNoOverflow(page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) throw new Error(`the page is ${overflow} px wider than the screen`);
 }
 
 export async function launchBrowser() {

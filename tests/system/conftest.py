@@ -7,6 +7,12 @@ CLI commands, and talk HTTP to the server with the standard library only.
 
 BROADSHEET_BIN defaults to build/broadsheet of this repository. Helpers shared by
 the test files live here and are imported with `from conftest import ...`.
+
+BROADSHEET_TEST_DATABASE=postgresql runs them on PostgreSQL, a fresh database per data
+folder, on the cluster of BROADSHEET_TEST_POSTGRES_URL (backend.py):
+
+    scripts/with-postgres env BROADSHEET_TEST_DATABASE=postgresql \
+        /usr/bin/python3 -m pytest -q tests/system
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+import backend
+from backend import DATABASES, ON_POSTGRES
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -60,6 +69,37 @@ def _binary_exists():
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _database_backend(_binary_exists, tmp_path_factory):
+    """On PostgreSQL: the cluster is reachable and the binary opens postgresql:// URLs
+    (every test is skipped, with the binary's reason, while it refuses them); the
+    session's template databases are dropped at its end."""
+    problem = backend.check_configuration()
+    if problem:
+        pytest.exit(problem, returncode=1)
+    if not ON_POSTGRES:
+        yield
+        return
+    backend.psql("SELECT 1")
+    probe = tmp_path_factory.mktemp("postgres-probe") / "data"
+    cp = run("init", *data_args(probe))
+    refused = backend.refusal(cp.stderr)
+    DATABASES.drop(DATABASES.of_test)
+    if refused:
+        pytest.skip(f"BROADSHEET_TEST_DATABASE=postgresql, but the binary refuses: {refused}")
+    assert_ok(cp)
+    yield
+    DATABASES.drop(DATABASES.of_session)
+
+
+@pytest.fixture(autouse=True)
+def _test_databases(_database_backend):
+    """The databases a test's data folders got are dropped after it."""
+    yield
+    if ON_POSTGRES:
+        DATABASES.drop(DATABASES.of_test)
+
+
 def clean_env(extra: dict | None = None) -> dict:
     """The environment for the binary: ours minus any BROADSHEET_* configuration of
     the caller's shell (it would change what is tested), plus `extra`."""
@@ -76,24 +116,27 @@ def run(*args, env: dict | None = None, input: str | bytes | None = None,
     replacement so that a stray byte shows up in an assertion, not as a crash)."""
     argv = [BIN, *[str(a) for a in args]]
     text_input = isinstance(input, str) or input is None
-    return subprocess.run(
+    cp = subprocess.run(
         argv,
         input=input,
         capture_output=True,
         text=text_input,
         encoding="utf-8" if text_input else None,
         errors="replace" if text_input else None,
-        env=clean_env(env),
+        env=clean_env(backend.database_env(args, env)),
         timeout=timeout,
         cwd=cwd,
     )
+    backend.after_init(args, cp.returncode)
+    return cp
 
 
 def run_on_a_terminal(args, env, timeout=120):
     """Runs the binary with stderr on a pseudo-terminal; returns (code, stdout, stderr)."""
     master, slave = pty.openpty()
     proc = subprocess.Popen([BIN, *map(str, args)], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=slave, env=clean_env(env))
+                            stdout=subprocess.PIPE, stderr=slave,
+                            env=clean_env(backend.database_env(args, env)))
     os.close(slave)
     chunks = []
     deadline = time.monotonic() + timeout
@@ -191,7 +234,10 @@ def snapshot(data) -> dict:
     Byte-identical data folders have identical contents, so a folder whose files
     match one already read is not read again through the CLI; any difference in the
     files, even one that changes nothing visible, is read out in full and compared.
-    This keeps the suite fast on a sanitizer build, which is slow to start."""
+    This keeps the suite fast on a sanitizer build, which is slow to start. On
+    PostgreSQL the files do not hold the data, so it is always read out."""
+    if ON_POSTGRES:
+        return _snapshot_via_cli(data)
     key = _fingerprint(data)
     if key not in _snapshots:
         _snapshots[key] = _snapshot_via_cli(data)
@@ -226,14 +272,19 @@ def write_csv(path: pathlib.Path, content: str | bytes) -> pathlib.Path:
 # `init` and `demo` are run once per session into template folders made by the real
 # commands; each test gets its own copy (a data folder is just files), which keeps
 # the suite fast. Tests of `init` and `demo` themselves run the commands directly.
+# On PostgreSQL the templates' databases live for the session and each copy gets a
+# clone of its template's (backend.py).
 
 
 @pytest.fixture(scope="session")
 def _templates(tmp_path_factory):
     root = tmp_path_factory.mktemp("templates")
     plain = root / "init"
-    assert_ok(run("init", *data_args(plain)))
     demo = root / "demo"
+    if ON_POSTGRES:
+        DATABASES.reserve(plain, session=True)
+        DATABASES.reserve(demo, session=True)
+    assert_ok(run("init", *data_args(plain)))
     assert_ok(run("init", *data_args(demo)))
     assert_ok(run("demo", *data_args(demo)))
     return {"init": plain, "demo": demo}
@@ -241,6 +292,7 @@ def _templates(tmp_path_factory):
 
 def _copy_data(src: pathlib.Path, dst: pathlib.Path) -> pathlib.Path:
     shutil.copytree(src, dst, copy_function=shutil.copy2)
+    backend.copy_bound(src, dst)
     return dst
 
 
@@ -341,11 +393,11 @@ def start_server(data, tmp_path, env: dict | None = None, wait: float = 15) -> S
     for attempt in range(3):  # another process may grab the free port meanwhile
         port = free_port()
         log_path = tmp_path / f"serve-{port}.log"
+        argv = ["serve", "--data", str(data), "--listen", f"127.0.0.1:{port}"]
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                [BIN, "serve", "--data", str(data), "--listen", f"127.0.0.1:{port}"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=clean_env(env))
+                [BIN, *argv], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=clean_env(backend.database_env(argv, env)))
         server = Server(f"http://127.0.0.1:{port}", proc=proc, port=port, data=data,
                         log_path=log_path)
         deadline = time.monotonic() + wait

@@ -6,12 +6,13 @@ API's validation message shown beside the field it names."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import html
 import re
 
-from conftest import assert_fails, assert_ok, data_args, request, run, wait_for
-from send_helpers import make_audience, outbox_messages
+from conftest import DOMAIN, assert_fails, assert_ok, data_args, request, run, wait_for, write_csv
+from send_helpers import add_newsletter, make_audience, outbox_messages, parse_message
 from test_api import PASSWORD, Api, _desk_template, add_user, create_token, desk  # noqa: F401
 from test_desk import Browser, audit_actions
 from test_desk_newsroom import answer, refused
@@ -422,3 +423,145 @@ def test_an_admin_removes_users_by_the_api_and_the_desk(desk, server_factory):
     assert kits.call("DELETE", "/api/v1/users/max").status == 200
     # kit is now the last admin; only kit could remove kit, and that is refused as own.
     refused(kits.call("DELETE", "/api/v1/users/kit"), "delete", path, 409, "own_account")
+
+
+def selected_segment(page) -> str | None:
+    """The value of the compose form's "Send to" choice, None when the form has none."""
+    m = re.search(r'<select id="segment" name="segment".*?</select>', page.text, re.S)
+    if not m:
+        return None
+    chosen = re.search(r'<option value="([^"]*)" selected>', m.group(0))
+    return html.unescape(chosen.group(1)) if chosen else ""
+
+
+def audience_of(page) -> str:
+    """What the issue's page says it goes to (the meta line's audience), as text."""
+    m = re.search(r'<span class="audience">(.*?)</span>', page.text, re.S)
+    assert m, page.text[:3000]
+    return html.unescape(re.sub(r"<[^>]+>", "", m.group(1)))
+
+
+def test_the_compose_page_sends_to_a_segment(desk, server_factory, tmp_path):
+    """Issue 14 item 4 on the compose page: "Send to" every confirmed reader or a saved
+    segment, through the API's create and update; the choice kept when the form comes
+    back refused; the segment named on the issue's page; only its readers get it."""
+    add_newsletter(desk.data, slug="evening", name="Evening")
+    rows = ["email,name,city"] + [f"paris{i}@{DOMAIN},P {i},Paris" for i in range(3)] + \
+        [f"lyon{i}@{DOMAIN},L {i},Lyon" for i in range(2)]
+    csv_path = write_csv(tmp_path / "readers.csv", "\n".join(rows) + "\n")
+    assert_ok(run("import", str(csv_path), "--newsletter", NEWSLETTER, "--confirmed",
+                  *data_args(desk.data)))
+    for name, newsletter in (("parisians", NEWSLETTER), ("evening-only", "evening")):
+        assert_ok(run("segment", "add", name, "--newsletter", newsletter, "--attribute",
+                      "city=Paris", *data_args(desk.data)))
+    server = server_factory(desk.data)
+    b = signed_in(server)
+
+    new = b.call("GET", f"/admin/issues/new?newsletter={NEWSLETTER}")
+    assert new.status == 200 and selected_segment(new) == ""
+    assert "All confirmed subscribers of the newsletter" in new.text
+    assert '<option value="parisians">' in new.text
+    token = b.csrf(new)
+    issue = {"newsletter": NEWSLETTER, "subject": "For Paris", "preheader": "",
+             "body_markdown": "Bonjour {{name}}", "sponsor": "", "csrf_token": token}
+    # Another newsletter's segment: the API's message beside the choice, nothing made.
+    listed = Api(server, desk.token).get("/api/v1/issues").json()["issues"]
+    refused_page = b.call("POST", "/admin/issues", {**issue, "segment": "evening-only"})
+    assert refused_page.status == 400, refused_page
+    assert "another newsletter" in field_error(refused_page, "segment")
+    assert selected_segment(refused_page) == "evening-only"
+    # Another field refused: the segment chosen is kept.
+    refused_page = b.call("POST", "/admin/issues",
+                          {**issue, "segment": "parisians", "body_markdown": "{{nmae}}"})
+    assert refused_page.status == 422 and selected_segment(refused_page) == "parisians"
+    assert Api(server, desk.token).get("/api/v1/issues").json()["issues"] == listed
+
+    made = b.call("POST", "/admin/issues", {**issue, "segment": "parisians"})
+    assert made.status == 303, made
+    path = made.headers["location"]
+    page = b.call("GET", path)
+    assert selected_segment(page) == "parisians"
+    assert audience_of(page) == "the segment parisians"
+    assert re.search(r'<a href="/admin/segments/\d+">parisians</a>', page.text)
+    assert "Send now to the segment parisians" in page.text
+    # On an issue's page only its newsletter's segments (and those of none) are offered.
+    assert "evening-only" not in page.text
+    issue_id = path.rsplit("/", 1)[1]
+    assert Api(server, desk.token).get(f"/api/v1/issues/{issue_id}").json()["segment"] == "parisians"
+
+    # The Preview button and a refused save keep the form's choice; a save changes it.
+    shown = b.call("POST", f"{path}/preview", {**issue, "segment": ""})
+    assert shown.status == 200 and selected_segment(shown) == ""
+    assert audience_of(shown) == "the segment parisians"  # saved: still the segment
+    refused_page = b.call("POST", path, {**issue, "segment": "", "body_markdown": "{{nmae}}"})
+    assert refused_page.status == 422 and selected_segment(refused_page) == ""
+    saved = b.call("POST", path, {**issue, "segment": ""})
+    assert saved.status == 303
+    page = b.call("GET", saved.headers["location"])
+    assert audience_of(page) == "every confirmed reader" and selected_segment(page) == ""
+    assert "Send now to every reader" in page.text
+    assert b.call("POST", path, {**issue, "segment": "parisians"}).status == 303
+    # A segment removed since the page was shown: said beside the choice.
+    gone = b.call("POST", path, {**issue, "segment": "no-such-segment"})
+    assert gone.status == 404 and field_error(gone, "segment"), gone
+
+    # Sent: the segment's three readers only; the choice is gone, the name stays.
+    assert b.call("POST", f"{path}/send", {"csrf_token": token}).status == 303
+    wait_for(lambda: "status-sent" in b.call("GET", path).text, timeout=60, what="the issue sent")
+    recipients = sorted(parse_message(m)["To"].addresses[0].addr_spec
+                        for m in outbox_messages(desk.data) if parse_message(m)["Subject"] == "For Paris")
+    assert recipients == sorted(f"paris{i}@{DOMAIN}" for i in range(3)), recipients
+    page = b.call("GET", path)
+    assert selected_segment(page) is None and audience_of(page) == "the segment parisians"
+    # A correction of a sent issue leaves its audience as it was.
+    corrected = b.call("POST", path, {**issue, "subject": "For Paris (corrected)"})
+    assert corrected.status == 303, corrected
+    assert Api(server, desk.token).get(f"/api/v1/issues/{issue_id}").json()["segment"] == "parisians"
+
+
+def test_the_last_admin_keeps_the_role(desk, server_factory):
+    """PATCH /api/v1/users/{name} and the desk's users page refuse to give the site's
+    last admin a lower role (409 last_admin), as DELETE refuses removing them; two
+    admins demoting themselves at once: one of them is refused."""
+    for name, role in (("ada", "admin"), ("max", "admin")):
+        assert_ok(add_user(desk.data, name, PASSWORD, "--role", role))
+    server = server_factory(desk.data)
+    path = "/api/v1/users/{username}"
+    apis = {n: Api(server, create_token(desk.data, f"{n}'s", "--user", n)) for n in ("ada", "max")}
+
+    def demote_self(name):
+        return apis[name].call("PATCH", f"/api/v1/users/{name}", {"role": "editor"})
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(demote_self, ["ada", "max"]))
+    statuses = sorted(r.status for r in replies)
+    assert statuses == [200, 409], replies
+    (winner,) = [n for n, r in zip(["ada", "max"], replies) if r.status == 200]
+    (last,) = [n for n in ("ada", "max") if n != winner]
+    for r in replies:
+        if r.status == 409:
+            refused(r, "patch", path, 409, "last_admin", last, "last admin")
+        else:
+            assert answer(r, "patch", path, 200)["role"] == "editor"
+    listed = apis[last].get("/api/v1/users").json()["users"]
+    assert [u["username"] for u in listed if u["role"] == "admin"] == [last]
+    # The same role again is no loss; another role for the last admin is refused.
+    assert answer(apis[last].call("PATCH", f"/api/v1/users/{last}", {"role": "admin"}), "patch",
+                  path, 200)["role"] == "admin"
+    refused(apis[last].call("PATCH", f"/api/v1/users/{last}", {"role": "viewer"}), "patch", path,
+            409, "last_admin")
+
+    # The desk's users page: the refusal beside the users, the role unchanged.
+    b = signed_in(server, last)
+    page = b.call("GET", "/admin/settings")
+    token = b.csrf(page)
+    kept = b.call("POST", f"/admin/settings/users/{last}", {"role": "audience", "csrf_token": token})
+    assert kept.status == 409 and "last admin" in field_error(kept, "role"), kept
+    assert re.search(rf'id="role-{last}" name="role">.*?<option selected>admin</option>', kept.text,
+                     re.S)
+    # Once another admin is there, the role changes.
+    assert b.call("POST", f"/admin/settings/users/{winner}",
+                  {"role": "admin", "csrf_token": token}).status == 303
+    assert b.call("POST", f"/admin/settings/users/{last}",
+                  {"role": "audience", "csrf_token": token}).status == 303
+    assert "user.role" in audit_actions(desk.data)

@@ -17,7 +17,7 @@ import urllib.parse
 from conftest import DOMAIN, request, wait_for
 from test_api import PASSWORD  # noqa: F401
 from test_desk import Browser
-from test_desk_readers import _readers_template, desk  # noqa: F401
+from test_desk_readers import ReadersApi, _readers_template, desk  # noqa: F401
 
 
 def signed_in(server, name) -> Browser:
@@ -209,6 +209,75 @@ def test_segments_with_counts_add_change_remove(desk, server_factory):
     assert reply.status == 303
     assert segment_rows(browser.call("GET", "/admin/segments")) == []
     assert browser.call("GET", f"/admin/segments/{sid}").status == 404
+
+
+def test_readers_without_a_zone_in_the_filter_and_in_a_segment(desk, server_factory):
+    """The readers who gave no time zone: the list's "No time zone set" filter (alone,
+    with a search, with the newsletter and status, over pages, exported), and a segment
+    of them that says so and links to them, rather than dropping the condition."""
+    server = server_factory(desk.data)
+    api = ReadersApi(server, desk.token)
+    for i, confirmed in ((1, True), (2, False)):
+        r = api.post("/api/v1/readers", {"email": f"nozone{i}@{DOMAIN}", "name": f"No Zone {i}",
+                                         "newsletters": ["morning-briefing"],
+                                         "confirmed": confirmed})
+        assert r.status == 201, r
+    nozone = [f"nozone1@{DOMAIN}", f"nozone2@{DOMAIN}"]
+    browser = signed_in(server, "aud")
+    form = ("/admin/readers?q=&newsletter=&status=&zone=&signed_up_from=&signed_up_until="
+            "&source_page=")
+    assert len(reader_links(browser.call("GET", form))) == 14  # no condition: everyone
+    page = browser.call("GET", form + "&no_zone=1")
+    assert page.status == 200 and [e for _, e in reader_links(page)] == nozone
+    assert re.search(r'name="no_zone" value="1" checked', page.text)
+    # "No zone" wins over a zone typed beside it.
+    page = browser.call("GET", "/admin/readers?zone=Europe%2FParis&no_zone=1")
+    assert [e for _, e in reader_links(page)] == nozone
+    page = browser.call("GET", "/admin/readers?q=NOZONE2&no_zone=1")
+    assert [e for _, e in reader_links(page)] == [f"nozone2@{DOMAIN}"]
+    page = browser.call("GET", "/admin/readers?newsletter=morning-briefing&status=confirmed&no_zone=1")
+    assert [e for _, e in reader_links(page)] == [f"nozone1@{DOMAIN}"]
+    # Pages keep the filter.
+    page = browser.call("GET", "/admin/readers?no_zone=1&limit=1")
+    assert [e for _, e in reader_links(page)] == nozone[:1]
+    following = re.search(r'<a rel="next" href="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+    assert "no_zone=1" in following and "cursor=" in following
+    assert [e for _, e in reader_links(browser.call("GET", following + "&limit=1"))] == nozone[1:]
+    # The export link asks the API for its empty zone.
+    page = browser.call("GET", "/admin/readers?no_zone=1")
+    export = re.search(r'class="export" href="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+    assert export == "/admin/readers.csv?zone="
+    rows = list(csv.DictReader(io.StringIO(browser.call("GET", export).text)))
+    assert sorted(r["email"] for r in rows) == nozone and {r["timezone"] for r in rows} == {""}
+
+    # A segment of them: kept as the empty zone, described and linked as "no zone".
+    token = csrf_of(browser, "/admin/segments")
+    fields = {"csrf_token": token, "name": "Zoneless", "newsletter": "", "status": "",
+              "zone": "", "no_zone": "1", "signed_up_from": "", "signed_up_until": "",
+              "source_page": "", "attributes": ""}
+    refused_page = browser.call("POST", "/admin/segments", {**fields, "attributes": "no equals"})
+    assert refused_page.status == 400
+    assert re.search(r'name="no_zone" value="1" checked', refused_page.text)
+    reply = browser.call("POST", "/admin/segments", fields)
+    assert reply.status == 303, reply
+    (segment,) = api.get("/api/v1/segments").json()["segments"]
+    assert segment["zone"] == "" and segment["count"] == 2
+    page = browser.call("GET", "/admin/segments")
+    (sid, name, count), = segment_rows(page)
+    assert (name, count) == ("Zoneless", "2")
+    assert re.search(r'<td class="wrap">no time zone set</td>', page.text), page.text
+    link = re.search(r'<td class="num"><a href="([^"]+)">2</a>', page.text).group(1)
+    link = link.replace("&amp;", "&")
+    assert link == "/admin/readers?no_zone=1"
+    assert [e for _, e in reader_links(browser.call("GET", link))] == nozone
+    page = browser.call("GET", f"/admin/segments/{sid}")
+    assert re.search(r'name="no_zone" value="1" checked', page.text)
+    # Unticked: no zone condition at all (null), every reader.
+    reply = browser.call("POST", f"/admin/segments/{sid}", {**fields, "no_zone": ""})
+    assert reply.status == 303
+    assert api.get(f"/api/v1/segments/{sid}").json()["zone"] is None
+    (_, _, count), = segment_rows(browser.call("GET", "/admin/segments"))
+    assert count == "14"
 
 
 def test_an_import_from_the_desk_and_its_rejected_rows(desk, server_factory):

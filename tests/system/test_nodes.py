@@ -3,9 +3,9 @@ share an issue by leasing batches of its delivery log, one scheduler at a time, 
 sending rate shared by the sender nodes, and sign-ups through two web nodes.
 
 Every node is a real `broadsheet serve` in a data folder of its own (copies of one
-`init`, so they share their secrets), on one database named by a URL: SQLite in WAL
-mode by default, or the URL in BROADSHEET_TEST_NODES_DATABASE (a PostgreSQL database,
-empty, once that backend exists): nothing else in the test depends on the backend.
+`init`, so they share their secrets), on one database named by a URL: a SQLite file in
+WAL mode, or with BROADSHEET_TEST_DATABASE=postgresql the PostgreSQL database of the
+`data` fixture's folder (backend.py): nothing else in the test depends on the backend.
 Messages go to Postfix's smtp-sink, whose dumps are counted per recipient.
 """
 
@@ -15,7 +15,6 @@ import collections
 import email
 import email.policy
 import json
-import os
 import pathlib
 import re
 import shutil
@@ -26,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+import backend
+from backend import DATABASES, ON_POSTGRES
 from conftest import (BIN, DOMAIN, assert_ok, clean_env, data_args, free_port, request, run,
                       wait_for, write_csv)
 from send_helpers import ISSUE_MARKDOWN, start_sink
@@ -38,8 +39,11 @@ LEASE_SECONDS = 6   # the least the configuration allows is 5
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    return os.environ.get("BROADSHEET_TEST_NODES_DATABASE") or f"sqlite:{tmp_path / 'shared.db'}"
+def database_url(data, tmp_path) -> str:
+    """The database every node shares."""
+    if ON_POSTGRES:
+        return backend.database_url(DATABASES.name_of(data))
+    return f"sqlite:{tmp_path / 'shared.db'}"
 
 
 class Node:

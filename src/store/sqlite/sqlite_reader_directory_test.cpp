@@ -120,6 +120,48 @@ TEST_F(ReaderDirectoryTest, FiltersCombine) {
   EXPECT_EQ(*count, 1u);
 }
 
+TEST_F(ReaderDirectoryTest, AnEmptyZoneSelectsTheReadersWhoGaveNone) {
+  // The desk's "no zone": every query of a filter (the id walk, the audience index, the
+  // prefix search, the count) and a segment kept with it, read back and sent to.
+  reader("anna@example.org", "Anna", "", SubscriptionStatus::confirmed);
+  reader("anne@example.org", "Anne", "Europe/Paris", SubscriptionStatus::confirmed);
+  reader("bert@example.org", "Bert", "", SubscriptionStatus::unconfirmed);
+  reader("carl@example.org", "Carl", "America/New_York", SubscriptionStatus::confirmed);
+  const std::vector<std::string> no_zone{"anna@example.org", "bert@example.org"};
+
+  ReaderFilter f;
+  f.zone = "";
+  EXPECT_EQ(emails(f), no_zone);
+  EXPECT_EQ(*store_->count_readers(f), 2u);
+  f.search = "ann";
+  EXPECT_EQ(emails(f), (std::vector<std::string>{"anna@example.org"}));
+  f.search.clear();
+  f.newsletter_id = n_.id;
+  f.status = SubscriptionStatus::confirmed;
+  EXPECT_EQ(emails(f), (std::vector<std::string>{"anna@example.org"}));
+  ReaderFilter any_zone;  // no condition: everyone
+  EXPECT_EQ(emails(any_zone).size(), 4u);
+
+  Segment g;
+  g.name = "No zone";
+  g.filter.zone = "";
+  auto added = store_->add_segment(g);
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  auto read = store_->segment_by_id(added->id);
+  ASSERT_TRUE(read.ok());
+  ASSERT_TRUE(read->filter.zone.has_value()) << "an empty zone must not read back as none";
+  EXPECT_EQ(*read->filter.zone, "");
+  EXPECT_EQ(*store_->count_readers(read->filter), 2u);
+  Issue i;
+  i.newsletter_id = n_.id;
+  i.subject = "For those without a zone";
+  Issue issue = *store_->add_issue(i);
+  ASSERT_TRUE(store_->set_issue_segment(issue.id, added->id).ok());
+  auto queued = store_->begin_sending(issue.id);  // confirmed only: Anna
+  ASSERT_TRUE(queued.ok()) << queued.error().message;
+  EXPECT_EQ(*queued, 1u);
+}
+
 TEST_F(ReaderDirectoryTest, KeysetPagesNeverSkipNorRepeatUnderInserts) {
   for (int k = 0; k < 25; ++k) {
     reader(fmt::format("p{:02}@example.org", k), "", "", SubscriptionStatus::confirmed);

@@ -2,6 +2,8 @@
 // See sqlite_store.cpp for what the backend trusts and how it fails.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -76,15 +78,26 @@ Result<User> SqliteStore::user_by_name(const std::string& username) {
 Result<User> SqliteStore::set_user_role(const std::string& username, UserRole role) {
   auto h = hold();
   if (!h) return h.error();
-  Query q(db(), sql().set_user_role);
-  const std::string_view role_text = to_string(role);
-  q.columns(kUserColumns).bind_text(1, username).bind_text(2, role_text);
-  if (auto s = q.expect_row(fmt::format("no user named '{}'", username)); !s) {
+  std::optional<User> changed;
+  {
+    Query q(db(), sql().set_user_role);
+    const std::string_view role_text = to_string(role);
+    q.columns(kUserColumns).bind_text(1, username).bind_text(2, role_text);
+    if (auto s = q.each_row([&] { changed = read_user(q); }); !s) {
+      return failed_to("change a user's role", s.error());
+    }
+  }
+  if (changed) return std::move(*changed);
+  Query q(db(), sql().user_by_name);
+  q.bind_text(1, username);
+  bool exists = false;
+  if (auto s = q.each_row([&] { exists = true; }); !s) {
     return failed_to("change a user's role", s.error());
   }
-  User u = read_user(q);
-  if (auto s = q.run(); !s) return failed_to("change a user's role", s.error());
-  return u;
+  if (!exists) return make_error(Errc::not_found, fmt::format("no user named '{}'", username));
+  return make_error(
+      Errc::conflict,
+      fmt::format("{} is the last admin; give another user the admin role first", username));
 }
 
 Result<std::vector<User>> SqliteStore::list_users() {

@@ -2,6 +2,10 @@
 // their hash with their owner's role, and revoking is once and for good.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "store/sqlite/test_support.hpp"
 
 namespace broadsheet::store::sqlite {
@@ -101,6 +105,62 @@ TEST_F(UsersTest, RemovingTakesTokensAndSessionsButNeverTheLastAdmin) {
   EXPECT_TRUE(store_->user_by_name("ada").ok());
   EXPECT_EQ(store_->remove_user("nobody").error().code, Errc::not_found);
   EXPECT_TRUE(store_->remove_user("eve").ok());  // not an admin: any number may go
+}
+
+TEST_F(UsersTest, TheLastAdminKeepsTheRole) {
+  open();
+  user("ada", UserRole::admin);
+  user("eve", UserRole::editor);
+  auto last = store_->set_user_role("ada", UserRole::editor);
+  ASSERT_FALSE(last.ok());
+  EXPECT_EQ(last.error().code, Errc::conflict);
+  EXPECT_NE(last.error().message.find("last admin"), std::string::npos) << last.error().message;
+  EXPECT_EQ(store_->user_by_name("ada")->role, UserRole::admin);
+  EXPECT_TRUE(store_->set_user_role("ada", UserRole::admin).ok());  // the same role: no loss
+  EXPECT_EQ(store_->set_user_role("nobody", UserRole::viewer).error().code, Errc::not_found);
+  EXPECT_EQ(store_->set_user_role("eve", UserRole::viewer)->role, UserRole::viewer);
+  ASSERT_TRUE(store_->set_user_role("eve", UserRole::admin).ok());  // now two admins
+  auto demoted = store_->set_user_role("ada", UserRole::audience);
+  ASSERT_TRUE(demoted.ok()) << demoted.error().message;
+  EXPECT_EQ(demoted->role, UserRole::audience);
+  EXPECT_EQ(store_->set_user_role("eve", UserRole::viewer).error().code, Errc::conflict);
+}
+
+TEST_F(UsersTest, OfTwoAdminsDemotingEachOtherAtOnceOneIsRefused) {
+  // Two stores on one file, as two processes (serve and the CLI, or two nodes): each
+  // demotes the other admin at the same moment, round after round. One statement
+  // checks and changes, so exactly one of them wins every time and an admin remains.
+  open();
+  user("ada", UserRole::admin);
+  user("bob", UserRole::admin);
+  auto other = SqliteStore::open(db_path(), clock_, SqliteSql::embedded(), {});
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  SqliteStore* stores[2] = {store_.get(), other->get()};
+  const std::string names[2] = {"ada", "bob"};
+  for (int round = 0; round < 50; ++round) {
+    ASSERT_TRUE(store_->set_user_role("ada", UserRole::admin).ok());
+    ASSERT_TRUE(store_->set_user_role("bob", UserRole::admin).ok());
+    std::atomic<int> ready{0};
+    Result<User> results[2] = {make_error(Errc::io, "not run"), make_error(Errc::io, "not run")};
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 2; ++k) {
+      threads.emplace_back([&, k] {
+        ready.fetch_add(1);
+        while (ready.load() < 2) {
+        }
+        results[k] = stores[k]->set_user_role(names[k], UserRole::editor);
+      });
+    }
+    for (auto& t : threads) t.join();
+    const int won = (results[0].ok() ? 1 : 0) + (results[1].ok() ? 1 : 0);
+    ASSERT_EQ(won, 1) << "round " << round;
+    for (const auto& r : results) {
+      if (!r.ok()) {
+        EXPECT_EQ(r.error().code, Errc::conflict) << r.error().message;
+      }
+    }
+    EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE role = 'admin'"), 1) << "round " << round;
+  }
 }
 
 }  // namespace

@@ -14,7 +14,12 @@ SELECT id, username, password_hash, role, created_at FROM users WHERE username =
 SELECT id, username, password_hash, role, created_at FROM users ORDER BY username;
 
 -- name: set_user_role
-UPDATE users SET role = ?2 WHERE username = ?1
+-- Never the last admin to a lower role: no row then, like an unknown name (user_by_name
+-- tells them apart). One statement, as delete_user, so two admins demoting each other
+-- cannot both succeed.
+UPDATE users SET role = ?2
+WHERE username = ?1
+  AND (?2 = 'admin' OR role <> 'admin' OR (SELECT count(*) FROM users WHERE role = 'admin') > 1)
 RETURNING id, username, password_hash, role, created_at;
 
 -- name: insert_api_token
