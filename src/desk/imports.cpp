@@ -28,8 +28,6 @@ using http::Response;
 // Our columns the form's mapping fields name (the API's map.* parameters).
 constexpr std::string_view kMapFields[] = {"map.email", "map.name", "map.first_name",
                                            "map.last_name", "map.timezone"};
-// The form's yes/no fields, passed on as the API's flags when ticked.
-constexpr std::string_view kFlagFields[] = {"confirmed", "send_confirmations", "strict"};
 
 // What the form showed, to show it again with a refusal.
 struct ImportForm {
@@ -176,15 +174,14 @@ Response import_post(DeskContext& ctx, const Request& request) {
   }
   if (auto why = not_csv(*file)) return refused(ctx, request, form, 400, *why, "file");
 
-  // The API's query: the same fields the page's script sends, empty ones left out.
+  // The API's query: the same fields the page's script sends, empty ones left out, for
+  // the API to check (a ticked box sends its value, "true").
   ApiCall call{http::Method::post, {}, {}, std::nullopt};
   for (const auto& part : *parts) {
     if (part.name == "file" || part.name == "csrf_token") continue;
     const std::string value(trim_whitespace(part.body));
     if (value.empty()) continue;
-    const bool flag = std::find(std::begin(kFlagFields), std::end(kFlagFields), part.name) !=
-                      std::end(kFlagFields);
-    call.query.emplace(part.name, flag ? "true" : value);
+    call.query.emplace(part.name, value);
   }
   call.raw = ApiCall::Raw{"text/csv", std::string(file->body)};
   ApiAnswer answer = call_api(admin::api_start_import, ctx.api, request, std::move(call));

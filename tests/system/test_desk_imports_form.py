@@ -159,6 +159,12 @@ def test_refusals_come_back_on_the_form_and_import_nothing(desk, server_factory)
     assert reply.status == 400
     assert refusal(reply) == '"newsletter": no newsletter "nowhere".'
 
+    # The fields are the API's to check, with its words.
+    fields = [(n, "maybe" if n == "confirmed" else v) for n, v in MAPPING]
+    reply = post_form(server, browser, fields, good)
+    assert reply.status == 400
+    assert refusal(reply) == '"confirmed" must be true or false.'
+
     # The file is over the API's limit but within the route's: the form says so.
     big = b"email\r\n" + b"x" * (64 * 1024 * 1024)
     reply = post_form(server, browser, MAPPING, ("huge.csv", "text/csv", big))
