@@ -26,7 +26,7 @@ E2E_CONCURRENCY ?= 4
 BUILD_NICE ?= nice -n 10
 
 .PHONY: run test package test-lane-plain test-lane-asan deps deps-run build build-test build-asan build-tsan build-fuzz unit-test \
-        unit-test-asan unit-test-tsan system-test system-test-asan e2e-test fuzz-test lint bench clean
+        unit-test-asan unit-test-pg unit-test-tsan system-test system-test-asan e2e-test fuzz-test lint bench clean
 
 run: deps-run
 	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -91,6 +91,13 @@ build-tsan: deps
 unit-test: build-test
 	cd build && ctest --output-on-failure -j $(JOBS)
 
+# The store tests again on PostgreSQL: every suite on testing::BackendTest runs a second
+# time against a throwaway cluster (scripts/with-postgres), with the backend's own tests.
+# ctest lists the tests when building, without the cluster, so the binary runs directly.
+unit-test-pg: build-test
+	scripts/with-postgres build/test_store --gtest_brief=1 \
+	  --gtest_filter='*/PostgreSQL:PgStoreTest.*'
+
 unit-test-asan: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
@@ -142,7 +149,7 @@ test: deps
 	  echo "== build-test: $$(( $$(date +%s) - start )) s"
 	@$(MAKE) --no-print-directory -j 2 --output-sync=target test-lane-plain test-lane-asan
 
-LANE_PLAIN = unit-test system-test e2e-test unit-test-tsan fuzz-test
+LANE_PLAIN = unit-test unit-test-pg system-test e2e-test unit-test-tsan fuzz-test
 LANE_ASAN = unit-test-asan system-test-asan
 # Each pass ends with its wall time ("== unit-test: 74 s"), the figures the budget of
 # `make test` is planned from.

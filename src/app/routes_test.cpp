@@ -136,6 +136,8 @@ TEST_F(RoutesTest, EveryRouteHasTheReviewedPermission) {
       {"POST /admin/readers/{id}/block", "desk_audience"},
       {"POST /admin/readers/{id}/erase", "desk_audience"},
       {"GET /admin/imports", "desk_audience"},
+      {"POST /admin/imports", "desk_audience"},
+      {"GET /admin/imports/{id}", "desk_read"},
       {"POST /admin/api/imports", "desk_audience"},
       {"GET /admin/api/imports/{id}", "desk_read"},
       {"GET /admin/imports/{id}/errors.csv", "desk_read"},

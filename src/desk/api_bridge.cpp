@@ -25,6 +25,9 @@ ApiAnswer call_api(ApiHandler handler, admin::ApiContext& api, const http::Reque
   if (call.body) {
     inner.headers.emplace_back("content-type", "application/json");
     inner.body = json::serialize(*call.body);
+  } else if (call.raw) {
+    inner.headers.emplace_back("content-type", std::move(call.raw->content_type));
+    inner.body = std::move(call.raw->bytes);
   }
   http::Response response = handler(api, inner);
 

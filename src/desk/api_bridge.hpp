@@ -27,6 +27,13 @@ struct ApiCall {
   std::map<std::string, std::string> params;      // the route's {name} segments
   std::multimap<std::string, std::string> query;  // query parameters
   std::optional<boost::json::object> body;        // sent as application/json
+  // A body that is not JSON (an uploaded file), sent as it is with its Content-Type;
+  // only when `body` is empty.
+  struct Raw {
+    std::string content_type;
+    std::string bytes;
+  };
+  std::optional<Raw> raw{};
 };
 
 struct ApiAnswer {

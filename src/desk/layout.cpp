@@ -36,6 +36,7 @@ http::Response render_page(const web::Templates& templates, const Config& config
   web::TemplateData layout;
   layout.set("title", page.title);
   layout.set("publication", config.publication.name);
+  if (page.refresh_seconds > 0) layout.set("refresh_seconds", std::to_string(page.refresh_seconds));
   if (!caller.username.empty()) {
     const UserRole role = user_role_from(caller.role).value_or(UserRole::viewer);
     mustache::data nav{mustache::data::type::list};

@@ -37,6 +37,9 @@ struct DeskPage {
   std::string section;        // the navigation entry shown as current: "dashboard",
                               // "newsletters", "issues", "readers", "segments", "settings"
   int status = 200;
+  // Seconds after which the browser reloads the page (<meta http-equiv="refresh">, no
+  // script): a page that follows work under way. 0: never.
+  int refresh_seconds = 0;
 };
 
 // The page inside the layout, for the user the authorizer put in request.caller (a

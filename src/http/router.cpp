@@ -5,9 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "http/form.hpp"
-#include <stdexcept>
+#include "http/multipart.hpp"
 
 namespace broadsheet::http {
 namespace {
@@ -134,24 +135,6 @@ bool is_desk(Permission p) {
          p == Permission::desk_audience || p == Permission::desk_admin;
 }
 
-namespace {
-
-// The csrf_token field of a multipart/form-data body: the part whose headers name it,
-// up to the CRLF before the next boundary. Empty when there is none.
-std::string_view multipart_csrf(std::string_view body) {
-  constexpr std::string_view kName = "name=\"csrf_token\"";
-  auto at = body.find(kName);
-  if (at == std::string_view::npos) return {};
-  auto start = body.find("\r\n\r\n", at);
-  if (start == std::string_view::npos) return {};
-  start += 4;
-  auto end = body.find("\r\n", start);
-  if (end == std::string_view::npos || end - start > 256) return {};
-  return body.substr(start, end - start);
-}
-
-}  // namespace
-
 std::optional<Response> csrf_refusal(Permission p, const Request& request) {
   if (!is_desk(p) || request.method == Method::get || request.method == Method::head ||
       request.method == Method::options) {
@@ -163,7 +146,9 @@ std::optional<Response> csrf_refusal(Permission p, const Request& request) {
   } else if (has_content_type(request, "application/x-www-form-urlencoded")) {
     if (auto fields = parse_form(request.body, 1000)) sent = form_value(*fields, "csrf_token");
   } else if (has_content_type(request, "multipart/form-data")) {
-    sent = std::string(multipart_csrf(request.body));
+    if (auto parts = parse_multipart(request)) {
+      if (const auto* field = find_part(*parts, "csrf_token")) sent = std::string(field->body);
+    }
   }
   const std::string& expected = request.caller.csrf_token;
   if (!expected.empty() && sent.size() == expected.size() &&

@@ -191,5 +191,31 @@ TEST(Router, BrokenTablesAreRefusedAtConstruction) {
   EXPECT_EQ(permission_name(Permission::desk_admin), "desk_admin");
 }
 
+// A desk form posted as multipart/form-data carries its token as the csrf_token field;
+// the same words inside another part (an uploaded file) are not that field.
+TEST(Router, ReadsTheCsrfFieldOfAMultipartForm) {
+  Request r;
+  r.method = Method::post;
+  r.path = "/admin/imports";
+  r.caller.csrf_token = "tok123";
+  r.headers.emplace_back("content-type", "multipart/form-data; boundary=b");
+  r.body =
+      "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok123\r\n"
+      "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n"
+      "email\r\n--b--\r\n";
+  EXPECT_FALSE(csrf_refusal(Permission::desk_audience, r).has_value());
+
+  r.body =
+      "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n"
+      "name=\"csrf_token\"\r\n\r\ntok123\r\n--b--\r\n";
+  auto refusal = csrf_refusal(Permission::desk_audience, r);
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->status, 403);
+
+  // An unreadable form has no token to compare.
+  r.body = "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok123";
+  EXPECT_TRUE(csrf_refusal(Permission::desk_audience, r).has_value());
+}
+
 }  // namespace
 }  // namespace broadsheet::http

@@ -1,7 +1,8 @@
 // The desk's readers pages in Chromium: sign in as an audience manager, search a reader,
 // open their page, erase them (the confirmation box first), and find them gone; import a
-// CSV file with bad rows, watch its progress bar and read the rejected rows; at 1280
-// and 375 px wide, screenshots in tests/artifacts/ (desk-readers-*.png). No Content-
+// CSV file with bad rows, watch its progress bar and read the rejected rows, and the
+// same with JavaScript off (the form posted as multipart, the job's page reloading
+// itself until the report shows); at 1280 and 375 px wide, screenshots in tests/artifacts/ (desk-readers-*.png). No Content-
 // Security-Policy violation and no page error.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ const PASSWORD = 'correct horse battery';
 let server;
 let browser;
 let badCsv;
+let noScriptCsv;
 
 before(async () => {
   server = await startServer({});
@@ -33,6 +35,11 @@ before(async () => {
   for (let i = 0; i < 200; i += 1) other.push(`import${i}@${DOMAIN},Lecteur ${i}`);
   other.push('not an address,Bad One', `two@@${DOMAIN},Bad Two`, ',Bad Three');
   fs.writeFileSync(badCsv, other.join('\n') + '\n');
+  noScriptCsv = path.join(dir, 'no-script.csv');
+  const plain = ['Courriel,Nom'];
+  for (let i = 0; i < 100; i += 1) plain.push(`plain${i}@${DOMAIN},Sans Script ${i}`);
+  plain.push('still not an address,Bad One', `again@@${DOMAIN},Bad Two`);
+  fs.writeFileSync(noScriptCsv, plain.join('\n') + '\n');
   browser = await launchBrowser();
 });
 
@@ -92,27 +99,33 @@ for (const width of [1280, 375]) {
   });
 }
 
+// A signed-in audience manager on the import page, the form filled with `csv` into the
+// newsletter, confirmed, its columns mapped (Courriel, Nom); console and page errors kept.
+async function fillImportForm(options, csv) {
+  const context = await newContext(browser, options);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(`${server.base}/admin/imports`);
+  await page.getByLabel('User name').fill('aud');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${server.base}/admin/imports`);
+  await page.getByLabel(/^File/).setInputFiles(csv);
+  await page.getByLabel('Into the newsletter').selectOption('morning-briefing');
+  await page.getByLabel(/confirmed elsewhere/).check();
+  await page.getByText('Columns, when').click();
+  await page.getByLabel('Address column').fill('Courriel');
+  await page.getByLabel('Name column', { exact: true }).fill('Nom');
+  return { context, page, problems };
+}
+
 for (const width of [1280, 375]) {
   test(`import a CSV file with bad rows and read the report at ${width} px`, async () => {
-    const context = await newContext(browser, { viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    const problems = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-
-    await page.goto(`${server.base}/admin/imports`);
-    await page.getByLabel('User name').fill('aud');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${server.base}/admin/imports`);
-    await page.getByLabel(/^File/).setInputFiles(badCsv);
-    await page.getByLabel('Into the newsletter').selectOption('morning-briefing');
-    await page.getByLabel(/confirmed elsewhere/).check();
-    await page.getByText('Columns, when').click();
-    await page.getByLabel('Address column').fill('Courriel');
-    await page.getByLabel('Name column', { exact: true }).fill('Nom');
+    const { context, page, problems } = await fillImportForm({ viewport: { width, height: 900 } }, badCsv);
     await page.getByRole('button', { name: 'Import' }).click();
     await page.locator('.import-progress[data-done="true"]').waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('.import-progress progress').evaluate((p) => p.value), 1);
@@ -136,3 +149,32 @@ for (const width of [1280, 375]) {
     await context.close();
   });
 }
+
+test('import a CSV file with JavaScript disabled and read the report', async () => {
+  // Without a file the browser itself refuses (required); the server's refusal is
+  // the system tests'.
+  const { context, page, problems } = await fillImportForm(
+    { viewport: { width: 1280, height: 900 }, javaScriptEnabled: false }, noScriptCsv);
+  await page.getByRole('button', { name: 'Import' }).click();
+  await page.waitForURL(/\/admin\/imports\/\d+$/);
+  // The page reloads itself (meta refresh) until the job is done.
+  await page.locator('.import-job[data-done="true"]').waitFor({ timeout: 60_000 });
+  const report = await page.locator('.import-report').textContent();
+  assert.match(report, /Rows read102/);
+  assert.match(report, /New readers100/);
+  assert.match(report, /Rows rejected2/);
+  const bad = await page.locator('table.bad-rows tbody tr').allTextContents();
+  assert.equal(bad.length, 2);
+  assert.match(bad[0], /^102/);
+  assert.match(bad[1], /^103/);
+  await screenshot(page, 'desk-readers-import-no-script-1280');
+  const href = await page.getByRole('link', { name: /rejected rows/ }).getAttribute('href');
+  const errors = await context.request.get(`${server.base}${href}`);
+  assert.equal(errors.status(), 200);
+  assert.equal((await errors.text()).trim().split('\n').length, 3);
+
+  await page.goto(`${server.base}/admin/readers?q=plain99`);
+  assert.equal(await page.getByRole('link', { name: `plain99@${DOMAIN}` }).count(), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

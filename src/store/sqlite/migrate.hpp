@@ -14,20 +14,11 @@
 #include "core/clock.hpp"
 #include "core/resources.hpp"
 #include "core/result.hpp"
+#include "store/migrations.hpp"
 #include "store/named_queries.hpp"
 #include "store/sqlite/connection.hpp"
 
 namespace broadsheet::store::sqlite {
-
-struct Migration {
-  int version = 0;
-  std::string_view path;
-  std::string_view sql;
-};
-
-// Orders and checks the migration files. Errc::internal for a badly named file, a
-// repeated number or a gap: the binary was built wrong.
-Result<std::vector<Migration>> parse_migrations(const std::vector<Resource>& files);
 
 // Brings the database up to the last migration; returns the resulting version.
 Result<int> migrate(Connection& connection, const NamedQueries& queries,

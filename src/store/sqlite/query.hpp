@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "store/column_list.hpp"
 
 namespace broadsheet::store::sqlite {
 
@@ -30,27 +31,6 @@ Error failed_to(std::string_view what, const Error& e, std::string_view taken);
 
 // A count for a LIMIT parameter; SQLite's integers are signed.
 std::int64_t as_sql_limit(std::size_t n);
-
-// The result columns a row reader takes, by name. Readers ask for a column by name with
-// `kColumns["id"]`, which is checked when compiling (a name not in the list does not
-// compile) and gives the name's place in the list; Query::columns() resolves the list
-// against the statement's result once per execution, so reading a row costs no lookup:
-//
-//   constexpr ColumnList<2> kColumns{{"id", "slug"}};
-//   q.columns(kColumns);            // before the first step
-//   n.id = q.int_of(kColumns["id"]);
-template <std::size_t N>
-struct ColumnList {
-  std::array<std::string_view, N> names;
-
-  consteval std::size_t operator[](std::string_view name) const {
-    for (std::size_t i = 0; i < N; ++i) {
-      if (names[i] == name) return i;
-    }
-    throw "column not in the reader's list";  // makes the call not compile
-  }
-  std::span<const std::string_view> span() const { return names; }
-};
 
 // A persistent prepared statement in use. Binds, steps and reads columns; on
 // destruction it resets and clears its bindings so the next user finds it clean.

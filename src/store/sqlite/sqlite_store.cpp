@@ -27,6 +27,7 @@
 
 #include <fmt/format.h>
 
+#include "store/row_readers.hpp"
 #include "store/sqlite/mailbox_keys.hpp"
 #include "store/sqlite/migrate.hpp"
 #include "store/sqlite/query.hpp"
@@ -36,39 +37,6 @@ namespace {
 
 constexpr std::string_view kQueriesPath = "src/store/sqlite/queries/";
 constexpr std::string_view kMigrationsPath = "src/store/sqlite/migrations/";
-
-// The columns of every query that returns newsletters, read by name (Query::columns).
-constexpr ColumnList<20> kNewsletterColumns{
-    {"id", "slug", "name", "description", "schedule", "from_name", "from_address", "is_public",
-     "opt_in", "created_at", "updated_at", "welcome_subject", "welcome_body", "archive_version",
-     "default_timezone", "draft_from_feeds", "draft_items", "draft_sections", "draft_lead",
-     "draft_on_cutoff"}};
-Newsletter read_newsletter(const Query& q) {
-  Newsletter n;
-  n.id = q.int_of(kNewsletterColumns["id"]);
-  n.slug = q.text_of(kNewsletterColumns["slug"]);
-  n.name = q.text_of(kNewsletterColumns["name"]);
-  n.description = q.text_of(kNewsletterColumns["description"]);
-  n.schedule = q.text_of(kNewsletterColumns["schedule"]);
-  n.from_name = q.text_of(kNewsletterColumns["from_name"]);
-  n.from_address = q.text_of(kNewsletterColumns["from_address"]);
-  n.is_public = q.bool_of(kNewsletterColumns["is_public"]);
-  // The CHECK on the column admits only the two values opt_in_from() knows.
-  n.opt_in = opt_in_from(q.text_of(kNewsletterColumns["opt_in"])).value_or(OptIn::double_opt_in);
-  n.created_at = q.int_of(kNewsletterColumns["created_at"]);
-  n.updated_at = q.int_of(kNewsletterColumns["updated_at"]);
-  n.welcome_subject = q.text_of(kNewsletterColumns["welcome_subject"]);
-  n.welcome_body = q.text_of(kNewsletterColumns["welcome_body"]);
-  n.archive_version = q.int_of(kNewsletterColumns["archive_version"]);
-  n.default_timezone = q.text_of(kNewsletterColumns["default_timezone"]);
-  n.draft_from_feeds = q.bool_of(kNewsletterColumns["draft_from_feeds"]);
-  n.drafts.items = static_cast<int>(q.int_of(kNewsletterColumns["draft_items"]));
-  n.drafts.sections = split_sections(q.text_of(kNewsletterColumns["draft_sections"]));
-  n.drafts.lead = q.int_of(kNewsletterColumns["draft_lead"]);
-  n.drafts.on_cutoff =
-      on_cutoff_from(q.text_of(kNewsletterColumns["draft_on_cutoff"])).value_or(OnCutoff::hold);
-  return n;
-}
 
 std::string no_newsletter(const std::string& slug) {
   return fmt::format("no newsletter with slug '{}'", slug);

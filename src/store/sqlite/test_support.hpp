@@ -15,6 +15,7 @@
 
 #include "core/clock.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/testing/fixtures.hpp"
 
 namespace broadsheet::store::sqlite::testing {
 
@@ -85,45 +86,14 @@ class SqliteTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
-  // A sign-up as the public form sends it, with a resend window of an hour.
   SignupRequest signup_request(const std::string& email, std::vector<Id> newsletter_ids) const {
-    SignupRequest r;
-    r.email = email;
-    r.email_display = email;
-    r.name = "Rea Der";
-    r.timezone = "Europe/Lisbon";
-    r.newsletter_ids = std::move(newsletter_ids);
-    r.consent_version = "consent-v3";
-    r.source_page = "/articles/budget";
-    r.client_address = "192.0.2.0/24";
-    r.resend_after = clock_.now() - 3600;
-    r.audit_detail = "newsletters=test page=/articles/budget";
-    return r;
+    return store::testing::signup_request(clock_, email, std::move(newsletter_ids));
   }
-
   Newsletter newsletter(const std::string& slug, bool is_public = true) {
-    Newsletter n;
-    n.slug = slug;
-    n.name = "The " + slug;
-    n.description = "About " + slug;
-    n.schedule = "mon-fri 06:00";
-    n.from_name = "Desk";
-    n.from_address = "desk@example.org";
-    n.is_public = is_public;
-    auto added = store_->add_newsletter(n);
-    EXPECT_TRUE(added.ok()) << (added.ok() ? "" : added.error().message);
-    return added.ok() ? *added : n;
+    return store::testing::add_newsletter(*store_, slug, is_public);
   }
-
   Subscriber subscriber(const std::string& email) {
-    Subscriber s;
-    s.email = email;
-    s.email_display = email;
-    s.name = "Reader " + email;
-    s.timezone = "Europe/Berlin";
-    auto added = store_->add_subscriber(s);
-    EXPECT_TRUE(added.ok()) << (added.ok() ? "" : added.error().message);
-    return added.ok() ? *added : s;
+    return store::testing::add_subscriber(*store_, email);
   }
 
   std::filesystem::path dir_;

@@ -1,0 +1,61 @@
+#include "store/postgres/connection.hpp"
+
+#include <fmt/format.h>
+
+#include "store/postgres/query.hpp"
+
+namespace broadsheet::store::postgres {
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (conn == nullptr) return make_error(Errc::database, "cannot connect to PostgreSQL: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    Error e = pg_error(conn, nullptr, "cannot connect to PostgreSQL");
+    PQfinish(conn);
+    return e;
+  }
+  std::unique_ptr<Connection> c(new Connection(conn));
+  if (auto s = c->execute(
+          "SET TIME ZONE 'UTC'; SET application_name = 'broadsheet'; "
+          "SET statement_timeout = '120s'; SET lock_timeout = '30s'; "
+          "SET client_min_messages = 'warning'",
+          "set up the connection");
+      !s) {
+    return s.error();
+  }
+  return c;
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+Status Connection::execute(std::string_view sql, std::string_view what) {
+  std::string text(sql);
+  PGresult* res = PQexec(conn_, text.c_str());
+  ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
+    PQclear(res);
+    return {};
+  }
+  Error e = pg_error(conn_, res, what);
+  PQclear(res);
+  return e;
+}
+
+Status Connection::prepare_all(const NamedQueries& queries) {
+  for (const auto& q : queries.all()) {
+    if (prepared_.contains(q.name)) continue;
+    PGresult* res = PQprepare(conn_, q.name.c_str(), q.sql.c_str(), 0, nullptr);
+    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK) {
+      Error e = pg_error(conn_, res, fmt::format("prepare query '{}' ({}:{})", q.name, q.origin, q.line));
+      PQclear(res);
+      return e;
+    }
+    PQclear(res);
+    prepared_.insert(q.name);
+  }
+  return {};
+}
+
+}  // namespace broadsheet::store::postgres

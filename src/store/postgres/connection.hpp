@@ -1,0 +1,52 @@
+// One PostgreSQL connection (libpq): opened from a conninfo string, holding the backend's
+// prepared statements (postgres/queries/) under their query names until it closes.
+//
+// Settings: UTC time zone, the application name "broadsheet", a statement timeout so a
+// lock held by a dead peer cannot hang a request for ever. TLS as the URL's sslmode says.
+// Not thread-safe: the pool (pool.hpp) lends a connection to one caller at a time.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "store/named_queries.hpp"
+
+namespace broadsheet::store::postgres {
+
+class Connection {
+ public:
+  // Connects. Errc::database with libpq's reason, never the conninfo (it may hold a
+  // password).
+  static Result<std::unique_ptr<Connection>> open(const std::string& conninfo);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  PGconn* raw() const { return conn_; }
+
+  // Prepares every query of `queries` on this connection, under its name. Run after
+  // migrations: a query can only be prepared against the tables it names. Errc::database
+  // names the query, its file and line, and the server's complaint.
+  Status prepare_all(const NamedQueries& queries);
+  bool prepared(std::string_view name) const { return prepared_.contains(name); }
+
+  // Runs SQL text with no parameters and no rows wanted (several statements allowed):
+  // migrations, and the settings of the connection.
+  Status execute(std::string_view sql, std::string_view what);
+
+  // False once the server or the socket went away; the pool then opens a new one.
+  bool healthy() const;
+
+ private:
+  explicit Connection(PGconn* conn) : conn_(conn) {}
+
+  PGconn* conn_;
+  std::set<std::string, std::less<>> prepared_;
+};
+
+}  // namespace broadsheet::store::postgres

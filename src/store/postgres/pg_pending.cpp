@@ -1,0 +1,469 @@
+// The methods of the Store not yet written for PostgreSQL (see pg_store.hpp), by role.
+// Writing a role for PostgreSQL moves its methods from here to pg_<role>.cpp, with its
+// queries in queries/<role>.sql and its store tests run on both backends; when this file
+// is empty it goes, and PgStore::kComplete becomes true.
+#include "store/postgres/pg_store.hpp"
+
+namespace broadsheet::store::postgres {
+
+Error PgStore::not_yet(const char* method) {
+  return make_error(Errc::database, std::string(method) + " is not yet on PostgreSQL");
+}
+
+// Readers (readers.hpp) -------------------------------------------------------
+
+Result<Subscriber> PgStore::add_subscriber(const Subscriber&) {
+  return not_yet("add_subscriber");
+}
+Result<SubscriberWithSubscriptions> PgStore::subscriber_by_email(const std::string&) {
+  return not_yet("subscriber_by_email");
+}
+Result<std::vector<Subscriber>> PgStore::list_subscribers(const SubscriberQuery&) {
+  return not_yet("list_subscribers");
+}
+Status PgStore::remove_subscriber(const std::string&) {
+  return not_yet("remove_subscriber");
+}
+Result<std::optional<UnixSeconds>> PgStore::suppressed_since(const std::string&) {
+  return not_yet("suppressed_since");
+}
+Status PgStore::set_name(Id, const std::string&) {
+  return not_yet("set_name");
+}
+Status PgStore::set_subscription(Id, Id, SubscriptionStatus, const std::string&) {
+  return not_yet("set_subscription");
+}
+Result<std::size_t> PgStore::count_subscriptions(Id, SubscriptionStatus) {
+  return not_yet("count_subscriptions");
+}
+Result<Subscriber> PgStore::subscriber_by_id(Id) {
+  return not_yet("subscriber_by_id");
+}
+Result<std::vector<Subscription>> PgStore::subscriptions_of(Id) {
+  return not_yet("subscriptions_of");
+}
+Status PgStore::set_timezone(Id, const std::string&) {
+  return not_yet("set_timezone");
+}
+
+// Signups (signups.hpp) -------------------------------------------------------
+
+Result<SignupOutcome> PgStore::record_signup(const SignupRequest&) {
+  return not_yet("record_signup");
+}
+Result<std::vector<Id>> PgStore::confirm(Id, Id) {
+  return not_yet("confirm");
+}
+Result<std::vector<Id>> PgStore::unsubscribe(Id, Id, const std::string&) {
+  return not_yet("unsubscribe");
+}
+Status PgStore::purge_spent_challenges(UnixSeconds) {
+  return not_yet("purge_spent_challenges");
+}
+
+// QueuedMailStore (queued_mail.hpp) -------------------------------------------
+
+Result<std::vector<QueuedMail>> PgStore::due_mail(UnixSeconds, std::size_t) {
+  return not_yet("due_mail");
+}
+Result<std::vector<QueuedMail>> PgStore::claim_mail(const std::string&, UnixSeconds, UnixSeconds, std::size_t) {
+  return not_yet("claim_mail");
+}
+Status PgStore::settle_mail(const std::vector<MailSettlement>&) {
+  return not_yet("settle_mail");
+}
+Result<MailQueueState> PgStore::mail_queue_state() {
+  return not_yet("mail_queue_state");
+}
+Result<std::size_t> PgStore::purge_mail_queue(UnixSeconds, std::size_t) {
+  return not_yet("purge_mail_queue");
+}
+
+// Imports (imports.hpp) -------------------------------------------------------
+
+Result<std::unique_ptr<ImportSession>> PgStore::begin_import(const ImportOptions&) {
+  return not_yet("begin_import");
+}
+
+// Articles (articles.hpp) -----------------------------------------------------
+
+Result<Article> PgStore::add_article(const Article&) {
+  return not_yet("add_article");
+}
+Result<std::vector<Article>> PgStore::latest_articles(std::size_t) {
+  return not_yet("latest_articles");
+}
+Result<Article> PgStore::article_by_slug(const std::string&) {
+  return not_yet("article_by_slug");
+}
+Result<std::vector<Article>> PgStore::list_articles(const ArticleQuery&) {
+  return not_yet("list_articles");
+}
+Result<std::vector<Article>> PgStore::newsletter_articles(Id, UnixSeconds, std::size_t) {
+  return not_yet("newsletter_articles");
+}
+Result<std::size_t> PgStore::add_feed_articles(Id, const std::vector<Article>&) {
+  return not_yet("add_feed_articles");
+}
+
+// Editions (editions.hpp) -----------------------------------------------------
+
+Result<bool> PgStore::skip_edition(Id, const std::string&, const std::string&, UnixSeconds) {
+  return not_yet("skip_edition");
+}
+Result<std::vector<EditionSkip>> PgStore::edition_skips(Id, const std::string&, const std::string&) {
+  return not_yet("edition_skips");
+}
+
+// Feeds (feeds.hpp) -----------------------------------------------------------
+
+Result<Feed> PgStore::add_feed(const Feed&) {
+  return not_yet("add_feed");
+}
+Result<Feed> PgStore::feed_by_id(Id) {
+  return not_yet("feed_by_id");
+}
+Result<std::vector<Feed>> PgStore::list_feeds() {
+  return not_yet("list_feeds");
+}
+Status PgStore::remove_feed(Id) {
+  return not_yet("remove_feed");
+}
+Result<std::vector<Feed>> PgStore::due_feeds(UnixSeconds, std::size_t) {
+  return not_yet("due_feeds");
+}
+Status PgStore::record_poll(Id, const FeedPollRecord&) {
+  return not_yet("record_poll");
+}
+
+// Issues (issues.hpp) ---------------------------------------------------------
+
+Result<Issue> PgStore::add_issue(const Issue&) {
+  return not_yet("add_issue");
+}
+Result<Issue> PgStore::issue_by_id(Id) {
+  return not_yet("issue_by_id");
+}
+Result<IssueStatus> PgStore::issue_status(Id) {
+  return not_yet("issue_status");
+}
+Result<std::vector<Issue>> PgStore::list_issues(const IssueQuery&) {
+  return not_yet("list_issues");
+}
+Result<Issue> PgStore::update_issue(Id, const IssueUpdate&) {
+  return not_yet("update_issue");
+}
+Result<std::optional<Issue>> PgStore::issue_of_edition(Id, const std::string&) {
+  return not_yet("issue_of_edition");
+}
+Result<Issue> PgStore::schedule_issue(Id, const IssueSchedule&, const std::string&) {
+  return not_yet("schedule_issue");
+}
+Result<Issue> PgStore::unschedule_issue(Id, const std::string&) {
+  return not_yet("unschedule_issue");
+}
+Result<Issue> PgStore::correct_issue(Id, const IssueUpdate&, const std::string&) {
+  return not_yet("correct_issue");
+}
+Status PgStore::remove_issue(Id) {
+  return not_yet("remove_issue");
+}
+Result<Issue> PgStore::change_issue_status(Id, std::vector<IssueStatus>, IssueStatus) {
+  return not_yet("change_issue_status");
+}
+Result<Issue> PgStore::stop_issue(Id, const std::string&) {
+  return not_yet("stop_issue");
+}
+
+// Archive (archive.hpp) -------------------------------------------------------
+
+Result<std::vector<ArchiveEntry>> PgStore::archive_list(const ArchiveQuery&) {
+  return not_yet("archive_list");
+}
+Result<Issue> PgStore::archive_issue(Id, Id) {
+  return not_yet("archive_issue");
+}
+
+// DeliveryLog (delivery_log.hpp) ----------------------------------------------
+
+Result<std::size_t> PgStore::begin_sending(Id) {
+  return not_yet("begin_sending");
+}
+Result<std::vector<PendingDelivery>> PgStore::claim_deliveries(Id, const std::string&, UnixSeconds, UnixSeconds, Id, std::size_t) {
+  return not_yet("claim_deliveries");
+}
+Status PgStore::renew_delivery_leases(Id, const std::string&, UnixSeconds) {
+  return not_yet("renew_delivery_leases");
+}
+Result<std::size_t> PgStore::record_leased_deliveries(Id, const std::string&, const std::vector<DeliveryUpdate>&) {
+  return not_yet("record_leased_deliveries");
+}
+Result<std::vector<PendingDelivery>> PgStore::queued_deliveries(Id, Id, std::size_t) {
+  return not_yet("queued_deliveries");
+}
+Result<std::vector<PendingDelivery>> PgStore::due_deliveries(Id, UnixSeconds, Id, std::size_t) {
+  return not_yet("due_deliveries");
+}
+Status PgStore::record_deliveries(Id, const std::vector<DeliveryUpdate>&) {
+  return not_yet("record_deliveries");
+}
+Result<DeliveryCounts> PgStore::delivery_counts(Id) {
+  return not_yet("delivery_counts");
+}
+Result<std::optional<UnixSeconds>> PgStore::next_retry_at(Id) {
+  return not_yet("next_retry_at");
+}
+Result<std::vector<DeferralReason>> PgStore::deferral_reasons(Id, std::size_t) {
+  return not_yet("deferral_reasons");
+}
+Result<std::size_t> PgStore::settled_since(Id, UnixSeconds) {
+  return not_yet("settled_since");
+}
+Result<DeliveryTotals> PgStore::delivery_totals() {
+  return not_yet("delivery_totals");
+}
+Result<DeliveryUpdate> PgStore::delivery_of(Id, Id) {
+  return not_yet("delivery_of");
+}
+Result<bool> PgStore::finish_sending(Id) {
+  return not_yet("finish_sending");
+}
+
+// SendLeases (send_leases.hpp) ------------------------------------------------
+
+Result<std::optional<Id>> PgStore::claim_sending_issue(const std::string&, Id, UnixSeconds) {
+  return not_yet("claim_sending_issue");
+}
+Result<bool> PgStore::renew_lease(Id, const std::string&, UnixSeconds) {
+  return not_yet("renew_lease");
+}
+Status PgStore::release_lease(Id, const std::string&) {
+  return not_yet("release_lease");
+}
+Result<std::vector<Id>> PgStore::issues_with_claimable_work(UnixSeconds) {
+  return not_yet("issues_with_claimable_work");
+}
+
+// NodeLocks (node_locks.hpp) --------------------------------------------------
+
+Result<bool> PgStore::hold_lock(const std::string&, const std::string&, UnixSeconds, UnixSeconds) {
+  return not_yet("hold_lock");
+}
+Status PgStore::release_lock(const std::string&, const std::string&) {
+  return not_yet("release_lock");
+}
+Result<std::optional<LockHolder>> PgStore::lock_holder(const std::string&) {
+  return not_yet("lock_holder");
+}
+Status PgStore::node_heartbeat(const std::string&, const std::string&, UnixSeconds) {
+  return not_yet("node_heartbeat");
+}
+Status PgStore::node_gone(const std::string&) {
+  return not_yet("node_gone");
+}
+Result<std::vector<NodeSeen>> PgStore::live_nodes(UnixSeconds) {
+  return not_yet("live_nodes");
+}
+
+// DeliveryReports (delivery_reports.hpp) --------------------------------------
+
+Result<std::vector<DeliveryBucket>> PgStore::delivery_buckets(Id, UnixSeconds, std::size_t) {
+  return not_yet("delivery_buckets");
+}
+Result<std::vector<FailedDelivery>> PgStore::failed_deliveries(Id, Id, std::size_t) {
+  return not_yet("failed_deliveries");
+}
+
+// Releases (releases.hpp) -----------------------------------------------------
+
+Result<std::vector<ReleaseCandidate>> PgStore::release_candidates() {
+  return not_yet("release_candidates");
+}
+Result<std::vector<std::string>> PgStore::reader_zones() {
+  return not_yet("reader_zones");
+}
+Result<std::vector<CohortRelease>> PgStore::cohort_releases(Id) {
+  return not_yet("cohort_releases");
+}
+Result<std::size_t> PgStore::release_cohort(Id, const std::string&, const CohortMembers&, UnixSeconds, UnixSeconds, std::size_t) {
+  return not_yet("release_cohort");
+}
+Status PgStore::skip_cohort(Id, const std::string&, UnixSeconds, UnixSeconds, const std::string&) {
+  return not_yet("skip_cohort");
+}
+Result<IssueStatus> PgStore::finish_releasing(Id, UnixSeconds) {
+  return not_yet("finish_releasing");
+}
+Result<std::uint64_t> PgStore::skipped_cohorts_total() {
+  return not_yet("skipped_cohorts_total");
+}
+Result<std::vector<std::pair<std::string, std::size_t>>> PgStore::readers_by_zone(Id) {
+  return not_yet("readers_by_zone");
+}
+
+// Users (users.hpp) -----------------------------------------------------------
+
+Result<User> PgStore::add_user(const User&) {
+  return not_yet("add_user");
+}
+Result<User> PgStore::user_by_name(const std::string&) {
+  return not_yet("user_by_name");
+}
+Result<User> PgStore::set_user_role(const std::string&, UserRole) {
+  return not_yet("set_user_role");
+}
+Result<std::vector<User>> PgStore::list_users() {
+  return not_yet("list_users");
+}
+Status PgStore::remove_user(const std::string&) {
+  return not_yet("remove_user");
+}
+Status PgStore::set_password_hash(const std::string&, const std::string&) {
+  return not_yet("set_password_hash");
+}
+
+// ApiTokens (api_tokens.hpp) --------------------------------------------------
+
+Result<ApiToken> PgStore::add_api_token(Id, const std::string&, const std::string&) {
+  return not_yet("add_api_token");
+}
+Result<ApiToken> PgStore::api_token_by_hash(const std::string&) {
+  return not_yet("api_token_by_hash");
+}
+Result<std::vector<ApiToken>> PgStore::list_api_tokens() {
+  return not_yet("list_api_tokens");
+}
+Status PgStore::revoke_api_token(Id) {
+  return not_yet("revoke_api_token");
+}
+Status PgStore::touch_api_token(Id, UnixSeconds) {
+  return not_yet("touch_api_token");
+}
+
+// Sessions (sessions.hpp) -----------------------------------------------------
+
+Status PgStore::add_session(const DeskSession&) {
+  return not_yet("add_session");
+}
+Result<SessionUser> PgStore::session_by_hash(const std::string&) {
+  return not_yet("session_by_hash");
+}
+Status PgStore::touch_session(const std::string&, UnixSeconds) {
+  return not_yet("touch_session");
+}
+Status PgStore::remove_session(const std::string&) {
+  return not_yet("remove_session");
+}
+Status PgStore::purge_sessions(UnixSeconds, UnixSeconds, UnixSeconds) {
+  return not_yet("purge_sessions");
+}
+Status PgStore::add_sign_in_failure(const std::string&, UnixSeconds) {
+  return not_yet("add_sign_in_failure");
+}
+Result<SignInFailures> PgStore::sign_in_failures(const std::string&, UnixSeconds) {
+  return not_yet("sign_in_failures");
+}
+Status PgStore::clear_sign_in_failures(const std::string&) {
+  return not_yet("clear_sign_in_failures");
+}
+
+// Dashboard (dashboard.hpp) ---------------------------------------------------
+
+Result<std::vector<NewsletterReaders>> PgStore::readers_per_newsletter() {
+  return not_yet("readers_per_newsletter");
+}
+Result<std::vector<ActivityDay>> PgStore::activity_since(std::int64_t) {
+  return not_yet("activity_since");
+}
+Result<std::vector<RecentFailure>> PgStore::recent_failures(std::size_t) {
+  return not_yet("recent_failures");
+}
+
+// AuditLog (audit_log.hpp) ----------------------------------------------------
+
+Status PgStore::audit(const std::string&, const std::string&, const std::string&, const std::string&) {
+  return not_yet("audit");
+}
+Result<std::vector<AuditEntry>> PgStore::recent_audit(std::size_t) {
+  return not_yet("recent_audit");
+}
+
+// Bounces (bounces.hpp) -------------------------------------------------------
+
+Result<BounceRecord> PgStore::record_bounce(const BounceEvent&, const BouncePolicy&, UnixSeconds) {
+  return not_yet("record_bounce");
+}
+Result<std::vector<BounceEventRow>> PgStore::bounce_events_of_issue(Id, std::size_t) {
+  return not_yet("bounce_events_of_issue");
+}
+Result<std::vector<BounceEventRow>> PgStore::bounce_events_of_subscriber(Id, std::size_t) {
+  return not_yet("bounce_events_of_subscriber");
+}
+Result<std::map<BounceKind, std::uint64_t>> PgStore::bounce_totals() {
+  return not_yet("bounce_totals");
+}
+Result<std::vector<DomainCounts>> PgStore::domain_counts_of_issue(Id, std::size_t) {
+  return not_yet("domain_counts_of_issue");
+}
+
+// Suppressions (bounces.hpp) --------------------------------------------------
+
+Result<std::vector<Suppression>> PgStore::list_suppressions(const std::string&, std::size_t) {
+  return not_yet("list_suppressions");
+}
+Result<bool> PgStore::add_suppression(const std::string&, const std::string&, const std::string&) {
+  return not_yet("add_suppression");
+}
+Result<bool> PgStore::remove_suppression(const std::string&) {
+  return not_yet("remove_suppression");
+}
+
+// ReaderDirectory (reader_directory.hpp) --------------------------------------
+
+Result<std::vector<Subscriber>> PgStore::find_readers(const ReaderFilter&, Id, std::size_t) {
+  return not_yet("find_readers");
+}
+Result<std::size_t> PgStore::count_readers(const ReaderFilter&) {
+  return not_yet("count_readers");
+}
+Result<ReaderRecord> PgStore::reader_record(Id) {
+  return not_yet("reader_record");
+}
+Status PgStore::set_attributes(Id, const std::vector<ReaderAttribute>&) {
+  return not_yet("set_attributes");
+}
+Status PgStore::set_reader_status(Id, SubscriberStatus) {
+  return not_yet("set_reader_status");
+}
+Status PgStore::erase_reader(Id, const std::string&) {
+  return not_yet("erase_reader");
+}
+
+// Segments (segments.hpp) -----------------------------------------------------
+
+Result<Segment> PgStore::add_segment(const Segment&) {
+  return not_yet("add_segment");
+}
+Result<Segment> PgStore::update_segment(const Segment&) {
+  return not_yet("update_segment");
+}
+Result<Segment> PgStore::segment_by_id(Id) {
+  return not_yet("segment_by_id");
+}
+Result<Segment> PgStore::segment_by_name(const std::string&) {
+  return not_yet("segment_by_name");
+}
+Result<std::vector<Segment>> PgStore::list_segments() {
+  return not_yet("list_segments");
+}
+Status PgStore::remove_segment(Id) {
+  return not_yet("remove_segment");
+}
+Status PgStore::set_issue_segment(Id, std::optional<Id>) {
+  return not_yet("set_issue_segment");
+}
+Result<std::optional<Id>> PgStore::issue_segment(Id) {
+  return not_yet("issue_segment");
+}
+
+}  // namespace broadsheet::store::postgres
