@@ -56,7 +56,7 @@ TEST_P(BouncesTest, AHardBounceSuppressesOnceAndIsKeptOnce) {
   EXPECT_EQ((*events)[0].created_at, clock_.now());
   EXPECT_EQ(store.bounce_events_of_issue(7, 10)->size(), 1u);
   EXPECT_TRUE(store.bounce_events_of_issue(8, 10)->empty());
-  EXPECT_EQ((*store.bounce_totals())[BounceKind::hard], 1u);
+  EXPECT_EQ(store.bounce_totals()->at(BounceKind::hard), 1u);
 
   auto list = store.list_suppressions("", 10);
   ASSERT_TRUE(list.ok()) << list.error().message;
@@ -123,7 +123,7 @@ TEST_P(BouncesTest, AComplaintUnsubscribesFromEveryNewsletterAndAnUnsubscribeMai
 
 TEST_P(BouncesTest, TheListIsAddedToOnceReadByHashAndLifted) {
   auto& store = open();
-  auto added = store.add_suppression("Ann@Example.org", "asked by phone", "manual");
+  auto added = store.add_suppression("ann@example.org", "asked by phone", "manual");
   ASSERT_TRUE(added.ok()) << added.error().message;
   EXPECT_TRUE(*added);
   const UnixSeconds first = clock_.now();
@@ -141,8 +141,10 @@ TEST_P(BouncesTest, TheListIsAddedToOnceReadByHashAndLifted) {
   auto rest = store.list_suppressions((*page)[1].address_hash, 10);
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_LT((*page)[1].address_hash, (*rest)[0].address_hash);
-  for (const auto& s : *store.list_suppressions("", 10)) {
-    if (s.address == "Ann@Example.org") {
+  auto all = store.list_suppressions("", 10);
+  ASSERT_TRUE(all.ok());
+  for (const auto& s : *all) {
+    if (s.address == "ann@example.org") {
       EXPECT_EQ(s.created_at, first);  // the first date is kept
       EXPECT_EQ(s.reason, "asked by phone");
     }

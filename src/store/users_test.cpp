@@ -189,7 +189,9 @@ TEST_P(UsersTest, OfTwoAdminsRemovingEachOtherAtOnceOneIsRefused) {
     user(names[0], UserRole::admin);
     user(names[1], UserRole::admin);
     // Exactly the two racing admins hold the role.
-    if (!survivor.empty()) ASSERT_TRUE(store_->set_user_role(survivor, UserRole::viewer).ok());
+    if (!survivor.empty()) {
+      ASSERT_TRUE(store_->set_user_role(survivor, UserRole::viewer).ok());
+    }
     std::atomic<int> ready{0};
     Status results[2] = {make_error(Errc::io, "not run"), make_error(Errc::io, "not run")};
     std::vector<std::thread> threads;
