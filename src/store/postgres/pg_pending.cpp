@@ -85,27 +85,6 @@ Result<std::vector<AuditEntry>> PgStore::recent_audit(std::size_t) {
   return not_yet("recent_audit");
 }
 
-// ReaderDirectory (reader_directory.hpp) --------------------------------------
-
-Result<std::vector<Subscriber>> PgStore::find_readers(const ReaderFilter&, Id, std::size_t) {
-  return not_yet("find_readers");
-}
-Result<std::size_t> PgStore::count_readers(const ReaderFilter&) {
-  return not_yet("count_readers");
-}
-Result<ReaderRecord> PgStore::reader_record(Id) {
-  return not_yet("reader_record");
-}
-Status PgStore::set_attributes(Id, const std::vector<ReaderAttribute>&) {
-  return not_yet("set_attributes");
-}
-Status PgStore::set_reader_status(Id, SubscriberStatus) {
-  return not_yet("set_reader_status");
-}
-Status PgStore::erase_reader(Id, const std::string&) {
-  return not_yet("erase_reader");
-}
-
 // Segments (segments.hpp) -----------------------------------------------------
 
 Result<Segment> PgStore::add_segment(const Segment&) {

@@ -1,4 +1,4 @@
-// The desk's readers and segments in the SQLite backend, against real database files:
+// The desk's readers and segments on every backend (testing/backends.hpp):
 // search and filters, keyset pages that never skip nor repeat under inserts, erasure
 // that keeps the counts, segments and the audience of an issue sent to one.
 #include <fmt/format.h>
@@ -7,15 +7,15 @@
 #include <algorithm>
 #include <set>
 
-#include "store/sqlite/test_support.hpp"
+#include "store/testing/backends.hpp"
 
-namespace broadsheet::store::sqlite {
+namespace broadsheet::store {
 namespace {
 
-class ReaderDirectoryTest : public testing::SqliteTest {
+class ReaderDirectoryTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    SqliteTest::SetUp();
+    BackendTest::SetUp();
     open();
     n_ = newsletter("morning");
     other_ = newsletter("evening");
@@ -45,7 +45,7 @@ class ReaderDirectoryTest : public testing::SqliteTest {
   Newsletter n_, other_;
 };
 
-TEST_F(ReaderDirectoryTest, SearchIsAPrefixOfTheAddressOrTheNameInAnyCase) {
+TEST_P(ReaderDirectoryTest, SearchIsAPrefixOfTheAddressOrTheNameInAnyCase) {
   reader("ann@example.org", "Zoe Ann", "Europe/Paris", SubscriptionStatus::confirmed);
   reader("bob@example.org", "Annette Bob", "", SubscriptionStatus::confirmed);
   reader("carl@example.org", "Carl", "", SubscriptionStatus::confirmed);
@@ -60,10 +60,11 @@ TEST_F(ReaderDirectoryTest, SearchIsAPrefixOfTheAddressOrTheNameInAnyCase) {
   EXPECT_TRUE(emails(f).empty());
 }
 
-TEST_F(ReaderDirectoryTest, PrefixSearchUsesTheNocaseIndexes) {
+TEST_P(ReaderDirectoryTest, PrefixSearchUsesTheNocaseIndexes) {
+  if (on_postgres()) GTEST_SKIP() << "SQLite's query plan";
   // The plan of search_readers, as SQLite would run it: both ranges are index searches.
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open_v2((dir_ / "test.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   const char* sql =
       "EXPLAIN QUERY PLAN SELECT id FROM subscribers WHERE email >= 'a' COLLATE NOCASE AND "
@@ -82,7 +83,7 @@ TEST_F(ReaderDirectoryTest, PrefixSearchUsesTheNocaseIndexes) {
   EXPECT_EQ(plan.find("SCAN subscribers"), std::string::npos) << plan;
 }
 
-TEST_F(ReaderDirectoryTest, FiltersCombine) {
+TEST_P(ReaderDirectoryTest, FiltersCombine) {
   Subscriber a = reader("a@example.org", "A", "Europe/Paris", SubscriptionStatus::confirmed);
   Subscriber b = reader("b@example.org", "B", "Europe/Paris", SubscriptionStatus::unconfirmed);
   reader("c@example.org", "C", "", SubscriptionStatus::confirmed);
@@ -120,7 +121,8 @@ TEST_F(ReaderDirectoryTest, FiltersCombine) {
   EXPECT_EQ(*count, 1u);
 }
 
-TEST_F(ReaderDirectoryTest, AnEmptyZoneSelectsTheReadersWhoGaveNone) {
+TEST_P(ReaderDirectoryTest, AnEmptyZoneSelectsTheReadersWhoGaveNone) {
+  if (on_postgres()) GTEST_SKIP() << "Segments are not yet on PostgreSQL (pg_pending.cpp)";
   // The desk's "no zone": every query of a filter (the id walk, the audience index, the
   // prefix search, the count) and a segment kept with it, read back and sent to.
   reader("anna@example.org", "Anna", "", SubscriptionStatus::confirmed);
@@ -162,7 +164,7 @@ TEST_F(ReaderDirectoryTest, AnEmptyZoneSelectsTheReadersWhoGaveNone) {
   EXPECT_EQ(*queued, 1u);
 }
 
-TEST_F(ReaderDirectoryTest, KeysetPagesNeverSkipNorRepeatUnderInserts) {
+TEST_P(ReaderDirectoryTest, KeysetPagesNeverSkipNorRepeatUnderInserts) {
   for (int k = 0; k < 25; ++k) {
     reader(fmt::format("p{:02}@example.org", k), "", "", SubscriptionStatus::confirmed);
   }
@@ -188,7 +190,8 @@ TEST_F(ReaderDirectoryTest, KeysetPagesNeverSkipNorRepeatUnderInserts) {
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
 }
 
-TEST_F(ReaderDirectoryTest, RecordHoldsEverythingKept) {
+TEST_P(ReaderDirectoryTest, RecordHoldsEverythingKept) {
+  if (on_postgres()) GTEST_SKIP() << "AuditLog is not yet on PostgreSQL (pg_pending.cpp)";
   auto signed_up = store_->record_signup(signup_request("rec@example.org", {n_.id}));
   ASSERT_TRUE(signed_up.ok()) << signed_up.error().message;
   auto s = store_->subscriber_by_email("rec@example.org");
@@ -208,7 +211,8 @@ TEST_F(ReaderDirectoryTest, RecordHoldsEverythingKept) {
   EXPECT_EQ(missing.error().code, Errc::not_found);
 }
 
-TEST_F(ReaderDirectoryTest, ErasureRemovesThePersonAndKeepsTheCounts) {
+TEST_P(ReaderDirectoryTest, ErasureRemovesThePersonAndKeepsTheCounts) {
+  if (on_postgres()) GTEST_SKIP() << "AuditLog is not yet on PostgreSQL (pg_pending.cpp)";
   Subscriber gone = reader("gone@example.org", "Gone Person", "Europe/Paris",
                            SubscriptionStatus::confirmed);
   reader("stays@example.org", "Stays", "", SubscriptionStatus::confirmed);
@@ -254,7 +258,8 @@ TEST_F(ReaderDirectoryTest, ErasureRemovesThePersonAndKeepsTheCounts) {
   EXPECT_EQ(store_->erase_reader(gone.id, "cli").error().code, Errc::not_found);
 }
 
-TEST_F(ReaderDirectoryTest, SegmentsSaveTheirFilterAndNarrowTheAudience) {
+TEST_P(ReaderDirectoryTest, SegmentsSaveTheirFilterAndNarrowTheAudience) {
+  if (on_postgres()) GTEST_SKIP() << "Segments are not yet on PostgreSQL (pg_pending.cpp)";
   Subscriber fr = reader("fr@example.org", "", "Europe/Paris", SubscriptionStatus::confirmed);
   reader("uk@example.org", "", "Europe/London", SubscriptionStatus::confirmed);
   Subscriber fr2 = reader("fr2@example.org", "", "Europe/Paris", SubscriptionStatus::unconfirmed);
@@ -300,5 +305,7 @@ TEST_F(ReaderDirectoryTest, SegmentsSaveTheirFilterAndNarrowTheAudience) {
   EXPECT_EQ(store_->segment_by_id(evening->id).error().code, Errc::not_found);
 }
 
+BROADSHEET_ON_EVERY_BACKEND(ReaderDirectoryTest);
+
 }  // namespace
-}  // namespace broadsheet::store::sqlite
+}  // namespace broadsheet::store
