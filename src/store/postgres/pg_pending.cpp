@@ -85,57 +85,6 @@ Result<std::unique_ptr<ImportSession>> PgStore::begin_import(const ImportOptions
   return not_yet("begin_import");
 }
 
-// Articles (articles.hpp) -----------------------------------------------------
-
-Result<Article> PgStore::add_article(const Article&) {
-  return not_yet("add_article");
-}
-Result<std::vector<Article>> PgStore::latest_articles(std::size_t) {
-  return not_yet("latest_articles");
-}
-Result<Article> PgStore::article_by_slug(const std::string&) {
-  return not_yet("article_by_slug");
-}
-Result<std::vector<Article>> PgStore::list_articles(const ArticleQuery&) {
-  return not_yet("list_articles");
-}
-Result<std::vector<Article>> PgStore::newsletter_articles(Id, UnixSeconds, std::size_t) {
-  return not_yet("newsletter_articles");
-}
-Result<std::size_t> PgStore::add_feed_articles(Id, const std::vector<Article>&) {
-  return not_yet("add_feed_articles");
-}
-
-// Editions (editions.hpp) -----------------------------------------------------
-
-Result<bool> PgStore::skip_edition(Id, const std::string&, const std::string&, UnixSeconds) {
-  return not_yet("skip_edition");
-}
-Result<std::vector<EditionSkip>> PgStore::edition_skips(Id, const std::string&, const std::string&) {
-  return not_yet("edition_skips");
-}
-
-// Feeds (feeds.hpp) -----------------------------------------------------------
-
-Result<Feed> PgStore::add_feed(const Feed&) {
-  return not_yet("add_feed");
-}
-Result<Feed> PgStore::feed_by_id(Id) {
-  return not_yet("feed_by_id");
-}
-Result<std::vector<Feed>> PgStore::list_feeds() {
-  return not_yet("list_feeds");
-}
-Status PgStore::remove_feed(Id) {
-  return not_yet("remove_feed");
-}
-Result<std::vector<Feed>> PgStore::due_feeds(UnixSeconds, std::size_t) {
-  return not_yet("due_feeds");
-}
-Status PgStore::record_poll(Id, const FeedPollRecord&) {
-  return not_yet("record_poll");
-}
-
 // Issues (issues.hpp) ---------------------------------------------------------
 
 Result<Issue> PgStore::add_issue(const Issue&) {
@@ -377,15 +326,6 @@ Result<std::vector<ActivityDay>> PgStore::activity_since(std::int64_t) {
 }
 Result<std::vector<RecentFailure>> PgStore::recent_failures(std::size_t) {
   return not_yet("recent_failures");
-}
-
-// AuditLog (audit_log.hpp) ----------------------------------------------------
-
-Status PgStore::audit(const std::string&, const std::string&, const std::string&, const std::string&) {
-  return not_yet("audit");
-}
-Result<std::vector<AuditEntry>> PgStore::recent_audit(std::size_t) {
-  return not_yet("recent_audit");
 }
 
 // Bounces (bounces.hpp) -------------------------------------------------------
