@@ -140,6 +140,27 @@ TEST_P(NewslettersTest, NewslettersReadBackById) {
   EXPECT_EQ(missing.error().message, fmt::format("no newsletter with id {}", n.id + 1));
 }
 
+TEST_P(NewslettersTest, RemovingANewsletterTakesItsSubscriptions) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  Newsletter other = newsletter("evening");
+  Subscriber s = subscriber("a@example.org");
+  ASSERT_TRUE(store.set_subscription(s.id, n.id, SubscriptionStatus::confirmed, "cli").ok());
+  ASSERT_TRUE(store.set_subscription(s.id, other.id, SubscriptionStatus::confirmed, "cli").ok());
+  ASSERT_TRUE(store.remove_newsletter("morning").ok());
+  EXPECT_EQ(store.newsletter_by_slug("morning").error().code, Errc::not_found);
+  EXPECT_EQ(*store.count_subscriptions(n.id, SubscriptionStatus::confirmed), 0u);
+  auto left = store.subscriber_by_email("a@example.org");
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->subscriptions.size(), 1u);
+  EXPECT_EQ(left->subscriptions[0].newsletter_slug, "evening");
+
+  auto again = store.remove_newsletter("morning");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::not_found);
+  EXPECT_EQ(again.error().message, "no newsletter with slug 'morning'");
+}
+
 BROADSHEET_ON_EVERY_BACKEND(NewslettersTest);
 
 }  // namespace

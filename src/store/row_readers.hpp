@@ -5,6 +5,8 @@
 // reader's columns (column_list.hpp; a missing one fails the query before any row).
 #pragma once
 
+#include <charconv>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +18,8 @@
 #include "store/column_list.hpp"
 #include "store/feeds.hpp"
 #include "store/newsletters.hpp"
+#include "store/queued_mail.hpp"
+#include "store/readers.hpp"
 
 namespace broadsheet::store {
 
@@ -53,6 +57,110 @@ Newsletter read_newsletter(const Row& q) {
   return n;
 }
 
+// The columns of every query that returns subscribers, read by name (Query::columns).
+constexpr ColumnList<8> kSubscriberColumns{
+    {"id", "email", "email_display", "name", "timezone", "status", "created_at", "updated_at"}};
+template <typename Row>
+Subscriber read_subscriber(const Row& q) {
+  Subscriber s;
+  s.id = q.int_of(kSubscriberColumns["id"]);
+  s.email = q.text_of(kSubscriberColumns["email"]);
+  s.email_display = q.text_of(kSubscriberColumns["email_display"]);
+  s.name = q.text_of(kSubscriberColumns["name"]);
+  s.timezone = q.text_of(kSubscriberColumns["timezone"]);
+  // The CHECK on the column admits only the values the parser knows.
+  s.status = subscriber_status_from(q.text_of(kSubscriberColumns["status"]))
+                 .value_or(SubscriberStatus::active);
+  s.created_at = q.int_of(kSubscriberColumns["created_at"]);
+  s.updated_at = q.int_of(kSubscriberColumns["updated_at"]);
+  return s;
+}
+
+// The columns of every query that returns subscriptions, read by name (Query::columns).
+constexpr ColumnList<8> kSubscriptionColumns{{"subscriber_id", "newsletter_id", "newsletter_slug",
+                                              "status", "source", "created_at", "confirmed_at",
+                                              "unsubscribed_at"}};
+template <typename Row>
+Subscription read_subscription(const Row& q) {
+  Subscription s;
+  s.subscriber_id = q.int_of(kSubscriptionColumns["subscriber_id"]);
+  s.newsletter_id = q.int_of(kSubscriptionColumns["newsletter_id"]);
+  s.newsletter_slug = q.text_of(kSubscriptionColumns["newsletter_slug"]);
+  s.status = subscription_status_from(q.text_of(kSubscriptionColumns["status"]))
+                 .value_or(SubscriptionStatus::unconfirmed);
+  s.source = q.text_of(kSubscriptionColumns["source"]);
+  s.created_at = q.int_of(kSubscriptionColumns["created_at"]);
+  s.confirmed_at = q.opt_int_of(kSubscriptionColumns["confirmed_at"]);
+  s.unsubscribed_at = q.opt_int_of(kSubscriptionColumns["unsubscribed_at"]);
+  return s;
+}
+
+// The queue of the reader side's emails (mail_queue) -------------------------------
+
+// The newsletters of a queued email as its column holds them: "3,5".
+inline std::string join_mail_ids(const std::vector<Id>& ids) {
+  std::string out;
+  for (Id id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+// "3,5" -> {3, 5}; anything that is not a decimal id is skipped (the column is written
+// only by join_mail_ids()).
+inline std::vector<Id> split_mail_ids(std::string_view text) {
+  std::vector<Id> out;
+  while (!text.empty()) {
+    std::size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    Id id = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
+    if (ec == std::errc() && end == part.data() + part.size() && id > 0) out.push_back(id);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// An error kept in the queue: one line, at most 512 bytes, never cut inside a UTF-8
+// character.
+inline std::string mail_error_line(std::string_view text) {
+  constexpr std::size_t kMaxError = 512;
+  std::string out;
+  for (char c : text.substr(0, kMaxError)) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  if (text.size() > kMaxError) {
+    std::size_t end = out.size();
+    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
+    if (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0x80)) out.resize(end - 1);
+  }
+  return out;
+}
+
+// The columns of due_mail and claimable_mail, read by name; status is the reader's.
+constexpr ColumnList<9> kQueuedColumns{{"id", "kind", "subscriber_id", "newsletter_ids",
+                                        "created_at", "attempts", "email", "name", "status"}};
+template <typename Row>
+QueuedMail read_queued(const Row& q) {
+  constexpr const auto& c = kQueuedColumns;
+  QueuedMail m;
+  m.id = q.int_of(c["id"]);
+  // The CHECK on the column admits only the two names.
+  m.kind = q.text_of(c["kind"]) == to_string(QueuedMailKind::welcome)
+               ? QueuedMailKind::welcome
+               : QueuedMailKind::confirmation;
+  m.subscriber_id = q.int_of(c["subscriber_id"]);
+  m.newsletter_ids = split_mail_ids(q.text_of(c["newsletter_ids"]));
+  m.created_at = q.int_of(c["created_at"]);
+  m.attempts = static_cast<int>(q.int_of(c["attempts"]));
+  m.email = q.text_of(c["email"]);
+  m.name = q.text_of(c["name"]);
+  m.blocked = subscriber_status_from(q.text_of(c["status"])) == SubscriberStatus::blocked;
+  return m;
+}
+
+// The columns of mail_queue_state.
+constexpr ColumnList<2> kQueueStateColumns{{"pending", "next_due_at"}};
 
 // Articles ----------------------------------------------------------------------------
 // Paragraphs are stored as one text, separated by a blank line, which is what a

@@ -12,83 +12,15 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
+#include "store/row_readers.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store::sqlite {
-namespace {
-
-constexpr std::size_t kMaxError = 512;
-
-std::string join_ids(const std::vector<Id>& ids) {
-  std::string out;
-  for (Id id : ids) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(id);
-  }
-  return out;
-}
-
-// "3,5" -> {3, 5}; anything that is not a decimal id is skipped (the column is written
-// only by join_ids()).
-std::vector<Id> split_ids(std::string_view text) {
-  std::vector<Id> out;
-  while (!text.empty()) {
-    std::size_t comma = text.find(',');
-    std::string_view part = text.substr(0, comma);
-    Id id = 0;
-    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), id);
-    if (ec == std::errc() && end == part.data() + part.size() && id > 0) out.push_back(id);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
-// The columns of due_mail, read by name (Query::columns); status is the reader's.
-constexpr ColumnList<9> kQueuedColumns{{"id", "kind", "subscriber_id", "newsletter_ids",
-                                        "created_at", "attempts", "email", "name", "status"}};
-QueuedMail read_queued(const Query& q) {
-  constexpr const auto& c = kQueuedColumns;
-  QueuedMail m;
-  m.id = q.int_of(c["id"]);
-  // The CHECK on the column admits only the two names.
-  m.kind = q.text_of(c["kind"]) == to_string(QueuedMailKind::welcome)
-               ? QueuedMailKind::welcome
-               : QueuedMailKind::confirmation;
-  m.subscriber_id = q.int_of(c["subscriber_id"]);
-  m.newsletter_ids = split_ids(q.text_of(c["newsletter_ids"]));
-  m.created_at = q.int_of(c["created_at"]);
-  m.attempts = static_cast<int>(q.int_of(c["attempts"]));
-  m.email = q.text_of(c["email"]);
-  m.name = q.text_of(c["name"]);
-  m.blocked = subscriber_status_from(q.text_of(c["status"])) == SubscriberStatus::blocked;
-  return m;
-}
-
-// The columns of mail_queue_state.
-constexpr ColumnList<2> kQueueStateColumns{{"pending", "next_due_at"}};
-
-// An error kept in the queue: one line, at most kMaxError bytes, never cut inside a
-// UTF-8 character.
-std::string one_line(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxError)) out.push_back(c == '\r' || c == '\n' ? ' ' : c);
-  if (text.size() > kMaxError) {
-    std::size_t end = out.size();
-    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
-    if (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0x80)) out.resize(end - 1);
-  }
-  return out;
-}
-
-}  // namespace
 
 Status enqueue_confirmation(sqlite3* db, const Statements& sql, Id subscriber_id,
                             const std::vector<Id>& newsletters, UnixSeconds now) {
-  const std::string ids = join_ids(newsletters);
+  const std::string ids = join_mail_ids(newsletters);
   const std::string kind(to_string(QueuedMailKind::confirmation));
   Query q(db, sql.enqueue_mail);
   q.bind_text(1, kind).bind_int(2, subscriber_id).bind_text(3, ids).bind_int(4, now);
@@ -150,7 +82,7 @@ Status SqliteStore::settle_mail(const std::vector<MailSettlement>& settlements) 
     std::optional<std::int64_t> sent_at, next;
     if (m.sent_at) sent_at = *m.sent_at;
     if (!m.sent_at && m.next_attempt_at) next = *m.next_attempt_at;
-    const std::string error = m.sent_at ? std::string() : one_line(m.error);
+    const std::string error = m.sent_at ? std::string() : mail_error_line(m.error);
     Query q(db(), sql().settle_mail);
     q.bind_int(1, m.id).bind_opt_int(2, sent_at).bind_opt_int(3, next).bind_text(4, error);
     if (auto s = q.run(); !s) return failed_to("settle queued mail", s.error());

@@ -25,6 +25,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "store/signup_plan.hpp"
 #include "store/sqlite/mailbox_keys.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_mail_queue.hpp"
@@ -36,31 +37,6 @@ namespace {
 constexpr std::string_view kSourcePrefix = "signup:";  // then the page of the form
 constexpr std::string_view kConsentNewsletter = "newsletter";
 constexpr std::string_view kConsentMarketing = "marketing";
-
-// What one sign-up does to one subscription.
-struct SignupStep {
-  std::optional<SubscriptionStatus> set_to;  // nothing when the status stays as it is
-  bool confirmation_due = false;
-};
-
-// `current` is nothing when the reader has no subscription to the newsletter yet.
-SignupStep plan_signup(std::optional<SubscriptionStatus> current,
-                       std::optional<UnixSeconds> last_confirmation_sent, OptIn opt_in,
-                       UnixSeconds resend_after) {
-  SignupStep step;
-  if (!current || *current == SubscriptionStatus::unsubscribed) {
-    step.set_to = opt_in == OptIn::single_opt_in ? SubscriptionStatus::confirmed
-                                                 : SubscriptionStatus::unconfirmed;
-  }
-  SubscriptionStatus after = step.set_to ? *step.set_to : *current;
-  // A reader who left and comes back gets a confirmation at once: only they could have
-  // left (the unsubscribe link is in their inbox), so this opens no way to flood them.
-  bool returning = current && *current == SubscriptionStatus::unsubscribed;
-  step.confirmation_due =
-      after == SubscriptionStatus::unconfirmed &&
-      (returning || !last_confirmation_sent || *last_confirmation_sent < resend_after);
-  return step;
-}
 
 // The group's transaction, as one request sees it.
 struct SignupTx {

@@ -1,7 +1,6 @@
-// The SQLite backend against real database files: opening, migrations, removing a
-// newsletter with its subscriptions (newsletters_test.cpp has the rest, on every backend;
-// articles_test.cpp has articles and the audit log). Subscribers and imports have test
-// files of their own.
+// The SQLite backend against real database files: opening and migrations. Newsletters,
+// articles and the audit log run on every backend (newsletters_test.cpp,
+// articles_test.cpp); subscribers and imports have test files of their own.
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <fmt/format.h>
@@ -235,27 +234,6 @@ TEST_F(SqliteTest, AFileThatIsNotADatabaseIsRefused) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::database);
   EXPECT_NE(s.error().message.find(db_path()), std::string::npos) << s.error().message;
-}
-
-TEST_F(SqliteTest, RemovingANewsletterTakesItsSubscriptions) {
-  auto& store = open();
-  Newsletter n = newsletter("morning");
-  Newsletter other = newsletter("evening");
-  Subscriber s = subscriber("a@example.org");
-  ASSERT_TRUE(store.set_subscription(s.id, n.id, SubscriptionStatus::confirmed, "cli").ok());
-  ASSERT_TRUE(store.set_subscription(s.id, other.id, SubscriptionStatus::confirmed, "cli").ok());
-  ASSERT_TRUE(store.remove_newsletter("morning").ok());
-  EXPECT_EQ(store.newsletter_by_slug("morning").error().code, Errc::not_found);
-  EXPECT_EQ(*store.count_subscriptions(n.id, SubscriptionStatus::confirmed), 0u);
-  auto left = store.subscriber_by_email("a@example.org");
-  ASSERT_TRUE(left.ok());
-  ASSERT_EQ(left->subscriptions.size(), 1u);
-  EXPECT_EQ(left->subscriptions[0].newsletter_slug, "evening");
-
-  auto again = store.remove_newsletter("morning");
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().code, Errc::not_found);
-  EXPECT_EQ(again.error().message, "no newsletter with slug 'morning'");
 }
 
 }  // namespace

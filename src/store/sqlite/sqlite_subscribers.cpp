@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "store/sqlite/mailbox_keys.hpp"
+#include "store/row_readers.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_mail_queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -14,44 +15,8 @@
 namespace broadsheet::store::sqlite {
 namespace {
 
-// The columns of every query that returns subscribers, read by name (Query::columns).
-constexpr ColumnList<8> kSubscriberColumns{
-    {"id", "email", "email_display", "name", "timezone", "status", "created_at", "updated_at"}};
-Subscriber read_subscriber(const Query& q) {
-  Subscriber s;
-  s.id = q.int_of(kSubscriberColumns["id"]);
-  s.email = q.text_of(kSubscriberColumns["email"]);
-  s.email_display = q.text_of(kSubscriberColumns["email_display"]);
-  s.name = q.text_of(kSubscriberColumns["name"]);
-  s.timezone = q.text_of(kSubscriberColumns["timezone"]);
-  // The CHECK on the column admits only the values the parser knows.
-  s.status = subscriber_status_from(q.text_of(kSubscriberColumns["status"]))
-                 .value_or(SubscriberStatus::active);
-  s.created_at = q.int_of(kSubscriberColumns["created_at"]);
-  s.updated_at = q.int_of(kSubscriberColumns["updated_at"]);
-  return s;
-}
-
 // The columns of attributes_of_subscriber.
 constexpr ColumnList<2> kAttributeColumns{{"key", "value"}};
-
-// The columns of every query that returns subscriptions, read by name (Query::columns).
-constexpr ColumnList<8> kSubscriptionColumns{{"subscriber_id", "newsletter_id", "newsletter_slug",
-                                              "status", "source", "created_at", "confirmed_at",
-                                              "unsubscribed_at"}};
-Subscription read_subscription(const Query& q) {
-  Subscription s;
-  s.subscriber_id = q.int_of(kSubscriptionColumns["subscriber_id"]);
-  s.newsletter_id = q.int_of(kSubscriptionColumns["newsletter_id"]);
-  s.newsletter_slug = q.text_of(kSubscriptionColumns["newsletter_slug"]);
-  s.status = subscription_status_from(q.text_of(kSubscriptionColumns["status"]))
-                 .value_or(SubscriptionStatus::unconfirmed);
-  s.source = q.text_of(kSubscriptionColumns["source"]);
-  s.created_at = q.int_of(kSubscriptionColumns["created_at"]);
-  s.confirmed_at = q.opt_int_of(kSubscriptionColumns["confirmed_at"]);
-  s.unsubscribed_at = q.opt_int_of(kSubscriptionColumns["unsubscribed_at"]);
-  return s;
-}
 
 std::string no_subscriber(const std::string& email) {
   return fmt::format("no subscriber with email '{}'", email);

@@ -1,17 +1,20 @@
-// The SQLite backend's subscribers and subscriptions, against real database files.
+// Subscribers and their subscriptions on every backend (testing/backends.hpp): round
+// trips, unique mailboxes, subscription transitions, keyset pages, confirming and
+// unsubscribing, many threads at once.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
-#include "store/sqlite/test_support.hpp"
+#include "store/testing/backends.hpp"
 
-namespace broadsheet::store::sqlite {
+namespace broadsheet::store {
 namespace {
 
-using SqliteSubscribers = testing::SqliteTest;
+class ReadersTest : public testing::BackendTest {};
 
-TEST_F(SqliteSubscribers, RoundTripAndUniqueEmails) {
+TEST_P(ReadersTest, RoundTripAndUniqueEmails) {
   auto& store = open();
   Subscriber s;
   s.email = "reader@xn--bcher-kva.example";
@@ -46,7 +49,7 @@ TEST_F(SqliteSubscribers, RoundTripAndUniqueEmails) {
   EXPECT_EQ(missing.error().message, "no subscriber with email 'nobody@example.org'");
 }
 
-TEST_F(SqliteSubscribers, SubscriptionsComeOrderedBySlug) {
+TEST_P(ReadersTest, SubscriptionsComeOrderedBySlug) {
   auto& store = open();
   Newsletter z = newsletter("zeta");
   Newsletter a = newsletter("alpha");
@@ -68,7 +71,7 @@ TEST_F(SqliteSubscribers, SubscriptionsComeOrderedBySlug) {
   EXPECT_EQ(read->subscriptions[1].confirmed_at, clock_.now());
 }
 
-TEST_F(SqliteSubscribers, SetSubscriptionStampsTransitions) {
+TEST_P(ReadersTest, SetSubscriptionStampsTransitions) {
   auto& store = open();
   Newsletter n = newsletter("morning");
   Subscriber s = subscriber("a@example.org");
@@ -101,7 +104,7 @@ TEST_F(SqliteSubscribers, SetSubscriptionStampsTransitions) {
   EXPECT_EQ(state().created_at, t0);
 }
 
-TEST_F(SqliteSubscribers, SetSubscriptionNamesWhatIsMissing) {
+TEST_P(ReadersTest, SetSubscriptionNamesWhatIsMissing) {
   auto& store = open();
   Newsletter n = newsletter("morning");
   Subscriber s = subscriber("a@example.org");
@@ -115,7 +118,7 @@ TEST_F(SqliteSubscribers, SetSubscriptionNamesWhatIsMissing) {
   EXPECT_EQ(no_list.error().message, fmt::format("no newsletter with id {}", n.id + 100));
 }
 
-TEST_F(SqliteSubscribers, CountsSubscriptionsByStatus) {
+TEST_P(ReadersTest, CountsSubscriptionsByStatus) {
   auto& store = open();
   Newsletter n = newsletter("morning");
   Newsletter other = newsletter("evening");
@@ -149,7 +152,7 @@ std::vector<std::string> all_pages(Store& store, SubscriberQuery q, std::size_t*
   }
 }
 
-TEST_F(SqliteSubscribers, ListsInKeysetPagesWithFilters) {
+TEST_P(ReadersTest, ListsInKeysetPagesWithFilters) {
   auto& store = open();
   Newsletter n = newsletter("morning");
   Newsletter other = newsletter("evening");
@@ -195,7 +198,7 @@ TEST_F(SqliteSubscribers, ListsInKeysetPagesWithFilters) {
   EXPECT_TRUE(store.list_subscribers(q)->empty());
 }
 
-TEST_F(SqliteSubscribers, RemovingASubscriberTakesItsSubscriptions) {
+TEST_P(ReadersTest, RemovingASubscriberTakesItsSubscriptions) {
   auto& store = open();
   Newsletter n = newsletter("morning");
   Subscriber s = subscriber("a@example.org");
@@ -211,7 +214,7 @@ TEST_F(SqliteSubscribers, RemovingASubscriberTakesItsSubscriptions) {
   EXPECT_GT(subscriber("b@example.org").id, s.id);
 }
 
-TEST_F(SqliteSubscribers, ReadsBackByIdAndNamesWhatIsMissing) {
+TEST_P(ReadersTest, ReadsBackByIdAndNamesWhatIsMissing) {
   auto& store = open();
   Subscriber s = subscriber("a@example.org");
   auto read = store.subscriber_by_id(s.id);
@@ -225,7 +228,7 @@ TEST_F(SqliteSubscribers, ReadsBackByIdAndNamesWhatIsMissing) {
   EXPECT_EQ(missing.error().message, fmt::format("no subscriber with id {}", s.id + 1));
 }
 
-TEST_F(SqliteSubscribers, SubscriptionsOfComeOrderedBySlug) {
+TEST_P(ReadersTest, SubscriptionsOfComeOrderedBySlug) {
   auto& store = open();
   Newsletter z = newsletter("zeta");
   Newsletter a = newsletter("alpha");
@@ -249,7 +252,7 @@ TEST_F(SqliteSubscribers, SubscriptionsOfComeOrderedBySlug) {
   EXPECT_EQ(missing.error().code, Errc::not_found);
 }
 
-TEST_F(SqliteSubscribers, ConfirmTakesOnlyWhatWasPending) {
+TEST_P(ReadersTest, ConfirmTakesOnlyWhatWasPending) {
   auto& store = open();
   Newsletter a = newsletter("a");
   Newsletter b = newsletter("b");
@@ -284,7 +287,7 @@ TEST_F(SqliteSubscribers, ConfirmTakesOnlyWhatWasPending) {
   EXPECT_EQ(missing.error().code, Errc::not_found);
 }
 
-TEST_F(SqliteSubscribers, UnsubscribeReportsWhatChangedAndHow) {
+TEST_P(ReadersTest, UnsubscribeReportsWhatChangedAndHow) {
   auto& store = open();
   Newsletter a = newsletter("a");
   Newsletter b = newsletter("b");
@@ -318,7 +321,7 @@ TEST_F(SqliteSubscribers, UnsubscribeReportsWhatChangedAndHow) {
   EXPECT_EQ(missing.error().code, Errc::not_found);
 }
 
-TEST_F(SqliteSubscribers, SetsTheTimeZone) {
+TEST_P(ReadersTest, SetsTheTimeZone) {
   auto& store = open();
   Subscriber s = subscriber("a@example.org");
   clock_.advance(5);
@@ -331,7 +334,7 @@ TEST_F(SqliteSubscribers, SetsTheTimeZone) {
   EXPECT_EQ(missing.error().code, Errc::not_found);
 }
 
-TEST_F(SqliteSubscribers, ServesManyThreadsAtOnce) {
+TEST_P(ReadersTest, ServesManyThreadsAtOnce) {
   auto& store = open();
   Newsletter n = newsletter("morning");
   constexpr int kThreads = 8, kEach = 50;
@@ -357,5 +360,7 @@ TEST_F(SqliteSubscribers, ServesManyThreadsAtOnce) {
             static_cast<std::size_t>(kThreads * kEach));
 }
 
+BROADSHEET_ON_EVERY_BACKEND(ReadersTest);
+
 }  // namespace
-}  // namespace broadsheet::store::sqlite
+}  // namespace broadsheet::store
