@@ -10,12 +10,6 @@ Error PgStore::not_yet(const char* method) {
   return make_error(Errc::database, std::string(method) + " is not yet on PostgreSQL");
 }
 
-// Imports (imports.hpp) -------------------------------------------------------
-
-Result<std::unique_ptr<ImportSession>> PgStore::begin_import(const ImportOptions&) {
-  return not_yet("begin_import");
-}
-
 // Issues (issues.hpp) ---------------------------------------------------------
 
 Result<Issue> PgStore::add_issue(const Issue&) {
