@@ -106,10 +106,10 @@ TEST_P(ArticlesTest, AFeedsArticlesAreAddedOnceAndListedForItsNewsletter) {
     return a;
   };
   auto added = store.add_feed_articles(
-      feed->id, {item("g1", "https://wire.example.org/1", 100),
-                 item("g2", "https://wire.example.org/2", 200),
-                 item("g2", "https://wire.example.org/2b", 210),    // same GUID
-                 item("g3", "https://news.example.org/ours", 220)}); // our own link
+      feed->id,
+      {item("g1", "https://wire.example.org/1", 100), item("g2", "https://wire.example.org/2", 200),
+       item("g2", "https://wire.example.org/2b", 210),      // same GUID
+       item("g3", "https://news.example.org/ours", 220)});  // our own link
   ASSERT_TRUE(added.ok()) << added.error().message;
   EXPECT_EQ(*added, 2u);
   auto again = store.add_feed_articles(feed->id, {item("g1", "https://wire.example.org/1", 100),

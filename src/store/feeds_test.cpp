@@ -61,8 +61,11 @@ TEST_P(FeedsTest, DueFeedsComeMostOverdueFirstAndPollsAreRecorded) {
   EXPECT_EQ((*due)[1].id, late);
   EXPECT_EQ(store.due_feeds(300, 1)->size(), 1u);
 
-  FeedPollRecord r{.polled_at = 310, .next_poll_at = 1000, .etag = "\"v2\"",
-                   .last_modified = "Mon, 07 Dec 2026 20:00:00 GMT", .last_error = "timed out",
+  FeedPollRecord r{.polled_at = 310,
+                   .next_poll_at = 1000,
+                   .etag = "\"v2\"",
+                   .last_modified = "Mon, 07 Dec 2026 20:00:00 GMT",
+                   .last_error = "timed out",
                    .failures = 2};
   ASSERT_TRUE(store.record_poll(early, r).ok());
   auto read = store.feed_by_id(early);

@@ -176,9 +176,11 @@ TEST_P(ImportsTest, CountsTheUnconfirmedAndQueuesTheirConfirmationsOnce) {
   auto& store = open();
   Newsletter n = newsletter("morning");
   Subscriber earlier = subscriber("earlier@example.org");
-  ASSERT_TRUE(store.set_subscription(earlier.id, n.id, SubscriptionStatus::unconfirmed, "cli").ok());
+  ASSERT_TRUE(
+      store.set_subscription(earlier.id, n.id, SubscriptionStatus::unconfirmed, "cli").ok());
   Subscriber confirmed = subscriber("confirmed@example.org");
-  ASSERT_TRUE(store.set_subscription(confirmed.id, n.id, SubscriptionStatus::confirmed, "cli").ok());
+  ASSERT_TRUE(
+      store.set_subscription(confirmed.id, n.id, SubscriptionStatus::confirmed, "cli").ok());
 
   auto import = [&](bool send, UnixSeconds resend_after) {
     auto session = store.begin_import(ImportOptions{n.id, false, "import", send, resend_after});

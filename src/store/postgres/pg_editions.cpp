@@ -45,8 +45,7 @@ Result<bool> PgStore::skip_edition(Id newsletter_id, const std::string& edition,
   return true;
 }
 
-Result<std::vector<EditionSkip>> PgStore::edition_skips(Id newsletter_id,
-                                                        const std::string& first,
+Result<std::vector<EditionSkip>> PgStore::edition_skips(Id newsletter_id, const std::string& first,
                                                         const std::string& last) {
   auto c = lease();
   if (!c) return c.error();

@@ -27,11 +27,20 @@ namespace {
 void append_copy_field(std::string& line, std::string_view field) {
   for (char ch : field) {
     switch (ch) {
-      case '\\': line += "\\\\"; break;
-      case '\t': line += "\\t"; break;
-      case '\n': line += "\\n"; break;
-      case '\r': line += "\\r"; break;
-      default: line.push_back(ch);
+      case '\\':
+        line += "\\\\";
+        break;
+      case '\t':
+        line += "\\t";
+        break;
+      case '\n':
+        line += "\\n";
+        break;
+      case '\r':
+        line += "\\r";
+        break;
+      default:
+        line.push_back(ch);
     }
   }
 }
@@ -119,9 +128,9 @@ Status PgImportSession::add(const ImportRow& row) {
   const std::string key = keys_.of(row.email);
   ++rows_;
   buffer_ += std::to_string(rows_);
-  for (std::string_view field : {std::string_view(row.email), std::string_view(row.email_display),
-                                 std::string_view(row.name), std::string_view(row.timezone),
-                                 std::string_view(key)}) {
+  for (std::string_view field :
+       {std::string_view(row.email), std::string_view(row.email_display),
+        std::string_view(row.name), std::string_view(row.timezone), std::string_view(key)}) {
     buffer_.push_back('\t');
     append_copy_field(buffer_, field);
   }
@@ -156,7 +165,8 @@ Status PgImportSession::end_copy() {
   if (auto s = flush(); !s) return s;
   PGconn* conn = lease_->raw();
   copying_ = false;
-  if (PQputCopyEnd(conn, nullptr) != 1) return fail(pg_error(conn, nullptr, "end the import's COPY"));
+  if (PQputCopyEnd(conn, nullptr) != 1)
+    return fail(pg_error(conn, nullptr, "end the import's COPY"));
   Status outcome;
   while (PGresult* res = PQgetResult(conn)) {
     if (PQresultStatus(res) != PGRES_COMMAND_OK && outcome) {
@@ -200,7 +210,10 @@ Result<ImportCounts> PgImportSession::commit() {
   }
   {
     Query q(c, "staged_import_subscriptions");
-    q.bind_int(1, newsletter_id_).bind_text(2, to_string(status_)).bind_text(3, source_).bind_int(4, now_);
+    q.bind_int(1, newsletter_id_)
+        .bind_text(2, to_string(status_))
+        .bind_text(3, source_)
+        .bind_int(4, now_);
     if (status_ == SubscriptionStatus::confirmed) {
       q.bind_int(5, now_);
     } else {
