@@ -124,7 +124,9 @@ system-test: build-test
 # drive its threads (sending, the SMTP pool, the mail queue, stopping, shutdown): that
 # is where a memory error would hide. The others (CLI bookkeeping, schedules, editions,
 # DKIM keys, MX policy, issue pages, the archive at scale) run plain above, and their
-# code runs under ASan in the unit tests; all of them would triple this pass's time.
+# code that handles outside bytes runs under ASan in the unit tests (ASAN_UNIT_TESTS:
+# not the date arithmetic of schedules and editions, nor the CLI's own commands); all
+# of them would triple this pass's time.
 ASAN_SYSTEM_TESTS = test_http.py test_attacks.py test_attacks_signup.py test_signup.py \
   test_api.py test_import.py test_day_one_import.py test_feeds.py test_bounces.py \
   test_send.py test_day_one_relay.py test_day_one_stop.py test_hardening_send.py \

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/column_list.hpp"
+#include "store/issues.hpp"
 #include "store/newsletters.hpp"
 #include "store/queued_mail.hpp"
 #include "store/readers.hpp"
@@ -50,6 +51,36 @@ Newsletter read_newsletter(const Row& q) {
   n.drafts.on_cutoff =
       on_cutoff_from(q.text_of(kNewsletterColumns["draft_on_cutoff"])).value_or(OnCutoff::hold);
   return n;
+}
+
+// The columns of every query that returns issues, read by name (Query::columns).
+constexpr ColumnList<17> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
+                                        "preheader", "body_markdown", "sponsor_markdown", "status",
+                                        "edition", "scheduled_at", "started_at", "finished_at",
+                                        "created_at", "updated_at", "lease_owner",
+                                        "lease_expires_at", "stopped_reason"}};
+template <typename Row>
+Issue read_issue(const Row& q) {
+  Issue i;
+  i.id = q.int_of(kIssueColumns["id"]);
+  i.newsletter_id = q.int_of(kIssueColumns["newsletter_id"]);
+  i.newsletter_slug = q.text_of(kIssueColumns["newsletter_slug"]);
+  i.subject = q.text_of(kIssueColumns["subject"]);
+  i.preheader = q.text_of(kIssueColumns["preheader"]);
+  i.body_markdown = q.text_of(kIssueColumns["body_markdown"]);
+  i.sponsor_markdown = q.text_of(kIssueColumns["sponsor_markdown"]);
+  // The CHECK on the column admits only the names issue_status_from() knows.
+  i.status = issue_status_from(q.text_of(kIssueColumns["status"])).value_or(IssueStatus::draft);
+  i.edition = q.opt_text_of(kIssueColumns["edition"]);
+  i.scheduled_at = q.opt_int_of(kIssueColumns["scheduled_at"]);
+  i.started_at = q.opt_int_of(kIssueColumns["started_at"]);
+  i.finished_at = q.opt_int_of(kIssueColumns["finished_at"]);
+  i.created_at = q.int_of(kIssueColumns["created_at"]);
+  i.updated_at = q.int_of(kIssueColumns["updated_at"]);
+  i.lease_owner = q.text_of(kIssueColumns["lease_owner"]);
+  i.lease_expires_at = q.opt_int_of(kIssueColumns["lease_expires_at"]);
+  i.stopped_reason = q.text_of(kIssueColumns["stopped_reason"]);
+  return i;
 }
 
 // The columns of every query that returns subscribers, read by name (Query::columns).

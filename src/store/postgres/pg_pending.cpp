@@ -67,45 +67,6 @@ Status PgStore::record_poll(Id, const FeedPollRecord&) {
   return not_yet("record_poll");
 }
 
-// Issues (issues.hpp) ---------------------------------------------------------
-
-Result<Issue> PgStore::add_issue(const Issue&) {
-  return not_yet("add_issue");
-}
-Result<Issue> PgStore::issue_by_id(Id) {
-  return not_yet("issue_by_id");
-}
-Result<IssueStatus> PgStore::issue_status(Id) {
-  return not_yet("issue_status");
-}
-Result<std::vector<Issue>> PgStore::list_issues(const IssueQuery&) {
-  return not_yet("list_issues");
-}
-Result<Issue> PgStore::update_issue(Id, const IssueUpdate&) {
-  return not_yet("update_issue");
-}
-Result<std::optional<Issue>> PgStore::issue_of_edition(Id, const std::string&) {
-  return not_yet("issue_of_edition");
-}
-Result<Issue> PgStore::schedule_issue(Id, const IssueSchedule&, const std::string&) {
-  return not_yet("schedule_issue");
-}
-Result<Issue> PgStore::unschedule_issue(Id, const std::string&) {
-  return not_yet("unschedule_issue");
-}
-Result<Issue> PgStore::correct_issue(Id, const IssueUpdate&, const std::string&) {
-  return not_yet("correct_issue");
-}
-Status PgStore::remove_issue(Id) {
-  return not_yet("remove_issue");
-}
-Result<Issue> PgStore::change_issue_status(Id, std::vector<IssueStatus>, IssueStatus) {
-  return not_yet("change_issue_status");
-}
-Result<Issue> PgStore::stop_issue(Id, const std::string&) {
-  return not_yet("stop_issue");
-}
-
 // Archive (archive.hpp) -------------------------------------------------------
 
 Result<std::vector<ArchiveEntry>> PgStore::archive_list(const ArchiveQuery&) {
@@ -158,42 +119,6 @@ Result<DeliveryUpdate> PgStore::delivery_of(Id, Id) {
 }
 Result<bool> PgStore::finish_sending(Id) {
   return not_yet("finish_sending");
-}
-
-// SendLeases (send_leases.hpp) ------------------------------------------------
-
-Result<std::optional<Id>> PgStore::claim_sending_issue(const std::string&, Id, UnixSeconds) {
-  return not_yet("claim_sending_issue");
-}
-Result<bool> PgStore::renew_lease(Id, const std::string&, UnixSeconds) {
-  return not_yet("renew_lease");
-}
-Status PgStore::release_lease(Id, const std::string&) {
-  return not_yet("release_lease");
-}
-Result<std::vector<Id>> PgStore::issues_with_claimable_work(UnixSeconds) {
-  return not_yet("issues_with_claimable_work");
-}
-
-// NodeLocks (node_locks.hpp) --------------------------------------------------
-
-Result<bool> PgStore::hold_lock(const std::string&, const std::string&, UnixSeconds, UnixSeconds) {
-  return not_yet("hold_lock");
-}
-Status PgStore::release_lock(const std::string&, const std::string&) {
-  return not_yet("release_lock");
-}
-Result<std::optional<LockHolder>> PgStore::lock_holder(const std::string&) {
-  return not_yet("lock_holder");
-}
-Status PgStore::node_heartbeat(const std::string&, const std::string&, UnixSeconds) {
-  return not_yet("node_heartbeat");
-}
-Status PgStore::node_gone(const std::string&) {
-  return not_yet("node_gone");
-}
-Result<std::vector<NodeSeen>> PgStore::live_nodes(UnixSeconds) {
-  return not_yet("live_nodes");
 }
 
 // DeliveryReports (delivery_reports.hpp) --------------------------------------

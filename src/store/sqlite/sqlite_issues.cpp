@@ -5,40 +5,12 @@
 #include <tuple>
 
 #include "core/encoding.hpp"
+#include "store/row_readers.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store::sqlite {
 namespace {
-
-// The columns of every query that returns issues, read by name (Query::columns).
-constexpr ColumnList<17> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
-                                        "preheader", "body_markdown", "sponsor_markdown", "status",
-                                        "edition", "scheduled_at", "started_at", "finished_at",
-                                        "created_at", "updated_at", "lease_owner",
-                                        "lease_expires_at", "stopped_reason"}};
-Issue read_issue(const Query& q) {
-  Issue i;
-  i.id = q.int_of(kIssueColumns["id"]);
-  i.newsletter_id = q.int_of(kIssueColumns["newsletter_id"]);
-  i.newsletter_slug = q.text_of(kIssueColumns["newsletter_slug"]);
-  i.subject = q.text_of(kIssueColumns["subject"]);
-  i.preheader = q.text_of(kIssueColumns["preheader"]);
-  i.body_markdown = q.text_of(kIssueColumns["body_markdown"]);
-  i.sponsor_markdown = q.text_of(kIssueColumns["sponsor_markdown"]);
-  // The CHECK on the column admits only the names issue_status_from() knows.
-  i.status = issue_status_from(q.text_of(kIssueColumns["status"])).value_or(IssueStatus::draft);
-  i.edition = q.opt_text_of(kIssueColumns["edition"]);
-  i.scheduled_at = q.opt_int_of(kIssueColumns["scheduled_at"]);
-  i.started_at = q.opt_int_of(kIssueColumns["started_at"]);
-  i.finished_at = q.opt_int_of(kIssueColumns["finished_at"]);
-  i.created_at = q.int_of(kIssueColumns["created_at"]);
-  i.updated_at = q.int_of(kIssueColumns["updated_at"]);
-  i.lease_owner = q.text_of(kIssueColumns["lease_owner"]);
-  i.lease_expires_at = q.opt_int_of(kIssueColumns["lease_expires_at"]);
-  i.stopped_reason = q.text_of(kIssueColumns["stopped_reason"]);
-  return i;
-}
 
 // The columns of archive_list and archive_list_before, read by name (Query::columns).
 constexpr ColumnList<4> kArchiveColumns{{"id", "subject", "preheader", "started_at"}};
