@@ -1,19 +1,17 @@
-// The delivery log in the SQLite backend: the audience is fixed when sending begins,
+// The delivery log on every backend (testing/backends.hpp): the audience is fixed when sending begins,
 // read back in keyset batches, outcomes recorded in batches, counted; leases keep two
 // senders apart.
 #include <gtest/gtest.h>
 
-#include "store/sqlite/test_support.hpp"
+#include "store/testing/backends.hpp"
 
-namespace broadsheet::store::sqlite {
+namespace broadsheet::store {
 namespace {
 
-using testing::SqliteTest;
-
-class DeliveriesTest : public SqliteTest {
+class DeliveriesTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    SqliteTest::SetUp();
+    BackendTest::SetUp();
     open();
     n_ = newsletter("morning");
     other_ = newsletter("evening");
@@ -40,7 +38,7 @@ class DeliveriesTest : public SqliteTest {
   Issue issue_;
 };
 
-TEST_F(DeliveriesTest, BeginningFixesTheConfirmedAudience) {
+TEST_P(DeliveriesTest, BeginningFixesTheConfirmedAudience) {
   auto queued = store_->begin_sending(issue_.id);
   ASSERT_TRUE(queued.ok()) << queued.error().message;
   EXPECT_EQ(*queued, 4u);  // four confirmed; the unconfirmed and the other list's are out
@@ -56,7 +54,7 @@ TEST_F(DeliveriesTest, BeginningFixesTheConfirmedAudience) {
   EXPECT_EQ(scalar("SELECT count(*) FROM deliveries"), 4);
 }
 
-TEST_F(DeliveriesTest, TotalsAndTheRecentPaceComeFromTheLog) {
+TEST_P(DeliveriesTest, TotalsAndTheRecentPaceComeFromTheLog) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   EXPECT_EQ(*store_->settled_since(issue_.id, clock_.now()), 0u);
   const UnixSeconds before = clock_.now();
@@ -78,7 +76,7 @@ TEST_F(DeliveriesTest, TotalsAndTheRecentPaceComeFromTheLog) {
   EXPECT_EQ(t->deferred, 2u);  // reader 0's first attempt, reader 1's only one
 }
 
-TEST_F(DeliveriesTest, TheReportCountsSettledCopiesPerBucketAndPagesFailures) {
+TEST_P(DeliveriesTest, TheReportCountsSettledCopiesPerBucketAndPagesFailures) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   const UnixSeconds start = clock_.now();
   ASSERT_TRUE(store_->record_deliveries(
@@ -115,7 +113,7 @@ TEST_F(DeliveriesTest, TheReportCountsSettledCopiesPerBucketAndPagesFailures) {
   EXPECT_TRUE(store_->failed_deliveries(other_.id, 0, 10)->empty());
 }
 
-TEST_F(DeliveriesTest, ReadsQueuedDeliveriesInKeysetBatches) {
+TEST_P(DeliveriesTest, ReadsQueuedDeliveriesInKeysetBatches) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   auto first = store_->queued_deliveries(issue_.id, 0, 3);
   ASSERT_TRUE(first.ok());
@@ -127,7 +125,7 @@ TEST_F(DeliveriesTest, ReadsQueuedDeliveriesInKeysetBatches) {
   EXPECT_EQ((*rest)[0].email, "r3@example.org");
 }
 
-TEST_F(DeliveriesTest, AReaderWhoLeavesIsMarkedSoTheEngineDropsThem) {
+TEST_P(DeliveriesTest, AReaderWhoLeavesIsMarkedSoTheEngineDropsThem) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   ASSERT_TRUE(store_->unsubscribe(readers_[1], n_.id, "test").ok());
   auto batch = store_->queued_deliveries(issue_.id, 0, 10);
@@ -140,7 +138,7 @@ TEST_F(DeliveriesTest, AReaderWhoLeavesIsMarkedSoTheEngineDropsThem) {
   EXPECT_EQ(store_->delivery_counts(issue_.id)->total(), 3u);
 }
 
-TEST_F(DeliveriesTest, RecordsOutcomesAndCountsThem) {
+TEST_P(DeliveriesTest, RecordsOutcomesAndCountsThem) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   std::vector<DeliveryUpdate> updates(3);
   updates[0] = {readers_[0], DeliveryStatus::sent, 1, 250, "250 2.0.0 Ok: queued", {}, false};
@@ -169,7 +167,7 @@ TEST_F(DeliveriesTest, RecordsOutcomesAndCountsThem) {
   EXPECT_EQ((*due)[0].attempts, 1);
 }
 
-TEST_F(DeliveriesTest, RepliesAreKeptOnOneBoundedLine) {
+TEST_P(DeliveriesTest, RepliesAreKeptOnOneBoundedLine) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   std::string reply = "451 first\r\nsecond " + std::string(600, 'x') + "é";
   DeliveryUpdate u{readers_[0], DeliveryStatus::deferred, 1, 451, reply, clock_.now(), false};
@@ -182,7 +180,7 @@ TEST_F(DeliveriesTest, RepliesAreKeptOnOneBoundedLine) {
   EXPECT_EQ(store_->delivery_of(issue_.id, readers_[1])->reply, "250 reçu");
 }
 
-TEST_F(DeliveriesTest, StatusChangesFollowTheAllowedPaths) {
+TEST_P(DeliveriesTest, StatusChangesFollowTheAllowedPaths) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   auto paused = store_->change_issue_status(issue_.id, {IssueStatus::sending}, IssueStatus::paused);
   ASSERT_TRUE(paused.ok()) << paused.error().message;
@@ -197,7 +195,7 @@ TEST_F(DeliveriesTest, StatusChangesFollowTheAllowedPaths) {
   EXPECT_EQ(cancelled->finished_at, clock_.now());
 }
 
-TEST_F(DeliveriesTest, OneLeaseHolderAtATimeUntilItExpires) {
+TEST_P(DeliveriesTest, OneLeaseHolderAtATimeUntilItExpires) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   auto a = store_->claim_sending_issue("node-a", 0, clock_.now() + 30);
   ASSERT_TRUE(a.ok());
@@ -215,5 +213,7 @@ TEST_F(DeliveriesTest, OneLeaseHolderAtATimeUntilItExpires) {
   EXPECT_EQ(*store_->claim_sending_issue("node-a", 0, clock_.now() + 30), issue_.id);
 }
 
+BROADSHEET_ON_EVERY_BACKEND(DeliveriesTest);
+
 }  // namespace
-}  // namespace broadsheet::store::sqlite
+}  // namespace broadsheet::store

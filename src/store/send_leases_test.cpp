@@ -1,4 +1,4 @@
-// Several nodes on one database (issue 15 item 3), on a fake clock: the rules by which
+// Several nodes on one database (issue 15 item 3), on every backend, on a fake clock: the rules by which
 // sender nodes claim the rows of a delivery log and of the mail queue (never the same
 // row twice; a lease that ran out is taken over, and its old holder's results are not
 // recorded), and the locks with a lease, of which the scheduler's is one.
@@ -6,19 +6,17 @@
 
 #include <set>
 
-#include "store/sqlite/test_support.hpp"
+#include "store/testing/backends.hpp"
 
-namespace broadsheet::store::sqlite {
+namespace broadsheet::store {
 namespace {
-
-using testing::SqliteTest;
 
 constexpr UnixSeconds kLease = 30;
 
-class LeasesTest : public SqliteTest {
+class LeasesTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    SqliteTest::SetUp();
+    BackendTest::SetUp();
     open();
     n_ = newsletter("morning");
     for (int k = 0; k < 6; ++k) {
@@ -56,7 +54,7 @@ class LeasesTest : public SqliteTest {
   Issue issue_;
 };
 
-TEST_F(LeasesTest, ClaimersNeverGetTheSameRow) {
+TEST_P(LeasesTest, ClaimersNeverGetTheSameRow) {
   auto a = claim("node-a", 4);
   auto b = claim("node-b", 4);
   auto c = claim("node-c", 4);
@@ -71,7 +69,7 @@ TEST_F(LeasesTest, ClaimersNeverGetTheSameRow) {
   EXPECT_TRUE(claim("node-a", 4, a.back().subscriber_id).empty());
 }
 
-TEST_F(LeasesTest, ARowIsRecordedOnlyByItsHolderAndGivesItsLeaseBack) {
+TEST_P(LeasesTest, ARowIsRecordedOnlyByItsHolderAndGivesItsLeaseBack) {
   auto a = claim("node-a", 6);
   ASSERT_EQ(a.size(), 6u);
   auto written = store_->record_leased_deliveries(issue_.id, "node-b", sent(a));
@@ -84,7 +82,7 @@ TEST_F(LeasesTest, ARowIsRecordedOnlyByItsHolderAndGivesItsLeaseBack) {
   EXPECT_EQ(scalar("SELECT count(*) FROM deliveries WHERE lease_owner IS NOT NULL"), 4);
 }
 
-TEST_F(LeasesTest, ALeaseThatRanOutIsTakenOverAndItsOldHolderRecordsNothing) {
+TEST_P(LeasesTest, ALeaseThatRanOutIsTakenOverAndItsOldHolderRecordsNothing) {
   auto a = claim("node-a", 6);
   ASSERT_EQ(a.size(), 6u);
   clock_.advance(kLease - 1);
@@ -97,7 +95,7 @@ TEST_F(LeasesTest, ALeaseThatRanOutIsTakenOverAndItsOldHolderRecordsNothing) {
   EXPECT_EQ(store_->delivery_counts(issue_.id)->sent, 6u);
 }
 
-TEST_F(LeasesTest, RenewingKeepsTheRowsAndReleasingGivesThemBack) {
+TEST_P(LeasesTest, RenewingKeepsTheRowsAndReleasingGivesThemBack) {
   auto a = claim("node-a", 3);
   ASSERT_EQ(a.size(), 3u);
   clock_.advance(kLease - 5);
@@ -108,7 +106,7 @@ TEST_F(LeasesTest, RenewingKeepsTheRowsAndReleasingGivesThemBack) {
   EXPECT_EQ(claim("node-c", 6).size(), 3u);  // a clean stop hands them over at once
 }
 
-TEST_F(LeasesTest, DeferredRowsAreClaimedOnceDueAndIssuesWithWorkAreListed) {
+TEST_P(LeasesTest, DeferredRowsAreClaimedOnceDueAndIssuesWithWorkAreListed) {
   auto a = claim("node-a", 6);
   auto updates = sent(a);
   updates[0].status = DeliveryStatus::deferred;
@@ -125,13 +123,7 @@ TEST_F(LeasesTest, DeferredRowsAreClaimedOnceDueAndIssuesWithWorkAreListed) {
   EXPECT_TRUE(store_->issues_with_claimable_work(clock_.now())->empty());  // leased
 }
 
-}  // namespace
-}  // namespace broadsheet::store::sqlite
-
-namespace broadsheet::store::sqlite {
-namespace {
-
-TEST_F(LeasesTest, ANodeGoneLeavesNoLeaseBehind) {
+TEST_P(LeasesTest, ANodeGoneLeavesNoLeaseBehind) {
   const UnixSeconds t = clock_.now();
   ASSERT_TRUE(store_->node_heartbeat("node-a", "sender,scheduler", t).ok());
   ASSERT_EQ(claim("node-a", 6).size(), 6u);
@@ -142,5 +134,7 @@ TEST_F(LeasesTest, ANodeGoneLeavesNoLeaseBehind) {
   EXPECT_TRUE(store_->live_nodes(0)->empty());
 }
 
+BROADSHEET_ON_EVERY_BACKEND(LeasesTest);
+
 }  // namespace
-}  // namespace broadsheet::store::sqlite
+}  // namespace broadsheet::store

@@ -1,20 +1,18 @@
-// The scheduler's releases in the SQLite backend: a cohort is queued in keyset batches
+// The scheduler's releases on every backend (testing/backends.hpp): a cohort is queued in keyset batches
 // and recorded once; a reader is never queued twice for one issue, whatever zone they
 // move to; a skipped cohort is recorded with its audit entry; an issue becomes sent only
 // when nothing is left to release.
 #include <gtest/gtest.h>
 
-#include "store/sqlite/test_support.hpp"
+#include "store/testing/backends.hpp"
 
-namespace broadsheet::store::sqlite {
+namespace broadsheet::store {
 namespace {
 
-using testing::SqliteTest;
-
-class ReleasesTest : public SqliteTest {
+class ReleasesTest : public testing::BackendTest {
  protected:
   void SetUp() override {
-    SqliteTest::SetUp();
+    BackendTest::SetUp();
     open();
     n_ = newsletter("morning");
     execute("UPDATE newsletters SET schedule = 'mon-fri 06:00 local'");
@@ -45,7 +43,7 @@ class ReleasesTest : public SqliteTest {
   const UnixSeconds now_ = 1'700'000'000;
 };
 
-TEST_F(ReleasesTest, CandidatesAndZones) {
+TEST_P(ReleasesTest, CandidatesAndZones) {
   auto c = store_->release_candidates();
   ASSERT_TRUE(c.ok()) << c.error().message;
   ASSERT_EQ(c->size(), 1u);
@@ -62,7 +60,7 @@ TEST_F(ReleasesTest, CandidatesAndZones) {
                           {"", 1}, {"America/New_York", 2}, {"Asia/Tokyo", 2}}));
 }
 
-TEST_F(ReleasesTest, ACohortIsQueuedInBatchesAndRecordedOnce) {
+TEST_P(ReleasesTest, ACohortIsQueuedInBatchesAndRecordedOnce) {
   auto queued =
       store_->release_cohort(issue_.id, "Asia/Tokyo", zone("Asia/Tokyo"), now_ - 60, now_, 1);
   ASSERT_TRUE(queued.ok()) << queued.error().message;
@@ -81,7 +79,7 @@ TEST_F(ReleasesTest, ACohortIsQueuedInBatchesAndRecordedOnce) {
   EXPECT_EQ((*recorded)[0].outcome, CohortOutcome::released);
 }
 
-TEST_F(ReleasesTest, AReaderWhoMovesBetweenCohortsIsQueuedOnce) {
+TEST_P(ReleasesTest, AReaderWhoMovesBetweenCohortsIsQueuedOnce) {
   ASSERT_TRUE(
       store_->release_cohort(issue_.id, "Asia/Tokyo", zone("Asia/Tokyo"), now_, now_, 500).ok());
   // A Tokyo reader, already released, moves to New York before New York's release.
@@ -94,7 +92,7 @@ TEST_F(ReleasesTest, AReaderWhoMovesBetweenCohortsIsQueuedOnce) {
   EXPECT_EQ(scalar("SELECT count(DISTINCT subscriber_id) FROM deliveries"), 4);
 }
 
-TEST_F(ReleasesTest, ACrashBetweenBatchesIsFinishedByTheNextRelease) {
+TEST_P(ReleasesTest, ACrashBetweenBatchesIsFinishedByTheNextRelease) {
   // A release that queued one reader and died before its record.
   execute("INSERT INTO deliveries (issue_id, subscriber_id, status, updated_at) VALUES (" +
           std::to_string(issue_.id) + ", " + std::to_string(readers_[0]) + ", 'queued', 1)");
@@ -104,7 +102,7 @@ TEST_F(ReleasesTest, ACrashBetweenBatchesIsFinishedByTheNextRelease) {
   EXPECT_EQ(deliveries(), 2);
 }
 
-TEST_F(ReleasesTest, SentOnlyWhenNothingIsLeftToRelease) {
+TEST_P(ReleasesTest, SentOnlyWhenNothingIsLeftToRelease) {
   ASSERT_TRUE(
       store_->release_cohort(issue_.id, "Asia/Tokyo", zone("Asia/Tokyo"), now_, now_, 500).ok());
   auto early = store_->finish_sending(issue_.id);
@@ -126,7 +124,7 @@ TEST_F(ReleasesTest, SentOnlyWhenNothingIsLeftToRelease) {
   EXPECT_EQ(store_->issue_by_id(issue_.id)->status, IssueStatus::sent);
 }
 
-TEST_F(ReleasesTest, SkippedCohortsAreRecordedAndAudited) {
+TEST_P(ReleasesTest, SkippedCohortsAreRecordedAndAudited) {
   ASSERT_TRUE(store_->skip_cohort(issue_.id, "Asia/Tokyo", now_ - 9000, now_, "too late").ok());
   auto twice = store_->skip_cohort(issue_.id, "Asia/Tokyo", now_ - 9000, now_, "too late");
   ASSERT_FALSE(twice.ok());
@@ -142,7 +140,7 @@ TEST_F(ReleasesTest, SkippedCohortsAreRecordedAndAudited) {
   EXPECT_TRUE(store_->release_candidates()->empty());
 }
 
-TEST_F(ReleasesTest, ACancelledIssueIsNotReleased) {
+TEST_P(ReleasesTest, ACancelledIssueIsNotReleased) {
   ASSERT_TRUE(
       store_->change_issue_status(issue_.id, {IssueStatus::scheduled}, IssueStatus::cancelled)
           .ok());
@@ -152,5 +150,7 @@ TEST_F(ReleasesTest, ACancelledIssueIsNotReleased) {
   EXPECT_EQ(deliveries(), 0);
 }
 
+BROADSHEET_ON_EVERY_BACKEND(ReleasesTest);
+
 }  // namespace
-}  // namespace broadsheet::store::sqlite
+}  // namespace broadsheet::store
