@@ -191,7 +191,6 @@ TEST_P(ReaderDirectoryTest, KeysetPagesNeverSkipNorRepeatUnderInserts) {
 }
 
 TEST_P(ReaderDirectoryTest, RecordHoldsEverythingKept) {
-  if (on_postgres()) GTEST_SKIP() << "AuditLog is not yet on PostgreSQL (pg_pending.cpp)";
   auto signed_up = store_->record_signup(signup_request("rec@example.org", {n_.id}));
   ASSERT_TRUE(signed_up.ok()) << signed_up.error().message;
   auto s = store_->subscriber_by_email("rec@example.org");
@@ -212,7 +211,6 @@ TEST_P(ReaderDirectoryTest, RecordHoldsEverythingKept) {
 }
 
 TEST_P(ReaderDirectoryTest, ErasureRemovesThePersonAndKeepsTheCounts) {
-  if (on_postgres()) GTEST_SKIP() << "AuditLog is not yet on PostgreSQL (pg_pending.cpp)";
   Subscriber gone = reader("gone@example.org", "Gone Person", "Europe/Paris",
                            SubscriptionStatus::confirmed);
   reader("stays@example.org", "Stays", "", SubscriptionStatus::confirmed);

@@ -11,9 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "core/result.hpp"
 #include "store/api_tokens.hpp"
+#include "store/articles.hpp"
 #include "store/bounces.hpp"
 #include "store/column_list.hpp"
+#include "store/feeds.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
 #include "store/queued_mail.hpp"
@@ -261,5 +266,95 @@ QueuedMail read_queued(const Row& q) {
 
 // The columns of mail_queue_state.
 constexpr ColumnList<2> kQueueStateColumns{{"pending", "next_due_at"}};
+
+// Articles ----------------------------------------------------------------------------
+// Paragraphs are stored as one text, separated by a blank line, which is what a
+// reader of the raw column (or a full-text index later) expects of prose.
+inline constexpr std::string_view kParagraphBreak = "\n\n";
+
+inline std::string join_paragraphs(const std::vector<std::string>& paragraphs) {
+  std::string body;
+  for (const auto& p : paragraphs) {
+    if (!body.empty()) body += kParagraphBreak;
+    body += p;
+  }
+  return body;
+}
+
+inline std::vector<std::string> split_paragraphs(std::string_view body) {
+  std::vector<std::string> out;
+  while (!body.empty()) {
+    std::size_t end = body.find(kParagraphBreak);
+    out.emplace_back(body.substr(0, end));
+    if (end == std::string_view::npos) break;
+    body.remove_prefix(end + kParagraphBreak.size());
+  }
+  return out;
+}
+
+// A paragraph that is empty or holds a blank line would not come back as it went in.
+inline Status check_paragraphs(const std::vector<std::string>& paragraphs) {
+  for (std::size_t i = 0; i < paragraphs.size(); ++i) {
+    const std::string& p = paragraphs[i];
+    if (p.empty() || p.find(kParagraphBreak) != std::string::npos || p.front() == '\n' ||
+        p.back() == '\n') {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("paragraph {} is empty or holds a blank line", i + 1));
+    }
+  }
+  return {};
+}
+
+// The columns of every query that returns articles, read by name (Query::columns).
+constexpr ColumnList<13> kArticleColumns{{"id", "slug", "title", "standfirst", "author", "section",
+                                          "body", "url", "published_at", "feed_id", "feed_url",
+                                          "guid", "image"}};
+template <typename Row>
+Article read_article(const Row& q) {
+  Article a;
+  a.id = q.int_of(kArticleColumns["id"]);
+  a.slug = q.text_of(kArticleColumns["slug"]);
+  a.title = q.text_of(kArticleColumns["title"]);
+  a.standfirst = q.text_of(kArticleColumns["standfirst"]);
+  a.author = q.text_of(kArticleColumns["author"]);
+  a.section = q.text_of(kArticleColumns["section"]);
+  a.paragraphs = split_paragraphs(q.text_of(kArticleColumns["body"]));
+  a.url = q.text_of(kArticleColumns["url"]);
+  a.published_at = q.int_of(kArticleColumns["published_at"]);
+  a.feed_id = q.opt_int_of(kArticleColumns["feed_id"]);
+  a.feed_url = q.text_of(kArticleColumns["feed_url"]);
+  a.guid = q.text_of(kArticleColumns["guid"]);
+  a.image = q.text_of(kArticleColumns["image"]);
+  return a;
+}
+
+// The columns of recent_audit, read by name (Query::columns).
+constexpr ColumnList<6> kAuditColumns{{"id", "at", "actor", "action", "subject", "detail"}};
+
+// Feeds -------------------------------------------------------------------------------
+// The columns of every query that returns feeds, read by name (Query::columns).
+constexpr ColumnList<14> kFeedColumns{{"id", "newsletter_id", "newsletter_slug", "url", "section",
+                                       "interval_seconds", "etag", "last_modified", "next_poll_at",
+                                       "last_poll_at", "last_error", "failures", "created_at",
+                                       "article_count"}};
+template <typename Row>
+Feed read_feed(const Row& q) {
+  Feed f;
+  f.id = q.int_of(kFeedColumns["id"]);
+  f.newsletter_id = q.int_of(kFeedColumns["newsletter_id"]);
+  f.newsletter_slug = q.text_of(kFeedColumns["newsletter_slug"]);
+  f.url = q.text_of(kFeedColumns["url"]);
+  f.section = q.text_of(kFeedColumns["section"]);
+  f.interval_seconds = static_cast<int>(q.int_of(kFeedColumns["interval_seconds"]));
+  f.etag = q.text_of(kFeedColumns["etag"]);
+  f.last_modified = q.text_of(kFeedColumns["last_modified"]);
+  f.next_poll_at = q.int_of(kFeedColumns["next_poll_at"]);
+  f.last_poll_at = q.opt_int_of(kFeedColumns["last_poll_at"]);
+  f.last_error = q.text_of(kFeedColumns["last_error"]);
+  f.failures = static_cast<int>(q.int_of(kFeedColumns["failures"]));
+  f.created_at = q.int_of(kFeedColumns["created_at"]);
+  f.article_count = static_cast<std::size_t>(q.int_of(kFeedColumns["article_count"]));
+  return f;
+}
 
 }  // namespace broadsheet::store

@@ -123,27 +123,6 @@ TEST_P(LeasesTest, DeferredRowsAreClaimedOnceDueAndIssuesWithWorkAreListed) {
   EXPECT_TRUE(store_->issues_with_claimable_work(clock_.now())->empty());  // leased
 }
 
-TEST_P(LeasesTest, TheMailQueueIsClaimedTheSameWay) {
-  Newsletter welcome = newsletter("welcome");
-  for (const char* who : {"m1@example.org", "m2@example.org", "m3@example.org"}) {
-    ASSERT_TRUE(store_->record_signup(signup_request(who, {welcome.id})).ok());
-  }
-  const UnixSeconds t = clock_.now();
-  auto a = store_->claim_mail("node-a", t, t + kLease, 2);
-  auto b = store_->claim_mail("node-b", t, t + kLease, 5);
-  ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(a->size(), 2u);
-  EXPECT_EQ(b->size(), 1u);
-  EXPECT_NE((*a)[0].id, (*b)[0].id);
-  EXPECT_NE((*a)[1].id, (*b)[0].id);
-  // Its own rows again (not sent: the transport stopped), nobody else's.
-  EXPECT_EQ(store_->claim_mail("node-a", t, t + kLease, 5)->size(), 2u);
-  EXPECT_TRUE(store_->claim_mail("node-c", t, t + kLease, 5)->empty());
-  ASSERT_TRUE(store_->settle_mail({{(*b)[0].id, t, std::nullopt, ""}}).ok());
-  clock_.advance(kLease + 1);  // node-a died: its rows go to the next claimer
-  EXPECT_EQ(store_->claim_mail("node-c", clock_.now(), clock_.now() + kLease, 5)->size(), 2u);
-}
-
 TEST_P(LeasesTest, ANodeGoneLeavesNoLeaseBehind) {
   const UnixSeconds t = clock_.now();
   ASSERT_TRUE(store_->node_heartbeat("node-a", "sender,scheduler", t).ok());

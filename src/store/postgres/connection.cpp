@@ -49,17 +49,23 @@ Status Connection::execute(std::string_view sql, std::string_view what) {
 
 Status Connection::prepare_all(const NamedQueries& queries) {
   for (const auto& q : queries.all()) {
-    if (prepared_.contains(q.name)) continue;
-    PGresult* res = PQprepare(conn_, q.name.c_str(), q.sql.c_str(), 0, nullptr);
-    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK) {
-      Error e = pg_error(conn_, res, fmt::format("prepare query '{}' ({}:{})", q.name, q.origin, q.line));
-      PQclear(res);
-      return e;
-    }
-    PQclear(res);
-    prepared_.insert(q.name);
+    if (q.name.starts_with(kStagedPrefix)) continue;
+    if (auto s = prepare(q); !s) return s;
   }
+  return {};
+}
+
+Status Connection::prepare(const NamedQuery& q) {
+  if (prepared_.contains(q.name)) return {};
+  PGresult* res = PQprepare(conn_, q.name.c_str(), q.sql.c_str(), 0, nullptr);
+  ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK) {
+    Error e = pg_error(conn_, res, fmt::format("prepare query '{}' ({}:{})", q.name, q.origin, q.line));
+    PQclear(res);
+    return e;
+  }
+  PQclear(res);
+  prepared_.insert(q.name);
   return {};
 }
 

@@ -32,8 +32,13 @@ class Connection {
 
   // Prepares every query of `queries` on this connection, under its name. Run after
   // migrations: a query can only be prepared against the tables it names. Errc::database
-  // names the query, its file and line, and the server's complaint.
+  // names the query, its file and line, and the server's complaint. Queries named
+  // staged_* are left out: they name a temporary table that exists only on a connection
+  // that made it (an import's), which prepares them itself after making it (prepare).
   Status prepare_all(const NamedQueries& queries);
+  // Prepares one query unless it already is; errors as prepare_all.
+  Status prepare(const NamedQuery& query);
+  static constexpr std::string_view kStagedPrefix = "staged_";
   bool prepared(std::string_view name) const { return prepared_.contains(name); }
 
   // Runs SQL text with no parameters and no rows wanted (several statements allowed):

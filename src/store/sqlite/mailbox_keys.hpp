@@ -6,7 +6,7 @@
 // remade in one transaction. Readers with equal keys become the earliest of them (the
 // lowest id, which is the first created): its address, name and time zone stay (empty
 // fields are filled from the others), consents, queued mail and deliveries move to it,
-// and their subscriptions are merged newsletter by newsletter (merge_subscription).
+// and their subscriptions are merged newsletter by newsletter (store/reader_merge.hpp).
 // Each merge leaves an audit entry "subscriber.merge". A failure rolls everything back
 // and fails the open. Not thread-safe: runs on the writer before anyone else has it.
 #pragma once
@@ -17,16 +17,10 @@
 #include "core/result.hpp"
 #include "core/types.hpp"
 #include "store/mailbox_keys.hpp"
+#include "store/reader_merge.hpp"
 #include "store/sqlite/connection.hpp"
 
 namespace broadsheet::store::sqlite {
-
-// One newsletter's subscription of two rows of one mailbox, as one. What protects
-// consent decides: an unsubscribe stands unless the other row subscribed (or
-// confirmed) after it; otherwise confirmed wins over unconfirmed. The earliest
-// created_at and the earliest confirmed_at (the evidence of consent) are kept; the
-// result's source is the row whose status won. `kept` gives the ids.
-Subscription merge_subscription(const Subscription& kept, const Subscription& other);
 
 // Remakes the keys when the recorded rule is not `keys.rule`; see above. Returns how
 // many reader rows were merged away.

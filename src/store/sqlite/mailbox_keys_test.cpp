@@ -82,29 +82,6 @@ TEST(MergeSubscription, ConfirmedWinsOverUnconfirmedAndTheLaterUnsubscribeIsKept
   EXPECT_EQ(pending.confirmed_at, std::nullopt);
 }
 
-TEST_F(SqliteMailboxKeys, CaseVariantsFindOneReaderAndCannotBeAddedTwice) {
-  auto& store = open(SqliteSql::embedded(), folding());
-  Subscriber ann = subscriber("Ann.Lee@example.org");
-  auto found = store.subscriber_by_email("ann.lee@example.org");
-  ASSERT_TRUE(found.ok()) << found.error().message;
-  EXPECT_EQ(found->subscriber.id, ann.id);
-  EXPECT_EQ(found->subscriber.email, "Ann.Lee@example.org");  // as typed
-  Subscriber again;
-  again.email = again.email_display = "ANN.LEE@example.org";
-  auto twice = store.add_subscriber(again);
-  ASSERT_FALSE(twice.ok());
-  EXPECT_EQ(twice.error().code, Errc::conflict);
-}
-
-TEST_F(SqliteMailboxKeys, ExactMatchingKeepsCaseVariantsApart) {
-  auto& store = open();  // the default rule: the address as it is
-  Subscriber a = subscriber("Ann@example.org");
-  Subscriber b = subscriber("ann@example.org");
-  EXPECT_NE(a.id, b.id);
-  EXPECT_EQ(store.subscriber_by_email("ANN@example.org").error().code, Errc::not_found);
-}
-
-// A database at schema version 4 (before the keys) holding one mailbox three times.
 TEST_F(SqliteMailboxKeys, MigrationMergesCaseDuplicatesKeepingTheEarliestConsent) {
   SqliteSql old = SqliteSql::embedded();
   old.migrations.resize(4);
@@ -169,16 +146,6 @@ TEST_F(SqliteMailboxKeys, MigrationMergesCaseDuplicatesKeepingTheEarliestConsent
   EXPECT_EQ(scalar("SELECT count(*) FROM subscribers WHERE email_key IS NULL"), 0);
 }
 
-TEST_F(SqliteMailboxKeys, ChangingTheRuleRekeysAndMerges) {
-  open();
-  Subscriber a = subscriber("Ann@example.org");
-  Subscriber b = subscriber("ann@example.org");
-  auto& store = open(SqliteSql::embedded(), folding());
-  EXPECT_EQ(scalar("SELECT count(*) FROM subscribers"), 1);
-  EXPECT_EQ(store.subscriber_by_email("ANN@example.org")->subscriber.id, a.id);
-  EXPECT_NE(a.id, b.id);
-}
-
 TEST_F(SqliteMailboxKeys, RemovalLeavesAHashedSuppressionThatAddsAndImportsRespect) {
   auto& store = open(SqliteSql::embedded(), folding());
   Newsletter n = newsletter("morning");
@@ -210,30 +177,6 @@ TEST_F(SqliteMailboxKeys, RemovalLeavesAHashedSuppressionThatAddsAndImportsRespe
   EXPECT_EQ(counts->subscribers_created, 1u);
   EXPECT_EQ(counts->duplicates_skipped, 1u);
   EXPECT_EQ(store.subscriber_by_email("gone@example.org").error().code, Errc::not_found);
-}
-
-TEST_F(SqliteMailboxKeys, AConfirmedSignUpLiftsTheSuppression) {
-  auto& store = open(SqliteSql::embedded(), folding());
-  Newsletter n = newsletter("morning");
-  n = *store.update_newsletter("morning", [] {
-    NewsletterUpdate u;
-    u.opt_in = OptIn::single_opt_in;
-    return u;
-  }());
-  subscriber("back@example.org");
-  ASSERT_TRUE(store.remove_subscriber("back@example.org").ok());
-
-  // Even a single opt-in newsletter asks a suppressed mailbox to confirm.
-  auto signed_up = store.record_signup(signup_request("Back@example.org", {n.id}));
-  ASSERT_TRUE(signed_up.ok()) << signed_up.error().message;
-  EXPECT_TRUE(signed_up->confirmed_now.empty());
-  ASSERT_EQ(signed_up->confirmation_due, std::vector<Id>{n.id});
-  EXPECT_TRUE(store.suppressed_since("back@example.org")->has_value());
-
-  auto confirmed = store.confirm(signed_up->subscriber_id, n.id);
-  ASSERT_TRUE(confirmed.ok());
-  EXPECT_FALSE(store.suppressed_since("back@example.org")->has_value());
-  EXPECT_EQ(scalar("SELECT count(*) FROM suppressions"), 0);
 }
 
 }  // namespace

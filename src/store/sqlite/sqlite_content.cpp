@@ -5,76 +5,11 @@
 
 #include <limits>
 
+#include "store/row_readers.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store::sqlite {
-namespace {
-
-// Paragraphs are stored as one text, separated by a blank line, which is what a
-// reader of the raw column (or a full-text index later) expects of prose.
-constexpr std::string_view kParagraphBreak = "\n\n";
-
-std::string join_paragraphs(const std::vector<std::string>& paragraphs) {
-  std::string body;
-  for (const auto& p : paragraphs) {
-    if (!body.empty()) body += kParagraphBreak;
-    body += p;
-  }
-  return body;
-}
-
-std::vector<std::string> split_paragraphs(std::string_view body) {
-  std::vector<std::string> out;
-  while (!body.empty()) {
-    std::size_t end = body.find(kParagraphBreak);
-    out.emplace_back(body.substr(0, end));
-    if (end == std::string_view::npos) break;
-    body.remove_prefix(end + kParagraphBreak.size());
-  }
-  return out;
-}
-
-// A paragraph that is empty or holds a blank line would not come back as it went in.
-Status check_paragraphs(const std::vector<std::string>& paragraphs) {
-  for (std::size_t i = 0; i < paragraphs.size(); ++i) {
-    const std::string& p = paragraphs[i];
-    if (p.empty() || p.find(kParagraphBreak) != std::string::npos || p.front() == '\n' ||
-        p.back() == '\n') {
-      return make_error(Errc::invalid_argument,
-                        fmt::format("paragraph {} is empty or holds a blank line", i + 1));
-    }
-  }
-  return {};
-}
-
-// The columns of every query that returns articles, read by name (Query::columns).
-constexpr ColumnList<13> kArticleColumns{{"id", "slug", "title", "standfirst", "author", "section",
-                                           "body", "url", "published_at", "feed_id", "feed_url",
-                                           "guid", "image"}};
-Article read_article(const Query& q) {
-  Article a;
-  a.id = q.int_of(kArticleColumns["id"]);
-  a.slug = q.text_of(kArticleColumns["slug"]);
-  a.title = q.text_of(kArticleColumns["title"]);
-  a.standfirst = q.text_of(kArticleColumns["standfirst"]);
-  a.author = q.text_of(kArticleColumns["author"]);
-  a.section = q.text_of(kArticleColumns["section"]);
-  a.paragraphs = split_paragraphs(q.text_of(kArticleColumns["body"]));
-  a.url = q.text_of(kArticleColumns["url"]);
-  a.published_at = q.int_of(kArticleColumns["published_at"]);
-  a.feed_id = q.opt_int_of(kArticleColumns["feed_id"]);
-  a.feed_url = q.text_of(kArticleColumns["feed_url"]);
-  a.guid = q.text_of(kArticleColumns["guid"]);
-  a.image = q.text_of(kArticleColumns["image"]);
-  return a;
-}
-
-// The columns of recent_audit, read by name (Query::columns).
-constexpr ColumnList<6> kAuditColumns{{"id", "at", "actor", "action", "subject", "detail"}};
-
-}  // namespace
-
 Result<Article> SqliteStore::add_article(const Article& a) {
   if (auto s = check_paragraphs(a.paragraphs); !s) return s.error();
   const std::string body = join_paragraphs(a.paragraphs);

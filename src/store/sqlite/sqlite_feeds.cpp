@@ -2,35 +2,12 @@
 // See sqlite_store.cpp for what the backend trusts and how it fails.
 #include <fmt/format.h>
 
+#include "store/row_readers.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store::sqlite {
 namespace {
-
-// The columns of every query that returns feeds, read by name (Query::columns).
-constexpr ColumnList<14> kFeedColumns{{"id", "newsletter_id", "newsletter_slug", "url", "section",
-                                       "interval_seconds", "etag", "last_modified", "next_poll_at",
-                                       "last_poll_at", "last_error", "failures", "created_at",
-                                       "article_count"}};
-Feed read_feed(const Query& q) {
-  Feed f;
-  f.id = q.int_of(kFeedColumns["id"]);
-  f.newsletter_id = q.int_of(kFeedColumns["newsletter_id"]);
-  f.newsletter_slug = q.text_of(kFeedColumns["newsletter_slug"]);
-  f.url = q.text_of(kFeedColumns["url"]);
-  f.section = q.text_of(kFeedColumns["section"]);
-  f.interval_seconds = static_cast<int>(q.int_of(kFeedColumns["interval_seconds"]));
-  f.etag = q.text_of(kFeedColumns["etag"]);
-  f.last_modified = q.text_of(kFeedColumns["last_modified"]);
-  f.next_poll_at = q.int_of(kFeedColumns["next_poll_at"]);
-  f.last_poll_at = q.opt_int_of(kFeedColumns["last_poll_at"]);
-  f.last_error = q.text_of(kFeedColumns["last_error"]);
-  f.failures = static_cast<int>(q.int_of(kFeedColumns["failures"]));
-  f.created_at = q.int_of(kFeedColumns["created_at"]);
-  f.article_count = static_cast<std::size_t>(q.int_of(kFeedColumns["article_count"]));
-  return f;
-}
 
 std::string no_feed(Id id) { return fmt::format("no feed with id {}", id); }
 

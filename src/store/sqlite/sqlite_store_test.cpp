@@ -1,6 +1,6 @@
-// The SQLite backend against real database files: opening, migrations, removing a
-// newsletter with its subscriptions (newsletters_test.cpp has the rest, on every backend),
-// articles and the audit log. Subscribers and imports have test files of their own.
+// The SQLite backend against real database files: opening and migrations. Newsletters,
+// articles and the audit log run on every backend (newsletters_test.cpp,
+// articles_test.cpp); subscribers and imports have test files of their own.
 #include "store/sqlite/sqlite_store.hpp"
 
 #include <fmt/format.h>
@@ -234,89 +234,6 @@ TEST_F(SqliteTest, AFileThatIsNotADatabaseIsRefused) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::database);
   EXPECT_NE(s.error().message.find(db_path()), std::string::npos) << s.error().message;
-}
-
-Article article(const std::string& slug, UnixSeconds published_at) {
-  Article a;
-  a.slug = slug;
-  a.title = "Title " + slug;
-  a.standfirst = "Standfirst";
-  a.author = "A. Writer";
-  a.section = "World";
-  a.paragraphs = {"First paragraph.", "Second,\none line break inside.", "Third."};
-  a.url = "https://news.example.org/" + slug;
-  a.published_at = published_at;
-  return a;
-}
-
-TEST_F(SqliteTest, ArticlesRoundTripWithTheirParagraphs) {
-  auto& store = open();
-  auto added = store.add_article(article("rain", 100));
-  ASSERT_TRUE(added.ok()) << added.error().message;
-  EXPECT_GT(added->id, 0);
-  auto read = store.article_by_slug("rain");
-  ASSERT_TRUE(read.ok());
-  EXPECT_EQ(read->paragraphs, article("rain", 100).paragraphs);
-  EXPECT_EQ(read->title, "Title rain");
-  EXPECT_EQ(read->url, "https://news.example.org/rain");
-  EXPECT_EQ(read->published_at, 100);
-  EXPECT_EQ(scalar("SELECT created_at FROM articles"), clock_.now());
-
-  Article empty = article("empty", 50);
-  empty.paragraphs.clear();
-  ASSERT_TRUE(store.add_article(empty).ok());
-  EXPECT_TRUE(store.article_by_slug("empty")->paragraphs.empty());
-}
-
-TEST_F(SqliteTest, ArticlesRefuseWhatWouldNotComeBackAndTakenSlugs) {
-  auto& store = open();
-  for (const auto& bad : {std::vector<std::string>{"a", ""}, {"a\n\nb"}, {"a\n", "b"}}) {
-    Article a = article("bad", 1);
-    a.paragraphs = bad;
-    auto s = store.add_article(a);
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, Errc::invalid_argument);
-  }
-  ASSERT_TRUE(store.add_article(article("rain", 1)).ok());
-  auto taken = store.add_article(article("rain", 2));
-  ASSERT_FALSE(taken.ok());
-  EXPECT_EQ(taken.error().code, Errc::conflict);
-  EXPECT_EQ(taken.error().message, "an article with slug 'rain' already exists");
-  auto missing = store.article_by_slug("snow");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().code, Errc::not_found);
-  EXPECT_EQ(missing.error().message, "no article with slug 'snow'");
-}
-
-TEST_F(SqliteTest, LatestArticlesComeNewestFirst) {
-  auto& store = open();
-  ASSERT_TRUE(store.add_article(article("old", 100)).ok());
-  ASSERT_TRUE(store.add_article(article("new", 300)).ok());
-  ASSERT_TRUE(store.add_article(article("mid", 200)).ok());
-  auto latest = store.latest_articles(2);
-  ASSERT_TRUE(latest.ok());
-  ASSERT_EQ(latest->size(), 2u);
-  EXPECT_EQ((*latest)[0].slug, "new");
-  EXPECT_EQ((*latest)[1].slug, "mid");
-  EXPECT_EQ(store.latest_articles(10)->size(), 3u);
-}
-
-TEST_F(SqliteTest, AuditLogKeepsEntriesNewestFirst) {
-  auto& store = open();
-  ASSERT_TRUE(store.audit("cli", "newsletter.add", "morning", "{}").ok());
-  clock_.advance(5);
-  ASSERT_TRUE(store.audit("user:ann", "import", "morning", "12 rows").ok());
-  auto log = store.recent_audit(10);
-  ASSERT_TRUE(log.ok());
-  ASSERT_EQ(log->size(), 2u);
-  EXPECT_EQ((*log)[0].actor, "user:ann");
-  EXPECT_EQ((*log)[0].action, "import");
-  EXPECT_EQ((*log)[0].subject, "morning");
-  EXPECT_EQ((*log)[0].detail, "12 rows");
-  EXPECT_EQ((*log)[0].at, clock_.now());
-  EXPECT_EQ((*log)[1].at, clock_.now() - 5);
-  EXPECT_GT((*log)[0].id, (*log)[1].id);
-  EXPECT_EQ(store.recent_audit(1)->size(), 1u);
 }
 
 }  // namespace

@@ -366,36 +366,6 @@ Status SqliteStore::set_timezone(Id subscriber_id, const std::string& timezone) 
   return {};
 }
 
-Subscription merge_subscription(const Subscription& kept, const Subscription& other) {
-  using enum SubscriptionStatus;
-  auto joined_at = [](const Subscription& x) { return x.confirmed_at.value_or(x.created_at); };
-  auto left_at = [](const Subscription& x) { return x.unsubscribed_at.value_or(0); };
-  const bool kept_left = kept.status == unsubscribed;
-  const bool other_left = other.status == unsubscribed;
-  const Subscription* winner = &kept;
-  if (kept_left && other_left) {
-    winner = left_at(other) > left_at(kept) ? &other : &kept;
-  } else if (kept_left) {
-    winner = joined_at(other) > left_at(kept) ? &other : &kept;
-  } else if (other_left) {
-    winner = joined_at(kept) > left_at(other) ? &kept : &other;
-  } else if (other.status == confirmed && kept.status != confirmed) {
-    winner = &other;
-  }
-  Subscription out = *winner;
-  out.subscriber_id = kept.subscriber_id;
-  out.newsletter_id = kept.newsletter_id;
-  out.newsletter_slug = kept.newsletter_slug;
-  out.created_at = std::min(kept.created_at, other.created_at);
-  std::optional<UnixSeconds> first_confirmed = kept.confirmed_at;
-  if (other.confirmed_at && (!first_confirmed || *other.confirmed_at < *first_confirmed)) {
-    first_confirmed = other.confirmed_at;
-  }
-  out.confirmed_at = out.status == unconfirmed ? std::nullopt : first_confirmed;
-  if (out.status != unsubscribed) out.unsubscribed_at.reset();
-  return out;
-}
-
 namespace {
 
 Result<std::vector<Subscription>> read_subscriptions(sqlite3* db, const Statements& sql, Id id) {

@@ -2,7 +2,9 @@
 -- store/named_queries.hpp), one file per role of the store (store/store.hpp), the same
 -- files and names as sqlite/queries/ where the role has them; this one holds the
 -- connection's own: migrations and health. Names are unique across the files.
--- All are prepared on every connection when it opens, so a mistake here fails the start.
+-- All are prepared on every connection when it opens, so a mistake here fails the start,
+-- except those named staged_*, which name a temporary table that only the connection
+-- that made it has (imports.sql): that method prepares them after making it.
 -- Parameters are $1, $2, ... (SQLite's files use ?1, ?2, ... to mirror them). Values are
 -- sent as text; where the server cannot infer a parameter's type, cast it ($1::bigint).
 -- The C++ readers take columns by NAME (postgres/query.hpp): an expression column needs

@@ -231,5 +231,9 @@ WHERE x.subscriber_id = $2
   AND NOT EXISTS (SELECT 1 FROM deliveries AS k
                   WHERE k.subscriber_id = $1 AND k.issue_id = x.issue_id);
 
+-- name: insert_merge_audit
+-- $1 now, $2 actor, $3 action, $4 subject, $5 detail: the audit entry of a merge.
+INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5);
+
 -- name: delete_subscriber_by_id
 DELETE FROM subscribers WHERE id = $1;

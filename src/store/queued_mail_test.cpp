@@ -1,20 +1,22 @@
-// The SQLite backend's mail queue against real database files: what sign-ups and
+// The mail queue on every backend (testing/backends.hpp): what sign-ups and
 // confirmations queue in their own transactions, how the sender's reads and settlements
-// move rows, and the listener that wakes the sender.
+// move rows, the leases by which several nodes' senders claim rows, and the listener
+// that wakes the sender.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
-#include "store/sqlite/test_support.hpp"
+#include "store/testing/backends.hpp"
 
-namespace broadsheet::store::sqlite {
+namespace broadsheet::store {
 namespace {
 
 constexpr UnixSeconds kHour = 3600;
 
-class SqliteMailQueue : public testing::SqliteTest {
+class MailQueueTest : public testing::BackendTest {
  protected:
   SignupRequest request(const std::string& email, std::vector<Id> newsletter_ids) const {
     return signup_request(email, std::move(newsletter_ids));
@@ -37,12 +39,12 @@ class SqliteMailQueue : public testing::SqliteTest {
     return rows.ok() ? *rows : std::vector<QueuedMail>{};
   }
 
-  std::int64_t queued(const std::string& where = "1") const {
+  std::int64_t queued(const std::string& where = "TRUE") const {
     return scalar("SELECT count(*) FROM mail_queue WHERE " + where);
   }
 };
 
-TEST_F(SqliteMailQueue, ASignupQueuesOneConfirmationNamingItsNewsletters) {
+TEST_P(MailQueueTest, ASignupQueuesOneConfirmationNamingItsNewsletters) {
   auto& store = open();
   Newsletter a = newsletter("a"), b = newsletter("b");
   auto out = store.record_signup(request("ann@example.org", {b.id, a.id}));
@@ -65,7 +67,7 @@ TEST_F(SqliteMailQueue, ASignupQueuesOneConfirmationNamingItsNewsletters) {
             1);
 }
 
-TEST_F(SqliteMailQueue, NoSecondConfirmationWithinTheResendWindow) {
+TEST_P(MailQueueTest, NoSecondConfirmationWithinTheResendWindow) {
   auto& store = open();
   Newsletter a = newsletter("a");
   ASSERT_TRUE(store.record_signup(request("ann@example.org", {a.id})).ok());
@@ -80,7 +82,7 @@ TEST_F(SqliteMailQueue, NoSecondConfirmationWithinTheResendWindow) {
   EXPECT_EQ(queued(), 2);
 }
 
-TEST_F(SqliteMailQueue, SingleOptInQueuesTheWelcomeOnlyWhenThereIsOne) {
+TEST_P(MailQueueTest, SingleOptInQueuesTheWelcomeOnlyWhenThereIsOne) {
   auto& store = open();
   Newsletter welcoming = with("w", OptIn::single_opt_in, "Welcome aboard");
   Newsletter plain = with("p", OptIn::single_opt_in, "");
@@ -98,7 +100,7 @@ TEST_F(SqliteMailQueue, SingleOptInQueuesTheWelcomeOnlyWhenThereIsOne) {
   EXPECT_EQ(rows[1].newsletter_ids, (std::vector<Id>{welcoming.id}));
 }
 
-TEST_F(SqliteMailQueue, ABlockedAddressIsQueuedNothing) {
+TEST_P(MailQueueTest, ABlockedAddressIsQueuedNothing) {
   auto& store = open();
   Newsletter a = with("a", OptIn::single_opt_in, "Welcome");
   Subscriber s = subscriber("ann@example.org");
@@ -112,7 +114,7 @@ TEST_F(SqliteMailQueue, ABlockedAddressIsQueuedNothing) {
   EXPECT_EQ(queued(), 0);
 }
 
-TEST_F(SqliteMailQueue, ConfirmingQueuesTheWelcomeInTheSameTransaction) {
+TEST_P(MailQueueTest, ConfirmingQueuesTheWelcomeInTheSameTransaction) {
   auto& store = open();
   Newsletter w = with("w", OptIn::double_opt_in, "Welcome aboard");
   Newsletter p = with("p", OptIn::double_opt_in, "");
@@ -132,7 +134,7 @@ TEST_F(SqliteMailQueue, ConfirmingQueuesTheWelcomeInTheSameTransaction) {
   EXPECT_EQ(store.confirm(999, 0).error().code, Errc::not_found);
 }
 
-TEST_F(SqliteMailQueue, TheListenerHearsOfEveryCommitThatQueuedMail) {
+TEST_P(MailQueueTest, TheListenerHearsOfEveryCommitThatQueuedMail) {
   auto& store = open();
   Newsletter w = with("w", OptIn::double_opt_in, "Welcome aboard");
   std::atomic<int> heard{0};
@@ -163,7 +165,7 @@ TEST_F(SqliteMailQueue, TheListenerHearsOfEveryCommitThatQueuedMail) {
   ASSERT_TRUE(store.record_signup(request("bob@example.org", {w.id})).ok());
 }
 
-TEST_F(SqliteMailQueue, SettlingMovesRowsOutOfTheDueSet) {
+TEST_P(MailQueueTest, SettlingMovesRowsOutOfTheDueSet) {
   auto& store = open();
   Newsletter a = newsletter("a");
   for (const char* who : {"a@example.org", "b@example.org", "c@example.org"}) {
@@ -209,7 +211,7 @@ TEST_F(SqliteMailQueue, SettlingMovesRowsOutOfTheDueSet) {
   EXPECT_EQ(rows[0].email, "b@example.org");
 }
 
-TEST_F(SqliteMailQueue, DueRowsComeEarliestFirstWithinTheLimit) {
+TEST_P(MailQueueTest, DueRowsComeEarliestFirstWithinTheLimit) {
   auto& store = open();
   Newsletter a = newsletter("a");
   for (int i = 0; i < 5; ++i) {
@@ -225,7 +227,7 @@ TEST_F(SqliteMailQueue, DueRowsComeEarliestFirstWithinTheLimit) {
   EXPECT_EQ(store.due_mail(clock_.now() - 4, 100)->size(), 2u) << "only those due by then";
 }
 
-TEST_F(SqliteMailQueue, PurgeDropsOnlyOldRowsThatAreDone) {
+TEST_P(MailQueueTest, PurgeDropsOnlyOldRowsThatAreDone) {
   auto& store = open();
   Newsletter a = newsletter("a");
   for (int i = 0; i < 4; ++i) {
@@ -246,7 +248,7 @@ TEST_F(SqliteMailQueue, PurgeDropsOnlyOldRowsThatAreDone) {
   EXPECT_EQ(queued(fmt::format("id = {}", rows[3].id)), 1) << "the pending row stays";
 }
 
-TEST_F(SqliteMailQueue, RemovingASubscriberRemovesTheirQueuedMail) {
+TEST_P(MailQueueTest, RemovingASubscriberRemovesTheirQueuedMail) {
   auto& store = open();
   Newsletter a = newsletter("a");
   ASSERT_TRUE(store.record_signup(request("ann@example.org", {a.id})).ok());
@@ -255,5 +257,70 @@ TEST_F(SqliteMailQueue, RemovingASubscriberRemovesTheirQueuedMail) {
   EXPECT_EQ(queued(), 0);
 }
 
+TEST_P(MailQueueTest, NodesClaimRowsWithLeases) {
+  auto& store = open();
+  constexpr UnixSeconds kLease = 30;
+  Newsletter welcome = newsletter("welcome");
+  for (const char* who : {"m1@example.org", "m2@example.org", "m3@example.org"}) {
+    ASSERT_TRUE(store.record_signup(request(who, {welcome.id})).ok());
+  }
+  const UnixSeconds t = clock_.now();
+  auto a = store.claim_mail("node-a", t, t + kLease, 2);
+  auto b = store.claim_mail("node-b", t, t + kLease, 5);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 2u);
+  EXPECT_EQ(b->size(), 1u);
+  EXPECT_NE((*a)[0].id, (*b)[0].id);
+  EXPECT_NE((*a)[1].id, (*b)[0].id);
+  EXPECT_EQ((*a)[0].email, "m1@example.org") << "the earliest due first";
+  // Its own rows again (not sent: the transport stopped), nobody else's.
+  EXPECT_EQ(store.claim_mail("node-a", t, t + kLease, 5)->size(), 2u);
+  EXPECT_TRUE(store.claim_mail("node-c", t, t + kLease, 5)->empty());
+  ASSERT_TRUE(store.settle_mail({{(*b)[0].id, t, std::nullopt, ""}}).ok());
+  clock_.advance(kLease + 1);  // node-a died: its rows go to the next claimer
+  EXPECT_EQ(store.claim_mail("node-c", clock_.now(), clock_.now() + kLease, 5)->size(), 2u);
+}
+
+TEST_P(MailQueueTest, ConcurrentClaimersNeverTakeTheSameRow) {
+  auto& store = open();
+  Newsletter n = newsletter("morning");
+  constexpr int kRows = 60;
+  for (int i = 0; i < kRows; ++i) {
+    ASSERT_TRUE(store.record_signup(request(fmt::format("r{}@example.org", i), {n.id})).ok());
+  }
+  const UnixSeconds t = clock_.now();
+  std::vector<std::vector<Id>> taken(4);
+  std::vector<std::thread> nodes;
+  std::atomic<int> failures{0};
+  for (int k = 0; k < 4; ++k) {
+    nodes.emplace_back([&, k] {
+      for (;;) {
+        auto rows = store.claim_mail(fmt::format("node-{}", k), t, t + 60, 3);
+        if (!rows.ok()) {
+          ++failures;
+          return;
+        }
+        if (rows->empty()) return;
+        std::vector<MailSettlement> done;
+        for (const auto& m : *rows) {
+          taken[k].push_back(m.id);
+          done.push_back({m.id, t, std::nullopt, ""});
+        }
+        if (!store.settle_mail(done).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& node : nodes) node.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::vector<Id> all;
+  for (const auto& ids : taken) all.insert(all.end(), ids.begin(), ids.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kRows));
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a row claimed twice";
+  EXPECT_EQ(queued("sent_at IS NOT NULL"), kRows);
+}
+
+BROADSHEET_ON_EVERY_BACKEND(MailQueueTest);
+
 }  // namespace
-}  // namespace broadsheet::store::sqlite
+}  // namespace broadsheet::store
