@@ -14,13 +14,22 @@
 #include <span>
 #include <string_view>
 
+// Clang 14 refuses a consteval call inside a template (the shared row readers) as
+// "taking its address"; there the lookup is constexpr, still checked by every test that
+// reads the column, while GCC (the build that ships) keeps the compile-time check.
+#if defined(__clang__) && __clang_major__ < 15
+#define BROADSHEET_COLUMN_LOOKUP constexpr
+#else
+#define BROADSHEET_COLUMN_LOOKUP consteval
+#endif
+
 namespace broadsheet::store {
 
 template <std::size_t N>
 struct ColumnList {
   std::array<std::string_view, N> names;
 
-  consteval std::size_t operator[](std::string_view name) const {
+  BROADSHEET_COLUMN_LOOKUP std::size_t operator[](std::string_view name) const {
     for (std::size_t i = 0; i < N; ++i) {
       if (names[i] == name) return i;
     }
