@@ -311,7 +311,7 @@ TEST_F(EngineTest, AConfigurationFailureStopsTheRunAndPausesWithTheReason) {
   EXPECT_EQ(stopped->stopped_reason, why);
   // Which readers were tried before the stop depends on the workers' timing: look at one
   // that was (its row is deferred), not at a fixed one.
-  std::optional<DeliveryUpdate> row;
+  std::optional<store::DeliveryUpdate> row;
   for (Id reader : readers_) {
     auto r = store_->delivery_of(issue, reader);
     ASSERT_TRUE(r.ok());
