@@ -637,7 +637,9 @@ def test_pages_keep_working_during_a_large_import(server, tmp_path):
                                  *data_args(server.data)], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=clean_env())
     statuses = []
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    # Generous: under ASan beside other test lanes one page can take seconds; a page that
+    # waits for the import to end would take all of it (tens of seconds), and fail here.
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     while importer.poll() is None:
         for path in ("/healthz", "/api/v1/public/newsletters", "/"):
             conn.request("GET", path)
