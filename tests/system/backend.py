@@ -37,8 +37,9 @@ BACKEND = os.environ.get("BROADSHEET_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("BROADSHEET_TEST_POSTGRES_URL", "")
 ON_POSTGRES = BACKEND == "postgresql"
 
-# What the binary says while it cannot open postgresql:// URLs (store/store.cpp,
-# cli/init_commands.cpp); the suite is skipped with that reason, not failed.
+# What a binary built before the PostgreSQL backend was complete said when asked to open
+# a postgresql:// URL (store/store.cpp, cli/init_commands.cpp; today's opens it): such a
+# binary's suite is skipped with that reason, not failed.
 _REFUSALS = ("PostgreSQL backend is not complete yet", "only sqlite: databases")
 
 
