@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/files.hpp"
+#include "core/secret_file.hpp"
 
 namespace broadsheet::cli {
 
@@ -16,6 +17,20 @@ store::MailboxKeys mailbox_keys(const Config& config) {
                          : address::MailboxMatch::ignore_local_case;
   return {address::mailbox_match_name(match),
           [match](std::string_view email) { return address::mailbox_key(email, match); }};
+}
+
+Result<std::unique_ptr<store::Store>> open_database(const Config& config,
+                                                    const std::string& data_dir) {
+  std::string password;
+  if (!config.database_password_file.empty()) {
+    std::filesystem::path path = config.database_password_file;
+    if (path.is_relative()) path = std::filesystem::path(data_dir) / config.secrets_dir / path;
+    auto read = read_password_line({path.string(), "database_password_file", 4096, ""});
+    if (!read) return read.error();
+    password = std::move(*read);
+  }
+  return store::open_store(config.database, data_dir, SystemClock::instance(),
+                           mailbox_keys(config), password);
 }
 
 Result<Context> open_context(const std::string& data_dir) {
@@ -30,8 +45,7 @@ Result<Context> open_context(const std::string& data_dir) {
   }
   auto config = load_config(data_dir, process_env());
   if (!config) return config.error();
-  auto store =
-      store::open_store(config->database, data_dir, SystemClock::instance(), mailbox_keys(*config));
+  auto store = open_database(*config, data_dir);
   if (!store) return store.error();
   Context ctx{std::move(config).value(), std::move(store).value(), {}};
   ctx.address_policy.allow_special_use_domains = ctx.config.mail.allow_special_use_domains;

@@ -23,6 +23,11 @@ struct Context {
 // rule of address::mailbox_key, given to the store.
 store::MailboxKeys mailbox_keys(const Config& config);
 
+// Opens the store `config.database` names, with the PostgreSQL password from
+// `database_password_file` (under secrets_dir) when one is set.
+Result<std::unique_ptr<store::Store>> open_database(const Config& config,
+                                                    const std::string& data_dir);
+
 // Loads DATA/broadsheet.toml and opens the store. Errc::config when DATA has not been
 // initialised (with the `broadsheet init` command to run), or the file is bad.
 Result<Context> open_context(const std::string& data_dir);

@@ -59,11 +59,6 @@ int run_init(const std::string& data) {
 
   auto config = load_config(data, process_env());
   if (!config) return fail(config.error());
-  if (config->database.rfind("sqlite:", 0) != 0) {
-    return fail(fmt::format("database ({}): only sqlite: databases can be created by init so far",
-                            "BROADSHEET_DATABASE or broadsheet.toml"));
-  }
-
   fs::path secrets = dir / config->secrets_dir;
   fs::create_directories(secrets, ec);
   if (ec) return fail(fmt::format("cannot create {}: {}", secrets.string(), ec.message()));
@@ -78,8 +73,7 @@ int run_init(const std::string& data) {
     std::cout << fmt::format("wrote {} (mode 0600)\n", key_path.string());
   }
 
-  auto store =
-      store::open_store(config->database, data, SystemClock::instance(), mailbox_keys(*config));
+  auto store = open_database(*config, data);
   if (!store) return fail(store.error());
   auto version = (*store)->schema_version();
   if (!version) return fail(version.error());

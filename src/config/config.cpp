@@ -281,6 +281,11 @@ const std::vector<KeyDef>& key_defs() {
       {"", "secrets_dir", Kind::string, "\"secrets\"",
        "Folder of secret files (HMAC keys, DKIM keys), each readable by the owner only.", 0,
        0, str(&Config::secrets_dir, any_text)},
+      {"", "database_password_file", Kind::string, "\"\"",
+       "PostgreSQL only: a file (mode 0600, relative to secrets_dir) whose first line is\n"
+       "the database password. Empty: libpq's own (PGPASSWORD, ~/.pgpass). Keep the\n"
+       "password out of the database URL, which this file and the logs may show.",
+       0, 0, str(&Config::database_password_file, any_text)},
       {"", "transport", Kind::string, "\"outbox\"",
        "How messages leave: \"outbox\" (written to DATA/outbox and shown in the admin, for\n"
        "a first run) or \"smtp\" (through the relays of the [smtp] section).",

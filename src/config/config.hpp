@@ -21,6 +21,7 @@ struct Config {
   // Top level.
   std::string database;       // "sqlite:PATH", relative paths from the data folder
   std::string secrets_dir;    // folder of secret files (mode 0600), relative to data
+  std::string database_password_file;  // PostgreSQL: first line is the password; relative to secrets_dir
   std::string transport;      // "outbox" or "smtp"
 
   struct Http {

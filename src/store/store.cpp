@@ -3,7 +3,8 @@
 //   sqlite:PATH        the embedded SQLite backend; a relative PATH is taken from the
 //                      data folder, missing folders on the way are created
 //   sqlite::memory:    a private in-memory database (tests, demos)
-//   postgresql://...   reserved for the PostgreSQL backend (not built yet)
+//   postgresql://...   the PostgreSQL backend (postgres/pg_store.hpp), once every role is
+//                      ported to it (PgStore::kComplete); refused until then
 //
 // Errors never repeat a URL whole: a PostgreSQL URL may carry a password.
 #include "store/store.hpp"
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "store/postgres/pg_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store {
@@ -56,10 +58,17 @@ std::string database_file(const std::string& url, const std::string& base_dir) {
 }
 
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
-                                          const Clock& clock, MailboxKeys keys) {
+                                          const Clock& clock, MailboxKeys keys,
+                                          const std::string& password) {
   std::string_view u = url;
   if (u.starts_with("postgresql://") || u.starts_with("postgres://")) {
-    return make_error(Errc::config, "PostgreSQL backend is not built yet");
+    if (!postgres::PgStore::kComplete) {
+      return make_error(Errc::config, "PostgreSQL backend is not complete yet");
+    }
+    auto store = postgres::PgStore::open(url, clock, postgres::PgSql::embedded(),
+                                         std::move(keys), postgres::PgStore::kPoolSize, password);
+    if (!store) return store.error();
+    return std::unique_ptr<Store>(std::move(*store));
   }
   if (!u.starts_with(kSqliteScheme)) {
     std::size_t colon = u.find(':');

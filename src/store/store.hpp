@@ -108,10 +108,13 @@ class Store : public Health,
 std::string database_file(const std::string& url, const std::string& base_dir);
 
 // Opens the store named by a database URL: "sqlite:PATH" (relative paths are taken
-// from `base_dir`). Runs migrations and prepares queries. Errc::config for an
-// unknown scheme, Errc::database when the database cannot be opened or migrated.
-// `keys`: which addresses are one reader (store/mailbox_keys.hpp).
+// from `base_dir`) or "postgresql://user@host/db" (libpq's URL, sslmode and all; an
+// empty database gets the schema). Runs migrations and prepares queries. Errc::config
+// for an unknown scheme, Errc::database when the database cannot be opened or migrated.
+// `keys`: which addresses are one reader (store/mailbox_keys.hpp). `password`: for
+// PostgreSQL, "" to leave it to libpq (PGPASSWORD, ~/.pgpass).
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::string& base_dir,
-                                          const Clock& clock, MailboxKeys keys = {});
+                                          const Clock& clock, MailboxKeys keys = {},
+                                          const std::string& password = "");
 
 }  // namespace broadsheet::store

@@ -39,7 +39,7 @@ ON_POSTGRES = BACKEND == "postgresql"
 
 # What the binary says while it cannot open postgresql:// URLs (store/store.cpp,
 # cli/init_commands.cpp); the suite is skipped with that reason, not failed.
-_REFUSALS = ("PostgreSQL backend is not built yet", "only sqlite: databases")
+_REFUSALS = ("PostgreSQL backend is not complete yet", "only sqlite: databases")
 
 
 def check_configuration() -> str | None:

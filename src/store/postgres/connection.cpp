@@ -5,8 +5,13 @@
 #include "store/postgres/query.hpp"
 
 namespace broadsheet::store::postgres {
-Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo,
+                                                     const std::string& password) {
+  // The conninfo as libpq's `dbname` with expansion: a URL or key=value pairs, to which
+  // a password read from a file is added without writing it into the URL.
+  const char* keys[] = {"dbname", password.empty() ? nullptr : "password", nullptr};
+  const char* values[] = {conninfo.c_str(), password.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return make_error(Errc::database, "cannot connect to PostgreSQL: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
     Error e = pg_error(conn, nullptr, "cannot connect to PostgreSQL");

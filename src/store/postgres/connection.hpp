@@ -20,9 +20,10 @@ namespace broadsheet::store::postgres {
 
 class Connection {
  public:
-  // Connects. Errc::database with libpq's reason, never the conninfo (it may hold a
-  // password).
-  static Result<std::unique_ptr<Connection>> open(const std::string& conninfo);
+  // Connects; `password` "" leaves it to libpq (the URL, PGPASSWORD, ~/.pgpass).
+  // Errc::database with libpq's reason, never the conninfo (it may hold a password).
+  static Result<std::unique_ptr<Connection>> open(const std::string& conninfo,
+                                                  const std::string& password = "");
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

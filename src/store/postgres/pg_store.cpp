@@ -20,18 +20,19 @@ PgSql PgSql::embedded() {
 
 Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& conninfo, const Clock& clock,
                                                const PgSql& sql, MailboxKeys keys,
-                                               std::size_t pool_size) {
+                                               std::size_t pool_size,
+                                               const std::string& password) {
   auto queries = NamedQueries::parse_files(sql.queries, kQueriesPath);
   if (!queries) return make_error(Errc::database, queries.error().message);
   auto migrations = parse_migrations(sql.migrations);
   if (!migrations) return migrations.error();
 
-  auto connection = Connection::open(conninfo);
+  auto connection = Connection::open(conninfo, password);
   if (!connection) return connection.error();
   auto version = migrate(**connection, *queries, *migrations, clock.now());
   if (!version) return failed_to("migrate the PostgreSQL database", version.error());
   if (auto s = (*connection)->prepare_all(*queries); !s) return s.error();
-  auto pool = std::make_unique<Pool>(conninfo, std::move(*queries), pool_size,
+  auto pool = std::make_unique<Pool>(conninfo, password, std::move(*queries), pool_size,
                                      std::move(*connection));
   return std::unique_ptr<PgStore>(new PgStore(std::move(pool), clock, std::move(keys)));
 }

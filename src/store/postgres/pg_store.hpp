@@ -49,7 +49,8 @@ class PgStore final : public Store {
   static Result<std::unique_ptr<PgStore>> open(const std::string& conninfo, const Clock& clock,
                                                const PgSql& sql = PgSql::embedded(),
                                                MailboxKeys keys = {},
-                                               std::size_t pool_size = kPoolSize);
+                                               std::size_t pool_size = kPoolSize,
+                                               const std::string& password = "");
 
   // Health (health.hpp)
   Result<int> schema_version() override;

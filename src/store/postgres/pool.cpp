@@ -2,9 +2,11 @@
 
 namespace broadsheet::store::postgres {
 
-Pool::Pool(std::string conninfo, NamedQueries queries, std::size_t size,
+Pool::Pool(std::string conninfo, std::string password, NamedQueries queries, std::size_t size,
            std::unique_ptr<Connection> first)
-    : conninfo_(std::move(conninfo)), queries_(std::move(queries)), size_(size < 1 ? 1 : size) {
+    : conninfo_(std::move(conninfo)),
+      password_(std::move(password)),
+      queries_(std::move(queries)), size_(size < 1 ? 1 : size) {
   if (first) {
     idle_.push_back(std::move(first));
     open_ = 1;
@@ -22,7 +24,7 @@ Result<Pool::Lease> Pool::lease() {
     }
     ++open_;  // a place for the connection opened below, outside the lock
   }
-  auto c = Connection::open(conninfo_);
+  auto c = Connection::open(conninfo_, password_);
   Status prepared = c ? (*c)->prepare_all(queries_) : Status(c.error());
   if (!prepared) {
     std::lock_guard lock(mutex_);

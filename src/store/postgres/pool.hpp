@@ -23,7 +23,7 @@ namespace broadsheet::store::postgres {
 class Pool {
  public:
   // `first`: a connection already open and prepared (the one that migrated).
-  Pool(std::string conninfo, NamedQueries queries, std::size_t size,
+  Pool(std::string conninfo, std::string password, NamedQueries queries, std::size_t size,
        std::unique_ptr<Connection> first);
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -55,6 +55,7 @@ class Pool {
   void give_back(std::unique_ptr<Connection> c);
 
   const std::string conninfo_;
+  const std::string password_;
   const NamedQueries queries_;
   const std::size_t size_;
   std::mutex mutex_;
