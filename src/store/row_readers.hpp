@@ -12,12 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include "store/api_tokens.hpp"
+#include "store/bounces.hpp"
 #include "store/column_list.hpp"
 #include "store/delivery_log.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
 #include "store/queued_mail.hpp"
 #include "store/readers.hpp"
+#include "store/sessions.hpp"
+#include "store/users.hpp"
 
 namespace broadsheet::store {
 
@@ -55,6 +59,76 @@ Newsletter read_newsletter(const Row& q) {
   return n;
 }
 
+// The columns of every query that returns users, read by name (Query::columns).
+constexpr ColumnList<5> kUserColumns{{"id", "username", "password_hash", "role", "created_at"}};
+template <typename Row>
+User read_user(const Row& q) {
+  User u;
+  u.id = q.int_of(kUserColumns["id"]);
+  u.username = q.text_of(kUserColumns["username"]);
+  u.password_hash = q.text_of(kUserColumns["password_hash"]);
+  // Only add_user() writes the column, with a name user_role_from() knows; anything
+  // else would get the least access.
+  u.role = user_role_from(q.text_of(kUserColumns["role"])).value_or(UserRole::viewer);
+  u.created_at = q.int_of(kUserColumns["created_at"]);
+  return u;
+}
+
+// The columns of every query that returns API tokens, read by name (Query::columns).
+constexpr ColumnList<9> kTokenColumns{{"id", "user_id", "username", "role", "name", "token_hash",
+                                       "created_at", "last_used_at", "revoked_at"}};
+template <typename Row>
+ApiToken read_token(const Row& q) {
+  ApiToken t;
+  t.id = q.int_of(kTokenColumns["id"]);
+  t.user_id = q.int_of(kTokenColumns["user_id"]);
+  t.username = q.text_of(kTokenColumns["username"]);
+  t.role = user_role_from(q.text_of(kTokenColumns["role"])).value_or(UserRole::viewer);
+  t.name = q.text_of(kTokenColumns["name"]);
+  t.token_hash = q.text_of(kTokenColumns["token_hash"]);
+  t.created_at = q.int_of(kTokenColumns["created_at"]);
+  t.last_used_at = q.opt_int_of(kTokenColumns["last_used_at"]);
+  t.revoked_at = q.opt_int_of(kTokenColumns["revoked_at"]);
+  return t;
+}
+
+// The columns of session_by_hash: the session with its user's name and role.
+constexpr ColumnList<8> kSessionColumns{{"id_hash", "user_id", "csrf_token", "created_at",
+                                         "last_seen_at", "client_address", "username", "role"}};
+template <typename Row>
+SessionUser read_session_user(const Row& q) {
+  SessionUser out;
+  out.session.id_hash = q.text_of(kSessionColumns["id_hash"]);
+  out.session.user_id = q.int_of(kSessionColumns["user_id"]);
+  out.session.csrf_token = q.text_of(kSessionColumns["csrf_token"]);
+  out.session.created_at = q.int_of(kSessionColumns["created_at"]);
+  out.session.last_seen_at = q.int_of(kSessionColumns["last_seen_at"]);
+  out.session.client_address = q.text_of(kSessionColumns["client_address"]);
+  out.username = q.text_of(kSessionColumns["username"]);
+  out.role = user_role_from(q.text_of(kSessionColumns["role"])).value_or(UserRole::viewer);
+  return out;
+}
+
+// The columns of every query that lists inbound events (bounces, complaints,
+// unsubscribe mail), read by name (Query::columns).
+constexpr ColumnList<10> kBounceEventColumns{{"id", "kind", "subscriber_id", "issue_id",
+                                              "newsletter_id", "recipient", "status", "source",
+                                              "action", "created_at"}};
+template <typename Row>
+BounceEventRow read_bounce_event(const Row& q) {
+  BounceEventRow r;
+  r.id = q.int_of(kBounceEventColumns["id"]);
+  r.kind = bounce_kind_from(q.text_of(kBounceEventColumns["kind"])).value_or(BounceKind::hard);
+  r.subscriber_id = q.int_of(kBounceEventColumns["subscriber_id"]);
+  r.issue_id = q.opt_int_of(kBounceEventColumns["issue_id"]);
+  r.newsletter_id = q.int_of(kBounceEventColumns["newsletter_id"]);
+  r.recipient = q.text_of(kBounceEventColumns["recipient"]);
+  r.status = q.text_of(kBounceEventColumns["status"]);
+  r.source = q.text_of(kBounceEventColumns["source"]);
+  r.action = q.text_of(kBounceEventColumns["action"]);
+  r.created_at = q.int_of(kBounceEventColumns["created_at"]);
+  return r;
+}
 // The columns of every query that returns issues, read by name (Query::columns).
 constexpr ColumnList<17> kIssueColumns{{"id", "newsletter_id", "newsletter_slug", "subject",
                                         "preheader", "body_markdown", "sponsor_markdown", "status",

@@ -76,84 +76,6 @@ Result<Issue> PgStore::archive_issue(Id, Id) {
   return not_yet("archive_issue");
 }
 
-// Users (users.hpp) -----------------------------------------------------------
-
-Result<User> PgStore::add_user(const User&) {
-  return not_yet("add_user");
-}
-Result<User> PgStore::user_by_name(const std::string&) {
-  return not_yet("user_by_name");
-}
-Result<User> PgStore::set_user_role(const std::string&, UserRole) {
-  return not_yet("set_user_role");
-}
-Result<std::vector<User>> PgStore::list_users() {
-  return not_yet("list_users");
-}
-Status PgStore::remove_user(const std::string&) {
-  return not_yet("remove_user");
-}
-Status PgStore::set_password_hash(const std::string&, const std::string&) {
-  return not_yet("set_password_hash");
-}
-
-// ApiTokens (api_tokens.hpp) --------------------------------------------------
-
-Result<ApiToken> PgStore::add_api_token(Id, const std::string&, const std::string&) {
-  return not_yet("add_api_token");
-}
-Result<ApiToken> PgStore::api_token_by_hash(const std::string&) {
-  return not_yet("api_token_by_hash");
-}
-Result<std::vector<ApiToken>> PgStore::list_api_tokens() {
-  return not_yet("list_api_tokens");
-}
-Status PgStore::revoke_api_token(Id) {
-  return not_yet("revoke_api_token");
-}
-Status PgStore::touch_api_token(Id, UnixSeconds) {
-  return not_yet("touch_api_token");
-}
-
-// Sessions (sessions.hpp) -----------------------------------------------------
-
-Status PgStore::add_session(const DeskSession&) {
-  return not_yet("add_session");
-}
-Result<SessionUser> PgStore::session_by_hash(const std::string&) {
-  return not_yet("session_by_hash");
-}
-Status PgStore::touch_session(const std::string&, UnixSeconds) {
-  return not_yet("touch_session");
-}
-Status PgStore::remove_session(const std::string&) {
-  return not_yet("remove_session");
-}
-Status PgStore::purge_sessions(UnixSeconds, UnixSeconds, UnixSeconds) {
-  return not_yet("purge_sessions");
-}
-Status PgStore::add_sign_in_failure(const std::string&, UnixSeconds) {
-  return not_yet("add_sign_in_failure");
-}
-Result<SignInFailures> PgStore::sign_in_failures(const std::string&, UnixSeconds) {
-  return not_yet("sign_in_failures");
-}
-Status PgStore::clear_sign_in_failures(const std::string&) {
-  return not_yet("clear_sign_in_failures");
-}
-
-// Dashboard (dashboard.hpp) ---------------------------------------------------
-
-Result<std::vector<NewsletterReaders>> PgStore::readers_per_newsletter() {
-  return not_yet("readers_per_newsletter");
-}
-Result<std::vector<ActivityDay>> PgStore::activity_since(std::int64_t) {
-  return not_yet("activity_since");
-}
-Result<std::vector<RecentFailure>> PgStore::recent_failures(std::size_t) {
-  return not_yet("recent_failures");
-}
-
 // AuditLog (audit_log.hpp) ----------------------------------------------------
 
 Status PgStore::audit(const std::string&, const std::string&, const std::string&, const std::string&) {
@@ -161,36 +83,6 @@ Status PgStore::audit(const std::string&, const std::string&, const std::string&
 }
 Result<std::vector<AuditEntry>> PgStore::recent_audit(std::size_t) {
   return not_yet("recent_audit");
-}
-
-// Bounces (bounces.hpp) -------------------------------------------------------
-
-Result<BounceRecord> PgStore::record_bounce(const BounceEvent&, const BouncePolicy&, UnixSeconds) {
-  return not_yet("record_bounce");
-}
-Result<std::vector<BounceEventRow>> PgStore::bounce_events_of_issue(Id, std::size_t) {
-  return not_yet("bounce_events_of_issue");
-}
-Result<std::vector<BounceEventRow>> PgStore::bounce_events_of_subscriber(Id, std::size_t) {
-  return not_yet("bounce_events_of_subscriber");
-}
-Result<std::map<BounceKind, std::uint64_t>> PgStore::bounce_totals() {
-  return not_yet("bounce_totals");
-}
-Result<std::vector<DomainCounts>> PgStore::domain_counts_of_issue(Id, std::size_t) {
-  return not_yet("domain_counts_of_issue");
-}
-
-// Suppressions (bounces.hpp) --------------------------------------------------
-
-Result<std::vector<Suppression>> PgStore::list_suppressions(const std::string&, std::size_t) {
-  return not_yet("list_suppressions");
-}
-Result<bool> PgStore::add_suppression(const std::string&, const std::string&, const std::string&) {
-  return not_yet("add_suppression");
-}
-Result<bool> PgStore::remove_suppression(const std::string&) {
-  return not_yet("remove_suppression");
 }
 
 // ReaderDirectory (reader_directory.hpp) --------------------------------------

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "store/reader_attributes.hpp"
 #include "store/reader_directory.hpp"
 #include "store/sqlite/query.hpp"
 
@@ -16,7 +17,7 @@ struct FilterText {
 };
 
 // {"key":"value",...}, as subscribers.attributes and segments.attributes hold them.
-std::string attributes_json(const std::vector<ReaderAttribute>& attributes);
+using store::attributes_json;
 
 // Binds ?3..?9 of a reader filter query.
 void bind_reader_filter(Query& q, const ReaderFilter& f, const FilterText& text);

@@ -1,39 +1,20 @@
 // Bounces and the suppression list (store/bounces.hpp) on SQLite.
 #include <fmt/format.h>
 
+#include "store/row_readers.hpp"
 #include "store/sqlite/bounce_events.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store::sqlite {
-namespace {
-
-constexpr ColumnList<10> kEventColumns{{"id", "kind", "subscriber_id", "issue_id",
-                                        "newsletter_id", "recipient", "status", "source",
-                                        "action", "created_at"}};
-
-}  // namespace
 
 Result<std::vector<BounceEventRow>> read_bounce_events(sqlite3* db, sqlite3_stmt* stmt, Id id,
                                                        std::size_t limit) {
   Query q(db, stmt);
-  q.columns(kEventColumns);
+  q.columns(kBounceEventColumns);
   q.bind_int(1, id).bind_int(2, static_cast<std::int64_t>(limit));
   std::vector<BounceEventRow> out;
-  auto s = q.each_row([&] {
-    BounceEventRow r;
-    r.id = q.int_of(kEventColumns["id"]);
-    r.kind = bounce_kind_from(q.text_of(kEventColumns["kind"])).value_or(BounceKind::hard);
-    r.subscriber_id = q.int_of(kEventColumns["subscriber_id"]);
-    r.issue_id = q.opt_int_of(kEventColumns["issue_id"]);
-    r.newsletter_id = q.int_of(kEventColumns["newsletter_id"]);
-    r.recipient = q.text_of(kEventColumns["recipient"]);
-    r.status = q.text_of(kEventColumns["status"]);
-    r.source = q.text_of(kEventColumns["source"]);
-    r.action = q.text_of(kEventColumns["action"]);
-    r.created_at = q.int_of(kEventColumns["created_at"]);
-    out.push_back(std::move(r));
-  });
+  auto s = q.each_row([&] { out.push_back(read_bounce_event(q)); });
   if (!s) return s.error();
   return out;
 }

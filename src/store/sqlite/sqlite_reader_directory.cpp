@@ -12,18 +12,6 @@
 
 namespace broadsheet::store::sqlite {
 
-std::string attributes_json(const std::vector<ReaderAttribute>& attributes) {
-  std::string out = "{";
-  for (const ReaderAttribute& a : attributes) {
-    if (out.size() > 1) out.push_back(',');
-    append_json_string(out, a.key);
-    out.push_back(':');
-    append_json_string(out, a.value);
-  }
-  out.push_back('}');
-  return out;
-}
-
 void bind_reader_filter(Query& q, const ReaderFilter& f, const FilterText& text) {
   if (f.newsletter_id) {
     q.bind_int(3, *f.newsletter_id);

@@ -4,44 +4,11 @@
 
 #include <optional>
 
+#include "store/row_readers.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store::sqlite {
-namespace {
-
-// The columns of every query that returns users, read by name (Query::columns).
-constexpr ColumnList<5> kUserColumns{{"id", "username", "password_hash", "role", "created_at"}};
-User read_user(const Query& q) {
-  User u;
-  u.id = q.int_of(kUserColumns["id"]);
-  u.username = q.text_of(kUserColumns["username"]);
-  u.password_hash = q.text_of(kUserColumns["password_hash"]);
-  // Only add_user() writes the column, with a name user_role_from() knows; anything
-  // else would get the least access.
-  u.role = user_role_from(q.text_of(kUserColumns["role"])).value_or(UserRole::viewer);
-  u.created_at = q.int_of(kUserColumns["created_at"]);
-  return u;
-}
-
-// The columns of every query that returns API tokens, read by name (Query::columns).
-constexpr ColumnList<9> kTokenColumns{{"id", "user_id", "username", "role", "name", "token_hash",
-                                       "created_at", "last_used_at", "revoked_at"}};
-ApiToken read_token(const Query& q) {
-  ApiToken t;
-  t.id = q.int_of(kTokenColumns["id"]);
-  t.user_id = q.int_of(kTokenColumns["user_id"]);
-  t.username = q.text_of(kTokenColumns["username"]);
-  t.role = user_role_from(q.text_of(kTokenColumns["role"])).value_or(UserRole::viewer);
-  t.name = q.text_of(kTokenColumns["name"]);
-  t.token_hash = q.text_of(kTokenColumns["token_hash"]);
-  t.created_at = q.int_of(kTokenColumns["created_at"]);
-  t.last_used_at = q.opt_int_of(kTokenColumns["last_used_at"]);
-  t.revoked_at = q.opt_int_of(kTokenColumns["revoked_at"]);
-  return t;
-}
-
-}  // namespace
 
 Result<User> SqliteStore::add_user(const User& u) {
   auto h = hold();
@@ -230,12 +197,6 @@ Status SqliteStore::set_password_hash(const std::string& username,
   return {};
 }
 
-namespace {
-
-constexpr ColumnList<8> kSessionColumns{{"id_hash", "user_id", "csrf_token", "created_at",
-                                         "last_seen_at", "client_address", "username", "role"}};
-
-}  // namespace
 
 Status SqliteStore::add_session(const DeskSession& session) {
   auto h = hold();
@@ -263,15 +224,7 @@ Result<SessionUser> SqliteStore::session_by_hash(const std::string& id_hash) {
   q.columns(kSessionColumns);
   q.bind_text(1, id_hash);
   if (auto s = q.expect_row("no such session"); !s) return failed_to("read session", s.error());
-  SessionUser out;
-  out.session.id_hash = q.text_of(kSessionColumns["id_hash"]);
-  out.session.user_id = q.int_of(kSessionColumns["user_id"]);
-  out.session.csrf_token = q.text_of(kSessionColumns["csrf_token"]);
-  out.session.created_at = q.int_of(kSessionColumns["created_at"]);
-  out.session.last_seen_at = q.int_of(kSessionColumns["last_seen_at"]);
-  out.session.client_address = q.text_of(kSessionColumns["client_address"]);
-  out.username = q.text_of(kSessionColumns["username"]);
-  out.role = user_role_from(q.text_of(kSessionColumns["role"])).value_or(UserRole::viewer);
+  SessionUser out = read_session_user(q);
   if (auto s = q.run(); !s) return failed_to("read session", s.error());
   return out;
 }

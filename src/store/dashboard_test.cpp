@@ -1,16 +1,16 @@
-// The dashboard's figures: readers per newsletter, and the per-day counts the triggers
-// of migration 0015 keep as subscriptions are made, confirmed and left (and keep when
-// a reader is erased).
+// The dashboard's figures on every backend (testing/backends.hpp): readers per
+// newsletter, and the per-day counts the triggers (SQLite's 0015, PostgreSQL's baseline)
+// keep as subscriptions are made, confirmed and left (and keep when a reader is erased).
 #include <gtest/gtest.h>
 
-#include "store/sqlite/test_support.hpp"
+#include "store/testing/backends.hpp"
 
-namespace broadsheet::store::sqlite {
+namespace broadsheet::store {
 namespace {
 
-class DashboardTest : public testing::SqliteTest {};
+class DashboardTest : public testing::BackendTest {};
 
-TEST_F(DashboardTest, DailyCountsFollowSubscriptionsAndOutliveReaders) {
+TEST_P(DashboardTest, DailyCountsFollowSubscriptionsAndOutliveReaders) {
   open();
   Newsletter morning = newsletter("morning");
   Newsletter weekly = newsletter("weekly");
@@ -57,12 +57,14 @@ TEST_F(DashboardTest, DailyCountsFollowSubscriptionsAndOutliveReaders) {
   EXPECT_EQ((*store_->readers_per_newsletter())[1].unconfirmed, 0);
 }
 
-TEST_F(DashboardTest, NoFailuresOnAFreshStore) {
+TEST_P(DashboardTest, NoFailuresOnAFreshStore) {
   open();
   auto failures = store_->recent_failures(10);
   ASSERT_TRUE(failures.ok());
   EXPECT_TRUE(failures->empty());
 }
 
+BROADSHEET_ON_EVERY_BACKEND(DashboardTest);
+
 }  // namespace
-}  // namespace broadsheet::store::sqlite
+}  // namespace broadsheet::store
