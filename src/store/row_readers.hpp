@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "store/articles.hpp"
 #include "store/bounces.hpp"
 #include "store/column_list.hpp"
+#include "store/delivery_log.hpp"
 #include "store/feeds.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
@@ -355,6 +357,34 @@ Feed read_feed(const Row& q) {
   f.created_at = q.int_of(kFeedColumns["created_at"]);
   f.article_count = static_cast<std::size_t>(q.int_of(kFeedColumns["article_count"]));
   return f;
+}
+
+// Deliveries ---------------------------------------------------------------------------
+// The columns of the queries that return deliveries to send (queued_deliveries,
+// due_deliveries, the claims), read by name (Query::columns).
+constexpr ColumnList<7> kPendingColumns{{"subscriber_id", "email", "email_display", "name",
+                                         "timezone", "attempts", "still_subscribed"}};
+template <typename Row>
+PendingDelivery read_pending(const Row& q) {
+  constexpr const auto& c = kPendingColumns;
+  PendingDelivery d;
+  d.subscriber_id = q.int_of(c["subscriber_id"]);
+  d.email = q.text_of(c["email"]);
+  d.email_display = q.text_of(c["email_display"]);
+  d.name = q.text_of(c["name"]);
+  d.timezone = q.text_of(c["timezone"]);
+  d.attempts = static_cast<int>(q.int_of(c["attempts"]));
+  d.still_subscribed = q.bool_of(c["still_subscribed"]);
+  return d;
+}
+
+// A delivery's status as the log spells it; nullopt for a name it does not know.
+inline std::optional<DeliveryStatus> delivery_status_from(std::string_view s) {
+  for (auto v : {DeliveryStatus::queued, DeliveryStatus::sent, DeliveryStatus::deferred,
+                 DeliveryStatus::failed}) {
+    if (to_string(v) == s) return v;
+  }
+  return std::nullopt;
 }
 
 }  // namespace broadsheet::store
