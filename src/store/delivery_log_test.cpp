@@ -1,5 +1,5 @@
-// The delivery log on every backend (testing/backends.hpp): the audience is fixed when sending begins,
-// read back in keyset batches, outcomes recorded in batches, counted; leases keep two
+// The delivery log on every backend (testing/backends.hpp): the audience is fixed when sending
+// begins, read back in keyset batches, outcomes recorded in batches, counted; leases keep two
 // senders apart.
 #include <gtest/gtest.h>
 
@@ -18,15 +18,15 @@ class DeliveriesTest : public testing::BackendTest {
     for (int k = 0; k < 5; ++k) {
       Subscriber s = subscriber("r" + std::to_string(k) + "@example.org");
       readers_.push_back(s.id);
-      auto st = store_->set_subscription(s.id, n_.id,
-                                         k == 4 ? SubscriptionStatus::unconfirmed
-                                                : SubscriptionStatus::confirmed,
-                                         "test");
+      auto st = store_->set_subscription(
+          s.id, n_.id, k == 4 ? SubscriptionStatus::unconfirmed : SubscriptionStatus::confirmed,
+          "test");
       EXPECT_TRUE(st.ok());
     }
     Subscriber elsewhere = subscriber("other@example.org");
-    EXPECT_TRUE(store_->set_subscription(elsewhere.id, other_.id, SubscriptionStatus::confirmed,
-                                         "test").ok());
+    EXPECT_TRUE(
+        store_->set_subscription(elsewhere.id, other_.id, SubscriptionStatus::confirmed, "test")
+            .ok());
     Issue i;
     i.newsletter_id = n_.id;
     i.subject = "Today";
@@ -60,8 +60,8 @@ TEST_P(DeliveriesTest, TotalsAndTheRecentPaceComeFromTheLog) {
   const UnixSeconds before = clock_.now();
   std::vector<DeliveryUpdate> updates(3);
   updates[0] = {readers_[0], DeliveryStatus::sent, 2, 250, "250 Ok", {}, false};  // 1 deferral
-  updates[1] = {readers_[1], DeliveryStatus::deferred, 1, 451, "451 later", clock_.now() + 60,
-                false};
+  updates[1] = {readers_[1], DeliveryStatus::deferred, 1,    451,
+                "451 later", clock_.now() + 60,        false};
   updates[2] = {readers_[2], DeliveryStatus::failed, 1, 550, "550 no", {}, false};
   clock_.advance(5);
   ASSERT_TRUE(store_->record_deliveries(issue_.id, updates).ok());
@@ -79,16 +79,21 @@ TEST_P(DeliveriesTest, TotalsAndTheRecentPaceComeFromTheLog) {
 TEST_P(DeliveriesTest, TheReportCountsSettledCopiesPerBucketAndPagesFailures) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   const UnixSeconds start = clock_.now();
-  ASSERT_TRUE(store_->record_deliveries(
-      issue_.id, {{readers_[0], DeliveryStatus::sent, 1, 250, "250 Ok", {}, false},
-                  {readers_[1], DeliveryStatus::failed, 1, 550, "550 5.1.1 no such user", {}, false}})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->record_deliveries(
+              issue_.id,
+              {{readers_[0], DeliveryStatus::sent, 1, 250, "250 Ok", {}, false},
+               {readers_[1], DeliveryStatus::failed, 1, 550, "550 5.1.1 no such user", {}, false}})
+          .ok());
   clock_.advance(120);
-  ASSERT_TRUE(store_->record_deliveries(
-      issue_.id, {{readers_[2], DeliveryStatus::failed, 2, 554, "554 refused", {}, false},
-                  {readers_[3], DeliveryStatus::deferred, 1, 451, "451 later", clock_.now() + 60,
-                   false}})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->record_deliveries(
+              issue_.id, {{readers_[2], DeliveryStatus::failed, 2, 554, "554 refused", {}, false},
+                          {readers_[3], DeliveryStatus::deferred, 1, 451, "451 later",
+                           clock_.now() + 60, false}})
+          .ok());
   auto buckets = store_->delivery_buckets(issue_.id, 60, 100);
   ASSERT_TRUE(buckets.ok()) << buckets.error().message;
   ASSERT_EQ(buckets->size(), 2u);  // the empty minute between is left out
@@ -142,8 +147,8 @@ TEST_P(DeliveriesTest, RecordsOutcomesAndCountsThem) {
   ASSERT_TRUE(store_->begin_sending(issue_.id).ok());
   std::vector<DeliveryUpdate> updates(3);
   updates[0] = {readers_[0], DeliveryStatus::sent, 1, 250, "250 2.0.0 Ok: queued", {}, false};
-  updates[1] = {readers_[1], DeliveryStatus::deferred, 1, 451, "451 4.3.0 try later",
-                clock_.now() + 60, false};
+  updates[1] = {readers_[1],           DeliveryStatus::deferred, 1,    451,
+                "451 4.3.0 try later", clock_.now() + 60,        false};
   updates[2] = {readers_[2], DeliveryStatus::failed, 1, 550, "550 5.1.1 no such user", {}, false};
   ASSERT_TRUE(store_->record_deliveries(issue_.id, updates).ok());
   auto c = store_->delivery_counts(issue_.id);
@@ -157,9 +162,8 @@ TEST_P(DeliveriesTest, RecordsOutcomesAndCountsThem) {
   EXPECT_EQ(d->reply, "451 4.3.0 try later");
   EXPECT_EQ(d->next_attempt_at, clock_.now() + 60);
   // A 5xx is a hard bounce on the reader's record.
-  EXPECT_EQ(scalar("SELECT bounce_count FROM subscribers WHERE id = " +
-                   std::to_string(readers_[2])),
-            1);
+  EXPECT_EQ(
+      scalar("SELECT bounce_count FROM subscribers WHERE id = " + std::to_string(readers_[2])), 1);
   EXPECT_EQ(*store_->next_retry_at(issue_.id), clock_.now() + 60);
   EXPECT_TRUE(store_->due_deliveries(issue_.id, clock_.now(), 0, 10)->empty());
   auto due = store_->due_deliveries(issue_.id, clock_.now() + 60, 0, 10);

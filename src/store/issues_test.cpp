@@ -133,8 +133,8 @@ TEST_P(IssuesTest, ASentIssueIsCorrectedWithItsHashesInTheAuditLogInOneTransacti
   // Read in SQL rather than through recent_audit (AuditLog), so the test needs only Issues.
   EXPECT_EQ(scalar("SELECT count(*) FROM audit_log"), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE actor = 'api:ann/cms' AND "
-                   "action = 'issue.correct' AND subject = '" + std::to_string(i.id) +
-                   "' AND detail LIKE 'body_markdown sha256 % -> %'"),
+                   "action = 'issue.correct' AND subject = '" +
+                   std::to_string(i.id) + "' AND detail LIKE 'body_markdown sha256 % -> %'"),
             1);
 }
 
@@ -158,9 +158,10 @@ TEST_P(IssuesTest, ADraftIsScheduledForAnEditionWithItsAuditEntry) {
   EXPECT_EQ(scheduled->edition, "2026-12-08");
   EXPECT_FALSE(scheduled->scheduled_at.has_value());
   EXPECT_EQ(scalar("SELECT count(*) FROM audit_log"), 1);
-  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log WHERE action = 'issue.schedule' AND subject = '" +
-                   std::to_string(i.id) + "' AND detail = 'edition 2026-12-08'"),
-            1);
+  EXPECT_EQ(
+      scalar("SELECT count(*) FROM audit_log WHERE action = 'issue.schedule' AND subject = '" +
+             std::to_string(i.id) + "' AND detail = 'edition 2026-12-08'"),
+      1);
   auto holder = store_->issue_of_edition(n.id, "2026-12-08");
   ASSERT_TRUE(holder.ok() && holder->has_value());
   EXPECT_EQ((*holder)->id, i.id);

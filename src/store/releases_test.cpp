@@ -1,7 +1,7 @@
-// The scheduler's releases on every backend (testing/backends.hpp): a cohort is queued in keyset batches
-// and recorded once; a reader is never queued twice for one issue, whatever zone they
-// move to; a skipped cohort is recorded with its audit entry; an issue becomes sent only
-// when nothing is left to release.
+// The scheduler's releases on every backend (testing/backends.hpp): a cohort is queued in keyset
+// batches and recorded once; a reader is never queued twice for one issue, whatever zone they move
+// to; a skipped cohort is recorded with its audit entry; an issue becomes sent only when nothing is
+// left to release.
 #include <gtest/gtest.h>
 
 #include "store/testing/backends.hpp"

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,11 +19,13 @@
 #include "store/articles.hpp"
 #include "store/bounces.hpp"
 #include "store/column_list.hpp"
+#include "store/delivery_log.hpp"
 #include "store/feeds.hpp"
 #include "store/issues.hpp"
 #include "store/newsletters.hpp"
 #include "store/queued_mail.hpp"
 #include "store/readers.hpp"
+#include "store/segments.hpp"
 #include "store/sessions.hpp"
 #include "store/users.hpp"
 
@@ -355,6 +358,58 @@ Feed read_feed(const Row& q) {
   f.created_at = q.int_of(kFeedColumns["created_at"]);
   f.article_count = static_cast<std::size_t>(q.int_of(kFeedColumns["article_count"]));
   return f;
+}
+
+// The columns of every query that returns segments; the attribute conditions are read
+// apart, one row each (segment_attributes), into filter.attributes.
+constexpr ColumnList<12> kSegmentColumns{
+    {"id", "name", "newsletter_id", "newsletter_slug", "status", "zone", "signed_up_from",
+     "signed_up_until", "source_page", "attributes", "created_at", "updated_at"}};
+template <typename Row>
+Segment read_segment(const Row& q) {
+  Segment g;
+  g.id = q.int_of(kSegmentColumns["id"]);
+  g.name = q.text_of(kSegmentColumns["name"]);
+  g.filter.newsletter_id = q.opt_int_of(kSegmentColumns["newsletter_id"]);
+  g.newsletter_slug = q.text_of(kSegmentColumns["newsletter_slug"]);
+  if (auto status = q.opt_text_of(kSegmentColumns["status"])) {
+    g.filter.status = subscription_status_from(*status);
+  }
+  g.filter.zone = q.opt_text_of(kSegmentColumns["zone"]);
+  g.filter.signed_up_from = q.opt_int_of(kSegmentColumns["signed_up_from"]);
+  g.filter.signed_up_until = q.opt_int_of(kSegmentColumns["signed_up_until"]);
+  g.filter.source_page = q.opt_text_of(kSegmentColumns["source_page"]);
+  g.created_at = q.int_of(kSegmentColumns["created_at"]);
+  g.updated_at = q.int_of(kSegmentColumns["updated_at"]);
+  return g;
+}
+
+// Deliveries ---------------------------------------------------------------------------
+// The columns of the queries that return deliveries to send (queued_deliveries,
+// due_deliveries, the claims), read by name (Query::columns).
+constexpr ColumnList<7> kPendingColumns{{"subscriber_id", "email", "email_display", "name",
+                                         "timezone", "attempts", "still_subscribed"}};
+template <typename Row>
+PendingDelivery read_pending(const Row& q) {
+  constexpr const auto& c = kPendingColumns;
+  PendingDelivery d;
+  d.subscriber_id = q.int_of(c["subscriber_id"]);
+  d.email = q.text_of(c["email"]);
+  d.email_display = q.text_of(c["email_display"]);
+  d.name = q.text_of(c["name"]);
+  d.timezone = q.text_of(c["timezone"]);
+  d.attempts = static_cast<int>(q.int_of(c["attempts"]));
+  d.still_subscribed = q.bool_of(c["still_subscribed"]);
+  return d;
+}
+
+// A delivery's status as the log spells it; nullopt for a name it does not know.
+inline std::optional<DeliveryStatus> delivery_status_from(std::string_view s) {
+  for (auto v : {DeliveryStatus::queued, DeliveryStatus::sent, DeliveryStatus::deferred,
+                 DeliveryStatus::failed}) {
+    if (to_string(v) == s) return v;
+  }
+  return std::nullopt;
 }
 
 }  // namespace broadsheet::store

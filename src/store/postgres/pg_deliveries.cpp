@@ -6,32 +6,16 @@
 
 #include <algorithm>
 
+#include "store/bounded_reply.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/postgres/query.hpp"
+#include "store/row_readers.hpp"
 
 namespace broadsheet::store::postgres {
 namespace {
 
-constexpr std::size_t kMaxDeliveryReply = 512;
-
 // The one column of issue_by_id the send side checks before changing an issue.
 constexpr ColumnList<1> kIssueStatusColumn{{"status"}};
-
-// The columns of queued_deliveries, due_deliveries and claim_deliveries.
-constexpr ColumnList<7> kPendingColumns{{"subscriber_id", "email", "email_display", "name",
-                                         "timezone", "attempts", "still_subscribed"}};
-PendingDelivery read_pending(const Query& q) {
-  constexpr const auto& c = kPendingColumns;
-  PendingDelivery d;
-  d.subscriber_id = q.int_of(c["subscriber_id"]);
-  d.email = q.text_of(c["email"]);
-  d.email_display = q.text_of(c["email_display"]);
-  d.name = q.text_of(c["name"]);
-  d.timezone = q.text_of(c["timezone"]);
-  d.attempts = static_cast<int>(q.int_of(c["attempts"]));
-  d.still_subscribed = q.bool_of(c["still_subscribed"]);
-  return d;
-}
 
 constexpr ColumnList<2> kDeliveryCountColumns{{"status", "count"}};
 constexpr ColumnList<2> kReasonColumns{{"reply", "count"}};
@@ -39,34 +23,6 @@ constexpr ColumnList<1> kSettledColumns{{"count"}};
 constexpr ColumnList<3> kTotalColumns{{"sent", "failed", "deferred"}};
 constexpr ColumnList<5> kDeliveryColumns{
     {"subscriber_id", "status", "attempts", "last_reply", "next_attempt_at"}};
-
-std::optional<DeliveryStatus> delivery_status_from(std::string_view s) {
-  for (auto v : {DeliveryStatus::queued, DeliveryStatus::sent, DeliveryStatus::deferred,
-                 DeliveryStatus::failed}) {
-    if (to_string(v) == s) return v;
-  }
-  return std::nullopt;
-}
-
-// A reply kept in the log: one line, cut at a character boundary.
-std::string bounded_delivery_reply(std::string_view reply) {
-  std::string out;
-  out.reserve(std::min(reply.size(), kMaxDeliveryReply));
-  for (char c : reply) {
-    if (out.size() >= kMaxDeliveryReply) break;
-    out.push_back(c == '\r' || c == '\n' ? ' ' : c);
-  }
-  if (reply.size() > kMaxDeliveryReply) {  // never end inside a UTF-8 character
-    std::size_t end = out.size();
-    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
-    if (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0x80)) {
-      const auto lead = static_cast<unsigned char>(out[end - 1]);
-      const std::size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-      if (out.size() - (end - 1) < need) out.resize(end - 1);
-    }
-  }
-  return out;
-}
 
 // Writes `updates` in one transaction: every row when `owner` is null, else only the
 // rows still leased to it. The rows written.
@@ -87,7 +43,7 @@ Result<std::size_t> write_deliveries(Connection& c, UnixSeconds now, Id issue_id
       continue;
     }
     const std::string status(to_string(u.status));
-    const std::string reply = bounded_delivery_reply(u.reply);
+    const std::string reply = bounded_reply(u.reply);
     std::optional<std::int64_t> next;
     if (u.status == DeliveryStatus::deferred && u.next_attempt_at) next = *u.next_attempt_at;
     Query q(c, owner ? "record_leased_delivery" : "update_delivery");
@@ -263,7 +219,8 @@ Result<std::size_t> PgStore::settled_since(Id issue_id, UnixSeconds since) {
   Query q(**c, "settled_since");
   q.columns(kSettledColumns).bind_int(1, issue_id).bind_int(2, since);
   std::size_t n = 0;
-  if (auto s = q.each_row([&] { n = static_cast<std::size_t>(q.int_of(kSettledColumns["count"])); });
+  if (auto s =
+          q.each_row([&] { n = static_cast<std::size_t>(q.int_of(kSettledColumns["count"])); });
       !s) {
     return failed_to("count recent deliveries", s.error());
   }
@@ -316,8 +273,8 @@ Result<DeliveryUpdate> PgStore::delivery_of(Id issue_id, Id subscriber_id) {
   if (!c) return c.error();
   Query q(**c, "delivery_of");
   q.columns(kDeliveryColumns).bind_int(1, issue_id).bind_int(2, subscriber_id);
-  if (auto s = q.expect_row(fmt::format("no delivery of issue {} to subscriber {}", issue_id,
-                                        subscriber_id));
+  if (auto s = q.expect_row(
+          fmt::format("no delivery of issue {} to subscriber {}", issue_id, subscriber_id));
       !s) {
     return failed_to("read a delivery", s.error());
   }
@@ -364,7 +321,8 @@ Result<std::vector<DeliveryBucket>> PgStore::delivery_buckets(Id issue_id, UnixS
   q.bind_int(3, as_sql_limit(limit));
   std::vector<DeliveryBucket> out;
   Status s = q.each_row([&] {
-    out.push_back(DeliveryBucket{q.int_of(k["start"]), static_cast<std::size_t>(q.int_of(k["sent"])),
+    out.push_back(DeliveryBucket{q.int_of(k["start"]),
+                                 static_cast<std::size_t>(q.int_of(k["sent"])),
                                  static_cast<std::size_t>(q.int_of(k["failed"]))});
   });
   if (!s) return failed_to("read the delivery report", s.error());

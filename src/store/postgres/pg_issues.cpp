@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "core/encoding.hpp"
+#include "store/bounded_reply.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/postgres/query.hpp"
 #include "store/row_readers.hpp"
@@ -16,14 +17,11 @@
 namespace broadsheet::store::postgres {
 namespace {
 
-constexpr std::size_t kMaxReason = 512;
-
 std::string no_issue(Id id) { return fmt::format("no issue with id {}", id); }
 
 // Issue `id` through the query `name` (issue_by_id, or issue_by_id_for_update inside a
 // transaction); errors say "<what> <id>: ...".
-Result<Issue> read_issue_by_id(Connection& c, std::string_view name, Id id,
-                               std::string_view what) {
+Result<Issue> read_issue_by_id(Connection& c, std::string_view name, Id id, std::string_view what) {
   Query q(c, name);
   q.columns(kIssueColumns);
   q.bind_int(1, id);
@@ -36,9 +34,9 @@ Result<Issue> read_issue_by_id(Connection& c, std::string_view name, Id id,
 bool editable(IssueStatus s) { return s == IssueStatus::draft || s == IssueStatus::scheduled; }
 
 Error not_editable(Id id, IssueStatus s) {
-  return make_error(Errc::conflict,
-                    fmt::format("issue {} is {}; only drafts and scheduled issues can change",
-                                id, to_string(s)));
+  return make_error(
+      Errc::conflict,
+      fmt::format("issue {} is {}; only drafts and scheduled issues can change", id, to_string(s)));
 }
 
 // The id of the issue tied to `edition` of the newsletter, in the caller's transaction.
@@ -58,8 +56,8 @@ std::string schedule_detail(const IssueSchedule& s) {
   return s.at ? "at " + format_iso8601(*s.at) : std::string();
 }
 
-Status audit_in(Connection& c, UnixSeconds now, const std::string& actor,
-                std::string_view action, Id id, const std::string& detail) {
+Status audit_in(Connection& c, UnixSeconds now, const std::string& actor, std::string_view action,
+                Id id, const std::string& detail) {
   const std::string subject = std::to_string(id);
   Query audit(c, "issue_audit");
   audit.bind_int(1, now)
@@ -68,27 +66,6 @@ Status audit_in(Connection& c, UnixSeconds now, const std::string& actor,
       .bind_text(4, subject)
       .bind_text(5, detail);
   return audit.run();
-}
-
-// A reason kept on the issue: one line, cut at a character boundary (as the SQLite
-// backend's bounded_reply).
-std::string bounded_reason(std::string_view reason) {
-  std::string out;
-  out.reserve(std::min(reason.size(), kMaxReason));
-  for (char c : reason) {
-    if (out.size() >= kMaxReason) break;
-    out.push_back(c == '\r' || c == '\n' ? ' ' : c);
-  }
-  if (reason.size() > kMaxReason) {  // never end inside a UTF-8 character
-    std::size_t end = out.size();
-    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
-    if (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0x80)) {
-      const auto lead = static_cast<unsigned char>(out[end - 1]);
-      const std::size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-      if (out.size() - (end - 1) < need) out.resize(end - 1);
-    }
-  }
-  return out;
 }
 
 // Moves the issue from one of `from` to `to`, in one transaction holding its row.
@@ -138,8 +115,7 @@ Result<Issue> PgStore::add_issue(const Issue& i) {
   Status s = q.returning_row("insert_issue returned no id", [&] { out.id = q.int_at(0); });
   if (!s) {
     if (q.sqlstate() == "23503") {  // foreign_key_violation
-      return make_error(Errc::not_found,
-                        fmt::format("no newsletter with id {}", i.newsletter_id));
+      return make_error(Errc::not_found, fmt::format("no newsletter with id {}", i.newsletter_id));
     }
     return failed_to("add issue", s.error(),
                      fmt::format("the edition {} already has an issue", i.edition.value_or("")));
@@ -266,8 +242,7 @@ Result<std::optional<Issue>> PgStore::issue_of_edition(Id newsletter_id,
   return std::optional<Issue>(std::move(*issue));
 }
 
-Result<Issue> PgStore::schedule_issue(Id id, const IssueSchedule& sched,
-                                      const std::string& actor) {
+Result<Issue> PgStore::schedule_issue(Id id, const IssueSchedule& sched, const std::string& actor) {
   auto c = lease();
   if (!c) return c.error();
   Transaction tx(**c);
@@ -360,7 +335,7 @@ Result<Issue> PgStore::stop_issue(Id issue_id, const std::string& reason) {
   auto c = lease();
   if (!c) return c.error();
   return move_issue(**c, clock_, issue_id, {IssueStatus::sending}, IssueStatus::paused,
-                    bounded_reason(reason));
+                    bounded_reply(reason));
 }
 
 }  // namespace broadsheet::store::postgres

@@ -58,8 +58,8 @@ Result<std::vector<Id>> PgStore::issues_with_claimable_work(UnixSeconds now) {
   return out;
 }
 
-Result<bool> PgStore::hold_lock(const std::string& name, const std::string& owner,
-                                UnixSeconds now, UnixSeconds until) {
+Result<bool> PgStore::hold_lock(const std::string& name, const std::string& owner, UnixSeconds now,
+                                UnixSeconds until) {
   auto c = lease();
   if (!c) return c.error();
   Query q(**c, "hold_node_lock");
@@ -121,8 +121,9 @@ Result<std::vector<NodeSeen>> PgStore::live_nodes(UnixSeconds since) {
   Query q(**c, "live_nodes");
   q.bind_int(1, since);
   std::vector<NodeSeen> out;
-  if (auto s = q.each_row(
-          [&] { out.push_back(NodeSeen{q.text_at(0), q.text_at(1), q.int_at(2)}); });
+  if (auto s = q.each_row([&] {
+        out.push_back(NodeSeen{q.text_at(0), q.text_at(1), q.int_at(2)});
+      });
       !s) {
     return failed_to("read the nodes", s.error());
   }

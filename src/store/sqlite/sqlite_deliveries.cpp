@@ -4,32 +4,16 @@
 
 #include <algorithm>
 
+#include "store/bounded_reply.hpp"
+#include "store/row_readers.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store::sqlite {
 namespace {
 
-constexpr std::size_t kMaxReply = 512;
-
 // The one column of issue_by_id the send side checks before changing an issue.
 constexpr ColumnList<1> kIssueStatus{{"status"}};
-
-// The columns of queued_deliveries and due_deliveries, read by name (Query::columns).
-constexpr ColumnList<7> kPendingColumns{{"subscriber_id", "email", "email_display", "name",
-                                         "timezone", "attempts", "still_subscribed"}};
-PendingDelivery read_pending(const Query& q) {
-  constexpr const auto& c = kPendingColumns;
-  PendingDelivery d;
-  d.subscriber_id = q.int_of(c["subscriber_id"]);
-  d.email = q.text_of(c["email"]);
-  d.email_display = q.text_of(c["email_display"]);
-  d.name = q.text_of(c["name"]);
-  d.timezone = q.text_of(c["timezone"]);
-  d.attempts = static_cast<int>(q.int_of(c["attempts"]));
-  d.still_subscribed = q.bool_of(c["still_subscribed"]);
-  return d;
-}
 
 // The columns of delivery_counts and of delivery_of.
 constexpr ColumnList<2> kCountColumns{{"status", "count"}};
@@ -38,34 +22,6 @@ constexpr ColumnList<1> kSettledColumns{{"count"}};
 constexpr ColumnList<3> kTotalColumns{{"sent", "failed", "deferred"}};
 constexpr ColumnList<5> kDeliveryColumns{
     {"subscriber_id", "status", "attempts", "last_reply", "next_attempt_at"}};
-
-std::optional<DeliveryStatus> delivery_status_from(std::string_view s) {
-  for (auto v : {DeliveryStatus::queued, DeliveryStatus::sent, DeliveryStatus::deferred,
-                 DeliveryStatus::failed}) {
-    if (to_string(v) == s) return v;
-  }
-  return std::nullopt;
-}
-
-// A reply kept in the log: one line, cut at a character boundary.
-std::string bounded_reply(std::string_view reply) {
-  std::string out;
-  out.reserve(std::min(reply.size(), kMaxReply));
-  for (char c : reply) {
-    if (out.size() >= kMaxReply) break;
-    out.push_back(c == '\r' || c == '\n' ? ' ' : c);
-  }
-  if (reply.size() > kMaxReply) {  // never end inside a UTF-8 character
-    std::size_t end = out.size();
-    while (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0xC0) == 0x80) --end;
-    if (end > 0 && (static_cast<unsigned char>(out[end - 1]) & 0x80)) {
-      const auto lead = static_cast<unsigned char>(out[end - 1]);
-      const std::size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-      if (out.size() - (end - 1) < need) out.resize(end - 1);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -304,8 +260,8 @@ Status SqliteStore::node_gone(const std::string& owner) {
   if (!h) return h.error();
   Transaction tx(db(), sql().commit, sql().rollback);
   if (auto s = tx.begin(sql().begin_immediate); !s) return failed_to("forget a node", s.error());
-  for (sqlite3_stmt* stmt : {sql().free_node_deliveries, sql().free_node_mail,
-                             sql().free_node_locks, sql().node_gone}) {
+  for (sqlite3_stmt* stmt :
+       {sql().free_node_deliveries, sql().free_node_mail, sql().free_node_locks, sql().node_gone}) {
     Query q(db(), stmt);
     q.bind_text(1, owner);
     if (auto s = q.run(); !s) return failed_to("forget a node", s.error());
@@ -320,7 +276,9 @@ Result<std::vector<NodeSeen>> SqliteStore::live_nodes(UnixSeconds since) {
   Query q(db(), sql().live_nodes);
   q.bind_int(1, since);
   std::vector<NodeSeen> out;
-  if (auto s = q.each_row([&] { out.push_back(NodeSeen{q.text_at(0), q.text_at(1), q.int_at(2)}); });
+  if (auto s = q.each_row([&] {
+        out.push_back(NodeSeen{q.text_at(0), q.text_at(1), q.int_at(2)});
+      });
       !s) {
     return failed_to("read the nodes", s.error());
   }
@@ -502,8 +460,7 @@ Result<std::vector<DeferralReason>> SqliteStore::deferral_reasons(Id issue_id, s
   return out;
 }
 
-Result<std::vector<DeliveryBucket>> SqliteStore::delivery_buckets(Id issue_id,
-                                                                  UnixSeconds width,
+Result<std::vector<DeliveryBucket>> SqliteStore::delivery_buckets(Id issue_id, UnixSeconds width,
                                                                   std::size_t limit) {
   constexpr ColumnList<3> c{{"start", "sent", "failed"}};
   auto h = hold();
@@ -513,7 +470,8 @@ Result<std::vector<DeliveryBucket>> SqliteStore::delivery_buckets(Id issue_id,
   q.bind_int(3, as_sql_limit(limit));
   std::vector<DeliveryBucket> out;
   Status s = q.each_row([&] {
-    out.push_back(DeliveryBucket{q.int_of(c["start"]), static_cast<std::size_t>(q.int_of(c["sent"])),
+    out.push_back(DeliveryBucket{q.int_of(c["start"]),
+                                 static_cast<std::size_t>(q.int_of(c["sent"])),
                                  static_cast<std::size_t>(q.int_of(c["failed"]))});
   });
   if (!s) return failed_to("read the delivery report", s.error());
@@ -542,8 +500,8 @@ Result<DeliveryUpdate> SqliteStore::delivery_of(Id issue_id, Id subscriber_id) {
   if (!h) return h.error();
   Query q(db(), sql().delivery_of);
   q.columns(kDeliveryColumns).bind_int(1, issue_id).bind_int(2, subscriber_id);
-  if (auto s = q.expect_row(fmt::format("no delivery of issue {} to subscriber {}", issue_id,
-                                        subscriber_id));
+  if (auto s = q.expect_row(
+          fmt::format("no delivery of issue {} to subscriber {}", issue_id, subscriber_id));
       !s) {
     return failed_to("read a delivery", s.error());
   }
