@@ -122,7 +122,6 @@ TEST_P(ReaderDirectoryTest, FiltersCombine) {
 }
 
 TEST_P(ReaderDirectoryTest, AnEmptyZoneSelectsTheReadersWhoGaveNone) {
-  if (on_postgres()) GTEST_SKIP() << "Segments are not yet on PostgreSQL (pg_pending.cpp)";
   // The desk's "no zone": every query of a filter (the id walk, the audience index, the
   // prefix search, the count) and a segment kept with it, read back and sent to.
   reader("anna@example.org", "Anna", "", SubscriptionStatus::confirmed);
@@ -257,7 +256,6 @@ TEST_P(ReaderDirectoryTest, ErasureRemovesThePersonAndKeepsTheCounts) {
 }
 
 TEST_P(ReaderDirectoryTest, SegmentsSaveTheirFilterAndNarrowTheAudience) {
-  if (on_postgres()) GTEST_SKIP() << "Segments are not yet on PostgreSQL (pg_pending.cpp)";
   Subscriber fr = reader("fr@example.org", "", "Europe/Paris", SubscriptionStatus::confirmed);
   reader("uk@example.org", "", "Europe/London", SubscriptionStatus::confirmed);
   Subscriber fr2 = reader("fr2@example.org", "", "Europe/Paris", SubscriptionStatus::unconfirmed);
@@ -301,6 +299,99 @@ TEST_P(ReaderDirectoryTest, SegmentsSaveTheirFilterAndNarrowTheAudience) {
   EXPECT_EQ(store_->set_issue_segment(j.id, evening->id).error().code, Errc::conflict);
   ASSERT_TRUE(store_->remove_segment(evening->id).ok());
   EXPECT_EQ(store_->segment_by_id(evening->id).error().code, Errc::not_found);
+}
+
+TEST_P(ReaderDirectoryTest, SegmentsAreReadByNameUpdatedAndListedByName) {
+  Segment g;
+  g.name = "Paris";
+  g.filter.zone = "Europe/Paris";
+  g.filter.status = SubscriptionStatus::confirmed;
+  g.filter.signed_up_from = 100;
+  g.filter.signed_up_until = 200;
+  g.filter.source_page = "/join";
+  g.filter.attributes = {{"plan", "pro"}, {"country", "FR"}};
+  auto paris = store_->add_segment(g);
+  ASSERT_TRUE(paris.ok()) << paris.error().message;
+  EXPECT_EQ(paris->newsletter_slug, "");
+  EXPECT_EQ(paris->created_at, paris->updated_at);
+  Segment a;
+  a.name = "Any";
+  ASSERT_TRUE(store_->add_segment(a).ok());
+
+  auto by_name = store_->segment_by_name("Paris");
+  ASSERT_TRUE(by_name.ok()) << by_name.error().message;
+  EXPECT_EQ(by_name->id, paris->id);
+  EXPECT_EQ(by_name->filter.status, SubscriptionStatus::confirmed);
+  EXPECT_EQ(by_name->filter.signed_up_from, 100);
+  EXPECT_EQ(by_name->filter.signed_up_until, 200);
+  EXPECT_EQ(by_name->filter.source_page, "/join");
+  ASSERT_EQ(by_name->filter.attributes.size(), 2u);  // by key
+  EXPECT_EQ(by_name->filter.attributes[0].key, "country");
+  EXPECT_EQ(by_name->filter.attributes[0].value, "FR");
+  EXPECT_EQ(by_name->filter.attributes[1].key, "plan");
+  auto missing = store_->segment_by_name("Lyon");
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+  EXPECT_NE(missing.error().message.find("no segment named 'Lyon'"), std::string::npos)
+      << missing.error().message;
+
+  Segment changed = *by_name;
+  changed.name = "Zurich";
+  changed.filter = ReaderFilter{};
+  changed.filter.newsletter_id = n_.id;
+  changed.filter.attributes = {{"plan", "free"}};
+  auto updated = store_->update_segment(changed);
+  ASSERT_TRUE(updated.ok()) << updated.error().message;
+  EXPECT_EQ(updated->name, "Zurich");
+  EXPECT_EQ(updated->newsletter_slug, "morning");
+  EXPECT_FALSE(updated->filter.zone.has_value());
+  EXPECT_FALSE(updated->filter.status.has_value());
+  ASSERT_EQ(updated->filter.attributes.size(), 1u);
+  EXPECT_EQ(updated->filter.attributes[0].value, "free");
+
+  auto all = store_->list_segments();
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "Any");
+  EXPECT_TRUE((*all)[0].filter.attributes.empty());
+  EXPECT_EQ((*all)[1].name, "Zurich");
+  ASSERT_EQ((*all)[1].filter.attributes.size(), 1u);
+  EXPECT_EQ((*all)[1].filter.attributes[0].key, "plan");
+
+  // The errors a desk shows: a taken name, an unknown newsletter, an unknown segment.
+  changed.name = "Any";
+  auto taken = store_->update_segment(changed);
+  EXPECT_EQ(taken.error().code, Errc::conflict);
+  EXPECT_NE(taken.error().message.find("a segment named 'Any' already exists"), std::string::npos)
+      << taken.error().message;
+  Segment stray;
+  stray.name = "Stray";
+  stray.filter.newsletter_id = 9999;
+  auto no_newsletter = store_->add_segment(stray);
+  EXPECT_EQ(no_newsletter.error().code, Errc::not_found);
+  EXPECT_EQ(no_newsletter.error().message, "no newsletter with id 9999");
+  stray.id = 9999;
+  stray.filter.newsletter_id.reset();
+  EXPECT_EQ(store_->update_segment(stray).error().code, Errc::not_found);
+  EXPECT_EQ(store_->remove_segment(9999).error().code, Errc::not_found);
+  EXPECT_EQ(store_->segment_by_id(9999).error().code, Errc::not_found);
+  EXPECT_EQ(store_->issue_segment(9999).error().code, Errc::not_found);
+  EXPECT_EQ(store_->set_issue_segment(9999, std::nullopt).error().code, Errc::not_found);
+  Issue i;
+  i.newsletter_id = n_.id;
+  i.subject = "Nobody yet";
+  Issue issue = *store_->add_issue(i);
+  EXPECT_FALSE(store_->issue_segment(issue.id)->has_value());
+  auto unknown = store_->set_issue_segment(issue.id, 9999);
+  EXPECT_EQ(unknown.error().code, Errc::not_found);
+  EXPECT_NE(unknown.error().message.find("no segment with id 9999"), std::string::npos)
+      << unknown.error().message;
+  // A segment of no newsletter fits any issue; taking it off sends to everyone again.
+  ASSERT_TRUE(store_->set_issue_segment(issue.id, paris->id).ok());
+  EXPECT_EQ(**store_->issue_segment(issue.id), paris->id);
+  ASSERT_TRUE(store_->set_issue_segment(issue.id, std::nullopt).ok());
+  EXPECT_FALSE(store_->issue_segment(issue.id)->has_value());
+  ASSERT_TRUE(store_->remove_segment(paris->id).ok());
+  EXPECT_EQ(store_->list_segments()->size(), 1u);
 }
 
 BROADSHEET_ON_EVERY_BACKEND(ReaderDirectoryTest);

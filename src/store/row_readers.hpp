@@ -25,6 +25,7 @@
 #include "store/newsletters.hpp"
 #include "store/queued_mail.hpp"
 #include "store/readers.hpp"
+#include "store/segments.hpp"
 #include "store/sessions.hpp"
 #include "store/users.hpp"
 
@@ -357,6 +358,30 @@ Feed read_feed(const Row& q) {
   f.created_at = q.int_of(kFeedColumns["created_at"]);
   f.article_count = static_cast<std::size_t>(q.int_of(kFeedColumns["article_count"]));
   return f;
+}
+
+// The columns of every query that returns segments; the attribute conditions are read
+// apart, one row each (segment_attributes), into filter.attributes.
+constexpr ColumnList<12> kSegmentColumns{
+    {"id", "name", "newsletter_id", "newsletter_slug", "status", "zone", "signed_up_from",
+     "signed_up_until", "source_page", "attributes", "created_at", "updated_at"}};
+template <typename Row>
+Segment read_segment(const Row& q) {
+  Segment g;
+  g.id = q.int_of(kSegmentColumns["id"]);
+  g.name = q.text_of(kSegmentColumns["name"]);
+  g.filter.newsletter_id = q.opt_int_of(kSegmentColumns["newsletter_id"]);
+  g.newsletter_slug = q.text_of(kSegmentColumns["newsletter_slug"]);
+  if (auto status = q.opt_text_of(kSegmentColumns["status"])) {
+    g.filter.status = subscription_status_from(*status);
+  }
+  g.filter.zone = q.opt_text_of(kSegmentColumns["zone"]);
+  g.filter.signed_up_from = q.opt_int_of(kSegmentColumns["signed_up_from"]);
+  g.filter.signed_up_until = q.opt_int_of(kSegmentColumns["signed_up_until"]);
+  g.filter.source_page = q.opt_text_of(kSegmentColumns["source_page"]);
+  g.created_at = q.int_of(kSegmentColumns["created_at"]);
+  g.updated_at = q.int_of(kSegmentColumns["updated_at"]);
+  return g;
 }
 
 // Deliveries ---------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 //   sqlite:PATH        the embedded SQLite backend; a relative PATH is taken from the
 //                      data folder, missing folders on the way are created
 //   sqlite::memory:    a private in-memory database (tests, demos)
-//   postgresql://...   the PostgreSQL backend (postgres/pg_store.hpp), once every role is
-//                      ported to it (PgStore::kComplete); refused until then
+//   postgresql://...   the PostgreSQL backend (postgres/pg_store.hpp); postgres://
+//                      is the same
 //
 // Errors never repeat a URL whole: a PostgreSQL URL may carry a password.
 #include "store/store.hpp"
@@ -62,9 +62,7 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const std::str
                                           const std::string& password) {
   std::string_view u = url;
   if (u.starts_with("postgresql://") || u.starts_with("postgres://")) {
-    if (!postgres::PgStore::kComplete) {
-      return make_error(Errc::config, "PostgreSQL backend is not complete yet");
-    }
+    static_assert(postgres::PgStore::kComplete, "every role of the Store is on PostgreSQL");
     auto store = postgres::PgStore::open(url, clock, postgres::PgSql::embedded(),
                                          std::move(keys), postgres::PgStore::kPoolSize, password);
     if (!store) return store.error();

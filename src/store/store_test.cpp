@@ -1,7 +1,7 @@
 // open_store: database URLs to backends.
 #include "store/store.hpp"
 
-#include "store/postgres/pg_store.hpp"
+#include "store/testing/backends.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -54,11 +54,26 @@ TEST_F(OpenStore, InMemoryDatabases) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_));
 }
 
-TEST_F(OpenStore, PostgresqlWaitsForEveryRole) {
-  if (postgres::PgStore::kComplete) GTEST_SKIP() << "the backend is complete";
-  Error e = refused("postgresql://broadsheet:secret@db.example.org/broadsheet");
-  EXPECT_EQ(e.code, Errc::config);
-  EXPECT_EQ(e.message, "PostgreSQL backend is not complete yet");
+TEST_F(OpenStore, PostgresqlUrlsOpenThePostgresqlBackend) {
+  // No server listens on port 1: the backend was chosen and tried to connect, and its
+  // error does not repeat the password.
+  for (const char* scheme : {"postgresql", "postgres"}) {
+    Error e = refused(std::string(scheme) + "://broadsheet:secret@127.0.0.1:1/broadsheet");
+    EXPECT_EQ(e.code, Errc::database) << e.message;
+    EXPECT_EQ(e.message.find("secret"), std::string::npos) << e.message;
+  }
+  const std::string server = testing::postgres_test_url();
+  if (server.empty()) GTEST_SKIP() << "no PostgreSQL server (scripts/with-postgres)";
+  const std::string database = "bs_open_store_" + std::to_string(::getpid());
+  testing::pg_run(server, "CREATE DATABASE " + database);
+  {
+    auto s = open_store(testing::with_database(server, database), dir_.string(), clock_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    auto version = (*s)->schema_version();
+    ASSERT_TRUE(version.ok()) << version.error().message;
+    EXPECT_GE(*version, 17);
+  }
+  testing::pg_run(server, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
 }
 
 TEST_F(OpenStore, UnknownSchemesAreConfigErrorsWithoutTheSecret) {

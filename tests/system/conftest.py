@@ -94,7 +94,11 @@ def _database_backend(_binary_exists, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _test_databases(_database_backend):
-    """The databases a test's data folders got are dropped after it."""
+    """The databases a test's data folders got are dropped after it. Those made before
+    it starts belong to the module- and session-scoped fixtures it uses (pytest sets up
+    wider scopes first), which outlive it: they go at the end of the session."""
+    if ON_POSTGRES:
+        DATABASES.keep_for_session(DATABASES.of_test)
     yield
     if ON_POSTGRES:
         DATABASES.drop(DATABASES.of_test)
@@ -290,7 +294,9 @@ def _templates(tmp_path_factory):
     return {"init": plain, "demo": demo}
 
 
-def _copy_data(src: pathlib.Path, dst: pathlib.Path) -> pathlib.Path:
+def copy_data_folder(src: pathlib.Path, dst: pathlib.Path) -> pathlib.Path:
+    """A copy of data folder SRC at DST, its database too: on PostgreSQL DST gets a clone
+    of SRC's database (backend.py), so that a copy never writes into its template."""
     shutil.copytree(src, dst, copy_function=shutil.copy2)
     backend.copy_bound(src, dst)
     return dst
@@ -299,13 +305,13 @@ def _copy_data(src: pathlib.Path, dst: pathlib.Path) -> pathlib.Path:
 @pytest.fixture
 def data(tmp_path, _templates) -> pathlib.Path:
     """A fresh data folder made by `broadsheet init`."""
-    return _copy_data(_templates["init"], tmp_path / "data")
+    return copy_data_folder(_templates["init"], tmp_path / "data")
 
 
 @pytest.fixture
 def demo(tmp_path, _templates) -> pathlib.Path:
     """A data folder made by `broadsheet init` with `broadsheet demo` loaded."""
-    return _copy_data(_templates["demo"], tmp_path / "data")
+    return copy_data_folder(_templates["demo"], tmp_path / "data")
 
 
 # --- the server ---------------------------------------------------------------------

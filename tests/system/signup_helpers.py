@@ -24,12 +24,12 @@ import html.parser
 import json
 import pathlib
 import re
-import sqlite3
 import struct
 import time
 import urllib.parse
 import uuid
 
+import backend
 from conftest import DOMAIN, get, request, subscriber
 
 API = "/api/v1/public/subscriptions"
@@ -177,7 +177,7 @@ def error_codes(reply) -> list[tuple[str, str]]:
 def pending_mail(data) -> int:
     """Emails of the mail queue that are due and not yet sent (nor given up)."""
     return db_rows(data, "SELECT count(*) FROM mail_queue WHERE next_attempt_at IS NOT NULL "
-                         "AND next_attempt_at <= CAST(strftime('%s', 'now') AS INTEGER)")[0][0]
+                         "AND next_attempt_at <= ?", (int(time.time()),))[0][0]
 
 
 def wait_for_mail_queue(data, timeout: float = 10) -> None:
@@ -257,13 +257,9 @@ def statuses(data, address: str) -> dict[str, str] | None:
 
 
 def db_rows(data, sql: str, params=()) -> list[tuple]:
-    # Autocommit: a statement that writes is committed at once.
-    con = sqlite3.connect(str(pathlib.Path(data) / "broadsheet.db"), timeout=10,
-                          isolation_level=None)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+    """The rows of one SQL statement on the data folder's database, SQLite or PostgreSQL
+    (backend.sql: `?` placeholders, SQL both dialects share); a write is committed at once."""
+    return backend.sql(data, sql, params)
 
 
 # --- link tokens (src/links/token.hpp) ---------------------------------------------------

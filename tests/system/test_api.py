@@ -11,13 +11,12 @@ import hashlib
 import json
 import re
 import secrets
-import shutil
 import time
 
 import pytest
 
-from conftest import (REPO, assert_fails, assert_ok, data_args, raw_exchange, parse_responses,
-                      request, run, start_server, wait_for)
+from conftest import (REPO, assert_fails, assert_ok, copy_data_folder, data_args, parse_responses,
+                      raw_exchange, request, run, start_server, wait_for)
 from send_helpers import ISSUE_MARKDOWN, add_newsletter, make_audience, parse_message, sink_factory  # noqa: F401
 
 NEWSLETTER = "morning-briefing"
@@ -52,7 +51,7 @@ def _desk_template(_templates, tmp_path_factory) -> Desk:
     """Made once: init, a newsletter, the user "editor" and a token. A copy of the
     folder carries the token's hash, so the same secret works in every copy."""
     data = tmp_path_factory.mktemp("desk") / "data"
-    shutil.copytree(_templates["init"], data)
+    copy_data_folder(_templates["init"], data)
     add_newsletter(data)
     assert_ok(add_user(data, "editor"))
     return Desk(data, create_token(data, "newsroom CMS"))
@@ -61,7 +60,7 @@ def _desk_template(_templates, tmp_path_factory) -> Desk:
 @pytest.fixture
 def desk(_desk_template, tmp_path) -> Desk:
     data = tmp_path / "data"
-    shutil.copytree(_desk_template.data, data)
+    copy_data_folder(_desk_template.data, data)
     return Desk(data, _desk_template.token)
 
 
@@ -379,7 +378,7 @@ def shared_api(_desk_template, tmp_path_factory):
     """One server for the many refused requests (each only reads, or is refused)."""
     root = tmp_path_factory.mktemp("inputs")
     data = root / "data"
-    shutil.copytree(_desk_template.data, data)
+    copy_data_folder(_desk_template.data, data)
     server = start_server(data, root)
     yield Api(server, _desk_template.token)
     code, _ = server.terminate()

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from backend import sql
 from conftest import assert_ok, data_args, get, run, start_server
 from send_helpers import add_newsletter, create_issue, make_audience
 
@@ -31,25 +31,20 @@ START = 1_700_000_000
 def insert_sent_issues(data, slug: str, count: int, first_subject: int = 0) -> list[int]:
     """`count` sent issues of `slug`, three to a second of sending; returns their ids
     newest first (by sending time, then id, as the archive lists them)."""
-    db = sqlite3.connect(data / "broadsheet.db")
-    try:
-        (newsletter_id,) = db.execute("SELECT id FROM newsletters WHERE slug = ?",
-                                      (slug,)).fetchone()
-        rows = []
-        for i in range(count):
-            n = first_subject + i
-            started = START + n // 3 * 86400
-            cur = db.execute(
-                "INSERT INTO issues (newsletter_id, subject, preheader, body_markdown, status,"
-                " started_at, finished_at, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, 'sent', ?, ?, ?, ?)",
-                (newsletter_id, f"Issue number {n}", f"Preheader {n}",
-                 f"# Issue {n}\n\n" + "Some news. " * 200, started, started + 60, started - 600,
-                 started + 60))
-            rows.append((started, cur.lastrowid))
-        db.commit()
-    finally:
-        db.close()
+    [(newsletter_id,)] = sql(data, "SELECT id FROM newsletters WHERE slug = ?", (slug,))
+    values, params = [], []
+    for i in range(count):
+        n = first_subject + i
+        started = START + n // 3 * 86400
+        values.append("(?, ?, ?, ?, 'sent', ?, ?, ?, ?)")
+        params += [newsletter_id, f"Issue number {n}", f"Preheader {n}",
+                   f"# Issue {n}\n\n" + "Some news. " * 200, started, started + 60,
+                   started - 600, started + 60]
+    # One statement, committed at once; RETURNING's order is not the VALUES' order on
+    # every backend, so each id is paired with its own sending time.
+    rows = sql(data, "INSERT INTO issues (newsletter_id, subject, preheader, body_markdown,"
+                     " status, started_at, finished_at, created_at, updated_at) VALUES "
+                     + ", ".join(values) + " RETURNING started_at, id", params)
     return [i for _, i in sorted(rows, reverse=True)]
 
 

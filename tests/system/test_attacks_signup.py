@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import (Reply, assert_fails, assert_ok, data_args, export_rows, free_port, get,
-                      request, run, subscriber)
+from backend import ON_POSTGRES
+from conftest import (Reply, assert_fails, assert_ok, copy_data_folder, data_args, export_rows,
+                      free_port, get, request, run, subscriber)
 from signup_helpers import (API, CHALLENGE, FAST_ROBOT, MSG_RATE_LIMITED, error_codes,
                             fetch_challenge, new_address, robot, solve)
 
@@ -119,11 +120,10 @@ def test_wrongly_typed_bodies_are_counted(demo, server_factory):
 def robot_pair(tmp_path_factory, _templates, server_factory):
     """Two servers on copies of one data folder (so one robot secret): version 2 alone,
     and version 2 accepting v1 during a change of version."""
-    import shutil
     servers = {}
     for name, extra in (("strict", {}), ("transition", {"BROADSHEET_ROBOT_ACCEPT_PREVIOUS": "true"})):
         data = tmp_path_factory.mktemp(name) / "data"
-        shutil.copytree(_templates["demo"], data, copy_function=shutil.copy2)
+        copy_data_folder(_templates["demo"], data)
         servers[name] = server_factory(data, {**FAST_ROBOT, **extra})
     return servers
 
@@ -201,20 +201,27 @@ def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+# The database's own files in the data folder: SQLite's; on PostgreSQL the data lives in
+# the server's cluster, whose files are the server's to guard, and the folder has none.
+DATABASE_FILES = [] if ON_POSTGRES else ["broadsheet.db"]
+
+
 def test_init_in_an_existing_folder_makes_every_data_file_private(tmp_path):
     d = tmp_path / "data"
     d.mkdir(mode=0o755)
     os.chmod(d, 0o755)  # whatever the umask left
     assert_ok(run("init", *data_args(d)))
     # What an older init, a copy or a restore may leave: everything open to others.
-    opened = [d / "broadsheet.toml", d / "broadsheet.db", d / "secrets" / "hmac.key"]
+    opened = [d / "broadsheet.toml", d / "secrets" / "hmac.key", *(d / f for f in DATABASE_FILES)]
     for p in opened:
         os.chmod(p, 0o644)
     os.chmod(d / "secrets", 0o755)
-    (d / "broadsheet.db-journal").write_bytes(b"")
-    os.chmod(d / "broadsheet.db-journal", 0o666)
+    journals = [d / f"{f}-journal" for f in DATABASE_FILES]
+    for p in journals:
+        p.write_bytes(b"")
+        os.chmod(p, 0o666)
     assert_ok(run("init", *data_args(d)))
-    for p in opened + [d / "broadsheet.db-journal"]:
+    for p in opened + journals:
         assert mode(p) == 0o600, (p, oct(mode(p)))
     assert mode(d) == 0o700 and mode(d / "secrets") == 0o700
 
@@ -226,11 +233,12 @@ def test_a_new_data_folder_is_private_with_a_wide_umask(tmp_path):
         assert_ok(run("init", *data_args(d)))
     finally:
         os.umask(old)
-    for p in (d / "broadsheet.toml", d / "broadsheet.db", d / "secrets" / "hmac.key"):
+    for p in (d / "broadsheet.toml", d / "secrets" / "hmac.key", *(d / f for f in DATABASE_FILES)):
         assert mode(p) == 0o600, (p, oct(mode(p)))
     assert mode(d) == 0o700
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's WAL and shared-memory files")
 def test_the_database_side_files_of_a_running_server_are_private(demo, server_factory):
     s = server_factory(demo, FAST_ROBOT)
     assert post_from(s, "127.0.11.1", good_body(s)).status == 202  # the WAL is written
@@ -242,14 +250,15 @@ def test_the_database_side_files_of_a_running_server_are_private(demo, server_fa
 
 def test_serve_warns_about_files_open_to_others(demo, server_factory):
     os.chmod(demo / "broadsheet.toml", 0o644)
-    os.chmod(demo / "broadsheet.db", 0o640)
+    for f in DATABASE_FILES:
+        os.chmod(demo / f, 0o640)
     s = server_factory(demo, FAST_ROBOT)
     log = s.log()
-    for name, fix in (("broadsheet.toml", "chmod 600"), ("broadsheet.db", "chmod 600")):
+    for name in ["broadsheet.toml", *DATABASE_FILES]:
         lines = [l for l in log.splitlines() if str(demo / name) + " " in l + " "
                  and "warn" in l.lower()]
         assert len(lines) == 1, (name, log)
-        assert fix in lines[0] and str(demo / name) in lines[0], lines[0]
+        assert "chmod 600" in lines[0] and str(demo / name) in lines[0], lines[0]
     assert "hmac.key" not in log  # only what is too open is named
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import urllib.parse
 
+from backend import sql
 from conftest import Reply, assert_fails, assert_ok, data_args, request, run
 from test_api import (Api, PASSWORD, _desk_template, add_user, assert_error,  # noqa: F401
                       create_token, desk)
@@ -88,13 +88,11 @@ class Browser:
 
 
 def session_rows(data) -> list[tuple]:
-    with sqlite3.connect(data / "broadsheet.db", timeout=10) as db:
-        return db.execute("SELECT id_hash, created_at, last_seen_at FROM sessions").fetchall()
+    return sql(data, "SELECT id_hash, created_at, last_seen_at FROM sessions")
 
 
 def audit_actions(data) -> list[str]:
-    with sqlite3.connect(data / "broadsheet.db", timeout=10) as db:
-        return [r[0] for r in db.execute("SELECT action FROM audit_log ORDER BY id")]
+    return [r[0] for r in sql(data, "SELECT action FROM audit_log ORDER BY id")]
 
 
 def test_sign_in_the_dashboard_and_sign_out(desk, server_factory):
@@ -176,15 +174,13 @@ def test_sessions_expire_and_end_with_the_user_or_their_password(desk, server_fa
     assert b.sign_in("editor").status == 303
     assert b.call("GET", "/admin").status == 200
     # Unused for longer than admin.session_idle (12 h): as if the clock had moved.
-    with sqlite3.connect(desk.data / "broadsheet.db", timeout=10) as db:
-        db.execute("UPDATE sessions SET last_seen_at = last_seen_at - 13 * 3600")
+    sql(desk.data, "UPDATE sessions SET last_seen_at = last_seen_at - 13 * 3600")
     assert b.call("GET", "/admin").status == 303
     assert session_rows(desk.data) == []  # removed on the way
 
     # Older than admin.session_lifetime (7 days), however busy.
     assert b.sign_in("editor").status == 303
-    with sqlite3.connect(desk.data / "broadsheet.db", timeout=10) as db:
-        db.execute("UPDATE sessions SET created_at = created_at - 8 * 86400")
+    sql(desk.data, "UPDATE sessions SET created_at = created_at - 8 * 86400")
     assert b.call("GET", "/admin").status == 303
 
     # A new password ends every session of the user.

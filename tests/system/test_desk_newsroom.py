@@ -12,12 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import urllib.parse
 
 import pytest
 
-from conftest import REPO, assert_ok, data_args, run, wait_for
+from conftest import REPO, assert_ok, copy_data_folder, data_args, run, wait_for
 from dns_responder import TXT, DnsResponder, txt_rdata
 from send_helpers import ISSUE_MARKDOWN, add_newsletter, make_audience, sink_factory  # noqa: F401
 from test_api import Api, assert_error, create_token
@@ -103,7 +102,7 @@ class Newsroom:
 @pytest.fixture(scope="module")
 def _newsroom_template(_templates, tmp_path_factory):
     data = tmp_path_factory.mktemp("newsroom") / "data"
-    shutil.copytree(_templates["init"], data)
+    copy_data_folder(_templates["init"], data)
     add_newsletter(data)
     assert_ok(run("user", "add", "editor", *data_args(data), input=PASSWORD + "\n"))
     assert_ok(run("user", "add", "chief", "--role", "admin", *data_args(data),
@@ -117,7 +116,7 @@ def _newsroom_template(_templates, tmp_path_factory):
 @pytest.fixture
 def newsroom(_newsroom_template, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(_newsroom_template.data, data)
+    copy_data_folder(_newsroom_template.data, data)
     return Newsroom(data, _newsroom_template.token, _newsroom_template.admin_token)
 
 

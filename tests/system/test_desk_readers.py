@@ -11,12 +11,13 @@ import collections
 import csv
 import io
 import json
-import shutil
 import urllib.parse
 
 import pytest
 
-from conftest import DOMAIN, assert_fails, assert_ok, data_args, run, wait_for, write_csv
+from backend import database_bytes
+from conftest import (DOMAIN, assert_fails, assert_ok, copy_data_folder, data_args, run, wait_for,
+                      write_csv)
 from openapi_check import check_answer
 from send_helpers import add_newsletter, sink_factory  # noqa: F401
 from test_api import PASSWORD, Api, add_user, assert_error, create_token
@@ -35,7 +36,7 @@ def _readers_template(_templates, tmp_path_factory) -> Desk:
     """Made once: a newsletter, 12 readers imported from a Mailchimp-shaped file with a
     Country column (kept as a reader attribute), a user and a token."""
     data = tmp_path_factory.mktemp("readers") / "data"
-    shutil.copytree(_templates["init"], data)
+    copy_data_folder(_templates["init"], data)
     add_newsletter(data)
     rows = ["Email Address,First Name,Last Name,Country,tz"]
     for i in range(12):
@@ -59,7 +60,7 @@ def _readers_template(_templates, tmp_path_factory) -> Desk:
 @pytest.fixture
 def desk(_readers_template, tmp_path) -> Desk:
     data = tmp_path / "data"
-    shutil.copytree(_readers_template.data, data)
+    copy_data_folder(_readers_template.data, data)
     desk = Desk(data, _readers_template.token)
     desk.roles = _readers_template.roles
     return desk
@@ -182,7 +183,7 @@ def test_edit_unsubscribe_block_and_erase(api, desk):
     assert_error(api.delete(f"/api/v1/readers/{rid}"), 404, "not_found")
     assert api.get("/api/v1/readers?" + q(q=f"reader03@{DOMAIN}")).json()["readers"] == []
     # Gone from the database file for good, but for a hash among the suppressions.
-    raw = b"".join(p.read_bytes() for p in desk.data.rglob("*.db*") if p.is_file())
+    raw = database_bytes(desk.data)
     assert f"reader03@{DOMAIN}".encode() not in raw and b"Renamed" not in raw
     assert_error(api.post("/api/v1/readers", {"email": f"reader03@{DOMAIN}"}), 409, "suppressed")
 

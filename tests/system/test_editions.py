@@ -15,6 +15,7 @@ import shutil
 
 import pytest
 
+from backend import sql
 from conftest import assert_fails, assert_ok, data_args, request, run
 from send_helpers import create_issue
 
@@ -31,12 +32,7 @@ def schedule(data, issue_id, *args, now=NOW):
 
 
 def audit_actions(data) -> list[str]:
-    import sqlite3
-    db = sqlite3.connect(data / "broadsheet.db")
-    try:
-        return [row[0] for row in db.execute("SELECT action FROM audit_log ORDER BY id")]
-    finally:
-        db.close()
+    return [row[0] for row in sql(data, "SELECT action FROM audit_log ORDER BY id")]
 
 
 # --- the command line --------------------------------------------------------------------

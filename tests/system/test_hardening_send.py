@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import collections
 import json
-import shutil
 import signal
 import socketserver
 import subprocess
@@ -16,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import (BIN, DOMAIN, assert_ok, clean_env, data_args, emails, request, run,
-                      wait_for, write_csv)
+from conftest import (BIN, DOMAIN, assert_ok, clean_env, copy_data_folder, data_args, emails,
+                      request, run, wait_for, write_csv)
 from send_helpers import add_newsletter, create_issue, make_audience, sink_factory  # noqa: F401
 
 NEWSLETTER = "morning-briefing"
@@ -36,7 +35,7 @@ def _desk(_templates, tmp_path_factory):
     token; made once, copied per test."""
     root = tmp_path_factory.mktemp("desk")
     data = root / "data"
-    shutil.copytree(_templates["init"], data)
+    copy_data_folder(_templates["init"], data)
     add_newsletter(data)
     readers = make_audience(data, root, 3000)
     assert_ok(run("user", "add", "editor", *data_args(data), input="correct horse battery\n"))
@@ -48,7 +47,7 @@ def test_pause_resume_send_and_cancel_from_many_clients_never_abort_the_server(
         _desk, tmp_path, sink_factory, server_factory):
     template, readers, token = _desk
     data = tmp_path / "data"
-    shutil.copytree(template, data)
+    copy_data_folder(template, data)
     sink = sink_factory()
     # 40 messages a second: the 3,000 readers outlast the churn below.
     server = server_factory(data, env=sink.env(BROADSHEET_SEND_RATE="40"))

@@ -12,12 +12,12 @@ import json
 import os
 import pathlib
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import time
 
-from conftest import BIN, DOMAIN, assert_ok, data_args, free_port, run
+from backend import sql
+from conftest import BIN, DOMAIN, assert_ok, copy_data_folder, data_args, free_port, run
 from postfix_helpers import postfix_factory, skip_unless_possible  # noqa: F401
 from send_helpers import add_newsletter, create_issue, sink_factory, write_csv  # noqa: F401
 
@@ -30,12 +30,7 @@ READERS, UNKNOWN_LOCAL, REFUSED = 1000, 30, 20
 
 
 def suppressed_addresses(data) -> set[str]:
-    db = sqlite3.connect(f"file:{data}/broadsheet.db?mode=ro", uri=True, timeout=10)
-    try:
-        return {r[0] for r in db.execute(
-            "SELECT address FROM suppressions WHERE address IS NOT NULL")}
-    finally:
-        db.close()
+    return {r[0] for r in sql(data, "SELECT address FROM suppressions WHERE address IS NOT NULL")}
 
 
 def test_an_issue_through_postfix_suppresses_exactly_the_addresses_that_do_not_exist(
@@ -55,7 +50,7 @@ def test_an_issue_through_postfix_suppresses_exactly_the_addresses_that_do_not_e
 
 def _run(home, template, sink_factory, postfix_factory, server_factory):
     data = home / "data"
-    shutil.copytree(template, data)
+    copy_data_folder(template, data)
     add_newsletter(data)
     alive = [f"reader{i}@{SINK_DOMAIN}" for i in range(READERS - UNKNOWN_LOCAL - REFUSED)]
     gone = [f"ghost{i}@{GONE_DOMAIN}" for i in range(UNKNOWN_LOCAL)]

@@ -10,11 +10,11 @@ from __future__ import annotations
 import collections
 import datetime
 import json
-import sqlite3
 import zoneinfo
 
 import pytest
 
+from backend import sql
 from conftest import DOMAIN, assert_ok, data_args, run, start_server, wait_for, write_csv
 from send_helpers import add_newsletter, create_issue, parse_message, sink_factory  # noqa: F401
 
@@ -132,11 +132,8 @@ def test_a_missed_tick_within_the_window_sends_beyond_it_skips(paper, tmp_path, 
     assert sorted(r for r, _ in received(sink)) == [reader(3, 0), reader(3, 1)]
     shown = assert_ok(run("issue", "show", issue, *data_args(paper))).stdout
     assert "skipped" in shown and "Asia/Tokyo" in shown, shown
-    db = sqlite3.connect(paper / "broadsheet.db")
-    audits = db.execute("SELECT count(*) FROM audit_log WHERE action = 'issue.cohort_skipped'"
-                        ).fetchone()[0]
-    db.close()
-    assert audits == 3
+    assert sql(paper, "SELECT count(*) FROM audit_log "
+                      "WHERE action = 'issue.cohort_skipped'") == [(3,)]
     # A shorter window, through the configuration: New York 90 minutes late is skipped.
     late = at_six(WEEK[1], "America/New_York") + datetime.timedelta(minutes=90)
     cp = assert_ok(run("schedule", "tick", "--now", rfc3339(late), "--wait", *data_args(paper),

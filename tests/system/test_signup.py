@@ -16,14 +16,13 @@ import base64
 import hashlib
 import json
 import re
-import shutil
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import (DOMAIN, assert_ok, data_args, get, parse_responses, raw_exchange,
-                      request, run, start_server, subscriber)
+from conftest import (DOMAIN, assert_ok, copy_data_folder, data_args, get, parse_responses,
+                      raw_exchange, request, run, start_server, subscriber)
 from signup_helpers import (API, CHALLENGE, FAST_ROBOT, MSG_INVALID_EMAIL,
                             MSG_NO_NEWSLETTER, MSG_RATE_LIMITED, MSG_ROBOT, MSG_SUCCESS,
                             MSG_UNKNOWN_NEWSLETTER, b64json, confirmation, db_rows,
@@ -49,7 +48,7 @@ CONFIRM, UNSUBSCRIBE, PREFERENCES = 1, 2, 3
 
 def _publication(tmp, templates):
     data = tmp / "data"
-    shutil.copytree(templates["demo"], data, copy_function=shutil.copy2)
+    copy_data_folder(templates["demo"], data)
     assert_ok(run("newsletter", "add", "--slug", PRIVATE, "--name", "Staff Only",
                   "--description", "For the newsroom only", "--private", *data_args(data)))
     return data

@@ -3,12 +3,11 @@
 // Every method leases one connection of the pool (pool.hpp) for its length and runs as
 // one transaction on it, unless its comment says otherwise; several web and sender nodes
 // share the database, so claims of work use row locks (FOR UPDATE SKIP LOCKED) and the
-// node-wide facts live in tables (node_locks, nodes), never in this process.
+// node-wide facts live in tables (node_locks, nodes), never in this process. The methods
+// that claim or move work across nodes run their transaction again when the server gives
+// it up for another's (deadlock, serialization failure: retry.hpp).
 // The roles' code is split by role: pg_<role>.cpp beside this file, each mirroring the
 // SQLite backend's sqlite_<role>.cpp, with its queries in queries/<role>.sql.
-// pg_pending.cpp holds the methods not yet written for PostgreSQL: each fails with
-// Errc::database "not yet on PostgreSQL", and open_store refuses postgresql:// URLs
-// while any is left (kComplete below).
 // Thread-safe: every method may be called from any thread.
 #pragma once
 
@@ -36,9 +35,9 @@ struct PgSql {
 
 class PgStore final : public Store {
  public:
-  // False while pg_pending.cpp still holds methods: open_store then refuses the
-  // backend, which only its tests open.
-  static constexpr bool kComplete = false;
+  // Every role is written for PostgreSQL, so open_store opens postgresql:// URLs.
+  // (False while some methods were still missing: open_store refused the backend.)
+  static constexpr bool kComplete = true;
   // Connections the pool opens at most by default.
   static constexpr std::size_t kPoolSize = 16;
 
@@ -245,8 +244,6 @@ class PgStore final : public Store {
 
   // A connection for one method; see Pool::lease.
   Result<Pool::Lease> lease() { return pool_->lease(); }
-  // The error of a method pg_pending.cpp still holds.
-  static Error not_yet(const char* method);
   // Tells the mail listener that a commit queued mail. Call with no lease held.
   void notify_mail();
 

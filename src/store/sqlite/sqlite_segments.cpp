@@ -3,34 +3,13 @@
 // begin_sending (sqlite_deliveries.cpp) with queue_segment_audience.
 #include <fmt/format.h>
 
+#include "store/row_readers.hpp"
 #include "store/sqlite/query.hpp"
 #include "store/sqlite/reader_filter.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace broadsheet::store::sqlite {
 namespace {
-
-constexpr ColumnList<12> kSegmentColumns{
-    {"id", "name", "newsletter_id", "newsletter_slug", "status", "zone", "signed_up_from",
-     "signed_up_until", "source_page", "attributes", "created_at", "updated_at"}};
-
-Segment read_segment(const Query& q) {
-  Segment g;
-  g.id = q.int_of(kSegmentColumns["id"]);
-  g.name = q.text_of(kSegmentColumns["name"]);
-  g.filter.newsletter_id = q.opt_int_of(kSegmentColumns["newsletter_id"]);
-  g.newsletter_slug = q.text_of(kSegmentColumns["newsletter_slug"]);
-  if (auto status = q.opt_text_of(kSegmentColumns["status"])) {
-    g.filter.status = subscription_status_from(*status);
-  }
-  g.filter.zone = q.opt_text_of(kSegmentColumns["zone"]);
-  g.filter.signed_up_from = q.opt_int_of(kSegmentColumns["signed_up_from"]);
-  g.filter.signed_up_until = q.opt_int_of(kSegmentColumns["signed_up_until"]);
-  g.filter.source_page = q.opt_text_of(kSegmentColumns["source_page"]);
-  g.created_at = q.int_of(kSegmentColumns["created_at"]);
-  g.updated_at = q.int_of(kSegmentColumns["updated_at"]);
-  return g;
-}
 
 Status read_segment_attributes(sqlite3* db, const Statements& sql, Segment& g) {
   Query q(db, sql.segment_attributes);

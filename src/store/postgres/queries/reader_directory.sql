@@ -180,3 +180,86 @@ WHERE subject = $2 OR subject = $3 OR subject = 'subscriber:' || $1::bigint;
 -- name: erase_suppressed_address
 -- A suppression of the mailbox (a bounce's, the publisher's) keeps its hash only.
 UPDATE suppressions SET address = NULL, email_key = NULL WHERE email_key = $1;
+
+-- Segments: id, name, newsletter_id, newsletter_slug, status, zone, signed_up_from,
+-- signed_up_until, source_page, attributes, created_at, updated_at. The audience of an
+-- issue sent to one is queued by delivery_log.sql's queue_audience. -----------------
+
+-- name: insert_segment
+-- $1 name, $2 newsletter, $3 status, $4 zone, $5 from, $6 until, $7 source page,
+-- $8 attributes (one JSON object), $9 now.
+INSERT INTO segments (name, newsletter_id, status, zone, signed_up_from, signed_up_until,
+                      source_page, attributes, created_at, updated_at)
+VALUES ($1, $2::bigint, $3::text, $4::text, $5::bigint, $6::bigint, $7::text, $8::jsonb,
+        $9::bigint, $9::bigint)
+RETURNING id;
+
+-- name: update_segment
+-- $10 segment; the rest as insert_segment.
+UPDATE segments
+SET name = $1, newsletter_id = $2::bigint, status = $3::text, zone = $4::text,
+    signed_up_from = $5::bigint, signed_up_until = $6::bigint, source_page = $7::text,
+    attributes = $8::jsonb, updated_at = $9::bigint
+WHERE id = $10
+RETURNING id;
+
+-- name: segment_by_id
+SELECT g.id, g.name, g.newsletter_id, coalesce(n.slug, '') AS newsletter_slug, g.status,
+       g.zone, g.signed_up_from, g.signed_up_until, g.source_page, g.attributes,
+       g.created_at, g.updated_at
+FROM segments AS g LEFT JOIN newsletters AS n ON n.id = g.newsletter_id
+WHERE g.id = $1;
+
+-- name: segment_by_name
+SELECT g.id, g.name, g.newsletter_id, coalesce(n.slug, '') AS newsletter_slug, g.status,
+       g.zone, g.signed_up_from, g.signed_up_until, g.source_page, g.attributes,
+       g.created_at, g.updated_at
+FROM segments AS g LEFT JOIN newsletters AS n ON n.id = g.newsletter_id
+WHERE g.name = $1;
+
+-- name: list_segments
+SELECT g.id, g.name, g.newsletter_id, coalesce(n.slug, '') AS newsletter_slug, g.status,
+       g.zone, g.signed_up_from, g.signed_up_until, g.source_page, g.attributes,
+       g.created_at, g.updated_at
+FROM segments AS g LEFT JOIN newsletters AS n ON n.id = g.newsletter_id
+ORDER BY g.name;
+
+-- name: delete_segment
+DELETE FROM segments WHERE id = $1 RETURNING id;
+
+-- name: segment_attributes
+-- $1 segment: its attribute conditions, one row each, by key.
+SELECT a.key AS key, a.value AS value
+FROM segments AS g, jsonb_each_text(g.attributes) AS a
+WHERE g.id = $1
+ORDER BY a.key;
+
+-- name: all_segment_attributes
+-- Every segment's attribute conditions, one row each, by segment and key: the list's.
+SELECT g.id AS segment_id, a.key AS key, a.value AS value
+FROM segments AS g, jsonb_each_text(g.attributes) AS a
+ORDER BY g.id, a.key;
+
+-- name: issue_segment
+SELECT segment_id FROM issues WHERE id = $1;
+
+-- name: issue_segment_for_update
+-- The issue's row stays locked to the end of set_issue_segment's transaction, so no
+-- other node begins sending it (or changes its segment) between the checks and the
+-- change.
+SELECT segment_id FROM issues WHERE id = $1 FOR UPDATE;
+
+-- name: segment_newsletter_of_issue
+-- $1 issue, $2 segment: the issue's newsletter and the segment's (NULL: none). The
+-- segment's row is shared-locked to the end of the transaction, so its newsletter
+-- cannot change, nor the segment go, before the issue names it.
+SELECT i.newsletter_id AS issue_newsletter, g.newsletter_id AS segment_newsletter
+FROM issues AS i, segments AS g
+WHERE i.id = $1 AND g.id = $2
+FOR SHARE OF g;
+
+-- name: set_issue_segment
+-- $1 issue, $2 segment or NULL (the whole newsletter), $3 now: only before sending.
+UPDATE issues SET segment_id = $2::bigint, updated_at = $3
+WHERE id = $1 AND (status = 'draft' OR status = 'scheduled')
+RETURNING id;
