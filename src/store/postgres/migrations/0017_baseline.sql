@@ -395,20 +395,34 @@ RETURNS void LANGUAGE sql AS $$
       unsubscribes = d.unsubscribes + excluded.unsubscribes;
 $$;
 
+-- The insert is counted once per statement, not per row: an import inserts its
+-- thousands of subscriptions in one statement, and a row trigger would update the same
+-- day's row once per subscription in one transaction, each update walking the versions
+-- the earlier ones left (quadratic: 50,000 rows overran the statement timeout).
 CREATE FUNCTION subscription_days_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM subscription_days_count(NEW.newsletter_id, NEW.created_at, 1, 0, 0);
-  IF NEW.confirmed_at IS NOT NULL THEN
-    PERFORM subscription_days_count(NEW.newsletter_id, NEW.confirmed_at, 0, 1, 0);
-  END IF;
-  IF NEW.unsubscribed_at IS NOT NULL THEN
-    PERFORM subscription_days_count(NEW.newsletter_id, NEW.unsubscribed_at, 0, 0, 1);
-  END IF;
+  INSERT INTO subscription_days AS d (newsletter_id, day, signups, confirmations, unsubscribes)
+  SELECT e.newsletter_id, e.day, sum(e.signups), sum(e.confirmations), sum(e.unsubscribes)
+  FROM (SELECT newsletter_id, created_at / 86400 AS day, 1 AS signups, 0 AS confirmations,
+               0 AS unsubscribes
+        FROM inserted_subscriptions
+        UNION ALL
+        SELECT newsletter_id, confirmed_at / 86400, 0, 1, 0
+        FROM inserted_subscriptions WHERE confirmed_at IS NOT NULL
+        UNION ALL
+        SELECT newsletter_id, unsubscribed_at / 86400, 0, 0, 1
+        FROM inserted_subscriptions WHERE unsubscribed_at IS NOT NULL) AS e
+  GROUP BY e.newsletter_id, e.day
+  ON CONFLICT (newsletter_id, day) DO UPDATE
+  SET signups = d.signups + excluded.signups,
+      confirmations = d.confirmations + excluded.confirmations,
+      unsubscribes = d.unsubscribes + excluded.unsubscribes;
   RETURN NULL;
 END;
 $$;
 CREATE TRIGGER subscription_days_insert AFTER INSERT ON subscriptions
-FOR EACH ROW EXECUTE FUNCTION subscription_days_insert();
+REFERENCING NEW TABLE AS inserted_subscriptions
+FOR EACH STATEMENT EXECUTE FUNCTION subscription_days_insert();
 
 CREATE FUNCTION subscription_days_signup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
