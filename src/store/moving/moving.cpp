@@ -133,7 +133,9 @@ Result<std::int64_t> copy_table(SqliteSource& source, PgTarget& target, const st
   auto written = source.write_rows(
       table, columns, kinds, identity, [&](std::string& piece) { return target.copy_send(piece); },
       [&](std::int64_t done) {
-        if (progress) progress(table, done, total);
+        // The last word, done == total, waits for the server's verdict (copy_end: the
+        // foreign keys are checked at the end of the COPY).
+        if (progress && done < total) progress(table, done, total);
       },
       kProgressEvery);
   if (!written) return written.error();
