@@ -1,9 +1,10 @@
 // `broadsheet issue render|send|pause|resume|cancel`.
 //
 // send (and resume): a draft or scheduled issue begins sending (its audience fixed in
-// the delivery log). When a server runs on the data folder, it takes the work over (its
-// dispatcher claims sending issues) and the command returns, or with --wait follows the
-// counts; otherwise the command runs the engine itself. Either way it ends when nothing
+// the delivery log). When a server runs on the data folder, or sender nodes run on the
+// database (their heartbeats, cli/sending.hpp live_sender_nodes), they take the work over
+// (their dispatchers claim sending issues) and the command returns, or with --wait
+// follows the counts; otherwise the command runs the engine itself. Either way it ends when nothing
 // is pending (exit 0), when nothing more can be sent before the next retry (the
 // summary with the reasons of the deferrals, exit 3: `serve` or the next `issue send`
 // retries them), or when the relay refuses the configuration (the issue is paused with
@@ -120,6 +121,11 @@ std::string server_stopping(const std::string& data, Id id) {
       data, id);
 }
 
+// Sender nodes on the database that take sending issues over (several nodes).
+bool sender_nodes_alive(Context& ctx) {
+  return live_sender_nodes(*ctx.store, SystemClock::instance().now()) > 0;
+}
+
 // Follows a send that the server performs, until the issue is no longer sending,
 // nothing more can be sent before the next retry, or the server stops.
 int follow(Context& ctx, const std::string& data, Id id) {
@@ -147,7 +153,7 @@ int follow(Context& ctx, const std::string& data, Id id) {
       say_waiting(id, *next, "the running server");
       return code;
     }
-    if (!server_accepting(data)) {
+    if (!server_accepting(data) && !sender_nodes_alive(ctx)) {
       const int code = finish(ctx, id, bar);
       std::cerr << fmt::format("issue {}: {}\n", id, server_stopping(data, id));
       return code == kExitOk ? kExitPending : code;
@@ -229,7 +235,14 @@ bool hand_over(Context& ctx, const std::string& data, Id id) {
 }  // namespace
 
 int send_or_hand_over(Context& ctx, const std::string& data, Id id, bool wait) {
-  if (!server_running(data)) return run_here(ctx, id);
+  if (!server_running(data)) {
+    // No server on this folder: sender nodes on the database take the issue, else this
+    // command sends it.
+    const int senders = live_sender_nodes(*ctx.store, SystemClock::instance().now());
+    if (senders == 0) return run_here(ctx, id);
+    std::cerr << fmt::format("issue {}: handed to the sender nodes ({} alive)\n", id, senders);
+    return wait ? follow(ctx, data, id) : kExitOk;
+  }
   if (!hand_over(ctx, data, id)) {
     std::cerr << fmt::format("issue {}: not handed over: {}\n", id, server_stopping(data, id));
     return kExitPending;

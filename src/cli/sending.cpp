@@ -96,4 +96,16 @@ bool server_accepting(const std::string& data_dir) {
   return lock_held(lock_path(data_dir, ServerLock::Kind::accepting));
 }
 
+int live_sender_nodes(store::NodeLocks& nodes, UnixSeconds now, UnixSeconds window) {
+  auto seen = nodes.live_nodes(now - window);
+  if (!seen) return 0;
+  int senders = 0;
+  for (const auto& n : *seen) {
+    if (n.roles.find("sender") != std::string::npos && !send::lease_owner_is_dead(n.owner)) {
+      ++senders;
+    }
+  }
+  return senders;
+}
+
 }  // namespace broadsheet::cli

@@ -7,9 +7,11 @@
 #include <string>
 
 #include "cli/context.hpp"
+#include "core/clock.hpp"
 #include "send/engine.hpp"
 #include "send/issue_messages.hpp"
 #include "smtp/smtp.hpp"
+#include "store/node_locks.hpp"
 #include "transport/outbox.hpp"
 
 namespace broadsheet::cli {
@@ -62,5 +64,12 @@ class ServerLock {
 // True when a server holds the data folder's lock of that kind now.
 bool server_running(const std::string& data_dir);
 bool server_accepting(const std::string& data_dir);
+
+// Sender nodes on the database (`serve --role sender` on other data folders or other
+// machines, issue 15): those whose heartbeat is at most `window` seconds old at `now`,
+// leaving out processes of this host that are gone (killed: their heartbeat stays until
+// a live node forgets them). `issue send` on a folder with no server of its own hands
+// an issue to them rather than sending it in the command. 0 on a store failure.
+int live_sender_nodes(store::NodeLocks& nodes, UnixSeconds now, UnixSeconds window = 15);
 
 }  // namespace broadsheet::cli

@@ -82,6 +82,12 @@ TEST_P(ImportsTest, CountsAcrossBatchesWithKnownAndRepeatedReaders) {
   EXPECT_EQ(*store.count_subscriptions(n.id, SubscriptionStatus::confirmed), 5u);
   EXPECT_EQ(store.subscriber_by_email("known7@example.org")->subscriptions.size(), 2u);
   EXPECT_EQ(store.subscriber_by_email("new299@example.org")->subscriptions.size(), 1u);
+  // The dashboard's day counts each subscription made once: the 10 known, the 305 new.
+  auto days = store.activity_since(clock_.now() / 86400);
+  ASSERT_TRUE(days.ok()) << days.error().message;
+  ASSERT_EQ(days->size(), 1u);
+  EXPECT_EQ((*days)[0].signups, 315);
+  EXPECT_EQ((*days)[0].confirmations, 10);
 }
 
 TEST_P(ImportsTest, ConfirmedImportsStampConfirmation) {
@@ -95,6 +101,11 @@ TEST_P(ImportsTest, ConfirmedImportsStampConfirmation) {
   ASSERT_TRUE(a.ok()) << a.error().message;
   EXPECT_EQ(a->subscriptions.at(0).status, SubscriptionStatus::confirmed);
   EXPECT_EQ(a->subscriptions.at(0).confirmed_at, clock_.now());
+  auto days = store.activity_since(clock_.now() / 86400);
+  ASSERT_TRUE(days.ok()) << days.error().message;
+  ASSERT_EQ(days->size(), 1u);
+  EXPECT_EQ((*days)[0].signups, 1);
+  EXPECT_EQ((*days)[0].confirmations, 1);
 }
 
 TEST_P(ImportsTest, DroppingTheSessionLeavesNothingBehind) {

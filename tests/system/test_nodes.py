@@ -32,8 +32,10 @@ from conftest import (BIN, DOMAIN, assert_ok, clean_env, data_args, free_port, r
 from send_helpers import ISSUE_MARKDOWN, start_sink
 from signup_helpers import FAST_ROBOT, sign_up
 
-READERS = 3000
-RATE = 300          # messages a second, over all sender nodes together
+# Issue 15 asks for 50,000 readers on PostgreSQL; SQLite's run stays small so the plain
+# pass stays fast. The rate is such that the send takes about half a minute there.
+READERS = 50_000 if ON_POSTGRES else 3000
+RATE = 1500 if ON_POSTGRES else 300  # messages a second, over all sender nodes together
 IN_FLIGHT = 40      # per sender node: the most a killed node may leave sent twice
 LEASE_SECONDS = 6   # the least the configuration allows is 5
 
@@ -184,11 +186,13 @@ def test_three_senders_share_an_issue_through_a_kill_and_a_stop_and_the_schedule
                     headers={"Authorization": f"Bearer {token}"})
         assert r.status in (200, 202), r.text()
         began = time.monotonic()
-        wait_for(lambda: sink_count(sink) >= 600, 60, "600 copies")
+        first = 2 * RATE
+        wait_for(lambda: sink_count(sink) >= first, 60, f"{first} copies")
         took = time.monotonic() - began
-        # The rate is shared: three nodes at 300/s together, a burst of 100 each; alone,
-        # each would send at 300/s and 600 would take no time.
-        assert took >= 0.7, f"600 copies in {took:.2f} s: the rate is not shared"
+        # The rate is shared: three nodes at RATE/s together, a burst of RATE/3 each, so
+        # 2 × RATE copies take a second at least; alone, each would send at RATE/s with a
+        # burst of RATE, and they would take a third of that.
+        assert took >= 0.7, f"{first} copies in {took:.2f} s: the rate is not shared"
 
         # Sign-ups through both web nodes while the issue is sending.
         signups = [f"signup{i}@{DOMAIN}" for i in range(30)]
@@ -216,7 +220,7 @@ def test_three_senders_share_an_issue_through_a_kill_and_a_stop_and_the_schedule
             shown = cluster.cli("issue", "show", issue, "--json")
             return shown.returncode == 0 and json.loads(shown.stdout)["status"] == "sent"
 
-        wait_for(sent, 120, "the issue to be sent")
+        wait_for(sent, max(120, READERS / 200), "the issue to be sent")
         got = sink_by_recipient(sink)
         counts = collections.Counter({a: len(got.get(a, [])) for a in readers})
         missing = [a for a, n in counts.items() if n == 0]
@@ -225,7 +229,7 @@ def test_three_senders_share_an_issue_through_a_kill_and_a_stop_and_the_schedule
         # Only the killed node's in-flight window may have gone twice.
         assert twice <= IN_FLIGHT, f"{twice} copies sent twice"
         print(f"nodes: {READERS} readers, killed at copy {killed_at}, {twice} sent twice, "
-              f"600 copies in {took:.2f} s")
+              f"{first} copies in {took:.2f} s, all in {time.monotonic() - began:.1f} s")
 
         # Every sign-up got one confirmation email (no two senders took its row); each
         # confirms once, through either web node.
@@ -246,7 +250,7 @@ def test_three_senders_share_an_issue_through_a_kill_and_a_stop_and_the_schedule
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
             assert r.status in (200, 303), (r.status, r.text()[:300])
         rows = json.loads(assert_ok(cluster.cli("subscriber", "list", "--newsletter", "morning-briefing",
-                                           "--status", "confirmed", "--limit", "10000", "--json")).stdout)
+                                           "--status", "confirmed", "--limit", "100000", "--json")).stdout)
         by_email = collections.Counter(row["email"] for row in rows)
         for a in signups:
             assert by_email[a] == 1, a

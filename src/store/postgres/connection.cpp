@@ -34,6 +34,10 @@ Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
+void Connection::note_failure(std::string_view sqlstate) {
+  if (retryable(std::string(sqlstate))) retryable_failure_ = true;
+}
+
 Status Connection::execute(std::string_view sql, std::string_view what) {
   std::string text(sql);
   PGresult* res = PQexec(conn_, text.c_str());
@@ -42,6 +46,8 @@ Status Connection::execute(std::string_view sql, std::string_view what) {
     PQclear(res);
     return {};
   }
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  note_failure(state ? state : "");
   Error e = pg_error(conn_, res, what);
   PQclear(res);
   return e;

@@ -48,11 +48,19 @@ class Connection {
   // False once the server or the socket went away; the pool then opens a new one.
   bool healthy() const;
 
+  // Whether a statement on this connection failed with a SQLSTATE its transaction may
+  // be run again for (retryable(), query.hpp) since forget_retryable_failure(): what
+  // retry_transaction (retry.hpp) looks at. Query and execute() note every failure.
+  bool retryable_failure() const { return retryable_failure_; }
+  void forget_retryable_failure() { retryable_failure_ = false; }
+  void note_failure(std::string_view sqlstate);
+
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
 
   PGconn* conn_;
   std::set<std::string, std::less<>> prepared_;
+  bool retryable_failure_ = false;
 };
 
 }  // namespace broadsheet::store::postgres

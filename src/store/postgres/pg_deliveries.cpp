@@ -9,6 +9,7 @@
 #include "store/bounded_reply.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/postgres/query.hpp"
+#include "store/postgres/retry.hpp"
 #include "store/row_readers.hpp"
 
 namespace broadsheet::store::postgres {
@@ -73,38 +74,40 @@ Result<std::size_t> write_deliveries(Connection& c, UnixSeconds now, Id issue_id
 Result<std::size_t> PgStore::begin_sending(Id issue_id) {
   auto c = lease();
   if (!c) return c.error();
-  const UnixSeconds now = clock_.now();
-  Transaction tx(**c);
-  if (auto s = tx.begin(); !s) return failed_to("begin sending", s.error());
-  std::string status;
-  {
-    Query read(**c, "issue_by_id_for_update");
-    read.columns(kIssueStatusColumn);
-    read.bind_int(1, issue_id);
-    if (auto s = read.expect_row(fmt::format("no issue with id {}", issue_id)); !s) {
-      return failed_to(fmt::format("send issue {}", issue_id), s.error());
+  return retry_transaction(**c, [&]() -> Result<std::size_t> {
+    const UnixSeconds now = clock_.now();
+    Transaction tx(**c);
+    if (auto s = tx.begin(); !s) return failed_to("begin sending", s.error());
+    std::string status;
+    {
+      Query read(**c, "issue_by_id_for_update");
+      read.columns(kIssueStatusColumn);
+      read.bind_int(1, issue_id);
+      if (auto s = read.expect_row(fmt::format("no issue with id {}", issue_id)); !s) {
+        return failed_to(fmt::format("send issue {}", issue_id), s.error());
+      }
+      status = read.text_of(kIssueStatusColumn["status"]);
     }
-    status = read.text_of(kIssueStatusColumn["status"]);
-  }
-  Id newsletter_id = 0;
-  {
-    Query start(**c, "start_issue");
-    start.bind_int(1, issue_id).bind_int(2, now);
-    Status s = start.returning_row("", [&] { newsletter_id = start.int_at(0); });
-    if (!s && s.error().code == Errc::not_found) {
-      return make_error(Errc::conflict,
-                        fmt::format("issue {} is {}; only a draft or a scheduled issue can "
-                                    "begin sending",
-                                    issue_id, status));
+    Id newsletter_id = 0;
+    {
+      Query start(**c, "start_issue");
+      start.bind_int(1, issue_id).bind_int(2, now);
+      Status s = start.returning_row("", [&] { newsletter_id = start.int_at(0); });
+      if (!s && s.error().code == Errc::not_found) {
+        return make_error(Errc::conflict,
+                          fmt::format("issue {} is {}; only a draft or a scheduled issue can "
+                                      "begin sending",
+                                      issue_id, status));
+      }
+      if (!s) return failed_to(fmt::format("send issue {}", issue_id), s.error());
     }
-    if (!s) return failed_to(fmt::format("send issue {}", issue_id), s.error());
-  }
-  Query queue(**c, "queue_audience");
-  queue.bind_int(1, issue_id).bind_int(2, newsletter_id).bind_int(3, now);
-  if (auto s = queue.run(); !s) return failed_to("queue the audience", s.error());
-  const auto queued = static_cast<std::size_t>(queue.affected());
-  if (auto s = tx.commit(); !s) return failed_to("begin sending", s.error());
-  return queued;
+    Query queue(**c, "queue_audience");
+    queue.bind_int(1, issue_id).bind_int(2, newsletter_id).bind_int(3, now);
+    if (auto s = queue.run(); !s) return failed_to("queue the audience", s.error());
+    const auto queued = static_cast<std::size_t>(queue.affected());
+    if (auto s = tx.commit(); !s) return failed_to("begin sending", s.error());
+    return queued;
+  });
 }
 
 Result<std::vector<PendingDelivery>> PgStore::claim_deliveries(Id issue_id,
@@ -113,28 +116,32 @@ Result<std::vector<PendingDelivery>> PgStore::claim_deliveries(Id issue_id,
                                                                Id after_id, std::size_t limit) {
   auto c = lease();
   if (!c) return c.error();
-  Query q(**c, "claim_deliveries");
-  q.columns(kPendingColumns)
-      .bind_int(1, issue_id)
-      .bind_int(2, now)
-      .bind_int(3, after_id)
-      .bind_int(4, as_sql_limit(limit))
-      .bind_text(5, owner)
-      .bind_int(6, until);
-  std::vector<PendingDelivery> out;
-  if (auto s = q.each_row([&] { out.push_back(read_pending(q)); }); !s) {
-    return failed_to("claim deliveries", s.error());
-  }
-  return out;
+  return retry_transaction(**c, [&]() -> Result<std::vector<PendingDelivery>> {
+    Query q(**c, "claim_deliveries");
+    q.columns(kPendingColumns)
+        .bind_int(1, issue_id)
+        .bind_int(2, now)
+        .bind_int(3, after_id)
+        .bind_int(4, as_sql_limit(limit))
+        .bind_text(5, owner)
+        .bind_int(6, until);
+    std::vector<PendingDelivery> out;
+    if (auto s = q.each_row([&] { out.push_back(read_pending(q)); }); !s) {
+      return failed_to("claim deliveries", s.error());
+    }
+    return out;
+  });
 }
 
 Status PgStore::renew_delivery_leases(Id issue_id, const std::string& owner, UnixSeconds until) {
   auto c = lease();
   if (!c) return c.error();
-  Query q(**c, "renew_delivery_leases");
-  q.bind_int(1, issue_id).bind_text(2, owner).bind_int(3, until);
-  if (auto s = q.run(); !s) return failed_to("renew delivery leases", s.error());
-  return {};
+  return retry_transaction(**c, [&]() -> Status {
+    Query q(**c, "renew_delivery_leases");
+    q.bind_int(1, issue_id).bind_text(2, owner).bind_int(3, until);
+    if (auto s = q.run(); !s) return failed_to("renew delivery leases", s.error());
+    return {};
+  });
 }
 
 Result<std::vector<PendingDelivery>> PgStore::queued_deliveries(Id issue_id, Id after_id,
@@ -173,7 +180,8 @@ Result<std::vector<PendingDelivery>> PgStore::due_deliveries(Id issue_id, UnixSe
 Status PgStore::record_deliveries(Id issue_id, const std::vector<DeliveryUpdate>& updates) {
   auto c = lease();
   if (!c) return c.error();
-  auto written = write_deliveries(**c, clock_.now(), issue_id, nullptr, updates);
+  auto written = retry_transaction(
+      **c, [&] { return write_deliveries(**c, clock_.now(), issue_id, nullptr, updates); });
   if (!written) return written.error();
   return {};
 }
@@ -182,7 +190,8 @@ Result<std::size_t> PgStore::record_leased_deliveries(Id issue_id, const std::st
                                                       const std::vector<DeliveryUpdate>& updates) {
   auto c = lease();
   if (!c) return c.error();
-  return write_deliveries(**c, clock_.now(), issue_id, &owner, updates);
+  return retry_transaction(
+      **c, [&] { return write_deliveries(**c, clock_.now(), issue_id, &owner, updates); });
 }
 
 Result<DeliveryCounts> PgStore::delivery_counts(Id issue_id) {
@@ -291,12 +300,13 @@ Result<DeliveryUpdate> PgStore::delivery_of(Id issue_id, Id subscriber_id) {
 Result<bool> PgStore::finish_sending(Id issue_id) {
   auto c = lease();
   if (!c) return c.error();
-  Query q(**c, "finish_sending");
-  q.bind_int(1, issue_id).bind_int(2, clock_.now());
   bool sent = false;
-  if (auto s = q.each_row([&] { sent = true; }); !s) {
-    return failed_to(fmt::format("finish issue {}", issue_id), s.error());
-  }
+  Status finished = retry_transaction(**c, [&]() -> Status {
+    Query q(**c, "finish_sending");
+    q.bind_int(1, issue_id).bind_int(2, clock_.now());
+    return q.each_row([&] { sent = true; });
+  });
+  if (!finished) return failed_to(fmt::format("finish issue {}", issue_id), finished.error());
   if (sent) return true;
   Query state(**c, "issue_status");
   state.bind_int(1, issue_id);

@@ -6,7 +6,8 @@
 // the helpers of pg_mail_queue.hpp, and claimed and settled by the senders of every
 // node (send/mail_queue.hpp): claim_mail() leases the rows it returns in one statement
 // that skips rows another node is claiming (FOR UPDATE SKIP LOCKED), so two nodes never
-// take the same row. A crash between sending and settling sends that row again once its
+// take the same row; claims and settlements run again when the server gives them up for
+// another node's (retry.hpp). A crash between sending and settling sends that row again once its
 // lease has run out; a settled row never is.
 #include "store/postgres/pg_mail_queue.hpp"
 
@@ -14,6 +15,7 @@
 
 #include "store/postgres/pg_store.hpp"
 #include "store/postgres/query.hpp"
+#include "store/postgres/retry.hpp"
 #include "store/row_readers.hpp"
 
 namespace broadsheet::store::postgres {
@@ -53,36 +55,40 @@ Result<std::vector<QueuedMail>> PgStore::claim_mail(const std::string& owner, Un
                                                     UnixSeconds until, std::size_t limit) {
   auto c = lease();
   if (!c) return c.error();
-  std::vector<QueuedMail> out;
-  Query q(**c, "claimable_mail");
-  q.columns(kQueuedColumns)
-      .bind_int(1, now)
-      .bind_int(2, as_sql_limit(limit))
-      .bind_text(3, owner)
-      .bind_int(4, until);
-  if (auto s = q.each_row([&] { out.push_back(read_queued(q)); }); !s) {
-    return failed_to("claim queued mail", s.error());
-  }
-  return out;
+  return retry_transaction(**c, [&]() -> Result<std::vector<QueuedMail>> {
+    std::vector<QueuedMail> out;
+    Query q(**c, "claimable_mail");
+    q.columns(kQueuedColumns)
+        .bind_int(1, now)
+        .bind_int(2, as_sql_limit(limit))
+        .bind_text(3, owner)
+        .bind_int(4, until);
+    if (auto s = q.each_row([&] { out.push_back(read_queued(q)); }); !s) {
+      return failed_to("claim queued mail", s.error());
+    }
+    return out;
+  });
 }
 
 Status PgStore::settle_mail(const std::vector<MailSettlement>& settlements) {
   if (settlements.empty()) return {};
   auto c = lease();
   if (!c) return c.error();
-  Transaction tx(**c);
-  if (auto s = tx.begin(); !s) return failed_to("settle queued mail", s.error());
-  for (const auto& m : settlements) {
-    std::optional<std::int64_t> sent_at, next;
-    if (m.sent_at) sent_at = *m.sent_at;
-    if (!m.sent_at && m.next_attempt_at) next = *m.next_attempt_at;
-    const std::string error = m.sent_at ? std::string() : mail_error_line(m.error);
-    Query q(**c, "settle_mail");
-    q.bind_int(1, m.id).bind_opt_int(2, sent_at).bind_opt_int(3, next).bind_text(4, error);
-    if (auto s = q.run(); !s) return failed_to("settle queued mail", s.error());
-  }
-  if (auto s = tx.commit(); !s) return failed_to("settle queued mail", s.error());
-  return {};
+  return retry_transaction(**c, [&]() -> Status {
+    Transaction tx(**c);
+    if (auto s = tx.begin(); !s) return failed_to("settle queued mail", s.error());
+    for (const auto& m : settlements) {
+      std::optional<std::int64_t> sent_at, next;
+      if (m.sent_at) sent_at = *m.sent_at;
+      if (!m.sent_at && m.next_attempt_at) next = *m.next_attempt_at;
+      const std::string error = m.sent_at ? std::string() : mail_error_line(m.error);
+      Query q(**c, "settle_mail");
+      q.bind_int(1, m.id).bind_opt_int(2, sent_at).bind_opt_int(3, next).bind_text(4, error);
+      if (auto s = q.run(); !s) return failed_to("settle queued mail", s.error());
+    }
+    if (auto s = tx.commit(); !s) return failed_to("settle queued mail", s.error());
+    return {};
+  });
 }
 
 Result<MailQueueState> PgStore::mail_queue_state() {

@@ -7,6 +7,7 @@
 #include "core/encoding.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/postgres/query.hpp"
+#include "store/postgres/retry.hpp"
 
 namespace broadsheet::store::postgres {
 namespace {
@@ -97,7 +98,7 @@ Result<std::size_t> PgStore::release_cohort(Id issue_id, const std::string& zone
                                        zone.empty() ? std::string("everyone") : zone);
   Id newsletter_id = 0;
   // First: the issue may be released (and a scheduled one begins releasing).
-  {
+  Status may = retry_transaction(**c, [&]() -> Status {
     Transaction tx(**c);
     if (auto s = tx.begin(); !s) return failed_to(what, s.error());
     Query state(**c, "releasing_state");
@@ -125,40 +126,56 @@ Result<std::size_t> PgStore::release_cohort(Id issue_id, const std::string& zone
     begin.bind_int(1, issue_id).bind_int(2, now);
     if (auto s = begin.run(); !s) return failed_to(what, s.error());
     if (auto s = tx.commit(); !s) return failed_to(what, s.error());
-  }
-  // Then the readers, a batch per transaction: [after, end] by subscriber id.
+    return {};
+  });
+  if (!may) return may.error();
+  // Then the readers, a batch per transaction: [after, end] by subscriber id. A batch
+  // is the readers after `after` up to its last, and how many it queued; none at the end.
+  struct Batch {
+    Id last = 0;
+    std::size_t queued = 0;
+  };
   std::size_t queued = 0;
   auto batches = [&](const char* end_name, const char* queue_name,
                      const std::string* zone_value) -> Status {
     Id after = 0;
     for (;;) {
-      Transaction tx(**c);
-      if (auto s = tx.begin(); !s) return s;
-      Query end(**c, end_name);
-      end.columns(kLastColumn);
-      if (zone_value) {
-        end.bind_text(1, *zone_value);
-      } else {
-        end.bind_int(1, newsletter_id);
-      }
-      end.bind_int(2, after).bind_int(3, static_cast<std::int64_t>(batch_size));
-      std::optional<Id> last;
-      if (auto s = end.each_row([&] { last = end.opt_int_of(kLastColumn["last"]); }); !s) {
-        return s;
-      }
-      if (!last) return tx.commit();
-      Query queue(**c, queue_name);
-      if (zone_value) {
-        queue.bind_int(1, issue_id).bind_int(2, newsletter_id).bind_text(3, *zone_value);
-        queue.bind_int(4, after).bind_int(5, *last).bind_int(6, now);
-      } else {
-        queue.bind_int(1, issue_id).bind_int(2, newsletter_id).bind_int(3, after);
-        queue.bind_int(4, *last).bind_int(5, now);
-      }
-      if (auto s = queue.run(); !s) return s;
-      queued += static_cast<std::size_t>(queue.affected());
-      if (auto s = tx.commit(); !s) return s;
-      after = *last;
+      auto batch = retry_transaction(**c, [&]() -> Result<std::optional<Batch>> {
+        Transaction tx(**c);
+        if (auto s = tx.begin(); !s) return s.error();
+        Query end(**c, end_name);
+        end.columns(kLastColumn);
+        if (zone_value) {
+          end.bind_text(1, *zone_value);
+        } else {
+          end.bind_int(1, newsletter_id);
+        }
+        end.bind_int(2, after).bind_int(3, static_cast<std::int64_t>(batch_size));
+        std::optional<Id> last;
+        if (auto s = end.each_row([&] { last = end.opt_int_of(kLastColumn["last"]); }); !s) {
+          return s.error();
+        }
+        if (!last) {
+          if (auto s = tx.commit(); !s) return s.error();
+          return std::optional<Batch>();
+        }
+        Query queue(**c, queue_name);
+        if (zone_value) {
+          queue.bind_int(1, issue_id).bind_int(2, newsletter_id).bind_text(3, *zone_value);
+          queue.bind_int(4, after).bind_int(5, *last).bind_int(6, now);
+        } else {
+          queue.bind_int(1, issue_id).bind_int(2, newsletter_id).bind_int(3, after);
+          queue.bind_int(4, *last).bind_int(5, now);
+        }
+        if (auto s = queue.run(); !s) return s.error();
+        const auto n = static_cast<std::size_t>(queue.affected());
+        if (auto s = tx.commit(); !s) return s.error();
+        return std::optional<Batch>(Batch{*last, n});
+      });
+      if (!batch) return batch.error();
+      if (!*batch) return {};
+      queued += (*batch)->queued;
+      after = (*batch)->last;
     }
   };
   if (members.everyone) {
@@ -185,24 +202,27 @@ Status PgStore::skip_cohort(Id issue_id, const std::string& zone, UnixSeconds re
   auto c = lease();
   if (!c) return c.error();
   const std::string what = fmt::format("skip a cohort of issue {}", issue_id);
-  Transaction tx(**c);
-  if (auto s = tx.begin(); !s) return failed_to(what, s.error());
-  Query record(**c, "record_cohort");
-  record.bind_int(1, issue_id).bind_text(2, zone).bind_int(3, release_at).bind_int(4, now);
-  record.bind_text(5, std::string_view("skipped")).bind_int(6, 0);
-  Status s = record.returning_row("", [] {});
-  if (!s && s.error().code == Errc::not_found) {
-    return make_error(Errc::conflict,
-                      fmt::format("issue {}: the cohort {} is already recorded", issue_id, zone));
-  }
-  if (!s) return failed_to(what, s.error());
-  const std::string detail = fmt::format("cohort {} due {}: {}", zone.empty() ? "everyone" : zone,
-                                         format_iso8601(release_at), why);
-  if (auto a = audit_release(**c, now, "issue.cohort_skipped", issue_id, detail); !a) {
-    return failed_to(what, a.error());
-  }
-  if (auto done = tx.commit(); !done) return failed_to(what, done.error());
-  return {};
+  return retry_transaction(**c, [&]() -> Status {
+    Transaction tx(**c);
+    if (auto s = tx.begin(); !s) return failed_to(what, s.error());
+    Query record(**c, "record_cohort");
+    record.bind_int(1, issue_id).bind_text(2, zone).bind_int(3, release_at).bind_int(4, now);
+    record.bind_text(5, std::string_view("skipped")).bind_int(6, 0);
+    Status s = record.returning_row("", [] {});
+    if (!s && s.error().code == Errc::not_found) {
+      return make_error(Errc::conflict,
+                        fmt::format("issue {}: the cohort {} is already recorded", issue_id, zone));
+    }
+    if (!s) return failed_to(what, s.error());
+    const std::string detail = fmt::format("cohort {} due {}: {}",
+                                           zone.empty() ? "everyone" : zone,
+                                           format_iso8601(release_at), why);
+    if (auto a = audit_release(**c, now, "issue.cohort_skipped", issue_id, detail); !a) {
+      return failed_to(what, a.error());
+    }
+    if (auto done = tx.commit(); !done) return failed_to(what, done.error());
+    return {};
+  });
 }
 
 Result<IssueStatus> PgStore::finish_releasing(Id issue_id, UnixSeconds now) {
@@ -210,7 +230,8 @@ Result<IssueStatus> PgStore::finish_releasing(Id issue_id, UnixSeconds now) {
   if (!c) return c.error();
   const std::string what = fmt::format("finish releasing issue {}", issue_id);
   std::string status;
-  {
+  Status ended = retry_transaction(**c, [&]() -> Status {
+    status.clear();
     Transaction tx(**c);
     if (auto s = tx.begin(); !s) return failed_to(what, s.error());
     Query lock(**c, "releasing_state");  // the issue's row, until the end
@@ -235,7 +256,9 @@ Result<IssueStatus> PgStore::finish_releasing(Id issue_id, UnixSeconds now) {
       }
     }
     if (auto done = tx.commit(); !done) return failed_to(what, done.error());
-  }
+    return {};
+  });
+  if (!ended) return ended.error();
   if (status.empty()) {
     Query state(**c, "issue_status");
     state.bind_int(1, issue_id);

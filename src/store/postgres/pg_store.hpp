@@ -3,7 +3,9 @@
 // Every method leases one connection of the pool (pool.hpp) for its length and runs as
 // one transaction on it, unless its comment says otherwise; several web and sender nodes
 // share the database, so claims of work use row locks (FOR UPDATE SKIP LOCKED) and the
-// node-wide facts live in tables (node_locks, nodes), never in this process.
+// node-wide facts live in tables (node_locks, nodes), never in this process. The methods
+// that claim or move work across nodes run their transaction again when the server gives
+// it up for another's (deadlock, serialization failure: retry.hpp).
 // The roles' code is split by role: pg_<role>.cpp beside this file, each mirroring the
 // SQLite backend's sqlite_<role>.cpp, with its queries in queries/<role>.sql.
 // Thread-safe: every method may be called from any thread.

@@ -1,14 +1,17 @@
 // The PostgreSQL backend's own machinery: migrations (in order, once across nodes that
 // start together, never over a newer database), prepared queries that fail the open
 // when broken, SQLSTATEs mapped to the store's error codes, and a pool that gets over a
-// lost connection. Runs when BROADSHEET_TEST_POSTGRES_URL is set (scripts/with-postgres).
+// lost connection, and transactions run again after a deadlock. Runs when BROADSHEET_TEST_POSTGRES_URL is set (scripts/with-postgres).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <barrier>
 #include <thread>
 #include <vector>
 
 #include "store/postgres/pg_store.hpp"
 #include "store/postgres/query.hpp"
+#include "store/postgres/retry.hpp"
 #include "store/testing/backends.hpp"
 
 namespace broadsheet::store::postgres {
@@ -180,6 +183,77 @@ TEST_F(PgStoreTest, ThePoolReplacesAConnectionThatLostItsServer) {
   }
   EXPECT_TRUE((*s)->ping().ok());
   EXPECT_TRUE((*s)->schema_version().ok());
+}
+
+TEST_F(PgStoreTest, ADeadlockedTransactionIsRunAgainAndBothCommit) {
+  ASSERT_TRUE(PgStore::open(url_, clock_, sql()).ok());
+  pg_run(url_, "INSERT INTO things (id, name) VALUES (1, 'a'), (2, 'b')");
+  // Two transactions take the two rows in opposite orders, each waiting for the other
+  // to hold its first row: the server gives one up with 40P01, which runs again once
+  // the other has committed.
+  std::barrier both_hold_their_first_row(2);
+  std::atomic<int> runs{0};
+  auto move = [&](Id first, Id second) {
+    auto c = Connection::open(url_);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    ASSERT_TRUE((*c)->execute("SET deadlock_timeout = '100ms'", "set up").ok());
+    bool first_run = true;
+    Status done = retry_transaction(**c, [&]() -> Status {
+      ++runs;
+      Transaction tx(**c);
+      if (auto s = tx.begin(); !s) return s;
+      for (Id id : {first, second}) {
+        auto q = Query::text(**c, "UPDATE things SET name = name || '+' WHERE id = $1");
+        if (auto s = q.bind_int(1, id).run(); !s) return s;
+        if (first_run) {
+          first_run = false;
+          both_hold_their_first_row.arrive_and_wait();
+        }
+      }
+      return tx.commit();
+    });
+    EXPECT_TRUE(done.ok()) << done.error().message;
+  };
+  std::thread one(move, 1, 2);
+  std::thread two(move, 2, 1);
+  one.join();
+  two.join();
+  EXPECT_EQ(runs.load(), 3);  // one of them twice
+  EXPECT_EQ(pg_run(url_, "SELECT string_agg(name, ',' ORDER BY id) FROM things"), "a++,b++");
+}
+
+TEST_F(PgStoreTest, RetriesStopAtTheirLimitAndNeverRetryOtherFailures) {
+  ASSERT_TRUE(PgStore::open(url_, clock_, sql()).ok());
+  auto c = Connection::open(url_);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  int runs = 0;
+  Status busy = retry_transaction(**c, [&]() -> Status {
+    ++runs;
+    return Query::text(**c,
+                       "DO $$BEGIN RAISE EXCEPTION 'try again' "
+                       "USING ERRCODE = 'serialization_failure'; END$$")
+        .run();
+  });
+  ASSERT_FALSE(busy.ok());
+  EXPECT_NE(busy.error().message.find("try again"), std::string::npos) << busy.error().message;
+  EXPECT_EQ(runs, kTransactionAttempts);
+
+  runs = 0;
+  pg_run(url_, "INSERT INTO things (name) VALUES ('taken')");
+  Status taken = retry_transaction(**c, [&]() -> Status {
+    ++runs;
+    return Query::text(**c, "INSERT INTO things (name) VALUES ('taken')").run();
+  });
+  EXPECT_EQ(taken.error().code, Errc::conflict);
+  EXPECT_EQ(runs, 1);
+  // A retryable failure of an earlier call is not held against the next one.
+  runs = 0;
+  auto value = retry_transaction(**c, [&]() -> Result<int> {
+    ++runs;
+    return 7;
+  });
+  EXPECT_EQ(*value, 7);
+  EXPECT_EQ(runs, 1);
 }
 
 }  // namespace

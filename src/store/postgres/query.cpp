@@ -120,6 +120,7 @@ Status Query::execute() {
   }
   const char* state = res_ ? PQresultErrorField(res_, PG_DIAG_SQLSTATE) : nullptr;
   sqlstate_ = state ? state : "";
+  connection_->note_failure(sqlstate_);
   Error e = pg_error(conn, res_, name_.empty() ? std::string("SQL") : fmt::format("query '{}'", name_));
   PQclear(res_);
   res_ = nullptr;

@@ -148,7 +148,8 @@ class Transaction {
   bool open_ = false;
 };
 
-// SQLSTATEs a transaction may be run again for: serialization failure, deadlock.
+// SQLSTATEs a transaction may be run again for: serialization failure, deadlock
+// (retry.hpp runs them again).
 bool retryable(const std::string& sqlstate);
 
 }  // namespace broadsheet::store::postgres

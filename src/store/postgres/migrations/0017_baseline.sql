@@ -395,28 +395,24 @@ RETURNS void LANGUAGE sql AS $$
       unsubscribes = d.unsubscribes + excluded.unsubscribes;
 $$;
 
--- A new subscription is counted once per statement, not per row (SQLite counts per row):
--- one INSERT of many subscriptions of a newsletter on one day (an import) would upsert
--- the same counts row once for each, and inside one transaction each upsert finds that
--- row through the chain of every version written before it, so the statement's time
--- grows with the square of its rows (20,000 imported readers took 15 s, 60,000 over the
--- statement timeout). The rows the statement inserted, grouped by newsletter and day,
--- are one upsert each, in key order so that concurrent statements lock alike.
+-- The insert is counted once per statement, not per row: an import inserts its
+-- thousands of subscriptions in one statement, and a row trigger would update the same
+-- day's row once per subscription in one transaction, each update walking the versions
+-- the earlier ones left (quadratic: 50,000 rows overran the statement timeout).
 CREATE FUNCTION subscription_days_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO subscription_days AS d (newsletter_id, day, signups, confirmations, unsubscribes)
-  SELECT newsletter_id, day, sum(signups), sum(confirmations), sum(unsubscribes)
+  SELECT e.newsletter_id, e.day, sum(e.signups), sum(e.confirmations), sum(e.unsubscribes)
   FROM (SELECT newsletter_id, created_at / 86400 AS day, 1 AS signups, 0 AS confirmations,
                0 AS unsubscribes
-        FROM added
+        FROM inserted_subscriptions
         UNION ALL
-        SELECT newsletter_id, confirmed_at / 86400, 0, 1, 0 FROM added
-        WHERE confirmed_at IS NOT NULL
+        SELECT newsletter_id, confirmed_at / 86400, 0, 1, 0
+        FROM inserted_subscriptions WHERE confirmed_at IS NOT NULL
         UNION ALL
-        SELECT newsletter_id, unsubscribed_at / 86400, 0, 0, 1 FROM added
-        WHERE unsubscribed_at IS NOT NULL) AS events
-  GROUP BY newsletter_id, day
-  ORDER BY newsletter_id, day
+        SELECT newsletter_id, unsubscribed_at / 86400, 0, 0, 1
+        FROM inserted_subscriptions WHERE unsubscribed_at IS NOT NULL) AS e
+  GROUP BY e.newsletter_id, e.day
   ON CONFLICT (newsletter_id, day) DO UPDATE
   SET signups = d.signups + excluded.signups,
       confirmations = d.confirmations + excluded.confirmations,
@@ -425,7 +421,7 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER subscription_days_insert AFTER INSERT ON subscriptions
-REFERENCING NEW TABLE AS added
+REFERENCING NEW TABLE AS inserted_subscriptions
 FOR EACH STATEMENT EXECUTE FUNCTION subscription_days_insert();
 
 CREATE FUNCTION subscription_days_signup() RETURNS trigger LANGUAGE plpgsql AS $$
