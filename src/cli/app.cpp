@@ -59,6 +59,7 @@ int run(int argc, char** argv) {
   add_bounce_commands(app, invocation);
   add_schedule_commands(app, invocation);
   add_segment_commands(app, invocation);
+  add_store_commands(app, invocation);
   // Name a mistyped command rather than CLI11's "a subcommand is required".
   CLI::App* level = &app;
   std::string path;

@@ -30,7 +30,8 @@ void add_issue_commands(CLI::App& app, Invocation& invocation);       // issue .
 void add_user_commands(CLI::App& app, Invocation& invocation);        // user ..., token ...
 void add_feed_commands(CLI::App& app, Invocation& invocation);        // feed ..., article list
 void add_bounce_commands(CLI::App& app, Invocation& invocation);  // bounce process, suppression ...
-void add_schedule_commands(CLI::App& app, Invocation& invocation);
-void add_segment_commands(CLI::App& app, Invocation& invocation);     // segment add|list|remove    // schedule tick|show
+void add_schedule_commands(CLI::App& app, Invocation& invocation);    // schedule tick|show
+void add_segment_commands(CLI::App& app, Invocation& invocation);     // segment add|list|remove
+void add_store_commands(CLI::App& app, Invocation& invocation);       // migrate-store
 
 }  // namespace broadsheet::cli

@@ -19,18 +19,19 @@ store::MailboxKeys mailbox_keys(const Config& config) {
           [match](std::string_view email) { return address::mailbox_key(email, match); }};
 }
 
+Result<std::string> database_password(const Config& config, const std::string& data_dir) {
+  if (config.database_password_file.empty()) return std::string();
+  std::filesystem::path path = config.database_password_file;
+  if (path.is_relative()) path = std::filesystem::path(data_dir) / config.secrets_dir / path;
+  return read_password_line({path.string(), "database_password_file", 4096, ""});
+}
+
 Result<std::unique_ptr<store::Store>> open_database(const Config& config,
                                                     const std::string& data_dir) {
-  std::string password;
-  if (!config.database_password_file.empty()) {
-    std::filesystem::path path = config.database_password_file;
-    if (path.is_relative()) path = std::filesystem::path(data_dir) / config.secrets_dir / path;
-    auto read = read_password_line({path.string(), "database_password_file", 4096, ""});
-    if (!read) return read.error();
-    password = std::move(*read);
-  }
+  auto password = database_password(config, data_dir);
+  if (!password) return password.error();
   return store::open_store(config.database, data_dir, SystemClock::instance(),
-                           mailbox_keys(config), password);
+                           mailbox_keys(config), *password);
 }
 
 Result<Context> open_context(const std::string& data_dir) {

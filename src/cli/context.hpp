@@ -23,6 +23,10 @@ struct Context {
 // rule of address::mailbox_key, given to the store.
 store::MailboxKeys mailbox_keys(const Config& config);
 
+// The PostgreSQL password: the first line of `database_password_file` (under
+// secrets_dir), "" when none is set (libpq then looks for one itself).
+Result<std::string> database_password(const Config& config, const std::string& data_dir);
+
 // Opens the store `config.database` names, with the PostgreSQL password from
 // `database_password_file` (under secrets_dir) when one is set.
 Result<std::unique_ptr<store::Store>> open_database(const Config& config,

@@ -6,12 +6,6 @@
 #include "store/postgres/query.hpp"
 
 namespace broadsheet::store::postgres {
-namespace {
-
-constexpr const char* kForeignKeyViolation = "23503";
-
-}  // namespace
-
 Result<bool> PgStore::skip_edition(Id newsletter_id, const std::string& edition,
                                    const std::string& reason, UnixSeconds now) {
   auto c = lease();

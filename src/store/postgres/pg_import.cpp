@@ -16,34 +16,12 @@
 
 #include "core/text.hpp"
 #include "store/mailbox_keys.hpp"
+#include "store/postgres/copy_text.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "store/postgres/query.hpp"
 
 namespace broadsheet::store::postgres {
 namespace {
-
-// COPY's text format: a row is a line, its fields are separated by tabs, and a
-// backslash, tab, newline or carriage return inside a field is escaped.
-void append_copy_field(std::string& line, std::string_view field) {
-  for (char ch : field) {
-    switch (ch) {
-      case '\\':
-        line += "\\\\";
-        break;
-      case '\t':
-        line += "\\t";
-        break;
-      case '\n':
-        line += "\\n";
-        break;
-      case '\r':
-        line += "\\r";
-        break;
-      default:
-        line.push_back(ch);
-    }
-  }
-}
 
 // The COPY data is sent in pieces of about this size.
 constexpr std::size_t kCopyChunk = 1 << 20;

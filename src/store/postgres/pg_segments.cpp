@@ -16,8 +16,6 @@
 namespace broadsheet::store::postgres {
 namespace {
 
-constexpr std::string_view kForeignKeyViolation = "23503";
-
 std::string no_segment(Id id) { return fmt::format("no segment with id {}", id); }
 std::string no_issue(Id id) { return fmt::format("no issue with id {}", id); }
 

@@ -11,13 +11,6 @@
 #include "store/postgres/query.hpp"
 
 namespace broadsheet::store::postgres {
-namespace {
-
-// A token or session for a user id the users table does not hold.
-constexpr const char* kForeignKeyViolation = "23503";
-
-}  // namespace
-
 Result<User> PgStore::add_user(const User& u) {
   auto c = lease();
   if (!c) return c.error();

@@ -148,6 +148,9 @@ class Transaction {
   bool open_ = false;
 };
 
+// SQLSTATE 23503: a row names another that does not exist (or no longer does).
+inline constexpr std::string_view kForeignKeyViolation = "23503";
+
 // SQLSTATEs a transaction may be run again for: serialization failure, deadlock
 // (retry.hpp runs them again).
 bool retryable(const std::string& sqlstate);
