@@ -57,6 +57,36 @@ TEST_P(DashboardTest, DailyCountsFollowSubscriptionsAndOutliveReaders) {
   EXPECT_EQ((*store_->readers_per_newsletter())[1].unconfirmed, 0);
 }
 
+// An import writes its subscriptions in one statement (PostgreSQL counts them per
+// statement, SQLite per row): each is counted once, confirmed ones as confirmations too,
+// and a reader already subscribed not again.
+TEST_P(DashboardTest, AnImportCountsEachReaderOnce) {
+  open();
+  Newsletter morning = newsletter("morning");
+  Newsletter weekly = newsletter("weekly");
+  const std::int64_t day0 = clock_.now() / 86400;
+  Subscriber known = subscriber("known@example.org");
+  ASSERT_TRUE(store_->set_subscription(known.id, morning.id, SubscriptionStatus::unconfirmed, "web").ok());
+  auto import = [&](Id newsletter_id, bool confirmed, int readers) {
+    auto session = store_->begin_import(ImportOptions{newsletter_id, confirmed, "import"});
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE((*session)->add(ImportRow{"known@example.org", "known@example.org", "", "", {}}).ok());
+    for (int i = 0; i < readers; ++i) {
+      std::string email = "r" + std::to_string(i) + "@example.org";
+      ASSERT_TRUE((*session)->add(ImportRow{email, email, "", "", {}}).ok());
+    }
+    ASSERT_TRUE((*session)->commit().ok());
+  };
+  import(morning.id, false, 2000);
+  import(weekly.id, true, 1500);
+  auto days = store_->activity_since(day0);
+  ASSERT_TRUE(days.ok());
+  ASSERT_EQ(days->size(), 1u);
+  EXPECT_EQ((*days)[0].signups, 1 + 2000 + 1501);
+  EXPECT_EQ((*days)[0].confirmations, 1501);
+  EXPECT_EQ((*days)[0].unsubscribes, 0);
+}
+
 TEST_P(DashboardTest, NoFailuresOnAFreshStore) {
   open();
   auto failures = store_->recent_failures(10);

@@ -17,6 +17,7 @@ std::string one_line(std::string s) {
 }
 
 const char* kUniqueViolation = "23505";
+const char* kNotUtf8 = "22021";  // character_not_in_repertoire: invalid byte sequence
 
 }  // namespace
 
@@ -142,6 +143,9 @@ Status Query::run() {
 
 Status Query::expect_row(std::string_view missing) {
   auto row = step();
+  // A key that is not UTF-8 (a slug from a URL's %FF) is refused by the server as text,
+  // but the database holds only UTF-8, so no row has it: not found, as on SQLite.
+  if (!row && sqlstate_ == kNotUtf8) return make_error(Errc::not_found, std::string(missing));
   if (!row) return row.error();
   if (!*row) return make_error(Errc::not_found, std::string(missing));
   return {};
