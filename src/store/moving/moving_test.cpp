@@ -58,7 +58,9 @@ class MoveStoreTest : public testing::BackendTest {
           testing::signup_request(clock_, "reader" + std::to_string(i) + "@mail.example.net",
                                   {daily.id, weekly.id}));
       ASSERT_TRUE(r.ok()) << r.error().message;
-      if (i % 2 == 0) ASSERT_TRUE(s.confirm(r->subscriber_id, daily.id).ok());
+      if (i % 2 == 0) {
+        ASSERT_TRUE(s.confirm(r->subscriber_id, daily.id).ok());
+      }
     }
     User u;
     u.username = "editor";
@@ -161,8 +163,10 @@ TEST_P(MoveStoreTest, NewRowsGetIdsPastEveryIdHandedOut) {
   auto r = move();
   ASSERT_TRUE(r.ok()) << r.error().message;
   Store& pg = open();
-  auto added = pg.add_subscriber(Subscriber{.email = "new@mail.example.net",
-                                            .email_display = "new@mail.example.net"});
+  Subscriber fresh;
+  fresh.email = "new@mail.example.net";
+  fresh.email_display = "new@mail.example.net";
+  auto added = pg.add_subscriber(fresh);
   ASSERT_TRUE(added.ok()) << added.error().message;
   EXPECT_EQ(added->id, 31);
   auto n = testing::add_newsletter(pg, "monthly");
