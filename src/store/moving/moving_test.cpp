@@ -91,19 +91,7 @@ class MoveStoreTest : public testing::BackendTest {
     sqlite3_close(db);
   }
   std::int64_t source_scalar(const std::string& sql) {
-    sqlite3* db = nullptr;
-    sqlite3_open_v2(source_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-    sqlite3_stmt* stmt = nullptr;
-    std::int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      v = sqlite3_column_int64(stmt, 0);
-    } else {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return v;
+    return testing::sqlite_scalar(source_path(), sql);
   }
   std::string target(const std::string& sql) { return testing::pg_run(url_, sql); }
 

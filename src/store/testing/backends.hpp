@@ -60,6 +60,24 @@ inline std::string with_database(const std::string& url, const std::string& data
 
 // Runs `sql` on the server at `url`; the first column of the first row, "" when none.
 // Fails the test when the statement fails.
+// One integer from `sql` on the SQLite file at `path`, opened read-only over a connection
+// of its own; -1 (and a test failure) when the query gives no row.
+inline std::int64_t sqlite_scalar(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  std::int64_t value = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  } else {
+    ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
 inline std::string pg_run(const std::string& url, const std::string& sql) {
   PGconn* conn = PQconnectdb(url.c_str());
   std::string value;
@@ -129,19 +147,7 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
       std::string v = pg_run(url_, sql);
       return v.empty() ? -1 : (v == "t" ? 1 : (v == "f" ? 0 : std::stoll(v)));
     }
-    sqlite3* db = nullptr;
-    sqlite3_open_v2((dir_ / "test.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-    sqlite3_stmt* stmt = nullptr;
-    std::int64_t value = -1;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      value = sqlite3_column_int64(stmt, 0);
-    } else {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
+    return sqlite_scalar((dir_ / "test.db").string(), sql);
   }
 
   // Runs `sql` over a separate connection, as another process (the CLI) would.
